@@ -1,0 +1,12 @@
+//! Apache Mesos v1 HTTP API library.
+//!
+//! The light core (`v1`, `recordio`, `resources`) needs only serde, serde_json,
+//! base64 and thiserror, so it compiles with `--no-default-features` for the
+//! kernel's evcxr cells.
+
+pub mod recordio;
+pub mod resources;
+pub mod v1;
+
+// Feature-gated modules (the HTTP clients behind `client`, the embedded master
+// behind `local`) are declared below this line.

@@ -1,0 +1,1 @@
+//! Operator API (`POST /api/v1` on the master): calls, responses and events.
