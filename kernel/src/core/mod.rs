@@ -1,0 +1,130 @@
+//! The kernel core: dispatch, busy/idle, counters, history and abort-on-error.
+//!
+//! It reads frames from the transport, decodes and types them, calls the interpreter and
+//! sends replies and IOPub messages through the [`outbox::Outbox`].
+
+pub mod control;
+pub mod history;
+pub mod outbox;
+pub mod output;
+pub mod shell;
+pub mod stdin;
+
+use crate::interpreter::Interpreter;
+use crate::protocol::content::{ExecutionState, Request};
+use crate::protocol::message::Message;
+use crate::protocol::signing::Signer;
+use crate::protocol::wire;
+use crate::transport::FrameRx;
+use bytes::Bytes;
+use outbox::Outbox;
+use stdin::StdinBridge;
+use tokio::sync::watch;
+
+/// Inbound frame streams the core consumes.
+pub struct Inbound {
+    /// Shell requests.
+    pub shell: FrameRx,
+    /// Control requests.
+    pub control: FrameRx,
+    /// Stdin replies.
+    pub stdin: FrameRx,
+}
+
+/// Decodes a frame set, logging and dropping anything bad: no reply, and the loop goes on.
+pub(crate) fn decode(
+    frames: Vec<Bytes>,
+    signer: &Signer,
+    channel: &str,
+) -> Option<(Message, Request)> {
+    let msg = match wire::decode(frames, signer) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(channel, "dropped a message: {e}");
+            return None;
+        }
+    };
+    match Request::parse(msg.msg_type(), &msg.content) {
+        Ok(req) => Some((msg, req)),
+        Err(e) => {
+            tracing::warn!(
+                channel,
+                msg_type = msg.msg_type(),
+                "dropped a malformed request: {e}"
+            );
+            None
+        }
+    }
+}
+
+/// Runs the kernel until a shutdown request; returns whether a restart was asked for.
+pub async fn run<I: Interpreter>(
+    inbound: Inbound,
+    outbox: Outbox,
+    signer: Signer,
+    interpreter: I,
+) -> bool {
+    outbox.status(ExecutionState::Starting, None);
+    let stdin = StdinBridge::default();
+    let (shutdown_tx, mut shutdown_rx) = watch::channel(None::<bool>);
+    let info = interpreter.kernel_info();
+    let hooks = interpreter.control_hooks();
+
+    tokio::spawn(stdin_loop(inbound.stdin, signer.clone(), stdin.clone()));
+    let control = control::Control::new(
+        outbox.clone(),
+        signer.clone(),
+        info.clone(),
+        hooks,
+        stdin.clone(),
+        shutdown_tx.clone(),
+    );
+    tokio::spawn(control.run(inbound.control));
+    let shell = shell::Shell::new(
+        outbox.clone(),
+        signer,
+        info,
+        interpreter,
+        stdin,
+        shutdown_tx,
+    );
+    tokio::spawn(shell.run(inbound.shell));
+
+    loop {
+        if let Some(restart) = *shutdown_rx.borrow_and_update() {
+            outbox.flush_iopub().await;
+            return restart;
+        }
+        if shutdown_rx.changed().await.is_err() {
+            return false;
+        }
+    }
+}
+
+async fn stdin_loop(mut rx: FrameRx, signer: Signer, bridge: StdinBridge) {
+    while let Some(frames) = rx.recv().await {
+        if let Some((_, req)) = decode(frames, &signer, "stdin") {
+            match req {
+                Request::InputReply(reply) => bridge.deliver(reply.value),
+                other => tracing::warn!("unexpected message on stdin: {other:?}"),
+            }
+        }
+    }
+}
+
+/// The kernel_info_reply content, shared by shell and control.
+pub(crate) fn kernel_info_reply(
+    info: &crate::interpreter::KernelInfo,
+) -> crate::protocol::content::KernelInfoReply {
+    crate::protocol::content::KernelInfoReply {
+        status: "ok",
+        protocol_version: crate::protocol::PROTOCOL_VERSION,
+        implementation: "mesos-kernel",
+        implementation_version: env!("CARGO_PKG_VERSION"),
+        language_info: info.language_info.clone(),
+        banner: info.banner.clone(),
+        help_links: info.help_links.clone(),
+        supported_features: Vec::new(),
+        debugger: false,
+    }
+}

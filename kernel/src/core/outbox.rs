@@ -1,0 +1,167 @@
+//! Builds, signs and queues the kernel's outgoing messages.
+
+use crate::protocol::content::ExecutionState;
+use crate::protocol::header::{Header, KernelIdentity};
+use crate::protocol::message::Message;
+use crate::protocol::signing::Signer;
+use crate::protocol::wire;
+use crate::transport::{FrameTx, Outbound};
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use tokio::sync::oneshot;
+
+/// Which channel a reply goes back on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyChannel {
+    /// Shell requests.
+    Shell,
+    /// Control requests.
+    Control,
+}
+
+/// The kernel's one way out: every message it sends passes through here.
+#[derive(Clone)]
+pub struct Outbox {
+    identity: KernelIdentity,
+    signer: Signer,
+    shell: FrameTx,
+    control: FrameTx,
+    stdin: FrameTx,
+    iopub: FrameTx,
+}
+
+impl Outbox {
+    /// An outbox over the four outbound channels.
+    pub fn new(
+        identity: KernelIdentity,
+        signer: Signer,
+        shell: FrameTx,
+        control: FrameTx,
+        stdin: FrameTx,
+        iopub: FrameTx,
+    ) -> Self {
+        Self {
+            identity,
+            signer,
+            shell,
+            control,
+            stdin,
+            iopub,
+        }
+    }
+
+    /// This process's identity.
+    pub fn identity(&self) -> &KernelIdentity {
+        &self.identity
+    }
+
+    fn message(
+        &self,
+        identities: Vec<Bytes>,
+        msg_type: &str,
+        parent: Option<&Header>,
+        content: Value,
+    ) -> Message {
+        Message {
+            identities,
+            header: self.identity.header(msg_type),
+            parent_header: parent.cloned(),
+            metadata: Map::new(),
+            content,
+            buffers: Vec::new(),
+        }
+    }
+
+    /// Sends the reply to `request` and waits until ZeroMQ has it, so a following idle cannot overtake it.
+    pub async fn reply(&self, channel: ReplyChannel, request: &Message, content: impl Serialize) {
+        self.reply_with_metadata(channel, request, content, Map::new())
+            .await
+    }
+
+    /// Like [`Outbox::reply`], with metadata.
+    pub async fn reply_with_metadata(
+        &self,
+        channel: ReplyChannel,
+        request: &Message,
+        content: impl Serialize,
+        metadata: Map<String, Value>,
+    ) {
+        let msg_type = crate::protocol::content::Request::reply_type(request.msg_type());
+        let content = serde_json::to_value(content).expect("reply contents serialize");
+        let mut msg = self.message(
+            request.identities.clone(),
+            &msg_type,
+            Some(&request.header),
+            content,
+        );
+        msg.metadata = metadata;
+        let tx = match channel {
+            ReplyChannel::Shell => &self.shell,
+            ReplyChannel::Control => &self.control,
+        };
+        let (done, sent) = oneshot::channel();
+        let frames = wire::encode(&msg, &self.signer);
+        if tx
+            .send(Outbound {
+                frames,
+                sent: Some(done),
+            })
+            .is_ok()
+        {
+            let _ = sent.await;
+        }
+    }
+
+    /// Publishes on IOPub, with the request's header as parent.
+    pub fn publish(&self, msg_type: &str, parent: Option<&Header>, content: impl Serialize) {
+        let content = serde_json::to_value(content).expect("iopub contents serialize");
+        // The topic frame is informational; clients subscribe to everything.
+        let topic = Bytes::from(format!("kernel.{}.{}", self.identity.session, msg_type));
+        let msg = self.message(vec![topic], msg_type, parent, content);
+        let _ = self.iopub.send(Outbound {
+            frames: wire::encode(&msg, &self.signer),
+            sent: None,
+        });
+    }
+
+    /// Publishes a status change.
+    pub fn status(&self, state: ExecutionState, parent: Option<&Header>) {
+        self.publish("status", parent, json!({ "execution_state": state }));
+    }
+
+    /// Waits until everything queued on IOPub so far has been handed to ZeroMQ.
+    pub async fn flush_iopub(&self) {
+        let (done, sent) = oneshot::channel();
+        if self
+            .iopub
+            .send(Outbound {
+                frames: Vec::new(),
+                sent: Some(done),
+            })
+            .is_ok()
+        {
+            let _ = sent.await;
+        }
+    }
+
+    /// Sends an `input_request` on stdin to the front end that sent `request`.
+    pub fn input_request(
+        &self,
+        request_identities: &[Bytes],
+        parent: &Header,
+        prompt: &str,
+        password: bool,
+    ) {
+        let msg = self.message(
+            request_identities.to_vec(),
+            "input_request",
+            Some(parent),
+            json!({ "prompt": prompt, "password": password }),
+        );
+        let _ = self.stdin.send(Outbound {
+            frames: wire::encode(&msg, &self.signer),
+            sent: None,
+        });
+    }
+}

@@ -1,0 +1,118 @@
+//! What an interpreter may do while it runs a cell: publish output, ask for input.
+//!
+//! Interpreters get a [`CellOutput`] and never see a message, a header or a socket.
+
+use super::outbox::Outbox;
+use super::stdin::StdinBridge;
+use crate::protocol::content::{MimeBundle, StreamName};
+use crate::protocol::header::Header;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Output sink for one request; cheap to clone and usable from any thread.
+#[derive(Clone)]
+pub struct CellOutput {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    outbox: Outbox,
+    parent: Header,
+    identities: Vec<Bytes>,
+    silent: bool,
+    stdin: Option<StdinBridge>,
+}
+
+/// Why input could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InputError {
+    /// The request said `allow_stdin: false` (nbclient, papermill).
+    #[error("this front end does not accept input requests (allow_stdin is false)")]
+    NotAllowed,
+    /// The kernel was interrupted or shut down while waiting.
+    #[error("input request cancelled")]
+    Cancelled,
+}
+
+impl CellOutput {
+    /// An output sink parented to `parent`.
+    pub(crate) fn new(
+        outbox: Outbox,
+        parent: Header,
+        identities: Vec<Bytes>,
+        silent: bool,
+        stdin: Option<StdinBridge>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                outbox,
+                parent,
+                identities,
+                silent,
+                stdin,
+            }),
+        }
+    }
+
+    /// Whether the request asked for no output.
+    pub fn is_silent(&self) -> bool {
+        self.inner.silent
+    }
+
+    fn publish(&self, msg_type: &str, content: Value) {
+        if !self.inner.silent {
+            self.inner
+                .outbox
+                .publish(msg_type, Some(&self.inner.parent), content);
+        }
+    }
+
+    /// Writes text to stdout or stderr.
+    pub fn stream(&self, name: StreamName, text: &str) {
+        if !text.is_empty() {
+            self.publish("stream", json!({ "name": name, "text": text }));
+        }
+    }
+
+    /// Shows a rich display; with an id it can be updated in place later.
+    pub fn display(&self, bundle: &MimeBundle, display_id: Option<&str>) {
+        self.publish("display_data", display_content(bundle, display_id));
+    }
+
+    /// Replaces every display shown with `display_id`.
+    pub fn update_display(&self, bundle: &MimeBundle, display_id: &str) {
+        self.publish(
+            "update_display_data",
+            display_content(bundle, Some(display_id)),
+        );
+    }
+
+    /// Clears the cell's output (now, or when the next output arrives).
+    pub fn clear_output(&self, wait: bool) {
+        self.publish("clear_output", json!({ "wait": wait }));
+    }
+
+    /// Asks the front end for a line of input; blocks the calling thread until it answers.
+    pub fn input(&self, prompt: &str, password: bool) -> Result<String, InputError> {
+        let Some(stdin) = &self.inner.stdin else {
+            return Err(InputError::NotAllowed);
+        };
+        let waiter = stdin.begin();
+        self.inner.outbox.input_request(
+            &self.inner.identities,
+            &self.inner.parent,
+            prompt,
+            password,
+        );
+        waiter.wait().ok_or(InputError::Cancelled)
+    }
+}
+
+fn display_content(bundle: &MimeBundle, display_id: Option<&str>) -> Value {
+    let mut content = json!({ "data": bundle.data, "metadata": bundle.metadata, "transient": {} });
+    if let Some(id) = display_id {
+        content["transient"] = json!({ "display_id": id });
+    }
+    content
+}

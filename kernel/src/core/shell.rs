@@ -1,0 +1,304 @@
+//! The shell channel: requests handled one at a time, each between busy and idle.
+
+use super::history::History;
+use super::outbox::{Outbox, ReplyChannel};
+use super::output::CellOutput;
+use super::stdin::StdinBridge;
+use super::{decode, kernel_info_reply};
+use crate::interpreter::{ExecuteOutcome, Interpreter, KernelInfo};
+use crate::protocol::content::{
+    CommOpen, CompleteRequest, Completeness, ErrorContent, ExecuteRequest, ExecutionState,
+    HistoryRequest, InspectRequest, Request,
+};
+use crate::protocol::message::Message;
+use crate::protocol::signing::Signer;
+use crate::transport::FrameRx;
+use futures::FutureExt;
+use serde_json::{Map, Value, json};
+use std::panic::AssertUnwindSafe;
+use tokio::sync::watch;
+
+/// Serves shell requests in order.
+pub struct Shell<I> {
+    outbox: Outbox,
+    signer: Signer,
+    info: KernelInfo,
+    interp: I,
+    stdin: StdinBridge,
+    shutdown: watch::Sender<Option<bool>>,
+    execution_count: i64,
+    history: History,
+}
+
+impl<I: Interpreter> Shell<I> {
+    /// A shell handler around an interpreter.
+    pub fn new(
+        outbox: Outbox,
+        signer: Signer,
+        info: KernelInfo,
+        interp: I,
+        stdin: StdinBridge,
+        shutdown: watch::Sender<Option<bool>>,
+    ) -> Self {
+        Self {
+            outbox,
+            signer,
+            info,
+            interp,
+            stdin,
+            shutdown,
+            execution_count: 0,
+            history: History::default(),
+        }
+    }
+
+    /// Serves until the channel closes.
+    pub async fn run(mut self, mut rx: FrameRx) {
+        while let Some(frames) = rx.recv().await {
+            let Some((msg, req)) = decode(frames, &self.signer, "shell") else {
+                continue;
+            };
+            let stop_on_error = self.handle(&msg, req).await;
+            if stop_on_error {
+                self.abort_queued(&mut rx).await;
+            }
+        }
+    }
+
+    /// Busy, dispatch, idle; a panic anywhere becomes an error reply. Returns whether to abort the queue.
+    async fn handle(&mut self, msg: &Message, req: Request) -> bool {
+        self.outbox.status(ExecutionState::Busy, Some(&msg.header));
+        let result = AssertUnwindSafe(self.dispatch(msg, req))
+            .catch_unwind()
+            .await;
+        let abort = match result {
+            Ok(abort) => abort,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                tracing::error!(msg_type = msg.msg_type(), "handler panicked: {what}");
+                let error = ErrorContent {
+                    ename: "KernelPanic".into(),
+                    evalue: format!("the kernel hit an internal error and recovered: {what}"),
+                    traceback: vec![format!("KernelPanic: {what}")],
+                };
+                let mut content = serde_json::to_value(&error).expect("serializes");
+                content["status"] = "error".into();
+                content["execution_count"] = self.execution_count.into();
+                self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+                false
+            }
+        };
+        self.outbox.status(ExecutionState::Idle, Some(&msg.header));
+        abort
+    }
+
+    /// Answers every execute request already waiting with `aborted` (stop_on_error).
+    async fn abort_queued(&mut self, rx: &mut FrameRx) {
+        while let Ok(frames) = rx.try_recv() {
+            let Some((msg, req)) = decode(frames, &self.signer, "shell") else {
+                continue;
+            };
+            if let Request::Execute(_) = req {
+                self.outbox.status(ExecutionState::Busy, Some(&msg.header));
+                self.outbox
+                    .reply(
+                        ReplyChannel::Shell,
+                        &msg,
+                        json!({"status": "aborted", "execution_count": self.execution_count}),
+                    )
+                    .await;
+                self.outbox.status(ExecutionState::Idle, Some(&msg.header));
+            } else {
+                // Only executes are aborted; anything else is still answered.
+                self.handle(&msg, req).await;
+            }
+        }
+    }
+
+    async fn dispatch(&mut self, msg: &Message, req: Request) -> bool {
+        match req {
+            Request::KernelInfo => {
+                self.outbox
+                    .reply(ReplyChannel::Shell, msg, kernel_info_reply(&self.info))
+                    .await;
+            }
+            Request::Execute(r) => return self.execute_request(msg, r).await,
+            Request::Complete(r) => self.complete_request(msg, r).await,
+            Request::Inspect(r) => self.inspect_request(msg, r).await,
+            Request::IsComplete(r) => {
+                let content = match self.interp.is_complete(&r.code) {
+                    Completeness::Complete => json!({"status": "complete"}),
+                    Completeness::Incomplete(indent) => {
+                        json!({"status": "incomplete", "indent": indent})
+                    }
+                    Completeness::Invalid => json!({"status": "invalid"}),
+                    Completeness::Unknown => json!({"status": "unknown"}),
+                };
+                self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+            }
+            Request::History(r) => self.history_request(msg, r).await,
+            Request::CommInfo(_) => {
+                self.outbox
+                    .reply(
+                        ReplyChannel::Shell,
+                        msg,
+                        json!({"status": "ok", "comms": {}}),
+                    )
+                    .await;
+            }
+            Request::CommOpen(open) => self.comm_open(msg, open),
+            Request::CommMsg(_) | Request::CommClose(_) => {
+                tracing::debug!("comm message for a comm we never opened: ignored");
+            }
+            Request::Shutdown(s) => {
+                // Deprecated on shell since 5.4, still honoured.
+                self.outbox
+                    .reply(
+                        ReplyChannel::Shell,
+                        msg,
+                        json!({"status": "ok", "restart": s.restart}),
+                    )
+                    .await;
+                let hooks = self.interp.control_hooks();
+                super::control::shutdown(&hooks, &self.stdin);
+                let _ = self.shutdown.send(Some(s.restart));
+            }
+            Request::Interrupt | Request::InputReply(_) => {
+                tracing::warn!(msg_type = msg.msg_type(), "not a shell request: ignored");
+            }
+            Request::Unknown(t) => tracing::warn!("unknown request type {t}: no reply"),
+        }
+        false
+    }
+
+    async fn execute_request(&mut self, msg: &Message, req: ExecuteRequest) -> bool {
+        let silent = req.silent;
+        if req.store_history && !silent {
+            self.execution_count += 1;
+            self.history.record(self.execution_count, &req.code);
+        }
+        let count = self.execution_count;
+        if !silent {
+            self.outbox.publish(
+                "execute_input",
+                Some(&msg.header),
+                json!({"code": req.code, "execution_count": count}),
+            );
+        }
+        let stdin = req.allow_stdin.then(|| self.stdin.clone());
+        let out = CellOutput::new(
+            self.outbox.clone(),
+            msg.header.clone(),
+            msg.identities.clone(),
+            silent,
+            stdin,
+        );
+        let outcome = self.interp.execute(&req.code, &out).await;
+        match outcome {
+            ExecuteOutcome::Ok(result) => {
+                if let Some(bundle) = result
+                    && !silent
+                {
+                    self.outbox.publish(
+                        "execute_result",
+                        Some(&msg.header),
+                        json!({"execution_count": count, "data": bundle.data, "metadata": bundle.metadata}),
+                    );
+                }
+                let mut user_expressions = Map::new();
+                let quiet = CellOutput::new(
+                    self.outbox.clone(),
+                    msg.header.clone(),
+                    msg.identities.clone(),
+                    true,
+                    None,
+                );
+                for (name, expr) in &req.user_expressions {
+                    let value = match self.interp.evaluate(expr, &quiet).await {
+                        Ok(b) => json!({"status": "ok", "data": b.data, "metadata": b.metadata}),
+                        Err(e) => {
+                            let mut v = serde_json::to_value(e).expect("serializes");
+                            v["status"] = "error".into();
+                            v
+                        }
+                    };
+                    user_expressions.insert(name.clone(), value);
+                }
+                self.outbox
+                    .reply(
+                        ReplyChannel::Shell,
+                        msg,
+                        json!({"status": "ok", "execution_count": count, "user_expressions": user_expressions, "payload": []}),
+                    )
+                    .await;
+                false
+            }
+            ExecuteOutcome::Error(error) => {
+                if !silent {
+                    self.outbox.publish("error", Some(&msg.header), &error);
+                }
+                let mut content = serde_json::to_value(&error).expect("serializes");
+                content["status"] = "error".into();
+                content["execution_count"] = count.into();
+                content["user_expressions"] = json!({});
+                content["payload"] = json!([]);
+                self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+                !silent && req.stop_on_error
+            }
+        }
+    }
+
+    async fn complete_request(&mut self, msg: &Message, req: CompleteRequest) {
+        let c = self.interp.complete(&req.code, req.cursor_pos).await;
+        self.outbox
+            .reply(
+                ReplyChannel::Shell,
+                msg,
+                json!({"status": "ok", "matches": c.matches, "cursor_start": c.cursor_start,
+                       "cursor_end": c.cursor_end, "metadata": c.metadata}),
+            )
+            .await;
+    }
+
+    async fn inspect_request(&mut self, msg: &Message, req: InspectRequest) {
+        let found = self
+            .interp
+            .inspect(&req.code, req.cursor_pos, req.detail_level)
+            .await;
+        let content = match found {
+            Some(b) => {
+                json!({"status": "ok", "found": true, "data": b.data, "metadata": b.metadata})
+            }
+            None => json!({"status": "ok", "found": false, "data": {}, "metadata": {}}),
+        };
+        self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+    }
+
+    async fn history_request(&mut self, msg: &Message, req: HistoryRequest) {
+        let history: Vec<Value> = self.history.query(&req);
+        self.outbox
+            .reply(
+                ReplyChannel::Shell,
+                msg,
+                json!({"status": "ok", "history": history}),
+            )
+            .await;
+    }
+
+    fn comm_open(&self, msg: &Message, open: CommOpen) {
+        // We register no comm targets: close at once, as the spec asks.
+        tracing::info!(
+            target = open.target_name,
+            "comm_open for an unknown target: closing"
+        );
+        self.outbox.publish(
+            "comm_close",
+            Some(&msg.header),
+            json!({"comm_id": open.comm_id, "data": {}}),
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! The kernel's interpreter: magic cells go to the magic registry, everything else to evcxr.
+
+use super::magics::builtin::{help_bundle, unknown_magic};
+use super::magics::{
+    CellMagics, MagicCall, MagicContext, MagicKind, MagicRegistry, complete, parse_cell,
+};
+use super::rust::RustEngine;
+use super::rust::engine::expression_error;
+use super::rust::errors::simple;
+use super::syntax::rust_completeness;
+use super::{Completions, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo, byte_offset};
+use crate::core::output::CellOutput;
+use crate::protocol::content::{Completeness, ErrorContent, HelpLink, LanguageInfo, MimeBundle};
+use std::sync::Arc;
+
+/// Rust cells plus magics.
+pub struct CellInterpreter {
+    magics: MagicRegistry,
+    rust: RustEngine,
+}
+
+impl CellInterpreter {
+    /// An interpreter with the given magics; evcxr starts warming up now.
+    pub fn new(magics: MagicRegistry) -> Self {
+        Self {
+            magics,
+            rust: RustEngine::start(),
+        }
+    }
+
+    async fn run_magic(&self, call: &MagicCall, out: &CellOutput) -> ExecuteOutcome {
+        let Some(magic) = self.magics.get(&call.name) else {
+            return ExecuteOutcome::Error(unknown_magic(&self.magics, &call.name));
+        };
+        let spec = magic.spec();
+        if call.wants_help {
+            return ExecuteOutcome::Ok(Some(help_bundle(spec)));
+        }
+        match (spec.kind, call.is_cell) {
+            (MagicKind::Line, true) => {
+                return ExecuteOutcome::Error(simple(
+                    "MagicUsage",
+                    format!("%{0} is a line magic: write %{0}, not %%{0}", spec.name),
+                ));
+            }
+            (MagicKind::Cell, false) => {
+                return ExecuteOutcome::Error(simple(
+                    "MagicUsage",
+                    format!(
+                        "%%{0} is a cell magic: start the cell with %%{0} and put the body below",
+                        spec.name
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        let ctx = MagicContext {
+            out,
+            registry: &self.magics,
+        };
+        magic.run(call, &ctx).await
+    }
+}
+
+impl Interpreter for CellInterpreter {
+    fn kernel_info(&self) -> KernelInfo {
+        KernelInfo {
+            language_info: LanguageInfo {
+                name: "rust".into(),
+                version: rustc_version().to_owned(),
+                mimetype: "text/rust".into(),
+                file_extension: ".rs".into(),
+                pygments_lexer: "rust".into(),
+                codemirror_mode: "rust".into(),
+                nbconvert_exporter: "rust".into(),
+            },
+            banner: format!(
+                "Mesos (Rust) kernel {}: Rust cells run through evcxr; %lsmagic lists the Mesos magics, %help NAME explains one.",
+                env!("CARGO_PKG_VERSION")
+            ),
+            help_links: vec![
+                HelpLink {
+                    text: "Mesos HTTP API".into(),
+                    url: "https://mesos.apache.org/documentation/latest/scheduler-http-api/".into(),
+                },
+                HelpLink {
+                    text: "Mesos operator API".into(),
+                    url: "https://mesos.apache.org/documentation/latest/operator-http-api/".into(),
+                },
+                HelpLink {
+                    text: "evcxr".into(),
+                    url: "https://github.com/evcxr/evcxr/blob/main/COMMON.md".into(),
+                },
+                HelpLink {
+                    text: "The Rust standard library".into(),
+                    url: "https://doc.rust-lang.org/std/".into(),
+                },
+            ],
+        }
+    }
+
+    async fn execute(&mut self, code: &str, out: &CellOutput) -> ExecuteOutcome {
+        match parse_cell(code) {
+            None => self.rust.execute(code, out).await,
+            Some(Err(e)) => ExecuteOutcome::Error(simple("MagicSyntax", e.to_string())),
+            Some(Ok(CellMagics::Cell(call))) => self.run_magic(&call, out).await,
+            Some(Ok(CellMagics::Lines(calls))) => {
+                let last = calls.len().saturating_sub(1);
+                for (i, call) in calls.iter().enumerate() {
+                    match self.run_magic(call, out).await {
+                        ExecuteOutcome::Ok(Some(bundle)) if i < last => out.display(&bundle, None),
+                        ExecuteOutcome::Ok(_) if i < last => {}
+                        outcome => return outcome,
+                    }
+                }
+                ExecuteOutcome::Ok(None)
+            }
+        }
+    }
+
+    async fn evaluate(&mut self, expr: &str, out: &CellOutput) -> Result<MimeBundle, ErrorContent> {
+        match self.rust.execute(expr, out).await {
+            ExecuteOutcome::Ok(Some(b)) => Ok(b),
+            other => Err(expression_error(&other)),
+        }
+    }
+
+    async fn complete(&mut self, code: &str, cursor: usize) -> Completions {
+        let byte = byte_offset(code, cursor);
+        let line_start_byte = code[..byte].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line = &code[line_start_byte..byte];
+        let is_first_line = code[..line_start_byte].trim().is_empty();
+        let line_start = cursor - line.chars().count();
+        if let Some(c) = complete::complete(&self.magics, line, line_start, is_first_line) {
+            return c;
+        }
+        if code.trim_start().starts_with("%%") {
+            // The body of a cell magic is not Rust.
+            return Completions {
+                cursor_start: cursor,
+                cursor_end: cursor,
+                ..Completions::default()
+            };
+        }
+        let mut c = self.rust.complete(code, byte).await;
+        if c.matches.is_empty() {
+            c.cursor_start = cursor;
+            c.cursor_end = cursor;
+        }
+        c
+    }
+
+    async fn inspect(&mut self, code: &str, cursor: usize, _detail: u8) -> Option<MimeBundle> {
+        let byte = byte_offset(code, cursor);
+        // A magic name under or just before the cursor: its help.
+        let line_start = code[..byte].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line_end = code[byte..]
+            .find('\n')
+            .map(|i| byte + i)
+            .unwrap_or(code.len());
+        let line = code[line_start..line_end].trim_start();
+        if let Some(rest) = line.strip_prefix('%') {
+            let name = rest
+                .trim_start_matches('%')
+                .split(|c: char| c.is_whitespace() || c == '?')
+                .next()?;
+            return self.magics.get(name).map(|m| help_bundle(m.spec()));
+        }
+        self.rust.hover(code, byte).await
+    }
+
+    fn is_complete(&mut self, code: &str) -> Completeness {
+        match parse_cell(code) {
+            Some(Ok(_)) => Completeness::Complete,
+            Some(Err(_)) => Completeness::Invalid,
+            None => rust_completeness(code),
+        }
+    }
+
+    fn control_hooks(&self) -> ControlHooks {
+        let interrupt = self.rust.clone();
+        let shutdown = self.rust.clone();
+        ControlHooks {
+            interrupt: Arc::new(move || interrupt.interrupt()),
+            shutdown: Arc::new(move || shutdown.kill_child()),
+        }
+    }
+}
+
+/// The rustc this kernel was built with; evcxr compiles cells with the same toolchain.
+fn rustc_version() -> &'static str {
+    env!("MESOS_KERNEL_RUSTC_VERSION")
+}

@@ -1,0 +1,103 @@
+//! Completion of magic names, flags and flag values.
+
+use super::registry::{ArgKind, MagicKind, MagicRegistry};
+use crate::interpreter::Completions;
+
+/// Completions for a cursor on a magic line; `None` when the line is not a magic.
+///
+/// `line` is the text of the current line up to the cursor; `line_start` is the code-point offset
+/// of that line in the cell, so the returned positions are cell-relative code points.
+pub fn complete(
+    registry: &MagicRegistry,
+    line: &str,
+    line_start: usize,
+    is_first_line: bool,
+) -> Option<Completions> {
+    let trimmed = line.trim_start();
+    if !trimmed.starts_with('%') {
+        return None;
+    }
+    let lead = line.chars().count() - trimmed.chars().count();
+    // The word being typed: from the last whitespace to the cursor.
+    let word_start = line.rfind(char::is_whitespace).map(|b| b + 1).unwrap_or(0);
+    let word = &line[word_start..];
+    let word_cp_start = line_start + line[..word_start].chars().count();
+    let cursor = line_start + line.chars().count();
+    let mut matches: Vec<String> = Vec::new();
+
+    if word_start <= lead {
+        // Completing the magic name itself.
+        let cell_form = word.starts_with("%%");
+        for spec in registry.specs() {
+            let forms: &[&str] = match spec.kind {
+                MagicKind::Line => &["%"],
+                // Cell magics only make sense on the first line.
+                MagicKind::Cell if is_first_line => &["%%"],
+                MagicKind::Cell => &[],
+                MagicKind::LineAndCell if is_first_line => &["%", "%%"],
+                MagicKind::LineAndCell => &["%"],
+            };
+            for form in forms {
+                if cell_form && *form == "%" {
+                    continue;
+                }
+                let full = format!("{form}{}", spec.name);
+                if full.starts_with(word) {
+                    matches.push(full);
+                }
+            }
+        }
+    } else {
+        let name = trimmed
+            .trim_start_matches('%')
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('?');
+        let spec = registry.get(name)?.spec();
+        let words: Vec<&str> = line[..word_start].split_whitespace().collect();
+        let previous = words.last().copied().unwrap_or("");
+        let value_kind = previous
+            .strip_prefix("--")
+            .and_then(|f| spec.flags.iter().find(|s| s.name == f))
+            .map(|f| f.value)
+            .filter(|k| *k != ArgKind::None);
+        if let Some(kind) = value_kind {
+            matches = candidates(registry, kind, word);
+        } else if word.starts_with('-') {
+            matches = spec
+                .flags
+                .iter()
+                .map(|f| format!("--{}", f.name))
+                .filter(|f| f.starts_with(word))
+                .collect();
+        } else {
+            matches = candidates(registry, spec.positional, word);
+        }
+    }
+    matches.sort();
+    matches.dedup();
+    Some(Completions {
+        matches,
+        cursor_start: word_cp_start,
+        cursor_end: cursor,
+        metadata: Default::default(),
+    })
+}
+
+fn candidates(registry: &MagicRegistry, kind: ArgKind, word: &str) -> Vec<String> {
+    match kind {
+        ArgKind::MagicName => registry
+            .specs()
+            .iter()
+            .map(|s| s.name.to_owned())
+            .filter(|n| n.starts_with(word))
+            .collect(),
+        ArgKind::Choice(words) => words
+            .iter()
+            .filter(|w| w.starts_with(word))
+            .map(|w| w.to_string())
+            .collect(),
+        ArgKind::None | ArgKind::Text => Vec::new(),
+    }
+}

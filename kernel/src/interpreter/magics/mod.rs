@@ -1,0 +1,11 @@
+//! Magics: `%line` and `%%cell` commands, declared once so that running, completion, inspect
+//! and help all come from the same registry.
+
+pub mod args;
+pub mod builtin;
+pub mod call;
+pub mod complete;
+pub mod registry;
+
+pub use call::{CellMagics, MagicCall, parse_cell};
+pub use registry::{ArgKind, FlagSpec, Magic, MagicContext, MagicKind, MagicRegistry, MagicSpec};

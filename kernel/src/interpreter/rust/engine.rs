@@ -1,0 +1,384 @@
+//! The evcxr engine on a thread of its own: cells, completions and hover go to it as jobs.
+//!
+//! evcxr's `CommandContext` blocks while a cell compiles and runs, so it lives on one OS thread;
+//! the kernel talks to it through a channel and stays free to answer kernel_info, heartbeats,
+//! interrupts and shutdown meanwhile. It starts warming up at kernel start, in the background.
+
+use super::errors::{compile_errors, simple};
+use super::pump::Pump;
+use crate::core::output::CellOutput;
+use crate::interpreter::{Completions, ExecuteOutcome, code_point_offset};
+use crate::protocol::content::{ErrorContent, MimeBundle};
+use evcxr::{CommandContext, Error, EvalCallbacks};
+use serde_json::{Map, Value, json};
+use std::panic::AssertUnwindSafe;
+use std::process::Child;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::oneshot;
+
+const LOST_VARIABLES: &str = "Variables defined in earlier cells are lost; functions, types, `use` \
+     items and :dep crates are kept. The next cell runs normally.";
+
+enum Job {
+    Execute {
+        code: String,
+        out: CellOutput,
+        reply: oneshot::Sender<ExecuteOutcome>,
+    },
+    Complete {
+        code: String,
+        byte_pos: usize,
+        reply: oneshot::Sender<Completions>,
+    },
+    Hover {
+        code: String,
+        byte_pos: usize,
+        reply: oneshot::Sender<Option<MimeBundle>>,
+    },
+}
+
+#[derive(Default)]
+struct Shared {
+    ready: AtomicBool,
+    executing: AtomicBool,
+    interrupted: AtomicBool,
+    child: Mutex<Option<Arc<Mutex<Child>>>>,
+}
+
+/// Handle to the engine thread.
+#[derive(Clone)]
+pub struct RustEngine {
+    jobs: mpsc::Sender<Job>,
+    shared: Arc<Shared>,
+}
+
+impl RustEngine {
+    /// Starts the engine thread; evcxr warms up in the background.
+    pub fn start() -> Self {
+        let (jobs, rx) = mpsc::channel();
+        let shared = Arc::new(Shared::default());
+        let s = shared.clone();
+        std::thread::Builder::new()
+            .name("evcxr".into())
+            .spawn(move || engine_thread(rx, s))
+            .expect("spawn evcxr thread");
+        Self { jobs, shared }
+    }
+
+    /// Whether evcxr has finished warming up.
+    pub fn is_ready(&self) -> bool {
+        self.shared.ready.load(Ordering::SeqCst)
+    }
+
+    /// Runs a cell.
+    pub async fn execute(&self, code: &str, out: &CellOutput) -> ExecuteOutcome {
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Execute {
+            code: code.to_owned(),
+            out: out.clone(),
+            reply,
+        };
+        if self.jobs.send(job).is_err() {
+            return ExecuteOutcome::Error(simple(
+                "EngineGone",
+                "the Rust engine thread has stopped",
+            ));
+        }
+        rx.await.unwrap_or_else(|_| {
+            ExecuteOutcome::Error(simple("EngineGone", "the Rust engine dropped the cell"))
+        })
+    }
+
+    /// Completions at a byte position; empty while warming up rather than blocking the shell.
+    pub async fn complete(&self, code: &str, byte_pos: usize) -> Completions {
+        if !self.is_ready() {
+            return Completions::default();
+        }
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Complete {
+            code: code.to_owned(),
+            byte_pos,
+            reply,
+        };
+        if self.jobs.send(job).is_err() {
+            return Completions::default();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    /// Hover documentation at a byte position.
+    pub async fn hover(&self, code: &str, byte_pos: usize) -> Option<MimeBundle> {
+        if !self.is_ready() {
+            return None;
+        }
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Hover {
+            code: code.to_owned(),
+            byte_pos,
+            reply,
+        };
+        self.jobs.send(job).ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// Stops the running cell by ending the child process that runs it.
+    pub fn interrupt(&self) {
+        if !self.shared.executing.load(Ordering::SeqCst) {
+            return;
+        }
+        self.shared.interrupted.store(true, Ordering::SeqCst);
+        self.kill_child();
+    }
+
+    /// Ends the child process for good (kernel shutdown).
+    pub fn kill_child(&self) {
+        if let Some(child) = self.shared.child.lock().expect("child handle").as_ref() {
+            let mut child = child.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = child.kill();
+        }
+    }
+}
+
+fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>) {
+    let mut ctx = match new_context(&shared) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::error!("evcxr failed to start: {e}");
+            shared.ready.store(true, Ordering::SeqCst);
+            None
+        }
+    };
+    let mut startup_error = None;
+    if ctx.is_none() {
+        startup_error =
+            Some("evcxr failed to start (see the kernel log); is cargo on PATH?".to_owned());
+    }
+    while let Ok(job) = rx.recv() {
+        // A context that panicked is rebuilt before the next job.
+        if ctx.is_none() && startup_error.is_none() {
+            match new_context(&shared) {
+                Ok(c) => ctx = Some(c),
+                Err(e) => startup_error = Some(format!("evcxr failed to restart: {e}")),
+            }
+        }
+        let Some((command, pump)) = ctx.as_mut() else {
+            let msg = startup_error.clone().unwrap_or_default();
+            match job {
+                Job::Execute { reply, .. } => {
+                    let _ = reply.send(ExecuteOutcome::Error(simple("EngineUnavailable", msg)));
+                }
+                Job::Complete { reply, .. } => {
+                    let _ = reply.send(Completions::default());
+                }
+                Job::Hover { reply, .. } => {
+                    let _ = reply.send(None);
+                }
+            }
+            continue;
+        };
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| run_job(command, pump, &shared, job)));
+        if result.is_err() {
+            tracing::error!("evcxr panicked; rebuilding the Rust context");
+            shared.executing.store(false, Ordering::SeqCst);
+            ctx = None;
+        }
+    }
+}
+
+fn new_context(shared: &Shared) -> Result<(CommandContext, Pump), Error> {
+    let started = std::time::Instant::now();
+    let (command, outputs) = CommandContext::new()?;
+    *shared.child.lock().expect("child handle") = Some(command.process_handle());
+    shared.ready.store(true, Ordering::SeqCst);
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "evcxr ready"
+    );
+    Ok((command, Pump::start(outputs.stdout, outputs.stderr)))
+}
+
+fn run_job(command: &mut CommandContext, pump: &Pump, shared: &Shared, job: Job) {
+    match job {
+        Job::Execute { code, out, reply } => {
+            let outcome = execute(command, pump, shared, &code, &out);
+            let _ = reply.send(outcome);
+        }
+        Job::Complete {
+            code,
+            byte_pos,
+            reply,
+        } => {
+            let _ = reply.send(complete(command, &code, byte_pos));
+        }
+        Job::Hover {
+            code,
+            byte_pos,
+            reply,
+        } => {
+            let _ = reply.send(hover(command, &code, byte_pos));
+        }
+    }
+}
+
+fn execute(
+    command: &mut CommandContext,
+    pump: &Pump,
+    shared: &Shared,
+    code: &str,
+    out: &CellOutput,
+) -> ExecuteOutcome {
+    pump.begin(out.clone());
+    shared.interrupted.store(false, Ordering::SeqCst);
+    shared.executing.store(true, Ordering::SeqCst);
+    // evcxr does not export its InputRequest type: the closure's argument type comes from the field.
+    let mut callbacks = EvalCallbacks {
+        input_reader: &|req| match out.input(&req.prompt, req.is_password) {
+            Ok(v) => v,
+            Err(e) => {
+                out.stream(
+                    crate::protocol::content::StreamName::Stderr,
+                    &format!("input: {e}\n"),
+                );
+                String::new()
+            }
+        },
+    };
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        command.execute_with_callbacks(code, &mut callbacks)
+    }));
+    shared.executing.store(false, Ordering::SeqCst);
+    let panic = pump.finish();
+    let result = match result {
+        Ok(r) => r,
+        Err(p) => std::panic::resume_unwind(p),
+    };
+    match result {
+        Ok(outputs) => {
+            if let Some(p) = panic {
+                let message = if p.message.is_empty() {
+                    "the cell panicked".to_owned()
+                } else {
+                    p.message
+                };
+                return ExecuteOutcome::Error(simple(
+                    "Panic",
+                    format!(
+                        "{message} (at {}); variables from earlier cells are kept",
+                        p.location
+                    ),
+                ));
+            }
+            match bundle(outputs.content_by_mime_type) {
+                Some(b) if !b.data.contains_key("text/plain") => {
+                    out.display(&b, None);
+                    ExecuteOutcome::Ok(None)
+                }
+                value => ExecuteOutcome::Ok(value),
+            }
+        }
+        Err(Error::CompilationErrors(errors)) => {
+            ExecuteOutcome::Error(compile_errors(code, &errors))
+        }
+        Err(Error::SubprocessTerminated(why)) => {
+            if shared.interrupted.swap(false, Ordering::SeqCst) {
+                ExecuteOutcome::Error(simple(
+                    "Interrupted",
+                    format!(
+                        "the cell was stopped by ending the process that ran it. {LOST_VARIABLES}"
+                    ),
+                ))
+            } else {
+                ExecuteOutcome::Error(simple(
+                    "RuntimeCrashed",
+                    format!(
+                        "the process running Rust cells ended ({}). {LOST_VARIABLES}",
+                        why.trim()
+                    ),
+                ))
+            }
+        }
+        Err(Error::TypeRedefinedVariablesLost(vars)) => ExecuteOutcome::Error(simple(
+            "VariablesLost",
+            format!(
+                "a type was redefined, so these variables were dropped: {}",
+                vars.join(", ")
+            ),
+        )),
+        Err(Error::Message(m)) => ExecuteOutcome::Error(simple("Error", m)),
+    }
+}
+
+/// evcxr's mime map as a bundle: with `text/plain` it is the cell's value (execute_result);
+/// without, it came from an explicit `evcxr_display` and is shown as display_data.
+fn bundle(content: std::collections::HashMap<String, String>) -> Option<MimeBundle> {
+    if content.is_empty() {
+        return None;
+    }
+    let mut data = Map::new();
+    for (mime, value) in content {
+        let value = if mime == "application/json" || mime.ends_with("+json") {
+            serde_json::from_str(&value).unwrap_or(Value::String(value))
+        } else {
+            Value::String(value)
+        };
+        data.insert(mime, value);
+    }
+    Some(MimeBundle {
+        data,
+        metadata: Map::new(),
+    })
+}
+
+fn complete(command: &mut CommandContext, code: &str, byte_pos: usize) -> Completions {
+    match command.completions(code, byte_pos.min(code.len())) {
+        Ok(c) => {
+            let types: Vec<Value> = c
+                .completions
+                .iter()
+                .map(|x| {
+                    json!({"start": code_point_offset(code, c.start_offset), "end": code_point_offset(code, c.end_offset),
+                           "text": x.code, "type": x.kind, "signature": x.label})
+                })
+                .collect();
+            let mut metadata = Map::new();
+            metadata.insert("_jupyter_types_experimental".into(), Value::Array(types));
+            Completions {
+                matches: c.completions.into_iter().map(|x| x.code).collect(),
+                cursor_start: code_point_offset(code, c.start_offset),
+                cursor_end: code_point_offset(code, c.end_offset),
+                metadata,
+            }
+        }
+        Err(e) => {
+            tracing::debug!("completion failed: {e}");
+            Completions::default()
+        }
+    }
+}
+
+fn hover(command: &mut CommandContext, code: &str, byte_pos: usize) -> Option<MimeBundle> {
+    let pos = byte_pos.min(code.len());
+    if !code.is_char_boundary(pos) {
+        return None;
+    }
+    match command.hover_at(code, pos) {
+        Ok((plain, html)) if !plain.trim().is_empty() => {
+            Some(MimeBundle::text(plain).with("text/html", html))
+        }
+        Ok(_) => None,
+        Err(e) => {
+            tracing::debug!("hover failed: {e}");
+            None
+        }
+    }
+}
+
+/// The error for a user expression that cannot be evaluated.
+pub fn expression_error(e: &ExecuteOutcome) -> ErrorContent {
+    match e {
+        ExecuteOutcome::Error(err) => err.clone(),
+        ExecuteOutcome::Ok(_) => simple("NoValue", "the expression produced no value"),
+    }
+}

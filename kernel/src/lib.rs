@@ -1,0 +1,13 @@
+//! mesos-kernel: a Jupyter kernel for experimenting with Apache Mesos, with Rust cells.
+//!
+//! Layers, outermost first: `transport` (ZeroMQ sockets ↔ frames), `protocol` (frames ↔ typed,
+//! signed messages), `core` (dispatch, busy/idle, counters, history, abort-on-error) and
+//! `interpreter` (Rust cells through evcxr, `%` magics). An interpreter never sees a socket or
+//! a wire frame.
+
+pub mod core;
+pub mod display;
+pub mod install;
+pub mod interpreter;
+pub mod protocol;
+pub mod transport;

@@ -1,0 +1,181 @@
+//! The `mesos-kernel` binary: run a kernel, or install its kernelspec.
+
+use clap::{Parser, Subcommand};
+use mesos_kernel::core::{self, Inbound, outbox::Outbox};
+use mesos_kernel::install::{self, Target};
+use mesos_kernel::interpreter::Interpreter;
+use mesos_kernel::interpreter::cells::CellInterpreter;
+use mesos_kernel::interpreter::magics::{MagicRegistry, builtin};
+use mesos_kernel::protocol::connection::ConnectionInfo;
+use mesos_kernel::protocol::header::KernelIdentity;
+use mesos_kernel::protocol::signing::Signer;
+use mesos_kernel::transport;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "mesos-kernel",
+    version,
+    about = "A Jupyter kernel for experimenting with Apache Mesos"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Where {
+    /// Install for the current user (the default).
+    #[arg(long, conflicts_with_all = ["sys_prefix", "prefix"])]
+    user: bool,
+    /// Install into the active Python environment ($VIRTUAL_ENV or python3's sys.prefix).
+    #[arg(long, conflicts_with = "prefix")]
+    sys_prefix: bool,
+    /// Install under PREFIX/share/jupyter/kernels.
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<PathBuf>,
+    /// Kernelspec name.
+    #[arg(long, default_value = "mesos")]
+    name: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kernel (Jupyter does this through kernel.json).
+    Run {
+        /// The connection file written by the Jupyter client.
+        #[arg(long, short = 'f')]
+        connection_file: PathBuf,
+        /// Also write logs to this file (they always go to stderr).
+        #[arg(long)]
+        log_file: Option<PathBuf>,
+    },
+    /// Install the kernelspec so Jupyter lists "Mesos (Rust)".
+    Install(Where),
+    /// Remove the kernelspec.
+    Uninstall(Where),
+}
+
+fn target(w: &Where) -> Target {
+    match (&w.prefix, w.sys_prefix) {
+        (Some(p), _) => Target::Prefix(p.clone()),
+        (None, true) => Target::SysPrefix,
+        _ => Target::User,
+    }
+}
+
+fn main() {
+    // evcxr re-executes this binary as the cell runtime and as a rustc wrapper: this must come first.
+    evcxr::runtime_hook();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            connection_file,
+            log_file,
+        } => run(&connection_file, log_file.as_deref()),
+        Command::Install(w) => install::install(&target(&w), &w.name).map(|dir| {
+            println!("Installed kernelspec {} in {}", w.name, dir.display());
+        }),
+        Command::Uninstall(w) => install::uninstall(&target(&w), &w.name).map(|dir| {
+            println!("Removed kernelspec {} from {}", w.name, dir.display());
+        }),
+    };
+    if let Err(e) = result {
+        eprintln!("mesos-kernel: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn init_logging(log_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+    let filter = EnvFilter::try_from_env("MESOS_KERNEL_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("warn,mesos_kernel=info"));
+    // Logs never go to stdout: the evcxr child and Jupyter own that.
+    let stderr = fmt::layer().with_writer(std::io::stderr);
+    let file = match log_file {
+        Some(path) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            Some(
+                fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(std::sync::Mutex::new(f)),
+            )
+        }
+        None => None,
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(file)
+        .init();
+    Ok(())
+}
+
+fn run(
+    connection_file: &std::path::Path,
+    log_file: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    init_logging(log_file)?;
+    let info = ConnectionInfo::from_file(connection_file)?;
+    tracing::info!(?info, "starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let restart = runtime.block_on(async {
+        let endpoints = transport::bind(&info).await?;
+        let signer = Signer::new(&info.key);
+        let outbox = Outbox::new(
+            KernelIdentity::new(),
+            signer.clone(),
+            endpoints.shell_tx,
+            endpoints.control_tx,
+            endpoints.stdin_tx,
+            endpoints.iopub_tx,
+        );
+        let mut magics = MagicRegistry::default();
+        builtin::register(&mut magics);
+        let interpreter = CellInterpreter::new(magics);
+        let hooks = interpreter.control_hooks();
+        tokio::spawn(signals(hooks.clone()));
+        let inbound = Inbound {
+            shell: endpoints.shell_rx,
+            control: endpoints.control_rx,
+            stdin: endpoints.stdin_rx,
+        };
+        let restart = core::run(inbound, outbox, signer, interpreter).await;
+        (hooks.shutdown)();
+        anyhow::Ok(restart)
+    })?;
+    tracing::info!(restart, "shut down");
+    // Worker threads may be parked in blocking calls; the kernel is done, so leave now.
+    std::process::exit(0)
+}
+
+/// SIGINT interrupts the running cell instead of killing the kernel; SIGTERM shuts down cleanly.
+async fn signals(hooks: mesos_kernel::interpreter::ControlHooks) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot install signal handlers");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = int.recv() => {
+                tracing::info!("SIGINT: interrupting the running cell");
+                (hooks.interrupt)();
+            }
+            _ = term.recv() => {
+                tracing::info!("SIGTERM: shutting down");
+                (hooks.shutdown)();
+                std::process::exit(0);
+            }
+        }
+    }
+}

@@ -1,0 +1,442 @@
+//! The core's ordering rules, driven without sockets through a mock interpreter.
+
+use bytes::Bytes;
+use mesos_kernel::core::output::CellOutput;
+use mesos_kernel::core::{self, Inbound, outbox::Outbox};
+use mesos_kernel::interpreter::{
+    Completions, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo,
+};
+use mesos_kernel::protocol::content::{
+    Completeness, ErrorContent, LanguageInfo, MimeBundle, StreamName,
+};
+use mesos_kernel::protocol::header::KernelIdentity;
+use mesos_kernel::protocol::message::Message;
+use mesos_kernel::protocol::signing::Signer;
+use mesos_kernel::protocol::wire;
+use mesos_kernel::transport::Outbound;
+use serde_json::{Map, Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+struct Mock {
+    interrupts: Arc<AtomicUsize>,
+}
+
+impl Interpreter for Mock {
+    fn kernel_info(&self) -> KernelInfo {
+        KernelInfo {
+            language_info: LanguageInfo {
+                name: "mock".into(),
+                version: "1".into(),
+                mimetype: "text/plain".into(),
+                file_extension: ".txt".into(),
+                pygments_lexer: "text".into(),
+                codemirror_mode: "text".into(),
+                nbconvert_exporter: "text".into(),
+            },
+            banner: "mock".into(),
+            help_links: vec![],
+        }
+    }
+
+    async fn execute(&mut self, code: &str, out: &CellOutput) -> ExecuteOutcome {
+        if code == "fail" {
+            return ExecuteOutcome::Error(ErrorContent {
+                ename: "Boom".into(),
+                evalue: "it failed".into(),
+                traceback: vec!["Boom: it failed".into()],
+            });
+        }
+        if code == "panic" {
+            panic!("mock interpreter panicked");
+        }
+        out.stream(StreamName::Stdout, "printed\n");
+        ExecuteOutcome::Ok(Some(MimeBundle::text(format!("value of {code}"))))
+    }
+
+    async fn evaluate(
+        &mut self,
+        expr: &str,
+        _out: &CellOutput,
+    ) -> Result<MimeBundle, ErrorContent> {
+        Ok(MimeBundle::text(expr.to_uppercase()))
+    }
+
+    async fn complete(&mut self, _code: &str, cursor: usize) -> Completions {
+        Completions {
+            matches: vec!["x".into()],
+            cursor_start: cursor,
+            cursor_end: cursor,
+            metadata: Map::new(),
+        }
+    }
+
+    async fn inspect(&mut self, _code: &str, _cursor: usize, _detail: u8) -> Option<MimeBundle> {
+        None
+    }
+
+    fn is_complete(&mut self, _code: &str) -> Completeness {
+        Completeness::Complete
+    }
+
+    fn control_hooks(&self) -> ControlHooks {
+        let n = self.interrupts.clone();
+        ControlHooks {
+            interrupt: Arc::new(move || {
+                n.fetch_add(1, Ordering::SeqCst);
+            }),
+            shutdown: Arc::new(|| {}),
+        }
+    }
+}
+
+/// Every message the kernel sent, in the order the kernel finished sending it.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<(&'static str, Message)>>>);
+
+impl Log {
+    fn types(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(c, m)| format!("{c}:{}", m.msg_type()))
+            .collect()
+    }
+    fn find(&self, channel: &str, msg_type: &str) -> Vec<Message> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(c, m)| *c == channel && m.msg_type() == msg_type)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+}
+
+struct Harness {
+    shell: mpsc::UnboundedSender<Vec<Bytes>>,
+    control: mpsc::UnboundedSender<Vec<Bytes>>,
+    log: Log,
+    client: KernelIdentity,
+    signer: Signer,
+    interrupts: Arc<AtomicUsize>,
+    done: tokio::task::JoinHandle<bool>,
+    idle: Arc<tokio::sync::Notify>,
+}
+
+fn collector(
+    name: &'static str,
+    mut rx: mpsc::UnboundedReceiver<Outbound>,
+    log: Log,
+    signer: Signer,
+    idle: Arc<tokio::sync::Notify>,
+) {
+    tokio::spawn(async move {
+        while let Some(out) = rx.recv().await {
+            if out.frames.is_empty() {
+                continue; // a flush marker
+            }
+            let msg = wire::decode(out.frames, &signer).expect("the kernel signs what it sends");
+            let is_idle = msg.msg_type() == "status" && msg.content["execution_state"] == "idle";
+            log.0.lock().unwrap().push((name, msg));
+            if is_idle {
+                idle.notify_waiters();
+            }
+            // Dropping `out.sent` tells the kernel the frames have left.
+        }
+    });
+}
+
+impl Harness {
+    fn start(prefill: impl FnOnce(&Harness)) -> Harness {
+        let signer = Signer::new("key");
+        let (shell_tx, shell_rx) = mpsc::unbounded_channel();
+        let (control_tx, control_rx) = mpsc::unbounded_channel();
+        let (_stdin_tx, stdin_rx) = mpsc::unbounded_channel();
+        let (o_shell, r_shell) = mpsc::unbounded_channel();
+        let (o_control, r_control) = mpsc::unbounded_channel();
+        let (o_stdin, _r_stdin) = mpsc::unbounded_channel();
+        let (o_iopub, r_iopub) = mpsc::unbounded_channel();
+        let log = Log::default();
+        let idle = Arc::new(tokio::sync::Notify::new());
+        collector("shell", r_shell, log.clone(), signer.clone(), idle.clone());
+        collector(
+            "control",
+            r_control,
+            log.clone(),
+            signer.clone(),
+            idle.clone(),
+        );
+        collector("iopub", r_iopub, log.clone(), signer.clone(), idle.clone());
+        let interrupts = Arc::new(AtomicUsize::new(0));
+        let mut h = Harness {
+            shell: shell_tx,
+            control: control_tx,
+            log,
+            client: KernelIdentity::new(),
+            signer: signer.clone(),
+            interrupts: interrupts.clone(),
+            done: tokio::spawn(async { false }),
+            idle,
+        };
+        prefill(&h);
+        let outbox = Outbox::new(
+            KernelIdentity::new(),
+            signer.clone(),
+            o_shell,
+            o_control,
+            o_stdin,
+            o_iopub,
+        );
+        let inbound = Inbound {
+            shell: shell_rx,
+            control: control_rx,
+            stdin: stdin_rx,
+        };
+        h.done = tokio::spawn(core::run(inbound, outbox, signer, Mock { interrupts }));
+        h
+    }
+
+    fn request(&self, msg_type: &str, content: Value) -> (Vec<Bytes>, String) {
+        let header = self.client.header(msg_type);
+        let id = header.msg_id.clone();
+        let msg = Message {
+            identities: vec![Bytes::from_static(b"client-1")],
+            header,
+            parent_header: None,
+            metadata: Map::new(),
+            content,
+            buffers: vec![],
+        };
+        (wire::encode(&msg, &self.signer), id)
+    }
+
+    fn shell(&self, msg_type: &str, content: Value) -> String {
+        let (frames, id) = self.request(msg_type, content);
+        self.shell.send(frames).unwrap();
+        id
+    }
+
+    /// Waits until the kernel has published idle for `id`.
+    async fn idle_for(&self, id: &str) {
+        loop {
+            let notified = self.idle.notified();
+            if self
+                .for_parent(id)
+                .iter()
+                .any(|(c, t)| c == "iopub" && t == "status:idle")
+            {
+                return;
+            }
+            tokio::time::timeout(std::time::Duration::from_secs(10), notified)
+                .await
+                .expect("no idle within 10 s");
+        }
+    }
+
+    /// (channel, msg_type or status:state) of everything parented to `id`, in order.
+    fn for_parent(&self, id: &str) -> Vec<(String, String)> {
+        self.log
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, m)| m.parent_header.as_ref().map(|p| p.msg_id.as_str()) == Some(id))
+            .map(|(c, m)| {
+                let t = if m.msg_type() == "status" {
+                    format!("status:{}", m.content["execution_state"].as_str().unwrap())
+                } else {
+                    m.msg_type().to_owned()
+                };
+                (c.to_string(), t)
+            })
+            .collect()
+    }
+}
+
+fn seq(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn execute_outputs_come_between_busy_and_idle_and_the_reply_before_idle() {
+    let h = Harness::start(|_| {});
+    let id = h.shell(
+        "execute_request",
+        json!({"code": "x", "user_expressions": {"e": "abc"}}),
+    );
+    h.idle_for(&id).await;
+    assert_eq!(
+        h.for_parent(&id),
+        seq(&[
+            ("iopub", "status:busy"),
+            ("iopub", "execute_input"),
+            ("iopub", "stream"),
+            ("iopub", "execute_result"),
+            ("shell", "execute_reply"),
+            ("iopub", "status:idle"),
+        ])
+    );
+    let reply = &h.log.find("shell", "execute_reply")[0];
+    assert_eq!(reply.content["status"], "ok");
+    assert_eq!(reply.content["execution_count"], 1);
+    assert_eq!(
+        reply.content["user_expressions"]["e"]["data"]["text/plain"],
+        "ABC"
+    );
+    assert_eq!(reply.identities, vec![Bytes::from_static(b"client-1")]);
+    // The first message the kernel ever sent is `starting`, with no parent.
+    assert_eq!(h.log.types()[0], "iopub:status");
+    assert_eq!(
+        h.log.0.lock().unwrap()[0].1.content["execution_state"],
+        "starting"
+    );
+}
+
+#[tokio::test]
+async fn every_request_type_gets_busy_and_idle_even_unknown_ones() {
+    let h = Harness::start(|_| {});
+    for (t, content) in [
+        ("kernel_info_request", json!({})),
+        ("comm_info_request", json!({})),
+        ("complete_request", json!({"code": "a", "cursor_pos": 1})),
+        ("is_complete_request", json!({"code": "a"})),
+        (
+            "history_request",
+            json!({"hist_access_type": "tail", "n": 3}),
+        ),
+        ("frobnicate_request", json!({})),
+    ] {
+        let id = h.shell(t, content);
+        h.idle_for(&id).await;
+        let events = h.for_parent(&id);
+        assert_eq!(events.first().unwrap().1, "status:busy", "{t}");
+        assert_eq!(events.last().unwrap().1, "status:idle", "{t}");
+        let replies = events.iter().filter(|(c, _)| c == "shell").count();
+        assert_eq!(
+            replies,
+            if t == "frobnicate_request" { 0 } else { 1 },
+            "{t}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_error_aborts_the_queued_executes_but_not_other_requests() {
+    let h = Harness::start(|h| {
+        h.shell("execute_request", json!({"code": "fail"}));
+        h.shell("execute_request", json!({"code": "a"}));
+        h.shell("kernel_info_request", json!({}));
+        h.shell("execute_request", json!({"code": "b"}));
+    });
+    let last = h.shell("execute_request", json!({"code": "after"}));
+    h.idle_for(&last).await;
+    let replies = h.log.find("shell", "execute_reply");
+    let statuses: Vec<&str> = replies
+        .iter()
+        .map(|r| r.content["status"].as_str().unwrap())
+        .collect();
+    // `after` may or may not have been queued when the error happened; the first four are fixed.
+    assert_eq!(&statuses[..3], &["error", "aborted", "aborted"]);
+    assert_eq!(h.log.find("shell", "kernel_info_reply").len(), 1);
+    assert_eq!(replies[0].content["ename"], "Boom");
+    assert_eq!(h.log.find("iopub", "error").len(), 1);
+}
+
+#[tokio::test]
+async fn silent_requests_publish_nothing_and_do_not_count() {
+    let h = Harness::start(|_| {});
+    let id = h.shell("execute_request", json!({"code": "x", "silent": true}));
+    h.idle_for(&id).await;
+    assert_eq!(
+        h.for_parent(&id),
+        seq(&[
+            ("iopub", "status:busy"),
+            ("shell", "execute_reply"),
+            ("iopub", "status:idle")
+        ])
+    );
+    let id = h.shell("execute_request", json!({"code": "y"}));
+    h.idle_for(&id).await;
+    let replies = h.log.find("shell", "execute_reply");
+    assert_eq!(replies[0].content["execution_count"], 0);
+    assert_eq!(replies[1].content["execution_count"], 1);
+}
+
+#[tokio::test]
+async fn badly_signed_and_garbage_messages_are_dropped_and_the_kernel_keeps_serving() {
+    let h = Harness::start(|h| {
+        let (mut frames, _) = h.request("execute_request", json!({"code": "evil"}));
+        frames[2] = Bytes::from_static(b"00ff");
+        h.shell.send(frames).unwrap();
+        h.shell.send(vec![Bytes::from_static(b"garbage")]).unwrap();
+        h.control
+            .send(vec![Bytes::from_static(b"<IDS|MSG>"), Bytes::new()])
+            .unwrap();
+        let (frames, _) = h.request("execute_request", json!({"no_code": true}));
+        h.shell.send(frames).unwrap();
+    });
+    let id = h.shell("execute_request", json!({"code": "fine"}));
+    h.idle_for(&id).await;
+    let replies = h.log.find("shell", "execute_reply");
+    assert_eq!(replies.len(), 1, "only the good request is answered");
+    assert_eq!(replies[0].content["status"], "ok");
+    let busy = h
+        .log
+        .find("iopub", "status")
+        .iter()
+        .filter(|m| m.content["execution_state"] == "busy")
+        .count();
+    assert_eq!(busy, 1, "dropped messages get no busy/idle either");
+}
+
+#[tokio::test]
+async fn a_panicking_handler_becomes_an_error_reply() {
+    let h = Harness::start(|_| {});
+    let id = h.shell("execute_request", json!({"code": "panic"}));
+    h.idle_for(&id).await;
+    let reply = &h.log.find("shell", "execute_reply")[0];
+    assert_eq!(reply.content["status"], "error");
+    assert_eq!(reply.content["ename"], "KernelPanic");
+    let id = h.shell("execute_request", json!({"code": "next"}));
+    h.idle_for(&id).await;
+    assert_eq!(
+        h.log.find("shell", "execute_reply")[1].content["status"],
+        "ok"
+    );
+}
+
+#[tokio::test]
+async fn control_answers_interrupt_and_shutdown() {
+    let h = Harness::start(|_| {});
+    let (frames, id) = h.request("interrupt_request", json!({}));
+    h.control.send(frames).unwrap();
+    h.idle_for(&id).await;
+    assert_eq!(h.interrupts.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        h.log.find("control", "interrupt_reply")[0].content["status"],
+        "ok"
+    );
+    let (frames, id) = h.request("kernel_info_request", json!({}));
+    h.control.send(frames).unwrap();
+    h.idle_for(&id).await;
+    let info = &h.log.find("control", "kernel_info_reply")[0];
+    assert_eq!(info.content["protocol_version"], "5.4");
+    assert_eq!(info.content["language_info"]["name"], "mock");
+    let (frames, _) = h.request("shutdown_request", json!({"restart": true}));
+    h.control.send(frames).unwrap();
+    let restart = tokio::time::timeout(std::time::Duration::from_secs(5), h.done)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(restart);
+    assert_eq!(
+        h.log.find("control", "shutdown_reply")[0].content["restart"],
+        true
+    );
+}

@@ -1,0 +1,44 @@
+"""Every notebook in notebooks/ runs headless through nbclient on the Mesos (Rust) kernel."""
+
+import pathlib
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def run(path):
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="mesos", timeout=300, startup_timeout=60).execute()
+    return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_without_unexpected_errors(path):
+    nb = run(path)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if "raises-exception" in cell.metadata.get("tags", []):
+            assert errors, f"cell tagged raises-exception did not raise: {cell.source}"
+        else:
+            assert not errors, f"{cell.source}\n{errors}"
+
+
+def test_basics_notebook_outcomes():
+    nb = run(ROOT / "notebooks" / "00-kernel-basics.ipynb")
+    by_source = {c.source.strip(): c for c in nb.cells if c.cell_type == "code"}
+    lsmagic = by_source["%lsmagic"].outputs[0]
+    assert lsmagic.output_type == "execute_result"
+    assert "%help" in lsmagic.data["text/plain"] and "<table>" in lsmagic.data["text/html"]
+    hello = next(c for s, c in by_source.items() if s.startswith("let framework_name"))
+    assert hello.outputs[0].text == "hello from the tutorial framework\n"
+    assert hello.outputs[1].data["text/plain"] == "9"
+    fit = next(c for s, c in by_source.items() if s.startswith("// A small agent"))
+    assert fit.outputs[0].data["text/plain"] == "4"
+    error = next(c for s, c in by_source.items() if s.startswith("let cpus"))
+    assert error.outputs[0].ename == "CompileError"
