@@ -10,3 +10,5 @@ pub mod v1;
 
 // Feature-gated modules (the HTTP clients behind `client`, the embedded master
 // behind `local`) are declared below this line.
+#[cfg(feature = "local")]
+pub mod local;

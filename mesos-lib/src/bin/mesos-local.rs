@@ -1,0 +1,88 @@
+//! `mesos-local`: a Mesos master and agents in one process, speaking the real v1 HTTP APIs.
+//! Prints the master URL on stdout; logs go to stderr. Ctrl-C or SIGTERM stops it and kills
+//! every task it started.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use mesos_lib::local::{DEFAULT_RESOURCES, LocalConfig, LocalMesos};
+
+/// A Mesos master and N agents in one process (Mesos 1.11 v1 HTTP APIs).
+#[derive(Parser, Debug)]
+#[command(name = "mesos-local", version)]
+struct Args {
+    /// Master port (0 picks an ephemeral port).
+    #[arg(long, default_value_t = 5050)]
+    port: u16,
+    /// Address to bind (loopback unless told otherwise).
+    #[arg(long, default_value = "127.0.0.1")]
+    ip: IpAddr,
+    /// Number of agents.
+    #[arg(long, default_value_t = 1)]
+    agents: usize,
+    /// Number of masters (the first leads; the others redirect).
+    #[arg(long, default_value_t = 1)]
+    masters: usize,
+    /// Each agent's resources.
+    #[arg(long, default_value = DEFAULT_RESOURCES)]
+    resources: String,
+    /// Each agent's attributes, e.g. "rack:r2d2;pod:demo,dev".
+    #[arg(long)]
+    attributes: Option<String>,
+    /// Hostname to advertise (defaults to the IP).
+    #[arg(long)]
+    hostname: Option<String>,
+    /// Seconds between HEARTBEAT events.
+    #[arg(long, default_value_t = 15.0)]
+    heartbeat_interval: f64,
+    /// Seconds between allocation cycles.
+    #[arg(long, default_value_t = 1.0)]
+    allocation_interval: f64,
+    /// Directory for the agents' sandboxes (a temporary one, removed at exit, by default).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+}
+
+fn secs(v: f64, name: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(v).map_err(|e| format!("--{name}: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    if !args.ip.is_loopback() {
+        tracing::warn!(ip = %args.ip, "binding a non-loopback address: anyone who can reach it can run commands as this user");
+    }
+    let cfg = LocalConfig {
+        ip: args.ip,
+        port: args.port,
+        masters: args.masters.max(1),
+        agents: args.agents,
+        resources: args.resources,
+        attributes: args.attributes,
+        hostname: args.hostname,
+        heartbeat_interval: secs(args.heartbeat_interval, "heartbeat-interval")?,
+        allocation_interval: secs(args.allocation_interval, "allocation-interval")?,
+        work_dir: args.work_dir,
+        ..LocalConfig::default()
+    };
+    let mesos = LocalMesos::start(cfg).await?;
+    println!("{}", mesos.url());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping; killing every task");
+    mesos.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,321 @@
+//! The command executor's side of a task: checks a real agent makes before launching,
+//! the MESOS_* environment, and the status updates it sends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use super::{Agent, ExecutorRun, sandbox};
+use crate::local::agent::process::{self, Launch, Outcome};
+use crate::local::{ids, json as j};
+
+/// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
+pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
+
+/// One status update, built with the key order real agents use.
+pub(crate) struct StatusSpec<'a> {
+    pub state: &'a str,
+    pub message: Option<String>,
+    pub source: &'a str,
+    pub reason: Option<&'a str>,
+    pub container: Option<(&'a str, Option<u32>)>,
+}
+
+impl Agent {
+    /// Builds a TaskStatus with a fresh uuid.
+    pub(crate) fn status(&self, task_id: &str, executor_id: &str, spec: StatusSpec<'_>) -> Value {
+        let mut m = Map::new();
+        m.insert("task_id".into(), j::id(task_id));
+        m.insert("state".into(), json!(spec.state));
+        if let Some(msg) = spec.message {
+            m.insert("message".into(), json!(msg));
+        }
+        m.insert("source".into(), json!(spec.source));
+        if let Some(r) = spec.reason {
+            m.insert("reason".into(), json!(r));
+        }
+        m.insert("agent_id".into(), j::id(&self.id));
+        m.insert("executor_id".into(), j::id(executor_id));
+        m.insert("timestamp".into(), json!(ids::now_secs()));
+        m.insert("uuid".into(), json!(ids::status_uuid()));
+        if let Some((cid, pid)) = spec.container {
+            let mut cs = Map::new();
+            cs.insert("container_id".into(), j::id(cid));
+            cs.insert(
+                "network_infos".into(),
+                json!([{"ip_addresses": [{"protocol": "IPv4", "ip_address": self.ip.to_string()}]}]),
+            );
+            if let Some(pid) = pid {
+                cs.insert("executor_pid".into(), json!(pid));
+            }
+            m.insert("container_status".into(), Value::Object(cs));
+        }
+        Value::Object(m)
+    }
+
+    /// Launches a task received from the master.
+    pub(crate) fn launch(self: &Arc<Self>, framework_info: Value, task: Value) {
+        let fid = j::id_at(&framework_info, "id").unwrap_or("").to_string();
+        let tid = j::id_at(&task, "task_id").unwrap_or("").to_string();
+        let eid = tid.clone();
+        let cid = ids::uuid_string();
+        let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &cid);
+        let (kill_tx, kill_rx) = mpsc::unbounded_channel();
+        self.add_run(
+            &framework_info,
+            ExecutorRun {
+                framework_id: fid.clone(),
+                executor_id: eid.clone(),
+                container_id: cid.clone(),
+                directory: dir.clone(),
+                task: task.clone(),
+                state: "TASK_STAGING".into(),
+                statuses: Vec::new(),
+                kill_tx: Some(kill_tx),
+                pid: None,
+            },
+        );
+
+        let user = j::str_at(&task, "command.user")
+            .or_else(|| j::str_at(&framework_info, "user"))
+            .unwrap_or("")
+            .to_string();
+        if !user_exists(&user) {
+            let msg = format!(
+                "Failed to create executor directory '{}': Failed to chown directory to '{user}': No such user '{user}'",
+                dir.display()
+            );
+            let st = self.status(
+                &tid,
+                &eid,
+                StatusSpec {
+                    state: "TASK_LOST",
+                    message: Some(msg),
+                    source: "SOURCE_AGENT",
+                    reason: Some("REASON_EXECUTOR_TERMINATED"),
+                    container: None,
+                },
+            );
+            self.emit(&fid, &tid, st);
+            return;
+        }
+        if let Err(e) = sandbox::create(&dir) {
+            let msg = format!(
+                "Failed to create executor directory '{}': {e}",
+                dir.display()
+            );
+            let st = self.status(
+                &tid,
+                &eid,
+                StatusSpec {
+                    state: "TASK_LOST",
+                    message: Some(msg),
+                    source: "SOURCE_AGENT",
+                    reason: Some("REASON_EXECUTOR_TERMINATED"),
+                    container: None,
+                },
+            );
+            self.emit(&fid, &tid, st);
+            return;
+        }
+        // What an agent with only the Mesos containerizer and no image provisioner answers.
+        match j::str_at(&task, "container.type") {
+            Some("DOCKER") => {
+                let st = self.status(
+                    &tid,
+                    &eid,
+                    StatusSpec {
+                        state: "TASK_FAILED",
+                        message: Some("Abnormal executor termination: unknown container".into()),
+                        source: "SOURCE_AGENT",
+                        reason: Some("REASON_EXECUTOR_TERMINATED"),
+                        container: None,
+                    },
+                );
+                self.emit(&fid, &tid, st);
+                return;
+            }
+            Some("MESOS") if j::at(&task, "container.mesos.image").is_some() => {
+                let kind = match j::str_at(&task, "container.mesos.image.type") {
+                    Some("APPC") => 1,
+                    _ => 2,
+                };
+                let st = self.status(
+                    &tid,
+                    &eid,
+                    StatusSpec {
+                        state: "TASK_FAILED",
+                        message: Some(format!(
+                            "Failed to launch container: Unsupported container image type: {kind}"
+                        )),
+                        source: "SOURCE_AGENT",
+                        reason: Some("REASON_CONTAINER_LAUNCH_FAILED"),
+                        container: None,
+                    },
+                );
+                self.emit(&fid, &tid, st);
+                return;
+            }
+            _ => {}
+        }
+        let Some(command) = task.get("command").cloned() else {
+            let st = self.status(&tid, &eid, StatusSpec { state: "TASK_FAILED", message: Some("Abnormal executor termination: custom executors are not supported by mesos-local".into()), source: "SOURCE_AGENT", reason: Some("REASON_EXECUTOR_TERMINATED"), container: None });
+            self.emit(&fid, &tid, st);
+            return;
+        };
+        let env = self.environment(&fid, &eid, &tid, &dir);
+        let launch = Launch {
+            command,
+            sandbox: dir,
+            env,
+        };
+        let agent = Arc::clone(self);
+        tokio::spawn(async move {
+            let started_agent = Arc::clone(&agent);
+            let (fid2, tid2, eid2, cid2) = (fid.clone(), tid.clone(), eid.clone(), cid.clone());
+            let outcome = process::run(launch, agent.groups.clone(), kill_rx, move |pid| {
+                started_agent.set_pid(&fid2, &eid2, pid);
+                for state in ["TASK_STARTING", "TASK_RUNNING"] {
+                    let st = started_agent.status(
+                        &tid2,
+                        &eid2,
+                        StatusSpec {
+                            state,
+                            message: None,
+                            source: "SOURCE_EXECUTOR",
+                            reason: None,
+                            container: Some((&cid2, Some(pid))),
+                        },
+                    );
+                    started_agent.emit(&fid2, &tid2, st);
+                }
+            })
+            .await;
+            let pid = agent.pid_of(&fid, &eid);
+            let (state, message) = match outcome {
+                Outcome::LaunchFailed(e) => {
+                    ("TASK_FAILED", format!("Failed to launch command: {e}"))
+                }
+                Outcome::Exited { status, killed } => describe_exit(status, killed),
+            };
+            let container = pid.map(|p| (cid.as_str(), Some(p)));
+            let st = agent.status(
+                &tid,
+                &eid,
+                StatusSpec {
+                    state,
+                    message: Some(message),
+                    source: "SOURCE_EXECUTOR",
+                    reason: None,
+                    container,
+                },
+            );
+            agent.emit(&fid, &tid, st);
+        });
+    }
+
+    /// The environment a command executor gives its task.
+    fn environment(
+        &self,
+        fid: &str,
+        eid: &str,
+        tid: &str,
+        dir: &std::path::Path,
+    ) -> Vec<(String, String)> {
+        let d = dir.display().to_string();
+        vec![
+            ("MESOS_FRAMEWORK_ID".into(), fid.into()),
+            ("MESOS_EXECUTOR_ID".into(), eid.into()),
+            ("MESOS_TASK_ID".into(), tid.into()),
+            ("MESOS_DIRECTORY".into(), d.clone()),
+            ("MESOS_SANDBOX".into(), d),
+            (
+                "MESOS_AGENT_ENDPOINT".into(),
+                format!("{}:{}", self.ip, self.port),
+            ),
+            ("MESOS_SLAVE_ID".into(), self.id.clone()),
+            (
+                "MESOS_SLAVE_PID".into(),
+                format!("slave(1)@{}:{}", self.ip, self.port),
+            ),
+            ("MESOS_CHECKPOINT".into(), "0".into()),
+            ("MESOS_HTTP_COMMAND_EXECUTOR".into(), "0".into()),
+            (
+                "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD".into(),
+                "5secs".into(),
+            ),
+            ("LIBPROCESS_PORT".into(), "0".into()),
+        ]
+    }
+
+    /// Kills a task: TASK_KILLING first for frameworks that asked for it, then SIGTERM and,
+    /// after the grace period, SIGKILL.
+    pub(crate) fn kill(&self, fid: &str, tid: &str, grace: Option<Duration>) {
+        let found = self.with_run(fid, tid, |run, killing_cap| {
+            let grace = grace
+                .or_else(|| {
+                    j::f64_at(&run.task, "kill_policy.grace_period.nanoseconds")
+                        .map(|n| Duration::from_nanos(n.max(0.0) as u64))
+                })
+                .unwrap_or(DEFAULT_KILL_GRACE);
+            let tx = run.kill_tx.clone()?;
+            Some((tx, grace, killing_cap, run.container_id.clone(), run.pid))
+        });
+        if let Some(Some((tx, grace, killing_cap, cid, pid))) = found {
+            if killing_cap {
+                let st = self.status(
+                    tid,
+                    tid,
+                    StatusSpec {
+                        state: "TASK_KILLING",
+                        message: None,
+                        source: "SOURCE_EXECUTOR",
+                        reason: None,
+                        container: Some((&cid, pid)),
+                    },
+                );
+                self.emit(fid, tid, st);
+            }
+            let _ = tx.send(grace);
+        }
+    }
+}
+
+/// The command executor's words for how a process ended.
+fn describe_exit(status: std::process::ExitStatus, killed: bool) -> (&'static str, String) {
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(code) = status.code() {
+        let state = if killed {
+            "TASK_KILLED"
+        } else if code == 0 {
+            "TASK_FINISHED"
+        } else {
+            "TASK_FAILED"
+        };
+        (state, format!("Command exited with status {code}"))
+    } else {
+        let sig = status.signal().unwrap_or(0);
+        let state = if killed { "TASK_KILLED" } else { "TASK_FAILED" };
+        (
+            state,
+            format!(
+                "Command terminated with signal {}",
+                process::signal_name(sig)
+            ),
+        )
+    }
+}
+
+/// Whether a user name exists on this machine (an empty name never does).
+fn user_exists(user: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(user) else {
+        return false;
+    };
+    if user.is_empty() {
+        return false;
+    }
+    // SAFETY: getpwnam reads a NUL-terminated name; the result is only tested for null.
+    unsafe { !libc::getpwnam(c.as_ptr()).is_null() }
+}

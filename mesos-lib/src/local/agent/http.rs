@@ -1,0 +1,187 @@
+//! The agent's own HTTP endpoints: `/state` (also `/slave(1)/state`), `/health`, the files API.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use super::{Agent, ExecutorRun, files_api};
+use crate::local::config::{LocalConfig, MESOS_VERSION};
+use crate::local::http::{empty, json_ok, not_found};
+use crate::local::json as j;
+use crate::local::res::{Res, flat_attributes};
+use crate::local::views::legacy_task;
+
+const CAPABILITIES: &[&str] = &[
+    "MULTI_ROLE",
+    "HIERARCHICAL_ROLE",
+    "RESERVATION_REFINEMENT",
+    "RESOURCE_PROVIDER",
+    "RESIZE_VOLUME",
+    "AGENT_OPERATION_FEEDBACK",
+    "AGENT_DRAINING",
+    "TASK_RESOURCE_LIMITS",
+];
+
+/// The agent's capabilities, as it registers them.
+pub(crate) fn capabilities() -> &'static [&'static str] {
+    CAPABILITIES
+}
+
+/// Routes of one agent.
+pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
+    Router::new()
+        .route("/state", get(state))
+        .route("/slave(1)/state", get(state))
+        .route("/health", get(|| async { empty(StatusCode::OK) }))
+        .route("/slave(1)/health", get(|| async { empty(StatusCode::OK) }))
+        .route("/files/debug", get(files_api::debug))
+        .route("/files/browse", get(files_api::browse))
+        .route("/files/read", get(files_api::read))
+        .route("/version", get(crate::local::master::legacy::version))
+        .fallback(|| async { not_found() })
+        .layer(axum::Extension(cfg))
+        .with_state(agent)
+}
+
+fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
+    let cmd = j::str_at(&run.task, "command.value").unwrap_or("");
+    let name = format!(
+        "Command Executor (Task: {}) (Command: sh -c '{}')",
+        run.executor_id, cmd
+    );
+    let mut res = Res::from_json(j::array_at(&run.task, "resources"));
+    // The command executor's own allowance.
+    res.add(
+        &Res::parse_flag("cpus:0.1;mem:32;disk:0")
+            .map(|mut r| {
+                r.subtract(&Res::parse_flag("disk:0;ports:[31000-32000]").unwrap_or_default());
+                r
+            })
+            .unwrap_or_default(),
+    );
+    let live = !crate::local::views::is_terminal(&run.state);
+    let task = legacy_task(
+        &run.task,
+        &run.framework_id,
+        agent_id,
+        &run.state,
+        &run.statuses,
+    );
+    let (tasks, completed) = if live {
+        (vec![task], vec![])
+    } else {
+        (vec![], vec![task])
+    };
+    json!({
+        "id": run.executor_id,
+        "name": name,
+        "source": run.executor_id,
+        "container": run.container_id,
+        "directory": run.directory.display().to_string(),
+        "resources": res.flat(false),
+        "role": "*",
+        "tasks": tasks,
+        "queued_tasks": [],
+        "completed_tasks": completed,
+    })
+}
+
+/// Agent `/state`.
+async fn state(
+    State(agent): State<Arc<Agent>>,
+    axum::Extension(cfg): axum::Extension<Arc<LocalConfig>>,
+) -> Response {
+    let mut used = Res::default();
+    let mut frameworks = Vec::new();
+    let mut completed_frameworks = Vec::new();
+    {
+        let st = agent.state.lock().unwrap_or_else(|e| e.into_inner());
+        for (fid, fw) in &st.frameworks {
+            let executors: Vec<Value> = fw
+                .executors
+                .values()
+                .map(|r| executor_json(r, &agent.id))
+                .collect();
+            let completed: Vec<Value> = fw
+                .completed
+                .iter()
+                .map(|r| executor_json(r, &agent.id))
+                .collect();
+            for r in fw.executors.values() {
+                used.add(&Res::from_json(j::array_at(&r.task, "resources")));
+            }
+            let mut m = Map::new();
+            m.insert("id".into(), json!(fid));
+            m.insert(
+                "name".into(),
+                json!(j::str_at(&fw.info, "name").unwrap_or("")),
+            );
+            m.insert(
+                "user".into(),
+                json!(j::str_at(&fw.info, "user").unwrap_or("")),
+            );
+            m.insert(
+                "failover_timeout".into(),
+                json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
+            );
+            m.insert(
+                "checkpoint".into(),
+                json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
+            );
+            m.insert(
+                "hostname".into(),
+                json!(j::str_at(&fw.info, "hostname").unwrap_or("")),
+            );
+            m.insert(
+                "roles".into(),
+                fw.info.get("roles").cloned().unwrap_or(json!(["*"])),
+            );
+            m.insert("executors".into(), Value::Array(executors));
+            m.insert("completed_executors".into(), Value::Array(completed));
+            if st.removed.contains(fid) {
+                completed_frameworks.push(Value::Object(m));
+            } else {
+                frameworks.push(Value::Object(m));
+            }
+        }
+    }
+    let flags: Map<String, Value> = crate::local::flags::agent_flags(
+        &cfg,
+        agent.port,
+        &agent.work_dir.display().to_string(),
+        &agent.master_hostname,
+    )
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), json!(v)))
+    .collect();
+    let body = json!({
+        "version": MESOS_VERSION,
+        "build_date": crate::local::master::legacy::BUILD_DATE,
+        "build_time": crate::local::master::legacy::BUILD_TIME,
+        "build_user": "",
+        "start_time": agent.start_time,
+        "id": agent.id,
+        "pid": agent.pid(),
+        "hostname": agent.hostname,
+        "capabilities": CAPABILITIES,
+        "resources": agent.resources.flat(true),
+        "reserved_resources": {},
+        "unreserved_resources": agent.resources.flat(true),
+        "reserved_resources_full": {},
+        "unreserved_resources_full": agent.resources.to_json(true, None),
+        "reserved_resources_allocated": {},
+        "unreserved_resources_allocated": used.flat(false),
+        "resource_providers": [],
+        "attributes": flat_attributes(&agent.attributes),
+        "master_hostname": agent.master_hostname,
+        "flags": flags,
+        "frameworks": frameworks,
+        "completed_frameworks": completed_frameworks,
+    });
+    json_ok(&body)
+}

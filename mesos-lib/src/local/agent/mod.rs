@@ -1,0 +1,282 @@
+//! An embedded agent: runs command tasks, keeps their status updates until acknowledged,
+//! and serves its own `/state` and files API on its own port.
+
+pub(crate) mod executor;
+pub(crate) mod files_api;
+pub(crate) mod http;
+pub(crate) mod process;
+pub(crate) mod sandbox;
+pub(crate) mod status_updates;
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::local::json as j;
+use crate::local::res::Res;
+use crate::local::views::is_terminal;
+use status_updates::{Ack, StatusUpdateManager};
+
+/// Messages from agents to whichever master currently leads.
+#[derive(Debug)]
+pub(crate) enum ToMaster {
+    /// A status update (also a re-sent one) for the framework.
+    Update {
+        agent_id: String,
+        framework_id: String,
+        status: Value,
+    },
+}
+
+/// One executor run (the command executor of one task).
+pub(crate) struct ExecutorRun {
+    pub framework_id: String,
+    pub executor_id: String,
+    pub container_id: String,
+    pub directory: PathBuf,
+    pub task: Value,
+    pub state: String,
+    pub statuses: Vec<Value>,
+    pub kill_tx: Option<mpsc::UnboundedSender<Duration>>,
+    pub pid: Option<u32>,
+}
+
+#[derive(Default)]
+pub(crate) struct AgentFramework {
+    pub info: Value,
+    pub executors: BTreeMap<String, ExecutorRun>,
+    pub completed: Vec<ExecutorRun>,
+}
+
+#[derive(Default)]
+pub(crate) struct AgentState {
+    pub frameworks: BTreeMap<String, AgentFramework>,
+    pub removed: HashSet<String>,
+    pub updates: StatusUpdateManager,
+}
+
+/// An embedded agent.
+pub(crate) struct Agent {
+    pub id: String,
+    pub hostname: String,
+    pub ip: IpAddr,
+    pub port: u16,
+    pub resources: Res,
+    pub attributes: Vec<Value>,
+    pub work_dir: PathBuf,
+    pub start_time: f64,
+    pub master_hostname: String,
+    pub groups: process::ProcessGroups,
+    pub state: Mutex<AgentState>,
+    to_master: mpsc::UnboundedSender<ToMaster>,
+}
+
+impl Agent {
+    /// A new agent; its HTTP server is started by the cluster.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        id: String,
+        hostname: String,
+        ip: IpAddr,
+        port: u16,
+        resources: Res,
+        attributes: Vec<Value>,
+        work_dir: PathBuf,
+        master_hostname: String,
+        to_master: mpsc::UnboundedSender<ToMaster>,
+    ) -> Agent {
+        Agent {
+            id,
+            hostname,
+            ip,
+            port,
+            resources,
+            attributes,
+            work_dir,
+            start_time: crate::local::ids::now_secs(),
+            master_hostname,
+            groups: Arc::new(Mutex::new(HashSet::new())),
+            state: Mutex::new(AgentState::default()),
+            to_master,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, AgentState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn add_run(&self, framework_info: &Value, run: ExecutorRun) {
+        let mut st = self.lock();
+        let fw = st.frameworks.entry(run.framework_id.clone()).or_default();
+        fw.info = framework_info.clone();
+        fw.executors.insert(run.executor_id.clone(), run);
+    }
+
+    fn set_pid(&self, fid: &str, eid: &str, pid: u32) {
+        if let Some(run) = self
+            .lock()
+            .frameworks
+            .get_mut(fid)
+            .and_then(|f| f.executors.get_mut(eid))
+        {
+            run.pid = Some(pid);
+        }
+    }
+
+    fn pid_of(&self, fid: &str, eid: &str) -> Option<u32> {
+        self.lock()
+            .frameworks
+            .get(fid)
+            .and_then(|f| f.executors.get(eid))
+            .and_then(|r| r.pid)
+    }
+
+    /// Runs `f` on a live run with whether its framework has TASK_KILLING_STATE.
+    fn with_run<T>(
+        &self,
+        fid: &str,
+        tid: &str,
+        f: impl FnOnce(&mut ExecutorRun, bool) -> T,
+    ) -> Option<T> {
+        let mut st = self.lock();
+        let fw = st.frameworks.get_mut(fid)?;
+        let cap = j::array_at(&fw.info, "capabilities")
+            .iter()
+            .any(|c| j::str_at(c, "type") == Some("TASK_KILLING_STATE"));
+        let run = fw.executors.get_mut(tid)?;
+        if is_terminal(&run.state) {
+            return None;
+        }
+        Some(f(run, cap))
+    }
+
+    /// Records an update on the task and hands it to the status update manager.
+    pub(crate) fn emit(&self, fid: &str, tid: &str, status: Value) {
+        let forward = {
+            let mut st = self.lock();
+            if st.removed.contains(fid) {
+                return;
+            }
+            if let Some(run) = st
+                .frameworks
+                .get_mut(fid)
+                .and_then(|f| f.executors.get_mut(tid))
+            {
+                run.state = j::str_at(&status, "state").unwrap_or("").to_string();
+                run.statuses.push(status.clone());
+                if is_terminal(&run.state) {
+                    run.kill_tx = None;
+                }
+            }
+            st.updates.push(fid, tid, status, Instant::now())
+        };
+        if let Some(status) = forward {
+            self.forward(fid, status);
+        }
+    }
+
+    fn forward(&self, fid: &str, status: Value) {
+        let _ = self.to_master.send(ToMaster::Update {
+            agent_id: self.id.clone(),
+            framework_id: fid.to_string(),
+            status,
+        });
+    }
+
+    /// A scheduler's ACKNOWLEDGE relayed by the master.
+    pub(crate) fn acknowledge(&self, fid: &str, tid: &str, uuid: &str) {
+        let next = {
+            let mut st = self.lock();
+            let ack = st.updates.ack(fid, tid, uuid, Instant::now());
+            let Ack::Accepted(next) = ack else { return };
+            if next.is_none()
+                && let Some(fw) = st.frameworks.get_mut(fid)
+                && fw.executors.get(tid).is_some_and(|r| is_terminal(&r.state))
+                && let Some(run) = fw.executors.remove(tid)
+            {
+                fw.completed.push(run);
+            }
+            next
+        };
+        if let Some(next) = next {
+            self.forward(fid, next);
+        }
+    }
+
+    /// Re-sends unacknowledged heads older than `interval`.
+    pub(crate) fn retry_due(&self, interval: Duration) {
+        let due = self.lock().updates.due(Instant::now(), interval);
+        for (fid, status) in due {
+            self.forward(&fid, status);
+        }
+    }
+
+    /// Re-sends every in-flight head of a framework at once (it just resubscribed).
+    pub(crate) fn resend_framework(&self, fid: &str) {
+        let heads = self.lock().updates.heads(fid, Instant::now());
+        for status in heads {
+            self.forward(fid, status);
+        }
+    }
+
+    /// The framework was removed: kill its tasks and forget its updates.
+    pub(crate) fn shutdown_framework(&self, fid: &str) {
+        let kills: Vec<(mpsc::UnboundedSender<Duration>, Duration)> = {
+            let mut st = self.lock();
+            st.removed.insert(fid.to_string());
+            st.updates.remove_framework(fid);
+            st.frameworks
+                .get(fid)
+                .map(|fw| {
+                    fw.executors
+                        .values()
+                        .filter_map(|r| {
+                            let grace = j::f64_at(&r.task, "kill_policy.grace_period.nanoseconds")
+                                .map(|n| Duration::from_nanos(n.max(0.0) as u64))
+                                .unwrap_or(executor::DEFAULT_KILL_GRACE);
+                            r.kill_tx.clone().map(|t| (t, grace))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for (tx, grace) in kills {
+            let _ = tx.send(grace);
+        }
+    }
+
+    /// Tasks not yet acknowledged as terminal, for (re-)registration with a master:
+    /// (framework info, task info, latest state, statuses).
+    pub(crate) fn live_tasks(&self) -> Vec<(Value, Value, String, Vec<Value>)> {
+        let st = self.lock();
+        st.frameworks
+            .iter()
+            .filter(|(fid, _)| !st.removed.contains(*fid))
+            .flat_map(|(_, fw)| {
+                fw.executors.values().map(|r| {
+                    (
+                        fw.info.clone(),
+                        r.task.clone(),
+                        r.state.clone(),
+                        r.statuses.clone(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Kills every task process right away (shutdown).
+    pub(crate) fn kill_all(&self) {
+        process::kill_all(&self.groups);
+    }
+
+    /// `slave(1)@ip:port`.
+    pub(crate) fn pid(&self) -> String {
+        format!("slave(1)@{}:{}", self.ip, self.port)
+    }
+}

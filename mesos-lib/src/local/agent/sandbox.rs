@@ -1,0 +1,79 @@
+//! Sandbox directories, laid out as a real agent lays them out under its work dir:
+//! `slaves/<aid>/frameworks/<fid>/executors/<eid>/runs/<cid>` plus a `latest` symlink.
+
+use std::path::{Component, Path, PathBuf};
+
+/// The run directory of one executor container.
+pub(crate) fn run_dir(
+    work_dir: &Path,
+    agent: &str,
+    framework: &str,
+    executor: &str,
+    container: &str,
+) -> PathBuf {
+    executor_dir(work_dir, agent, framework, executor)
+        .join("runs")
+        .join(container)
+}
+
+fn executor_dir(work_dir: &Path, agent: &str, framework: &str, executor: &str) -> PathBuf {
+    work_dir
+        .join("slaves")
+        .join(agent)
+        .join("frameworks")
+        .join(framework)
+        .join("executors")
+        .join(executor)
+}
+
+/// Creates the run directory, empty `stdout` and `stderr`, and points `runs/latest` at it.
+pub(crate) fn create(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::File::create(dir.join("stdout"))?;
+    std::fs::File::create(dir.join("stderr"))?;
+    if let (Some(runs), Some(name)) = (dir.parent(), dir.file_name()) {
+        let latest = runs.join("latest");
+        let _ = std::fs::remove_file(&latest);
+        std::os::unix::fs::symlink(name, latest)?;
+    }
+    Ok(())
+}
+
+/// The virtual path the files API attaches a sandbox under.
+pub(crate) fn virtual_path(framework: &str, executor: &str, run: &str) -> String {
+    format!("/frameworks/{framework}/executors/{executor}/runs/{run}")
+}
+
+/// Resolves `rest` (the part of a virtual path below an attached sandbox) to a real path that
+/// stays inside `root`: no `..`, no absolute parts, and no symlink leading out.
+pub(crate) fn resolve_inside(root: &Path, rest: &str) -> Option<PathBuf> {
+    let rel = Path::new(rest.trim_start_matches('/'));
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return None;
+    }
+    let root = std::fs::canonicalize(root).ok()?;
+    let real = std::fs::canonicalize(root.join(rel)).ok()?;
+    real.starts_with(&root).then_some(real)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_escapes() {
+        let base = std::env::temp_dir().join(format!("sandbox-test-{}", std::process::id()));
+        let dir = run_dir(&base, "a", "f", "e", "c");
+        create(&dir).unwrap();
+        assert!(resolve_inside(&dir, "stdout").is_some());
+        assert!(resolve_inside(&dir, "").is_some());
+        assert!(resolve_inside(&dir, "../../../../../../etc/passwd").is_none());
+        std::os::unix::fs::symlink("/etc", dir.join("out")).unwrap();
+        assert!(resolve_inside(&dir, "out/passwd").is_none());
+        assert!(dir.parent().unwrap().join("latest").join("stdout").exists());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}

@@ -1,0 +1,446 @@
+//! `LocalMesos`: K masters and N agents on loopback ports in this process, with the fault
+//! injection tests need.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::local::agent::{Agent, ToMaster};
+use crate::local::config::LocalConfig;
+use crate::local::master::state::MasterState;
+use crate::local::master::{Ctx, Election, Mail, Master};
+use crate::local::res::{Res, parse_attributes};
+use crate::local::{ids, json as j};
+
+/// Why an embedded Mesos could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// A listener could not be bound.
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Bad `--resources` or `--attributes` text.
+    #[error("{0}")]
+    Config(String),
+    /// The work directory could not be created.
+    #[error("work dir {0}: {1}")]
+    WorkDir(PathBuf, std::io::Error),
+}
+
+/// An agent of the embedded cluster, as tests and the kernel see it.
+#[derive(Debug, Clone)]
+pub struct LocalAgent {
+    /// Agent ID (`<masterID>-S<n>`).
+    pub id: String,
+    /// `http://ip:port` of its own endpoints (`/state`, `/files/...`).
+    pub url: String,
+}
+
+/// A running embedded Mesos: a master (or K) and N agents in this process.
+pub struct LocalMesos {
+    master: Arc<Master>,
+    agents: Vec<Arc<Agent>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    work_dir: PathBuf,
+    owned_work_dir: bool,
+}
+
+async fn bind(ip: std::net::IpAddr, port: u16) -> Result<TcpListener, LocalError> {
+    let addr = SocketAddr::new(ip, port);
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| LocalError::Bind { addr, source })
+}
+
+fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let svc = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, svc).await {
+            tracing::warn!("listener stopped: {e}");
+        }
+    })
+}
+
+impl LocalMesos {
+    /// Starts masters and agents and their background loops (allocation, heartbeats,
+    /// status-update retries).
+    pub async fn start(cfg: LocalConfig) -> Result<LocalMesos, LocalError> {
+        let cfg = Arc::new(cfg);
+        let resources = Res::parse_flag(&cfg.resources).map_err(LocalError::Config)?;
+        let attributes = match &cfg.attributes {
+            Some(a) => parse_attributes(a).map_err(LocalError::Config)?,
+            None => Vec::new(),
+        };
+        let (work_dir, owned_work_dir) = match &cfg.work_dir {
+            Some(d) => (d.clone(), false),
+            None => (
+                std::env::temp_dir().join(format!("mesos-local-{}", ids::uuid_string())),
+                true,
+            ),
+        };
+        std::fs::create_dir_all(&work_dir).map_err(|e| LocalError::WorkDir(work_dir.clone(), e))?;
+        let hostname = cfg.advertised_hostname();
+
+        let mut master_listeners = Vec::new();
+        for i in 0..cfg.masters.max(1) {
+            let port = if i == 0 { cfg.port } else { 0 };
+            master_listeners.push(bind(cfg.ip, port).await?);
+        }
+        let ports: Vec<u16> = master_listeners
+            .iter()
+            .map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0))
+            .collect();
+        let master_id = ids::master_id();
+        let (mail_tx, mail_rx) = mpsc::unbounded_channel();
+        let master = Arc::new(Master {
+            cfg: Arc::clone(&cfg),
+            ip: cfg.ip,
+            hostname: hostname.clone(),
+            state: Mutex::new(MasterState::new(master_id.clone(), ports[0])),
+            election: Mutex::new(Election {
+                ports: ports.clone(),
+                leader: Some(0),
+            }),
+            agents: Mutex::new(Vec::new()),
+            mail: mail_tx.clone(),
+        });
+        let mut tasks = Vec::new();
+
+        // Agents relay through a forwarder so that their channel type stays their own.
+        let (agent_tx, mut agent_rx) = mpsc::unbounded_channel::<ToMaster>();
+        let fwd = mail_tx.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(m) = agent_rx.recv().await {
+                if fwd.send(Mail::Agent(m)).is_err() {
+                    break;
+                }
+            }
+        }));
+
+        let mut agents = Vec::new();
+        for i in 0..cfg.agents {
+            let listener = bind(cfg.ip, 0).await?;
+            let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+            let dir = work_dir.join(format!("agent-{i}"));
+            let agent = Arc::new(Agent::new(
+                ids::agent_id(&master_id, i as u64),
+                hostname.clone(),
+                cfg.ip,
+                port,
+                resources.clone(),
+                attributes.clone(),
+                dir,
+                hostname.clone(),
+                agent_tx.clone(),
+            ));
+            tasks.push(serve(
+                listener,
+                crate::local::agent::http::router(Arc::clone(&agent), Arc::clone(&cfg)),
+            ));
+            agents.push(agent);
+        }
+        {
+            let mut st = master.lock();
+            for a in &agents {
+                master.register_agent(&mut st, a);
+            }
+        }
+        *master.agents.lock().unwrap_or_else(|e| e.into_inner()) = agents.clone();
+
+        for (index, listener) in master_listeners.into_iter().enumerate() {
+            let ctx = Ctx {
+                master: Arc::clone(&master),
+                index,
+            };
+            tasks.push(serve(listener, crate::local::master::legacy::router(ctx)));
+        }
+        tasks.push(tokio::spawn(Arc::clone(&master).run_mailbox(mail_rx)));
+        let m = Arc::clone(&master);
+        let alloc = cfg.allocation_interval.max(Duration::from_millis(10));
+        tasks.push(tokio::spawn(async move {
+            let mut t = tokio::time::interval(alloc);
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                t.tick().await;
+                m.allocate();
+            }
+        }));
+        let m = Arc::clone(&master);
+        let hb = cfg.heartbeat_interval.max(Duration::from_millis(10));
+        tasks.push(tokio::spawn(async move {
+            let mut t = tokio::time::interval_at(tokio::time::Instant::now() + hb, hb);
+            loop {
+                t.tick().await;
+                m.heartbeat();
+            }
+        }));
+        let retry = cfg
+            .status_update_retry_interval
+            .max(Duration::from_millis(10));
+        let retry_agents = agents.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut t = tokio::time::interval(retry.min(Duration::from_millis(500)));
+            loop {
+                t.tick().await;
+                for a in &retry_agents {
+                    a.retry_due(retry);
+                }
+            }
+        }));
+        tracing::info!(url = %format!("http://{}:{}", cfg.ip, ports[0]), agents = cfg.agents, "mesos-local started");
+        Ok(LocalMesos {
+            master,
+            agents,
+            tasks: Mutex::new(tasks),
+            work_dir,
+            owned_work_dir,
+        })
+    }
+
+    /// `http://ip:port` of the leading master (of the first master when none leads).
+    pub fn url(&self) -> String {
+        let el = self
+            .master
+            .election
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let port = el.ports[el.leader.unwrap_or(0)];
+        format!("http://{}:{}", self.master.ip, port)
+    }
+
+    /// `http://ip:port` of every master, in order.
+    pub fn master_urls(&self) -> Vec<String> {
+        let el = self
+            .master
+            .election
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        el.ports
+            .iter()
+            .map(|p| format!("http://{}:{}", self.master.ip, p))
+            .collect()
+    }
+
+    /// The agents and their own URLs.
+    pub fn agents(&self) -> Vec<LocalAgent> {
+        self.agents
+            .iter()
+            .map(|a| LocalAgent {
+                id: a.id.clone(),
+                url: format!("http://{}:{}", a.ip, a.port),
+            })
+            .collect()
+    }
+
+    /// The directory holding the sandboxes.
+    pub fn work_dir(&self) -> &std::path::Path {
+        &self.work_dir
+    }
+
+    /// Fault injection: closes a framework's scheduler stream as if the connection broke.
+    /// Returns false if it had none.
+    pub fn drop_framework_stream(&self, framework_id: &str) -> bool {
+        let sid = self
+            .master
+            .lock()
+            .frameworks
+            .get(framework_id)
+            .and_then(|f| f.subscription.as_ref().map(|s| s.stream_id.clone()));
+        match sid {
+            Some(sid) => {
+                self.master.stream_closed(framework_id, &sid);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Fault injection: stops (or resumes) HEARTBEAT events on every stream.
+    pub fn stall_heartbeats(&self, stalled: bool) {
+        self.master.lock().stall_heartbeats = stalled;
+    }
+
+    /// Fault injection: an agent dies: RESCIND of its offers, TASK_LOST for its tasks,
+    /// AGENT_REMOVED for operators, its processes killed. False if unknown.
+    pub fn remove_agent(&self, agent_id: &str) -> bool {
+        self.master.remove_agent(agent_id)
+    }
+
+    /// Fault injection: the master restarts (new master ID, no frameworks until they
+    /// resubscribe; agents re-register with their running tasks).
+    pub fn restart_master(&self) {
+        let port = {
+            let el = self
+                .master
+                .election
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            el.ports[el.leader.unwrap_or(0)]
+        };
+        self.master.restart(port);
+    }
+
+    /// Fault injection: the leading master dies and the next one leads (wrapping around);
+    /// returns the new leader's URL.
+    pub fn fail_over_leader(&self) -> String {
+        let port = {
+            let mut el = self
+                .master
+                .election
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let next = el.leader.map(|l| (l + 1) % el.ports.len()).unwrap_or(0);
+            el.leader = Some(next);
+            el.ports[next]
+        };
+        self.master.restart(port);
+        self.url()
+    }
+
+    /// Fault injection: no master leads (followers answer 503 "No leader elected").
+    pub fn clear_leader(&self) {
+        self.master
+            .election
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .leader = None;
+        self.master.restart(0);
+    }
+
+    /// Stops everything and kills every task process.
+    pub async fn shutdown(self) {
+        self.stop();
+    }
+
+    fn stop(&self) {
+        for a in &self.agents {
+            a.kill_all();
+        }
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in tasks {
+            t.abort();
+        }
+        // Closing every stream ends the responses of connected clients.
+        self.master.restart(0);
+        if self.owned_work_dir {
+            let _ = std::fs::remove_dir_all(&self.work_dir);
+        }
+    }
+}
+
+impl Drop for LocalMesos {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Master {
+    /// Replaces the state with a fresh master's, closing every stream, and re-registers
+    /// the agents with their live tasks.
+    pub(crate) fn restart(&self, port: u16) {
+        let agents = self
+            .agents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let old = {
+            let mut st = self.lock();
+            let removed_agents: Vec<String> = agents
+                .iter()
+                .filter(|a| !st.agents.contains_key(&a.id))
+                .map(|a| a.id.clone())
+                .collect();
+            let mut fresh = MasterState::new(ids::master_id(), port);
+            std::mem::swap(&mut *st, &mut fresh);
+            for a in agents.iter().filter(|a| !removed_agents.contains(&a.id)) {
+                self.register_agent(&mut st, a);
+            }
+            fresh
+        };
+        drop(old);
+    }
+
+    /// See [`LocalMesos::remove_agent`].
+    pub(crate) fn remove_agent(&self, agent_id: &str) -> bool {
+        let mut st = self.lock();
+        let Some(entry) = st.agents.remove(agent_id) else {
+            return false;
+        };
+        let offer_ids: Vec<String> = st
+            .offers
+            .iter()
+            .filter(|(_, o)| o.agent_id == agent_id)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for oid in offer_ids {
+            if let Some(o) = st.offers.remove(&oid)
+                && let Some(sub) = st
+                    .frameworks
+                    .get(&o.framework_id)
+                    .and_then(|f| f.subscription.as_ref())
+            {
+                sub.sender
+                    .send(&json!({"type": "RESCIND", "rescind": {"offer_id": j::id(&oid)}}));
+            }
+        }
+        let mut events = Vec::new();
+        for fw in st.frameworks.values_mut() {
+            let lost: Vec<String> = fw
+                .tasks
+                .values()
+                .filter(|t| t.agent_id == agent_id)
+                .map(|t| j::id_at(&t.info, "task_id").unwrap_or("").to_string())
+                .collect();
+            let aware = fw.has_capability("PARTITION_AWARE");
+            for tid in lost {
+                let Some(mut task) = fw.tasks.remove(&tid) else {
+                    continue;
+                };
+                let state = if aware { "TASK_GONE" } else { "TASK_LOST" };
+                let status = crate::local::master::master_status(
+                    &task,
+                    state,
+                    &format!("Agent {} removed", entry.agent.hostname),
+                    Some("REASON_AGENT_REMOVED"),
+                );
+                task.state = state.into();
+                task.released = true;
+                task.statuses.push(status.clone());
+                if let Some(sub) = &fw.subscription {
+                    sub.sender
+                        .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+                }
+                events.push(json!({"type": "TASK_UPDATED", "task_updated": {
+                    "framework_id": j::id(&fw.id), "status": status, "state": state}}));
+                fw.completed_tasks.push(task);
+            }
+            if let Some(sub) = &fw.subscription {
+                sub.sender
+                    .send(&json!({"type": "FAILURE", "failure": {"agent_id": j::id(agent_id)}}));
+            }
+        }
+        for e in events {
+            st.broadcast(&e);
+        }
+        st.broadcast(
+            &json!({"type": "AGENT_REMOVED", "agent_removed": {"agent_id": j::id(agent_id)}}),
+        );
+        drop(st);
+        entry.agent.kill_all();
+        self.agents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|a| a.id != agent_id);
+        true
+    }
+}

@@ -1,0 +1,63 @@
+//! Configuration of an embedded local Mesos.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The default agent resources: a small VM.
+pub const DEFAULT_RESOURCES: &str = "cpus:2;mem:1024;disk:4096;ports:[31000-32000]";
+
+/// The Mesos version the embedded master and agents report.
+pub const MESOS_VERSION: &str = "1.11.0";
+
+/// How an embedded local Mesos is laid out and paced.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    /// Address every master and agent binds to (loopback by default).
+    pub ip: IpAddr,
+    /// Port of the first master; 0 picks an ephemeral port.
+    pub port: u16,
+    /// Number of masters; the first one leads.
+    pub masters: usize,
+    /// Number of agents.
+    pub agents: usize,
+    /// Each agent's resources, in the agent `--resources` flag syntax.
+    pub resources: String,
+    /// Each agent's attributes, in the agent `--attributes` flag syntax.
+    pub attributes: Option<String>,
+    /// Hostname advertised by masters and agents (defaults to the IP).
+    pub hostname: Option<String>,
+    /// Interval between HEARTBEAT events on scheduler and operator streams.
+    pub heartbeat_interval: Duration,
+    /// Interval between allocation (offer) cycles.
+    pub allocation_interval: Duration,
+    /// Interval after which an agent re-sends an unacknowledged status update.
+    pub status_update_retry_interval: Duration,
+    /// Directory holding the agents' sandboxes; a fresh temporary one when `None`.
+    pub work_dir: Option<PathBuf>,
+}
+
+impl Default for LocalConfig {
+    fn default() -> Self {
+        LocalConfig {
+            ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            masters: 1,
+            agents: 1,
+            resources: DEFAULT_RESOURCES.to_string(),
+            attributes: None,
+            hostname: None,
+            heartbeat_interval: Duration::from_secs(15),
+            allocation_interval: Duration::from_secs(1),
+            status_update_retry_interval: Duration::from_secs(10),
+            work_dir: None,
+        }
+    }
+}
+
+impl LocalConfig {
+    /// The hostname masters and agents advertise.
+    pub fn advertised_hostname(&self) -> String {
+        self.hostname.clone().unwrap_or_else(|| self.ip.to_string())
+    }
+}

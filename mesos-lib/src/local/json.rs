@@ -1,0 +1,188 @@
+//! Mesos's lenient JSON input rules (stout `protobuf::parse`) applied to a `serde_json::Value`:
+//! nested arrays flattened, `null` dropped, message fields type-checked with Mesos's wording,
+//! numbers and booleans accepted as strings.
+
+use serde_json::{Map, Value};
+
+/// Field names whose values are protobuf messages (or repeated messages) in the calls the
+/// embedded Mesos understands; a scalar there is a conversion error in real Mesos.
+const MESSAGE_FIELDS: &[&str] = &[
+    "framework_id",
+    "agent_id",
+    "slave_id",
+    "task_id",
+    "executor_id",
+    "offer_ids",
+    "subscribe",
+    "framework_info",
+    "accept",
+    "decline",
+    "kill",
+    "acknowledge",
+    "reconcile",
+    "message",
+    "shutdown",
+    "revive",
+    "suppress",
+    "update_framework",
+    "filters",
+    "launch",
+    "task_infos",
+    "operations",
+    "command",
+    "container",
+    "kill_policy",
+    "grace_period",
+    "get_metrics",
+    "teardown",
+    "timeout",
+];
+
+/// Flattens nested arrays and removes `null`s, recursively.
+pub(crate) fn normalize(value: Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            flatten_into(items, &mut out);
+            Value::Array(out)
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, normalize(v)))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other,
+    }
+}
+
+fn flatten_into(items: Vec<Value>, out: &mut Vec<Value>) {
+    for item in items {
+        match item {
+            Value::Array(inner) => flatten_into(inner, out),
+            Value::Null => {}
+            other => out.push(normalize(other)),
+        }
+    }
+}
+
+/// Checks that message-typed fields hold objects; the error is Mesos's text.
+pub(crate) fn check_message_fields(value: &Value) -> Result<(), String> {
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            if MESSAGE_FIELDS.contains(&k.as_str()) {
+                let bad = match v {
+                    Value::Object(_) => None,
+                    Value::Array(items) => items.iter().find(|i| !i.is_object()),
+                    other => Some(other),
+                };
+                if let Some(bad) = bad {
+                    return Err(format!(
+                        "Not expecting a JSON {} for field '{k}'",
+                        kind(bad)
+                    ));
+                }
+            }
+            check_message_fields(v)?;
+        }
+    } else if let Value::Array(items) = value {
+        for i in items {
+            check_message_fields(i)?;
+        }
+    }
+    Ok(())
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "boolean",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::Null => "null",
+    }
+}
+
+/// Walks a dotted path of object keys.
+pub(crate) fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+/// A string at a path.
+pub(crate) fn str_at<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
+    at(v, path).and_then(Value::as_str)
+}
+
+/// The `value` of an ID message at a path (`framework_id.value`).
+pub(crate) fn id_at<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
+    at(v, path)
+        .and_then(|id| id.get("value"))
+        .and_then(Value::as_str)
+}
+
+/// A number, also given as a string, at a path.
+pub(crate) fn f64_at(v: &Value, path: &str) -> Option<f64> {
+    at(v, path).and_then(as_f64)
+}
+
+/// A number that may be given as a string ("Infinity" included).
+pub(crate) fn as_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => match s.as_str() {
+            "Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            s => s.trim().parse().ok(),
+        },
+        _ => None,
+    }
+}
+
+/// A boolean that may be given as a string.
+pub(crate) fn bool_at(v: &Value, path: &str) -> Option<bool> {
+    match at(v, path)? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// An array at a path (empty when absent).
+pub(crate) fn array_at<'a>(v: &'a Value, path: &str) -> &'a [Value] {
+    at(v, path)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+/// `{"value": s}`.
+pub(crate) fn id(s: &str) -> Value {
+    serde_json::json!({ "value": s })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flattens_and_drops_nulls() {
+        let v = normalize(json!({"a": [[1, 2], [3]], "b": null, "c": {"d": [[{"x": null}]]}}));
+        assert_eq!(v, json!({"a": [1, 2, 3], "c": {"d": [{}]}}));
+    }
+
+    #[test]
+    fn message_field_errors() {
+        let e = check_message_fields(&json!({"framework_id": "abc"})).unwrap_err();
+        assert_eq!(e, "Not expecting a JSON string for field 'framework_id'");
+        assert!(check_message_fields(&json!({"framework_id": {"value": "x"}})).is_ok());
+    }
+
+    #[test]
+    fn lenient_numbers() {
+        let v = json!({"a": {"b": "2.5"}, "t": "true"});
+        assert_eq!(f64_at(&v, "a.b"), Some(2.5));
+        assert_eq!(bool_at(&v, "t"), Some(true));
+    }
+}

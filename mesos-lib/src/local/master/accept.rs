@@ -1,0 +1,292 @@
+//! ACCEPT and DECLINE: offer validation, task validation (TASK_ERROR / TASK_LOST with the
+//! master's messages), launching on the agent, refuse filters for what was left.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use super::state::{Filter, MasterState, Task};
+use super::{Master, views};
+use crate::local::agent::Agent;
+use crate::local::ids;
+use crate::local::json as j;
+use crate::local::res::Res;
+
+/// Refuse filter length: `filters.refuse_seconds`, default 5 s, capped at a year.
+fn refuse(body: &Value) -> Duration {
+    let secs = j::f64_at(body, "filters.refuse_seconds").unwrap_or(5.0);
+    if !(secs > 0.0) {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(secs.min(365.0 * 86400.0))
+}
+
+fn error_status(
+    task: &Value,
+    agent_id: Option<&str>,
+    state: &str,
+    reason: &str,
+    message: String,
+) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "task_id".into(),
+        task.get("task_id").cloned().unwrap_or(json!({"value": ""})),
+    );
+    m.insert("state".into(), json!(state));
+    m.insert("message".into(), json!(message));
+    m.insert("source".into(), json!("SOURCE_MASTER"));
+    m.insert("reason".into(), json!(reason));
+    if let Some(a) = agent_id {
+        m.insert("agent_id".into(), j::id(a));
+    }
+    m.insert("timestamp".into(), json!(ids::now_secs()));
+    Value::Object(m)
+}
+
+impl Master {
+    /// DECLINE: give the offers back and filter their agents.
+    pub(crate) fn decline(&self, fid: &str, body: &Value) {
+        let mut st = self.lock();
+        let until = Instant::now() + refuse(body);
+        for oid in j::array_at(body, "offer_ids")
+            .iter()
+            .filter_map(|o| j::str_at(o, "value"))
+        {
+            let Some(offer) = st.offers.get(oid) else {
+                continue;
+            };
+            if offer.framework_id != fid {
+                continue;
+            }
+            let (aid, res) = (offer.agent_id.clone(), offer.resources.clone());
+            self.remove_offer(&mut st, oid, false);
+            if let Some(fw) = st.frameworks.get_mut(fid) {
+                fw.filters.insert(
+                    aid,
+                    Filter {
+                        until,
+                        resources: res,
+                    },
+                );
+            }
+        }
+    }
+
+    /// ACCEPT with LAUNCH operations (other operations are accepted and ignored).
+    pub(crate) fn accept(&self, fid: &str, body: &Value) {
+        let mut st = self.lock();
+        let offer_ids: Vec<String> = j::array_at(body, "offer_ids")
+            .iter()
+            .filter_map(|o| j::str_at(o, "value").map(str::to_string))
+            .collect();
+        let tasks: Vec<Value> = j::array_at(body, "operations")
+            .iter()
+            .filter(|op| j::str_at(op, "type") == Some("LAUNCH"))
+            .flat_map(|op| j::array_at(op, "launch.task_infos").to_vec())
+            .collect();
+        let partition_aware = st
+            .frameworks
+            .get(fid)
+            .is_some_and(|f| f.has_capability("PARTITION_AWARE"));
+
+        // validation::offer::validate: every offer outstanding, ours, on one agent.
+        let mut invalid = None;
+        let mut agent_id: Option<String> = None;
+        for oid in &offer_ids {
+            match st.offers.get(oid) {
+                Some(o) if o.framework_id == fid => {
+                    if agent_id.as_ref().is_some_and(|a| *a != o.agent_id) {
+                        invalid =
+                            Some("Aggregated offers must belong to one single agent".to_string());
+                    }
+                    agent_id = Some(o.agent_id.clone());
+                }
+                _ => {
+                    invalid = Some(format!("Offer {oid} is no longer valid"));
+                    break;
+                }
+            }
+        }
+        if offer_ids.is_empty() {
+            invalid = Some("No offers specified".into());
+        }
+        if let Some(why) = invalid {
+            let state = if partition_aware {
+                "TASK_DROPPED"
+            } else {
+                "TASK_LOST"
+            };
+            let sender = st
+                .frameworks
+                .get(fid)
+                .and_then(|f| f.subscription.as_ref().map(|s| s.sender.clone()));
+            for t in &tasks {
+                let status = error_status(
+                    t,
+                    j::id_at(t, "agent_id"),
+                    state,
+                    "REASON_INVALID_OFFERS",
+                    format!("Task launched with invalid offers: {why}"),
+                );
+                if let Some(s) = &sender {
+                    s.send(&json!({"type": "UPDATE", "update": {"status": status}}));
+                }
+            }
+            return;
+        }
+        let agent_id = agent_id.unwrap_or_default();
+        let mut available = Res::default();
+        for oid in &offer_ids {
+            if let Some(o) = st.offers.get(oid) {
+                available.add(&o.resources);
+            }
+            self.remove_offer(&mut st, oid, false);
+        }
+        let allocation_role = st
+            .frameworks
+            .get(fid)
+            .map(|f| f.role())
+            .unwrap_or_else(|| "*".into());
+        let mut launched: Vec<(Arc<Agent>, Value, Value)> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for t in &tasks {
+            let tid = j::id_at(t, "task_id").unwrap_or("").to_string();
+            let task_res = Res::from_json(j::array_at(t, "resources"));
+            let error = validate_task(
+                &st,
+                fid,
+                t,
+                &tid,
+                &seen,
+                &available,
+                &task_res,
+                &allocation_role,
+                &agent_id,
+            );
+            if let Some(message) = error {
+                let status = error_status(
+                    t,
+                    Some(&agent_id),
+                    "TASK_ERROR",
+                    "REASON_TASK_INVALID",
+                    message,
+                );
+                if let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
+                    sub.sender
+                        .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+                }
+                continue;
+            }
+            seen.insert(tid.clone());
+            available.subtract(&task_res);
+            let info = inject_allocation(t, &allocation_role);
+            let task = Task {
+                info: info.clone(),
+                framework_id: fid.to_string(),
+                agent_id: agent_id.clone(),
+                state: "TASK_STAGING".into(),
+                statuses: Vec::new(),
+                status_update_state: None,
+                status_update_uuid: None,
+                released: false,
+            };
+            let view = views::task_v1(&task);
+            st.broadcast(&json!({"type": "TASK_ADDED", "task_added": {"task": view}}));
+            let fw_info = st
+                .frameworks
+                .get(fid)
+                .map(|f| f.info.clone())
+                .unwrap_or_default();
+            if let Some(a) = st.agents.get_mut(&agent_id) {
+                a.used.add(&task_res);
+                launched.push((Arc::clone(&a.agent), fw_info, info));
+            }
+            if let Some(fw) = st.frameworks.get_mut(fid) {
+                fw.tasks.insert(tid, task);
+            }
+        }
+        // What was not used counts as declined.
+        let until = Instant::now() + refuse(body);
+        if let Some(fw) = st.frameworks.get_mut(fid) {
+            fw.filters.insert(
+                agent_id,
+                Filter {
+                    until,
+                    resources: available,
+                },
+            );
+        }
+        drop(st);
+        for (agent, fw_info, info) in launched {
+            agent.launch(fw_info, info);
+        }
+    }
+}
+
+/// `validation::task::validate` for the checks a command task can fail.
+#[allow(clippy::too_many_arguments)]
+fn validate_task(
+    st: &MasterState,
+    fid: &str,
+    t: &Value,
+    tid: &str,
+    seen: &HashSet<String>,
+    available: &Res,
+    task_res: &Res,
+    role: &str,
+    agent_id: &str,
+) -> Option<String> {
+    let duplicate = seen.contains(tid)
+        || st
+            .frameworks
+            .get(fid)
+            .is_some_and(|f| f.tasks.contains_key(tid));
+    if duplicate {
+        return Some(format!("Task has duplicate ID: {tid}"));
+    }
+    if tid.is_empty() || tid.contains('/') || tid.chars().any(char::is_control) {
+        return Some(format!(
+            "'TaskID.value' '{tid}' contains invalid characters"
+        ));
+    }
+    if let Some(aid) = j::id_at(t, "agent_id")
+        && aid != agent_id
+    {
+        return Some(format!(
+            "Task uses agent ID {aid} which differs from the one of the offer {agent_id}"
+        ));
+    }
+    if t.get("command").is_some() == t.get("executor").is_some() {
+        return Some(
+            "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"
+                .into(),
+        );
+    }
+    if task_res.is_empty() {
+        return Some("Task uses no resources".into());
+    }
+    if !available.contains(task_res) {
+        return Some(format!(
+            "Total resources {} required by task and its executor is more than available {}",
+            task_res.display(role),
+            available.display(role)
+        ));
+    }
+    None
+}
+
+/// Adds `allocation_info` to every resource of a TaskInfo, as the master does.
+fn inject_allocation(t: &Value, role: &str) -> Value {
+    let mut t = t.clone();
+    if let Some(list) = t.get_mut("resources").and_then(Value::as_array_mut) {
+        for r in list {
+            if let Some(o) = r.as_object_mut() {
+                o.entry("allocation_info").or_insert(json!({"role": role}));
+            }
+        }
+    }
+    t
+}

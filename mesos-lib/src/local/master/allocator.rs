@@ -1,0 +1,97 @@
+//! The allocation cycle: every allocation interval, each agent's unused, unoffered resources
+//! go to one framework as one offer, honouring suppression and refuse filters.
+
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use super::Master;
+use super::state::Offer;
+use crate::local::ids;
+use crate::local::json as j;
+
+impl Master {
+    /// Runs one allocation: frameworks with the smallest allocation go first.
+    pub(crate) fn allocate(&self) {
+        let mut st = self.lock();
+        st.allocation_runs += 1;
+        let now = Instant::now();
+        let mut order: Vec<(f64, String)> = st
+            .frameworks
+            .values()
+            .filter(|f| f.connected() && f.active && !f.suppressed)
+            .map(|f| (f.allocated().scalar("cpus"), f.id.clone()))
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let agent_ids: Vec<String> = st.agents.keys().cloned().collect();
+        for (_, fid) in order {
+            let mut offers = Vec::new();
+            for aid in &agent_ids {
+                let Some(entry) = st.agents.get(aid) else {
+                    continue;
+                };
+                let mut avail = entry.agent.resources.clone();
+                avail.subtract(&entry.used);
+                avail.subtract(&entry.offered);
+                if !avail.allocatable() {
+                    continue;
+                }
+                let Some(fw) = st.frameworks.get_mut(&fid) else {
+                    continue;
+                };
+                fw.filters.retain(|_, f| f.until > now);
+                if fw
+                    .filters
+                    .get(aid)
+                    .is_some_and(|f| f.resources.contains(&avail))
+                {
+                    continue;
+                }
+                let multi_role = fw.has_capability("MULTI_ROLE");
+                let role = fw.role();
+                let avail = avail.offer_order();
+                let oid = ids::offer_id(&st.id, st.next_offer);
+                st.next_offer += 1;
+                let entry = st.agents.get_mut(aid).expect("agent present");
+                entry.offered.add(&avail);
+                let agent = &entry.agent;
+                let mut m = Map::new();
+                m.insert("id".into(), j::id(&oid));
+                m.insert("framework_id".into(), j::id(&fid));
+                m.insert("agent_id".into(), j::id(aid));
+                m.insert("hostname".into(), json!(agent.hostname));
+                m.insert("url".into(), json!({
+                    "scheme": "http",
+                    "address": {"hostname": agent.hostname, "ip": agent.ip.to_string(), "port": agent.port},
+                    "path": "/slave(1)",
+                }));
+                let alloc = multi_role.then_some(role.as_str());
+                m.insert("resources".into(), json!(avail.to_json(true, alloc)));
+                if !agent.attributes.is_empty() {
+                    m.insert("attributes".into(), json!(agent.attributes));
+                }
+                if multi_role {
+                    m.insert("allocation_info".into(), json!({"role": role}));
+                }
+                offers.push(Value::Object(m));
+                st.offers.insert(
+                    oid,
+                    Offer {
+                        framework_id: fid.clone(),
+                        agent_id: aid.clone(),
+                        resources: avail,
+                    },
+                );
+            }
+            if !offers.is_empty()
+                && let Some(sub) = st
+                    .frameworks
+                    .get(&fid)
+                    .and_then(|f| f.subscription.as_ref())
+            {
+                sub.sender
+                    .send(&json!({"type": "OFFERS", "offers": {"offers": offers}}));
+            }
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! The master's JSON endpoints (`/master/state`, `/state-summary`, `/tasks`, `/metrics/snapshot`…)
+//! and its router.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{any, get};
+use serde_json::{Map, Value, json};
+
+use super::state::{Framework, MasterState};
+use super::{Ctx, Master, operator_api, scheduler_api};
+use crate::local::config::MESOS_VERSION;
+use crate::local::http::{empty, json_ok, not_found, plain, redirect};
+use crate::local::json as j;
+use crate::local::res::{Res, flat_attributes};
+use crate::local::views::legacy_task;
+
+/// Build date reported by `/version`.
+pub(crate) const BUILD_DATE: &str = "2020-11-16 00:00:00";
+/// Build time (epoch seconds) reported by `/version`.
+pub(crate) const BUILD_TIME: f64 = 1605484800.0;
+
+/// `{build_date, build_time, build_user, version}`.
+pub(crate) fn version_json() -> Value {
+    json!({"build_date": BUILD_DATE, "build_time": BUILD_TIME, "build_user": "", "version": MESOS_VERSION})
+}
+
+/// `GET /version` (master and agent).
+pub(crate) async fn version() -> Response {
+    json_ok(&version_json())
+}
+
+/// The master's flags.
+pub(crate) fn master_flags(master: &Master) -> Vec<(&'static str, String)> {
+    let port = master.lock().port;
+    crate::local::flags::master_flags(&master.cfg, port, "/var/lib/mesos/master")
+}
+
+/// `/metrics/snapshot`.
+pub(crate) fn metrics(master: &Master) -> Value {
+    let st = master.lock();
+    let mut total = Res::default();
+    let mut used = Res::default();
+    for a in st.agents.values() {
+        total.add(&a.agent.resources);
+        used.add(&a.used);
+    }
+    let mut counts: std::collections::BTreeMap<String, f64> = Default::default();
+    for fw in st.frameworks.values().chain(st.completed_frameworks.iter()) {
+        for t in fw.tasks.values().chain(fw.completed_tasks.iter()) {
+            *counts.entry(t.state.to_ascii_lowercase()).or_default() += 1.0;
+        }
+    }
+    let mut m = Map::new();
+    m.insert(
+        "allocator/mesos/allocation_runs".into(),
+        json!(st.allocation_runs as f64),
+    );
+    for r in ["cpus", "mem", "disk", "gpus"] {
+        let t = total.scalar(r);
+        let u = used.scalar(r);
+        m.insert(
+            format!("master/{r}_percent"),
+            json!(if t > 0.0 { u / t } else { 0.0 }),
+        );
+        m.insert(format!("master/{r}_total"), json!(t));
+        m.insert(format!("master/{r}_used"), json!(u));
+    }
+    m.insert("master/elected".into(), json!(1.0));
+    m.insert(
+        "master/frameworks_active".into(),
+        json!(st.frameworks.values().filter(|f| f.active).count() as f64),
+    );
+    m.insert(
+        "master/frameworks_connected".into(),
+        json!(st.frameworks.values().filter(|f| f.connected()).count() as f64),
+    );
+    m.insert(
+        "master/frameworks_disconnected".into(),
+        json!(st.frameworks.values().filter(|f| !f.connected()).count() as f64),
+    );
+    m.insert(
+        "master/outstanding_offers".into(),
+        json!(st.offers.len() as f64),
+    );
+    m.insert("master/slaves_active".into(), json!(st.agents.len() as f64));
+    m.insert(
+        "master/slaves_connected".into(),
+        json!(st.agents.len() as f64),
+    );
+    for s in [
+        "staging", "starting", "running", "killing", "finished", "failed", "killed", "lost",
+        "error", "dropped",
+    ] {
+        let key = format!("task_{s}");
+        m.insert(
+            format!("master/tasks_{s}"),
+            json!(counts.get(&key).copied().unwrap_or(0.0)),
+        );
+    }
+    m.insert(
+        "master/uptime_secs".into(),
+        json!(crate::local::ids::now_secs() - st.start_time),
+    );
+    m.insert(
+        "system/cpus_total".into(),
+        json!(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1) as f64
+        ),
+    );
+    Value::Object(m)
+}
+
+/// GET_ROLES `roles`.
+pub(crate) fn roles_v1(st: &MasterState) -> Vec<Value> {
+    let mut roles: std::collections::BTreeMap<String, (Vec<Value>, Res)> = Default::default();
+    for fw in st.frameworks.values() {
+        let e = roles.entry(fw.role()).or_default();
+        e.0.push(j::id(&fw.id));
+        e.1.add(&fw.allocated());
+    }
+    roles
+        .into_iter()
+        .map(|(name, (fws, res))| json!({"name": name, "weight": 1.0, "frameworks": fws, "resources": res.to_json(false, None)}))
+        .collect()
+}
+
+fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
+    let allocated = fw.allocated();
+    let mut offered = Res::default();
+    for o in st.offers.values().filter(|o| o.framework_id == fw.id) {
+        offered.add(&o.resources);
+    }
+    let caps: Vec<Value> = j::array_at(&fw.info, "capabilities")
+        .iter()
+        .filter_map(|c| c.get("type").cloned())
+        .collect();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(fw.id));
+    m.insert(
+        "name".into(),
+        fw.info.get("name").cloned().unwrap_or(json!("")),
+    );
+    m.insert("used_resources".into(), allocated.flat(false));
+    m.insert("offered_resources".into(), offered.flat(false));
+    m.insert("capabilities".into(), json!(caps));
+    m.insert(
+        "hostname".into(),
+        json!(j::str_at(&fw.info, "hostname").unwrap_or("")),
+    );
+    m.insert(
+        "webui_url".into(),
+        json!(j::str_at(&fw.info, "webui_url").unwrap_or("")),
+    );
+    m.insert("active".into(), json!(fw.active));
+    m.insert("connected".into(), json!(fw.connected()));
+    m.insert("recovered".into(), json!(fw.recovered));
+    if !full {
+        return Value::Object(m);
+    }
+    m.insert(
+        "user".into(),
+        json!(j::str_at(&fw.info, "user").unwrap_or("")),
+    );
+    m.insert(
+        "failover_timeout".into(),
+        json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
+    );
+    m.insert(
+        "checkpoint".into(),
+        json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
+    );
+    m.insert(
+        "registered_time".into(),
+        json!(fw.registered_time as f64 / 1e9),
+    );
+    m.insert(
+        "unregistered_time".into(),
+        json!(fw.unregistered_time.map(|t| t as f64 / 1e9).unwrap_or(0.0)),
+    );
+    m.insert("resources".into(), allocated.flat(false));
+    if fw.has_capability("MULTI_ROLE") {
+        m.insert(
+            "roles".into(),
+            fw.info.get("roles").cloned().unwrap_or(json!(["*"])),
+        );
+    } else {
+        m.insert("role".into(), json!(fw.role()));
+    }
+    let task =
+        |t: &super::state::Task| legacy_task(&t.info, &fw.id, &t.agent_id, &t.state, &t.statuses);
+    m.insert(
+        "tasks".into(),
+        Value::Array(fw.tasks.values().map(task).collect()),
+    );
+    m.insert("unreachable_tasks".into(), json!([]));
+    m.insert(
+        "completed_tasks".into(),
+        Value::Array(fw.completed_tasks.iter().map(task).collect()),
+    );
+    m.insert("offers".into(), json!([]));
+    m.insert("executors".into(), json!([]));
+    m.insert("offer_constraints".into(), json!({}));
+    Value::Object(m)
+}
+
+fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
+    let a = &e.agent;
+    let caps = crate::local::agent::http::capabilities();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(a.id));
+    m.insert("hostname".into(), json!(a.hostname));
+    m.insert("port".into(), json!(a.port));
+    m.insert("attributes".into(), flat_attributes(&a.attributes));
+    m.insert("pid".into(), json!(a.pid()));
+    m.insert("registered_time".into(), json!(e.registered_time));
+    m.insert("resources".into(), a.resources.flat(true));
+    m.insert("used_resources".into(), e.used.flat(false));
+    m.insert("offered_resources".into(), e.offered.flat(false));
+    m.insert("reserved_resources".into(), json!({}));
+    m.insert("unreserved_resources".into(), a.resources.flat(true));
+    m.insert("active".into(), json!(true));
+    m.insert("deactivated".into(), json!(false));
+    m.insert("version".into(), json!(MESOS_VERSION));
+    m.insert("capabilities".into(), json!(caps));
+    if full {
+        m.insert("reserved_resources_full".into(), json!({}));
+        m.insert(
+            "unreserved_resources_full".into(),
+            json!(a.resources.to_json(true, None)),
+        );
+        m.insert(
+            "used_resources_full".into(),
+            json!(e.used.to_json(true, Some("*"))),
+        );
+        m.insert(
+            "offered_resources_full".into(),
+            json!(e.offered.to_json(true, Some("*"))),
+        );
+    }
+    Value::Object(m)
+}
+
+/// `/master/state`.
+pub(crate) fn state_json(master: &Master) -> Value {
+    let st = master.lock();
+    let info = master.master_info(&st);
+    let flags: Map<String, Value> =
+        crate::local::flags::master_flags(&master.cfg, st.port, "/var/lib/mesos/master")
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+    json!({
+        "version": MESOS_VERSION,
+        "build_date": BUILD_DATE,
+        "build_time": BUILD_TIME,
+        "build_user": "",
+        "start_time": st.start_time,
+        "elected_time": st.elected_time,
+        "id": st.id,
+        "pid": info["pid"],
+        "hostname": master.hostname,
+        "capabilities": ["AGENT_UPDATE", "AGENT_DRAINING", "QUOTA_V2"],
+        "activated_slaves": st.agents.len() as f64,
+        "deactivated_slaves": 0.0,
+        "unreachable_slaves": 0.0,
+        "leader": info["pid"],
+        "leader_info": {"id": st.id, "pid": info["pid"], "port": st.port, "hostname": master.hostname},
+        "flags": flags,
+        "slaves": st.agents.values().map(|e| slave_legacy(e, false)).collect::<Vec<_>>(),
+        "recovered_slaves": [],
+        "frameworks": st.frameworks.values().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
+        "completed_frameworks": st.completed_frameworks.iter().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
+        "orphan_tasks": [],
+        "unregistered_frameworks": [],
+    })
+}
+
+fn task_counts(tasks: impl Iterator<Item = String>) -> Map<String, Value> {
+    let mut m = Map::new();
+    let names = [
+        "TASK_STAGING",
+        "TASK_STARTING",
+        "TASK_RUNNING",
+        "TASK_KILLING",
+        "TASK_FINISHED",
+        "TASK_KILLED",
+        "TASK_FAILED",
+        "TASK_LOST",
+        "TASK_ERROR",
+        "TASK_UNREACHABLE",
+    ];
+    for n in names {
+        m.insert(n.into(), json!(0));
+    }
+    for s in tasks {
+        if let Some(v) = m.get_mut(&s) {
+            *v = json!(v.as_i64().unwrap_or(0) + 1);
+        }
+    }
+    m
+}
+
+fn state_summary(master: &Master) -> Value {
+    let st = master.lock();
+    let slaves: Vec<Value> = st
+        .agents
+        .values()
+        .map(|e| {
+            let mut v = slave_legacy(e, false);
+            let states = st
+                .frameworks
+                .values()
+                .flat_map(|f| f.tasks.values())
+                .filter(|t| t.agent_id == e.agent.id)
+                .map(|t| t.state.clone());
+            let o = v.as_object_mut().expect("object");
+            o.extend(task_counts(states));
+            let fids: Vec<&String> = st
+                .frameworks
+                .values()
+                .filter(|f| f.tasks.values().any(|t| t.agent_id == e.agent.id))
+                .map(|f| &f.id)
+                .collect();
+            o.insert("framework_ids".into(), json!(fids));
+            v
+        })
+        .collect();
+    let frameworks: Vec<Value> = st
+        .frameworks
+        .values()
+        .map(|f| {
+            let mut v = framework_legacy(f, &st, false);
+            let o = v.as_object_mut().expect("object");
+            o.extend(task_counts(f.tasks.values().map(|t| t.state.clone())));
+            let mut sids: Vec<&String> = f.tasks.values().map(|t| &t.agent_id).collect();
+            sids.dedup();
+            o.insert("slave_ids".into(), json!(sids));
+            v
+        })
+        .collect();
+    json!({"hostname": master.hostname, "slaves": slaves, "frameworks": frameworks})
+}
+
+async fn leader_json(ctx: &Ctx, path: &str, f: impl FnOnce(&Master) -> Value) -> Response {
+    if let Some(r) = ctx.follower_response(path) {
+        return r;
+    }
+    json_ok(&f(&ctx.master))
+}
+
+async fn state(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/state", state_json).await
+}
+
+async fn summary(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/state-summary", state_summary).await
+}
+
+async fn tasks(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/tasks", |m| {
+        let st = m.lock();
+        let mut list = Vec::new();
+        for fw in st.frameworks.values().chain(st.completed_frameworks.iter()) {
+            for t in fw.tasks.values().chain(fw.completed_tasks.iter()) {
+                list.push(legacy_task(
+                    &t.info,
+                    &fw.id,
+                    &t.agent_id,
+                    &t.state,
+                    &t.statuses,
+                ));
+            }
+        }
+        list.truncate(100);
+        json!({"tasks": list})
+    })
+    .await
+}
+
+async fn frameworks(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/frameworks", |m| {
+        let st = m.lock();
+        json!({
+            "frameworks": st.frameworks.values().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
+            "completed_frameworks": st.completed_frameworks.iter().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
+            "unregistered_frameworks": [],
+        })
+    })
+    .await
+}
+
+async fn slaves(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/slaves", |m| {
+        let st = m.lock();
+        json!({"slaves": st.agents.values().map(|e| slave_legacy(e, true)).collect::<Vec<_>>(), "recovered_slaves": []})
+    })
+    .await
+}
+
+async fn roles(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/roles", |m| {
+        let st = m.lock();
+        let mut roles: std::collections::BTreeMap<String, (Vec<String>, Res)> = Default::default();
+        for fw in st.frameworks.values() {
+            let e = roles.entry(fw.role()).or_default();
+            e.0.push(fw.id.clone());
+            e.1.add(&fw.allocated());
+        }
+        let list: Vec<Value> = roles
+            .into_iter()
+            .map(|(name, (fws, res))| {
+                let mut scal = Map::new();
+                for n in ["cpus", "mem", "disk", "gpus"] {
+                    if res.scalar(n) > 0.0 {
+                        scal.insert(n.into(), json!(res.scalar(n)));
+                    }
+                }
+                json!({"name": name, "weight": 1.0,
+                    "quota": {"role": name, "guarantee": {}, "limit": {}, "consumed": scal},
+                    "resources": scal, "allocated": scal, "offered": {}, "reserved": {}, "frameworks": fws})
+            })
+            .collect();
+        json!({"roles": list})
+    })
+    .await
+}
+
+async fn flags(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/flags", |m| {
+        let flags: Map<String, Value> = master_flags(m)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        json!({"flags": flags})
+    })
+    .await
+}
+
+async fn metrics_snapshot(State(ctx): State<Ctx>) -> Response {
+    json_ok(&metrics(&ctx.master))
+}
+
+async fn redirect_to_leader(State(ctx): State<Ctx>) -> Response {
+    match ctx.leader_location() {
+        Some(loc) => redirect(&loc),
+        None => plain(StatusCode::SERVICE_UNAVAILABLE, "No leader elected"),
+    }
+}
+
+/// Routes of one master listener.
+pub(crate) fn router(ctx: Ctx) -> Router {
+    let mut r = Router::new()
+        .route("/api/v1/scheduler", any(scheduler_api::handle))
+        .route("/master/api/v1/scheduler", any(scheduler_api::handle))
+        .route("/api/v1", any(operator_api::handle))
+        .route("/api/v1/operator", any(operator_api::handle))
+        .route("/master/api/v1", any(operator_api::handle))
+        .route("/version", get(version))
+        .route("/metrics/snapshot", get(metrics_snapshot));
+    for prefix in ["", "/master"] {
+        r = r
+            .route(&format!("{prefix}/state"), get(state))
+            .route(&format!("{prefix}/state-summary"), get(summary))
+            .route(&format!("{prefix}/tasks"), get(tasks))
+            .route(&format!("{prefix}/frameworks"), get(frameworks))
+            .route(&format!("{prefix}/slaves"), get(slaves))
+            .route(&format!("{prefix}/roles"), get(roles))
+            .route(&format!("{prefix}/flags"), get(flags))
+            .route(&format!("{prefix}/redirect"), get(redirect_to_leader))
+            .route(
+                &format!("{prefix}/health"),
+                get(|| async { empty(StatusCode::OK) }),
+            );
+    }
+    r.merge(crate::local::admin::router())
+        .fallback(|| async { not_found() })
+        .with_state(ctx)
+}

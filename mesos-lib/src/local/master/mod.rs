@@ -1,0 +1,478 @@
+//! The embedded master: framework lifecycle, status-update routing, reconciliation.
+
+pub(crate) mod accept;
+pub(crate) mod allocator;
+pub(crate) mod legacy;
+pub(crate) mod operator_api;
+pub(crate) mod scheduler_api;
+pub(crate) mod state;
+pub(crate) mod views;
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use crate::local::agent::{Agent, ToMaster};
+use crate::local::config::LocalConfig;
+use crate::local::http::EventSender;
+use crate::local::ids;
+use crate::local::json as j;
+use crate::local::res::Res;
+use crate::local::views::is_terminal;
+use state::{AgentEntry, Framework, MasterState, Subscription, Task};
+
+/// Messages processed by the master's mailbox task.
+pub(crate) enum Mail {
+    /// From an agent.
+    Agent(ToMaster),
+    /// A scheduler stream's body was dropped (client gone or stream closed).
+    StreamClosed {
+        framework_id: String,
+        stream_id: String,
+    },
+}
+
+/// Who leads among the K masters, and where each listens.
+pub(crate) struct Election {
+    pub ports: Vec<u16>,
+    pub leader: Option<usize>,
+}
+
+/// The master side of the embedded cluster (one state, served by the leading master).
+pub(crate) struct Master {
+    pub cfg: Arc<LocalConfig>,
+    pub ip: IpAddr,
+    pub hostname: String,
+    pub state: Mutex<MasterState>,
+    pub election: Mutex<Election>,
+    pub agents: Mutex<Vec<Arc<Agent>>>,
+    pub mail: mpsc::UnboundedSender<Mail>,
+}
+
+impl Master {
+    /// Locks the master state.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, MasterState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// MasterInfo of the current leader.
+    pub(crate) fn master_info(&self, st: &MasterState) -> Value {
+        let ip = self.ip.to_string();
+        json!({
+            "id": st.id,
+            "ip": ids::packed_ip(self.ip),
+            "port": st.port,
+            "pid": format!("master@{ip}:{}", st.port),
+            "hostname": self.hostname,
+            "version": crate::local::config::MESOS_VERSION,
+            "address": {"hostname": self.hostname, "ip": ip, "port": st.port},
+            "capabilities": [{"type": "AGENT_UPDATE"}, {"type": "AGENT_DRAINING"}, {"type": "QUOTA_V2"}],
+        })
+    }
+
+    /// Registers an agent (initially, and again after a master restart with its live tasks).
+    pub(crate) fn register_agent(&self, st: &mut MasterState, agent: &Arc<Agent>) {
+        let mut used = Res::default();
+        for (fw_info, task_info, state, statuses) in agent.live_tasks() {
+            let fid = j::id_at(&fw_info, "id").unwrap_or("").to_string();
+            let tid = j::id_at(&task_info, "task_id").unwrap_or("").to_string();
+            if st.is_removed(&fid) {
+                continue;
+            }
+            let fw = st.frameworks.entry(fid.clone()).or_insert_with(|| {
+                let now = ids::now_nanos();
+                Framework {
+                    id: fid.clone(),
+                    info: fw_info.clone(),
+                    subscription: None,
+                    active: false,
+                    recovered: true,
+                    registered_time: now,
+                    reregistered_time: now,
+                    unregistered_time: None,
+                    tasks: Default::default(),
+                    completed_tasks: Vec::new(),
+                    suppressed: false,
+                    filters: Default::default(),
+                    generation: 0,
+                }
+            });
+            let terminal = is_terminal(&state);
+            if !terminal {
+                used.add(&Res::from_json(j::array_at(&task_info, "resources")));
+            }
+            let last = statuses.last();
+            fw.tasks.insert(
+                tid,
+                Task {
+                    info: task_info,
+                    framework_id: fid,
+                    agent_id: agent.id.clone(),
+                    state: state.clone(),
+                    status_update_state: last.map(|_| state.clone()),
+                    status_update_uuid: last.and_then(|s| j::str_at(s, "uuid")).map(str::to_string),
+                    statuses,
+                    released: terminal,
+                },
+            );
+        }
+        let entry = AgentEntry {
+            agent: Arc::clone(agent),
+            registered_time: ids::now_secs(),
+            used,
+            offered: Res::default(),
+        };
+        let view = views::agent_v1(self, &entry);
+        st.agents.insert(agent.id.clone(), entry);
+        st.broadcast(&json!({"type": "AGENT_ADDED", "agent_added": {"agent": view}}));
+    }
+
+    /// Processes mailbox messages until the channel closes.
+    pub(crate) async fn run_mailbox(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Mail>) {
+        while let Some(mail) = rx.recv().await {
+            match mail {
+                Mail::Agent(ToMaster::Update {
+                    agent_id,
+                    framework_id,
+                    status,
+                }) => self.status_update(&agent_id, &framework_id, status),
+                Mail::StreamClosed {
+                    framework_id,
+                    stream_id,
+                } => self.stream_closed(&framework_id, &stream_id),
+            }
+        }
+    }
+
+    /// A status update from an agent: record it, tell operators, forward to the scheduler.
+    fn status_update(&self, agent_id: &str, fid: &str, status: Value) {
+        let mut st = self.lock();
+        let tid = j::id_at(&status, "task_id").unwrap_or("").to_string();
+        let state_name = j::str_at(&status, "state").unwrap_or("").to_string();
+        let uuid = j::str_at(&status, "uuid").map(str::to_string);
+        let Some(fw) = st.frameworks.get_mut(fid) else {
+            return;
+        };
+        let mut changed = false;
+        let mut release = None;
+        if let Some(task) = fw.tasks.get_mut(&tid) {
+            let seen = task
+                .statuses
+                .iter()
+                .any(|s| uuid.is_some() && j::str_at(s, "uuid") == uuid.as_deref());
+            if !seen {
+                changed = task.state != state_name;
+                task.state = state_name.clone();
+                task.statuses.push(status.clone());
+                if is_terminal(&state_name) && !task.released {
+                    task.released = true;
+                    release = Some(Res::from_json(j::array_at(&task.info, "resources")));
+                }
+            }
+            task.status_update_state = Some(state_name.clone());
+            task.status_update_uuid = uuid.clone();
+        }
+        if let Some(sub) = &fw.subscription {
+            sub.sender
+                .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+        }
+        if let Some(r) = release
+            && let Some(a) = st.agents.get_mut(agent_id)
+        {
+            a.used.subtract(&r);
+        }
+        if changed {
+            st.broadcast(&json!({"type": "TASK_UPDATED", "task_updated": {
+                "framework_id": j::id(fid), "status": status, "state": state_name}}));
+        }
+    }
+
+    /// A scheduler connection went away: disconnect, recover offers, start the failover timer.
+    pub(crate) fn stream_closed(self: &Arc<Self>, fid: &str, stream_id: &str) {
+        let timeout = {
+            let mut st = self.lock();
+            let Some(fw) = st.frameworks.get_mut(fid) else {
+                return;
+            };
+            if fw.subscription.as_ref().map(|s| s.stream_id.as_str()) != Some(stream_id) {
+                return;
+            }
+            tracing::info!(
+                framework = fid,
+                "scheduler stream closed; framework disconnected"
+            );
+            fw.subscription = None;
+            fw.active = false;
+            fw.generation += 1;
+            let generation = fw.generation;
+            let timeout = j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0);
+            let view = views::framework_v1(&st.frameworks[fid], &st);
+            st.broadcast(
+                &json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}),
+            );
+            self.rescind_offers_of(&mut st, fid, false);
+            (timeout, generation)
+        };
+        let (secs, generation) = timeout;
+        if secs <= 0.0 || !secs.is_finite() && secs.is_sign_negative() {
+            self.remove_framework(fid);
+            return;
+        }
+        let master = Arc::clone(self);
+        let fid = fid.to_string();
+        let dur = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+        tokio::spawn(async move {
+            tokio::time::sleep(dur.min(Duration::from_secs(100 * 365 * 86400))).await;
+            let expired = master
+                .lock()
+                .frameworks
+                .get(&fid)
+                .is_some_and(|f| f.generation == generation && !f.connected());
+            if expired {
+                master.remove_framework(&fid);
+            }
+        });
+    }
+
+    /// Drops a framework's outstanding offers (optionally telling it with RESCIND).
+    pub(crate) fn rescind_offers_of(&self, st: &mut MasterState, fid: &str, tell: bool) {
+        let ids: Vec<String> = st
+            .offers
+            .iter()
+            .filter(|(_, o)| o.framework_id == fid)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            self.remove_offer(st, &id, tell);
+        }
+    }
+
+    /// Removes one offer, giving its resources back to the agent.
+    pub(crate) fn remove_offer(&self, st: &mut MasterState, offer_id: &str, tell: bool) {
+        let Some(offer) = st.offers.remove(offer_id) else {
+            return;
+        };
+        if let Some(a) = st.agents.get_mut(&offer.agent_id) {
+            a.offered.subtract(&offer.resources);
+        }
+        if tell
+            && let Some(sub) = st
+                .frameworks
+                .get(&offer.framework_id)
+                .and_then(|f| f.subscription.as_ref())
+        {
+            sub.sender
+                .send(&json!({"type": "RESCIND", "rescind": {"offer_id": j::id(offer_id)}}));
+        }
+    }
+
+    /// TEARDOWN, failover timeout, operator teardown: kill tasks, close the stream, forget.
+    pub(crate) fn remove_framework(&self, fid: &str) {
+        let agents: Vec<Arc<Agent>> = {
+            let mut st = self.lock();
+            let Some(mut fw) = st.frameworks.remove(fid) else {
+                return;
+            };
+            tracing::info!(framework = fid, "removing framework");
+            self.rescind_offers_of(&mut st, fid, false);
+            let now_nanos = ids::now_nanos();
+            for (_, mut task) in std::mem::take(&mut fw.tasks) {
+                if !is_terminal(&task.state) {
+                    let status = master_status(&task, "TASK_KILLED", "Framework removed", None);
+                    task.state = "TASK_KILLED".into();
+                    task.statuses.push(status.clone());
+                    st.broadcast(&json!({"type": "TASK_UPDATED", "task_updated": {
+                        "framework_id": j::id(fid), "status": status, "state": "TASK_KILLED"}}));
+                }
+                if !task.released {
+                    task.released = true;
+                    let r = Res::from_json(j::array_at(&task.info, "resources"));
+                    if let Some(a) = st.agents.get_mut(&task.agent_id) {
+                        a.used.subtract(&r);
+                    }
+                }
+                fw.completed_tasks.push(task);
+            }
+            fw.subscription = None;
+            fw.active = false;
+            fw.unregistered_time = Some(now_nanos);
+            st.broadcast(&json!({"type": "FRAMEWORK_REMOVED", "framework_removed": {"framework_info": fw.info}}));
+            st.completed_frameworks.push(fw);
+            if st.completed_frameworks.len() > 50 {
+                st.completed_frameworks.remove(0);
+            }
+            st.agents.values().map(|a| Arc::clone(&a.agent)).collect()
+        };
+        for a in agents {
+            a.shutdown_framework(fid);
+        }
+    }
+
+    /// Sends HEARTBEAT to every subscription (unless stalled by fault injection).
+    pub(crate) fn heartbeat(&self) {
+        let mut st = self.lock();
+        if st.stall_heartbeats {
+            return;
+        }
+        let hb = json!({"type": "HEARTBEAT"});
+        for fw in st.frameworks.values() {
+            if let Some(sub) = &fw.subscription {
+                sub.sender.send(&hb);
+            }
+        }
+        st.broadcast(&hb);
+    }
+
+    /// Explicit or implicit reconciliation, answered as the master does (`_reconcileTasks`).
+    pub(crate) fn reconcile(&self, st: &MasterState, fid: &str, tasks: &[Value]) {
+        let Some(fw) = st.frameworks.get(fid) else {
+            return;
+        };
+        let Some(sub) = &fw.subscription else { return };
+        let partition_aware = fw.has_capability("PARTITION_AWARE");
+        let send = |status: Value| {
+            sub.sender
+                .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+        };
+        if tasks.is_empty() {
+            for task in fw.tasks.values() {
+                send(latest_state_status(task));
+            }
+            return;
+        }
+        for t in tasks {
+            let tid = j::id_at(t, "task_id").unwrap_or("");
+            let aid = j::id_at(t, "agent_id");
+            if let Some(task) = fw.tasks.get(tid) {
+                send(latest_state_status(task));
+            } else if let Some(aid) = aid.filter(|a| st.agents.contains_key(*a)) {
+                let state = if partition_aware {
+                    "TASK_GONE"
+                } else {
+                    "TASK_LOST"
+                };
+                send(reconcile_status(
+                    tid,
+                    Some(aid),
+                    state,
+                    "Reconciliation: Task is unknown to the agent",
+                ));
+            } else {
+                let state = if partition_aware {
+                    "TASK_UNKNOWN"
+                } else {
+                    "TASK_LOST"
+                };
+                send(reconcile_status(
+                    tid,
+                    None,
+                    state,
+                    "Reconciliation: Task is unknown",
+                ));
+            }
+        }
+    }
+}
+
+/// A master-generated status (no uuid).
+pub(crate) fn master_status(
+    task: &Task,
+    state: &str,
+    message: &str,
+    reason: Option<&str>,
+) -> Value {
+    let mut m = Map::new();
+    m.insert("task_id".into(), task.info["task_id"].clone());
+    m.insert("state".into(), json!(state));
+    m.insert("message".into(), json!(message));
+    m.insert("source".into(), json!("SOURCE_MASTER"));
+    if let Some(r) = reason {
+        m.insert("reason".into(), json!(r));
+    }
+    m.insert("agent_id".into(), j::id(&task.agent_id));
+    m.insert("timestamp".into(), json!(ids::now_secs()));
+    Value::Object(m)
+}
+
+fn reconcile_status(tid: &str, aid: Option<&str>, state: &str, message: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("task_id".into(), j::id(tid));
+    m.insert("state".into(), json!(state));
+    m.insert("message".into(), json!(message));
+    m.insert("source".into(), json!("SOURCE_MASTER"));
+    m.insert("reason".into(), json!("REASON_RECONCILIATION"));
+    if let Some(a) = aid {
+        m.insert("agent_id".into(), j::id(a));
+    }
+    m.insert("timestamp".into(), json!(ids::now_secs()));
+    Value::Object(m)
+}
+
+/// "Reconciliation: Latest task state" for a known task.
+fn latest_state_status(task: &Task) -> Value {
+    let state = task
+        .status_update_state
+        .clone()
+        .unwrap_or_else(|| task.state.clone());
+    let mut m = Map::new();
+    m.insert("task_id".into(), task.info["task_id"].clone());
+    m.insert("state".into(), json!(state));
+    m.insert("message".into(), json!("Reconciliation: Latest task state"));
+    m.insert("source".into(), json!("SOURCE_MASTER"));
+    m.insert("reason".into(), json!("REASON_RECONCILIATION"));
+    m.insert("agent_id".into(), j::id(&task.agent_id));
+    m.insert("timestamp".into(), json!(ids::now_secs()));
+    if let Some(cs) = task.statuses.last().and_then(|s| s.get("container_status")) {
+        m.insert("container_status".into(), cs.clone());
+    }
+    Value::Object(m)
+}
+
+/// A new subscription's stream for `fid`, recording the sender.
+pub(crate) fn subscription(stream_id: String, sender: EventSender) -> Subscription {
+    Subscription { stream_id, sender }
+}
+
+/// Per-listener context: the shared master and which of the K masters this port is.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub master: Arc<Master>,
+    pub index: usize,
+}
+
+impl Ctx {
+    /// `None` when this master leads; otherwise the 307 (to `//leader/master<path>`) or the
+    /// 503 "No leader elected" a follower answers.
+    pub(crate) fn follower_response(&self, path: &str) -> Option<axum::response::Response> {
+        let el = self
+            .master
+            .election
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match el.leader {
+            Some(l) if l == self.index => None,
+            Some(l) => Some(crate::local::http::redirect(&format!(
+                "//{}:{}/master{path}",
+                self.master.hostname, el.ports[l]
+            ))),
+            None => Some(crate::local::http::plain(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "No leader elected",
+            )),
+        }
+    }
+
+    /// `//leader-host:port`, or `None` without a leader.
+    pub(crate) fn leader_location(&self) -> Option<String> {
+        let el = self
+            .master
+            .election
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        el.leader
+            .map(|l| format!("//{}:{}", self.master.hostname, el.ports[l]))
+    }
+}

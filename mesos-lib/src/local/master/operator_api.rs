@@ -1,0 +1,180 @@
+//! `POST /api/v1` (also `/api/v1/operator`): the master's operator API and its event stream.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::{Ctx, legacy, views};
+use crate::local::http::{
+    accepts_json, bad_request, check_content_type, empty, event_stream_response, json_ok,
+    method_not_allowed, not_acceptable,
+};
+use crate::local::json as j;
+
+fn answer(ty: &str, body: Value) -> Response {
+    let mut m = Map::new();
+    m.insert("type".into(), json!(ty));
+    m.insert(ty.to_ascii_lowercase(), body);
+    json_ok(&Value::Object(m))
+}
+
+/// The operator endpoint.
+pub(crate) async fn handle(
+    State(ctx): State<Ctx>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = ctx.follower_response("/api/v1") {
+        return r;
+    }
+    if method != Method::POST {
+        return method_not_allowed(method.as_str());
+    }
+    if let Err(r) = check_content_type(&headers) {
+        return r;
+    }
+    let call = match super::scheduler_api::parse_call(&body) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let ty = j::str_at(&call, "type").unwrap_or("").to_string();
+    const KNOWN: &[&str] = &[
+        "GET_HEALTH",
+        "GET_FLAGS",
+        "GET_VERSION",
+        "GET_METRICS",
+        "GET_LOGGING_LEVEL",
+        "SET_LOGGING_LEVEL",
+        "GET_STATE",
+        "GET_AGENTS",
+        "GET_FRAMEWORKS",
+        "GET_EXECUTORS",
+        "GET_OPERATIONS",
+        "GET_TASKS",
+        "GET_ROLES",
+        "GET_WEIGHTS",
+        "UPDATE_WEIGHTS",
+        "GET_MASTER",
+        "SUBSCRIBE",
+        "RESERVE_RESOURCES",
+        "UNRESERVE_RESOURCES",
+        "CREATE_VOLUMES",
+        "DESTROY_VOLUMES",
+        "GET_MAINTENANCE_STATUS",
+        "GET_MAINTENANCE_SCHEDULE",
+        "UPDATE_MAINTENANCE_SCHEDULE",
+        "START_MAINTENANCE",
+        "STOP_MAINTENANCE",
+        "GET_QUOTA",
+        "UPDATE_QUOTA",
+        "TEARDOWN",
+        "MARK_AGENT_GONE",
+        "DRAIN_AGENT",
+        "DEACTIVATE_AGENT",
+        "REACTIVATE_AGENT",
+        "LIST_FILES",
+        "READ_FILE",
+    ];
+    if !KNOWN.contains(&ty.as_str()) {
+        return bad_request("Failed to validate master::Call: Expecting 'type' to be present");
+    }
+    if ty == "GET_METRICS" && call.get("get_metrics").is_none() {
+        return bad_request(
+            "Failed to validate master::Call: Expecting 'get_metrics' to be present",
+        );
+    }
+    if ty == "TEARDOWN" && j::id_at(&call, "teardown.framework_id").is_none() {
+        return bad_request("Failed to validate master::Call: Expecting 'teardown' to be present");
+    }
+    if !accepts_json(&headers) {
+        return not_acceptable();
+    }
+    let master = &ctx.master;
+    match ty.as_str() {
+        "GET_HEALTH" => answer(&ty, json!({"healthy": true})),
+        "GET_VERSION" => answer(&ty, json!({"version_info": legacy::version_json()})),
+        "GET_FLAGS" => {
+            let flags: Vec<Value> = legacy::master_flags(master)
+                .into_iter()
+                .map(|(k, v)| json!({"name": k, "value": v}))
+                .collect();
+            answer(&ty, json!({"flags": flags}))
+        }
+        "GET_METRICS" => {
+            let metrics = legacy::metrics(master);
+            let list: Vec<Value> = metrics
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| json!({"name": k, "value": v}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            answer(&ty, json!({"metrics": list}))
+        }
+        "GET_LOGGING_LEVEL" => answer(&ty, json!({"level": 0})),
+        "GET_OPERATIONS" => answer(&ty, json!({})),
+        "GET_STATE" => {
+            let st = master.lock();
+            answer(&ty, views::get_state(master, &st))
+        }
+        "GET_AGENTS" => {
+            let st = master.lock();
+            answer(&ty, views::get_agents(master, &st))
+        }
+        "GET_FRAMEWORKS" => answer(&ty, views::get_frameworks(&master.lock())),
+        "GET_TASKS" => answer(&ty, views::get_tasks(&master.lock())),
+        "GET_EXECUTORS" => answer(&ty, json!({"executors": []})),
+        "GET_ROLES" => answer(&ty, json!({"roles": legacy::roles_v1(&master.lock())})),
+        "GET_WEIGHTS" => answer(&ty, json!({})),
+        "GET_QUOTA" => answer(&ty, json!({"status": {}})),
+        "GET_MASTER" => {
+            let st = master.lock();
+            answer(
+                &ty,
+                json!({
+                    "master_info": master.master_info(&st),
+                    "start_time": st.start_time,
+                    "elected_time": st.elected_time,
+                }),
+            )
+        }
+        "GET_MAINTENANCE_STATUS" => answer(&ty, json!({"status": {}})),
+        "GET_MAINTENANCE_SCHEDULE" => answer(&ty, json!({"schedule": {}})),
+        "TEARDOWN" => {
+            let fid = j::id_at(&call, "teardown.framework_id")
+                .unwrap_or("")
+                .to_string();
+            if !master.lock().frameworks.contains_key(&fid) {
+                return bad_request(format!("No framework found with specified ID: {fid}"));
+            }
+            master.remove_framework(&fid);
+            empty(StatusCode::OK)
+        }
+        "SUBSCRIBE" => subscribe(&ctx),
+        "RESERVE_RESOURCES" | "UNRESERVE_RESOURCES" | "CREATE_VOLUMES" | "DESTROY_VOLUMES" => {
+            empty(StatusCode::ACCEPTED)
+        }
+        _ => empty(StatusCode::OK),
+    }
+}
+
+fn subscribe(ctx: &Ctx) -> Response {
+    let master = &ctx.master;
+    let (resp, sender) = event_stream_response(None, || {});
+    let mut st = master.lock();
+    let state = views::get_state(master, &st);
+    sender.send(&json!({"type": "SUBSCRIBED", "subscribed": {
+        "get_state": state,
+        "heartbeat_interval_seconds": master.cfg.heartbeat_interval.as_secs_f64(),
+    }}));
+    sender.send(&json!({"type": "HEARTBEAT"}));
+    st.subscribers.push(sender);
+    if st.subscribers.len() > 1000 {
+        st.subscribers.remove(0);
+    }
+    resp
+}

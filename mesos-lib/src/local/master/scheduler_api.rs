@@ -1,0 +1,498 @@
+//! `POST /api/v1/scheduler`: header rules, call validation with Mesos's reasons, and the
+//! calls themselves.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::state::Framework;
+use super::{Ctx, Mail, Master, views};
+use crate::local::http::{
+    accepts_json, bad_request, check_content_type, empty, event_stream_response,
+    method_not_allowed, not_acceptable, plain,
+};
+use crate::local::json as j;
+use crate::local::{ids, json};
+
+const CALL_TYPES: &[&str] = &[
+    "SUBSCRIBE",
+    "TEARDOWN",
+    "ACCEPT",
+    "DECLINE",
+    "ACCEPT_INVERSE_OFFERS",
+    "DECLINE_INVERSE_OFFERS",
+    "REVIVE",
+    "KILL",
+    "SHUTDOWN",
+    "ACKNOWLEDGE",
+    "ACKNOWLEDGE_OPERATION_STATUS",
+    "RECONCILE",
+    "RECONCILE_OPERATIONS",
+    "MESSAGE",
+    "REQUEST",
+    "SUPPRESS",
+    "UPDATE_FRAMEWORK",
+];
+
+/// stout/picojson's wording for a JSON syntax error.
+pub(crate) fn json_parse_error(body: &[u8], e: &serde_json::Error) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = e.line().max(1);
+    let rest: String = text
+        .lines()
+        .nth(line - 1)
+        .map(|l| l.chars().skip(e.column().saturating_sub(1)).collect())
+        .unwrap_or_default();
+    let rest = if e.is_eof() { String::new() } else { rest };
+    format!("syntax error at line {line} near: {rest}")
+}
+
+/// Parses and normalises a call body, with the 400 texts of the master.
+pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Response> {
+    let raw: Value = serde_json::from_slice(body).map_err(|e| {
+        bad_request(format!(
+            "Failed to parse body into JSON: {}",
+            json_parse_error(body, &e)
+        ))
+    })?;
+    if !raw.is_object() {
+        return Err(bad_request(
+            "Failed to convert JSON into Call protobuf: Expecting a JSON object",
+        ));
+    }
+    let call = json::normalize(raw);
+    json::check_message_fields(&call)
+        .map_err(|e| bad_request(format!("Failed to convert JSON into Call protobuf: {e}")))?;
+    Ok(call)
+}
+
+/// Required fields missing from a call, as protobuf lists them.
+fn missing_required(call: &Value, ty: &str) -> Vec<String> {
+    let mut need: Vec<String> = match ty {
+        "SUBSCRIBE" => vec![
+            "subscribe.framework_info.user".into(),
+            "subscribe.framework_info.name".into(),
+        ],
+        "KILL" => vec!["kill.task_id".into()],
+        "ACKNOWLEDGE" => vec![
+            "acknowledge.agent_id".into(),
+            "acknowledge.task_id".into(),
+            "acknowledge.uuid".into(),
+        ],
+        "SHUTDOWN" => vec!["shutdown.executor_id".into(), "shutdown.agent_id".into()],
+        "MESSAGE" => vec![
+            "message.agent_id".into(),
+            "message.executor_id".into(),
+            "message.data".into(),
+        ],
+        "UPDATE_FRAMEWORK" => vec![
+            "update_framework.framework_info.user".into(),
+            "update_framework.framework_info.name".into(),
+        ],
+        _ => vec![],
+    };
+    let section = ty.to_ascii_lowercase();
+    // Only fields of sections that are present can be missing.
+    need.retain(|p| {
+        let parent = p.rsplit_once('.').map(|(a, _)| a).unwrap_or("");
+        j::at(call, parent).is_some() && j::at(call, p).is_none()
+    });
+    if ty == "RECONCILE" {
+        for (i, t) in j::array_at(call, "reconcile.tasks").iter().enumerate() {
+            if t.get("task_id").is_none() {
+                need.push(format!("reconcile.tasks[{i}].task_id"));
+            }
+        }
+    }
+    let _ = section;
+    need
+}
+
+/// `validation::scheduler::call::validate`.
+fn validate(call: &Value) -> Result<&str, String> {
+    let ty = j::str_at(call, "type").filter(|t| CALL_TYPES.contains(t));
+    let Some(ty) = ty else {
+        return Err("Expecting 'type' to be present".into());
+    };
+    if ty == "SUBSCRIBE" {
+        let Some(sub) = call.get("subscribe") else {
+            return Err("Expecting 'subscribe' to be present".into());
+        };
+        let info_id = j::id_at(sub, "framework_info.id");
+        if info_id != j::id_at(call, "framework_id") {
+            return Err("'framework_id' differs from 'subscribe.framework_info.id'".into());
+        }
+        return Ok(ty);
+    }
+    if j::id_at(call, "framework_id").is_none() {
+        return Err("Expecting 'framework_id' to be present".into());
+    }
+    let section = ty.to_ascii_lowercase();
+    let needs_section = matches!(
+        ty,
+        "ACCEPT"
+            | "DECLINE"
+            | "ACCEPT_INVERSE_OFFERS"
+            | "DECLINE_INVERSE_OFFERS"
+            | "KILL"
+            | "SHUTDOWN"
+            | "ACKNOWLEDGE"
+            | "ACKNOWLEDGE_OPERATION_STATUS"
+            | "RECONCILE"
+            | "MESSAGE"
+            | "REQUEST"
+            | "UPDATE_FRAMEWORK"
+    );
+    if needs_section && call.get(&section).is_none() {
+        return Err(format!("Expecting '{section}' to be present"));
+    }
+    if ty == "ACKNOWLEDGE"
+        && !j::str_at(call, "acknowledge.uuid").is_some_and(ids::is_valid_status_uuid)
+    {
+        return Err("Not a valid UUID".into());
+    }
+    if ty == "UPDATE_FRAMEWORK"
+        && j::id_at(call, "update_framework.framework_info.id") != j::id_at(call, "framework_id")
+    {
+        return Err("'framework_id' differs from 'update_framework.framework_info.id'".into());
+    }
+    Ok(ty)
+}
+
+/// The scheduler endpoint.
+pub(crate) async fn handle(
+    State(ctx): State<Ctx>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = ctx.follower_response("/api/v1/scheduler") {
+        return r;
+    }
+    if method != Method::POST {
+        return method_not_allowed(method.as_str());
+    }
+    if let Err(r) = check_content_type(&headers) {
+        return r;
+    }
+    let call = match parse_call(&body) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let missing = validate(&call).err();
+    let ty = j::str_at(&call, "type").unwrap_or("").to_string();
+    if missing.is_none() {
+        let req = missing_required(&call, &ty);
+        if !req.is_empty() {
+            return bad_request(format!(
+                "Failed to convert JSON into Call protobuf: Missing required fields: {}",
+                req.join(", ")
+            ));
+        }
+    }
+    if let Some(e) = missing {
+        return bad_request(format!("Failed to validate scheduler::Call: {e}"));
+    }
+    let stream_header = headers
+        .get("Mesos-Stream-Id")
+        .map(|v| v.to_str().unwrap_or("").to_string());
+    let master = &ctx.master;
+    if ty == "SUBSCRIBE" {
+        if !accepts_json(&headers) {
+            return not_acceptable();
+        }
+        if stream_header.is_some() {
+            return bad_request("Subscribe calls should not include the 'Mesos-Stream-Id' header");
+        }
+        return subscribe(master, &call);
+    }
+    if ty == "RECONCILE_OPERATIONS" && !accepts_json(&headers) {
+        return not_acceptable();
+    }
+    let fid = j::id_at(&call, "framework_id").unwrap_or("").to_string();
+    {
+        let st = master.lock();
+        let Some(fw) = st.frameworks.get(&fid) else {
+            return bad_request("Framework cannot be found");
+        };
+        let Some(sub) = &fw.subscription else {
+            return plain(StatusCode::FORBIDDEN, "Framework is not subscribed");
+        };
+        let Some(given) = stream_header else {
+            return bad_request(
+                "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+            );
+        };
+        if given != sub.stream_id {
+            return bad_request(format!(
+                "The stream ID '{given}' included in this request didn't match the stream ID currently associated with framework ID {fid}"
+            ));
+        }
+    }
+    dispatch(master, &fid, &ty, &call)
+}
+
+/// Calls other than SUBSCRIBE, for a framework that passed the stream checks.
+fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, call: &Value) -> Response {
+    match ty {
+        "TEARDOWN" => master.remove_framework(fid),
+        "ACCEPT" => master.accept(fid, call.get("accept").unwrap_or(&Value::Null)),
+        "DECLINE" => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
+        "REVIVE" | "SUPPRESS" => {
+            let mut st = master.lock();
+            if let Some(fw) = st.frameworks.get_mut(fid) {
+                if ty == "REVIVE" {
+                    fw.suppressed = false;
+                    fw.filters.clear();
+                } else {
+                    fw.suppressed = true;
+                }
+            }
+            drop(st);
+            if ty == "REVIVE" {
+                master.allocate();
+            }
+        }
+        "KILL" => kill(master, fid, call),
+        "SHUTDOWN" => {
+            let eid = j::id_at(call, "shutdown.executor_id").unwrap_or("");
+            let aid = j::id_at(call, "shutdown.agent_id").unwrap_or("");
+            let agent = master.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
+            // A command executor's ID is its task's ID.
+            if let Some(agent) = agent {
+                agent.kill(fid, eid, None);
+            }
+        }
+        "ACKNOWLEDGE" => acknowledge(master, fid, call),
+        "RECONCILE" => {
+            let st = master.lock();
+            master.reconcile(&st, fid, j::array_at(call, "reconcile.tasks"));
+        }
+        "UPDATE_FRAMEWORK" => return update_framework(master, fid, call),
+        "RECONCILE_OPERATIONS" => {
+            return crate::local::http::json_ok(&json!({
+                "type": "RECONCILE_OPERATIONS", "reconcile_operations": {}}));
+        }
+        // MESSAGE (no custom executors to deliver to), REQUEST (ignored by the default
+        // allocator), inverse offers and operation acknowledgements: accepted, no effect.
+        _ => {}
+    }
+    empty(StatusCode::ACCEPTED)
+}
+
+fn kill(master: &Arc<Master>, fid: &str, call: &Value) {
+    let tid = j::id_at(call, "kill.task_id").unwrap_or("").to_string();
+    let grace = j::f64_at(call, "kill.kill_policy.grace_period.nanoseconds")
+        .map(|n| std::time::Duration::from_nanos(n.max(0.0) as u64));
+    let st = master.lock();
+    let known = st
+        .frameworks
+        .get(fid)
+        .and_then(|f| f.tasks.get(&tid))
+        .map(|t| t.agent_id.clone());
+    match known {
+        Some(aid) => {
+            let agent = st.agents.get(&aid).map(|a| Arc::clone(&a.agent));
+            drop(st);
+            if let Some(agent) = agent {
+                agent.kill(fid, &tid, grace);
+            }
+        }
+        None => {
+            let task = json!({"task_id": j::id(&tid), "agent_id": call["kill"].get("agent_id")});
+            let task = json::normalize(task);
+            master.reconcile(&st, fid, &[task]);
+        }
+    }
+}
+
+fn acknowledge(master: &Arc<Master>, fid: &str, call: &Value) {
+    let aid = j::id_at(call, "acknowledge.agent_id")
+        .unwrap_or("")
+        .to_string();
+    let tid = j::id_at(call, "acknowledge.task_id")
+        .unwrap_or("")
+        .to_string();
+    let uuid = j::str_at(call, "acknowledge.uuid")
+        .unwrap_or("")
+        .to_string();
+    let agent = {
+        let mut st = master.lock();
+        if let Some(fw) = st.frameworks.get_mut(fid)
+            && let Some(task) = fw.tasks.get(&tid)
+            && is_terminal_ack(task, &uuid)
+            && let Some(task) = fw.tasks.remove(&tid)
+        {
+            fw.completed_tasks.push(task);
+            if fw.completed_tasks.len() > 1000 {
+                fw.completed_tasks.remove(0);
+            }
+        }
+        st.agents.get(&aid).map(|a| Arc::clone(&a.agent))
+    };
+    if let Some(agent) = agent {
+        agent.acknowledge(fid, &tid, &uuid);
+    }
+}
+
+fn is_terminal_ack(task: &super::state::Task, uuid: &str) -> bool {
+    task.status_update_uuid.as_deref() == Some(uuid)
+        && task
+            .status_update_state
+            .as_deref()
+            .is_some_and(crate::local::views::is_terminal)
+}
+
+/// Normalises a FrameworkInfo for storage: user, name, id, failover_timeout, checkpoint first.
+fn store_info(info: &Value, fid: &str) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "user".into(),
+        info.get("user").cloned().unwrap_or(json!("")),
+    );
+    m.insert(
+        "name".into(),
+        info.get("name").cloned().unwrap_or(json!("")),
+    );
+    m.insert("id".into(), j::id(fid));
+    m.insert(
+        "failover_timeout".into(),
+        json!(j::f64_at(info, "failover_timeout").unwrap_or(0.0)),
+    );
+    m.insert(
+        "checkpoint".into(),
+        json!(j::bool_at(info, "checkpoint").unwrap_or(false)),
+    );
+    if let Some(o) = info.as_object() {
+        for (k, v) in o {
+            if !m.contains_key(k) {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
+    let info = call["subscribe"]["framework_info"].clone();
+    let stream_id = ids::uuid_string();
+    let mail = master.mail.clone();
+    let mut st = master.lock();
+    let requested = j::id_at(&info, "id").map(str::to_string);
+    let fid = match &requested {
+        Some(id) => id.clone(),
+        None => {
+            let id = ids::framework_id(&st.id, st.next_framework);
+            st.next_framework += 1;
+            id
+        }
+    };
+    let closed_fid = fid.clone();
+    let closed_sid = stream_id.clone();
+    let (resp, sender) = event_stream_response(Some(&stream_id), move || {
+        let _ = mail.send(Mail::StreamClosed {
+            framework_id: closed_fid,
+            stream_id: closed_sid,
+        });
+    });
+    if st.is_removed(&fid) {
+        sender.send(&json!({"type": "ERROR", "error": {"message": "Framework has been removed"}}));
+        return resp;
+    }
+    let stored = store_info(&info, &fid);
+    let now = ids::now_nanos();
+    let master_info = master.master_info(&st);
+    let existed = st.frameworks.contains_key(&fid);
+    let fw = st
+        .frameworks
+        .entry(fid.clone())
+        .or_insert_with(|| Framework {
+            id: fid.clone(),
+            info: stored.clone(),
+            subscription: None,
+            active: true,
+            recovered: false,
+            registered_time: now,
+            reregistered_time: now,
+            unregistered_time: None,
+            tasks: Default::default(),
+            completed_tasks: Vec::new(),
+            suppressed: false,
+            filters: Default::default(),
+            generation: 0,
+        });
+    if let Some(old) = fw.subscription.take() {
+        old.sender
+            .send(&json!({"type": "ERROR", "error": {"message": "Framework failed over"}}));
+    }
+    fw.info = stored;
+    fw.active = true;
+    fw.recovered = false;
+    fw.generation += 1;
+    if existed {
+        fw.reregistered_time = now;
+    }
+    // SUBSCRIBE's suppressed_roles: start suppressed for them.
+    if !j::array_at(call, "subscribe.suppressed_roles").is_empty() {
+        fw.suppressed = true;
+    }
+    let heartbeat = master.cfg.heartbeat_interval.as_secs_f64();
+    sender.send(&json!({"type": "SUBSCRIBED", "subscribed": {
+        "framework_id": j::id(&fid),
+        "heartbeat_interval_seconds": heartbeat,
+        "master_info": master_info,
+    }}));
+    sender.send(&json!({"type": "HEARTBEAT"}));
+    fw.subscription = Some(super::subscription(stream_id, sender));
+    let view = views::framework_v1(&st.frameworks[&fid], &st);
+    let kind = if existed {
+        "FRAMEWORK_UPDATED"
+    } else {
+        "FRAMEWORK_ADDED"
+    };
+    let key = kind.to_ascii_lowercase();
+    let mut ev = Map::new();
+    ev.insert("type".into(), json!(kind));
+    ev.insert(key, json!({"framework": view}));
+    st.broadcast(&Value::Object(ev));
+    let agents: Vec<_> = st.agents.values().map(|a| Arc::clone(&a.agent)).collect();
+    drop(st);
+    tracing::info!(framework = %fid, "framework subscribed");
+    for a in agents {
+        a.resend_framework(&fid);
+    }
+    master.allocate();
+    resp
+}
+
+fn update_framework(master: &Arc<Master>, fid: &str, call: &Value) -> Response {
+    let info = &call["update_framework"]["framework_info"];
+    let mut st = master.lock();
+    let Some(fw) = st.frameworks.get_mut(fid) else {
+        return bad_request("Framework cannot be found");
+    };
+    for field in ["user", "principal"] {
+        let old = j::str_at(&fw.info, field).unwrap_or("");
+        let new = j::str_at(info, field).unwrap_or("");
+        if old != new {
+            return bad_request(format!(
+                "FrameworkInfo update is not valid: Updating 'FrameworkInfo.{field}' is unsupported; attempted to update from '{old}' to '{new}'"
+            ));
+        }
+    }
+    let old_cp = j::bool_at(&fw.info, "checkpoint").unwrap_or(false);
+    let new_cp = j::bool_at(info, "checkpoint").unwrap_or(false);
+    if old_cp != new_cp {
+        return bad_request(format!(
+            "FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '{old_cp}' to '{new_cp}'"
+        ));
+    }
+    fw.info = store_info(info, fid);
+    let view = views::framework_v1(&st.frameworks[fid], &st);
+    st.broadcast(&json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}));
+    empty(StatusCode::OK)
+}

@@ -1,0 +1,157 @@
+//! The master's in-memory model: frameworks, tasks, agents, offers, subscribers.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::local::agent::Agent;
+use crate::local::http::EventSender;
+use crate::local::res::Res;
+
+/// A scheduler's current subscription.
+pub(crate) struct Subscription {
+    pub stream_id: String,
+    pub sender: EventSender,
+}
+
+/// A task as the master tracks it.
+#[derive(Clone)]
+pub(crate) struct Task {
+    /// TaskInfo with `allocation_info` injected into its resources.
+    pub info: Value,
+    pub framework_id: String,
+    pub agent_id: String,
+    pub state: String,
+    pub statuses: Vec<Value>,
+    pub status_update_state: Option<String>,
+    pub status_update_uuid: Option<String>,
+    /// Whether its resources were given back (terminal state seen).
+    pub released: bool,
+}
+
+/// A refuse filter installed by DECLINE/ACCEPT.
+pub(crate) struct Filter {
+    pub until: Instant,
+    pub resources: Res,
+}
+
+/// A framework known to the master.
+pub(crate) struct Framework {
+    pub id: String,
+    /// FrameworkInfo as stored (with `id`, `failover_timeout`, `checkpoint` defaults).
+    pub info: Value,
+    pub subscription: Option<Subscription>,
+    pub active: bool,
+    pub recovered: bool,
+    pub registered_time: i64,
+    pub reregistered_time: i64,
+    pub unregistered_time: Option<i64>,
+    pub tasks: BTreeMap<String, Task>,
+    pub completed_tasks: Vec<Task>,
+    pub suppressed: bool,
+    pub filters: HashMap<String, Filter>,
+    /// Bumped on every (re)subscription and disconnect, to void stale failover timers.
+    pub generation: u64,
+}
+
+impl Framework {
+    /// Connected through a live stream.
+    pub(crate) fn connected(&self) -> bool {
+        self.subscription.is_some()
+    }
+
+    /// Whether the framework asked for a capability.
+    pub(crate) fn has_capability(&self, cap: &str) -> bool {
+        crate::local::json::array_at(&self.info, "capabilities")
+            .iter()
+            .any(|c| crate::local::json::str_at(c, "type") == Some(cap))
+    }
+
+    /// The role its offers are allocated to.
+    pub(crate) fn role(&self) -> String {
+        crate::local::json::array_at(&self.info, "roles")
+            .first()
+            .and_then(Value::as_str)
+            .or_else(|| crate::local::json::str_at(&self.info, "role"))
+            .unwrap_or("*")
+            .to_string()
+    }
+
+    /// Resources held by its live tasks.
+    pub(crate) fn allocated(&self) -> Res {
+        let mut r = Res::default();
+        for t in self.tasks.values().filter(|t| !t.released) {
+            r.add(&Res::from_json(crate::local::json::array_at(
+                &t.info,
+                "resources",
+            )));
+        }
+        r
+    }
+}
+
+/// An agent registered with the master.
+pub(crate) struct AgentEntry {
+    pub agent: Arc<Agent>,
+    pub registered_time: f64,
+    pub used: Res,
+    pub offered: Res,
+}
+
+/// An outstanding offer.
+pub(crate) struct Offer {
+    pub framework_id: String,
+    pub agent_id: String,
+    pub resources: Res,
+}
+
+/// Everything one master process knows; replaced wholesale on master restart.
+pub(crate) struct MasterState {
+    pub id: String,
+    pub start_time: f64,
+    pub elected_time: f64,
+    pub port: u16,
+    pub next_framework: u64,
+    pub next_offer: u64,
+    pub frameworks: BTreeMap<String, Framework>,
+    pub completed_frameworks: Vec<Framework>,
+    pub agents: BTreeMap<String, AgentEntry>,
+    pub offers: BTreeMap<String, Offer>,
+    pub subscribers: Vec<EventSender>,
+    pub stall_heartbeats: bool,
+    pub allocation_runs: u64,
+}
+
+impl MasterState {
+    /// A fresh master state.
+    pub(crate) fn new(id: String, port: u16) -> MasterState {
+        let now = crate::local::ids::now_secs();
+        MasterState {
+            id,
+            start_time: now,
+            elected_time: now,
+            port,
+            next_framework: 0,
+            next_offer: 0,
+            frameworks: BTreeMap::new(),
+            completed_frameworks: Vec::new(),
+            agents: BTreeMap::new(),
+            offers: BTreeMap::new(),
+            subscribers: Vec::new(),
+            stall_heartbeats: false,
+            allocation_runs: 0,
+        }
+    }
+
+    /// Sends an event to every operator subscriber, dropping the gone ones.
+    pub(crate) fn broadcast(&mut self, event: &Value) {
+        self.subscribers.retain(|s| s.send(event));
+    }
+
+    /// Whether a framework ID was torn down or timed out.
+    pub(crate) fn is_removed(&self, fid: &str) -> bool {
+        self.completed_frameworks.iter().any(|f| f.id == fid)
+    }
+}

@@ -1,0 +1,176 @@
+//! v1 operator views (GET_STATE and event payloads) of frameworks, tasks and agents.
+
+use serde_json::{Map, Value, json};
+
+use super::Master;
+use super::state::{AgentEntry, Framework, MasterState, Task};
+use crate::local::json as j;
+
+fn time(nanos: i64) -> Value {
+    json!({ "nanoseconds": nanos })
+}
+
+/// `master::Response::GetFrameworks::Framework`.
+pub(crate) fn framework_v1(fw: &Framework, st: &MasterState) -> Value {
+    let mut m = Map::new();
+    m.insert("framework_info".into(), fw.info.clone());
+    m.insert("active".into(), json!(fw.active));
+    m.insert("connected".into(), json!(fw.connected()));
+    m.insert("recovered".into(), json!(fw.recovered));
+    m.insert("registered_time".into(), time(fw.registered_time));
+    m.insert("reregistered_time".into(), time(fw.reregistered_time));
+    if let Some(t) = fw.unregistered_time {
+        m.insert("unregistered_time".into(), time(t));
+    }
+    let allocated = fw.allocated();
+    if !allocated.is_empty() {
+        m.insert(
+            "allocated_resources".into(),
+            json!(allocated.to_json(true, Some(&fw.role()))),
+        );
+    }
+    let offers: Vec<Value> = st
+        .offers
+        .iter()
+        .filter(|(_, o)| o.framework_id == fw.id)
+        .map(|(id, o)| json!({"id": j::id(id), "framework_id": j::id(&fw.id), "agent_id": j::id(&o.agent_id)}))
+        .collect();
+    if !offers.is_empty() {
+        m.insert("offers".into(), Value::Array(offers));
+    }
+    m.insert("offer_constraints".into(), json!({}));
+    Value::Object(m)
+}
+
+/// `v1::Task`.
+pub(crate) fn task_v1(t: &Task) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "name".into(),
+        t.info.get("name").cloned().unwrap_or(json!("")),
+    );
+    m.insert("task_id".into(), t.info["task_id"].clone());
+    m.insert("framework_id".into(), j::id(&t.framework_id));
+    m.insert("agent_id".into(), j::id(&t.agent_id));
+    m.insert("state".into(), json!(t.state));
+    m.insert(
+        "resources".into(),
+        t.info.get("resources").cloned().unwrap_or(json!([])),
+    );
+    if !t.statuses.is_empty() {
+        m.insert("statuses".into(), json!(t.statuses));
+    }
+    if let Some(s) = &t.status_update_state {
+        m.insert("status_update_state".into(), json!(s));
+    }
+    if let Some(u) = &t.status_update_uuid {
+        m.insert("status_update_uuid".into(), json!(u));
+    }
+    for k in [
+        "labels",
+        "discovery",
+        "container",
+        "health_check",
+        "kill_policy",
+    ] {
+        if let Some(v) = t.info.get(k) {
+            m.insert(k.into(), v.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+/// `master::Response::GetAgents::Agent`.
+pub(crate) fn agent_v1(master: &Master, a: &AgentEntry) -> Value {
+    let agent = &a.agent;
+    let mut info = Map::new();
+    info.insert("hostname".into(), json!(agent.hostname));
+    info.insert("port".into(), json!(agent.port));
+    info.insert(
+        "resources".into(),
+        json!(agent.resources.to_json(false, None)),
+    );
+    if !agent.attributes.is_empty() {
+        info.insert("attributes".into(), json!(agent.attributes));
+    }
+    info.insert("id".into(), j::id(&agent.id));
+    info.insert("checkpoint".into(), json!(true));
+    let caps: Vec<Value> = crate::local::agent::http::capabilities()
+        .iter()
+        .map(|c| json!({"type": c}))
+        .collect();
+    let mut m = Map::new();
+    m.insert("agent_info".into(), Value::Object(info));
+    m.insert("active".into(), json!(true));
+    m.insert("deactivated".into(), json!(false));
+    m.insert("version".into(), json!(crate::local::config::MESOS_VERSION));
+    m.insert("pid".into(), json!(agent.pid()));
+    m.insert(
+        "registered_time".into(),
+        time((a.registered_time * 1e9) as i64),
+    );
+    m.insert(
+        "total_resources".into(),
+        json!(agent.resources.to_json(true, None)),
+    );
+    if !a.used.is_empty() {
+        m.insert(
+            "allocated_resources".into(),
+            json!(a.used.to_json(true, Some("*"))),
+        );
+    }
+    if !a.offered.is_empty() {
+        m.insert(
+            "offered_resources".into(),
+            json!(a.offered.to_json(true, Some("*"))),
+        );
+    }
+    m.insert("capabilities".into(), Value::Array(caps));
+    let _ = master;
+    Value::Object(m)
+}
+
+/// GET_TASKS payload.
+pub(crate) fn get_tasks(st: &MasterState) -> Value {
+    let mut tasks = Vec::new();
+    let mut completed = Vec::new();
+    for fw in st.frameworks.values() {
+        tasks.extend(fw.tasks.values().map(task_v1));
+        completed.extend(fw.completed_tasks.iter().map(task_v1));
+    }
+    for fw in &st.completed_frameworks {
+        completed.extend(fw.completed_tasks.iter().map(task_v1));
+    }
+    json!({"tasks": tasks, "unreachable_tasks": [], "completed_tasks": completed})
+}
+
+/// GET_FRAMEWORKS payload.
+pub(crate) fn get_frameworks(st: &MasterState) -> Value {
+    let frameworks: Vec<Value> = st
+        .frameworks
+        .values()
+        .map(|f| framework_v1(f, st))
+        .collect();
+    let completed: Vec<Value> = st
+        .completed_frameworks
+        .iter()
+        .map(|f| framework_v1(f, st))
+        .collect();
+    json!({"frameworks": frameworks, "completed_frameworks": completed})
+}
+
+/// GET_AGENTS payload.
+pub(crate) fn get_agents(master: &Master, st: &MasterState) -> Value {
+    let agents: Vec<Value> = st.agents.values().map(|a| agent_v1(master, a)).collect();
+    json!({"agents": agents, "recovered_agents": []})
+}
+
+/// GET_STATE payload.
+pub(crate) fn get_state(master: &Master, st: &MasterState) -> Value {
+    json!({
+        "get_tasks": get_tasks(st),
+        "get_executors": {"executors": []},
+        "get_frameworks": get_frameworks(st),
+        "get_agents": get_agents(master, st),
+    })
+}

@@ -1,0 +1,26 @@
+//! An embedded local Mesos, in the spirit of `mesos-local`: K masters and N agents in this
+//! process, speaking the real v1 scheduler and operator HTTP APIs (as of Mesos 1.11) on
+//! loopback ports, and running command tasks as real child processes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mesos_lib::local::LocalError> {
+//! let mesos = mesos_lib::local::LocalMesos::start(Default::default()).await?;
+//! println!("{}", mesos.url());
+//! mesos.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod agent;
+mod cluster;
+mod config;
+mod flags;
+mod http;
+mod ids;
+mod json;
+mod master;
+mod res;
+mod views;
+
+pub use cluster::{LocalAgent, LocalError, LocalMesos};
+pub use config::{DEFAULT_RESOURCES, LocalConfig, MESOS_VERSION};

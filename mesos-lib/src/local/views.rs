@@ -1,0 +1,70 @@
+//! JSON views shared by master and agent endpoints (legacy `/state` task shapes).
+
+use serde_json::{Map, Value, json};
+
+use crate::local::json as j;
+use crate::local::res::Res;
+
+/// Terminal task states (`isTerminalState`).
+pub(crate) fn is_terminal(state: &str) -> bool {
+    matches!(
+        state,
+        "TASK_FINISHED"
+            | "TASK_FAILED"
+            | "TASK_KILLED"
+            | "TASK_LOST"
+            | "TASK_ERROR"
+            | "TASK_DROPPED"
+            | "TASK_GONE"
+            | "TASK_GONE_BY_OPERATOR"
+    )
+}
+
+/// A status as the legacy endpoints show it: state, timestamp, container_status without pid.
+pub(crate) fn legacy_status(status: &Value) -> Value {
+    let mut m = Map::new();
+    m.insert("state".into(), status["state"].clone());
+    m.insert("timestamp".into(), status["timestamp"].clone());
+    if let Some(cs) = status.get("container_status") {
+        let mut cs = cs.clone();
+        if let Some(o) = cs.as_object_mut() {
+            o.remove("executor_pid");
+        }
+        m.insert("container_status".into(), cs);
+    }
+    Value::Object(m)
+}
+
+/// A task as the legacy endpoints show it.
+pub(crate) fn legacy_task(
+    task_info: &Value,
+    framework_id: &str,
+    agent_id: &str,
+    state: &str,
+    statuses: &[Value],
+) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "id".into(),
+        json!(j::id_at(task_info, "task_id").unwrap_or("")),
+    );
+    m.insert(
+        "name".into(),
+        json!(j::str_at(task_info, "name").unwrap_or("")),
+    );
+    m.insert("framework_id".into(), json!(framework_id));
+    m.insert("executor_id".into(), json!(""));
+    m.insert("slave_id".into(), json!(agent_id));
+    m.insert("state".into(), json!(state));
+    let res = Res::from_json(j::array_at(task_info, "resources"));
+    m.insert("resources".into(), res.flat(true));
+    m.insert("role".into(), json!("*"));
+    m.insert(
+        "statuses".into(),
+        Value::Array(statuses.iter().map(legacy_status).collect()),
+    );
+    if let Some(c) = task_info.get("container") {
+        m.insert("container".into(), c.clone());
+    }
+    Value::Object(m)
+}
