@@ -1,0 +1,218 @@
+//! Helpers for the embedded-Mesos tests: a started cluster, raw calls, and a RecordIO
+//! stream reader that waits for events (never sleeps).
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use mesos_lib::local::{LocalConfig, LocalMesos};
+use serde_json::{Value, json};
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub async fn start(masters: usize) -> LocalMesos {
+    LocalMesos::start(LocalConfig {
+        masters,
+        heartbeat_interval: Duration::from_millis(500),
+        allocation_interval: Duration::from_millis(100),
+        status_update_retry_interval: Duration::from_millis(700),
+        ..LocalConfig::default()
+    })
+    .await
+    .expect("start")
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// A subscribed scheduler stream.
+pub struct Stream {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub stream_id: String,
+    pub framework_id: String,
+    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buf: Vec<u8>,
+}
+
+impl Stream {
+    /// Next event, or None when the stream ended.
+    pub async fn next(&mut self) -> Option<Value> {
+        loop {
+            if let Some(nl) = self.buf.iter().position(|b| *b == b'\n') {
+                let len: usize = std::str::from_utf8(&self.buf[..nl])
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                if self.buf.len() >= nl + 1 + len {
+                    let rec: Vec<u8> = self.buf.drain(..nl + 1 + len).skip(nl + 1).collect();
+                    return Some(serde_json::from_slice(&rec).unwrap());
+                }
+            }
+            match tokio::time::timeout(WAIT, self.body.next())
+                .await
+                .expect("event in time")
+            {
+                Some(Ok(chunk)) => self.buf.extend_from_slice(&chunk),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Skips events until one of type `ty` (HEARTBEAT/OFFERS are skipped silently).
+    pub async fn until(&mut self, ty: &str) -> Value {
+        loop {
+            let ev = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("stream ended waiting for {ty}"));
+            if ev["type"] == ty {
+                return ev;
+            }
+        }
+    }
+
+    /// The next UPDATE status.
+    pub async fn update(&mut self) -> Value {
+        self.until("UPDATE").await["update"]["status"].clone()
+    }
+
+    /// Reads until the stream ends; returns the events seen.
+    pub async fn until_end(&mut self) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Some(ev) = self.next().await {
+            out.push(ev);
+        }
+        out
+    }
+}
+
+pub async fn subscribe(url: &str, framework_info: Value) -> Stream {
+    let mut call = json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": framework_info}});
+    if let Some(id) = framework_info.get("id") {
+        call["framework_id"] = id.clone();
+    }
+    let resp = client()
+        .post(format!("{url}/api/v1/scheduler"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .body(call.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let stream_id = headers
+        .get("Mesos-Stream-Id")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let mut s = Stream {
+        status,
+        headers,
+        stream_id,
+        framework_id: String::new(),
+        body: Box::pin(resp.bytes_stream()),
+        buf: Vec::new(),
+    };
+    if let Some(first) = s.next().await {
+        if first["type"] == "SUBSCRIBED" {
+            s.framework_id = first["subscribed"]["framework_id"]["value"]
+                .as_str()
+                .unwrap()
+                .to_string();
+        }
+        s.buf = [first_record(&first), std::mem::take(&mut s.buf)].concat();
+    }
+    s
+}
+
+fn first_record(v: &Value) -> Vec<u8> {
+    let d = v.to_string();
+    format!("{}\n{}", d.len(), d).into_bytes()
+}
+
+/// Opens the operator event stream (`POST /api/v1` SUBSCRIBE).
+pub async fn operator_stream(url: &str) -> Stream {
+    let resp = client()
+        .post(format!("{url}/api/v1"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .body(json!({"type": "SUBSCRIBE"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    Stream {
+        status,
+        headers,
+        stream_id: String::new(),
+        framework_id: String::new(),
+        body: Box::pin(resp.bytes_stream()),
+        buf: Vec::new(),
+    }
+}
+
+pub fn framework(name: &str) -> Value {
+    json!({"user": "root", "name": name})
+}
+
+/// POSTs a scheduler call; returns (status, body).
+pub async fn call(url: &str, stream_id: Option<&str>, body: &Value) -> (u16, String) {
+    let mut req = client()
+        .post(format!("{url}/api/v1/scheduler"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .body(body.to_string());
+    if let Some(s) = stream_id {
+        req = req.header("Mesos-Stream-Id", s);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// POSTs an operator call; returns (status, body).
+pub async fn operator(url: &str, body: &Value) -> (u16, String) {
+    let resp = client()
+        .post(format!("{url}/api/v1"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Launches one command task on the first offer of the stream.
+pub async fn launch(url: &str, s: &mut Stream, task_id: &str, command: Value, cpus: f64) -> Value {
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let body = json!({
+        "type": "ACCEPT",
+        "framework_id": {"value": s.framework_id},
+        "accept": {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [{
+                "name": task_id, "task_id": {"value": task_id}, "agent_id": offer["agent_id"],
+                "resources": [[{"name": "cpus", "type": "SCALAR", "scalar": {"value": cpus}}],
+                              [{"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}]],
+                "command": command,
+            }]}}],
+            "filters": {"refuse_seconds": 0.5},
+        },
+    });
+    let (code, text) = call(url, Some(&s.stream_id), &body).await;
+    assert_eq!((code, text.as_str()), (202, ""));
+    offer
+}
+
+/// Acknowledges a status that carries a uuid.
+pub async fn ack(url: &str, s: &Stream, status: &Value) {
+    let body = json!({
+        "type": "ACKNOWLEDGE",
+        "framework_id": {"value": s.framework_id},
+        "acknowledge": {"agent_id": status["agent_id"], "task_id": status["task_id"], "uuid": status["uuid"]},
+    });
+    assert_eq!(call(url, Some(&s.stream_id), &body).await.0, 202);
+}
