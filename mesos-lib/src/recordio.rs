@@ -99,7 +99,14 @@ impl Decoder {
 
     /// A decoder accepting records up to `max_record_size` bytes.
     pub fn with_max_record_size(max_record_size: usize) -> Self {
-        Self { state: State::Length { value: 0, digits: 0 }, record: Vec::new(), max_record_size }
+        Self {
+            state: State::Length {
+                value: 0,
+                digits: 0,
+            },
+            record: Vec::new(),
+            max_record_size,
+        }
     }
 
     /// The configured record-size bound.
@@ -116,13 +123,19 @@ impl Decoder {
 
     /// Decodes `chunk`, appending completed records to `out`; records completed before an
     /// error are still appended.
-    pub fn decode_into(&mut self, chunk: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), RecordIoError> {
+    pub fn decode_into(
+        &mut self,
+        chunk: &[u8],
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<(), RecordIoError> {
         let mut rest = chunk;
         loop {
             match &mut self.state {
                 State::Failed(error) => return Err(error.clone()),
                 State::Length { value, digits } => {
-                    let Some((&byte, tail)) = rest.split_first() else { return Ok(()) };
+                    let Some((&byte, tail)) = rest.split_first() else {
+                        return Ok(());
+                    };
                     rest = tail;
                     match byte {
                         b'0'..=b'9' => {
@@ -131,12 +144,17 @@ impl Decoder {
                                 return self.fail(RecordIoError::LengthLineTooLong);
                             }
                             // Checked so that a huge length is reported as too large, never wrapped.
-                            let next = value.checked_mul(10).and_then(|v| v.checked_add(u64::from(byte - b'0')));
+                            let next = value
+                                .checked_mul(10)
+                                .and_then(|v| v.checked_add(u64::from(byte - b'0')));
                             match next {
                                 Some(v) if v <= self.max_record_size as u64 => *value = v,
                                 other => {
                                     let size = other.unwrap_or(u64::MAX);
-                                    return self.fail(RecordIoError::RecordTooLarge { size, max: self.max_record_size });
+                                    return self.fail(RecordIoError::RecordTooLarge {
+                                        size,
+                                        max: self.max_record_size,
+                                    });
                                 }
                             }
                         }
@@ -147,7 +165,10 @@ impl Decoder {
                             if expected == 0 {
                                 // Mesos never sends empty records; an empty one is harmless, so pass it on.
                                 out.push(Vec::new());
-                                self.state = State::Length { value: 0, digits: 0 };
+                                self.state = State::Length {
+                                    value: 0,
+                                    digits: 0,
+                                };
                             } else {
                                 // Grow with the data rather than trusting the announced size up front.
                                 self.record = Vec::with_capacity(expected.min(64 * 1024));
@@ -155,7 +176,10 @@ impl Decoder {
                             }
                         }
                         other => {
-                            return self.fail(RecordIoError::InvalidLengthByte { byte: other, shown: char::from(other) });
+                            return self.fail(RecordIoError::InvalidLengthByte {
+                                byte: other,
+                                shown: char::from(other),
+                            });
                         }
                     }
                 }
@@ -168,7 +192,10 @@ impl Decoder {
                     rest = &rest[take..];
                     if self.record.len() == *expected {
                         out.push(std::mem::take(&mut self.record));
-                        self.state = State::Length { value: 0, digits: 0 };
+                        self.state = State::Length {
+                            value: 0,
+                            digits: 0,
+                        };
                     }
                 }
             }
@@ -180,8 +207,14 @@ impl Decoder {
         match &self.state {
             State::Failed(error) => Err(error.clone()),
             State::Length { digits: 0, .. } => Ok(()),
-            State::Length { .. } => Err(RecordIoError::Truncated { received: 0, expected: 0 }),
-            State::Data { expected } => Err(RecordIoError::Truncated { received: self.record.len(), expected: *expected }),
+            State::Length { .. } => Err(RecordIoError::Truncated {
+                received: 0,
+                expected: 0,
+            }),
+            State::Data { expected } => Err(RecordIoError::Truncated {
+                received: self.record.len(),
+                expected: *expected,
+            }),
         }
     }
 

@@ -1,10 +1,10 @@
 //! Resource arithmetic, flag parsing and offer matching.
 
-use mesos_lib::resources::{
-    AttributeSelector, ParseError, Resources, hostname_matches, offer_fits, offer_matches, parse_attributes, parse_resources,
-    parse_value, ranges, scalar,
-};
 use mesos_lib::resources::parse::ParsedValue;
+use mesos_lib::resources::{
+    AttributeSelector, ParseError, Resources, hostname_matches, offer_fits, offer_matches,
+    parse_attributes, parse_resources, parse_value, ranges, scalar,
+};
 use mesos_lib::v1::resources::{Attribute, ReservationInfo, ReservationType, Resource, ValueType};
 use mesos_lib::v1::{Offer, OfferId};
 use proptest::prelude::*;
@@ -22,10 +22,19 @@ fn scalars_use_three_decimal_fixed_point() {
 
 #[test]
 fn ranges_coalesce_subtract_contain() {
-    assert_eq!(ranges::coalesce([(5, 7), (1, 2), (3, 4), (10, 12), (11, 11)]), vec![(1, 7), (10, 12)]);
-    assert_eq!(ranges::subtract(&[(1, 10)], &[(3, 4), (10, 10)]), vec![(1, 2), (5, 9)]);
+    assert_eq!(
+        ranges::coalesce([(5, 7), (1, 2), (3, 4), (10, 12), (11, 11)]),
+        vec![(1, 7), (10, 12)]
+    );
+    assert_eq!(
+        ranges::subtract(&[(1, 10)], &[(3, 4), (10, 10)]),
+        vec![(1, 2), (5, 9)]
+    );
     assert_eq!(ranges::subtract(&[(1, 10)], &[(0, 20)]), vec![]);
-    assert!(ranges::contains(&[(1, 5), (6, 9)], &[(4, 7)]), "adjacent ranges merge before the check");
+    assert!(
+        ranges::contains(&[(1, 5), (6, 9)], &[(4, 7)]),
+        "adjacent ranges merge before the check"
+    );
     assert!(!ranges::contains(&[(1, 5), (7, 9)], &[(4, 7)]));
     assert_eq!(ranges::count(&[(31000, 32000)]), 1001);
     assert_eq!(ranges::format(&[(1, 2), (5, 5)]), "[1-2, 5-5]");
@@ -52,8 +61,12 @@ fn resources_add_merges_same_kind_only() {
 
 #[test]
 fn resources_subtract_and_contains() {
-    let mut offer: Resources = parse_resources("cpus:2;mem:1024;ports:[31000-32000];disks:{a,b}").unwrap().into();
-    let task: Resources = parse_resources("cpus:0.5;mem:100;ports:[31005-31005];disks:{a}").unwrap().into();
+    let mut offer: Resources = parse_resources("cpus:2;mem:1024;ports:[31000-32000];disks:{a,b}")
+        .unwrap()
+        .into();
+    let task: Resources = parse_resources("cpus:0.5;mem:100;ports:[31005-31005];disks:{a}")
+        .unwrap()
+        .into();
     assert!(offer.contains(&task));
     offer.subtract_all(&task);
     assert_eq!(offer.cpus(), Some(1.5));
@@ -62,7 +75,11 @@ fn resources_subtract_and_contains() {
     assert_eq!(offer.set_items("disks"), vec!["b"]);
     assert!(!offer.contains(&task), "port 31005 and disk a are gone");
     offer.subtract(&Resource::scalar("cpus", 5.0));
-    assert_eq!(offer.cpus(), None, "a scalar never goes negative; the empty entry is dropped");
+    assert_eq!(
+        offer.cpus(),
+        None,
+        "a scalar never goes negative; the empty entry is dropped"
+    );
 }
 
 #[test]
@@ -89,23 +106,52 @@ fn refinement_reservations_are_recognised() {
 
 #[test]
 fn display_uses_flag_syntax() {
-    let r: Resources = parse_resources("cpus(web):2;ports:[1-2,4-4]").unwrap().into();
+    let r: Resources = parse_resources("cpus(web):2;ports:[1-2,4-4]")
+        .unwrap()
+        .into();
     assert_eq!(r.to_string(), "cpus(web):2; ports:[1-2, 4-4]");
 }
 
 #[test]
 fn parse_values_like_mesos() {
     assert_eq!(parse_value("2.5").unwrap(), ParsedValue::Scalar(2.5));
-    assert_eq!(parse_value("[31000-32000, 1-2]").unwrap(), ParsedValue::Ranges(vec![(1, 2), (31000, 32000)]));
-    assert_eq!(parse_value("{a, b}").unwrap(), ParsedValue::Set(vec!["a".into(), "b".into()]));
-    assert_eq!(parse_value("r2d2").unwrap(), ParsedValue::Text("r2d2".into()));
-    assert_eq!(parse_value("demo,dev").unwrap(), ParsedValue::Text("demo,dev".into()));
+    assert_eq!(
+        parse_value("[31000-32000, 1-2]").unwrap(),
+        ParsedValue::Ranges(vec![(1, 2), (31000, 32000)])
+    );
+    assert_eq!(
+        parse_value("{a, b}").unwrap(),
+        ParsedValue::Set(vec!["a".into(), "b".into()])
+    );
+    assert_eq!(
+        parse_value("r2d2").unwrap(),
+        ParsedValue::Text("r2d2".into())
+    );
+    assert_eq!(
+        parse_value("demo,dev").unwrap(),
+        ParsedValue::Text("demo,dev".into())
+    );
     assert_eq!(parse_value(" ").unwrap_err(), ParseError::Empty);
-    assert!(matches!(parse_value("[1-2").unwrap_err(), ParseError::MismatchedBrackets(_)));
-    assert!(matches!(parse_value("a[1-2]").unwrap_err(), ParseError::UnexpectedBracket { bracket: '[', .. }));
-    assert!(matches!(parse_value("a{b}").unwrap_err(), ParseError::UnexpectedBracket { bracket: '{', .. }));
-    assert!(matches!(parse_value("[1-2-3]").unwrap_err(), ParseError::InvalidRanges(_)));
-    assert!(matches!(parse_value("[a-b]").unwrap_err(), ParseError::InvalidRanges(_)));
+    assert!(matches!(
+        parse_value("[1-2").unwrap_err(),
+        ParseError::MismatchedBrackets(_)
+    ));
+    assert!(matches!(
+        parse_value("a[1-2]").unwrap_err(),
+        ParseError::UnexpectedBracket { bracket: '[', .. }
+    ));
+    assert!(matches!(
+        parse_value("a{b}").unwrap_err(),
+        ParseError::UnexpectedBracket { bracket: '{', .. }
+    ));
+    assert!(matches!(
+        parse_value("[1-2-3]").unwrap_err(),
+        ParseError::InvalidRanges(_)
+    ));
+    assert!(matches!(
+        parse_value("[a-b]").unwrap_err(),
+        ParseError::InvalidRanges(_)
+    ));
 }
 
 #[test]
@@ -115,19 +161,40 @@ fn parse_resources_flag_syntax() {
     assert_eq!(r[0].value_type, Some(ValueType::Scalar));
     assert_eq!(r[2].ranges.as_ref().unwrap().range[0].end, 32000);
     assert_eq!(r[3].role.as_deref(), Some("ml"));
-    assert!(matches!(parse_resources("cpus").unwrap_err(), ParseError::InvalidPair(_)));
-    assert!(matches!(parse_resources("cpus:").unwrap_err(), ParseError::InvalidPair(_)));
-    assert!(matches!(parse_resources("cpus:lots").unwrap_err(), ParseError::TextResource { .. }));
-    assert!(matches!(parse_resources("cpus:-1").unwrap_err(), ParseError::InvalidScalar { .. }));
-    assert!(matches!(parse_resources("cpus(:1").unwrap_err(), ParseError::MismatchedBrackets(_) | ParseError::InvalidName(_)));
-    assert!(matches!(parse_resources("(r):1").unwrap_err(), ParseError::InvalidName(_)));
+    assert!(matches!(
+        parse_resources("cpus").unwrap_err(),
+        ParseError::InvalidPair(_)
+    ));
+    assert!(matches!(
+        parse_resources("cpus:").unwrap_err(),
+        ParseError::InvalidPair(_)
+    ));
+    assert!(matches!(
+        parse_resources("cpus:lots").unwrap_err(),
+        ParseError::TextResource { .. }
+    ));
+    assert!(matches!(
+        parse_resources("cpus:-1").unwrap_err(),
+        ParseError::InvalidScalar { .. }
+    ));
+    assert!(matches!(
+        parse_resources("cpus(:1").unwrap_err(),
+        ParseError::MismatchedBrackets(_) | ParseError::InvalidName(_)
+    ));
+    assert!(matches!(
+        parse_resources("(r):1").unwrap_err(),
+        ParseError::InvalidName(_)
+    ));
 }
 
 #[test]
 fn parse_resources_json_form() {
     let r = parse_resources(r#"[{"name":"cpus","type":"SCALAR","scalar":{"value":1.5}}]"#).unwrap();
     assert_eq!(Resources::from(r).cpus(), Some(1.5));
-    assert!(matches!(parse_resources(r#"[{"name":1}]"#).unwrap_err(), ParseError::Json(_)));
+    assert!(matches!(
+        parse_resources(r#"[{"name":1}]"#).unwrap_err(),
+        ParseError::Json(_)
+    ));
 }
 
 #[test]
@@ -138,9 +205,18 @@ fn parse_attributes_follows_mesos_source() {
     assert_eq!(attrs[1], Attribute::text("pod", "demo,dev"));
     assert_eq!(attrs[2], Attribute::scalar("weight", 3.5));
     assert_eq!(attrs[3], Attribute::ranges("ids", [(1, 5)]));
-    assert_eq!(parse_attributes("zones:{a,b}").unwrap_err(), ParseError::SetAttribute("zones".into()));
-    assert!(matches!(parse_attributes("rack").unwrap_err(), ParseError::InvalidPair(_)));
-    assert!(matches!(parse_attributes(":x").unwrap_err(), ParseError::InvalidPair(_)));
+    assert_eq!(
+        parse_attributes("zones:{a,b}").unwrap_err(),
+        ParseError::SetAttribute("zones".into())
+    );
+    assert!(matches!(
+        parse_attributes("rack").unwrap_err(),
+        ParseError::InvalidPair(_)
+    ));
+    assert!(matches!(
+        parse_attributes(":x").unwrap_err(),
+        ParseError::InvalidPair(_)
+    ));
 }
 
 #[test]
@@ -152,14 +228,24 @@ fn selectors_match_each_attribute_type() {
     assert!(sel("pod=demo,dev").matches_any(&attrs));
     assert!(!sel("pod=demo").matches_any(&attrs));
     assert!(sel("weight=3.5").matches_any(&attrs));
-    assert!(sel("weight=3.5001").matches_any(&attrs), "scalars compare at Mesos precision");
+    assert!(
+        sel("weight=3.5001").matches_any(&attrs),
+        "scalars compare at Mesos precision"
+    );
     assert!(!sel("weight=4").matches_any(&attrs));
     assert!(sel("ids=3").matches_any(&attrs));
     assert!(sel("ids=[2-4]").matches_any(&attrs));
     assert!(!sel("ids=6").matches_any(&attrs));
-    assert!(sel("rack").matches_any(&attrs), "a bare name tests presence");
+    assert!(
+        sel("rack").matches_any(&attrs),
+        "a bare name tests presence"
+    );
     assert!(!sel("gpu").matches_any(&attrs));
-    let mut set_attr = Attribute { name: "zones".into(), value_type: Some(ValueType::Set), ..Default::default() };
+    let mut set_attr = Attribute {
+        name: "zones".into(),
+        value_type: Some(ValueType::Set),
+        ..Default::default()
+    };
     set_attr.set = Some(mesos_lib::v1::resources::Set::from_items(["a", "b"]));
     assert!(sel("zones=a").matches(&set_attr));
     assert!(sel("zones={a,b}").matches(&set_attr));
@@ -171,11 +257,20 @@ fn selectors_match_each_attribute_type() {
 
 #[test]
 fn hostname_patterns() {
-    assert!(hostname_matches("agent-1.example.com", "agent-1.example.com"));
-    assert!(hostname_matches("Agent-1.Example.com", "agent-*.example.com"));
+    assert!(hostname_matches(
+        "agent-1.example.com",
+        "agent-1.example.com"
+    ));
+    assert!(hostname_matches(
+        "Agent-1.Example.com",
+        "agent-*.example.com"
+    ));
     assert!(hostname_matches("a.b.c", "*"));
     assert!(hostname_matches("abcbc", "a*bc"));
-    assert!(!hostname_matches("agent-1.example.org", "agent-*.example.com"));
+    assert!(!hostname_matches(
+        "agent-1.example.org",
+        "agent-*.example.com"
+    ));
     assert!(!hostname_matches("agent", "agent-*"));
 }
 
@@ -197,11 +292,19 @@ fn offer_fit_and_match() {
     let big = parse_resources("cpus:4").unwrap();
     assert!(offer_fits(&offer, &small));
     assert!(!offer_fits(&offer, &big));
-    assert!(!offer_fits(&offer, &parse_resources("ports:[80-80]").unwrap()));
+    assert!(!offer_fits(
+        &offer,
+        &parse_resources("ports:[80-80]").unwrap()
+    ));
     let rack = AttributeSelector::parse_list("rack=r2d2").unwrap();
     assert!(offer_matches(&offer, &small, &rack, Some("127.0.0.*")));
     assert!(!offer_matches(&offer, &small, &rack, Some("10.*")));
-    assert!(!offer_matches(&offer, &small, &AttributeSelector::parse_list("rack=x").unwrap(), None));
+    assert!(!offer_matches(
+        &offer,
+        &small,
+        &AttributeSelector::parse_list("rack=x").unwrap(),
+        None
+    ));
 }
 
 proptest! {

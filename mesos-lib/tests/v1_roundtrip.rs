@@ -15,7 +15,9 @@ fn fixture(name: &str) -> Vec<(String, String)> {
     text.lines()
         .filter(|l| !l.is_empty())
         .map(|l| {
-            let (src, json) = l.split_once('\t').expect("fixture line is <source>\\t<json>");
+            let (src, json) = l
+                .split_once('\t')
+                .expect("fixture line is <source>\\t<json>");
             (src.to_string(), json.to_string())
         })
         .collect()
@@ -43,7 +45,10 @@ fn diff(a: &Value, b: &Value, path: &str) -> Option<String> {
             if x.len() != y.len() {
                 return Some(format!("{path}: array length {} vs {}", x.len(), y.len()));
             }
-            x.iter().zip(y).enumerate().find_map(|(i, (l, r))| diff(l, r, &format!("{path}[{i}]")))
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (l, r))| diff(l, r, &format!("{path}[{i}]")))
         }
         (Value::Number(x), Value::Number(y)) => {
             let same = match (x.as_i64(), y.as_i64()) {
@@ -73,7 +78,10 @@ fn scheduler_events_round_trip() {
     assert!(lines.len() >= 40);
     for (src, json) in &lines {
         let event: scheduler::Event = round_trip(src, json);
-        assert!(!matches!(event.event_type, scheduler::EventType::Unknown(_)), "{src}: {json}");
+        assert!(
+            !matches!(event.event_type, scheduler::EventType::Unknown(_)),
+            "{src}: {json}"
+        );
         // Every event's body lives in its typed field, not in `extra`.
         assert!(event.extra.is_empty(), "{src}: untyped {:?}", event.extra);
     }
@@ -85,12 +93,23 @@ fn scheduler_event_fields_are_typed() {
     let update = lines
         .iter()
         .map(|(_, j)| serde_json::from_str::<scheduler::Event>(j).unwrap())
-        .find(|e| e.event_type == scheduler::EventType::Update && e.update.as_ref().unwrap().status.uuid.is_some())
+        .find(|e| {
+            e.event_type == scheduler::EventType::Update
+                && e.update.as_ref().unwrap().status.uuid.is_some()
+        })
         .expect("an UPDATE with a uuid");
     let status = &update.update.unwrap().status;
-    assert_eq!(status.uuid.as_ref().unwrap().as_slice().len(), 16, "uuid decodes to 16 bytes");
+    assert_eq!(
+        status.uuid.as_ref().unwrap().as_slice().len(),
+        16,
+        "uuid decodes to 16 bytes"
+    );
     assert!(status.timestamp.unwrap() > 1.7e9);
-    assert!(status.extra.is_empty(), "TaskStatus fields all typed: {:?}", status.extra);
+    assert!(
+        status.extra.is_empty(),
+        "TaskStatus fields all typed: {:?}",
+        status.extra
+    );
 
     let subscribed = lines
         .iter()
@@ -108,7 +127,10 @@ fn scheduler_event_fields_are_typed() {
         .find_map(|e| e.offers)
         .unwrap();
     let offer = &offers.offers[0];
-    assert_eq!(offer.url.as_ref().unwrap().path.as_deref(), Some("/slave(1)"));
+    assert_eq!(
+        offer.url.as_ref().unwrap().path.as_deref(),
+        Some("/slave(1)")
+    );
     let raw = serde_json::to_value(offer).unwrap();
     assert!(!has_extra_keys(offer), "offer fully typed: {raw}");
 }
@@ -124,11 +146,26 @@ fn scheduler_calls_round_trip() {
     let mut seen = std::collections::BTreeSet::new();
     for (src, json) in &lines {
         let call: scheduler::Call = round_trip(src, json);
-        assert!(!matches!(call.call_type, scheduler::CallType::Unknown(_)), "{src}");
+        assert!(
+            !matches!(call.call_type, scheduler::CallType::Unknown(_)),
+            "{src}"
+        );
         assert!(call.extra.is_empty(), "{src}: untyped {:?}", call.extra);
         seen.insert(call.call_type.to_string());
     }
-    for expected in ["SUBSCRIBE", "ACCEPT", "DECLINE", "ACKNOWLEDGE", "KILL", "TEARDOWN", "REVIVE", "SUPPRESS", "MESSAGE", "SHUTDOWN", "UPDATE_FRAMEWORK"] {
+    for expected in [
+        "SUBSCRIBE",
+        "ACCEPT",
+        "DECLINE",
+        "ACKNOWLEDGE",
+        "KILL",
+        "TEARDOWN",
+        "REVIVE",
+        "SUPPRESS",
+        "MESSAGE",
+        "SHUTDOWN",
+        "UPDATE_FRAMEWORK",
+    ] {
         assert!(seen.contains(expected), "fixture lacks {expected}");
     }
 }
@@ -146,9 +183,15 @@ fn master_calls_round_trip_and_unknown_type_is_kept() {
     for (src, json) in fixture("master_calls.jsonl") {
         let call: master::Call = round_trip(&src, &json);
         if json.contains("NO_SUCH_CALL") {
-            assert_eq!(call.call_type, master::CallType::Unknown("NO_SUCH_CALL".into()));
+            assert_eq!(
+                call.call_type,
+                master::CallType::Unknown("NO_SUCH_CALL".into())
+            );
         } else {
-            assert!(!matches!(call.call_type, master::CallType::Unknown(_)), "{src}: {json}");
+            assert!(
+                !matches!(call.call_type, master::CallType::Unknown(_)),
+                "{src}: {json}"
+            );
         }
     }
 }
@@ -159,13 +202,20 @@ fn master_responses_round_trip() {
     assert!(lines.len() >= 13);
     for (src, json) in &lines {
         let response: master::Response = round_trip(src, json);
-        assert!(response.extra.is_empty(), "{src}: body not typed: {:?}", response.extra.keys());
+        assert!(
+            response.extra.is_empty(),
+            "{src}: body not typed: {:?}",
+            response.extra.keys()
+        );
     }
 }
 
 #[test]
 fn master_get_state_is_typed() {
-    let (_, json) = fixture("master_responses.jsonl").into_iter().find(|(_, j)| j.contains("\"GET_STATE\"")).unwrap();
+    let (_, json) = fixture("master_responses.jsonl")
+        .into_iter()
+        .find(|(_, j)| j.contains("\"GET_STATE\""))
+        .unwrap();
     let response: master::Response = serde_json::from_str(&json).unwrap();
     let state = response.get_state.unwrap();
     let tasks = state.get_tasks.unwrap().tasks;
@@ -182,14 +232,24 @@ fn master_events_round_trip() {
     assert!(lines.len() >= 7);
     for (src, json) in &lines {
         let event: master::Event = round_trip(src, json);
-        assert!(!matches!(event.event_type, master::EventType::Unknown(_)), "{src}");
-        assert!(event.extra.is_empty(), "{src}: untyped {:?}", event.extra.keys());
+        assert!(
+            !matches!(event.event_type, master::EventType::Unknown(_)),
+            "{src}"
+        );
+        assert!(
+            event.extra.is_empty(),
+            "{src}: untyped {:?}",
+            event.extra.keys()
+        );
     }
 }
 
 #[test]
 fn zookeeper_master_info_round_trips() {
-    let infos: Vec<_> = fixture("legacy.jsonl").into_iter().filter(|(s, _)| s.starts_with("23-")).collect();
+    let infos: Vec<_> = fixture("legacy.jsonl")
+        .into_iter()
+        .filter(|(s, _)| s.starts_with("23-"))
+        .collect();
     assert_eq!(infos.len(), 2);
     for (src, json) in infos {
         let info: MasterInfo = round_trip(&src, &json);
@@ -203,10 +263,14 @@ fn unknown_fields_and_enum_values_survive() {
         "reason":"REASON_FROM_THE_FUTURE","new_field":{"nested":[1,2]}}},"brand_new":true}"#;
     let event: scheduler::Event = round_trip("inline", json);
     let status = &event.update.as_ref().unwrap().status;
-    assert_eq!(status.state, mesos_lib::v1::TaskState::Unknown("TASK_FUTURE_STATE".into()));
+    assert_eq!(
+        status.state,
+        mesos_lib::v1::TaskState::Unknown("TASK_FUTURE_STATE".into())
+    );
     assert_eq!(status.extra["new_field"]["nested"][1], 2);
     assert_eq!(event.extra["brand_new"], true);
 
-    let unknown_event: scheduler::Event = round_trip("inline", r#"{"type":"NEW_EVENT","new_event":{"x":1}}"#);
+    let unknown_event: scheduler::Event =
+        round_trip("inline", r#"{"type":"NEW_EVENT","new_event":{"x":1}}"#);
     assert_eq!(unknown_event.event_type.as_str(), "NEW_EVENT");
 }

@@ -15,7 +15,12 @@ pub struct Resources {
 
 /// `resource` with its value removed: the identity used to decide whether two resources combine.
 fn kind(resource: &Resource) -> Resource {
-    Resource { scalar: None, ranges: None, set: None, ..resource.clone() }
+    Resource {
+        scalar: None,
+        ranges: None,
+        set: None,
+        ..resource.clone()
+    }
 }
 
 fn value_type(resource: &Resource) -> Option<ValueType> {
@@ -38,16 +43,27 @@ fn scalar_of(resource: &Resource) -> f64 {
 }
 
 fn pairs_of(resource: &Resource) -> Vec<(u64, u64)> {
-    resource.ranges.as_ref().map(ranges::pairs).unwrap_or_default()
+    resource
+        .ranges
+        .as_ref()
+        .map(ranges::pairs)
+        .unwrap_or_default()
 }
 
 fn items_of(resource: &Resource) -> Vec<String> {
-    resource.set.as_ref().map(|s| s.item.clone()).unwrap_or_default()
+    resource
+        .set
+        .as_ref()
+        .map(|s| s.item.clone())
+        .unwrap_or_default()
 }
 
 fn set_pairs(resource: &mut Resource, pairs: Vec<(u64, u64)>) {
     let extra = resource.ranges.take().map(|r| r.extra).unwrap_or_default();
-    resource.ranges = Some(Ranges { range: pairs.into_iter().map(|(b, e)| Range::new(b, e)).collect(), extra });
+    resource.ranges = Some(Ranges {
+        range: pairs.into_iter().map(|(b, e)| Range::new(b, e)).collect(),
+        extra,
+    });
 }
 
 fn set_items(resource: &mut Resource, items: Vec<String>) {
@@ -117,7 +133,10 @@ impl Resources {
         match value_type(resource) {
             Some(ValueType::Scalar) => {
                 let sum = scalar::add(scalar_of(existing), scalar_of(resource));
-                existing.scalar.get_or_insert_with(|| Scalar::new(0.0)).value = sum;
+                existing
+                    .scalar
+                    .get_or_insert_with(|| Scalar::new(0.0))
+                    .value = sum;
             }
             Some(ValueType::Ranges) => {
                 let merged = ranges::add(&pairs_of(existing), &pairs_of(resource));
@@ -142,12 +161,17 @@ impl Resources {
     /// zero and an entry that becomes empty is removed.
     pub fn subtract(&mut self, resource: &Resource) {
         let wanted = kind(resource);
-        let Some(index) = self.items.iter().position(|r| kind(r) == wanted) else { return };
+        let Some(index) = self.items.iter().position(|r| kind(r) == wanted) else {
+            return;
+        };
         let existing = &mut self.items[index];
         match value_type(resource) {
             Some(ValueType::Scalar) => {
                 let left = scalar::subtract(scalar_of(existing), scalar_of(resource)).max(0.0);
-                existing.scalar.get_or_insert_with(|| Scalar::new(0.0)).value = left;
+                existing
+                    .scalar
+                    .get_or_insert_with(|| Scalar::new(0.0))
+                    .value = left;
             }
             Some(ValueType::Ranges) => {
                 let left = ranges::subtract(&pairs_of(existing), &pairs_of(resource));
@@ -175,7 +199,9 @@ impl Resources {
     pub fn contains(&self, other: &Resources) -> bool {
         other.items.iter().all(|wanted| {
             let wanted_kind = kind(wanted);
-            self.items.iter().any(|have| kind(have) == wanted_kind && resource_contains(have, wanted))
+            self.items
+                .iter()
+                .any(|have| kind(have) == wanted_kind && resource_contains(have, wanted))
         })
     }
 
@@ -197,7 +223,9 @@ impl Resources {
 
     /// Only the resources for which `keep` is true.
     pub fn filter(&self, keep: impl Fn(&Resource) -> bool) -> Resources {
-        Resources { items: self.items.iter().filter(|r| keep(r)).cloned().collect() }
+        Resources {
+            items: self.items.iter().filter(|r| keep(r)).cloned().collect(),
+        }
     }
 
     /// Resources reserved for `role` (either reservation format).
@@ -219,7 +247,11 @@ impl Resources {
     pub fn scalar(&self, name: &str) -> Option<f64> {
         let mut found = false;
         let mut total = 0;
-        for r in self.items.iter().filter(|r| r.name == name && value_type(r) == Some(ValueType::Scalar)) {
+        for r in self
+            .items
+            .iter()
+            .filter(|r| r.name == name && value_type(r) == Some(ValueType::Scalar))
+        {
             found = true;
             total += scalar::to_fixed(scalar_of(r));
         }
@@ -248,7 +280,11 @@ impl Resources {
 
     /// Union of the ranges resource `name` across all kinds.
     pub fn ranges(&self, name: &str) -> Vec<(u64, u64)> {
-        let all = self.items.iter().filter(|r| r.name == name).flat_map(pairs_of);
+        let all = self
+            .items
+            .iter()
+            .filter(|r| r.name == name)
+            .flat_map(pairs_of);
         ranges::coalesce(all)
     }
 
@@ -259,7 +295,10 @@ impl Resources {
 
     /// Union of the set resource `name`.
     pub fn set_items(&self, name: &str) -> Vec<String> {
-        self.items.iter().filter(|r| r.name == name).fold(Vec::new(), |acc, r| set::add(&acc, &items_of(r)))
+        self.items
+            .iter()
+            .filter(|r| r.name == name)
+            .fold(Vec::new(), |acc, r| set::add(&acc, &items_of(r)))
     }
 }
 

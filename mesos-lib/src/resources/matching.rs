@@ -38,13 +38,20 @@ impl AttributeSelector {
             return Err(SelectorError::EmptyName(text.to_string()));
         }
         // A value that is not valid flag syntax (e.g. "a[b") is compared as plain text.
-        let value = value.map(|v| parse_value(v).unwrap_or_else(|_| ParsedValue::Text(v.to_string())));
-        Ok(Self { name: name.to_string(), value })
+        let value =
+            value.map(|v| parse_value(v).unwrap_or_else(|_| ParsedValue::Text(v.to_string())));
+        Ok(Self {
+            name: name.to_string(),
+            value,
+        })
     }
 
     /// Parses selectors separated by `;` (commas belong to values, as in `pod=demo,dev`).
     pub fn parse_list(text: &str) -> Result<Vec<Self>, SelectorError> {
-        text.split(';').filter(|t| !t.trim().is_empty()).map(Self::parse).collect()
+        text.split(';')
+            .filter(|t| !t.trim().is_empty())
+            .map(Self::parse)
+            .collect()
     }
 
     /// Whether `attribute` satisfies this selector (names must be equal).
@@ -52,30 +59,47 @@ impl AttributeSelector {
         if attribute.name != self.name {
             return false;
         }
-        let Some(wanted) = &self.value else { return true };
+        let Some(wanted) = &self.value else {
+            return true;
+        };
         match (attribute.value_type.as_ref(), wanted) {
             (Some(ValueType::Text), _) => {
-                let have = attribute.text.as_ref().map(|t| t.value.as_str()).unwrap_or_default();
+                let have = attribute
+                    .text
+                    .as_ref()
+                    .map(|t| t.value.as_str())
+                    .unwrap_or_default();
                 have == text_of(wanted)
             }
-            (Some(ValueType::Scalar), ParsedValue::Scalar(v)) => {
-                attribute.scalar.as_ref().is_some_and(|s| scalar::equal(s.value, *v))
-            }
+            (Some(ValueType::Scalar), ParsedValue::Scalar(v)) => attribute
+                .scalar
+                .as_ref()
+                .is_some_and(|s| scalar::equal(s.value, *v)),
             (Some(ValueType::Ranges), ParsedValue::Scalar(v)) => {
                 // A number selects an attribute whose ranges include it.
-                let have = attribute.ranges.as_ref().map(ranges::pairs).unwrap_or_default();
+                let have = attribute
+                    .ranges
+                    .as_ref()
+                    .map(ranges::pairs)
+                    .unwrap_or_default();
                 v.fract() == 0.0 && *v >= 0.0 && ranges::contains(&have, &[(*v as u64, *v as u64)])
             }
             (Some(ValueType::Ranges), ParsedValue::Ranges(pairs)) => {
-                let have = attribute.ranges.as_ref().map(ranges::pairs).unwrap_or_default();
+                let have = attribute
+                    .ranges
+                    .as_ref()
+                    .map(ranges::pairs)
+                    .unwrap_or_default();
                 ranges::contains(&have, pairs)
             }
-            (Some(ValueType::Set), ParsedValue::Set(items)) => {
-                attribute.set.as_ref().is_some_and(|s| items.iter().all(|i| s.item.contains(i)))
-            }
-            (Some(ValueType::Set), ParsedValue::Text(item)) => {
-                attribute.set.as_ref().is_some_and(|s| s.item.contains(item))
-            }
+            (Some(ValueType::Set), ParsedValue::Set(items)) => attribute
+                .set
+                .as_ref()
+                .is_some_and(|s| items.iter().all(|i| s.item.contains(i))),
+            (Some(ValueType::Set), ParsedValue::Text(item)) => attribute
+                .set
+                .as_ref()
+                .is_some_and(|s| s.item.contains(item)),
             _ => false,
         }
     }
@@ -124,12 +148,19 @@ pub fn hostname_matches(hostname: &str, pattern: &str) -> bool {
 /// Whether the offer holds at least `wanted`, comparing totals by name (roles and
 /// allocation ignored, since a request rarely names them).
 pub fn offer_fits(offer: &Offer, wanted: &[Resource]) -> bool {
-    Resources::from(offer.resources.as_slice()).flatten().contains(&Resources::from(wanted).flatten())
+    Resources::from(offer.resources.as_slice())
+        .flatten()
+        .contains(&Resources::from(wanted).flatten())
 }
 
 /// Whether the offer fits `wanted`, satisfies every selector, and (if given) its hostname
 /// matches `hostname_pattern`.
-pub fn offer_matches(offer: &Offer, wanted: &[Resource], selectors: &[AttributeSelector], hostname_pattern: Option<&str>) -> bool {
+pub fn offer_matches(
+    offer: &Offer,
+    wanted: &[Resource],
+    selectors: &[AttributeSelector],
+    hostname_pattern: Option<&str>,
+) -> bool {
     hostname_pattern.is_none_or(|p| hostname_matches(&offer.hostname, p))
         && selectors.iter().all(|s| s.matches_any(&offer.attributes))
         && offer_fits(offer, wanted)

@@ -36,7 +36,9 @@ pub enum ParseError {
     #[error("invalid resource name '{0}'")]
     InvalidName(String),
     /// A resource whose value is TEXT (only attributes may be text).
-    #[error("resource '{name}' has a TEXT value '{value}'; resources must be scalar, ranges or set")]
+    #[error(
+        "resource '{name}' has a TEXT value '{value}'; resources must be scalar, ranges or set"
+    )]
     TextResource {
         /// Resource name.
         name: String,
@@ -93,19 +95,29 @@ pub fn parse_value(text: &str) -> Result<ParsedValue, ParseError> {
     if text.is_empty() {
         return Err(ParseError::Empty);
     }
-    if !brackets_match(&text, '{', '}') || !brackets_match(&text, '[', ']') || !brackets_match(&text, '(', ')') {
+    if !brackets_match(&text, '{', '}')
+        || !brackets_match(&text, '[', ']')
+        || !brackets_match(&text, '(', ')')
+    {
         return Err(ParseError::MismatchedBrackets(text));
     }
     match text.find('[') {
         Some(0) => {
-            let tokens: Vec<&str> = text.split(['[', ']', '-', ',', '\n']).filter(|t| !t.is_empty()).collect();
-            if tokens.len() % 2 != 0 {
+            let tokens: Vec<&str> = text
+                .split(['[', ']', '-', ',', '\n'])
+                .filter(|t| !t.is_empty())
+                .collect();
+            if !tokens.len().is_multiple_of(2) {
                 return Err(ParseError::InvalidRanges(text));
             }
             let mut pairs = Vec::with_capacity(tokens.len() / 2);
             for pair in tokens.chunks(2) {
-                let begin = pair[0].parse::<u64>().map_err(|_| ParseError::InvalidRanges(text.clone()))?;
-                let end = pair[1].parse::<u64>().map_err(|_| ParseError::InvalidRanges(text.clone()))?;
+                let begin = pair[0]
+                    .parse::<u64>()
+                    .map_err(|_| ParseError::InvalidRanges(text.clone()))?;
+                let end = pair[1]
+                    .parse::<u64>()
+                    .map_err(|_| ParseError::InvalidRanges(text.clone()))?;
                 pairs.push((begin, end));
             }
             Ok(ParsedValue::Ranges(ranges::coalesce(pairs)))
@@ -113,10 +125,16 @@ pub fn parse_value(text: &str) -> Result<ParsedValue, ParseError> {
         Some(_) => Err(ParseError::UnexpectedBracket { bracket: '[', text }),
         None => match text.find('{') {
             Some(0) => Ok(ParsedValue::Set(
-                text.split(['{', '}', ',', '\n']).filter(|t| !t.is_empty()).map(str::to_string).collect(),
+                text.split(['{', '}', ',', '\n'])
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect(),
             )),
             Some(_) => Err(ParseError::UnexpectedBracket { bracket: '{', text }),
-            None => Ok(text.parse::<f64>().map(ParsedValue::Scalar).unwrap_or(ParsedValue::Text(text))),
+            None => Ok(text
+                .parse::<f64>()
+                .map(ParsedValue::Scalar)
+                .unwrap_or(ParsedValue::Text(text))),
         },
     }
 }
@@ -128,7 +146,9 @@ fn split_name(name: &str) -> Result<(String, Option<String>), ParseError> {
         None if name.contains(')') => Err(ParseError::InvalidName(name.to_string())),
         None => Ok((name.to_string(), None)),
         Some(open) => {
-            let role = name[open + 1..].strip_suffix(')').ok_or_else(|| ParseError::InvalidName(name.to_string()))?;
+            let role = name[open + 1..]
+                .strip_suffix(')')
+                .ok_or_else(|| ParseError::InvalidName(name.to_string()))?;
             if open == 0 || role.is_empty() || role.contains(['(', ')']) {
                 return Err(ParseError::InvalidName(name.to_string()));
             }
@@ -145,14 +165,21 @@ pub fn parse_resources(text: &str) -> Result<Vec<Resource>, ParseError> {
     }
     let mut out = Vec::new();
     for token in text.split([';', '\n']).filter(|t| !t.trim().is_empty()) {
-        let (name, value) = token.split_once(':').ok_or_else(|| ParseError::InvalidPair(token.to_string()))?;
+        let (name, value) = token
+            .split_once(':')
+            .ok_or_else(|| ParseError::InvalidPair(token.to_string()))?;
         if name.trim().is_empty() || value.trim().is_empty() {
             return Err(ParseError::InvalidPair(token.to_string()));
         }
         let (name, role) = split_name(name)?;
         let mut resource = match parse_value(value)? {
             ParsedValue::Scalar(v) if v.is_finite() && v >= 0.0 => Resource::scalar(name, v),
-            ParsedValue::Scalar(v) => return Err(ParseError::InvalidScalar { name, value: v.to_string() }),
+            ParsedValue::Scalar(v) => {
+                return Err(ParseError::InvalidScalar {
+                    name,
+                    value: v.to_string(),
+                });
+            }
             ParsedValue::Ranges(pairs) => Resource::ranges(name, pairs),
             ParsedValue::Set(items) => Resource::set(name, items),
             ParsedValue::Text(value) => return Err(ParseError::TextResource { name, value }),
@@ -167,7 +194,9 @@ pub fn parse_resources(text: &str) -> Result<Vec<Resource>, ParseError> {
 pub fn parse_attributes(text: &str) -> Result<Vec<Attribute>, ParseError> {
     let mut out = Vec::new();
     for token in text.split([';', '\n']).filter(|t| !t.is_empty()) {
-        let (name, value) = token.split_once(':').ok_or_else(|| ParseError::InvalidPair(token.to_string()))?;
+        let (name, value) = token
+            .split_once(':')
+            .ok_or_else(|| ParseError::InvalidPair(token.to_string()))?;
         if name.is_empty() || value.is_empty() {
             return Err(ParseError::InvalidPair(token.to_string()));
         }

@@ -4,7 +4,10 @@ use crate::v1::resources::Ranges;
 
 /// Sorted, merged, non-overlapping, non-adjacent `(begin, end)` pairs.
 pub fn coalesce(pairs: impl IntoIterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
-    let mut pairs: Vec<(u64, u64)> = pairs.into_iter().map(|(b, e)| (b.min(e), b.max(e))).collect();
+    let mut pairs: Vec<(u64, u64)> = pairs
+        .into_iter()
+        .map(|(b, e)| (b.min(e), b.max(e)))
+        .collect();
     pairs.sort_unstable();
     let mut out: Vec<(u64, u64)> = Vec::with_capacity(pairs.len());
     for (begin, end) in pairs {
@@ -52,12 +55,17 @@ pub fn subtract(left: &[(u64, u64)], right: &[(u64, u64)]) -> Vec<(u64, u64)> {
 /// Whether every value of `inner` is in `outer`.
 pub fn contains(outer: &[(u64, u64)], inner: &[(u64, u64)]) -> bool {
     let outer = coalesce(outer.iter().copied());
-    coalesce(inner.iter().copied()).iter().all(|&(b, e)| outer.iter().any(|&(ob, oe)| ob <= b && e <= oe))
+    coalesce(inner.iter().copied())
+        .iter()
+        .all(|&(b, e)| outer.iter().any(|&(ob, oe)| ob <= b && e <= oe))
 }
 
 /// Number of values covered (e.g. how many ports).
 pub fn count(pairs: &[(u64, u64)]) -> u64 {
-    coalesce(pairs.iter().copied()).iter().map(|&(b, e)| e - b + 1).sum()
+    coalesce(pairs.iter().copied())
+        .iter()
+        .map(|&(b, e)| e - b + 1)
+        .sum()
 }
 
 /// Formats as Mesos does: `[31000-32000, 33000-33001]`.

@@ -13,7 +13,10 @@ pub fn add(left: &[String], right: &[String]) -> Vec<String> {
 
 /// Items of `left` not in `right`.
 pub fn subtract(left: &[String], right: &[String]) -> Vec<String> {
-    left.iter().filter(|item| !right.contains(item)).cloned().collect()
+    left.iter()
+        .filter(|item| !right.contains(item))
+        .cloned()
+        .collect()
 }
 
 /// Whether every item of `inner` is in `outer`.

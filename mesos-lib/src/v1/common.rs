@@ -30,11 +30,17 @@ pub struct Labels {
 
 impl Labels {
     /// Builds labels from key/value pairs.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
             labels: pairs
                 .into_iter()
-                .map(|(k, v)| Label { key: k.into(), value: Some(v.into()), extra: Extra::new() })
+                .map(|(k, v)| Label {
+                    key: k.into(),
+                    value: Some(v.into()),
+                    extra: Extra::new(),
+                })
                 .collect(),
             extra: Extra::new(),
         }
@@ -42,7 +48,10 @@ impl Labels {
 
     /// The value of the first label with this key.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|l| l.key == key).and_then(|l| l.value.as_deref())
+        self.labels
+            .iter()
+            .find(|l| l.key == key)
+            .and_then(|l| l.value.as_deref())
     }
 }
 
@@ -92,7 +101,10 @@ pub struct DurationInfo {
 impl DurationInfo {
     /// A duration of whole seconds.
     pub fn from_secs(secs: i64) -> Self {
-        Self { nanoseconds: secs.saturating_mul(1_000_000_000), extra: Extra::new() }
+        Self {
+            nanoseconds: secs.saturating_mul(1_000_000_000),
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -147,7 +159,10 @@ pub struct Filters {
 impl Filters {
     /// A filter refusing the resources for `secs` seconds.
     pub fn refuse_seconds(secs: f64) -> Self {
-        Self { refuse_seconds: Some(secs), extra: Extra::new() }
+        Self {
+            refuse_seconds: Some(secs),
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -180,7 +195,9 @@ pub struct Environment {
 
 impl Environment {
     /// Builds an environment from name/value pairs.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
             variables: pairs
                 .into_iter()

@@ -215,7 +215,10 @@ impl ContainerInfo {
     pub fn docker(image: impl Into<String>) -> Self {
         Self {
             container_type: Some(ContainerType::Docker),
-            docker: Some(DockerInfo { image: image.into(), ..Default::default() }),
+            docker: Some(DockerInfo {
+                image: image.into(),
+                ..Default::default()
+            }),
             ..Default::default()
         }
     }
@@ -227,7 +230,10 @@ impl ContainerInfo {
             mesos: docker_image.map(|name| MesosInfo {
                 image: Some(Image {
                     image_type: Some(ImageType::Docker),
-                    docker: Some(ImageName { name, extra: Extra::new() }),
+                    docker: Some(ImageName {
+                        name,
+                        extra: Extra::new(),
+                    }),
                     ..Default::default()
                 }),
                 extra: Extra::new(),

@@ -41,7 +41,10 @@ pub struct FrameworkCapability {
 
 impl From<FrameworkCapabilityType> for FrameworkCapability {
     fn from(capability_type: FrameworkCapabilityType) -> Self {
-        Self { capability_type, extra: Extra::new() }
+        Self {
+            capability_type,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -90,7 +93,11 @@ pub struct FrameworkInfo {
 impl FrameworkInfo {
     /// A framework named `name` running tasks as `user`.
     pub fn new(user: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { user: user.into(), name: name.into(), ..Default::default() }
+        Self {
+            user: user.into(),
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     /// Adds a capability unless present (builder style).
@@ -103,7 +110,9 @@ impl FrameworkInfo {
 
     /// Whether the framework declares `capability`.
     pub fn has_capability(&self, capability: &FrameworkCapabilityType) -> bool {
-        self.capabilities.iter().any(|c| &c.capability_type == capability)
+        self.capabilities
+            .iter()
+            .any(|c| &c.capability_type == capability)
     }
 
     /// The roles it subscribes with: `roles` if MULTI_ROLE, else `role` or `*`.

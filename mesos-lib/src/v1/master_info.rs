@@ -74,12 +74,19 @@ impl MasterInfo {
     /// `host:port` to reach this master: `address` first, then the deprecated fields.
     pub fn host_port(&self) -> String {
         if let Some(address) = &self.address {
-            let host = address.hostname.clone().or_else(|| address.ip.clone()).unwrap_or_default();
+            let host = address
+                .hostname
+                .clone()
+                .or_else(|| address.ip.clone())
+                .unwrap_or_default();
             if !host.is_empty() {
                 return format!("{host}:{}", address.port);
             }
         }
-        let host = self.hostname.clone().unwrap_or_else(|| Self::unpack_ip(self.ip).to_string());
+        let host = self
+            .hostname
+            .clone()
+            .unwrap_or_else(|| Self::unpack_ip(self.ip).to_string());
         format!("{host}:{}", self.port)
     }
 }

@@ -202,7 +202,13 @@ impl Operation {
 
     /// LAUNCH `tasks`.
     pub fn launch(tasks: Vec<TaskInfo>) -> Self {
-        Self { launch: Some(Launch { task_infos: tasks, extra: Extra::new() }), ..Self::empty(OperationType::Launch) }
+        Self {
+            launch: Some(Launch {
+                task_infos: tasks,
+                extra: Extra::new(),
+            }),
+            ..Self::empty(OperationType::Launch)
+        }
     }
 
     /// LAUNCH_GROUP `tasks` under `executor`.
@@ -210,7 +216,10 @@ impl Operation {
         Self {
             launch_group: Some(LaunchGroup {
                 executor,
-                task_group: TaskGroupInfo { tasks, extra: Extra::new() },
+                task_group: TaskGroupInfo {
+                    tasks,
+                    extra: Extra::new(),
+                },
                 extra: Extra::new(),
             }),
             ..Self::empty(OperationType::LaunchGroup)
@@ -219,22 +228,47 @@ impl Operation {
 
     /// RESERVE: `source` as offered, `resources` with the new reservation.
     pub fn reserve(source: Vec<Resource>, resources: Vec<Resource>) -> Self {
-        Self { reserve: Some(Reserve { source, resources, extra: Extra::new() }), ..Self::empty(OperationType::Reserve) }
+        Self {
+            reserve: Some(Reserve {
+                source,
+                resources,
+                extra: Extra::new(),
+            }),
+            ..Self::empty(OperationType::Reserve)
+        }
     }
 
     /// UNRESERVE `resources`.
     pub fn unreserve(resources: Vec<Resource>) -> Self {
-        Self { unreserve: Some(Unreserve { resources, extra: Extra::new() }), ..Self::empty(OperationType::Unreserve) }
+        Self {
+            unreserve: Some(Unreserve {
+                resources,
+                extra: Extra::new(),
+            }),
+            ..Self::empty(OperationType::Unreserve)
+        }
     }
 
     /// CREATE persistent `volumes`.
     pub fn create(volumes: Vec<Resource>) -> Self {
-        Self { create: Some(Volumes { volumes, extra: Extra::new() }), ..Self::empty(OperationType::Create) }
+        Self {
+            create: Some(Volumes {
+                volumes,
+                extra: Extra::new(),
+            }),
+            ..Self::empty(OperationType::Create)
+        }
     }
 
     /// DESTROY persistent `volumes`.
     pub fn destroy(volumes: Vec<Resource>) -> Self {
-        Self { destroy: Some(Volumes { volumes, extra: Extra::new() }), ..Self::empty(OperationType::Destroy) }
+        Self {
+            destroy: Some(Volumes {
+                volumes,
+                extra: Extra::new(),
+            }),
+            ..Self::empty(OperationType::Destroy)
+        }
     }
 
     /// Requests operation feedback under `id` (builder style).

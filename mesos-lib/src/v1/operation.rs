@@ -35,7 +35,10 @@ proto_enum!(
 impl OperationState {
     /// Terminal operation states: DROPPED, ERROR, FAILED, FINISHED, GONE_BY_OPERATOR.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Dropped | Self::Error | Self::Failed | Self::Finished | Self::GoneByOperator)
+        matches!(
+            self,
+            Self::Dropped | Self::Error | Self::Failed | Self::Finished | Self::GoneByOperator
+        )
     }
 }
 

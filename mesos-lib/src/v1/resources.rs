@@ -33,7 +33,10 @@ pub struct Scalar {
 impl Scalar {
     /// A scalar of `value`.
     pub fn new(value: f64) -> Self {
-        Self { value, extra: Extra::new() }
+        Self {
+            value,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -52,7 +55,11 @@ pub struct Range {
 impl Range {
     /// The range `[begin, end]`.
     pub fn new(begin: u64, end: u64) -> Self {
-        Self { begin, end, extra: Extra::new() }
+        Self {
+            begin,
+            end,
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -91,7 +98,10 @@ pub struct Set {
 impl Set {
     /// Builds a set from items.
     pub fn from_items<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Self {
-        Self { item: items.into_iter().map(Into::into).collect(), extra: Extra::new() }
+        Self {
+            item: items.into_iter().map(Into::into).collect(),
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -108,7 +118,10 @@ pub struct Text {
 impl Text {
     /// A text value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self { value: value.into(), extra: Extra::new() }
+        Self {
+            value: value.into(),
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -126,7 +139,10 @@ pub struct AllocationInfo {
 impl AllocationInfo {
     /// Allocated to `role`.
     pub fn role(role: impl Into<String>) -> Self {
-        Self { role: Some(role.into()), extra: Extra::new() }
+        Self {
+            role: Some(role.into()),
+            extra: Extra::new(),
+        }
     }
 }
 
@@ -263,7 +279,10 @@ impl Resource {
     }
 
     /// A set resource.
-    pub fn set<S: Into<String>>(name: impl Into<String>, items: impl IntoIterator<Item = S>) -> Self {
+    pub fn set<S: Into<String>>(
+        name: impl Into<String>,
+        items: impl IntoIterator<Item = S>,
+    ) -> Self {
         Self {
             name: name.into(),
             value_type: Some(ValueType::Set),

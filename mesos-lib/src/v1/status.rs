@@ -48,7 +48,14 @@ impl TaskState {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            Self::Finished | Self::Failed | Self::Killed | Self::Error | Self::Lost | Self::Dropped | Self::Gone | Self::GoneByOperator
+            Self::Finished
+                | Self::Failed
+                | Self::Killed
+                | Self::Error
+                | Self::Lost
+                | Self::Dropped
+                | Self::Gone
+                | Self::GoneByOperator
         )
     }
 }

@@ -36,7 +36,10 @@ pub struct CommandUri {
 impl CommandUri {
     /// A URI with default options.
     pub fn new(value: impl Into<String>) -> Self {
-        Self { value: value.into(), ..Default::default() }
+        Self {
+            value: value.into(),
+            ..Default::default()
+        }
     }
 }
 
@@ -69,11 +72,18 @@ pub struct CommandInfo {
 impl CommandInfo {
     /// A shell command (`/bin/sh -c <command>`).
     pub fn shell(command: impl Into<String>) -> Self {
-        Self { shell: Some(true), value: Some(command.into()), ..Default::default() }
+        Self {
+            shell: Some(true),
+            value: Some(command.into()),
+            ..Default::default()
+        }
     }
 
     /// A direct exec of `program` with `arguments` (argv[0] included, as Mesos expects).
-    pub fn exec<S: Into<String>>(program: impl Into<String>, arguments: impl IntoIterator<Item = S>) -> Self {
+    pub fn exec<S: Into<String>>(
+        program: impl Into<String>,
+        arguments: impl IntoIterator<Item = S>,
+    ) -> Self {
         Self {
             shell: Some(false),
             value: Some(program.into()),

@@ -207,7 +207,13 @@ impl Call {
 
     /// GET_METRICS, always with its body (the master rejects the call without it).
     pub fn get_metrics(timeout: Option<DurationInfo>) -> Self {
-        Self { get_metrics: Some(GetMetrics { timeout, extra: Extra::new() }), ..Self::new(CallType::GetMetrics) }
+        Self {
+            get_metrics: Some(GetMetrics {
+                timeout,
+                extra: Extra::new(),
+            }),
+            ..Self::new(CallType::GetMetrics)
+        }
     }
 
     /// GET_LOGGING_LEVEL.
@@ -262,13 +268,28 @@ impl Call {
 
     /// TEARDOWN `framework_id`.
     pub fn teardown(framework_id: FrameworkId) -> Self {
-        Self { teardown: Some(Teardown { framework_id, extra: Extra::new() }), ..Self::new(CallType::Teardown) }
+        Self {
+            teardown: Some(Teardown {
+                framework_id,
+                extra: Extra::new(),
+            }),
+            ..Self::new(CallType::Teardown)
+        }
     }
 
     /// RESERVE_RESOURCES on an agent.
-    pub fn reserve_resources(agent_id: AgentId, source: Vec<Resource>, resources: Vec<Resource>) -> Self {
+    pub fn reserve_resources(
+        agent_id: AgentId,
+        source: Vec<Resource>,
+        resources: Vec<Resource>,
+    ) -> Self {
         Self {
-            reserve_resources: Some(ReserveResources { agent_id, source, resources, extra: Extra::new() }),
+            reserve_resources: Some(ReserveResources {
+                agent_id,
+                source,
+                resources,
+                extra: Extra::new(),
+            }),
             ..Self::new(CallType::ReserveResources)
         }
     }
@@ -276,7 +297,11 @@ impl Call {
     /// UNRESERVE_RESOURCES on an agent.
     pub fn unreserve_resources(agent_id: AgentId, resources: Vec<Resource>) -> Self {
         Self {
-            unreserve_resources: Some(UnreserveResources { agent_id, resources, extra: Extra::new() }),
+            unreserve_resources: Some(UnreserveResources {
+                agent_id,
+                resources,
+                extra: Extra::new(),
+            }),
             ..Self::new(CallType::UnreserveResources)
         }
     }

@@ -7,7 +7,9 @@ use crate::v1::Extra;
 use crate::v1::bytes::Bytes;
 use crate::v1::common::Filters;
 use crate::v1::framework::FrameworkInfo;
-use crate::v1::ids::{AgentId, ExecutorId, FrameworkId, OfferId, OperationId, ResourceProviderId, TaskId};
+use crate::v1::ids::{
+    AgentId, ExecutorId, FrameworkId, OfferId, OperationId, ResourceProviderId, TaskId,
+};
 use crate::v1::offer::Operation;
 use crate::v1::resources::Resource;
 use crate::v1::task::KillPolicy;

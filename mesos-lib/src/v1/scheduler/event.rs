@@ -224,7 +224,11 @@ impl Event {
     }
 
     /// SUBSCRIBED for `framework_id`.
-    pub fn subscribed(framework_id: FrameworkId, heartbeat_interval_seconds: f64, master_info: Option<MasterInfo>) -> Self {
+    pub fn subscribed(
+        framework_id: FrameworkId,
+        heartbeat_interval_seconds: f64,
+        master_info: Option<MasterInfo>,
+    ) -> Self {
         Self {
             subscribed: Some(Subscribed {
                 framework_id,
@@ -238,37 +242,75 @@ impl Event {
 
     /// OFFERS.
     pub fn offers(offers: Vec<Offer>) -> Self {
-        Self { offers: Some(Offers { offers, extra: Extra::new() }), ..Self::new(EventType::Offers) }
+        Self {
+            offers: Some(Offers {
+                offers,
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::Offers)
+        }
     }
 
     /// RESCIND of `offer_id`.
     pub fn rescind(offer_id: OfferId) -> Self {
-        Self { rescind: Some(Rescind { offer_id, extra: Extra::new() }), ..Self::new(EventType::Rescind) }
+        Self {
+            rescind: Some(Rescind {
+                offer_id,
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::Rescind)
+        }
     }
 
     /// UPDATE carrying `status`.
     pub fn update(status: TaskStatus) -> Self {
-        Self { update: Some(Update { status, extra: Extra::new() }), ..Self::new(EventType::Update) }
+        Self {
+            update: Some(Update {
+                status,
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::Update)
+        }
     }
 
     /// MESSAGE from an executor.
     pub fn message(agent_id: AgentId, executor_id: ExecutorId, data: Bytes) -> Self {
         Self {
-            message: Some(Message { agent_id, executor_id, data, extra: Extra::new() }),
+            message: Some(Message {
+                agent_id,
+                executor_id,
+                data,
+                extra: Extra::new(),
+            }),
             ..Self::new(EventType::Message)
         }
     }
 
     /// FAILURE of an agent (no executor) or an executor.
-    pub fn failure(agent_id: Option<AgentId>, executor_id: Option<ExecutorId>, status: Option<i32>) -> Self {
+    pub fn failure(
+        agent_id: Option<AgentId>,
+        executor_id: Option<ExecutorId>,
+        status: Option<i32>,
+    ) -> Self {
         Self {
-            failure: Some(Failure { agent_id, executor_id, status, extra: Extra::new() }),
+            failure: Some(Failure {
+                agent_id,
+                executor_id,
+                status,
+                extra: Extra::new(),
+            }),
             ..Self::new(EventType::Failure)
         }
     }
 
     /// ERROR with `message`.
     pub fn error(message: impl Into<String>) -> Self {
-        Self { error: Some(Error { message: message.into(), extra: Extra::new() }), ..Self::new(EventType::Error) }
+        Self {
+            error: Some(Error {
+                message: message.into(),
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::Error)
+        }
     }
 }
