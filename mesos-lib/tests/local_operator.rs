@@ -1,0 +1,243 @@
+//! Operator API, JSON endpoints, multi-master redirects and fault injection of the embedded Mesos.
+
+mod local_common;
+
+use local_common::*;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn operator_calls_and_json_endpoints() {
+    let m = start(1).await;
+    let url = m.url();
+    assert_eq!(
+        operator(&url, &json!({"type": "GET_HEALTH"})).await,
+        (
+            200,
+            r#"{"type":"GET_HEALTH","get_health":{"healthy":true}}"#.into()
+        )
+    );
+    let (code, body) = operator(&url, &json!({"type": "GET_VERSION"})).await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["get_version"]["version_info"]["version"],
+        "1.11.0"
+    );
+    assert_eq!(
+        operator(&url, &json!({"type": "GET_METRICS"})).await,
+        (
+            400,
+            "Failed to validate master::Call: Expecting 'get_metrics' to be present".into()
+        )
+    );
+    assert_eq!(
+        operator(&url, &json!({"type": "NO_SUCH_CALL"})).await,
+        (
+            400,
+            "Failed to validate master::Call: Expecting 'type' to be present".into()
+        )
+    );
+    assert_eq!(
+        operator(&url, &json!({"type": "GET_METRICS", "get_metrics": {}}))
+            .await
+            .0,
+        200
+    );
+    let (_, body) = operator(&url, &json!({"type": "GET_STATE"})).await;
+    let st: Value = serde_json::from_str(&body).unwrap();
+    let keys: Vec<&String> = st["get_state"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["get_tasks", "get_executors", "get_frameworks", "get_agents"]
+    );
+    assert_eq!(
+        st["get_state"]["get_agents"]["agents"][0]["agent_info"]["id"]["value"],
+        m.agents()[0].id.as_str()
+    );
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (path, code) in [
+        ("/health", 200),
+        ("/master/health", 200),
+        ("/state.json", 404),
+        ("/master/state.json", 404),
+    ] {
+        assert_eq!(
+            c.get(format!("{url}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            code,
+            "{path}"
+        );
+    }
+    let r = c
+        .get(format!("{url}/master/redirect"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 307);
+    assert_eq!(r.headers()["location"], url.trim_start_matches("http:"));
+    for path in [
+        "/master/state",
+        "/state",
+        "/master/state-summary",
+        "/master/tasks",
+        "/master/frameworks",
+        "/master/slaves",
+        "/master/roles",
+        "/version",
+        "/metrics/snapshot",
+    ] {
+        let r = c.get(format!("{url}{path}")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/json");
+    }
+    let state: Value = c
+        .get(format!("{url}/master/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        state["slaves"][0]["resources"],
+        json!({"disk": 4096.0, "mem": 1024.0, "gpus": 0.0, "cpus": 2.0, "ports": "[31000-32000]"})
+    );
+    let agent: Value = c
+        .get(format!("{}/state", m.agents()[0].url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(agent["version"], state["version"]);
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn operator_event_stream_follows_a_task() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut ops = operator_stream(&url).await;
+    assert_eq!(ops.status, 200);
+    assert!(ops.until("SUBSCRIBED").await["subscribed"]["get_state"].is_object());
+    assert_eq!(ops.next().await.unwrap()["type"], "HEARTBEAT");
+    let mut s = subscribe(&url, framework("ops")).await;
+    ops.until("FRAMEWORK_ADDED").await;
+    launch(&url, &mut s, "op-task", json!({"value": "true"}), 0.1).await;
+    assert_eq!(
+        ops.until("TASK_ADDED").await["task_added"]["task"]["state"],
+        "TASK_STAGING"
+    );
+    assert_eq!(
+        ops.until("TASK_UPDATED").await["task_updated"]["state"],
+        "TASK_STARTING"
+    );
+    let td = json!({"framework_id": {"value": s.framework_id}, "type": "TEARDOWN"});
+    assert_eq!(call(&url, Some(&s.stream_id), &td).await.0, 202);
+    ops.until("FRAMEWORK_REMOVED").await;
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn followers_redirect_and_leader_fails_over() {
+    let m = start(2).await;
+    let urls = m.master_urls();
+    let leader = urls[0].trim_start_matches("http:").to_string();
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{}/api/v1/scheduler", urls[1]))
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 307);
+    assert_eq!(
+        r.headers()["location"],
+        format!("{leader}/master/api/v1/scheduler")
+    );
+    let r = c.post(format!("{}/api/v1", urls[1])).send().await.unwrap();
+    assert_eq!(r.headers()["location"], format!("{leader}/master/api/v1"));
+    assert_eq!(
+        c.get(format!("{}/health", urls[1]))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let mut s = subscribe(&urls[0], framework("ha")).await;
+    let new_leader = m.fail_over_leader();
+    assert_eq!(new_leader, urls[1]);
+    s.until_end().await;
+    let r = c
+        .get(format!("{}/master/redirect", urls[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], urls[1].trim_start_matches("http:"));
+    m.clear_leader();
+    let r = c
+        .post(format!("{}/api/v1/scheduler", urls[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.text().await.unwrap()),
+        (503, "No leader elected".into())
+    );
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn master_restart_keeps_tasks_and_agent_removal_loses_them() {
+    let m = start(1).await;
+    let url = m.url();
+    let info = json!({"user": "root", "name": "survivor", "failover_timeout": 300});
+    let mut s = subscribe(&url, info.clone()).await;
+    launch(&url, &mut s, "long", json!({"value": "sleep 30"}), 0.1).await;
+    loop {
+        let u = s.update().await;
+        ack(&url, &s, &u).await;
+        if u["state"] == "TASK_RUNNING" {
+            break;
+        }
+    }
+    m.restart_master();
+    s.until_end().await;
+    let mut info2 = info.clone();
+    info2["id"] = json!({"value": s.framework_id});
+    let mut s2 = subscribe(&url, info2).await;
+    assert_eq!(s2.framework_id, s.framework_id);
+    let rec = json!({"framework_id": {"value": s2.framework_id}, "type": "RECONCILE", "reconcile": {"tasks": []}});
+    assert_eq!(call(&url, Some(&s2.stream_id), &rec).await.0, 202);
+    let u = s2.update().await;
+    assert_eq!(
+        (u["state"].as_str(), u["message"].as_str()),
+        (
+            Some("TASK_RUNNING"),
+            Some("Reconciliation: Latest task state")
+        )
+    );
+    let mut ops = operator_stream(&url).await;
+    ops.until("SUBSCRIBED").await;
+    assert!(m.remove_agent(&m.agents()[0].id));
+    let lost = s2.update().await;
+    assert_eq!(
+        (lost["state"].as_str(), lost["reason"].as_str()),
+        (Some("TASK_LOST"), Some("REASON_AGENT_REMOVED"))
+    );
+    ops.until("AGENT_REMOVED").await;
+    m.shutdown().await;
+}
