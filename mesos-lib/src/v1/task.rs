@@ -79,7 +79,7 @@ impl CommandInfo {
         }
     }
 
-    /// A direct exec of `program` with `arguments` (argv[0] included, as Mesos expects).
+    /// A direct exec of `program` with `arguments` (`argv[0]` included, as Mesos expects).
     pub fn exec<S: Into<String>>(
         program: impl Into<String>,
         arguments: impl IntoIterator<Item = S>,
