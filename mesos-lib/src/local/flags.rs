@@ -173,7 +173,7 @@ pub(crate) fn agent_flags(
 /// Mesos's duration text: `1secs`, `500ms`, `15secs`.
 pub(crate) fn format_duration(d: std::time::Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}secs", ms / 1000)
     } else {
         format!("{ms}ms")

@@ -73,18 +73,20 @@ pub(crate) fn not_found() -> Response {
 
 /// Checks `Content-Type` as the master does: present, then exactly JSON or protobuf.
 /// Protobuf is refused with 415 too, as the embedded Mesos cannot decode it.
-pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), Box<Response>> {
     let Some(ct) = headers.get(header::CONTENT_TYPE) else {
-        return Err(bad_request("Expecting 'Content-Type' to be present"));
+        return Err(Box::new(bad_request(
+            "Expecting 'Content-Type' to be present",
+        )));
     };
     let ct = ct.to_str().unwrap_or("");
     if ct == APPLICATION_JSON {
         return Ok(());
     }
-    Err(plain(
+    Err(Box::new(plain(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         format!("Expecting 'Content-Type' of {APPLICATION_JSON} or {APPLICATION_PROTOBUF}"),
-    ))
+    )))
 }
 
 /// Whether `Accept` allows JSON (a missing header allows anything).

@@ -17,7 +17,7 @@ use crate::local::res::Res;
 /// Refuse filter length: `filters.refuse_seconds`, default 5 s, capped at a year.
 fn refuse(body: &Value) -> Duration {
     let secs = j::f64_at(body, "filters.refuse_seconds").unwrap_or(5.0);
-    if !(secs > 0.0) {
+    if secs.is_nan() || secs <= 0.0 {
         return Duration::ZERO;
     }
     Duration::from_secs_f64(secs.min(365.0 * 86400.0))

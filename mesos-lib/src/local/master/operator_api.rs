@@ -34,11 +34,11 @@ pub(crate) async fn handle(
         return method_not_allowed(method.as_str());
     }
     if let Err(r) = check_content_type(&headers) {
-        return r;
+        return *r;
     }
     let call = match super::scheduler_api::parse_call(&body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ty = j::str_at(&call, "type").unwrap_or("").to_string();
     const KNOWN: &[&str] = &[

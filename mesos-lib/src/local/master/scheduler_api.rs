@@ -52,7 +52,7 @@ pub(crate) fn json_parse_error(body: &[u8], e: &serde_json::Error) -> String {
 }
 
 /// Parses and normalises a call body, with the 400 texts of the master.
-pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Response> {
+pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Box<Response>> {
     let raw: Value = serde_json::from_slice(body).map_err(|e| {
         bad_request(format!(
             "Failed to parse body into JSON: {}",
@@ -60,13 +60,16 @@ pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Response> {
         ))
     })?;
     if !raw.is_object() {
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             "Failed to convert JSON into Call protobuf: Expecting a JSON object",
-        ));
+        )));
     }
     let call = json::normalize(raw);
-    json::check_message_fields(&call)
-        .map_err(|e| bad_request(format!("Failed to convert JSON into Call protobuf: {e}")))?;
+    json::check_message_fields(&call).map_err(|e| {
+        Box::new(bad_request(format!(
+            "Failed to convert JSON into Call protobuf: {e}"
+        )))
+    })?;
     Ok(call)
 }
 
@@ -177,11 +180,11 @@ pub(crate) async fn handle(
         return method_not_allowed(method.as_str());
     }
     if let Err(r) = check_content_type(&headers) {
-        return r;
+        return *r;
     }
     let call = match parse_call(&body) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let missing = validate(&call).err();
     let ty = j::str_at(&call, "type").unwrap_or("").to_string();
