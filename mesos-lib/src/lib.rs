@@ -10,5 +10,13 @@ pub mod v1;
 
 // Feature-gated modules (the HTTP clients behind `client`, the embedded master
 // behind `local`) are declared below this line.
+#[cfg(feature = "client")]
+pub mod detector;
+#[cfg(feature = "client")]
+pub mod httpcli;
 #[cfg(feature = "local")]
 pub mod local;
+#[cfg(feature = "client")]
+pub mod operator;
+#[cfg(feature = "client")]
+pub mod scheduler;

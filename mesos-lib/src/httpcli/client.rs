@@ -1,0 +1,268 @@
+//! `HttpClient`: POSTs JSON to a master with exact headers, follows 307s itself (bounded,
+//! protocol-relative `Location`), retries 503 with backoff, and keeps event streams on
+//! their own connection pool so calls never queue behind a stream.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION};
+use reqwest::{Method, StatusCode, Url};
+
+use super::backoff::Backoff;
+use super::config::ClientConfig;
+use super::error::HttpError;
+use super::url::{join_path, origin_of, resolve_location};
+use super::{APPLICATION_JSON, STREAM_ID_HEADER};
+
+/// A successful answer, with the leader that gave it (after any redirects).
+#[derive(Debug)]
+pub struct Reply {
+    /// `scheme://host:port/` of the master that answered.
+    pub leader: Url,
+    /// Status (2xx).
+    pub status: StatusCode,
+    /// The response; its body is unread.
+    pub response: reqwest::Response,
+}
+
+impl Reply {
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// Reads and decodes the JSON body.
+    pub async fn json<T: serde::de::DeserializeOwned>(self, what: &str) -> Result<T, HttpError> {
+        let url = self.response.url().to_string();
+        let body = self
+            .response
+            .bytes()
+            .await
+            .map_err(|e| transport(&url, e))?;
+        serde_json::from_slice(&body).map_err(|source| HttpError::Decode {
+            what: what.to_string(),
+            source,
+        })
+    }
+}
+
+/// Which pool a request uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pool {
+    Calls,
+    Streams,
+}
+
+/// The shared HTTP client for calls and streams.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    calls: reqwest::Client,
+    streams: reqwest::Client,
+    cfg: Arc<ClientConfig>,
+}
+
+fn transport(url: &str, e: reqwest::Error) -> HttpError {
+    HttpError::Transport {
+        url: url.to_string(),
+        source: e.without_url(),
+    }
+}
+
+impl HttpClient {
+    /// Builds the client (TLS roots from `cfg`, redirects handled here, not by reqwest).
+    pub fn new(cfg: ClientConfig) -> Result<Self, HttpError> {
+        let build = |pool: Pool| -> Result<reqwest::Client, HttpError> {
+            let mut b = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(cfg.connect_timeout)
+                .http1_only();
+            if pool == Pool::Calls {
+                b = b.timeout(cfg.request_timeout);
+            } else {
+                // One stream per connection, never reused for anything else.
+                b = b.pool_max_idle_per_host(0);
+            }
+            if let Some(pem) = &cfg.ca_certificates_pem {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| HttpError::Config(format!("CA certificates: {e}")))?;
+                if certs.is_empty() {
+                    return Err(HttpError::Config("no certificate in the CA PEM".into()));
+                }
+                b = b.tls_certs_only(certs);
+            }
+            b.build()
+                .map_err(|e| HttpError::Config(e.without_url().to_string()))
+        };
+        Ok(Self {
+            calls: build(Pool::Calls)?,
+            streams: build(Pool::Streams)?,
+            cfg: Arc::new(cfg),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// POSTs a JSON call to `base` + `path` on the calls pool (`Mesos-Stream-Id` if given).
+    pub async fn post_json(
+        &self,
+        base: &Url,
+        path: &str,
+        body: Bytes,
+        stream_id: Option<&str>,
+    ) -> Result<Reply, HttpError> {
+        self.send(Pool::Calls, Method::POST, base, path, Some(body), stream_id)
+            .await
+    }
+
+    /// POSTs a SUBSCRIBE on the streams pool; the reply's body is the RecordIO stream.
+    pub async fn open_stream(
+        &self,
+        base: &Url,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Reply, HttpError> {
+        let what = format!("{path} stream headers");
+        let limit = self.cfg.request_timeout;
+        tokio::time::timeout(
+            limit,
+            self.send(Pool::Streams, Method::POST, base, path, Some(body), None),
+        )
+        .await
+        .map_err(|_| HttpError::Timeout { after: limit, what })?
+    }
+
+    /// GETs `base` + `path` (legacy JSON endpoints), following redirects.
+    pub async fn get(&self, base: &Url, path: &str) -> Result<Reply, HttpError> {
+        self.send(Pool::Calls, Method::GET, base, path, None, None)
+            .await
+    }
+
+    /// Asks `base` who leads with `GET /master/redirect` (307 to `//leader:port`).
+    pub async fn resolve_leader(&self, base: &Url) -> Result<Url, HttpError> {
+        let url = join_path(base, "/master/redirect");
+        let resp = self
+            .authed(self.calls.get(url.clone()))
+            .send()
+            .await
+            .map_err(|e| transport(url.as_str(), e))?;
+        let status = resp.status();
+        if status.is_redirection() {
+            let location = location_of(&resp, &url)?;
+            return Ok(origin_of(&resolve_location(&url, &location)?));
+        }
+        if status.is_success() {
+            // An old master without the redirect endpoint semantics: it is its own answer.
+            return Ok(origin_of(base));
+        }
+        Err(status_error(resp, &url).await)
+    }
+
+    fn authed(&self, b: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cfg.credentials {
+            Some(c) => b.basic_auth(&c.principal, Some(c.secret.expose())),
+            None => b,
+        }
+    }
+
+    async fn send(
+        &self,
+        pool: Pool,
+        method: Method,
+        base: &Url,
+        path: &str,
+        body: Option<Bytes>,
+        stream_id: Option<&str>,
+    ) -> Result<Reply, HttpError> {
+        let client = match pool {
+            Pool::Calls => &self.calls,
+            Pool::Streams => &self.streams,
+        };
+        let mut url = join_path(base, path);
+        let mut leader = origin_of(base);
+        let mut hops = 0usize;
+        let mut backoff = Backoff::new(self.cfg.retry_min_delay, self.cfg.retry_max_delay);
+        loop {
+            let mut headers = HeaderMap::new();
+            headers.insert(ACCEPT, HeaderValue::from_static(APPLICATION_JSON));
+            if body.is_some() {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON));
+            }
+            if let Some(sid) = stream_id {
+                let v = HeaderValue::from_str(sid).map_err(|e| HttpError::Config(e.to_string()))?;
+                headers.insert(STREAM_ID_HEADER, v);
+            }
+            let mut req = client.request(method.clone(), url.clone()).headers(headers);
+            if let Some(b) = &body {
+                req = req.body(b.clone());
+            }
+            let resp = self
+                .authed(req)
+                .send()
+                .await
+                .map_err(|e| transport(url.as_str(), e))?;
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(Reply {
+                    leader,
+                    status,
+                    response: resp,
+                });
+            }
+            if status.is_redirection() {
+                hops += 1;
+                if hops > self.cfg.max_redirects {
+                    return Err(HttpError::TooManyRedirects {
+                        hops: hops - 1,
+                        url: url.to_string(),
+                    });
+                }
+                let location = location_of(&resp, &url)?;
+                let next = resolve_location(&url, &location)?;
+                tracing::debug!(from = %url, to = %next, "following redirect to the leader");
+                leader = origin_of(&next);
+                url = next;
+                continue;
+            }
+            if status == StatusCode::SERVICE_UNAVAILABLE
+                && (backoff.attempts() as usize) < self.cfg.max_unavailable_retries
+            {
+                let delay = backoff.next_delay();
+                let reason = resp.text().await.unwrap_or_default();
+                tracing::debug!(%url, reason, ?delay, "503 from master; retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            return Err(status_error(resp, &url).await);
+        }
+    }
+}
+
+fn location_of(resp: &reqwest::Response, url: &Url) -> Result<String, HttpError> {
+    resp.headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| HttpError::BadRedirect {
+            url: url.to_string(),
+            location: None,
+            reason: "missing Location header".into(),
+        })
+}
+
+async fn status_error(resp: reqwest::Response, url: &Url) -> HttpError {
+    let status = resp.status().as_u16();
+    let reason = resp.text().await.unwrap_or_default();
+    HttpError::Status {
+        status,
+        reason,
+        url: url.to_string(),
+    }
+}

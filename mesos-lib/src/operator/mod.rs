@@ -1,0 +1,14 @@
+//! The operator client: typed v1 operator calls (`POST /api/v1`), the operator event
+//! stream with the scheduler's redirect, heartbeat and reconnect logic, and the legacy
+//! `/master/state` and agent `/state` JSON.
+
+mod client;
+mod legacy;
+mod watch;
+
+pub use client::OperatorClient;
+pub use legacy::{
+    AgentExecutor, AgentFramework, AgentState, FlatResources, FlatValue, LegacyFramework,
+    LegacyLeaderInfo, LegacyMasterState, LegacySlave, LegacyTask,
+};
+pub use watch::{OperatorWatch, WatchConfig, WatchStatus};

@@ -1,0 +1,299 @@
+//! The stream task: subscribe, read events under a heartbeat watchdog, and on any loss
+//! resubscribe (same framework ID) after a jittered exponential backoff. ERROR events and
+//! refusals end the session in `Failed` with Mesos's reason; nothing ends it silently.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::reconcile;
+use super::session::Shared;
+use super::state::SessionState;
+use super::tasks::Applied;
+use crate::httpcli::{
+    Backoff, ErrorKind, EventStream, HttpError, SCHEDULER_PATH, STREAM_ID_HEADER,
+};
+use crate::v1::scheduler::{Call, Event, EventType};
+use crate::v1::{FrameworkId, TaskStatus};
+
+/// A request to drop the stream `stream_id` and resubscribe (a call got 403).
+#[derive(Debug)]
+pub(crate) struct Kick {
+    pub(crate) stream_id: String,
+    pub(crate) reason: String,
+}
+
+/// How one subscription ended.
+enum Outcome {
+    /// Lost; resubscribe.
+    Retry(String),
+    /// Refused for good.
+    Fatal(String),
+}
+
+/// Runs until the session is closed or fails.
+pub(crate) async fn run(shared: Arc<Shared>, mut kicks: mpsc::UnboundedReceiver<Kick>) {
+    let cfg = &shared.cfg;
+    let mut backoff = Backoff::new(cfg.reconnect_min_delay, cfg.reconnect_max_delay);
+    loop {
+        let outcome = tokio::select! {
+            _ = shared.cancel.cancelled() => break,
+            o = subscribe_and_read(&shared, &mut kicks, &mut backoff) => o,
+        };
+        stop_reconciler(&shared);
+        match outcome {
+            Outcome::Fatal(reason) => {
+                tracing::error!(%reason, "scheduler session failed");
+                shared.update(|b| {
+                    b.state = SessionState::Failed { reason };
+                    b.stream_id = None;
+                    b.offers.clear();
+                });
+                break;
+            }
+            Outcome::Retry(reason) => {
+                let delay = backoff.next_delay();
+                tracing::warn!(%reason, ?delay, "scheduler stream lost; resubscribing");
+                shared.update(|b| {
+                    b.record_reconnect(reason.clone());
+                    b.state = SessionState::Reconnecting { reason };
+                    b.stream_id = None;
+                    // Offers never survive a disconnect.
+                    b.offers.clear();
+                });
+                tokio::select! {
+                    _ = shared.cancel.cancelled() => break,
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+        }
+    }
+    stop_reconciler(&shared);
+    shared.update(|b| {
+        b.stream_id = None;
+        if !b.state.is_terminal() {
+            b.state = SessionState::Closed;
+        }
+    });
+}
+
+fn stop_reconciler(shared: &Shared) {
+    if let Some(h) = shared
+        .reconciler
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
+        h.abort();
+    }
+}
+
+/// Whether a failed SUBSCRIBE is worth retrying.
+fn retryable(e: &HttpError) -> bool {
+    e.is_temporary()
+        || matches!(e.kind(), ErrorKind::OtherStatus | ErrorKind::Protocol)
+            && !matches!(e, HttpError::Config(_) | HttpError::InvalidUrl { .. })
+}
+
+async fn subscribe_and_read(
+    shared: &Arc<Shared>,
+    kicks: &mut mpsc::UnboundedReceiver<Kick>,
+    backoff: &mut Backoff,
+) -> Outcome {
+    let cfg = &shared.cfg;
+    let leader = match shared.detector.leader(&shared.http).await {
+        Ok(l) => l,
+        Err(e) => return Outcome::Retry(format!("no leading master: {e}")),
+    };
+    let mut info = cfg.framework_info.clone();
+    info.id = shared.read(|b| b.framework_id.clone());
+    let mut call = Call::subscribe(info);
+    if let Some(s) = call.subscribe.as_mut() {
+        s.suppressed_roles = cfg.suppressed_roles.clone();
+    }
+    let body = match serde_json::to_vec(&call) {
+        Ok(b) => Bytes::from(b),
+        Err(e) => return Outcome::Fatal(format!("cannot encode SUBSCRIBE: {e}")),
+    };
+    let reply = match shared.http.open_stream(&leader, SCHEDULER_PATH, body).await {
+        Ok(r) => r,
+        Err(e) if retryable(&e) => return Outcome::Retry(format!("SUBSCRIBE failed: {e}")),
+        Err(e) => return Outcome::Fatal(format!("SUBSCRIBE refused: {e}")),
+    };
+    let Some(stream_id) = reply.header(STREAM_ID_HEADER) else {
+        return Outcome::Retry("SUBSCRIBE answered without a Mesos-Stream-Id".into());
+    };
+    let leader = reply.leader.to_string();
+    tracing::debug!(%leader, %stream_id, "scheduler stream open");
+    shared.update(|b| {
+        b.leader = Some(leader);
+        b.stream_id = Some(stream_id.clone());
+    });
+    let mut stream = EventStream::<Event>::new(reply.response, cfg.http.max_record_size);
+    // Until SUBSCRIBED announces the interval, allow one ordinary call timeout.
+    let mut watchdog = cfg.http.request_timeout;
+    loop {
+        let next = tokio::select! {
+            biased;
+            kick = kicks.recv() => match kick {
+                Some(k) if k.stream_id == stream_id => return Outcome::Retry(k.reason),
+                // A kick about an older stream, or no handle left: keep reading.
+                _ => continue,
+            },
+            n = tokio::time::timeout(watchdog, stream.next()) => n,
+        };
+        let event = match next {
+            Err(_) => {
+                return Outcome::Retry(format!(
+                    "no event for {watchdog:?}: heartbeats missed, stream presumed dead"
+                ));
+            }
+            Ok(None) => return Outcome::Retry("the master closed the event stream".into()),
+            Ok(Some(Err(e))) => return Outcome::Retry(format!("event stream broke: {e}")),
+            Ok(Some(Ok(event))) => event,
+        };
+        if let Some(reason) = handle_event(shared, event, &mut watchdog) {
+            return Outcome::Fatal(reason);
+        }
+        if shared.read(|b| b.state == SessionState::Subscribed) {
+            backoff.reset();
+        }
+    }
+}
+
+/// Applies one event to the book; returns a reason when it ends the session.
+fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> Option<String> {
+    let cfg = &shared.cfg;
+    let event = Arc::new(event);
+    let now = SystemTime::now();
+    let mut fatal = None;
+    let mut to_ack: Option<TaskStatus> = None;
+    let mut subscribed = false;
+    shared.update(|b| {
+        b.last_event = Some(now);
+        match event.event_type {
+            EventType::Subscribed => {
+                if let Some(s) = &event.subscribed {
+                    if let Some(old) = &b.framework_id
+                        && old != &s.framework_id
+                    {
+                        let w = format!(
+                            "framework ID changed from {old} to {}: the old framework is gone",
+                            s.framework_id
+                        );
+                        tracing::warn!("{w}");
+                        b.warnings.push(w);
+                    }
+                    b.framework_id = Some(s.framework_id.clone());
+                    let interval = s
+                        .heartbeat_interval_seconds
+                        .and_then(|v| Duration::try_from_secs_f64(v).ok())
+                        .filter(|d| !d.is_zero())
+                        .unwrap_or(Duration::from_secs(15));
+                    b.heartbeat_interval = Some(interval);
+                    *watchdog = interval * cfg.heartbeat_misses.max(1);
+                    b.master_info = s.master_info.clone();
+                    b.subscriptions += 1;
+                    b.state = SessionState::Subscribed;
+                    subscribed = true;
+                }
+            }
+            EventType::Heartbeat => b.last_heartbeat = Some(now),
+            EventType::Offers => {
+                if let Some(o) = &event.offers {
+                    b.offers.add(o.offers.iter().cloned());
+                }
+            }
+            EventType::Rescind => {
+                if let Some(r) = &event.rescind {
+                    b.offers.remove(&r.offer_id);
+                }
+            }
+            EventType::Update => {
+                if let Some(u) = &event.update {
+                    let applied: Applied = b.tasks.apply(&u.status);
+                    tracing::debug!(task = ?u.status.task_id, state = %u.status.state, ?applied, "status update");
+                    // Duplicates are acknowledged again: the agent re-sent because it had none.
+                    if cfg.auto_acknowledge && u.status.uuid.is_some() {
+                        to_ack = Some(u.status.clone());
+                    }
+                }
+            }
+            EventType::Error => {
+                let message = event
+                    .error
+                    .as_ref()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_else(|| "ERROR event without a message".into());
+                fatal = Some(message);
+            }
+            _ => {}
+        }
+        if event.event_type != EventType::Heartbeat {
+            b.log_event(Arc::clone(&event));
+        }
+    });
+    let _ = shared.events.send(Arc::clone(&event));
+    if let Some(status) = to_ack {
+        spawn_ack(shared, status);
+    }
+    if event.event_type == EventType::UpdateOperationStatus && cfg.auto_acknowledge {
+        spawn_operation_ack(shared, &event);
+    }
+    if subscribed {
+        tracing::info!(framework = ?shared.read(|b| b.framework_id.clone()), "subscribed");
+        reconcile::restart(shared);
+    }
+    fatal
+}
+
+fn spawn_ack(shared: &Arc<Shared>, status: TaskStatus) {
+    let (Some(fid), Some(task_id), Some(agent_id), Some(uuid)) = (
+        shared.read(|b| b.framework_id.clone()),
+        status.task_id,
+        status.agent_id,
+        status.uuid,
+    ) else {
+        return;
+    };
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        let call = Call::acknowledge(fid, agent_id, task_id, uuid);
+        let ok = shared.send(&call).await;
+        if let Err(e) = &ok {
+            tracing::debug!(error = %e, "acknowledgement failed; the agent will re-send");
+        }
+        shared.update(|b| match ok {
+            Ok(()) => b.acks_sent += 1,
+            Err(_) => b.ack_failures += 1,
+        });
+    });
+}
+
+fn spawn_operation_ack(shared: &Arc<Shared>, event: &Event) {
+    let Some(status) = event.update_operation_status.as_ref().map(|u| &u.status) else {
+        return;
+    };
+    let (Some(uuid), Some(operation_id)) = (status.uuid.clone(), status.operation_id.clone())
+    else {
+        return;
+    };
+    let Some(fid): Option<FrameworkId> = shared.read(|b| b.framework_id.clone()) else {
+        return;
+    };
+    let call = Call::acknowledge_operation_status(
+        fid,
+        status.agent_id.clone(),
+        status.resource_provider_id.clone(),
+        operation_id,
+        uuid,
+    );
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        if let Err(e) = shared.send(&call).await {
+            tracing::debug!(error = %e, "operation acknowledgement failed");
+        }
+    });
+}

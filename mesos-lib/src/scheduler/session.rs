@@ -1,0 +1,487 @@
+//! `Scheduler`: the public handle of a session; owns the background stream task and
+//! offers a method for every scheduler call.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::Url;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::book::Book;
+use super::config::SchedulerConfig;
+use super::driver::{self, Kick};
+use super::error::SessionError;
+use super::state::SessionState;
+use super::tasks::TaskRecord;
+use super::wait;
+use crate::detector::{Detector, StaticDetector};
+use crate::httpcli::{HttpClient, SCHEDULER_PATH};
+use crate::v1::scheduler::{Call, Event};
+use crate::v1::{
+    AgentId, Bytes as MesosBytes, ExecutorId, Filters, FrameworkId, FrameworkInfo, Offer, OfferId,
+    Operation, OperationType, Resource, TaskId, TaskInfo, TaskState, TaskStatus,
+};
+
+/// Events buffered per subscriber before it lags.
+const EVENT_CHANNEL: usize = 4096;
+
+/// State shared by the handle, the stream task, acknowledgements and the reconciler.
+pub(crate) struct Shared {
+    pub(crate) http: HttpClient,
+    pub(crate) detector: Arc<dyn Detector>,
+    pub(crate) cfg: SchedulerConfig,
+    book: Mutex<Book>,
+    pub(crate) changed: watch::Sender<u64>,
+    pub(crate) events: broadcast::Sender<Arc<Event>>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) kicks: mpsc::UnboundedSender<Kick>,
+    pub(crate) reconciler: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Shared {
+    /// Reads the book.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Book) -> R) -> R {
+        f(&self.book.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Changes the book and wakes every waiter.
+    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut Book) -> R) -> R {
+        let r = f(&mut self.book.lock().unwrap_or_else(|e| e.into_inner()));
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+        r
+    }
+
+    /// Sends a call on the calls connection with the live stream's ID. A 403 means the
+    /// subscription is lost: the stream task is told to resubscribe.
+    pub(crate) async fn send(&self, call: &Call) -> Result<(), SessionError> {
+        if self.cancel.is_cancelled() {
+            return Err(SessionError::Closed);
+        }
+        let (leader, sid, state) =
+            self.read(|b| (b.leader.clone(), b.stream_id.clone(), b.state.clone()));
+        let (Some(leader), Some(sid)) = (leader, sid) else {
+            return Err(SessionError::NotSubscribed(state));
+        };
+        let base = Url::parse(&leader).map_err(|e| {
+            SessionError::Http(crate::httpcli::HttpError::InvalidUrl {
+                url: leader.clone(),
+                reason: e.to_string(),
+            })
+        })?;
+        let body = Bytes::from(serde_json::to_vec(call)?);
+        match self
+            .http
+            .post_json(&base, SCHEDULER_PATH, body, Some(&sid))
+            .await
+        {
+            Ok(reply) => {
+                // Drain the (empty) body so the connection goes back to the pool.
+                let _ = reply.response.bytes().await;
+                Ok(())
+            }
+            Err(e) => {
+                if e.status() == Some(403) {
+                    let reason =
+                        format!("subscription lost: 403 {}", e.reason().unwrap_or_default());
+                    let _ = self.kicks.send(Kick {
+                        stream_id: sid,
+                        reason,
+                    });
+                }
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// A scheduler session; dropping it ends the stream task (without TEARDOWN).
+pub struct Scheduler {
+    shared: Arc<Shared>,
+    driver: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler")
+            .field("state", &self.state())
+            .field("framework_id", &self.framework_id())
+            .finish()
+    }
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        self.shared.cancel.cancel();
+    }
+}
+
+impl Scheduler {
+    /// Starts a session against the master(s) at `master` (e.g. `http://127.0.0.1:5050`).
+    pub fn connect(master: &str, cfg: SchedulerConfig) -> Result<Self, SessionError> {
+        Self::start(Arc::new(StaticDetector::new(master)?), cfg)
+    }
+
+    /// Starts a session that asks `detector` for the leader before each (re)subscription.
+    /// Must be called inside a tokio runtime.
+    pub fn start(detector: Arc<dyn Detector>, cfg: SchedulerConfig) -> Result<Self, SessionError> {
+        let http = HttpClient::new(cfg.http.clone())?;
+        if cfg.framework_info.failover_timeout.unwrap_or(0.0) <= 0.0 {
+            tracing::warn!(
+                "failover_timeout is 0: Mesos removes the framework and kills its tasks on the first disconnect"
+            );
+        }
+        let mut book = Book::new(cfg.event_log_capacity, cfg.task_history_capacity);
+        book.framework_id = cfg.framework_info.id.clone();
+        if cfg.framework_info.failover_timeout.unwrap_or(0.0) <= 0.0 {
+            book.warnings.push(
+                "failover_timeout is 0: the framework and its tasks are removed on the first disconnect".into(),
+            );
+        }
+        let (kick_tx, kick_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            http,
+            detector,
+            cfg,
+            book: Mutex::new(book),
+            changed: watch::channel(0).0,
+            events: broadcast::channel(EVENT_CHANNEL).0,
+            cancel: CancellationToken::new(),
+            kicks: kick_tx,
+            reconciler: Mutex::new(None),
+        });
+        let driver = tokio::spawn(driver::run(Arc::clone(&shared), kick_rx));
+        Ok(Self {
+            shared,
+            driver: Mutex::new(Some(driver)),
+        })
+    }
+
+    // ----- bookkeeping -----
+
+    /// The session state.
+    pub fn state(&self) -> SessionState {
+        self.shared.read(|b| b.state.clone())
+    }
+
+    /// The framework ID, once subscribed.
+    pub fn framework_id(&self) -> Option<FrameworkId> {
+        self.shared.read(|b| b.framework_id.clone())
+    }
+
+    /// The live stream's `Mesos-Stream-Id`.
+    pub fn stream_id(&self) -> Option<String> {
+        self.shared.read(|b| b.stream_id.clone())
+    }
+
+    /// Reads the book without copying it.
+    pub fn read<R>(&self, f: impl FnOnce(&Book) -> R) -> R {
+        self.shared.read(f)
+    }
+
+    /// A copy of the whole book.
+    pub fn snapshot(&self) -> Book {
+        self.shared.read(Book::clone)
+    }
+
+    /// Outstanding offers.
+    pub fn offers(&self) -> Vec<Offer> {
+        self.shared.read(|b| b.offers.list().to_vec())
+    }
+
+    /// One task's record.
+    pub fn task(&self, task_id: &str) -> Option<TaskRecord> {
+        self.shared.read(|b| b.tasks.get(task_id).cloned())
+    }
+
+    /// Every event from now on (a lagging receiver skips, see `broadcast`).
+    pub fn events(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.shared.events.subscribe()
+    }
+
+    // ----- waiting -----
+
+    /// Waits until `f` returns `Some` for the book (re-checked after every change).
+    pub async fn wait_until<R>(
+        &self,
+        timeout: Duration,
+        what: &str,
+        f: impl FnMut(&Book) -> Option<R>,
+    ) -> Result<R, SessionError> {
+        wait::until(&self.shared, timeout, f)
+            .await
+            .ok_or_else(|| SessionError::Timeout {
+                after: timeout,
+                what: what.to_string(),
+            })
+    }
+
+    /// Waits until `f` holds, failing early if the session ends for good.
+    async fn wait_live<R>(
+        &self,
+        timeout: Duration,
+        what: &str,
+        mut f: impl FnMut(&Book) -> Option<R>,
+    ) -> Result<R, SessionError> {
+        self.wait_until(timeout, what, |b| match f(b) {
+            Some(r) => Some(Ok(r)),
+            None if b.state.is_terminal() => {
+                Some(Err(SessionError::NotSubscribed(b.state.clone())))
+            }
+            None => None,
+        })
+        .await?
+    }
+
+    /// Waits for the session to be subscribed; returns the framework ID.
+    pub async fn wait_subscribed(&self, timeout: Duration) -> Result<FrameworkId, SessionError> {
+        self.wait_live(timeout, "SUBSCRIBED", |b| {
+            (b.state == SessionState::Subscribed && b.stream_id.is_some())
+                .then(|| b.framework_id.clone())
+                .flatten()
+        })
+        .await
+    }
+
+    /// Waits for a state matching `pred` (terminal states included).
+    pub async fn wait_for_state(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&SessionState) -> bool,
+    ) -> Result<SessionState, SessionError> {
+        self.wait_until(timeout, "session state", |b| {
+            pred(&b.state).then(|| b.state.clone())
+        })
+        .await
+    }
+
+    /// Waits until at least one offer is outstanding; returns them all.
+    pub async fn wait_for_offers(&self, timeout: Duration) -> Result<Vec<Offer>, SessionError> {
+        self.wait_live(timeout, "an offer", |b| {
+            (!b.offers.is_empty()).then(|| b.offers.list().to_vec())
+        })
+        .await
+    }
+
+    /// Waits until `task_id`'s latest state is `state`; returns that status.
+    pub async fn wait_for_task_state(
+        &self,
+        task_id: &str,
+        state: TaskState,
+        timeout: Duration,
+    ) -> Result<TaskStatus, SessionError> {
+        let what = format!("task {task_id} to reach {state}");
+        self.wait_live(timeout, &what, |b| {
+            b.tasks
+                .get(task_id)
+                .and_then(|t| t.latest.as_ref())
+                .filter(|s| s.state == state)
+                .cloned()
+        })
+        .await
+    }
+
+    // ----- calls -----
+
+    fn fid(&self) -> Result<FrameworkId, SessionError> {
+        self.shared.read(|b| {
+            b.framework_id
+                .clone()
+                .ok_or_else(|| SessionError::NotSubscribed(b.state.clone()))
+        })
+    }
+
+    /// Sends any call as is (its `framework_id` must be set); answers 202/200 as `Ok`.
+    pub async fn call(&self, call: &Call) -> Result<(), SessionError> {
+        self.shared.send(call).await
+    }
+
+    /// ACCEPT offers with operations; the offers leave the book and launched tasks enter it.
+    pub async fn accept(
+        &self,
+        offer_ids: Vec<OfferId>,
+        operations: Vec<Operation>,
+        filters: Option<Filters>,
+    ) -> Result<(), SessionError> {
+        let call = Call::accept(self.fid()?, offer_ids.clone(), operations.clone(), filters);
+        self.shared.send(&call).await?;
+        self.shared.update(|b| {
+            for id in &offer_ids {
+                b.offers.remove(id);
+            }
+            for op in &operations {
+                if op.operation_type == OperationType::Launch
+                    && let Some(launch) = &op.launch
+                {
+                    for t in &launch.task_infos {
+                        b.tasks.launched(t);
+                    }
+                }
+                if let Some(group) = &op.launch_group {
+                    for t in &group.task_group.tasks {
+                        b.tasks.launched(t);
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Launches `tasks` on one outstanding offer.
+    pub async fn launch(
+        &self,
+        offer_id: &OfferId,
+        tasks: Vec<TaskInfo>,
+    ) -> Result<(), SessionError> {
+        if self.shared.read(|b| b.offers.get(offer_id).is_none()) {
+            return Err(SessionError::UnknownOffer(offer_id.value.clone()));
+        }
+        self.accept(vec![offer_id.clone()], vec![Operation::launch(tasks)], None)
+            .await
+    }
+
+    /// DECLINE offers, refusing them for `refuse_seconds` if given.
+    pub async fn decline(
+        &self,
+        offer_ids: Vec<OfferId>,
+        refuse_seconds: Option<f64>,
+    ) -> Result<(), SessionError> {
+        let filters = refuse_seconds.map(Filters::refuse_seconds);
+        self.shared
+            .send(&Call::decline(self.fid()?, offer_ids.clone(), filters))
+            .await?;
+        self.shared.update(|b| {
+            for id in &offer_ids {
+                b.offers.remove(id);
+            }
+        });
+        Ok(())
+    }
+
+    /// REVIVE `roles` (empty = all): clears filters and unsuppresses.
+    pub async fn revive(&self, roles: Vec<String>) -> Result<(), SessionError> {
+        self.shared.send(&Call::revive(self.fid()?, roles)).await
+    }
+
+    /// SUPPRESS `roles` (empty = all): no more offers until REVIVE.
+    pub async fn suppress(&self, roles: Vec<String>) -> Result<(), SessionError> {
+        self.shared.send(&Call::suppress(self.fid()?, roles)).await
+    }
+
+    /// KILL a task (its agent is filled in from the book when known).
+    pub async fn kill(&self, task_id: &str) -> Result<(), SessionError> {
+        let agent = self
+            .shared
+            .read(|b| b.tasks.get(task_id).and_then(|t| t.agent_id.clone()));
+        self.shared
+            .send(&Call::kill(self.fid()?, TaskId::new(task_id), agent, None))
+            .await
+    }
+
+    /// SHUTDOWN an executor.
+    pub async fn shutdown(
+        &self,
+        executor_id: ExecutorId,
+        agent_id: AgentId,
+    ) -> Result<(), SessionError> {
+        self.shared
+            .send(&Call::shutdown(self.fid()?, executor_id, agent_id))
+            .await
+    }
+
+    /// ACKNOWLEDGE a status update (for sessions with `auto_acknowledge` off), echoing its uuid.
+    /// Updates without a uuid must not be acknowledged and are ignored.
+    pub async fn acknowledge(&self, status: &TaskStatus) -> Result<(), SessionError> {
+        let (Some(uuid), Some(task_id), Some(agent_id)) =
+            (&status.uuid, &status.task_id, &status.agent_id)
+        else {
+            return Ok(());
+        };
+        self.shared
+            .send(&Call::acknowledge(
+                self.fid()?,
+                agent_id.clone(),
+                task_id.clone(),
+                uuid.clone(),
+            ))
+            .await
+    }
+
+    /// RECONCILE the given tasks (empty = implicit: every task the master knows).
+    pub async fn reconcile(
+        &self,
+        tasks: Vec<(TaskId, Option<AgentId>)>,
+    ) -> Result<(), SessionError> {
+        self.shared.send(&Call::reconcile(self.fid()?, tasks)).await
+    }
+
+    /// MESSAGE to an executor (unreliable).
+    pub async fn message(
+        &self,
+        agent_id: AgentId,
+        executor_id: ExecutorId,
+        data: Vec<u8>,
+    ) -> Result<(), SessionError> {
+        self.shared
+            .send(&Call::message(
+                self.fid()?,
+                agent_id,
+                executor_id,
+                MesosBytes::new(data),
+            ))
+            .await
+    }
+
+    /// REQUEST resources (ignored by the default allocator).
+    pub async fn request(
+        &self,
+        requests: Vec<(Option<AgentId>, Vec<Resource>)>,
+    ) -> Result<(), SessionError> {
+        self.shared
+            .send(&Call::request(self.fid()?, requests))
+            .await
+    }
+
+    /// UPDATE_FRAMEWORK (answers 200; principal, user and checkpoint cannot change).
+    pub async fn update_framework(
+        &self,
+        framework_info: FrameworkInfo,
+        suppressed_roles: Vec<String>,
+    ) -> Result<(), SessionError> {
+        self.shared
+            .send(&Call::update_framework(
+                self.fid()?,
+                framework_info,
+                suppressed_roles,
+            ))
+            .await
+    }
+
+    /// TEARDOWN: the master kills every task and forgets the framework; the session closes.
+    pub async fn teardown(&self) -> Result<(), SessionError> {
+        self.shared.send(&Call::teardown(self.fid()?)).await?;
+        self.close().await;
+        Ok(())
+    }
+
+    /// Ends the session: the stream task and the reconciler stop before this returns.
+    /// No TEARDOWN is sent, so the framework can fail over within its `failover_timeout`.
+    pub async fn close(&self) {
+        self.shared.cancel.cancel();
+        let handle = self.driver.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            let _ = h.await;
+        }
+    }
+
+    /// Whether the stream task has ended.
+    pub fn is_finished(&self) -> bool {
+        self.driver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(JoinHandle::is_finished)
+    }
+}
