@@ -119,9 +119,10 @@ impl Drop for Scheduler {
 }
 
 impl Scheduler {
-    /// Starts a session against the master(s) at `master` (e.g. `http://127.0.0.1:5050`).
+    /// Starts a session against the master(s) at `master` (e.g. `http://127.0.0.1:5050`,
+    /// or several comma-separated candidates).
     pub fn connect(master: &str, cfg: SchedulerConfig) -> Result<Self, SessionError> {
-        Self::start(Arc::new(StaticDetector::new(master)?), cfg)
+        Self::start(Arc::new(StaticDetector::from_list(master.split(','))?), cfg)
     }
 
     /// Starts a session that asks `detector` for the leader before each (re)subscription.
