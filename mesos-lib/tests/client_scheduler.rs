@@ -167,12 +167,8 @@ async fn close_ends_the_stream_task_without_teardown_and_the_framework_fails_ove
     assert!(s.revive(vec![]).await.is_err());
     // No TEARDOWN: the framework is still registered and a new session takes it over.
     let op = OperatorClient::connect(&m.url(), Default::default()).unwrap();
-    let fws = op.get_frameworks().await.unwrap();
-    assert!(
-        fws.frameworks
-            .iter()
-            .any(|f| f.framework_info.id.as_ref() == Some(&fid))
-    );
+    let state = op.legacy_state().await.unwrap();
+    assert!(state.frameworks.iter().any(|f| f.id == fid.value));
     let mut cfg = config("close");
     cfg.framework_info.id = Some(fid.clone());
     let s2 = Scheduler::connect(&m.url(), cfg).unwrap();
