@@ -90,7 +90,12 @@ async fn watch_streams_events_and_survives_a_master_restart() {
     w.wait_until(WAIT, |s| s.state == SessionState::Subscribed)
         .await
         .unwrap();
-    let s = session(&m.url(), "watched").await;
+    // Suppressed: the embedded master lists offers without their `hostname` in the
+    // operator SUBSCRIBED snapshot, which typed decoding refuses.
+    let mut cfg = config("watched");
+    cfg.suppressed_roles = vec!["*".into()];
+    let s = mesos_lib::scheduler::Scheduler::connect(&m.url(), cfg).unwrap();
+    s.wait_subscribed(WAIT).await.unwrap();
     loop {
         let e = tokio::time::timeout(WAIT, events.recv())
             .await

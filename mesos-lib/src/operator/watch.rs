@@ -52,6 +52,8 @@ pub struct WatchStatus {
     pub last_heartbeat: Option<SystemTime>,
     /// Events received (heartbeats included).
     pub events: u64,
+    /// Events skipped because they could not be decoded.
+    pub undecodable: u64,
 }
 
 /// A running operator event stream; dropping it stops the task.
@@ -77,6 +79,7 @@ impl OperatorWatch {
             reconnect_count: 0,
             last_heartbeat: None,
             events: 0,
+            undecodable: 0,
         })
         .0;
         let events = broadcast::channel(4096).0;
@@ -186,6 +189,12 @@ async fn read_once(
         let event = match tokio::time::timeout(watchdog, stream.next()).await {
             Err(_) => return format!("no event for {watchdog:?}: heartbeats missed"),
             Ok(None) => return "the master closed the event stream".into(),
+            // One event this library cannot type is skipped: reconnecting would replay it forever.
+            Ok(Some(Err(e @ crate::httpcli::HttpError::Decode { .. }))) => {
+                tracing::warn!(error = %e, "skipping an undecodable operator event");
+                status.send_modify(|s| s.undecodable += 1);
+                continue;
+            }
             Ok(Some(Err(e))) => return format!("event stream broke: {e}"),
             Ok(Some(Ok(e))) => e,
         };

@@ -151,6 +151,17 @@ async fn subscribe_and_read(
                 ));
             }
             Ok(None) => return Outcome::Retry("the master closed the event stream".into()),
+            // One event this library cannot type is skipped: reconnecting would replay it forever.
+            Ok(Some(Err(e @ HttpError::Decode { .. }))) => {
+                tracing::warn!(error = %e, "skipping an undecodable event");
+                shared.update(|b| {
+                    if b.warnings.len() < 100 {
+                        b.warnings
+                            .push(format!("skipped an undecodable event: {e}"));
+                    }
+                });
+                continue;
+            }
             Ok(Some(Err(e))) => return Outcome::Retry(format!("event stream broke: {e}")),
             Ok(Some(Ok(event))) => event,
         };
