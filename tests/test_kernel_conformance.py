@@ -45,6 +45,7 @@ class MesosKernelTests(jupyter_kernel_test.KernelTests):
         {"code": "%lsmagic\n%help clear", "mime": "text/html"},
     ]
 
+    code_page_something = "%lsmagic?"
     code_inspect_sample = "%lsmagic"
     code_clear_output = "%clear"
 

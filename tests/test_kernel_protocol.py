@@ -107,7 +107,8 @@ def test_magic_help_through_inspect_and_question_mark(kernel):
     assert reply["content"]["found"] is True
     assert "%help [NAME]" in reply["content"]["data"]["text/plain"]
     reply, msgs = execute(kc, "%clear?")
-    assert "%clear [--wait]" in outputs(msgs, "execute_result")[0]["content"]["data"]["text/plain"]
+    (page,) = reply["content"]["payload"]
+    assert page["source"] == "page" and "%clear [--wait]" in page["data"]["text/plain"]
 
 
 def test_rust_completion_and_hover(kernel):

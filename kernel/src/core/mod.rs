@@ -91,7 +91,8 @@ pub async fn run<I: Interpreter>(
     tokio::spawn(shell.run(inbound.shell));
 
     loop {
-        if let Some(restart) = *shutdown_rx.borrow_and_update() {
+        let requested = *shutdown_rx.borrow_and_update();
+        if let Some(restart) = requested {
             outbox.flush_iopub().await;
             return restart;
         }

@@ -8,7 +8,7 @@ use crate::protocol::content::{MimeBundle, StreamName};
 use crate::protocol::header::Header;
 use bytes::Bytes;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Output sink for one request; cheap to clone and usable from any thread.
 #[derive(Clone)]
@@ -22,6 +22,7 @@ struct Inner {
     identities: Vec<Bytes>,
     silent: bool,
     stdin: Option<StdinBridge>,
+    payload: Mutex<Vec<Value>>,
 }
 
 /// Why input could not be read.
@@ -51,6 +52,7 @@ impl CellOutput {
                 identities,
                 silent,
                 stdin,
+                payload: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -91,6 +93,17 @@ impl CellOutput {
     /// Clears the cell's output (now, or when the next output arrives).
     pub fn clear_output(&self, wait: bool) {
         self.publish("clear_output", json!({ "wait": wait }));
+    }
+
+    /// Shows a help page in the front end's pager (an execute_reply `page` payload).
+    pub fn page(&self, bundle: &MimeBundle) {
+        let page = json!({"source": "page", "data": bundle.data, "start": 0});
+        self.inner.payload.lock().expect("payload").push(page);
+    }
+
+    /// The payloads gathered for the reply.
+    pub(crate) fn take_payload(&self) -> Vec<Value> {
+        std::mem::take(&mut *self.inner.payload.lock().expect("payload"))
     }
 
     /// Asks the front end for a line of input; blocks the calling thread until it answers.

@@ -232,7 +232,7 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        json!({"status": "ok", "execution_count": count, "user_expressions": user_expressions, "payload": []}),
+                        json!({"status": "ok", "execution_count": count, "user_expressions": user_expressions, "payload": out.take_payload()}),
                     )
                     .await;
                 false

@@ -34,7 +34,9 @@ impl CellInterpreter {
         };
         let spec = magic.spec();
         if call.wants_help {
-            return ExecuteOutcome::Ok(Some(help_bundle(spec)));
+            // `%name?` opens the pager, as `name?` does in IPython.
+            out.page(&help_bundle(spec));
+            return ExecuteOutcome::Ok(None);
         }
         match (spec.kind, call.is_cell) {
             (MagicKind::Line, true) => {

@@ -21,6 +21,8 @@ pub struct PanicReport {
     pub message: String,
     /// Where it happened.
     pub location: String,
+    /// The user-code frames of its backtrace.
+    pub backtrace: Vec<String>,
 }
 
 #[derive(Default)]
@@ -28,6 +30,7 @@ struct Target {
     out: Option<CellOutput>,
     panic: Option<PanicReport>,
     expect_panic_message: bool,
+    in_backtrace: bool,
 }
 
 /// Handle to the pump thread.
@@ -56,6 +59,7 @@ impl Pump {
         t.out = Some(out);
         t.panic = None;
         t.expect_panic_message = false;
+        t.in_backtrace = false;
     }
 
     /// Publishes everything the child wrote so far, then returns the panic seen, if any.
@@ -118,7 +122,10 @@ fn forward(name: StreamName, first: String, rx: &Receiver<String>, target: &Mute
     }
     let mut t = target.lock().expect("pump target");
     if name == StreamName::Stderr {
-        note_panics(&text, &mut t);
+        text = note_panics(&text, &mut t);
+        if text.is_empty() {
+            return;
+        }
     }
     match &t.out {
         Some(out) => out.stream(name, &text),
@@ -126,26 +133,64 @@ fn forward(name: StreamName, first: String, rx: &Receiver<String>, target: &Mute
     }
 }
 
-fn note_panics(text: &str, t: &mut Target) {
+/// Notes a panic seen on stderr and moves its backtrace (evcxr forces RUST_BACKTRACE=1) out of
+/// the stream into the error report; returns the text left to show as stderr.
+fn note_panics(text: &str, t: &mut Target) -> String {
+    let mut kept = String::new();
     for line in text.lines() {
+        if t.in_backtrace {
+            let trimmed = line.trim_start();
+            let is_frame = trimmed
+                .split_once(": ")
+                .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
+            if is_frame
+                || trimmed.starts_with("at ")
+                || trimmed.starts_with("note: Some details are omitted")
+            {
+                if let Some(p) = t.panic.as_mut()
+                    && is_user_frame(trimmed)
+                {
+                    p.backtrace.push(trimmed.to_owned());
+                }
+                continue;
+            }
+            t.in_backtrace = false;
+        }
         if t.expect_panic_message {
             t.expect_panic_message = false;
             if let Some(p) = t.panic.as_mut() {
                 p.message = line.to_owned();
             }
-        } else if line.starts_with("thread '") && line.contains("' panicked at ") {
-            let location = line
-                .split("' panicked at ")
-                .nth(1)
-                .unwrap_or("")
-                .trim_end_matches(':');
+        } else if line == "stack backtrace:" && t.panic.is_some() {
+            t.in_backtrace = true;
+            continue;
+        } else if line.starts_with("thread '")
+            && let Some((_, location)) = line.split_once(" panicked at ")
+        {
             t.panic = Some(PanicReport {
-                message: String::new(),
-                location: location.to_owned(),
+                location: location.trim_end_matches(':').to_owned(),
+                ..PanicReport::default()
             });
             t.expect_panic_message = true;
         }
+        kept.push_str(line);
+        kept.push('\n');
     }
+    kept
+}
+
+/// Frames worth showing: not the panic machinery, not evcxr's wrapper.
+fn is_user_frame(frame: &str) -> bool {
+    let name = frame.split_once(": ").map(|(_, n)| n).unwrap_or(frame);
+    !(frame.starts_with("at ")
+        || frame.starts_with("note:")
+        || name.starts_with("__rustc::")
+        || name.starts_with("core::panicking")
+        || name.starts_with("std::panicking")
+        || name.starts_with("std::panic::")
+        || name.starts_with("__rust_try")
+        || name.starts_with("run_user_code_")
+        || name.starts_with("evcxr"))
 }
 
 #[cfg(test)]
@@ -155,14 +200,25 @@ mod tests {
     #[test]
     fn recognises_a_panic_and_its_message() {
         let mut t = Target::default();
-        note_panics("thread '<unnamed>' panicked at src/lib.rs:4:5:\n", &mut t);
-        note_panics("boom\nnote: run with `RUST_BACKTRACE=1`\n", &mut t);
+        let shown = note_panics(
+            "thread '<unnamed>' (21355) panicked at src/lib.rs:4:5:\n",
+            &mut t,
+        );
+        assert!(shown.contains("panicked"));
+        let shown = note_panics(
+            "boom\nstack backtrace:\n   0: __rustc::rust_begin_unwind\n             at /rustc/x/panicking.rs:689:5\n   \
+             2: ctx::run_user_code_1::{{closure}}\n   3: __rust_try\nnote: Some details are omitted\n",
+            &mut t,
+        );
+        assert_eq!(shown, "boom\n");
+        let p = t.panic.unwrap();
         assert_eq!(
-            t.panic,
-            Some(PanicReport {
-                message: "boom".into(),
-                location: "src/lib.rs:4:5".into()
-            })
+            (p.message.as_str(), p.location.as_str()),
+            ("boom", "src/lib.rs:4:5")
+        );
+        assert_eq!(
+            p.backtrace,
+            vec!["2: ctx::run_user_code_1::{{closure}}".to_owned()]
         );
     }
 }
