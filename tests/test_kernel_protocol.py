@@ -284,3 +284,40 @@ def test_restart_through_jupyter_client():
         kc.stop_channels()
         if km.is_alive():
             km.shutdown_kernel(now=True)
+
+
+def test_stdin_input_request_reaches_the_front_end_that_asked(kernel):
+    _, kc = kernel
+    reply, _ = execute(kc, ':dep evcxr_input = "1.0.0"', timeout=300)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    msg_id = kc.execute('let who = evcxr_input::get_string("Framework name? "); println!("got {who}");', allow_stdin=True)
+    request = kc.get_stdin_msg(timeout=120)
+    assert request["msg_type"] == "input_request"
+    assert request["parent_header"]["msg_id"] == msg_id
+    assert request["content"] == {"prompt": "Framework name? ", "password": False}
+    kc.input("tutorial")
+    assert shell_reply(kc, msg_id, timeout=60)["content"]["status"] == "ok"
+    assert "got tutorial" in stdout_text(drain_iopub(kc, msg_id))
+    # Without allow_stdin (nbclient, papermill) the input function does not hang.
+    reply, msgs = execute(kc, 'let x = evcxr_input::get_string("again? "); x.len()', allow_stdin=False)
+    assert reply["content"]["status"] == "ok"
+    assert outputs(msgs, "execute_result")[0]["content"]["data"]["text/plain"] == "0"
+    assert "allow_stdin is false" in "".join(m["content"]["text"] for m in outputs(msgs, "stream"))
+
+
+def test_ipc_transport_works():
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="mesos", transport="ipc")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply, msgs = execute(kc, "%lsmagic")
+        assert reply["content"]["status"] == "ok"
+        assert outputs(msgs, "execute_result")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+        km.cleanup_resources()
