@@ -15,7 +15,7 @@ use crate::local::agent::{Agent, ToMaster};
 use crate::local::config::LocalConfig;
 use crate::local::master::state::MasterState;
 use crate::local::master::{Ctx, Election, Mail, Master};
-use crate::local::res::{Res, parse_attributes};
+use crate::local::resource_views as rv;
 use crate::local::{ids, json as j};
 
 /// Why an embedded Mesos could not start.
@@ -76,9 +76,10 @@ impl LocalMesos {
     /// status-update retries).
     pub async fn start(cfg: LocalConfig) -> Result<LocalMesos, LocalError> {
         let cfg = Arc::new(cfg);
-        let resources = Res::parse_flag(&cfg.resources).map_err(LocalError::Config)?;
+        let resources = rv::agent_total(&cfg.resources).map_err(LocalError::Config)?;
         let attributes = match &cfg.attributes {
-            Some(a) => parse_attributes(a).map_err(LocalError::Config)?,
+            Some(a) => crate::resources::parse_attributes(a)
+                .map_err(|e| LocalError::Config(e.to_string()))?,
             None => Vec::new(),
         };
         let (work_dir, owned_work_dir) = match &cfg.work_dir {

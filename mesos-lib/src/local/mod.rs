@@ -19,7 +19,7 @@ mod http;
 mod ids;
 mod json;
 mod master;
-mod res;
+mod resource_views;
 mod views;
 
 pub use cluster::{LocalAgent, LocalError, LocalMesos};

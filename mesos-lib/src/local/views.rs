@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::local::json as j;
-use crate::local::res::Res;
+use crate::local::resource_views as rv;
 
 /// Terminal task states (`isTerminalState`).
 pub(crate) fn is_terminal(state: &str) -> bool {
@@ -56,8 +56,8 @@ pub(crate) fn legacy_task(
     m.insert("executor_id".into(), json!(""));
     m.insert("slave_id".into(), json!(agent_id));
     m.insert("state".into(), json!(state));
-    let res = Res::from_json(j::array_at(task_info, "resources"));
-    m.insert("resources".into(), res.flat(true));
+    let res = rv::from_json(j::array_at(task_info, "resources"));
+    m.insert("resources".into(), rv::flat(&res, true));
     m.insert("role".into(), json!("*"));
     m.insert(
         "statuses".into(),

@@ -13,8 +13,10 @@ use super::{Agent, ExecutorRun, files_api};
 use crate::local::config::{LocalConfig, MESOS_VERSION};
 use crate::local::http::{empty, json_ok, not_found};
 use crate::local::json as j;
-use crate::local::res::{Res, flat_attributes};
+use crate::local::resource_views::{self as rv, flat_attributes};
 use crate::local::views::legacy_task;
+use crate::resources::Resources;
+use crate::v1::resources::Resource;
 
 const CAPABILITIES: &[&str] = &[
     "MULTI_ROLE",
@@ -54,16 +56,10 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
         "Command Executor (Task: {}) (Command: sh -c '{}')",
         run.executor_id, cmd
     );
-    let mut res = Res::from_json(j::array_at(&run.task, "resources"));
+    let mut res = rv::from_json(j::array_at(&run.task, "resources"));
     // The command executor's own allowance.
-    res.add(
-        &Res::parse_flag("cpus:0.1;mem:32;disk:0")
-            .map(|mut r| {
-                r.subtract(&Res::parse_flag("disk:0;ports:[31000-32000]").unwrap_or_default());
-                r
-            })
-            .unwrap_or_default(),
-    );
+    res.add(&Resource::scalar("cpus", 0.1));
+    res.add(&Resource::scalar("mem", 32.0));
     let live = !crate::local::views::is_terminal(&run.state);
     let task = legacy_task(
         &run.task,
@@ -83,7 +79,7 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
         "source": run.executor_id,
         "container": run.container_id,
         "directory": run.directory.display().to_string(),
-        "resources": res.flat(false),
+        "resources": rv::flat(&res, false),
         "role": "*",
         "tasks": tasks,
         "queued_tasks": [],
@@ -96,7 +92,7 @@ async fn state(
     State(agent): State<Arc<Agent>>,
     axum::Extension(cfg): axum::Extension<Arc<LocalConfig>>,
 ) -> Response {
-    let mut used = Res::default();
+    let mut used = Resources::new();
     let mut frameworks = Vec::new();
     let mut completed_frameworks = Vec::new();
     {
@@ -113,7 +109,7 @@ async fn state(
                 .map(|r| executor_json(r, &agent.id))
                 .collect();
             for r in fw.executors.values() {
-                used.add(&Res::from_json(j::array_at(&r.task, "resources")));
+                used.add_all(&rv::from_json(j::array_at(&r.task, "resources")));
             }
             let mut m = Map::new();
             m.insert("id".into(), json!(fid));
@@ -169,13 +165,13 @@ async fn state(
         "pid": agent.pid(),
         "hostname": agent.hostname,
         "capabilities": CAPABILITIES,
-        "resources": agent.resources.flat(true),
+        "resources": rv::flat(&agent.resources, true),
         "reserved_resources": {},
-        "unreserved_resources": agent.resources.flat(true),
+        "unreserved_resources": rv::flat(&agent.resources, true),
         "reserved_resources_full": {},
-        "unreserved_resources_full": agent.resources.to_json(true, None),
+        "unreserved_resources_full": rv::to_list(&agent.resources, true, None),
         "reserved_resources_allocated": {},
-        "unreserved_resources_allocated": used.flat(false),
+        "unreserved_resources_allocated": rv::flat(&used, false),
         "resource_providers": [],
         "attributes": flat_attributes(&agent.attributes),
         "master_hostname": agent.master_hostname,

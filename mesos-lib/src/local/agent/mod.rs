@@ -18,8 +18,9 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::local::json as j;
-use crate::local::res::Res;
 use crate::local::views::is_terminal;
+use crate::resources::Resources;
+use crate::v1::resources::Attribute;
 use status_updates::{Ack, StatusUpdateManager};
 
 /// Messages from agents to whichever master currently leads.
@@ -66,8 +67,8 @@ pub(crate) struct Agent {
     pub hostname: String,
     pub ip: IpAddr,
     pub port: u16,
-    pub resources: Res,
-    pub attributes: Vec<Value>,
+    pub resources: Resources,
+    pub attributes: Vec<Attribute>,
     pub work_dir: PathBuf,
     pub start_time: f64,
     pub master_hostname: String,
@@ -84,8 +85,8 @@ impl Agent {
         hostname: String,
         ip: IpAddr,
         port: u16,
-        resources: Res,
-        attributes: Vec<Value>,
+        resources: Resources,
+        attributes: Vec<Attribute>,
         work_dir: PathBuf,
         master_hostname: String,
         to_master: mpsc::UnboundedSender<ToMaster>,

@@ -12,7 +12,8 @@ use super::{Master, views};
 use crate::local::agent::Agent;
 use crate::local::ids;
 use crate::local::json as j;
-use crate::local::res::Res;
+use crate::local::resource_views as rv;
+use crate::resources::Resources;
 
 /// Refuse filter length: `filters.refuse_seconds`, default 5 s, capped at a year.
 fn refuse(body: &Value) -> Duration {
@@ -138,10 +139,10 @@ impl Master {
             return;
         }
         let agent_id = agent_id.unwrap_or_default();
-        let mut available = Res::default();
+        let mut available = Resources::new();
         for oid in &offer_ids {
             if let Some(o) = st.offers.get(oid) {
-                available.add(&o.resources);
+                available.add_all(&o.resources);
             }
             self.remove_offer(&mut st, oid, false);
         }
@@ -154,7 +155,7 @@ impl Master {
         let mut seen: HashSet<String> = HashSet::new();
         for t in &tasks {
             let tid = j::id_at(t, "task_id").unwrap_or("").to_string();
-            let task_res = Res::from_json(j::array_at(t, "resources"));
+            let task_res = rv::from_json(j::array_at(t, "resources"));
             let error = validate_task(
                 &st,
                 fid,
@@ -181,7 +182,7 @@ impl Master {
                 continue;
             }
             seen.insert(tid.clone());
-            available.subtract(&task_res);
+            available.subtract_all(&task_res);
             let info = inject_allocation(t, &allocation_role);
             let task = Task {
                 info: info.clone(),
@@ -201,7 +202,7 @@ impl Master {
                 .map(|f| f.info.clone())
                 .unwrap_or_default();
             if let Some(a) = st.agents.get_mut(&agent_id) {
-                a.used.add(&task_res);
+                a.used.add_all(&task_res);
                 launched.push((Arc::clone(&a.agent), fw_info, info));
             }
             if let Some(fw) = st.frameworks.get_mut(fid) {
@@ -234,8 +235,8 @@ fn validate_task(
     t: &Value,
     tid: &str,
     seen: &HashSet<String>,
-    available: &Res,
-    task_res: &Res,
+    available: &Resources,
+    task_res: &Resources,
     role: &str,
     agent_id: &str,
 ) -> Option<String> {
@@ -271,8 +272,8 @@ fn validate_task(
     if !available.contains(task_res) {
         return Some(format!(
             "Total resources {} required by task and its executor is more than available {}",
-            task_res.display(role),
-            available.display(role)
+            rv::display(task_res, role),
+            rv::display(available, role)
         ));
     }
     None

@@ -9,6 +9,7 @@ use super::Master;
 use super::state::Offer;
 use crate::local::ids;
 use crate::local::json as j;
+use crate::local::resource_views as rv;
 
 impl Master {
     /// Runs one allocation: frameworks with the smallest allocation go first.
@@ -20,7 +21,7 @@ impl Master {
             .frameworks
             .values()
             .filter(|f| f.connected() && f.active && !f.suppressed)
-            .map(|f| (f.allocated().scalar("cpus"), f.id.clone()))
+            .map(|f| (f.allocated().cpus().unwrap_or(0.0), f.id.clone()))
             .collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         let agent_ids: Vec<String> = st.agents.keys().cloned().collect();
@@ -31,9 +32,9 @@ impl Master {
                     continue;
                 };
                 let mut avail = entry.agent.resources.clone();
-                avail.subtract(&entry.used);
-                avail.subtract(&entry.offered);
-                if !avail.allocatable() {
+                avail.subtract_all(&entry.used);
+                avail.subtract_all(&entry.offered);
+                if !rv::allocatable(&avail) {
                     continue;
                 }
                 let Some(fw) = st.frameworks.get_mut(&fid) else {
@@ -49,11 +50,11 @@ impl Master {
                 }
                 let multi_role = fw.has_capability("MULTI_ROLE");
                 let role = fw.role();
-                let avail = avail.offer_order();
+                let avail = rv::offer_order(&avail);
                 let oid = ids::offer_id(&st.id, st.next_offer);
                 st.next_offer += 1;
                 let entry = st.agents.get_mut(aid).expect("agent present");
-                entry.offered.add(&avail);
+                entry.offered.add_all(&avail);
                 let agent = &entry.agent;
                 let mut m = Map::new();
                 m.insert("id".into(), j::id(&oid));
@@ -66,7 +67,7 @@ impl Master {
                     "path": "/slave(1)",
                 }));
                 let alloc = multi_role.then_some(role.as_str());
-                m.insert("resources".into(), json!(avail.to_json(true, alloc)));
+                m.insert("resources".into(), json!(rv::to_list(&avail, true, alloc)));
                 if !agent.attributes.is_empty() {
                     m.insert("attributes".into(), json!(agent.attributes));
                 }

@@ -13,8 +13,9 @@ use super::{Ctx, Master, operator_api, scheduler_api};
 use crate::local::config::MESOS_VERSION;
 use crate::local::http::{empty, json_ok, not_found, plain, redirect};
 use crate::local::json as j;
-use crate::local::res::{Res, flat_attributes};
+use crate::local::resource_views::{self as rv, flat_attributes};
 use crate::local::views::legacy_task;
+use crate::resources::Resources;
 
 /// Build date reported by `/version`.
 pub(crate) const BUILD_DATE: &str = "2020-11-16 00:00:00";
@@ -40,11 +41,11 @@ pub(crate) fn master_flags(master: &Master) -> Vec<(&'static str, String)> {
 /// `/metrics/snapshot`.
 pub(crate) fn metrics(master: &Master) -> Value {
     let st = master.lock();
-    let mut total = Res::default();
-    let mut used = Res::default();
+    let mut total = Resources::new();
+    let mut used = Resources::new();
     for a in st.agents.values() {
-        total.add(&a.agent.resources);
-        used.add(&a.used);
+        total.add_all(&a.agent.resources);
+        used.add_all(&a.used);
     }
     let mut counts: std::collections::BTreeMap<String, f64> = Default::default();
     for fw in st.frameworks.values().chain(st.completed_frameworks.iter()) {
@@ -58,8 +59,8 @@ pub(crate) fn metrics(master: &Master) -> Value {
         json!(st.allocation_runs as f64),
     );
     for r in ["cpus", "mem", "disk", "gpus"] {
-        let t = total.scalar(r);
-        let u = used.scalar(r);
+        let t = total.scalar(r).unwrap_or(0.0);
+        let u = used.scalar(r).unwrap_or(0.0);
         m.insert(
             format!("master/{r}_percent"),
             json!(if t > 0.0 { u / t } else { 0.0 }),
@@ -116,23 +117,23 @@ pub(crate) fn metrics(master: &Master) -> Value {
 
 /// GET_ROLES `roles`.
 pub(crate) fn roles_v1(st: &MasterState) -> Vec<Value> {
-    let mut roles: std::collections::BTreeMap<String, (Vec<Value>, Res)> = Default::default();
+    let mut roles: std::collections::BTreeMap<String, (Vec<Value>, Resources)> = Default::default();
     for fw in st.frameworks.values() {
         let e = roles.entry(fw.role()).or_default();
         e.0.push(j::id(&fw.id));
-        e.1.add(&fw.allocated());
+        e.1.add_all(&fw.allocated());
     }
     roles
         .into_iter()
-        .map(|(name, (fws, res))| json!({"name": name, "weight": 1.0, "frameworks": fws, "resources": res.to_json(false, None)}))
+        .map(|(name, (fws, res))| json!({"name": name, "weight": 1.0, "frameworks": fws, "resources": rv::to_list(&res, false, None)}))
         .collect()
 }
 
 fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
     let allocated = fw.allocated();
-    let mut offered = Res::default();
+    let mut offered = Resources::new();
     for o in st.offers.values().filter(|o| o.framework_id == fw.id) {
-        offered.add(&o.resources);
+        offered.add_all(&o.resources);
     }
     let caps: Vec<Value> = j::array_at(&fw.info, "capabilities")
         .iter()
@@ -144,8 +145,8 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         "name".into(),
         fw.info.get("name").cloned().unwrap_or(json!("")),
     );
-    m.insert("used_resources".into(), allocated.flat(false));
-    m.insert("offered_resources".into(), offered.flat(false));
+    m.insert("used_resources".into(), rv::flat(&allocated, false));
+    m.insert("offered_resources".into(), rv::flat(&offered, false));
     m.insert("capabilities".into(), json!(caps));
     m.insert(
         "hostname".into(),
@@ -181,7 +182,7 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         "unregistered_time".into(),
         json!(fw.unregistered_time.map(|t| t as f64 / 1e9).unwrap_or(0.0)),
     );
-    m.insert("resources".into(), allocated.flat(false));
+    m.insert("resources".into(), rv::flat(&allocated, false));
     if fw.has_capability("MULTI_ROLE") {
         m.insert(
             "roles".into(),
@@ -217,11 +218,11 @@ fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
     m.insert("attributes".into(), flat_attributes(&a.attributes));
     m.insert("pid".into(), json!(a.pid()));
     m.insert("registered_time".into(), json!(e.registered_time));
-    m.insert("resources".into(), a.resources.flat(true));
-    m.insert("used_resources".into(), e.used.flat(false));
-    m.insert("offered_resources".into(), e.offered.flat(false));
+    m.insert("resources".into(), rv::flat(&a.resources, true));
+    m.insert("used_resources".into(), rv::flat(&e.used, false));
+    m.insert("offered_resources".into(), rv::flat(&e.offered, false));
     m.insert("reserved_resources".into(), json!({}));
-    m.insert("unreserved_resources".into(), a.resources.flat(true));
+    m.insert("unreserved_resources".into(), rv::flat(&a.resources, true));
     m.insert("active".into(), json!(true));
     m.insert("deactivated".into(), json!(false));
     m.insert("version".into(), json!(MESOS_VERSION));
@@ -230,15 +231,15 @@ fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
         m.insert("reserved_resources_full".into(), json!({}));
         m.insert(
             "unreserved_resources_full".into(),
-            json!(a.resources.to_json(true, None)),
+            json!(rv::to_list(&a.resources, true, None)),
         );
         m.insert(
             "used_resources_full".into(),
-            json!(e.used.to_json(true, Some("*"))),
+            json!(rv::to_list(&e.used, true, Some("*"))),
         );
         m.insert(
             "offered_resources_full".into(),
-            json!(e.offered.to_json(true, Some("*"))),
+            json!(rv::to_list(&e.offered, true, Some("*"))),
         );
     }
     Value::Object(m)
@@ -404,19 +405,19 @@ async fn slaves(State(ctx): State<Ctx>) -> Response {
 async fn roles(State(ctx): State<Ctx>) -> Response {
     leader_json(&ctx, "/roles", |m| {
         let st = m.lock();
-        let mut roles: std::collections::BTreeMap<String, (Vec<String>, Res)> = Default::default();
+        let mut roles: std::collections::BTreeMap<String, (Vec<String>, Resources)> = Default::default();
         for fw in st.frameworks.values() {
             let e = roles.entry(fw.role()).or_default();
             e.0.push(fw.id.clone());
-            e.1.add(&fw.allocated());
+            e.1.add_all(&fw.allocated());
         }
         let list: Vec<Value> = roles
             .into_iter()
             .map(|(name, (fws, res))| {
                 let mut scal = Map::new();
                 for n in ["cpus", "mem", "disk", "gpus"] {
-                    if res.scalar(n) > 0.0 {
-                        scal.insert(n.into(), json!(res.scalar(n)));
+                    if let Some(v) = res.scalar(n).filter(|v| *v > 0.0) {
+                        scal.insert(n.into(), json!(v));
                     }
                 }
                 json!({"name": name, "weight": 1.0,

@@ -20,8 +20,9 @@ use crate::local::config::LocalConfig;
 use crate::local::http::EventSender;
 use crate::local::ids;
 use crate::local::json as j;
-use crate::local::res::Res;
+use crate::local::resource_views as rv;
 use crate::local::views::is_terminal;
+use crate::resources::Resources;
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
 
 /// Messages processed by the master's mailbox task.
@@ -75,7 +76,7 @@ impl Master {
 
     /// Registers an agent (initially, and again after a master restart with its live tasks).
     pub(crate) fn register_agent(&self, st: &mut MasterState, agent: &Arc<Agent>) {
-        let mut used = Res::default();
+        let mut used = Resources::new();
         for (fw_info, task_info, state, statuses) in agent.live_tasks() {
             let fid = j::id_at(&fw_info, "id").unwrap_or("").to_string();
             let tid = j::id_at(&task_info, "task_id").unwrap_or("").to_string();
@@ -102,7 +103,7 @@ impl Master {
             });
             let terminal = is_terminal(&state);
             if !terminal {
-                used.add(&Res::from_json(j::array_at(&task_info, "resources")));
+                used.add_all(&rv::from_json(j::array_at(&task_info, "resources")));
             }
             let last = statuses.last();
             fw.tasks.insert(
@@ -123,7 +124,7 @@ impl Master {
             agent: Arc::clone(agent),
             registered_time: ids::now_secs(),
             used,
-            offered: Res::default(),
+            offered: Resources::new(),
         };
         let view = views::agent_v1(self, &entry);
         st.agents.insert(agent.id.clone(), entry);
@@ -169,7 +170,7 @@ impl Master {
                 task.statuses.push(status.clone());
                 if is_terminal(&state_name) && !task.released {
                     task.released = true;
-                    release = Some(Res::from_json(j::array_at(&task.info, "resources")));
+                    release = Some(rv::from_json(j::array_at(&task.info, "resources")));
                 }
             }
             task.status_update_state = Some(state_name.clone());
@@ -182,7 +183,7 @@ impl Master {
         if let Some(r) = release
             && let Some(a) = st.agents.get_mut(agent_id)
         {
-            a.used.subtract(&r);
+            a.used.subtract_all(&r);
         }
         if changed {
             st.broadcast(&json!({"type": "TASK_UPDATED", "task_updated": {
@@ -256,7 +257,7 @@ impl Master {
             return;
         };
         if let Some(a) = st.agents.get_mut(&offer.agent_id) {
-            a.offered.subtract(&offer.resources);
+            a.offered.subtract_all(&offer.resources);
         }
         if tell
             && let Some(sub) = st
@@ -289,9 +290,9 @@ impl Master {
                 }
                 if !task.released {
                     task.released = true;
-                    let r = Res::from_json(j::array_at(&task.info, "resources"));
+                    let r = rv::from_json(j::array_at(&task.info, "resources"));
                     if let Some(a) = st.agents.get_mut(&task.agent_id) {
-                        a.used.subtract(&r);
+                        a.used.subtract_all(&r);
                     }
                 }
                 fw.completed_tasks.push(task);

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::local::agent::Agent;
 use crate::local::http::EventSender;
-use crate::local::res::Res;
+use crate::resources::Resources;
 
 /// A scheduler's current subscription.
 pub(crate) struct Subscription {
@@ -34,7 +34,7 @@ pub(crate) struct Task {
 /// A refuse filter installed by DECLINE/ACCEPT.
 pub(crate) struct Filter {
     pub until: Instant,
-    pub resources: Res,
+    pub resources: Resources,
 }
 
 /// A framework known to the master.
@@ -80,13 +80,12 @@ impl Framework {
     }
 
     /// Resources held by its live tasks.
-    pub(crate) fn allocated(&self) -> Res {
-        let mut r = Res::default();
+    pub(crate) fn allocated(&self) -> Resources {
+        let mut r = Resources::new();
         for t in self.tasks.values().filter(|t| !t.released) {
-            r.add(&Res::from_json(crate::local::json::array_at(
-                &t.info,
-                "resources",
-            )));
+            r.add_all(&crate::local::resource_views::from_json(
+                crate::local::json::array_at(&t.info, "resources"),
+            ));
         }
         r
     }
@@ -96,15 +95,15 @@ impl Framework {
 pub(crate) struct AgentEntry {
     pub agent: Arc<Agent>,
     pub registered_time: f64,
-    pub used: Res,
-    pub offered: Res,
+    pub used: Resources,
+    pub offered: Resources,
 }
 
 /// An outstanding offer.
 pub(crate) struct Offer {
     pub framework_id: String,
     pub agent_id: String,
-    pub resources: Res,
+    pub resources: Resources,
 }
 
 /// Everything one master process knows; replaced wholesale on master restart.

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use super::Master;
 use super::state::{AgentEntry, Framework, MasterState, Task};
 use crate::local::json as j;
+use crate::local::resource_views as rv;
 
 fn time(nanos: i64) -> Value {
     json!({ "nanoseconds": nanos })
@@ -26,7 +27,7 @@ pub(crate) fn framework_v1(fw: &Framework, st: &MasterState) -> Value {
     if !allocated.is_empty() {
         m.insert(
             "allocated_resources".into(),
-            json!(allocated.to_json(true, Some(&fw.role()))),
+            json!(rv::to_list(&allocated, true, Some(&fw.role()))),
         );
     }
     let offers: Vec<Value> = st
@@ -88,7 +89,7 @@ pub(crate) fn agent_v1(master: &Master, a: &AgentEntry) -> Value {
     info.insert("port".into(), json!(agent.port));
     info.insert(
         "resources".into(),
-        json!(agent.resources.to_json(false, None)),
+        json!(rv::to_list(&agent.resources, false, None)),
     );
     if !agent.attributes.is_empty() {
         info.insert("attributes".into(), json!(agent.attributes));
@@ -111,18 +112,18 @@ pub(crate) fn agent_v1(master: &Master, a: &AgentEntry) -> Value {
     );
     m.insert(
         "total_resources".into(),
-        json!(agent.resources.to_json(true, None)),
+        json!(rv::to_list(&agent.resources, true, None)),
     );
     if !a.used.is_empty() {
         m.insert(
             "allocated_resources".into(),
-            json!(a.used.to_json(true, Some("*"))),
+            json!(rv::to_list(&a.used, true, Some("*"))),
         );
     }
     if !a.offered.is_empty() {
         m.insert(
             "offered_resources".into(),
-            json!(a.offered.to_json(true, Some("*"))),
+            json!(rv::to_list(&a.offered, true, Some("*"))),
         );
     }
     m.insert("capabilities".into(), Value::Array(caps));
