@@ -61,3 +61,19 @@ def test_basics_notebook_outcomes():
     assert fit.outputs[0].data["text/plain"] == "4"
     error = next(c for s, c in by_source.items() if s.startswith("let cpus"))
     assert error.outputs[0].ename == "CompileError"
+
+
+def test_papermill_runs_the_basics_notebook(tmp_path):
+    """papermill fails hard on a late or missing idle (raise_on_iopub_timeout)."""
+    import papermill
+
+    # papermill stops at any error output, so the teaching cell that raises on purpose goes.
+    nb = nbformat.read(ROOT / "notebooks" / "00-kernel-basics.ipynb", as_version=4)
+    nb.cells = [c for c in nb.cells if "raises-exception" not in c.metadata.get("tags", [])]
+    source = tmp_path / "in.ipynb"
+    nbformat.write(nb, source)
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(source), str(out), kernel_name="mesos", progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    fit = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("// A small agent"))
+    assert fit.outputs[0].data["text/plain"] == "4"
