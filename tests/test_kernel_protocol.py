@@ -123,9 +123,10 @@ def test_rust_completion_and_hover(kernel):
     reply = shell_reply(kc, kc.complete(code, len(code)), timeout=60)
     assert "HashMap" in reply["content"]["matches"]
     # Cursor positions are code points: a multibyte character before the cursor must not shift them.
-    code = 'let é = "ü"; %lsm'
-    reply = shell_reply(kc, kc.complete("%lsm", 4))
+    code = 'let é = "ü";\n%lsm'
+    reply = shell_reply(kc, kc.complete(code, len(code)))
     assert reply["content"]["matches"] == ["%lsmagic"]
+    assert (reply["content"]["cursor_start"], reply["content"]["cursor_end"]) == (len(code) - 4, len(code))
 
 
 def test_stop_on_error_aborts_queued_cells(kernel):
