@@ -9,12 +9,14 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use futures::Stream;
-use serde_json::Value;
+use serde::Serialize;
 use tokio::sync::mpsc;
 
-/// Frames one JSON message as a RecordIO record: `<length>\n<bytes>`.
-pub(crate) fn record(value: &Value) -> Bytes {
-    let data = value.to_string();
+/// Frames one JSON message (a typed v1 event or a `Value`) as a RecordIO record:
+/// `<length>\n<bytes>`.
+pub(crate) fn record<T: Serialize + ?Sized>(value: &T) -> Bytes {
+    // Only string-keyed maps and plain data are serialized here, which cannot fail.
+    let data = serde_json::to_string(value).expect("events serialize to JSON");
     Bytes::from(format!("{}\n{}", data.len(), data))
 }
 
@@ -26,7 +28,7 @@ pub(crate) struct EventSender {
 
 impl EventSender {
     /// Sends one event; false when the client is gone.
-    pub(crate) fn send(&self, event: &Value) -> bool {
+    pub(crate) fn send<T: Serialize + ?Sized>(&self, event: &T) -> bool {
         self.tx.send(record(event)).is_ok()
     }
 }

@@ -3,12 +3,15 @@
 
 use std::time::Instant;
 
-use serde_json::{Map, Value, json};
+use crate::v1;
+use crate::v1::common::{Address, Url};
+use crate::v1::ids::{AgentId, FrameworkId, OfferId};
+use crate::v1::resources::AllocationInfo;
+use crate::v1::scheduler::Event;
 
 use super::Master;
 use super::state::Offer;
 use crate::local::ids;
-use crate::local::json as j;
 use crate::local::resource_views as rv;
 
 impl Master {
@@ -56,31 +59,37 @@ impl Master {
                 let entry = st.agents.get_mut(aid).expect("agent present");
                 entry.offered.add_all(&avail);
                 let agent = &entry.agent;
-                let mut m = Map::new();
-                m.insert("id".into(), j::id(&oid));
-                m.insert("framework_id".into(), j::id(&fid));
-                m.insert("agent_id".into(), j::id(aid));
-                m.insert("hostname".into(), json!(agent.hostname));
-                m.insert("url".into(), json!({
-                    "scheme": "http",
-                    "address": {"hostname": agent.hostname, "ip": agent.ip.to_string(), "port": agent.port},
-                    "path": "/slave(1)",
-                }));
+                let url = Url {
+                    scheme: "http".into(),
+                    address: Address {
+                        hostname: Some(agent.hostname.clone()),
+                        ip: Some(agent.ip.to_string()),
+                        port: i32::from(agent.port),
+                        extra: Default::default(),
+                    },
+                    path: Some("/slave(1)".into()),
+                    ..Default::default()
+                };
                 let alloc = multi_role.then_some(role.as_str());
-                m.insert("resources".into(), json!(rv::to_list(&avail, true, alloc)));
-                if !agent.attributes.is_empty() {
-                    m.insert("attributes".into(), json!(agent.attributes));
-                }
-                if multi_role {
-                    m.insert("allocation_info".into(), json!({"role": role}));
-                }
-                offers.push(Value::Object(m));
+                let offer = v1::offer::Offer {
+                    id: OfferId::new(oid.as_str()),
+                    framework_id: FrameworkId::new(fid.as_str()),
+                    agent_id: AgentId::new(aid.as_str()),
+                    hostname: agent.hostname.clone(),
+                    url: Some(url),
+                    resources: rv::to_list(&avail, true, alloc),
+                    attributes: agent.attributes.clone(),
+                    allocation_info: multi_role.then(|| AllocationInfo::role(role.as_str())),
+                    ..Default::default()
+                };
+                offers.push(offer.clone());
                 st.offers.insert(
                     oid,
                     Offer {
                         framework_id: fid.clone(),
                         agent_id: aid.clone(),
                         resources: avail,
+                        sent: offer,
                     },
                 );
             }
@@ -90,8 +99,7 @@ impl Master {
                     .get(&fid)
                     .and_then(|f| f.subscription.as_ref())
             {
-                sub.sender
-                    .send(&json!({"type": "OFFERS", "offers": {"offers": offers}}));
+                sub.sender.send(&Event::offers(offers));
             }
         }
     }

@@ -104,6 +104,8 @@ pub(crate) struct Offer {
     pub framework_id: String,
     pub agent_id: String,
     pub resources: Resources,
+    /// The offer as sent to the framework, listed again by GET_STATE/GET_FRAMEWORKS.
+    pub sent: crate::v1::offer::Offer,
 }
 
 /// Everything one master process knows; replaced wholesale on master restart.

@@ -30,14 +30,15 @@ pub(crate) fn framework_v1(fw: &Framework, st: &MasterState) -> Value {
             json!(rv::to_list(&allocated, true, Some(&fw.role()))),
         );
     }
-    let offers: Vec<Value> = st
+    // Full offers, as real Mesos lists them (hostname, url, resources, attributes).
+    let offers: Vec<&crate::v1::offer::Offer> = st
         .offers
-        .iter()
-        .filter(|(_, o)| o.framework_id == fw.id)
-        .map(|(id, o)| json!({"id": j::id(id), "framework_id": j::id(&fw.id), "agent_id": j::id(&o.agent_id)}))
+        .values()
+        .filter(|o| o.framework_id == fw.id)
+        .map(|o| &o.sent)
         .collect();
     if !offers.is_empty() {
-        m.insert("offers".into(), Value::Array(offers));
+        m.insert("offers".into(), json!(offers));
     }
     m.insert("offer_constraints".into(), json!({}));
     Value::Object(m)
