@@ -17,6 +17,8 @@ use crate::local::master::state::MasterState;
 use crate::local::master::{Ctx, Election, Mail, Master};
 use crate::local::resource_views as rv;
 use crate::local::{ids, json as j};
+use crate::v1::ids::{AgentId, OfferId};
+use crate::v1::scheduler::Event;
 
 /// Why an embedded Mesos could not start.
 #[derive(Debug, thiserror::Error)]
@@ -390,8 +392,7 @@ impl Master {
                     .get(&o.framework_id)
                     .and_then(|f| f.subscription.as_ref())
             {
-                sub.sender
-                    .send(&json!({"type": "RESCIND", "rescind": {"offer_id": j::id(&oid)}}));
+                sub.sender.send(&Event::rescind(OfferId::new(oid.as_str())));
             }
         }
         let mut events = Vec::new();
@@ -419,7 +420,7 @@ impl Master {
                 task.statuses.push(status.clone());
                 if let Some(sub) = &fw.subscription {
                     sub.sender
-                        .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+                        .send(&crate::local::master::events::update(&status));
                 }
                 events.push(json!({"type": "TASK_UPDATED", "task_updated": {
                     "framework_id": j::id(&fw.id), "status": status, "state": state}}));
@@ -427,7 +428,7 @@ impl Master {
             }
             if let Some(sub) = &fw.subscription {
                 sub.sender
-                    .send(&json!({"type": "FAILURE", "failure": {"agent_id": j::id(agent_id)}}));
+                    .send(&Event::failure(Some(AgentId::new(agent_id)), None, None));
             }
         }
         for e in events {

@@ -133,7 +133,7 @@ impl Master {
                     format!("Task launched with invalid offers: {why}"),
                 );
                 if let Some(s) = &sender {
-                    s.send(&json!({"type": "UPDATE", "update": {"status": status}}));
+                    s.send(&super::events::update(&status));
                 }
             }
             return;
@@ -176,8 +176,7 @@ impl Master {
                     message,
                 );
                 if let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
-                    sub.sender
-                        .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+                    sub.sender.send(&super::events::update(&status));
                 }
                 continue;
             }

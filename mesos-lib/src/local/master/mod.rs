@@ -2,6 +2,7 @@
 
 pub(crate) mod accept;
 pub(crate) mod allocator;
+pub(crate) mod events;
 pub(crate) mod legacy;
 pub(crate) mod operator_api;
 pub(crate) mod scheduler_api;
@@ -23,6 +24,10 @@ use crate::local::json as j;
 use crate::local::resource_views as rv;
 use crate::local::views::is_terminal;
 use crate::resources::Resources;
+use crate::v1::common::Address;
+use crate::v1::ids::OfferId;
+use crate::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
+use crate::v1::scheduler::Event;
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
 
 /// Messages processed by the master's mailbox task.
@@ -60,18 +65,33 @@ impl Master {
     }
 
     /// MasterInfo of the current leader.
-    pub(crate) fn master_info(&self, st: &MasterState) -> Value {
+    pub(crate) fn master_info(&self, st: &MasterState) -> MasterInfo {
         let ip = self.ip.to_string();
-        json!({
-            "id": st.id,
-            "ip": ids::packed_ip(self.ip),
-            "port": st.port,
-            "pid": format!("master@{ip}:{}", st.port),
-            "hostname": self.hostname,
-            "version": crate::local::config::MESOS_VERSION,
-            "address": {"hostname": self.hostname, "ip": ip, "port": st.port},
-            "capabilities": [{"type": "AGENT_UPDATE"}, {"type": "AGENT_DRAINING"}, {"type": "QUOTA_V2"}],
-        })
+        let capability = |capability_type| MasterCapability {
+            capability_type,
+            extra: Default::default(),
+        };
+        MasterInfo {
+            id: st.id.clone(),
+            ip: ids::packed_ip(self.ip),
+            port: u32::from(st.port),
+            pid: Some(format!("master@{ip}:{}", st.port)),
+            hostname: Some(self.hostname.clone()),
+            version: Some(crate::local::config::MESOS_VERSION.into()),
+            address: Some(Address {
+                hostname: Some(self.hostname.clone()),
+                ip: Some(ip),
+                port: i32::from(st.port),
+                extra: Default::default(),
+            }),
+            domain: None,
+            capabilities: vec![
+                capability(MasterCapabilityType::AgentUpdate),
+                capability(MasterCapabilityType::AgentDraining),
+                capability(MasterCapabilityType::QuotaV2),
+            ],
+            extra: Default::default(),
+        }
     }
 
     /// Registers an agent (initially, and again after a master restart with its live tasks).
@@ -177,8 +197,7 @@ impl Master {
             task.status_update_uuid = uuid.clone();
         }
         if let Some(sub) = &fw.subscription {
-            sub.sender
-                .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+            sub.sender.send(&events::update(&status));
         }
         if let Some(r) = release
             && let Some(a) = st.agents.get_mut(agent_id)
@@ -265,8 +284,7 @@ impl Master {
                 .get(&offer.framework_id)
                 .and_then(|f| f.subscription.as_ref())
         {
-            sub.sender
-                .send(&json!({"type": "RESCIND", "rescind": {"offer_id": j::id(offer_id)}}));
+            sub.sender.send(&Event::rescind(OfferId::new(offer_id)));
         }
     }
 
@@ -318,13 +336,13 @@ impl Master {
         if st.stall_heartbeats {
             return;
         }
-        let hb = json!({"type": "HEARTBEAT"});
+        let hb = Event::heartbeat();
         for fw in st.frameworks.values() {
             if let Some(sub) = &fw.subscription {
                 sub.sender.send(&hb);
             }
         }
-        st.broadcast(&hb);
+        st.broadcast(&crate::v1::master::Event::heartbeat());
     }
 
     /// Explicit or implicit reconciliation, answered as the master does (`_reconcileTasks`).
@@ -335,8 +353,7 @@ impl Master {
         let Some(sub) = &fw.subscription else { return };
         let partition_aware = fw.has_capability("PARTITION_AWARE");
         let send = |status: Value| {
-            sub.sender
-                .send(&json!({"type": "UPDATE", "update": {"status": status}}));
+            sub.sender.send(&events::update(&status));
         };
         if tasks.is_empty() {
             for task in fw.tasks.values() {

@@ -136,7 +136,7 @@ pub(crate) async fn handle(
             answer(
                 &ty,
                 json!({
-                    "master_info": master.master_info(&st),
+                    "master_info": serde_json::to_value(master.master_info(&st)).unwrap_or_default(),
                     "start_time": st.start_time,
                     "elected_time": st.elected_time,
                 }),
@@ -171,7 +171,7 @@ fn subscribe(ctx: &Ctx) -> Response {
         "get_state": state,
         "heartbeat_interval_seconds": master.cfg.heartbeat_interval.as_secs_f64(),
     }}));
-    sender.send(&json!({"type": "HEARTBEAT"}));
+    sender.send(&crate::v1::master::Event::heartbeat());
     st.subscribers.push(sender);
     if st.subscribers.len() > 1000 {
         st.subscribers.remove(0);

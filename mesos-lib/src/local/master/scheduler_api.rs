@@ -17,6 +17,8 @@ use crate::local::http::{
 };
 use crate::local::json as j;
 use crate::local::{ids, json};
+use crate::v1::ids::FrameworkId;
+use crate::v1::scheduler::Event;
 
 const CALL_TYPES: &[&str] = &[
     "SUBSCRIBE",
@@ -403,7 +405,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
         });
     });
     if st.is_removed(&fid) {
-        sender.send(&json!({"type": "ERROR", "error": {"message": "Framework has been removed"}}));
+        sender.send(&Event::error("Framework has been removed"));
         return resp;
     }
     let stored = store_info(&info, &fid);
@@ -429,8 +431,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             generation: 0,
         });
     if let Some(old) = fw.subscription.take() {
-        old.sender
-            .send(&json!({"type": "ERROR", "error": {"message": "Framework failed over"}}));
+        old.sender.send(&Event::error("Framework failed over"));
     }
     fw.info = stored;
     fw.active = true;
@@ -444,12 +445,12 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
         fw.suppressed = true;
     }
     let heartbeat = master.cfg.heartbeat_interval.as_secs_f64();
-    sender.send(&json!({"type": "SUBSCRIBED", "subscribed": {
-        "framework_id": j::id(&fid),
-        "heartbeat_interval_seconds": heartbeat,
-        "master_info": master_info,
-    }}));
-    sender.send(&json!({"type": "HEARTBEAT"}));
+    sender.send(&Event::subscribed(
+        FrameworkId::new(fid.as_str()),
+        heartbeat,
+        Some(master_info),
+    ));
+    sender.send(&Event::heartbeat());
     fw.subscription = Some(super::subscription(stream_id, sender));
     let view = views::framework_v1(&st.frameworks[&fid], &st);
     let kind = if existed {

@@ -147,7 +147,7 @@ impl MasterState {
     }
 
     /// Sends an event to every operator subscriber, dropping the gone ones.
-    pub(crate) fn broadcast(&mut self, event: &Value) {
+    pub(crate) fn broadcast<T: serde::Serialize + ?Sized>(&mut self, event: &T) {
         self.subscribers.retain(|s| s.send(event));
     }
 
