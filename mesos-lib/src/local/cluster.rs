@@ -434,9 +434,13 @@ impl Master {
         for e in events {
             st.broadcast(&e);
         }
-        st.broadcast(
-            &json!({"type": "AGENT_REMOVED", "agent_removed": {"agent_id": j::id(agent_id)}}),
-        );
+        st.broadcast(&crate::v1::master::Event {
+            agent_removed: Some(crate::v1::master::event::AgentRemoved {
+                agent_id: AgentId::new(agent_id),
+                extra: Default::default(),
+            }),
+            ..crate::v1::master::Event::new(crate::v1::master::EventType::AgentRemoved)
+        });
         drop(st);
         entry.agent.kill_all();
         self.agents

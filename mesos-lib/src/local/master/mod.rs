@@ -26,6 +26,7 @@ use crate::local::views::is_terminal;
 use crate::resources::Resources;
 use crate::v1::common::Address;
 use crate::v1::ids::OfferId;
+use crate::v1::master::event::AgentAdded;
 use crate::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
 use crate::v1::scheduler::Event;
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
@@ -146,9 +147,15 @@ impl Master {
             used,
             offered: Resources::new(),
         };
-        let view = views::agent_v1(self, &entry);
+        let view = views::agent_v1(&entry);
         st.agents.insert(agent.id.clone(), entry);
-        st.broadcast(&json!({"type": "AGENT_ADDED", "agent_added": {"agent": view}}));
+        st.broadcast(&crate::v1::master::Event {
+            agent_added: Some(AgentAdded {
+                agent: view,
+                extra: Default::default(),
+            }),
+            ..crate::v1::master::Event::new(crate::v1::master::EventType::AgentAdded)
+        });
     }
 
     /// Processes mailbox messages until the channel closes.

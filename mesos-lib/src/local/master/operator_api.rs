@@ -119,11 +119,11 @@ pub(crate) async fn handle(
         "GET_OPERATIONS" => answer(&ty, json!({})),
         "GET_STATE" => {
             let st = master.lock();
-            answer(&ty, views::get_state(master, &st))
+            answer(&ty, views::get_state(&st))
         }
         "GET_AGENTS" => {
             let st = master.lock();
-            answer(&ty, views::get_agents(master, &st))
+            answer(&ty, views::get_agents(&st))
         }
         "GET_FRAMEWORKS" => answer(&ty, views::get_frameworks(&master.lock())),
         "GET_TASKS" => answer(&ty, views::get_tasks(&master.lock())),
@@ -166,7 +166,7 @@ fn subscribe(ctx: &Ctx) -> Response {
     let master = &ctx.master;
     let (resp, sender) = event_stream_response(None, || {});
     let mut st = master.lock();
-    let state = views::get_state(master, &st);
+    let state = views::get_state(&st);
     sender.send(&json!({"type": "SUBSCRIBED", "subscribed": {
         "get_state": state,
         "heartbeat_interval_seconds": master.cfg.heartbeat_interval.as_secs_f64(),

@@ -2,10 +2,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Master;
 use super::state::{AgentEntry, Framework, MasterState, Task};
 use crate::local::json as j;
 use crate::local::resource_views as rv;
+use crate::v1::agent::{AgentCapability, AgentCapabilityType, AgentInfo};
+use crate::v1::common::TimeInfo;
+use crate::v1::ids::AgentId;
+use crate::v1::master::response;
 
 fn time(nanos: i64) -> Value {
     json!({ "nanoseconds": nanos })
@@ -83,53 +86,40 @@ pub(crate) fn task_v1(t: &Task) -> Value {
 }
 
 /// `master::Response::GetAgents::Agent`.
-pub(crate) fn agent_v1(master: &Master, a: &AgentEntry) -> Value {
+pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
     let agent = &a.agent;
-    let mut info = Map::new();
-    info.insert("hostname".into(), json!(agent.hostname));
-    info.insert("port".into(), json!(agent.port));
-    info.insert(
-        "resources".into(),
-        json!(rv::to_list(&agent.resources, false, None)),
-    );
-    if !agent.attributes.is_empty() {
-        info.insert("attributes".into(), json!(agent.attributes));
-    }
-    info.insert("id".into(), j::id(&agent.id));
-    info.insert("checkpoint".into(), json!(true));
-    let caps: Vec<Value> = crate::local::agent::http::capabilities()
+    let agent_info = AgentInfo {
+        hostname: agent.hostname.clone(),
+        port: Some(i32::from(agent.port)),
+        resources: rv::to_list(&agent.resources, false, None),
+        attributes: agent.attributes.clone(),
+        id: Some(AgentId::new(agent.id.as_str())),
+        checkpoint: Some(true),
+        ..Default::default()
+    };
+    let capabilities = crate::local::agent::http::capabilities()
         .iter()
-        .map(|c| json!({"type": c}))
+        .map(|c| AgentCapability {
+            capability_type: AgentCapabilityType::from_name(c),
+            extra: Default::default(),
+        })
         .collect();
-    let mut m = Map::new();
-    m.insert("agent_info".into(), Value::Object(info));
-    m.insert("active".into(), json!(true));
-    m.insert("deactivated".into(), json!(false));
-    m.insert("version".into(), json!(crate::local::config::MESOS_VERSION));
-    m.insert("pid".into(), json!(agent.pid()));
-    m.insert(
-        "registered_time".into(),
-        time((a.registered_time * 1e9) as i64),
-    );
-    m.insert(
-        "total_resources".into(),
-        json!(rv::to_list(&agent.resources, true, None)),
-    );
-    if !a.used.is_empty() {
-        m.insert(
-            "allocated_resources".into(),
-            json!(rv::to_list(&a.used, true, Some("*"))),
-        );
+    response::Agent {
+        agent_info,
+        active: true,
+        deactivated: Some(false),
+        version: Some(crate::local::config::MESOS_VERSION.into()),
+        pid: Some(agent.pid()),
+        registered_time: Some(TimeInfo {
+            nanoseconds: (a.registered_time * 1e9) as i64,
+            extra: Default::default(),
+        }),
+        total_resources: rv::to_list(&agent.resources, true, None),
+        allocated_resources: rv::to_list(&a.used, true, Some("*")),
+        offered_resources: rv::to_list(&a.offered, true, Some("*")),
+        capabilities,
+        ..Default::default()
     }
-    if !a.offered.is_empty() {
-        m.insert(
-            "offered_resources".into(),
-            json!(rv::to_list(&a.offered, true, Some("*"))),
-        );
-    }
-    m.insert("capabilities".into(), Value::Array(caps));
-    let _ = master;
-    Value::Object(m)
 }
 
 /// GET_TASKS payload.
@@ -162,17 +152,17 @@ pub(crate) fn get_frameworks(st: &MasterState) -> Value {
 }
 
 /// GET_AGENTS payload.
-pub(crate) fn get_agents(master: &Master, st: &MasterState) -> Value {
-    let agents: Vec<Value> = st.agents.values().map(|a| agent_v1(master, a)).collect();
+pub(crate) fn get_agents(st: &MasterState) -> Value {
+    let agents: Vec<response::Agent> = st.agents.values().map(agent_v1).collect();
     json!({"agents": agents, "recovered_agents": []})
 }
 
 /// GET_STATE payload.
-pub(crate) fn get_state(master: &Master, st: &MasterState) -> Value {
+pub(crate) fn get_state(st: &MasterState) -> Value {
     json!({
         "get_tasks": get_tasks(st),
         "get_executors": {"executors": []},
         "get_frameworks": get_frameworks(st),
-        "get_agents": get_agents(master, st),
+        "get_agents": get_agents(st),
     })
 }
