@@ -1,0 +1,246 @@
+//! Scale benchmark (issue 10, "Scale"): one framework launching 10,000 tasks across 1,000
+//! agents of an embedded `LocalMesos`, all in this process. Prints the launch wall time and
+//! tasks/s, `GET_STATE` latency and size and `/master/state` size with every task alive, and
+//! this process's resident memory (master, 1,000 agents and the scheduler's book together).
+//!
+//! The tasks are `sleep 600.<pid>` (exec form, one process each), so that they stay alive
+//! for the measurement and carry a marker unique to this run: after TEARDOWN and shutdown,
+//! `pgrep -f` must count none of them.
+//!
+//! Run: `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench scale`
+//! Environment: `SCALE_TASKS` (10000), `SCALE_AGENTS` (1000). Prints figures; asserts
+//! nothing about speed.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mesos_lib::local::{LocalConfig, LocalMesos};
+use mesos_lib::operator::OperatorClient;
+use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
+use mesos_lib::v1::task::CommandInfo;
+use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
+
+/// Latency samples per endpoint; the median is the headline, the max is shown too.
+const SAMPLES: usize = 7;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `VmRSS` and `VmHWM` of this process, in MB.
+fn memory_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Live processes whose command line contains `marker`.
+fn count_marked(marker: &str) -> usize {
+    let out = Command::new("pgrep")
+        .args(["-f", "-c", marker])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+/// Median and max of `samples`.
+fn summary(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    (samples[samples.len() / 2], samples[samples.len() - 1])
+}
+
+async fn run(tasks_total: usize, agents: usize, marker: &str) {
+    let (rss0, _) = memory_mb();
+    let t = Instant::now();
+    let mesos = LocalMesos::start(LocalConfig {
+        agents,
+        ..LocalConfig::default()
+    })
+    .await
+    .expect("LocalMesos starts");
+    let url = mesos.url();
+    println!(
+        "scale: {agents} agents started in {:.2?} ({url})",
+        t.elapsed()
+    );
+
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+    let mut cfg = SchedulerConfig::new(FrameworkInfo::new(user, "scale-bench"));
+    cfg.periodic_reconcile = None;
+    let s = Scheduler::connect(&url, cfg).expect("session");
+    s.wait_subscribed(Duration::from_secs(30))
+        .await
+        .expect("subscribed");
+
+    // Spread evenly: every agent gets the same share, at most what one offer can hold.
+    let per_agent = tasks_total.div_ceil(agents);
+    let sleep_arg = marker.trim_start_matches("sleep ").to_string();
+    let mut launched = 0usize;
+    let mut start = None;
+    while launched < tasks_total {
+        let offers = s
+            .wait_for_offers(Duration::from_secs(60))
+            .await
+            .expect("offers");
+        start.get_or_insert_with(Instant::now);
+        for offer in offers {
+            let n = per_agent.min(tasks_total - launched);
+            if n == 0 {
+                s.decline(vec![offer.id.clone()], Some(3600.0))
+                    .await
+                    .expect("decline");
+                continue;
+            }
+            let tasks = (0..n)
+                .map(|i| {
+                    let id = format!("s{}", launched + i);
+                    TaskInfo::command(
+                        id.as_str(),
+                        id.as_str(),
+                        offer.agent_id.clone(),
+                        CommandInfo::exec("sleep", ["sleep", sleep_arg.as_str()]),
+                        vec![Resource::scalar("cpus", 0.1), Resource::scalar("mem", 8.0)],
+                    )
+                })
+                .collect();
+            s.launch(&offer.id, tasks).await.expect("launch");
+            launched += n;
+        }
+    }
+    let start = start.expect("launched");
+    let accepted = start.elapsed();
+    // Poll rather than `wait_until`: re-scanning 10,000 tasks on every one of ~20,000 book
+    // changes would measure our polling, not the master.
+    let (running, bad) = loop {
+        let (running, bad) = s.read(|b| {
+            let mut running = 0;
+            let mut bad = 0;
+            for t in b.tasks.iter() {
+                match t.state() {
+                    TaskState::Running => running += 1,
+                    st if st.is_terminal() => bad += 1,
+                    _ => {}
+                }
+            }
+            (running, bad)
+        });
+        if running + bad >= tasks_total || start.elapsed() > Duration::from_secs(1200) {
+            break (running, bad);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let wall = start.elapsed();
+    println!(
+        "scale: {launched} tasks accepted in {accepted:.2?}; {running} RUNNING ({bad} ended early) after {wall:.2?}: {:.0} tasks/s",
+        running as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "scale: live marked processes ({marker:?}): {}",
+        count_marked(marker)
+    );
+
+    let op = OperatorClient::connect(&url, Default::default()).expect("operator client");
+    let http = reqwest::Client::new();
+    let (mut typed, mut raw, mut legacy) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut raw_size, mut legacy_size, mut typed_tasks) = (0, 0, 0);
+    for _ in 0..SAMPLES {
+        let t = Instant::now();
+        let state = op.get_state().await.expect("GET_STATE");
+        typed.push(t.elapsed());
+        typed_tasks = state.get_tasks.as_ref().map_or(0, |g| g.tasks.len());
+
+        let t = Instant::now();
+        let body = http
+            .post(format!("{url}/api/v1"))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(r#"{"type":"GET_STATE"}"#)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("GET_STATE")
+            .bytes()
+            .await
+            .expect("body");
+        raw.push(t.elapsed());
+        raw_size = body.len();
+
+        let t = Instant::now();
+        let body = http
+            .get(format!("{url}/master/state"))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("/master/state")
+            .bytes()
+            .await
+            .expect("body");
+        legacy.push(t.elapsed());
+        legacy_size = body.len();
+    }
+    let (raw_med, raw_max) = summary(raw);
+    let (typed_med, typed_max) = summary(typed);
+    let (legacy_med, legacy_max) = summary(legacy);
+    println!(
+        "scale: GET_STATE at {running} tasks: {:.1} MB; HTTP round trip median {raw_med:.2?} (max {raw_max:.2?}); with typed decode median {typed_med:.2?} (max {typed_max:.2?}, {typed_tasks} tasks decoded)",
+        raw_size as f64 / 1e6
+    );
+    println!(
+        "scale: /master/state: {:.1} MB, median {legacy_med:.2?} (max {legacy_max:.2?})",
+        legacy_size as f64 / 1e6
+    );
+    let (rss, hwm) = memory_mb();
+    println!(
+        "scale: memory of this process (master + {agents} agents + scheduler): VmRSS {rss:.0} MB, VmHWM {hwm:.0} MB (VmRSS before start {rss0:.0} MB)"
+    );
+
+    let t = Instant::now();
+    s.teardown().await.expect("teardown");
+    let mut left = count_marked(marker);
+    while left > 0 && t.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        left = count_marked(marker);
+    }
+    println!(
+        "scale: TEARDOWN: {left} marked processes left after {:.2?}",
+        t.elapsed()
+    );
+    mesos.shutdown().await;
+    // Shutdown kills whatever teardown missed; give reaping a moment before the final count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let left = count_marked(marker);
+    println!(
+        "scale: after LocalMesos shutdown: {left} marked processes left ({})",
+        if left == 0 { "clean" } else { "LEAK" }
+    );
+}
+
+fn main() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
+    let tasks: usize = env_or("SCALE_TASKS", 10_000);
+    let agents: usize = env_or("SCALE_AGENTS", 1_000);
+    // Unique to this run, so the leak check cannot count anyone else's sleeps.
+    let marker = format!("sleep 600.{}", std::process::id());
+    println!("scale: {tasks} tasks `{marker}` on {agents} agents");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(run(tasks, agents, &marker));
+}
