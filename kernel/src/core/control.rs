@@ -1,55 +1,40 @@
 //! The control channel: kernel_info, interrupt and shutdown, never queued behind a cell.
 
-use super::outbox::{Outbox, ReplyChannel};
+use super::Shared;
+use super::outbox::ReplyChannel;
 use super::stdin::StdinBridge;
 use super::{decode, kernel_info_reply};
-use crate::interpreter::{ControlHooks, KernelInfo};
+use crate::interpreter::ControlHooks;
 use crate::protocol::content::{ExecutionState, Request};
 use crate::protocol::message::Message;
-use crate::protocol::signing::Signer;
 use crate::transport::FrameRx;
 use serde_json::json;
-use tokio::sync::watch;
 
 /// Handles control requests on their own task.
 pub struct Control {
-    outbox: Outbox,
-    signer: Signer,
-    info: KernelInfo,
+    shared: Shared,
     hooks: ControlHooks,
-    stdin: StdinBridge,
-    shutdown: watch::Sender<Option<bool>>,
 }
 
 impl Control {
     /// A control handler.
-    pub fn new(
-        outbox: Outbox,
-        signer: Signer,
-        info: KernelInfo,
-        hooks: ControlHooks,
-        stdin: StdinBridge,
-        shutdown: watch::Sender<Option<bool>>,
-    ) -> Self {
-        Self {
-            outbox,
-            signer,
-            info,
-            hooks,
-            stdin,
-            shutdown,
-        }
+    pub fn new(shared: Shared, hooks: ControlHooks) -> Self {
+        Self { shared, hooks }
     }
 
     /// Serves control requests until the channel closes.
     pub async fn run(self, mut rx: FrameRx) {
         while let Some(frames) = rx.recv().await {
-            let Some((msg, req)) = decode(frames, &self.signer, "control") else {
+            let Some((msg, req)) = decode(frames, &self.shared.signer, "control") else {
                 continue;
             };
-            self.outbox.status(ExecutionState::Busy, Some(&msg.header));
+            self.shared
+                .outbox
+                .status(ExecutionState::Busy, Some(&msg.header));
             self.dispatch(&msg, req).await;
-            self.outbox.status(ExecutionState::Idle, Some(&msg.header));
+            self.shared
+                .outbox
+                .status(ExecutionState::Idle, Some(&msg.header));
         }
     }
 
@@ -63,31 +48,40 @@ impl Control {
     }
 
     async fn kernel_info_request(&self, msg: &Message) {
-        self.outbox
-            .reply(ReplyChannel::Control, msg, kernel_info_reply(&self.info))
+        self.shared
+            .outbox
+            .reply(
+                ReplyChannel::Control,
+                msg,
+                kernel_info_reply(&self.shared.info),
+            )
             .await;
     }
 
     async fn interrupt_request(&self, msg: &Message) {
         (self.hooks.interrupt)();
-        self.stdin.cancel();
-        self.outbox
+        self.shared.stdin.cancel();
+        self.shared
+            .outbox
             .reply(ReplyChannel::Control, msg, json!({"status": "ok"}))
             .await;
     }
 
     async fn shutdown_request(&self, msg: &Message, restart: bool) {
-        shutdown(&self.hooks, &self.stdin);
-        self.outbox
+        shutdown(&self.hooks, &self.shared.stdin);
+        self.shared
+            .outbox
             .reply(
                 ReplyChannel::Control,
                 msg,
                 json!({"status": "ok", "restart": restart}),
             )
             .await;
-        self.outbox.status(ExecutionState::Idle, Some(&msg.header));
-        self.outbox.flush_iopub().await;
-        let _ = self.shutdown.send(Some(restart));
+        self.shared
+            .outbox
+            .status(ExecutionState::Idle, Some(&msg.header));
+        self.shared.outbox.flush_iopub().await;
+        let _ = self.shared.shutdown.send(Some(restart));
     }
 }
 

@@ -21,6 +21,21 @@ use outbox::Outbox;
 use stdin::StdinBridge;
 use tokio::sync::watch;
 
+/// What the shell and control handlers share.
+#[derive(Clone)]
+pub struct Shared {
+    /// The way out.
+    pub outbox: Outbox,
+    /// Checks inbound signatures.
+    pub signer: Signer,
+    /// kernel_info facts.
+    pub info: crate::interpreter::KernelInfo,
+    /// Input replies to waiting cells.
+    pub stdin: StdinBridge,
+    /// Set to `Some(restart)` to end the kernel.
+    pub shutdown: watch::Sender<Option<bool>>,
+}
+
 /// Inbound frame streams the core consumes.
 pub struct Inbound {
     /// Shell requests.
@@ -71,24 +86,15 @@ pub async fn run<I: Interpreter>(
     let hooks = interpreter.control_hooks();
 
     tokio::spawn(stdin_loop(inbound.stdin, signer.clone(), stdin.clone()));
-    let control = control::Control::new(
-        outbox.clone(),
-        signer.clone(),
-        info.clone(),
-        hooks,
-        stdin.clone(),
-        shutdown_tx.clone(),
-    );
-    tokio::spawn(control.run(inbound.control));
-    let shell = shell::Shell::new(
-        outbox.clone(),
+    let shared = Shared {
+        outbox: outbox.clone(),
         signer,
         info,
-        interpreter,
         stdin,
-        shutdown_tx,
-    );
-    tokio::spawn(shell.run(inbound.shell));
+        shutdown: shutdown_tx,
+    };
+    tokio::spawn(control::Control::new(shared.clone(), hooks).run(inbound.control));
+    tokio::spawn(shell::Shell::new(shared, interpreter).run(inbound.shell));
 
     loop {
         let requested = *shutdown_rx.borrow_and_update();

@@ -1,52 +1,35 @@
 //! The shell channel: requests handled one at a time, each between busy and idle.
 
+use super::Shared;
 use super::history::History;
-use super::outbox::{Outbox, ReplyChannel};
+use super::outbox::ReplyChannel;
 use super::output::CellOutput;
-use super::stdin::StdinBridge;
 use super::{decode, kernel_info_reply};
-use crate::interpreter::{ExecuteOutcome, Interpreter, KernelInfo};
+use crate::interpreter::{ExecuteOutcome, Interpreter};
 use crate::protocol::content::{
     CommOpen, CompleteRequest, Completeness, ErrorContent, ExecuteRequest, ExecutionState,
     HistoryRequest, InspectRequest, Request,
 };
 use crate::protocol::message::Message;
-use crate::protocol::signing::Signer;
 use crate::transport::FrameRx;
 use futures::FutureExt;
 use serde_json::{Map, Value, json};
 use std::panic::AssertUnwindSafe;
-use tokio::sync::watch;
 
 /// Serves shell requests in order.
 pub struct Shell<I> {
-    outbox: Outbox,
-    signer: Signer,
-    info: KernelInfo,
+    shared: Shared,
     interp: I,
-    stdin: StdinBridge,
-    shutdown: watch::Sender<Option<bool>>,
     execution_count: i64,
     history: History,
 }
 
 impl<I: Interpreter> Shell<I> {
     /// A shell handler around an interpreter.
-    pub fn new(
-        outbox: Outbox,
-        signer: Signer,
-        info: KernelInfo,
-        interp: I,
-        stdin: StdinBridge,
-        shutdown: watch::Sender<Option<bool>>,
-    ) -> Self {
+    pub fn new(shared: Shared, interp: I) -> Self {
         Self {
-            outbox,
-            signer,
-            info,
+            shared,
             interp,
-            stdin,
-            shutdown,
             execution_count: 0,
             history: History::default(),
         }
@@ -55,7 +38,7 @@ impl<I: Interpreter> Shell<I> {
     /// Serves until the channel closes.
     pub async fn run(mut self, mut rx: FrameRx) {
         while let Some(frames) = rx.recv().await {
-            let Some((msg, req)) = decode(frames, &self.signer, "shell") else {
+            let Some((msg, req)) = decode(frames, &self.shared.signer, "shell") else {
                 continue;
             };
             let stop_on_error = self.handle(&msg, req).await;
@@ -67,7 +50,9 @@ impl<I: Interpreter> Shell<I> {
 
     /// Busy, dispatch, idle; a panic anywhere becomes an error reply. Returns whether to abort the queue.
     async fn handle(&mut self, msg: &Message, req: Request) -> bool {
-        self.outbox.status(ExecutionState::Busy, Some(&msg.header));
+        self.shared
+            .outbox
+            .status(ExecutionState::Busy, Some(&msg.header));
         let result = AssertUnwindSafe(self.dispatch(msg, req))
             .catch_unwind()
             .await;
@@ -88,30 +73,40 @@ impl<I: Interpreter> Shell<I> {
                 let mut content = serde_json::to_value(&error).expect("serializes");
                 content["status"] = "error".into();
                 content["execution_count"] = self.execution_count.into();
-                self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+                self.shared
+                    .outbox
+                    .reply(ReplyChannel::Shell, msg, content)
+                    .await;
                 false
             }
         };
-        self.outbox.status(ExecutionState::Idle, Some(&msg.header));
+        self.shared
+            .outbox
+            .status(ExecutionState::Idle, Some(&msg.header));
         abort
     }
 
     /// Answers every execute request already waiting with `aborted` (stop_on_error).
     async fn abort_queued(&mut self, rx: &mut FrameRx) {
         while let Ok(frames) = rx.try_recv() {
-            let Some((msg, req)) = decode(frames, &self.signer, "shell") else {
+            let Some((msg, req)) = decode(frames, &self.shared.signer, "shell") else {
                 continue;
             };
             if let Request::Execute(_) = req {
-                self.outbox.status(ExecutionState::Busy, Some(&msg.header));
-                self.outbox
+                self.shared
+                    .outbox
+                    .status(ExecutionState::Busy, Some(&msg.header));
+                self.shared
+                    .outbox
                     .reply(
                         ReplyChannel::Shell,
                         &msg,
                         json!({"status": "aborted", "execution_count": self.execution_count}),
                     )
                     .await;
-                self.outbox.status(ExecutionState::Idle, Some(&msg.header));
+                self.shared
+                    .outbox
+                    .status(ExecutionState::Idle, Some(&msg.header));
             } else {
                 // Only executes are aborted; anything else is still answered.
                 self.handle(&msg, req).await;
@@ -122,8 +117,13 @@ impl<I: Interpreter> Shell<I> {
     async fn dispatch(&mut self, msg: &Message, req: Request) -> bool {
         match req {
             Request::KernelInfo => {
-                self.outbox
-                    .reply(ReplyChannel::Shell, msg, kernel_info_reply(&self.info))
+                self.shared
+                    .outbox
+                    .reply(
+                        ReplyChannel::Shell,
+                        msg,
+                        kernel_info_reply(&self.shared.info),
+                    )
                     .await;
             }
             Request::Execute(r) => return self.execute_request(msg, r).await,
@@ -138,11 +138,15 @@ impl<I: Interpreter> Shell<I> {
                     Completeness::Invalid => json!({"status": "invalid"}),
                     Completeness::Unknown => json!({"status": "unknown"}),
                 };
-                self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+                self.shared
+                    .outbox
+                    .reply(ReplyChannel::Shell, msg, content)
+                    .await;
             }
             Request::History(r) => self.history_request(msg, r).await,
             Request::CommInfo(_) => {
-                self.outbox
+                self.shared
+                    .outbox
                     .reply(
                         ReplyChannel::Shell,
                         msg,
@@ -156,7 +160,8 @@ impl<I: Interpreter> Shell<I> {
             }
             Request::Shutdown(s) => {
                 // Deprecated on shell since 5.4, still honoured.
-                self.outbox
+                self.shared
+                    .outbox
                     .reply(
                         ReplyChannel::Shell,
                         msg,
@@ -164,8 +169,8 @@ impl<I: Interpreter> Shell<I> {
                     )
                     .await;
                 let hooks = self.interp.control_hooks();
-                super::control::shutdown(&hooks, &self.stdin);
-                let _ = self.shutdown.send(Some(s.restart));
+                super::control::shutdown(&hooks, &self.shared.stdin);
+                let _ = self.shared.shutdown.send(Some(s.restart));
             }
             Request::Interrupt | Request::InputReply(_) => {
                 tracing::warn!(msg_type = msg.msg_type(), "not a shell request: ignored");
@@ -183,15 +188,15 @@ impl<I: Interpreter> Shell<I> {
         }
         let count = self.execution_count;
         if !silent {
-            self.outbox.publish(
+            self.shared.outbox.publish(
                 "execute_input",
                 Some(&msg.header),
                 json!({"code": req.code, "execution_count": count}),
             );
         }
-        let stdin = req.allow_stdin.then(|| self.stdin.clone());
+        let stdin = req.allow_stdin.then(|| self.shared.stdin.clone());
         let out = CellOutput::new(
-            self.outbox.clone(),
+            self.shared.outbox.clone(),
             msg.header.clone(),
             msg.identities.clone(),
             silent,
@@ -203,7 +208,7 @@ impl<I: Interpreter> Shell<I> {
                 if let Some(bundle) = result
                     && !silent
                 {
-                    self.outbox.publish(
+                    self.shared.outbox.publish(
                         "execute_result",
                         Some(&msg.header),
                         json!({"execution_count": count, "data": bundle.data, "metadata": bundle.metadata}),
@@ -211,7 +216,7 @@ impl<I: Interpreter> Shell<I> {
                 }
                 let mut user_expressions = Map::new();
                 let quiet = CellOutput::new(
-                    self.outbox.clone(),
+                    self.shared.outbox.clone(),
                     msg.header.clone(),
                     msg.identities.clone(),
                     true,
@@ -228,7 +233,7 @@ impl<I: Interpreter> Shell<I> {
                     };
                     user_expressions.insert(name.clone(), value);
                 }
-                self.outbox
+                self.shared.outbox
                     .reply(
                         ReplyChannel::Shell,
                         msg,
@@ -239,14 +244,19 @@ impl<I: Interpreter> Shell<I> {
             }
             ExecuteOutcome::Error(error) => {
                 if !silent {
-                    self.outbox.publish("error", Some(&msg.header), &error);
+                    self.shared
+                        .outbox
+                        .publish("error", Some(&msg.header), &error);
                 }
                 let mut content = serde_json::to_value(&error).expect("serializes");
                 content["status"] = "error".into();
                 content["execution_count"] = count.into();
                 content["user_expressions"] = json!({});
                 content["payload"] = json!([]);
-                self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+                self.shared
+                    .outbox
+                    .reply(ReplyChannel::Shell, msg, content)
+                    .await;
                 !silent && req.stop_on_error
             }
         }
@@ -254,7 +264,8 @@ impl<I: Interpreter> Shell<I> {
 
     async fn complete_request(&mut self, msg: &Message, req: CompleteRequest) {
         let c = self.interp.complete(&req.code, req.cursor_pos).await;
-        self.outbox
+        self.shared
+            .outbox
             .reply(
                 ReplyChannel::Shell,
                 msg,
@@ -275,12 +286,16 @@ impl<I: Interpreter> Shell<I> {
             }
             None => json!({"status": "ok", "found": false, "data": {}, "metadata": {}}),
         };
-        self.outbox.reply(ReplyChannel::Shell, msg, content).await;
+        self.shared
+            .outbox
+            .reply(ReplyChannel::Shell, msg, content)
+            .await;
     }
 
     async fn history_request(&mut self, msg: &Message, req: HistoryRequest) {
         let history: Vec<Value> = self.history.query(&req);
-        self.outbox
+        self.shared
+            .outbox
             .reply(
                 ReplyChannel::Shell,
                 msg,
@@ -295,7 +310,7 @@ impl<I: Interpreter> Shell<I> {
             target = open.target_name,
             "comm_open for an unknown target: closing"
         );
-        self.outbox.publish(
+        self.shared.outbox.publish(
             "comm_close",
             Some(&msg.header),
             json!({"comm_id": open.comm_id, "data": {}}),
