@@ -9,5 +9,6 @@ pub mod core;
 pub mod display;
 pub mod install;
 pub mod interpreter;
+pub mod mesos;
 pub mod protocol;
 pub mod transport;

@@ -5,7 +5,8 @@ use mesos_kernel::core::{self, Inbound, outbox::Outbox};
 use mesos_kernel::install::{self, Target};
 use mesos_kernel::interpreter::Interpreter;
 use mesos_kernel::interpreter::cells::CellInterpreter;
-use mesos_kernel::interpreter::magics::{MagicRegistry, builtin};
+use mesos_kernel::interpreter::magics::{MagicRegistry, builtin, mesos as mesos_magics};
+use mesos_kernel::mesos::MesosHandle;
 use mesos_kernel::protocol::connection::ConnectionInfo;
 use mesos_kernel::protocol::header::KernelIdentity;
 use mesos_kernel::protocol::signing::Signer;
@@ -138,7 +139,9 @@ fn run(
         );
         let mut magics = MagicRegistry::default();
         builtin::register(&mut magics);
-        let interpreter = CellInterpreter::new(magics);
+        mesos_magics::register(&mut magics);
+        let mesos = MesosHandle::default();
+        let interpreter = CellInterpreter::new(magics).with_mesos(mesos.clone());
         let hooks = interpreter.control_hooks();
         tokio::spawn(signals(hooks.clone()));
         let inbound = Inbound {
@@ -148,6 +151,8 @@ fn run(
         };
         let restart = core::run(inbound, outbox, signer, interpreter).await;
         (hooks.shutdown)();
+        // End the subscription stream cleanly; no TEARDOWN, so the framework can fail over.
+        mesos.close().await;
         anyhow::Ok(restart)
     })?;
     tracing::info!(restart, "shut down");

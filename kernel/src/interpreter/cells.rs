@@ -10,13 +10,18 @@ use super::rust::errors::simple;
 use super::syntax::rust_completeness;
 use super::{Completions, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo, byte_offset};
 use crate::core::output::CellOutput;
+use crate::mesos::MesosHandle;
 use crate::protocol::content::{Completeness, ErrorContent, HelpLink, LanguageInfo, MimeBundle};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
 
 /// Rust cells plus magics.
 pub struct CellInterpreter {
     magics: MagicRegistry,
     rust: RustEngine,
+    mesos: MesosHandle,
+    /// The running cell's interrupt token; replaced by a fresh one for every cell.
+    cancel: Arc<Mutex<CancellationToken>>,
 }
 
 impl CellInterpreter {
@@ -25,7 +30,15 @@ impl CellInterpreter {
         Self {
             magics,
             rust: RustEngine::start(),
+            mesos: MesosHandle::default(),
+            cancel: Arc::default(),
         }
+    }
+
+    /// Uses `mesos` as the session the Mesos magics act on.
+    pub fn with_mesos(mut self, mesos: MesosHandle) -> Self {
+        self.mesos = mesos;
+        self
     }
 
     async fn run_magic(&self, call: &MagicCall, out: &CellOutput) -> ExecuteOutcome {
@@ -56,9 +69,13 @@ impl CellInterpreter {
             }
             _ => {}
         }
+        let cancel = CancellationToken::new();
+        *self.cancel.lock().unwrap_or_else(|e| e.into_inner()) = cancel.clone();
         let ctx = MagicContext {
             out,
             registry: &self.magics,
+            mesos: &self.mesos,
+            cancel: &cancel,
         };
         magic.run(call, &ctx).await
     }
@@ -133,7 +150,11 @@ impl Interpreter for CellInterpreter {
         let line = &code[line_start_byte..byte];
         let is_first_line = code[..line_start_byte].trim().is_empty();
         let line_start = cursor - line.chars().count();
-        if let Some(c) = complete::complete(&self.magics, line, line_start, is_first_line) {
+        let mesos = self.mesos.clone();
+        let live = move |kind: crate::mesos::LiveKind| mesos.live_values(kind);
+        if let Some(c) =
+            complete::complete_live(&self.magics, line, line_start, is_first_line, &live)
+        {
             return c;
         }
         if code.trim_start().starts_with("%%") {
@@ -182,8 +203,13 @@ impl Interpreter for CellInterpreter {
     fn control_hooks(&self) -> ControlHooks {
         let interrupt = self.rust.clone();
         let shutdown = self.rust.clone();
+        let cancel = Arc::clone(&self.cancel);
         ControlHooks {
-            interrupt: Arc::new(move || interrupt.interrupt()),
+            interrupt: Arc::new(move || {
+                // A running magic (e.g. %wait) stops at its next await; evcxr is stopped too.
+                cancel.lock().unwrap_or_else(|e| e.into_inner()).cancel();
+                interrupt.interrupt();
+            }),
             shutdown: Arc::new(move || shutdown.kill_child()),
         }
     }

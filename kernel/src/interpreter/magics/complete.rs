@@ -2,6 +2,7 @@
 
 use super::registry::{ArgKind, MagicKind, MagicRegistry};
 use crate::interpreter::Completions;
+use crate::mesos::LiveKind;
 
 /// Completions for a cursor on a magic line; `None` when the line is not a magic.
 ///
@@ -12,6 +13,17 @@ pub fn complete(
     line: &str,
     line_start: usize,
     is_first_line: bool,
+) -> Option<Completions> {
+    complete_live(registry, line, line_start, is_first_line, &|_| Vec::new())
+}
+
+/// As [`complete`], with `live` supplying live values (task, offer and agent ids).
+pub fn complete_live(
+    registry: &MagicRegistry,
+    line: &str,
+    line_start: usize,
+    is_first_line: bool,
+    live: &dyn Fn(LiveKind) -> Vec<String>,
 ) -> Option<Completions> {
     let trimmed = line.trim_start();
     if !trimmed.starts_with('%') {
@@ -63,7 +75,7 @@ pub fn complete(
             .map(|f| f.value)
             .filter(|k| *k != ArgKind::None);
         if let Some(kind) = value_kind {
-            matches = candidates(registry, kind, word);
+            matches = candidates(registry, kind, word, live);
         } else if word.starts_with('-') {
             matches = spec
                 .flags
@@ -72,7 +84,7 @@ pub fn complete(
                 .filter(|f| f.starts_with(word))
                 .collect();
         } else {
-            matches = candidates(registry, spec.positional, word);
+            matches = candidates(registry, spec.positional, word, live);
         }
     }
     matches.sort();
@@ -85,7 +97,12 @@ pub fn complete(
     })
 }
 
-fn candidates(registry: &MagicRegistry, kind: ArgKind, word: &str) -> Vec<String> {
+fn candidates(
+    registry: &MagicRegistry,
+    kind: ArgKind,
+    word: &str,
+    live: &dyn Fn(LiveKind) -> Vec<String>,
+) -> Vec<String> {
     match kind {
         ArgKind::MagicName => registry
             .specs()
@@ -97,6 +114,10 @@ fn candidates(registry: &MagicRegistry, kind: ArgKind, word: &str) -> Vec<String
             .iter()
             .filter(|w| w.starts_with(word))
             .map(|w| w.to_string())
+            .collect(),
+        ArgKind::Live(k) => live(k)
+            .into_iter()
+            .filter(|v| v.starts_with(word))
             .collect(),
         ArgKind::None | ArgKind::Text => Vec::new(),
     }

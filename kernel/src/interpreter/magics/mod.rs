@@ -5,6 +5,7 @@ pub mod args;
 pub mod builtin;
 pub mod call;
 pub mod complete;
+pub mod mesos;
 pub mod registry;
 
 pub use call::{CellMagics, MagicCall, parse_cell};

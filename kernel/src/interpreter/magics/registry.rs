@@ -3,6 +3,7 @@
 use super::call::MagicCall;
 use crate::core::output::CellOutput;
 use crate::interpreter::ExecuteOutcome;
+use crate::mesos::{LiveKind, MesosHandle};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub enum ArgKind {
     MagicName,
     /// One of a fixed set of words.
     Choice(&'static [&'static str]),
+    /// A live value from the Mesos session (task, offer or agent id).
+    Live(LiveKind),
 }
 
 /// A flag a magic accepts.
@@ -93,6 +96,10 @@ pub struct MagicContext<'a> {
     pub out: &'a CellOutput,
     /// The registry, for magics about magics.
     pub registry: &'a MagicRegistry,
+    /// The kernel's Mesos session.
+    pub mesos: &'a MesosHandle,
+    /// Cancelled when the user interrupts this cell; long waits select on it.
+    pub cancel: &'a tokio_util::sync::CancellationToken,
 }
 
 /// A magic implementation.

@@ -1,0 +1,306 @@
+//! Looking at the cluster through the operator API: `%state`, `%agents`, `%frameworks`,
+//! `%tasks`, `%version`.
+
+use super::{
+    Body, MagicResult, attributes_text, mesos_error, no_positional, num, resource_cells,
+    resource_text, usage,
+};
+use crate::display::table::Table;
+use crate::interpreter::magics::args::Args;
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::mesos::Connection;
+use crate::protocol::content::ErrorContent;
+use mesos_lib::resources::Resources;
+use mesos_lib::v1::master::response::{GetAgents, GetFrameworks, GetTasks};
+use mesos_lib::v1::task::Task;
+use std::collections::BTreeMap;
+
+const fn line(
+    name: &'static str,
+    usage: &'static str,
+    summary: &'static str,
+    help: &'static str,
+    flags: &'static [FlagSpec],
+) -> MagicSpec {
+    MagicSpec {
+        name,
+        kind: MagicKind::Line,
+        usage,
+        summary,
+        help,
+        flags,
+        positional: ArgKind::None,
+    }
+}
+
+pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
+    (
+        line(
+            "state",
+            "%state",
+            "Cluster summary (GET_STATE), with the full state as JSON.",
+            "A table of agents, frameworks and tasks by state, plus the whole GET_STATE answer as \
+             application/json (a collapsible view in JupyterLab).",
+            &[],
+        ),
+        |args, ctx| Box::pin(state(args, ctx)),
+    ),
+    (
+        line(
+            "agents",
+            "%agents",
+            "Agents: hostname, resources, used, attributes.",
+            "One row per agent: its total cpus, mem, disk and ports, what is allocated, and its \
+             attributes in Mesos flag syntax.",
+            &[],
+        ),
+        |args, ctx| Box::pin(agents(args, ctx)),
+    ),
+    (
+        line(
+            "frameworks",
+            "%frameworks",
+            "Frameworks the master knows (active and completed).",
+            "One row per framework: id, name, user, roles, whether it is active and connected, \
+             and what it has allocated.",
+            &[],
+        ),
+        |args, ctx| Box::pin(frameworks(args, ctx)),
+    ),
+    (
+        line(
+            "tasks",
+            "%tasks [--mine]",
+            "Tasks cluster-wide (or this framework's).",
+            "One row per task the master knows (pending, active, unreachable, completed).",
+            &[FlagSpec {
+                name: "mine",
+                value: ArgKind::None,
+                help: "only tasks of the framework %subscribe made",
+            }],
+        ),
+        |args, ctx| Box::pin(tasks(args, ctx)),
+    ),
+    (
+        line(
+            "version",
+            "%version",
+            "The master's version and build.",
+            "GET_VERSION.",
+            &[],
+        ),
+        |args, ctx| Box::pin(version(args, ctx)),
+    ),
+];
+
+fn spec(name: &str) -> &'static MagicSpec {
+    &MAGICS
+        .iter()
+        .find(|(s, _)| s.name == name)
+        .expect("declared")
+        .0
+}
+
+fn connection(ctx: &MagicContext<'_>, args: &Args, name: &str) -> Result<Connection, ErrorContent> {
+    no_positional(spec(name), args)?;
+    ctx.mesos.connection().map_err(mesos_error)
+}
+
+fn unreachable(conn: &Connection, e: impl std::fmt::Display) -> ErrorContent {
+    mesos_error(format!("master {}: {e}", conn.target.url()))
+}
+
+async fn state(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let conn = connection(ctx, &args, "state")?;
+    let st = conn
+        .operator
+        .get_state()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    let json = serde_json::to_value(&st).map_err(mesos_error)?;
+    let agents = st.get_agents.as_ref().map(|a| a.agents.len()).unwrap_or(0);
+    let fws = st.get_frameworks.as_ref();
+    let tasks = st.get_tasks.as_ref();
+    let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
+    for t in tasks.into_iter().flat_map(all_tasks) {
+        *by_state.entry(t.state.to_string()).or_default() += 1;
+    }
+    let mut t = Table::new(&["what", "count"]);
+    t.row(vec!["agents".into(), agents.to_string()]);
+    t.row(vec![
+        "frameworks".into(),
+        fws.map(|f| f.frameworks.len()).unwrap_or(0).to_string(),
+    ]);
+    t.row(vec![
+        "completed frameworks".into(),
+        fws.map(|f| f.completed_frameworks.len())
+            .unwrap_or(0)
+            .to_string(),
+    ]);
+    for (state, n) in by_state {
+        t.row(vec![format!("tasks {state}"), n.to_string()]);
+    }
+    t.caption = Some(format!("state of {}", conn.target.url()));
+    Ok(Some(t.to_bundle().with("application/json", json)))
+}
+
+fn all_tasks(t: &GetTasks) -> impl Iterator<Item = &Task> {
+    t.pending_tasks
+        .iter()
+        .chain(&t.tasks)
+        .chain(&t.unreachable_tasks)
+        .chain(&t.completed_tasks)
+}
+
+/// The agents table, shared with `%state`'s readers.
+pub(crate) fn agents_table(agents: &GetAgents) -> Table {
+    let mut t = Table::new(&[
+        "agent",
+        "hostname",
+        "cpus",
+        "mem",
+        "disk",
+        "ports",
+        "used",
+        "attributes",
+    ]);
+    for a in &agents.agents {
+        let [cpus, mem, disk, ports] = resource_cells(&a.total_resources);
+        t.row(vec![
+            a.agent_info
+                .id
+                .as_ref()
+                .map(|i| i.value.clone())
+                .unwrap_or_else(|| "-".into()),
+            a.agent_info.hostname.clone(),
+            cpus,
+            mem,
+            disk,
+            ports,
+            resource_text(&a.allocated_resources),
+            attributes_text(&a.agent_info.attributes),
+        ]);
+    }
+    t.caption = Some(format!("{} agents", agents.agents.len()));
+    t
+}
+
+async fn agents(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let conn = connection(ctx, &args, "agents")?;
+    let agents = conn
+        .operator
+        .get_agents()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    Ok(Some(agents_table(&agents).to_bundle()))
+}
+
+fn frameworks_table(f: &GetFrameworks) -> Table {
+    let mut t = Table::new(&[
+        "id",
+        "name",
+        "user",
+        "roles",
+        "active",
+        "connected",
+        "cpus",
+        "mem",
+    ]);
+    let rows = f
+        .frameworks
+        .iter()
+        .map(|f| (f, ""))
+        .chain(f.completed_frameworks.iter().map(|f| (f, " (completed)")));
+    for (fw, note) in rows {
+        let info = &fw.framework_info;
+        let alloc = Resources::from(fw.allocated_resources.as_slice());
+        t.row(vec![
+            info.id
+                .as_ref()
+                .map(|i| format!("{}{note}", i.value))
+                .unwrap_or_else(|| "-".into()),
+            info.name.clone(),
+            info.user.clone(),
+            info.effective_roles().join(","),
+            fw.active.to_string(),
+            fw.connected.to_string(),
+            num(alloc.cpus()),
+            num(alloc.mem()),
+        ]);
+    }
+    t.caption = Some(format!(
+        "{} frameworks, {} completed",
+        f.frameworks.len(),
+        f.completed_frameworks.len()
+    ));
+    t
+}
+
+async fn frameworks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let conn = connection(ctx, &args, "frameworks")?;
+    let f = conn
+        .operator
+        .get_frameworks()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    Ok(Some(frameworks_table(&f).to_bundle()))
+}
+
+async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let conn = connection(ctx, &args, "tasks")?;
+    let mine = if args.has("mine") {
+        let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+        match s.framework_id() {
+            Some(id) => Some(id),
+            None => return Err(usage(spec("tasks"), "--mine: not subscribed yet")),
+        }
+    } else {
+        None
+    };
+    let got = conn
+        .operator
+        .get_tasks()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    let mut t = Table::new(&["task", "name", "state", "framework", "agent", "resources"]);
+    for task in all_tasks(&got).filter(|t| mine.as_ref().is_none_or(|m| &t.framework_id == m)) {
+        t.row(vec![
+            task.task_id.value.clone(),
+            task.name.clone(),
+            task.state.to_string(),
+            task.framework_id.value.clone(),
+            task.agent_id.value.clone(),
+            resource_text(&task.resources),
+        ]);
+    }
+    t.caption = Some(format!(
+        "{} tasks{}",
+        t.rows.len(),
+        if mine.is_some() {
+            " of this framework"
+        } else {
+            ""
+        }
+    ));
+    Ok(Some(t.to_bundle()))
+}
+
+async fn version(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let conn = connection(ctx, &args, "version")?;
+    let v = conn
+        .operator
+        .get_version()
+        .await
+        .map_err(|e| unreachable(&conn, e))?
+        .version_info;
+    let mut t = Table::new(&["version", "git sha", "git tag", "build date", "built by"]);
+    let dash = |o: Option<String>| o.unwrap_or_else(|| "-".into());
+    t.row(vec![
+        v.version,
+        dash(v.git_sha),
+        dash(v.git_tag),
+        dash(v.build_date),
+        dash(v.build_user),
+    ]);
+    Ok(Some(t.to_bundle()))
+}

@@ -1,0 +1,246 @@
+//! Being a framework: `%subscribe`, `%status`, `%teardown`.
+
+use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, no_positional, num};
+use crate::display::table::Table;
+use crate::interpreter::magics::args::Args;
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::protocol::content::MimeBundle;
+use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
+use mesos_lib::v1::FrameworkInfo;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// An hour: long enough that tasks survive a kernel restart.
+const DEFAULT_FAILOVER: Duration = Duration::from_secs(3600);
+/// How long SUBSCRIBE may take before the cell gives up.
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
+    (
+        MagicSpec {
+            name: "subscribe",
+            kind: MagicKind::Line,
+            usage: "%subscribe [--name NAME] [--user USER] [--role ROLE] [--failover-timeout DURATION]",
+            summary: "Become a framework (one SUBSCRIBE stream, kept across cells).",
+            help: "Idempotent: re-running it while subscribed shows the existing session and \
+                   never registers a second framework. The failover timeout defaults to 1h so \
+                   tasks outlive a kernel restart; 0 removes the framework and its tasks on the \
+                   first disconnect.",
+            flags: &[
+                FlagSpec {
+                    name: "name",
+                    value: ArgKind::Text,
+                    help: "framework name (default: jupyter)",
+                },
+                FlagSpec {
+                    name: "user",
+                    value: ArgKind::Text,
+                    help: "Unix user tasks run as (default: $USER)",
+                },
+                FlagSpec {
+                    name: "role",
+                    value: ArgKind::Text,
+                    help: "role to subscribe with (default: *)",
+                },
+                FlagSpec {
+                    name: "failover-timeout",
+                    value: ArgKind::Text,
+                    help: "how long the master keeps the framework after a disconnect (default 1h)",
+                },
+            ],
+            positional: ArgKind::None,
+        },
+        |args, ctx| Box::pin(subscribe(args, ctx)),
+    ),
+    (
+        MagicSpec {
+            name: "status",
+            kind: MagicKind::Line,
+            usage: "%status",
+            summary: "The framework session: state, ids, heartbeat, reconnects, offers, tasks.",
+            help: "Reads the session's book; makes no call to the master.",
+            flags: &[],
+            positional: ArgKind::None,
+        },
+        |args, ctx| Box::pin(status(args, ctx)),
+    ),
+    (
+        MagicSpec {
+            name: "teardown",
+            kind: MagicKind::Line,
+            usage: "%teardown",
+            summary: "TEARDOWN the framework: the master kills its tasks and forgets it.",
+            help: "Explicit only (kernel shutdown never tears down). Re-running it says the \
+                   framework is already torn down.",
+            flags: &[],
+            positional: ArgKind::None,
+        },
+        |args, ctx| Box::pin(teardown(args, ctx)),
+    ),
+];
+
+fn spec(name: &str) -> &'static MagicSpec {
+    &MAGICS
+        .iter()
+        .find(|(s, _)| s.name == name)
+        .expect("declared")
+        .0
+}
+
+async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let spec = spec("subscribe");
+    no_positional(spec, &args)?;
+    let failover = duration_flag(spec, &args, "failover-timeout", DEFAULT_FAILOVER)?;
+    let conn = ctx.mesos.connection().map_err(mesos_error)?;
+    if let Some(s) = ctx.mesos.try_scheduler()
+        && !s.state().is_terminal()
+    {
+        let mut t = status_table(&s);
+        t.caption =
+            Some("already subscribed: showing the existing session (no second framework)".into());
+        return Ok(Some(t.to_bundle()));
+    }
+    let user = args
+        .value("user")
+        .map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "root".into());
+    let mut info = FrameworkInfo::new(user, args.value("name").unwrap_or("jupyter"));
+    info.failover_timeout = Some(failover.as_secs_f64());
+    info.role = args.value("role").map(str::to_owned);
+    let mut cfg = SchedulerConfig::new(info);
+    cfg.http.connect_timeout = Duration::from_secs(5);
+    let s = Arc::new(Scheduler::connect(conn.target.url(), cfg).map_err(mesos_error)?);
+    let subscribed = tokio::select! {
+        r = s.wait_subscribed(SUBSCRIBE_TIMEOUT) => r,
+        _ = ctx.cancel.cancelled() => {
+            s.close().await;
+            return Err(interrupted("subscribing"));
+        }
+    };
+    if let Err(e) = subscribed {
+        let why = match s.state() {
+            mesos_lib::scheduler::SessionState::Reconnecting { reason }
+            | mesos_lib::scheduler::SessionState::Failed { reason } => reason,
+            _ => e.to_string(),
+        };
+        s.close().await;
+        return Err(mesos_error(format!(
+            "SUBSCRIBE to {} failed: {why}",
+            conn.target.url()
+        )));
+    }
+    ctx.mesos.set_scheduler(Arc::clone(&s));
+    let mut t = status_table(&s);
+    t.caption = Some(format!("subscribed to {}", conn.target.url()));
+    if failover.is_zero() {
+        ctx.out.stream(
+            crate::protocol::content::StreamName::Stderr,
+            "warning: failover timeout 0: the framework and its tasks are removed on the first disconnect\n",
+        );
+    }
+    Ok(Some(t.to_bundle()))
+}
+
+fn age(t: Option<SystemTime>) -> String {
+    t.and_then(|t| t.elapsed().ok())
+        .map(|d| format!("{:.1}s ago", d.as_secs_f64()))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The session's book as a two-column table.
+pub(super) fn status_table(s: &Scheduler) -> Table {
+    s.read(|b| {
+        let mut t = Table::new(&["", ""]);
+        let mut row = |k: &str, v: String| t.row(vec![k.to_owned(), v]);
+        row("state", b.state.to_string());
+        row(
+            "framework id",
+            b.framework_id
+                .as_ref()
+                .map(|f| f.value.clone())
+                .unwrap_or_else(|| "-".into()),
+        );
+        row(
+            "stream id",
+            b.stream_id.clone().unwrap_or_else(|| "-".into()),
+        );
+        row("leader", b.leader.clone().unwrap_or_else(|| "-".into()));
+        row("last heartbeat", age(b.last_heartbeat));
+        row(
+            "reconnects",
+            match b.reconnects.back() {
+                Some(r) => format!("{} (last: {})", b.reconnect_count, r.reason),
+                None => b.reconnect_count.to_string(),
+            },
+        );
+        row("offers held", b.offers.len().to_string());
+        let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
+        for task in b.tasks.iter() {
+            *by_state.entry(task.state().to_string()).or_default() += 1;
+        }
+        row(
+            "tasks",
+            if by_state.is_empty() {
+                "none".into()
+            } else {
+                by_state
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+        if let Some(hb) = b.heartbeat_interval {
+            row(
+                "heartbeat interval",
+                format!("{}s", num(Some(hb.as_secs_f64()))),
+            );
+        }
+        for w in &b.warnings {
+            row("warning", w.clone());
+        }
+        t
+    })
+}
+
+async fn status(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    no_positional(spec("status"), &args)?;
+    let conn = ctx.mesos.connection().map_err(mesos_error)?;
+    match ctx.mesos.try_scheduler() {
+        Some(s) => {
+            let mut t = status_table(&s);
+            t.caption = Some(format!("framework session with {}", conn.target.url()));
+            Ok(Some(t.to_bundle()))
+        }
+        None => Ok(Some(MimeBundle::text(format!(
+            "connected to {}; not subscribed{}",
+            conn.target.url(),
+            match ctx.mesos.torn_down() {
+                Some(id) => format!(" (framework {id} was torn down)"),
+                None => " (%subscribe makes this kernel a framework)".into(),
+            }
+        )))),
+    }
+}
+
+async fn teardown(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    no_positional(spec("teardown"), &args)?;
+    ctx.mesos.connection().map_err(mesos_error)?;
+    let Some(s) = ctx.mesos.try_scheduler() else {
+        return Ok(Some(MimeBundle::text(match ctx.mesos.torn_down() {
+            Some(id) => format!("framework {id} is already torn down; nothing to do"),
+            None => "not subscribed: nothing to tear down".into(),
+        })));
+    };
+    let id = s.framework_id().map(|f| f.value);
+    if let Err(e) = s.teardown().await {
+        return Err(mesos_error(format!("TEARDOWN failed: {e}")));
+    }
+    let id = id.unwrap_or_else(|| "?".into());
+    ctx.mesos.take_scheduler(Some(id.clone()));
+    Ok(Some(MimeBundle::text(format!(
+        "framework {id} torn down: the master killed its tasks"
+    ))))
+}

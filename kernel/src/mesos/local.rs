@@ -1,0 +1,225 @@
+//! The embedded local Mesos, run as its own `mesos-local` process so that it outlives a kernel
+//! restart: its URL and PID are recorded in a small state file that a restarted kernel reads.
+
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Attributes every embedded agent gets: those of the original tutorial.
+pub const AGENT_ATTRIBUTES: &str = "rack:r2d2;pod:demo,dev";
+
+/// How long `mesos-local` may take to print its URL.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long it may take to kill its tasks and exit after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the state file records about a running `mesos-local`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalRecord {
+    /// The master URL it printed.
+    pub url: String,
+    /// Its process id.
+    pub pid: u32,
+}
+
+/// Why the embedded Mesos could not be started or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// No `mesos-local` binary next to the kernel or on PATH.
+    #[error(
+        "cannot find the mesos-local binary next to the kernel ({0}) or on PATH; build it with `cargo build --release -p mesos-lib --bin mesos-local`"
+    )]
+    NoBinary(String),
+    /// Spawning or talking to it failed.
+    #[error("mesos-local: {0}")]
+    Io(#[from] std::io::Error),
+    /// It exited or stayed silent instead of printing its URL.
+    #[error("mesos-local did not print its URL: {0}")]
+    NoUrl(String),
+}
+
+/// The embedded Mesos this kernel knows about.
+#[derive(Debug, Default)]
+pub struct LocalMesos {
+    /// Set when this kernel process spawned it, so it can be reaped (no zombie) when stopped.
+    child: Option<Child>,
+    record: Option<LocalRecord>,
+}
+
+/// Where the state file lives: `$MESOS_KERNEL_STATE_DIR`, else `$XDG_RUNTIME_DIR/mesos-kernel`,
+/// else `~/.local/share/mesos-kernel`, else a directory under the system temp dir.
+pub fn state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("MESOS_KERNEL_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
+        return PathBuf::from(d).join("mesos-kernel");
+    }
+    if let Some(h) = std::env::var_os("HOME") {
+        return PathBuf::from(h).join(".local/share/mesos-kernel");
+    }
+    std::env::temp_dir().join("mesos-kernel")
+}
+
+fn state_file() -> PathBuf {
+    state_dir().join("local-mesos.json")
+}
+
+/// Whether `pid` is a live (not zombie) `mesos-local` process; guards against PID reuse.
+pub fn is_mesos_local(pid: u32) -> bool {
+    let proc = PathBuf::from(format!("/proc/{pid}"));
+    let Ok(cmdline) = std::fs::read(proc.join("cmdline")) else {
+        return false;
+    };
+    let zombie = std::fs::read_to_string(proc.join("stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, r)| r.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false);
+    let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+    !zombie && String::from_utf8_lossy(argv0).ends_with("mesos-local")
+}
+
+fn binary() -> Result<PathBuf, LocalError> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("mesos-local")));
+    if let Some(p) = &beside
+        && p.is_file()
+    {
+        return Ok(p.clone());
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("mesos-local"))
+            .find(|p| p.is_file())
+    });
+    on_path.ok_or_else(|| {
+        LocalError::NoBinary(
+            beside
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "?".into()),
+        )
+    })
+}
+
+impl LocalMesos {
+    /// The running instance: the one this kernel started, else one recorded in the state file
+    /// by an earlier kernel (if its process is still alive).
+    pub fn current(&mut self) -> Option<LocalRecord> {
+        if let Some(child) = &mut self.child
+            && matches!(child.try_wait(), Ok(Some(_)))
+        {
+            // It died under us: forget it, and its stale record.
+            self.child = None;
+            self.record = None;
+            let _ = std::fs::remove_file(state_file());
+        }
+        if self.record.is_none() {
+            self.record = read_record(&state_file()).filter(|r| is_mesos_local(r.pid));
+        }
+        self.record.clone()
+    }
+
+    /// Starts `mesos-local` unless one is already running; returns it and whether it is new.
+    pub fn start(&mut self) -> Result<(LocalRecord, bool), LocalError> {
+        if let Some(r) = self.current() {
+            return Ok((r, false));
+        }
+        let bin = binary()?;
+        let dir = state_dir();
+        std::fs::create_dir_all(&dir)?;
+        let log = std::fs::File::create(dir.join("mesos-local.log"))?;
+        let mut child = Command::new(&bin)
+            .args(["--port", "0", "--attributes", AGENT_ATTRIBUTES])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            // Its own process group: an interrupt sent to the kernel's group must not stop it.
+            .process_group(0)
+            .spawn()?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let r = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+            let _ = tx.send(r);
+        });
+        let url = match rx.recv_timeout(START_TIMEOUT) {
+            Ok(Ok(line)) if line.trim().starts_with("http") => line.trim().to_owned(),
+            other => {
+                let why = match other {
+                    Ok(Ok(l)) if l.is_empty() => "it exited".to_owned(),
+                    Ok(Ok(l)) => format!("it printed {l:?}"),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(_) => format!("nothing within {START_TIMEOUT:?}"),
+                };
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(LocalError::NoUrl(format!(
+                    "{why} (log: {})",
+                    dir.join("mesos-local.log").display()
+                )));
+            }
+        };
+        let record = LocalRecord {
+            url,
+            pid: child.id(),
+        };
+        std::fs::write(
+            state_file(),
+            serde_json::to_vec(&record).map_err(std::io::Error::other)?,
+        )?;
+        tracing::info!(url = %record.url, pid = record.pid, "started mesos-local");
+        self.child = Some(child);
+        self.record = Some(record.clone());
+        Ok((record, true))
+    }
+
+    /// Stops it (SIGTERM, so it kills its tasks), waits for it to exit and removes the record.
+    /// Returns what was stopped, or `None` when nothing was running.
+    pub fn stop(&mut self) -> Result<Option<LocalRecord>, LocalError> {
+        let Some(record) = self.current() else {
+            return Ok(None);
+        };
+        // SAFETY: kill(2) with a pid we checked is a mesos-local process.
+        unsafe { libc::kill(record.pid as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        let mut child = self.child.take();
+        loop {
+            let gone = match &mut child {
+                // Ours: reap it, or it lingers as a zombie.
+                Some(c) => matches!(c.try_wait(), Ok(Some(_)) | Err(_)),
+                None => {
+                    !Path::new(&format!("/proc/{}", record.pid)).exists()
+                        || !is_mesos_local(record.pid)
+                }
+            };
+            if gone {
+                break;
+            }
+            if Instant::now() >= deadline {
+                tracing::warn!(pid = record.pid, "mesos-local ignored SIGTERM; killing it");
+                // SAFETY: as above.
+                unsafe { libc::kill(record.pid as libc::pid_t, libc::SIGKILL) };
+                if let Some(c) = &mut child {
+                    let _ = c.wait();
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.record = None;
+        let _ = std::fs::remove_file(state_file());
+        Ok(Some(record))
+    }
+}
+
+fn read_record(path: &Path) -> Option<LocalRecord> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}

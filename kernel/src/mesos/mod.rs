@@ -1,0 +1,8 @@
+//! The kernel's Mesos session: the one connection and subscription that magics act on, and the
+//! embedded local Mesos process. Magics reach it through [`session::MesosHandle`]; interpreters
+//! still never see a socket or a frame.
+
+pub mod local;
+pub mod session;
+
+pub use session::{Connection, LiveKind, MesosHandle, SessionError, Target};

@@ -1,0 +1,225 @@
+//! The one Mesos session of the kernel process: which master it targets, an operator client,
+//! and at most one scheduler subscription. Magics reach it through a cheap clonable
+//! [`MesosHandle`]; the lock is never held across an await, so a long `%wait` never blocks
+//! completion or another magic from reading the book.
+
+use super::local::{LocalError, LocalMesos, LocalRecord};
+use mesos_lib::httpcli::ClientConfig;
+use mesos_lib::operator::OperatorClient;
+use mesos_lib::scheduler::Scheduler;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long an operator call may take before the master counts as unreachable; short,
+/// because a cell waiting 75 s on a dead master looks like a hung kernel.
+const OPERATOR_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What `%connect` was pointed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The embedded local Mesos, at this URL.
+    Local(String),
+    /// A master URL given by the user or `$MESOS_MASTER`.
+    Url(String),
+}
+
+impl Target {
+    /// The master URL.
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Local(u) | Self::Url(u) => u,
+        }
+    }
+}
+
+/// One live connection: a target and an operator client for it.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Where it points.
+    pub target: Target,
+    /// The operator API client.
+    pub operator: OperatorClient,
+}
+
+/// Why a magic cannot act on the session.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// No `%connect` yet.
+    #[error(
+        "not connected to a master: run %connect first (%connect local for the embedded Mesos)"
+    )]
+    NotConnected,
+    /// No `%subscribe` yet (or torn down).
+    #[error("no framework: run %subscribe first")]
+    NotSubscribed,
+    /// The operator client could not be built.
+    #[error("cannot use master {url}: {why}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// Why.
+        why: String,
+    },
+    /// The embedded Mesos failed.
+    #[error(transparent)]
+    Local(#[from] LocalError),
+}
+
+/// Live values that completion offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveKind {
+    /// Task ids this framework knows.
+    TaskId,
+    /// Outstanding offer ids.
+    OfferId,
+    /// Agent ids seen in offers and tasks.
+    AgentId,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    connection: Option<Connection>,
+    scheduler: Option<Arc<Scheduler>>,
+    /// The framework id torn down last, so a second `%teardown` can say so.
+    torn_down: Option<String>,
+    local: LocalMesos,
+}
+
+/// A cheap, clonable handle to the kernel's Mesos session.
+#[derive(Debug, Clone, Default)]
+pub struct MesosHandle {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl MesosHandle {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current connection.
+    pub fn connection(&self) -> Result<Connection, SessionError> {
+        self.lock()
+            .connection
+            .clone()
+            .ok_or(SessionError::NotConnected)
+    }
+
+    /// The current connection, if any.
+    pub fn try_connection(&self) -> Option<Connection> {
+        self.lock().connection.clone()
+    }
+
+    /// Points the session at `target`, replacing (and closing) any previous connection and
+    /// subscription. Returns the scheduler that must be closed by the caller (outside the lock).
+    pub fn set_target(&self, target: Target) -> Result<Option<Arc<Scheduler>>, SessionError> {
+        let cfg = ClientConfig {
+            request_timeout: OPERATOR_TIMEOUT,
+            max_unavailable_retries: 1,
+            ..ClientConfig::default()
+        };
+        let operator =
+            OperatorClient::connect(target.url(), cfg).map_err(|e| SessionError::BadUrl {
+                url: target.url().to_owned(),
+                why: e.to_string(),
+            })?;
+        let mut inner = self.lock();
+        inner.connection = Some(Connection { target, operator });
+        inner.torn_down = None;
+        Ok(inner.scheduler.take())
+    }
+
+    /// Forgets the connection (and hands back the scheduler to close).
+    pub fn disconnect(&self) -> Option<Arc<Scheduler>> {
+        let mut inner = self.lock();
+        inner.connection = None;
+        inner.scheduler.take()
+    }
+
+    /// The scheduler session.
+    pub fn scheduler(&self) -> Result<Arc<Scheduler>, SessionError> {
+        let inner = self.lock();
+        if inner.connection.is_none() {
+            return Err(SessionError::NotConnected);
+        }
+        inner.scheduler.clone().ok_or(SessionError::NotSubscribed)
+    }
+
+    /// The scheduler session, if any.
+    pub fn try_scheduler(&self) -> Option<Arc<Scheduler>> {
+        self.lock().scheduler.clone()
+    }
+
+    /// Installs a new scheduler session (the caller checked there was none).
+    pub fn set_scheduler(&self, scheduler: Arc<Scheduler>) {
+        let mut inner = self.lock();
+        inner.torn_down = None;
+        inner.scheduler = Some(scheduler);
+    }
+
+    /// Removes the scheduler after a teardown, remembering the framework id.
+    pub fn take_scheduler(&self, torn_down: Option<String>) -> Option<Arc<Scheduler>> {
+        let mut inner = self.lock();
+        inner.torn_down = torn_down;
+        inner.scheduler.take()
+    }
+
+    /// The framework id torn down last, if nothing was subscribed since.
+    pub fn torn_down(&self) -> Option<String> {
+        self.lock().torn_down.clone()
+    }
+
+    /// The embedded Mesos, if running (started by this kernel or an earlier one).
+    pub fn local_status(&self) -> Option<LocalRecord> {
+        self.lock().local.current()
+    }
+
+    /// Starts the embedded Mesos unless running; returns it and whether it is new.
+    pub async fn local_start(&self) -> Result<(LocalRecord, bool), SessionError> {
+        // Blocking (spawn, read a line): off the async workers.
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.lock().local.start())
+            .await
+            .map_err(|e| LocalError::Io(std::io::Error::other(e)))?
+            .map_err(Into::into)
+    }
+
+    /// Stops the embedded Mesos; returns what was stopped.
+    pub async fn local_stop(&self) -> Result<Option<LocalRecord>, SessionError> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.lock().local.stop())
+            .await
+            .map_err(|e| LocalError::Io(std::io::Error::other(e)))?
+            .map_err(Into::into)
+    }
+
+    /// Live values for completion, from the scheduler's book.
+    pub fn live_values(&self, kind: LiveKind) -> Vec<String> {
+        let Some(s) = self.try_scheduler() else {
+            return Vec::new();
+        };
+        s.read(|b| match kind {
+            LiveKind::TaskId => b.tasks.iter().map(|t| t.task_id.value.clone()).collect(),
+            LiveKind::OfferId => b.offers.list().iter().map(|o| o.id.value.clone()).collect(),
+            LiveKind::AgentId => b
+                .offers
+                .list()
+                .iter()
+                .map(|o| o.agent_id.value.clone())
+                .chain(
+                    b.tasks
+                        .iter()
+                        .filter_map(|t| t.agent_id.as_ref().map(|a| a.value.clone())),
+                )
+                .collect(),
+        })
+    }
+
+    /// Ends the subscription stream without TEARDOWN (kernel shutdown): the framework can
+    /// fail over within its failover timeout.
+    pub async fn close(&self) {
+        let s = self.lock().scheduler.take();
+        if let Some(s) = s {
+            s.close().await;
+        }
+    }
+}

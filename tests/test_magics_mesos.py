@@ -1,0 +1,268 @@
+"""The Mesos magics end to end through jupyter_client, against the embedded local Mesos.
+
+The kernel runs with its own MESOS_KERNEL_STATE_DIR so the embedded Mesos it starts is private
+to this module; the fixture kills it (by the PID in the state file) if a test left it running.
+"""
+
+import json
+import os
+import re
+import pathlib
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from conftest import FIRST_CELL_TIMEOUT, KERNEL_NAME, ROOT, drain_iopub, execute, outputs, shell_reply
+
+STATE_FILE = "local-mesos.json"
+
+
+def alive(pid):
+    """Whether pid is a live process (a zombie counts as gone)."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(cond, timeout=30, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("mesos-kernel-state")
+
+
+@pytest.fixture(scope="module")
+def mk(state_dir):
+    # mesos-local lives next to the kernel binary; make sure it is built (a no-op when fresh).
+    subprocess.run(
+        ["cargo", "build", "--release", "-q", "-p", "mesos-lib", "--bin", "mesos-local"],
+        cwd=ROOT,
+        check=True,
+    )
+    env = dict(os.environ, MESOS_KERNEL_STATE_DIR=str(state_dir))
+    env.pop("MESOS_MASTER", None)
+    km, kc = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, env=env)
+    try:
+        reply = execute(kc, "1", timeout=FIRST_CELL_TIMEOUT)[0]
+        assert reply["content"]["status"] == "ok", reply
+        kc.km = km
+        yield kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+        record = state_dir / STATE_FILE
+        if record.exists():
+            pid = json.loads(record.read_text())["pid"]
+            if alive(pid):
+                os.kill(pid, signal.SIGTERM)
+
+
+def run(kc, code, timeout=60, ok=True):
+    reply, msgs = execute(kc, code, timeout=timeout)
+    if ok:
+        assert reply["content"]["status"] == "ok", (code, reply["content"], msgs)
+    return reply, msgs
+
+
+def text_of(msgs):
+    parts = []
+    for m in msgs:
+        if m["msg_type"] in ("execute_result", "display_data", "update_display_data"):
+            parts.append(m["content"]["data"].get("text/plain", ""))
+        elif m["msg_type"] == "stream":
+            parts.append(m["content"]["text"])
+        elif m["msg_type"] == "error":
+            parts.append(m["content"]["evalue"])
+    return "\n".join(parts)
+
+
+def result(msgs):
+    r = outputs(msgs, "execute_result")
+    assert r, msgs
+    return r[-1]["content"]["data"]
+
+
+def plain(v):
+    """A number as the tables print it: 4, 0.5, 15360."""
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def master_json(url, path):
+    with urllib.request.urlopen(url + path, timeout=10) as r:
+        return json.load(r)
+
+
+def local_record(state_dir):
+    return json.loads((state_dir / STATE_FILE).read_text())
+
+
+def test_not_connected_errors_are_clear(mk):
+    reply, msgs = run(mk, "%state", ok=False)
+    assert reply["content"]["status"] == "error"
+    assert "not connected" in reply["content"]["evalue"]
+    reply, _ = run(mk, "%agents --bogus", ok=False)
+    assert reply["content"]["ename"] == "MagicUsage"
+    assert "usage: %agents" in reply["content"]["evalue"]
+    reply, _ = run(mk, "%connect http://127.0.0.1:1", ok=False)
+    assert "unreachable" in reply["content"]["evalue"]
+    # The kernel keeps serving.
+    run(mk, "%lsmagic")
+
+
+def test_connect_local_shows_agents(mk, state_dir):
+    _, msgs = run(mk, "%connect", timeout=90)
+    data = result(msgs)
+    assert "connected" in data["text/plain"]
+    assert "<table>" in data["text/html"]
+    rec = local_record(state_dir)
+    assert alive(rec["pid"])
+    assert rec["url"] in data["text/plain"]
+    # agents column: the embedded Mesos has one agent.
+    assert data["text/plain"].splitlines()[-1].rstrip().endswith("1")
+    # Same target again: a no-op that shows the status.
+    _, msgs = run(mk, "%connect local")
+    assert "already connected" in result(msgs)["text/plain"]
+    assert local_record(state_dir)["pid"] == rec["pid"]
+
+
+def test_state_and_agents_agree_with_master_json(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    legacy = master_json(url, "/master/state")
+    _, msgs = run(mk, "%state")
+    data = result(msgs)
+    full = data["application/json"]
+    assert len(full["get_agents"]["agents"]) == len(legacy["slaves"])
+    assert re.search(rf"^agents\s+{len(legacy['slaves'])}$", data["text/plain"], re.M), data
+    _, msgs = run(mk, "%agents")
+    text = result(msgs)["text/plain"]
+    for slave in legacy["slaves"]:
+        assert slave["id"] in text
+        assert slave["hostname"] in text
+        assert "rack:r2d2" in text and "pod:demo,dev" in text
+        line = next(l for l in text.splitlines() if slave["id"] in l)
+        cells = line.split()
+        assert cells[2] == plain(slave["resources"]["cpus"])
+        assert cells[3] == plain(slave["resources"]["mem"])
+    _, msgs = run(mk, "%version")
+    assert master_json(url, "/version")["version"] in result(msgs)["text/plain"]
+
+
+def test_subscribe_twice_is_one_framework(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    _, msgs = run(mk, "%subscribe --name nbtest")
+    assert "subscribed" in result(msgs)["text/plain"]
+    _, msgs = run(mk, "%subscribe --name nbtest")
+    assert "already subscribed" in result(msgs)["text/plain"]
+    frameworks = master_json(url, "/master/frameworks")["frameworks"]
+    assert [f["name"] for f in frameworks] == ["nbtest"]
+    _, msgs = run(mk, "%frameworks")
+    assert frameworks[0]["id"] in result(msgs)["text/plain"]
+    _, msgs = run(mk, "%status")
+    assert "subscribed" in result(msgs)["text/plain"]
+    assert frameworks[0]["id"] in result(msgs)["text/plain"]
+
+
+def test_offers_appear(mk):
+    _, msgs = run(mk, "%offers --wait 30s", timeout=60)
+    updates = outputs(msgs, "update_display_data") + outputs(msgs, "execute_result")
+    assert updates, msgs
+    assert "rack:r2d2" in text_of(msgs)
+    reply, _ = run(mk, "%offers --wait soon", ok=False)
+    assert "--wait" in reply["content"]["evalue"]
+
+
+def test_launch_rerun_kill_and_wait(mk, state_dir, tmp_path):
+    url = local_record(state_dir)["url"]
+    pidfile = tmp_path / "task.pid"
+    cell = f"%launch --id sleeper --wait TASK_RUNNING -- sh -c 'echo $$ > {pidfile}; exec sleep 300'"
+    _, msgs = run(mk, cell, timeout=90)
+    assert outputs(msgs, "display_data"), msgs
+    assert "TASK_RUNNING" in text_of(msgs)
+    # Same cell again: the active task is shown, nothing new is launched.
+    _, msgs = run(mk, cell, timeout=90)
+    assert "already active" in text_of(msgs)
+    tasks = master_json(url, "/master/tasks")["tasks"]
+    assert [t["id"] for t in tasks] == ["sleeper"]
+    wait_until(lambda: pidfile.exists() and pidfile.read_text().strip(), what="task pid file")
+    task_pid = int(pidfile.read_text())
+    assert alive(task_pid)
+    _, msgs = run(mk, "%tasks --mine")
+    assert "sleeper" in result(msgs)["text/plain"]
+    _, msgs = run(mk, "%kill sleeper")
+    assert "KILL sent" in result(msgs)["text/plain"]
+    _, msgs = run(mk, "%wait sleeper --state TASK_KILLED --timeout 30s", timeout=60)
+    assert "TASK_KILLED" in text_of(msgs)
+    wait_until(lambda: not alive(task_pid), what="the killed task's process to exit")
+    # Waiting on a reached state returns at once; killing a dead task says so.
+    run(mk, "%wait sleeper --state TASK_KILLED")
+    _, msgs = run(mk, "%kill sleeper")
+    assert "already TASK_KILLED" in result(msgs)["text/plain"]
+
+
+def test_completion_of_task_ids(mk):
+    code = "%wait sle"
+    msg_id = mk.complete(code, len(code))
+    reply = shell_reply(mk, msg_id)
+    assert "sleeper" in reply["content"]["matches"]
+
+
+def test_interrupt_stops_wait_and_keeps_session(mk, tmp_path):
+    run(mk, "%launch --id napper --wait TASK_RUNNING -- sleep 300", timeout=90)
+    msg_id = mk.execute("%wait napper --timeout 120s")
+    # Interrupt once the wait has shown its live display.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        msg = mk.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "display_data":
+            break
+    mk.km.interrupt_kernel()
+    reply = shell_reply(mk, msg_id, timeout=30)
+    drain_iopub(mk, msg_id)
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "Interrupted"
+    _, msgs = run(mk, "%status")
+    assert "subscribed" in result(msgs)["text/plain"]
+    run(mk, "%kill napper")
+
+
+def test_teardown_twice(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    _, msgs = run(mk, "%teardown")
+    assert "torn down" in result(msgs)["text/plain"]
+    _, msgs = run(mk, "%teardown")
+    assert "already torn down" in result(msgs)["text/plain"]
+    wait_until(lambda: not master_json(url, "/master/frameworks")["frameworks"], what="framework gone")
+    reply, _ = run(mk, "%offers", ok=False)
+    assert "%subscribe" in reply["content"]["evalue"]
+
+
+def test_local_stop_leaves_no_processes(mk, state_dir, tmp_path):
+    run(mk, "%subscribe --name stopper")
+    pidfile = tmp_path / "orphan.pid"
+    run(mk, f"%launch --id orphan --wait TASK_RUNNING -- sh -c 'echo $$ > {pidfile}; exec sleep 300'", timeout=90)
+    wait_until(lambda: pidfile.exists() and pidfile.read_text().strip(), what="task pid file")
+    task_pid = int(pidfile.read_text())
+    mesos_pid = local_record(state_dir)["pid"]
+    assert alive(task_pid) and alive(mesos_pid)
+    _, msgs = run(mk, "%local stop", timeout=60)
+    assert "stopped" in result(msgs)["text/plain"]
+    assert not alive(mesos_pid)
+    wait_until(lambda: not alive(task_pid), timeout=10, what="task process gone")
+    assert not (state_dir / STATE_FILE).exists()
+    _, msgs = run(mk, "%local status")
+    assert "not running" in result(msgs)["text/plain"]
+    reply, _ = run(mk, "%state", ok=False)
+    assert "not connected" in reply["content"]["evalue"]
