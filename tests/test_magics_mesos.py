@@ -138,6 +138,18 @@ def test_connect_local_shows_agents(mk, state_dir):
     assert local_record(state_dir)["pid"] == rec["pid"]
 
 
+def test_restarted_kernel_finds_the_embedded_mesos(mk, state_dir):
+    rec = local_record(state_dir)
+    mk.km.restart_kernel(now=False)
+    mk.wait_for_ready(timeout=60)
+    reply, msgs = run(mk, "%local status", timeout=FIRST_CELL_TIMEOUT)
+    text = result(msgs)["text/plain"]
+    assert f"pid {rec['pid']}" in text and rec["url"] in text
+    _, msgs = run(mk, "%connect")
+    assert rec["url"] in result(msgs)["text/plain"]
+    assert local_record(state_dir) == rec
+
+
 def test_state_and_agents_agree_with_master_json(mk, state_dir):
     url = local_record(state_dir)["url"]
     legacy = master_json(url, "/master/state")
