@@ -19,7 +19,7 @@ class MesosKernelTests(jupyter_kernel_test.KernelTests):
     completion_samples = [
         {"text": "%lsm", "matches": {"%lsmagic"}},
         {"text": "%help --", "matches": set()},
-        {"text": "%he", "matches": {"%help"}},
+        {"text": "%he", "matches": {"%help", "%health"}},
         {"text": "%help lsm", "matches": {"lsmagic"}},
     ]
 

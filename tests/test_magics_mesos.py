@@ -170,6 +170,8 @@ def test_state_and_agents_agree_with_master_json(mk, state_dir):
         assert cells[3] == plain(slave["resources"]["mem"])
     _, msgs = run(mk, "%version")
     assert master_json(url, "/version")["version"] in result(msgs)["text/plain"]
+    _, msgs = run(mk, "%health")
+    assert re.search(rf"^{re.escape(url)}\s+yes\s+\d+ ms$", result(msgs)["text/plain"], re.M), result(msgs)
 
 
 def test_subscribe_twice_is_one_framework(mk, state_dir):

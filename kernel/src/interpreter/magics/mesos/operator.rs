@@ -1,5 +1,5 @@
 //! Looking at the cluster through the operator API: `%state`, `%agents`, `%frameworks`,
-//! `%tasks`, `%version`.
+//! `%tasks`, `%version`, `%health`.
 
 use super::{
     Body, MagicResult, attributes_text, mesos_error, no_positional, num, resource_cells,
@@ -90,6 +90,16 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             &[],
         ),
         |args, ctx| Box::pin(version(args, ctx)),
+    ),
+    (
+        line(
+            "health",
+            "%health",
+            "Whether the master answers and says it is healthy.",
+            "GET_HEALTH, with the master's URL and how long the answer took.",
+            &[],
+        ),
+        |args, ctx| Box::pin(health(args, ctx)),
     ),
 ];
 
@@ -301,6 +311,23 @@ async fn version(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         dash(v.git_tag),
         dash(v.build_date),
         dash(v.build_user),
+    ]);
+    Ok(Some(t.to_bundle()))
+}
+
+async fn health(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let conn = connection(ctx, &args, "health")?;
+    let started = std::time::Instant::now();
+    let h = conn
+        .operator
+        .get_health()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    let mut t = Table::new(&["master", "healthy", "answered in"]);
+    t.row(vec![
+        conn.target.url().to_string(),
+        if h.healthy { "yes".into() } else { "NO".into() },
+        format!("{} ms", started.elapsed().as_millis()),
     ]);
     Ok(Some(t.to_bundle()))
 }
