@@ -13,6 +13,20 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 _executed = {}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _private_embedded_mesos(tmp_path_factory):
+    """Notebooks start the embedded Mesos; give this run its own, never a developer's."""
+    import os
+
+    old = os.environ.get("MESOS_KERNEL_STATE_DIR")
+    os.environ["MESOS_KERNEL_STATE_DIR"] = str(tmp_path_factory.mktemp("mesos-kernel-state"))
+    yield
+    if old is None:
+        del os.environ["MESOS_KERNEL_STATE_DIR"]
+    else:
+        os.environ["MESOS_KERNEL_STATE_DIR"] = old
+
+
 def run(path):
     """Executes a notebook once per test session; tests share the executed copy."""
     if path not in _executed:
@@ -77,3 +91,19 @@ def test_papermill_runs_the_basics_notebook(tmp_path):
     nb = nbformat.read(out, as_version=4)
     fit = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("// A small agent"))
     assert fit.outputs[0].data["text/plain"] == "4"
+
+
+def _text(output):
+    return output.get("text") or output.get("data", {}).get("text/plain", "")
+
+
+def test_tour_notebook_outcomes():
+    nb = run(ROOT / "notebooks" / "01-cluster-tour.ipynb")
+    cells = {c.source.strip(): c for c in nb.cells if c.cell_type == "code"}
+    assert "connected: http://127.0.0.1:" in _text(cells["%connect"].outputs[0])
+    assert "rack:r2d2" in _text(cells["%agents"].outputs[0])
+    assert "subscribed" in _text(cells["%subscribe --name tour"].outputs[0])
+    launch = next(c for s, c in cells.items() if s.startswith("%launch"))
+    assert any("TASK_FINISHED" in _text(o) for o in launch.outputs)
+    assert "torn down" in _text(cells["%teardown"].outputs[0])
+    assert "stopped the embedded Mesos" in _text(cells["%local stop"].outputs[0])
