@@ -30,7 +30,26 @@ def alive(pid):
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def wait_exit(pid, timeout=30, what="process exit"):
+    """Waits for any process to exit, on the kernel's own event (a pidfd), not on a poll loop."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(timeout * 1000) and alive(pid):
+            raise AssertionError(f"{what}: pid {pid} still alive after {timeout}s")
+    finally:
+        os.close(fd)
+
+
 def wait_until(cond, timeout=30, what="condition"):
+    """For states with no event to wait on (a file written by a task, the master's JSON): a
+    bounded condition poll."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
@@ -219,7 +238,7 @@ def test_launch_rerun_kill_and_wait(mk, state_dir, tmp_path):
     assert "KILL sent" in result(msgs)["text/plain"]
     _, msgs = run(mk, "%wait sleeper --state TASK_KILLED --timeout 30s", timeout=60)
     assert "TASK_KILLED" in text_of(msgs)
-    wait_until(lambda: not alive(task_pid), what="the killed task's process to exit")
+    wait_exit(task_pid, what="the killed task's process")
     # Waiting on a reached state returns at once; killing a dead task says so.
     run(mk, "%wait sleeper --state TASK_KILLED")
     _, msgs = run(mk, "%kill sleeper")
@@ -274,7 +293,7 @@ def test_local_stop_leaves_no_processes(mk, state_dir, tmp_path):
     _, msgs = run(mk, "%local stop", timeout=60)
     assert "stopped" in result(msgs)["text/plain"]
     assert not alive(mesos_pid)
-    wait_until(lambda: not alive(task_pid), timeout=10, what="task process gone")
+    wait_exit(task_pid, timeout=10, what="task process")
     assert not (state_dir / STATE_FILE).exists()
     _, msgs = run(mk, "%local status")
     assert "not running" in result(msgs)["text/plain"]
