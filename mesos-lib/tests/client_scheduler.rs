@@ -55,6 +55,8 @@ async fn subscribe_launch_ack_kill_teardown() {
     s.teardown().await.unwrap();
     assert_eq!(s.state(), SessionState::Closed);
     assert!(s.is_finished());
+    // The master closes the stream after TEARDOWN: that is the end, not a loss to recover from.
+    assert_eq!(s.read(|b| b.reconnect_count), 0);
     let op = OperatorClient::connect(&m.url(), Default::default()).unwrap();
     let fws = op.get_frameworks().await.unwrap();
     assert!(

@@ -53,6 +53,14 @@ pub(crate) async fn run(shared: Arc<Shared>, mut kicks: mpsc::UnboundedReceiver<
                 });
                 break;
             }
+            Outcome::Retry(_)
+                if shared
+                    .tearing_down
+                    .load(std::sync::atomic::Ordering::SeqCst) =>
+            {
+                tracing::debug!("the master closed the stream after our TEARDOWN");
+                break;
+            }
             Outcome::Retry(reason) => {
                 let delay = backoff.next_delay();
                 tracing::warn!(%reason, ?delay, "scheduler stream lost; resubscribing");

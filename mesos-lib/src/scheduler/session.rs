@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) changed: watch::Sender<u64>,
     pub(crate) events: broadcast::Sender<Arc<Event>>,
     pub(crate) cancel: CancellationToken,
+    /// Set before TEARDOWN is sent: the master then closes the stream, and that is no loss.
+    pub(crate) tearing_down: std::sync::atomic::AtomicBool,
     pub(crate) kicks: mpsc::UnboundedSender<Kick>,
     pub(crate) reconciler: Mutex<Option<JoinHandle<()>>>,
 }
@@ -150,6 +152,7 @@ impl Scheduler {
             changed: watch::channel(0).0,
             events: broadcast::channel(EVENT_CHANNEL).0,
             cancel: CancellationToken::new(),
+            tearing_down: std::sync::atomic::AtomicBool::new(false),
             kicks: kick_tx,
             reconciler: Mutex::new(None),
         });
@@ -462,7 +465,16 @@ impl Scheduler {
 
     /// TEARDOWN: the master kills every task and forgets the framework; the session closes.
     pub async fn teardown(&self) -> Result<(), SessionError> {
-        self.shared.send(&Call::teardown(self.fid()?)).await?;
+        let call = Call::teardown(self.fid()?);
+        self.shared
+            .tearing_down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Err(e) = self.shared.send(&call).await {
+            self.shared
+                .tearing_down
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+            return Err(e);
+        }
         self.close().await;
         Ok(())
     }
