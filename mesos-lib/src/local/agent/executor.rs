@@ -25,6 +25,22 @@ pub(crate) struct StatusSpec<'a> {
 
 impl Agent {
     /// Builds a TaskStatus with a fresh uuid.
+    /// The task could not get an executor directory: TASK_LOST, as a real agent reports it.
+    fn lose_before_launch(&self, fid: &str, tid: &str, eid: &str, msg: String) {
+        let st = self.status(
+            tid,
+            eid,
+            StatusSpec {
+                state: "TASK_LOST",
+                message: Some(msg),
+                source: "SOURCE_AGENT",
+                reason: Some("REASON_EXECUTOR_TERMINATED"),
+                container: None,
+            },
+        );
+        self.emit(fid, tid, st);
+    }
+
     pub(crate) fn status(&self, task_id: &str, executor_id: &str, spec: StatusSpec<'_>) -> Value {
         let mut m = Map::new();
         m.insert("task_id".into(), j::id(task_id));
@@ -87,18 +103,7 @@ impl Agent {
                 "Failed to create executor directory '{}': Failed to chown directory to '{user}': No such user '{user}'",
                 dir.display()
             );
-            let st = self.status(
-                &tid,
-                &eid,
-                StatusSpec {
-                    state: "TASK_LOST",
-                    message: Some(msg),
-                    source: "SOURCE_AGENT",
-                    reason: Some("REASON_EXECUTOR_TERMINATED"),
-                    container: None,
-                },
-            );
-            self.emit(&fid, &tid, st);
+            self.lose_before_launch(&fid, &tid, &eid, msg);
             return;
         }
         if let Err(e) = sandbox::create(&dir) {
@@ -106,18 +111,7 @@ impl Agent {
                 "Failed to create executor directory '{}': {e}",
                 dir.display()
             );
-            let st = self.status(
-                &tid,
-                &eid,
-                StatusSpec {
-                    state: "TASK_LOST",
-                    message: Some(msg),
-                    source: "SOURCE_AGENT",
-                    reason: Some("REASON_EXECUTOR_TERMINATED"),
-                    container: None,
-                },
-            );
-            self.emit(&fid, &tid, st);
+            self.lose_before_launch(&fid, &tid, &eid, msg);
             return;
         }
         // What an agent with only the Mesos containerizer and no image provisioner answers.
