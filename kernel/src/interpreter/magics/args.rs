@@ -12,6 +12,8 @@ pub struct Args {
     pub positional: Vec<String>,
     /// Everything after a bare `--`.
     pub rest: Option<Vec<String>>,
+    /// For `%%name`: the lines after the first (the cell body).
+    pub body: Option<String>,
 }
 
 impl Args {

@@ -46,7 +46,10 @@ impl Magic for SpecMagic {
     ) -> BoxFuture<'a, ExecuteOutcome> {
         Box::pin(async move {
             let args = match args::parse(self.spec, &call.args) {
-                Ok(a) => a,
+                Ok(a) => Args {
+                    body: call.is_cell.then(|| call.body.clone()),
+                    ..a
+                },
                 Err(e) => return ExecuteOutcome::Error(usage_error(self.spec, e)),
             };
             match (self.body)(args, ctx).await {
