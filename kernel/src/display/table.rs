@@ -3,6 +3,12 @@
 use super::escape_html;
 use crate::protocol::content::MimeBundle;
 
+/// Rows shown before a table is cut with a count: enough for any cluster a notebook explores
+/// by eye, few enough that a 10,000-task cluster does not freeze the browser.
+pub const MAX_ROWS: usize = 200;
+/// Rows above which the HTML table scrolls inside its own box instead of growing the page.
+const SCROLL_ROWS: usize = 15;
+
 /// Rows of cells under a header.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -59,16 +65,35 @@ impl Table {
         out.push_str(&line(
             &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
         ));
-        for row in &self.rows {
+        for row in self.rows.iter().take(MAX_ROWS) {
             out.push('\n');
             out.push_str(&line(row));
+        }
+        if let Some(more) = self.more() {
+            out.push('\n');
+            out.push_str(&more);
         }
         out
     }
 
+    /// The note under a cut table: how many rows are not shown.
+    fn more(&self) -> Option<String> {
+        (self.rows.len() > MAX_ROWS).then(|| {
+            format!(
+                "… {} more rows not shown ({MAX_ROWS} of {})",
+                self.rows.len() - MAX_ROWS,
+                self.rows.len()
+            )
+        })
+    }
+
     /// An HTML table.
     pub fn to_html(&self) -> String {
-        let mut out = String::from("<table>");
+        let mut out = String::new();
+        if self.rows.len() > SCROLL_ROWS {
+            out.push_str("<div style=\"max-height:30em;overflow:auto\">");
+        }
+        out.push_str("<table>");
         if let Some(c) = &self.caption {
             out.push_str(&format!("<caption>{}</caption>", escape_html(c)));
         }
@@ -77,17 +102,26 @@ impl Table {
             out.push_str(&format!("<th>{}</th>", escape_html(h)));
         }
         out.push_str("</tr></thead><tbody>");
-        for row in &self.rows {
+        for row in self.rows.iter().take(MAX_ROWS) {
             out.push_str("<tr>");
             for cell in row {
+                let colour = state_colour(cell)
+                    .map(|c| format!(";color:{c};font-weight:600"))
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "<td style=\"text-align:left\">{}</td>",
+                    "<td style=\"text-align:left{colour}\">{}</td>",
                     escape_html(cell)
                 ));
             }
             out.push_str("</tr>");
         }
         out.push_str("</tbody></table>");
+        if let Some(more) = self.more() {
+            out.push_str(&format!("<p><i>{}</i></p>", escape_html(&more)));
+        }
+        if self.rows.len() > SCROLL_ROWS {
+            out.push_str("</div>");
+        }
         out
     }
 
@@ -95,6 +129,19 @@ impl Table {
     pub fn to_bundle(&self) -> MimeBundle {
         MimeBundle::text(self.to_text()).with("text/html", self.to_html())
     }
+}
+
+/// A colour for a cell that is a task state, so running, finished and failed tasks stand apart
+/// at a glance; the text stays the same for consoles and screen readers.
+fn state_colour(cell: &str) -> Option<&'static str> {
+    Some(match cell.strip_prefix("TASK_")? {
+        "RUNNING" => "#1a7f37",
+        "FINISHED" => "#0550ae",
+        "STAGING" | "STARTING" | "KILLING" => "#9a6700",
+        "KILLED" => "#bc4c00",
+        "FAILED" | "ERROR" | "LOST" | "DROPPED" | "GONE" | "GONE_BY_OPERATOR" => "#cf222e",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -108,5 +155,35 @@ mod tests {
         let text = t.to_text();
         assert_eq!(text.lines().nth(2).unwrap(), "%lsmagic  list <magics>");
         assert!(t.to_html().contains("list &lt;magics&gt;"));
+    }
+
+    #[test]
+    fn long_tables_are_cut_with_a_count() {
+        let mut t = Table::new(&["n"]);
+        for i in 0..MAX_ROWS + 5 {
+            t.row(vec![i.to_string()]);
+        }
+        let text = t.to_text();
+        assert!(text.ends_with(&format!(
+            "5 more rows not shown ({MAX_ROWS} of {})",
+            MAX_ROWS + 5
+        )));
+        assert!(!text.contains(&format!("\n{}\n", MAX_ROWS + 1)));
+        let html = t.to_html();
+        assert_eq!(html.matches("<tr>").count(), MAX_ROWS + 1);
+        assert!(html.starts_with("<div style=\"max-height"));
+    }
+
+    #[test]
+    fn task_states_are_coloured_in_html_only() {
+        let mut t = Table::new(&["state"]);
+        t.row(vec!["TASK_FAILED".into()]);
+        t.row(vec!["TASK_SOMETHING_NEW".into()]);
+        assert!(
+            t.to_html()
+                .contains("color:#cf222e;font-weight:600\">TASK_FAILED")
+        );
+        assert!(t.to_html().contains("left\">TASK_SOMETHING_NEW"));
+        assert!(!t.to_text().contains("color"));
     }
 }

@@ -2,6 +2,7 @@
 //! (scheduler API). Every one acts on the kernel's one [`MesosHandle`](crate::mesos::MesosHandle)
 //! and is safe to re-run: it never duplicates what it already did.
 
+mod cluster;
 mod connect;
 mod launch;
 mod operator;
@@ -65,6 +66,7 @@ pub fn register(registry: &mut MagicRegistry) {
     for (spec, body) in connect::MAGICS
         .iter()
         .chain(operator::MAGICS)
+        .chain(cluster::MAGICS)
         .chain(subscribe::MAGICS)
         .chain(launch::MAGICS)
         .chain(tasks::MAGICS)

@@ -1,0 +1,371 @@
+//! More of the operator API: `%flags`, `%metrics`, `%roles`, and `%watch`, the operator event
+//! stream shown live.
+
+use super::{Body, MagicResult, duration_flag, mesos_error, num, resource_text, show, usage};
+use crate::display::table::Table;
+use crate::interpreter::magics::args::Args;
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::mesos::Connection;
+use crate::protocol::content::ErrorContent;
+use mesos_lib::operator::WatchConfig;
+use mesos_lib::v1::common::DurationInfo;
+use mesos_lib::v1::master::{Event, EventType};
+use std::time::{Duration, SystemTime};
+use tokio::sync::broadcast::error::RecvError;
+
+/// How long `%watch` runs without `--timeout`.
+const WATCH_DEFAULT: Duration = Duration::from_secs(30);
+/// Rows a live `%watch` display keeps; older events are counted, not shown.
+const WATCH_ROWS: usize = 40;
+/// Event types `--type` accepts.
+const WATCH_TYPES: &[&str] = &[
+    "SUBSCRIBED",
+    "TASK_ADDED",
+    "TASK_UPDATED",
+    "AGENT_ADDED",
+    "AGENT_REMOVED",
+    "FRAMEWORK_ADDED",
+    "FRAMEWORK_UPDATED",
+    "FRAMEWORK_REMOVED",
+    "HEARTBEAT",
+];
+
+const fn line(
+    name: &'static str,
+    usage: &'static str,
+    summary: &'static str,
+    help: &'static str,
+    flags: &'static [FlagSpec],
+    positional: ArgKind,
+) -> MagicSpec {
+    MagicSpec {
+        name,
+        kind: MagicKind::Line,
+        usage,
+        summary,
+        help,
+        flags,
+        positional,
+    }
+}
+
+pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
+    (
+        line(
+            "flags",
+            "%flags [PATTERN]",
+            "The master's command-line flags (GET_FLAGS).",
+            "With PATTERN, only flags whose name contains it (case-insensitive).",
+            &[],
+            ArgKind::Text,
+        ),
+        |args, ctx| Box::pin(flags(args, ctx)),
+    ),
+    (
+        line(
+            "metrics",
+            "%metrics [PATTERN]",
+            "The master's metrics (GET_METRICS), e.g. %metrics master/tasks.",
+            "With PATTERN, only metrics whose name contains it (case-insensitive). Gauges are \
+             read with a 5 s timeout, as the master's own /metrics/snapshot does by default.",
+            &[],
+            ArgKind::Text,
+        ),
+        |args, ctx| Box::pin(metrics(args, ctx)),
+    ),
+    (
+        line(
+            "roles",
+            "%roles",
+            "Roles the master knows: weight, frameworks, allocated resources (GET_ROLES).",
+            "One row per role.",
+            &[],
+            ArgKind::None,
+        ),
+        |args, ctx| Box::pin(roles(args, ctx)),
+    ),
+    (
+        line(
+            "watch",
+            "%watch [--timeout DURATION] [--type TYPE]... [--heartbeats]",
+            "The operator event stream, live: tasks, agents, frameworks as they change.",
+            "Opens the operator API's SUBSCRIBE stream and updates one table in place as events \
+             arrive, until the timeout (default 30s) or an interrupt; both end the cell \
+             normally and close the stream. Heartbeats are counted but only listed with \
+             --heartbeats. The framework session is not touched.",
+            &[
+                FlagSpec {
+                    name: "timeout",
+                    value: ArgKind::Text,
+                    help: "stop watching after this long (default 30s)",
+                },
+                FlagSpec {
+                    name: "type",
+                    value: ArgKind::Choice(WATCH_TYPES),
+                    help: "only events of this type (repeatable)",
+                },
+                FlagSpec {
+                    name: "heartbeats",
+                    value: ArgKind::None,
+                    help: "list HEARTBEAT events too",
+                },
+            ],
+            ArgKind::None,
+        ),
+        |args, ctx| Box::pin(watch(args, ctx)),
+    ),
+];
+
+fn spec(name: &str) -> &'static MagicSpec {
+    &MAGICS
+        .iter()
+        .find(|(s, _)| s.name == name)
+        .expect("declared")
+        .0
+}
+
+/// The one optional PATTERN word, lower-cased.
+fn pattern(name: &str, args: &Args) -> Result<Option<String>, ErrorContent> {
+    match args.positional.as_slice() {
+        [] => Ok(None),
+        [p] => Ok(Some(p.to_lowercase())),
+        [_, extra, ..] => Err(usage(spec(name), format!("unexpected argument {extra:?}"))),
+    }
+}
+
+fn connection(ctx: &MagicContext<'_>) -> Result<Connection, ErrorContent> {
+    ctx.mesos.connection().map_err(mesos_error)
+}
+
+fn unreachable(conn: &Connection, e: impl std::fmt::Display) -> ErrorContent {
+    mesos_error(format!("master {}: {e}", conn.target.url()))
+}
+
+fn matches(pattern: &Option<String>, name: &str) -> bool {
+    pattern
+        .as_deref()
+        .is_none_or(|p| name.to_lowercase().contains(p))
+}
+
+fn caption(shown: usize, total: usize, pattern: &Option<String>, what: &str) -> String {
+    match pattern {
+        Some(p) => format!("{shown} of {total} {what} matching {p:?}"),
+        None => format!("{total} {what}"),
+    }
+}
+
+async fn flags(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let pat = pattern("flags", &args)?;
+    let conn = connection(ctx)?;
+    let got = conn
+        .operator
+        .get_flags()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    let mut t = Table::new(&["flag", "value"]);
+    for f in got.flags.iter().filter(|f| matches(&pat, &f.name)) {
+        t.row(vec![f.name.clone(), f.value.clone().unwrap_or_default()]);
+    }
+    t.caption = Some(caption(t.rows.len(), got.flags.len(), &pat, "flags"));
+    Ok(Some(t.to_bundle()))
+}
+
+async fn metrics(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let pat = pattern("metrics", &args)?;
+    let conn = connection(ctx)?;
+    let got = conn
+        .operator
+        .get_metrics(Some(DurationInfo::from_secs(5)))
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    let mut rows: Vec<_> = got
+        .metrics
+        .iter()
+        .filter(|m| matches(&pat, &m.name))
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut t = Table::new(&["metric", "value"]);
+    for m in &rows {
+        t.row(vec![m.name.clone(), num(m.value)]);
+    }
+    t.caption = Some(caption(rows.len(), got.metrics.len(), &pat, "metrics"));
+    Ok(Some(t.to_bundle()))
+}
+
+async fn roles(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    pattern("roles", &args)?;
+    let conn = connection(ctx)?;
+    let got = conn
+        .operator
+        .get_roles()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+    let mut t = Table::new(&["role", "weight", "frameworks", "allocated"]);
+    for r in &got.roles {
+        t.row(vec![
+            r.name.clone(),
+            num(r.weight),
+            r.frameworks.len().to_string(),
+            resource_text(&r.resources),
+        ]);
+    }
+    t.caption = Some(format!("{} roles", got.roles.len()));
+    Ok(Some(t.to_bundle()))
+}
+
+/// One line per event: what changed, in a few words.
+fn summary(e: &Event) -> String {
+    if let Some(s) = &e.subscribed {
+        let st = s.get_state.as_ref();
+        let agents = st
+            .and_then(|s| s.get_agents.as_ref())
+            .map_or(0, |a| a.agents.len());
+        let frameworks = st
+            .and_then(|s| s.get_frameworks.as_ref())
+            .map_or(0, |f| f.frameworks.len());
+        let tasks = st
+            .and_then(|s| s.get_tasks.as_ref())
+            .map_or(0, |t| t.tasks.len());
+        return format!("state: {agents} agents, {frameworks} frameworks, {tasks} active tasks");
+    }
+    if let Some(t) = &e.task_added {
+        return format!(
+            "{} ({}) {} on {}",
+            t.task.task_id, t.task.name, t.task.state, t.task.agent_id
+        );
+    }
+    if let Some(t) = &e.task_updated {
+        let msg = t.status.message.as_deref().unwrap_or("");
+        let id = t.status.task_id.as_ref().map(|i| i.value.as_str());
+        return format!("{} {} {msg}", id.unwrap_or("-"), t.state)
+            .trim_end()
+            .to_owned();
+    }
+    if let Some(a) = &e.agent_added {
+        let id = a.agent.agent_info.id.as_ref().map(|i| i.value.as_str());
+        return format!(
+            "{} {}",
+            id.unwrap_or("-"),
+            a.agent.agent_info.hostname.as_str()
+        );
+    }
+    if let Some(a) = &e.agent_removed {
+        return a.agent_id.to_string();
+    }
+    for f in [&e.framework_added, &e.framework_updated]
+        .into_iter()
+        .flatten()
+    {
+        let info = &f.framework.framework_info;
+        let id = info.id.as_ref().map(|i| i.value.as_str()).unwrap_or("-");
+        return format!("{id} ({}) active={}", info.name, f.framework.active);
+    }
+    if let Some(f) = &e.framework_removed {
+        let info = &f.framework_info;
+        let id = info.id.as_ref().map(|i| i.value.as_str()).unwrap_or("-");
+        return format!("{id} ({})", info.name);
+    }
+    String::new()
+}
+
+fn clock(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Local>::from(t)
+        .format("%H:%M:%S%.3f")
+        .to_string()
+}
+
+/// What `%watch` has seen so far.
+struct Seen {
+    rows: Vec<[String; 3]>,
+    listed: usize,
+    heartbeats: usize,
+}
+
+impl Seen {
+    fn table(&self, note: &str) -> Table {
+        let mut t = Table::new(&["time", "event", "what"]);
+        let skip = self.rows.len().saturating_sub(WATCH_ROWS);
+        for r in &self.rows[skip..] {
+            t.row(r.to_vec());
+        }
+        let older = if skip > 0 {
+            format!(" (the last {WATCH_ROWS} shown)")
+        } else {
+            String::new()
+        };
+        t.caption = Some(format!(
+            "{note}: {} events{older}, {} heartbeats",
+            self.listed, self.heartbeats
+        ));
+        t
+    }
+}
+
+async fn watch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let spec = spec("watch");
+    super::no_positional(spec, &args)?;
+    let timeout = duration_flag(spec, &args, "timeout", WATCH_DEFAULT)?;
+    let types: Vec<EventType> = args
+        .flags
+        .get("type")
+        .map(|v| v.iter().map(|t| EventType::from_name(t)).collect())
+        .unwrap_or_default();
+    let heartbeats = args.has("heartbeats");
+    let conn = connection(ctx)?;
+    // Fail fast on a dead master rather than showing an empty live table for the whole timeout.
+    conn.operator
+        .get_health()
+        .await
+        .map_err(|e| unreachable(&conn, e))?;
+
+    let watch = conn.operator.subscribe(WatchConfig::default());
+    let mut events = watch.events();
+    let display_id = format!("mesos-watch-{}", uuid::Uuid::new_v4().simple());
+    let mut seen = Seen {
+        rows: Vec::new(),
+        listed: 0,
+        heartbeats: 0,
+    };
+    let live = format!("watching {} for {timeout:?}", conn.target.url());
+    show(ctx, &seen.table(&live).to_bundle(), &display_id, true);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let end = loop {
+        let event = tokio::select! {
+            e = events.recv() => e,
+            _ = tokio::time::sleep_until(deadline) => break format!("stopped after {timeout:?}"),
+            _ = ctx.cancel.cancelled() => break "stopped (interrupted)".to_owned(),
+        };
+        let event = match event {
+            Ok(e) => e,
+            Err(RecvError::Lagged(n)) => {
+                seen.rows.push([
+                    clock(SystemTime::now()),
+                    "(skipped)".into(),
+                    format!("{n} events came faster than they could be shown"),
+                ]);
+                continue;
+            }
+            Err(RecvError::Closed) => break "the stream closed".to_owned(),
+        };
+        if event.event_type == EventType::Heartbeat {
+            seen.heartbeats += 1;
+            if !heartbeats {
+                show(ctx, &seen.table(&live).to_bundle(), &display_id, false);
+                continue;
+            }
+        }
+        if !types.is_empty() && !types.contains(&event.event_type) {
+            continue;
+        }
+        seen.listed += 1;
+        seen.rows.push([
+            clock(SystemTime::now()),
+            event.event_type.to_string(),
+            summary(&event),
+        ]);
+        show(ctx, &seen.table(&live).to_bundle(), &display_id, false);
+    };
+    watch.close().await;
+    show(ctx, &seen.table(&end).to_bundle(), &display_id, false);
+    Ok(None)
+}
