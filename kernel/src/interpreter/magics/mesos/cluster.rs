@@ -252,10 +252,7 @@ fn summary(e: &Event) -> String {
     if let Some(a) = &e.agent_removed {
         return a.agent_id.to_string();
     }
-    for f in [&e.framework_added, &e.framework_updated]
-        .into_iter()
-        .flatten()
-    {
+    if let Some(f) = e.framework_added.as_ref().or(e.framework_updated.as_ref()) {
         let info = &f.framework.framework_info;
         let id = info.id.as_ref().map(|i| i.value.as_str()).unwrap_or("-");
         return format!("{id} ({}) active={}", info.name, f.framework.active);
