@@ -1,5 +1,6 @@
 //! The kernel's interpreter: magic cells go to the magic registry, everything else to evcxr.
 
+use super::magics::bindings::{Binding, Bindings, PRELUDE};
 use super::magics::builtin::{help_bundle, unknown_magic};
 use super::magics::{
     CellMagics, MagicCall, MagicContext, MagicKind, MagicRegistry, complete, parse_cell,
@@ -11,7 +12,10 @@ use super::syntax::rust_completeness;
 use super::{Completions, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo, byte_offset};
 use crate::core::output::CellOutput;
 use crate::mesos::MesosHandle;
-use crate::protocol::content::{Completeness, ErrorContent, HelpLink, LanguageInfo, MimeBundle};
+use crate::protocol::content::{
+    Completeness, ErrorContent, HelpLink, LanguageInfo, MimeBundle, StreamName,
+};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
@@ -22,6 +26,9 @@ pub struct CellInterpreter {
     mesos: MesosHandle,
     /// The running cell's interrupt token; replaced by a fresh one for every cell.
     cancel: Arc<Mutex<CancellationToken>>,
+    /// Whether the `mesos` types of `--bind` were defined in the Rust session (reset on the
+    /// first failed binding, as a restarted session has lost them).
+    prelude_sent: AtomicBool,
 }
 
 impl CellInterpreter {
@@ -32,6 +39,7 @@ impl CellInterpreter {
             rust: RustEngine::start(),
             mesos: MesosHandle::default(),
             cancel: Arc::default(),
+            prelude_sent: AtomicBool::new(false),
         }
     }
 
@@ -71,14 +79,64 @@ impl CellInterpreter {
         }
         let cancel = CancellationToken::new();
         *self.cancel.lock().unwrap_or_else(|e| e.into_inner()) = cancel.clone();
+        let bindings = Bindings::default();
         let ctx = MagicContext {
             out,
             registry: &self.magics,
             mesos: &self.mesos,
             cancel: &cancel,
+            bindings: &bindings,
         };
-        magic.run(call, &ctx).await
+        let outcome = magic.run(call, &ctx).await;
+        let pending = bindings.take();
+        match outcome {
+            ExecuteOutcome::Ok(bundle) if !pending.is_empty() => {
+                // Show the magic's result first so a failed binding loses nothing.
+                if let Some(b) = &bundle {
+                    out.display(b, None);
+                }
+                match self.bind(pending, out).await {
+                    Ok(()) => ExecuteOutcome::Ok(None),
+                    Err(e) => ExecuteOutcome::Error(e),
+                }
+            }
+            other => other,
+        }
     }
+
+    /// Evaluates `--bind` values in the Rust session, defining the `mesos` types first when
+    /// needed (again after a failure, which is what a restarted session looks like).
+    async fn bind(&self, pending: Vec<Binding>, out: &CellOutput) -> Result<(), ErrorContent> {
+        for b in pending {
+            let mut tries = 0;
+            loop {
+                if !self.prelude_sent.load(Ordering::Acquire) {
+                    if let ExecuteOutcome::Error(e) = self.rust.execute(PRELUDE, out).await {
+                        return Err(bind_error(&b, &e.evalue));
+                    }
+                    self.prelude_sent.store(true, Ordering::Release);
+                }
+                match self.rust.execute(&b.statement(), out).await {
+                    ExecuteOutcome::Error(e) if tries == 0 => {
+                        tracing::debug!(error = %e.evalue, "binding failed; redefining the mesos types");
+                        self.prelude_sent.store(false, Ordering::Release);
+                        tries += 1;
+                    }
+                    ExecuteOutcome::Error(e) => return Err(bind_error(&b, &e.evalue)),
+                    _ => break,
+                }
+            }
+            out.stream(StreamName::Stdout, &b.note());
+        }
+        Ok(())
+    }
+}
+
+fn bind_error(b: &Binding, why: &str) -> ErrorContent {
+    simple(
+        "BindFailed",
+        format!("could not bind `{}` in the Rust session: {why}", b.name),
+    )
 }
 
 impl Interpreter for CellInterpreter {

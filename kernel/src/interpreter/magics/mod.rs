@@ -2,6 +2,7 @@
 //! and help all come from the same registry.
 
 pub mod args;
+pub mod bindings;
 pub mod builtin;
 pub mod call;
 pub mod complete;

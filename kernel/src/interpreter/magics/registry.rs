@@ -100,6 +100,8 @@ pub struct MagicContext<'a> {
     pub mesos: &'a MesosHandle,
     /// Cancelled when the user interrupts this cell; long waits select on it.
     pub cancel: &'a tokio_util::sync::CancellationToken,
+    /// Values to hand to the Rust session once the magic is done (`--bind`).
+    pub bindings: &'a super::bindings::Bindings,
 }
 
 /// A magic implementation.

@@ -2,6 +2,7 @@
 //! (scheduler API). Every one acts on the kernel's one [`MesosHandle`](crate::mesos::MesosHandle)
 //! and is safe to re-run: it never duplicates what it already did.
 
+pub(crate) mod bind;
 mod cluster;
 mod connect;
 mod launch;
@@ -193,24 +194,26 @@ pub(crate) fn resource_text(resources: &[Resource]) -> String {
     }
 }
 
+/// One attribute's value as Mesos writes it on the command line.
+pub(crate) fn attribute_value(a: &Attribute) -> String {
+    if let Some(t) = &a.text {
+        t.value.clone()
+    } else if let Some(s) = &a.scalar {
+        num(Some(s.value))
+    } else if let Some(r) = &a.ranges {
+        ranges::format(&ranges::pairs(r))
+    } else if let Some(s) = &a.set {
+        s.item.join(",")
+    } else {
+        String::new()
+    }
+}
+
 /// Attributes in Mesos flag syntax: `rack:r2d2;pod:demo,dev`.
 pub(crate) fn attributes_text(attrs: &[Attribute]) -> String {
     attrs
         .iter()
-        .map(|a| {
-            let value = if let Some(t) = &a.text {
-                t.value.clone()
-            } else if let Some(s) = &a.scalar {
-                num(Some(s.value))
-            } else if let Some(r) = &a.ranges {
-                ranges::format(&ranges::pairs(r))
-            } else if let Some(s) = &a.set {
-                s.item.join(",")
-            } else {
-                String::new()
-            };
-            format!("{}:{value}", a.name)
-        })
+        .map(|a| format!("{}:{}", a.name, attribute_value(a)))
         .collect::<Vec<_>>()
         .join(";")
 }

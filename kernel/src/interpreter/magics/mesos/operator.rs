@@ -2,7 +2,7 @@
 //! `%tasks`, `%version`, `%health`.
 
 use super::{
-    Body, MagicResult, attributes_text, mesos_error, no_positional, num, resource_cells,
+    Body, MagicResult, attributes_text, bind, mesos_error, no_positional, num, resource_cells,
     resource_text, usage,
 };
 use crate::display::table::Table;
@@ -48,11 +48,12 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
         line(
             "agents",
-            "%agents",
+            "%agents [--bind NAME]",
             "Agents: hostname, resources, used, attributes.",
             "One row per agent: its total cpus, mem, disk and ports, what is allocated, and its \
-             attributes in Mesos flag syntax.",
-            &[],
+             attributes in Mesos flag syntax. --bind NAME also makes them a Vec<mesos::Agent> \
+             in Rust cells.",
+            &[bind::BIND],
         ),
         |args, ctx| Box::pin(agents(args, ctx)),
     ),
@@ -70,14 +71,18 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
         line(
             "tasks",
-            "%tasks [--mine]",
+            "%tasks [--mine] [--bind NAME]",
             "Tasks cluster-wide (or this framework's).",
-            "One row per task the master knows (pending, active, unreachable, completed).",
-            &[FlagSpec {
-                name: "mine",
-                value: ArgKind::None,
-                help: "only tasks of the framework %subscribe made",
-            }],
+            "One row per task the master knows (pending, active, unreachable, completed). \
+             --bind NAME also makes them a Vec<mesos::Task> in Rust cells.",
+            &[
+                FlagSpec {
+                    name: "mine",
+                    value: ArgKind::None,
+                    help: "only tasks of the framework %subscribe made",
+                },
+                bind::BIND,
+            ],
         ),
         |args, ctx| Box::pin(tasks(args, ctx)),
     ),
@@ -197,11 +202,15 @@ pub(crate) fn agents_table(agents: &GetAgents) -> Table {
 
 async fn agents(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let conn = connection(ctx, &args, "agents")?;
+    let name = bind::bind_name(spec("agents"), &args)?;
     let agents = conn
         .operator
         .get_agents()
         .await
         .map_err(|e| unreachable(&conn, e))?;
+    if let Some(name) = name {
+        bind::queue(ctx, bind::agents(name, &agents));
+    }
     Ok(Some(agents_table(&agents).to_bundle()))
 }
 
@@ -267,11 +276,19 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     } else {
         None
     };
+    let name = bind::bind_name(spec("tasks"), &args)?;
     let got = conn
         .operator
         .get_tasks()
         .await
         .map_err(|e| unreachable(&conn, e))?;
+    if let Some(name) = name {
+        let mine = |t: &&Task| mine.as_ref().is_none_or(|m| &t.framework_id == m);
+        bind::queue(
+            ctx,
+            bind::tasks(name, all_tasks(&got).filter(mine).map(|t| (t, ""))),
+        );
+    }
     let mut t = Table::new(&["task", "name", "state", "framework", "agent", "resources"]);
     for task in all_tasks(&got).filter(|t| mine.as_ref().is_none_or(|m| &t.framework_id == m)) {
         t.row(vec![
