@@ -14,6 +14,28 @@ pub struct Args {
     pub rest: Option<Vec<String>>,
     /// For `%%name`: the lines after the first (the cell body).
     pub body: Option<String>,
+    /// The text after a bare `--`, unsplit, so a shell command keeps its `>`, `&&` and quotes.
+    pub rest_raw: Option<String>,
+}
+
+/// The text after the first bare `--` word of `raw` (`a -- echo 'x' > f` → `echo 'x' > f`).
+pub fn raw_rest(raw: &str) -> Option<String> {
+    if let Some(r) = raw.strip_prefix("--")
+        && (r.is_empty() || r.starts_with(char::is_whitespace))
+    {
+        return Some(r.trim().to_owned());
+    }
+    let mut from = 0;
+    while let Some(i) = raw[from..].find("--") {
+        let at = from + i;
+        let before_ok = raw[..at].ends_with(char::is_whitespace);
+        let after = &raw[at + 2..];
+        if before_ok && (after.is_empty() || after.starts_with(char::is_whitespace)) {
+            return Some(after.trim().to_owned());
+        }
+        from = at + 2;
+    }
+    None
 }
 
 impl Args {
@@ -136,6 +158,20 @@ pub fn parse(spec: &'static MagicSpec, words: &[String]) -> Result<Args, ArgsErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_rest_keeps_shell_syntax() {
+        assert_eq!(
+            raw_rest("--ports 1 -- echo '<h1>' > index.html && exec x $PORT0").as_deref(),
+            Some("echo '<h1>' > index.html && exec x $PORT0")
+        );
+        assert_eq!(raw_rest("-- ls").as_deref(), Some("ls"));
+        assert_eq!(
+            raw_rest("--name a--b -- ls --all").as_deref(),
+            Some("ls --all")
+        );
+        assert_eq!(raw_rest("--name x"), None);
+    }
     use crate::interpreter::magics::registry::{FlagSpec, MagicKind};
 
     static SPEC: MagicSpec = MagicSpec {

@@ -50,6 +50,7 @@ impl Magic for SpecMagic {
             let args = match args::parse(self.spec, &call.args) {
                 Ok(a) => Args {
                     body: call.is_cell.then(|| call.body.clone()),
+                    rest_raw: a.rest.as_ref().and_then(|_| args::raw_rest(&call.raw_args)),
                     ..a
                 },
                 Err(e) => return ExecuteOutcome::Error(usage_error(self.spec, e)),

@@ -34,7 +34,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             kind: MagicKind::Line,
             usage: "%kill TASK...",
             summary: "KILL tasks of this framework.",
-            help: "Sends KILL for each task still active; a task already in a terminal state is \
+            help: "TASK is a task id or the name of a task this framework launched. \
+                   Sends KILL for each task still active; a task already in a terminal state is \
                    reported, not killed again. `%wait TASK --state TASK_KILLED` waits for the end.",
             flags: &[],
             positional: ArgKind::Live(LiveKind::TaskId),
@@ -47,7 +48,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             kind: MagicKind::Line,
             usage: "%wait TASK [--state STATE] [--timeout DURATION]",
             summary: "Wait for a task to reach a state, showing it live.",
-            help: "Without --state, waits for any terminal state. Returns at once when the state \
+            help: "TASK is a task id or a task name. Without --state, waits for any terminal state. Returns at once when the state \
                    is already reached; fails if the task ends in another terminal state. \
                    Interrupt stops the wait and leaves the session as it was.",
             flags: &[
@@ -104,7 +105,15 @@ async fn kill(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     }
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
     let mut t = Table::new(&["task", "result"]);
-    for id in &args.positional {
+    for word in &args.positional {
+        let id = match resolve(&s, word) {
+            Ok(id) => id,
+            Err(why) => {
+                t.row(vec![word.clone(), format!("{why}; nothing sent")]);
+                continue;
+            }
+        };
+        let id = &id;
         let result = match s.task(id) {
             None => "unknown to this framework; nothing sent".to_owned(),
             Some(r) if r.is_terminal() => format!("already {}; nothing to do", r.state()),
@@ -116,6 +125,41 @@ async fn kill(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         t.row(vec![id.clone(), result]);
     }
     Ok(Some(t.to_bundle()))
+}
+
+/// The id of the task `word` names: a task id, or the name of a task this framework launched
+/// (the active one; the latest one when all have ended). Names are what users remember.
+pub(super) fn resolve(s: &Scheduler, word: &str) -> Result<String, String> {
+    if s.task(word).is_some() {
+        return Ok(word.to_owned());
+    }
+    s.read(|b| {
+        let named: Vec<_> = b
+            .tasks
+            .iter()
+            .filter(|t| t.info.as_ref().is_some_and(|i| i.name == word))
+            .collect();
+        let active: Vec<_> = named.iter().filter(|t| !t.is_terminal()).collect();
+        match (active.as_slice(), named.is_empty()) {
+            ([one], _) => Ok(one.task_id.value.clone()),
+            ([], true) => Err(format!(
+                "no task of this framework has the id or name {word:?}"
+            )),
+            ([], false) => Ok(named
+                .iter()
+                .max_by_key(|t| t.last_seen_seq)
+                .map(|t| t.task_id.value.clone())
+                .unwrap_or_default()),
+            (many, _) => Err(format!(
+                "{} active tasks are named {word:?}: give an id ({})",
+                many.len(),
+                many.iter()
+                    .map(|t| t.task_id.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    })
 }
 
 /// Parses `RUNNING` or `TASK_RUNNING`.
@@ -137,12 +181,8 @@ async fn wait(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let timeout = duration_flag(spec, &args, "timeout", DEFAULT_WAIT)?;
     let want = args.value("state").map(parse_state);
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
-    if s.task(task_id).is_none() {
-        return Err(mesos_error(format!(
-            "task {task_id} is unknown to this framework"
-        )));
-    }
-    watch_task(ctx, &s, task_id, want, timeout).await
+    let task_id = resolve(&s, task_id).map_err(mesos_error)?;
+    watch_task(ctx, &s, &task_id, want, timeout).await
 }
 
 /// Shows a task's state in one display, updated in place on every change, until it reaches
