@@ -95,11 +95,24 @@ def wait_for_server(proc, url, log):
     raise AssertionError(f"jupyter lab did not answer {url} within {SERVER_START_TIMEOUT} s:\n{log.read_text()}")
 
 
+def require_browser_tools():
+    """The set-up installs these; without them the test fails (it is not skipped)."""
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (Debian's chromium)")
+    if not NODE_MODULES.is_dir():
+        missing.append(f"{NODE_MODULES.relative_to(ROOT)} (npm ci in tests/)")
+    if shutil.which("node") is None:
+        missing.append("node")
+    assert not missing, f"the browser test needs {', '.join(missing)}: run install/setup.sh --no-run"
+
+
 @pytest.fixture
 def lab(tmp_path):
     """JupyterLab on 127.0.0.1, a free port and a random token, serving a copy of notebooks/,
     with its own settings, workspaces and embedded-Mesos state; stopped with everything it
     started."""
+    require_browser_tools()
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns("executed", ".ipynb_checkpoints"))
     state = tmp_path / "mesos-kernel-state"
@@ -162,15 +175,6 @@ def lab(tmp_path):
 
 
 def test_jupyterlab_runs_the_notebook_renders_offers_and_completes_magics(lab):
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (Debian's chromium)")
-    if not NODE_MODULES.is_dir():
-        missing.append(f"{NODE_MODULES.relative_to(ROOT)} (npm ci in tests/)")
-    if shutil.which("node") is None:
-        missing.append("node")
-    assert not missing, f"the browser test needs {', '.join(missing)}: run install/setup.sh --no-run"
-
     original = ROOT / "notebooks" / NOTEBOOK
     before = sha256(original)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
