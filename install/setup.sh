@@ -41,6 +41,34 @@ step "Kernelspec 'mesos' (Mesos (Rust)) into .venv"
 VIRTUAL_ENV=$ROOT/.venv target/release/mesos-kernel install --sys-prefix
 .venv/bin/jupyter kernelspec list | grep -E '^\s*mesos\s' || { echo "kernelspec not visible" >&2; exit 1; }
 
+step "Browser test: Debian's Chromium and playwright-core (tests/package-lock.json)"
+# The browser test drives JupyterLab with playwright-core and the system Chromium; Playwright's
+# own browser downloads are never used (and could not be fetched here).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    AS_ROOT=env
+  elif command -v sudo >/dev/null 2>&1; then
+    AS_ROOT="sudo env"
+  else
+    AS_ROOT=
+  fi
+  if [ -n "$AS_ROOT" ]; then
+    $AS_ROOT apt-get update -q
+    $AS_ROOT DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+  else
+    echo "setup: /usr/bin/chromium is missing, and this user is not root and has no sudo:" >&2
+    echo "setup: as root, run 'apt-get install -y chromium' (the browser test fails without it)" >&2
+  fi
+fi
+if command -v npm >/dev/null 2>&1; then
+  if ! cmp -s tests/package-lock.json tests/node_modules/.lock.installed 2>/dev/null; then
+    (cd tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp tests/package-lock.json tests/node_modules/.lock.installed
+  fi
+else
+  echo "setup: npm (Node.js 20 or newer) is missing: install it; the browser test fails without it" >&2
+fi
+
 case "$MODE" in
   run) exec install/run-notebooks.sh ;;
   lab) exec .venv/bin/jupyter lab --ip=127.0.0.1 --notebook-dir="$ROOT/notebooks" ;;

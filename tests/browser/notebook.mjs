@@ -1,0 +1,263 @@
+// Drives JupyterLab in Debian's Chromium through playwright-core, like a person would:
+// opens a notebook with the "Mesos (Rust)" kernel, runs all its cells, checks that the offers
+// table rendered as an HTML <table>, and that Tab after `%sub` offers `%subscribe`.
+//
+//   node tests/browser/notebook.mjs --url http://127.0.0.1:PORT --token TOKEN \
+//        --notebook 01-cluster-tour.ipynb --artifacts tests/artifacts
+//
+// tests/test_browser.py starts the JupyterLab server (on a temporary copy of the notebooks) and
+// runs this script. Every wait is bounded and waits on a DOM condition; nothing sleeps. The
+// notebook is never saved. Exit status 0 on success; otherwise 1 and a message saying which
+// step failed, plus a screenshot of that moment (browser-failure.png).
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const KERNEL_DISPLAY_NAME = 'Mesos (Rust)';
+const CHROMIUM = '/usr/bin/chromium';
+// Bounds, in milliseconds. The run bound covers the first cell's evcxr warm-up on a busy
+// 2-core machine plus the notebook's own waits (`%offers --wait 10s`, `%launch --wait ...`).
+const LOAD_MS = 120_000;
+const KERNEL_MS = 120_000;
+const RUN_MS = 420_000;
+const UI_MS = 30_000;
+
+const { values: opts } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    notebook: { type: 'string' },
+    artifacts: { type: 'string', default: 'tests/artifacts' },
+  },
+});
+for (const k of ['url', 'token', 'notebook']) {
+  if (!opts[k]) {
+    console.error(`usage: notebook.mjs --url URL --token TOKEN --notebook PATH [--artifacts DIR] (missing --${k})`);
+    process.exit(2);
+  }
+}
+mkdirSync(opts.artifacts, { recursive: true });
+const SHOT = path.join(opts.artifacts, 'browser-notebook.png');
+const OFFERS_SHOT = path.join(opts.artifacts, 'browser-offers.png');
+const FAILURE_SHOT = path.join(opts.artifacts, 'browser-failure.png');
+
+const started = Date.now();
+let current = 'starting';
+function step(what) {
+  current = what;
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+}
+
+// A failed step says what it was waiting for and what the page showed instead.
+class StepFailure extends Error {}
+async function expectWithin(promise, detail) {
+  try {
+    return await promise;
+  } catch (e) {
+    const more = typeof detail === 'function' ? await detail().catch((d) => `(could not describe: ${d})`) : '';
+    throw new StepFailure(`${e.message.split('\n')[0]}${more ? `\n${more}` : ''}`);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  // Root in a container has no user namespaces for Chromium's sandbox.
+  args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(e.message));
+
+let status = 0;
+try {
+  const panel = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const notebook = panel.locator('.jp-Notebook');
+  const codeCells = notebook.locator('.jp-CodeCell');
+  const prompts = codeCells.locator('.jp-InputArea-prompt');
+
+  // What every code cell's prompt says ("[3]:", "[*]:", "[ ]:"), for messages and conditions.
+  const describeCells = async () => {
+    const texts = await prompts.allInnerTexts();
+    const errors = await notebook
+      .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')
+      .allInnerTexts();
+    return `code cell prompts: ${texts.map((t) => t.trim() || '[ ]').join(' ')}` +
+      (errors.length ? `\nerror/stderr outputs:\n${errors.map((e) => e.slice(0, 500)).join('\n---\n')}` : '');
+  };
+
+  step(`opening ${opts.notebook} in JupyterLab`);
+  const url = `${opts.url}/lab/tree/${opts.notebook.split('/').map(encodeURIComponent).join('/')}?token=${encodeURIComponent(opts.token)}`;
+  await page.goto(url, { timeout: LOAD_MS });
+  await expectWithin(codeCells.first().waitFor({ state: 'visible', timeout: LOAD_MS }),
+    async () => `page title: ${await page.title()}`);
+
+  step(`making sure the kernel is "${KERNEL_DISPLAY_NAME}"`);
+  // The notebook names the kernelspec `mesos` in its metadata, so JupyterLab should start it by
+  // itself; if it asks instead (kernelspec unknown to it, or a notebook without metadata), pick it.
+  const kernelName = panel.locator('.jp-Toolbar-kernelName');
+  const kernelDialog = page.locator('.jp-Dialog').filter({ hasText: /Select Kernel/i });
+  await expectWithin(
+    Promise.race([
+      kernelName.filter({ hasText: KERNEL_DISPLAY_NAME }).waitFor({ timeout: KERNEL_MS }),
+      kernelDialog.waitFor({ timeout: KERNEL_MS }),
+    ]),
+    async () => `toolbar kernel: ${await kernelName.innerText().catch(() => '(none)')}`,
+  );
+  if (await kernelDialog.isVisible()) {
+    step('kernel dialog shown: selecting the kernel');
+    await kernelDialog.locator('select').selectOption({ label: KERNEL_DISPLAY_NAME });
+    await kernelDialog.getByRole('button', { name: 'Select' }).click();
+  }
+  await expectWithin(kernelName.filter({ hasText: KERNEL_DISPLAY_NAME }).waitFor({ timeout: KERNEL_MS }),
+    async () => `toolbar kernel: ${await kernelName.innerText().catch(() => '(none)')}`);
+  // The kernel indicator says idle once the kernel answered kernel_info.
+  const indicator = panel.locator('.jp-Notebook-ExecutionIndicator');
+  await expectWithin(
+    page.waitForFunction(
+      () => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle',
+      null, { timeout: KERNEL_MS }),
+    async () => `kernel indicator: ${await indicator.getAttribute('data-status').catch(() => '(none)')}`,
+  );
+
+  step('clearing outputs, so the run below is the only source of prompts and outputs');
+  await page.getByRole('menuitem', { name: 'Edit', exact: true }).click();
+  await page.getByRole('menuitem', { name: /^Clear Outputs of All Cells/ }).click();
+  await expectWithin(
+    page.waitForFunction(
+      () => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')]
+        .every((p) => !/\d/.test(p.textContent)),
+      null, { timeout: UI_MS }),
+    describeCells,
+  );
+
+  step('Run > Run All Cells');
+  const cellCount = await codeCells.count();
+  await page.getByRole('menuitem', { name: 'Run', exact: true }).click();
+  await page.getByRole('menuitem', { name: /^Run All Cells/ }).click();
+
+  step(`waiting for all ${cellCount} code cells to have run and the kernel to be idle`);
+  // Done means: every code cell shows an execution count (none queued "[*]" or unrun "[ ]"),
+  // and the kernel reports idle.
+  await expectWithin(
+    page.waitForFunction(
+      () => {
+        const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+        const ps = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+        return ps.length > 0 &&
+          ps.every((p) => /\[\d+\]/.test(p.textContent)) &&
+          panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle';
+      },
+      null, { timeout: RUN_MS, polling: 250 }),
+    describeCells,
+  );
+  console.log(`  ${await describeCells()}`);
+  step('checking that only cells tagged raises-exception have an error output');
+  // The DOM renders an error like stderr, so this asks JupyterLab's notebook model (the server
+  // runs with expose_app_in_browser). JupyterLab runs on past a tagged cell, as nbclient does.
+  const cellErrors = await page.evaluate((notebookPath) => {
+    const app = window.jupyterapp;
+    if (!app) return { problem: 'window.jupyterapp is missing: start the server with --LabApp.expose_app_in_browser=True' };
+    const panel = [...app.shell.widgets('main')].find((w) => w.context?.path === notebookPath);
+    if (!panel) return { problem: `no notebook panel for ${notebookPath}` };
+    const unexpected = [];
+    const missing = [];
+    let code = 0;
+    for (const cell of panel.content.model.cells) {
+      if (cell.type !== 'code') continue;
+      const tagged = (cell.getMetadata('tags') || []).includes('raises-exception');
+      let error = null;
+      for (let i = 0; i < cell.outputs.length; i++) {
+        const out = cell.outputs.get(i).toJSON();
+        if (out.output_type === 'error') error = `${out.ename}: ${out.evalue}`;
+      }
+      const where = `code cell ${code} (${cell.sharedModel.getSource().split('\n')[0]})`;
+      if (error && !tagged) unexpected.push(`${where}: ${error}`);
+      if (!error && tagged) missing.push(where);
+      code++;
+    }
+    return { unexpected, missing };
+  }, opts.notebook);
+  if (cellErrors.problem) throw new StepFailure(cellErrors.problem);
+  if (cellErrors.unexpected.length || cellErrors.missing.length) {
+    throw new StepFailure(
+      (cellErrors.unexpected.length ? `unexpected errors:\n  ${cellErrors.unexpected.join('\n  ')}\n` : '') +
+      (cellErrors.missing.length ? `cells tagged raises-exception that did not raise:\n  ${cellErrors.missing.join('\n  ')}\n` : '') +
+      await describeCells());
+  }
+
+  step('looking for the offers table: an HTML <table> with an "offer" header in an output area');
+  const offersTable = notebook
+    .locator('.jp-OutputArea-output[data-mime-type="text/html"] table')
+    .filter({ has: page.locator('thead th', { hasText: /^\s*offer\s*$/ }) });
+  await expectWithin(offersTable.first().waitFor({ state: 'attached', timeout: UI_MS }), async () => {
+    const html = await notebook.locator('.jp-OutputArea-output[data-mime-type="text/html"] thead').allInnerTexts();
+    return `HTML table headers in outputs: ${JSON.stringify(html)}\n${await describeCells()}`;
+  });
+  const table = offersTable.first();
+  await table.scrollIntoViewIfNeeded({ timeout: UI_MS });
+  await expectWithin(table.waitFor({ state: 'visible', timeout: UI_MS }), describeCells);
+  const headers = (await table.locator('thead th').allInnerTexts()).map((h) => h.trim());
+  const rows = await table.locator('tbody tr').count();
+  console.log(`  offers table: headers ${JSON.stringify(headers)}, ${rows} row(s)`);
+  if (rows < 1) throw new StepFailure(`the offers table has no rows (headers ${JSON.stringify(headers)})`);
+  const firstRow = (await table.locator('tbody tr').first().locator('td').allInnerTexts()).map((c) => c.trim());
+  if (!firstRow[headers.indexOf('offer')]) {
+    throw new StepFailure(`the offers table's first row has no offer id: ${JSON.stringify(firstRow)}`);
+  }
+  // The table's own output area, as the person reading the notebook sees it.
+  await table.locator('xpath=ancestor::*[contains(@class, "jp-OutputArea-output")][1]').screenshot({ path: OFFERS_SHOT });
+
+  step('Tab completion: a new code cell at the end, "%sub" then Tab');
+  await codeCells.last().locator('.jp-InputArea-prompt').click();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('b');
+  const newCell = codeCells.last();
+  await expectWithin(
+    page.waitForFunction(
+      (n) => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell').length === n,
+      cellCount + 1, { timeout: UI_MS }),
+    async () => `code cells: ${await codeCells.count()} (expected ${cellCount + 1})`,
+  );
+  await newCell.locator('.cm-content').click();
+  await page.keyboard.type('%sub');
+  await page.keyboard.press('Tab');
+  // The completer lists the kernel's matches for the magic name.
+  const completer = page.locator('.jp-Completer');
+  const completerItems = completer.locator('.jp-Completer-item');
+  const editorText = () => newCell.locator('.cm-content').innerText();
+  await expectWithin(
+    completerItems.filter({ hasText: /^\s*%subscribe\b/ }).first().waitFor({ state: 'visible', timeout: UI_MS }),
+    async () => `completer items: ${JSON.stringify(await completerItems.allInnerTexts())}; cell text: ${JSON.stringify(await editorText())}`,
+  );
+  const offered = (await completerItems.allInnerTexts()).map((t) => t.trim().split(/\s+/)[0]);
+  console.log(`  completer offers: ${JSON.stringify(offered)}`);
+
+  step(`screenshot ${SHOT}`);
+  await page.screenshot({ path: SHOT });
+
+  step('accepting the completion with Enter');
+  await page.keyboard.press('Enter');
+  await expectWithin(
+    page.waitForFunction(
+      () => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')].at(-1)
+        ?.querySelector('.cm-content')?.textContent.trim() === '%subscribe',
+      null, { timeout: UI_MS }),
+    async () => `cell text: ${JSON.stringify(await editorText())}`,
+  );
+  if (pageErrors.length) console.log(`  page errors seen (not failing on them): ${pageErrors.join(' | ')}`);
+  step('passed');
+} catch (e) {
+  status = 1;
+  const why = e instanceof StepFailure ? e.message : (e.stack || String(e));
+  console.error(`FAILED while ${current}:\n${why}`);
+  await page.screenshot({ path: FAILURE_SHOT, fullPage: true }).then(
+    () => console.error(`screenshot of the failure: ${FAILURE_SHOT}`),
+    (err) => console.error(`(no failure screenshot: ${err.message})`),
+  );
+} finally {
+  await browser.close();
+}
+process.exit(status);

@@ -1,0 +1,204 @@
+"""A real browser: JupyterLab on loopback, driven by playwright-core in Debian's Chromium.
+
+The test serves a temporary copy of notebooks/ with `jupyter lab` (from this interpreter's
+environment), and tests/browser/notebook.mjs opens NOTEBOOK in it with the Mesos (Rust) kernel,
+runs every cell, checks the offers table rendered as an HTML table and that Tab after `%sub`
+offers `%subscribe`, and keeps a screenshot in tests/artifacts/. Chromium and playwright-core
+come from install/setup.sh; when they are missing this test fails and says so.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+
+# The notebook the browser runs, relative to notebooks/.
+NOTEBOOK = "01-cluster-tour.ipynb"
+
+CHROMIUM = pathlib.Path("/usr/bin/chromium")
+SCRIPT = ROOT / "tests" / "browser" / "notebook.mjs"
+NODE_MODULES = ROOT / "tests" / "node_modules" / "playwright-core"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SCREENSHOT = ARTIFACTS / "browser-notebook.png"
+STATE_FILE = "local-mesos.json"
+SERVER_START_TIMEOUT = 60
+# The script bounds each of its own waits; this bounds the whole of it.
+SCRIPT_TIMEOUT = 600
+
+
+def alive(pid):
+    """Whether pid is a live process (a zombie counts as gone)."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def descendants(pid):
+    """Every live process below pid (the kernels a Jupyter server started, and theirs)."""
+    children = {}
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def wait_for_server(proc, url, log):
+    """A bounded poll of the server's API until it answers (there is no event to wait on)."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"jupyter lab exited with {proc.returncode} before answering:\n{log.read_text()}")
+        try:
+            if get(url)[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"jupyter lab did not answer {url} within {SERVER_START_TIMEOUT} s:\n{log.read_text()}")
+
+
+def require_browser_tools():
+    """The set-up installs these; without them the test fails (it is not skipped)."""
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (Debian's chromium)")
+    if not NODE_MODULES.is_dir():
+        missing.append(f"{NODE_MODULES.relative_to(ROOT)} (npm ci in tests/)")
+    if shutil.which("node") is None:
+        missing.append("node")
+    assert not missing, f"the browser test needs {', '.join(missing)}: run install/setup.sh --no-run"
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on 127.0.0.1, a free port and a random token, serving a copy of notebooks/,
+    with its own settings, workspaces and embedded-Mesos state; stopped with everything it
+    started."""
+    require_browser_tools()
+    root = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns("executed", ".ipynb_checkpoints"))
+    state = tmp_path / "mesos-kernel-state"
+    state.mkdir()
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(
+        os.environ,
+        MESOS_KERNEL_STATE_DIR=str(state),
+        # A developer's own JupyterLab settings and saved workspaces must not change what the
+        # browser sees.
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    env.pop("MESOS_MASTER", None)
+    # No news or update checks from the internet, and no toast about them over the notebook.
+    notification = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    log = tmp_path / "jupyter-lab.log"
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        # CI and this machine run as root; the server still listens on loopback only.
+        "--allow-root",
+        # window.jupyterapp: the browser script reads output types (error vs stderr) from the model.
+        "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    started = []
+    try:
+        wait_for_server(proc, f"{url}/api/status?token={token}", log)
+        yield {"url": url, "token": token, "root": root, "log": log, "proc": proc, "started": started}
+    finally:
+        started.extend(descendants(proc.pid))
+        if proc.poll() is None:
+            # The server's own shutdown stops its kernels first.
+            req = urllib.request.Request(f"{url}/api/shutdown?token={token}", method="POST")
+            try:
+                urllib.request.urlopen(req, timeout=10).close()
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+        record = state / STATE_FILE
+        if record.exists():
+            pid = json.loads(record.read_text())["pid"]
+            if alive(pid):
+                os.kill(pid, signal.SIGTERM)
+        for pid in started:
+            if alive(pid):
+                os.kill(pid, signal.SIGTERM)
+
+
+def test_jupyterlab_runs_the_notebook_renders_offers_and_completes_magics(lab):
+    original = ROOT / "notebooks" / NOTEBOOK
+    before = sha256(original)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("browser-*.png"):
+        old.unlink()
+
+    cmd = [
+        "node", str(SCRIPT), "--url", lab["url"], "--token", lab["token"],
+        "--notebook", NOTEBOOK, "--artifacts", str(ARTIFACTS),
+    ]  # fmt: skip
+    t0 = time.monotonic()
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=SCRIPT_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError(f"the browser script did not finish within {SCRIPT_TIMEOUT} s:\n{e.stdout}\n{e.stderr}") from None
+    print(done.stdout)
+    print(f"browser script: {time.monotonic() - t0:.1f} s, exit {done.returncode}")
+    assert done.returncode == 0, (
+        f"the browser script failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}\n"
+        f"--- jupyter lab log (tail) ---\n{lab['log'].read_text()[-4000:]}"
+    )
+
+    assert SCREENSHOT.exists(), f"no screenshot at {SCREENSHOT}"
+    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{SCREENSHOT} is not a PNG"
+    assert SCREENSHOT.stat().st_size > 10_000, f"{SCREENSHOT} is suspiciously small"
+    # The browser worked on the temporary copy; the repository's notebook is untouched.
+    assert sha256(original) == before, f"{original} changed during the browser test"
