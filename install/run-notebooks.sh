@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # The main job: executes every notebook in notebooks/ headless on the Mesos (Rust) kernel and
 # says, notebook by notebook, that it ran and where the executed copy is.
+#   --refresh   write the outputs back into notebooks/ (the stored outputs readers see on
+#               GitHub), instead of into notebooks/executed/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=notebooks/executed
 mkdir -p "$OUT"
+refresh=false
+[ "${1:-}" = "--refresh" ] && refresh=true
 status=0
-for nb in notebooks/*.ipynb; do
+for nb in notebooks/[0-9]*.ipynb; do
   name=$(basename "$nb")
   start=$(date +%s)
+  if $refresh; then
+    target=(--inplace)
+    where=$nb
+  else
+    target=(--output-dir "$OUT")
+    where=$OUT/$name
+  fi
   if .venv/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=mesos \
-       --ExecutePreprocessor.timeout=600 --output-dir "$OUT" "$nb" >"$OUT/${name%.ipynb}.log" 2>&1; then
-    echo "ran      $name in $(( $(date +%s) - start )) s -> $OUT/$name"
+       --ExecutePreprocessor.timeout=600 "${target[@]}" "$nb" >"$OUT/${name%.ipynb}.log" 2>&1; then
+    echo "ran      $name in $(( $(date +%s) - start )) s -> $where"
   else
     echo "FAILED   $name (log: $OUT/${name%.ipynb}.log)"
     status=1

@@ -141,6 +141,7 @@ fn run(
         builtin::register(&mut magics);
         mesos_magics::register(&mut magics);
         let mesos = MesosHandle::default();
+        mesos.adopt_local();
         let interpreter = CellInterpreter::new(magics).with_mesos(mesos.clone());
         let hooks = interpreter.control_hooks();
         tokio::spawn(signals(hooks.clone()));
@@ -153,6 +154,10 @@ fn run(
         (hooks.shutdown)();
         // End the subscription stream cleanly; no TEARDOWN, so the framework can fail over.
         mesos.close().await;
+        if !restart {
+            // Shut down for good: the embedded Mesos goes with the last kernel that used it.
+            mesos.release_local().await;
+        }
         anyhow::Ok(restart)
     })?;
     tracing::info!(restart, "shut down");

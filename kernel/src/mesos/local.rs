@@ -220,6 +220,57 @@ impl LocalMesos {
     }
 }
 
+/// Where kernels that may use the embedded Mesos leave a file named after their PID, so the
+/// last one to shut down for good can stop it (and a restart, which starts a new kernel that
+/// registers again, does not).
+fn users_dir() -> PathBuf {
+    state_dir().join("local-mesos.users")
+}
+
+/// Whether `pid` is a live kernel process (not a zombie, not a reused PID).
+fn is_kernel(pid: u32) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, r)| r.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true);
+    !zombie && String::from_utf8_lossy(argv0).ends_with("mesos-kernel")
+}
+
+/// Records this kernel as a user of the embedded Mesos.
+pub fn register_user() -> std::io::Result<()> {
+    let dir = users_dir();
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(std::process::id().to_string()), b"")
+}
+
+/// Removes this kernel's record; returns how many other live kernels remain registered
+/// (records of dead ones are removed on the way).
+pub fn unregister_user() -> usize {
+    let dir = users_dir();
+    let me = std::process::id();
+    let _ = std::fs::remove_file(dir.join(me.to_string()));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return 0;
+    };
+    let mut live = 0;
+    for e in entries.flatten() {
+        match e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) {
+            Some(pid) if pid != me && is_kernel(pid) => live += 1,
+            _ => {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    live
+}
+
 fn read_record(path: &Path) -> Option<LocalRecord> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }

@@ -177,10 +177,45 @@ impl MesosHandle {
     pub async fn local_start(&self) -> Result<(LocalRecord, bool), SessionError> {
         // Blocking (spawn, read a line): off the async workers.
         let me = self.clone();
-        tokio::task::spawn_blocking(move || me.lock().local.start())
+        let started = tokio::task::spawn_blocking(move || me.lock().local.start())
             .await
-            .map_err(|e| LocalError::Io(std::io::Error::other(e)))?
-            .map_err(Into::into)
+            .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
+        super::local::register_user().map_err(LocalError::Io)?;
+        Ok(started)
+    }
+
+    /// Counts this kernel as a user of the embedded Mesos when one is running (a restarted
+    /// kernel finds it again), so it is not stopped while this kernel may still use it.
+    pub fn adopt_local(&self) {
+        if self.local_status().is_some()
+            && let Err(e) = super::local::register_user()
+        {
+            tracing::warn!(error = %e, "cannot record this kernel as a user of the embedded Mesos");
+        }
+    }
+
+    /// Called when the kernel shuts down for good: stops the embedded Mesos (and its tasks) if
+    /// no other live kernel is registered as using it. Returns what was stopped.
+    pub async fn release_local(&self) -> Option<LocalRecord> {
+        let others = super::local::unregister_user();
+        if others > 0 || self.local_status().is_none() {
+            return None;
+        }
+        match self.local_stop().await {
+            Ok(stopped) => {
+                if let Some(r) = &stopped {
+                    tracing::info!(
+                        pid = r.pid,
+                        "last kernel using the embedded Mesos: stopped it"
+                    );
+                }
+                stopped
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot stop the embedded Mesos");
+                None
+            }
+        }
     }
 
     /// Stops the embedded Mesos; returns what was stopped.
