@@ -282,15 +282,19 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         .get_tasks()
         .await
         .map_err(|e| unreachable(&conn, e))?;
+    let keep = |t: &&Task| mine.as_ref().is_none_or(|m| &t.framework_id == m);
     if let Some(name) = name {
-        let mine = |t: &&Task| mine.as_ref().is_none_or(|m| &t.framework_id == m);
-        bind::queue(
-            ctx,
-            bind::tasks(name, all_tasks(&got).filter(mine).map(|t| (t, ""))),
-        );
+        let bound = all_tasks(&got).filter(keep).map(|t| (t, ""));
+        bind::queue(ctx, bind::tasks(name, bound));
     }
+    let shown = all_tasks(&got).filter(keep);
+    Ok(Some(tasks_table(shown, mine.is_some()).to_bundle()))
+}
+
+/// The `%tasks` table: one row per task; `mine` only changes the caption.
+pub(crate) fn tasks_table<'a>(tasks: impl Iterator<Item = &'a Task>, mine: bool) -> Table {
     let mut t = Table::new(&["task", "name", "state", "framework", "agent", "resources"]);
-    for task in all_tasks(&got).filter(|t| mine.as_ref().is_none_or(|m| &t.framework_id == m)) {
+    for task in tasks {
         t.row(vec![
             task.task_id.value.clone(),
             task.name.clone(),
@@ -303,13 +307,9 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     t.caption = Some(format!(
         "{} tasks{}",
         t.rows.len(),
-        if mine.is_some() {
-            " of this framework"
-        } else {
-            ""
-        }
+        if mine { " of this framework" } else { "" }
     ));
-    Ok(Some(t.to_bundle()))
+    t
 }
 
 async fn version(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
