@@ -3,8 +3,11 @@
 //! and is safe to re-run: it never duplicates what it already did.
 
 mod connect;
+mod control;
+mod events;
 mod launch;
 mod operator;
+mod raw_call;
 mod subscribe;
 mod tasks;
 
@@ -68,6 +71,9 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(subscribe::MAGICS)
         .chain(launch::MAGICS)
         .chain(tasks::MAGICS)
+        .chain(control::MAGICS)
+        .chain(events::MAGICS)
+        .chain(raw_call::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }
