@@ -50,6 +50,31 @@ impl Reply {
     }
 }
 
+/// A call's answer exactly as the master gave it, success or not, for verbatim display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawReply {
+    /// The HTTP status (after following redirects).
+    pub status: u16,
+    /// The body as text: a JSON response, empty, or Mesos's plain-text reason.
+    pub body: String,
+}
+
+impl RawReply {
+    /// `202 Accepted`, `400 Bad Request`: the status with its canonical reason phrase.
+    pub fn status_line(&self) -> String {
+        let phrase = StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        format!("{} {phrase}", self.status).trim_end().to_owned()
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
 /// Which pool a request uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pool {
@@ -119,6 +144,34 @@ impl HttpClient {
     ) -> Result<Reply, HttpError> {
         self.send(Pool::Calls, Method::POST, base, path, Some(body), stream_id)
             .await
+    }
+
+    /// Like [`post_json`](Self::post_json), but a non-2xx answer is a [`RawReply`] too (its
+    /// body Mesos's reason, verbatim) and the body is read; only transport trouble is an error.
+    pub async fn post_raw(
+        &self,
+        base: &Url,
+        path: &str,
+        body: Bytes,
+        stream_id: Option<&str>,
+    ) -> Result<RawReply, HttpError> {
+        match self.post_json(base, path, body, stream_id).await {
+            Ok(reply) => {
+                let url = reply.response.url().to_string();
+                let status = reply.status.as_u16();
+                let body = reply
+                    .response
+                    .text()
+                    .await
+                    .map_err(|e| transport(&url, e))?;
+                Ok(RawReply { status, body })
+            }
+            Err(HttpError::Status { status, reason, .. }) => Ok(RawReply {
+                status,
+                body: reason,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// POSTs a SUBSCRIBE on the streams pool; the reply's body is the RecordIO stream.

@@ -12,7 +12,7 @@ mod url;
 
 pub use auth::{Credentials, Secret};
 pub use backoff::Backoff;
-pub use client::{HttpClient, Reply};
+pub use client::{HttpClient, RawReply, Reply};
 pub use config::ClientConfig;
 pub use error::{ErrorKind, HttpError};
 pub use stream::EventStream;

@@ -10,7 +10,7 @@ use super::legacy::{AgentState, LegacyMasterState};
 use super::watch::{OperatorWatch, WatchConfig};
 use crate::detector::{Detector, StaticDetector};
 use crate::httpcli::{
-    ClientConfig, ErrorKind, HttpClient, HttpError, OPERATOR_PATH, parse_base_url,
+    ClientConfig, ErrorKind, HttpClient, HttpError, OPERATOR_PATH, RawReply, parse_base_url,
 };
 use crate::v1::FrameworkId;
 use crate::v1::common::DurationInfo;
@@ -129,6 +129,30 @@ impl OperatorClient {
                 what: format!("{} response", call.call_type),
                 source,
             })
+    }
+
+    /// Sends any operator call and returns the answer verbatim (status and body text), so a
+    /// 4xx is shown as the master wrote it. Streaming SUBSCRIBE belongs to [`OperatorWatch`].
+    pub async fn call_raw(&self, call: &Call) -> Result<RawReply, HttpError> {
+        let body = Bytes::from(
+            serde_json::to_vec(call).map_err(|source| HttpError::Decode {
+                what: "operator call".into(),
+                source,
+            })?,
+        );
+        let base = self.base(false).await?;
+        match self
+            .http
+            .post_raw(&base, OPERATOR_PATH, body.clone(), None)
+            .await
+        {
+            // The remembered leader may be gone: ask the detector again, once.
+            Err(e) if e.kind() == ErrorKind::Transport => {
+                let base = self.base(true).await?;
+                self.http.post_raw(&base, OPERATOR_PATH, body, None).await
+            }
+            other => other,
+        }
     }
 
     getter!(

@@ -1,13 +1,13 @@
 //! `Book`: everything the session knows, readable at any moment (a snapshot is a clone).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::offers::OfferBook;
 use super::state::{ReconnectRecord, SessionState};
 use super::tasks::TaskBook;
-use crate::v1::scheduler::Event;
+use crate::v1::scheduler::{Event, EventType};
 use crate::v1::{FrameworkId, MasterInfo, TaskId};
 
 /// Reconnect reasons kept (the count is kept in full).
@@ -16,10 +16,15 @@ const RECONNECT_HISTORY: usize = 64;
 /// An event as logged.
 #[derive(Debug, Clone)]
 pub struct LoggedEvent {
-    /// When it arrived.
+    /// When it arrived (for coalesced heartbeats: the latest one).
     pub at: SystemTime,
     /// The event.
     pub event: Arc<Event>,
+    /// Position in the log: the value of [`Book::events_logged`] when it was logged.
+    pub seq: u64,
+    /// How many events this entry stands for: consecutive HEARTBEATs share one entry, so
+    /// an idle hour does not push everything else out of the log.
+    pub count: u64,
 }
 
 /// Reconciliation progress.
@@ -75,10 +80,14 @@ pub struct Book {
     pub offers: OfferBook,
     /// Tasks.
     pub tasks: TaskBook,
-    /// Recent events, newest last (heartbeats excluded).
+    /// Recent events, newest last (bounded; consecutive heartbeats coalesced).
     pub events: VecDeque<LoggedEvent>,
     /// Capacity of `events`.
     pub event_log_capacity: usize,
+    /// Events logged so far (coalesced ones included): waiters compare it to see new ones.
+    pub events_logged: u64,
+    /// Roles this framework asked to be suppressed (SUPPRESS adds, REVIVE removes).
+    pub suppressed_roles: BTreeSet<String>,
     /// Reconciliation progress.
     pub reconciliation: ReconcileStatus,
     /// Acknowledgements sent successfully.
@@ -107,6 +116,8 @@ impl Book {
             tasks: TaskBook::new(task_history_capacity),
             events: VecDeque::new(),
             event_log_capacity,
+            events_logged: 0,
+            suppressed_roles: BTreeSet::new(),
             reconciliation: ReconcileStatus::Idle,
             acks_sent: 0,
             ack_failures: 0,
@@ -115,16 +126,38 @@ impl Book {
     }
 
     pub(crate) fn log_event(&mut self, event: Arc<Event>) {
+        self.log_event_at(event, SystemTime::now());
+    }
+
+    fn log_event_at(&mut self, event: Arc<Event>, at: SystemTime) {
+        self.events_logged += 1;
         if self.event_log_capacity == 0 {
+            return;
+        }
+        let seq = self.events_logged;
+        if event.event_type == EventType::Heartbeat
+            && let Some(last) = self.events.back_mut()
+            && last.event.event_type == EventType::Heartbeat
+        {
+            last.at = at;
+            last.seq = seq;
+            last.count += 1;
             return;
         }
         if self.events.len() == self.event_log_capacity {
             self.events.pop_front();
         }
         self.events.push_back(LoggedEvent {
-            at: SystemTime::now(),
+            at,
             event,
+            seq,
+            count: 1,
         });
+    }
+
+    /// Logged entries that arrived after `seq` (a value of `events_logged`), oldest first.
+    pub fn events_since(&self, seq: u64) -> impl Iterator<Item = &LoggedEvent> {
+        self.events.iter().filter(move |e| e.seq > seq)
     }
 
     pub(crate) fn record_reconnect(&mut self, reason: String) {
@@ -136,5 +169,60 @@ impl Book {
             at: SystemTime::now(),
             reason,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v1::scheduler::Event;
+
+    fn ev(t: EventType) -> Arc<Event> {
+        Arc::new(Event::new(t))
+    }
+
+    #[test]
+    fn the_event_log_is_a_bounded_ring_with_heartbeats_coalesced() {
+        let mut b = Book::new(3, 8);
+        b.log_event(ev(EventType::Subscribed));
+        b.log_event(ev(EventType::Heartbeat));
+        b.log_event(ev(EventType::Heartbeat));
+        b.log_event(ev(EventType::Heartbeat));
+        let types: Vec<_> = b
+            .events
+            .iter()
+            .map(|e| e.event.event_type.clone())
+            .collect();
+        assert_eq!(types, [EventType::Subscribed, EventType::Heartbeat]);
+        assert_eq!(b.events[1].count, 3);
+        assert_eq!(b.events[1].seq, 4);
+        assert_eq!(b.events_logged, 4);
+        b.log_event(ev(EventType::Offers));
+        b.log_event(ev(EventType::Heartbeat));
+        // Full at 3: the oldest (SUBSCRIBED) makes room; heartbeats split by OFFERS stay apart.
+        let types: Vec<_> = b
+            .events
+            .iter()
+            .map(|e| e.event.event_type.clone())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                EventType::Heartbeat,
+                EventType::Offers,
+                EventType::Heartbeat
+            ]
+        );
+        assert_eq!(b.events[2].count, 1);
+        let since: Vec<u64> = b.events_since(4).map(|e| e.seq).collect();
+        assert_eq!(since, [5, 6]);
+    }
+
+    #[test]
+    fn a_zero_capacity_log_still_counts() {
+        let mut b = Book::new(0, 8);
+        b.log_event(ev(EventType::Offers));
+        assert!(b.events.is_empty());
+        assert_eq!(b.events_logged, 1);
     }
 }

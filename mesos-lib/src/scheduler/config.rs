@@ -22,7 +22,7 @@ pub struct SchedulerConfig {
     pub reconnect_max_delay: Duration,
     /// Heartbeat intervals without any event after which the stream is presumed dead.
     pub heartbeat_misses: u32,
-    /// Recent events kept in the log (heartbeats are not logged).
+    /// Recent events kept in the log (consecutive heartbeats share one entry).
     pub event_log_capacity: usize,
     /// Status updates kept per task.
     pub task_history_capacity: usize,
@@ -47,7 +47,7 @@ impl SchedulerConfig {
             reconnect_min_delay: Duration::from_millis(500),
             reconnect_max_delay: Duration::from_secs(15),
             heartbeat_misses: 5,
-            event_log_capacity: 256,
+            event_log_capacity: 500,
             task_history_capacity: 64,
             reconcile_min_delay: Duration::from_secs(1),
             reconcile_max_delay: Duration::from_secs(30),

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use super::offers::OfferEnd;
 use super::reconcile;
 use super::session::Shared;
 use super::state::SessionState;
@@ -119,7 +120,9 @@ async fn subscribe_and_read(
     info.id = shared.read(|b| b.framework_id.clone());
     let mut call = Call::subscribe(info);
     if let Some(s) = call.subscribe.as_mut() {
-        s.suppressed_roles = cfg.suppressed_roles.clone();
+        // What SUPPRESS/REVIVE left in the book (it starts as the config's), so a
+        // resubscription does not silently unsuppress.
+        s.suppressed_roles = shared.read(|b| b.suppressed_roles.iter().cloned().collect());
     }
     let body = match serde_json::to_vec(&call) {
         Ok(b) => Bytes::from(b),
@@ -227,7 +230,7 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
             }
             EventType::Rescind => {
                 if let Some(r) = &event.rescind {
-                    b.offers.remove(&r.offer_id);
+                    b.offers.retire(&r.offer_id, OfferEnd::Rescinded);
                 }
             }
             EventType::Update => {
@@ -250,9 +253,7 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
             }
             _ => {}
         }
-        if event.event_type != EventType::Heartbeat {
-            b.log_event(Arc::clone(&event));
-        }
+        b.log_event(Arc::clone(&event));
     });
     let _ = shared.events.send(Arc::clone(&event));
     if let Some(status) = to_ack {

@@ -28,6 +28,9 @@ pub enum SessionError {
     /// The offer is not outstanding (used, declined, rescinded or never seen).
     #[error("offer {0} is not outstanding")]
     UnknownOffer(String),
+    /// The session will not send this call (the reason says why and what to do instead).
+    #[error("{0}")]
+    Refused(String),
     /// A call could not be encoded.
     #[error("cannot encode call: {0}")]
     Encode(#[from] serde_json::Error),

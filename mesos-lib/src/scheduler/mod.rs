@@ -16,7 +16,7 @@ mod wait;
 pub use book::{Book, LoggedEvent, ReconcileStatus};
 pub use config::SchedulerConfig;
 pub use error::SessionError;
-pub use offers::OfferBook;
+pub use offers::{OfferBook, OfferEnd};
 pub use session::Scheduler;
 pub use state::{ReconnectRecord, SessionState};
 pub use tasks::{Applied, TaskBook, TaskRecord};

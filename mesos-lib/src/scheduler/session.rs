@@ -14,11 +14,12 @@ use super::book::Book;
 use super::config::SchedulerConfig;
 use super::driver::{self, Kick};
 use super::error::SessionError;
+use super::offers::OfferEnd;
 use super::state::SessionState;
 use super::tasks::TaskRecord;
 use super::wait;
 use crate::detector::{Detector, StaticDetector};
-use crate::httpcli::{HttpClient, SCHEDULER_PATH};
+use crate::httpcli::{HttpClient, RawReply, SCHEDULER_PATH};
 use crate::v1::scheduler::{Call, Event};
 use crate::v1::{
     AgentId, Bytes as MesosBytes, ExecutorId, Filters, FrameworkId, FrameworkInfo, Offer, OfferId,
@@ -56,9 +57,8 @@ impl Shared {
         r
     }
 
-    /// Sends a call on the calls connection with the live stream's ID. A 403 means the
-    /// subscription is lost: the stream task is told to resubscribe.
-    pub(crate) async fn send(&self, call: &Call) -> Result<(), SessionError> {
+    /// The leader to send calls to and the live stream's ID.
+    fn target(&self) -> Result<(Url, String), SessionError> {
         if self.cancel.is_cancelled() {
             return Err(SessionError::Closed);
         }
@@ -73,6 +73,30 @@ impl Shared {
                 reason: e.to_string(),
             })
         })?;
+        Ok((base, sid))
+    }
+
+    /// Like [`send`](Self::send), but any answer comes back verbatim; a 403 still kicks.
+    pub(crate) async fn send_raw(&self, call: &Call) -> Result<RawReply, SessionError> {
+        let (base, sid) = self.target()?;
+        let body = Bytes::from(serde_json::to_vec(call)?);
+        let reply = self
+            .http
+            .post_raw(&base, SCHEDULER_PATH, body, Some(&sid))
+            .await?;
+        if reply.status == 403 {
+            let _ = self.kicks.send(Kick {
+                stream_id: sid,
+                reason: format!("subscription lost: 403 {}", reply.body),
+            });
+        }
+        Ok(reply)
+    }
+
+    /// Sends a call on the calls connection with the live stream's ID. A 403 means the
+    /// subscription is lost: the stream task is told to resubscribe.
+    pub(crate) async fn send(&self, call: &Call) -> Result<(), SessionError> {
+        let (base, sid) = self.target()?;
         let body = Bytes::from(serde_json::to_vec(call)?);
         match self
             .http
@@ -138,6 +162,7 @@ impl Scheduler {
         }
         let mut book = Book::new(cfg.event_log_capacity, cfg.task_history_capacity);
         book.framework_id = cfg.framework_info.id.clone();
+        book.suppressed_roles = cfg.suppressed_roles.iter().cloned().collect();
         if cfg.framework_info.failover_timeout.unwrap_or(0.0) <= 0.0 {
             book.warnings.push(
                 "failover_timeout is 0: the framework and its tasks are removed on the first disconnect".into(),
@@ -289,6 +314,11 @@ impl Scheduler {
 
     // ----- calls -----
 
+    /// The framework's roles (what SUPPRESS or REVIVE without roles applies to).
+    fn roles(&self) -> Vec<String> {
+        self.shared.cfg.framework_info.effective_roles()
+    }
+
     fn fid(&self) -> Result<FrameworkId, SessionError> {
         self.shared.read(|b| {
             b.framework_id
@@ -309,27 +339,9 @@ impl Scheduler {
         operations: Vec<Operation>,
         filters: Option<Filters>,
     ) -> Result<(), SessionError> {
-        let call = Call::accept(self.fid()?, offer_ids.clone(), operations.clone(), filters);
+        let call = Call::accept(self.fid()?, offer_ids, operations, filters);
         self.shared.send(&call).await?;
-        self.shared.update(|b| {
-            for id in &offer_ids {
-                b.offers.remove(id);
-            }
-            for op in &operations {
-                if op.operation_type == OperationType::Launch
-                    && let Some(launch) = &op.launch
-                {
-                    for t in &launch.task_infos {
-                        b.tasks.launched(t);
-                    }
-                }
-                if let Some(group) = &op.launch_group {
-                    for t in &group.task_group.tasks {
-                        b.tasks.launched(t);
-                    }
-                }
-            }
-        });
+        self.shared.update(|b| record_sent(b, &call, &self.roles()));
         Ok(())
     }
 
@@ -353,25 +365,56 @@ impl Scheduler {
         refuse_seconds: Option<f64>,
     ) -> Result<(), SessionError> {
         let filters = refuse_seconds.map(Filters::refuse_seconds);
-        self.shared
-            .send(&Call::decline(self.fid()?, offer_ids.clone(), filters))
-            .await?;
-        self.shared.update(|b| {
-            for id in &offer_ids {
-                b.offers.remove(id);
-            }
-        });
+        let call = Call::decline(self.fid()?, offer_ids, filters);
+        self.shared.send(&call).await?;
+        self.shared.update(|b| record_sent(b, &call, &self.roles()));
         Ok(())
     }
 
     /// REVIVE `roles` (empty = all): clears filters and unsuppresses.
     pub async fn revive(&self, roles: Vec<String>) -> Result<(), SessionError> {
-        self.shared.send(&Call::revive(self.fid()?, roles)).await
+        let call = Call::revive(self.fid()?, roles);
+        self.shared.send(&call).await?;
+        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        Ok(())
     }
 
     /// SUPPRESS `roles` (empty = all): no more offers until REVIVE.
     pub async fn suppress(&self, roles: Vec<String>) -> Result<(), SessionError> {
-        self.shared.send(&Call::suppress(self.fid()?, roles)).await
+        let call = Call::suppress(self.fid()?, roles);
+        self.shared.send(&call).await?;
+        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        Ok(())
+    }
+
+    /// Sends any call as given and returns the master's answer verbatim (status and body),
+    /// for showing it as is; a 2xx updates the book as the typed methods do. A TEARDOWN closes
+    /// the session like [`teardown`](Self::teardown). SUBSCRIBE is refused: the session owns
+    /// the one stream.
+    pub async fn call_raw(&self, call: &Call) -> Result<RawReply, SessionError> {
+        use crate::v1::scheduler::CallType;
+        use std::sync::atomic::Ordering;
+        if call.call_type == CallType::Subscribe {
+            return Err(SessionError::Refused(
+                "SUBSCRIBE opens a stream; this session already has one".into(),
+            ));
+        }
+        let teardown = call.call_type == CallType::Teardown;
+        if teardown {
+            self.shared.tearing_down.store(true, Ordering::SeqCst);
+        }
+        let reply = self.shared.send_raw(call).await;
+        let ok = reply.as_ref().is_ok_and(RawReply::is_success);
+        if teardown && !ok {
+            self.shared.tearing_down.store(false, Ordering::SeqCst);
+        }
+        if ok {
+            self.shared.update(|b| record_sent(b, call, &self.roles()));
+            if teardown {
+                self.close().await;
+            }
+        }
+        reply
     }
 
     /// KILL a task (its agent is filled in from the book when known).
@@ -454,13 +497,10 @@ impl Scheduler {
         framework_info: FrameworkInfo,
         suppressed_roles: Vec<String>,
     ) -> Result<(), SessionError> {
-        self.shared
-            .send(&Call::update_framework(
-                self.fid()?,
-                framework_info,
-                suppressed_roles,
-            ))
-            .await
+        let call = Call::update_framework(self.fid()?, framework_info, suppressed_roles);
+        self.shared.send(&call).await?;
+        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        Ok(())
     }
 
     /// TEARDOWN: the master kills every task and forgets the framework; the session closes.
@@ -496,5 +536,51 @@ impl Scheduler {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .is_none_or(JoinHandle::is_finished)
+    }
+}
+
+/// What a call the master accepted changes in the book: offers it used or declined leave,
+/// tasks it launched enter, SUPPRESS/REVIVE/UPDATE_FRAMEWORK set the suppressed roles.
+fn record_sent(b: &mut Book, call: &Call, roles: &[String]) {
+    if let Some(a) = &call.accept {
+        for id in &a.offer_ids {
+            b.offers.remove(id);
+        }
+        for op in &a.operations {
+            if op.operation_type == OperationType::Launch
+                && let Some(launch) = &op.launch
+            {
+                for t in &launch.task_infos {
+                    b.tasks.launched(t);
+                }
+            }
+            if let Some(group) = &op.launch_group {
+                for t in &group.task_group.tasks {
+                    b.tasks.launched(t);
+                }
+            }
+        }
+    }
+    if let Some(d) = &call.decline {
+        for id in &d.offer_ids {
+            b.offers.retire(id, OfferEnd::Declined);
+        }
+    }
+    if let Some(r) = &call.suppress {
+        // No roles means every role of the framework.
+        let roles = if r.roles.is_empty() { roles } else { &r.roles };
+        b.suppressed_roles.extend(roles.iter().cloned());
+    }
+    if let Some(r) = &call.revive {
+        if r.roles.is_empty() {
+            b.suppressed_roles.clear();
+        } else {
+            for role in &r.roles {
+                b.suppressed_roles.remove(role);
+            }
+        }
+    }
+    if let Some(u) = &call.update_framework {
+        b.suppressed_roles = u.suppressed_roles.iter().cloned().collect();
     }
 }

@@ -5,8 +5,11 @@
 pub(crate) mod bind;
 mod cluster;
 mod connect;
+mod control;
+mod events;
 mod launch;
 mod operator;
+mod raw_call;
 mod subscribe;
 mod tasks;
 
@@ -72,6 +75,9 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(subscribe::MAGICS)
         .chain(launch::MAGICS)
         .chain(tasks::MAGICS)
+        .chain(control::MAGICS)
+        .chain(events::MAGICS)
+        .chain(raw_call::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

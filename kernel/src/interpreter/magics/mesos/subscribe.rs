@@ -4,7 +4,7 @@ use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, no_posit
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
-use crate::protocol::content::MimeBundle;
+use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
 use mesos_lib::v1::FrameworkInfo;
 use std::collections::BTreeMap;
@@ -92,15 +92,6 @@ async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let spec = spec("subscribe");
     no_positional(spec, &args)?;
     let failover = duration_flag(spec, &args, "failover-timeout", DEFAULT_FAILOVER)?;
-    let conn = ctx.mesos.connection().map_err(mesos_error)?;
-    if let Some(s) = ctx.mesos.try_scheduler()
-        && !s.state().is_terminal()
-    {
-        let mut t = status_table(&s);
-        t.caption =
-            Some("already subscribed: showing the existing session (no second framework)".into());
-        return Ok(Some(t.to_bundle()));
-    }
     let user = args
         .value("user")
         .map(str::to_owned)
@@ -109,7 +100,39 @@ async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let mut info = FrameworkInfo::new(user, args.value("name").unwrap_or("jupyter"));
     info.failover_timeout = Some(failover.as_secs_f64());
     info.role = args.value("role").map(str::to_owned);
+    let t = match start_session(ctx, info, Vec::new()).await? {
+        Started::New(t) | Started::Existing(t) => t,
+    };
+    Ok(Some(t.to_bundle()))
+}
+
+/// What [`start_session`] did.
+pub(super) enum Started {
+    /// Subscribed now; the session's status.
+    New(Table),
+    /// A live session already existed (nothing was sent); its status.
+    Existing(Table),
+}
+
+/// Makes this kernel a framework with `info`, unless a live session exists (then it is shown
+/// and no second framework is registered). Shared by `%subscribe` and `%%call` SUBSCRIBE.
+pub(super) async fn start_session(
+    ctx: &MagicContext<'_>,
+    info: FrameworkInfo,
+    suppressed_roles: Vec<String>,
+) -> Result<Started, ErrorContent> {
+    let conn = ctx.mesos.connection().map_err(mesos_error)?;
+    if let Some(s) = ctx.mesos.try_scheduler()
+        && !s.state().is_terminal()
+    {
+        let mut t = status_table(&s);
+        t.caption =
+            Some("already subscribed: showing the existing session (no second framework)".into());
+        return Ok(Started::Existing(t));
+    }
+    let no_failover = info.failover_timeout.unwrap_or(0.0) <= 0.0;
     let mut cfg = SchedulerConfig::new(info);
+    cfg.suppressed_roles = suppressed_roles;
     cfg.http.connect_timeout = Duration::from_secs(5);
     let s = Arc::new(Scheduler::connect(conn.target.url(), cfg).map_err(mesos_error)?);
     let subscribed = tokio::select! {
@@ -134,13 +157,13 @@ async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     ctx.mesos.set_scheduler(Arc::clone(&s));
     let mut t = status_table(&s);
     t.caption = Some(format!("subscribed to {}", conn.target.url()));
-    if failover.is_zero() {
+    if no_failover {
         ctx.out.stream(
             crate::protocol::content::StreamName::Stderr,
             "warning: failover timeout 0: the framework and its tasks are removed on the first disconnect\n",
         );
     }
-    Ok(Some(t.to_bundle()))
+    Ok(Started::New(t))
 }
 
 fn age(t: Option<SystemTime>) -> String {
@@ -196,6 +219,16 @@ pub(super) fn status_table(s: &Scheduler) -> Table {
             row(
                 "heartbeat interval",
                 format!("{}s", num(Some(hb.as_secs_f64()))),
+            );
+        }
+        if !b.suppressed_roles.is_empty() {
+            row(
+                "suppressed roles",
+                b.suppressed_roles
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
             );
         }
         for w in &b.warnings {

@@ -1,0 +1,407 @@
+//! Steering the offer flow and asking for task states: `%decline`, `%revive`, `%suppress`,
+//! `%reconcile`.
+
+use super::events::clock;
+use super::{
+    Body, MagicResult, duration_flag, interrupted, mesos_error, no_positional, parse_duration,
+    resource_text, usage,
+};
+use crate::display::table::Table;
+use crate::interpreter::magics::args::Args;
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::mesos::LiveKind;
+use crate::protocol::content::MimeBundle;
+use mesos_lib::scheduler::{OfferEnd, Scheduler};
+use mesos_lib::v1::scheduler::EventType;
+use mesos_lib::v1::{OfferId, TaskId};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// How long `%reconcile TASK…` waits for every named task to be answered.
+const EXPLICIT_WAIT: Duration = Duration::from_secs(10);
+/// How long implicit reconciliation collects answers: the master does not say how many come.
+const IMPLICIT_WINDOW: Duration = Duration::from_secs(2);
+
+const ROLE_FLAG: &[FlagSpec] = &[FlagSpec {
+    name: "role",
+    value: ArgKind::Text,
+    help: "only this role (repeatable; default: every role of the framework)",
+}];
+
+pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
+    (
+        MagicSpec {
+            name: "decline",
+            kind: MagicKind::Line,
+            usage: "%decline [OFFER... | --all] [--refuse DURATION]",
+            summary: "DECLINE offers, optionally refusing their agents for a while.",
+            help: "One DECLINE for the named outstanding offers (or all of them). --refuse sets \
+                   filters.refuse_seconds (the master's default is 5s). An offer that is no \
+                   longer outstanding gets a row saying why (already declined, used, \
+                   rescinded) and is not sent again; an id never offered is an error.",
+            flags: &[
+                FlagSpec {
+                    name: "all",
+                    value: ArgKind::None,
+                    help: "every outstanding offer",
+                },
+                FlagSpec {
+                    name: "refuse",
+                    value: ArgKind::Text,
+                    help: "do not offer these agents' resources again for this long (e.g. 30s)",
+                },
+            ],
+            positional: ArgKind::Live(LiveKind::OfferId),
+        },
+        |args, ctx| Box::pin(decline(args, ctx)),
+    ),
+    (
+        MagicSpec {
+            name: "revive",
+            kind: MagicKind::Line,
+            usage: "%revive [--role ROLE]",
+            summary: "REVIVE: clear offer filters and un-suppress (offers resume).",
+            help: "Without --role it applies to every role of the framework. Safe to re-run.",
+            flags: ROLE_FLAG,
+            positional: ArgKind::None,
+        },
+        |args, ctx| Box::pin(revive(args, ctx)),
+    ),
+    (
+        MagicSpec {
+            name: "suppress",
+            kind: MagicKind::Line,
+            usage: "%suppress [--role ROLE]",
+            summary: "SUPPRESS: no more offers until %revive.",
+            help: "Without --role it applies to every role of the framework. %status lists the \
+                   suppressed roles; they stay suppressed across reconnects.",
+            flags: ROLE_FLAG,
+            positional: ArgKind::None,
+        },
+        |args, ctx| Box::pin(suppress(args, ctx)),
+    ),
+    (
+        MagicSpec {
+            name: "reconcile",
+            kind: MagicKind::Line,
+            usage: "%reconcile [TASK...] [--timeout DURATION]",
+            summary: "RECONCILE: ask the master for task states and show its answers.",
+            help: "With tasks: explicit reconciliation, waiting until each named task is answered \
+                   (default 10s). Without: implicit reconciliation; the master answers for every \
+                   task it knows, and the answers that arrive within the window (default 2s) \
+                   are shown. Answers arrive as UPDATE events (no uuid, nothing to acknowledge).",
+            flags: &[FlagSpec {
+                name: "timeout",
+                value: ArgKind::Text,
+                help: "how long to wait for answers",
+            }],
+            positional: ArgKind::Live(LiveKind::TaskId),
+        },
+        |args, ctx| Box::pin(reconcile(args, ctx)),
+    ),
+];
+
+fn spec(name: &str) -> &'static MagicSpec {
+    &MAGICS
+        .iter()
+        .find(|(s, _)| s.name == name)
+        .expect("declared")
+        .0
+}
+
+/// Where a named offer stands before DECLINE.
+enum OfferCheck {
+    /// Outstanding: agent and resources, for the row.
+    Outstanding(String, String),
+    /// Gone, and why.
+    Ended(OfferEnd),
+    /// Never seen by this session.
+    Unknown,
+}
+
+fn check_offer(s: &Scheduler, id: &OfferId) -> OfferCheck {
+    s.read(|b| match b.offers.get(id) {
+        Some(o) => OfferCheck::Outstanding(o.agent_id.value.clone(), resource_text(&o.resources)),
+        None => b
+            .offers
+            .ended(id)
+            .map_or(OfferCheck::Unknown, OfferCheck::Ended),
+    })
+}
+
+async fn decline(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let spec = spec("decline");
+    let all = args.has("all");
+    if all && !args.positional.is_empty() {
+        return Err(usage(spec, "name offers or give --all, not both"));
+    }
+    if !all && args.positional.is_empty() {
+        return Err(usage(spec, "name at least one offer, or give --all"));
+    }
+    let refuse = match args.value("refuse") {
+        Some(v) => Some(
+            parse_duration(v)
+                .map_err(|e| usage(spec, format!("--refuse: {e}")))?
+                .as_secs_f64(),
+        ),
+        None => None,
+    };
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    let ids: Vec<String> = if all {
+        s.offers().into_iter().map(|o| o.id.value).collect()
+    } else {
+        // A repeated id is one offer.
+        let mut seen = BTreeSet::new();
+        args.positional
+            .iter()
+            .filter(|id| seen.insert(id.as_str()))
+            .cloned()
+            .collect()
+    };
+    if ids.is_empty() {
+        return Ok(Some(MimeBundle::text(
+            "no outstanding offers: nothing to decline",
+        )));
+    }
+    let checks: Vec<(String, OfferCheck)> = ids
+        .into_iter()
+        .map(|id| {
+            let c = check_offer(&s, &OfferId::new(id.as_str()));
+            (id, c)
+        })
+        .collect();
+    let to_send: Vec<OfferId> = checks
+        .iter()
+        .filter(|(_, c)| matches!(c, OfferCheck::Outstanding(..)))
+        .map(|(id, _)| OfferId::new(id.as_str()))
+        .collect();
+    let unknown: Vec<&str> = checks
+        .iter()
+        .filter(|(_, c)| matches!(c, OfferCheck::Unknown))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if to_send.is_empty() && !unknown.is_empty() {
+        return Err(mesos_error(format!(
+            "no such outstanding offer: {} (never offered to this framework; %offers lists the \
+             outstanding ones)",
+            unknown.join(", ")
+        )));
+    }
+    if !to_send.is_empty() {
+        s.decline(to_send, refuse)
+            .await
+            .map_err(|e| mesos_error(format!("DECLINE failed: {e}")))?;
+    }
+    let sent = match refuse {
+        Some(r) => format!("declined; agent refused for {}s", super::num(Some(r))),
+        None => "declined (the master refuses the agent for its default 5s)".into(),
+    };
+    let mut t = Table::new(&["offer", "agent", "resources", "result"]);
+    for (id, check) in checks {
+        let (agent, res, result) = match check {
+            OfferCheck::Outstanding(agent, res) => (agent, res, sent.clone()),
+            OfferCheck::Ended(OfferEnd::Declined) => (
+                "-".into(),
+                "-".into(),
+                "already declined; nothing sent".into(),
+            ),
+            OfferCheck::Ended(end) => ("-".into(), "-".into(), format!("{end}; nothing sent")),
+            OfferCheck::Unknown => (
+                "-".into(),
+                "-".into(),
+                "error: not an offer of this framework; nothing sent".into(),
+            ),
+        };
+        t.row(vec![id, agent, res, result]);
+    }
+    Ok(Some(t.to_bundle()))
+}
+
+/// The roles a REVIVE/SUPPRESS names, as text for the answer.
+fn roles_text(roles: &[String], s: &Scheduler) -> String {
+    if roles.is_empty() {
+        let fw = s.read(|b| {
+            b.framework_id
+                .as_ref()
+                .map(|f| f.value.clone())
+                .unwrap_or_default()
+        });
+        format!("every role of framework {fw}")
+    } else {
+        format!("role {}", roles.join(", "))
+    }
+}
+
+async fn revive(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    no_positional(spec("revive"), &args)?;
+    let roles = args.flags.get("role").cloned().unwrap_or_default();
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    s.revive(roles.clone())
+        .await
+        .map_err(|e| mesos_error(format!("REVIVE failed: {e}")))?;
+    let still = suppressed_text(&s);
+    Ok(Some(MimeBundle::text(format!(
+        "REVIVE sent for {}: the master cleared this framework's offer filters and offers \
+         resume{still}",
+        roles_text(&roles, &s)
+    ))))
+}
+
+async fn suppress(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    no_positional(spec("suppress"), &args)?;
+    let roles = args.flags.get("role").cloned().unwrap_or_default();
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    s.suppress(roles.clone())
+        .await
+        .map_err(|e| mesos_error(format!("SUPPRESS failed: {e}")))?;
+    Ok(Some(MimeBundle::text(format!(
+        "SUPPRESS sent for {}: no offers until %revive{}",
+        roles_text(&roles, &s),
+        suppressed_text(&s)
+    ))))
+}
+
+fn suppressed_text(s: &Scheduler) -> String {
+    s.read(|b| {
+        if b.suppressed_roles.is_empty() {
+            "; no role is suppressed now".to_owned()
+        } else {
+            format!(
+                "; suppressed now: {}",
+                b.suppressed_roles
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    })
+}
+
+async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let spec = spec("reconcile");
+    let explicit = !args.positional.is_empty();
+    let timeout = duration_flag(
+        spec,
+        &args,
+        "timeout",
+        if explicit {
+            EXPLICIT_WAIT
+        } else {
+            IMPLICIT_WINDOW
+        },
+    )?;
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    let mut seen = BTreeSet::new();
+    let named: Vec<String> = args
+        .positional
+        .iter()
+        .filter(|t| seen.insert(t.as_str()))
+        .cloned()
+        .collect();
+    // Explicit: the named tasks; implicit: what we know is live, to stop early once all answered.
+    let awaited: Vec<String> = if explicit {
+        named.clone()
+    } else {
+        s.read(|b| {
+            b.tasks
+                .non_terminal()
+                .into_iter()
+                .map(|(t, _)| t.value)
+                .collect()
+        })
+    };
+    let tasks: Vec<(TaskId, Option<_>)> = named
+        .iter()
+        .map(|t| {
+            let agent = s.task(t).and_then(|r| r.agent_id);
+            (TaskId::new(t.as_str()), agent)
+        })
+        .collect();
+    // Marks taken before the call: answers are what is logged after them.
+    let (task_mark, log_mark) = s.read(|b| (b.tasks.seq(), b.events_logged));
+    s.reconcile(tasks)
+        .await
+        .map_err(|e| mesos_error(format!("RECONCILE failed: {e}")))?;
+    let answered = s.wait_until(timeout, "reconciliation answers", |b| {
+        let all = !awaited.is_empty()
+            && awaited
+                .iter()
+                .all(|t| b.tasks.get(t).is_some_and(|r| r.last_seen_seq > task_mark));
+        (all || b.state.is_terminal()).then_some(())
+    });
+    let timed_out = tokio::select! {
+        r = answered => r.is_err(),
+        _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for reconciliation answers")),
+    };
+    let mut t = Table::new(&["time", "task", "state", "reason", "source", "message"]);
+    let mut answered: BTreeSet<String> = BTreeSet::new();
+    s.read(|b| {
+        for e in b.events_since(log_mark) {
+            let Some(u) = e
+                .event
+                .update
+                .as_ref()
+                .filter(|_| e.event.event_type == EventType::Update)
+            else {
+                continue;
+            };
+            let task = u
+                .status
+                .task_id
+                .as_ref()
+                .map(|t| t.value.clone())
+                .unwrap_or_default();
+            if explicit && !named.contains(&task) {
+                continue;
+            }
+            answered.insert(task.clone());
+            let dash = |o: Option<String>| o.unwrap_or_else(|| "-".into());
+            t.row(vec![
+                clock(e.at),
+                task,
+                u.status.state.to_string(),
+                dash(u.status.reason.as_ref().map(ToString::to_string)),
+                dash(u.status.source.as_ref().map(ToString::to_string)),
+                u.status.message.clone().unwrap_or_default(),
+            ]);
+        }
+    });
+    let missing: Vec<&String> = named.iter().filter(|n| !answered.contains(*n)).collect();
+    for m in &missing {
+        t.row(vec![
+            "-".into(),
+            (*m).clone(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            format!(
+                "no answer within {}",
+                super::num(Some(timeout.as_secs_f64()))
+            ) + "s",
+        ]);
+    }
+    t.caption = Some(if explicit {
+        format!(
+            "explicit reconciliation of {} task(s): {} answered{}",
+            named.len(),
+            named.len() - missing.len(),
+            if timed_out && !missing.is_empty() {
+                format!(" (gave up after {timeout:?})")
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        format!(
+            "implicit reconciliation: {} update(s) {}",
+            t.rows.len(),
+            if timed_out || awaited.is_empty() {
+                format!("within {timeout:?}")
+            } else {
+                "(every live task answered)".into()
+            }
+        )
+    });
+    Ok(Some(t.to_bundle()))
+}

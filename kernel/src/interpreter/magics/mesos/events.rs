@@ -1,0 +1,327 @@
+//! The session's recent scheduler events: `%events`, once or followed live.
+
+use super::{Body, MagicResult, mesos_error, num, resource_text, show, usage};
+use crate::display::table::Table;
+use crate::interpreter::magics::args::Args;
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::protocol::content::ErrorContent;
+use mesos_lib::scheduler::{Book, LoggedEvent};
+use mesos_lib::v1::scheduler::{Event, EventType};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Rows shown without `-n`.
+const DEFAULT_ROWS: usize = 20;
+/// `--follow` without `--timeout` runs until interrupted; this only keeps the deadline finite.
+const FOLLOW_FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Event types `--type` accepts.
+const TYPES: &[&str] = &[
+    "SUBSCRIBED",
+    "OFFERS",
+    "INVERSE_OFFERS",
+    "RESCIND",
+    "RESCIND_INVERSE_OFFER",
+    "UPDATE",
+    "UPDATE_OPERATION_STATUS",
+    "MESSAGE",
+    "FAILURE",
+    "ERROR",
+    "HEARTBEAT",
+];
+
+pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
+    MagicSpec {
+        name: "events",
+        kind: MagicKind::Line,
+        usage: "%events [-n N] [--type TYPE] [--follow] [--timeout DURATION]",
+        summary: "The framework's recent scheduler events (newest last), or follow them live.",
+        help: "Reads the session's bounded event log (consecutive heartbeats share one row). \
+               --type keeps one kind (repeatable). --follow keeps one table updated as events \
+               arrive until you interrupt it (the table stays) or --timeout passes.",
+        flags: &[
+            FlagSpec {
+                name: "n",
+                value: ArgKind::Text,
+                help: "how many rows (default 20); -n N works too",
+            },
+            FlagSpec {
+                name: "type",
+                value: ArgKind::Choice(TYPES),
+                help: "only events of this type",
+            },
+            FlagSpec {
+                name: "follow",
+                value: ArgKind::None,
+                help: "keep the table updated as events arrive",
+            },
+            FlagSpec {
+                name: "timeout",
+                value: ArgKind::Text,
+                help: "with --follow: stop after this long",
+            },
+        ],
+        positional: ArgKind::None,
+    },
+    |args, ctx| Box::pin(events(args, ctx)),
+)];
+
+fn spec() -> &'static MagicSpec {
+    &MAGICS[0].0
+}
+
+/// A wall-clock time as `HH:MM:SS.mmm` (local time).
+pub(super) fn clock(at: SystemTime) -> String {
+    chrono::DateTime::<chrono::Local>::from(at)
+        .format("%H:%M:%S%.3f")
+        .to_string()
+}
+
+/// One line saying what an event carried.
+fn summary(e: &Event) -> String {
+    match e.event_type {
+        EventType::Subscribed => e
+            .subscribed
+            .as_ref()
+            .map(|s| {
+                format!(
+                    "framework {}, heartbeat every {}s",
+                    s.framework_id,
+                    num(s.heartbeat_interval_seconds)
+                )
+            })
+            .unwrap_or_default(),
+        EventType::Offers => e
+            .offers
+            .as_ref()
+            .map(|o| {
+                o.offers
+                    .iter()
+                    .map(|o| {
+                        format!(
+                            "{} (agent {}: {})",
+                            o.id,
+                            o.agent_id,
+                            resource_text(&o.resources)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+        EventType::Rescind => e
+            .rescind
+            .as_ref()
+            .map(|r| format!("offer {}", r.offer_id))
+            .unwrap_or_default(),
+        EventType::Update => e
+            .update
+            .as_ref()
+            .map(|u| {
+                let s = &u.status;
+                let mut text = format!(
+                    "task {} {}",
+                    s.task_id.as_ref().map(|t| t.value.as_str()).unwrap_or("?"),
+                    s.state
+                );
+                if let Some(r) = &s.reason {
+                    text.push_str(&format!(" ({r})"));
+                }
+                if let Some(m) = s.message.as_ref().filter(|m| !m.is_empty()) {
+                    text.push_str(&format!(": {m}"));
+                }
+                text
+            })
+            .unwrap_or_default(),
+        EventType::UpdateOperationStatus => e
+            .update_operation_status
+            .as_ref()
+            .map(|u| {
+                format!(
+                    "operation {} {}",
+                    u.status
+                        .operation_id
+                        .as_ref()
+                        .map(|o| o.value.as_str())
+                        .unwrap_or("?"),
+                    u.status.state
+                )
+            })
+            .unwrap_or_default(),
+        EventType::Message => e
+            .message
+            .as_ref()
+            .map(|m| format!("from executor {} on agent {}", m.executor_id, m.agent_id))
+            .unwrap_or_default(),
+        EventType::Failure => e
+            .failure
+            .as_ref()
+            .map(|f| {
+                let mut parts = Vec::new();
+                if let Some(a) = &f.agent_id {
+                    parts.push(format!("agent {a}"));
+                }
+                if let Some(x) = &f.executor_id {
+                    parts.push(format!("executor {x}"));
+                }
+                if let Some(s) = f.status {
+                    parts.push(format!("exit status {s}"));
+                }
+                parts.join(", ")
+            })
+            .unwrap_or_default(),
+        EventType::Error => e
+            .error
+            .as_ref()
+            .map(|x| x.message.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn row(e: &LoggedEvent) -> Vec<String> {
+    let mut what = summary(&e.event);
+    if e.count > 1 {
+        what = format!("×{} (last one at this time)", e.count);
+    }
+    vec![clock(e.at), e.event.event_type.to_string(), what]
+}
+
+/// The last `n` logged events of the wanted types, as a table.
+fn table(b: &Book, types: &[EventType], n: usize) -> Table {
+    let wanted: Vec<&LoggedEvent> = b
+        .events
+        .iter()
+        .filter(|e| types.is_empty() || types.contains(&e.event.event_type))
+        .collect();
+    let mut t = Table::new(&["time", "type", "summary"]);
+    for e in &wanted[wanted.len().saturating_sub(n)..] {
+        t.row(row(e));
+    }
+    t.caption = Some(format!(
+        "{} of {} logged events{} (log keeps {}; {} received in all)",
+        t.rows.len(),
+        wanted.len(),
+        if types.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " of type {}",
+                types
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        b.event_log_capacity,
+        b.events_logged
+    ));
+    t
+}
+
+/// `-n N`, `-nN` or `--n N`.
+fn row_count(args: &Args) -> Result<usize, ErrorContent> {
+    let mut value = args.value("n").map(str::to_owned);
+    let mut words = args.positional.iter();
+    while let Some(w) = words.next() {
+        if w == "-n" {
+            value = Some(
+                words
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| usage(spec(), "-n needs a number"))?,
+            );
+        } else if let Some(v) = w.strip_prefix("-n") {
+            value = Some(v.to_owned());
+        } else {
+            return Err(usage(spec(), format!("unexpected argument {w:?}")));
+        }
+    }
+    match value {
+        None => Ok(DEFAULT_ROWS),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| usage(spec(), format!("-n takes a positive number, not {v:?}"))),
+    }
+}
+
+async fn events(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let n = row_count(&args)?;
+    let types: Vec<EventType> = args
+        .flags
+        .get("type")
+        .map(|v| v.iter().map(|t| EventType::from_name(t)).collect())
+        .unwrap_or_default();
+    let follow = args.has("follow");
+    if args.has("timeout") && !follow {
+        return Err(usage(spec(), "--timeout only applies with --follow"));
+    }
+    let timeout = super::duration_flag(spec(), &args, "timeout", FOLLOW_FOREVER)?;
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    if !follow {
+        return Ok(Some(s.read(|b| table(b, &types, n)).to_bundle()));
+    }
+    let display_id = format!("mesos-events-{}", uuid::Uuid::new_v4().simple());
+    let deadline = Instant::now() + timeout;
+    let mut shown: Option<String> = None;
+    loop {
+        let (mut t, seen, state) =
+            s.read(|b| (table(b, &types, n), b.events_logged, b.state.clone()));
+        let ended = state.is_terminal();
+        t.caption = Some(format!(
+            "{} — {}",
+            t.caption.take().unwrap_or_default(),
+            if ended {
+                format!("session {state}: stopped following")
+            } else {
+                "following (interrupt to stop)".into()
+            }
+        ));
+        // Only rows decide: events of other types change the counts, not what is shown.
+        let rows = format!("{:?}", t.rows);
+        if shown.as_ref() != Some(&rows) || ended {
+            show(ctx, &t.to_bundle(), &display_id, shown.is_none());
+            shown = Some(rows);
+        }
+        if ended {
+            return Ok(None);
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let changed = s.wait_until(remaining, "a new event", |b| {
+            (b.events_logged != seen || b.state.is_terminal()).then_some(())
+        });
+        tokio::select! {
+            r = changed => if r.is_err() {
+                // --timeout passed: the table stays as the cell's output.
+                return Ok(None);
+            },
+            // Interrupting is how a follow normally ends: the table is kept, the cell is fine.
+            _ = ctx.cancel.cancelled() => return Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(words: &[&str]) -> Result<usize, ErrorContent> {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        let args = crate::interpreter::magics::args::parse(spec(), &words).unwrap();
+        row_count(&args)
+    }
+
+    #[test]
+    fn row_counts() {
+        assert_eq!(parsed(&[]).unwrap(), DEFAULT_ROWS);
+        assert_eq!(parsed(&["-n", "5"]).unwrap(), 5);
+        assert_eq!(parsed(&["-n7"]).unwrap(), 7);
+        assert_eq!(parsed(&["--n", "3"]).unwrap(), 3);
+        assert!(parsed(&["-n", "zero"]).is_err());
+        assert!(parsed(&["-n", "0"]).is_err());
+        assert!(parsed(&["-n"]).is_err());
+        assert!(parsed(&["stray"]).is_err());
+    }
+}
