@@ -4,8 +4,10 @@
 
 mod connect;
 mod launch;
+mod offers;
 mod operator;
 mod subscribe;
+mod task_json;
 mod tasks;
 
 use super::args::{self, Args};
@@ -66,6 +68,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .iter()
         .chain(operator::MAGICS)
         .chain(subscribe::MAGICS)
+        .chain(offers::MAGICS)
         .chain(launch::MAGICS)
         .chain(tasks::MAGICS)
     {
