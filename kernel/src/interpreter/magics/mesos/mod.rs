@@ -6,6 +6,7 @@ mod connect;
 mod launch;
 mod offers;
 mod operator;
+mod sandbox;
 mod subscribe;
 mod task_json;
 mod tasks;
@@ -71,6 +72,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(offers::MAGICS)
         .chain(launch::MAGICS)
         .chain(tasks::MAGICS)
+        .chain(sandbox::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }
