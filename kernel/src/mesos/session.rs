@@ -74,6 +74,11 @@ pub enum LiveKind {
     OfferId,
     /// Agent ids seen in offers and tasks.
     AgentId,
+    /// Agent hostnames seen in offers.
+    Hostname,
+    /// Agent attributes seen in offers, as `name=value` selectors (the name is the prefix
+    /// being typed).
+    Attribute,
 }
 
 #[derive(Debug, Default)]
@@ -246,6 +251,13 @@ impl MesosHandle {
                         .filter_map(|t| t.agent_id.as_ref().map(|a| a.value.clone())),
                 )
                 .collect(),
+            LiveKind::Hostname => b.offers.list().iter().map(|o| o.hostname.clone()).collect(),
+            LiveKind::Attribute => b
+                .offers
+                .list()
+                .iter()
+                .flat_map(|o| o.attributes.iter().map(attribute_selector))
+                .collect(),
         })
     }
 
@@ -257,4 +269,20 @@ impl MesosHandle {
             s.close().await;
         }
     }
+}
+
+/// An attribute as the `name=value` selector `--attr` takes.
+fn attribute_selector(a: &mesos_lib::v1::Attribute) -> String {
+    let value = if let Some(t) = &a.text {
+        t.value.clone()
+    } else if let Some(s) = &a.scalar {
+        s.value.to_string()
+    } else if let Some(r) = &a.ranges {
+        mesos_lib::resources::ranges::format(&mesos_lib::resources::ranges::pairs(r))
+    } else if let Some(s) = &a.set {
+        s.item.join(",")
+    } else {
+        return a.name.clone();
+    };
+    format!("{}={value}", a.name)
 }

@@ -142,8 +142,16 @@ impl HttpClient {
         body: Bytes,
         stream_id: Option<&str>,
     ) -> Result<Reply, HttpError> {
-        self.send(Pool::Calls, Method::POST, base, path, Some(body), stream_id)
-            .await
+        self.send(
+            Pool::Calls,
+            Method::POST,
+            base,
+            path,
+            &[],
+            Some(body),
+            stream_id,
+        )
+        .await
     }
 
     /// Like [`post_json`](Self::post_json), but a non-2xx answer is a [`RawReply`] too (its
@@ -185,7 +193,15 @@ impl HttpClient {
         let limit = self.cfg.request_timeout;
         tokio::time::timeout(
             limit,
-            self.send(Pool::Streams, Method::POST, base, path, Some(body), None),
+            self.send(
+                Pool::Streams,
+                Method::POST,
+                base,
+                path,
+                &[],
+                Some(body),
+                None,
+            ),
         )
         .await
         .map_err(|_| HttpError::Timeout { after: limit, what })?
@@ -193,7 +209,18 @@ impl HttpClient {
 
     /// GETs `base` + `path` (legacy JSON endpoints), following redirects.
     pub async fn get(&self, base: &Url, path: &str) -> Result<Reply, HttpError> {
-        self.send(Pool::Calls, Method::GET, base, path, None, None)
+        self.send(Pool::Calls, Method::GET, base, path, &[], None, None)
+            .await
+    }
+
+    /// GETs `base` + `path` with a query string built (and encoded) from `query`.
+    pub async fn get_query(
+        &self,
+        base: &Url,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Reply, HttpError> {
+        self.send(Pool::Calls, Method::GET, base, path, query, None, None)
             .await
     }
 
@@ -224,12 +251,14 @@ impl HttpClient {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         pool: Pool,
         method: Method,
         base: &Url,
         path: &str,
+        query: &[(&str, &str)],
         body: Option<Bytes>,
         stream_id: Option<&str>,
     ) -> Result<Reply, HttpError> {
@@ -238,6 +267,9 @@ impl HttpClient {
             Pool::Streams => &self.streams,
         };
         let mut url = join_path(base, path);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
         let mut leader = origin_of(base);
         let mut hops = 0usize;
         let mut backoff = Backoff::new(self.cfg.retry_min_delay, self.cfg.retry_max_delay);

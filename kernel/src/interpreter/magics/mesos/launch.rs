@@ -1,250 +1,505 @@
-//! Offers and launching: `%offers`, `%launch`.
+//! Launching: `%launch` builds a TaskInfo from flags, `%%launch` takes TaskInfo JSON; both
+//! pick an offer that fits, ACCEPT it and show the task.
 
+use super::offers::{FILTER_FLAGS, OfferFilter, Want, choose_offer, pick_ports};
+use super::task_json::{self, TaskDraft};
 use super::tasks::{DEFAULT_WAIT, STATES, parse_state, task_table, watch_task};
-use super::{
-    Body, MagicResult, attributes_text, duration_flag, interrupted, mesos_error, no_positional,
-    number_flag, resource_cells, resource_text, show, usage,
-};
-use crate::display::table::Table;
+use super::{Body, MagicResult, interrupted, mesos_error, no_positional, number_flag, usage};
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
-use mesos_lib::resources::offer_fits;
-use mesos_lib::scheduler::SessionError;
-use mesos_lib::v1::{CommandInfo, Offer, Resource, TaskInfo};
-use std::time::Duration;
+use crate::interpreter::rust::errors::simple;
+use crate::mesos::LiveKind;
+use crate::protocol::content::{ErrorContent, StreamName};
+use mesos_lib::resources::ranges;
+use mesos_lib::scheduler::{Scheduler, SessionError, TaskRecord};
+use mesos_lib::v1::container::{DockerNetwork, DockerPortMapping};
+use mesos_lib::v1::task::CommandUri;
+use mesos_lib::v1::{
+    CommandInfo, ContainerInfo, Environment, Offer, Resource, TaskInfo, TaskState,
+};
 
-/// How long `%launch` waits for a first offer when none is held.
-const OFFER_WAIT: Duration = Duration::from_secs(15);
-
-pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
-    (
-        MagicSpec {
-            name: "offers",
-            kind: MagicKind::Line,
-            usage: "%offers [--wait DURATION]",
-            summary: "Outstanding offers: agent, hostname, cpus, mem, disk, ports, attributes.",
-            help: "With --wait, waits up to DURATION for a first offer when none is held, \
-                   showing the table when it arrives.",
-            flags: &[FlagSpec {
-                name: "wait",
-                value: ArgKind::Text,
-                help: "wait this long for an offer (e.g. 10s)",
-            }],
-            positional: ArgKind::None,
-        },
-        |args, ctx| Box::pin(offers(args, ctx)),
-    ),
-    (
-        MagicSpec {
-            name: "launch",
-            kind: MagicKind::Line,
-            usage: "%launch [--name NAME] [--id ID] [--cpus N] [--mem MB] [--disk MB] [--wait STATE] -- COMMAND...",
-            summary: "Launch a command task on an offer that fits.",
-            help: "Picks an outstanding offer that holds the resources (or says what is missing), \
-                   ACCEPTs it with a LAUNCH and shows the task. Re-running while a task with that \
-                   --id (or, without --id, that --name) is active shows it instead of launching \
-                   another. --wait shows the state live until it reaches STATE.",
-            flags: &[
-                FlagSpec {
-                    name: "name",
-                    value: ArgKind::Text,
-                    help: "task name (default: task)",
-                },
-                FlagSpec {
-                    name: "id",
-                    value: ArgKind::Text,
-                    help: "task id (default: NAME-<random>)",
-                },
-                FlagSpec {
-                    name: "cpus",
-                    value: ArgKind::Text,
-                    help: "cpus (default 0.1)",
-                },
-                FlagSpec {
-                    name: "mem",
-                    value: ArgKind::Text,
-                    help: "memory in MB (default 32)",
-                },
-                FlagSpec {
-                    name: "disk",
-                    value: ArgKind::Text,
-                    help: "disk in MB (default none)",
-                },
-                FlagSpec {
-                    name: "wait",
-                    value: ArgKind::Choice(STATES),
-                    help: "show the state live until it reaches this one",
-                },
-            ],
-            positional: ArgKind::None,
-        },
-        |args, ctx| Box::pin(launch(args, ctx)),
-    ),
+/// The flags only the line form takes; `%%launch` reads these from its JSON.
+const LINE_ONLY: &[&str] = &[
+    "name", "id", "cpus", "mem", "disk", "ports", "env", "uri", "docker", "network",
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
-fn offers_table(offers: &[Offer]) -> Table {
-    let mut t = Table::new(&[
-        "offer",
-        "agent",
-        "hostname",
-        "cpus",
-        "mem",
-        "disk",
-        "ports",
-        "attributes",
-    ]);
-    for o in offers {
-        let [cpus, mem, disk, ports] = resource_cells(&o.resources);
-        t.row(vec![
-            o.id.value.clone(),
-            o.agent_id.value.clone(),
-            o.hostname.clone(),
-            cpus,
-            mem,
-            disk,
-            ports,
-            attributes_text(&o.attributes),
-        ]);
-    }
-    t.caption = Some(format!("{} offers", offers.len()));
-    t
-}
-
-async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("offers");
-    no_positional(spec, &args)?;
-    let wait = args
-        .has("wait")
-        .then(|| duration_flag(spec, &args, "wait", Duration::ZERO))
-        .transpose()?;
-    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
-    let now = s.offers();
-    let Some(wait) = wait.filter(|_| now.is_empty()) else {
-        return Ok(Some(offers_table(&now).to_bundle()));
-    };
-    let display_id = format!("mesos-offers-{}", uuid::Uuid::new_v4().simple());
-    let mut table = offers_table(&[]);
-    table.caption = Some(format!("waiting up to {wait:?} for offers…"));
-    show(ctx, &table.to_bundle(), &display_id, true);
-    let got = tokio::select! {
-        r = s.wait_for_offers(wait) => r,
-        _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for offers")),
-    };
-    let mut table = offers_table(&got.unwrap_or_default());
-    if table.rows.is_empty() {
-        table.caption = Some(format!("no offers within {wait:?}"));
-    }
-    show(ctx, &table.to_bundle(), &display_id, false);
-    Ok(None)
-}
+pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
+    MagicSpec {
+        name: "launch",
+        kind: MagicKind::LineAndCell,
+        usage: "%launch [--name NAME] [--id ID] [--cpus N] [--mem MB] [--disk MB] [--ports N] \
+                [--offer ID | --agent ID --hostname H --attr k=v] [--env K=V]... [--uri URL]... \
+                [--docker IMAGE [--network host|bridge]] [--wait STATE] -- COMMAND...\n\
+                %%launch [--wait STATE] [--offer ID | --agent ID --hostname H --attr k=v]  \
+                (body: a TaskInfo, or a list of them, in Mesos JSON)",
+        summary: "Launch a task on an offer that fits.",
+        help: "Picks an outstanding offer that passes the filters and holds the resources (or \
+               says what is missing from what is offered), ACCEPTs it with a LAUNCH and shows \
+               the task; --wait shows its state live until it reaches STATE.\n\
+               --ports N takes N ports from the offer's port ranges and gives them to the \
+               command as $PORT0..$PORT{N-1} ($PORT = $PORT0, $PORTS = all, comma-separated). \
+               --docker runs IMAGE in a DOCKER container (COMMAND optional); an agent without \
+               the docker containerizer, like the embedded one, fails such a task.\n\
+               %%launch: the body is a TaskInfo as in Mesos JSON; a missing `task_id` becomes \
+               NAME-<random>, a missing `agent_id` the chosen offer's agent, and the offer is \
+               chosen by the tasks' resources (all tasks of a list go on one offer).\n\
+               Re-running while a task with that id (or, without an id, that name) is active \
+               shows it instead of launching another.",
+        flags: &[
+            FlagSpec {
+                name: "name",
+                value: ArgKind::Text,
+                help: "task name (default: task)",
+            },
+            FlagSpec {
+                name: "id",
+                value: ArgKind::Text,
+                help: "task id (default: NAME-<random>)",
+            },
+            FlagSpec {
+                name: "cpus",
+                value: ArgKind::Text,
+                help: "cpus (default 0.1)",
+            },
+            FlagSpec {
+                name: "mem",
+                value: ArgKind::Text,
+                help: "memory in MB (default 32)",
+            },
+            FlagSpec {
+                name: "disk",
+                value: ArgKind::Text,
+                help: "disk in MB (default none)",
+            },
+            FlagSpec {
+                name: "ports",
+                value: ArgKind::Text,
+                help: "take this many ports from the offer, as $PORT0...",
+            },
+            FlagSpec {
+                name: "offer",
+                value: ArgKind::Live(LiveKind::OfferId),
+                help: "use exactly this offer",
+            },
+            FILTER_FLAGS[0],
+            FILTER_FLAGS[1],
+            FILTER_FLAGS[2],
+            FlagSpec {
+                name: "env",
+                value: ArgKind::Text,
+                help: "environment variable NAME=VALUE (repeatable)",
+            },
+            FlagSpec {
+                name: "uri",
+                value: ArgKind::Text,
+                help: "a URI for the agent to fetch into the sandbox (repeatable)",
+            },
+            FlagSpec {
+                name: "docker",
+                value: ArgKind::Text,
+                help: "run in a DOCKER container from this image",
+            },
+            FlagSpec {
+                name: "network",
+                value: ArgKind::Choice(&["host", "bridge"]),
+                help: "the docker network (default host)",
+            },
+            FlagSpec {
+                name: "wait",
+                value: ArgKind::Choice(STATES),
+                help: "show the state live until it reaches this one",
+            },
+        ],
+        positional: ArgKind::None,
+    },
+    |args, ctx| Box::pin(launch(args, ctx)),
+)];
 
 async fn launch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("launch");
+    let spec = &MAGICS[0].0;
     no_positional(spec, &args)?;
-    let command = match &args.rest {
-        Some(words) if !words.is_empty() => shlex::try_join(words.iter().map(String::as_str))
-            .map_err(|e| usage(spec, format!("cannot quote the command: {e}")))?,
-        _ => return Err(usage(spec, "give the command after --")),
-    };
-    let cpus = number_flag(spec, &args, "cpus", Some(0.1))?;
-    let mem = number_flag(spec, &args, "mem", Some(32.0))?;
-    let disk = number_flag(spec, &args, "disk", None)?;
-    let want = args.value("wait").map(parse_state);
-    let name = args.value("name").unwrap_or("task").to_owned();
-    let id_flag = args.value("id").map(str::to_owned);
-    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    match args.body.clone() {
+        Some(body) => launch_json(spec, &args, &body, ctx).await,
+        None => launch_line(spec, &args, ctx).await,
+    }
+}
 
-    // Re-running the cell: an active task with this id (or name) is shown, not launched again.
-    let existing = s.read(|b| {
+/// A fresh task id for `name`.
+fn new_task_id(name: &str) -> String {
+    format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// The active task a re-run would duplicate: same id, or (without an id) same name.
+fn active_twin(s: &Scheduler, id: Option<&str>, name: &str) -> Option<TaskRecord> {
+    s.read(|b| {
         b.tasks
             .iter()
             .find(|t| {
                 !t.is_terminal()
-                    && match &id_flag {
-                        Some(id) => &t.task_id.value == id,
+                    && match id {
+                        Some(id) => t.task_id.value == id,
                         None => t.info.as_ref().is_some_and(|i| i.name == name),
                     }
             })
             .cloned()
+    })
+}
+
+/// Shows tasks already active instead of launching them again (and waits on them with --wait).
+async fn show_active(
+    ctx: &MagicContext<'_>,
+    s: &Scheduler,
+    active: &[TaskRecord],
+    want: Option<TaskState>,
+) -> MagicResult {
+    let mut table = task_table(active);
+    let ids: Vec<&str> = active.iter().map(|r| r.task_id.value.as_str()).collect();
+    table.caption = Some(match active {
+        [one] => format!(
+            "task {} is already active ({}): not launching another",
+            ids[0],
+            one.state()
+        ),
+        _ => format!(
+            "tasks {} are already active: not launching them again",
+            ids.join(", ")
+        ),
     });
-    if let Some(rec) = existing {
-        let id = rec.task_id.value.clone();
-        let mut table = task_table(std::slice::from_ref(&rec));
-        table.caption = Some(format!(
-            "task {id} is already active ({}): not launching another",
-            rec.state()
-        ));
-        if want.is_none() {
-            return Ok(Some(table.to_bundle()));
-        }
-        ctx.out.display(&table.to_bundle(), None);
-        return watch_task(ctx, &s, &id, want, DEFAULT_WAIT).await;
+    if want.is_none() {
+        return Ok(Some(table.to_bundle()));
+    }
+    ctx.out.display(&table.to_bundle(), None);
+    watch_all(ctx, s, &ids, want).await
+}
+
+/// Watches each task in turn; the first that ends elsewhere fails the cell.
+async fn watch_all(
+    ctx: &MagicContext<'_>,
+    s: &Scheduler,
+    ids: &[&str],
+    want: Option<TaskState>,
+) -> MagicResult {
+    for id in ids {
+        watch_task(ctx, s, id, want.clone(), DEFAULT_WAIT).await?;
+    }
+    Ok(None)
+}
+
+/// ACCEPTs `offer` with one LAUNCH of `tasks`.
+async fn accept(s: &Scheduler, offer: &Offer, tasks: Vec<TaskInfo>) -> Result<(), ErrorContent> {
+    match s.launch(&offer.id, tasks).await {
+        Ok(()) => Ok(()),
+        Err(SessionError::UnknownOffer(id)) => Err(mesos_error(format!(
+            "offer {id} no longer exists (rescinded or used); run the cell again"
+        ))),
+        Err(e) => Err(mesos_error(format!("LAUNCH failed: {e}"))),
+    }
+}
+
+/// After the ACCEPT: the tasks' table, or their live state with --wait.
+async fn launched(
+    ctx: &MagicContext<'_>,
+    s: &Scheduler,
+    ids: &[String],
+    offer: &Offer,
+    want: Option<TaskState>,
+) -> MagicResult {
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    if want.is_some() {
+        return watch_all(ctx, s, &refs, want).await;
+    }
+    let recs: Vec<TaskRecord> = refs.iter().filter_map(|id| s.task(id)).collect();
+    let mut table = task_table(&recs);
+    table.caption = Some(format!(
+        "launched {} on {} (offer {})",
+        refs.join(", "),
+        offer.hostname,
+        offer.id
+    ));
+    Ok(Some(table.to_bundle()))
+}
+
+/// `NAME=VALUE` pairs of a repeatable flag.
+fn pairs(spec: &MagicSpec, args: &Args, flag: &str) -> Result<Vec<(String, String)>, ErrorContent> {
+    args.flags
+        .get(flag)
+        .into_iter()
+        .flatten()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+            _ => Err(usage(
+                spec,
+                format!("--{flag} takes NAME=VALUE, not {kv:?}"),
+            )),
+        })
+        .collect()
+}
+
+async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let docker = args.value("docker").map(str::to_owned);
+    if args.has("network") && docker.is_none() {
+        return Err(usage(spec, "--network goes with --docker"));
+    }
+    let command = match &args.rest {
+        Some(words) if !words.is_empty() => Some(
+            shlex::try_join(words.iter().map(String::as_str))
+                .map_err(|e| usage(spec, format!("cannot quote the command: {e}")))?,
+        ),
+        _ if docker.is_some() => None,
+        _ => return Err(usage(spec, "give the command after --")),
+    };
+    let cpus = number_flag(spec, args, "cpus", Some(0.1))?;
+    let mem = number_flag(spec, args, "mem", Some(32.0))?;
+    let disk = number_flag(spec, args, "disk", None)?;
+    let ports = match args.value("ports") {
+        None => 0,
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            usage(
+                spec,
+                format!("--ports takes a whole number of ports, not {v:?}"),
+            )
+        })?,
+    };
+    let env = pairs(spec, args, "env")?;
+    let want_state = args.value("wait").map(parse_state);
+    let name = args.value("name").unwrap_or("task").to_owned();
+    let id_flag = args.value("id").map(str::to_owned);
+    let filter = OfferFilter::from_args(spec, args)?;
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+
+    // Re-running the cell: an active task with this id (or name) is shown, not launched again.
+    if let Some(rec) = active_twin(&s, id_flag.as_deref(), &name) {
+        return show_active(ctx, &s, &[rec], want_state).await;
     }
 
-    let mut wanted: Vec<Resource> = Vec::new();
+    let mut want = Want {
+        resources: Vec::new(),
+        ports,
+    };
     for (n, v) in [("cpus", cpus), ("mem", mem), ("disk", disk)] {
         if let Some(v) = v.filter(|v| *v > 0.0) {
-            wanted.push(Resource::scalar(n, v));
+            want.resources.push(Resource::scalar(n, v));
         }
     }
-    let mut offers = s.offers();
-    if offers.is_empty() {
-        offers = tokio::select! {
-            r = s.wait_for_offers(OFFER_WAIT) => r.map_err(|e| mesos_error(format!("no offer to launch on: {e}")))?,
-            _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for an offer")),
-        };
+    let offer = choose_offer(ctx, &s, &filter, &want).await?;
+    let picked = pick_ports(&offer, &want);
+    let mut resources = want.resources.clone();
+    if !picked.is_empty() {
+        resources.push(Resource::ranges(
+            "ports",
+            ranges::coalesce(picked.iter().map(|p| (*p, *p))),
+        ));
     }
-    let Some(offer) = offers.iter().find(|o| offer_fits(o, &wanted)) else {
-        let offered = offers
-            .iter()
-            .map(|o| {
-                format!(
-                    "{} on {}: {}",
-                    o.id,
-                    o.hostname,
-                    resource_text(&o.resources)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n  ");
-        return Err(mesos_error(format!(
-            "no offer holds {}; offered:\n  {offered}",
-            resource_text(&wanted)
-        )));
+    let mut vars = env;
+    vars.extend(port_vars(&picked));
+    let mut command_info = match &command {
+        Some(c) => CommandInfo::shell(c.clone()),
+        // A docker image's own entrypoint: Mesos runs it when `shell` is false and no value.
+        None => CommandInfo {
+            shell: Some(false),
+            ..CommandInfo::default()
+        },
     };
-    let task_id = id_flag
-        .unwrap_or_else(|| format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]));
-    let task = TaskInfo::command(
-        task_id.clone(),
-        name.clone(),
-        offer.agent_id.clone(),
-        CommandInfo::shell(command),
-        wanted,
-    );
-    match s.launch(&offer.id, vec![task]).await {
-        Ok(()) => {}
-        Err(SessionError::UnknownOffer(id)) => {
-            return Err(mesos_error(format!(
-                "offer {id} no longer exists (rescinded or used); run the cell again"
-            )));
-        }
-        Err(e) => return Err(mesos_error(format!("LAUNCH failed: {e}"))),
+    if !vars.is_empty() {
+        command_info.environment = Some(Environment::from_pairs(vars));
     }
-    match want {
-        Some(w) => watch_task(ctx, &s, &task_id, Some(w), DEFAULT_WAIT).await,
-        None => {
-            let rec = s.task(&task_id).into_iter().collect::<Vec<_>>();
-            let mut table = task_table(&rec);
-            table.caption = Some(format!("launched {task_id} on {}", offer.hostname));
-            Ok(Some(table.to_bundle()))
+    command_info.uris = args
+        .flags
+        .get("uri")
+        .into_iter()
+        .flatten()
+        .map(|u| CommandUri::new(u.clone()))
+        .collect();
+    let task_id = id_flag.unwrap_or_else(|| new_task_id(&name));
+    let mut task = TaskInfo::command(
+        task_id.clone(),
+        name,
+        offer.agent_id.clone(),
+        command_info,
+        resources,
+    );
+    if let Some(image) = docker {
+        task = task.with_container(docker_container(
+            image,
+            args.value("network") == Some("bridge"),
+            &picked,
+        ));
+    }
+    accept(&s, &offer, vec![task]).await?;
+    ctx.out
+        .stream(StreamName::Stdout, &launch_note(&task_id, &offer, &picked));
+    launched(ctx, &s, &[task_id], &offer, want_state).await
+}
+
+/// `PORT0`..`PORTn-1`, `PORT` and `PORTS`, as Marathon gives them.
+fn port_vars(ports: &[u64]) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("PORT{i}"), p.to_string()))
+        .collect();
+    if let Some(first) = ports.first() {
+        vars.push(("PORT".into(), first.to_string()));
+        vars.push((
+            "PORTS".into(),
+            ports
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ));
+    }
+    vars
+}
+
+/// A DOCKER ContainerInfo; on a bridge each picked host port maps to the same container port.
+fn docker_container(image: String, bridge: bool, ports: &[u64]) -> ContainerInfo {
+    let mut c = ContainerInfo::docker(image);
+    if let Some(d) = c.docker.as_mut() {
+        d.network = Some(if bridge {
+            DockerNetwork::Bridge
+        } else {
+            DockerNetwork::Host
+        });
+        if bridge {
+            d.port_mappings = ports
+                .iter()
+                .map(|p| DockerPortMapping {
+                    host_port: *p as u32,
+                    container_port: *p as u32,
+                    protocol: Some("tcp".into()),
+                    ..DockerPortMapping::default()
+                })
+                .collect();
         }
+    }
+    c
+}
+
+/// One line saying where a task went and which ports it got.
+fn launch_note(task_id: &str, offer: &Offer, ports: &[u64]) -> String {
+    let mut note = format!(
+        "launching {task_id} on {} (agent {}, offer {})",
+        offer.hostname, offer.agent_id, offer.id
+    );
+    if !ports.is_empty() {
+        let vars: Vec<String> = ports
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("PORT{i}={p}"))
+            .collect();
+        note.push_str(&format!(
+            " with {}: http://{}:{}/",
+            vars.join(" "),
+            offer.hostname,
+            ports[0]
+        ));
+    }
+    note.push('\n');
+    note
+}
+
+async fn launch_json(
+    spec: &MagicSpec,
+    args: &Args,
+    body: &str,
+    ctx: &MagicContext<'_>,
+) -> MagicResult {
+    if let Some(flag) = LINE_ONLY.iter().find(|f| args.has(f)) {
+        return Err(usage(
+            spec,
+            format!("--{flag} is for the line form; in %%launch put it in the TaskInfo JSON"),
+        ));
+    }
+    if args.rest.is_some() {
+        return Err(usage(
+            spec,
+            "%%launch takes its command from the TaskInfo JSON, not after --",
+        ));
+    }
+    let drafts = task_json::parse(body)
+        .map_err(|e| simple("TaskInfoJSONError", format!("the TaskInfo JSON, {e}")))?;
+    let want_state = args.value("wait").map(parse_state);
+    let mut filter = OfferFilter::from_args(spec, args)?;
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+
+    let mut active = Vec::new();
+    let mut fresh: Vec<TaskDraft> = Vec::new();
+    for d in drafts {
+        let id = d.has_id.then_some(d.info.task_id.value.as_str());
+        match active_twin(&s, id, &d.info.name) {
+            Some(rec) => active.push(rec),
+            None => fresh.push(d),
+        }
+    }
+    if fresh.is_empty() {
+        return show_active(ctx, &s, &active, want_state).await;
+    }
+    if !active.is_empty() {
+        let mut table = task_table(&active);
+        table.caption = Some("already active: not launched again".into());
+        ctx.out.display(&table.to_bundle(), None);
+    }
+    for d in &fresh {
+        let agent = &d.info.agent_id.value;
+        if !agent.is_empty() {
+            filter.on_agent(agent).map_err(mesos_error)?;
+        }
+    }
+    let want = Want {
+        resources: fresh
+            .iter()
+            .flat_map(|d| d.info.resources.iter().cloned())
+            .collect(),
+        ports: 0,
+    };
+    let offer = tokio::select! {
+        r = choose_offer(ctx, &s, &filter, &want) => r?,
+        _ = ctx.cancel.cancelled() => return Err(interrupted("choosing an offer")),
+    };
+    let tasks: Vec<TaskInfo> = fresh
+        .into_iter()
+        .map(|d| {
+            let mut t = d.info;
+            if !d.has_id {
+                t.task_id = new_task_id(&t.name).into();
+            }
+            if t.agent_id.value.is_empty() {
+                t.agent_id = offer.agent_id.clone();
+            }
+            t
+        })
+        .collect();
+    let ids: Vec<String> = tasks.iter().map(|t| t.task_id.value.clone()).collect();
+    accept(&s, &offer, tasks).await?;
+    let note: String = ids.iter().map(|id| launch_note(id, &offer, &[])).collect();
+    ctx.out.stream(StreamName::Stdout, &note);
+    launched(ctx, &s, &ids, &offer, want_state).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_variables_follow_marathon() {
+        let vars = port_vars(&[31000, 31005]);
+        let get = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("PORT0"), Some("31000"));
+        assert_eq!(get("PORT1"), Some("31005"));
+        assert_eq!(get("PORT"), Some("31000"));
+        assert_eq!(get("PORTS"), Some("31000,31005"));
+        assert!(port_vars(&[]).is_empty());
+    }
+
+    #[test]
+    fn bridge_maps_picked_ports() {
+        let c = docker_container("nginx".into(), true, &[31000]);
+        let d = c.docker.unwrap();
+        assert_eq!(d.network, Some(DockerNetwork::Bridge));
+        assert_eq!(d.port_mappings.len(), 1);
+        assert_eq!(d.port_mappings[0].host_port, 31000);
+        let c = docker_container("nginx".into(), false, &[31000]);
+        assert!(c.docker.unwrap().port_mappings.is_empty());
     }
 }

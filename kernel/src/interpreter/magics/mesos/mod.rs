@@ -8,9 +8,12 @@ mod connect;
 mod control;
 mod events;
 mod launch;
+mod offers;
 mod operator;
 mod raw_call;
+mod sandbox;
 mod subscribe;
+mod task_json;
 mod tasks;
 
 use super::args::{self, Args};
@@ -73,11 +76,13 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(operator::MAGICS)
         .chain(cluster::MAGICS)
         .chain(subscribe::MAGICS)
+        .chain(offers::MAGICS)
         .chain(launch::MAGICS)
         .chain(tasks::MAGICS)
         .chain(control::MAGICS)
         .chain(events::MAGICS)
         .chain(raw_call::MAGICS)
+        .chain(sandbox::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

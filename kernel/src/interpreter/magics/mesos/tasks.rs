@@ -8,6 +8,7 @@ use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, Magi
 use crate::mesos::LiveKind;
 use mesos_lib::scheduler::{Scheduler, TaskRecord};
 use mesos_lib::v1::TaskState;
+use mesos_lib::v1::container::ContainerType;
 use std::time::{Duration, Instant};
 
 /// States a user may wait for.
@@ -162,6 +163,45 @@ pub(super) fn resolve(s: &Scheduler, word: &str) -> Result<String, String> {
     })
 }
 
+/// Why a task ended, from its latest status (` (REASON: message)`), with a hint where the
+/// agent's words alone are cryptic.
+pub(super) fn end_reason(rec: &TaskRecord) -> String {
+    let Some(st) = &rec.latest else {
+        return String::new();
+    };
+    let words: Vec<&str> = st
+        .reason
+        .as_ref()
+        .map(|r| r.as_str())
+        .into_iter()
+        .chain(st.message.as_deref())
+        .collect();
+    if words.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(" ({})", words.join(": "));
+    let docker = rec
+        .info
+        .as_ref()
+        .and_then(|i| i.container.as_ref())
+        .is_some_and(|c| c.container_type == Some(ContainerType::Docker));
+    // A real agent without the docker containerizer says only "unknown container".
+    if docker
+        && st
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("unknown container"))
+    {
+        text.push_str(
+            "\nThe agent cannot run DOCKER containers: it has no docker containerizer (a real \
+             agent needs --containerizers=docker,mesos and a Docker engine; the embedded \
+             mesos-local runs command tasks as plain processes). Launch the command without \
+             --docker, or target a cluster whose agents run Docker.",
+        );
+    }
+    text
+}
+
 /// Parses `RUNNING` or `TASK_RUNNING`.
 pub(super) fn parse_state(text: &str) -> TaskState {
     let upper = text.to_ascii_uppercase();
@@ -219,7 +259,8 @@ pub(super) async fn watch_task(
             None if state.is_terminal() => return Ok(None),
             Some(w) if state.is_terminal() => {
                 return Err(mesos_error(format!(
-                    "task {task_id} ended in {state}, not {w}"
+                    "task {task_id} ended in {state}, not {w}{}",
+                    end_reason(&rec)
                 )));
             }
             _ => {}

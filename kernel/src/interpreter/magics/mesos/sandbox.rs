@@ -1,0 +1,304 @@
+//! `%sandbox`: a task's stdout or stderr, read from its agent's files API the way a real
+//! cluster needs it (the agent found through GET_AGENTS, the sandbox through the agent's
+//! `/state` and `/files/debug`), optionally followed live.
+
+use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, usage};
+use crate::interpreter::magics::args::Args;
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::mesos::LiveKind;
+use crate::protocol::content::{ErrorContent, MimeBundle, StreamName};
+use mesos_lib::operator::{AgentState, MAX_READ, OperatorClient};
+use mesos_lib::v1::TaskState;
+use std::time::{Duration, Instant};
+
+/// How long `--follow` follows without `--timeout`.
+const DEFAULT_FOLLOW: Duration = Duration::from_secs(300);
+
+/// How often `--follow` asks the agent for more output; the files API has no push.
+const POLL: Duration = Duration::from_millis(300);
+
+/// The most `%sandbox` without `--follow` shows: the end of a longer file.
+const MAX_SHOWN: u64 = 1 << 20;
+
+pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
+    MagicSpec {
+        name: "sandbox",
+        kind: MagicKind::Line,
+        usage: "%sandbox TASK [stdout|stderr] [--follow] [--timeout DURATION]",
+        summary: "A task's stdout or stderr, from its agent's sandbox.",
+        help: "Finds the task's agent (GET_AGENTS) and sandbox (the agent's /state and \
+               /files/debug) and reads the file through the agent's /files/read. --follow \
+               streams new output as it is written until the task has ended and the file is \
+               drained, the timeout passes (default 5m) or the cell is interrupted.",
+        flags: &[
+            FlagSpec {
+                name: "follow",
+                value: ArgKind::None,
+                help: "stream new output until the task ends",
+            },
+            FlagSpec {
+                name: "timeout",
+                value: ArgKind::Text,
+                help: "stop following after this long (default 5m)",
+            },
+        ],
+        positional: ArgKind::Live(LiveKind::TaskId),
+    },
+    |args, ctx| Box::pin(sandbox(args, ctx)),
+)];
+
+/// Where a task's sandbox is served.
+#[derive(Debug, Clone)]
+struct Sandbox {
+    /// The agent's base URL.
+    agent_url: String,
+    /// The sandbox's path in the agent's files API.
+    dir: String,
+    framework_id: String,
+}
+
+async fn sandbox(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let spec = &MAGICS[0].0;
+    let (task_id, file) = match args.positional.as_slice() {
+        [t] => (t.as_str(), "stdout"),
+        [t, f] if f == "stdout" || f == "stderr" => (t.as_str(), f.as_str()),
+        [_, f] => return Err(usage(spec, format!("FILE is stdout or stderr, not {f:?}"))),
+        [] => return Err(usage(spec, "name a task")),
+        _ => return Err(usage(spec, "name one task and at most one file")),
+    };
+    let follow = args.has("follow");
+    let timeout = duration_flag(spec, &args, "timeout", DEFAULT_FOLLOW)?;
+    let op = ctx.mesos.connection().map_err(mesos_error)?.operator;
+    let found = tokio::select! {
+        r = locate(ctx, &op, task_id) => r?,
+        _ = ctx.cancel.cancelled() => return Err(interrupted("finding the sandbox")),
+    };
+    let path = format!("{}/{file}", found.dir);
+    let stream = if file == "stderr" {
+        StreamName::Stderr
+    } else {
+        StreamName::Stdout
+    };
+    let read = |offset: u64, length: u64| {
+        let (op, url, path) = (&op, &found.agent_url, &path);
+        async move {
+            op.agent_files_read(url, path, Some(offset), length)
+                .await
+                .map_err(|e| mesos_error(format!("cannot read {path} from {url}: {e}")))
+        }
+    };
+    if !follow {
+        let size = op
+            .agent_files_read(&found.agent_url, &path, None, 0)
+            .await
+            .map_err(|e| mesos_error(format!("cannot read {path}: {e}")))?
+            .offset;
+        if size == 0 {
+            return Ok(Some(MimeBundle::text(format!(
+                "{file} of task {task_id} is empty so far"
+            ))));
+        }
+        let mut offset = size.saturating_sub(MAX_SHOWN);
+        if offset > 0 {
+            ctx.out.stream(
+                StreamName::Stdout,
+                &format!("[{file} holds {size} bytes; showing the last {MAX_SHOWN}]\n"),
+            );
+        }
+        while offset < size {
+            let chunk = read(offset, MAX_READ).await?;
+            if chunk.data.is_empty() {
+                break;
+            }
+            offset += chunk.data.len() as u64;
+            ctx.out.stream(stream, &chunk.data);
+        }
+        return Ok(None);
+    }
+    let deadline = Instant::now() + timeout;
+    let mut offset = 0;
+    loop {
+        // Checked before the read: once terminal, an empty read means nothing more will come.
+        let ended = task_state(ctx, &op, task_id, &found.framework_id)
+            .await?
+            .is_some_and(|s| s.is_terminal());
+        let chunk = read(offset, MAX_READ).await?;
+        if !chunk.data.is_empty() {
+            offset += chunk.data.len() as u64;
+            ctx.out.stream(stream, &chunk.data);
+            continue;
+        }
+        if ended {
+            return Ok(None);
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(mesos_error(format!(
+                "stopped following {file} of task {task_id} after {timeout:?}; the task is still active"
+            )));
+        }
+        let pause = POLL.min(remaining);
+        // Wakes early when our own task ends; otherwise polls the agent again after `pause`.
+        let ends = async {
+            match ctx.mesos.try_scheduler() {
+                Some(s) => {
+                    let _ = s
+                        .wait_until(pause, "the task's end", |b| {
+                            b.tasks
+                                .get(task_id)
+                                .is_some_and(|t| t.is_terminal())
+                                .then_some(())
+                        })
+                        .await;
+                }
+                None => tokio::time::sleep(pause).await,
+            }
+        };
+        tokio::select! {
+            _ = ends => {}
+            _ = ctx.cancel.cancelled() => {
+                return Err(interrupted(&format!("following {file} of task {task_id}")));
+            }
+        }
+    }
+}
+
+/// The task's state: from this framework's book, else from the master's GET_TASKS.
+async fn task_state(
+    ctx: &MagicContext<'_>,
+    op: &OperatorClient,
+    task_id: &str,
+    framework_id: &str,
+) -> Result<Option<TaskState>, ErrorContent> {
+    if let Some(rec) = ctx.mesos.try_scheduler().and_then(|s| s.task(task_id)) {
+        return Ok(Some(rec.state()));
+    }
+    let tasks = op.get_tasks().await.map_err(mesos_error)?;
+    Ok(tasks
+        .tasks
+        .iter()
+        .chain(&tasks.completed_tasks)
+        .chain(&tasks.unreachable_tasks)
+        .find(|t| t.task_id.value == task_id && t.framework_id.value == framework_id)
+        .map(|t| t.state.clone()))
+}
+
+/// Finds the agent and sandbox of `task_id`.
+async fn locate(
+    ctx: &MagicContext<'_>,
+    op: &OperatorClient,
+    task_id: &str,
+) -> Result<Sandbox, ErrorContent> {
+    let ours = ctx.mesos.try_scheduler().and_then(|s| {
+        let rec = s.task(task_id)?;
+        Some((rec.agent_id?.value, s.framework_id()?.value))
+    });
+    let (agent_id, framework_id) = match ours {
+        Some(ids) => ids,
+        None => {
+            let tasks = op.get_tasks().await.map_err(mesos_error)?;
+            let t = tasks
+                .tasks
+                .iter()
+                .chain(&tasks.completed_tasks)
+                .chain(&tasks.unreachable_tasks)
+                .find(|t| t.task_id.value == task_id)
+                .ok_or_else(|| {
+                    mesos_error(format!(
+                        "task {task_id} is unknown: neither this framework nor the master \
+                         (GET_TASKS) knows it"
+                    ))
+                })?;
+            (t.agent_id.value.clone(), t.framework_id.value.clone())
+        }
+    };
+    let agents = op.get_agents().await.map_err(mesos_error)?;
+    let agent = agents
+        .agents
+        .iter()
+        .find(|a| {
+            a.agent_info
+                .id
+                .as_ref()
+                .is_some_and(|id| id.value == agent_id)
+        })
+        .ok_or_else(|| {
+            mesos_error(format!(
+                "agent {agent_id} of task {task_id} is not registered with the master; its \
+                 sandbox cannot be reached"
+            ))
+        })?;
+    let scheme = op
+        .leader()
+        .map_or("http".to_owned(), |u| u.scheme().to_owned());
+    // The pid carries the address the agent listens on; the hostname may not resolve here.
+    let addr = agent
+        .pid
+        .as_deref()
+        .and_then(|p| p.split_once('@'))
+        .map(|(_, addr)| addr.to_owned())
+        .unwrap_or_else(|| {
+            format!(
+                "{}:{}",
+                agent.agent_info.hostname,
+                agent.agent_info.port.unwrap_or(5051)
+            )
+        });
+    let agent_url = format!("{scheme}://{addr}");
+    let state = op
+        .agent_state(&agent_url)
+        .await
+        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /state: {e}")))?;
+    let Some((directory, virtual_dir)) = executor_directory(&state, &framework_id, task_id) else {
+        return Err(mesos_error(format!(
+            "task {task_id} has no sandbox on agent {agent_id} ({}) yet: it is still being \
+             staged, or the agent has dropped it",
+            agent.agent_info.hostname
+        )));
+    };
+    // The files API serves sandboxes under virtual paths; /files/debug maps them to directories.
+    let debug = op
+        .agent_files_debug(&agent_url)
+        .await
+        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /files/debug: {e}")))?;
+    let dir = debug
+        .iter()
+        .find(|(virt, real)| **real == directory && !virt.ends_with("/latest"))
+        .map(|(virt, _)| virt.clone())
+        .unwrap_or(virtual_dir);
+    Ok(Sandbox {
+        agent_url,
+        dir,
+        framework_id,
+    })
+}
+
+/// The real sandbox directory of the executor that ran `task_id`, and its virtual path.
+fn executor_directory(
+    state: &AgentState,
+    framework_id: &str,
+    task_id: &str,
+) -> Option<(String, String)> {
+    let framework = state
+        .frameworks
+        .iter()
+        .chain(&state.completed_frameworks)
+        .find(|f| f.id == framework_id)?;
+    let ran = |e: &&mesos_lib::operator::AgentExecutor| {
+        e.tasks
+            .iter()
+            .chain(&e.queued_tasks)
+            .chain(&e.completed_tasks)
+            .any(|t| t.id == task_id)
+    };
+    let e = framework
+        .executors
+        .iter()
+        .find(ran)
+        .or_else(|| framework.completed_executors.iter().rev().find(ran))?;
+    let virtual_dir = format!(
+        "/frameworks/{framework_id}/executors/{}/runs/{}",
+        e.id, e.container
+    );
+    Some((e.directory.clone(), virtual_dir))
+}

@@ -1,0 +1,229 @@
+"""Launching and offers magics end to end against the embedded local Mesos: %offers filters,
+%launch with ports/env/docker, %%launch of TaskInfo JSON, %sandbox, and their completion.
+
+Tests run in order and share one kernel, one framework and the embedded Mesos of this module.
+"""
+
+import re
+import urllib.request
+
+from conftest import outputs, shell_reply
+from test_magics_mesos import (  # noqa: F401  (mk and state_dir are fixtures)
+    local_record,
+    master_json,
+    mk,
+    result,
+    run,
+    state_dir,
+    text_of,
+    wait_until,
+)
+
+# The tutorial's nginx task (its container.json), with a port from the embedded agent's range.
+NGINX_JSON = """{
+  "name": "nginx",
+  "task_id": {"value": "nginx-tutorial"},
+  "command": {"shell": false},
+  "container": {
+    "type": "DOCKER",
+    "docker": {
+      "image": "nginx:1.10-alpine",
+      "network": "BRIDGE",
+      "port_mappings": [{"host_port": 31080, "container_port": 80, "protocol": "tcp"}]
+    }
+  },
+  "resources": [
+    {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+    {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}},
+    {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 31080, "end": 31080}]}}
+  ]
+}"""
+
+SLEEPER_JSON = """{
+  "name": "json-sleeper",
+  "command": {"value": "exec sleep 300"},
+  "resources": [
+    {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+    {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}
+  ]
+}"""
+
+
+def complete(kc, code):
+    msg_id = kc.complete(code, len(code))
+    return shell_reply(kc, msg_id)["content"]["matches"]
+
+
+def launched_id(msgs):
+    m = re.search(r"launching (\S+) on", text_of(msgs))
+    assert m, text_of(msgs)
+    return m.group(1)
+
+
+def active_tasks(url, name):
+    tasks = master_json(url, "/master/tasks")["tasks"]
+    return [t for t in tasks if t["name"] == name and t["state"] in ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING")]
+
+
+def test_connect_and_subscribe(mk):
+    run(mk, "%connect", timeout=90)
+    _, msgs = run(mk, "%subscribe --name launchtest")
+    assert "subscribed" in result(msgs)["text/plain"]
+    run(mk, "%offers --wait 30s", timeout=60)
+
+
+def test_offers_filter_by_attribute(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    agents = master_json(url, "/master/slaves")["slaves"]
+    _, msgs = run(mk, "%offers --attr rack=r2d2 --attr pod=demo,dev")
+    text = result(msgs)["text/plain"]
+    assert "match rack=r2d2, pod=demo,dev" in text
+    assert agents[0]["id"] in text and "rack:r2d2" in text
+    # A filter nothing matches: the live display waits, then says so.
+    _, msgs = run(mk, "%offers --attr rack=c3po --wait 1s", timeout=30)
+    assert outputs(msgs, "display_data") and outputs(msgs, "update_display_data"), msgs
+    final = outputs(msgs, "update_display_data")[-1]["content"]["data"]["text/plain"]
+    assert "no offer matching rack=c3po within 1s" in final
+    assert agents[0]["id"] not in final
+    _, msgs = run(mk, "%offers --hostname no-such-host")
+    assert re.search(r"\b0 of \d+ offers match hostname no-such-host", result(msgs)["text/plain"])
+
+
+def test_completion_of_hostnames_and_attributes(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    hostname = master_json(url, "/master/slaves")["slaves"][0]["hostname"]
+    assert hostname in complete(mk, "%launch --hostname ")
+    assert "rack=r2d2" in complete(mk, "%offers --attr ra")
+
+
+def test_ports_web_server_env_and_sandbox(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    cell = (
+        "%launch --name web --ports 2 --env GREETING=hello-env --wait TASK_RUNNING -- "
+        "sh -c 'echo \"$GREETING $PORT $PORTS\"; exec python3 -m http.server $PORT0 --bind 127.0.0.1'"
+    )
+    _, msgs = run(mk, cell, timeout=90)
+    text = text_of(msgs)
+    task_id = launched_id(msgs)
+    port0, port1 = (int(p) for p in re.search(r"PORT0=(\d+) PORT1=(\d+)", text).groups())
+    assert "TASK_RUNNING" in text
+    # The ports are the task's resources at the master.
+    task = next(t for t in master_json(url, "/master/tasks")["tasks"] if t["id"] == task_id)
+    assert str(port0) in task["resources"]["ports"] and str(port1) in task["resources"]["ports"], task
+    page = {}
+
+    def fetched():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port0}/", timeout=5) as r:
+                page["status"], page["body"] = r.status, r.read().decode()
+            return True
+        except OSError:
+            return False
+
+    wait_until(fetched, timeout=30, what=f"the web server on port {port0}")
+    assert page["status"] == 200 and "Directory listing" in page["body"]
+    # The command saw its environment; the sandbox shows it.
+    _, msgs = run(mk, f"%sandbox {task_id}")
+    assert f"hello-env {port0} {port0},{port1}" in text_of(msgs)
+    assert all(m["content"]["name"] == "stdout" for m in outputs(msgs, "stream"))
+    # http.server logs each request to stderr.
+    wait_until(lambda: "GET / HTTP" in text_of(run(mk, f"%sandbox {task_id} stderr")[1]), what="request log")
+    # Re-running the cell shows the active task instead of launching another.
+    _, msgs = run(mk, cell, timeout=90)
+    assert "already active" in text_of(msgs)
+    assert len(active_tasks(url, "web")) == 1
+    # The offer it used is gone: naming it is a clear error.
+    used = re.search(r"offer (\S+)\)", text).group(1)
+    reply, _ = run(mk, f"%launch --offer {used} -- true", ok=False)
+    assert f"offer {used} is not outstanding" in reply["content"]["evalue"]
+    run(mk, f"%kill {task_id}")
+    run(mk, f"%wait {task_id} --state TASK_KILLED --timeout 30s", timeout=60)
+
+
+def test_launch_says_what_is_missing(mk):
+    reply, _ = run(mk, "%launch --cpus 64 -- true", ok=False, timeout=60)
+    evalue = reply["content"]["evalue"]
+    assert "no offer holds cpus:64" in evalue
+    assert re.search(r"lacks cpus 64 \(offered [\d.]+\)", evalue), evalue
+    reply, _ = run(mk, "%launch --ports 5000 -- true", ok=False, timeout=60)
+    assert re.search(r"lacks 5000 ports \(offered \d+\)", reply["content"]["evalue"])
+
+
+def test_sandbox_follow_ends_with_the_task(mk):
+    cell = "%launch --id chatter -- sh -c 'echo line-one; sleep 1; echo line-two; echo to-stderr >&2'"
+    run(mk, cell, timeout=90)
+    _, msgs = run(mk, "%sandbox chatter --follow --timeout 60s", timeout=90)
+    streamed = "".join(m["content"]["text"] for m in outputs(msgs, "stream"))
+    assert "line-one\n" in streamed and "line-two\n" in streamed
+    # --follow returned because the task ended, and everything was drained.
+    _, msgs = run(mk, "%wait chatter")
+    assert "TASK_FINISHED" in text_of(msgs)
+    _, msgs = run(mk, "%sandbox chatter stderr")
+    err = [m for m in outputs(msgs, "stream") if m["content"]["name"] == "stderr"]
+    assert err and "to-stderr" in err[0]["content"]["text"]
+
+
+def test_sandbox_errors_and_completion(mk):
+    reply, _ = run(mk, "%sandbox no-such-task", ok=False)
+    assert "task no-such-task is unknown" in reply["content"]["evalue"]
+    reply, _ = run(mk, "%sandbox chatter stdin", ok=False)
+    assert "stdout or stderr" in reply["content"]["evalue"]
+    assert "chatter" in complete(mk, "%sandbox ")
+
+
+def test_cell_launch_of_task_json_and_rerun(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    cell = "%%launch --wait TASK_RUNNING\n" + SLEEPER_JSON
+    _, msgs = run(mk, cell, timeout=90)
+    task_id = launched_id(msgs)
+    assert task_id.startswith("json-sleeper-")
+    assert "TASK_RUNNING" in text_of(msgs)
+    _, msgs = run(mk, cell, timeout=90)
+    assert "already active" in text_of(msgs)
+    assert [t["id"] for t in active_tasks(url, "json-sleeper")] == [task_id]
+    run(mk, f"%kill {task_id}")
+    run(mk, f"%wait {task_id} --state TASK_KILLED --timeout 30s", timeout=60)
+
+
+def test_tutorial_docker_task_fails_clearly(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    reply, msgs = run(mk, "%%launch --wait TASK_RUNNING\n" + NGINX_JSON, ok=False, timeout=90)
+    evalue = reply["content"]["evalue"]
+    assert "task nginx-tutorial ended in TASK_FAILED" in evalue
+    assert "Abnormal executor termination: unknown container" in evalue
+    assert "docker containerizer" in evalue
+    task = next(t for t in master_json(url, "/master/tasks")["tasks"] if t["id"] == "nginx-tutorial")
+    assert task["state"] == "TASK_FAILED"
+    assert task["container"]["docker"]["image"] == "nginx:1.10-alpine"
+
+
+def test_line_docker_flag_builds_a_docker_container(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    reply, _ = run(mk, "%launch --id web-docker --docker nginx:1.10-alpine --network bridge --ports 1 --wait TASK_RUNNING", ok=False, timeout=90)
+    assert "docker containerizer" in reply["content"]["evalue"]
+    task = next(t for t in master_json(url, "/master/tasks")["tasks"] if t["id"] == "web-docker")
+    docker = task["container"]["docker"]
+    assert task["container"]["type"] == "DOCKER" and docker["network"] == "BRIDGE"
+
+
+def test_bad_json_has_a_position(mk):
+    reply, _ = run(mk, '%%launch\n{\n  "name": "x"\n  "command": {}\n}', ok=False)
+    assert reply["content"]["ename"] == "TaskInfoJSONError"
+    assert "line 3, column 3" in reply["content"]["evalue"]
+    reply, _ = run(mk, '%%launch\n{"name": "x", "resources": {"cpus": 1}}', ok=False)
+    assert "in `resources`" in reply["content"]["evalue"]
+    reply, _ = run(mk, "%%launch --cpus 1\n{}", ok=False)
+    assert "TaskInfo JSON" in reply["content"]["evalue"]
+
+
+def test_teardown(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    _, msgs = run(mk, "%teardown")
+    assert "torn down" in result(msgs)["text/plain"]
+    wait_until(lambda: not master_json(url, "/master/frameworks")["frameworks"], what="framework gone")
+    # Every task this module started has ended (the master keeps completed ones listed).
+    active = ("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING")
+    wait_until(
+        lambda: not [t for t in master_json(url, "/master/tasks")["tasks"] if t["state"] in active],
+        what="no active task",
+    )
