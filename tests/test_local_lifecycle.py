@@ -38,6 +38,7 @@ def test_last_kernel_to_leave_stops_the_embedded_mesos(tmp_path):
         assert alive(pid), "stopped while another kernel still used it"
         # A restart is not leaving: the restarted kernel finds the same Mesos.
         b[0].restart_kernel(now=False)
+        b[1].wait_for_ready(timeout=60)
         magic(b[1], "%local status")
         assert local_record(tmp_path)["pid"] == pid
         assert alive(pid)
@@ -50,6 +51,56 @@ def test_last_kernel_to_leave_stops_the_embedded_mesos(tmp_path):
         for km, kc in kernels:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+        rec = tmp_path / "local-mesos.json"
+        if rec.exists():
+            pid = local_record(tmp_path)["pid"]
+            if alive(pid):
+                os.kill(pid, signal.SIGTERM)
+
+
+def text(msgs):
+    return "\n".join(
+        m["content"]["data"].get("text/plain", "")
+        for m in msgs
+        if m["msg_type"] in ("execute_result", "display_data", "update_display_data")
+    )
+
+
+def test_subscribe_after_a_restart_resumes_the_framework(tmp_path):
+    import json
+    import re
+    import urllib.request
+
+    env = dict(os.environ, MESOS_KERNEL_STATE_DIR=str(tmp_path))
+    env.pop("MESOS_MASTER", None)
+    km, kc = start(env)
+    try:
+        magic(kc, "%connect local")
+        _, msgs = execute(kc, "%subscribe --name resumable", timeout=60)
+        framework = re.search(r"framework id\s+(\S+)", text(msgs)).group(1)
+        magic(kc, "%launch --id sleeper --wait TASK_RUNNING -- sleep 300")
+        km.restart_kernel(now=False)
+        kc.wait_for_ready(timeout=60)
+        magic(kc, "%connect")
+        reply, msgs = execute(kc, "%subscribe --name resumable", timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert f"resumed framework {framework}" in text(msgs)
+        # The task outlived the restart and the resumed session learns its state.
+        _, msgs = execute(kc, "%reconcile sleeper", timeout=60)
+        assert "TASK_RUNNING" in text(msgs)
+        magic(kc, "%wait sleeper --state TASK_RUNNING --timeout 5s")
+        url = local_record(tmp_path)["url"]
+        with urllib.request.urlopen(url + "/master/frameworks", timeout=10) as r:
+            frameworks = json.load(r)["frameworks"]
+        assert [f["id"] for f in frameworks if f["active"]] == [framework]
+        # Torn down is forgotten: the next %subscribe registers a new framework.
+        magic(kc, "%teardown")
+        _, msgs = execute(kc, "%subscribe --name resumable", timeout=60)
+        assert framework not in text(msgs) and "subscribed to" in text(msgs)
+        magic(kc, "%teardown")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
         rec = tmp_path / "local-mesos.json"
         if rec.exists():
             pid = local_record(tmp_path)["pid"]

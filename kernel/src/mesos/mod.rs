@@ -2,6 +2,7 @@
 //! embedded local Mesos process. Magics reach it through [`session::MesosHandle`]; interpreters
 //! still never see a socket or a frame.
 
+pub mod frameworks;
 pub mod local;
 pub mod session;
 

@@ -163,6 +163,10 @@ impl MesosHandle {
 
     /// Removes the scheduler after a teardown, remembering the framework id.
     pub fn take_scheduler(&self, torn_down: Option<String>) -> Option<Arc<Scheduler>> {
+        if let Some(id) = &torn_down {
+            // Torn down is gone for good: a later %subscribe must not try to resume it.
+            super::frameworks::forget(id);
+        }
         let mut inner = self.lock();
         inner.torn_down = torn_down;
         inner.scheduler.take()

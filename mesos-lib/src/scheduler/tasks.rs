@@ -74,8 +74,16 @@ impl TaskBook {
         }
     }
 
-    /// Records a launched task (state STAGING until its first update).
+    /// Records a launched task (state STAGING until its first update). Launching again an id
+    /// whose task has ended starts a fresh record: the old run's states are not the new one's.
     pub fn launched(&mut self, info: &TaskInfo) {
+        if self
+            .tasks
+            .get(&info.task_id.value)
+            .is_some_and(TaskRecord::is_terminal)
+        {
+            self.tasks.remove(&info.task_id.value);
+        }
         let rec = self
             .tasks
             .entry(info.task_id.value.clone())
@@ -190,5 +198,20 @@ mod tests {
         );
         assert_eq!(t.last_seen_seq, 5);
         assert!(b.non_terminal().is_empty());
+    }
+
+    #[test]
+    fn relaunching_an_ended_id_starts_afresh() {
+        let mut b = TaskBook::default();
+        let info = TaskInfo {
+            task_id: "t".into(),
+            ..Default::default()
+        };
+        b.launched(&info);
+        b.apply(&st(TaskState::Failed, Some(b"1")));
+        b.launched(&info);
+        let t = b.get("t").unwrap();
+        assert_eq!(t.state(), TaskState::Staging);
+        assert!(t.history.is_empty());
     }
 }

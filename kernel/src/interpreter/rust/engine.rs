@@ -313,7 +313,10 @@ fn execute(
 /// evcxr's mime map as a bundle: with `text/plain` it is the cell's value (execute_result);
 /// without, it came from an explicit `evcxr_display` and is shown as display_data.
 fn bundle(content: std::collections::HashMap<String, String>) -> Option<MimeBundle> {
-    if content.is_empty() {
+    // A cell ending in a loop or a call returning `()` has no value worth a result, as a
+    // Python cell ending in `None` shows nothing.
+    let unit = content.len() == 1 && content.get("text/plain").is_some_and(|v| v == "()");
+    if content.is_empty() || unit {
         return None;
     }
     let mut data = Map::new();
@@ -380,5 +383,19 @@ pub fn expression_error(e: &ExecuteOutcome) -> ErrorContent {
     match e {
         ExecuteOutcome::Error(err) => err.clone(),
         ExecuteOutcome::Ok(_) => simple("NoValue", "the expression produced no value"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_is_no_value_but_other_results_are() {
+        let one =
+            |k: &str, v: &str| std::collections::HashMap::from([(k.to_owned(), v.to_owned())]);
+        assert!(bundle(one("text/plain", "()")).is_none());
+        assert!(bundle(one("text/plain", "(1, 2)")).is_some());
+        assert!(bundle(one("text/html", "()")).is_some());
     }
 }

@@ -6,6 +6,7 @@ use crate::interpreter::magics::bindings::{Binding, ToRust, struct_literal, vali
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicSpec};
 use crate::protocol::content::ErrorContent;
 use mesos_lib::resources::Resources;
+use mesos_lib::scheduler::TaskRecord;
 use mesos_lib::v1::master::response::GetAgents;
 use mesos_lib::v1::task::Task;
 use mesos_lib::v1::{Attribute, Offer, Resource};
@@ -135,6 +136,46 @@ pub(crate) fn task_literal(t: &Task, hostname: &str) -> String {
             ("ports", ports_of(&t.resources).to_rust()),
         ],
     )
+}
+
+/// One task of this framework's book as a `mesos::Task`.
+pub(crate) fn record(
+    name: String,
+    rec: &TaskRecord,
+    framework_id: &str,
+    hostname: &str,
+) -> Binding {
+    let empty = Vec::new();
+    let (task_name, res) = match &rec.info {
+        Some(i) => (i.name.clone(), &i.resources),
+        None => (String::new(), &empty),
+    };
+    let value = struct_literal(
+        "Task",
+        &[
+            ("id", rec.task_id.value.clone().to_rust()),
+            ("name", task_name.to_rust()),
+            ("state", rec.state().to_string().to_rust()),
+            ("framework_id", framework_id.to_owned().to_rust()),
+            (
+                "agent_id",
+                rec.agent_id
+                    .as_ref()
+                    .map(|a| a.value.clone())
+                    .unwrap_or_default()
+                    .to_rust(),
+            ),
+            ("hostname", hostname.to_owned().to_rust()),
+            ("resources", resources(res)),
+            ("ports", ports_of(res).to_rust()),
+        ],
+    );
+    Binding {
+        name,
+        type_name: "mesos::Task".into(),
+        len: None,
+        value,
+    }
 }
 
 /// `Vec<mesos::Task>`.

@@ -4,7 +4,7 @@
 use super::offers::{FILTER_FLAGS, OfferFilter, Want, choose_offer, pick_ports};
 use super::task_json::{self, TaskDraft};
 use super::tasks::{DEFAULT_WAIT, STATES, parse_state, task_table, watch_task};
-use super::{Body, MagicResult, interrupted, mesos_error, no_positional, number_flag, usage};
+use super::{Body, MagicResult, bind, interrupted, mesos_error, no_positional, number_flag, usage};
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::interpreter::rust::errors::simple;
@@ -29,7 +29,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
         kind: MagicKind::LineAndCell,
         usage: "%launch [--name NAME] [--id ID] [--cpus N] [--mem MB] [--disk MB] [--ports N] \
                 [--offer ID | --agent ID --hostname H --attr k=v] [--env K=V]... [--uri URL]... \
-                [--docker IMAGE [--network host|bridge]] [--wait STATE] -- COMMAND...\n\
+                [--docker IMAGE [--network host|bridge]] [--wait STATE] [--bind NAME] -- COMMAND...\n\
                 %%launch [--wait STATE] [--offer ID | --agent ID --hostname H --attr k=v]  \
                 (body: a TaskInfo, or a list of them, in Mesos JSON)",
         summary: "Launch a task on an offer that fits.",
@@ -109,6 +109,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                 value: ArgKind::Choice(STATES),
                 help: "show the state live until it reaches this one",
             },
+            bind::BIND,
         ],
         positional: ArgKind::None,
     },
@@ -240,8 +241,10 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
     if args.has("network") && docker.is_none() {
         return Err(usage(spec, "--network goes with --docker"));
     }
-    let command = match &args.rest {
-        Some(words) if !words.is_empty() => Some(
+    let command = match (&args.rest_raw, &args.rest) {
+        // The text as typed, so `>`, `&&` and `$PORT0` reach the shell as the user wrote them.
+        (Some(raw), _) if !raw.is_empty() => Some(raw.clone()),
+        (_, Some(words)) if !words.is_empty() => Some(
             shlex::try_join(words.iter().map(String::as_str))
                 .map_err(|e| usage(spec, format!("cannot quote the command: {e}")))?,
         ),
@@ -267,9 +270,14 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
     let filter = OfferFilter::from_args(spec, args)?;
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
 
+    let bind_name = bind::bind_name(spec, args)?;
+
     // Re-running the cell: an active task with this id (or name) is shown, not launched again.
     if let Some(rec) = active_twin(&s, id_flag.as_deref(), &name) {
-        return show_active(ctx, &s, &[rec], want_state).await;
+        let id = rec.task_id.value.clone();
+        let shown = show_active(ctx, &s, &[rec], want_state).await?;
+        bind_task(ctx, &s, bind_name, &id).await;
+        return Ok(shown);
     }
 
     let mut want = Want {
@@ -328,7 +336,35 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
     accept(&s, &offer, vec![task]).await?;
     ctx.out
         .stream(StreamName::Stdout, &launch_note(&task_id, &offer, &picked));
-    launched(ctx, &s, &[task_id], &offer, want_state).await
+    let shown = launched(ctx, &s, std::slice::from_ref(&task_id), &offer, want_state).await?;
+    bind_task(ctx, &s, bind_name, &task_id).await;
+    Ok(shown)
+}
+
+/// `--bind NAME`: the task as a `mesos::Task`, with its agent's hostname so a Rust cell can
+/// reach the ports it got.
+async fn bind_task(ctx: &MagicContext<'_>, s: &Scheduler, name: Option<String>, task_id: &str) {
+    let (Some(name), Some(rec)) = (name, s.task(task_id)) else {
+        return;
+    };
+    let agent = rec.agent_id.as_ref().map(|a| a.value.clone());
+    let hostname = match (ctx.mesos.try_connection(), agent) {
+        (Some(conn), Some(agent)) => conn
+            .operator
+            .get_agents()
+            .await
+            .ok()
+            .and_then(|a| {
+                a.agents
+                    .into_iter()
+                    .find(|a| a.agent_info.id.as_ref().is_some_and(|i| i.value == agent))
+                    .map(|a| a.agent_info.hostname)
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let framework = s.framework_id().map(|f| f.value).unwrap_or_default();
+    bind::queue(ctx, bind::record(name, &rec, &framework, &hostname));
 }
 
 /// `PORT0`..`PORTn-1`, `PORT` and `PORTS`, as Marathon gives them.

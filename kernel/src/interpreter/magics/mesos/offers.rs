@@ -41,12 +41,13 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
     MagicSpec {
         name: "offers",
         kind: MagicKind::Line,
-        usage: "%offers [--wait DURATION] [--agent ID] [--hostname H] [--attr key=value]...",
+        usage: "%offers [--wait DURATION] [--agent ID] [--hostname H] [--attr key=value]... [--bind NAME]",
         summary: "Outstanding offers: agent, hostname, cpus, mem, disk, ports, attributes.",
         help: "--agent, --hostname and --attr keep only the offers that match (every --attr \
                must hold). With --wait, when no offer matches yet, the table is shown at once \
                and updated in place as offers arrive or are rescinded, until one matches or \
-               DURATION has passed.",
+               DURATION has passed. --bind NAME also makes the offers shown a \
+               Vec<mesos::Offer> in Rust cells.",
         flags: &[
             FlagSpec {
                 name: "wait",
@@ -56,10 +57,11 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
             FILTER_FLAGS[0],
             FILTER_FLAGS[1],
             FILTER_FLAGS[2],
+            super::bind::BIND,
         ],
         positional: ArgKind::None,
     },
-    |args, ctx| Box::pin(offers(args, ctx)),
+    |args, ctx| Box::pin(offers_then_bind(args, ctx)),
 )];
 
 /// Which offers a magic may use: `--offer`, `--agent`, `--hostname`, `--attr`.
@@ -358,6 +360,24 @@ fn filtered_table(all: &[Offer], filter: &OfferFilter) -> Table {
         ));
     }
     t
+}
+
+/// `%offers`, then `--bind`: the offers that match when the table was last drawn.
+async fn offers_then_bind(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let spec = &MAGICS[0].0;
+    let name = super::bind::bind_name(spec, &args)?;
+    let filter = OfferFilter::from_args(spec, &args)?;
+    let shown = offers(args, ctx).await?;
+    if let Some(name) = name {
+        let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+        let matching: Vec<Offer> = s
+            .offers()
+            .into_iter()
+            .filter(|o| filter.matches(o))
+            .collect();
+        super::bind::queue(ctx, super::bind::offers(name, &matching));
+    }
+    Ok(shown)
 }
 
 async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {

@@ -66,6 +66,12 @@ async fn sandbox(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         [] => return Err(usage(spec, "name a task")),
         _ => return Err(usage(spec, "name one task and at most one file")),
     };
+    // A task name of this framework stands for its id, as in %kill and %wait.
+    let resolved = ctx
+        .mesos
+        .try_scheduler()
+        .and_then(|s| super::tasks::resolve(&s, task_id).ok());
+    let task_id = resolved.as_deref().unwrap_or(task_id);
     let follow = args.has("follow");
     let timeout = duration_flag(spec, &args, "timeout", DEFAULT_FOLLOW)?;
     let op = ctx.mesos.connection().map_err(mesos_error)?.operator;

@@ -4,9 +4,10 @@ use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, no_posit
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::mesos::frameworks;
 use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
-use mesos_lib::v1::FrameworkInfo;
+use mesos_lib::v1::{FrameworkId, FrameworkInfo};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -131,15 +132,83 @@ pub(super) async fn start_session(
         return Ok(Started::Existing(t));
     }
     let no_failover = info.failover_timeout.unwrap_or(0.0) <= 0.0;
+    // After a kernel restart: the framework this name ran on this master, if it may still be
+    // alive there (a failover timeout keeps it and its tasks for a while).
+    let master_id = conn
+        .operator
+        .get_master()
+        .await
+        .ok()
+        .and_then(|m| m.master_info.map(|i| i.id));
+    let mut info = info;
+    let resumed = match (&master_id, &info.id) {
+        (Some(master), None) if !no_failover => {
+            frameworks::remembered(master, &info.name).map(|id| {
+                info.id = Some(FrameworkId::from(id.as_str()));
+                id
+            })
+        }
+        _ => None,
+    };
+    let s = match subscribe_once(ctx, &conn, info.clone(), &suppressed_roles).await {
+        Err(why) if resumed.is_some() && !ctx.cancel.is_cancelled() => {
+            // The remembered framework is gone (failover timeout passed, torn down elsewhere):
+            // say so and register a new one rather than failing the cell.
+            let old = resumed.as_deref().unwrap_or_default();
+            frameworks::forget(old);
+            ctx.out.stream(
+                crate::protocol::content::StreamName::Stderr,
+                &format!("framework {old} (from an earlier kernel) could not be resumed: {why}; subscribing a new one\n"),
+            );
+            info.id = None;
+            subscribe_once(ctx, &conn, info.clone(), &suppressed_roles).await
+        }
+        other => other,
+    }
+    .map_err(|why| {
+        if ctx.cancel.is_cancelled() {
+            interrupted("subscribing")
+        } else {
+            mesos_error(format!("SUBSCRIBE to {} failed: {why}", conn.target.url()))
+        }
+    })?;
+    if let (Some(master), Some(id)) = (&master_id, s.framework_id()) {
+        frameworks::remember(master, &info.name, &id.value);
+    }
+    ctx.mesos.set_scheduler(Arc::clone(&s));
+    let mut t = status_table(&s);
+    t.caption = Some(match s.framework_id().filter(|_| resumed.is_some()) {
+        Some(id) if Some(&id.value) == resumed.as_ref() => format!(
+            "resumed framework {id} on {} (it ran in an earlier kernel); its tasks are being reconciled",
+            conn.target.url()
+        ),
+        _ => format!("subscribed to {}", conn.target.url()),
+    });
+    if no_failover {
+        ctx.out.stream(
+            crate::protocol::content::StreamName::Stderr,
+            "warning: failover timeout 0: the framework and its tasks are removed on the first disconnect\n",
+        );
+    }
+    Ok(Started::New(t))
+}
+
+/// One SUBSCRIBE: the live session, or why it did not subscribe (it is closed then).
+async fn subscribe_once(
+    ctx: &MagicContext<'_>,
+    conn: &crate::mesos::Connection,
+    info: FrameworkInfo,
+    suppressed_roles: &[String],
+) -> Result<Arc<Scheduler>, String> {
     let mut cfg = SchedulerConfig::new(info);
-    cfg.suppressed_roles = suppressed_roles;
+    cfg.suppressed_roles = suppressed_roles.to_vec();
     cfg.http.connect_timeout = Duration::from_secs(5);
-    let s = Arc::new(Scheduler::connect(conn.target.url(), cfg).map_err(mesos_error)?);
+    let s = Arc::new(Scheduler::connect(conn.target.url(), cfg).map_err(|e| e.to_string())?);
     let subscribed = tokio::select! {
         r = s.wait_subscribed(SUBSCRIBE_TIMEOUT) => r,
         _ = ctx.cancel.cancelled() => {
             s.close().await;
-            return Err(interrupted("subscribing"));
+            return Err("interrupted".into());
         }
     };
     if let Err(e) = subscribed {
@@ -149,21 +218,9 @@ pub(super) async fn start_session(
             _ => e.to_string(),
         };
         s.close().await;
-        return Err(mesos_error(format!(
-            "SUBSCRIBE to {} failed: {why}",
-            conn.target.url()
-        )));
+        return Err(why);
     }
-    ctx.mesos.set_scheduler(Arc::clone(&s));
-    let mut t = status_table(&s);
-    t.caption = Some(format!("subscribed to {}", conn.target.url()));
-    if no_failover {
-        ctx.out.stream(
-            crate::protocol::content::StreamName::Stderr,
-            "warning: failover timeout 0: the framework and its tasks are removed on the first disconnect\n",
-        );
-    }
-    Ok(Started::New(t))
+    Ok(s)
 }
 
 fn age(t: Option<SystemTime>) -> String {
