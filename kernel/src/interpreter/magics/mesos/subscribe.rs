@@ -142,14 +142,12 @@ pub(super) async fn start_session(
         .and_then(|m| m.master_info.map(|i| i.id));
     let mut info = info;
     let resumed = match (&master_id, &info.id) {
-        (Some(master), None) if !no_failover => {
-            frameworks::remembered(master, &info.name).map(|id| {
-                info.id = Some(FrameworkId::from(id.as_str()));
-                id
-            })
-        }
+        (Some(master), None) if !no_failover => frameworks::remembered(master, &info.name),
         _ => None,
     };
+    if let Some(id) = &resumed {
+        info.id = Some(FrameworkId::from(id.as_str()));
+    }
     let s = match subscribe_once(ctx, &conn, info.clone(), &suppressed_roles).await {
         Err(why) if resumed.is_some() && !ctx.cancel.is_cancelled() => {
             // The remembered framework is gone (failover timeout passed, torn down elsewhere):
