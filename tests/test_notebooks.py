@@ -1,6 +1,7 @@
 """Every notebook in notebooks/ runs headless through nbclient on the Mesos (Rust) kernel."""
 
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -49,17 +50,19 @@ def test_notebook_runs_without_unexpected_errors(path):
             assert not errors, f"{cell.source}\n{errors}"
 
 
-def test_a_notebook_runs_twice_in_one_kernel():
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_a_notebook_runs_twice_in_one_kernel(path):
     """Every cell is safe to re-run: the whole notebook, twice, in the same kernel."""
-    nb = nbformat.read(ROOT / "notebooks" / "00-kernel-basics.ipynb", as_version=4)
+    nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="mesos", timeout=300, startup_timeout=60)
     with client.setup_kernel():
-        for _ in range(2):
+        for round in range(2):
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
-            errors = [o for c in nb.cells if c.cell_type == "code" and "raises-exception" not in c.metadata.get("tags", [])
+            tagged = lambda c: "raises-exception" in c.metadata.get("tags", [])  # noqa: E731
+            errors = [(c.source, o.get("evalue")) for c in nb.cells if c.cell_type == "code" and not tagged(c)
                       for o in c.outputs if o.output_type == "error"]
-            assert not errors
+            assert not errors, (round, errors)
 
 
 def test_basics_notebook_outcomes():
@@ -97,13 +100,81 @@ def _text(output):
     return output.get("text") or output.get("data", {}).get("text/plain", "")
 
 
+def code_cells(nb):
+    """(source, cell) of every code cell, in order."""
+    return [(c.source.strip(), c) for c in nb.cells if c.cell_type == "code"]
+
+
+def cell(nb, prefix, nth=0):
+    """The nth code cell whose source starts with prefix."""
+    found = [c for s, c in code_cells(nb) if s.startswith(prefix)]
+    assert len(found) > nth, f"no cell #{nth} starting with {prefix!r}"
+    return found[nth]
+
+
+def texts(c):
+    return "\n".join(_text(o) for o in c.outputs)
+
+
 def test_tour_notebook_outcomes():
     nb = run(ROOT / "notebooks" / "01-cluster-tour.ipynb")
-    cells = {c.source.strip(): c for c in nb.cells if c.cell_type == "code"}
-    assert "connected: http://127.0.0.1:" in _text(cells["%connect"].outputs[0])
-    assert "rack:r2d2" in _text(cells["%agents"].outputs[0])
-    assert "subscribed" in _text(cells["%subscribe --name tour"].outputs[0])
-    launch = next(c for s, c in cells.items() if s.startswith("%launch"))
-    assert any("TASK_FINISHED" in _text(o) for o in launch.outputs)
-    assert "torn down" in _text(cells["%teardown"].outputs[0])
-    assert "stopped the embedded Mesos" in _text(cells["%local stop"].outputs[0])
+    first, again = cell(nb, "%connect", 0), cell(nb, "%connect", 1)
+    assert "connected: http://127.0.0.1:" in texts(first)
+    assert "already connected (nothing changed)" in texts(again)
+    assert "rack:r2d2;pod:demo,dev" in texts(cell(nb, "%agents"))
+    assert "<table>" in cell(nb, "%agents").outputs[0].data["text/html"]
+    elected = texts(cell(nb, "%metrics master/elected"))
+    assert re.search(r"^master/elected\s+1$", elected, re.M), elected
+    watch = texts(cell(nb, "%watch"))
+    assert "SUBSCRIBED" in watch and "stopped after 3s" in watch
+
+
+def test_framework_notebook_subscribes_once():
+    nb = run(ROOT / "notebooks" / "02-becoming-a-framework.ipynb")
+    raw = texts(cell(nb, "%%call"))
+    framework = re.search(r"framework id\s+(\S+)", raw).group(1)
+    again = texts(cell(nb, "%subscribe"))
+    assert "already subscribed" in again and framework in again
+    listed = texts(cell(nb, "%frameworks"))
+    assert listed.count("Demo Mesos HTTP API Framework") == 1, listed
+    assert "0 of 1 offers match rack=tatooine" in texts(cell(nb, "%offers --attr rack=tatooine"))
+    assert "declined" in texts(cell(nb, "%decline"))
+    assert "0 offers" in texts(cell(nb, "%offers", 3))  # right after the decline
+    assert re.search(r"^1 offers", texts(cell(nb, "%revive", 0)), re.M)
+    assert "torn down" in texts(cell(nb, "%teardown", 0))
+    assert "already torn down" in texts(cell(nb, "%teardown", 1))
+
+
+def test_launching_notebook_outcomes():
+    nb = run(ROOT / "notebooks" / "03-launching-tasks.ipynb")
+    web = texts(cell(nb, "%launch --name web"))
+    assert "reached TASK_RUNNING" in web and "PORT0=" in web
+    fetched = cell(nb, "use std::io")
+    assert "<h1>Hello from Mesos</h1>" in texts(fetched)
+    assert '"GET / HTTP/1.0" 200' in texts(cell(nb, "%sandbox web stderr"))
+    killed = texts(cell(nb, "%kill web", 0))
+    assert "reached TASK_KILLED" in killed
+    assert "already TASK_KILLED; nothing to do" in texts(cell(nb, "%kill web", 1))
+    nginx = cell(nb, "%%launch")
+    [error] = [o for o in nginx.outputs if o.output_type == "error"]
+    assert "TASK_FAILED" in error.evalue and "docker containerizer" in error.evalue
+    after = texts(cell(nb, "%teardown"))
+    framework = re.search(r"framework (\S+) torn down", after).group(1)
+    rows = [l for l in after.splitlines() if framework in l and l.startswith(("web", "nginx"))]
+    assert rows and all(re.search(r"TASK_(KILLED|FAILED|FINISHED)", l) for l in rows), rows
+
+
+def test_rust_notebook_outcomes():
+    nb = run(ROOT / "notebooks" / "04-rust-and-mesos.ipynb")
+    assert "bound `offers`: Vec<mesos::Offer>" in texts(cell(nb, "%offers --wait"))
+    offers_table = cell(nb, "%offers --wait").outputs[0].data["text/plain"]
+    cpus = float(offers_table.splitlines()[3].split()[3])
+    assert f"offers: {plain_num(cpus)} cpus" in texts(cell(nb, "let total_cpus"))
+    fit = cell(nb, "let want")
+    assert int(fit.outputs[-1].data["text/plain"]) == int(cpus // 0.5)
+    assert cell(nb, "use std::collections::BTreeMap").outputs[-1].data["text/plain"] == '{"TASK_FINISHED": 2}'
+    assert "stopped the embedded Mesos" in texts(cell(nb, "%teardown"))
+
+
+def plain_num(v):
+    return str(int(v)) if float(v).is_integer() else str(v)
