@@ -29,6 +29,14 @@ use mesos_lib::v1::{Attribute, Resource};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The table builders `%tasks` and `%offers` use, public only so the render benchmark
+/// (`kernel/benches/render.rs`) times exactly what the magics run.
+#[doc(hidden)]
+pub mod bench_api {
+    pub use super::offers::offers_table;
+    pub use super::operator::tasks_table;
+}
+
 /// What a magic body returns: a value to show, or an error for the cell.
 pub(crate) type MagicResult = Result<Option<MimeBundle>, ErrorContent>;
 

@@ -319,7 +319,7 @@ pub(super) async fn choose_offer(
 }
 
 /// One row per offer.
-pub(super) fn offers_table(offers: &[Offer]) -> Table {
+pub fn offers_table(offers: &[Offer]) -> Table {
     let mut t = Table::new(&[
         "offer",
         "agent",
@@ -330,9 +330,9 @@ pub(super) fn offers_table(offers: &[Offer]) -> Table {
         "ports",
         "attributes",
     ]);
-    for o in offers {
+    t.extend_capped(offers.iter(), |o| {
         let [cpus, mem, disk, ports] = resource_cells(&o.resources);
-        t.row(vec![
+        vec![
             o.id.value.clone(),
             o.agent_id.value.clone(),
             o.hostname.clone(),
@@ -341,8 +341,8 @@ pub(super) fn offers_table(offers: &[Offer]) -> Table {
             disk,
             ports,
             attributes_text(&o.attributes),
-        ]);
-    }
+        ]
+    });
     t.caption = Some(format!("{} offers", offers.len()));
     t
 }

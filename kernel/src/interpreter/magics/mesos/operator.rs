@@ -292,21 +292,21 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
 }
 
 /// The `%tasks` table: one row per task; `mine` only changes the caption.
-pub(crate) fn tasks_table<'a>(tasks: impl Iterator<Item = &'a Task>, mine: bool) -> Table {
+pub fn tasks_table<'a>(tasks: impl Iterator<Item = &'a Task>, mine: bool) -> Table {
     let mut t = Table::new(&["task", "name", "state", "framework", "agent", "resources"]);
-    for task in tasks {
-        t.row(vec![
+    t.extend_capped(tasks, |task| {
+        vec![
             task.task_id.value.clone(),
             task.name.clone(),
             task.state.to_string(),
             task.framework_id.value.clone(),
             task.agent_id.value.clone(),
             resource_text(&task.resources),
-        ]);
-    }
+        ]
+    });
     t.caption = Some(format!(
         "{} tasks{}",
-        t.rows.len(),
+        t.total_rows(),
         if mine { " of this framework" } else { "" }
     ));
     t
