@@ -58,8 +58,9 @@ def test_call_subscribe_twice_is_one_framework(mk, state_dir):
     assert data["application/json"]["subscribe"]["framework_info"]["name"] == FRAMEWORK
     _, msgs = run(mk, "%%call\n" + SUBSCRIBE)
     assert "already subscribed" in result(msgs)["text/plain"]
-    _, msgs = run(mk, "%subscribe --name other")
-    assert "already subscribed" in result(msgs)["text/plain"]
+    # %subscribe with the same name is the same framework; nothing is sent.
+    _, msgs = run(mk, f'%subscribe --name "{FRAMEWORK}"')
+    assert "already subscribed: showing the existing session" in result(msgs)["text/plain"]
     frameworks = master_json(url, "/master/frameworks")["frameworks"]
     assert [f["name"] for f in frameworks] == [FRAMEWORK]
     assert frameworks[0]["id"] in result(msgs)["text/plain"]

@@ -118,3 +118,22 @@ def test_watch_type_filter_and_timeout(mk):
     assert "SUBSCRIBED" not in text.split("\n", 1)[1]
     reply, _ = run(mk, "%watch --type NOPE", ok=False)
     assert reply["content"]["ename"] == "MagicUsage"
+
+
+def test_subscribe_with_changed_flags_updates_the_one_framework(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    _, msgs = run(mk, "%subscribe --name upd-a")
+    status = result(msgs)["text/plain"]
+    framework = next(l.split()[-1] for l in status.splitlines() if l.startswith("framework id"))
+    assert "3600s" in status  # the default failover timeout, shown
+    _, msgs = run(mk, '%subscribe --name upd-b --failover-timeout 2h')
+    text = result(msgs)["text/plain"]
+    assert 'UPDATE_FRAMEWORK (name "upd-a" → "upd-b", failover timeout 3600s → 7200s)' in text
+    active = [f for f in master_json(url, "/master/frameworks")["frameworks"] if f["active"]]
+    assert [(f["id"], f["name"]) for f in active] == [(framework, "upd-b")]
+    # The same flags again change nothing and send nothing.
+    _, msgs = run(mk, '%subscribe --name upd-b --failover-timeout 2h')
+    assert "already subscribed: showing the existing session" in result(msgs)["text/plain"]
+    reply, _ = run(mk, "%subscribe --user someone-else", ok=False)
+    assert reply["content"]["ename"] == "MagicUsage" and "cannot change" in reply["content"]["evalue"]
+    run(mk, "%teardown")

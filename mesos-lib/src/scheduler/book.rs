@@ -8,7 +8,7 @@ use super::offers::OfferBook;
 use super::state::{ReconnectRecord, SessionState};
 use super::tasks::TaskBook;
 use crate::v1::scheduler::{Event, EventType};
-use crate::v1::{FrameworkId, MasterInfo, TaskId};
+use crate::v1::{FrameworkId, FrameworkInfo, MasterInfo, TaskId};
 
 /// Reconnect reasons kept (the count is kept in full).
 const RECONNECT_HISTORY: usize = 64;
@@ -58,6 +58,9 @@ pub struct Book {
     pub state: SessionState,
     /// Framework ID (kept across reconnects).
     pub framework_id: Option<FrameworkId>,
+    /// The FrameworkInfo the session subscribes with: the config's, then what the last
+    /// UPDATE_FRAMEWORK sent, so a resubscription does not undo an update.
+    pub framework_info: FrameworkInfo,
     /// `Mesos-Stream-Id` of the live stream.
     pub stream_id: Option<String>,
     /// The master answering calls.
@@ -103,6 +106,7 @@ impl Book {
         Self {
             state: SessionState::Connecting,
             framework_id: None,
+            framework_info: FrameworkInfo::default(),
             stream_id: None,
             leader: None,
             master_info: None,

@@ -116,7 +116,7 @@ async fn subscribe_and_read(
         Ok(l) => l,
         Err(e) => return Outcome::Retry(format!("no leading master: {e}")),
     };
-    let mut info = cfg.framework_info.clone();
+    let mut info = shared.read(|b| b.framework_info.clone());
     info.id = shared.read(|b| b.framework_id.clone());
     let mut call = Call::subscribe(info);
     if let Some(s) = call.subscribe.as_mut() {

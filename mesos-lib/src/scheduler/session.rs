@@ -162,6 +162,7 @@ impl Scheduler {
         }
         let mut book = Book::new(cfg.event_log_capacity, cfg.task_history_capacity);
         book.framework_id = cfg.framework_info.id.clone();
+        book.framework_info = cfg.framework_info.clone();
         book.suppressed_roles = cfg.suppressed_roles.iter().cloned().collect();
         if cfg.framework_info.failover_timeout.unwrap_or(0.0) <= 0.0 {
             book.warnings.push(
@@ -314,9 +315,10 @@ impl Scheduler {
 
     // ----- calls -----
 
-    /// The framework's roles (what SUPPRESS or REVIVE without roles applies to).
+    /// The framework's roles (what SUPPRESS or REVIVE without roles applies to). Reads the
+    /// book: never call it inside `update`, which holds the book's lock.
     fn roles(&self) -> Vec<String> {
-        self.shared.cfg.framework_info.effective_roles()
+        self.shared.read(|b| b.framework_info.effective_roles())
     }
 
     fn fid(&self) -> Result<FrameworkId, SessionError> {
@@ -341,7 +343,8 @@ impl Scheduler {
     ) -> Result<(), SessionError> {
         let call = Call::accept(self.fid()?, offer_ids, operations, filters);
         self.shared.send(&call).await?;
-        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        let roles = self.roles();
+        self.shared.update(|b| record_sent(b, &call, &roles));
         Ok(())
     }
 
@@ -367,7 +370,8 @@ impl Scheduler {
         let filters = refuse_seconds.map(Filters::refuse_seconds);
         let call = Call::decline(self.fid()?, offer_ids, filters);
         self.shared.send(&call).await?;
-        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        let roles = self.roles();
+        self.shared.update(|b| record_sent(b, &call, &roles));
         Ok(())
     }
 
@@ -375,7 +379,8 @@ impl Scheduler {
     pub async fn revive(&self, roles: Vec<String>) -> Result<(), SessionError> {
         let call = Call::revive(self.fid()?, roles);
         self.shared.send(&call).await?;
-        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        let roles = self.roles();
+        self.shared.update(|b| record_sent(b, &call, &roles));
         Ok(())
     }
 
@@ -383,7 +388,8 @@ impl Scheduler {
     pub async fn suppress(&self, roles: Vec<String>) -> Result<(), SessionError> {
         let call = Call::suppress(self.fid()?, roles);
         self.shared.send(&call).await?;
-        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        let roles = self.roles();
+        self.shared.update(|b| record_sent(b, &call, &roles));
         Ok(())
     }
 
@@ -409,7 +415,8 @@ impl Scheduler {
             self.shared.tearing_down.store(false, Ordering::SeqCst);
         }
         if ok {
-            self.shared.update(|b| record_sent(b, call, &self.roles()));
+            let roles = self.roles();
+            self.shared.update(|b| record_sent(b, call, &roles));
             if teardown {
                 self.close().await;
             }
@@ -497,9 +504,13 @@ impl Scheduler {
         framework_info: FrameworkInfo,
         suppressed_roles: Vec<String>,
     ) -> Result<(), SessionError> {
-        let call = Call::update_framework(self.fid()?, framework_info, suppressed_roles);
+        let call = Call::update_framework(self.fid()?, framework_info.clone(), suppressed_roles);
         self.shared.send(&call).await?;
-        self.shared.update(|b| record_sent(b, &call, &self.roles()));
+        let roles = framework_info.effective_roles();
+        self.shared.update(|b| {
+            b.framework_info = framework_info;
+            record_sent(b, &call, &roles)
+        });
         Ok(())
     }
 

@@ -1,19 +1,33 @@
 //! Being a framework: `%subscribe`, `%status`, `%teardown`.
 
-use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, no_positional, num};
+use super::{
+    Body, MagicResult, duration_flag, interrupted, mesos_error, no_positional, num, usage,
+};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::mesos::frameworks;
 use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
-use mesos_lib::v1::{FrameworkId, FrameworkInfo};
+use mesos_lib::v1::framework::FrameworkCapability;
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkId, FrameworkInfo};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// An hour: long enough that tasks survive a kernel restart.
 const DEFAULT_FAILOVER: Duration = Duration::from_secs(3600);
+/// Capabilities `--capability` accepts (FrameworkInfo.Capability.Type).
+const CAPABILITIES: &[&str] = &[
+    "REVOCABLE_RESOURCES",
+    "TASK_KILLING_STATE",
+    "GPU_RESOURCES",
+    "SHARED_RESOURCES",
+    "PARTITION_AWARE",
+    "MULTI_ROLE",
+    "RESERVATION_REFINEMENT",
+    "REGION_AWARE",
+];
 /// How long SUBSCRIBE may take before the cell gives up.
 const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -22,12 +36,15 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
         MagicSpec {
             name: "subscribe",
             kind: MagicKind::Line,
-            usage: "%subscribe [--name NAME] [--user USER] [--role ROLE] [--failover-timeout DURATION]",
+            usage: "%subscribe [--name NAME] [--user USER] [--role ROLE] [--failover-timeout DURATION] [--checkpoint] [--capability CAP]...",
             summary: "Become a framework (one SUBSCRIBE stream, kept across cells).",
             help: "Idempotent: re-running it while subscribed shows the existing session and \
-                   never registers a second framework. The failover timeout defaults to 1h so \
-                   tasks outlive a kernel restart; 0 removes the framework and its tasks on the \
-                   first disconnect.",
+                   never registers a second framework; if the flags given change the framework \
+                   (name, role, failover timeout, capabilities), they are sent as \
+                   UPDATE_FRAMEWORK. The failover timeout defaults to 1h so tasks outlive a \
+                   kernel restart; 0 removes the framework and its tasks on the first \
+                   disconnect. After a kernel restart, the framework this name last ran on the \
+                   master is resumed and its tasks reconciled.",
             flags: &[
                 FlagSpec {
                     name: "name",
@@ -48,6 +65,16 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
                     name: "failover-timeout",
                     value: ArgKind::Text,
                     help: "how long the master keeps the framework after a disconnect (default 1h)",
+                },
+                FlagSpec {
+                    name: "checkpoint",
+                    value: ArgKind::None,
+                    help: "agents checkpoint the tasks, so they survive an agent restart",
+                },
+                FlagSpec {
+                    name: "capability",
+                    value: ArgKind::Choice(CAPABILITIES),
+                    help: "a framework capability (repeatable)",
                 },
             ],
             positional: ArgKind::None,
@@ -101,10 +128,108 @@ async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let mut info = FrameworkInfo::new(user, args.value("name").unwrap_or("jupyter"));
     info.failover_timeout = Some(failover.as_secs_f64());
     info.role = args.value("role").map(str::to_owned);
+    info.checkpoint = args.has("checkpoint").then_some(true);
+    info.capabilities = capabilities(&args);
+    if let Some(s) = ctx.mesos.try_scheduler()
+        && !s.state().is_terminal()
+    {
+        return update_if_changed(spec, &args, &s).await;
+    }
     let t = match start_session(ctx, info, Vec::new()).await? {
         Started::New(t) | Started::Existing(t) => t,
     };
     Ok(Some(t.to_bundle()))
+}
+
+fn capabilities(args: &Args) -> Vec<FrameworkCapability> {
+    args.flags
+        .get("capability")
+        .into_iter()
+        .flatten()
+        .map(|c| FrameworkCapability {
+            capability_type: FrameworkCapabilityType::from_name(c),
+            extra: Default::default(),
+        })
+        .collect()
+}
+
+/// A re-run while subscribed: the flags given (and only those) are compared with the live
+/// FrameworkInfo; a difference goes to the master as UPDATE_FRAMEWORK, never as a second
+/// framework.
+async fn update_if_changed(spec: &MagicSpec, args: &Args, s: &Scheduler) -> MagicResult {
+    let current = s.read(|b| b.framework_info.clone());
+    let mut wanted = current.clone();
+    if let Some(n) = args.value("name") {
+        wanted.name = n.to_owned();
+    }
+    if let Some(r) = args.value("role") {
+        wanted.role = Some(r.to_owned());
+    }
+    if args.has("failover-timeout") {
+        let f = duration_flag(spec, args, "failover-timeout", DEFAULT_FAILOVER)?;
+        wanted.failover_timeout = Some(f.as_secs_f64());
+    }
+    if args.has("capability") {
+        wanted.capabilities = capabilities(args);
+    }
+    // Mesos refuses to change these on a live framework; say so instead of a 400.
+    if args.value("user").is_some_and(|u| u != current.user) {
+        return Err(usage(
+            spec,
+            format!(
+                "--user: the framework runs as {:?}; the user cannot change while it is subscribed (%teardown first)",
+                current.user
+            ),
+        ));
+    }
+    if args.has("checkpoint") && current.checkpoint != Some(true) {
+        return Err(usage(
+            spec,
+            "--checkpoint cannot change while the framework is subscribed (%teardown first)",
+        ));
+    }
+    let mut t = status_table(s);
+    if wanted == current {
+        t.caption =
+            Some("already subscribed: showing the existing session (no second framework)".into());
+        return Ok(Some(t.to_bundle()));
+    }
+    let changes = describe_changes(&current, &wanted);
+    let suppressed = s.read(|b| b.suppressed_roles.iter().cloned().collect());
+    s.update_framework(wanted, suppressed)
+        .await
+        .map_err(|e| mesos_error(format!("UPDATE_FRAMEWORK failed: {e}")))?;
+    t = status_table(s);
+    t.caption = Some(format!(
+        "already subscribed: sent UPDATE_FRAMEWORK ({changes}); still one framework"
+    ));
+    Ok(Some(t.to_bundle()))
+}
+
+/// `name "a" → "b", role …` for the fields that differ.
+fn describe_changes(a: &FrameworkInfo, b: &FrameworkInfo) -> String {
+    let mut out = Vec::new();
+    if a.name != b.name {
+        out.push(format!("name {:?} → {:?}", a.name, b.name));
+    }
+    if a.role != b.role {
+        out.push(format!(
+            "role {:?} → {:?}",
+            a.role.as_deref().unwrap_or("*"),
+            b.role.as_deref().unwrap_or("*")
+        ));
+    }
+    if a.failover_timeout != b.failover_timeout {
+        out.push(format!(
+            "failover timeout {}s → {}s",
+            num(a.failover_timeout),
+            num(b.failover_timeout)
+        ));
+    }
+    if a.capabilities != b.capabilities {
+        out.push("capabilities".into());
+    }
+    out.join(", ")
 }
 
 /// What [`start_session`] did.
@@ -239,6 +364,16 @@ pub(super) fn status_table(s: &Scheduler) -> Table {
                 .as_ref()
                 .map(|f| f.value.clone())
                 .unwrap_or_else(|| "-".into()),
+        );
+        row("name", b.framework_info.name.clone());
+        row(
+            "failover timeout",
+            match b.framework_info.failover_timeout {
+                Some(f) if f > 0.0 => {
+                    format!("{}s (tasks outlive a disconnect this long)", num(Some(f)))
+                }
+                _ => "0 (the framework and its tasks go on the first disconnect)".into(),
+            },
         );
         row(
             "stream id",
