@@ -6,6 +6,7 @@ pub(crate) mod bind;
 mod cluster;
 mod connect;
 mod launch;
+mod leader;
 mod operator;
 mod subscribe;
 mod tasks;
@@ -72,6 +73,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(subscribe::MAGICS)
         .chain(launch::MAGICS)
         .chain(tasks::MAGICS)
+        .chain(leader::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }
