@@ -41,6 +41,26 @@ step "Kernelspec 'mesos' (Mesos (Rust)) into .venv"
 VIRTUAL_ENV=$ROOT/.venv target/release/mesos-kernel install --sys-prefix
 .venv/bin/jupyter kernelspec list | grep -E '^\s*mesos\s' || { echo "kernelspec not visible" >&2; exit 1; }
 
+step "ZooKeeper tests: Debian's zookeeper package (the jar and a JRE)"
+# mesos-lib/tests/zk_ha.rs runs a real ZooKeeper in the foreground from this jar; the package
+# itself starts no service.
+if [ ! -f /usr/share/java/zookeeper.jar ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    AS_ROOT=env
+  elif command -v sudo >/dev/null 2>&1; then
+    AS_ROOT="sudo env"
+  else
+    AS_ROOT=
+  fi
+  if [ -n "$AS_ROOT" ]; then
+    $AS_ROOT apt-get update -q
+    $AS_ROOT DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends zookeeper
+  else
+    echo "setup: /usr/share/java/zookeeper.jar is missing, and this user is not root and has no sudo:" >&2
+    echo "setup: as root, run 'apt-get install -y zookeeper' (the ZooKeeper tests fail without it)" >&2
+  fi
+fi
+
 step "Browser test: Debian's Chromium and playwright-core (tests/package-lock.json)"
 # The browser test drives JupyterLab with playwright-core and the system Chromium; Playwright's
 # own browser downloads are never used (and could not be fetched here).

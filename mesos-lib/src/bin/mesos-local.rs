@@ -22,7 +22,7 @@ struct Args {
     /// Number of agents.
     #[arg(long, default_value_t = 1)]
     agents: usize,
-    /// Number of masters (the first leads; the others redirect).
+    /// Number of masters (the first leads, or with --zk the lowest node; the others redirect).
     #[arg(long, default_value_t = 1)]
     masters: usize,
     /// Each agent's resources.
@@ -43,6 +43,13 @@ struct Args {
     /// Directory for the agents' sandboxes (a temporary one, removed at exit, by default).
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// ZooKeeper URL (zk://host:port/path): each master registers a json.info_ node there
+    /// and the lowest one leads, as with real Mesos masters.
+    #[arg(long)]
+    zk: Option<String>,
+    /// Seconds of each master's ZooKeeper session timeout.
+    #[arg(long, default_value_t = 10.0)]
+    zk_session_timeout: f64,
 }
 
 fn secs(v: f64, name: &str) -> Result<Duration, String> {
@@ -73,6 +80,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         heartbeat_interval: secs(args.heartbeat_interval, "heartbeat-interval")?,
         allocation_interval: secs(args.allocation_interval, "allocation-interval")?,
         work_dir: args.work_dir,
+        zk: args.zk,
+        zk_session_timeout: secs(args.zk_session_timeout, "zk-session-timeout")?,
         ..LocalConfig::default()
     };
     let mesos = LocalMesos::start(cfg).await?;

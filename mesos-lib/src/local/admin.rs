@@ -1,6 +1,7 @@
 //! A small fault-injection endpoint for tests, answered on loopback connections only:
 //! `POST /__local/{drop_stream?framework_id=…, stall_heartbeats?on=true|false,
-//! remove_agent?agent_id=…, restart_master, fail_over_leader}`.
+//! remove_agent?agent_id=…, restart_master, fail_over_leader, kill_leader}`. `kill_leader`
+//! (with `--zk`) kills the leading master; ZooKeeper then elects the next.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -59,6 +60,15 @@ async fn admin(
             master.restart(port);
             true
         }
+        "kill_leader" => match master.ha.get() {
+            Some(ha) => ha.leader().is_some_and(|l| ha.kill(l)),
+            None => {
+                return plain(
+                    StatusCode::BAD_REQUEST,
+                    "kill_leader needs a cluster started with --zk",
+                );
+            }
+        },
         _ => return plain(StatusCode::NOT_FOUND, "unknown admin action"),
     };
     if ok {

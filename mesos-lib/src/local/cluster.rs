@@ -10,6 +10,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::local::agent::{Agent, ToMaster};
 use crate::local::config::LocalConfig;
@@ -37,6 +38,9 @@ pub enum LocalError {
     /// The work directory could not be created.
     #[error("work dir {0}: {1}")]
     WorkDir(PathBuf, std::io::Error),
+    /// Registering the masters in ZooKeeper (`--zk`) failed.
+    #[error("ZooKeeper: {0}")]
+    ZooKeeper(String),
 }
 
 /// An agent of the embedded cluster, as tests and the kernel see it.
@@ -65,9 +69,19 @@ async fn bind(ip: std::net::IpAddr, port: u16) -> Result<TcpListener, LocalError
 }
 
 fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
+    serve_until(listener, router, CancellationToken::new())
+}
+
+/// Serves until `stop` (a killed master): the port closes and open connections end.
+fn serve_until(
+    listener: TcpListener,
+    router: axum::Router,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let svc = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, svc).await {
+        let served = axum::serve(listener, svc).with_graceful_shutdown(stop.cancelled_owned());
+        if let Err(e) = served.await {
             tracing::warn!("listener stopped: {e}");
         }
     })
@@ -112,10 +126,12 @@ impl LocalMesos {
             state: Mutex::new(MasterState::new(master_id.clone(), ports[0])),
             election: Mutex::new(Election {
                 ports: ports.clone(),
-                leader: Some(0),
+                // With ZooKeeper, nobody leads until the election says so.
+                leader: if cfg.zk.is_some() { None } else { Some(0) },
             }),
             agents: Mutex::new(Vec::new()),
             mail: mail_tx.clone(),
+            ha: std::sync::OnceLock::new(),
         });
         let mut tasks = Vec::new();
 
@@ -160,12 +176,19 @@ impl LocalMesos {
         }
         *master.agents.lock().unwrap_or_else(|e| e.into_inner()) = agents.clone();
 
+        let mut stops = Vec::new();
         for (index, listener) in master_listeners.into_iter().enumerate() {
             let ctx = Ctx {
                 master: Arc::clone(&master),
                 index,
             };
-            tasks.push(serve(listener, crate::local::master::legacy::router(ctx)));
+            let stop = CancellationToken::new();
+            stops.push(stop.clone());
+            tasks.push(serve_until(
+                listener,
+                crate::local::master::legacy::router(ctx),
+                stop,
+            ));
         }
         tasks.push(tokio::spawn(Arc::clone(&master).run_mailbox(mail_rx)));
         let m = Arc::clone(&master);
@@ -200,14 +223,50 @@ impl LocalMesos {
                 }
             }
         }));
-        tracing::info!(url = %format!("http://{}:{}", cfg.ip, ports[0]), agents = cfg.agents, "mesos-local started");
-        Ok(LocalMesos {
+        if let Some(zk) = &cfg.zk {
+            // Master 0 keeps the state's ID (the agents' IDs derive from it); the others
+            // get their own, as separate master processes would.
+            let ids: Vec<String> = (0..ports.len())
+                .map(|i| {
+                    if i == 0 {
+                        master_id.clone()
+                    } else {
+                        ids::master_id()
+                    }
+                })
+                .collect();
+            let started = crate::local::ha::Ha::start(
+                Arc::clone(&master),
+                zk,
+                ids,
+                ports.clone(),
+                stops,
+                cfg.zk_session_timeout,
+            )
+            .await;
+            let ha = match started {
+                Ok(ha) => ha,
+                Err(e) => {
+                    for t in tasks {
+                        t.abort();
+                    }
+                    for a in &agents {
+                        a.kill_all();
+                    }
+                    return Err(e);
+                }
+            };
+            let _ = master.ha.set(ha);
+        }
+        tracing::info!(url = %format!("http://{}:{}", cfg.ip, ports[0]), agents = cfg.agents, zk = ?cfg.zk, "mesos-local started");
+        let mesos = LocalMesos {
             master,
             agents,
             tasks: Mutex::new(tasks),
             work_dir,
             owned_work_dir,
-        })
+        };
+        Ok(mesos)
     }
 
     /// `http://ip:port` of the leading master (of the first master when none leads).
@@ -310,6 +369,43 @@ impl LocalMesos {
         self.url()
     }
 
+    /// With `--zk`: kills the leading master (its ZooKeeper node goes, its port closes) and
+    /// waits until ZooKeeper elects the next; returns the new leader's URL.
+    pub async fn kill_leader(&self) -> Result<String, LocalError> {
+        let ha = self
+            .master
+            .ha
+            .get()
+            .ok_or_else(|| LocalError::ZooKeeper("this cluster runs without --zk".into()))?;
+        let old = ha
+            .leader()
+            .ok_or_else(|| LocalError::ZooKeeper("no master leads".into()))?;
+        ha.kill(old);
+        let wait = self
+            .master
+            .cfg
+            .zk_session_timeout
+            .max(Duration::from_secs(10));
+        ha.wait_for_new_leader(old, wait)
+            .await
+            .ok_or_else(|| LocalError::ZooKeeper(format!("no master took over within {wait:?}")))?;
+        Ok(self.url())
+    }
+
+    /// With `--zk`: the masters, their ZooKeeper nodes, who leads and who was killed.
+    pub fn contenders(&self) -> Vec<crate::local::LocalContender> {
+        self.master
+            .ha
+            .get()
+            .map(|ha| ha.contenders(self.master.ip))
+            .unwrap_or_default()
+    }
+
+    /// With `--zk`: the ZooKeeper URL the masters registered in (password hidden).
+    pub fn zk_url(&self) -> Option<String> {
+        self.master.ha.get().map(|ha| ha.url())
+    }
+
     /// Fault injection: no master leads (followers answer 503 "No leader elected").
     pub fn clear_leader(&self) {
         self.master
@@ -326,6 +422,9 @@ impl LocalMesos {
     }
 
     fn stop(&self) {
+        if let Some(ha) = self.master.ha.get() {
+            ha.shutdown();
+        }
         for a in &self.agents {
             a.kill_all();
         }
@@ -351,6 +450,11 @@ impl Master {
     /// Replaces the state with a fresh master's, closing every stream, and re-registers
     /// the agents with their live tasks.
     pub(crate) fn restart(&self, port: u16) {
+        self.restart_as(ids::master_id(), port);
+    }
+
+    /// [`Master::restart`] as the master with ID `id` (the winner of a ZooKeeper election).
+    pub(crate) fn restart_as(&self, id: String, port: u16) {
         let agents = self
             .agents
             .lock()
@@ -363,7 +467,7 @@ impl Master {
                 .filter(|a| !st.agents.contains_key(&a.id))
                 .map(|a| a.id.clone())
                 .collect();
-            let mut fresh = MasterState::new(ids::master_id(), port);
+            let mut fresh = MasterState::new(id, port);
             std::mem::swap(&mut *st, &mut fresh);
             for a in agents.iter().filter(|a| !removed_agents.contains(&a.id)) {
                 self.register_agent(&mut st, a);

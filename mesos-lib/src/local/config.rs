@@ -17,7 +17,7 @@ pub struct LocalConfig {
     pub ip: IpAddr,
     /// Port of the first master; 0 picks an ephemeral port.
     pub port: u16,
-    /// Number of masters; the first one leads.
+    /// Number of masters; the first one leads (with `zk`, the lowest ZooKeeper node leads).
     pub masters: usize,
     /// Number of agents.
     pub agents: usize,
@@ -35,6 +35,10 @@ pub struct LocalConfig {
     pub status_update_retry_interval: Duration,
     /// Directory holding the agents' sandboxes; a fresh temporary one when `None`.
     pub work_dir: Option<PathBuf>,
+    /// `zk://host:port/path`: masters register there and the election decides who leads.
+    pub zk: Option<String>,
+    /// Session timeout of each master's ZooKeeper session (Mesos's `--zk_session_timeout`).
+    pub zk_session_timeout: Duration,
 }
 
 impl Default for LocalConfig {
@@ -51,6 +55,8 @@ impl Default for LocalConfig {
             allocation_interval: Duration::from_secs(1),
             status_update_retry_interval: Duration::from_secs(10),
             work_dir: None,
+            zk: None,
+            zk_session_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -15,6 +15,7 @@ mod agent;
 mod cluster;
 mod config;
 mod flags;
+mod ha;
 mod http;
 mod ids;
 mod json;
@@ -24,3 +25,4 @@ mod views;
 
 pub use cluster::{LocalAgent, LocalError, LocalMesos};
 pub use config::{DEFAULT_RESOURCES, LocalConfig, MESOS_VERSION};
+pub use ha::LocalContender;

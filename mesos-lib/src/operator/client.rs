@@ -8,7 +8,7 @@ use reqwest::Url;
 
 use super::legacy::{AgentState, LegacyMasterState};
 use super::watch::{OperatorWatch, WatchConfig};
-use crate::detector::{Detector, StaticDetector};
+use crate::detector::Detector;
 use crate::httpcli::{
     ClientConfig, ErrorKind, HttpClient, HttpError, OPERATOR_PATH, RawReply, parse_base_url,
 };
@@ -50,10 +50,10 @@ macro_rules! getter {
 }
 
 impl OperatorClient {
-    /// A client for the master(s) at `master` (`http://host:5050`, several comma-separated).
+    /// A client for the master(s) at `master` (`http://host:5050`, several comma-separated,
+    /// or `zk://host:2181/mesos`).
     pub fn connect(master: &str, cfg: ClientConfig) -> Result<Self, HttpError> {
-        let detector = StaticDetector::from_list(master.split(','))?;
-        Self::new(Arc::new(detector), cfg)
+        Self::new(crate::detector::from_master(master)?, cfg)
     }
 
     /// A client asking `detector` for the leader.
@@ -79,6 +79,11 @@ impl OperatorClient {
     }
 
     async fn base(&self, refresh: bool) -> Result<Url, HttpError> {
+        // A detector watching the election knows a new leader before any call fails.
+        if let Some(l) = self.detector.known_leader() {
+            *self.leader.lock().unwrap_or_else(|e| e.into_inner()) = Some(l.clone());
+            return Ok(l);
+        }
         if !refresh && let Some(l) = self.leader() {
             return Ok(l);
         }

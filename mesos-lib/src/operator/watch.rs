@@ -185,8 +185,18 @@ async fn read_once(
     };
     let mut stream = EventStream::<Event>::new(reply.response, cfg.max_record_size);
     let mut watchdog = http.config().request_timeout;
+    let mut changes = detector.leader_changes();
+    if let Some(c) = changes.as_mut() {
+        c.borrow_and_update();
+    }
     loop {
-        let event = match tokio::time::timeout(watchdog, stream.next()).await {
+        let next = tokio::select! {
+            n = tokio::time::timeout(watchdog, stream.next()) => n,
+            moved = crate::detector::deposed(changes.as_mut(), &reply.leader) => {
+                return format!("the leading master changed to {moved}");
+            }
+        };
+        let event = match next {
             Err(_) => return format!("no event for {watchdog:?}: heartbeats missed"),
             Ok(None) => return "the master closed the event stream".into(),
             // One event this library cannot type is skipped: reconnecting would replay it forever.

@@ -13,6 +13,20 @@ use crate::v1::{FrameworkId, FrameworkInfo, MasterInfo, TaskId};
 /// Reconnect reasons kept (the count is kept in full).
 const RECONNECT_HISTORY: usize = 64;
 
+/// Leader changes kept (the count is kept in full).
+const LEADER_HISTORY: usize = 16;
+
+/// The session moved from one leading master to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaderChange {
+    /// When the new leader's stream opened.
+    pub at: SystemTime,
+    /// The master before.
+    pub from: String,
+    /// The master after.
+    pub to: String,
+}
+
 /// An event as logged.
 #[derive(Debug, Clone)]
 pub struct LoggedEvent {
@@ -65,6 +79,10 @@ pub struct Book {
     pub stream_id: Option<String>,
     /// The master answering calls.
     pub leader: Option<String>,
+    /// Times the session moved to a different leading master.
+    pub leader_changes: u64,
+    /// The most recent moves, newest last (bounded).
+    pub leader_history: VecDeque<LeaderChange>,
     /// The leader's MasterInfo from SUBSCRIBED.
     pub master_info: Option<MasterInfo>,
     /// Heartbeat interval announced by SUBSCRIBED.
@@ -109,6 +127,8 @@ impl Book {
             framework_info: FrameworkInfo::default(),
             stream_id: None,
             leader: None,
+            leader_changes: 0,
+            leader_history: VecDeque::new(),
             master_info: None,
             heartbeat_interval: None,
             last_heartbeat: None,
@@ -162,6 +182,24 @@ impl Book {
     /// Logged entries that arrived after `seq` (a value of `events_logged`), oldest first.
     pub fn events_since(&self, seq: u64) -> impl Iterator<Item = &LoggedEvent> {
         self.events.iter().filter(move |e| e.seq > seq)
+    }
+
+    /// Sets the leader answering calls, recording a change of master.
+    pub(crate) fn set_leader(&mut self, leader: String) {
+        if let Some(old) = &self.leader
+            && *old != leader
+        {
+            self.leader_changes += 1;
+            if self.leader_history.len() == LEADER_HISTORY {
+                self.leader_history.pop_front();
+            }
+            self.leader_history.push_back(LeaderChange {
+                at: SystemTime::now(),
+                from: old.clone(),
+                to: leader.clone(),
+            });
+        }
+        self.leader = Some(leader);
     }
 
     pub(crate) fn record_reconnect(&mut self, reason: String) {

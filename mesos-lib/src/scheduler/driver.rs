@@ -139,9 +139,15 @@ async fn subscribe_and_read(
     let leader = reply.leader.to_string();
     tracing::debug!(%leader, %stream_id, "scheduler stream open");
     shared.update(|b| {
-        b.leader = Some(leader);
+        b.set_leader(leader);
         b.stream_id = Some(stream_id.clone());
     });
+    // A detector that watches the election (ZooKeeper) says when this leader is deposed.
+    let mut changes = shared.detector.leader_changes();
+    if let Some(c) = changes.as_mut() {
+        c.borrow_and_update();
+    }
+    let connected = reply.leader.clone();
     let mut stream = EventStream::<Event>::new(reply.response, cfg.http.max_record_size);
     // Until SUBSCRIBED announces the interval, allow one ordinary call timeout.
     let mut watchdog = cfg.http.request_timeout;
@@ -153,6 +159,9 @@ async fn subscribe_and_read(
                 // A kick about an older stream, or no handle left: keep reading.
                 _ => continue,
             },
+            moved = crate::detector::deposed(changes.as_mut(), &connected) => {
+                return Outcome::Retry(format!("the leading master changed to {moved}"));
+            }
             n = tokio::time::timeout(watchdog, stream.next()) => n,
         };
         let event = match next {

@@ -13,7 +13,7 @@ mod state;
 mod tasks;
 mod wait;
 
-pub use book::{Book, LoggedEvent, ReconcileStatus};
+pub use book::{Book, LeaderChange, LoggedEvent, ReconcileStatus};
 pub use config::SchedulerConfig;
 pub use error::SessionError;
 pub use offers::{OfferBook, OfferEnd};

@@ -18,7 +18,7 @@ use super::offers::OfferEnd;
 use super::state::SessionState;
 use super::tasks::TaskRecord;
 use super::wait;
-use crate::detector::{Detector, StaticDetector};
+use crate::detector::Detector;
 use crate::httpcli::{HttpClient, RawReply, SCHEDULER_PATH};
 use crate::v1::scheduler::{Call, Event};
 use crate::v1::{
@@ -146,9 +146,9 @@ impl Drop for Scheduler {
 
 impl Scheduler {
     /// Starts a session against the master(s) at `master` (e.g. `http://127.0.0.1:5050`,
-    /// or several comma-separated candidates).
+    /// several comma-separated candidates, or `zk://host:2181/mesos`).
     pub fn connect(master: &str, cfg: SchedulerConfig) -> Result<Self, SessionError> {
-        Self::start(Arc::new(StaticDetector::from_list(master.split(','))?), cfg)
+        Self::start(crate::detector::from_master(master)?, cfg)
     }
 
     /// Starts a session that asks `detector` for the leader before each (re)subscription.

@@ -57,6 +57,8 @@ pub(crate) struct Master {
     pub election: Mutex<Election>,
     pub agents: Mutex<Vec<Arc<Agent>>>,
     pub mail: mpsc::UnboundedSender<Mail>,
+    /// The ZooKeeper election, when the cluster runs with `--zk`.
+    pub ha: std::sync::OnceLock<Arc<crate::local::ha::Ha>>,
 }
 
 impl Master {
@@ -67,22 +69,27 @@ impl Master {
 
     /// MasterInfo of the current leader.
     pub(crate) fn master_info(&self, st: &MasterState) -> MasterInfo {
+        self.master_info_for(&st.id, st.port)
+    }
+
+    /// MasterInfo of the master with ID `id` listening on `port`.
+    pub(crate) fn master_info_for(&self, id: &str, port: u16) -> MasterInfo {
         let ip = self.ip.to_string();
         let capability = |capability_type| MasterCapability {
             capability_type,
             extra: Default::default(),
         };
         MasterInfo {
-            id: st.id.clone(),
+            id: id.to_string(),
             ip: ids::packed_ip(self.ip),
-            port: u32::from(st.port),
-            pid: Some(format!("master@{ip}:{}", st.port)),
+            port: u32::from(port),
+            pid: Some(format!("master@{ip}:{}", port)),
             hostname: Some(self.hostname.clone()),
             version: Some(crate::local::config::MESOS_VERSION.into()),
             address: Some(Address {
                 hostname: Some(self.hostname.clone()),
                 ip: Some(ip),
-                port: i32::from(st.port),
+                port: i32::from(port),
                 extra: Default::default(),
             }),
             domain: None,

@@ -8,6 +8,7 @@ mod connect;
 mod control;
 mod events;
 mod launch;
+mod leader;
 mod offers;
 mod operator;
 mod raw_call;
@@ -91,6 +92,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(events::MAGICS)
         .chain(raw_call::MAGICS)
         .chain(sandbox::MAGICS)
+        .chain(leader::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }
