@@ -70,6 +70,11 @@ fn state_file() -> PathBuf {
 
 /// Whether `pid` is a live (not zombie) `mesos-local` process; guards against PID reuse.
 pub fn is_mesos_local(pid: u32) -> bool {
+    is_live_program(pid, "mesos-local")
+}
+
+/// Whether `pid` is a live (not zombie) process whose argv[0] ends with `program`.
+fn is_live_program(pid: u32, program: &str) -> bool {
     let proc = PathBuf::from(format!("/proc/{pid}"));
     let Ok(cmdline) = std::fs::read(proc.join("cmdline")) else {
         return false;
@@ -82,7 +87,7 @@ pub fn is_mesos_local(pid: u32) -> bool {
         })
         .unwrap_or(false);
     let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
-    !zombie && String::from_utf8_lossy(argv0).ends_with("mesos-local")
+    !zombie && String::from_utf8_lossy(argv0).ends_with(program)
 }
 
 fn binary() -> Result<PathBuf, LocalError> {
@@ -229,18 +234,7 @@ fn users_dir() -> PathBuf {
 
 /// Whether `pid` is a live kernel process (not a zombie, not a reused PID).
 fn is_kernel(pid: u32) -> bool {
-    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-        return false;
-    };
-    let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, r)| r.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true);
-    !zombie && String::from_utf8_lossy(argv0).ends_with("mesos-kernel")
+    is_live_program(pid, "mesos-kernel")
 }
 
 /// Records this kernel as a user of the embedded Mesos.

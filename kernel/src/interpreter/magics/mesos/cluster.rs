@@ -1,6 +1,7 @@
 //! More of the operator API: `%flags`, `%metrics`, `%roles`, and `%watch`, the operator event
 //! stream shown live.
 
+use super::operator::unreachable;
 use super::{Body, MagicResult, duration_flag, mesos_error, num, resource_text, show, usage};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
@@ -135,10 +136,6 @@ fn pattern(name: &str, args: &Args) -> Result<Option<String>, ErrorContent> {
 
 fn connection(ctx: &MagicContext<'_>) -> Result<Connection, ErrorContent> {
     ctx.mesos.connection().map_err(mesos_error)
-}
-
-fn unreachable(conn: &Connection, e: impl std::fmt::Display) -> ErrorContent {
-    mesos_error(format!("master {}: {e}", conn.target.url()))
 }
 
 fn matches(pattern: &Option<String>, name: &str) -> bool {

@@ -121,7 +121,8 @@ fn connection(ctx: &MagicContext<'_>, args: &Args, name: &str) -> Result<Connect
     ctx.mesos.connection().map_err(mesos_error)
 }
 
-fn unreachable(conn: &Connection, e: impl std::fmt::Display) -> ErrorContent {
+/// A failed operator call, naming the master.
+pub(super) fn unreachable(conn: &Connection, e: impl std::fmt::Display) -> ErrorContent {
     mesos_error(format!("master {}: {e}", conn.target.url()))
 }
 
