@@ -133,6 +133,11 @@ def lab(tmp_path):
     notification = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # JupyterLab 4 renders only the cells near the viewport by default ("windowing"), so the
+    # DOM would hold a varying subset of the notebook's cells; the script looks at all of them.
+    tracker = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}))
     log = tmp_path / "jupyter-lab.log"
     cmd = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",

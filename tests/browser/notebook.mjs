@@ -68,7 +68,22 @@ const browser = await chromium.launch({
   args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+// The notebook's code cells as JupyterLab's model holds them, for conditions evaluated in the
+// page: what the DOM holds depends on rendering, the model is the notebook.
+await page.addInitScript(() => {
+  window.codeCellsOf = (notebookPath) => {
+    const panel = [...(window.jupyterapp?.shell.widgets('main') ?? [])].find((w) => w.context?.path === notebookPath);
+    if (!panel) return [];
+    return [...panel.content.model.cells]
+      .filter((c) => c.type === 'code')
+      .map((c) => ({ count: c.executionCount, source: c.sharedModel.getSource() }));
+  };
+});
+const codeCellsInModel = () => page.evaluate((p) => window.codeCellsOf(p), opts.notebook);
 const pageErrors = [];
+// JupyterLab 4.6's debugger extension throws "No active debugger session" after every execute_reply
+// from a kernel without debugger support (its executionDone handler calls displayModules
+// unconditionally); such page errors are listed, not failed on.
 page.on('pageerror', (e) => pageErrors.push(e.message));
 
 let status = 0;
@@ -84,7 +99,9 @@ try {
     const errors = await notebook
       .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')
       .allInnerTexts();
+    const counts = (await codeCellsInModel()).map((c) => c.count ?? ' ');
     return `code cell prompts: ${texts.map((t) => t.trim() || '[ ]').join(' ')}` +
+      `\nexecution counts in the model: ${counts.map((c) => `[${c}]`).join(' ')}` +
       (errors.length ? `\nerror/stderr outputs:\n${errors.map((e) => e.slice(0, 500)).join('\n---\n')}` : '');
   };
 
@@ -127,30 +144,29 @@ try {
   await page.getByRole('menuitem', { name: /^Clear Outputs of All Cells/ }).click();
   await expectWithin(
     page.waitForFunction(
-      () => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')]
-        .every((p) => !/\d/.test(p.textContent)),
-      null, { timeout: UI_MS }),
+      (path) => window.codeCellsOf(path).every((c) => c.count === null),
+      opts.notebook, { timeout: UI_MS }),
     describeCells,
   );
 
   step('Run > Run All Cells');
-  const cellCount = await codeCells.count();
+  const cellCount = (await codeCellsInModel()).length;
   await page.getByRole('menuitem', { name: 'Run', exact: true }).click();
   await page.getByRole('menuitem', { name: /^Run All Cells/ }).click();
 
   step(`waiting for all ${cellCount} code cells to have run and the kernel to be idle`);
-  // Done means: every code cell shows an execution count (none queued "[*]" or unrun "[ ]"),
-  // and the kernel reports idle.
+  // Done means: every code cell of the notebook's model has an execution count (none queued or
+  // unrun), and the kernel reports idle. The model, not the DOM: what the DOM holds depends on
+  // rendering.
   await expectWithin(
     page.waitForFunction(
-      () => {
-        const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-        const ps = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-        return ps.length > 0 &&
-          ps.every((p) => /\[\d+\]/.test(p.textContent)) &&
-          panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle';
+      (path) => {
+        const cells = window.codeCellsOf(path);
+        const panel = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === path);
+        return cells.length > 0 && cells.every((c) => Number.isInteger(c.count)) &&
+          panel?.sessionContext.session?.kernel?.status === 'idle';
       },
-      null, { timeout: RUN_MS, polling: 250 }),
+      opts.notebook, { timeout: RUN_MS, polling: 250 }),
     describeCells,
   );
   console.log(`  ${await describeCells()}`);
@@ -217,9 +233,11 @@ try {
   const newCell = codeCells.last();
   await expectWithin(
     page.waitForFunction(
-      (n) => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell').length === n,
-      cellCount + 1, { timeout: UI_MS }),
-    async () => `code cells: ${await codeCells.count()} (expected ${cellCount + 1})`,
+      ([path, n]) => window.codeCellsOf(path).length === n &&
+        document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell').length === n,
+      [opts.notebook, cellCount + 1], { timeout: UI_MS }),
+    async () => `code cells: ${await codeCells.count()} in the page, ` +
+      `${(await codeCellsInModel()).length} in the model (expected ${cellCount + 1})`,
   );
   await newCell.locator('.cm-content').click();
   await page.keyboard.type('%sub');
