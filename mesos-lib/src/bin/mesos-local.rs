@@ -4,10 +4,11 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use mesos_lib::local::{DEFAULT_RESOURCES, LocalConfig, LocalMesos};
+use mesos_lib::local::{DEFAULT_RESOURCES, HttpAuth, LocalConfig, LocalMesos};
 
 /// A Mesos master and N agents in one process (Mesos 1.11 v1 HTTP APIs).
 #[derive(Parser, Debug)]
@@ -50,10 +51,47 @@ struct Args {
     /// Seconds of each master's ZooKeeper session timeout.
     #[arg(long, default_value_t = 10.0)]
     zk_session_timeout: f64,
+    /// Credentials file, as Mesos's --credentials: JSON {"credentials":[{"principal","secret"}]}
+    /// or one "principal secret" per line.
+    #[arg(long)]
+    credentials: Option<PathBuf>,
+    /// Require HTTP basic auth on the scheduler API (needs --credentials).
+    #[arg(long)]
+    authenticate_http_frameworks: bool,
+    /// Require HTTP basic auth on the operator API (needs --credentials).
+    #[arg(long)]
+    authenticate_http_readwrite: bool,
+    /// Require HTTP basic auth on /state, /tasks, /metrics/snapshot… (needs --credentials).
+    #[arg(long)]
+    authenticate_http_readonly: bool,
 }
 
 fn secs(v: f64, name: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(v).map_err(|e| format!("--{name}: {e}"))
+}
+
+/// The authentication the flags ask for; `--authenticate-*` without credentials is refused,
+/// as Mesos refuses to start that way.
+fn http_auth(args: &Args) -> Result<Option<Arc<HttpAuth>>, String> {
+    let wanted = args.authenticate_http_frameworks
+        || args.authenticate_http_readwrite
+        || args.authenticate_http_readonly;
+    let Some(path) = &args.credentials else {
+        return if wanted {
+            Err("--authenticate-http-* needs --credentials".into())
+        } else {
+            Ok(None)
+        };
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--credentials {}: {e}", path.display()))?;
+    let creds = HttpAuth::parse_credentials(&text)
+        .map_err(|e| format!("--credentials {}: {e}", path.display()))?;
+    let mut auth = HttpAuth::new(creds);
+    auth.frameworks = args.authenticate_http_frameworks;
+    auth.readwrite = args.authenticate_http_readwrite;
+    auth.readonly = args.authenticate_http_readonly;
+    Ok(Some(Arc::new(auth)))
 }
 
 #[tokio::main]
@@ -69,6 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !args.ip.is_loopback() {
         tracing::warn!(ip = %args.ip, "binding a non-loopback address: anyone who can reach it can run commands as this user");
     }
+    let http_auth = http_auth(&args)?;
     let cfg = LocalConfig {
         ip: args.ip,
         port: args.port,
@@ -82,6 +121,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         work_dir: args.work_dir,
         zk: args.zk,
         zk_session_timeout: secs(args.zk_session_timeout, "zk-session-timeout")?,
+        http_auth,
         ..LocalConfig::default()
     };
     let mesos = LocalMesos::start(cfg).await?;

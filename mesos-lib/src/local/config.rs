@@ -2,6 +2,9 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::http::auth::HttpAuth;
 use std::time::Duration;
 
 /// The default agent resources: a small VM.
@@ -39,6 +42,8 @@ pub struct LocalConfig {
     pub zk: Option<String>,
     /// Session timeout of each master's ZooKeeper session (Mesos's `--zk_session_timeout`).
     pub zk_session_timeout: Duration,
+    /// HTTP authentication (`--credentials` and `--authenticate_http_*`); none by default.
+    pub http_auth: Option<Arc<HttpAuth>>,
 }
 
 impl Default for LocalConfig {
@@ -57,6 +62,7 @@ impl Default for LocalConfig {
             work_dir: None,
             zk: None,
             zk_session_timeout: Duration::from_secs(10),
+            http_auth: None,
         }
     }
 }

@@ -1,6 +1,14 @@
 //! The flags real masters and agents report (recorded from Mesos), with ours filled in.
 
 use crate::local::config::LocalConfig;
+use crate::local::http::auth::Realm;
+
+fn auth_flag(cfg: &LocalConfig, realm: Realm) -> String {
+    cfg.http_auth
+        .as_ref()
+        .is_some_and(|a| a.enforced(realm))
+        .to_string()
+}
 
 /// The master flags, in the order Mesos lists them.
 pub(crate) fn master_flags(
@@ -20,9 +28,18 @@ pub(crate) fn master_flags(
         ("allocator_recovery_timeout", "10mins".to_string()),
         ("authenticate_agents", "false".to_string()),
         ("authenticate_frameworks", "false".to_string()),
-        ("authenticate_http_frameworks", "false".to_string()),
-        ("authenticate_http_readonly", "false".to_string()),
-        ("authenticate_http_readwrite", "false".to_string()),
+        (
+            "authenticate_http_frameworks",
+            auth_flag(cfg, Realm::Scheduler),
+        ),
+        (
+            "authenticate_http_readonly",
+            auth_flag(cfg, Realm::ReadOnly),
+        ),
+        (
+            "authenticate_http_readwrite",
+            auth_flag(cfg, Realm::ReadWrite),
+        ),
         ("authentication_v0_timeout", "15secs".to_string()),
         ("authenticators", "crammd5".to_string()),
         ("authorizers", "local".to_string()),

@@ -26,3 +26,4 @@ mod views;
 pub use cluster::{LocalAgent, LocalError, LocalMesos};
 pub use config::{DEFAULT_RESOURCES, LocalConfig, MESOS_VERSION};
 pub use ha::LocalContender;
+pub use http::auth::{HttpAuth, Realm};

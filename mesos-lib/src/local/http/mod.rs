@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by the embedded masters and agents: plain-text errors, media-type
 //! rules, and RecordIO event streams.
 
+pub(crate) mod auth;
 pub(crate) mod stream;
 
 use axum::body::Body;

@@ -1,6 +1,7 @@
 //! The master's JSON endpoints (`/master/state`, `/state-summary`, `/tasks`, `/metrics/snapshot`…)
 //! and its router.
 
+use crate::local::http::auth::Realm;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -170,6 +171,10 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         "failover_timeout".into(),
         json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
     );
+    // Like a real master, only when the framework named one.
+    if let Some(p) = j::str_at(&fw.info, "principal") {
+        m.insert("principal".into(), json!(p));
+    }
     m.insert(
         "checkpoint".into(),
         json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
@@ -454,30 +459,44 @@ async fn redirect_to_leader(State(ctx): State<Ctx>) -> Response {
 
 /// Routes of one master listener.
 pub(crate) fn router(ctx: Ctx) -> Router {
-    let mut r = Router::new()
+    // Each group of endpoints sits in its own authentication realm, as on a real master;
+    // /version, /health and /redirect are never authenticated.
+    let auth = ctx.master.cfg.http_auth.clone();
+    let guarded = |r: Router<Ctx>, realm: Realm| {
+        r.route_layer(axum::middleware::from_fn_with_state(
+            (auth.clone(), realm),
+            crate::local::http::auth::require,
+        ))
+    };
+    let scheduler = Router::new()
         .route("/api/v1/scheduler", any(scheduler_api::handle))
-        .route("/master/api/v1/scheduler", any(scheduler_api::handle))
+        .route("/master/api/v1/scheduler", any(scheduler_api::handle));
+    let operator = Router::new()
         .route("/api/v1", any(operator_api::handle))
         .route("/api/v1/operator", any(operator_api::handle))
-        .route("/master/api/v1", any(operator_api::handle))
-        .route("/version", get(version))
-        .route("/metrics/snapshot", get(metrics_snapshot));
+        .route("/master/api/v1", any(operator_api::handle));
+    let mut readonly = Router::new().route("/metrics/snapshot", get(metrics_snapshot));
+    let mut open = Router::new().route("/version", get(version));
     for prefix in ["", "/master"] {
-        r = r
+        readonly = readonly
             .route(&format!("{prefix}/state"), get(state))
             .route(&format!("{prefix}/state-summary"), get(summary))
             .route(&format!("{prefix}/tasks"), get(tasks))
             .route(&format!("{prefix}/frameworks"), get(frameworks))
             .route(&format!("{prefix}/slaves"), get(slaves))
             .route(&format!("{prefix}/roles"), get(roles))
-            .route(&format!("{prefix}/flags"), get(flags))
+            .route(&format!("{prefix}/flags"), get(flags));
+        open = open
             .route(&format!("{prefix}/redirect"), get(redirect_to_leader))
             .route(
                 &format!("{prefix}/health"),
                 get(|| async { empty(StatusCode::OK) }),
             );
     }
-    r.merge(crate::local::admin::router())
+    open.merge(guarded(scheduler, Realm::Scheduler))
+        .merge(guarded(operator, Realm::ReadWrite))
+        .merge(guarded(readonly, Realm::ReadOnly))
+        .merge(crate::local::admin::router())
         .fallback(|| async { not_found() })
         .with_state(ctx)
 }

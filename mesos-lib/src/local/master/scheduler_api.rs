@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::state::Framework;
 use super::{Ctx, Mail, Master, views};
+use crate::local::http::auth::Principal;
 use crate::local::http::{
     accepts_json, bad_request, check_content_type, empty, event_stream_response,
     method_not_allowed, not_acceptable, plain,
@@ -171,6 +173,7 @@ fn validate(call: &Value) -> Result<&str, String> {
 /// The scheduler endpoint.
 pub(crate) async fn handle(
     State(ctx): State<Ctx>,
+    principal: Option<Extension<Principal>>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -199,6 +202,15 @@ pub(crate) async fn handle(
             ));
         }
     }
+    let missing = missing.or_else(|| {
+        let Extension(Principal(p)) = principal.as_ref()?;
+        let named = j::str_at(&call, "subscribe.framework_info.principal")?;
+        (ty == "SUBSCRIBE" && named != p).then(|| {
+            format!(
+                "Authenticated principal '{p}' does not match principal '{named}' set in `FrameworkInfo`"
+            )
+        })
+    });
     if let Some(e) = missing {
         return bad_request(format!("Failed to validate scheduler::Call: {e}"));
     }
