@@ -343,8 +343,24 @@ fn location_of(resp: &reqwest::Response, url: &Url) -> Result<String, HttpError>
 }
 
 async fn status_error(resp: reqwest::Response, url: &Url) -> HttpError {
-    let status = resp.status().as_u16();
-    let reason = resp.text().await.unwrap_or_default();
+    let code = resp.status();
+    let status = code.as_u16();
+    let challenge = resp
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut reason = resp.text().await.unwrap_or_default();
+    if reason.trim().is_empty() {
+        // Mesos's 401 (and some proxies' errors) carry no body: say what the status means.
+        reason = code
+            .canonical_reason()
+            .unwrap_or("no reason given")
+            .to_owned();
+        if let Some(c) = challenge {
+            reason.push_str(&format!(" (WWW-Authenticate: {c})"));
+        }
+    }
     HttpError::Status {
         status,
         reason,

@@ -35,8 +35,9 @@ pub enum HttpError {
         /// Why it could not be used.
         reason: String,
     },
-    /// Connecting, sending or reading failed.
-    #[error("request to {url} failed: {source}")]
+    /// Connecting, sending or reading failed. The message carries the whole cause chain:
+    /// reqwest's own text ("error sending request") hides what went wrong (refused, TLS...).
+    #[error("request to {url} failed: {}", cause_chain(source))]
     Transport {
         /// The URL tried.
         url: String,
@@ -75,6 +76,20 @@ pub enum HttpError {
     /// The client could not be built (bad CA PEM, ...).
     #[error("client configuration: {0}")]
     Config(String),
+}
+
+/// An error and its sources, joined with ": ", skipping repeats.
+fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    parts.join(": ")
 }
 
 /// The meaning of an error, mapped from the status as mesos-go's `apierrors` does.
