@@ -4,6 +4,8 @@
 
 pub mod frameworks;
 pub mod local;
+pub mod security;
 pub mod session;
 
+pub use security::{Security, SecurityArgs};
 pub use session::{Connection, LiveKind, MesosHandle, SessionError, Target};

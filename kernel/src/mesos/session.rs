@@ -4,6 +4,7 @@
 //! completion or another magic from reading the book.
 
 use super::local::{LocalError, LocalMesos, LocalRecord};
+use super::security::Security;
 use mesos_lib::httpcli::ClientConfig;
 use mesos_lib::operator::OperatorClient;
 use mesos_lib::scheduler::Scheduler;
@@ -37,6 +38,8 @@ impl Target {
 pub struct Connection {
     /// Where it points.
     pub target: Target,
+    /// Credentials and trusted CAs; every client made for this master uses them.
+    pub security: Security,
     /// The operator API client.
     pub operator: OperatorClient,
 }
@@ -114,21 +117,30 @@ impl MesosHandle {
         self.lock().connection.clone()
     }
 
-    /// Points the session at `target`, replacing (and closing) any previous connection and
-    /// subscription. Returns the scheduler that must be closed by the caller (outside the lock).
-    pub fn set_target(&self, target: Target) -> Result<Option<Arc<Scheduler>>, SessionError> {
-        let cfg = ClientConfig {
+    /// Points the session at `target` with `security`, replacing (and closing) any previous
+    /// connection and subscription. Returns the scheduler that must be closed by the caller
+    /// (outside the lock).
+    pub fn set_target(
+        &self,
+        target: Target,
+        security: Security,
+    ) -> Result<Option<Arc<Scheduler>>, SessionError> {
+        let cfg = security.apply(ClientConfig {
             request_timeout: OPERATOR_TIMEOUT,
             max_unavailable_retries: 1,
             ..ClientConfig::default()
-        };
+        });
         let operator =
             OperatorClient::connect(target.url(), cfg).map_err(|e| SessionError::BadUrl {
                 url: target.url().to_owned(),
                 why: e.to_string(),
             })?;
         let mut inner = self.lock();
-        inner.connection = Some(Connection { target, operator });
+        inner.connection = Some(Connection {
+            target,
+            security,
+            operator,
+        });
         inner.torn_down = None;
         Ok(inner.scheduler.take())
     }

@@ -3,8 +3,8 @@
 use super::{Body, MagicResult, mesos_error, usage};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, MagicContext, MagicKind, MagicSpec};
-use crate::mesos::{Connection, Target};
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::mesos::{Connection, Security, SecurityArgs, Target};
 use mesos_lib::httpcli::ClientConfig;
 use mesos_lib::operator::OperatorClient;
 use std::time::Duration;
@@ -14,13 +14,33 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
         MagicSpec {
             name: "connect",
             kind: MagicKind::Line,
-            usage: "%connect [URL | local]",
+            usage: "%connect [URL | zk://HOST:PORT/PATH | local] [--principal P --secret-file F] [--ca-cert F]",
             summary: "Connect to a Mesos master (default $MESOS_MASTER, else the embedded one).",
             help: "Without an argument, connects to $MESOS_MASTER if set, else to the embedded \
                    local Mesos, started on demand. Shows the master id, version, leader and number \
                    of agents. Re-running with the same target only shows its status; a new target \
-                   closes the old session first (without TEARDOWN).",
-            flags: &[],
+                   (or new credentials) closes the old session first (without TEARDOWN). For a \
+                   master with --authenticate_http_frameworks, give the principal and a file \
+                   holding its secret (never shown); for an https master signed by a private \
+                   CA, the CA's PEM bundle. $MESOS_PRINCIPAL, $MESOS_SECRET_FILE and \
+                   $MESOS_CA_CERT stand in for the flags.",
+            flags: &[
+                FlagSpec {
+                    name: "principal",
+                    value: ArgKind::Text,
+                    help: "principal to authenticate as (HTTP basic auth; also the framework's)",
+                },
+                FlagSpec {
+                    name: "secret-file",
+                    value: ArgKind::Text,
+                    help: "file holding the principal's secret (read once, never shown)",
+                },
+                FlagSpec {
+                    name: "ca-cert",
+                    value: ArgKind::Text,
+                    help: "PEM file of the CA(s) to trust for an https:// master",
+                },
+            ],
             positional: ArgKind::Choice(&["local"]),
         },
         |args, ctx| Box::pin(connect(args, ctx)),
@@ -76,9 +96,23 @@ async fn connect(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     } else {
         Target::Url(normalise(&wanted))
     };
+    let security = Security::load(&security_args(&args)).map_err(|e| usage(spec, e))?;
+    for warning in &security.warnings {
+        ctx.out.stream(
+            crate::protocol::content::StreamName::Stderr,
+            &format!("warning: {warning}\n"),
+        );
+    }
     let current = ctx.mesos.try_connection();
-    let same = current.as_ref().is_some_and(|c| c.target == target);
-    if !same && let Some(old) = ctx.mesos.set_target(target).map_err(mesos_error)? {
+    let same = current
+        .as_ref()
+        .is_some_and(|c| c.target == target && c.security == security);
+    if !same
+        && let Some(old) = ctx
+            .mesos
+            .set_target(target, security)
+            .map_err(mesos_error)?
+    {
         // A new master: end the old framework's stream, without TEARDOWN.
         old.close().await;
     }
@@ -100,11 +134,40 @@ async fn connect(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
                     s.close().await;
                 }
             }
+            let e = e.to_string();
+            let hint = if e.contains("certificate") && conn.security.ca_file.is_none() {
+                " (a master signed by a private CA needs --ca-cert FILE)".to_owned()
+            } else if e.contains("HTTP 401") {
+                match conn.security.principal() {
+                    Some(p) => format!(" (the master refused principal {p}: check its secret)"),
+                    None => {
+                        " (the master requires authentication: --principal P --secret-file FILE)"
+                            .to_owned()
+                    }
+                }
+            } else {
+                String::new()
+            };
             Err(mesos_error(format!(
-                "master {} is unreachable: {e}",
+                "master {} is unreachable: {e}{hint}",
                 conn.target.url()
             )))
         }
+    }
+}
+
+/// Credentials and CA from the flags, else from `$MESOS_PRINCIPAL`, `$MESOS_SECRET_FILE` and
+/// `$MESOS_CA_CERT` (so a notebook runs unchanged against a secured cluster).
+fn security_args(args: &Args) -> SecurityArgs {
+    let pick = |flag: &str, var: &str| {
+        args.value(flag)
+            .map(str::to_owned)
+            .or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty()))
+    };
+    SecurityArgs {
+        principal: pick("principal", "MESOS_PRINCIPAL"),
+        secret_file: pick("secret-file", "MESOS_SECRET_FILE").map(Into::into),
+        ca_file: pick("ca-cert", "MESOS_CA_CERT").map(Into::into),
     }
 }
 
@@ -115,15 +178,22 @@ async fn status(conn: &Connection) -> Result<Table, mesos_lib::httpcli::HttpErro
     let version = op.get_version().await?;
     let agents = op.get_agents().await?;
     let info = master.master_info.as_ref();
-    let mut t = Table::new(&["master id", "version", "leader", "agents"]);
-    t.row(vec![
+    let secured = conn.security.describe();
+    let mut headers = vec!["master id", "version", "leader", "agents"];
+    if secured.is_some() {
+        headers.push("security");
+    }
+    let mut t = Table::new(&headers);
+    let mut row = vec![
         info.map(|m| m.id.clone()).unwrap_or_else(|| "-".into()),
         version.version_info.version,
         op.leader()
             .map(|u| u.to_string().trim_end_matches('/').to_owned())
             .unwrap_or_else(|| "-".into()),
         agents.agents.len().to_string(),
-    ]);
+    ];
+    row.extend(secured);
+    t.row(row);
     Ok(t)
 }
 

@@ -323,8 +323,14 @@ async fn subscribe_once(
     info: FrameworkInfo,
     suppressed_roles: &[String],
 ) -> Result<Arc<Scheduler>, String> {
+    let mut info = info;
+    if info.principal.is_none() {
+        // An authenticated framework names its principal, as Mesos prefers.
+        info.principal = conn.security.principal().map(str::to_owned);
+    }
     let mut cfg = SchedulerConfig::new(info);
     cfg.suppressed_roles = suppressed_roles.to_vec();
+    cfg.http = conn.security.apply(cfg.http);
     cfg.http.connect_timeout = Duration::from_secs(5);
     let s = Arc::new(Scheduler::connect(conn.target.url(), cfg).map_err(|e| e.to_string())?);
     let subscribed = tokio::select! {
@@ -380,6 +386,22 @@ pub(super) fn status_table(s: &Scheduler) -> Table {
             b.stream_id.clone().unwrap_or_else(|| "-".into()),
         );
         row("leader", b.leader.clone().unwrap_or_else(|| "-".into()));
+        if let Some(last) = b.leader_history.back() {
+            // A failover the session followed: the one line a user should notice.
+            row(
+                "leader changes",
+                format!(
+                    "{} (last: {} → {}, {})",
+                    b.leader_changes,
+                    last.from,
+                    last.to,
+                    age(Some(last.at))
+                ),
+            );
+        }
+        if let Some(p) = &b.framework_info.principal {
+            row("principal", p.clone());
+        }
         row("last heartbeat", age(b.last_heartbeat));
         row(
             "reconnects",
