@@ -197,6 +197,17 @@ def test_tasks_and_timeline_all_match_the_master(mk, state_dir):
         assert "pic-a" in data["text/plain"] and "pic-b" in data["text/plain"]
 
 
+def test_watch_redraws_the_timeline(mk, state_dir):
+    url = local_record(state_dir)["url"]
+    _, msgs = run(mk, "%watch --timeout 1s", timeout=30)
+    updates = outputs(msgs, "update_display_data")
+    assert updates, msgs
+    last = updates[-1]["content"]["data"]
+    assert "stopped after 1s" in last["text/plain"]
+    # The tasks the stream's first state carried, drawn from the statuses the master keeps.
+    check_timeline(picture(last), master_tasks(url), ["pic-a", "pic-b"])
+
+
 def test_offers_picture_and_shortfall(mk, state_dir):
     run(mk, "%offers --wait 30s", timeout=60)
     _, msgs = run(mk, "%offers")

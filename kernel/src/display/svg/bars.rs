@@ -156,9 +156,10 @@ pub fn group_by(rows: Vec<BarRow>, key: impl Fn(&BarRow) -> String) -> Vec<BarRo
     groups.into_values().collect()
 }
 
-/// At most [`MAX_ROWS`] rows: beyond that, consecutive rows are summed into runs of equal size
-/// (`agents 1–34`), and the returned note says so.
-pub fn fit(rows: Vec<BarRow>, what: &str) -> (Vec<BarRow>, Option<String>) {
+/// At most [`MAX_ROWS`] rows: beyond that, consecutive rows are summed into runs of equal size,
+/// labelled by position (`agents 1–34`), or with `by_label` by their first and last labels
+/// (`rack=r0 … rack=r1`, for groups that have names), and the returned note says so.
+pub fn fit(rows: Vec<BarRow>, what: &str, by_label: bool) -> (Vec<BarRow>, Option<String>) {
     if rows.len() <= MAX_ROWS {
         return (rows, None);
     }
@@ -167,8 +168,15 @@ pub fn fit(rows: Vec<BarRow>, what: &str) -> (Vec<BarRow>, Option<String>) {
     let mut out = Vec::with_capacity(MAX_ROWS);
     for (i, chunk) in rows.chunks(run).enumerate() {
         let first = i * run + 1;
+        let label = match (chunk.first(), chunk.last()) {
+            (Some(a), Some(b)) if by_label && chunk.len() > 1 => {
+                format!("{} … {}", clip(&a.label, 12), clip(&b.label, 12))
+            }
+            (Some(a), _) if by_label => a.label.clone(),
+            _ => format!("{what} {first}–{}", first + chunk.len() - 1),
+        };
         let mut sum = BarRow {
-            label: format!("{what} {first}–{}", first + chunk.len() - 1),
+            label,
             ..BarRow::default()
         };
         for r in chunk {
@@ -176,9 +184,8 @@ pub fn fit(rows: Vec<BarRow>, what: &str) -> (Vec<BarRow>, Option<String>) {
         }
         out.push(sum);
     }
-    let note = format!(
-        "{n} {what}, too many to draw one by one: each row sums {run} in the table's order"
-    );
+    let note =
+        format!("{n} {what}, too many to draw one by one: each row sums {run} of them, in order");
     (out, Some(note))
 }
 
@@ -415,7 +422,7 @@ mod tests {
                 )
             })
             .collect();
-        let (fitted, note) = fit(rows.clone(), "agents");
+        let (fitted, note) = fit(rows.clone(), "agents", false);
         assert!(fitted.len() <= MAX_ROWS);
         assert_eq!(fitted.iter().map(|r| r.agents).sum::<usize>(), 1000);
         assert_eq!(fitted[0].label, "agents 1–34");
@@ -431,9 +438,17 @@ mod tests {
         parse(&svg);
         assert!(svg.len() < 64 * 1024, "{} bytes", svg.len());
         assert!(svg.contains("too many to draw one by one"));
-        let grouped = group_by(rows, |r| format!("rack=r{}", r.label.len() % 3));
+        let grouped = group_by(rows.clone(), |r| format!("rack=r{}", r.label.len() % 3));
         assert_eq!(grouped.len(), 3);
         assert_eq!(grouped.iter().map(|r| r.agents).sum::<usize>(), 1000);
+        // Forty named groups: runs keep the names.
+        let racks = group_by(rows, |r| {
+            format!("rack=r{:02}", r.label[6..].parse::<usize>().unwrap() % 40)
+        });
+        let (runs, _) = fit(racks, "groups", true);
+        assert_eq!(runs.len(), 20);
+        assert_eq!(runs[0].label, "rack=r00 … rack=r01");
+        assert_eq!(runs[0].agents, 50);
     }
 
     #[test]

@@ -101,7 +101,10 @@ pub fn agents_chart(agents: &GetAgents, group: Option<&str>) -> BarChart {
         }
         None => (rows, format!("{n} agents: resources")),
     };
-    let (rows, note) = fit(rows, if group.is_some() { "groups" } else { "agents" });
+    let (rows, note) = match group {
+        Some(_) => fit(rows, "groups", true),
+        None => fit(rows, "agents", false),
+    };
     let note = match (note, group) {
         (Some(n), None) => Some(format!("{n} (--group-by ATTRIBUTE groups them instead)")),
         (n, _) => n,
@@ -140,7 +143,7 @@ pub fn offers_chart(offers: &[&Offer], want: Option<[Option<f64>; 4]>) -> BarCha
         }
     }
     let agents = per_agent.len();
-    let (rows, note) = fit(per_agent, "agents");
+    let (rows, note) = fit(per_agent, "agents", false);
     BarChart {
         title: format!("{} offers from {agents} agents", offers.len()),
         parts: &[Part::Offered],
