@@ -186,6 +186,22 @@ def test_timeline_of_this_framework(mk, state_dir):
     assert {"TASK_RUNNING", "TASK_KILLED"} <= labels
 
 
+def test_timeline_follow_redraws_as_updates_arrive(mk, state_dir):
+    run(mk, "%launch --id pic-c --wait TASK_RUNNING -- sleep 3", timeout=90)
+    _, msgs = run(mk, "%timeline --follow --timeout 10s", timeout=60)
+    shown = outputs(msgs, "display_data") + outputs(msgs, "update_display_data")
+    first, last = shown[0]["content"], shown[-1]["content"]
+    row = lambda data: next(l for l in data["text/plain"].splitlines() if l.startswith("pic-c"))
+    assert "TASK_RUNNING" in row(first["data"]) and "following for 10s" in first["data"]["text/plain"]
+    # The task's end arrives as an update and the same display is redrawn, picture included;
+    # the cell then follows on until the timeout.
+    redrawn = [m["content"]["data"] for m in outputs(msgs, "update_display_data") if "TASK_FINISHED" in row(m["content"]["data"])]
+    assert redrawn and all(m["content"]["transient"]["display_id"] == first["transient"]["display_id"] for m in shown)
+    segs = [r.find(f"{SVG}title").text for r in rects(picture(redrawn[0]), "segment")]
+    assert any(t.startswith("pic-c") and ": TASK_FINISHED at " in t for t in segs), segs
+    assert "stopped after 10s" in last["data"]["text/plain"]
+
+
 def test_tasks_and_timeline_all_match_the_master(mk, state_dir):
     url = local_record(state_dir)["url"]
     tasks = master_tasks(url)
