@@ -164,9 +164,12 @@ fn clock(t: f64) -> String {
         .unwrap_or_else(|| format!("{t}"))
 }
 
-/// A duration for axis labels: `850ms`, `12.5s`, `3.2m`, `1.5h`.
+/// A duration for axis labels: `0.4ms`, `850ms`, `12.5s`, `3.2m`, `1.5h`; a task that ends
+/// at once spans a millisecond, and its ticks must still differ.
 fn span_text(secs: f64) -> String {
-    if secs < 1.0 {
+    if secs < 0.01 {
+        format!("{:.2}ms", secs * 1e3)
+    } else if secs < 1.0 {
         format!("{:.0}ms", secs * 1e3)
     } else if secs < 120.0 {
         format!("{:.1}s", secs)
@@ -342,6 +345,15 @@ mod tests {
         let killed = segments([st("TASK_RUNNING", 11.0), st("TASK_KILLED", 13.0)], 20.0);
         assert_eq!(killed[1].start, killed[1].end);
         assert_eq!(killed[0].end, 13.0);
+    }
+
+    #[test]
+    fn axis_labels_tell_short_spans_apart() {
+        let ticks: Vec<String> = (1..=5).map(|k| span_text(0.001 * k as f64 / 5.0)).collect();
+        assert_eq!(ticks, ["0.20ms", "0.40ms", "0.60ms", "0.80ms", "1.00ms"]);
+        assert_eq!(span_text(0.85), "850ms");
+        assert_eq!(span_text(90.0), "90.0s");
+        assert_eq!(span_text(600.0), "10.0m");
     }
 
     #[test]
