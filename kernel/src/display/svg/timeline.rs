@@ -166,7 +166,7 @@ fn clock(t: f64) -> String {
 
 /// A duration for axis labels: `0.4ms`, `850ms`, `12.5s`, `3.2m`, `1.5h`; a task that ends
 /// at once spans a millisecond, and its ticks must still differ.
-fn span_text(secs: f64) -> String {
+pub fn span_text(secs: f64) -> String {
     if secs < 0.01 {
         format!("{:.2}ms", secs * 1e3)
     } else if secs < 1.0 {

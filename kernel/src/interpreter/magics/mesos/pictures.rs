@@ -223,7 +223,7 @@ pub fn states_text(line: &TaskLine) -> String {
             if timeline::is_terminal(&s.state) {
                 short.to_owned()
             } else {
-                format!("{short} {:.1}s", s.end - s.start)
+                format!("{short} {}", timeline::span_text(s.end - s.start))
             }
         })
         .collect::<Vec<_>>()
