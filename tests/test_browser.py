@@ -3,7 +3,8 @@
 The test serves a temporary copy of notebooks/ with `jupyter lab` (from this interpreter's
 environment), and tests/browser/notebook.mjs opens NOTEBOOK (notebook 2, as the issue asks) in it with the Mesos (Rust) kernel,
 runs every cell, checks the offers table rendered as an HTML table and that Tab after `%sub`
-offers `%subscribe`, and keeps a screenshot in tests/artifacts/. Chromium and playwright-core
+offers `%subscribe`, then adds a cell that launches a task and runs `%timeline` and `%agents`,
+checks their inline SVG pictures are drawn, and keeps screenshots in tests/artifacts/. Chromium and playwright-core
 come from install/setup.sh; when they are missing this test fails and says so.
 """
 
@@ -33,6 +34,8 @@ SCRIPT = ROOT / "tests" / "browser" / "notebook.mjs"
 NODE_MODULES = ROOT / "tests" / "node_modules" / "playwright-core"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOT = ARTIFACTS / "browser-notebook.png"
+# The pictures of %agents and %timeline as JupyterLab draws them (a cell the script adds).
+PICTURES = [ARTIFACTS / "browser-agents.png", ARTIFACTS / "browser-timeline.png"]
 STATE_FILE = "local-mesos.json"
 SERVER_START_TIMEOUT = 60
 # The script bounds each of its own waits; this bounds the whole of it.
@@ -205,5 +208,7 @@ def test_jupyterlab_runs_the_notebook_renders_offers_and_completes_magics(lab):
     assert SCREENSHOT.exists(), f"no screenshot at {SCREENSHOT}"
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{SCREENSHOT} is not a PNG"
     assert SCREENSHOT.stat().st_size > 10_000, f"{SCREENSHOT} is suspiciously small"
+    for shot in PICTURES:
+        assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"no picture screenshot at {shot}"
     # The browser worked on the temporary copy; the repository's notebook is untouched.
     assert sha256(original) == before, f"{original} changed during the browser test"

@@ -1,15 +1,21 @@
-//! Render benchmark (issue 4, "Speed"): the kernel-side time to turn what the master answered
-//! into what `%tasks` shows for 10,000 tasks and what `%offers` shows for 1,000 agents' offers,
-//! text and HTML both (`Table::to_bundle`). Also times decoding the GET_TASKS JSON, which the
-//! kernel does first. Target: under 50 ms each.
+//! Render benchmark (issue 4, "Speed"; issue 9, "Pictures"): the kernel-side time to turn what
+//! the master answered into what `%tasks` shows for 10,000 tasks and what `%offers` shows for
+//! 1,000 agents' offers, text and HTML both (`Table::to_bundle`), and the pictures: `%agents`
+//! bars for 1,000 agents, `%tasks`/`%timeline` timelines for 10,000 tasks, with the size of
+//! each SVG. Also times decoding the GET_TASKS JSON, which the kernel does first. Target: under
+//! 50 ms each.
 //!
 //! Run: `cargo bench -p mesos-kernel --bench render`. Prints figures; asserts nothing about
 //! speed.
 
-use mesos_kernel::interpreter::magics::mesos::bench_api::{offers_table, tasks_table};
-use mesos_lib::v1::master::response::GetTasks;
+use mesos_kernel::display::svg::with_picture;
+use mesos_kernel::interpreter::magics::mesos::bench_api::{
+    agents_svg, agents_table, offers_chart, offers_table, task_lines, tasks_table, tasks_timeline,
+    timeline_bundle,
+};
+use mesos_lib::v1::master::response::{Agent, GetAgents, GetTasks};
 use mesos_lib::v1::task::Task;
-use mesos_lib::v1::{Attribute, Offer, Resource, TaskState};
+use mesos_lib::v1::{AgentInfo, Attribute, Offer, Resource, TaskState, TaskStatus};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -48,6 +54,20 @@ fn tasks() -> GetTasks {
                     [(31000 + (i % 1000) as u64, 31000 + (i % 1000) as u64)],
                 ),
             ],
+            // Three updates each, a second apart, as the timeline reads them.
+            statuses: [
+                TaskState::Staging,
+                TaskState::Running,
+                states[i % states.len()].clone(),
+            ]
+            .into_iter()
+            .enumerate()
+            .map(|(k, state)| TaskStatus {
+                state,
+                timestamp: Some(1.7e9 + i as f64 * 0.01 + k as f64),
+                ..TaskStatus::default()
+            })
+            .collect(),
             ..Task::default()
         };
         got.tasks.push(task);
@@ -78,6 +98,34 @@ fn offers() -> Vec<Offer> {
             ..Offer::default()
         })
         .collect()
+}
+
+fn agents() -> GetAgents {
+    GetAgents {
+        agents: (0..AGENTS)
+            .map(|i| Agent {
+                agent_info: AgentInfo {
+                    hostname: format!("agent-{i:04}.dc1.example.com"),
+                    attributes: vec![Attribute::text("rack", format!("r{}", i % 40))],
+                    ..AgentInfo::default()
+                },
+                total_resources: vec![
+                    Resource::scalar("cpus", 8.0),
+                    Resource::scalar("mem", 31_744.0),
+                    Resource::scalar("disk", 409_600.0),
+                    Resource::ranges("ports", [(31000, 32000)]),
+                ],
+                allocated_resources: vec![
+                    Resource::scalar("cpus", (i % 8) as f64),
+                    Resource::scalar("mem", 1024.0 * (i % 8) as f64),
+                    Resource::ranges("ports", [(31000, 31000 + (i % 8) as u64)]),
+                ],
+                offered_resources: vec![Resource::scalar("cpus", 0.5)],
+                ..Agent::default()
+            })
+            .collect(),
+        ..GetAgents::default()
+    }
 }
 
 /// Best and median of `ROUNDS` runs of `f`.
@@ -124,6 +172,67 @@ fn main() {
         "%offers, 1,000 agents: table + text + HTML",
         time(|| {
             black_box(offers_table(&offers).to_bundle());
+        }),
+    );
+    let agents = agents();
+    let mut size = 0;
+    report(
+        "%agents, 1,000 agents: table + bars picture",
+        time(|| {
+            let svg = agents_svg(&agents, None);
+            size = svg.len();
+            black_box(with_picture(agents_table(&agents).to_bundle(), &svg));
+        }),
+    );
+    println!("  (agents SVG: {:.1} KB)", size as f64 / 1e3);
+    report(
+        "%agents, 1,000 agents: bars picture alone",
+        time(|| {
+            black_box(agents_svg(&agents, None));
+        }),
+    );
+    report(
+        "%agents --group-by rack, 1,000 agents",
+        time(|| {
+            let svg = agents_svg(&agents, Some("rack"));
+            size = svg.len();
+            black_box(with_picture(agents_table(&agents).to_bundle(), &svg));
+        }),
+    );
+    println!("  (grouped agents SVG: {:.1} KB)", size as f64 / 1e3);
+    report(
+        "%tasks, 10,000 tasks: table + timeline",
+        time(|| {
+            let svg = tasks_timeline(got.tasks.iter(), "tasks").to_svg("bench");
+            size = svg.len();
+            black_box(with_picture(
+                tasks_table(got.tasks.iter(), false).to_bundle(),
+                &svg,
+            ));
+        }),
+    );
+    println!("  (tasks timeline SVG: {:.1} KB)", size as f64 / 1e3);
+    report(
+        "%timeline --all, 10,000 tasks",
+        time(|| {
+            black_box(timeline_bundle(task_lines(got.tasks.iter()), "tasks", None));
+        }),
+    );
+    let few: Vec<&Task> = got.tasks.iter().take(30).collect();
+    report(
+        "%timeline, 30 tasks drawn one by one",
+        time(|| {
+            let svg = tasks_timeline(few.iter().copied(), "tasks").to_svg("bench");
+            size = svg.len();
+            black_box(svg);
+        }),
+    );
+    println!("  (30-task timeline SVG: {:.1} KB)", size as f64 / 1e3);
+    let offer_refs: Vec<&Offer> = offers.iter().collect();
+    report(
+        "%offers, 1,000 agents: bars picture",
+        time(|| {
+            black_box(offers_chart(&offer_refs, None).to_svg("bench"));
         }),
     );
     println!(

@@ -41,6 +41,8 @@ for (const k of ['url', 'token', 'notebook']) {
 mkdirSync(opts.artifacts, { recursive: true });
 const SHOT = path.join(opts.artifacts, 'browser-notebook.png');
 const OFFERS_SHOT = path.join(opts.artifacts, 'browser-offers.png');
+const AGENTS_SHOT = path.join(opts.artifacts, 'browser-agents.png');
+const TIMELINE_SHOT = path.join(opts.artifacts, 'browser-timeline.png');
 const FAILURE_SHOT = path.join(opts.artifacts, 'browser-failure.png');
 
 const started = Date.now();
@@ -265,6 +267,50 @@ try {
       null, { timeout: UI_MS }),
     async () => `cell text: ${JSON.stringify(await editorText())}`,
   );
+
+  step('pictures: a new cell that launches a task, then %timeline and %agents');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('b');
+  await expectWithin(
+    page.waitForFunction(
+      ([path, n]) => window.codeCellsOf(path).length === n,
+      [opts.notebook, cellCount + 2], { timeout: UI_MS }),
+    async () => `code cells in the model: ${(await codeCellsInModel()).length} (expected ${cellCount + 2})`,
+  );
+  // By index: Shift+Enter adds an empty cell after it, which `.last()` would then mean.
+  const picturesCell = codeCells.nth(cellCount + 1);
+  await picturesCell.locator('.cm-content').click();
+  await page.keyboard.type('%subscribe --name pictures\n%launch --name shot --wait TASK_FINISHED -- true\n%timeline\n%agents');
+  await page.keyboard.press('Shift+Enter');
+  await expectWithin(
+    page.waitForFunction(
+      ([path, n]) => {
+        const cells = window.codeCellsOf(path);
+        const panel = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === path);
+        return cells.length >= n && Number.isInteger(cells[n - 1].count) &&
+          panel?.sessionContext.session?.kernel?.status === 'idle';
+      },
+      [opts.notebook, cellCount + 2], { timeout: RUN_MS, polling: 250 }),
+    describeCells,
+  );
+  // The pictures are inline SVG in the HTML output: JupyterLab must render them, not strip them.
+  const svgs = picturesCell.locator('.jp-OutputArea-output[data-mime-type="text/html"] svg[role="img"]');
+  const titles = await svgs.evaluateAll((all) => all.map((s) => s.querySelector('title')?.textContent));
+  console.log(`  pictures rendered: ${JSON.stringify(titles)}`);
+  for (const [what, pattern, shot] of [
+    ['%timeline', /tasks of this framework: states over time/, TIMELINE_SHOT],
+    ['%agents', /agents: resources/, AGENTS_SHOT],
+  ]) {
+    const i = titles.findIndex((t) => pattern.test(t || ''));
+    if (i < 0) throw new StepFailure(`no ${what} picture among the rendered SVGs: ${JSON.stringify(titles)}\n${await describeCells()}`);
+    const svg = svgs.nth(i);
+    await svg.scrollIntoViewIfNeeded({ timeout: UI_MS });
+    const box = await svg.boundingBox();
+    if (!box || box.width < 100 || box.height < 40) throw new StepFailure(`the ${what} picture is not drawn: box ${JSON.stringify(box)}`);
+    await svg.locator('xpath=ancestor::*[contains(@class, "jp-OutputArea-output")][1]').screenshot({ path: shot });
+    console.log(`  ${what}: ${Math.round(box.width)}×${Math.round(box.height)} px, screenshot ${shot}`);
+  }
+
   if (pageErrors.length) console.log(`  page errors seen (not failing on them): ${pageErrors.join(' | ')}`);
   step('passed');
 } catch (e) {

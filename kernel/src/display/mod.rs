@@ -1,5 +1,7 @@
-//! Rich display: tables and help pages as HTML with a text/plain fallback.
+//! Rich display: tables and help pages as HTML with a text/plain fallback, and pictures (inline
+//! SVG) drawn above some tables.
 
+pub mod svg;
 pub mod table;
 
 /// Escapes text for HTML.

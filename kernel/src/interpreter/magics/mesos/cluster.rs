@@ -1,16 +1,21 @@
 //! More of the operator API: `%flags`, `%metrics`, `%roles`, and `%watch`, the operator event
 //! stream shown live.
 
-use super::operator::unreachable;
-use super::{Body, MagicResult, duration_flag, mesos_error, num, resource_text, show, usage};
+use super::operator::{all_tasks, unreachable};
+use super::{
+    Body, MagicResult, duration_flag, mesos_error, num, pictures, resource_text, show, usage,
+};
+use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::mesos::Connection;
-use crate::protocol::content::ErrorContent;
+use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::operator::WatchConfig;
 use mesos_lib::v1::common::DurationInfo;
 use mesos_lib::v1::master::{Event, EventType};
+use mesos_lib::v1::task::Task;
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -92,7 +97,9 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             "The operator event stream, live: tasks, agents, frameworks as they change.",
             "Opens the operator API's SUBSCRIBE stream and updates one table in place as events \
              arrive, until the timeout (default 30s) or an interrupt; both end the cell \
-             normally and close the stream. Heartbeats are counted but only listed with \
+             normally and close the stream. Above the table, the timeline of the tasks the \
+             stream told of (its first state, then TASK_ADDED and TASK_UPDATED) is redrawn \
+             with it. Heartbeats are counted but only listed with \
              --heartbeats. The framework session is not touched.",
             &[
                 FlagSpec {
@@ -273,9 +280,43 @@ struct Seen {
     rows: Vec<[String; 3]>,
     listed: usize,
     heartbeats: usize,
+    /// Tasks as the stream told of them, with every status it carried, for the timeline.
+    tasks: BTreeMap<String, Task>,
 }
 
 impl Seen {
+    /// Keeps the tasks an event tells of, whatever `--type` lists.
+    fn track(&mut self, e: &Event) {
+        let state = e.subscribed.as_ref().and_then(|s| s.get_state.as_ref());
+        if let Some(got) = state.and_then(|s| s.get_tasks.as_ref()) {
+            for t in all_tasks(got) {
+                self.tasks.insert(t.task_id.value.clone(), t.clone());
+            }
+        }
+        if let Some(t) = &e.task_added {
+            self.tasks
+                .insert(t.task.task_id.value.clone(), t.task.clone());
+        }
+        if let Some(u) = &e.task_updated
+            && let Some(id) = &u.status.task_id
+            && let Some(t) = self.tasks.get_mut(&id.value)
+        {
+            t.state = u.state.clone();
+            t.statuses.push(u.status.clone());
+        }
+    }
+
+    /// The table, with the tasks' timeline above it once there are tasks.
+    fn bundle(&self, note: &str) -> MimeBundle {
+        let table = self.table(note).to_bundle();
+        if self.tasks.is_empty() {
+            return table;
+        }
+        let svg = pictures::tasks_timeline(self.tasks.values(), "tasks seen")
+            .to_svg(&picture_id("watch"));
+        with_picture(table, &svg)
+    }
+
     fn table(&self, note: &str) -> Table {
         let mut t = Table::new(&["time", "event", "what"]);
         let skip = self.rows.len().saturating_sub(WATCH_ROWS);
@@ -319,9 +360,10 @@ async fn watch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         rows: Vec::new(),
         listed: 0,
         heartbeats: 0,
+        tasks: BTreeMap::new(),
     };
     let live = format!("watching {} for {timeout:?}", conn.target.url());
-    show(ctx, &seen.table(&live).to_bundle(), &display_id, true);
+    show(ctx, &seen.bundle(&live), &display_id, true);
     let deadline = tokio::time::Instant::now() + timeout;
     let end = loop {
         let event = tokio::select! {
@@ -341,10 +383,11 @@ async fn watch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             }
             Err(RecvError::Closed) => break "the stream closed".to_owned(),
         };
+        seen.track(&event);
         if event.event_type == EventType::Heartbeat {
             seen.heartbeats += 1;
             if !heartbeats {
-                show(ctx, &seen.table(&live).to_bundle(), &display_id, false);
+                show(ctx, &seen.bundle(&live), &display_id, false);
                 continue;
             }
         }
@@ -357,9 +400,9 @@ async fn watch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             event.event_type.to_string(),
             summary(&event),
         ]);
-        show(ctx, &seen.table(&live).to_bundle(), &display_id, false);
+        show(ctx, &seen.bundle(&live), &display_id, false);
     };
     watch.close().await;
-    show(ctx, &seen.table(&end).to_bundle(), &display_id, false);
+    show(ctx, &seen.bundle(&end), &display_id, false);
     Ok(None)
 }

@@ -11,11 +11,13 @@ mod launch;
 mod leader;
 mod offers;
 mod operator;
+mod pictures;
 mod raw_call;
 mod sandbox;
 mod subscribe;
 mod task_json;
 mod tasks;
+mod timeline;
 
 use super::args::{self, Args};
 use super::builtin::usage_error;
@@ -30,12 +32,14 @@ use mesos_lib::v1::{Attribute, Resource};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The table builders `%tasks` and `%offers` use, public only so the render benchmark
-/// (`kernel/benches/render.rs`) times exactly what the magics run.
+/// The table and picture builders `%tasks`, `%offers`, `%agents` and `%timeline` use, public
+/// only so the render benchmark (`kernel/benches/render.rs`) times exactly what the magics run.
 #[doc(hidden)]
 pub mod bench_api {
     pub use super::offers::offers_table;
-    pub use super::operator::tasks_table;
+    pub use super::operator::{agents_table, tasks_table};
+    pub use super::pictures::{agents_svg, offers_chart, task_lines, tasks_timeline};
+    pub use super::timeline::timeline_bundle;
 }
 
 /// What a magic body returns: a value to show, or an error for the cell.
@@ -93,6 +97,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(raw_call::MAGICS)
         .chain(sandbox::MAGICS)
         .chain(leader::MAGICS)
+        .chain(timeline::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

@@ -1,15 +1,17 @@
 //! Outstanding offers: `%offers`, and the offer filter, fit check and offer choice that
 //! `%launch` shares.
 
+use super::pictures::offers_chart;
 use super::{
     Body, MagicResult, attributes_text, duration_flag, interrupted, mesos_error, no_positional,
     num, resource_cells, resource_text, show, usage,
 };
+use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::mesos::LiveKind;
-use crate::protocol::content::ErrorContent;
+use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::resources::{AttributeSelector, Resources, hostname_matches, ranges, scalar};
 use mesos_lib::scheduler::{Book, Scheduler};
 use mesos_lib::v1::{Offer, OfferId, Resource};
@@ -300,6 +302,7 @@ pub(super) async fn choose_offer(
     if let Some(o) = candidates.iter().find(|o| shortfall(o, want).is_empty()) {
         return Ok(o.clone());
     }
+    show_shortfall(ctx, &candidates, want);
     let lines = candidates
         .iter()
         .map(|o| {
@@ -316,6 +319,40 @@ pub(super) async fn choose_offer(
         "no offer holds {}:\n  {lines}",
         want.describe()
     )))
+}
+
+/// Shows, before the launch fails, the offers that passed the filter with what the launch asks
+/// for marked on their bars, so where each falls short is seen at a glance.
+fn show_shortfall(ctx: &MagicContext<'_>, candidates: &[Offer], want: &Want) {
+    let wanted = Resources::from(want.resources.as_slice());
+    let ports = ranges::count(&wanted.ports()) + want.ports;
+    let marker = [
+        wanted.cpus(),
+        wanted.mem(),
+        wanted.disk(),
+        (ports > 0).then_some(ports as f64),
+    ];
+    let refs: Vec<&Offer> = candidates.iter().collect();
+    let mut chart = offers_chart(&refs, Some(marker));
+    chart.title = format!("no offer holds {}", want.describe());
+    let mut t = Table::new(&["offer", "hostname", "lacks"]);
+    for o in candidates {
+        t.row(vec![
+            o.id.value.clone(),
+            o.hostname.clone(),
+            shortfall(o, want).join(", "),
+        ]);
+    }
+    t.caption = Some(chart.title.clone());
+    let svg = chart.to_svg(&picture_id("shortfall"));
+    ctx.out.display(&with_picture(t.to_bundle(), &svg), None);
+}
+
+/// The offers table with a picture of what the matching offers hold, per agent.
+fn offers_bundle(t: &Table, all: &[Offer], filter: &OfferFilter) -> MimeBundle {
+    let matching: Vec<&Offer> = all.iter().filter(|o| filter.matches(o)).collect();
+    let svg = offers_chart(&matching, None).to_svg(&picture_id("offers"));
+    with_picture(t.to_bundle(), &svg)
 }
 
 /// One row per offer.
@@ -392,7 +429,7 @@ async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let all = s.offers();
     let table = filtered_table(&all, &filter);
     let Some(wait) = wait.filter(|_| table.rows.is_empty()) else {
-        return Ok(Some(table.to_bundle()));
+        return Ok(Some(offers_bundle(&table, &all, &filter)));
     };
     // Live: one display, replaced whenever the outstanding offers change.
     let display_id = format!("mesos-offers-{}", uuid::Uuid::new_v4().simple());
@@ -401,7 +438,12 @@ async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         t.caption = Some(format!("{c}; waiting up to {wait:?} for a matching offer…"));
         t
     };
-    show(ctx, &waiting(table).to_bundle(), &display_id, true);
+    show(
+        ctx,
+        &offers_bundle(&waiting(table), &all, &filter),
+        &display_id,
+        true,
+    );
     let deadline = Instant::now() + wait;
     let mut shown: Vec<OfferId> = all.iter().map(|o| o.id.clone()).collect();
     loop {
@@ -416,29 +458,50 @@ async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for offers")),
         };
         let Ok((all, state)) = got else {
-            let mut table = filtered_table(&s.offers(), &filter);
+            let now = s.offers();
+            let mut table = filtered_table(&now, &filter);
             let filters = filter.describe();
             table.caption = Some(if filters.is_empty() {
                 format!("no offers within {wait:?}")
             } else {
                 format!("no offer matching {filters} within {wait:?}")
             });
-            show(ctx, &table.to_bundle(), &display_id, false);
+            show(
+                ctx,
+                &offers_bundle(&table, &now, &filter),
+                &display_id,
+                false,
+            );
             return Ok(None);
         };
         shown = all.iter().map(|o| o.id.clone()).collect();
         let table = filtered_table(&all, &filter);
         if !table.rows.is_empty() {
-            show(ctx, &table.to_bundle(), &display_id, false);
+            show(
+                ctx,
+                &offers_bundle(&table, &all, &filter),
+                &display_id,
+                false,
+            );
             return Ok(None);
         }
         if state.is_terminal() {
-            show(ctx, &table.to_bundle(), &display_id, false);
+            show(
+                ctx,
+                &offers_bundle(&table, &all, &filter),
+                &display_id,
+                false,
+            );
             return Err(mesos_error(format!(
                 "the framework session ended ({state})"
             )));
         }
-        show(ctx, &waiting(table).to_bundle(), &display_id, false);
+        show(
+            ctx,
+            &offers_bundle(&waiting(table), &all, &filter),
+            &display_id,
+            false,
+        );
     }
 }
 

@@ -2,9 +2,10 @@
 //! `%tasks`, `%version`, `%health`.
 
 use super::{
-    Body, MagicResult, attributes_text, bind, mesos_error, no_positional, num, resource_cells,
-    resource_text, usage,
+    Body, MagicResult, attributes_text, bind, mesos_error, no_positional, num, pictures,
+    resource_cells, resource_text, usage,
 };
+use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
@@ -33,6 +34,13 @@ const fn line(
     }
 }
 
+/// `--group-by ATTR` of `%agents` and `%state`.
+const GROUP_BY: FlagSpec = FlagSpec {
+    name: "group-by",
+    value: ArgKind::Text,
+    help: "sum agents in the picture by this attribute (e.g. rack)",
+};
+
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
         line(
@@ -40,20 +48,24 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             "%state",
             "Cluster summary (GET_STATE), with the full state as JSON.",
             "A table of agents, frameworks and tasks by state, plus the whole GET_STATE answer as \
-             application/json (a collapsible view in JupyterLab).",
-            &[],
+             application/json (a collapsible view in JupyterLab). Above the table, a picture of \
+             each agent's resources (used by tasks, offered, reserved, free); --group-by ATTR \
+             sums agents by an attribute.",
+            &[GROUP_BY],
         ),
         |args, ctx| Box::pin(state(args, ctx)),
     ),
     (
         line(
             "agents",
-            "%agents [--bind NAME]",
-            "Agents: hostname, resources, used, attributes.",
+            "%agents [--group-by ATTR] [--bind NAME]",
+            "Agents: hostname, resources, used, attributes, with a picture of their resources.",
             "One row per agent: its total cpus, mem, disk and ports, what is allocated, and its \
-             attributes in Mesos flag syntax. --bind NAME also makes them a Vec<mesos::Agent> \
-             in Rust cells.",
-            &[bind::BIND],
+             attributes in Mesos flag syntax. Above the table, one bar per agent and resource: \
+             used by tasks, offered, reserved and idle, free (summed by attribute with \
+             --group-by rack, and into runs beyond 30 agents). --bind NAME also makes them a \
+             Vec<mesos::Agent> in Rust cells.",
+            &[GROUP_BY, bind::BIND],
         ),
         |args, ctx| Box::pin(agents(args, ctx)),
     ),
@@ -73,8 +85,10 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             "tasks",
             "%tasks [--mine] [--bind NAME]",
             "Tasks cluster-wide (or this framework's).",
-            "One row per task the master knows (pending, active, unreachable, completed). \
-             --bind NAME also makes them a Vec<mesos::Task> in Rust cells.",
+            "One row per task the master knows (pending, active, unreachable, completed), and \
+             above the table a timeline of their states from the statuses the master keeps \
+             (one row per state beyond 30 tasks). --bind NAME also makes them a \
+             Vec<mesos::Task> in Rust cells.",
             &[
                 FlagSpec {
                     name: "mine",
@@ -157,10 +171,19 @@ async fn state(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         t.row(vec![format!("tasks {state}"), n.to_string()]);
     }
     t.caption = Some(format!("state of {}", conn.target.url()));
-    Ok(Some(t.to_bundle().with("application/json", json)))
+    let group = args.value("group-by");
+    let picture = st
+        .get_agents
+        .as_ref()
+        .map(|a| pictures::agents_svg(a, group))
+        .unwrap_or_default();
+    Ok(Some(
+        with_picture(t.to_bundle(), &picture).with("application/json", json),
+    ))
 }
 
-fn all_tasks(t: &GetTasks) -> impl Iterator<Item = &Task> {
+/// Every task GET_TASKS lists: pending, active, unreachable, completed.
+pub(super) fn all_tasks(t: &GetTasks) -> impl Iterator<Item = &Task> {
     t.pending_tasks
         .iter()
         .chain(&t.tasks)
@@ -169,7 +192,7 @@ fn all_tasks(t: &GetTasks) -> impl Iterator<Item = &Task> {
 }
 
 /// The agents table, shared with `%state`'s readers.
-pub(crate) fn agents_table(agents: &GetAgents) -> Table {
+pub fn agents_table(agents: &GetAgents) -> Table {
     let mut t = Table::new(&[
         "agent",
         "hostname",
@@ -180,9 +203,10 @@ pub(crate) fn agents_table(agents: &GetAgents) -> Table {
         "used",
         "attributes",
     ]);
-    for a in &agents.agents {
+    // Capped: only the rows shown are built, so 1,000 agents cost what 200 cost.
+    t.extend_capped(agents.agents.iter(), |a| {
         let [cpus, mem, disk, ports] = resource_cells(&a.total_resources);
-        t.row(vec![
+        vec![
             a.agent_info
                 .id
                 .as_ref()
@@ -195,8 +219,8 @@ pub(crate) fn agents_table(agents: &GetAgents) -> Table {
             ports,
             resource_text(&a.allocated_resources),
             attributes_text(&a.agent_info.attributes),
-        ]);
-    }
+        ]
+    });
     t.caption = Some(format!("{} agents", agents.agents.len()));
     t
 }
@@ -212,7 +236,11 @@ async fn agents(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     if let Some(name) = name {
         bind::queue(ctx, bind::agents(name, &agents));
     }
-    Ok(Some(agents_table(&agents).to_bundle()))
+    let picture = pictures::agents_svg(&agents, args.value("group-by"));
+    Ok(Some(with_picture(
+        agents_table(&agents).to_bundle(),
+        &picture,
+    )))
 }
 
 fn frameworks_table(f: &GetFrameworks) -> Table {
@@ -288,8 +316,15 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         let bound = all_tasks(&got).filter(keep).map(|t| (t, ""));
         bind::queue(ctx, bind::tasks(name, bound));
     }
-    let shown = all_tasks(&got).filter(keep);
-    Ok(Some(tasks_table(shown, mine.is_some()).to_bundle()))
+    let table = tasks_table(all_tasks(&got).filter(keep), mine.is_some());
+    let what = if mine.is_some() {
+        "tasks of this framework"
+    } else {
+        "tasks"
+    };
+    let picture =
+        pictures::tasks_timeline(all_tasks(&got).filter(keep), what).to_svg(&picture_id("tasks"));
+    Ok(Some(with_picture(table.to_bundle(), &picture)))
 }
 
 /// The `%tasks` table: one row per task; `mine` only changes the caption.

@@ -1,7 +1,9 @@
 //! Acting on this framework's tasks: `%kill`, `%wait`, and the live task view that `%wait`
 //! and `%launch --wait` share.
 
+use super::pictures::{record_lines, timeline_of};
 use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, show, usage};
+use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
@@ -251,7 +253,15 @@ pub(super) async fn watch_task(
             if want.as_ref().map_or(state.is_terminal(), |w| w == &state) {
                 table.caption = Some(format!("reached {state}"));
             }
-            show(ctx, &table.to_bundle(), &display_id, shown.is_none());
+            // The picture is redrawn with the table: the task's states so far, on a time axis.
+            let picture = timeline_of(record_lines(std::slice::from_ref(&rec)), "task")
+                .to_svg(&picture_id("task"));
+            show(
+                ctx,
+                &with_picture(table.to_bundle(), &picture),
+                &display_id,
+                shown.is_none(),
+            );
             shown = Some(state.clone());
         }
         match &want {
