@@ -156,9 +156,12 @@ fn run(
             startup: cell_crate::dep_command().into_iter().collect(),
             ..EngineSetup::default()
         };
+        if std::env::var_os("EVCXR_TMPDIR").is_some() {
+            setup.child_env.extend(build_dir::child_library_path());
+        }
         let bridge = match CellBridge::start(mesos.clone()) {
             Ok(b) => {
-                setup.child_env = b.child_env();
+                setup.child_env.extend(b.child_env());
                 Some(b)
             }
             Err(e) => {

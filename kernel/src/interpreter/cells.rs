@@ -152,7 +152,7 @@ impl Interpreter for CellInterpreter {
                 nbconvert_exporter: "rust".into(),
             },
             banner: format!(
-                "Mesos (Rust) kernel {}: Rust cells run through evcxr; %lsmagic lists the Mesos magics, %help NAME explains one.",
+                "Mesos (Rust) kernel {}: Rust cells run through evcxr with the mesos_lib crate and the live session (%help rust); %lsmagic lists the Mesos magics, %help NAME explains one.",
                 env!("CARGO_PKG_VERSION")
             ),
             help_links: vec![

@@ -59,3 +59,25 @@ pub fn claim() -> Option<PathBuf> {
     tracing::info!("every kept evcxr build directory is in use; using a temporary one");
     None
 }
+
+/// `LD_LIBRARY_PATH` for the evcxr child, leading with rustc's target libdir (where
+/// `libstd-*.so` is). Cells are built with `-Cprefer-dynamic` and a RUNPATH relative to
+/// `target/…/deps`, but evcxr loads the copy one directory up; from a kept directory under the
+/// same parent as the toolchain (`~/.cache` and `~/.rustup`) that relative path misses by one
+/// level and `dlopen` fails. (A temporary directory works only because extra `..` stop at `/`.)
+pub fn child_library_path() -> Option<(String, String)> {
+    let out = std::process::Command::new("rustc")
+        .args(["--print", "target-libdir"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let dir = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    if dir.is_empty() {
+        return None;
+    }
+    let value = match std::env::var("LD_LIBRARY_PATH") {
+        Ok(old) if !old.is_empty() => format!("{dir}:{old}"),
+        _ => dir,
+    };
+    Some(("LD_LIBRARY_PATH".to_owned(), value))
+}
