@@ -10,8 +10,9 @@ from jupyter_client.manager import start_new_kernel
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KERNEL_NAME = "mesos"
-# The first cell waits for evcxr to warm up and compile; give it room on a busy 2-core machine.
-FIRST_CELL_TIMEOUT = 120
+# The first cell waits for evcxr to warm up and compile, and on a fresh cache directory for
+# mesos-lib's light core to be built once (~1-2 min on a busy 2-core machine).
+FIRST_CELL_TIMEOUT = 300
 
 
 @pytest.fixture(scope="module")

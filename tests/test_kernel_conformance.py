@@ -4,8 +4,9 @@ import unittest
 
 import jupyter_kernel_test
 
-# The first cell waits for evcxr to warm up; jupyter_kernel_test's own timeout is 15 s.
-jupyter_kernel_test.TIMEOUT = 120
+# The first cell waits for evcxr to warm up (and, on a fresh cache, for mesos-lib to be built);
+# jupyter_kernel_test's own timeout is 15 s.
+jupyter_kernel_test.TIMEOUT = 300
 
 
 class MesosKernelTests(jupyter_kernel_test.KernelTests):

@@ -5,6 +5,7 @@
 //! `interpreter` (Rust cells through evcxr, `%` magics). An interpreter never sees a socket or
 //! a wire frame.
 
+pub mod cellbridge;
 pub mod core;
 pub mod display;
 pub mod install;

@@ -1,11 +1,13 @@
 //! The `mesos-kernel` binary: run a kernel, or install its kernelspec.
 
 use clap::{Parser, Subcommand};
+use mesos_kernel::cellbridge::CellBridge;
 use mesos_kernel::core::{self, Inbound, outbox::Outbox};
 use mesos_kernel::install::{self, Target};
 use mesos_kernel::interpreter::Interpreter;
 use mesos_kernel::interpreter::cells::CellInterpreter;
 use mesos_kernel::interpreter::magics::{MagicRegistry, builtin, mesos as mesos_magics};
+use mesos_kernel::interpreter::rust::{EngineSetup, build_dir, cell_crate};
 use mesos_kernel::mesos::MesosHandle;
 use mesos_kernel::protocol::connection::ConnectionInfo;
 use mesos_kernel::protocol::header::KernelIdentity;
@@ -122,6 +124,14 @@ fn run(
     init_logging(log_file)?;
     let info = ConnectionInfo::from_file(connection_file)?;
     tracing::info!(?info, "starting");
+    if std::env::var_os("EVCXR_TMPDIR").is_none()
+        && let Some(dir) = build_dir::claim()
+    {
+        tracing::info!(dir = %dir.display(), "evcxr build directory");
+        // SAFETY: no other thread exists yet (the runtime and evcxr start below), so nothing
+        // can read the environment concurrently.
+        unsafe { std::env::set_var("EVCXR_TMPDIR", dir) };
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -142,9 +152,26 @@ fn run(
         mesos_magics::register(&mut magics);
         let mesos = MesosHandle::default();
         mesos.adopt_local();
-        let interpreter = CellInterpreter::new(magics).with_mesos(mesos.clone());
+        let mut setup = EngineSetup {
+            startup: cell_crate::dep_command().into_iter().collect(),
+            ..EngineSetup::default()
+        };
+        if std::env::var_os("EVCXR_TMPDIR").is_some() {
+            setup.child_env.extend(build_dir::child_library_path());
+        }
+        let bridge = match CellBridge::start(mesos.clone()) {
+            Ok(b) => {
+                setup.child_env.extend(b.child_env());
+                Some(b)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Rust cells get no session socket");
+                None
+            }
+        };
+        let interpreter = CellInterpreter::new(magics, setup).with_mesos(mesos.clone());
         let hooks = interpreter.control_hooks();
-        tokio::spawn(signals(hooks.clone()));
+        tokio::spawn(signals(hooks.clone(), bridge.clone()));
         let inbound = Inbound {
             shell: endpoints.shell_rx,
             control: endpoints.control_rx,
@@ -152,6 +179,9 @@ fn run(
         };
         let restart = core::run(inbound, outbox, signer, interpreter).await;
         (hooks.shutdown)();
+        if let Some(b) = &bridge {
+            b.remove();
+        }
         // End the subscription stream cleanly; no TEARDOWN, so the framework can fail over.
         mesos.close().await;
         if !restart {
@@ -166,7 +196,7 @@ fn run(
 }
 
 /// SIGINT interrupts the running cell instead of killing the kernel; SIGTERM shuts down cleanly.
-async fn signals(hooks: mesos_kernel::interpreter::ControlHooks) {
+async fn signals(hooks: mesos_kernel::interpreter::ControlHooks, bridge: Option<CellBridge>) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -184,6 +214,9 @@ async fn signals(hooks: mesos_kernel::interpreter::ControlHooks) {
             _ = term.recv() => {
                 tracing::info!("SIGTERM: shutting down");
                 (hooks.shutdown)();
+                if let Some(b) = &bridge {
+                    b.remove();
+                }
                 std::process::exit(0);
             }
         }

@@ -20,3 +20,5 @@ pub mod local;
 pub mod operator;
 #[cfg(feature = "client")]
 pub mod scheduler;
+#[cfg(feature = "cell")]
+pub mod session;

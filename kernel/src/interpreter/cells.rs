@@ -5,9 +5,9 @@ use super::magics::builtin::{help_bundle, unknown_magic};
 use super::magics::{
     CellMagics, MagicCall, MagicContext, MagicKind, MagicRegistry, complete, parse_cell,
 };
-use super::rust::RustEngine;
 use super::rust::engine::expression_error;
 use super::rust::errors::simple;
+use super::rust::{EngineSetup, RustEngine};
 use super::syntax::rust_completeness;
 use super::{Completions, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo, byte_offset};
 use crate::core::output::CellOutput;
@@ -32,11 +32,11 @@ pub struct CellInterpreter {
 }
 
 impl CellInterpreter {
-    /// An interpreter with the given magics; evcxr starts warming up now.
-    pub fn new(magics: MagicRegistry) -> Self {
+    /// An interpreter with the given magics; evcxr starts warming up (and runs `setup`) now.
+    pub fn new(magics: MagicRegistry, setup: EngineSetup) -> Self {
         Self {
             magics,
-            rust: RustEngine::start(),
+            rust: RustEngine::start(setup),
             mesos: MesosHandle::default(),
             cancel: Arc::default(),
             prelude_sent: AtomicBool::new(false),
@@ -152,7 +152,7 @@ impl Interpreter for CellInterpreter {
                 nbconvert_exporter: "rust".into(),
             },
             banner: format!(
-                "Mesos (Rust) kernel {}: Rust cells run through evcxr; %lsmagic lists the Mesos magics, %help NAME explains one.",
+                "Mesos (Rust) kernel {}: Rust cells run through evcxr with the mesos_lib crate and the live session (%help rust); %lsmagic lists the Mesos magics, %help NAME explains one.",
                 env!("CARGO_PKG_VERSION")
             ),
             help_links: vec![

@@ -91,6 +91,12 @@ macro_rules! proto_id {
             }
         }
 
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.value
+            }
+        }
+
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
                 Self::new(value)

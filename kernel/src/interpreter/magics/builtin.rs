@@ -84,7 +84,8 @@ static HELP: MagicSpec = MagicSpec {
     kind: MagicKind::Line,
     usage: "%help [NAME]",
     summary: "Show the help of a magic (also: %NAME? or Shift-Tab on it).",
-    help: "Without a name, explains how cells and magics work.",
+    help: "Without a name, explains how cells and magics work; `%help rust` explains what Rust \
+           cells get: the `mesos_lib` crate and the kernel's live Mesos session.",
     flags: &[],
     positional: ArgKind::MagicName,
 };
@@ -145,6 +146,9 @@ impl Magic for Help {
                         .as_str()
                         .unwrap_or_default()
                 )))),
+                Some(name) if name == "rust" => {
+                    ExecuteOutcome::Ok(Some(MimeBundle::text(RUST_HELP.to_owned())))
+                }
                 Some(name) => {
                     let name = name.trim_start_matches('%');
                     match ctx.registry.get(name) {
@@ -156,6 +160,25 @@ impl Magic for Help {
         })
     }
 }
+
+/// `%help rust`: what a Rust cell gets without any set-up.
+pub const RUST_HELP: &str = "\
+Rust cells (evcxr) start with the crate `mesos_lib` loaded (its light core: v1 types, resources,
+builders, RecordIO; compiled once, then reused from the kernel's cache directory).
+`mesos_lib::session` reaches the kernel's one Mesos session (%connect, %subscribe) over a private
+socket: offers(), tasks(), agents(), info(), framework_id() are snapshots taken when called;
+launch(&offer_id, tasks), decline(ids, refuse), kill(ids), reconcile(ids) go through the kernel's
+one framework. launch() skips tasks already active (same id, or same name without an id), so
+re-running a cell does not duplicate them; an empty task_id or agent_id is filled in.
+`--bind NAME` on magics still gives plain values of the `mesos` module (mesos::Offer, …).
+
+    use mesos_lib::{session, v1::{CommandInfo, Resource, TaskInfo}};
+    let offer = &session::offers().unwrap()[0];
+    let task = TaskInfo::command(\"\", \"hello\", Default::default(),
+        CommandInfo::shell(\"echo hi; sleep 60\"),
+        vec![Resource::scalar(\"cpus\", 0.1), Resource::scalar(\"mem\", 32.0)]);
+    session::launch(&offer.id, vec![task]).unwrap()
+";
 
 /// A magic's help as text and HTML.
 pub fn help_bundle(spec: &MagicSpec) -> MimeBundle {

@@ -9,7 +9,7 @@ use super::pump::Pump;
 use crate::core::output::CellOutput;
 use crate::interpreter::{Completions, ExecuteOutcome, code_point_offset};
 use crate::protocol::content::{ErrorContent, MimeBundle};
-use evcxr::{CommandContext, Error, EvalCallbacks};
+use evcxr::{CommandContext, Error, EvalCallbacks, EvalContext};
 use serde_json::{Map, Value, json};
 use std::panic::AssertUnwindSafe;
 use std::process::Child;
@@ -38,6 +38,15 @@ enum Job {
     },
 }
 
+/// What every Rust session gets before its first cell.
+#[derive(Debug, Clone, Default)]
+pub struct EngineSetup {
+    /// Environment variables for the evcxr child only (the cell session socket and secret).
+    pub child_env: Vec<(String, String)>,
+    /// evcxr commands run once per session (again after evcxr is rebuilt), e.g. `:dep`.
+    pub startup: Vec<String>,
+}
+
 #[derive(Default)]
 struct Shared {
     ready: AtomicBool,
@@ -54,14 +63,14 @@ pub struct RustEngine {
 }
 
 impl RustEngine {
-    /// Starts the engine thread; evcxr warms up in the background.
-    pub fn start() -> Self {
+    /// Starts the engine thread; evcxr warms up (and runs `setup`) in the background.
+    pub fn start(setup: EngineSetup) -> Self {
         let (jobs, rx) = mpsc::channel();
         let shared = Arc::new(Shared::default());
         let s = shared.clone();
         std::thread::Builder::new()
             .name("evcxr".into())
-            .spawn(move || engine_thread(rx, s))
+            .spawn(move || engine_thread(rx, s, setup))
             .expect("spawn evcxr thread");
         Self { jobs, shared }
     }
@@ -140,8 +149,8 @@ impl RustEngine {
     }
 }
 
-fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>) {
-    let mut ctx = match new_context(&shared) {
+fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetup) {
+    let mut ctx = match new_context(&shared, &setup) {
         Ok(c) => Some(c),
         Err(e) => {
             tracing::error!("evcxr failed to start: {e}");
@@ -157,7 +166,7 @@ fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>) {
     while let Ok(job) = rx.recv() {
         // A context that panicked is rebuilt before the next job.
         if ctx.is_none() && startup_error.is_none() {
-            match new_context(&shared) {
+            match new_context(&shared, &setup) {
                 Ok(c) => ctx = Some(c),
                 Err(e) => startup_error = Some(format!("evcxr failed to restart: {e}")),
             }
@@ -187,13 +196,34 @@ fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>) {
     }
 }
 
-fn new_context(shared: &Shared) -> Result<(CommandContext, Pump), Error> {
+fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, Pump), Error> {
     let started = std::time::Instant::now();
-    let (command, outputs) = CommandContext::new()?;
+    // The child is this binary (evcxr::runtime_hook); its environment alone gets `child_env`.
+    let mut child = std::process::Command::new(std::env::current_exe()?);
+    child.envs(setup.child_env.iter().map(|(k, v)| (k, v)));
+    let (eval, outputs) = EvalContext::with_subprocess_command(child)?;
+    let mut command = CommandContext::with_eval_context(eval);
     *shared.child.lock().expect("child handle") = Some(command.process_handle());
+    let warm = started.elapsed();
+    for line in &setup.startup {
+        let step = std::time::Instant::now();
+        match command.execute(line) {
+            Ok(_) => tracing::info!(
+                elapsed_ms = step.elapsed().as_millis() as u64,
+                command = %line,
+                "evcxr start-up command done"
+            ),
+            // Cells still work without it; the log says why `mesos_lib` is missing.
+            Err(e) => tracing::warn!(command = %line, error = %e, "evcxr start-up command failed"),
+        }
+    }
+    // Drain what the start-up commands printed so the first cell does not show it.
+    while outputs.stdout.try_recv().is_ok() {}
+    while outputs.stderr.try_recv().is_ok() {}
     shared.ready.store(true, Ordering::SeqCst);
     tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        warm_up_ms = warm.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
         "evcxr ready"
     );
     Ok((command, Pump::start(outputs.stdout, outputs.stderr)))

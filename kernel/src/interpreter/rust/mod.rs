@@ -1,7 +1,9 @@
 //! Rust cells, evaluated by evcxr on a thread of their own.
 
+pub mod build_dir;
+pub mod cell_crate;
 pub mod engine;
 pub mod errors;
 pub mod pump;
 
-pub use engine::RustEngine;
+pub use engine::{EngineSetup, RustEngine};

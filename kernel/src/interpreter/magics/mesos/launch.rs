@@ -126,12 +126,12 @@ async fn launch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
 }
 
 /// A fresh task id for `name`.
-fn new_task_id(name: &str) -> String {
+pub(crate) fn new_task_id(name: &str) -> String {
     format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
 }
 
 /// The active task a re-run would duplicate: same id, or (without an id) same name.
-fn active_twin(s: &Scheduler, id: Option<&str>, name: &str) -> Option<TaskRecord> {
+pub(crate) fn active_twin(s: &Scheduler, id: Option<&str>, name: &str) -> Option<TaskRecord> {
     s.read(|b| {
         b.tasks
             .iter()
