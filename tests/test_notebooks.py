@@ -28,6 +28,26 @@ def _private_embedded_mesos(tmp_path_factory):
         os.environ["MESOS_KERNEL_STATE_DIR"] = old
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _zookeeper_for_the_ha_notebook(tmp_path_factory):
+    """Notebook 05 starts three embedded masters that elect their leader in a real ZooKeeper."""
+    import os
+
+    from zookeeper import ZooKeeper
+
+    server = ZooKeeper(tmp_path_factory.mktemp("zookeeper"))
+    old = os.environ.get("MESOS_ZK")
+    os.environ["MESOS_ZK"] = server.url()
+    try:
+        yield
+    finally:
+        server.stop()
+        if old is None:
+            del os.environ["MESOS_ZK"]
+        else:
+            os.environ["MESOS_ZK"] = old
+
+
 def run(path):
     """Executes a notebook once per test session; tests share the executed copy."""
     if path not in _executed:
@@ -178,3 +198,25 @@ def test_rust_notebook_outcomes():
 
 def plain_num(v):
     return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def test_high_availability_notebook_outcomes():
+    nb = run(ROOT / "notebooks" / "05-high-availability.ipynb")
+    started = texts(cell(nb, "%local stop"))
+    assert "3 master(s) electing through zk://" in started
+    leader = texts(cell(nb, "%connect local"))
+    assert "connected: zk://" in leader and "(3 master(s))" in leader
+    launched = texts(cell(nb, "%subscribe --name ha-demo"))
+    framework = re.search(r"framework id\s+(\S+)", launched).group(1)
+    assert "reached TASK_RUNNING" in launched
+    killed = texts(cell(nb, "%local kill-leader"))
+    old, new = re.search(r"killed the leading master (\S+);.*followed it to (\S+) in", killed, re.S).groups()
+    assert old != new
+    after = texts(cell(nb, "%leader"))
+    assert f"leader {new} (2 master(s))" in after and old not in after.split("\n", 1)[1]
+    status = texts(cell(nb, "%status"))
+    assert re.search(rf"framework id\s+{re.escape(framework)}", status), status
+    assert re.search(rf"leader changes\s+1 \(last: {re.escape(old)}/ → {re.escape(new)}/", status), status
+    tasks = texts(cell(nb, "%tasks --mine"))
+    assert re.search(r"survivor\S*\s+survivor\s+TASK_RUNNING", tasks), tasks
+    assert "stopped the embedded Mesos" in texts(cell(nb, "%teardown"))

@@ -74,3 +74,18 @@ class ZooKeeper:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+if __name__ == "__main__":
+    # `python tests/zookeeper.py DIR`: serve until SIGTERM; the first line on stdout is the zk://
+    # URL (install/run-notebooks.sh uses it for the high-availability notebook).
+    import sys
+
+    server = ZooKeeper(pathlib.Path(sys.argv[1]))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(server.url(), flush=True)
+    try:
+        while True:
+            signal.pause()
+    finally:
+        server.stop()

@@ -23,6 +23,42 @@ pub struct LocalRecord {
     pub url: String,
     /// Its process id.
     pub pid: u32,
+    /// How many masters it runs (records of older kernels say nothing: one).
+    #[serde(default = "one")]
+    pub masters: usize,
+    /// The ZooKeeper URL its masters elect their leader through, if any.
+    #[serde(default)]
+    pub zk: Option<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl LocalRecord {
+    /// What a session should connect to: the ZooKeeper URL when the masters elect a leader
+    /// there (so the session follows failovers), else the master's URL.
+    pub fn connect_url(&self) -> &str {
+        self.zk.as_deref().unwrap_or(&self.url)
+    }
+}
+
+/// How `%local start` lays the embedded Mesos out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalLayout {
+    /// Number of masters.
+    pub masters: usize,
+    /// ZooKeeper URL for the masters' election.
+    pub zk: Option<String>,
+}
+
+impl Default for LocalLayout {
+    fn default() -> Self {
+        Self {
+            masters: 1,
+            zk: None,
+        }
+    }
 }
 
 /// Why the embedded Mesos could not be started or stopped.
@@ -131,8 +167,9 @@ impl LocalMesos {
         self.record.clone()
     }
 
-    /// Starts `mesos-local` unless one is already running; returns it and whether it is new.
-    pub fn start(&mut self) -> Result<(LocalRecord, bool), LocalError> {
+    /// Starts `mesos-local` laid out as `layout` unless one is already running; returns it and
+    /// whether it is new.
+    pub fn start(&mut self, layout: &LocalLayout) -> Result<(LocalRecord, bool), LocalError> {
         if let Some(r) = self.current() {
             return Ok((r, false));
         }
@@ -140,8 +177,15 @@ impl LocalMesos {
         let dir = state_dir();
         std::fs::create_dir_all(&dir)?;
         let log = std::fs::File::create(dir.join("mesos-local.log"))?;
-        let mut child = Command::new(&bin)
-            .args(["--port", "0", "--attributes", AGENT_ATTRIBUTES])
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--port", "0", "--attributes", AGENT_ATTRIBUTES]);
+        if layout.masters > 1 {
+            cmd.args(["--masters", &layout.masters.to_string()]);
+        }
+        if let Some(zk) = &layout.zk {
+            cmd.args(["--zk", zk]);
+        }
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -175,6 +219,8 @@ impl LocalMesos {
         let record = LocalRecord {
             url,
             pid: child.id(),
+            masters: layout.masters,
+            zk: layout.zk.clone(),
         };
         std::fs::write(
             state_file(),

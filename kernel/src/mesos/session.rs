@@ -3,7 +3,7 @@
 //! [`MesosHandle`]; the lock is never held across an await, so a long `%wait` never blocks
 //! completion or another magic from reading the book.
 
-use super::local::{LocalError, LocalMesos, LocalRecord};
+use super::local::{LocalError, LocalLayout, LocalMesos, LocalRecord};
 use super::security::Security;
 use mesos_lib::httpcli::ClientConfig;
 use mesos_lib::operator::OperatorClient;
@@ -194,11 +194,15 @@ impl MesosHandle {
         self.lock().local.current()
     }
 
-    /// Starts the embedded Mesos unless running; returns it and whether it is new.
-    pub async fn local_start(&self) -> Result<(LocalRecord, bool), SessionError> {
+    /// Starts the embedded Mesos (laid out as `layout`) unless running; returns it and whether
+    /// it is new.
+    pub async fn local_start(
+        &self,
+        layout: LocalLayout,
+    ) -> Result<(LocalRecord, bool), SessionError> {
         // Blocking (spawn, read a line): off the async workers.
         let me = self.clone();
-        let started = tokio::task::spawn_blocking(move || me.lock().local.start())
+        let started = tokio::task::spawn_blocking(move || me.lock().local.start(&layout))
             .await
             .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
         super::local::register_user().map_err(LocalError::Io)?;

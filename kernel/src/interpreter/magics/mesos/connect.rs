@@ -4,6 +4,7 @@ use super::{Body, MagicResult, mesos_error, usage};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::mesos::local::{LocalLayout, LocalRecord};
 use crate::mesos::{Connection, Security, SecurityArgs, Target};
 use mesos_lib::httpcli::ClientConfig;
 use mesos_lib::operator::OperatorClient;
@@ -49,13 +50,28 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
         MagicSpec {
             name: "local",
             kind: MagicKind::Line,
-            usage: "%local start|stop|status",
+            usage: "%local start [--masters N --zk zk://HOST:PORT/PATH] | stop | status | kill-leader",
             summary: "Start, stop or show the embedded local Mesos.",
             help: "The embedded Mesos (master and agent with attributes rack:r2d2;pod:demo,dev) \
                    runs as its own mesos-local process so that it outlives a kernel restart; a \
-                   restarted kernel finds it again. `stop` kills it and every task it runs.",
-            flags: &[],
-            positional: ArgKind::Choice(&["start", "stop", "status"]),
+                   restarted kernel finds it again. `stop` kills it and every task it runs. \
+                   `start --masters 3 --zk URL` runs three masters that elect their leader \
+                   through that ZooKeeper, as a production cluster does ($MESOS_ZK stands in \
+                   for --zk); `kill-leader` then kills the leading master, so the next one \
+                   takes over and sessions follow it.",
+            flags: &[
+                FlagSpec {
+                    name: "masters",
+                    value: ArgKind::Text,
+                    help: "number of masters (default 1)",
+                },
+                FlagSpec {
+                    name: "zk",
+                    value: ArgKind::Text,
+                    help: "ZooKeeper URL the masters register in (default $MESOS_ZK)",
+                },
+            ],
+            positional: ArgKind::Choice(&["start", "stop", "status", "kill-leader"]),
         },
         |args, ctx| Box::pin(local(args, ctx)),
     ),
@@ -91,8 +107,12 @@ async fn connect(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         .or_else(|| std::env::var("MESOS_MASTER").ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "local".into());
     let target = if wanted == "local" {
-        let (rec, _) = ctx.mesos.local_start().await.map_err(mesos_error)?;
-        Target::Local(rec.url)
+        let (rec, _) = ctx
+            .mesos
+            .local_start(LocalLayout::default())
+            .await
+            .map_err(mesos_error)?;
+        Target::Local(rec.connect_url().to_owned())
     } else {
         Target::Url(normalise(&wanted))
     };
@@ -201,26 +221,42 @@ async fn local(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let spec = spec("local");
     let action = match args.positional.as_slice() {
         [] => "status",
-        [a] if ["start", "stop", "status"].contains(&a.as_str()) => a.as_str(),
-        _ => return Err(usage(spec, "say start, stop or status")),
+        [a] if ["start", "stop", "status", "kill-leader"].contains(&a.as_str()) => a.as_str(),
+        _ => return Err(usage(spec, "say start, stop, status or kill-leader")),
     };
+    if action != "start" && (args.has("masters") || args.has("zk")) {
+        return Err(usage(spec, "--masters and --zk go with start"));
+    }
     match action {
         "start" => {
-            let (rec, new) = ctx.mesos.local_start().await.map_err(mesos_error)?;
+            let layout = layout(spec, &args)?;
+            let (rec, new) = ctx
+                .mesos
+                .local_start(layout.clone())
+                .await
+                .map_err(mesos_error)?;
             let mut t = agents_table(&rec.url).await?;
             t.caption = Some(format!(
-                "{} embedded Mesos at {} (pid {}); %connect local to use it",
+                "{} embedded Mesos at {}{} (pid {}); %connect local to use it",
                 if new { "started" } else { "already running:" },
                 rec.url,
+                describe_layout(&rec),
                 rec.pid
             ));
+            if !new && (rec.masters != layout.masters || rec.zk != layout.zk) {
+                ctx.out.stream(
+                    crate::protocol::content::StreamName::Stderr,
+                    "note: it runs as it was started, not as asked now: %local stop first to change its masters or ZooKeeper\n",
+                );
+            }
             Ok(Some(t.to_bundle()))
         }
+        "kill-leader" => kill_leader(ctx).await,
         "stop" => {
             let conn = ctx.mesos.try_connection();
             let stopped = ctx.mesos.local_stop().await.map_err(mesos_error)?;
             if let (Some(rec), Some(c)) = (&stopped, conn)
-                && c.target == Target::Local(rec.url.clone())
+                && c.target == Target::Local(rec.connect_url().to_owned())
             {
                 // Its master is gone: the session has nothing left to talk to.
                 if let Some(s) = ctx.mesos.disconnect() {
@@ -242,13 +278,133 @@ async fn local(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
                 "the embedded Mesos is not running (%local start or %connect local starts it)",
             ))),
             Some(rec) => {
-                let mut t = agents_table(&rec.url).await?;
-                t.caption = Some(format!("embedded Mesos at {} (pid {})", rec.url, rec.pid));
+                let mut t = agents_table(rec.connect_url()).await?;
+                t.caption = Some(format!(
+                    "embedded Mesos at {}{} (pid {})",
+                    rec.url,
+                    describe_layout(&rec),
+                    rec.pid
+                ));
                 Ok(Some(t.to_bundle()))
             }
         },
     }
 }
+
+/// The layout `%local start` asks for.
+fn layout(
+    spec: &MagicSpec,
+    args: &Args,
+) -> Result<LocalLayout, crate::protocol::content::ErrorContent> {
+    let masters = match args.value("masters") {
+        None => 1,
+        Some(n) => match n.parse::<usize>() {
+            Ok(n @ 1..=7) => n,
+            _ => return Err(usage(spec, format!("--masters {n}: give 1 to 7"))),
+        },
+    };
+    let zk = args
+        .value("zk")
+        .map(str::to_owned)
+        .or_else(|| std::env::var("MESOS_ZK").ok().filter(|v| !v.is_empty()));
+    if let Some(z) = &zk
+        && !z.starts_with("zk://")
+    {
+        return Err(usage(
+            spec,
+            format!("--zk {z}: give a zk://HOST:PORT/PATH URL"),
+        ));
+    }
+    if masters > 1 && zk.is_none() {
+        return Err(usage(
+            spec,
+            "--masters N needs --zk zk://HOST:PORT/PATH (or $MESOS_ZK): the masters elect their leader there",
+        ));
+    }
+    Ok(LocalLayout { masters, zk })
+}
+
+fn describe_layout(rec: &LocalRecord) -> String {
+    match &rec.zk {
+        Some(zk) => format!(" ({} master(s) electing through {zk})", rec.masters),
+        None => String::new(),
+    }
+}
+
+/// Kills the leading master of an embedded HA cluster, through its test hook, on the master
+/// ZooKeeper says leads.
+async fn kill_leader(ctx: &MagicContext<'_>) -> MagicResult {
+    let Some(rec) = ctx.mesos.local_status() else {
+        return Err(mesos_error(
+            "the embedded Mesos is not running (%local start --masters 3 --zk URL)",
+        ));
+    };
+    let Some(zk) = &rec.zk else {
+        return Err(mesos_error(
+            "the embedded Mesos runs one master without ZooKeeper: nothing would take over \
+             (%local stop, then %local start --masters 3 --zk URL)",
+        ));
+    };
+    let leader = super::leader::zk_leader(zk).await?;
+    // A framework session on this cluster: how many moves it had before, to wait for the next.
+    let session = ctx
+        .mesos
+        .try_scheduler()
+        .filter(|s| !s.state().is_terminal())
+        .filter(|_| {
+            ctx.mesos
+                .try_connection()
+                .is_some_and(|c| c.target == Target::Local(rec.connect_url().to_owned()))
+        });
+    let moves_before = session.as_ref().map(|s| s.read(|b| b.leader_changes));
+    let client = mesos_lib::httpcli::HttpClient::new(ClientConfig {
+        request_timeout: Duration::from_secs(10),
+        ..ClientConfig::default()
+    })
+    .map_err(mesos_error)?;
+    let base = mesos_lib::httpcli::parse_base_url(&leader).map_err(mesos_error)?;
+    let reply = client
+        .post_raw(&base, "/__local/kill_leader", Default::default(), None)
+        .await
+        .map_err(|e| mesos_error(format!("cannot kill the leader {leader}: {e}")))?;
+    if !reply.is_success() {
+        return Err(mesos_error(format!(
+            "the leader {leader} refused: {}",
+            reply.status_line()
+        )));
+    }
+    let mut text =
+        format!("killed the leading master {leader}; the next one in ZooKeeper ({zk}) takes over");
+    if let (Some(s), Some(before)) = (session, moves_before) {
+        // The session notices the stream's end, asks ZooKeeper, and resubscribes: wait for
+        // that (on the book's changes, not a poll) so the next cell sees it done.
+        let started = std::time::Instant::now();
+        let followed = tokio::select! {
+            r = s.wait_until(FOLLOW_WAIT, "the session to follow the new leader", |b| {
+                (b.leader_changes > before
+                    && b.state == mesos_lib::scheduler::SessionState::Subscribed)
+                    .then(|| b.leader.clone().unwrap_or_default())
+            }) => r,
+            _ = ctx.cancel.cancelled() => return Err(super::interrupted("waiting for the session to follow the leader")),
+        };
+        match followed {
+            Ok(to) => text.push_str(&format!(
+                "\nthe framework session followed it to {} in {:.1}s, same framework id (%status shows the move)",
+                to.trim_end_matches('/'),
+                started.elapsed().as_secs_f64()
+            )),
+            Err(e) => {
+                return Err(mesos_error(format!(
+                    "killed the leader {leader}, but the session did not follow: {e}"
+                )));
+            }
+        }
+    }
+    Ok(Some(crate::protocol::content::MimeBundle::text(text)))
+}
+
+/// How long `%local kill-leader` waits for the session to resubscribe at the new leader.
+const FOLLOW_WAIT: Duration = Duration::from_secs(60);
 
 /// The embedded master's agents: resources and attributes.
 async fn agents_table(url: &str) -> Result<Table, crate::protocol::content::ErrorContent> {

@@ -65,8 +65,10 @@ async fn leader(_args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     Ok(Some(table.to_bundle()))
 }
 
-/// The masters registered under a `zk://` path, leader first.
-async fn zk_table(url: &str) -> Result<Table, crate::protocol::content::ErrorContent> {
+/// The masters registered under a `zk://` path, as ZooKeeper first answers, and the detector.
+async fn zk_view(
+    url: &str,
+) -> Result<(ZkDetector, ZkMasters), crate::protocol::content::ErrorContent> {
     let cfg = ZkConfig {
         connect_timeout: ZK_WAIT,
         leader_timeout: ZK_WAIT,
@@ -80,6 +82,20 @@ async fn zk_table(url: &str) -> Result<Table, crate::protocol::content::ErrorCon
             let why = d.masters().problem.unwrap_or_else(|| "no answer".into());
             mesos_error(format!("cannot read {}: {why}", d.url()))
         })?;
+    Ok((d, view))
+}
+
+/// The URL of the master leading under a `zk://` path.
+pub(super) async fn zk_leader(url: &str) -> Result<String, crate::protocol::content::ErrorContent> {
+    let (d, view) = zk_view(url).await?;
+    view.leader
+        .map(|l| l.url.to_string().trim_end_matches('/').to_owned())
+        .ok_or_else(|| mesos_error(format!("{}: no master registered", d.url())))
+}
+
+/// The masters registered under a `zk://` path, leader first.
+async fn zk_table(url: &str) -> Result<Table, crate::protocol::content::ErrorContent> {
+    let (d, view) = zk_view(url).await?;
     let mut t = Table::new(&["master", "leading", "znode", "master id", "version"]);
     for m in &view.masters {
         let leading = view.leader.as_ref().is_some_and(|l| l.node == m.node);
