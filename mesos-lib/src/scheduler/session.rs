@@ -342,9 +342,11 @@ impl Scheduler {
         filters: Option<Filters>,
     ) -> Result<(), SessionError> {
         let call = Call::accept(self.fid()?, offer_ids, operations, filters);
+        let sent_at = self.shared.read(|b| b.tasks.seq());
         self.shared.send(&call).await?;
         let roles = self.roles();
-        self.shared.update(|b| record_sent(b, &call, &roles));
+        self.shared
+            .update(|b| record_sent(b, &call, &roles, sent_at));
         Ok(())
     }
 
@@ -371,7 +373,9 @@ impl Scheduler {
         let call = Call::decline(self.fid()?, offer_ids, filters);
         self.shared.send(&call).await?;
         let roles = self.roles();
-        self.shared.update(|b| record_sent(b, &call, &roles));
+        // No launch in this call: when it was sent does not matter.
+        self.shared
+            .update(|b| record_sent(b, &call, &roles, u64::MAX));
         Ok(())
     }
 
@@ -380,7 +384,9 @@ impl Scheduler {
         let call = Call::revive(self.fid()?, roles);
         self.shared.send(&call).await?;
         let roles = self.roles();
-        self.shared.update(|b| record_sent(b, &call, &roles));
+        // No launch in this call: when it was sent does not matter.
+        self.shared
+            .update(|b| record_sent(b, &call, &roles, u64::MAX));
         Ok(())
     }
 
@@ -389,7 +395,9 @@ impl Scheduler {
         let call = Call::suppress(self.fid()?, roles);
         self.shared.send(&call).await?;
         let roles = self.roles();
-        self.shared.update(|b| record_sent(b, &call, &roles));
+        // No launch in this call: when it was sent does not matter.
+        self.shared
+            .update(|b| record_sent(b, &call, &roles, u64::MAX));
         Ok(())
     }
 
@@ -409,6 +417,7 @@ impl Scheduler {
         if teardown {
             self.shared.tearing_down.store(true, Ordering::SeqCst);
         }
+        let sent_at = self.shared.read(|b| b.tasks.seq());
         let reply = self.shared.send_raw(call).await;
         let ok = reply.as_ref().is_ok_and(RawReply::is_success);
         if teardown && !ok {
@@ -416,7 +425,8 @@ impl Scheduler {
         }
         if ok {
             let roles = self.roles();
-            self.shared.update(|b| record_sent(b, call, &roles));
+            self.shared
+                .update(|b| record_sent(b, call, &roles, sent_at));
             if teardown {
                 self.close().await;
             }
@@ -509,7 +519,7 @@ impl Scheduler {
         let roles = framework_info.effective_roles();
         self.shared.update(|b| {
             b.framework_info = framework_info;
-            record_sent(b, &call, &roles)
+            record_sent(b, &call, &roles, u64::MAX)
         });
         Ok(())
     }
@@ -552,7 +562,7 @@ impl Scheduler {
 
 /// What a call the master accepted changes in the book: offers it used or declined leave,
 /// tasks it launched enter, SUPPRESS/REVIVE/UPDATE_FRAMEWORK set the suppressed roles.
-fn record_sent(b: &mut Book, call: &Call, roles: &[String]) {
+fn record_sent(b: &mut Book, call: &Call, roles: &[String], sent_at: u64) {
     if let Some(a) = &call.accept {
         for id in &a.offer_ids {
             b.offers.remove(id);
@@ -562,12 +572,12 @@ fn record_sent(b: &mut Book, call: &Call, roles: &[String]) {
                 && let Some(launch) = &op.launch
             {
                 for t in &launch.task_infos {
-                    b.tasks.launched(t);
+                    b.tasks.launched_after(t, sent_at);
                 }
             }
             if let Some(group) = &op.launch_group {
                 for t in &group.task_group.tasks {
-                    b.tasks.launched(t);
+                    b.tasks.launched_after(t, sent_at);
                 }
             }
         }

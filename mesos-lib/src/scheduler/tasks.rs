@@ -77,10 +77,17 @@ impl TaskBook {
     /// Records a launched task (state STAGING until its first update). Launching again an id
     /// whose task has ended starts a fresh record: the old run's states are not the new one's.
     pub fn launched(&mut self, info: &TaskInfo) {
+        self.launched_after(info, self.seq);
+    }
+
+    /// Like [`launched`](Self::launched), for a launch sent when the book was at `sent_at`
+    /// ([`seq`](Self::seq)): an update that arrived after that belongs to this launch (a task
+    /// can fail before the ACCEPT's answer is back), so only an older ending is forgotten.
+    pub fn launched_after(&mut self, info: &TaskInfo, sent_at: u64) {
         if self
             .tasks
             .get(&info.task_id.value)
-            .is_some_and(TaskRecord::is_terminal)
+            .is_some_and(|r| r.is_terminal() && r.last_seen_seq <= sent_at)
         {
             self.tasks.remove(&info.task_id.value);
         }
@@ -213,5 +220,26 @@ mod tests {
         let t = b.get("t").unwrap();
         assert_eq!(t.state(), TaskState::Staging);
         assert!(t.history.is_empty());
+    }
+
+    #[test]
+    fn an_ending_that_beats_the_accepts_answer_is_kept() {
+        let mut b = TaskBook::default();
+        let info = TaskInfo {
+            task_id: "t".into(),
+            ..Default::default()
+        };
+        // An earlier run ended; the relaunch is sent, and its failure arrives before the book
+        // records the launch.
+        b.launched(&info);
+        b.apply(&st(TaskState::Failed, Some(b"1")));
+        let sent_at = b.seq();
+        b.apply(&st(TaskState::Failed, Some(b"2")));
+        b.launched_after(&info, sent_at);
+        assert_eq!(b.get("t").unwrap().state(), TaskState::Failed);
+        // Without a newer update, the old ending is forgotten as before.
+        let sent_at = b.seq();
+        b.launched_after(&info, sent_at);
+        assert_eq!(b.get("t").unwrap().state(), TaskState::Staging);
     }
 }
