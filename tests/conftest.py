@@ -80,3 +80,28 @@ def _no_proxy_env(monkeypatch):
 
 def pytest_report_header(config):
     return f"kernel: {KERNEL_NAME}; JUPYTER_PATH={os.environ.get('JUPYTER_PATH', '')}"
+
+
+def mesos_local(*args, timeout=60):
+    """Starts target/release/mesos-local with `args` (plus --port 0); returns (process, URL it
+    printed). The caller stops it with stop_mesos_local."""
+    import subprocess
+    import threading
+
+    proc = subprocess.Popen(
+        [str(ROOT / "target" / "release" / "mesos-local"), "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    first_line = queue.Queue()
+    threading.Thread(target=lambda: first_line.put(proc.stdout.readline()), daemon=True).start()
+    url = first_line.get(timeout=timeout).strip()
+    assert url.startswith("http://"), url
+    return proc, url
+
+
+def stop_mesos_local(proc, timeout=60):
+    """SIGTERM (it kills its tasks) and a clean exit."""
+    import signal
+
+    os.kill(proc.pid, signal.SIGTERM)
+    assert proc.wait(timeout=timeout) == 0

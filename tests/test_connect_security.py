@@ -7,10 +7,7 @@ import base64
 import http.client
 import http.server
 import json
-import os
-import queue
 import secrets
-import signal
 import ssl
 import subprocess
 import threading
@@ -19,12 +16,10 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT
+from conftest import mesos_local, stop_mesos_local
 from test_magics_mesos import mk, result, run, state_dir  # noqa: F401
 
-BINARY = ROOT / "target" / "release" / "mesos-local"
 PRINCIPAL = "nb-framework"
-WAIT = 60
 
 
 @pytest.fixture(scope="module")
@@ -41,21 +36,13 @@ def secured(tmp_path_factory):
     wrong = d / "wrong-secret"
     wrong.write_text("not-" + secret)
     wrong.chmod(0o600)
-    proc = subprocess.Popen(
-        [str(BINARY), "--port", "0", "--allocation-interval", "0.2", "--work-dir", str(d / "work"),
-         "--credentials", str(creds), "--authenticate-http-frameworks",
-         "--authenticate-http-readwrite", "--authenticate-http-readonly"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    first_line = queue.Queue()
-    threading.Thread(target=lambda: first_line.put(proc.stdout.readline()), daemon=True).start()
+    proc, url = mesos_local("--allocation-interval", "0.2", "--work-dir", str(d / "work"),
+                            "--credentials", str(creds), "--authenticate-http-frameworks",
+                            "--authenticate-http-readwrite", "--authenticate-http-readonly")  # fmt: skip
     try:
-        url = first_line.get(timeout=WAIT).strip()
-        assert url.startswith("http://"), url
         yield {"url": url, "secret": secret, "good": good, "wrong": wrong, "dir": d}
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=WAIT) == 0
+        stop_mesos_local(proc)
 
 
 def authed_json(url, path, secret):

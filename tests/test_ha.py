@@ -6,21 +6,16 @@ task, and `%status` says that the leader changed."""
 
 import json
 import os
-import queue
-import signal
-import subprocess
-import threading
 import urllib.request
 
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from conftest import FIRST_CELL_TIMEOUT, KERNEL_NAME, ROOT, execute
+from conftest import FIRST_CELL_TIMEOUT, KERNEL_NAME, execute, mesos_local, stop_mesos_local
 from test_magics_cluster import rows
 from test_magics_mesos import result, run, wait_until
 from zookeeper import ZooKeeper
 
-BINARY = ROOT / "target" / "release" / "mesos-local"
 WAIT = 60
 
 
@@ -37,20 +32,13 @@ def zk(tmp_path_factory):
 def cluster(zk, tmp_path_factory):
     """Three masters in one mesos-local, electing their leader through `zk`."""
     work = tmp_path_factory.mktemp("ha-work")
-    proc = subprocess.Popen(
-        [str(BINARY), "--port", "0", "--masters", "3", "--zk", zk.url(), "--heartbeat-interval", "1",
-         "--allocation-interval", "0.2", "--zk-session-timeout", "4", "--work-dir", str(work)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    first_line = queue.Queue()
-    threading.Thread(target=lambda: first_line.put(proc.stdout.readline()), daemon=True).start()
+    proc, url = mesos_local("--masters", "3", "--zk", zk.url(), "--heartbeat-interval", "1",
+                            "--allocation-interval", "0.2", "--zk-session-timeout", "4",
+                            "--work-dir", str(work))  # fmt: skip
     try:
-        url = first_line.get(timeout=WAIT).strip()
-        assert url.startswith("http://"), url
         yield {"url": url, "zk": zk.url()}
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=WAIT) == 0
+        stop_mesos_local(proc)
 
 
 @pytest.fixture(scope="module")
