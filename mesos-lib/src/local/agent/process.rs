@@ -54,37 +54,108 @@ pub(crate) fn kill_all(groups: &ProcessGroups) {
     }
 }
 
+/// util-linux's `setpriv`, which sets the parent-death signal and then execs the task.
+const SETPRIV: &str = "/usr/bin/setpriv";
+
+/// Whether tasks can be spawned through `setpriv` (checked once).
+fn setpriv_available() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| std::path::Path::new(SETPRIV).is_file())
+}
+
+/// The executable `execvp` would run for `program` under `path` (the task's `PATH`).
+fn find_program(program: &str, path: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &std::path::Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let p = PathBuf::from(program);
+        return runnable(&p).then_some(p);
+    }
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|p| runnable(p))
+}
+
+/// The program, argv[0] and the other arguments of a CommandInfo.
+fn argv(command: &Value) -> (String, String, Vec<String>) {
+    let value = json::str_at(command, "value").unwrap_or("").to_string();
+    if json::bool_at(command, "shell").unwrap_or(true) {
+        return ("/bin/sh".into(), "/bin/sh".into(), vec!["-c".into(), value]);
+    }
+    // execvp(value, arguments): arguments carries argv[0] itself.
+    let mut args: Vec<String> = json::array_at(command, "arguments")
+        .iter()
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
+    let argv0 = if args.is_empty() {
+        value.clone()
+    } else {
+        args.remove(0)
+    };
+    (value, argv0, args)
+}
+
 fn build(launch: &Launch) -> std::io::Result<tokio::process::Command> {
-    let shell = json::bool_at(&launch.command, "shell").unwrap_or(true);
-    let value = json::str_at(&launch.command, "value")
-        .unwrap_or("")
-        .to_string();
-    let mut std_cmd = if shell {
-        let mut c = std::process::Command::new("/bin/sh");
-        c.arg("-c").arg(&value);
+    let (program, argv0, args) = argv(&launch.command);
+    let mut env: Vec<(String, String)> = Vec::new();
+    for var in json::array_at(&launch.command, "environment.variables") {
+        if let (Some(n), Some(v)) = (json::str_at(var, "name"), json::str_at(var, "value")) {
+            env.push((n.to_string(), v.to_string()));
+        }
+    }
+    env.extend(launch.env.iter().cloned());
+    // fork(2) copies the page tables of this (possibly large, many-threaded) process for every
+    // task, which made launching cost grow with the number of tasks already running. Going
+    // through `setpriv` with no pre-exec code lets std use posix_spawn (a vfork), at the
+    // price of one small extra exec. It cannot set argv[0] apart from the program, so that
+    // rare case keeps the fork.
+    let cheap = setpriv_available() && argv0 == program;
+    let mut std_cmd = if cheap {
+        let path = env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var("PATH").ok())
+            .unwrap_or_default();
+        // Resolved here so that a missing program fails the launch as execvp would, instead
+        // of becoming setpriv's exit status.
+        let exe = find_program(&program, &path)
+            .ok_or_else(|| std::io::Error::from_raw_os_error(libc::ENOENT))?;
+        let mut c = std::process::Command::new(SETPRIV);
+        c.args(["--pdeathsig", "KILL", "--"]).arg(exe).args(&args);
+        // Own process group so a kill reaches every descendant.
+        c.process_group(0);
         c
     } else {
-        // execvp(value, arguments): arguments carries argv[0] itself.
-        let args: Vec<String> = json::array_at(&launch.command, "arguments")
-            .iter()
-            .filter_map(|a| a.as_str().map(str::to_string))
-            .collect();
-        let mut c = std::process::Command::new(&value);
-        if let Some((argv0, rest)) = args.split_first() {
-            c.arg0(argv0);
-            c.args(rest);
+        let mut c = std::process::Command::new(&program);
+        c.arg0(&argv0).args(&args);
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                // Own process group (and session) so a kill reaches every descendant.
+                if libc::setsid() == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // Die with the embedded Mesos even if it is SIGKILLed.
+                #[cfg(target_os = "linux")]
+                libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                );
+                Ok(())
+            });
         }
         c
     };
     std_cmd.current_dir(&launch.sandbox);
-    for var in json::array_at(&launch.command, "environment.variables") {
-        if let (Some(n), Some(v)) = (json::str_at(var, "name"), json::str_at(var, "value")) {
-            std_cmd.env(n, v);
-        }
-    }
-    for (k, v) in &launch.env {
-        std_cmd.env(k, v);
-    }
+    std_cmd.envs(env);
     std_cmd.stdin(Stdio::null());
     std_cmd.stdout(
         std::fs::File::options()
@@ -96,25 +167,6 @@ fn build(launch: &Launch) -> std::io::Result<tokio::process::Command> {
             .append(true)
             .open(launch.sandbox.join("stderr"))?,
     );
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        std_cmd.pre_exec(|| {
-            // Own process group (and session) so a kill reaches every descendant.
-            if libc::setsid() == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // Die with the embedded Mesos even if it is SIGKILLed.
-            #[cfg(target_os = "linux")]
-            libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            );
-            Ok(())
-        });
-    }
     let mut cmd = tokio::process::Command::from(std_cmd);
     cmd.kill_on_drop(true);
     Ok(cmd)
@@ -133,6 +185,8 @@ pub(crate) async fn run(
         Ok(child) => child,
         Err(e) => return Outcome::LaunchFailed(e.to_string()),
     };
+    // Not needed while the task runs, which may be for days and by the thousand.
+    drop(launch);
     let pid = child.id().unwrap_or(0);
     let pgid = pid as i32;
     if let Ok(mut g) = groups.lock() {
