@@ -520,8 +520,10 @@ impl Master {
                     Some("REASON_AGENT_REMOVED"),
                 );
                 task.state = state.into();
-                task.released = true;
-                task.statuses.push(status.clone());
+                // The agent and its books are gone; only the framework's share is given back.
+                let _ = task.release(&mut fw.allocated);
+                task.statuses
+                    .push(crate::local::stored_status::StoredStatus::new(&status));
                 if let Some(sub) = &fw.subscription {
                     sub.sender
                         .send(&crate::local::master::events::update(&status));

@@ -21,6 +21,7 @@ mod ids;
 mod json;
 mod master;
 mod resource_views;
+mod stored_status;
 mod views;
 
 pub use cluster::{LocalAgent, LocalError, LocalMesos};

@@ -41,7 +41,7 @@ pub(crate) fn legacy_task(
     framework_id: &str,
     agent_id: &str,
     state: &str,
-    statuses: &[Value],
+    statuses: &[crate::local::stored_status::StoredStatus],
 ) -> Value {
     let mut m = Map::new();
     m.insert(
@@ -61,7 +61,7 @@ pub(crate) fn legacy_task(
     m.insert("role".into(), json!("*"));
     m.insert(
         "statuses".into(),
-        Value::Array(statuses.iter().map(legacy_status).collect()),
+        Value::Array(statuses.iter().map(|s| legacy_status(&s.value())).collect()),
     );
     if let Some(c) = task_info.get("container") {
         m.insert("container".into(), c.clone());

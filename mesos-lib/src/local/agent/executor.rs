@@ -72,7 +72,7 @@ impl Agent {
     }
 
     /// Launches a task received from the master.
-    pub(crate) fn launch(self: &Arc<Self>, framework_info: Value, task: Value) {
+    pub(crate) fn launch(self: &Arc<Self>, framework_info: Value, task: Arc<Value>) {
         let fid = j::id_at(&framework_info, "id").unwrap_or("").to_string();
         let tid = j::id_at(&task, "task_id").unwrap_or("").to_string();
         let eid = tid.clone();
@@ -86,7 +86,7 @@ impl Agent {
                 executor_id: eid.clone(),
                 container_id: cid.clone(),
                 directory: dir.clone(),
-                task: task.clone(),
+                task: Arc::clone(&task),
                 state: "TASK_STAGING".into(),
                 statuses: Vec::new(),
                 kill_tx: Some(kill_tx),

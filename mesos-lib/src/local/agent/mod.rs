@@ -18,6 +18,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::local::json as j;
+use crate::local::stored_status::StoredStatus;
 use crate::local::views::is_terminal;
 use crate::resources::Resources;
 use crate::v1::resources::Attribute;
@@ -40,9 +41,9 @@ pub(crate) struct ExecutorRun {
     pub executor_id: String,
     pub container_id: String,
     pub directory: PathBuf,
-    pub task: Value,
+    pub task: Arc<Value>,
     pub state: String,
-    pub statuses: Vec<Value>,
+    pub statuses: Vec<StoredStatus>,
     pub kill_tx: Option<mpsc::UnboundedSender<Duration>>,
     pub pid: Option<u32>,
 }
@@ -169,7 +170,7 @@ impl Agent {
                 .and_then(|f| f.executors.get_mut(tid))
             {
                 run.state = j::str_at(&status, "state").unwrap_or("").to_string();
-                run.statuses.push(status.clone());
+                run.statuses.push(StoredStatus::new(&status));
                 if is_terminal(&run.state) {
                     run.kill_tx = None;
                 }
@@ -253,7 +254,7 @@ impl Agent {
 
     /// Tasks not yet acknowledged as terminal, for (re-)registration with a master:
     /// (framework info, task info, latest state, statuses).
-    pub(crate) fn live_tasks(&self) -> Vec<(Value, Value, String, Vec<Value>)> {
+    pub(crate) fn live_tasks(&self) -> Vec<(Value, Arc<Value>, String, Vec<StoredStatus>)> {
         let st = self.lock();
         st.frameworks
             .iter()

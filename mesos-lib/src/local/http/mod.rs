@@ -7,7 +7,6 @@ pub(crate) mod stream;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
 pub(crate) use stream::{EventSender, event_stream_response};
 
@@ -32,9 +31,9 @@ pub(crate) fn bad_request(text: impl Into<String>) -> Response {
     plain(StatusCode::BAD_REQUEST, text)
 }
 
-/// A 200 JSON body.
-pub(crate) fn json_ok(value: &Value) -> Response {
-    let mut resp = Response::new(Body::from(value.to_string()));
+/// A 200 JSON body, written straight from a serialisable value or view.
+pub(crate) fn json_ok<T: serde::Serialize + ?Sized>(value: &T) -> Response {
+    let mut resp = Response::new(Body::from(serde_json::to_vec(value).unwrap_or_default()));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(APPLICATION_JSON),

@@ -151,7 +151,7 @@ impl Master {
             .get(fid)
             .map(|f| f.role())
             .unwrap_or_else(|| "*".into());
-        let mut launched: Vec<(Arc<Agent>, Value, Value)> = Vec::new();
+        let mut launched: Vec<(Arc<Agent>, Value, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for t in &tasks {
             let tid = j::id_at(t, "task_id").unwrap_or("").to_string();
@@ -183,8 +183,9 @@ impl Master {
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
             let info = inject_allocation(t, &allocation_role);
+            let info = Arc::new(info);
             let task = Task {
-                info: info.clone(),
+                info: Arc::clone(&info),
                 framework_id: fid.to_string(),
                 agent_id: agent_id.clone(),
                 state: "TASK_STAGING".into(),
@@ -193,8 +194,9 @@ impl Master {
                 status_update_uuid: None,
                 released: false,
             };
-            let view = views::task_v1(&task);
-            st.broadcast(&json!({"type": "TASK_ADDED", "task_added": {"task": view}}));
+            st.broadcast_with(
+                |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
+            );
             let fw_info = st
                 .frameworks
                 .get(fid)
@@ -205,6 +207,7 @@ impl Master {
                 launched.push((Arc::clone(&a.agent), fw_info, info));
             }
             if let Some(fw) = st.frameworks.get_mut(fid) {
+                fw.allocated.add_all(&task_res);
                 fw.tasks.insert(tid, task);
             }
         }

@@ -22,6 +22,7 @@ use crate::local::http::EventSender;
 use crate::local::ids;
 use crate::local::json as j;
 use crate::local::resource_views as rv;
+use crate::local::stored_status::StoredStatus;
 use crate::local::views::is_terminal;
 use crate::resources::Resources;
 use crate::v1::common::Address;
@@ -123,6 +124,7 @@ impl Master {
                     reregistered_time: now,
                     unregistered_time: None,
                     tasks: Default::default(),
+                    allocated: Resources::new(),
                     completed_tasks: Vec::new(),
                     suppressed: false,
                     filters: Default::default(),
@@ -131,7 +133,9 @@ impl Master {
             });
             let terminal = is_terminal(&state);
             if !terminal {
-                used.add_all(&rv::from_json(j::array_at(&task_info, "resources")));
+                let resources = rv::from_json(j::array_at(&task_info, "resources"));
+                used.add_all(&resources);
+                fw.allocated.add_all(&resources);
             }
             let last = statuses.last();
             fw.tasks.insert(
@@ -142,7 +146,7 @@ impl Master {
                     agent_id: agent.id.clone(),
                     state: state.clone(),
                     status_update_state: last.map(|_| state.clone()),
-                    status_update_uuid: last.and_then(|s| j::str_at(s, "uuid")).map(str::to_string),
+                    status_update_uuid: last.and_then(|s| s.uuid()).map(str::to_string),
                     statuses,
                     released: terminal,
                 },
@@ -197,14 +201,13 @@ impl Master {
             let seen = task
                 .statuses
                 .iter()
-                .any(|s| uuid.is_some() && j::str_at(s, "uuid") == uuid.as_deref());
+                .any(|s| uuid.is_some() && s.uuid() == uuid.as_deref());
             if !seen {
                 changed = task.state != state_name;
                 task.state = state_name.clone();
-                task.statuses.push(status.clone());
-                if is_terminal(&state_name) && !task.released {
-                    task.released = true;
-                    release = Some(rv::from_json(j::array_at(&task.info, "resources")));
+                task.statuses.push(StoredStatus::new(&status));
+                if is_terminal(&state_name) {
+                    release = task.release(&mut fw.allocated);
                 }
             }
             task.status_update_state = Some(state_name.clone());
@@ -219,8 +222,10 @@ impl Master {
             a.used.subtract_all(&r);
         }
         if changed {
-            st.broadcast(&json!({"type": "TASK_UPDATED", "task_updated": {
-                "framework_id": j::id(fid), "status": status, "state": state_name}}));
+            st.broadcast_with(|_| {
+                json!({"type": "TASK_UPDATED", "task_updated": {
+                "framework_id": j::id(fid), "status": status, "state": state_name}})
+            });
         }
     }
 
@@ -316,16 +321,14 @@ impl Master {
                 if !is_terminal(&task.state) {
                     let status = master_status(&task, "TASK_KILLED", "Framework removed", None);
                     task.state = "TASK_KILLED".into();
-                    task.statuses.push(status.clone());
+                    task.statuses.push(StoredStatus::new(&status));
                     st.broadcast(&json!({"type": "TASK_UPDATED", "task_updated": {
                         "framework_id": j::id(fid), "status": status, "state": "TASK_KILLED"}}));
                 }
-                if !task.released {
-                    task.released = true;
-                    let r = rv::from_json(j::array_at(&task.info, "resources"));
-                    if let Some(a) = st.agents.get_mut(&task.agent_id) {
-                        a.used.subtract_all(&r);
-                    }
+                if let Some(r) = task.release(&mut fw.allocated)
+                    && let Some(a) = st.agents.get_mut(&task.agent_id)
+                {
+                    a.used.subtract_all(&r);
                 }
                 fw.completed_tasks.push(task);
             }
@@ -457,8 +460,12 @@ fn latest_state_status(task: &Task) -> Value {
     m.insert("reason".into(), json!("REASON_RECONCILIATION"));
     m.insert("agent_id".into(), j::id(&task.agent_id));
     m.insert("timestamp".into(), json!(ids::now_secs()));
-    if let Some(cs) = task.statuses.last().and_then(|s| s.get("container_status")) {
-        m.insert("container_status".into(), cs.clone());
+    if let Some(cs) = task
+        .statuses
+        .last()
+        .and_then(|s| s.value().get_mut("container_status").map(Value::take))
+    {
+        m.insert("container_status".into(), cs);
     }
     Value::Object(m)
 }

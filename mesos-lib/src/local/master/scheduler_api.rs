@@ -437,6 +437,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             reregistered_time: now,
             unregistered_time: None,
             tasks: Default::default(),
+            allocated: Default::default(),
             completed_tasks: Vec::new(),
             suppressed: false,
             filters: Default::default(),

@@ -1,88 +1,147 @@
 //! v1 operator views (GET_STATE and event payloads) of frameworks, tasks and agents.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::state::{AgentEntry, Framework, MasterState, Task};
-use crate::local::json as j;
 use crate::local::resource_views as rv;
+use crate::local::stored_status::StoredStatus;
 use crate::v1::agent::{AgentCapability, AgentCapabilityType, AgentInfo};
 use crate::v1::common::TimeInfo;
 use crate::v1::ids::AgentId;
 use crate::v1::master::response;
 
-fn time(nanos: i64) -> Value {
-    json!({ "nanoseconds": nanos })
+/// `{"nanoseconds": N}`, as TimeInfo serialises.
+#[derive(Serialize)]
+struct Time {
+    nanoseconds: i64,
 }
 
-/// `master::Response::GetFrameworks::Framework`.
-pub(crate) fn framework_v1(fw: &Framework, st: &MasterState) -> Value {
-    let mut m = Map::new();
-    m.insert("framework_info".into(), fw.info.clone());
-    m.insert("active".into(), json!(fw.active));
-    m.insert("connected".into(), json!(fw.connected()));
-    m.insert("recovered".into(), json!(fw.recovered));
-    m.insert("registered_time".into(), time(fw.registered_time));
-    m.insert("reregistered_time".into(), time(fw.reregistered_time));
-    if let Some(t) = fw.unregistered_time {
-        m.insert("unregistered_time".into(), time(t));
-    }
-    let allocated = fw.allocated();
-    if !allocated.is_empty() {
-        m.insert(
-            "allocated_resources".into(),
-            json!(rv::to_list(&allocated, true, Some(&fw.role()))),
-        );
-    }
-    // Full offers, as real Mesos lists them (hostname, url, resources, attributes).
-    let offers: Vec<&crate::v1::offer::Offer> = st
-        .offers
-        .values()
-        .filter(|o| o.framework_id == fw.id)
-        .map(|o| &o.sent)
-        .collect();
-    if !offers.is_empty() {
-        m.insert("offers".into(), json!(offers));
-    }
-    m.insert("offer_constraints".into(), json!({}));
-    Value::Object(m)
+/// `{"value": "..."}`, as every ID serialises.
+#[derive(Serialize)]
+struct IdRef<'a> {
+    value: &'a str,
 }
 
-/// `v1::Task`.
-pub(crate) fn task_v1(t: &Task) -> Value {
-    let mut m = Map::new();
-    m.insert(
-        "name".into(),
-        t.info.get("name").cloned().unwrap_or(json!("")),
-    );
-    m.insert("task_id".into(), t.info["task_id"].clone());
-    m.insert("framework_id".into(), j::id(&t.framework_id));
-    m.insert("agent_id".into(), j::id(&t.agent_id));
-    m.insert("state".into(), json!(t.state));
-    m.insert(
-        "resources".into(),
-        t.info.get("resources").cloned().unwrap_or(json!([])),
-    );
-    if !t.statuses.is_empty() {
-        m.insert("statuses".into(), json!(t.statuses));
-    }
-    if let Some(s) = &t.status_update_state {
-        m.insert("status_update_state".into(), json!(s));
-    }
-    if let Some(u) = &t.status_update_uuid {
-        m.insert("status_update_uuid".into(), json!(u));
-    }
-    for k in [
-        "labels",
-        "discovery",
-        "container",
-        "health_check",
-        "kill_policy",
-    ] {
-        if let Some(v) = t.info.get(k) {
-            m.insert(k.into(), v.clone());
+static EMPTY_STRING: Value = Value::String(String::new());
+static EMPTY_ARRAY: Value = Value::Array(Vec::new());
+
+/// `{}`.
+#[derive(Serialize)]
+struct Empty {}
+
+/// `master::Response::GetFrameworks::Framework`, borrowing from the master's state so that
+/// a large GET_STATE is written out without copying every FrameworkInfo first.
+#[derive(Serialize)]
+pub(crate) struct FrameworkView<'a> {
+    framework_info: &'a Value,
+    active: bool,
+    connected: bool,
+    recovered: bool,
+    registered_time: Time,
+    reregistered_time: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unregistered_time: Option<Time>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    allocated_resources: Vec<crate::v1::resources::Resource>,
+    /// Full offers, as real Mesos lists them (hostname, url, resources, attributes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    offers: Vec<&'a crate::v1::offer::Offer>,
+    offer_constraints: Empty,
+}
+
+impl<'a> FrameworkView<'a> {
+    /// The view of `fw` in `st`.
+    pub(crate) fn of(fw: &'a Framework, st: &'a MasterState) -> FrameworkView<'a> {
+        let allocated = fw.allocated();
+        let allocated_resources = if allocated.is_empty() {
+            Vec::new()
+        } else {
+            rv::to_list(&allocated, true, Some(&fw.role()))
+        };
+        FrameworkView {
+            framework_info: &fw.info,
+            active: fw.active,
+            connected: fw.connected(),
+            recovered: fw.recovered,
+            registered_time: Time {
+                nanoseconds: fw.registered_time,
+            },
+            reregistered_time: Time {
+                nanoseconds: fw.reregistered_time,
+            },
+            unregistered_time: fw.unregistered_time.map(|nanoseconds| Time { nanoseconds }),
+            allocated_resources,
+            offers: st
+                .offers
+                .values()
+                .filter(|o| o.framework_id == fw.id)
+                .map(|o| &o.sent)
+                .collect(),
+            offer_constraints: Empty {},
         }
     }
-    Value::Object(m)
+}
+
+/// `master::Response::GetFrameworks::Framework` as a JSON value (for events).
+pub(crate) fn framework_v1(fw: &Framework, st: &MasterState) -> Value {
+    serde_json::to_value(FrameworkView::of(fw, st)).unwrap_or_default()
+}
+
+/// `v1::Task`, borrowing from the master's record (see `FrameworkView`).
+#[derive(Serialize)]
+pub(crate) struct TaskView<'a> {
+    name: &'a Value,
+    task_id: &'a Value,
+    framework_id: IdRef<'a>,
+    agent_id: IdRef<'a>,
+    state: &'a str,
+    resources: &'a Value,
+    #[serde(skip_serializing_if = "<[StoredStatus]>::is_empty")]
+    statuses: &'a [StoredStatus],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_update_state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_update_uuid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    discovery: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    health_check: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kill_policy: Option<&'a Value>,
+}
+
+impl<'a> TaskView<'a> {
+    /// The view of `t`.
+    pub(crate) fn of(t: &'a Task) -> TaskView<'a> {
+        TaskView {
+            name: t.info.get("name").unwrap_or(&EMPTY_STRING),
+            task_id: t.info.get("task_id").unwrap_or(&Value::Null),
+            framework_id: IdRef {
+                value: &t.framework_id,
+            },
+            agent_id: IdRef { value: &t.agent_id },
+            state: &t.state,
+            resources: t.info.get("resources").unwrap_or(&EMPTY_ARRAY),
+            statuses: &t.statuses,
+            status_update_state: t.status_update_state.as_deref(),
+            status_update_uuid: t.status_update_uuid.as_deref(),
+            labels: t.info.get("labels"),
+            discovery: t.info.get("discovery"),
+            container: t.info.get("container"),
+            health_check: t.info.get("health_check"),
+            kill_policy: t.info.get("kill_policy"),
+        }
+    }
+}
+
+/// `v1::Task` as a JSON value (for events).
+pub(crate) fn task_v1(t: &Task) -> Value {
+    serde_json::to_value(TaskView::of(t)).unwrap_or_default()
 }
 
 /// `master::Response::GetAgents::Agent`.
@@ -123,46 +182,90 @@ pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
 }
 
 /// GET_TASKS payload.
-pub(crate) fn get_tasks(st: &MasterState) -> Value {
+#[derive(Serialize)]
+pub(crate) struct GetTasks<'a> {
+    tasks: Vec<TaskView<'a>>,
+    unreachable_tasks: [(); 0],
+    completed_tasks: Vec<TaskView<'a>>,
+}
+
+/// The GET_TASKS payload of `st`.
+pub(crate) fn get_tasks(st: &MasterState) -> GetTasks<'_> {
     let mut tasks = Vec::new();
     let mut completed = Vec::new();
     for fw in st.frameworks.values() {
-        tasks.extend(fw.tasks.values().map(task_v1));
-        completed.extend(fw.completed_tasks.iter().map(task_v1));
+        tasks.extend(fw.tasks.values().map(TaskView::of));
+        completed.extend(fw.completed_tasks.iter().map(TaskView::of));
     }
     for fw in &st.completed_frameworks {
-        completed.extend(fw.completed_tasks.iter().map(task_v1));
+        completed.extend(fw.completed_tasks.iter().map(TaskView::of));
     }
-    json!({"tasks": tasks, "unreachable_tasks": [], "completed_tasks": completed})
+    GetTasks {
+        tasks,
+        unreachable_tasks: [],
+        completed_tasks: completed,
+    }
 }
 
 /// GET_FRAMEWORKS payload.
-pub(crate) fn get_frameworks(st: &MasterState) -> Value {
-    let frameworks: Vec<Value> = st
-        .frameworks
-        .values()
-        .map(|f| framework_v1(f, st))
-        .collect();
-    let completed: Vec<Value> = st
-        .completed_frameworks
-        .iter()
-        .map(|f| framework_v1(f, st))
-        .collect();
-    json!({"frameworks": frameworks, "completed_frameworks": completed})
+#[derive(Serialize)]
+pub(crate) struct GetFrameworks<'a> {
+    frameworks: Vec<FrameworkView<'a>>,
+    completed_frameworks: Vec<FrameworkView<'a>>,
+}
+
+/// The GET_FRAMEWORKS payload of `st`.
+pub(crate) fn get_frameworks(st: &MasterState) -> GetFrameworks<'_> {
+    GetFrameworks {
+        frameworks: st
+            .frameworks
+            .values()
+            .map(|f| FrameworkView::of(f, st))
+            .collect(),
+        completed_frameworks: st
+            .completed_frameworks
+            .iter()
+            .map(|f| FrameworkView::of(f, st))
+            .collect(),
+    }
 }
 
 /// GET_AGENTS payload.
-pub(crate) fn get_agents(st: &MasterState) -> Value {
-    let agents: Vec<response::Agent> = st.agents.values().map(agent_v1).collect();
-    json!({"agents": agents, "recovered_agents": []})
+#[derive(Serialize)]
+pub(crate) struct GetAgents {
+    agents: Vec<response::Agent>,
+    recovered_agents: [(); 0],
+}
+
+/// The GET_AGENTS payload of `st`.
+pub(crate) fn get_agents(st: &MasterState) -> GetAgents {
+    GetAgents {
+        agents: st.agents.values().map(agent_v1).collect(),
+        recovered_agents: [],
+    }
+}
+
+/// `{"executors": []}`: command tasks run under the (hidden) command executor.
+#[derive(Serialize)]
+pub(crate) struct GetExecutors {
+    executors: [(); 0],
 }
 
 /// GET_STATE payload.
-pub(crate) fn get_state(st: &MasterState) -> Value {
-    json!({
-        "get_tasks": get_tasks(st),
-        "get_executors": {"executors": []},
-        "get_frameworks": get_frameworks(st),
-        "get_agents": get_agents(st),
-    })
+#[derive(Serialize)]
+pub(crate) struct GetState<'a> {
+    get_tasks: GetTasks<'a>,
+    get_executors: GetExecutors,
+    get_frameworks: GetFrameworks<'a>,
+    get_agents: GetAgents,
+}
+
+/// The GET_STATE payload of `st`.
+pub(crate) fn get_state(st: &MasterState) -> GetState<'_> {
+    GetState {
+        get_tasks: get_tasks(st),
+        get_executors: GetExecutors { executors: [] },
+        get_frameworks: get_frameworks(st),
+        get_agents: get_agents(st),
+    }
 }
