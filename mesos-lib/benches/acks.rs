@@ -11,15 +11,17 @@
 //! spawning `true` processes and the master's work are shared by both sides, so the CPU
 //! figure is the one that isolates the client.
 //!
-//! Run (after `cargo build --release -p mesos-lib --bin mesos-local`):
-//! `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench acks`
+//! Run: `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench acks`
 //! Environment: `ACKS_UPDATES` (default 30000), `ACKS_AGENTS` (4), `MESOS_LOCAL_BIN`,
 //! `ACKS_PYTHON` (default `.venv/bin/python`; `none` skips avmesos).
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::{MesosLocal, env_or, proc_cpu};
 
 use mesos_lib::resources::Resources;
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
@@ -43,73 +45,16 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A `mesos-local` child process; stopped with SIGTERM (it then kills every task it started).
-struct Master {
-    child: Child,
-    url: String,
-}
-
-impl Master {
-    fn start(agents: usize) -> Master {
-        let bin = std::env::var("MESOS_LOCAL_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| workspace().join("target/release/mesos-local"));
-        let mut child = Command::new(&bin)
-            .args(["--port", "0", "--agents", &agents.to_string()])
-            .args(["--resources", AGENT_RESOURCES])
-            .args(["--allocation-interval", ALLOCATION_INTERVAL])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run {} ({e}); build it with `cargo build --release -p mesos-lib --bin mesos-local`",
-                    bin.display()
-                )
-            });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("mesos-local prints its URL");
-        Master {
-            child,
-            url: line.trim().to_string(),
-        }
-    }
-
-    /// The master's own CPU time so far (not its tasks'), from /proc.
-    fn cpu(&self) -> Duration {
-        proc_cpu(&format!("/proc/{}/stat", self.child.id()))
-    }
-
-    fn stop(mut self) {
-        // SIGTERM is mesos-local's orderly stop: tasks killed, sandboxes removed.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-/// utime + stime of a process from its `stat` file (clock ticks of 10 ms on Linux).
-fn proc_cpu(path: &str) -> Duration {
-    let stat = std::fs::read_to_string(path).unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    Duration::from_millis(10 * f.iter().sum::<u64>())
+/// A fresh `mesos-local` with the benchmark's agents.
+fn start_master(agents: usize) -> MesosLocal {
+    MesosLocal::start(&[
+        "--agents",
+        &agents.to_string(),
+        "--resources",
+        AGENT_RESOURCES,
+        "--allocation-interval",
+        ALLOCATION_INTERVAL,
+    ])
 }
 
 /// One side's figures.
@@ -263,7 +208,7 @@ fn main() {
         target.div_ceil(3)
     );
 
-    let master = Master::start(agents);
+    let master = start_master(agents);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let m0 = master.cpu();
     let mut rust = rt.block_on(run_rust(&master.url, target));
@@ -276,7 +221,7 @@ fn main() {
     if python == "none" {
         return;
     }
-    let master = Master::start(agents);
+    let master = start_master(agents);
     let m0 = master.cpu();
     let py = run_python(&python, &master.url, target);
     let master_cpu = master.cpu().saturating_sub(m0);

@@ -1,48 +1,32 @@
 //! Scale benchmark (issue 10, "Scale"): one framework launching 10,000 tasks across 1,000
-//! agents of an embedded `LocalMesos`, all in this process. Prints the launch wall time and
-//! tasks/s, `GET_STATE` latency and size and `/master/state` size with every task alive, and
-//! this process's resident memory (master, 1,000 agents and the scheduler's book together).
+//! agents of a `mesos-local` process. Prints the launch wall time and tasks/s next to the
+//! rate at which this machine spawns the same processes with nothing else going on (the
+//! bound the issue asks for), `GET_STATE` latency and size and `/master/state` size with
+//! every task alive, and the resident memory of the `mesos-local` process (master and 1,000
+//! agents; the tasks are their own processes; the scheduler is this process).
 //!
 //! The tasks are `sleep 600.<pid>` (exec form, one process each), so that they stay alive
 //! for the measurement and carry a marker unique to this run: after TEARDOWN and shutdown,
 //! `pgrep -f` must count none of them.
 //!
 //! Run: `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench scale`
-//! Environment: `SCALE_TASKS` (10000), `SCALE_AGENTS` (1000). Prints figures; asserts
-//! nothing about speed.
+//! Environment: `SCALE_TASKS` (10000), `SCALE_AGENTS` (1000), `SCALE_SPAWN_SAMPLE` (2000
+//! processes for the spawn baseline). Prints figures; asserts nothing about speed.
 
+mod support;
+
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mesos_lib::local::{LocalConfig, LocalMesos};
 use mesos_lib::operator::OperatorClient;
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
 use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
+use support::{MesosLocal, env_or, memory_mb};
 
 /// Latency samples per endpoint; the median is the headline, the max is shown too.
 const SAMPLES: usize = 7;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// `VmRSS` and `VmHWM` of this process, in MB.
-fn memory_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
 
 /// Live processes whose command line contains `marker`.
 fn count_marked(marker: &str) -> usize {
@@ -62,18 +46,54 @@ fn summary(mut samples: Vec<Duration>) -> (Duration, Duration) {
     (samples[samples.len() / 2], samples[samples.len() - 1])
 }
 
-async fn run(tasks_total: usize, agents: usize, marker: &str) {
-    let (rss0, _) = memory_mb();
+/// Spawns `n` processes of `sleep <arg>` the way the agent does (`setpriv` setting the
+/// parent-death signal, own process group, output to files), with nothing else running:
+/// the spawn rate this machine allows. Returns processes per second; kills them after.
+fn spawn_baseline(n: usize, arg: &str) -> f64 {
+    let dir = std::env::temp_dir().join(format!("scale-spawn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("baseline dir");
+    let out = dir.join("stdout");
     let t = Instant::now();
-    let mesos = LocalMesos::start(LocalConfig {
-        agents,
-        ..LocalConfig::default()
-    })
-    .await
-    .expect("LocalMesos starts");
-    let url = mesos.url();
+    let mut children = Vec::with_capacity(n);
+    for _ in 0..n {
+        let file = || {
+            std::fs::File::options()
+                .create(true)
+                .append(true)
+                .open(&out)
+                .expect("output file")
+        };
+        let child = Command::new("/usr/bin/setpriv")
+            .args(["--pdeathsig", "KILL", "--", "/bin/sleep", arg])
+            .process_group(0)
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(file())
+            .stderr(file())
+            .spawn()
+            .expect("spawn");
+        children.push(child);
+    }
+    let rate = n as f64 / t.elapsed().as_secs_f64();
+    for mut c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    rate
+}
+
+async fn run(tasks_total: usize, agents: usize, marker: &str) {
+    let spawn_sample = env_or("SCALE_SPAWN_SAMPLE", 2000usize).min(tasks_total);
+    let sleep_arg = marker.trim_start_matches("sleep ").to_string();
+    let spawn_rate = spawn_baseline(spawn_sample, &format!("{sleep_arg}0"));
+    println!("scale: baseline: {spawn_sample} processes spawned alone at {spawn_rate:.0}/s");
+    let t = Instant::now();
+    let mesos = MesosLocal::start(&["--agents", &agents.to_string()]);
+    let url = mesos.url.clone();
+    let (rss0, _) = mesos.memory_mb();
     println!(
-        "scale: {agents} agents started in {:.2?} ({url})",
+        "scale: mesos-local with {agents} agents started in {:.2?} ({url}), VmRSS {rss0:.0} MB",
         t.elapsed()
     );
 
@@ -87,7 +107,6 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
 
     // Spread evenly: every agent gets the same share, at most what one offer can hold.
     let per_agent = tasks_total.div_ceil(agents);
-    let sleep_arg = marker.trim_start_matches("sleep ").to_string();
     let mut launched = 0usize;
     let mut start = None;
     while launched < tasks_total {
@@ -143,9 +162,10 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let wall = start.elapsed();
+    let rate = running as f64 / wall.as_secs_f64();
     println!(
-        "scale: {launched} tasks accepted in {accepted:.2?}; {running} RUNNING ({bad} ended early) after {wall:.2?}: {:.0} tasks/s",
-        running as f64 / wall.as_secs_f64()
+        "scale: {launched} tasks accepted in {accepted:.2?}; {running} RUNNING ({bad} ended early) after {wall:.2?}: {rate:.0} tasks/s, {:.2} of the spawn baseline",
+        rate / spawn_rate
     );
     println!(
         "scale: live marked processes ({marker:?}): {}",
@@ -202,9 +222,10 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
         "scale: /master/state: {:.1} MB, median {legacy_med:.2?} (max {legacy_max:.2?})",
         legacy_size as f64 / 1e6
     );
-    let (rss, hwm) = memory_mb();
+    let (rss, hwm) = mesos.memory_mb();
+    let (own, _) = memory_mb("/proc/self/status");
     println!(
-        "scale: memory of this process (master + {agents} agents + scheduler): VmRSS {rss:.0} MB, VmHWM {hwm:.0} MB (VmRSS before start {rss0:.0} MB)"
+        "scale: memory of mesos-local (master + {agents} agents) at {running} tasks: VmRSS {rss:.0} MB, VmHWM {hwm:.0} MB (at start {rss0:.0} MB); the scheduler (this process): VmRSS {own:.0} MB"
     );
 
     let t = Instant::now();
@@ -218,12 +239,11 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
         "scale: TEARDOWN: {left} marked processes left after {:.2?}",
         t.elapsed()
     );
-    mesos.shutdown().await;
-    // Shutdown kills whatever teardown missed; give reaping a moment before the final count.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SIGTERM kills whatever teardown missed, and returns once mesos-local has exited.
+    mesos.stop();
     let left = count_marked(marker);
     println!(
-        "scale: after LocalMesos shutdown: {left} marked processes left ({})",
+        "scale: after mesos-local stopped: {left} marked processes left ({})",
         if left == 0 { "clean" } else { "LEAK" }
     );
 }
