@@ -13,7 +13,7 @@ use client_support::*;
 use futures::StreamExt;
 use mesos_lib::local::{LocalConfig, LocalMesos};
 use mesos_lib::operator::OperatorClient;
-use mesos_lib::scheduler::{Book, ReconcileStatus, Scheduler, SessionState};
+use mesos_lib::scheduler::{Book, ReconcileStatus, Scheduler, SessionError, SessionState};
 use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{Offer, OfferId, Resource, TaskInfo, TaskState};
 
@@ -88,8 +88,18 @@ async fn launch_all(s: &Scheduler) {
                     )
                 })
                 .collect();
-            s.launch(&offer.id, tasks).await.expect("launch accepted");
-            next += n;
+            match s.launch(&offer.id, tasks).await {
+                Ok(()) => next += n,
+                // The stream was lost meanwhile (the watchdog, on a loaded machine) and the
+                // master launched nothing: these IDs go on the next fresh offers.
+                Err(e @ (SessionError::UnknownOffer(_) | SessionError::NotSubscribed(_))) => {
+                    eprintln!("faults under load: launch retried: {e}");
+                }
+                Err(SessionError::Http(e)) if e.status().is_some_and(|c| c < 500) => {
+                    eprintln!("faults under load: launch retried: {e}");
+                }
+                Err(e) => panic!("launch: {e}"),
+            }
         }
     }
     wait_states(s, "every task RUNNING", |_| TaskState::Running).await;
