@@ -9,20 +9,28 @@ use mesos_lib::operator::OperatorClient;
 use mesos_lib::scheduler::{ReconcileStatus, Scheduler, SessionState};
 use mesos_lib::v1::TaskState;
 
-/// Running task `t` under a fresh session; returns the subscriptions count so far.
+/// Running task `t` under a fresh session, its first reconciliation done; returns the
+/// subscriptions count so far.
 async fn with_running_task(url: &str, name: &str) -> (Scheduler, u64) {
     let s = session(url, name).await;
     launch_running(&s, "t", "sleep 300").await;
+    s.wait_until(WAIT, "first reconciliation", |b| {
+        matches!(b.reconciliation, ReconcileStatus::Done { completed: 1, .. }).then_some(())
+    })
+    .await
+    .unwrap();
     let subs = s.read(|b| b.subscriptions);
     (s, subs)
 }
 
-/// The common ending: same framework, task still running, history exact, reconciled.
+/// The common ending: same framework, task still running, history exact, reconciled again
+/// (a second completion: the first one's `Done` proves nothing about the resubscription).
 async fn assert_recovered(s: &Scheduler, fid: &mesos_lib::v1::FrameworkId, subs: u64) {
     wait_resubscribed(s, subs).await;
     assert_eq!(&s.framework_id().unwrap(), fid);
     s.wait_until(WAIT, "reconciliation after resubscribe", |b| {
-        matches!(b.reconciliation, ReconcileStatus::Done { .. }).then_some(())
+        matches!(b.reconciliation, ReconcileStatus::Done { completed, .. } if completed >= 2)
+            .then_some(())
     })
     .await
     .unwrap();

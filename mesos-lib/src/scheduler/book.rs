@@ -111,6 +111,9 @@ pub struct Book {
     pub suppressed_roles: BTreeSet<String>,
     /// Reconciliation progress.
     pub reconciliation: ReconcileStatus,
+    /// Reconciliations completed so far: kept here because `reconciliation` holds an
+    /// `Explicit` state in between, which would otherwise lose the count `Done` reports.
+    pub reconciliations_completed: u64,
     /// Acknowledgements sent successfully.
     pub acks_sent: u64,
     /// Acknowledgements that failed (the agent re-sends; they are retried then).
@@ -143,6 +146,7 @@ impl Book {
             events_logged: 0,
             suppressed_roles: BTreeSet::new(),
             reconciliation: ReconcileStatus::Idle,
+            reconciliations_completed: 0,
             acks_sent: 0,
             ack_failures: 0,
             warnings: Vec::new(),

@@ -83,14 +83,11 @@ async fn run(shared: Arc<Shared>) {
         return;
     }
     shared.update(|b| {
-        let completed = match &b.reconciliation {
-            ReconcileStatus::Done { completed, .. } => completed + 1,
-            _ => 1,
-        };
+        b.reconciliations_completed += 1;
         b.reconciliation = ReconcileStatus::Done {
             at: SystemTime::now(),
             unanswered: pending.iter().map(|(t, _)| t.clone()).collect(),
-            completed,
+            completed: b.reconciliations_completed,
         };
     });
     let Some(period) = cfg.periodic_reconcile else {

@@ -1,8 +1,10 @@
 //! The task book: every task's latest status and its history, each update applied once.
 //!
 //! An update is a duplicate when its uuid was already seen for the task (an agent re-sending
-//! an unacknowledged update), or when it has no uuid and repeats the current state (a
-//! reconciliation answer). Duplicates still count as answers for reconciliation.
+//! an unacknowledged update), when it has no uuid and repeats the current state (a
+//! reconciliation answer), or when it is the update a reconciliation answer already reported
+//! (it then replaces that answer in the history). Duplicates still count as answers for
+//! reconciliation.
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
@@ -123,9 +125,22 @@ impl TaskBook {
         }
         let duplicate = match &status.uuid {
             Some(u) => rec.history.iter().any(|s| s.uuid.as_ref() == Some(u)),
-            None => rec.latest.as_ref().is_some_and(|l| l.state == status.state),
+            // Before any update the state is STAGING: an answer saying so is no news either.
+            None => rec.state() == status.state,
         };
         if duplicate {
+            return Applied::Duplicate;
+        }
+        // A reconciliation answer (no uuid) can overtake the update it reports, which the
+        // agent then delivers (or re-sends): one transition, so the agent's status takes the
+        // answer's place rather than repeating the state in the history.
+        if status.uuid.is_some()
+            && let Some(last) = rec.history.back_mut()
+            && last.uuid.is_none()
+            && last.state == status.state
+        {
+            *last = status.clone();
+            rec.latest = Some(status.clone());
             return Applied::Duplicate;
         }
         if rec.history.len() == cap {
@@ -205,6 +220,29 @@ mod tests {
         );
         assert_eq!(t.last_seen_seq, 5);
         assert!(b.non_terminal().is_empty());
+    }
+
+    #[test]
+    fn a_reconciliation_answer_ahead_of_its_update_is_one_transition() {
+        let mut b = TaskBook::default();
+        // After a resubscription the master answers STAGING (what the book assumes already),
+        // then STARTING before the agent re-sends it.
+        assert_eq!(b.apply(&st(TaskState::Staging, None)), Applied::Duplicate);
+        assert_eq!(b.apply(&st(TaskState::Starting, None)), Applied::New);
+        assert_eq!(
+            b.apply(&st(TaskState::Starting, Some(b"1"))),
+            Applied::Duplicate
+        );
+        assert_eq!(
+            b.apply(&st(TaskState::Starting, Some(b"1"))),
+            Applied::Duplicate
+        );
+        assert_eq!(b.apply(&st(TaskState::Running, Some(b"2"))), Applied::New);
+        let t = b.get("t").unwrap();
+        let states: Vec<_> = t.history.iter().map(|s| s.state.clone()).collect();
+        assert_eq!(states, [TaskState::Starting, TaskState::Running]);
+        // The agent's status, uuid and all, is what the history keeps.
+        assert_eq!(t.history[0].uuid, Some(Bytes::from(&b"1"[..])));
     }
 
     #[test]

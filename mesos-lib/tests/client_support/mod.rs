@@ -12,17 +12,22 @@ use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
 /// Upper bound for any single wait; generous so a loaded machine does not flake.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// An embedded Mesos with short heartbeats, fast allocation and status-update retries.
-pub async fn mesos(masters: usize) -> LocalMesos {
-    LocalMesos::start(LocalConfig {
+/// Short heartbeats, fast allocation and status-update retries; sizes left to the caller.
+pub fn fast_config(masters: usize) -> LocalConfig {
+    LocalConfig {
         masters,
         heartbeat_interval: Duration::from_millis(200),
         allocation_interval: Duration::from_millis(50),
         status_update_retry_interval: Duration::from_millis(300),
         ..LocalConfig::default()
-    })
-    .await
-    .expect("embedded Mesos starts")
+    }
+}
+
+/// An embedded Mesos paced by [`fast_config`], with one agent.
+pub async fn mesos(masters: usize) -> LocalMesos {
+    LocalMesos::start(fast_config(masters))
+        .await
+        .expect("embedded Mesos starts")
 }
 
 /// A framework that survives disconnects for an hour.

@@ -189,6 +189,15 @@ impl Master {
     /// A status update from an agent: record it, tell operators, forward to the scheduler.
     fn status_update(&self, agent_id: &str, fid: &str, status: Value) {
         let mut st = self.lock();
+        // As the real master does ("Ignoring status update ... from unknown agent"): a removed
+        // agent's late updates (its killed processes' TASK_FAILED) must not follow TASK_LOST.
+        if !st.agents.contains_key(agent_id) {
+            tracing::debug!(
+                agent = agent_id,
+                "ignoring a status update from an unknown agent"
+            );
+            return;
+        }
         let tid = j::id_at(&status, "task_id").unwrap_or("").to_string();
         let state_name = j::str_at(&status, "state").unwrap_or("").to_string();
         let uuid = j::str_at(&status, "uuid").map(str::to_string);
