@@ -9,6 +9,7 @@ alone, not evcxr's child) after warm-up, at the 50 MB peak, after each scenario 
 """
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -24,7 +25,7 @@ def main():
         started = time.monotonic()
         run = subprocess.run(
             [sys.executable, "-m", "pytest", str(ROOT / "tests" / "test_hostile_clients.py"), "-q", "-p", "no:cacheprovider"],
-            cwd=ROOT, env={**__import__("os").environ, "HOSTILE_FIGURES": str(figures_path)},
+            cwd=ROOT, env={**os.environ, "HOSTILE_FIGURES": str(figures_path)},
         )  # fmt: skip
         wall = time.monotonic() - started
         if run.returncode != 0 or not figures_path.exists():
