@@ -5,6 +5,7 @@
 
 pub mod control;
 pub mod history;
+pub mod memory;
 pub mod outbox;
 pub mod output;
 pub mod shell;

@@ -9,6 +9,8 @@ use crate::transport::{FrameTx, Outbound};
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::oneshot;
 
 /// Which channel a reply goes back on.
@@ -29,6 +31,8 @@ pub struct Outbox {
     control: FrameTx,
     stdin: FrameTx,
     iopub: FrameTx,
+    /// IOPub bytes queued since [`Outbox::published_over`] last said yes.
+    published: Arc<AtomicU64>,
 }
 
 impl Outbox {
@@ -48,7 +52,17 @@ impl Outbox {
             control,
             stdin,
             iopub,
+            published: Arc::default(),
         }
+    }
+
+    /// Whether at least `limit` IOPub bytes were published since it last said yes.
+    pub fn published_over(&self, limit: u64) -> bool {
+        let over = self.published.load(Ordering::Relaxed) >= limit;
+        if over {
+            self.published.store(0, Ordering::Relaxed);
+        }
+        over
     }
 
     /// This process's identity.
@@ -119,10 +133,10 @@ impl Outbox {
         // The topic frame is informational; clients subscribe to everything.
         let topic = Bytes::from(format!("kernel.{}.{}", self.identity.session, msg_type));
         let msg = self.message(vec![topic], msg_type, parent, content);
-        let _ = self.iopub.send(Outbound {
-            frames: wire::encode(&msg, &self.signer),
-            sent: None,
-        });
+        let frames = wire::encode(&msg, &self.signer);
+        let bytes: usize = frames.iter().map(Bytes::len).sum();
+        self.published.fetch_add(bytes as u64, Ordering::Relaxed);
+        let _ = self.iopub.send(Outbound { frames, sent: None });
     }
 
     /// Publishes a status change.

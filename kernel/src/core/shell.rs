@@ -42,6 +42,14 @@ impl<I: Interpreter> Shell<I> {
                 continue;
             };
             let stop_on_error = self.handle(&msg, req).await;
+            if self
+                .shared
+                .outbox
+                .published_over(super::memory::TRIM_AFTER_BYTES)
+            {
+                // Off the runtime's threads: it walks the whole heap.
+                tokio::task::spawn_blocking(super::memory::release_free_memory);
+            }
             if stop_on_error {
                 self.abort_queued(&mut rx).await;
             }

@@ -2,7 +2,7 @@
 
 use super::header::Header;
 use super::message::Message;
-use super::signing::Signer;
+use super::signing::{Refusal, Signer};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
@@ -21,6 +21,9 @@ pub enum WireError {
     /// The HMAC does not match.
     #[error("invalid signature")]
     BadSignature,
+    /// The HMAC matches a message already accepted: a replay (ipykernel: "Duplicate Signature").
+    #[error("duplicate signature: a replayed message")]
+    DuplicateSignature,
     /// A dict frame is not the JSON it should be.
     #[error("{frame} is not valid: {reason}")]
     BadJson {
@@ -47,9 +50,12 @@ pub fn decode(frames: Vec<Bytes>, signer: &Signer) -> Result<Message, WireError>
     let identities = frames;
     let (signature, header, parent, metadata, content) =
         (&tail[1], &tail[2], &tail[3], &tail[4], &tail[5]);
-    if !signer.verify(signature, &[header, parent, metadata, content]) {
-        return Err(WireError::BadSignature);
-    }
+    signer
+        .accept(signature, &[header, parent, metadata, content])
+        .map_err(|r| match r {
+            Refusal::Invalid => WireError::BadSignature,
+            Refusal::Duplicate => WireError::DuplicateSignature,
+        })?;
     let header: Header = parse(header, "header")?;
     let parent: Value = parse(parent, "parent_header")?;
     let parent_header = match parent {
@@ -105,5 +111,45 @@ fn bad(frame: &'static str, e: serde_json::Error) -> WireError {
     WireError::BadJson {
         frame,
         reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::header::KernelIdentity;
+
+    fn frames(signer: &Signer, msg_type: &str) -> Vec<Bytes> {
+        let msg = Message {
+            identities: vec![Bytes::from_static(b"peer")],
+            header: KernelIdentity::new().header(msg_type),
+            parent_header: None,
+            metadata: Map::new(),
+            content: serde_json::json!({}),
+            buffers: Vec::new(),
+        };
+        encode(&msg, signer)
+    }
+
+    #[test]
+    fn a_message_replayed_byte_for_byte_is_refused_and_others_still_pass() {
+        let signer = Signer::new("secret");
+        let first = frames(&signer, "kernel_info_request");
+        assert!(decode(first.clone(), &signer).is_ok());
+        assert_eq!(
+            decode(first, &signer).unwrap_err(),
+            WireError::DuplicateSignature
+        );
+        // A new message (new msg_id, so a new signature) of the same type is fine.
+        assert!(decode(frames(&signer, "kernel_info_request"), &signer).is_ok());
+    }
+
+    #[test]
+    fn swapped_frames_break_the_signature() {
+        let signer = Signer::new("secret");
+        let mut f = frames(&signer, "kernel_info_request");
+        let n = f.len();
+        f.swap(n - 1, n - 4); // content and header
+        assert_eq!(decode(f, &signer).unwrap_err(), WireError::BadSignature);
     }
 }

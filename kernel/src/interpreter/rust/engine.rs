@@ -131,12 +131,17 @@ impl RustEngine {
         rx.await.ok().flatten()
     }
 
-    /// Stops the running cell by ending the child process that runs it.
+    /// Stops the running cell by ending the child process that runs it, once per cell.
     pub fn interrupt(&self) {
         if !self.shared.executing.load(Ordering::SeqCst) {
             return;
         }
-        self.shared.interrupted.store(true, Ordering::SeqCst);
+        // Only the first interrupt of a cell kills: evcxr starts a fresh child before the cell
+        // returns, and a second interrupt (a double click, a storm) killed that one too, so the
+        // next cell failed with RuntimeCrashed.
+        if self.shared.interrupted.swap(true, Ordering::SeqCst) {
+            return;
+        }
         self.kill_child();
     }
 
@@ -221,6 +226,8 @@ fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, 
     while outputs.stdout.try_recv().is_ok() {}
     while outputs.stderr.try_recv().is_ok() {}
     shared.ready.store(true, Ordering::SeqCst);
+    // Starting evcxr (and its analyzer) frees ~200 MB it no longer needs: give it back.
+    crate::core::memory::release_free_memory();
     tracing::info!(
         warm_up_ms = warm.as_millis() as u64,
         total_ms = started.elapsed().as_millis() as u64,

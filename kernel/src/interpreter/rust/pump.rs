@@ -4,11 +4,17 @@ use crate::core::output::CellOutput;
 use crate::protocol::content::StreamName;
 use crossbeam_channel::{Receiver, Sender, select};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Coalesce what is already queued into one message up to this size, so a chatty cell does not
 /// turn into one IOPub message per line.
 const BATCH_BYTES: usize = 64 * 1024;
+
+/// Lines arriving within this time of a message's first line join it. Without it the pump,
+/// faster than evcxr's line reader, sent one IOPub message per line: a cell printing 50 MB made
+/// ~40,000 messages, slow for every front end and near zeromq's 100,000-message PUB queue,
+/// beyond which a slow subscriber loses output. ipykernel batches for up to 200 ms.
+const BATCH_WINDOW: Duration = Duration::from_millis(20);
 
 /// stderr reaches us through evcxr's own reader thread, so a line written just before the cell
 /// ended can still be in flight when evcxr returns: wait this long for stragglers.
@@ -82,18 +88,18 @@ fn pump(
     loop {
         select! {
             recv(stdout) -> line => match line {
-                Ok(line) => forward(StreamName::Stdout, line, &stdout, &target),
+                Ok(line) => forward(StreamName::Stdout, line, &stdout, &target, BATCH_WINDOW),
                 Err(_) => return,
             },
             recv(stderr) -> line => match line {
-                Ok(line) => forward(StreamName::Stderr, line, &stderr, &target),
+                Ok(line) => forward(StreamName::Stderr, line, &stderr, &target, BATCH_WINDOW),
                 Err(_) => return,
             },
             recv(barrier) -> ack => {
                 let Ok(ack) = ack else { return };
                 drain(StreamName::Stdout, &stdout, &target);
                 while let Ok(line) = stderr.recv_timeout(STDERR_SETTLE) {
-                    forward(StreamName::Stderr, line, &stderr, &target);
+                    forward(StreamName::Stderr, line, &stderr, &target, Duration::ZERO);
                 }
                 drain(StreamName::Stdout, &stdout, &target);
                 let _ = ack.send(());
@@ -104,15 +110,24 @@ fn pump(
 
 fn drain(name: StreamName, rx: &Receiver<String>, target: &Mutex<Target>) {
     while let Ok(line) = rx.try_recv() {
-        forward(name, line, rx, target);
+        forward(name, line, rx, target, Duration::ZERO);
     }
 }
 
-fn forward(name: StreamName, first: String, rx: &Receiver<String>, target: &Mutex<Target>) {
+/// Publishes `first` with the lines that follow it within `window` (and what is already
+/// queued), up to [`BATCH_BYTES`].
+fn forward(
+    name: StreamName,
+    first: String,
+    rx: &Receiver<String>,
+    target: &Mutex<Target>,
+    window: Duration,
+) {
     let mut text = first;
     text.push('\n');
+    let deadline = Instant::now() + window;
     while text.len() < BATCH_BYTES {
-        match rx.try_recv() {
+        match rx.recv_deadline(deadline) {
             Ok(line) => {
                 text.push_str(&line);
                 text.push('\n');
