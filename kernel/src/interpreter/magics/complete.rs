@@ -29,7 +29,8 @@ pub fn complete_live(
     if !trimmed.starts_with('%') {
         return None;
     }
-    let lead = line.chars().count() - trimmed.chars().count();
+    // In bytes, like `word_start` it is compared with.
+    let lead = line.len() - trimmed.len();
     // The word being typed: from the last whitespace to the cursor. That whitespace may be
     // several bytes long (U+3000, U+00A0), so step over the whole character.
     let word_start = line
@@ -141,5 +142,14 @@ mod tests {
         let c = complete(&registry, "%help\u{3000}ls", 0, true).unwrap();
         assert_eq!(c.matches, vec!["lsmagic"]);
         assert_eq!((c.cursor_start, c.cursor_end), (6, 8));
+    }
+
+    #[test]
+    fn multi_byte_indentation_still_completes_the_magic_name() {
+        let mut registry = MagicRegistry::default();
+        builtin::register(&mut registry);
+        let c = complete(&registry, "\u{3000}%he", 0, true).unwrap();
+        assert_eq!(c.matches, vec!["%help"]);
+        assert_eq!((c.cursor_start, c.cursor_end), (1, 4));
     }
 }
