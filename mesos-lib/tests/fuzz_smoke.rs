@@ -5,8 +5,14 @@ use std::path::PathBuf;
 
 use mesos_lib::fuzzing::{TARGETS, smoke};
 
-/// Mutated inputs per target; enough to shake out shallow bugs in well under a second each.
-const MUTATIONS: usize = 3000;
+/// Mutated inputs per target: by default enough to shake out shallow bugs in well under a
+/// second each; FUZZ_SMOKE_MUTATIONS asks for a longer (still deterministic) run.
+fn mutations() -> usize {
+    std::env::var("FUZZ_SMOKE_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000)
+}
 
 #[test]
 fn every_target_survives_its_corpus_regressions_and_mutations() {
@@ -14,7 +20,14 @@ fn every_target_survives_its_corpus_regressions_and_mutations() {
     for (i, (name, target)) in TARGETS.iter().enumerate() {
         let corpus = fuzz.join("corpus").join(name);
         let regressions = fuzz.join("regressions").join(name);
-        let run = smoke(name, *target, &[corpus, regressions], MUTATIONS, i as u64);
+        let started = std::time::Instant::now();
+        let run = smoke(name, *target, &[corpus, regressions], mutations(), i as u64);
         assert!(run.files > 0, "{name}: no committed corpus");
+        eprintln!(
+            "{name}: {} files, {} mutations, {:.2?}",
+            run.files,
+            run.mutations,
+            started.elapsed()
+        );
     }
 }
