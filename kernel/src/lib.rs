@@ -8,6 +8,9 @@
 pub mod cellbridge;
 pub mod core;
 pub mod display;
+// Fuzz target bodies, public only for kernel/fuzz and the smoke test.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod install;
 pub mod interpreter;
 pub mod mesos;

@@ -4,6 +4,9 @@
 //! base64 and thiserror, so it compiles with `--no-default-features` for the
 //! kernel's evcxr cells.
 
+// Fuzz target bodies, public only for mesos-lib/fuzz and the smoke test.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod recordio;
 pub mod resources;
 pub mod v1;

@@ -28,3 +28,9 @@ pub use cluster::{LocalAgent, LocalError, LocalMesos};
 pub use config::{DEFAULT_RESOURCES, LocalConfig, MESOS_VERSION};
 pub use ha::LocalContender;
 pub use http::auth::{HttpAuth, Realm};
+
+/// The request decoders of the embedded master, for the fuzz targets in `crate::fuzzing`.
+pub(crate) mod fuzz_hooks {
+    pub(crate) use super::master::operator_api::decode_request as decode_operator_request;
+    pub(crate) use super::master::scheduler_api::decode_request as decode_scheduler_request;
+}

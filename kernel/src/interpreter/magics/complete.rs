@@ -29,9 +29,15 @@ pub fn complete_live(
     if !trimmed.starts_with('%') {
         return None;
     }
-    let lead = line.chars().count() - trimmed.chars().count();
-    // The word being typed: from the last whitespace to the cursor.
-    let word_start = line.rfind(char::is_whitespace).map(|b| b + 1).unwrap_or(0);
+    // In bytes, like `word_start` it is compared with.
+    let lead = line.len() - trimmed.len();
+    // The word being typed: from the last whitespace to the cursor. That whitespace may be
+    // several bytes long (U+3000, U+00A0), so step over the whole character.
+    let word_start = line
+        .char_indices()
+        .rfind(|(_, c)| c.is_whitespace())
+        .map(|(b, c)| b + c.len_utf8())
+        .unwrap_or(0);
     let word = &line[word_start..];
     let word_cp_start = line_start + line[..word_start].chars().count();
     let cursor = line_start + line.chars().count();
@@ -120,5 +126,30 @@ fn candidates(
             .filter(|v| v.starts_with(word))
             .collect(),
         ArgKind::None | ArgKind::Text => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpreter::magics::builtin;
+
+    #[test]
+    fn multi_byte_whitespace_before_the_word_is_stepped_over() {
+        let mut registry = MagicRegistry::default();
+        builtin::register(&mut registry);
+        // U+3000 is three bytes of whitespace; the word used to start inside it (a panic).
+        let c = complete(&registry, "%help\u{3000}ls", 0, true).unwrap();
+        assert_eq!(c.matches, vec!["lsmagic"]);
+        assert_eq!((c.cursor_start, c.cursor_end), (6, 8));
+    }
+
+    #[test]
+    fn multi_byte_indentation_still_completes_the_magic_name() {
+        let mut registry = MagicRegistry::default();
+        builtin::register(&mut registry);
+        let c = complete(&registry, "\u{3000}%he", 0, true).unwrap();
+        assert_eq!(c.matches, vec!["%help"]);
+        assert_eq!((c.cursor_start, c.cursor_end), (1, 4));
     }
 }

@@ -41,26 +41,15 @@ fn answer_with<T: serde::Serialize>(ty: &str, body: &T) -> Response {
     })
 }
 
-/// The operator endpoint.
-pub(crate) async fn handle(
-    State(ctx): State<Ctx>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = ctx.follower_response("/api/v1") {
-        return r;
-    }
-    if method != Method::POST {
-        return method_not_allowed(method.as_str());
-    }
-    if let Err(r) = check_content_type(&headers) {
-        return *r;
-    }
-    let call = match super::scheduler_api::parse_call(&body) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
+/// Decodes an operator request's headers and body into a normalised call of a known type,
+/// answering 400/406/415 as the master does; touches no state, so the fuzzer can drive it
+/// (`crate::fuzzing`).
+pub(crate) fn decode_request(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Value, String), Box<Response>> {
+    check_content_type(headers)?;
+    let call = super::scheduler_api::parse_call(body)?;
     let ty = j::str_at(&call, "type").unwrap_or("").to_string();
     const KNOWN: &[&str] = &[
         "GET_HEALTH",
@@ -100,19 +89,43 @@ pub(crate) async fn handle(
         "READ_FILE",
     ];
     if !KNOWN.contains(&ty.as_str()) {
-        return bad_request("Failed to validate master::Call: Expecting 'type' to be present");
+        return Err(Box::new(bad_request(
+            "Failed to validate master::Call: Expecting 'type' to be present",
+        )));
     }
     if ty == "GET_METRICS" && call.get("get_metrics").is_none() {
-        return bad_request(
+        return Err(Box::new(bad_request(
             "Failed to validate master::Call: Expecting 'get_metrics' to be present",
-        );
+        )));
     }
     if ty == "TEARDOWN" && j::id_at(&call, "teardown.framework_id").is_none() {
-        return bad_request("Failed to validate master::Call: Expecting 'teardown' to be present");
+        return Err(Box::new(bad_request(
+            "Failed to validate master::Call: Expecting 'teardown' to be present",
+        )));
     }
-    if !accepts_json(&headers) {
-        return not_acceptable();
+    if !accepts_json(headers) {
+        return Err(Box::new(not_acceptable()));
     }
+    Ok((call, ty))
+}
+
+/// The operator endpoint.
+pub(crate) async fn handle(
+    State(ctx): State<Ctx>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = ctx.follower_response("/api/v1") {
+        return r;
+    }
+    if method != Method::POST {
+        return method_not_allowed(method.as_str());
+    }
+    let (call, ty) = match decode_request(&headers, &body) {
+        Ok(decoded) => decoded,
+        Err(r) => return *r,
+    };
     let master = &ctx.master;
     match ty.as_str() {
         "GET_HEALTH" => answer(&ty, json!({"healthy": true})),

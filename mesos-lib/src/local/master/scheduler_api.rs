@@ -170,6 +170,29 @@ fn validate(call: &Value) -> Result<&str, String> {
     Ok(ty)
 }
 
+/// Decodes a scheduler request's Content-Type and body into a normalised call, its type and
+/// the validation error if any, answering 400/415 as the master does; touches no state, so the
+/// fuzzer can drive it (`crate::fuzzing`).
+pub(crate) fn decode_request(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Value, String, Option<String>), Box<Response>> {
+    check_content_type(headers)?;
+    let call = parse_call(body)?;
+    let missing = validate(&call).err();
+    let ty = j::str_at(&call, "type").unwrap_or("").to_string();
+    if missing.is_none() {
+        let req = missing_required(&call, &ty);
+        if !req.is_empty() {
+            return Err(Box::new(bad_request(format!(
+                "Failed to convert JSON into Call protobuf: Missing required fields: {}",
+                req.join(", ")
+            ))));
+        }
+    }
+    Ok((call, ty, missing))
+}
+
 /// The scheduler endpoint.
 pub(crate) async fn handle(
     State(ctx): State<Ctx>,
@@ -184,24 +207,10 @@ pub(crate) async fn handle(
     if method != Method::POST {
         return method_not_allowed(method.as_str());
     }
-    if let Err(r) = check_content_type(&headers) {
-        return *r;
-    }
-    let call = match parse_call(&body) {
-        Ok(c) => c,
+    let (call, ty, missing) = match decode_request(&headers, &body) {
+        Ok(decoded) => decoded,
         Err(r) => return *r,
     };
-    let missing = validate(&call).err();
-    let ty = j::str_at(&call, "type").unwrap_or("").to_string();
-    if missing.is_none() {
-        let req = missing_required(&call, &ty);
-        if !req.is_empty() {
-            return bad_request(format!(
-                "Failed to convert JSON into Call protobuf: Missing required fields: {}",
-                req.join(", ")
-            ));
-        }
-    }
     let missing = missing.or_else(|| {
         let Extension(Principal(p)) = principal.as_ref()?;
         let named = j::str_at(&call, "subscribe.framework_info.principal")?;
