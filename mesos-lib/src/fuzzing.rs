@@ -236,6 +236,32 @@ pub fn operator_request(data: &[u8]) {
     }
 }
 
+/// Runs [`smoke`] over every target of a crate whose fuzz directory is `fuzz` (each target's
+/// `corpus/<name>` and `regressions/<name>`), with `FUZZ_SMOKE_MUTATIONS` mutations each (3,000
+/// by default: well under a second), and prints each target's files, mutations and time to
+/// stderr. Panics when a target fails or has no committed corpus.
+pub fn smoke_all(fuzz: &std::path::Path, targets: &[Target]) {
+    let mutations = std::env::var("FUZZ_SMOKE_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    for (i, (name, target)) in targets.iter().enumerate() {
+        let dirs = [
+            fuzz.join("corpus").join(name),
+            fuzz.join("regressions").join(name),
+        ];
+        let started = std::time::Instant::now();
+        let run = smoke(name, *target, &dirs, mutations, i as u64);
+        assert!(run.files > 0, "{name}: no committed corpus");
+        eprintln!(
+            "{name}: {} files, {} mutations, {:.2?}",
+            run.files,
+            run.mutations,
+            started.elapsed()
+        );
+    }
+}
+
 /// What [`smoke`] ran for one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmokeRun {
