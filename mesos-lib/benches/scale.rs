@@ -11,7 +11,8 @@
 //!
 //! Run: `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench scale`
 //! Environment: `SCALE_TASKS` (10000), `SCALE_AGENTS` (1000), `SCALE_SPAWN_SAMPLE` (2000
-//! processes for the spawn baseline). Prints figures; asserts nothing about speed.
+//! processes for the spawn baseline), `SCALE_SAMPLES` (7 requests per state endpoint).
+//! Prints figures; asserts nothing about speed.
 
 mod support;
 
@@ -25,7 +26,8 @@ use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
 use support::{MesosLocal, env_or, memory_mb};
 
-/// Latency samples per endpoint; the median is the headline, the max is shown too.
+/// Latency samples per endpoint by default (`SCALE_SAMPLES`); the median is the headline,
+/// the max is shown too.
 const SAMPLES: usize = 7;
 
 /// Live processes whose command line contains `marker`.
@@ -178,7 +180,7 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     let http = reqwest::Client::new();
     let (mut typed, mut raw, mut legacy) = (Vec::new(), Vec::new(), Vec::new());
     let (mut raw_size, mut legacy_size, mut typed_tasks) = (0, 0, 0);
-    for _ in 0..SAMPLES {
+    for _ in 0..env_or("SCALE_SAMPLES", SAMPLES) {
         let t = Instant::now();
         let state = op.get_state().await.expect("GET_STATE");
         typed.push(t.elapsed());

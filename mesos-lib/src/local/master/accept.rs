@@ -184,16 +184,7 @@ impl Master {
             available.subtract_all(&task_res);
             let info = inject_allocation(t, &allocation_role);
             let info = Arc::new(info);
-            let task = Task {
-                info: Arc::clone(&info),
-                framework_id: fid.to_string(),
-                agent_id: agent_id.clone(),
-                state: "TASK_STAGING".into(),
-                statuses: Vec::new(),
-                status_update_state: None,
-                status_update_uuid: None,
-                released: false,
-            };
+            let task = Task::new(Arc::clone(&info), fid, &agent_id, "TASK_STAGING");
             st.broadcast_with(
                 |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
             );

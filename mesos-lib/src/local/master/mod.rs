@@ -3,6 +3,7 @@
 pub(crate) mod accept;
 pub(crate) mod allocator;
 pub(crate) mod events;
+pub(crate) mod fixed_json;
 pub(crate) mod legacy;
 pub(crate) mod operator_api;
 pub(crate) mod scheduler_api;
@@ -138,26 +139,14 @@ impl Master {
                 fw.allocated.add_all(&resources);
             }
             let last = statuses.last();
-            fw.tasks.insert(
-                tid,
-                Task {
-                    info: task_info,
-                    framework_id: fid,
-                    agent_id: agent.id.clone(),
-                    state: state.clone(),
-                    status_update_state: last.map(|_| state.clone()),
-                    status_update_uuid: last.and_then(|s| s.uuid()).map(str::to_string),
-                    statuses,
-                    released: terminal,
-                },
-            );
+            let mut task = Task::new(task_info, &fid, &agent.id, &state);
+            task.status_update_state = last.map(|_| state.clone());
+            task.status_update_uuid = last.and_then(|s| s.uuid()).map(str::to_string);
+            task.statuses = statuses;
+            task.released = terminal;
+            fw.tasks.insert(tid, task);
         }
-        let entry = AgentEntry {
-            agent: Arc::clone(agent),
-            registered_time: ids::now_secs(),
-            used,
-            offered: Resources::new(),
-        };
+        let entry = AgentEntry::new(agent, used);
         let view = views::agent_v1(&entry);
         st.agents.insert(agent.id.clone(), entry);
         st.broadcast(&crate::v1::master::Event {

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use super::fixed_json::{AgentJson, TaskJson};
 use crate::local::agent::Agent;
 use crate::local::http::EventSender;
 use crate::resources::Resources;
@@ -22,6 +23,8 @@ pub(crate) struct Task {
     /// TaskInfo with `allocation_info` injected into its resources (shared with the agent
     /// that runs it: at 10,000 tasks every copy counts).
     pub info: Arc<Value>,
+    /// The fields of `info` that GET_STATE writes, kept as JSON text.
+    pub json: Arc<TaskJson>,
     pub framework_id: String,
     pub agent_id: String,
     pub state: String,
@@ -33,6 +36,21 @@ pub(crate) struct Task {
 }
 
 impl Task {
+    /// A task known by `info`, on `agent_id`, in `state`, with no status yet.
+    pub(crate) fn new(info: Arc<Value>, framework_id: &str, agent_id: &str, state: &str) -> Task {
+        Task {
+            json: Arc::new(TaskJson::of(&info)),
+            info,
+            framework_id: framework_id.to_string(),
+            agent_id: agent_id.to_string(),
+            state: state.to_string(),
+            statuses: Vec::new(),
+            status_update_state: None,
+            status_update_uuid: None,
+            released: false,
+        }
+    }
+
     /// Its resources, parsed from the TaskInfo.
     pub(crate) fn resources(&self) -> Resources {
         crate::local::resource_views::from_json(crate::local::json::array_at(
@@ -117,6 +135,21 @@ pub(crate) struct AgentEntry {
     pub registered_time: f64,
     pub used: Resources,
     pub offered: Resources,
+    /// What GET_AGENTS writes of it that never changes.
+    pub json: AgentJson,
+}
+
+impl AgentEntry {
+    /// `agent`, registered now, with `used` held by tasks it already runs.
+    pub(crate) fn new(agent: &Arc<Agent>, used: Resources) -> AgentEntry {
+        AgentEntry {
+            json: AgentJson::of(agent),
+            agent: Arc::clone(agent),
+            registered_time: crate::local::ids::now_secs(),
+            used,
+            offered: Resources::new(),
+        }
+    }
 }
 
 /// An outstanding offer.

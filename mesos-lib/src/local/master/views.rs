@@ -2,8 +2,11 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
+use super::fixed_json::TaskJson;
 use super::state::{AgentEntry, Framework, MasterState, Task};
+use crate::local::agent::Agent;
 use crate::local::resource_views as rv;
 use crate::local::stored_status::StoredStatus;
 use crate::v1::agent::{AgentCapability, AgentCapabilityType, AgentInfo};
@@ -22,9 +25,6 @@ struct Time {
 struct IdRef<'a> {
     value: &'a str,
 }
-
-static EMPTY_STRING: Value = Value::String(String::new());
-static EMPTY_ARRAY: Value = Value::Array(Vec::new());
 
 /// `{}`.
 #[derive(Serialize)]
@@ -88,54 +88,67 @@ pub(crate) fn framework_v1(fw: &Framework, st: &MasterState) -> Value {
     serde_json::to_value(FrameworkView::of(fw, st)).unwrap_or_default()
 }
 
-/// `v1::Task`, borrowing from the master's record (see `FrameworkView`).
-#[derive(Serialize)]
+/// `v1::Task`, borrowing from the master's record and its fixed fields kept as JSON text
+/// (see `FrameworkView`, `TaskJson`).
 pub(crate) struct TaskView<'a> {
-    name: &'a Value,
-    task_id: &'a Value,
-    framework_id: IdRef<'a>,
-    agent_id: IdRef<'a>,
+    fixed: &'a TaskJson,
+    framework_id: &'a str,
+    agent_id: &'a str,
     state: &'a str,
-    resources: &'a Value,
-    #[serde(skip_serializing_if = "<[StoredStatus]>::is_empty")]
     statuses: &'a [StoredStatus],
-    #[serde(skip_serializing_if = "Option::is_none")]
     status_update_state: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     status_update_uuid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    labels: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    discovery: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    container: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    health_check: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kill_policy: Option<&'a Value>,
 }
 
 impl<'a> TaskView<'a> {
     /// The view of `t`.
     pub(crate) fn of(t: &'a Task) -> TaskView<'a> {
         TaskView {
-            name: t.info.get("name").unwrap_or(&EMPTY_STRING),
-            task_id: t.info.get("task_id").unwrap_or(&Value::Null),
-            framework_id: IdRef {
-                value: &t.framework_id,
-            },
-            agent_id: IdRef { value: &t.agent_id },
+            fixed: &t.json,
+            framework_id: &t.framework_id,
+            agent_id: &t.agent_id,
             state: &t.state,
-            resources: t.info.get("resources").unwrap_or(&EMPTY_ARRAY),
             statuses: &t.statuses,
             status_update_state: t.status_update_state.as_deref(),
             status_update_uuid: t.status_update_uuid.as_deref(),
-            labels: t.info.get("labels"),
-            discovery: t.info.get("discovery"),
-            container: t.info.get("container"),
-            health_check: t.info.get("health_check"),
-            kill_policy: t.info.get("kill_policy"),
         }
+    }
+}
+
+impl Serialize for TaskView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let f = self.fixed;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("name", &f.name)?;
+        m.serialize_entry("task_id", &f.task_id)?;
+        m.serialize_entry(
+            "framework_id",
+            &IdRef {
+                value: self.framework_id,
+            },
+        )?;
+        m.serialize_entry(
+            "agent_id",
+            &IdRef {
+                value: self.agent_id,
+            },
+        )?;
+        m.serialize_entry("state", self.state)?;
+        m.serialize_entry("resources", &f.resources)?;
+        if !self.statuses.is_empty() {
+            m.serialize_entry("statuses", self.statuses)?;
+        }
+        if let Some(state) = self.status_update_state {
+            m.serialize_entry("status_update_state", state)?;
+        }
+        if let Some(uuid) = self.status_update_uuid {
+            m.serialize_entry("status_update_uuid", uuid)?;
+        }
+        for (k, v) in &f.tail {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
     }
 }
 
@@ -144,10 +157,9 @@ pub(crate) fn task_v1(t: &Task) -> Value {
     serde_json::to_value(TaskView::of(t)).unwrap_or_default()
 }
 
-/// `master::Response::GetAgents::Agent`.
-pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
-    let agent = &a.agent;
-    let agent_info = AgentInfo {
+/// `AgentInfo` of `agent` as the master reports it.
+pub(crate) fn agent_info(agent: &Agent) -> AgentInfo {
+    AgentInfo {
         hostname: agent.hostname.clone(),
         port: Some(i32::from(agent.port)),
         resources: rv::to_list(&agent.resources, false, None),
@@ -155,16 +167,25 @@ pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
         id: Some(AgentId::new(agent.id.as_str())),
         checkpoint: Some(true),
         ..Default::default()
-    };
-    let capabilities = crate::local::agent::http::capabilities()
+    }
+}
+
+/// The capabilities every embedded agent reports.
+pub(crate) fn agent_capabilities() -> Vec<AgentCapability> {
+    crate::local::agent::http::capabilities()
         .iter()
         .map(|c| AgentCapability {
             capability_type: AgentCapabilityType::from_name(c),
             extra: Default::default(),
         })
-        .collect();
+        .collect()
+}
+
+/// `master::Response::GetAgents::Agent` (for events; GET_AGENTS writes `AgentView`).
+pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
+    let agent = &a.agent;
     response::Agent {
-        agent_info,
+        agent_info: agent_info(agent),
         active: true,
         deactivated: Some(false),
         version: Some(crate::local::config::MESOS_VERSION.into()),
@@ -176,8 +197,47 @@ pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
         total_resources: rv::to_list(&agent.resources, true, None),
         allocated_resources: rv::to_list(&a.used, true, Some("*")),
         offered_resources: rv::to_list(&a.offered, true, Some("*")),
-        capabilities,
+        capabilities: agent_capabilities(),
         ..Default::default()
+    }
+}
+
+/// `master::Response::GetAgents::Agent` written from the agent's fixed JSON and its
+/// current allocation (what `agent_v1` gives, without rebuilding the fixed part).
+#[derive(Serialize)]
+pub(crate) struct AgentView<'a> {
+    agent_info: &'a RawValue,
+    active: bool,
+    deactivated: bool,
+    version: &'static str,
+    pid: &'a str,
+    registered_time: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_resources: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    allocated_resources: Vec<crate::v1::resources::Resource>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    offered_resources: Vec<crate::v1::resources::Resource>,
+    capabilities: &'a RawValue,
+}
+
+impl<'a> AgentView<'a> {
+    /// The view of `a`.
+    pub(crate) fn of(a: &'a AgentEntry) -> AgentView<'a> {
+        AgentView {
+            agent_info: &a.json.agent_info,
+            active: true,
+            deactivated: false,
+            version: crate::local::config::MESOS_VERSION,
+            pid: &a.json.pid,
+            registered_time: Time {
+                nanoseconds: (a.registered_time * 1e9) as i64,
+            },
+            total_resources: a.json.total_resources.as_deref(),
+            allocated_resources: rv::to_list(&a.used, true, Some("*")),
+            offered_resources: rv::to_list(&a.offered, true, Some("*")),
+            capabilities: &a.json.capabilities,
+        }
     }
 }
 
@@ -232,15 +292,15 @@ pub(crate) fn get_frameworks(st: &MasterState) -> GetFrameworks<'_> {
 
 /// GET_AGENTS payload.
 #[derive(Serialize)]
-pub(crate) struct GetAgents {
-    agents: Vec<response::Agent>,
+pub(crate) struct GetAgents<'a> {
+    agents: Vec<AgentView<'a>>,
     recovered_agents: [(); 0],
 }
 
 /// The GET_AGENTS payload of `st`.
-pub(crate) fn get_agents(st: &MasterState) -> GetAgents {
+pub(crate) fn get_agents(st: &MasterState) -> GetAgents<'_> {
     GetAgents {
-        agents: st.agents.values().map(agent_v1).collect(),
+        agents: st.agents.values().map(AgentView::of).collect(),
         recovered_agents: [],
     }
 }
@@ -257,7 +317,7 @@ pub(crate) struct GetState<'a> {
     get_tasks: GetTasks<'a>,
     get_executors: GetExecutors,
     get_frameworks: GetFrameworks<'a>,
-    get_agents: GetAgents,
+    get_agents: GetAgents<'a>,
 }
 
 /// The GET_STATE payload of `st`.

@@ -1,0 +1,194 @@
+//! The parts of a task's and an agent's v1 JSON that never change, serialised once.
+//!
+//! GET_STATE at 10,000 tasks walked every TaskInfo's `Value` tree (hash lookups, string
+//! escaping) and rebuilt every agent's typed record on each call; writing these parts out
+//! as kept text instead makes the answer mostly a copy.
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::local::agent::Agent;
+use crate::local::resource_views as rv;
+
+/// `value` as compact JSON text.
+fn raw(value: &Value) -> Box<RawValue> {
+    // A Value (string keys only) always serialises; `null` is an unreachable fallback.
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| null())
+}
+
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".into()).expect("valid JSON")
+}
+
+/// Fields of `v1::Task` taken from the TaskInfo, in the order Mesos writes them.
+#[derive(Debug)]
+pub(crate) struct TaskJson {
+    pub name: Box<RawValue>,
+    pub task_id: Box<RawValue>,
+    pub resources: Box<RawValue>,
+    /// `labels`, `discovery`, `container`, `health_check`, `kill_policy`, where present.
+    pub tail: Vec<(&'static str, Box<RawValue>)>,
+}
+
+impl TaskJson {
+    /// The fixed fields of the task described by `info`.
+    pub(crate) fn of(info: &Value) -> TaskJson {
+        let field = |k: &str| info.get(k).map(raw);
+        TaskJson {
+            name: field("name").unwrap_or_else(|| raw(&Value::String(String::new()))),
+            task_id: field("task_id").unwrap_or_else(null),
+            resources: field("resources").unwrap_or_else(|| raw(&Value::Array(Vec::new()))),
+            tail: [
+                "labels",
+                "discovery",
+                "container",
+                "health_check",
+                "kill_policy",
+            ]
+            .into_iter()
+            .filter_map(|k| field(k).map(|v| (k, v)))
+            .collect(),
+        }
+    }
+}
+
+/// Fields of `master::Response::GetAgents::Agent` that stay as they were at registration.
+#[derive(Debug)]
+pub(crate) struct AgentJson {
+    pub agent_info: Box<RawValue>,
+    pub pid: String,
+    /// None when the agent has no resources (the field is left out then).
+    pub total_resources: Option<Box<RawValue>>,
+    pub capabilities: Box<RawValue>,
+}
+
+impl AgentJson {
+    /// The fixed fields of `agent`, as `views::agent_v1` writes them.
+    pub(crate) fn of(agent: &Agent) -> AgentJson {
+        let typed = super::views::agent_info(agent);
+        let to_raw = |v: Result<Box<RawValue>, serde_json::Error>| v.unwrap_or_else(|_| null());
+        AgentJson {
+            agent_info: to_raw(serde_json::value::to_raw_value(&typed)),
+            pid: agent.pid(),
+            total_resources: (!agent.resources.is_empty()).then(|| {
+                to_raw(serde_json::value::to_raw_value(&rv::to_list(
+                    &agent.resources,
+                    true,
+                    None,
+                )))
+            }),
+            capabilities: to_raw(serde_json::value::to_raw_value(
+                &super::views::agent_capabilities(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::super::state::{AgentEntry, Task};
+    use super::super::views::{AgentView, TaskView, agent_v1};
+    use crate::local::agent::Agent;
+    use crate::local::stored_status::StoredStatus;
+    use crate::resources::Resources;
+    use crate::v1::Resource;
+
+    #[test]
+    fn a_task_view_writes_every_field_of_its_task_info() {
+        let info = json!({
+            "name": "web", "task_id": {"value": "t1"}, "agent_id": {"value": "a1"},
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}}],
+            "command": {"value": "true"},
+            "labels": {"labels": [{"key": "k", "value": "v"}]},
+            "kill_policy": {"grace_period": {"nanoseconds": 5}},
+        });
+        let mut task = Task::new(Arc::new(info), "f1", "a1", "TASK_RUNNING");
+        let status = json!({"task_id": {"value": "t1"}, "state": "TASK_RUNNING", "uuid": "AAE="});
+        task.statuses.push(StoredStatus::new(&status));
+        task.status_update_state = Some("TASK_RUNNING".into());
+        task.status_update_uuid = Some("AAE=".into());
+        let text = serde_json::to_string(&TaskView::of(&task)).unwrap();
+        let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, _>>(&text)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        // Mesos's field order (v1::Task): name, task_id, framework_id, agent_id, state, ...
+        assert_eq!(
+            keys,
+            [
+                "name",
+                "task_id",
+                "framework_id",
+                "agent_id",
+                "state",
+                "resources",
+                "statuses",
+                "status_update_state",
+                "status_update_uuid",
+                "labels",
+                "kill_policy"
+            ]
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            json!({
+                "name": "web", "task_id": {"value": "t1"}, "framework_id": {"value": "f1"},
+                "agent_id": {"value": "a1"}, "state": "TASK_RUNNING",
+                "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}}],
+                "statuses": [status],
+                "status_update_state": "TASK_RUNNING", "status_update_uuid": "AAE=",
+                "labels": {"labels": [{"key": "k", "value": "v"}]},
+                "kill_policy": {"grace_period": {"nanoseconds": 5}},
+            })
+        );
+        // A bare TaskInfo still gives a complete v1::Task.
+        let bare = Task::new(Arc::new(json!({})), "f1", "a1", "TASK_STAGING");
+        assert_eq!(
+            serde_json::to_value(TaskView::of(&bare)).unwrap(),
+            json!({"name": "", "task_id": null, "framework_id": {"value": "f1"},
+                   "agent_id": {"value": "a1"}, "state": "TASK_STAGING", "resources": []})
+        );
+    }
+
+    #[test]
+    fn an_agent_view_writes_what_the_typed_agent_record_does() {
+        let (to_master, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let resources: Resources = vec![
+            Resource::scalar("cpus", 2.0),
+            Resource::scalar("mem", 1024.0),
+            Resource::ranges("ports", [(31000, 32000)]),
+        ]
+        .into_iter()
+        .collect();
+        let agent = Arc::new(Agent::new(
+            "a1".into(),
+            "host".into(),
+            "127.0.0.1".parse().unwrap(),
+            5051,
+            resources,
+            Vec::new(),
+            std::env::temp_dir(),
+            "host".into(),
+            to_master,
+        ));
+        let used: Resources = vec![Resource::scalar("cpus", 0.5)].into_iter().collect();
+        let mut entry = AgentEntry::new(&agent, used);
+        entry.offered = vec![Resource::scalar("mem", 512.0)].into_iter().collect();
+        assert_eq!(
+            serde_json::to_value(AgentView::of(&entry)).unwrap(),
+            serde_json::to_value(agent_v1(&entry)).unwrap()
+        );
+        // Nothing used or offered: both leave those fields out.
+        entry.used = Resources::new();
+        entry.offered = Resources::new();
+        assert_eq!(
+            serde_json::to_value(AgentView::of(&entry)).unwrap(),
+            serde_json::to_value(agent_v1(&entry)).unwrap()
+        );
+    }
+}
