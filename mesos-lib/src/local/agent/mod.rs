@@ -6,6 +6,7 @@ pub(crate) mod files_api;
 pub(crate) mod http;
 pub(crate) mod process;
 pub(crate) mod sandbox;
+pub(crate) mod spawner;
 pub(crate) mod status_updates;
 
 use std::collections::{BTreeMap, HashSet};

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::spawner::TaskProcess;
 use crate::local::json;
 
 /// Process groups of every task still running, so that no process outlives the embedded Mesos.
@@ -98,7 +99,8 @@ fn argv(command: &Value) -> (String, String, Vec<String>) {
     (value, argv0, args)
 }
 
-fn build(launch: &Launch) -> std::io::Result<tokio::process::Command> {
+/// The task's command, its output files opened (on the spawner thread, see `spawner`).
+fn build(launch: &Launch) -> std::io::Result<std::process::Command> {
     let (program, argv0, args) = argv(&launch.command);
     let mut env: Vec<(String, String)> = Vec::new();
     for var in json::array_at(&launch.command, "environment.variables") {
@@ -167,9 +169,7 @@ fn build(launch: &Launch) -> std::io::Result<tokio::process::Command> {
             .append(true)
             .open(launch.sandbox.join("stderr"))?,
     );
-    let mut cmd = tokio::process::Command::from(std_cmd);
-    cmd.kill_on_drop(true);
-    Ok(cmd)
+    Ok(std_cmd)
 }
 
 /// Spawns the task; `started(pid)` is called once it runs; `kills` carries kill requests
@@ -181,13 +181,13 @@ pub(crate) async fn run(
     mut kills: mpsc::UnboundedReceiver<Duration>,
     started: impl FnOnce(u32),
 ) -> Outcome {
-    let mut child = match build(&launch).and_then(|mut c| c.spawn()) {
+    // The launch is dropped on the spawner thread once built: not needed while the task
+    // runs, which may be for days and by the thousand.
+    let mut child = match TaskProcess::spawn(Box::new(move || build(&launch))).await {
         Ok(child) => child,
         Err(e) => return Outcome::LaunchFailed(e.to_string()),
     };
-    // Not needed while the task runs, which may be for days and by the thousand.
-    drop(launch);
-    let pid = child.id().unwrap_or(0);
+    let pid = child.id();
     let pgid = pid as i32;
     if let Ok(mut g) = groups.lock() {
         g.insert(pgid);
