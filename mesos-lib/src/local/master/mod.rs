@@ -328,7 +328,7 @@ impl Master {
                 {
                     a.used.subtract_all(&r);
                 }
-                fw.completed_tasks.push(task);
+                fw.complete(task);
             }
             fw.subscription = None;
             fw.active = false;

@@ -353,10 +353,7 @@ fn acknowledge(master: &Arc<Master>, fid: &str, call: &Value) {
             && is_terminal_ack(task, &uuid)
             && let Some(task) = fw.tasks.remove(&tid)
         {
-            fw.completed_tasks.push(task);
-            if fw.completed_tasks.len() > 1000 {
-                fw.completed_tasks.remove(0);
-            }
+            fw.complete(task);
         }
         st.agents.get(&aid).map(|a| Arc::clone(&a.agent))
     };

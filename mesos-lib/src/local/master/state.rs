@@ -11,6 +11,9 @@ use crate::local::agent::Agent;
 use crate::local::http::EventSender;
 use crate::resources::Resources;
 
+/// Ended tasks a framework keeps (`--max_completed_tasks_per_framework`'s default).
+pub(crate) const MAX_COMPLETED_TASKS_PER_FRAMEWORK: usize = 1000;
+
 /// A scheduler's current subscription.
 pub(crate) struct Subscription {
     pub stream_id: String,
@@ -101,6 +104,16 @@ pub(crate) struct Framework {
 }
 
 impl Framework {
+    /// Keeps `task` among the ended ones, forgetting the oldest beyond the limit.
+    pub(crate) fn complete(&mut self, task: Task) {
+        self.completed_tasks.push(task);
+        let excess = self
+            .completed_tasks
+            .len()
+            .saturating_sub(MAX_COMPLETED_TASKS_PER_FRAMEWORK);
+        self.completed_tasks.drain(..excess);
+    }
+
     /// Connected through a live stream.
     pub(crate) fn connected(&self) -> bool {
         self.subscription.is_some()
@@ -216,5 +229,37 @@ impl MasterState {
     /// Whether a framework ID was torn down or timed out.
     pub(crate) fn is_removed(&self, fid: &str) -> bool {
         self.completed_frameworks.iter().any(|f| f.id == fid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_framework_keeps_only_its_latest_ended_tasks() {
+        let mut fw = Framework {
+            id: "f".into(),
+            info: Value::Null,
+            subscription: None,
+            active: false,
+            recovered: false,
+            registered_time: 0,
+            reregistered_time: 0,
+            unregistered_time: None,
+            tasks: Default::default(),
+            completed_tasks: Vec::new(),
+            allocated: Resources::new(),
+            suppressed: false,
+            filters: Default::default(),
+            generation: 0,
+        };
+        for i in 0..MAX_COMPLETED_TASKS_PER_FRAMEWORK + 5 {
+            let info = serde_json::json!({"task_id": {"value": format!("t{i}")}});
+            fw.complete(Task::new(Arc::new(info), "f", "a", "TASK_FINISHED"));
+        }
+        assert_eq!(fw.completed_tasks.len(), MAX_COMPLETED_TASKS_PER_FRAMEWORK);
+        let first = &fw.completed_tasks[0].info["task_id"]["value"];
+        assert_eq!(first, "t5");
     }
 }
