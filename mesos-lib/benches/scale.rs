@@ -1,7 +1,8 @@
 //! Scale benchmark (issue 10, "Scale"): one framework launching 10,000 tasks across 1,000
 //! agents of a `mesos-local` process. Prints the launch wall time and tasks/s next to the
 //! rate at which this machine spawns the same processes with nothing else going on (the
-//! bound the issue asks for), `GET_STATE` latency and size and `/master/state` size with
+//! bound the issue asks for), alone and each into a sandbox laid out as an agent does,
+//! `GET_STATE` latency and size and `/master/state` size with
 //! every task alive, and the resident memory of the `mesos-local` process (master and 1,000
 //! agents; the tasks are their own processes; the scheduler is this process).
 //!
@@ -50,28 +51,42 @@ fn summary(mut samples: Vec<Duration>) -> (Duration, Duration) {
 
 /// Spawns `n` processes of `sleep <arg>` the way the agent does (`setpriv` setting the
 /// parent-death signal, own process group, output to files), with nothing else running:
-/// the spawn rate this machine allows. Returns processes per second; kills them after.
-fn spawn_baseline(n: usize, arg: &str) -> f64 {
+/// the spawn rate this machine allows. With `sandboxes`, each process first gets the
+/// directory layout a Mesos agent creates for a task (run directory, stdout and stderr,
+/// `runs/latest`), which the embedded agent does too. Returns processes per second; kills
+/// them after.
+fn spawn_baseline(n: usize, arg: &str, sandboxes: bool) -> f64 {
     let dir = std::env::temp_dir().join(format!("scale-spawn-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("baseline dir");
-    let out = dir.join("stdout");
     let t = Instant::now();
     let mut children = Vec::with_capacity(n);
-    for _ in 0..n {
-        let file = || {
+    for i in 0..n {
+        let run = if sandboxes {
+            let executor = dir.join(format!("slaves/S0/frameworks/F0/executors/e{i}/runs"));
+            let run = executor.join(format!("{:032x}", i));
+            std::fs::create_dir_all(&run).expect("sandbox");
+            std::fs::File::create(run.join("stdout")).expect("stdout");
+            std::fs::File::create(run.join("stderr")).expect("stderr");
+            std::os::unix::fs::symlink(run.file_name().expect("name"), executor.join("latest"))
+                .expect("latest");
+            run
+        } else {
+            dir.clone()
+        };
+        let file = |name: &str| {
             std::fs::File::options()
                 .create(true)
                 .append(true)
-                .open(&out)
+                .open(run.join(name))
                 .expect("output file")
         };
         let child = Command::new("/usr/bin/setpriv")
             .args(["--pdeathsig", "KILL", "--", "/bin/sleep", arg])
             .process_group(0)
-            .current_dir(&dir)
+            .current_dir(&run)
             .stdin(std::process::Stdio::null())
-            .stdout(file())
-            .stderr(file())
+            .stdout(file("stdout"))
+            .stderr(file("stderr"))
             .spawn()
             .expect("spawn");
         children.push(child);
@@ -88,8 +103,11 @@ fn spawn_baseline(n: usize, arg: &str) -> f64 {
 async fn run(tasks_total: usize, agents: usize, marker: &str) {
     let spawn_sample = env_or("SCALE_SPAWN_SAMPLE", 2000usize).min(tasks_total);
     let sleep_arg = marker.trim_start_matches("sleep ").to_string();
-    let spawn_rate = spawn_baseline(spawn_sample, &format!("{sleep_arg}0"));
-    println!("scale: baseline: {spawn_sample} processes spawned alone at {spawn_rate:.0}/s");
+    let spawn_rate = spawn_baseline(spawn_sample, &format!("{sleep_arg}0"), false);
+    let sandboxed_rate = spawn_baseline(spawn_sample, &format!("{sleep_arg}0"), true);
+    println!(
+        "scale: baseline: {spawn_sample} processes spawned alone at {spawn_rate:.0}/s, {sandboxed_rate:.0}/s each in an agent-style sandbox"
+    );
     let t = Instant::now();
     let mesos = MesosLocal::start(&["--agents", &agents.to_string()]);
     let url = mesos.url.clone();
@@ -166,8 +184,9 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     let wall = start.elapsed();
     let rate = running as f64 / wall.as_secs_f64();
     println!(
-        "scale: {launched} tasks accepted in {accepted:.2?}; {running} RUNNING ({bad} ended early) after {wall:.2?}: {rate:.0} tasks/s, {:.2} of the spawn baseline",
-        rate / spawn_rate
+        "scale: {launched} tasks accepted in {accepted:.2?}; {running} RUNNING ({bad} ended early) after {wall:.2?}: {rate:.0} tasks/s, {:.2} of the spawn baseline ({:.2} of spawning into sandboxes)",
+        rate / spawn_rate,
+        rate / sandboxed_rate
     );
     println!(
         "scale: live marked processes ({marker:?}): {}",
