@@ -530,7 +530,7 @@ impl Master {
                 }
                 events.push(json!({"type": "TASK_UPDATED", "task_updated": {
                     "framework_id": j::id(&fw.id), "status": status, "state": state}}));
-                fw.completed_tasks.push(task);
+                fw.completed_tasks.push_back(task);
             }
             if let Some(sub) = &fw.subscription {
                 sub.sender

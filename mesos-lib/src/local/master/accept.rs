@@ -83,10 +83,11 @@ impl Master {
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
             .collect();
-        let tasks: Vec<Value> = j::array_at(body, "operations")
+        // Borrowed: each accepted task is copied once, by `inject_allocation`.
+        let tasks: Vec<&Value> = j::array_at(body, "operations")
             .iter()
             .filter(|op| j::str_at(op, "type") == Some("LAUNCH"))
-            .flat_map(|op| j::array_at(op, "launch.task_infos").to_vec())
+            .flat_map(|op| j::array_at(op, "launch.task_infos"))
             .collect();
         let partition_aware = st
             .frameworks
@@ -151,7 +152,12 @@ impl Master {
             .get(fid)
             .map(|f| f.role())
             .unwrap_or_else(|| "*".into());
-        let mut launched: Vec<(Arc<Agent>, Value, Arc<Value>)> = Vec::new();
+        let fw_info = st
+            .frameworks
+            .get(fid)
+            .map(|f| f.info.clone())
+            .unwrap_or_default();
+        let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for t in &tasks {
             let tid = j::id_at(t, "task_id").unwrap_or("").to_string();
@@ -192,19 +198,14 @@ impl Master {
                 statuses: Vec::new(),
                 status_update_state: None,
                 status_update_uuid: None,
-                released: false,
+                held: Some(task_res.clone()),
             };
             st.broadcast_with(
                 |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
             );
-            let fw_info = st
-                .frameworks
-                .get(fid)
-                .map(|f| f.info.clone())
-                .unwrap_or_default();
             if let Some(a) = st.agents.get_mut(&agent_id) {
                 a.used.add_all(&task_res);
-                launched.push((Arc::clone(&a.agent), fw_info, info));
+                launched.push((Arc::clone(&a.agent), info));
             }
             if let Some(fw) = st.frameworks.get_mut(fid) {
                 fw.allocated.add_all(&task_res);
@@ -223,8 +224,8 @@ impl Master {
             );
         }
         drop(st);
-        for (agent, fw_info, info) in launched {
-            agent.launch(fw_info, info);
+        for (agent, info) in launched {
+            agent.launch(&fw_info, info);
         }
     }
 }

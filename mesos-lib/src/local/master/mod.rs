@@ -125,18 +125,18 @@ impl Master {
                     unregistered_time: None,
                     tasks: Default::default(),
                     allocated: Resources::new(),
-                    completed_tasks: Vec::new(),
+                    completed_tasks: Default::default(),
                     suppressed: false,
                     filters: Default::default(),
                     generation: 0,
                 }
             });
-            let terminal = is_terminal(&state);
-            if !terminal {
+            let held = (!is_terminal(&state)).then(|| {
                 let resources = rv::from_json(j::array_at(&task_info, "resources"));
                 used.add_all(&resources);
                 fw.allocated.add_all(&resources);
-            }
+                resources
+            });
             let last = statuses.last();
             fw.tasks.insert(
                 tid,
@@ -148,7 +148,7 @@ impl Master {
                     status_update_state: last.map(|_| state.clone()),
                     status_update_uuid: last.and_then(|s| s.uuid()).map(str::to_string),
                     statuses,
-                    released: terminal,
+                    held,
                 },
             );
         }
@@ -339,7 +339,7 @@ impl Master {
                 {
                     a.used.subtract_all(&r);
                 }
-                fw.completed_tasks.push(task);
+                fw.completed_tasks.push_back(task);
             }
             fw.subscription = None;
             fw.active = false;

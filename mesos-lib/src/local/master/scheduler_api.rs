@@ -353,9 +353,9 @@ fn acknowledge(master: &Arc<Master>, fid: &str, call: &Value) {
             && is_terminal_ack(task, &uuid)
             && let Some(task) = fw.tasks.remove(&tid)
         {
-            fw.completed_tasks.push(task);
+            fw.completed_tasks.push_back(task);
             if fw.completed_tasks.len() > 1000 {
-                fw.completed_tasks.remove(0);
+                fw.completed_tasks.pop_front();
             }
         }
         st.agents.get(&aid).map(|a| Arc::clone(&a.agent))
@@ -447,7 +447,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             unregistered_time: None,
             tasks: Default::default(),
             allocated: Default::default(),
-            completed_tasks: Vec::new(),
+            completed_tasks: Default::default(),
             suppressed: false,
             filters: Default::default(),
             generation: 0,

@@ -28,27 +28,16 @@ pub(crate) struct Task {
     pub statuses: Vec<crate::local::stored_status::StoredStatus>,
     pub status_update_state: Option<String>,
     pub status_update_uuid: Option<String>,
-    /// Whether its resources were given back (terminal state seen).
-    pub released: bool,
+    /// Its resources until given back (terminal state seen), then `None`: kept parsed, since
+    /// every task gives them back once.
+    pub held: Option<Resources>,
 }
 
 impl Task {
-    /// Its resources, parsed from the TaskInfo.
-    pub(crate) fn resources(&self) -> Resources {
-        crate::local::resource_views::from_json(crate::local::json::array_at(
-            &self.info,
-            "resources",
-        ))
-    }
-
     /// Gives its resources back once (terminal state, removal): takes them off the
     /// framework's `allocated` and returns them, for the agent's books.
     pub(crate) fn release(&mut self, allocated: &mut Resources) -> Option<Resources> {
-        if self.released {
-            return None;
-        }
-        self.released = true;
-        let r = self.resources();
+        let r = self.held.take()?;
         allocated.subtract_all(&r);
         Some(r)
     }
@@ -72,7 +61,7 @@ pub(crate) struct Framework {
     pub reregistered_time: i64,
     pub unregistered_time: Option<i64>,
     pub tasks: BTreeMap<String, Task>,
-    pub completed_tasks: Vec<Task>,
+    pub completed_tasks: std::collections::VecDeque<Task>,
     /// What its live tasks hold, kept as tasks come and go: the allocator reads it every
     /// allocation interval, and summing 10,000 TaskInfos each time was the master's hot spot.
     pub allocated: Resources,
