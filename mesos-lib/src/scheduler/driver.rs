@@ -278,6 +278,7 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
     fatal
 }
 
+/// Queues the acknowledgement of `status` for the ack task (`acks`), echoing its uuid.
 fn spawn_ack(shared: &Arc<Shared>, status: TaskStatus) {
     let (Some(fid), Some(task_id), Some(agent_id), Some(uuid)) = (
         shared.read(|b| b.framework_id.clone()),
@@ -287,18 +288,9 @@ fn spawn_ack(shared: &Arc<Shared>, status: TaskStatus) {
     ) else {
         return;
     };
-    let shared = Arc::clone(shared);
-    tokio::spawn(async move {
-        let call = Call::acknowledge(fid, agent_id, task_id, uuid);
-        let ok = shared.send(&call).await;
-        if let Err(e) = &ok {
-            tracing::debug!(error = %e, "acknowledgement failed; the agent will re-send");
-        }
-        shared.update(|b| match ok {
-            Ok(()) => b.acks_sent += 1,
-            Err(_) => b.ack_failures += 1,
-        });
-    });
+    let _ = shared
+        .acks
+        .send(Call::acknowledge(fid, agent_id, task_id, uuid));
 }
 
 fn spawn_operation_ack(shared: &Arc<Shared>, event: &Event) {
