@@ -31,7 +31,7 @@ pub(crate) enum ToMaster {
     Update {
         agent_id: String,
         framework_id: String,
-        status: Value,
+        status: Arc<Value>,
     },
 }
 
@@ -203,14 +203,14 @@ impl Agent {
                     run.kill_tx = None;
                 }
             }
-            st.updates.push(fid, tid, status, Instant::now())
+            st.updates.push(fid, tid, Arc::new(status), Instant::now())
         };
         if let Some(status) = forward {
             self.forward(fid, status);
         }
     }
 
-    fn forward(&self, fid: &str, status: Value) {
+    fn forward(&self, fid: &str, status: Arc<Value>) {
         let _ = self.to_master.send(ToMaster::Update {
             agent_id: self.id.clone(),
             framework_id: fid.to_string(),

@@ -77,18 +77,27 @@ impl Master {
     }
 
     /// ACCEPT with LAUNCH operations (other operations are accepted and ignored).
-    pub(crate) fn accept(&self, fid: &str, body: &Value) {
+    pub(crate) fn accept(&self, fid: &str, mut body: Value) {
         let mut st = self.lock();
-        let offer_ids: Vec<String> = j::array_at(body, "offer_ids")
+        let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
             .collect();
-        // Borrowed: each accepted task is copied once, by `inject_allocation`.
-        let tasks: Vec<&Value> = j::array_at(body, "operations")
-            .iter()
-            .filter(|op| j::str_at(op, "type") == Some("LAUNCH"))
-            .flat_map(|op| j::array_at(op, "launch.task_infos"))
-            .collect();
+        let refuse_for = refuse(&body);
+        // Taken out of the call: the accepted ones become the master's, uncopied.
+        let mut tasks: Vec<Value> = Vec::new();
+        if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
+            for op in ops
+                .iter_mut()
+                .filter(|op| j::str_at(op, "type") == Some("LAUNCH"))
+            {
+                if let Some(Value::Array(list)) =
+                    op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
+                {
+                    tasks.append(list);
+                }
+            }
+        }
         let partition_aware = st
             .frameworks
             .get(fid)
@@ -159,13 +168,13 @@ impl Master {
             .unwrap_or_default();
         let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for t in &tasks {
-            let tid = j::id_at(t, "task_id").unwrap_or("").to_string();
-            let task_res = rv::from_json(j::array_at(t, "resources"));
+        for mut t in tasks {
+            let tid = j::id_at(&t, "task_id").unwrap_or("").to_string();
+            let task_res = rv::from_json(j::array_at(&t, "resources"));
             let error = validate_task(
                 &st,
                 fid,
-                t,
+                &t,
                 &tid,
                 &seen,
                 &available,
@@ -175,7 +184,7 @@ impl Master {
             );
             if let Some(message) = error {
                 let status = error_status(
-                    t,
+                    &t,
                     Some(&agent_id),
                     "TASK_ERROR",
                     "REASON_TASK_INVALID",
@@ -188,8 +197,8 @@ impl Master {
             }
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
-            let info = inject_allocation(t, &allocation_role);
-            let info = Arc::new(info);
+            inject_allocation(&mut t, &allocation_role);
+            let info = Arc::new(t);
             let task = Task {
                 info: Arc::clone(&info),
                 framework_id: fid.to_string(),
@@ -213,7 +222,7 @@ impl Master {
             }
         }
         // What was not used counts as declined.
-        let until = Instant::now() + refuse(body);
+        let until = Instant::now() + refuse_for;
         if let Some(fw) = st.frameworks.get_mut(fid) {
             fw.filters.insert(
                 agent_id,
@@ -283,8 +292,7 @@ fn validate_task(
 }
 
 /// Adds `allocation_info` to every resource of a TaskInfo, as the master does.
-fn inject_allocation(t: &Value, role: &str) -> Value {
-    let mut t = t.clone();
+fn inject_allocation(t: &mut Value, role: &str) {
     if let Some(list) = t.get_mut("resources").and_then(Value::as_array_mut) {
         for r in list {
             if let Some(o) = r.as_object_mut() {
@@ -292,5 +300,4 @@ fn inject_allocation(t: &Value, role: &str) -> Value {
             }
         }
     }
-    t
 }

@@ -187,7 +187,7 @@ impl Master {
     }
 
     /// A status update from an agent: record it, tell operators, forward to the scheduler.
-    fn status_update(&self, agent_id: &str, fid: &str, status: Value) {
+    fn status_update(&self, agent_id: &str, fid: &str, status: Arc<Value>) {
         let mut st = self.lock();
         // As the real master does ("Ignoring status update ... from unknown agent"): a removed
         // agent's late updates (its killed processes' TASK_FAILED) must not follow TASK_LOST.
@@ -233,7 +233,7 @@ impl Master {
         if changed {
             st.broadcast_with(|_| {
                 json!({"type": "TASK_UPDATED", "task_updated": {
-                "framework_id": j::id(fid), "status": status, "state": state_name}})
+                "framework_id": j::id(fid), "status": (*status).clone(), "state": state_name}})
             });
         }
     }
