@@ -78,7 +78,6 @@ impl Master {
 
     /// ACCEPT with LAUNCH operations (other operations are accepted and ignored).
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
-        let mut st = self.lock();
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
@@ -98,6 +97,17 @@ impl Master {
                 }
             }
         }
+        // Parsed before taking the lock, which acknowledgements and updates wait for.
+        let parsed: Vec<(String, Resources)> = tasks
+            .iter()
+            .map(|t| {
+                (
+                    j::id_at(t, "task_id").unwrap_or("").to_string(),
+                    rv::from_json(j::array_at(t, "resources")),
+                )
+            })
+            .collect();
+        let mut st = self.lock();
         let partition_aware = st
             .frameworks
             .get(fid)
@@ -168,9 +178,7 @@ impl Master {
             .unwrap_or_default();
         let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for mut t in tasks {
-            let tid = j::id_at(&t, "task_id").unwrap_or("").to_string();
-            let task_res = rv::from_json(j::array_at(&t, "resources"));
+        for (mut t, (tid, task_res)) in tasks.into_iter().zip(parsed) {
             let error = validate_task(
                 &st,
                 fid,
