@@ -41,9 +41,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--updates", type=int, default=3000)
-    ap.add_argument("--cpus", type=float, default=0.25)
-    ap.add_argument("--mem", type=float, default=32.0)
-    ap.add_argument("--per-offer", type=int, default=16)
+    # Defaults are the container workload's, as acks.rs passes them.
+    ap.add_argument("--cpus", type=float, default=0.01)
+    ap.add_argument("--mem", type=float, default=4.0)
+    ap.add_argument("--per-offer", type=int, default=512)
     ap.add_argument("--workload", choices=["container", "true"], default="container")
     ap.add_argument("--image", default="busybox")
     ap.add_argument("--timeout", type=float, default=3600.0)
