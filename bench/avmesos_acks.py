@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """avmesos 0.4.2 side of the acknowledgement benchmark (mesos-lib/benches/acks.rs).
 
-Same loop as the Rust side: on every offer, launch as many short `true` tasks as fit (at most
---per-offer) until ceil(N/3) tasks are launched; avmesos acknowledges every update itself
-(Update.ack() in its event loop, one new HTTP connection per ACKNOWLEDGE). The clock runs
-from the first launch to the N-th update with a uuid. Prints one line for acks.rs to parse:
+Same loop as the Rust side: on every offer, launch as many tasks as fit (at most --per-offer)
+until enough for N updates are launched; avmesos acknowledges every update itself
+(Update.ack() in its event loop, one new HTTP connection per ACKNOWLEDGE). Workloads as in
+acks.rs: `container` tasks (DOCKER ContainerInfo; the agent fails each at once with one
+TASK_FAILED with a uuid) or `true` tasks (STARTING, RUNNING, FINISHED). The clock runs from
+the first launch to the N-th update with a uuid. Prints one line for acks.rs to parse:
   avmesos: updates=N wall_s=... cpu_s=... rate=...
 Run alone: .venv/bin/python bench/avmesos_acks.py --url http://127.0.0.1:PORT --updates 3000
 """
@@ -39,15 +41,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--updates", type=int, default=3000)
-    ap.add_argument("--cpus", type=float, default=0.25)
-    ap.add_argument("--mem", type=float, default=32.0)
-    ap.add_argument("--per-offer", type=int, default=16)
+    # Defaults are the container workload's, as acks.rs passes them.
+    ap.add_argument("--cpus", type=float, default=0.01)
+    ap.add_argument("--mem", type=float, default=4.0)
+    ap.add_argument("--per-offer", type=int, default=512)
+    ap.add_argument("--workload", choices=["container", "true"], default="container")
+    ap.add_argument("--image", default="busybox")
     ap.add_argument("--timeout", type=float, default=3600.0)
     args = ap.parse_args()
     logging.basicConfig(stream=sys.stderr, level=logging.ERROR)
 
-    tasks_needed = math.ceil(args.updates / 3)
-    expected = tasks_needed * 3
+    per_task = 1 if args.workload == "container" else 3
+    tasks_needed = math.ceil(args.updates / per_task)
+    expected = tasks_needed * per_task
     st = {"launched": 0, "updates": 0, "start": None, "cpu0": None, "end": None}
     done = threading.Event()
     client = MesosClient(
@@ -75,7 +81,7 @@ def main():
             tasks = []
             for i in range(fit):
                 tid = "t%d" % (st["launched"] + i)
-                tasks.append({
+                task = {
                     "name": tid,
                     "task_id": {"value": tid},
                     # avmesos only adds the legacy slave_id; set agent_id ourselves.
@@ -85,7 +91,10 @@ def main():
                         {"name": "mem", "type": "SCALAR", "scalar": {"value": args.mem}},
                     ],
                     "command": {"shell": False, "value": "true", "arguments": ["true"]},
-                })
+                }
+                if args.workload == "container":
+                    task["container"] = {"type": "DOCKER", "docker": {"image": args.image}}
+                tasks.append(task)
             offer.accept(tasks)
             st["launched"] += fit
 

@@ -4,16 +4,24 @@
 //!
 //! Both sides run against their own fresh `mesos-local` process started with identical flags
 //! (so neither inherits the other's tasks or state), and both run the same loop: on every
-//! offer, launch as many short `true` tasks as fit (at most `PER_OFFER`), until
-//! `ACKS_UPDATES / 3` tasks have been launched; every task yields STARTING, RUNNING and
-//! FINISHED, each acknowledged. The clock runs from the first launch to the last
-//! acknowledgement. Besides wall rates, the client's own CPU time per update is printed:
-//! spawning `true` processes and the master's work are shared by both sides, so the CPU
-//! figure is the one that isolates the client.
+//! offer, launch as many tasks as fit (at most the workload's per-offer cap) until enough
+//! tasks for `ACKS_UPDATES` updates have been launched, and acknowledge every update that
+//! carries a uuid. The clock runs from the first launch to the last acknowledgement.
 //!
-//! Run: `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench acks`
-//! Environment: `ACKS_UPDATES` (default 30000), `ACKS_AGENTS` (4), `MESOS_LOCAL_BIN`,
-//! `ACKS_PYTHON` (default `.venv/bin/python`; `none` skips avmesos).
+//! Workloads (`ACKS_WORKLOAD`):
+//! - `container` (default): tasks with a DOCKER ContainerInfo. The embedded agent has no Docker
+//!   containerizer, so, as a real agent without one, it fails each task at once with one
+//!   TASK_FAILED carrying a uuid (after creating its sandbox): one acknowledged update per task
+//!   and no process, so the clients, not process spawning, are what is measured.
+//! - `true`: short `true` command tasks, 3 updates each (STARTING, RUNNING, FINISHED); here
+//!   spawning processes in the shared master dominates both sides.
+//!
+//! Besides wall rates, the client's own CPU time per update is printed, and the master's.
+//!
+//! Run: `CARGO_TARGET_DIR=target-mesos cargo bench --locked -p mesos-lib --bench acks`
+//! Environment: `ACKS_UPDATES` (default 100000), `ACKS_WORKLOAD` (`container`), `ACKS_AGENTS`
+//! (4), `ACKS_WORK_DIR` (where the sandboxes go; default /dev/shm, a tmpfs, if present),
+//! `MESOS_LOCAL_BIN`, `ACKS_PYTHON` (default `.venv/bin/python`; `none` skips avmesos).
 
 mod support;
 
@@ -26,17 +34,62 @@ use support::{MesosLocal, env_or, proc_cpu};
 use mesos_lib::resources::Resources;
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
 use mesos_lib::v1::task::CommandInfo;
-use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo};
+use mesos_lib::v1::{ContainerInfo, FrameworkInfo, Resource, TaskInfo};
 
-/// Tasks launched on one offer at most, so that launches stay spread across agents.
-const PER_OFFER: usize = 16;
-/// What one `true` task asks for; small, so that an agent runs many at once.
-const TASK_CPUS: f64 = 0.25;
-const TASK_MEM: f64 = 32.0;
-/// Each agent's resources: 32 concurrent tasks per agent.
+/// Each agent's resources.
 const AGENT_RESOURCES: &str = "cpus:8;mem:4096;disk:4096;ports:[31000-32000]";
+/// The image of container tasks; never pulled (the agent has no Docker containerizer).
+const DOCKER_IMAGE: &str = "busybox";
 /// Short enough that offer pacing is not what limits either side.
 const ALLOCATION_INTERVAL: &str = "0.05";
+
+/// What each side launches; the same for both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Workload {
+    /// DOCKER tasks the agent fails at once: one update each, no process.
+    Container,
+    /// `true` command tasks: three updates each, one process each.
+    True,
+}
+
+impl Workload {
+    fn from_env() -> Workload {
+        match std::env::var("ACKS_WORKLOAD").as_deref() {
+            Ok("true") => Workload::True,
+            Ok("container") | Err(_) => Workload::Container,
+            Ok(other) => panic!("ACKS_WORKLOAD must be `container` or `true`, not {other:?}"),
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Container => "container",
+            Workload::True => "true",
+        }
+    }
+    /// Updates with a uuid each task yields.
+    fn updates_per_task(self) -> u64 {
+        match self {
+            Workload::Container => 1,
+            Workload::True => 3,
+        }
+    }
+    /// (cpus, mem) of one task: small, so that an agent takes many at once (800 container
+    /// tasks, or 32 `true` tasks, per agent).
+    fn task_size(self) -> (f64, f64) {
+        match self {
+            Workload::Container => (0.01, 4.0),
+            Workload::True => (0.25, 32.0),
+        }
+    }
+    /// Tasks launched on one offer at most: `true` tasks stay spread across agents; container
+    /// tasks end at once, so an offer cycle must carry many for it not to pace the run.
+    fn per_offer(self) -> usize {
+        match self {
+            Workload::Container => 512,
+            Workload::True => 16,
+        }
+    }
+}
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,16 +98,39 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// A fresh `mesos-local` with the benchmark's agents.
-fn start_master(agents: usize) -> MesosLocal {
-    MesosLocal::start(&[
+/// A fresh `mesos-local` with the benchmark's agents, and its work dir (removed by `stop`).
+fn start_master(agents: usize) -> (MesosLocal, PathBuf) {
+    // Sandboxes on tmpfs when there is one: on a disk, creating 100,000 sandbox directories
+    // costs the master more than everything else together, for both sides alike.
+    let base = std::env::var_os("ACKS_WORK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let shm = PathBuf::from("/dev/shm");
+            if shm.is_dir() {
+                shm
+            } else {
+                std::env::temp_dir()
+            }
+        });
+    let dir = base.join(format!("acks-bench-{}-{}", std::process::id(), agents));
+    let _ = std::fs::remove_dir_all(&dir);
+    let master = MesosLocal::start(&[
         "--agents",
         &agents.to_string(),
         "--resources",
         AGENT_RESOURCES,
         "--allocation-interval",
         ALLOCATION_INTERVAL,
-    ])
+        "--work-dir",
+        &dir.display().to_string(),
+    ]);
+    (master, dir)
+}
+
+/// Stops a master and removes its work dir.
+fn stop_master((master, dir): (MesosLocal, PathBuf)) {
+    master.stop();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// One side's figures.
@@ -75,7 +151,7 @@ impl Run {
     }
 }
 
-async fn run_rust(url: &str, target: u64) -> Run {
+async fn run_rust(url: &str, target: u64, w: Workload) -> Run {
     let framework = FrameworkInfo::new(whoami(), "acks-bench-rust");
     let mut cfg = SchedulerConfig::new(framework);
     // No periodic work during the run beyond what every session does.
@@ -84,7 +160,8 @@ async fn run_rust(url: &str, target: u64) -> Run {
     s.wait_subscribed(Duration::from_secs(30))
         .await
         .expect("subscribed");
-    let tasks_needed = target.div_ceil(3);
+    let tasks_needed = target.div_ceil(w.updates_per_task());
+    let (task_cpus, task_mem) = w.task_size();
     let mut launched = 0u64;
     let cpu0 = self_cpu();
     let mut start = None;
@@ -96,9 +173,9 @@ async fn run_rust(url: &str, target: u64) -> Run {
         start.get_or_insert_with(Instant::now);
         for offer in offers {
             let free = Resources::from(offer.resources.clone());
-            let fit = ((free.cpus().unwrap_or(0.0) / TASK_CPUS + 1e-9) as usize)
-                .min((free.mem().unwrap_or(0.0) / TASK_MEM + 1e-9) as usize)
-                .min(PER_OFFER)
+            let fit = ((free.cpus().unwrap_or(0.0) / task_cpus + 1e-9) as usize)
+                .min((free.mem().unwrap_or(0.0) / task_mem + 1e-9) as usize)
+                .min(w.per_offer())
                 .min((tasks_needed - launched) as usize);
             if fit == 0 {
                 // refuse_seconds 0: the default (5 s) would idle the agent far longer than a task lives.
@@ -110,23 +187,27 @@ async fn run_rust(url: &str, target: u64) -> Run {
             let tasks: Vec<TaskInfo> = (0..fit)
                 .map(|i| {
                     let id = format!("t{}", launched + i as u64);
-                    TaskInfo::command(
+                    let mut t = TaskInfo::command(
                         id.as_str(),
                         id.as_str(),
                         offer.agent_id.clone(),
                         CommandInfo::exec("true", ["true"]),
                         vec![
-                            Resource::scalar("cpus", TASK_CPUS),
-                            Resource::scalar("mem", TASK_MEM),
+                            Resource::scalar("cpus", task_cpus),
+                            Resource::scalar("mem", task_mem),
                         ],
-                    )
+                    );
+                    if w == Workload::Container {
+                        t.container = Some(ContainerInfo::docker(DOCKER_IMAGE));
+                    }
+                    t
                 })
                 .collect();
             s.launch(&offer.id, tasks).await.expect("launch");
             launched += fit as u64;
         }
     }
-    let expected = launched * 3;
+    let expected = launched * w.updates_per_task();
     s.wait_until(
         Duration::from_secs(3600),
         "every update acknowledged",
@@ -158,18 +239,20 @@ fn whoami() -> String {
 }
 
 /// Runs `bench/avmesos_acks.py` and parses its last line (`key=value` pairs).
-fn run_python(python: &str, url: &str, target: u64) -> Option<Run> {
+fn run_python(python: &str, url: &str, target: u64, w: Workload) -> Option<Run> {
+    let (task_cpus, task_mem) = w.task_size();
     let script = workspace().join("bench/avmesos_acks.py");
     let out = Command::new(python)
         .arg(&script)
         .args(["--url", url, "--updates", &target.to_string()])
+        .args(["--workload", w.name(), "--image", DOCKER_IMAGE])
         .args([
             "--cpus",
-            &TASK_CPUS.to_string(),
+            &task_cpus.to_string(),
             "--mem",
-            &TASK_MEM.to_string(),
+            &task_mem.to_string(),
         ])
-        .args(["--per-offer", &PER_OFFER.to_string()])
+        .args(["--per-offer", &w.per_offer().to_string()])
         .stderr(Stdio::inherit())
         .output()
         .ok()?;
@@ -201,19 +284,22 @@ fn print_run(name: &str, r: &Run) {
 
 fn main() {
     tracing_subscriber_init();
-    let target: u64 = env_or("ACKS_UPDATES", 30_000);
+    let target: u64 = env_or("ACKS_UPDATES", 100_000);
     let agents: usize = env_or("ACKS_AGENTS", 4);
+    let w = Workload::from_env();
     println!(
-        "acks: N = {target} status updates per side ({} tasks `true`), {agents} agents of {AGENT_RESOURCES}, allocation interval {ALLOCATION_INTERVAL} s, <= {PER_OFFER} tasks per offer",
-        target.div_ceil(3)
+        "acks: N = {target} status updates per side ({} `{}` tasks), {agents} agents of {AGENT_RESOURCES}, allocation interval {ALLOCATION_INTERVAL} s, <= {} tasks per offer",
+        target.div_ceil(w.updates_per_task()),
+        w.name(),
+        w.per_offer()
     );
 
     let master = start_master(agents);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let m0 = master.cpu();
-    let mut rust = rt.block_on(run_rust(&master.url, target));
-    rust.master_cpu = master.cpu().saturating_sub(m0);
-    master.stop();
+    let m0 = master.0.cpu();
+    let mut rust = rt.block_on(run_rust(&master.0.url, target, w));
+    rust.master_cpu = master.0.cpu().saturating_sub(m0);
+    stop_master(master);
     print_run("rust", &rust);
 
     let python = std::env::var("ACKS_PYTHON")
@@ -222,10 +308,10 @@ fn main() {
         return;
     }
     let master = start_master(agents);
-    let m0 = master.cpu();
-    let py = run_python(&python, &master.url, target);
-    let master_cpu = master.cpu().saturating_sub(m0);
-    master.stop();
+    let m0 = master.0.cpu();
+    let py = run_python(&python, &master.0.url, target, w);
+    let master_cpu = master.0.cpu().saturating_sub(m0);
+    stop_master(master);
     let Some(mut py) = py else {
         println!("acks: avmesos run failed (see stderr)");
         return;

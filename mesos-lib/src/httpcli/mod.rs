@@ -7,6 +7,7 @@ mod backoff;
 mod client;
 mod config;
 mod error;
+mod pipeline;
 mod stream;
 mod url;
 
@@ -15,6 +16,7 @@ pub use backoff::Backoff;
 pub use client::{HttpClient, RawReply, Reply};
 pub use config::ClientConfig;
 pub use error::{ErrorKind, HttpError};
+pub use pipeline::Pipeline;
 pub use stream::EventStream;
 pub use url::{origin_of, parse_base_url, resolve_location};
 

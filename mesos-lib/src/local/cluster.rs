@@ -79,6 +79,12 @@ fn serve_until(
     stop: CancellationToken,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        use axum::serve::ListenerExt;
+        // Without TCP_NODELAY, Nagle holds back every small answer written while an earlier
+        // one is unacknowledged: pipelined calls and event streams then wait on delayed ACKs.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let svc = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, svc).with_graceful_shutdown(stop.cancelled_owned());
         if let Err(e) = served.await {
@@ -530,7 +536,7 @@ impl Master {
                 }
                 events.push(json!({"type": "TASK_UPDATED", "task_updated": {
                     "framework_id": j::id(&fw.id), "status": status, "state": state}}));
-                fw.completed_tasks.push(task);
+                fw.completed_tasks.push_back(task);
             }
             if let Some(sub) = &fw.subscription {
                 sub.sender

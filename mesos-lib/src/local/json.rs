@@ -2,7 +2,7 @@
 //! nested arrays flattened, `null` dropped, message fields type-checked with Mesos's wording,
 //! numbers and booleans accepted as strings.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Field names whose values are protobuf messages (or repeated messages) in the calls the
 /// embedded Mesos understands; a scalar there is a conversion error in real Mesos.
@@ -39,20 +39,30 @@ const MESSAGE_FIELDS: &[&str] = &[
 ];
 
 /// Flattens nested arrays and removes `null`s, recursively.
-pub(crate) fn normalize(value: Value) -> Value {
+pub(crate) fn normalize(mut value: Value) -> Value {
+    normalize_in_place(&mut value);
+    value
+}
+
+/// `normalize` without rebuilding what needs no change: objects are edited where they are
+/// (rebuilding one re-hashes every key), and only arrays that hold arrays or `null`s are
+/// rebuilt.
+fn normalize_in_place(value: &mut Value) {
     match value {
         Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            flatten_into(items, &mut out);
-            Value::Array(out)
+            if items.iter().any(|i| i.is_array() || i.is_null()) {
+                let mut out = Vec::with_capacity(items.len());
+                flatten_into(std::mem::take(items), &mut out);
+                *items = out;
+            } else {
+                items.iter_mut().for_each(normalize_in_place);
+            }
         }
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, normalize(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        other => other,
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(normalize_in_place);
+        }
+        _ => {}
     }
 }
 

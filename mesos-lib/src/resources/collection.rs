@@ -14,13 +14,37 @@ pub struct Resources {
 }
 
 /// `resource` with its value removed: the identity used to decide whether two resources combine.
-fn kind(resource: &Resource) -> Resource {
-    Resource {
-        scalar: None,
-        ranges: None,
-        set: None,
-        ..resource.clone()
-    }
+/// Whether two resources are of one kind: equal in everything but their quantities. Compared
+/// in place (a copy without the quantities cost a clone of both per comparison); the
+/// exhaustive pattern makes a new field of `Resource` a compile error here.
+fn same_kind(a: &Resource, b: &Resource) -> bool {
+    let Resource {
+        name,
+        value_type,
+        scalar: _,
+        ranges: _,
+        set: _,
+        role,
+        allocation_info,
+        reservation,
+        reservations,
+        disk,
+        revocable,
+        shared,
+        provider_id,
+        extra,
+    } = a;
+    *name == b.name
+        && *value_type == b.value_type
+        && *role == b.role
+        && *allocation_info == b.allocation_info
+        && *reservation == b.reservation
+        && *reservations == b.reservations
+        && *disk == b.disk
+        && *revocable == b.revocable
+        && *shared == b.shared
+        && *provider_id == b.provider_id
+        && *extra == b.extra
 }
 
 fn value_type(resource: &Resource) -> Option<ValueType> {
@@ -117,8 +141,7 @@ impl Resources {
         if is_empty(resource) {
             return;
         }
-        let wanted = kind(resource);
-        let Some(existing) = self.items.iter_mut().find(|r| kind(r) == wanted) else {
+        let Some(existing) = self.items.iter_mut().find(|r| same_kind(r, resource)) else {
             let mut fresh = resource.clone();
             fresh.value_type = value_type(resource);
             if let Some(s) = fresh.scalar.as_mut() {
@@ -160,8 +183,7 @@ impl Resources {
     /// Subtracts one resource from the entry of the same kind; a scalar never goes below
     /// zero and an entry that becomes empty is removed.
     pub fn subtract(&mut self, resource: &Resource) {
-        let wanted = kind(resource);
-        let Some(index) = self.items.iter().position(|r| kind(r) == wanted) else {
+        let Some(index) = self.items.iter().position(|r| same_kind(r, resource)) else {
             return;
         };
         let existing = &mut self.items[index];
@@ -198,10 +220,9 @@ impl Resources {
     /// Whether these resources hold all of `other`, kind by kind (roles and reservations must match).
     pub fn contains(&self, other: &Resources) -> bool {
         other.items.iter().all(|wanted| {
-            let wanted_kind = kind(wanted);
             self.items
                 .iter()
-                .any(|have| kind(have) == wanted_kind && resource_contains(have, wanted))
+                .any(|have| same_kind(have, wanted) && resource_contains(have, wanted))
         })
     }
 

@@ -16,8 +16,8 @@ use super::tasks::Applied;
 use crate::httpcli::{
     Backoff, ErrorKind, EventStream, HttpError, SCHEDULER_PATH, STREAM_ID_HEADER,
 };
+use crate::v1::FrameworkId;
 use crate::v1::scheduler::{Call, Event, EventType};
-use crate::v1::{FrameworkId, TaskStatus};
 
 /// A request to drop the stream `stream_id` and resubscribe (a call got 403).
 #[derive(Debug)]
@@ -200,7 +200,7 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
     let event = Arc::new(event);
     let now = SystemTime::now();
     let mut fatal = None;
-    let mut to_ack: Option<TaskStatus> = None;
+    let mut to_ack: Option<Call> = None;
     let mut subscribed = false;
     shared.update(|b| {
         b.last_event = Some(now);
@@ -247,8 +247,18 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
                     let applied: Applied = b.tasks.apply(&u.status);
                     tracing::debug!(task = ?u.status.task_id, state = %u.status.state, ?applied, "status update");
                     // Duplicates are acknowledged again: the agent re-sent because it had none.
-                    if cfg.auto_acknowledge && u.status.uuid.is_some() {
-                        to_ack = Some(u.status.clone());
+                    // The uuid is echoed unchanged.
+                    let s = &u.status;
+                    if cfg.auto_acknowledge
+                        && let (Some(fid), Some(tid), Some(aid), Some(uuid)) =
+                            (&b.framework_id, &s.task_id, &s.agent_id, &s.uuid)
+                    {
+                        to_ack = Some(Call::acknowledge(
+                            fid.clone(),
+                            aid.clone(),
+                            tid.clone(),
+                            uuid.clone(),
+                        ));
                     }
                 }
             }
@@ -265,8 +275,9 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
         b.log_event(Arc::clone(&event));
     });
     let _ = shared.events.send(Arc::clone(&event));
-    if let Some(status) = to_ack {
-        spawn_ack(shared, status);
+    if let Some(call) = to_ack {
+        // To the ack task (`acks`), which sends them in pipelined batches.
+        let _ = shared.acks.send(call);
     }
     if event.event_type == EventType::UpdateOperationStatus && cfg.auto_acknowledge {
         spawn_operation_ack(shared, &event);
@@ -276,29 +287,6 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
         reconcile::restart(shared);
     }
     fatal
-}
-
-fn spawn_ack(shared: &Arc<Shared>, status: TaskStatus) {
-    let (Some(fid), Some(task_id), Some(agent_id), Some(uuid)) = (
-        shared.read(|b| b.framework_id.clone()),
-        status.task_id,
-        status.agent_id,
-        status.uuid,
-    ) else {
-        return;
-    };
-    let shared = Arc::clone(shared);
-    tokio::spawn(async move {
-        let call = Call::acknowledge(fid, agent_id, task_id, uuid);
-        let ok = shared.send(&call).await;
-        if let Err(e) = &ok {
-            tracing::debug!(error = %e, "acknowledgement failed; the agent will re-send");
-        }
-        shared.update(|b| match ok {
-            Ok(()) => b.acks_sent += 1,
-            Err(_) => b.ack_failures += 1,
-        });
-    });
 }
 
 fn spawn_operation_ack(shared: &Arc<Shared>, event: &Event) {

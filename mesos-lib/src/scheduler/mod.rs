@@ -2,6 +2,7 @@
 //! jittered reconnects, failover resubscription), automatic acknowledgements, reconciliation
 //! after every SUBSCRIBED, and bookkeeping the kernel can show at any moment.
 
+mod acks;
 mod book;
 mod config;
 mod driver;

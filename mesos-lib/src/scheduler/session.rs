@@ -42,6 +42,10 @@ pub(crate) struct Shared {
     pub(crate) tearing_down: std::sync::atomic::AtomicBool,
     pub(crate) kicks: mpsc::UnboundedSender<Kick>,
     pub(crate) reconciler: Mutex<Option<JoinHandle<()>>>,
+    /// Automatic acknowledgements waiting for the ack task.
+    pub(crate) acks: mpsc::UnboundedSender<Call>,
+    /// The leader's URL as last parsed: every call needs it, and parsing it is not free.
+    leader_url: Mutex<Option<(String, Url)>>,
 }
 
 impl Shared {
@@ -58,7 +62,7 @@ impl Shared {
     }
 
     /// The leader to send calls to and the live stream's ID.
-    fn target(&self) -> Result<(Url, String), SessionError> {
+    pub(crate) fn target(&self) -> Result<(Url, String), SessionError> {
         if self.cancel.is_cancelled() {
             return Err(SessionError::Closed);
         }
@@ -67,12 +71,19 @@ impl Shared {
         let (Some(leader), Some(sid)) = (leader, sid) else {
             return Err(SessionError::NotSubscribed(state));
         };
+        let mut cached = self.leader_url.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((text, url)) = cached.as_ref()
+            && *text == leader
+        {
+            return Ok((url.clone(), sid));
+        }
         let base = Url::parse(&leader).map_err(|e| {
             SessionError::Http(crate::httpcli::HttpError::InvalidUrl {
                 url: leader.clone(),
                 reason: e.to_string(),
             })
         })?;
+        *cached = Some((leader, base.clone()));
         Ok((base, sid))
     }
 
@@ -170,6 +181,7 @@ impl Scheduler {
             );
         }
         let (kick_tx, kick_rx) = mpsc::unbounded_channel();
+        let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             http,
             detector,
@@ -181,7 +193,10 @@ impl Scheduler {
             tearing_down: std::sync::atomic::AtomicBool::new(false),
             kicks: kick_tx,
             reconciler: Mutex::new(None),
+            acks: ack_tx,
+            leader_url: Mutex::new(None),
         });
+        tokio::spawn(super::acks::run(Arc::clone(&shared), ack_rx));
         let driver = tokio::spawn(driver::run(Arc::clone(&shared), kick_rx));
         Ok(Self {
             shared,

@@ -72,15 +72,15 @@ impl Agent {
     }
 
     /// Launches a task received from the master.
-    pub(crate) fn launch(self: &Arc<Self>, framework_info: Value, task: Arc<Value>) {
-        let fid = j::id_at(&framework_info, "id").unwrap_or("").to_string();
+    pub(crate) fn launch(self: &Arc<Self>, framework_info: &Value, task: Arc<Value>) {
+        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
         let tid = j::id_at(&task, "task_id").unwrap_or("").to_string();
         let eid = tid.clone();
         let cid = ids::uuid_string();
         let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &cid);
         let (kill_tx, kill_rx) = mpsc::unbounded_channel();
         self.add_run(
-            &framework_info,
+            framework_info,
             ExecutorRun {
                 framework_id: fid.clone(),
                 executor_id: eid.clone(),
@@ -95,10 +95,10 @@ impl Agent {
         );
 
         let user = j::str_at(&task, "command.user")
-            .or_else(|| j::str_at(&framework_info, "user"))
+            .or_else(|| j::str_at(framework_info, "user"))
             .unwrap_or("")
             .to_string();
-        if !user_exists(&user) {
+        if !self.user_exists(&user) {
             let msg = format!(
                 "Failed to create executor directory '{}': Failed to chown directory to '{user}': No such user '{user}'",
                 dir.display()
@@ -106,7 +106,10 @@ impl Agent {
             self.lose_before_launch(&fid, &tid, &eid, msg);
             return;
         }
-        if let Err(e) = sandbox::create(&dir) {
+        // No containerizer takes a container task here, so no container logger creates its
+        // stdout and stderr, as on a real agent.
+        let unsupported = container_unsupported(&task);
+        if let Err(e) = sandbox::create(&dir, unsupported.is_none()) {
             let msg = format!(
                 "Failed to create executor directory '{}': {e}",
                 dir.display()
@@ -114,45 +117,20 @@ impl Agent {
             self.lose_before_launch(&fid, &tid, &eid, msg);
             return;
         }
-        // What an agent with only the Mesos containerizer and no image provisioner answers.
-        match j::str_at(&task, "container.type") {
-            Some("DOCKER") => {
-                let st = self.status(
-                    &tid,
-                    &eid,
-                    StatusSpec {
-                        state: "TASK_FAILED",
-                        message: Some("Abnormal executor termination: unknown container".into()),
-                        source: "SOURCE_AGENT",
-                        reason: Some("REASON_EXECUTOR_TERMINATED"),
-                        container: None,
-                    },
-                );
-                self.emit(&fid, &tid, st);
-                return;
-            }
-            Some("MESOS") if j::at(&task, "container.mesos.image").is_some() => {
-                let kind = match j::str_at(&task, "container.mesos.image.type") {
-                    Some("APPC") => 1,
-                    _ => 2,
-                };
-                let st = self.status(
-                    &tid,
-                    &eid,
-                    StatusSpec {
-                        state: "TASK_FAILED",
-                        message: Some(format!(
-                            "Failed to launch container: Unsupported container image type: {kind}"
-                        )),
-                        source: "SOURCE_AGENT",
-                        reason: Some("REASON_CONTAINER_LAUNCH_FAILED"),
-                        container: None,
-                    },
-                );
-                self.emit(&fid, &tid, st);
-                return;
-            }
-            _ => {}
+        if let Some((message, reason)) = unsupported {
+            let st = self.status(
+                &tid,
+                &eid,
+                StatusSpec {
+                    state: "TASK_FAILED",
+                    message: Some(message),
+                    source: "SOURCE_AGENT",
+                    reason: Some(reason),
+                    container: None,
+                },
+            );
+            self.emit(&fid, &tid, st);
+            return;
         }
         let Some(command) = task.get("command").cloned() else {
             let st = self.status(&tid, &eid, StatusSpec { state: "TASK_FAILED", message: Some("Abnormal executor termination: custom executors are not supported by mesos-local".into()), source: "SOURCE_AGENT", reason: Some("REASON_EXECUTOR_TERMINATED"), container: None });
@@ -302,8 +280,30 @@ fn describe_exit(status: std::process::ExitStatus, killed: bool) -> (&'static st
     }
 }
 
+/// What an agent with only the Mesos containerizer and no image provisioner answers to a
+/// container task: (message, reason) of its TASK_FAILED; `None` for a task it can run.
+fn container_unsupported(task: &Value) -> Option<(String, &'static str)> {
+    match j::str_at(task, "container.type") {
+        Some("DOCKER") => Some((
+            "Abnormal executor termination: unknown container".into(),
+            "REASON_EXECUTOR_TERMINATED",
+        )),
+        Some("MESOS") if j::at(task, "container.mesos.image").is_some() => {
+            let kind = match j::str_at(task, "container.mesos.image.type") {
+                Some("APPC") => 1,
+                _ => 2,
+            };
+            Some((
+                format!("Failed to launch container: Unsupported container image type: {kind}"),
+                "REASON_CONTAINER_LAUNCH_FAILED",
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Whether a user name exists on this machine (an empty name never does).
-fn user_exists(user: &str) -> bool {
+pub(crate) fn lookup_user(user: &str) -> bool {
     let Ok(c) = std::ffi::CString::new(user) else {
         return false;
     };

@@ -9,7 +9,7 @@ pub(crate) mod sandbox;
 pub(crate) mod spawner;
 pub(crate) mod status_updates;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -32,7 +32,7 @@ pub(crate) enum ToMaster {
     Update {
         agent_id: String,
         framework_id: String,
-        status: Value,
+        status: Arc<Value>,
     },
 }
 
@@ -77,7 +77,12 @@ pub(crate) struct Agent {
     pub groups: process::ProcessGroups,
     pub state: Mutex<AgentState>,
     to_master: mpsc::UnboundedSender<ToMaster>,
+    /// Users found by `getpwnam` and when: it reads /etc/passwd, too dear for every launch.
+    known_users: Mutex<HashMap<String, Instant>>,
 }
+
+/// How long a user found on this machine is trusted to still exist without looking again.
+const KNOWN_USER_TTL: Duration = Duration::from_secs(10);
 
 impl Agent {
     /// A new agent; its HTTP server is started by the cluster.
@@ -106,7 +111,27 @@ impl Agent {
             groups: Arc::new(Mutex::new(HashSet::new())),
             state: Mutex::new(AgentState::default()),
             to_master,
+            known_users: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether a user exists on this machine, looked up again at most every `KNOWN_USER_TTL`.
+    fn user_exists(&self, user: &str) -> bool {
+        let now = Instant::now();
+        let mut known = self.known_users.lock().unwrap_or_else(|e| e.into_inner());
+        if known
+            .get(user)
+            .is_some_and(|t| now.duration_since(*t) < KNOWN_USER_TTL)
+        {
+            return true;
+        }
+        let exists = executor::lookup_user(user);
+        if exists {
+            known.insert(user.to_string(), now);
+        } else {
+            known.remove(user);
+        }
+        exists
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, AgentState> {
@@ -116,7 +141,10 @@ impl Agent {
     fn add_run(&self, framework_info: &Value, run: ExecutorRun) {
         let mut st = self.lock();
         let fw = st.frameworks.entry(run.framework_id.clone()).or_default();
-        fw.info = framework_info.clone();
+        // Compared first: the same FrameworkInfo comes with every task, and copying it is dearer.
+        if fw.info != *framework_info {
+            fw.info = framework_info.clone();
+        }
         fw.executors.insert(run.executor_id.clone(), run);
     }
 
@@ -176,14 +204,14 @@ impl Agent {
                     run.kill_tx = None;
                 }
             }
-            st.updates.push(fid, tid, status, Instant::now())
+            st.updates.push(fid, tid, Arc::new(status), Instant::now())
         };
         if let Some(status) = forward {
             self.forward(fid, status);
         }
     }
 
-    fn forward(&self, fid: &str, status: Value) {
+    fn forward(&self, fid: &str, status: Arc<Value>) {
         let _ = self.to_master.send(ToMaster::Update {
             agent_id: self.id.clone(),
             framework_id: fid.to_string(),

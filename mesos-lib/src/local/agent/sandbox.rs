@@ -26,14 +26,33 @@ fn executor_dir(work_dir: &Path, agent: &str, framework: &str, executor: &str) -
         .join(executor)
 }
 
-/// Creates the run directory, empty `stdout` and `stderr`, and points `runs/latest` at it.
-pub(crate) fn create(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::File::create(dir.join("stdout"))?;
-    std::fs::File::create(dir.join("stderr"))?;
+/// Creates the run directory, empty `stdout` and `stderr` if `logs`, and points `runs/latest`
+/// at it.
+pub(crate) fn create(dir: &Path, logs: bool) -> std::io::Result<()> {
+    let runs = dir.parent();
+    // A new executor is the common case: three mkdirs from its directory down, where
+    // `create_dir_all` would first fail on the run directory and each parent in turn.
+    let fresh = runs
+        .and_then(Path::parent)
+        .is_some_and(|executor| std::fs::create_dir(executor).is_ok());
+    match runs {
+        Some(runs) if fresh => std::fs::create_dir(runs)?,
+        Some(runs) => std::fs::create_dir_all(runs)?,
+        None => {}
+    }
+    match std::fs::create_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        r => r?,
+    }
+    if logs {
+        std::fs::File::create(dir.join("stdout"))?;
+        std::fs::File::create(dir.join("stderr"))?;
+    }
     if let (Some(runs), Some(name)) = (dir.parent(), dir.file_name()) {
         let latest = runs.join("latest");
-        let _ = std::fs::remove_file(&latest);
+        if !fresh {
+            let _ = std::fs::remove_file(&latest);
+        }
         std::os::unix::fs::symlink(name, latest)?;
     }
     Ok(())
@@ -67,7 +86,7 @@ mod tests {
     fn refuses_escapes() {
         let base = std::env::temp_dir().join(format!("sandbox-test-{}", std::process::id()));
         let dir = run_dir(&base, "a", "f", "e", "c");
-        create(&dir).unwrap();
+        create(&dir, true).unwrap();
         assert!(resolve_inside(&dir, "stdout").is_some());
         assert!(resolve_inside(&dir, "").is_some());
         assert!(resolve_inside(&dir, "../../../../../../etc/passwd").is_none());

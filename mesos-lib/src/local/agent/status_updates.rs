@@ -2,6 +2,7 @@
 //! re-sent until acknowledged, and the next update goes out only after that.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -10,7 +11,8 @@ use crate::local::json;
 
 #[derive(Default)]
 struct Queue {
-    pending: VecDeque<Value>,
+    // Shared with the master it is forwarded to (and re-sent): never copied.
+    pending: VecDeque<Arc<Value>>,
     last_sent: Option<Instant>,
 }
 
@@ -23,7 +25,7 @@ pub(crate) struct StatusUpdateManager {
 /// Result of an acknowledgement.
 pub(crate) enum Ack {
     /// The head was acknowledged; the next update (if any) must be forwarded now.
-    Accepted(Option<Value>),
+    Accepted(Option<Arc<Value>>),
     /// No such update in flight (duplicate or unknown); ignored.
     Ignored,
 }
@@ -34,9 +36,9 @@ impl StatusUpdateManager {
         &mut self,
         framework: &str,
         task: &str,
-        status: Value,
+        status: Arc<Value>,
         now: Instant,
-    ) -> Option<Value> {
+    ) -> Option<Arc<Value>> {
         let q = self
             .queues
             .entry((framework.to_string(), task.to_string()))
@@ -75,7 +77,7 @@ impl StatusUpdateManager {
     }
 
     /// Heads not sent for `interval`: they must be re-sent.
-    pub(crate) fn due(&mut self, now: Instant, interval: Duration) -> Vec<(String, Value)> {
+    pub(crate) fn due(&mut self, now: Instant, interval: Duration) -> Vec<(String, Arc<Value>)> {
         let mut out = Vec::new();
         for ((fid, _), q) in self.queues.iter_mut() {
             if q.last_sent
@@ -90,7 +92,7 @@ impl StatusUpdateManager {
     }
 
     /// Every in-flight head of one framework (re-sent when it resubscribes).
-    pub(crate) fn heads(&mut self, framework: &str, now: Instant) -> Vec<Value> {
+    pub(crate) fn heads(&mut self, framework: &str, now: Instant) -> Vec<Arc<Value>> {
         let mut out = Vec::new();
         for ((fid, _), q) in self.queues.iter_mut() {
             if fid == framework
@@ -125,8 +127,8 @@ mod tests {
     fn one_at_a_time_until_acked() {
         let mut m = StatusUpdateManager::default();
         let now = Instant::now();
-        let a = json!({"state": "TASK_STARTING", "uuid": "A"});
-        let b = json!({"state": "TASK_RUNNING", "uuid": "B"});
+        let a = Arc::new(json!({"state": "TASK_STARTING", "uuid": "A"}));
+        let b = Arc::new(json!({"state": "TASK_RUNNING", "uuid": "B"}));
         assert_eq!(m.push("f", "t", a.clone(), now), Some(a.clone()));
         assert_eq!(m.push("f", "t", b.clone(), now), None);
         assert!(matches!(m.ack("f", "t", "B", now), Ack::Ignored));

@@ -77,17 +77,37 @@ impl Master {
     }
 
     /// ACCEPT with LAUNCH operations (other operations are accepted and ignored).
-    pub(crate) fn accept(&self, fid: &str, body: &Value) {
-        let mut st = self.lock();
-        let offer_ids: Vec<String> = j::array_at(body, "offer_ids")
+    pub(crate) fn accept(&self, fid: &str, mut body: Value) {
+        let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
             .collect();
-        let tasks: Vec<Value> = j::array_at(body, "operations")
+        let refuse_for = refuse(&body);
+        // Taken out of the call: the accepted ones become the master's, uncopied.
+        let mut tasks: Vec<Value> = Vec::new();
+        if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
+            for op in ops
+                .iter_mut()
+                .filter(|op| j::str_at(op, "type") == Some("LAUNCH"))
+            {
+                if let Some(Value::Array(list)) =
+                    op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
+                {
+                    tasks.append(list);
+                }
+            }
+        }
+        // Parsed before taking the lock, which acknowledgements and updates wait for.
+        let parsed: Vec<(String, Resources)> = tasks
             .iter()
-            .filter(|op| j::str_at(op, "type") == Some("LAUNCH"))
-            .flat_map(|op| j::array_at(op, "launch.task_infos").to_vec())
+            .map(|t| {
+                (
+                    j::id_at(t, "task_id").unwrap_or("").to_string(),
+                    rv::from_json(j::array_at(t, "resources")),
+                )
+            })
             .collect();
+        let mut st = self.lock();
         let partition_aware = st
             .frameworks
             .get(fid)
@@ -151,15 +171,18 @@ impl Master {
             .get(fid)
             .map(|f| f.role())
             .unwrap_or_else(|| "*".into());
-        let mut launched: Vec<(Arc<Agent>, Value, Arc<Value>)> = Vec::new();
+        let fw_info = st
+            .frameworks
+            .get(fid)
+            .map(|f| f.info.clone())
+            .unwrap_or_default();
+        let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for t in &tasks {
-            let tid = j::id_at(t, "task_id").unwrap_or("").to_string();
-            let task_res = rv::from_json(j::array_at(t, "resources"));
+        for (mut t, (tid, task_res)) in tasks.into_iter().zip(parsed) {
             let error = validate_task(
                 &st,
                 fid,
-                t,
+                &t,
                 &tid,
                 &seen,
                 &available,
@@ -169,7 +192,7 @@ impl Master {
             );
             if let Some(message) = error {
                 let status = error_status(
-                    t,
+                    &t,
                     Some(&agent_id),
                     "TASK_ERROR",
                     "REASON_TASK_INVALID",
@@ -182,20 +205,21 @@ impl Master {
             }
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
-            let info = inject_allocation(t, &allocation_role);
-            let info = Arc::new(info);
-            let task = Task::new(Arc::clone(&info), fid, &agent_id, "TASK_STAGING");
+            inject_allocation(&mut t, &allocation_role);
+            let info = Arc::new(t);
+            let task = Task::new(
+                Arc::clone(&info),
+                fid,
+                &agent_id,
+                "TASK_STAGING",
+                Some(task_res.clone()),
+            );
             st.broadcast_with(
                 |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
             );
-            let fw_info = st
-                .frameworks
-                .get(fid)
-                .map(|f| f.info.clone())
-                .unwrap_or_default();
             if let Some(a) = st.agents.get_mut(&agent_id) {
                 a.used.add_all(&task_res);
-                launched.push((Arc::clone(&a.agent), fw_info, info));
+                launched.push((Arc::clone(&a.agent), info));
             }
             if let Some(fw) = st.frameworks.get_mut(fid) {
                 fw.allocated.add_all(&task_res);
@@ -203,7 +227,7 @@ impl Master {
             }
         }
         // What was not used counts as declined.
-        let until = Instant::now() + refuse(body);
+        let until = Instant::now() + refuse_for;
         if let Some(fw) = st.frameworks.get_mut(fid) {
             fw.filters.insert(
                 agent_id,
@@ -214,8 +238,8 @@ impl Master {
             );
         }
         drop(st);
-        for (agent, fw_info, info) in launched {
-            agent.launch(fw_info, info);
+        for (agent, info) in launched {
+            agent.launch(&fw_info, info);
         }
     }
 }
@@ -273,8 +297,7 @@ fn validate_task(
 }
 
 /// Adds `allocation_info` to every resource of a TaskInfo, as the master does.
-fn inject_allocation(t: &Value, role: &str) -> Value {
-    let mut t = t.clone();
+fn inject_allocation(t: &mut Value, role: &str) {
     if let Some(list) = t.get_mut("resources").and_then(Value::as_array_mut) {
         for r in list {
             if let Some(o) = r.as_object_mut() {
@@ -282,5 +305,4 @@ fn inject_allocation(t: &Value, role: &str) -> Value {
             }
         }
     }
-    t
 }

@@ -8,7 +8,8 @@ use crate::v1::status::TaskStatus;
 /// UPDATE for a status the master or an agent built. Statuses are kept as JSON because
 /// they are stored and re-sent verbatim; the event itself is the typed `v1` one.
 pub(crate) fn update(status: &Value) -> Event {
-    match serde_json::from_value::<TaskStatus>(status.clone()) {
+    // Deserialised from the borrowed JSON: no copy of the status per event.
+    match <TaskStatus as serde::Deserialize>::deserialize(status) {
         Ok(status) => Event::update(status),
         Err(e) => {
             // Every status is built by this crate, so this is a bug: fail tests, and in

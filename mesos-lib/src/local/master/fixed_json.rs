@@ -106,7 +106,7 @@ mod tests {
             "labels": {"labels": [{"key": "k", "value": "v"}]},
             "kill_policy": {"grace_period": {"nanoseconds": 5}},
         });
-        let mut task = Task::new(Arc::new(info), "f1", "a1", "TASK_RUNNING");
+        let mut task = Task::new(Arc::new(info), "f1", "a1", "TASK_RUNNING", None);
         let status = json!({"task_id": {"value": "t1"}, "state": "TASK_RUNNING", "uuid": "AAE="});
         task.statuses.push(StoredStatus::new(&status));
         task.status_update_state = Some("TASK_RUNNING".into());
@@ -147,7 +147,7 @@ mod tests {
             })
         );
         // A bare TaskInfo still gives a complete v1::Task.
-        let bare = Task::new(Arc::new(json!({})), "f1", "a1", "TASK_STAGING");
+        let bare = Task::new(Arc::new(json!({})), "f1", "a1", "TASK_STAGING", None);
         assert_eq!(
             serde_json::to_value(TaskView::of(&bare)).unwrap(),
             json!({"name": "", "task_id": null, "framework_id": {"value": "f1"},

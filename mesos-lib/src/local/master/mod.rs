@@ -126,24 +126,23 @@ impl Master {
                     unregistered_time: None,
                     tasks: Default::default(),
                     allocated: Resources::new(),
-                    completed_tasks: Vec::new(),
+                    completed_tasks: Default::default(),
                     suppressed: false,
                     filters: Default::default(),
                     generation: 0,
                 }
             });
-            let terminal = is_terminal(&state);
-            if !terminal {
+            let held = (!is_terminal(&state)).then(|| {
                 let resources = rv::from_json(j::array_at(&task_info, "resources"));
                 used.add_all(&resources);
                 fw.allocated.add_all(&resources);
-            }
+                resources
+            });
             let last = statuses.last();
-            let mut task = Task::new(task_info, &fid, &agent.id, &state);
+            let mut task = Task::new(task_info, &fid, &agent.id, &state, held);
             task.status_update_state = last.map(|_| state.clone());
             task.status_update_uuid = last.and_then(|s| s.uuid()).map(str::to_string);
             task.statuses = statuses;
-            task.released = terminal;
             fw.tasks.insert(tid, task);
         }
         let entry = AgentEntry::new(agent, used);
@@ -176,7 +175,7 @@ impl Master {
     }
 
     /// A status update from an agent: record it, tell operators, forward to the scheduler.
-    fn status_update(&self, agent_id: &str, fid: &str, status: Value) {
+    fn status_update(&self, agent_id: &str, fid: &str, status: Arc<Value>) {
         let mut st = self.lock();
         // As the real master does ("Ignoring status update ... from unknown agent"): a removed
         // agent's late updates (its killed processes' TASK_FAILED) must not follow TASK_LOST.
@@ -222,7 +221,7 @@ impl Master {
         if changed {
             st.broadcast_with(|_| {
                 json!({"type": "TASK_UPDATED", "task_updated": {
-                "framework_id": j::id(fid), "status": status, "state": state_name}})
+                "framework_id": j::id(fid), "status": (*status).clone(), "state": state_name}})
             });
         }
     }

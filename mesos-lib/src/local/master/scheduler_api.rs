@@ -259,14 +259,20 @@ pub(crate) async fn handle(
             ));
         }
     }
-    dispatch(master, &fid, &ty, &call)
+    dispatch(master, &fid, &ty, call)
 }
 
 /// Calls other than SUBSCRIBE, for a framework that passed the stream checks.
-fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, call: &Value) -> Response {
+fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Response {
+    if ty == "ACCEPT" {
+        // Handed over, so that its tasks move into the master's books without a copy.
+        let body = call.get_mut("accept").map(Value::take).unwrap_or_default();
+        master.accept(fid, body);
+        return empty(StatusCode::ACCEPTED);
+    }
+    let call = &call;
     match ty {
         "TEARDOWN" => master.remove_framework(fid),
-        "ACCEPT" => master.accept(fid, call.get("accept").unwrap_or(&Value::Null)),
         "DECLINE" => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
         "REVIVE" | "SUPPRESS" => {
             let mut st = master.lock();
@@ -444,7 +450,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             unregistered_time: None,
             tasks: Default::default(),
             allocated: Default::default(),
-            completed_tasks: Vec::new(),
+            completed_tasks: Default::default(),
             suppressed: false,
             filters: Default::default(),
             generation: 0,

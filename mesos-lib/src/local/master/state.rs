@@ -34,13 +34,21 @@ pub(crate) struct Task {
     pub statuses: Vec<crate::local::stored_status::StoredStatus>,
     pub status_update_state: Option<String>,
     pub status_update_uuid: Option<String>,
-    /// Whether its resources were given back (terminal state seen).
-    pub released: bool,
+    /// Its resources until given back (terminal state seen), then `None`: kept parsed, since
+    /// every task gives them back once.
+    pub held: Option<Resources>,
 }
 
 impl Task {
-    /// A task known by `info`, on `agent_id`, in `state`, with no status yet.
-    pub(crate) fn new(info: Arc<Value>, framework_id: &str, agent_id: &str, state: &str) -> Task {
+    /// A task known by `info`, on `agent_id`, in `state`, with no status yet; `held` are
+    /// its resources while they count as used (None once given back).
+    pub(crate) fn new(
+        info: Arc<Value>,
+        framework_id: &str,
+        agent_id: &str,
+        state: &str,
+        held: Option<Resources>,
+    ) -> Task {
         Task {
             json: Arc::new(TaskJson::of(&info)),
             info,
@@ -50,26 +58,14 @@ impl Task {
             statuses: Vec::new(),
             status_update_state: None,
             status_update_uuid: None,
-            released: false,
+            held,
         }
-    }
-
-    /// Its resources, parsed from the TaskInfo.
-    pub(crate) fn resources(&self) -> Resources {
-        crate::local::resource_views::from_json(crate::local::json::array_at(
-            &self.info,
-            "resources",
-        ))
     }
 
     /// Gives its resources back once (terminal state, removal): takes them off the
     /// framework's `allocated` and returns them, for the agent's books.
     pub(crate) fn release(&mut self, allocated: &mut Resources) -> Option<Resources> {
-        if self.released {
-            return None;
-        }
-        self.released = true;
-        let r = self.resources();
+        let r = self.held.take()?;
         allocated.subtract_all(&r);
         Some(r)
     }
@@ -93,7 +89,7 @@ pub(crate) struct Framework {
     pub reregistered_time: i64,
     pub unregistered_time: Option<i64>,
     pub tasks: BTreeMap<String, Task>,
-    pub completed_tasks: Vec<Task>,
+    pub completed_tasks: std::collections::VecDeque<Task>,
     /// What its live tasks hold, kept as tasks come and go: the allocator reads it every
     /// allocation interval, and summing 10,000 TaskInfos each time was the master's hot spot.
     pub allocated: Resources,
@@ -106,12 +102,10 @@ pub(crate) struct Framework {
 impl Framework {
     /// Keeps `task` among the ended ones, forgetting the oldest beyond the limit.
     pub(crate) fn complete(&mut self, task: Task) {
-        self.completed_tasks.push(task);
-        let excess = self
-            .completed_tasks
-            .len()
-            .saturating_sub(MAX_COMPLETED_TASKS_PER_FRAMEWORK);
-        self.completed_tasks.drain(..excess);
+        self.completed_tasks.push_back(task);
+        while self.completed_tasks.len() > MAX_COMPLETED_TASKS_PER_FRAMEWORK {
+            self.completed_tasks.pop_front();
+        }
     }
 
     /// Connected through a live stream.
@@ -248,7 +242,7 @@ mod tests {
             reregistered_time: 0,
             unregistered_time: None,
             tasks: Default::default(),
-            completed_tasks: Vec::new(),
+            completed_tasks: Default::default(),
             allocated: Resources::new(),
             suppressed: false,
             filters: Default::default(),
@@ -256,7 +250,7 @@ mod tests {
         };
         for i in 0..MAX_COMPLETED_TASKS_PER_FRAMEWORK + 5 {
             let info = serde_json::json!({"task_id": {"value": format!("t{i}")}});
-            fw.complete(Task::new(Arc::new(info), "f", "a", "TASK_FINISHED"));
+            fw.complete(Task::new(Arc::new(info), "f", "a", "TASK_FINISHED", None));
         }
         assert_eq!(fw.completed_tasks.len(), MAX_COMPLETED_TASKS_PER_FRAMEWORK);
         let first = &fw.completed_tasks[0].info["task_id"]["value"];
