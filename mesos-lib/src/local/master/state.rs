@@ -1,7 +1,7 @@
 //! The master's in-memory model: frameworks, tasks, agents, offers, subscribers.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -26,8 +26,9 @@ pub(crate) struct Task {
     /// TaskInfo with `allocation_info` injected into its resources (shared with the agent
     /// that runs it: at 10,000 tasks every copy counts).
     pub info: Arc<Value>,
-    /// The fields of `info` that GET_STATE writes, kept as JSON text.
-    pub json: Arc<TaskJson>,
+    /// The fields of `info` that GET_STATE writes, kept as JSON text once first written
+    /// (launching stays as cheap as before for tasks nobody lists).
+    json: Arc<OnceLock<TaskJson>>,
     pub framework_id: String,
     pub agent_id: String,
     pub state: String,
@@ -50,7 +51,7 @@ impl Task {
         held: Option<Resources>,
     ) -> Task {
         Task {
-            json: Arc::new(TaskJson::of(&info)),
+            json: Arc::default(),
             info,
             framework_id: framework_id.to_string(),
             agent_id: agent_id.to_string(),
@@ -60,6 +61,11 @@ impl Task {
             status_update_uuid: None,
             held,
         }
+    }
+
+    /// The fixed fields of its v1 JSON (see `TaskJson`).
+    pub(crate) fn json(&self) -> &TaskJson {
+        self.json.get_or_init(|| TaskJson::of(&self.info))
     }
 
     /// Gives its resources back once (terminal state, removal): takes them off the

@@ -104,7 +104,7 @@ impl<'a> TaskView<'a> {
     /// The view of `t`.
     pub(crate) fn of(t: &'a Task) -> TaskView<'a> {
         TaskView {
-            fixed: &t.json,
+            fixed: t.json(),
             framework_id: &t.framework_id,
             agent_id: &t.agent_id,
             state: &t.state,
