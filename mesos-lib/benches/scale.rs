@@ -129,6 +129,10 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     let per_agent = tasks_total.div_ceil(agents);
     let mut launched = 0usize;
     let mut start = None;
+    let (cpu0, (spawner0, other0)) = (
+        support::proc_cpu("/proc/self/stat"),
+        mesos.thread_cpu("task-spawner"),
+    );
     while launched < tasks_total {
         let offers = s
             .wait_for_offers(Duration::from_secs(60))
@@ -183,10 +187,19 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     };
     let wall = start.elapsed();
     let rate = running as f64 / wall.as_secs_f64();
+    let (spawner_cpu, other_cpu) = mesos.thread_cpu("task-spawner");
+    let (spawner_cpu, other_cpu) = (spawner_cpu - spawner0, other_cpu - other0);
+    let own_cpu = support::proc_cpu("/proc/self/stat") - cpu0;
     println!(
         "scale: {launched} tasks accepted in {accepted:.2?}; {running} RUNNING ({bad} ended early) after {wall:.2?}: {rate:.0} tasks/s, {:.2} of the spawn baseline ({:.2} of spawning into sandboxes)",
         rate / spawn_rate,
         rate / sandboxed_rate
+    );
+    // Where mesos-local's CPU went: the spawner thread opens each task's output files and
+    // spawns it (the exec itself is the child's time); every other thread is the master, the
+    // agents (sandbox directories included) and their HTTP servers.
+    println!(
+        "scale: CPU during the launch: mesos-local's spawner thread {spawner_cpu:.2?}, its other threads (master, agents, HTTP) {other_cpu:.2?}; this process (the scheduler) {own_cpu:.2?}"
     );
     println!(
         "scale: live marked processes ({marker:?}): {}",

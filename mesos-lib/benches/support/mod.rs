@@ -51,6 +51,23 @@ impl MesosLocal {
         proc_cpu(&format!("/proc/{}/stat", self.child.id()))
     }
 
+    /// CPU time so far of its threads named `name`, and of all the others.
+    pub fn thread_cpu(&self, name: &str) -> (Duration, Duration) {
+        let dir = format!("/proc/{}/task", self.child.id());
+        let (mut named, mut rest) = (Duration::ZERO, Duration::ZERO);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            let cpu = proc_cpu(&path.join("stat").display().to_string());
+            if comm.trim() == name {
+                named += cpu;
+            } else {
+                rest += cpu;
+            }
+        }
+        (named, rest)
+    }
+
     /// Its `VmRSS` and `VmHWM`, in MB.
     pub fn memory_mb(&self) -> (f64, f64) {
         memory_mb(&format!("/proc/{}/status", self.child.id()))

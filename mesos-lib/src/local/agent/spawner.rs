@@ -37,13 +37,13 @@ fn queue() -> &'static std_mpsc::Sender<Request> {
         // It lives as long as the process: a task's parent-death signal fires when the thread
         // that spawned it ends.
         std::thread::Builder::new()
-            .name("mesos-task-spawner".into())
+            .name("task-spawner".into())
             .spawn(move || serve(rx, done_tx))
             .expect("spawner thread");
         // Answering wakes the runtime by writing to its descriptors, which are not in the
         // spawner's table: a second thread, sharing the process's table, answers instead.
         std::thread::Builder::new()
-            .name("mesos-task-spawned".into())
+            .name("spawn-relay".into())
             .spawn(move || {
                 for (spawned, reply) in done_rx {
                     let _ = reply.send(spawned);
