@@ -38,6 +38,14 @@ const MESSAGE_FIELDS: &[&str] = &[
     "timeout",
 ];
 
+/// `value` as compact JSON text to keep. Our types and `Value`s (string keys only) always
+/// serialise; `null` is an unreachable fallback.
+pub(crate) fn raw<T: serde::Serialize + ?Sized>(value: &T) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| {
+        serde_json::value::RawValue::from_string("null".into()).expect("valid JSON")
+    })
+}
+
 /// Flattens nested arrays and removes `null`s, recursively.
 pub(crate) fn normalize(mut value: Value) -> Value {
     normalize_in_place(&mut value);

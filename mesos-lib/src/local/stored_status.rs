@@ -16,9 +16,7 @@ impl StoredStatus {
     /// Keeps `status`.
     pub(crate) fn new(status: &Value) -> StoredStatus {
         StoredStatus {
-            // A Value (string keys only) always serialises; Null is an unreachable fallback.
-            json: serde_json::value::to_raw_value(status)
-                .unwrap_or_else(|_| RawValue::from_string("null".into()).expect("valid JSON")),
+            json: crate::local::json::raw(status),
             uuid: crate::local::json::str_at(status, "uuid").map(Into::into),
         }
     }

@@ -8,17 +8,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::local::agent::Agent;
+use crate::local::json::raw;
 use crate::local::resource_views as rv;
-
-/// `value` as compact JSON text.
-fn raw(value: &Value) -> Box<RawValue> {
-    // A Value (string keys only) always serialises; `null` is an unreachable fallback.
-    serde_json::value::to_raw_value(value).unwrap_or_else(|_| null())
-}
-
-fn null() -> Box<RawValue> {
-    RawValue::from_string("null".into()).expect("valid JSON")
-}
 
 /// Fields of `v1::Task` taken from the TaskInfo, in the order Mesos writes them.
 #[derive(Debug)]
@@ -36,7 +27,7 @@ impl TaskJson {
         let field = |k: &str| info.get(k).map(raw);
         TaskJson {
             name: field("name").unwrap_or_else(|| raw(&Value::String(String::new()))),
-            task_id: field("task_id").unwrap_or_else(null),
+            task_id: field("task_id").unwrap_or_else(|| raw(&Value::Null)),
             resources: field("resources").unwrap_or_else(|| raw(&Value::Array(Vec::new()))),
             tail: [
                 "labels",
@@ -65,21 +56,12 @@ pub(crate) struct AgentJson {
 impl AgentJson {
     /// The fixed fields of `agent`, as `views::agent_v1` writes them.
     pub(crate) fn of(agent: &Agent) -> AgentJson {
-        let typed = super::views::agent_info(agent);
-        let to_raw = |v: Result<Box<RawValue>, serde_json::Error>| v.unwrap_or_else(|_| null());
         AgentJson {
-            agent_info: to_raw(serde_json::value::to_raw_value(&typed)),
+            agent_info: raw(&super::views::agent_info(agent)),
             pid: agent.pid(),
-            total_resources: (!agent.resources.is_empty()).then(|| {
-                to_raw(serde_json::value::to_raw_value(&rv::to_list(
-                    &agent.resources,
-                    true,
-                    None,
-                )))
-            }),
-            capabilities: to_raw(serde_json::value::to_raw_value(
-                &super::views::agent_capabilities(),
-            )),
+            total_resources: (!agent.resources.is_empty())
+                .then(|| raw(&rv::to_list(&agent.resources, true, None))),
+            capabilities: raw(&super::views::agent_capabilities()),
         }
     }
 }
