@@ -212,6 +212,17 @@ mod tests {
         std::fs::read_dir("/proc/self/fd").unwrap().count()
     }
 
+    /// Starts `sh -c script` through the spawner.
+    async fn sh(script: &'static str) -> TaskProcess {
+        TaskProcess::spawn(Box::new(move || {
+            let mut c = std::process::Command::new("/bin/sh");
+            c.args(["-c", script]);
+            Ok(c)
+        }))
+        .await
+        .unwrap()
+    }
+
     #[tokio::test]
     async fn spawns_from_a_small_descriptor_table_and_reaps() {
         // Descriptors the rest of the process holds must not reach the child.
@@ -219,14 +230,8 @@ mod tests {
             .map(|_| std::fs::File::open("/dev/null").unwrap())
             .collect();
         let before = descriptors();
-        let mut p = TaskProcess::spawn(Box::new(|| {
-            let mut c = std::process::Command::new("/bin/sh");
-            // Counts the child's own descriptors (the listing's own one included).
-            c.args(["-c", "n=$(ls /proc/self/fd | wc -l); exit $n"]);
-            Ok(c)
-        }))
-        .await
-        .unwrap();
+        // Counts the child's own descriptors (the listing's own one included).
+        let mut p = sh("n=$(ls /proc/self/fd | wc -l); exit $n").await;
         assert!(p.id() > 0);
         let status = p.wait().await.unwrap();
         let child_fds = status.code().unwrap();
@@ -246,25 +251,13 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.to_string(), "no sandbox");
-        let mut p = TaskProcess::spawn(Box::new(|| {
-            let mut c = std::process::Command::new("/bin/sh");
-            c.args(["-c", "exit 7"]);
-            Ok(c)
-        }))
-        .await
-        .unwrap();
+        let mut p = sh("exit 7").await;
         assert_eq!(p.wait().await.unwrap().code(), Some(7));
     }
 
     #[tokio::test]
     async fn dropping_a_running_process_kills_and_reaps_it() {
-        let p = TaskProcess::spawn(Box::new(|| {
-            let mut c = std::process::Command::new("/bin/sleep");
-            c.arg("600");
-            Ok(c)
-        }))
-        .await
-        .unwrap();
+        let p = sh("exec sleep 600").await;
         let pid = p.id() as i32;
         drop(p);
         // The background reap ends when the process is gone: /proc/<pid> disappears.
