@@ -2,6 +2,7 @@
 //! rules, and RecordIO event streams.
 
 pub(crate) mod auth;
+pub(crate) mod give_back;
 pub(crate) mod stream;
 
 use axum::body::Body;

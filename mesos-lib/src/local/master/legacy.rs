@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::state::{Framework, MasterState};
 use super::{Ctx, Master, operator_api, scheduler_api};
 use crate::local::config::MESOS_VERSION;
-use crate::local::http::{empty, json_ok, not_found, plain, redirect};
+use crate::local::http::{empty, give_back, json_ok, not_found, plain, redirect};
 use crate::local::json as j;
 use crate::local::resource_views::{self as rv, flat_attributes};
 use crate::local::views::legacy_task;
@@ -457,29 +457,6 @@ async fn redirect_to_leader(State(ctx): State<Ctx>) -> Response {
     }
 }
 
-/// An answer at least this large makes the master give freed memory back afterwards.
-const LARGE_BODY: u64 = 1 << 20;
-
-/// After a large answer (the state endpoints build and free tens of MB at 10,000 tasks, and
-/// glibc keeps what its arenas freed), returns the free pages to the system, off the request
-/// path.
-async fn trim_after_large(resp: Response) -> Response {
-    use axum::body::HttpBody;
-    if resp
-        .body()
-        .size_hint()
-        .exact()
-        .is_some_and(|n| n >= LARGE_BODY)
-    {
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        tokio::task::spawn_blocking(|| {
-            // SAFETY: malloc_trim only shrinks the allocator's own free lists; thread-safe.
-            unsafe { libc::malloc_trim(0) }
-        });
-    }
-    resp
-}
-
 /// Routes of one master listener.
 pub(crate) fn router(ctx: Ctx) -> Router {
     // Each group of endpoints sits in its own authentication realm, as on a real master;
@@ -521,6 +498,6 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .merge(guarded(readonly, Realm::ReadOnly))
         .merge(crate::local::admin::router())
         .fallback(|| async { not_found() })
-        .layer(axum::middleware::map_response(trim_after_large))
+        .layer(axum::middleware::map_response(give_back::after_large))
         .with_state(ctx)
 }
