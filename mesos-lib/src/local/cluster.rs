@@ -78,19 +78,7 @@ fn serve_until(
     router: axum::Router,
     stop: CancellationToken,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        use axum::serve::ListenerExt;
-        // Without TCP_NODELAY, Nagle holds back every small answer written while an earlier
-        // one is unacknowledged: pipelined calls and event streams then wait on delayed ACKs.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let svc = router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, svc).with_graceful_shutdown(stop.cancelled_owned());
-        if let Err(e) = served.await {
-            tracing::warn!("listener stopped: {e}");
-        }
-    })
+    crate::local::http::serve::until(listener, router, stop)
 }
 
 impl LocalMesos {
