@@ -100,18 +100,7 @@ fn workspace() -> PathBuf {
 
 /// A fresh `mesos-local` with the benchmark's agents, and its work dir (removed by `stop`).
 fn start_master(agents: usize) -> (MesosLocal, PathBuf) {
-    // Sandboxes on tmpfs when there is one: on a disk, creating 100,000 sandbox directories
-    // costs the master more than everything else together, for both sides alike.
-    let base = std::env::var_os("ACKS_WORK_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let shm = PathBuf::from("/dev/shm");
-            if shm.is_dir() {
-                shm
-            } else {
-                std::env::temp_dir()
-            }
-        });
+    let base = support::work_base("ACKS_WORK_DIR");
     let dir = base.join(format!("acks-bench-{}-{}", std::process::id(), agents));
     let _ = std::fs::remove_dir_all(&dir);
     let master = MesosLocal::start(&[
