@@ -2,24 +2,64 @@
 //! free tens of MB at 10,000 tasks, and both allocators keep freed pages for a while (glibc
 //! in its arenas, mimalloc until its purge delay), which showed as resident memory.
 
-use axum::body::HttpBody;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes, HttpBody};
 use axum::response::Response;
+use hyper::body::{Frame, SizeHint};
 
 /// An answer at least this large makes the process give freed memory back.
 const LARGE_BODY: u64 = 1 << 20;
 
-/// Response middleware: after a large answer, returns free pages to the system, off the
-/// request path.
+/// Response middleware: a large answer gives free pages back to the system once built, and
+/// again once sent.
 pub(crate) async fn after_large(resp: Response) -> Response {
     if resp
         .body()
         .size_hint()
         .exact()
-        .is_some_and(|n| n >= LARGE_BODY)
+        .is_none_or(|n| n < LARGE_BODY)
     {
-        tokio::task::spawn_blocking(release_free_memory);
+        return resp;
     }
-    resp
+    // What the handler built and freed to write the answer was freed on this thread, whose
+    // heap is the one mimalloc can collect from here.
+    release_free_memory();
+    let (parts, body) = resp.into_parts();
+    Response::from_parts(parts, Body::new(ReleaseWhenSent(body)))
+}
+
+/// A body that, when dropped (sent, or its connection gone), frees its own bytes and then
+/// has both allocators give free pages back: by then the answer's whole build is free.
+struct ReleaseWhenSent(Body);
+
+impl HttpBody for ReleaseWhenSent {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.0).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
+
+impl Drop for ReleaseWhenSent {
+    fn drop(&mut self) {
+        drop(std::mem::take(&mut self.0));
+        // On the thread that sent it: a few ms, once per answer of a megabyte or more.
+        release_free_memory();
+    }
 }
 
 /// Returns the free pages of both allocators that may serve this process: mimalloc when it is
