@@ -12,12 +12,15 @@
 //!
 //! Run: `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench scale`
 //! Environment: `SCALE_TASKS` (10000), `SCALE_AGENTS` (1000), `SCALE_SPAWN_SAMPLE` (2000
-//! processes for the spawn baseline), `SCALE_SAMPLES` (7 requests per state endpoint).
+//! processes for the spawn baseline), `SCALE_SAMPLES` (7 requests per state endpoint),
+//! `SCALE_WORK_DIR` (where the baseline's and the agents' sandboxes go; default /dev/shm, a
+//! tmpfs, if present: on ext4 the inode allocator costs more than the master's work).
 //! Prints figures; asserts nothing about speed.
 
 mod support;
 
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -55,8 +58,8 @@ fn summary(mut samples: Vec<Duration>) -> (Duration, Duration) {
 /// directory layout a Mesos agent creates for a task (run directory, stdout and stderr,
 /// `runs/latest`), which the embedded agent does too. Returns processes per second; kills
 /// them after.
-fn spawn_baseline(n: usize, arg: &str, sandboxes: bool) -> f64 {
-    let dir = std::env::temp_dir().join(format!("scale-spawn-{}", std::process::id()));
+fn spawn_baseline(base: &Path, n: usize, arg: &str, sandboxes: bool) -> f64 {
+    let dir = base.join(format!("scale-spawn-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("baseline dir");
     let t = Instant::now();
     let mut children = Vec::with_capacity(n);
@@ -100,16 +103,39 @@ fn spawn_baseline(n: usize, arg: &str, sandboxes: bool) -> f64 {
     rate
 }
 
+/// Seconds mesos-local's spawner thread has spent starting processes (its admin endpoint).
+async fn spawner_busy(http: &reqwest::Client, url: &str) -> f64 {
+    let stats: serde_json::Value = http
+        .get(format!("{url}/__local/spawner"))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("/__local/spawner")
+        .json()
+        .await
+        .expect("spawner stats");
+    stats["busy_seconds"].as_f64().expect("busy_seconds")
+}
+
 async fn run(tasks_total: usize, agents: usize, marker: &str) {
     let spawn_sample = env_or("SCALE_SPAWN_SAMPLE", 2000usize).min(tasks_total);
     let sleep_arg = marker.trim_start_matches("sleep ").to_string();
-    let spawn_rate = spawn_baseline(spawn_sample, &format!("{sleep_arg}0"), false);
-    let sandboxed_rate = spawn_baseline(spawn_sample, &format!("{sleep_arg}0"), true);
+    // The baseline's sandboxes and the agents' share one filesystem.
+    let base = support::work_base("SCALE_WORK_DIR");
+    let spawn_rate = spawn_baseline(&base, spawn_sample, &format!("{sleep_arg}0"), false);
+    let sandboxed_rate = spawn_baseline(&base, spawn_sample, &format!("{sleep_arg}0"), true);
     println!(
-        "scale: baseline: {spawn_sample} processes spawned alone at {spawn_rate:.0}/s, {sandboxed_rate:.0}/s each in an agent-style sandbox"
+        "scale: baseline: {spawn_sample} processes spawned alone at {spawn_rate:.0}/s, {sandboxed_rate:.0}/s each in an agent-style sandbox (under {})",
+        base.display()
     );
+    let work_dir = base.join(format!("scale-bench-{}", std::process::id()));
     let t = Instant::now();
-    let mesos = MesosLocal::start(&["--agents", &agents.to_string()]);
+    let mesos = MesosLocal::start(&[
+        "--agents",
+        &agents.to_string(),
+        "--work-dir",
+        &work_dir.display().to_string(),
+    ]);
     let url = mesos.url.clone();
     let (rss0, _) = mesos.memory_mb();
     println!(
@@ -129,6 +155,8 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     let per_agent = tasks_total.div_ceil(agents);
     let mut launched = 0usize;
     let mut start = None;
+    let http = reqwest::Client::new();
+    let busy0 = spawner_busy(&http, &url).await;
     let (cpu0, (spawner0, other0)) = (
         support::proc_cpu("/proc/self/stat"),
         mesos.thread_cpu("task-spawner"),
@@ -186,6 +214,7 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let wall = start.elapsed();
+    let busy = spawner_busy(&http, &url).await - busy0;
     let rate = running as f64 / wall.as_secs_f64();
     let (spawner_cpu, other_cpu) = mesos.thread_cpu("task-spawner");
     let (spawner_cpu, other_cpu) = (spawner_cpu - spawner0, other_cpu - other0);
@@ -201,6 +230,13 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     println!(
         "scale: CPU during the launch: mesos-local's spawner thread {spawner_cpu:.2?}, its other threads (master, agents, HTTP) {other_cpu:.2?}; this process (the scheduler) {own_cpu:.2?}"
     );
+    // Busy as long as the launch lasted: the spawner never waited for the master to hand it
+    // a task, so spawning set the pace.
+    println!(
+        "scale: mesos-local's spawner thread was busy starting processes {busy:.2}s of the launch's {:.2}s ({:.0}%)",
+        wall.as_secs_f64(),
+        100.0 * busy / wall.as_secs_f64()
+    );
     println!(
         "scale: live marked processes ({marker:?}): {}",
         count_marked(marker)
@@ -209,7 +245,6 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     // Before the state endpoints: their answers (16 MB at 10,000 tasks) raise the peak.
     let (rss_running, _) = mesos.memory_mb();
     let op = OperatorClient::connect(&url, Default::default()).expect("operator client");
-    let http = reqwest::Client::new();
     let (mut typed, mut raw, mut legacy) = (Vec::new(), Vec::new(), Vec::new());
     let (mut raw_size, mut legacy_size, mut typed_tasks) = (0, 0, 0);
     for _ in 0..env_or("SCALE_SAMPLES", SAMPLES) {
@@ -259,9 +294,21 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
         legacy_size as f64 / 1e6
     );
     let (rss, hwm) = mesos.memory_mb();
+    // The allocator gives freed pages back after a delay (mimalloc's purge delay, 1 s): the
+    // figure that stays is read once it has stopped falling for a second (at most 10 s).
+    let t = Instant::now();
+    let mut settled = rss;
+    while t.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (now, _) = mesos.memory_mb();
+        if now >= settled {
+            break;
+        }
+        settled = now;
+    }
     let (own, _) = memory_mb("/proc/self/status");
     println!(
-        "scale: memory of mesos-local (master + {agents} agents) at {running} tasks: VmRSS {rss_running:.0} MB with every task running, {rss:.0} MB after the state endpoints (VmHWM {hwm:.0} MB; at start {rss0:.0} MB); the scheduler (this process): VmRSS {own:.0} MB"
+        "scale: memory of mesos-local (master + {agents} agents) at {running} tasks: VmRSS {rss_running:.0} MB with every task running; after the state endpoints {rss:.0} MB at once, {settled:.0} MB once freed pages are given back (VmHWM {hwm:.0} MB; at start {rss0:.0} MB); the scheduler (this process): VmRSS {own:.0} MB"
     );
 
     let t = Instant::now();
@@ -277,6 +324,7 @@ async fn run(tasks_total: usize, agents: usize, marker: &str) {
     );
     // SIGTERM kills whatever teardown missed, and returns once mesos-local has exited.
     mesos.stop();
+    let _ = std::fs::remove_dir_all(&work_dir);
     let left = count_marked(marker);
     println!(
         "scale: after mesos-local stopped: {left} marked processes left ({})",

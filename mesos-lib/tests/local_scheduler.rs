@@ -245,6 +245,23 @@ async fn updates_one_at_a_time_resent_until_acked_then_finished() {
     assert_eq!(fin["state"], "TASK_FINISHED");
     assert_eq!(fin["message"], "Command exited with status 0");
     ack(&url, &s, &fin).await;
+    // The admin endpoint reports the spawner thread's work (process-wide: other tests add).
+    let spawner: serde_json::Value = client()
+        .get(format!("{url}/__local/spawner"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(spawner["spawns"].as_u64().unwrap() >= 1, "{spawner}");
+    assert!(spawner["busy_seconds"].as_f64().unwrap() > 0.0, "{spawner}");
+    let post = client()
+        .post(format!("{url}/__local/spawner"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 405);
     // The sandbox holds stdout, served by the agent's files API on virtual paths.
     let agent = &m.agents()[0];
     let path = format!(

@@ -2,6 +2,7 @@
 //! `POST /__local/{drop_stream?framework_id=…, stall_heartbeats?on=true|false,
 //! remove_agent?agent_id=…, restart_master, fail_over_leader, kill_leader}`. `kill_leader`
 //! (with `--zk`) kills the leading master; ZooKeeper then elects the next.
+//! `GET /__local/spawner` reports the task spawner thread's work (benchmarks read it).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -10,14 +11,26 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 
-use crate::local::http::{empty, plain};
+use crate::local::http::{empty, json_ok, plain};
 use crate::local::master::Ctx;
 
 /// The admin routes (merged into every master's router).
 pub(crate) fn router() -> Router<Ctx> {
-    Router::new().route("/__local/{action}", post(admin))
+    Router::new()
+        .route("/__local/spawner", get(spawner))
+        .route("/__local/{action}", post(admin))
+}
+
+/// `{"spawns": N, "busy_seconds": S}`: processes started by the spawner thread and the time
+/// it spent starting them, since this process started.
+async fn spawner(ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Response {
+    if !peer.ip().is_loopback() {
+        return plain(StatusCode::FORBIDDEN, "admin endpoint is loopback only");
+    }
+    let (spawns, busy) = crate::local::agent::spawner::stats();
+    json_ok(&serde_json::json!({"spawns": spawns, "busy_seconds": busy}))
 }
 
 async fn admin(

@@ -13,7 +13,9 @@ use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::ExitStatus;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::time::Instant;
 
 use tokio::io::unix::AsyncFd;
 use tokio::sync::oneshot;
@@ -27,6 +29,20 @@ struct Request {
 }
 
 type Reply = oneshot::Sender<io::Result<u32>>;
+
+/// Processes the spawner thread has started (or failed to), since the process started.
+static SPAWNS: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds the spawner thread spent building and spawning, as opposed to waiting for work.
+static BUSY_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// What the spawner thread has done so far: (spawns, seconds busy). A launch during which
+/// busy time grows as fast as the clock was bound by spawning, not by what feeds the queue.
+pub(crate) fn stats() -> (u64, f64) {
+    (
+        SPAWNS.load(Ordering::Relaxed),
+        BUSY_NANOS.load(Ordering::Relaxed) as f64 / 1e9,
+    )
+}
 
 /// The process-wide spawner thread's queue.
 fn queue() -> &'static std_mpsc::Sender<Request> {
@@ -61,6 +77,8 @@ fn serve(rx: std_mpsc::Receiver<Request>, done: std_mpsc::Sender<(io::Result<u32
         tracing::debug!("spawning tasks with the shared descriptor table: {e}");
     }
     for req in rx {
+        // The clock is read through the vDSO: no descriptor involved.
+        let started = Instant::now();
         let spawned = (req.build)().and_then(|mut cmd| cmd.spawn()).map(|child| {
             let pid = child.id();
             // The std handle owns no descriptor here (output goes to files), and dropping it
@@ -68,6 +86,8 @@ fn serve(rx: std_mpsc::Receiver<Request>, done: std_mpsc::Sender<(io::Result<u32
             drop(child);
             pid
         });
+        SPAWNS.fetch_add(1, Ordering::Relaxed);
+        BUSY_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         if let Err(std_mpsc::SendError((_, reply))) = done.send((spawned, req.reply)) {
             // Dropping a reply wakes its receiver: keep it rather than touch the runtime.
             std::mem::forget(reply);
