@@ -1,13 +1,19 @@
 //! A TaskStatus kept as the compact JSON it was sent as.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// A TaskStatus kept as its compact JSON text, its uuid beside it. A parsed `Value` costs
 /// about ten times the memory, and the master and every agent keep each status of each task:
-/// at 10,000 tasks that was most of the embedded Mesos's memory.
+/// at 10,000 tasks that was most of the embedded Mesos's memory. Clones share the text: the
+/// agent that sent an update and the master that recorded it keep one copy.
 #[derive(Clone, Debug)]
-pub(crate) struct StoredStatus {
+pub(crate) struct StoredStatus(Arc<Kept>);
+
+#[derive(Debug)]
+struct Kept {
     json: Box<RawValue>,
     uuid: Option<Box<str>>,
 }
@@ -15,26 +21,26 @@ pub(crate) struct StoredStatus {
 impl StoredStatus {
     /// Keeps `status`.
     pub(crate) fn new(status: &Value) -> StoredStatus {
-        StoredStatus {
+        StoredStatus(Arc::new(Kept {
             json: crate::local::json::raw(status),
             uuid: crate::local::json::str_at(status, "uuid").map(Into::into),
-        }
+        }))
     }
 
     /// The status's uuid, if it has one.
     pub(crate) fn uuid(&self) -> Option<&str> {
-        self.uuid.as_deref()
+        self.0.uuid.as_deref()
     }
 
     /// The status parsed again (for the views that reshape it).
     pub(crate) fn value(&self) -> Value {
-        serde_json::from_str(self.json.get()).unwrap_or(Value::Null)
+        serde_json::from_str(self.0.json.get()).unwrap_or(Value::Null)
     }
 }
 
 impl serde::Serialize for StoredStatus {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.json.serialize(s)
+        self.0.json.serialize(s)
     }
 }
 

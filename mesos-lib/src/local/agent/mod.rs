@@ -23,7 +23,7 @@ use crate::local::stored_status::StoredStatus;
 use crate::local::views::is_terminal;
 use crate::resources::Resources;
 use crate::v1::resources::Attribute;
-use status_updates::{Ack, StatusUpdateManager};
+use status_updates::{Ack, StatusUpdateManager, Update};
 
 /// Messages from agents to whichever master currently leads.
 #[derive(Debug)]
@@ -32,7 +32,7 @@ pub(crate) enum ToMaster {
     Update {
         agent_id: String,
         framework_id: String,
-        status: Arc<Value>,
+        update: Update,
     },
 }
 
@@ -193,29 +193,30 @@ impl Agent {
             if st.removed.contains(fid) {
                 return;
             }
+            let update = Update::new(status);
             if let Some(run) = st
                 .frameworks
                 .get_mut(fid)
                 .and_then(|f| f.executors.get_mut(tid))
             {
-                run.state = j::str_at(&status, "state").unwrap_or("").to_string();
-                run.statuses.push(StoredStatus::new(&status));
+                run.state = j::str_at(&update.status, "state").unwrap_or("").to_string();
+                run.statuses.push(update.stored.clone());
                 if is_terminal(&run.state) {
                     run.kill_tx = None;
                 }
             }
-            st.updates.push(fid, tid, Arc::new(status), Instant::now())
+            st.updates.push(fid, tid, update, Instant::now())
         };
-        if let Some(status) = forward {
-            self.forward(fid, status);
+        if let Some(update) = forward {
+            self.forward(fid, update);
         }
     }
 
-    fn forward(&self, fid: &str, status: Arc<Value>) {
+    fn forward(&self, fid: &str, update: Update) {
         let _ = self.to_master.send(ToMaster::Update {
             agent_id: self.id.clone(),
             framework_id: fid.to_string(),
-            status,
+            update,
         });
     }
 
@@ -242,16 +243,16 @@ impl Agent {
     /// Re-sends unacknowledged heads older than `interval`.
     pub(crate) fn retry_due(&self, interval: Duration) {
         let due = self.lock().updates.due(Instant::now(), interval);
-        for (fid, status) in due {
-            self.forward(&fid, status);
+        for (fid, update) in due {
+            self.forward(&fid, update);
         }
     }
 
     /// Re-sends every in-flight head of a framework at once (it just resubscribed).
     pub(crate) fn resend_framework(&self, fid: &str) {
         let heads = self.lock().updates.heads(fid, Instant::now());
-        for status in heads {
-            self.forward(fid, status);
+        for update in heads {
+            self.forward(fid, update);
         }
     }
 

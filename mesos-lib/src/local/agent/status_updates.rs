@@ -7,12 +7,29 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::local::json;
+use crate::local::stored_status::StoredStatus;
+
+/// One status update as it travels to the master: the status its event carries, and the
+/// text the agent and the master both keep. Shared, never copied, however often re-sent.
+#[derive(Clone, Debug)]
+pub(crate) struct Update {
+    pub status: Arc<Value>,
+    pub stored: StoredStatus,
+}
+
+impl Update {
+    /// An update of `status`.
+    pub(crate) fn new(status: Value) -> Update {
+        Update {
+            stored: StoredStatus::new(&status),
+            status: Arc::new(status),
+        }
+    }
+}
 
 #[derive(Default)]
 struct Queue {
-    // Shared with the master it is forwarded to (and re-sent): never copied.
-    pending: VecDeque<Arc<Value>>,
+    pending: VecDeque<Update>,
     last_sent: Option<Instant>,
 }
 
@@ -25,7 +42,7 @@ pub(crate) struct StatusUpdateManager {
 /// Result of an acknowledgement.
 pub(crate) enum Ack {
     /// The head was acknowledged; the next update (if any) must be forwarded now.
-    Accepted(Option<Arc<Value>>),
+    Accepted(Option<Update>),
     /// No such update in flight (duplicate or unknown); ignored.
     Ignored,
 }
@@ -36,14 +53,14 @@ impl StatusUpdateManager {
         &mut self,
         framework: &str,
         task: &str,
-        status: Arc<Value>,
+        update: Update,
         now: Instant,
-    ) -> Option<Arc<Value>> {
+    ) -> Option<Update> {
         let q = self
             .queues
             .entry((framework.to_string(), task.to_string()))
             .or_default();
-        q.pending.push_back(status);
+        q.pending.push_back(update);
         if q.pending.len() == 1 {
             q.last_sent = Some(now);
             q.pending.front().cloned()
@@ -61,7 +78,7 @@ impl StatusUpdateManager {
         let matches = q
             .pending
             .front()
-            .and_then(|s| json::str_at(s, "uuid"))
+            .and_then(|u| u.stored.uuid())
             .is_some_and(|u| u == uuid);
         if !matches {
             return Ack::Ignored;
@@ -77,7 +94,7 @@ impl StatusUpdateManager {
     }
 
     /// Heads not sent for `interval`: they must be re-sent.
-    pub(crate) fn due(&mut self, now: Instant, interval: Duration) -> Vec<(String, Arc<Value>)> {
+    pub(crate) fn due(&mut self, now: Instant, interval: Duration) -> Vec<(String, Update)> {
         let mut out = Vec::new();
         for ((fid, _), q) in self.queues.iter_mut() {
             if q.last_sent
@@ -92,7 +109,7 @@ impl StatusUpdateManager {
     }
 
     /// Every in-flight head of one framework (re-sent when it resubscribes).
-    pub(crate) fn heads(&mut self, framework: &str, now: Instant) -> Vec<Arc<Value>> {
+    pub(crate) fn heads(&mut self, framework: &str, now: Instant) -> Vec<Update> {
         let mut out = Vec::new();
         for ((fid, _), q) in self.queues.iter_mut() {
             if fid == framework
@@ -127,16 +144,22 @@ mod tests {
     fn one_at_a_time_until_acked() {
         let mut m = StatusUpdateManager::default();
         let now = Instant::now();
-        let a = Arc::new(json!({"state": "TASK_STARTING", "uuid": "A"}));
-        let b = Arc::new(json!({"state": "TASK_RUNNING", "uuid": "B"}));
-        assert_eq!(m.push("f", "t", a.clone(), now), Some(a.clone()));
-        assert_eq!(m.push("f", "t", b.clone(), now), None);
+        let a = Update::new(json!({"state": "TASK_STARTING", "uuid": "A"}));
+        let b = Update::new(json!({"state": "TASK_RUNNING", "uuid": "B"}));
+        let sent = m
+            .push("f", "t", a.clone(), now)
+            .expect("first goes out at once");
+        assert!(Arc::ptr_eq(&sent.status, &a.status));
+        assert!(m.push("f", "t", b.clone(), now).is_none());
         assert!(matches!(m.ack("f", "t", "B", now), Ack::Ignored));
         assert!(m.due(now, Duration::from_secs(10)).is_empty());
         let later = now + Duration::from_secs(11);
-        assert_eq!(m.due(later, Duration::from_secs(10)), vec![("f".into(), a)]);
+        let due = m.due(later, Duration::from_secs(10));
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].0, "f");
+        assert!(Arc::ptr_eq(&due[0].1.status, &a.status));
         match m.ack("f", "t", "A", later) {
-            Ack::Accepted(Some(next)) => assert_eq!(next, b),
+            Ack::Accepted(Some(next)) => assert!(Arc::ptr_eq(&next.status, &b.status)),
             _ => panic!("expected next"),
         }
         assert!(matches!(m.ack("f", "t", "B", later), Ack::Accepted(None)));

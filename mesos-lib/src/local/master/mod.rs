@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
+use crate::local::agent::status_updates::Update;
 use crate::local::agent::{Agent, ToMaster};
 use crate::local::config::LocalConfig;
 use crate::local::http::EventSender;
@@ -164,8 +165,8 @@ impl Master {
                 Mail::Agent(ToMaster::Update {
                     agent_id,
                     framework_id,
-                    status,
-                }) => self.status_update(&agent_id, &framework_id, status),
+                    update,
+                }) => self.status_update(&agent_id, &framework_id, update),
                 Mail::StreamClosed {
                     framework_id,
                     stream_id,
@@ -175,7 +176,7 @@ impl Master {
     }
 
     /// A status update from an agent: record it, tell operators, forward to the scheduler.
-    fn status_update(&self, agent_id: &str, fid: &str, status: Arc<Value>) {
+    fn status_update(&self, agent_id: &str, fid: &str, Update { status, stored }: Update) {
         let mut st = self.lock();
         // As the real master does ("Ignoring status update ... from unknown agent"): a removed
         // agent's late updates (its killed processes' TASK_FAILED) must not follow TASK_LOST.
@@ -202,7 +203,8 @@ impl Master {
             if !seen {
                 changed = task.state != state_name;
                 task.state = state_name.clone();
-                task.statuses.push(StoredStatus::new(&status));
+                // The agent's own copy: one text for both.
+                task.statuses.push(stored);
                 if is_terminal(&state_name) {
                     release = task.release(&mut fw.allocated);
                 }
