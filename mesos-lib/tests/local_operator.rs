@@ -96,14 +96,7 @@ async fn operator_calls_and_json_endpoints() {
         assert_eq!(r.status().as_u16(), 200, "{path}");
         assert_eq!(r.headers()["content-type"], "application/json");
     }
-    let state: Value = c
-        .get(format!("{url}/master/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = get_json(&format!("{url}/master/state")).await;
     assert_eq!(
         state["slaves"][0]["resources"],
         json!({"disk": 4096.0, "mem": 1024.0, "gpus": 0.0, "cpus": 2.0, "ports": "[31000-32000]"})

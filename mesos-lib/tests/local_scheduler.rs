@@ -246,14 +246,7 @@ async fn updates_one_at_a_time_resent_until_acked_then_finished() {
     assert_eq!(fin["message"], "Command exited with status 0");
     ack(&url, &s, &fin).await;
     // The admin endpoint reports the spawner thread's work (process-wide: other tests add).
-    let spawner: serde_json::Value = client()
-        .get(format!("{url}/__local/spawner"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spawner = get_json(&format!("{url}/__local/spawner")).await;
     assert!(spawner["spawns"].as_u64().unwrap() >= 1, "{spawner}");
     assert!(spawner["busy_seconds"].as_f64().unwrap() > 0.0, "{spawner}");
     let post = client()
@@ -268,14 +261,7 @@ async fn updates_one_at_a_time_resent_until_acked_then_finished() {
         "/frameworks/{}/executors/t-finish/runs/latest/stdout",
         s.framework_id
     );
-    let r: serde_json::Value = client()
-        .get(format!("{}/files/read?path={path}&offset=0", agent.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = get_json(&format!("{}/files/read?path={path}&offset=0", agent.url)).await;
     assert_eq!(r, json!({"data": "hello-t-finish\n", "offset": 0}));
     for bad in [
         "/etc/passwd",

@@ -26,6 +26,18 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// GETs `url` and parses its JSON answer.
+pub async fn get_json(url: &str) -> Value {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A subscribed scheduler stream.
 pub struct Stream {
     pub status: u16,
