@@ -188,12 +188,13 @@ impl Agent {
 
     /// Records an update on the task and hands it to the status update manager.
     pub(crate) fn emit(&self, fid: &str, tid: &str, status: Value) {
+        // Serialised before taking the lock every task of this agent shares.
+        let update = Update::new(status);
         let forward = {
             let mut st = self.lock();
             if st.removed.contains(fid) {
                 return;
             }
-            let update = Update::new(status);
             if let Some(run) = st
                 .frameworks
                 .get_mut(fid)
