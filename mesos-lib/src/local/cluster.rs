@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::local::agent::{Agent, ToMaster};
 use crate::local::config::LocalConfig;
+use crate::local::http;
 use crate::local::master::state::MasterState;
 use crate::local::master::{Ctx, Election, Mail, Master};
 use crate::local::resource_views as rv;
@@ -68,17 +69,9 @@ async fn bind(ip: std::net::IpAddr, port: u16) -> Result<TcpListener, LocalError
         .map_err(|source| LocalError::Bind { addr, source })
 }
 
+/// Serves for as long as the process runs (agents' listeners).
 fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
-    serve_until(listener, router, CancellationToken::new())
-}
-
-/// Serves until `stop` (a killed master): the port closes and open connections end.
-fn serve_until(
-    listener: TcpListener,
-    router: axum::Router,
-    stop: CancellationToken,
-) -> JoinHandle<()> {
-    crate::local::http::serve::until(listener, router, stop)
+    http::serve::until(listener, router, CancellationToken::new())
 }
 
 impl LocalMesos {
@@ -178,7 +171,7 @@ impl LocalMesos {
             };
             let stop = CancellationToken::new();
             stops.push(stop.clone());
-            tasks.push(serve_until(
+            tasks.push(http::serve::until(
                 listener,
                 crate::local::master::legacy::router(ctx),
                 stop,
