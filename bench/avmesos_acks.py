@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""avmesos 0.4.2 side of the acknowledgement benchmark (mesos-lib/benches/acks.rs).
+"""avmesos 0.4.2 side of the acknowledgement benchmark (mesos-lib/mesos-local/benches/acks.rs).
 
 Same loop as the Rust side: on every offer, launch as many tasks as fit (at most --per-offer)
 until enough for N updates are launched; avmesos acknowledges every update itself

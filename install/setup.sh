@@ -23,9 +23,8 @@ rustup component add rust-src >/dev/null 2>&1 || rustup component add rust-src
 
 step "Building the kernel and mesos-local (release: evcxr is 10-40x slower unoptimised)"
 cargo build --release --locked -p mesos-kernel --bins
-if cargo metadata --no-deps --format-version 1 2>/dev/null | grep -q '"name":"mesos-local"'; then
-  cargo build --release --locked -p mesos-lib --bin mesos-local
-fi
+# The kernel starts the embedded Mesos as a separate process, found next to its own binary.
+cargo build --release --locked -p mesos-local
 
 step "Python virtualenv .venv with Jupyter (install/requirements.txt)"
 if [ ! -x .venv/bin/python ]; then

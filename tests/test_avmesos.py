@@ -48,7 +48,7 @@ def processes_with(marker):
 @pytest.fixture
 def mesos(tmp_path):
     if not BINARY.exists():
-        pytest.fail(f"build it first: cargo build --release -p mesos-lib --bin mesos-local ({BINARY})")
+        pytest.fail(f"build it first: cargo build --release --locked -p mesos-local ({BINARY})")
     proc = subprocess.Popen(
         [str(BINARY), "--port", "0", "--heartbeat-interval", "1",
          "--allocation-interval", "0.2", "--work-dir", str(tmp_path / "work")],

@@ -67,7 +67,7 @@ def state_dir(tmp_path_factory):
 def mk(state_dir):
     # mesos-local lives next to the kernel binary; make sure it is built (a no-op when fresh).
     subprocess.run(
-        ["cargo", "build", "--release", "-q", "-p", "mesos-lib", "--bin", "mesos-local"],
+        ["cargo", "build", "--release", "--locked", "-q", "-p", "mesos-local"],
         cwd=ROOT,
         check=True,
     )

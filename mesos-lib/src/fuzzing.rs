@@ -1,5 +1,6 @@
 //! Fuzz target bodies, shared by the cargo-fuzz binaries (`mesos-lib/fuzz/`) and the stable
-//! smoke test (`tests/fuzz_smoke.rs`), so both exercise exactly the same code and properties.
+//! smoke test (`tests/fuzz_smoke.rs`), so both exercise exactly the same code and properties;
+//! also the smoke runner mesos-local's own targets use.
 //!
 //! Each target takes arbitrary bytes, must never panic on its own account, and asserts the
 //! properties that are cheap to check; a failed assertion is a finding.
@@ -15,15 +16,12 @@ use crate::v1::{master, scheduler};
 /// A named fuzz target body.
 pub type Target = (&'static str, fn(&[u8]));
 
-/// Every target of this crate, by the name of its cargo-fuzz binary and corpus directory.
+/// Every target of this crate, by the name of its cargo-fuzz binary and corpus directory (the
+/// embedded master's request decoders are `mesos_local::fuzzing`'s).
 pub const TARGETS: &[Target] = &[
     ("recordio", recordio),
     ("scheduler_event", scheduler_event),
     ("operator_response", operator_response),
-    #[cfg(feature = "local")]
-    ("scheduler_request", scheduler_request),
-    #[cfg(feature = "local")]
-    ("operator_request", operator_request),
 ];
 
 /// RecordIO decoding: the same records and the same verdict whatever the chunking, no record
@@ -154,85 +152,6 @@ pub fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
                     .all(|(k, l)| y.get(k).is_some_and(|r| same_json(l, r)))
         }
         _ => a == b,
-    }
-}
-
-/// Splits `<content-type>\n<accept>\n<body>` into request headers (an empty or unencodable
-/// line means the header is absent) and the body.
-#[cfg(feature = "local")]
-fn request(data: &[u8]) -> (axum::http::HeaderMap, &[u8]) {
-    use axum::http::{HeaderMap, HeaderValue, header};
-    let mut headers = HeaderMap::new();
-    let mut rest = data;
-    for name in [header::CONTENT_TYPE, header::ACCEPT] {
-        let (line, tail) = match rest.iter().position(|&b| b == b'\n') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, &rest[rest.len()..]),
-        };
-        if !line.is_empty()
-            && let Ok(value) = HeaderValue::from_bytes(line)
-        {
-            headers.insert(name, value);
-        }
-        rest = tail;
-    }
-    (headers, rest)
-}
-
-/// The embedded master's scheduler request decoding (Content-Type, JSON, normalisation,
-/// validation): it answers only 400 or 415, an accepted call is an object whose type is known
-/// when it validated, and decoding the normalised call again gives the same result.
-#[cfg(feature = "local")]
-pub fn scheduler_request(data: &[u8]) {
-    use crate::local::fuzz_hooks::decode_scheduler_request as decode;
-    let (headers, body) = request(data);
-    match decode(&headers, body) {
-        Ok((call, ty, invalid)) => {
-            assert!(call.is_object());
-            if invalid.is_none() {
-                assert!(!ty.is_empty(), "a valid call has a type");
-            }
-            let text = serde_json::to_vec(&call).expect("values serialize");
-            let again = decode(&headers, &text).expect("a decoded call decodes again");
-            assert!(
-                same_json(&again.0, &call),
-                "normalisation is not idempotent"
-            );
-            assert_eq!((again.1, again.2), (ty, invalid));
-        }
-        Err(response) => {
-            let status = response.status().as_u16();
-            assert!(matches!(status, 400 | 415), "unexpected status {status}");
-        }
-    }
-}
-
-/// The embedded master's operator request decoding: it answers only 400, 406 or 415, an
-/// accepted call is an object of a known, non-empty type, and decoding the normalised call
-/// again gives the same result.
-#[cfg(feature = "local")]
-pub fn operator_request(data: &[u8]) {
-    use crate::local::fuzz_hooks::decode_operator_request as decode;
-    let (headers, body) = request(data);
-    match decode(&headers, body) {
-        Ok((call, ty)) => {
-            assert!(call.is_object());
-            assert!(!ty.is_empty());
-            let text = serde_json::to_vec(&call).expect("values serialize");
-            let again = decode(&headers, &text).expect("a decoded call decodes again");
-            assert!(
-                same_json(&again.0, &call),
-                "normalisation is not idempotent"
-            );
-            assert_eq!(again.1, ty);
-        }
-        Err(response) => {
-            let status = response.status().as_u16();
-            assert!(
-                matches!(status, 400 | 406 | 415),
-                "unexpected status {status}"
-            );
-        }
     }
 }
 

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use client_support::*;
 use futures::StreamExt;
-use mesos_lib::local::{LocalConfig, LocalMesos};
 use mesos_lib::operator::OperatorClient;
 use mesos_lib::scheduler::{Book, ReconcileStatus, Scheduler, SessionError, SessionState};
 use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{Offer, OfferId, Resource, TaskInfo, TaskState};
+use mesos_local::{LocalConfig, LocalMesos};
 
 /// What the issue asks for.
 const TASKS: usize = 1000;

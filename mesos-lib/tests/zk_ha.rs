@@ -12,10 +12,10 @@ use std::time::{Duration, Instant, SystemTime};
 use client_support::{WAIT, config, history, launch_running};
 use mesos_lib::detector::{Detector, ZkConfig, ZkDetector, encode_master_info};
 use mesos_lib::httpcli::HttpClient;
-use mesos_lib::local::{LocalConfig, LocalMesos};
 use mesos_lib::operator::OperatorClient;
 use mesos_lib::scheduler::{ReconcileStatus, Scheduler, SessionState};
 use mesos_lib::v1::{MasterInfo, TaskState};
+use mesos_local::{LocalConfig, LocalMesos};
 use zk_support::ZkServer;
 use zookeeper_client as zk;
 

@@ -66,7 +66,7 @@ impl Default for LocalLayout {
 pub enum LocalError {
     /// No `mesos-local` binary next to the kernel or on PATH.
     #[error(
-        "cannot find the mesos-local binary next to the kernel ({0}) or on PATH; build it with `cargo build --release -p mesos-lib --bin mesos-local`"
+        "cannot find the mesos-local binary next to the kernel ({0}) or on PATH; build it with `cargo build --release -p mesos-local`"
     )]
     NoBinary(String),
     /// Spawning or talking to it failed.

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| mesos_lib::fuzzing::operator_request(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mesos_local::fuzzing::operator_request(data));

@@ -18,7 +18,7 @@
 //!
 //! Besides wall rates, the client's own CPU time per update is printed, and the master's.
 //!
-//! Run: `CARGO_TARGET_DIR=target-mesos cargo bench --locked -p mesos-lib --bench acks`
+//! Run: `CARGO_TARGET_DIR=target-mesos cargo bench --locked -p mesos-local --bench acks`
 //! Environment: `ACKS_UPDATES` (default 100000), `ACKS_WORKLOAD` (`container`), `ACKS_AGENTS`
 //! (4), `ACKS_WORK_DIR` (where the sandboxes go; default /dev/shm, a tmpfs, if present),
 //! `MESOS_LOCAL_BIN`, `ACKS_PYTHON` (default `.venv/bin/python`; `none` skips avmesos).
@@ -91,9 +91,11 @@ impl Workload {
     }
 }
 
+/// The repository root (this package is `mesos-lib/mesos-local/`).
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .expect("workspace root")
         .to_path_buf()
 }

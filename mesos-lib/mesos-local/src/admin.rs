@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::local::http::{empty, json_ok, plain};
-use crate::local::master::Ctx;
+use crate::http::{empty, json_ok, plain};
+use crate::master::Ctx;
 
 /// The admin routes (merged into every master's router).
 pub(crate) fn router() -> Router<Ctx> {
@@ -29,7 +29,7 @@ async fn spawner(ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Response {
     if !peer.ip().is_loopback() {
         return plain(StatusCode::FORBIDDEN, "admin endpoint is loopback only");
     }
-    let (spawns, busy) = crate::local::agent::spawner::stats();
+    let (spawns, busy) = crate::agent::spawner::stats();
     json_ok(&serde_json::json!({"spawns": spawns, "busy_seconds": busy}))
 }
 

@@ -12,15 +12,15 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::local::agent::{Agent, ToMaster};
-use crate::local::config::LocalConfig;
-use crate::local::http;
-use crate::local::master::state::MasterState;
-use crate::local::master::{Ctx, Election, Mail, Master};
-use crate::local::resource_views as rv;
-use crate::local::{ids, json as j};
-use crate::v1::ids::{AgentId, OfferId};
-use crate::v1::scheduler::Event;
+use crate::agent::{Agent, ToMaster};
+use crate::config::LocalConfig;
+use crate::http;
+use crate::master::state::MasterState;
+use crate::master::{Ctx, Election, Mail, Master};
+use crate::resource_views as rv;
+use crate::{ids, json as j};
+use mesos_lib::v1::ids::{AgentId, OfferId};
+use mesos_lib::v1::scheduler::Event;
 
 /// Why an embedded Mesos could not start.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +81,7 @@ impl LocalMesos {
         let cfg = Arc::new(cfg);
         let resources = rv::agent_total(&cfg.resources).map_err(LocalError::Config)?;
         let attributes = match &cfg.attributes {
-            Some(a) => crate::resources::parse_attributes(a)
+            Some(a) => mesos_lib::resources::parse_attributes(a)
                 .map_err(|e| LocalError::Config(e.to_string()))?,
             None => Vec::new(),
         };
@@ -151,7 +151,7 @@ impl LocalMesos {
             ));
             tasks.push(serve(
                 listener,
-                crate::local::agent::http::router(Arc::clone(&agent), Arc::clone(&cfg)),
+                crate::agent::http::router(Arc::clone(&agent), Arc::clone(&cfg)),
             ));
             agents.push(agent);
         }
@@ -173,7 +173,7 @@ impl LocalMesos {
             stops.push(stop.clone());
             tasks.push(http::serve::until(
                 listener,
-                crate::local::master::legacy::router(ctx),
+                crate::master::legacy::router(ctx),
                 stop,
             ));
         }
@@ -222,7 +222,7 @@ impl LocalMesos {
                     }
                 })
                 .collect();
-            let started = crate::local::ha::Ha::start(
+            let started = crate::ha::Ha::start(
                 Arc::clone(&master),
                 zk,
                 ids,
@@ -380,7 +380,7 @@ impl LocalMesos {
     }
 
     /// With `--zk`: the masters, their ZooKeeper nodes, who leads and who was killed.
-    pub fn contenders(&self) -> Vec<crate::local::LocalContender> {
+    pub fn contenders(&self) -> Vec<crate::LocalContender> {
         self.master
             .ha
             .get()
@@ -500,7 +500,7 @@ impl Master {
                     continue;
                 };
                 let state = if aware { "TASK_GONE" } else { "TASK_LOST" };
-                let status = crate::local::master::master_status(
+                let status = crate::master::master_status(
                     &task,
                     state,
                     &format!("Agent {} removed", entry.agent.hostname),
@@ -510,10 +510,9 @@ impl Master {
                 // The agent and its books are gone; only the framework's share is given back.
                 let _ = task.release(&mut fw.allocated);
                 task.statuses
-                    .push(crate::local::stored_status::StoredStatus::new(&status));
+                    .push(crate::stored_status::StoredStatus::new(&status));
                 if let Some(sub) = &fw.subscription {
-                    sub.sender
-                        .send(&crate::local::master::events::update(&status));
+                    sub.sender.send(&crate::master::events::update(&status));
                 }
                 events.push(json!({"type": "TASK_UPDATED", "task_updated": {
                     "framework_id": j::id(&fw.id), "status": status, "state": state}}));
@@ -527,12 +526,12 @@ impl Master {
         for e in events {
             st.broadcast(&e);
         }
-        st.broadcast(&crate::v1::master::Event {
-            agent_removed: Some(crate::v1::master::event::AgentRemoved {
+        st.broadcast(&mesos_lib::v1::master::Event {
+            agent_removed: Some(mesos_lib::v1::master::event::AgentRemoved {
                 agent_id: AgentId::new(agent_id),
                 extra: Default::default(),
             }),
-            ..crate::v1::master::Event::new(crate::v1::master::EventType::AgentRemoved)
+            ..mesos_lib::v1::master::Event::new(mesos_lib::v1::master::EventType::AgentRemoved)
         });
         drop(st);
         entry.agent.kill_all();

@@ -1,7 +1,7 @@
 //! The flags real masters and agents report (recorded from Mesos), with ours filled in.
 
-use crate::local::config::LocalConfig;
-use crate::local::http::auth::Realm;
+use crate::config::LocalConfig;
+use crate::http::auth::Realm;
 
 fn auth_flag(cfg: &LocalConfig, realm: Realm) -> String {
     cfg.http_auth

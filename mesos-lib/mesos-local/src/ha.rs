@@ -1,7 +1,7 @@
 //! High availability through ZooKeeper (`--zk zk://…`): each of the K masters contends
 //! with its own session by creating an ephemeral sequential `json.info_` node holding its
 //! MasterInfo exactly as Mesos writes it; the lowest sequence leads. A coordinator follows
-//! the election through a [`ZkDetector`] and hands the shared master state to the winner
+//! the election through a [`ZkWatch`] and hands the shared master state to the winner
 //! (a fresh master ID and recovered agents, as after a real failover). Killing the leader
 //! closes its session, so its node disappears, and stops its listener.
 
@@ -12,12 +12,10 @@ use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use zookeeper_client as zk;
 
-use crate::detector::{
-    JSON_INFO_PREFIX, ZkConfig, ZkDetector, ZkMasters, ZkUrl, encode_master_info,
-};
-use crate::httpcli::Backoff;
-use crate::local::cluster::LocalError;
-use crate::local::master::Master;
+use crate::cluster::LocalError;
+use crate::master::Master;
+use mesos_lib::backoff::Backoff;
+use mesos_lib::zk::{JSON_INFO_PREFIX, ZkConfig, ZkMasters, ZkUrl, ZkWatch, encode_master_info};
 
 /// One master's place in the election.
 struct Contender {
@@ -51,7 +49,7 @@ pub(crate) struct Ha {
     contenders: Vec<Contender>,
     /// Index of the leading master as last applied (`None`: no leader among ours).
     elected: watch::Receiver<Option<usize>>,
-    _detector: Arc<ZkDetector>,
+    _detector: Arc<ZkWatch>,
     cancel: CancellationToken,
 }
 
@@ -112,10 +110,7 @@ impl Ha {
             }
             contenders.push(c);
         }
-        let detector = Arc::new(
-            ZkDetector::with_config(zk_url, cfg.clone())
-                .map_err(|e| LocalError::ZooKeeper(e.to_string()))?,
-        );
+        let detector = Arc::new(ZkWatch::start(url.clone(), cfg.clone()));
         let (elected_tx, mut elected) = watch::channel(None);
         let routes: Vec<(String, u16)> =
             contenders.iter().map(|c| (c.id.clone(), c.port)).collect();
@@ -262,7 +257,7 @@ async fn register(
     cfg: &ZkConfig,
     data: &[u8],
 ) -> Result<(zk::Client, String), String> {
-    let client = crate::detector::zk_connect(url, cfg.session_timeout, cfg.connect_timeout).await?;
+    let client = mesos_lib::zk::connect(url, cfg.session_timeout, cfg.connect_timeout).await?;
     let acl = zk::Acls::anyone_all();
     if url.path != "/" {
         client

@@ -1,10 +1,12 @@
-//! An embedded local Mesos, in the spirit of `mesos-local`: K masters and N agents in this
-//! process, speaking the real v1 scheduler and operator HTTP APIs (as of Mesos 1.11) on
-//! loopback ports, and running command tasks as real child processes.
+//! An embedded local Mesos, in the spirit of Mesos's `mesos-local`: K masters and N agents in
+//! this process, speaking the real v1 scheduler and operator HTTP APIs (as of Mesos 1.11) on
+//! loopback ports, and running command tasks as real child processes. Built on mesos-lib's
+//! types and its `zk` module, not on its HTTP clients; the `mesos-local` binary (feature `cli`)
+//! runs it as a process.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), mesos_lib::local::LocalError> {
-//! let mesos = mesos_lib::local::LocalMesos::start(Default::default()).await?;
+//! # async fn demo() -> Result<(), mesos_local::LocalError> {
+//! let mesos = mesos_local::LocalMesos::start(Default::default()).await?;
 //! println!("{}", mesos.url());
 //! mesos.shutdown().await;
 //! # Ok(()) }
@@ -12,9 +14,12 @@
 
 mod admin;
 mod agent;
+// Fuzz target bodies, public only for mesos-lib/fuzz and the smoke test.
 mod cluster;
 mod config;
 mod flags;
+#[doc(hidden)]
+pub mod fuzzing;
 mod ha;
 mod http;
 mod ids;

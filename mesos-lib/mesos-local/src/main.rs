@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use mesos_lib::local::{DEFAULT_RESOURCES, HttpAuth, LocalConfig, LocalMesos};
+use mesos_local::{DEFAULT_RESOURCES, HttpAuth, LocalConfig, LocalMesos};
 
 // Every request and status update allocates many small JSON values; glibc's allocator was a
 // third of the master's CPU per task.

@@ -1,13 +1,13 @@
 //! How the embedded master reads and shows resources. The arithmetic is
-//! `crate::resources`; this only adapts it to what the master models (unreserved `*`
+//! `mesos_lib::resources`; this only adapts it to what the master models (unreserved `*`
 //! resources, merged by name) and to the shapes Mesos prints (v1 lists with `role`
 //! and `allocation_info`, the flat maps of the legacy endpoints, validation texts).
 
 use serde_json::{Map, Value, json};
 
-use crate::local::json as j;
-use crate::resources::{Resources, parse_resources, ranges};
-use crate::v1::resources::{Attribute, Resource, ValueType};
+use crate::json as j;
+use mesos_lib::resources::{Resources, parse_resources, ranges};
+use mesos_lib::v1::resources::{Attribute, Resource, ValueType};
 
 /// An agent's `--resources`, with the cpus/mem/disk/ports defaults an agent adds when absent.
 /// Roles are dropped: reservations are not modelled.
@@ -91,7 +91,7 @@ fn set_text(items: &[String]) -> String {
 
 /// A scalar as Mesos prints it: `2`, `0.1`.
 fn scalar_text(v: f64) -> String {
-    crate::resources::scalar::normalize(v).to_string()
+    mesos_lib::resources::scalar::normalize(v).to_string()
 }
 
 /// The flat map of the legacy endpoints: disk, mem, gpus, cpus always present, ranges
@@ -197,8 +197,8 @@ mod tests {
 
     #[test]
     fn attributes_flatten() {
-        let a =
-            crate::resources::parse_attributes("rack:r2d2;pod:demo,dev;level:3;ids:[1-5]").unwrap();
+        let a = mesos_lib::resources::parse_attributes("rack:r2d2;pod:demo,dev;level:3;ids:[1-5]")
+            .unwrap();
         let f = flat_attributes(&a);
         assert_eq!(f["rack"], "r2d2");
         assert_eq!(f["pod"], "demo,dev");

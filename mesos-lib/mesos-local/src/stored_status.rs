@@ -22,8 +22,8 @@ impl StoredStatus {
     /// Keeps `status`.
     pub(crate) fn new(status: &Value) -> StoredStatus {
         StoredStatus(Arc::new(Kept {
-            json: crate::local::json::raw(status),
-            uuid: crate::local::json::str_at(status, "uuid").map(Into::into),
+            json: crate::json::raw(status),
+            uuid: crate::json::str_at(status, "uuid").map(Into::into),
         }))
     }
 

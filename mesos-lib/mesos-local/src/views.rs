@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::local::json as j;
-use crate::local::resource_views as rv;
+use crate::json as j;
+use crate::resource_views as rv;
 
 /// Terminal task states (`isTerminalState`).
 pub(crate) fn is_terminal(state: &str) -> bool {
@@ -41,7 +41,7 @@ pub(crate) fn legacy_task(
     framework_id: &str,
     agent_id: &str,
     state: &str,
-    statuses: &[crate::local::stored_status::StoredStatus],
+    statuses: &[crate::stored_status::StoredStatus],
 ) -> Value {
     let mut m = Map::new();
     m.insert(

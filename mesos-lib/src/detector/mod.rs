@@ -3,17 +3,16 @@
 //! masters register `json.info_*` nodes and the lowest sequence leads.
 
 mod static_list;
-mod zk_nodes;
-mod zk_session;
-mod zk_url;
 mod zookeeper;
 
 pub use static_list::StaticDetector;
-pub use zk_nodes::{JSON_INFO_PREFIX, ZkMaster, ZkMasters, encode_master_info, json_info_sequence};
-pub use zk_url::{ZkUrl, is_zk_url};
-pub use zookeeper::{ZkConfig, ZkDetector};
-
-pub(crate) use zk_session::connect as zk_connect;
+pub use zookeeper::ZkDetector;
+// The ZooKeeper pieces live in `crate::zk` (shared with the embedded Mesos); re-exported here
+// where the client's users have always found them.
+pub use crate::zk::{
+    JSON_INFO_PREFIX, ZkConfig, ZkMaster, ZkMasters, ZkUrl, encode_master_info, is_zk_url,
+    json_info_sequence,
+};
 
 use std::sync::Arc;
 

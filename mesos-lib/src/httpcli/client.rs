@@ -8,11 +8,11 @@ use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 
-use super::backoff::Backoff;
 use super::config::ClientConfig;
 use super::error::HttpError;
 use super::url::{join_path, origin_of, resolve_location};
 use super::{APPLICATION_JSON, STREAM_ID_HEADER};
+use crate::backoff::Backoff;
 
 /// A successful answer, with the leader that gave it (after any redirects).
 #[derive(Debug)]

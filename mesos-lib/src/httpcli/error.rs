@@ -127,6 +127,15 @@ pub enum ErrorKind {
     Protocol,
 }
 
+impl From<crate::zk::InvalidZkUrl> for HttpError {
+    fn from(e: crate::zk::InvalidZkUrl) -> Self {
+        HttpError::InvalidUrl {
+            url: e.url,
+            reason: e.reason,
+        }
+    }
+}
+
 impl HttpError {
     /// The HTTP status, for errors that have one.
     pub fn status(&self) -> Option<u16> {

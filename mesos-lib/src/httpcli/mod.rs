@@ -3,7 +3,6 @@
 //! `/master/redirect` leader probe, basic auth, custom-CA TLS, and RecordIO event streams.
 
 mod auth;
-mod backoff;
 mod client;
 mod config;
 mod error;
@@ -11,8 +10,9 @@ mod pipeline;
 mod stream;
 mod url;
 
-pub use auth::{Credentials, Secret};
-pub use backoff::Backoff;
+pub use crate::backoff::Backoff;
+pub use crate::secret::Secret;
+pub use auth::Credentials;
 pub use client::{HttpClient, RawReply, Reply};
 pub use config::ClientConfig;
 pub use error::{ErrorKind, HttpError};

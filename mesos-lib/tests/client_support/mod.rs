@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use mesos_lib::local::{LocalConfig, LocalMesos};
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig, SessionState};
 use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
+use mesos_local::{LocalConfig, LocalMesos};
 
 /// Upper bound for any single wait; generous so a loaded machine does not flake.
 pub const WAIT: Duration = Duration::from_secs(30);

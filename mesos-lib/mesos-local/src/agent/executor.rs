@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use super::{Agent, ExecutorRun, sandbox};
-use crate::local::agent::process::{self, Launch, Outcome};
-use crate::local::{ids, json as j};
+use crate::agent::process::{self, Launch, Outcome};
+use crate::{ids, json as j};
 
 /// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
 pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);

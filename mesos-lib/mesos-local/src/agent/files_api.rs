@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::{Agent, sandbox};
-use crate::local::http::{bad_request, json_ok, plain};
+use crate::http::{bad_request, json_ok, plain};
 
 /// Virtual path → sandbox directory, for every run the agent knows.
 fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {

@@ -10,13 +10,13 @@ use axum::routing::get;
 use serde_json::{Map, Value, json};
 
 use super::{Agent, ExecutorRun, files_api};
-use crate::local::config::{LocalConfig, MESOS_VERSION};
-use crate::local::http::{empty, json_ok, not_found};
-use crate::local::json as j;
-use crate::local::resource_views::{self as rv, flat_attributes};
-use crate::local::views::legacy_task;
-use crate::resources::Resources;
-use crate::v1::resources::Resource;
+use crate::config::{LocalConfig, MESOS_VERSION};
+use crate::http::{empty, json_ok, not_found};
+use crate::json as j;
+use crate::resource_views::{self as rv, flat_attributes};
+use crate::views::legacy_task;
+use mesos_lib::resources::Resources;
+use mesos_lib::v1::resources::Resource;
 
 const CAPABILITIES: &[&str] = &[
     "MULTI_ROLE",
@@ -44,7 +44,7 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
         .route("/files/debug", get(files_api::debug))
         .route("/files/browse", get(files_api::browse))
         .route("/files/read", get(files_api::read))
-        .route("/version", get(crate::local::master::legacy::version))
+        .route("/version", get(crate::master::legacy::version))
         .fallback(|| async { not_found() })
         .layer(axum::Extension(cfg))
         .with_state(agent)
@@ -60,7 +60,7 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
     // The command executor's own allowance.
     res.add(&Resource::scalar("cpus", 0.1));
     res.add(&Resource::scalar("mem", 32.0));
-    let live = !crate::local::views::is_terminal(&run.state);
+    let live = !crate::views::is_terminal(&run.state);
     let task = legacy_task(
         &run.task,
         &run.framework_id,
@@ -146,7 +146,7 @@ async fn state(
             }
         }
     }
-    let flags: Map<String, Value> = crate::local::flags::agent_flags(
+    let flags: Map<String, Value> = crate::flags::agent_flags(
         &cfg,
         agent.port,
         &agent.work_dir.display().to_string(),
@@ -157,8 +157,8 @@ async fn state(
     .collect();
     let body = json!({
         "version": MESOS_VERSION,
-        "build_date": crate::local::master::legacy::BUILD_DATE,
-        "build_time": crate::local::master::legacy::BUILD_TIME,
+        "build_date": crate::master::legacy::BUILD_DATE,
+        "build_time": crate::master::legacy::BUILD_TIME,
         "build_user": "",
         "start_time": agent.start_time,
         "id": agent.id,

@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::local::json as j;
-use crate::local::stored_status::StoredStatus;
-use crate::local::views::is_terminal;
-use crate::resources::Resources;
-use crate::v1::resources::Attribute;
+use crate::json as j;
+use crate::stored_status::StoredStatus;
+use crate::views::is_terminal;
+use mesos_lib::resources::Resources;
+use mesos_lib::v1::resources::Attribute;
 use status_updates::{Ack, StatusUpdateManager, Update};
 
 /// Messages from agents to whichever master currently leads.
@@ -106,7 +106,7 @@ impl Agent {
             resources,
             attributes,
             work_dir,
-            start_time: crate::local::ids::now_secs(),
+            start_time: crate::ids::now_secs(),
             master_hostname,
             groups: Arc::new(Mutex::new(HashSet::new())),
             state: Mutex::new(AgentState::default()),

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::spawner::TaskProcess;
-use crate::local::json;
+use crate::json;
 
 /// Process groups of every task still running, so that no process outlives the embedded Mesos.
 pub(crate) type ProcessGroups = Arc<Mutex<HashSet<i32>>>;

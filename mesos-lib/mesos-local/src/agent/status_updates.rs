@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::local::stored_status::StoredStatus;
+use crate::stored_status::StoredStatus;
 
 /// One status update as it travels to the master: the status its event carries, and the
 /// text the agent and the master both keep. Shared, never copied, however often re-sent.

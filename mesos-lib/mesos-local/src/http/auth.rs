@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 
-use crate::httpcli::Secret;
+use mesos_lib::secret::Secret;
 
 /// Which endpoints a check guards; each has its own realm and enabling flag, as in Mesos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

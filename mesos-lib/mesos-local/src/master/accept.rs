@@ -9,11 +9,11 @@ use serde_json::{Map, Value, json};
 
 use super::state::{Filter, MasterState, Task};
 use super::{Master, views};
-use crate::local::agent::Agent;
-use crate::local::ids;
-use crate::local::json as j;
-use crate::local::resource_views as rv;
-use crate::resources::Resources;
+use crate::agent::Agent;
+use crate::ids;
+use crate::json as j;
+use crate::resource_views as rv;
+use mesos_lib::resources::Resources;
 
 /// Refuse filter length: `filters.refuse_seconds`, default 5 s, capped at a year.
 fn refuse(body: &Value) -> Duration {

@@ -3,16 +3,16 @@
 
 use std::time::Instant;
 
-use crate::v1;
-use crate::v1::common::{Address, Url};
-use crate::v1::ids::{AgentId, FrameworkId, OfferId};
-use crate::v1::resources::AllocationInfo;
-use crate::v1::scheduler::Event;
+use mesos_lib::v1;
+use mesos_lib::v1::common::{Address, Url};
+use mesos_lib::v1::ids::{AgentId, FrameworkId, OfferId};
+use mesos_lib::v1::resources::AllocationInfo;
+use mesos_lib::v1::scheduler::Event;
 
 use super::Master;
 use super::state::Offer;
-use crate::local::ids;
-use crate::local::resource_views as rv;
+use crate::ids;
+use crate::resource_views as rv;
 
 impl Master {
     /// Runs one allocation: frameworks with the smallest allocation go first.

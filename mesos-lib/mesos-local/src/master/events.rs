@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::v1::scheduler::{Event, EventType};
-use crate::v1::status::TaskStatus;
+use mesos_lib::v1::scheduler::{Event, EventType};
+use mesos_lib::v1::status::TaskStatus;
 
 /// UPDATE for a status the master or an agent built. Statuses are kept as JSON because
 /// they are stored and re-sent verbatim; the event itself is the typed `v1` one.

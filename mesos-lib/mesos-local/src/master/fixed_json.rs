@@ -7,9 +7,9 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::local::agent::Agent;
-use crate::local::json::raw;
-use crate::local::resource_views as rv;
+use crate::agent::Agent;
+use crate::json::raw;
+use crate::resource_views as rv;
 
 /// Fields of `v1::Task` taken from the TaskInfo, in the order Mesos writes them.
 #[derive(Debug)]
@@ -74,10 +74,10 @@ mod tests {
 
     use super::super::state::{AgentEntry, Task};
     use super::super::views::{AgentView, TaskView, agent_v1};
-    use crate::local::agent::Agent;
-    use crate::local::stored_status::StoredStatus;
-    use crate::resources::Resources;
-    use crate::v1::Resource;
+    use crate::agent::Agent;
+    use crate::stored_status::StoredStatus;
+    use mesos_lib::resources::Resources;
+    use mesos_lib::v1::Resource;
 
     #[test]
     fn a_task_view_writes_every_field_of_its_task_info() {

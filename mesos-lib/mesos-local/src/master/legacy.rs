@@ -1,7 +1,7 @@
 //! The master's JSON endpoints (`/master/state`, `/state-summary`, `/tasks`, `/metrics/snapshot`…)
 //! and its router.
 
-use crate::local::http::auth::Realm;
+use crate::http::auth::Realm;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,12 +11,12 @@ use serde_json::{Map, Value, json};
 
 use super::state::{Framework, MasterState};
 use super::{Ctx, Master, operator_api, scheduler_api};
-use crate::local::config::MESOS_VERSION;
-use crate::local::http::{empty, give_back, json_ok, not_found, plain, redirect};
-use crate::local::json as j;
-use crate::local::resource_views::{self as rv, flat_attributes};
-use crate::local::views::legacy_task;
-use crate::resources::Resources;
+use crate::config::MESOS_VERSION;
+use crate::http::{empty, give_back, json_ok, not_found, plain, redirect};
+use crate::json as j;
+use crate::resource_views::{self as rv, flat_attributes};
+use crate::views::legacy_task;
+use mesos_lib::resources::Resources;
 
 /// Build date reported by `/version`.
 pub(crate) const BUILD_DATE: &str = "2020-11-16 00:00:00";
@@ -36,7 +36,7 @@ pub(crate) async fn version() -> Response {
 /// The master's flags.
 pub(crate) fn master_flags(master: &Master) -> Vec<(&'static str, String)> {
     let port = master.lock().port;
-    crate::local::flags::master_flags(&master.cfg, port, "/var/lib/mesos/master")
+    crate::flags::master_flags(&master.cfg, port, "/var/lib/mesos/master")
 }
 
 /// `/metrics/snapshot`.
@@ -103,7 +103,7 @@ pub(crate) fn metrics(master: &Master) -> Value {
     }
     m.insert(
         "master/uptime_secs".into(),
-        json!(crate::local::ids::now_secs() - st.start_time),
+        json!(crate::ids::now_secs() - st.start_time),
     );
     m.insert(
         "system/cpus_total".into(),
@@ -215,7 +215,7 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
 
 fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
     let a = &e.agent;
-    let caps = crate::local::agent::http::capabilities();
+    let caps = crate::agent::http::capabilities();
     let mut m = Map::new();
     m.insert("id".into(), json!(a.id));
     m.insert("hostname".into(), json!(a.hostname));
@@ -255,7 +255,7 @@ pub(crate) fn state_json(master: &Master) -> Value {
     let st = master.lock();
     let info = master.master_info(&st);
     let flags: Map<String, Value> =
-        crate::local::flags::master_flags(&master.cfg, st.port, "/var/lib/mesos/master")
+        crate::flags::master_flags(&master.cfg, st.port, "/var/lib/mesos/master")
             .into_iter()
             .map(|(k, v)| (k.to_string(), json!(v)))
             .collect();
@@ -465,7 +465,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
     let guarded = |r: Router<Ctx>, realm: Realm| {
         r.route_layer(axum::middleware::from_fn_with_state(
             (auth.clone(), realm),
-            crate::local::http::auth::require,
+            crate::http::auth::require,
         ))
     };
     let scheduler = Router::new()
@@ -496,7 +496,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
     open.merge(guarded(scheduler, Realm::Scheduler))
         .merge(guarded(operator, Realm::ReadWrite))
         .merge(guarded(readonly, Realm::ReadOnly))
-        .merge(crate::local::admin::router())
+        .merge(crate::admin::router())
         .fallback(|| async { not_found() })
         .layer(axum::middleware::map_response(give_back::after_large))
         .with_state(ctx)

@@ -17,21 +17,21 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use crate::local::agent::status_updates::Update;
-use crate::local::agent::{Agent, ToMaster};
-use crate::local::config::LocalConfig;
-use crate::local::http::EventSender;
-use crate::local::ids;
-use crate::local::json as j;
-use crate::local::resource_views as rv;
-use crate::local::stored_status::StoredStatus;
-use crate::local::views::is_terminal;
-use crate::resources::Resources;
-use crate::v1::common::Address;
-use crate::v1::ids::OfferId;
-use crate::v1::master::event::AgentAdded;
-use crate::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
-use crate::v1::scheduler::Event;
+use crate::agent::status_updates::Update;
+use crate::agent::{Agent, ToMaster};
+use crate::config::LocalConfig;
+use crate::http::EventSender;
+use crate::ids;
+use crate::json as j;
+use crate::resource_views as rv;
+use crate::stored_status::StoredStatus;
+use crate::views::is_terminal;
+use mesos_lib::resources::Resources;
+use mesos_lib::v1::common::Address;
+use mesos_lib::v1::ids::OfferId;
+use mesos_lib::v1::master::event::AgentAdded;
+use mesos_lib::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
+use mesos_lib::v1::scheduler::Event;
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
 
 /// Messages processed by the master's mailbox task.
@@ -61,7 +61,7 @@ pub(crate) struct Master {
     pub agents: Mutex<Vec<Arc<Agent>>>,
     pub mail: mpsc::UnboundedSender<Mail>,
     /// The ZooKeeper election, when the cluster runs with `--zk`.
-    pub ha: std::sync::OnceLock<Arc<crate::local::ha::Ha>>,
+    pub ha: std::sync::OnceLock<Arc<crate::ha::Ha>>,
 }
 
 impl Master {
@@ -88,7 +88,7 @@ impl Master {
             port: u32::from(port),
             pid: Some(format!("master@{ip}:{}", port)),
             hostname: Some(self.hostname.clone()),
-            version: Some(crate::local::config::MESOS_VERSION.into()),
+            version: Some(crate::config::MESOS_VERSION.into()),
             address: Some(Address {
                 hostname: Some(self.hostname.clone()),
                 ip: Some(ip),
@@ -149,12 +149,12 @@ impl Master {
         let entry = AgentEntry::new(agent, used);
         let view = views::agent_v1(&entry);
         st.agents.insert(agent.id.clone(), entry);
-        st.broadcast(&crate::v1::master::Event {
+        st.broadcast(&mesos_lib::v1::master::Event {
             agent_added: Some(AgentAdded {
                 agent: view,
                 extra: Default::default(),
             }),
-            ..crate::v1::master::Event::new(crate::v1::master::EventType::AgentAdded)
+            ..mesos_lib::v1::master::Event::new(mesos_lib::v1::master::EventType::AgentAdded)
         });
     }
 
@@ -358,7 +358,7 @@ impl Master {
                 sub.sender.send(&hb);
             }
         }
-        st.broadcast(&crate::v1::master::Event::heartbeat());
+        st.broadcast(&mesos_lib::v1::master::Event::heartbeat());
     }
 
     /// Explicit or implicit reconciliation, answered as the master does (`_reconcileTasks`).
@@ -492,11 +492,11 @@ impl Ctx {
             .unwrap_or_else(|e| e.into_inner());
         match el.leader {
             Some(l) if l == self.index => None,
-            Some(l) => Some(crate::local::http::redirect(&format!(
+            Some(l) => Some(crate::http::redirect(&format!(
                 "//{}:{}/master{path}",
                 self.master.hostname, el.ports[l]
             ))),
-            None => Some(crate::local::http::plain(
+            None => Some(crate::http::plain(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "No leader elected",
             )),

@@ -7,11 +7,11 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{Ctx, legacy, views};
-use crate::local::http::{
+use crate::http::{
     accepts_json, bad_request, check_content_type, empty, event_stream_response, json_ok,
     method_not_allowed, not_acceptable,
 };
-use crate::local::json as j;
+use crate::json as j;
 
 fn answer(ty: &str, body: Value) -> Response {
     answer_with(ty, &body)
@@ -204,7 +204,7 @@ fn subscribe(ctx: &Ctx) -> Response {
         "get_state": views::get_state(&st),
         "heartbeat_interval_seconds": master.cfg.heartbeat_interval.as_secs_f64(),
     }}));
-    sender.send(&crate::v1::master::Event::heartbeat());
+    sender.send(&mesos_lib::v1::master::Event::heartbeat());
     st.subscribers.push(sender);
     if st.subscribers.len() > 1000 {
         st.subscribers.remove(0);

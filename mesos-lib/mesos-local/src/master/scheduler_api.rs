@@ -12,15 +12,15 @@ use serde_json::{Map, Value, json};
 
 use super::state::Framework;
 use super::{Ctx, Mail, Master, views};
-use crate::local::http::auth::Principal;
-use crate::local::http::{
+use crate::http::auth::Principal;
+use crate::http::{
     accepts_json, bad_request, check_content_type, empty, event_stream_response,
     method_not_allowed, not_acceptable, plain,
 };
-use crate::local::json as j;
-use crate::local::{ids, json};
-use crate::v1::ids::FrameworkId;
-use crate::v1::scheduler::Event;
+use crate::json as j;
+use crate::{ids, json};
+use mesos_lib::v1::ids::FrameworkId;
+use mesos_lib::v1::scheduler::Event;
 
 const CALL_TYPES: &[&str] = &[
     "SUBSCRIBE",
@@ -306,7 +306,7 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Respo
         }
         "UPDATE_FRAMEWORK" => return update_framework(master, fid, call),
         "RECONCILE_OPERATIONS" => {
-            return crate::local::http::json_ok(&json!({
+            return crate::http::json_ok(&json!({
                 "type": "RECONCILE_OPERATIONS", "reconcile_operations": {}}));
         }
         // MESSAGE (no custom executors to deliver to), REQUEST (ignored by the default
@@ -373,7 +373,7 @@ fn is_terminal_ack(task: &super::state::Task, uuid: &str) -> bool {
         && task
             .status_update_state
             .as_deref()
-            .is_some_and(crate::local::views::is_terminal)
+            .is_some_and(crate::views::is_terminal)
 }
 
 /// Normalises a FrameworkInfo for storage: user, name, id, failover_timeout, checkpoint first.

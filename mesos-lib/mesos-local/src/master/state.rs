@@ -7,9 +7,9 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::fixed_json::{AgentJson, TaskJson};
-use crate::local::agent::Agent;
-use crate::local::http::EventSender;
-use crate::resources::Resources;
+use crate::agent::Agent;
+use crate::http::EventSender;
+use mesos_lib::resources::Resources;
 
 /// Ended tasks a framework keeps (`--max_completed_tasks_per_framework`'s default).
 pub(crate) const MAX_COMPLETED_TASKS_PER_FRAMEWORK: usize = 1000;
@@ -32,7 +32,7 @@ pub(crate) struct Task {
     pub framework_id: String,
     pub agent_id: String,
     pub state: String,
-    pub statuses: Vec<crate::local::stored_status::StoredStatus>,
+    pub statuses: Vec<crate::stored_status::StoredStatus>,
     pub status_update_state: Option<String>,
     pub status_update_uuid: Option<String>,
     /// Its resources until given back (terminal state seen), then `None`: kept parsed, since
@@ -121,17 +121,17 @@ impl Framework {
 
     /// Whether the framework asked for a capability.
     pub(crate) fn has_capability(&self, cap: &str) -> bool {
-        crate::local::json::array_at(&self.info, "capabilities")
+        crate::json::array_at(&self.info, "capabilities")
             .iter()
-            .any(|c| crate::local::json::str_at(c, "type") == Some(cap))
+            .any(|c| crate::json::str_at(c, "type") == Some(cap))
     }
 
     /// The role its offers are allocated to.
     pub(crate) fn role(&self) -> String {
-        crate::local::json::array_at(&self.info, "roles")
+        crate::json::array_at(&self.info, "roles")
             .first()
             .and_then(Value::as_str)
-            .or_else(|| crate::local::json::str_at(&self.info, "role"))
+            .or_else(|| crate::json::str_at(&self.info, "role"))
             .unwrap_or("*")
             .to_string()
     }
@@ -158,7 +158,7 @@ impl AgentEntry {
         AgentEntry {
             json: AgentJson::of(agent),
             agent: Arc::clone(agent),
-            registered_time: crate::local::ids::now_secs(),
+            registered_time: crate::ids::now_secs(),
             used,
             offered: Resources::new(),
         }
@@ -171,7 +171,7 @@ pub(crate) struct Offer {
     pub agent_id: String,
     pub resources: Resources,
     /// The offer as sent to the framework, listed again by GET_STATE/GET_FRAMEWORKS.
-    pub sent: crate::v1::offer::Offer,
+    pub sent: mesos_lib::v1::offer::Offer,
 }
 
 /// Everything one master process knows; replaced wholesale on master restart.
@@ -194,7 +194,7 @@ pub(crate) struct MasterState {
 impl MasterState {
     /// A fresh master state.
     pub(crate) fn new(id: String, port: u16) -> MasterState {
-        let now = crate::local::ids::now_secs();
+        let now = crate::ids::now_secs();
         MasterState {
             id,
             start_time: now,

@@ -6,13 +6,13 @@ use serde_json::value::RawValue;
 
 use super::fixed_json::TaskJson;
 use super::state::{AgentEntry, Framework, MasterState, Task};
-use crate::local::agent::Agent;
-use crate::local::resource_views as rv;
-use crate::local::stored_status::StoredStatus;
-use crate::v1::agent::{AgentCapability, AgentCapabilityType, AgentInfo};
-use crate::v1::common::TimeInfo;
-use crate::v1::ids::AgentId;
-use crate::v1::master::response;
+use crate::agent::Agent;
+use crate::resource_views as rv;
+use crate::stored_status::StoredStatus;
+use mesos_lib::v1::agent::{AgentCapability, AgentCapabilityType, AgentInfo};
+use mesos_lib::v1::common::TimeInfo;
+use mesos_lib::v1::ids::AgentId;
+use mesos_lib::v1::master::response;
 
 /// `{"nanoseconds": N}`, as TimeInfo serialises.
 #[derive(Serialize)]
@@ -43,10 +43,10 @@ pub(crate) struct FrameworkView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     unregistered_time: Option<Time>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    allocated_resources: Vec<crate::v1::resources::Resource>,
+    allocated_resources: Vec<mesos_lib::v1::resources::Resource>,
     /// Full offers, as real Mesos lists them (hostname, url, resources, attributes).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    offers: Vec<&'a crate::v1::offer::Offer>,
+    offers: Vec<&'a mesos_lib::v1::offer::Offer>,
     offer_constraints: Empty,
 }
 
@@ -172,7 +172,7 @@ pub(crate) fn agent_info(agent: &Agent) -> AgentInfo {
 
 /// The capabilities every embedded agent reports.
 pub(crate) fn agent_capabilities() -> Vec<AgentCapability> {
-    crate::local::agent::http::capabilities()
+    crate::agent::http::capabilities()
         .iter()
         .map(|c| AgentCapability {
             capability_type: AgentCapabilityType::from_name(c),
@@ -188,7 +188,7 @@ pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
         agent_info: agent_info(agent),
         active: true,
         deactivated: Some(false),
-        version: Some(crate::local::config::MESOS_VERSION.into()),
+        version: Some(crate::config::MESOS_VERSION.into()),
         pid: Some(agent.pid()),
         registered_time: Some(TimeInfo {
             nanoseconds: (a.registered_time * 1e9) as i64,
@@ -215,9 +215,9 @@ pub(crate) struct AgentView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     total_resources: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    allocated_resources: Vec<crate::v1::resources::Resource>,
+    allocated_resources: Vec<mesos_lib::v1::resources::Resource>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    offered_resources: Vec<crate::v1::resources::Resource>,
+    offered_resources: Vec<mesos_lib::v1::resources::Resource>,
     capabilities: &'a RawValue,
 }
 
@@ -228,7 +228,7 @@ impl<'a> AgentView<'a> {
             agent_info: &a.json.agent_info,
             active: true,
             deactivated: false,
-            version: crate::local::config::MESOS_VERSION,
+            version: crate::config::MESOS_VERSION,
             pid: &a.json.pid,
             registered_time: Time {
                 nanoseconds: (a.registered_time * 1e9) as i64,

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use mesos_lib::local::{LocalConfig, LocalMesos};
+use mesos_local::{LocalConfig, LocalMesos};
 use serde_json::{Value, json};
 
 pub const WAIT: Duration = Duration::from_secs(20);

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use zookeeper_client as zk;
 
-use super::zk_url::ZkUrl;
+use super::url::ZkUrl;
 
 /// Connects to `url`'s servers; the error says which servers did not answer and why.
-pub(crate) async fn connect(
+pub async fn connect(
     url: &ZkUrl,
     session_timeout: Duration,
     connect_timeout: Duration,
@@ -27,7 +27,7 @@ pub(crate) async fn connect(
 }
 
 /// Whether the session behind an error is gone for good (a new one is needed).
-pub(crate) fn session_lost(e: &zk::Error) -> bool {
+pub fn session_lost(e: &zk::Error) -> bool {
     matches!(
         e,
         zk::Error::SessionExpired | zk::Error::ClientClosed | zk::Error::AuthFailed

@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use reqwest::Url;
+use url::Url;
 
 use crate::v1::MasterInfo;
 

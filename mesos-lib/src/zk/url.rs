@@ -1,7 +1,15 @@
 //! `zk://[user:pass@]host1:port,host2:port/path`, split the way Mesos splits it: servers and
 //! path at the first `/`, credentials (the `digest` scheme) before the last `@`.
 
-use crate::httpcli::HttpError;
+/// A `zk://` URL that cannot be used; its text is redacted when it held credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid URL {url}: {reason}")]
+pub struct InvalidZkUrl {
+    /// The URL (redacted if it held credentials).
+    pub url: String,
+    /// Why.
+    pub reason: String,
+}
 
 /// A parsed `zk://` master URL.
 #[derive(Clone, PartialEq, Eq)]
@@ -17,8 +25,8 @@ pub struct ZkUrl {
 
 impl ZkUrl {
     /// Parses `zk://…`; anything else, or a URL without servers, is an error.
-    pub fn parse(url: &str) -> Result<Self, HttpError> {
-        let bad = |reason: &str| HttpError::InvalidUrl {
+    pub fn parse(url: &str) -> Result<Self, InvalidZkUrl> {
+        let bad = |reason: &str| InvalidZkUrl {
             url: redact(url),
             reason: reason.to_string(),
         };
