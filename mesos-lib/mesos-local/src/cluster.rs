@@ -19,7 +19,9 @@ use crate::master::state::MasterState;
 use crate::master::{Ctx, Election, Mail, Master};
 use crate::resource_views as rv;
 use crate::{ids, json as j};
+use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, OfferId};
+use mesos_lib::v1::resources::Attribute;
 use mesos_lib::v1::scheduler::Event;
 
 /// Why an embedded Mesos could not start.
@@ -74,186 +76,265 @@ fn serve(listener: TcpListener, router: axum::Router) -> JoinHandle<()> {
     http::serve::until(listener, router, CancellationToken::new())
 }
 
-impl LocalMesos {
-    /// Starts masters and agents and their background loops (allocation, heartbeats,
-    /// status-update retries).
-    pub async fn start(cfg: LocalConfig) -> Result<LocalMesos, LocalError> {
-        let cfg = Arc::new(cfg);
+/// What every agent is given: its resources and attributes, parsed once from the flags.
+struct AgentTemplate {
+    resources: Resources,
+    attributes: Vec<Attribute>,
+}
+
+impl AgentTemplate {
+    /// Parses `--resources` and `--attributes`.
+    fn parse(cfg: &LocalConfig) -> Result<Self, LocalError> {
         let resources = rv::agent_total(&cfg.resources).map_err(LocalError::Config)?;
         let attributes = match &cfg.attributes {
             Some(a) => mesos_lib::resources::parse_attributes(a)
                 .map_err(|e| LocalError::Config(e.to_string()))?,
             None => Vec::new(),
         };
-        let (work_dir, owned_work_dir) = match &cfg.work_dir {
-            Some(d) => (d.clone(), false),
-            None => (
-                std::env::temp_dir().join(format!("mesos-local-{}", ids::uuid_string())),
-                true,
-            ),
+        Ok(Self {
+            resources,
+            attributes,
+        })
+    }
+}
+
+/// The work directory (given, or a fresh one in the temp dir that the cluster owns), created.
+fn make_work_dir(cfg: &LocalConfig) -> Result<(PathBuf, bool), LocalError> {
+    let (work_dir, owned) = match &cfg.work_dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("mesos-local-{}", ids::uuid_string())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&work_dir).map_err(|e| LocalError::WorkDir(work_dir.clone(), e))?;
+    Ok((work_dir, owned))
+}
+
+/// Binds every master's listener (the first on the configured port, the others on ephemeral
+/// ones); returns them with their ports.
+async fn bind_masters(cfg: &LocalConfig) -> Result<(Vec<TcpListener>, Vec<u16>), LocalError> {
+    let mut listeners = Vec::new();
+    for i in 0..cfg.masters.max(1) {
+        let port = if i == 0 { cfg.port } else { 0 };
+        listeners.push(bind(cfg.ip, port).await?);
+    }
+    let ports = listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0))
+        .collect();
+    Ok((listeners, ports))
+}
+
+/// The shared master state behind every master port, and its mailbox's receiving end.
+fn new_master(
+    cfg: &Arc<LocalConfig>,
+    hostname: &str,
+    master_id: &str,
+    ports: &[u16],
+) -> (Arc<Master>, mpsc::UnboundedReceiver<Mail>) {
+    let (mail_tx, mail_rx) = mpsc::unbounded_channel();
+    let master = Arc::new(Master {
+        cfg: Arc::clone(cfg),
+        ip: cfg.ip,
+        hostname: hostname.to_string(),
+        state: Mutex::new(MasterState::new(master_id.to_string(), ports[0])),
+        election: Mutex::new(Election {
+            ports: ports.to_vec(),
+            // With ZooKeeper, nobody leads until the election says so.
+            leader: if cfg.zk.is_some() { None } else { Some(0) },
+        }),
+        agents: Mutex::new(Vec::new()),
+        mail: mail_tx,
+        ha: std::sync::OnceLock::new(),
+    });
+    (master, mail_rx)
+}
+
+/// Starts the agents, each serving its own endpoints, and registers them with the master.
+/// Their messages reach the master's mailbox through a forwarder, so that their channel type
+/// stays their own.
+async fn start_agents(
+    master: &Arc<Master>,
+    template: &AgentTemplate,
+    master_id: &str,
+    work_dir: &std::path::Path,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<Vec<Arc<Agent>>, LocalError> {
+    let cfg = &master.cfg;
+    let (agent_tx, mut agent_rx) = mpsc::unbounded_channel::<ToMaster>();
+    let fwd = master.mail.clone();
+    tasks.push(tokio::spawn(async move {
+        while let Some(m) = agent_rx.recv().await {
+            if fwd.send(Mail::Agent(m)).is_err() {
+                break;
+            }
+        }
+    }));
+    let mut agents = Vec::new();
+    for i in 0..cfg.agents {
+        let listener = bind(cfg.ip, 0).await?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let agent = Arc::new(Agent::new(
+            ids::agent_id(master_id, i as u64),
+            master.hostname.clone(),
+            cfg.ip,
+            port,
+            template.resources.clone(),
+            template.attributes.clone(),
+            work_dir.join(format!("agent-{i}")),
+            master.hostname.clone(),
+            agent_tx.clone(),
+        ));
+        tasks.push(serve(
+            listener,
+            crate::agent::http::router(Arc::clone(&agent), Arc::clone(cfg)),
+        ));
+        agents.push(agent);
+    }
+    {
+        let mut st = master.lock();
+        for a in &agents {
+            master.register_agent(&mut st, a);
+        }
+    }
+    *master.agents.lock().unwrap_or_else(|e| e.into_inner()) = agents.clone();
+    Ok(agents)
+}
+
+/// Serves every master port; returns the tokens that stop each listener.
+fn serve_masters(
+    master: &Arc<Master>,
+    listeners: Vec<TcpListener>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Vec<CancellationToken> {
+    let mut stops = Vec::new();
+    for (index, listener) in listeners.into_iter().enumerate() {
+        let ctx = Ctx {
+            master: Arc::clone(master),
+            index,
         };
-        std::fs::create_dir_all(&work_dir).map_err(|e| LocalError::WorkDir(work_dir.clone(), e))?;
+        let stop = CancellationToken::new();
+        stops.push(stop.clone());
+        tasks.push(http::serve::until(
+            listener,
+            crate::master::legacy::router(ctx),
+            stop,
+        ));
+    }
+    stops
+}
+
+/// The background loops: the master's mailbox, allocation, heartbeats, and the agents'
+/// status-update retries.
+fn spawn_loops(
+    master: &Arc<Master>,
+    agents: &[Arc<Agent>],
+    mail_rx: mpsc::UnboundedReceiver<Mail>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) {
+    let cfg = &master.cfg;
+    tasks.push(tokio::spawn(Arc::clone(master).run_mailbox(mail_rx)));
+    let m = Arc::clone(master);
+    let alloc = cfg.allocation_interval.max(Duration::from_millis(10));
+    tasks.push(tokio::spawn(async move {
+        let mut t = tokio::time::interval(alloc);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            t.tick().await;
+            m.allocate();
+        }
+    }));
+    let m = Arc::clone(master);
+    let hb = cfg.heartbeat_interval.max(Duration::from_millis(10));
+    tasks.push(tokio::spawn(async move {
+        let mut t = tokio::time::interval_at(tokio::time::Instant::now() + hb, hb);
+        loop {
+            t.tick().await;
+            m.heartbeat();
+        }
+    }));
+    let retry = cfg
+        .status_update_retry_interval
+        .max(Duration::from_millis(10));
+    let retry_agents = agents.to_vec();
+    tasks.push(tokio::spawn(async move {
+        let mut t = tokio::time::interval(retry.min(Duration::from_millis(500)));
+        loop {
+            t.tick().await;
+            for a in &retry_agents {
+                a.retry_due(retry);
+            }
+        }
+    }));
+}
+
+/// Registers every master in ZooKeeper (`--zk`) and waits for the election. Master 0 keeps
+/// the state's ID (the agents' IDs derive from it); the others get their own, as separate
+/// master processes would.
+async fn start_ha(
+    master: &Arc<Master>,
+    zk: &str,
+    master_id: &str,
+    ports: &[u16],
+    stops: Vec<CancellationToken>,
+) -> Result<(), LocalError> {
+    let ids: Vec<String> = (0..ports.len())
+        .map(|i| {
+            if i == 0 {
+                master_id.to_string()
+            } else {
+                ids::master_id()
+            }
+        })
+        .collect();
+    let ha = crate::ha::Ha::start(
+        Arc::clone(master),
+        zk,
+        ids,
+        ports.to_vec(),
+        stops,
+        master.cfg.zk_session_timeout,
+    )
+    .await?;
+    let _ = master.ha.set(ha);
+    Ok(())
+}
+
+impl LocalMesos {
+    /// Starts masters and agents and their background loops (allocation, heartbeats,
+    /// status-update retries).
+    pub async fn start(cfg: LocalConfig) -> Result<LocalMesos, LocalError> {
+        let cfg = Arc::new(cfg);
+        let template = AgentTemplate::parse(&cfg)?;
+        let (work_dir, owned_work_dir) = make_work_dir(&cfg)?;
         let hostname = cfg.advertised_hostname();
-
-        let mut master_listeners = Vec::new();
-        for i in 0..cfg.masters.max(1) {
-            let port = if i == 0 { cfg.port } else { 0 };
-            master_listeners.push(bind(cfg.ip, port).await?);
-        }
-        let ports: Vec<u16> = master_listeners
-            .iter()
-            .map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0))
-            .collect();
+        let (master_listeners, ports) = bind_masters(&cfg).await?;
         let master_id = ids::master_id();
-        let (mail_tx, mail_rx) = mpsc::unbounded_channel();
-        let master = Arc::new(Master {
-            cfg: Arc::clone(&cfg),
-            ip: cfg.ip,
-            hostname: hostname.clone(),
-            state: Mutex::new(MasterState::new(master_id.clone(), ports[0])),
-            election: Mutex::new(Election {
-                ports: ports.clone(),
-                // With ZooKeeper, nobody leads until the election says so.
-                leader: if cfg.zk.is_some() { None } else { Some(0) },
-            }),
-            agents: Mutex::new(Vec::new()),
-            mail: mail_tx.clone(),
-            ha: std::sync::OnceLock::new(),
-        });
+        let (master, mail_rx) = new_master(&cfg, &hostname, &master_id, &ports);
         let mut tasks = Vec::new();
-
-        // Agents relay through a forwarder so that their channel type stays their own.
-        let (agent_tx, mut agent_rx) = mpsc::unbounded_channel::<ToMaster>();
-        let fwd = mail_tx.clone();
-        tasks.push(tokio::spawn(async move {
-            while let Some(m) = agent_rx.recv().await {
-                if fwd.send(Mail::Agent(m)).is_err() {
-                    break;
-                }
-            }
-        }));
-
-        let mut agents = Vec::new();
-        for i in 0..cfg.agents {
-            let listener = bind(cfg.ip, 0).await?;
-            let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-            let dir = work_dir.join(format!("agent-{i}"));
-            let agent = Arc::new(Agent::new(
-                ids::agent_id(&master_id, i as u64),
-                hostname.clone(),
-                cfg.ip,
-                port,
-                resources.clone(),
-                attributes.clone(),
-                dir,
-                hostname.clone(),
-                agent_tx.clone(),
-            ));
-            tasks.push(serve(
-                listener,
-                crate::agent::http::router(Arc::clone(&agent), Arc::clone(&cfg)),
-            ));
-            agents.push(agent);
-        }
+        let agents = start_agents(&master, &template, &master_id, &work_dir, &mut tasks).await?;
+        let stops = serve_masters(&master, master_listeners, &mut tasks);
+        spawn_loops(&master, &agents, mail_rx, &mut tasks);
+        if let Some(zk) = &cfg.zk
+            && let Err(e) = start_ha(&master, zk, &master_id, &ports, stops).await
         {
-            let mut st = master.lock();
+            for t in tasks {
+                t.abort();
+            }
             for a in &agents {
-                master.register_agent(&mut st, a);
+                a.kill_all();
             }
-        }
-        *master.agents.lock().unwrap_or_else(|e| e.into_inner()) = agents.clone();
-
-        let mut stops = Vec::new();
-        for (index, listener) in master_listeners.into_iter().enumerate() {
-            let ctx = Ctx {
-                master: Arc::clone(&master),
-                index,
-            };
-            let stop = CancellationToken::new();
-            stops.push(stop.clone());
-            tasks.push(http::serve::until(
-                listener,
-                crate::master::legacy::router(ctx),
-                stop,
-            ));
-        }
-        tasks.push(tokio::spawn(Arc::clone(&master).run_mailbox(mail_rx)));
-        let m = Arc::clone(&master);
-        let alloc = cfg.allocation_interval.max(Duration::from_millis(10));
-        tasks.push(tokio::spawn(async move {
-            let mut t = tokio::time::interval(alloc);
-            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                t.tick().await;
-                m.allocate();
-            }
-        }));
-        let m = Arc::clone(&master);
-        let hb = cfg.heartbeat_interval.max(Duration::from_millis(10));
-        tasks.push(tokio::spawn(async move {
-            let mut t = tokio::time::interval_at(tokio::time::Instant::now() + hb, hb);
-            loop {
-                t.tick().await;
-                m.heartbeat();
-            }
-        }));
-        let retry = cfg
-            .status_update_retry_interval
-            .max(Duration::from_millis(10));
-        let retry_agents = agents.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut t = tokio::time::interval(retry.min(Duration::from_millis(500)));
-            loop {
-                t.tick().await;
-                for a in &retry_agents {
-                    a.retry_due(retry);
-                }
-            }
-        }));
-        if let Some(zk) = &cfg.zk {
-            // Master 0 keeps the state's ID (the agents' IDs derive from it); the others
-            // get their own, as separate master processes would.
-            let ids: Vec<String> = (0..ports.len())
-                .map(|i| {
-                    if i == 0 {
-                        master_id.clone()
-                    } else {
-                        ids::master_id()
-                    }
-                })
-                .collect();
-            let started = crate::ha::Ha::start(
-                Arc::clone(&master),
-                zk,
-                ids,
-                ports.clone(),
-                stops,
-                cfg.zk_session_timeout,
-            )
-            .await;
-            let ha = match started {
-                Ok(ha) => ha,
-                Err(e) => {
-                    for t in tasks {
-                        t.abort();
-                    }
-                    for a in &agents {
-                        a.kill_all();
-                    }
-                    return Err(e);
-                }
-            };
-            let _ = master.ha.set(ha);
+            return Err(e);
         }
         tracing::info!(url = %format!("http://{}:{}", cfg.ip, ports[0]), agents = cfg.agents, zk = ?cfg.zk, "mesos-local started");
-        let mesos = LocalMesos {
+        Ok(LocalMesos {
             master,
             agents,
             tasks: Mutex::new(tasks),
             work_dir,
             owned_work_dir,
-        };
-        Ok(mesos)
+        })
     }
 
     /// `http://ip:port` of the leading master (of the first master when none leads).
