@@ -8,7 +8,9 @@ use super::{
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::Connection;
 use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::operator::WatchConfig;
@@ -123,14 +125,6 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
         |args, ctx| Box::pin(watch(args, ctx)),
     ),
 ];
-
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
 
 /// The one optional PATTERN word, lower-cased.
 fn pattern(name: &str, args: &Args) -> Result<Option<String>, ErrorContent> {
@@ -337,7 +331,7 @@ impl Seen {
 }
 
 async fn watch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("watch");
+    let spec = spec_in(MAGICS, "watch");
     super::no_positional(spec, &args)?;
     let timeout = duration_flag(spec, &args, "timeout", WATCH_DEFAULT)?;
     let types: Vec<EventType> = args

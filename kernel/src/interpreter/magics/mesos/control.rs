@@ -8,7 +8,9 @@ use super::{
 };
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::LiveKind;
 use crate::protocol::content::MimeBundle;
 use mesos_lib::scheduler::{OfferEnd, Scheduler};
@@ -101,14 +103,6 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 /// Where a named offer stands before DECLINE.
 enum OfferCheck {
     /// Outstanding: agent and resources, for the row.
@@ -130,7 +124,7 @@ fn check_offer(s: &Scheduler, id: &OfferId) -> OfferCheck {
 }
 
 async fn decline(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("decline");
+    let spec = spec_in(MAGICS, "decline");
     let all = args.has("all");
     if all && !args.positional.is_empty() {
         return Err(usage(spec, "name offers or give --all, not both"));
@@ -233,7 +227,7 @@ fn roles_text(roles: &[String], s: &Scheduler) -> String {
 }
 
 async fn revive(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    no_positional(spec("revive"), &args)?;
+    no_positional(spec_in(MAGICS, "revive"), &args)?;
     let roles = args.flags.get("role").cloned().unwrap_or_default();
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
     s.revive(roles.clone())
@@ -248,7 +242,7 @@ async fn revive(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
 }
 
 async fn suppress(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    no_positional(spec("suppress"), &args)?;
+    no_positional(spec_in(MAGICS, "suppress"), &args)?;
     let roles = args.flags.get("role").cloned().unwrap_or_default();
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
     s.suppress(roles.clone())
@@ -279,7 +273,7 @@ fn suppressed_text(s: &Scheduler) -> String {
 }
 
 async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("reconcile");
+    let spec = spec_in(MAGICS, "reconcile");
     let explicit = !args.positional.is_empty();
     let timeout = duration_flag(
         spec,

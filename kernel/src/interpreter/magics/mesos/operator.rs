@@ -8,7 +8,9 @@ use super::{
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::Connection;
 use crate::protocol::content::ErrorContent;
 use mesos_lib::resources::Resources;
@@ -122,14 +124,6 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 fn connection(ctx: &MagicContext<'_>, args: &Args, name: &str) -> Result<Connection, ErrorContent> {
     no_positional(spec(name), args)?;
     ctx.mesos.connection().map_err(mesos_error)
@@ -227,7 +221,7 @@ pub fn agents_table(agents: &GetAgents) -> Table {
 
 async fn agents(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let conn = connection(ctx, &args, "agents")?;
-    let name = bind::bind_name(spec("agents"), &args)?;
+    let name = bind::bind_name(spec_in(MAGICS, "agents"), &args)?;
     let agents = conn
         .operator
         .get_agents()
@@ -300,12 +294,12 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         let s = ctx.mesos.scheduler().map_err(mesos_error)?;
         match s.framework_id() {
             Some(id) => Some(id),
-            None => return Err(usage(spec("tasks"), "--mine: not subscribed yet")),
+            None => return Err(usage(spec_in(MAGICS, "tasks"), "--mine: not subscribed yet")),
         }
     } else {
         None
     };
-    let name = bind::bind_name(spec("tasks"), &args)?;
+    let name = bind::bind_name(spec_in(MAGICS, "tasks"), &args)?;
     let got = conn
         .operator
         .get_tasks()
