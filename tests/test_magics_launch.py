@@ -87,7 +87,7 @@ def test_offers_filter_by_attribute(mk, state_dir):
     assert "no offer matching rack=c3po within 1s" in final
     assert agents[0]["id"] not in final
     _, msgs = run(mk, "%offers --hostname no-such-host")
-    assert re.search(r"\b0 of \d+ offers match hostname no-such-host", result(msgs)["text/plain"])
+    assert re.search(r"\b0 of \d+ offers? match hostname no-such-host", result(msgs)["text/plain"])
 
 
 def test_completion_of_hostnames_and_attributes(mk, state_dir):

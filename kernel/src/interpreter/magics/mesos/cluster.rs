@@ -5,6 +5,7 @@ use super::operator::{all_tasks, unreachable};
 use super::{
     Body, MagicResult, duration_flag, mesos_error, num, pictures, resource_text, show, usage,
 };
+use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
@@ -147,8 +148,8 @@ fn matches(pattern: &Option<String>, name: &str) -> bool {
 
 fn caption(shown: usize, total: usize, pattern: &Option<String>, what: &str) -> String {
     match pattern {
-        Some(p) => format!("{shown} of {total} {what} matching {p:?}"),
-        None => format!("{total} {what}"),
+        Some(p) => format!("{shown} of {} matching {p:?}", counted(total, what)),
+        None => counted(total, what),
     }
 }
 
@@ -164,7 +165,7 @@ async fn flags(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     for f in got.flags.iter().filter(|f| matches(&pat, &f.name)) {
         t.row(vec![f.name.clone(), f.value.clone().unwrap_or_default()]);
     }
-    t.caption = Some(caption(t.rows.len(), got.flags.len(), &pat, "flags"));
+    t.caption = Some(caption(t.rows.len(), got.flags.len(), &pat, "flag"));
     Ok(Some(t.to_bundle()))
 }
 
@@ -186,7 +187,7 @@ async fn metrics(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     for m in &rows {
         t.row(vec![m.name.clone(), num(m.value)]);
     }
-    t.caption = Some(caption(rows.len(), got.metrics.len(), &pat, "metrics"));
+    t.caption = Some(caption(rows.len(), got.metrics.len(), &pat, "metric"));
     Ok(Some(t.to_bundle()))
 }
 
@@ -207,7 +208,7 @@ async fn roles(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             resource_text(&r.resources),
         ]);
     }
-    t.caption = Some(format!("{} roles", got.roles.len()));
+    t.caption = Some(counted(got.roles.len(), "role"));
     Ok(Some(t.to_bundle()))
 }
 
@@ -224,7 +225,12 @@ fn summary(e: &Event) -> String {
         let tasks = st
             .and_then(|s| s.get_tasks.as_ref())
             .map_or(0, |t| t.tasks.len());
-        return format!("state: {agents} agents, {frameworks} frameworks, {tasks} active tasks");
+        return format!(
+            "state: {}, {}, {}",
+            counted(agents, "agent"),
+            counted(frameworks, "framework"),
+            counted(tasks, "active task")
+        );
     }
     if let Some(t) = &e.task_added {
         return format!(
@@ -306,7 +312,7 @@ impl Seen {
         if self.tasks.is_empty() {
             return table;
         }
-        let svg = pictures::tasks_timeline(self.tasks.values(), "tasks seen")
+        let svg = pictures::tasks_timeline(self.tasks.values(), "task seen")
             .to_svg(&picture_id("watch"));
         with_picture(table, &svg)
     }
@@ -323,8 +329,9 @@ impl Seen {
             String::new()
         };
         t.caption = Some(format!(
-            "{note}: {} events{older}, {} heartbeats",
-            self.listed, self.heartbeats
+            "{note}: {}{older}, {}",
+            counted(self.listed, "event"),
+            counted(self.heartbeats, "heartbeat")
         ));
         t
     }

@@ -6,6 +6,7 @@ use super::{
     Body, MagicResult, attributes_text, duration_flag, interrupted, mesos_error, no_positional,
     num, resource_cells, resource_text, show, usage,
 };
+use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
@@ -380,7 +381,7 @@ pub fn offers_table(offers: &[Offer]) -> Table {
             attributes_text(&o.attributes),
         ]
     });
-    t.caption = Some(format!("{} offers", offers.len()));
+    t.caption = Some(counted(offers.len(), "offer"));
     t
 }
 
@@ -391,9 +392,9 @@ fn filtered_table(all: &[Offer], filter: &OfferFilter) -> Table {
     let filters = filter.describe();
     if !filters.is_empty() {
         t.caption = Some(format!(
-            "{} of {} offers match {filters}",
+            "{} of {} match {filters}",
             matching.len(),
-            all.len()
+            counted(all.len(), "offer")
         ));
     }
     t

@@ -5,6 +5,7 @@ use super::{
     Body, MagicResult, attributes_text, bind, mesos_error, no_positional, num, pictures,
     resource_cells, resource_text, usage,
 };
+use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
@@ -215,7 +216,7 @@ pub fn agents_table(agents: &GetAgents) -> Table {
             attributes_text(&a.agent_info.attributes),
         ]
     });
-    t.caption = Some(format!("{} agents", agents.agents.len()));
+    t.caption = Some(counted(agents.agents.len(), "agent"));
     t
 }
 
@@ -271,8 +272,8 @@ fn frameworks_table(f: &GetFrameworks) -> Table {
         ]);
     }
     t.caption = Some(format!(
-        "{} frameworks, {} completed",
-        f.frameworks.len(),
+        "{}, {} completed",
+        counted(f.frameworks.len(), "framework"),
         f.completed_frameworks.len()
     ));
     t
@@ -312,9 +313,9 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     }
     let table = tasks_table(all_tasks(&got).filter(keep), mine.is_some());
     let what = if mine.is_some() {
-        "tasks of this framework"
+        "task of this framework"
     } else {
-        "tasks"
+        "task"
     };
     let picture =
         pictures::tasks_timeline(all_tasks(&got).filter(keep), what).to_svg(&picture_id("tasks"));
@@ -334,11 +335,8 @@ pub fn tasks_table<'a>(tasks: impl Iterator<Item = &'a Task>, mine: bool) -> Tab
             resource_text(&task.resources),
         ]
     });
-    t.caption = Some(format!(
-        "{} tasks{}",
-        t.total_rows(),
-        if mine { " of this framework" } else { "" }
-    ));
+    let what = if mine { "task of this framework" } else { "task" };
+    t.caption = Some(counted(t.total_rows(), what));
     t
 }
 
