@@ -132,7 +132,10 @@ fn pattern(name: &str, args: &Args) -> Result<Option<String>, ErrorContent> {
     match args.positional.as_slice() {
         [] => Ok(None),
         [p] => Ok(Some(p.to_lowercase())),
-        [_, extra, ..] => Err(usage(spec(name), format!("unexpected argument {extra:?}"))),
+        [_, extra, ..] => Err(usage(
+            spec_in(MAGICS, name),
+            format!("unexpected argument {extra:?}"),
+        )),
     }
 }
 
@@ -312,8 +315,8 @@ impl Seen {
         if self.tasks.is_empty() {
             return table;
         }
-        let svg = pictures::tasks_timeline(self.tasks.values(), "task seen")
-            .to_svg(&picture_id("watch"));
+        let svg =
+            pictures::tasks_timeline(self.tasks.values(), "task seen").to_svg(&picture_id("watch"));
         with_picture(table, &svg)
     }
 

@@ -126,7 +126,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
 ];
 
 fn connection(ctx: &MagicContext<'_>, args: &Args, name: &str) -> Result<Connection, ErrorContent> {
-    no_positional(spec(name), args)?;
+    no_positional(spec_in(MAGICS, name), args)?;
     ctx.mesos.connection().map_err(mesos_error)
 }
 
@@ -295,7 +295,12 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         let s = ctx.mesos.scheduler().map_err(mesos_error)?;
         match s.framework_id() {
             Some(id) => Some(id),
-            None => return Err(usage(spec_in(MAGICS, "tasks"), "--mine: not subscribed yet")),
+            None => {
+                return Err(usage(
+                    spec_in(MAGICS, "tasks"),
+                    "--mine: not subscribed yet",
+                ));
+            }
         }
     } else {
         None
@@ -335,7 +340,11 @@ pub fn tasks_table<'a>(tasks: impl Iterator<Item = &'a Task>, mine: bool) -> Tab
             resource_text(&task.resources),
         ]
     });
-    let what = if mine { "task of this framework" } else { "task" };
+    let what = if mine {
+        "task of this framework"
+    } else {
+        "task"
+    };
     t.caption = Some(counted(t.total_rows(), what));
     t
 }
