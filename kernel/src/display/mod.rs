@@ -48,7 +48,10 @@ mod tests {
     fn counted_nouns_agree_with_their_number() {
         assert_eq!(counted(1, "task"), "1 task");
         assert_eq!(counted(0, "task"), "0 tasks");
-        assert_eq!(counted(2, "task of this framework"), "2 tasks of this framework");
+        assert_eq!(
+            counted(2, "task of this framework"),
+            "2 tasks of this framework"
+        );
         assert_eq!(counted(1, "framework"), "1 framework");
         assert_eq!(counted(3, "match"), "3 matches");
     }

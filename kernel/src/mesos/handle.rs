@@ -3,7 +3,7 @@
 //! [`MesosHandle`]; the lock is never held across an await, so a long `%wait` never blocks
 //! completion or another magic from reading the book.
 
-use super::local::{EmbeddedMesosError, LocalLayout, EmbeddedMesosProcess, LocalRecord};
+use super::local::{EmbeddedMesosError, EmbeddedMesosProcess, LocalLayout, LocalRecord};
 use super::security::Security;
 use mesos_lib::httpcli::ClientConfig;
 use mesos_lib::operator::OperatorClient;

@@ -169,7 +169,10 @@ impl EmbeddedMesosProcess {
 
     /// Starts `mesos-local` laid out as `layout` unless one is already running; returns it and
     /// whether it is new.
-    pub fn start(&mut self, layout: &LocalLayout) -> Result<(LocalRecord, bool), EmbeddedMesosError> {
+    pub fn start(
+        &mut self,
+        layout: &LocalLayout,
+    ) -> Result<(LocalRecord, bool), EmbeddedMesosError> {
         if let Some(r) = self.current() {
             return Ok((r, false));
         }

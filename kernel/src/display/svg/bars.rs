@@ -4,8 +4,8 @@
 //! All rows share one scale per resource, so a bar's length is proportional to the amount and
 //! a small agent looks small next to a large one.
 
-use crate::display::counted;
 use super::{MAX_ROWS, Rect, Svg, Text, clip, palette};
+use crate::display::counted;
 use std::collections::BTreeMap;
 
 /// The resources drawn, one column each.

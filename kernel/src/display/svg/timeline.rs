@@ -1,8 +1,8 @@
 //! Task timelines: one row per task, a coloured segment for each state it went through, on a
 //! time axis shared by all rows and taken from the status updates' timestamps.
 
-use crate::display::counted;
 use super::{Anchor, MAX_ROWS, Rect, Svg, Text, clip, palette};
+use crate::display::counted;
 use std::collections::BTreeMap;
 
 /// Width of the label column.
