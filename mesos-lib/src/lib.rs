@@ -13,6 +13,8 @@ pub mod v1;
 
 // Feature-gated modules (the HTTP clients behind `client`, the embedded master
 // behind `local`) are declared below this line.
+#[cfg(feature = "cell")]
+pub mod bind;
 #[cfg(feature = "client")]
 pub mod detector;
 #[cfg(feature = "client")]

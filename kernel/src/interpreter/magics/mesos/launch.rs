@@ -1,7 +1,7 @@
 //! Launching: `%launch` builds a TaskInfo from flags, `%%launch` takes TaskInfo JSON; both
 //! pick an offer that fits, ACCEPT it and show the task.
 
-use super::offers::{FILTER_FLAGS, OfferFilter, Want, choose_offer, pick_ports};
+use super::offers::{FILTER_FLAGS, OfferFilter, choose_offer};
 use super::task_json::{self, TaskDraft};
 use super::tasks::{DEFAULT_WAIT, STATES, parse_state, task_table, watch_task};
 use super::{Body, MagicResult, bind, interrupted, mesos_error, no_positional, number_flag, usage};
@@ -11,7 +11,7 @@ use crate::interpreter::rust::errors::simple;
 use crate::mesos::LiveKind;
 use crate::mesos::rerun::{active_twin, fill_in, new_task_id};
 use crate::protocol::content::{ErrorContent, StreamName};
-use mesos_lib::resources::ranges;
+use mesos_lib::resources::{Want, ranges};
 use mesos_lib::scheduler::{Scheduler, SessionError, TaskRecord};
 use mesos_lib::v1::container::{DockerNetwork, DockerPortMapping};
 use mesos_lib::v1::task::CommandUri;
@@ -270,7 +270,7 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
         }
     }
     let offer = choose_offer(ctx, &s, &filter, &want).await?;
-    let picked = pick_ports(&offer, &want);
+    let picked = want.pick_ports(&offer.resources);
     let mut resources = want.resources.clone();
     if !picked.is_empty() {
         resources.push(Resource::ranges(
