@@ -12,6 +12,7 @@ use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
 #[path = "../local_common/mod.rs"]
 mod local_common;
 
+#[allow(unused_imports)] // each test crate uses some of them
 pub use local_common::{WAIT, fast_config, start as mesos};
 
 /// A framework that survives disconnects for an hour.
