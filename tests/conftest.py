@@ -1,9 +1,14 @@
 """Shared fixtures: kernels started through jupyter_client by kernelspec name, as front ends do."""
 
+import json
 import os
 import pathlib
 import queue
+import secrets
+import signal
+import subprocess
 import time
+import urllib.request
 
 import pytest
 from jupyter_client.manager import start_new_kernel
@@ -85,7 +90,6 @@ def pytest_report_header(config):
 def mesos_local(*args, timeout=60):
     """Starts target/release/mesos-local with `args` (plus --port 0); returns (process, URL it
     printed). The caller stops it with stop_mesos_local."""
-    import subprocess
     import threading
 
     proc = subprocess.Popen(
@@ -101,7 +105,190 @@ def mesos_local(*args, timeout=60):
 
 def stop_mesos_local(proc, timeout=60):
     """SIGTERM (it kills its tasks) and a clean exit."""
-    import signal
-
     os.kill(proc.pid, signal.SIGTERM)
     assert proc.wait(timeout=timeout) == 0
+
+
+# ---- Processes and polling -------------------------------------------------------------------
+
+# The kernel's record of the embedded Mesos it started, in its MESOS_KERNEL_STATE_DIR.
+STATE_FILE = "local-mesos.json"
+
+
+def alive(pid):
+    """Whether pid is a live process (a zombie counts as gone)."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_exit(pid, timeout=30, what="process exit"):
+    """Waits for any process to exit, on the kernel's own event (a pidfd), not on a poll loop."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(timeout * 1000) and alive(pid):
+            raise AssertionError(f"{what}: pid {pid} still alive after {timeout}s")
+    finally:
+        os.close(fd)
+
+
+def wait_until(cond, timeout=30, what="condition"):
+    """For states with no event to wait on (a file written by a task, the master's JSON): a
+    bounded condition poll."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+def master_json(url, path):
+    with urllib.request.urlopen(url + path, timeout=10) as r:
+        return json.load(r)
+
+
+def local_record(state_dir):
+    """The kernel's record (pid, url) of the embedded Mesos it started."""
+    return json.loads((state_dir / STATE_FILE).read_text())
+
+
+# ---- A kernel with its own embedded Mesos ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("mesos-kernel-state")
+
+
+@pytest.fixture(scope="module")
+def mk(state_dir):
+    """A kernel with a private MESOS_KERNEL_STATE_DIR, so the embedded Mesos it starts belongs
+    to the module; afterwards that Mesos is killed (by the PID in the state file) if a test
+    left it running."""
+    # mesos-local lives next to the kernel binary; make sure it is built (a no-op when fresh).
+    subprocess.run(
+        ["cargo", "build", "--release", "--locked", "-q", "-p", "mesos-local"],
+        cwd=ROOT,
+        check=True,
+    )
+    env = dict(os.environ, MESOS_KERNEL_STATE_DIR=str(state_dir))
+    env.pop("MESOS_MASTER", None)
+    km, kc = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, env=env)
+    try:
+        reply = execute(kc, "1", timeout=FIRST_CELL_TIMEOUT)[0]
+        assert reply["content"]["status"] == "ok", reply
+        kc.km = km
+        yield kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+        record = state_dir / STATE_FILE
+        if record.exists():
+            pid = json.loads(record.read_text())["pid"]
+            if alive(pid):
+                os.kill(pid, signal.SIGTERM)
+
+
+def run(kc, code, timeout=60, ok=True):
+    """Runs a cell; unless ok=False, asserts that it succeeded. Returns (reply, iopub)."""
+    reply, msgs = execute(kc, code, timeout=timeout)
+    if ok:
+        assert reply["content"]["status"] == "ok", (code, reply["content"], msgs)
+    return reply, msgs
+
+
+def text_of(msgs):
+    """Everything a cell showed as text: results, displays, streams and error values."""
+    parts = []
+    for m in msgs:
+        if m["msg_type"] in ("execute_result", "display_data", "update_display_data"):
+            parts.append(m["content"]["data"].get("text/plain", ""))
+        elif m["msg_type"] == "stream":
+            parts.append(m["content"]["text"])
+        elif m["msg_type"] == "error":
+            parts.append(m["content"]["evalue"])
+    return "\n".join(parts)
+
+
+def result(msgs):
+    """The data of a cell's (last) execute_result."""
+    r = outputs(msgs, "execute_result")
+    assert r, msgs
+    return r[-1]["content"]["data"]
+
+
+def complete(kc, code):
+    """The completions offered at the end of `code`."""
+    msg_id = kc.complete(code, len(code))
+    return shell_reply(kc, msg_id)["content"]["matches"]
+
+
+def rows(text):
+    """The data rows of a text table: the lines after the dashed rule (not the "… more" line)."""
+    lines = text.splitlines()
+    rule = next(i for i, l in enumerate(lines) if l and set(l.replace(" ", "")) == {"-"})
+    return [l for l in lines[rule + 1 :] if l and not l.startswith("…")]
+
+
+# ---- Idempotent set-up: every magic is safe to re-run, so a test that needs a connection, a
+# framework or a task ensures it itself instead of relying on the tests before it.
+
+
+def connect(kc):
+    """Connects to the embedded Mesos (re-running only reports)."""
+    run(kc, "%connect", timeout=90)
+
+
+def subscribe(kc, name):
+    """Connects and subscribes as framework `name` (re-running changes nothing); a fresh
+    subscription also waits for its first offer, so tests that launch have one."""
+    connect(kc)
+    _, msgs = run(kc, f"%subscribe --name {name}", timeout=60)
+    if "already subscribed" not in text_of(msgs):
+        run(kc, "%offers --wait 30s", timeout=60)
+
+
+def ensure_task(kc, task_id, launch):
+    """Runs the `launch` cell unless this kernel's session already knows task `task_id` (in any
+    state)."""
+    reply, _ = run(kc, f"%wait {task_id} --timeout 0s", ok=False)
+    if "no task of this framework" in reply["content"].get("evalue", ""):
+        run(kc, launch, timeout=90)
+
+
+# ---- A secured master -------------------------------------------------------------------------
+
+PRINCIPAL = "nb-framework"
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    """A mesos-local that requires HTTP basic auth on the scheduler, operator and read-only
+    endpoints; yields its URL, the secret and files holding the right and a wrong secret."""
+    d = tmp_path_factory.mktemp("secured-mesos")
+    secret = secrets.token_urlsafe(24)
+    creds = d / "credentials.json"
+    creds.write_text(json.dumps({"credentials": [{"principal": PRINCIPAL, "secret": secret}]}))
+    good = d / "secret"
+    good.write_text(secret + "\n")
+    good.chmod(0o600)
+    wrong = d / "wrong-secret"
+    wrong.write_text("not-" + secret)
+    wrong.chmod(0o600)
+    proc, url = mesos_local("--allocation-interval", "0.2", "--work-dir", str(d / "work"),
+                            "--credentials", str(creds), "--authenticate-http-frameworks",
+                            "--authenticate-http-readwrite", "--authenticate-http-readonly")  # fmt: skip
+    try:
+        yield {"url": url, "secret": secret, "good": good, "wrong": wrong, "dir": d}
+    finally:
+        stop_mesos_local(proc)

@@ -7,7 +7,6 @@ import base64
 import http.client
 import http.server
 import json
-import secrets
 import ssl
 import subprocess
 import threading
@@ -16,34 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import mesos_local, stop_mesos_local
-from test_magics_mesos import mk, result, run, state_dir  # noqa: F401
-
-PRINCIPAL = "nb-framework"
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory):
-    """A mesos-local that requires HTTP basic auth on the scheduler, operator and read-only
-    endpoints; yields its URL, the secret and files holding the right and a wrong secret."""
-    d = tmp_path_factory.mktemp("secured-mesos")
-    secret = secrets.token_urlsafe(24)
-    creds = d / "credentials.json"
-    creds.write_text(json.dumps({"credentials": [{"principal": PRINCIPAL, "secret": secret}]}))
-    good = d / "secret"
-    good.write_text(secret + "\n")
-    good.chmod(0o600)
-    wrong = d / "wrong-secret"
-    wrong.write_text("not-" + secret)
-    wrong.chmod(0o600)
-    proc, url = mesos_local("--allocation-interval", "0.2", "--work-dir", str(d / "work"),
-                            "--credentials", str(creds), "--authenticate-http-frameworks",
-                            "--authenticate-http-readwrite", "--authenticate-http-readonly")  # fmt: skip
-    try:
-        yield {"url": url, "secret": secret, "good": good, "wrong": wrong, "dir": d}
-    finally:
-        stop_mesos_local(proc)
-
+from conftest import PRINCIPAL, result, run
 
 def authed_json(url, path, secret):
     req = urllib.request.Request(url + path)

@@ -4,16 +4,24 @@ URL. The kernel finds the leader through ZooKeeper, `%leader` lists the masters 
 and when the leader is killed the framework follows the new one with the same id and its running
 task, and `%status` says that the leader changed."""
 
-import json
 import os
 import urllib.request
 
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from conftest import FIRST_CELL_TIMEOUT, KERNEL_NAME, execute, mesos_local, stop_mesos_local
-from test_magics_cluster import rows
-from test_magics_mesos import result, run, wait_until
+from conftest import (
+    FIRST_CELL_TIMEOUT,
+    KERNEL_NAME,
+    execute,
+    master_json,
+    mesos_local,
+    result,
+    rows,
+    run,
+    stop_mesos_local,
+    wait_until,
+)
 from zookeeper import ZooKeeper
 
 WAIT = 60
@@ -68,11 +76,6 @@ def leader_table(kc):
         leading = len(cells) > 1 and cells[1] == "yes"
         out[cells[0]] = (leading, next(c for c in cells if c.startswith("json.info_")))
     return out
-
-
-def master_json(url, path):
-    with urllib.request.urlopen(url + path, timeout=10) as r:
-        return json.load(r)
 
 
 def test_connect_through_zookeeper_and_list_the_masters(hk, cluster):

@@ -6,8 +6,7 @@ import signal
 
 from jupyter_client.manager import start_new_kernel
 
-from conftest import KERNEL_NAME, execute
-from test_magics_mesos import alive, local_record, wait_exit
+from conftest import KERNEL_NAME, alive, execute, local_record, wait_exit
 
 
 def start(env):

@@ -2,8 +2,8 @@
 against the embedded local Mesos, through jupyter_client.
 
 Like test_magics_mesos.py, the kernel gets a private MESOS_KERNEL_STATE_DIR (the `mk` fixture
-there), so the embedded Mesos it starts belongs to this module. Tests run in order and share
-one framework session.
+of conftest.py), so the embedded Mesos it starts belongs to this module. The tests share one
+framework session; each subscribes (a no-op when subscribed) and sets up what it needs.
 """
 
 import getpass
@@ -11,8 +11,21 @@ import json
 import re
 import time
 
-from conftest import drain_iopub, outputs, shell_reply
-from test_magics_mesos import local_record, master_json, mk, result, run, state_dir, text_of, wait_until  # noqa: F401
+from conftest import (
+    complete,
+    connect,
+    drain_iopub,
+    local_record,
+    master_json,
+    outputs,
+    result,
+    rows,
+    run,
+    shell_reply,
+    subscribe,
+    text_of,
+    wait_until,
+)
 
 FRAMEWORK = "callfw"
 SUBSCRIBE = json.dumps(
@@ -30,25 +43,13 @@ def metric(url, name):
     return master_json(url, "/metrics/snapshot")[name]
 
 
-def complete(kc, code):
-    msg_id = kc.complete(code, len(code))
-    return shell_reply(kc, msg_id)["content"]["matches"]
-
-
-def table_rows(text):
-    """The rows of a text table (after the caption, header and dashes)."""
-    lines = text.splitlines()
-    dashes = next(i for i, l in enumerate(lines) if l and set(l.replace(" ", "")) == {"-"})
-    return lines[dashes + 1 :]
-
-
 def error_of(reply):
     assert reply["content"]["status"] == "error", reply["content"]
     return reply["content"]["ename"], reply["content"]["evalue"]
 
 
 def test_call_subscribe_twice_is_one_framework(mk, state_dir):
-    run(mk, "%connect", timeout=90)
+    connect(mk)
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%%call\n" + SUBSCRIBE, timeout=60)
     data = result(msgs)
@@ -67,28 +68,30 @@ def test_call_subscribe_twice_is_one_framework(mk, state_dir):
 
 
 def test_events_shows_the_session_and_filters_by_type(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     # Offers come within an allocation interval of subscribing.
     run(mk, "%offers --wait 30s", timeout=60)
     fid = master_json(url, "/master/frameworks")["frameworks"][0]["id"]
     _, msgs = run(mk, "%events")
     text = result(msgs)["text/plain"]
-    rows = table_rows(text)
+    got = rows(text)
     assert re.search(rf"\bSUBSCRIBED\s+framework {re.escape(fid)}", text), text
-    assert any(re.search(r"\bOFFERS\b", r) for r in rows), text
+    assert any(re.search(r"\bOFFERS\b", r) for r in got), text
     # Newest last: SUBSCRIBED comes before the first OFFERS.
-    types = [r.split()[1] for r in rows]
+    types = [r.split()[1] for r in got]
     assert types.index("SUBSCRIBED") < types.index("OFFERS")
     _, msgs = run(mk, "%events --type OFFERS")
-    rows = table_rows(result(msgs)["text/plain"])
-    assert rows and all(r.split()[1] == "OFFERS" for r in rows), rows
+    got = rows(result(msgs)["text/plain"])
+    assert got and all(r.split()[1] == "OFFERS" for r in got), got
     _, msgs = run(mk, "%events -n 1")
-    assert len(table_rows(result(msgs)["text/plain"])) == 1
+    assert len(rows(result(msgs)["text/plain"])) == 1
     reply, _ = run(mk, "%events --type NOPE", ok=False)
     assert error_of(reply)[0] == "MagicUsage"
 
 
 def test_decline_completion_rerun_and_unknown_offer(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%offers --wait 30s", timeout=60)
     offers_text = text_of(msgs)
@@ -99,7 +102,7 @@ def test_decline_completion_rerun_and_unknown_offer(mk, state_dir):
     assert metric(url, "master/outstanding_offers") == len(ids)
     oid = ids[0]
     _, msgs = run(mk, f"%decline {oid} --refuse 60s")
-    row = next(r for r in table_rows(result(msgs)["text/plain"]) if r.startswith(oid))
+    row = next(r for r in rows(result(msgs)["text/plain"]) if r.startswith(oid))
     assert "declined; agent refused for 60s" in row
     assert metric(url, "master/outstanding_offers") == len(ids) - 1
     assert oid not in complete(mk, "%decline ")
@@ -116,6 +119,9 @@ def test_decline_completion_rerun_and_unknown_offer(mk, state_dir):
 
 
 def test_suppress_and_revive_are_shown_in_status(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
+    # Hold the one agent's resources back for 60s, as the decline test left them.
+    run(mk, "%decline --all --refuse 60s")
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%suppress")
     assert "SUPPRESS sent" in result(msgs)["text/plain"]
@@ -136,6 +142,7 @@ def test_suppress_and_revive_are_shown_in_status(mk, state_dir):
 
 
 def test_reconcile_explicit_and_implicit(mk):
+    subscribe(mk, FRAMEWORK)
     run(mk, "%launch --id rec1 --wait TASK_RUNNING -- sleep 300", timeout=90)
     _, msgs = run(mk, "%reconcile rec1 ghost --timeout 20s", timeout=60)
     text = result(msgs)["text/plain"]
@@ -148,14 +155,15 @@ def test_reconcile_explicit_and_implicit(mk):
     assert re.search(r"\brec1\s+TASK_RUNNING\s+REASON_RECONCILIATION", text), text
     # The answers are UPDATE events in the log.
     _, msgs = run(mk, "%events --type UPDATE -n 50")
-    rows = table_rows(result(msgs)["text/plain"])
-    assert all(r.split()[1] == "UPDATE" for r in rows)
-    assert any("task ghost TASK_LOST" in r for r in rows), rows
+    got = rows(result(msgs)["text/plain"])
+    assert all(r.split()[1] == "UPDATE" for r in got)
+    assert any("task ghost TASK_LOST" in r for r in got), got
     run(mk, "%kill rec1")
     run(mk, "%wait rec1 --state TASK_KILLED --timeout 30s", timeout=60)
 
 
 def test_events_follow_updates_in_place_and_ends_on_interrupt(mk):
+    subscribe(mk, FRAMEWORK)
     # Refused for half a second, the declined offers come back within the follow: an update.
     run(mk, "%decline --all --refuse 0.5s")
     msg_id = mk.execute("%events --follow --type OFFERS -n 5")
@@ -173,7 +181,7 @@ def test_events_follow_updates_in_place_and_ends_on_interrupt(mk):
         elif msg["msg_type"] == "update_display_data":
             assert msg["content"]["transient"]["display_id"] == display_id
             # A new OFFERS row: the rows differ from the first display's.
-            assert table_rows(msg["content"]["data"]["text/plain"]) != table_rows(first)
+            assert rows(msg["content"]["data"]["text/plain"]) != rows(first)
             updated = True
     assert updated, "the followed table was never updated"
     mk.km.interrupt_kernel()
@@ -189,6 +197,7 @@ def test_events_follow_updates_in_place_and_ends_on_interrupt(mk):
 
 
 def test_call_errors_are_shown_verbatim(mk):
+    subscribe(mk, FRAMEWORK)
     reply, _ = run(mk, '%%call\n{"type": "REVIVE",\n  "framework_id": }', ok=False)
     ename, evalue = error_of(reply)
     assert ename == "JSONError" and "body line 2, column 19" in evalue, evalue
@@ -205,6 +214,7 @@ def test_call_errors_are_shown_verbatim(mk):
 
 
 def test_call_operator(mk, state_dir):
+    connect(mk)
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, '%%call --operator\n{"type": "GET_HEALTH"}')
     data = result(msgs)
@@ -221,6 +231,7 @@ def test_call_operator(mk, state_dir):
 
 
 def test_call_teardown_ends_the_session(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, '%%call\n{"type": "TEARDOWN"}')
     assert result(msgs)["text/plain"].startswith("202 Accepted")

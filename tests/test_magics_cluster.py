@@ -6,15 +6,16 @@ import json
 import time
 import urllib.request
 
-from conftest import drain_iopub, shell_reply
-from test_magics_mesos import local_record, master_json, mk, result, run, state_dir  # noqa: F401
-
-
-def rows(text):
-    """The data rows of a text table: the lines after the dashed rule."""
-    lines = text.splitlines()
-    rule = next(i for i, l in enumerate(lines) if l and set(l.replace(" ", "")) == {"-"})
-    return [l for l in lines[rule + 1 :] if l and not l.startswith("…")]
+from conftest import (
+    connect,
+    drain_iopub,
+    local_record,
+    master_json,
+    result,
+    rows,
+    run,
+    shell_reply,
+)
 
 
 def test_connect(mk):
@@ -22,6 +23,7 @@ def test_connect(mk):
 
 
 def test_flags_match_the_master_and_filter(mk, state_dir):
+    connect(mk)
     url = local_record(state_dir)["url"]
     flags = master_json(url, "/master/flags")["flags"]
     _, msgs = run(mk, "%flags")
@@ -40,6 +42,7 @@ def test_flags_match_the_master_and_filter(mk, state_dir):
 
 
 def test_metrics_pattern_and_values(mk, state_dir):
+    connect(mk)
     _, msgs = run(mk, "%metrics master/elected")
     text = result(msgs)["text/plain"]
     got = {r.split()[0]: r.split()[1] for r in rows(text)}
@@ -50,6 +53,7 @@ def test_metrics_pattern_and_values(mk, state_dir):
 
 
 def test_roles_show_the_subscribed_framework(mk):
+    connect(mk)
     run(mk, "%subscribe --name roles-test --role analytics")
     _, msgs = run(mk, "%roles")
     text = result(msgs)["text/plain"]
@@ -74,6 +78,7 @@ def updates_until(kc, msg_id, needle, timeout=30):
 
 
 def test_watch_shows_events_live_and_stops_on_interrupt(mk, state_dir):
+    connect(mk)
     url = local_record(state_dir)["url"]
     msg_id = mk.execute("%watch --timeout 120s")
     first = updates_until(mk, msg_id, "SUBSCRIBED")
@@ -110,6 +115,7 @@ def test_watch_shows_events_live_and_stops_on_interrupt(mk, state_dir):
 
 
 def test_watch_type_filter_and_timeout(mk):
+    connect(mk)
     reply, msgs = run(mk, "%watch --timeout 1s --type TASK_ADDED", timeout=30)
     last = [m for m in msgs if m["msg_type"] in ("display_data", "update_display_data")][-1]
     text = last["content"]["data"]["text/plain"]
@@ -121,6 +127,7 @@ def test_watch_type_filter_and_timeout(mk):
 
 
 def test_subscribe_with_changed_flags_updates_the_one_framework(mk, state_dir):
+    connect(mk)
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%subscribe --name upd-a")
     status = result(msgs)["text/plain"]

@@ -1,20 +1,22 @@
 """Launching and offers magics end to end against the embedded local Mesos: %offers filters,
 %launch with ports/env/docker, %%launch of TaskInfo JSON, %sandbox, and their completion.
 
-Tests run in order and share one kernel, one framework and the embedded Mesos of this module.
+The tests share one kernel, one framework and the embedded Mesos of this module; each subscribes
+(a no-op when subscribed) and starts the tasks it needs, so any one of them runs alone.
 """
 
 import re
 import urllib.request
 
-from conftest import outputs, shell_reply
-from test_magics_mesos import (  # noqa: F401  (mk and state_dir are fixtures)
+from conftest import (
+    complete,
+    ensure_task,
     local_record,
     master_json,
-    mk,
+    outputs,
     result,
     run,
-    state_dir,
+    subscribe,
     text_of,
     wait_until,
 )
@@ -39,6 +41,9 @@ NGINX_JSON = """{
   ]
 }"""
 
+FRAMEWORK = "launchtest"
+CHATTER = "%launch --id chatter -- sh -c 'echo line-one; sleep 1; echo line-two; echo to-stderr >&2'"
+
 SLEEPER_JSON = """{
   "name": "json-sleeper",
   "command": {"value": "exec sleep 300"},
@@ -47,11 +52,6 @@ SLEEPER_JSON = """{
     {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}
   ]
 }"""
-
-
-def complete(kc, code):
-    msg_id = kc.complete(code, len(code))
-    return shell_reply(kc, msg_id)["content"]["matches"]
 
 
 def launched_id(msgs):
@@ -67,12 +67,13 @@ def active_tasks(url, name):
 
 def test_connect_and_subscribe(mk):
     run(mk, "%connect", timeout=90)
-    _, msgs = run(mk, "%subscribe --name launchtest")
+    _, msgs = run(mk, f"%subscribe --name {FRAMEWORK}")
     assert "subscribed" in result(msgs)["text/plain"]
     run(mk, "%offers --wait 30s", timeout=60)
 
 
 def test_offers_filter_by_attribute(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     agents = master_json(url, "/master/slaves")["slaves"]
     _, msgs = run(mk, "%offers --attr rack=r2d2 --attr pod=demo,dev")
@@ -86,10 +87,11 @@ def test_offers_filter_by_attribute(mk, state_dir):
     assert "no offer matching rack=c3po within 1s" in final
     assert agents[0]["id"] not in final
     _, msgs = run(mk, "%offers --hostname no-such-host")
-    assert re.search(r"\b0 of \d+ offers match hostname no-such-host", result(msgs)["text/plain"])
+    assert re.search(r"\b0 of \d+ offers? match hostname no-such-host", result(msgs)["text/plain"])
 
 
 def test_completion_of_hostnames_and_attributes(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     hostname = master_json(url, "/master/slaves")["slaves"][0]["hostname"]
     assert hostname in complete(mk, "%launch --hostname ")
@@ -97,6 +99,7 @@ def test_completion_of_hostnames_and_attributes(mk, state_dir):
 
 
 def test_ports_web_server_env_and_sandbox(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     cell = (
         "%launch --name web --ports 2 --env GREETING=hello-env --wait TASK_RUNNING -- "
@@ -141,6 +144,7 @@ def test_ports_web_server_env_and_sandbox(mk, state_dir):
 
 
 def test_launch_says_what_is_missing(mk):
+    subscribe(mk, FRAMEWORK)
     reply, _ = run(mk, "%launch --cpus 64 -- true", ok=False, timeout=60)
     evalue = reply["content"]["evalue"]
     assert "no offer holds cpus:64" in evalue
@@ -150,8 +154,8 @@ def test_launch_says_what_is_missing(mk):
 
 
 def test_sandbox_follow_ends_with_the_task(mk):
-    cell = "%launch --id chatter -- sh -c 'echo line-one; sleep 1; echo line-two; echo to-stderr >&2'"
-    run(mk, cell, timeout=90)
+    subscribe(mk, FRAMEWORK)
+    run(mk, CHATTER, timeout=90)
     _, msgs = run(mk, "%sandbox chatter --follow --timeout 60s", timeout=90)
     streamed = "".join(m["content"]["text"] for m in outputs(msgs, "stream"))
     assert "line-one\n" in streamed and "line-two\n" in streamed
@@ -164,6 +168,8 @@ def test_sandbox_follow_ends_with_the_task(mk):
 
 
 def test_sandbox_errors_and_completion(mk):
+    subscribe(mk, FRAMEWORK)
+    ensure_task(mk, "chatter", CHATTER)
     reply, _ = run(mk, "%sandbox no-such-task", ok=False)
     assert "task no-such-task is unknown" in reply["content"]["evalue"]
     reply, _ = run(mk, "%sandbox chatter stdin", ok=False)
@@ -172,6 +178,7 @@ def test_sandbox_errors_and_completion(mk):
 
 
 def test_cell_launch_of_task_json_and_rerun(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     cell = "%%launch --wait TASK_RUNNING\n" + SLEEPER_JSON
     _, msgs = run(mk, cell, timeout=90)
@@ -186,6 +193,7 @@ def test_cell_launch_of_task_json_and_rerun(mk, state_dir):
 
 
 def test_tutorial_docker_task_fails_clearly(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     reply, msgs = run(mk, "%%launch --wait TASK_RUNNING\n" + NGINX_JSON, ok=False, timeout=90)
     evalue = reply["content"]["evalue"]
@@ -198,6 +206,7 @@ def test_tutorial_docker_task_fails_clearly(mk, state_dir):
 
 
 def test_line_docker_flag_builds_a_docker_container(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     reply, _ = run(mk, "%launch --id web-docker --docker nginx:1.10-alpine --network bridge --ports 1 --wait TASK_RUNNING", ok=False, timeout=90)
     assert "docker containerizer" in reply["content"]["evalue"]
@@ -207,6 +216,7 @@ def test_line_docker_flag_builds_a_docker_container(mk, state_dir):
 
 
 def test_bad_json_has_a_position(mk):
+    subscribe(mk, FRAMEWORK)
     reply, _ = run(mk, '%%launch\n{\n  "name": "x"\n  "command": {}\n}', ok=False)
     assert reply["content"]["ename"] == "TaskInfoJSONError"
     assert "line 3, column 3" in reply["content"]["evalue"]
@@ -217,6 +227,7 @@ def test_bad_json_has_a_position(mk):
 
 
 def test_teardown(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%teardown")
     assert "torn down" in result(msgs)["text/plain"]

@@ -4,128 +4,35 @@ The kernel runs with its own MESOS_KERNEL_STATE_DIR so the embedded Mesos it sta
 to this module; the fixture kills it (by the PID in the state file) if a test left it running.
 """
 
-import json
-import os
 import re
-import pathlib
-import signal
-import subprocess
 import time
-import urllib.request
 
-import pytest
-from jupyter_client.manager import start_new_kernel
+from conftest import (
+    FIRST_CELL_TIMEOUT,
+    STATE_FILE,
+    alive,
+    complete,
+    connect,
+    drain_iopub,
+    ensure_task,
+    local_record,
+    master_json,
+    outputs,
+    result,
+    run,
+    shell_reply,
+    subscribe,
+    text_of,
+    wait_exit,
+    wait_until,
+)
 
-from conftest import FIRST_CELL_TIMEOUT, KERNEL_NAME, ROOT, drain_iopub, execute, outputs, shell_reply
-
-STATE_FILE = "local-mesos.json"
-
-
-def alive(pid):
-    """Whether pid is a live process (a zombie counts as gone)."""
-    try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_exit(pid, timeout=30, what="process exit"):
-    """Waits for any process to exit, on the kernel's own event (a pidfd), not on a poll loop."""
-    import select
-
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        if not poller.poll(timeout * 1000) and alive(pid):
-            raise AssertionError(f"{what}: pid {pid} still alive after {timeout}s")
-    finally:
-        os.close(fd)
-
-
-def wait_until(cond, timeout=30, what="condition"):
-    """For states with no event to wait on (a file written by a task, the master's JSON): a
-    bounded condition poll."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached within {timeout}s")
-
-
-@pytest.fixture(scope="module")
-def state_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("mesos-kernel-state")
-
-
-@pytest.fixture(scope="module")
-def mk(state_dir):
-    # mesos-local lives next to the kernel binary; make sure it is built (a no-op when fresh).
-    subprocess.run(
-        ["cargo", "build", "--release", "--locked", "-q", "-p", "mesos-local"],
-        cwd=ROOT,
-        check=True,
-    )
-    env = dict(os.environ, MESOS_KERNEL_STATE_DIR=str(state_dir))
-    env.pop("MESOS_MASTER", None)
-    km, kc = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, env=env)
-    try:
-        reply = execute(kc, "1", timeout=FIRST_CELL_TIMEOUT)[0]
-        assert reply["content"]["status"] == "ok", reply
-        kc.km = km
-        yield kc
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=False)
-        record = state_dir / STATE_FILE
-        if record.exists():
-            pid = json.loads(record.read_text())["pid"]
-            if alive(pid):
-                os.kill(pid, signal.SIGTERM)
-
-
-def run(kc, code, timeout=60, ok=True):
-    reply, msgs = execute(kc, code, timeout=timeout)
-    if ok:
-        assert reply["content"]["status"] == "ok", (code, reply["content"], msgs)
-    return reply, msgs
-
-
-def text_of(msgs):
-    parts = []
-    for m in msgs:
-        if m["msg_type"] in ("execute_result", "display_data", "update_display_data"):
-            parts.append(m["content"]["data"].get("text/plain", ""))
-        elif m["msg_type"] == "stream":
-            parts.append(m["content"]["text"])
-        elif m["msg_type"] == "error":
-            parts.append(m["content"]["evalue"])
-    return "\n".join(parts)
-
-
-def result(msgs):
-    r = outputs(msgs, "execute_result")
-    assert r, msgs
-    return r[-1]["content"]["data"]
+FRAMEWORK = "nbtest"
 
 
 def plain(v):
     """A number as the tables print it: 4, 0.5, 15360."""
     return str(int(v)) if float(v).is_integer() else str(v)
-
-
-def master_json(url, path):
-    with urllib.request.urlopen(url + path, timeout=10) as r:
-        return json.load(r)
-
-
-def local_record(state_dir):
-    return json.loads((state_dir / STATE_FILE).read_text())
 
 
 def test_not_connected_errors_are_clear(mk):
@@ -158,6 +65,7 @@ def test_connect_local_shows_agents(mk, state_dir):
 
 
 def test_restarted_kernel_finds_the_embedded_mesos(mk, state_dir):
+    connect(mk)
     rec = local_record(state_dir)
     mk.km.restart_kernel(now=False)
     mk.wait_for_ready(timeout=60)
@@ -170,6 +78,7 @@ def test_restarted_kernel_finds_the_embedded_mesos(mk, state_dir):
 
 
 def test_state_and_agents_agree_with_master_json(mk, state_dir):
+    connect(mk)
     url = local_record(state_dir)["url"]
     legacy = master_json(url, "/master/state")
     _, msgs = run(mk, "%state")
@@ -194,13 +103,14 @@ def test_state_and_agents_agree_with_master_json(mk, state_dir):
 
 
 def test_subscribe_twice_is_one_framework(mk, state_dir):
+    connect(mk)
     url = local_record(state_dir)["url"]
-    _, msgs = run(mk, "%subscribe --name nbtest")
+    _, msgs = run(mk, f"%subscribe --name {FRAMEWORK}")
     assert "subscribed" in result(msgs)["text/plain"]
-    _, msgs = run(mk, "%subscribe --name nbtest")
+    _, msgs = run(mk, f"%subscribe --name {FRAMEWORK}")
     assert "already subscribed" in result(msgs)["text/plain"]
     frameworks = master_json(url, "/master/frameworks")["frameworks"]
-    assert [f["name"] for f in frameworks] == ["nbtest"]
+    assert [f["name"] for f in frameworks] == [FRAMEWORK]
     _, msgs = run(mk, "%frameworks")
     assert frameworks[0]["id"] in result(msgs)["text/plain"]
     _, msgs = run(mk, "%status")
@@ -209,6 +119,7 @@ def test_subscribe_twice_is_one_framework(mk, state_dir):
 
 
 def test_offers_appear(mk):
+    subscribe(mk, FRAMEWORK)
     _, msgs = run(mk, "%offers --wait 30s", timeout=60)
     updates = outputs(msgs, "update_display_data") + outputs(msgs, "execute_result")
     assert updates, msgs
@@ -218,6 +129,7 @@ def test_offers_appear(mk):
 
 
 def test_launch_rerun_kill_and_wait(mk, state_dir, tmp_path):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     pidfile = tmp_path / "task.pid"
     cell = f"%launch --id sleeper --wait TASK_RUNNING -- sh -c 'echo $$ > {pidfile}; exec sleep 300'"
@@ -246,13 +158,13 @@ def test_launch_rerun_kill_and_wait(mk, state_dir, tmp_path):
 
 
 def test_completion_of_task_ids(mk):
-    code = "%wait sle"
-    msg_id = mk.complete(code, len(code))
-    reply = shell_reply(mk, msg_id)
-    assert "sleeper" in reply["content"]["matches"]
+    subscribe(mk, FRAMEWORK)
+    ensure_task(mk, "sleeper", "%launch --id sleeper --wait TASK_RUNNING -- sleep 300")
+    assert "sleeper" in complete(mk, "%wait sle")
 
 
 def test_interrupt_stops_wait_and_keeps_session(mk, tmp_path):
+    subscribe(mk, FRAMEWORK)
     run(mk, "%launch --id napper --wait TASK_RUNNING -- sleep 300", timeout=90)
     msg_id = mk.execute("%wait napper --timeout 120s")
     # Interrupt once the wait has shown its live display.
@@ -272,6 +184,7 @@ def test_interrupt_stops_wait_and_keeps_session(mk, tmp_path):
 
 
 def test_teardown_twice(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%teardown")
     assert "torn down" in result(msgs)["text/plain"]
@@ -283,6 +196,7 @@ def test_teardown_twice(mk, state_dir):
 
 
 def test_local_stop_leaves_no_processes(mk, state_dir, tmp_path):
+    connect(mk)
     run(mk, "%subscribe --name stopper")
     pidfile = tmp_path / "orphan.pid"
     run(mk, f"%launch --id orphan --wait TASK_RUNNING -- sh -c 'echo $$ > {pidfile}; exec sleep 300'", timeout=90)

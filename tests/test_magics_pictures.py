@@ -3,20 +3,21 @@ Mesos: a scripted scenario (subscribe, launch two tasks, kill one), then the bar
 %state and the segments of %timeline and %tasks are read back from the SVG and compared with
 the master's own /master/state; the text/plain part must stay the table.
 
-Tests run in order and share one kernel, one framework and the module's private embedded Mesos.
+The tests share one kernel, one framework and the module's private embedded Mesos; the scenario
+is a module fixture, played once by whichever test needs it first, so any test runs alone.
 """
 
 import re
 import xml.etree.ElementTree as ET
 
-from conftest import outputs
-from test_magics_mesos import (  # noqa: F401  (mk and state_dir are fixtures)
+import pytest
+
+from conftest import (
     local_record,
     master_json,
-    mk,
+    outputs,
     result,
     run,
-    state_dir,
     text_of,
 )
 
@@ -78,16 +79,26 @@ def scalar_or_count(flat, name):
     return float(v)
 
 
-def test_scenario(mk):
+@pytest.fixture(scope="module")
+def scenario(mk):
+    """Subscribes, launches pic-a and pic-b and kills pic-a; returns each launch's messages."""
     run(mk, "%connect local", timeout=90)
     run(mk, "%subscribe --name pictures")
     run(mk, "%offers --wait 30s", timeout=60)
+    launches = {}
     for task, cpus, mem in (("pic-a", 0.5, 64), ("pic-b", 0.25, 32)):
-        _, msgs = run(
+        _, launches[task] = run(
             mk,
             f"%launch --id {task} --cpus {cpus} --mem {mem} --wait TASK_RUNNING -- sleep 300",
             timeout=90,
         )
+    run(mk, "%kill pic-a")
+    run(mk, "%wait pic-a --state TASK_KILLED --timeout 30s", timeout=60)
+    return launches
+
+
+def test_scenario(scenario):
+    for task, msgs in scenario.items():
         # The live task view redraws its picture with its table, in the same display.
         shown = outputs(msgs, "display_data") + outputs(msgs, "update_display_data")
         last = shown[-1]["content"]["data"]
@@ -95,8 +106,6 @@ def test_scenario(mk):
         root = picture(last)
         tips = [r.find(f"{SVG}title").text for r in rects(root, "segment")]
         assert any(t.startswith(task) and ": TASK_RUNNING at " in t for t in tips), tips
-    run(mk, "%kill pic-a")
-    run(mk, "%wait pic-a --state TASK_KILLED --timeout 30s", timeout=60)
 
 
 def check_agent_bars(root, slave):
@@ -115,7 +124,7 @@ def check_agent_bars(root, slave):
             assert tips["used"][0].find(f"{SVG}title").text.endswith(f" used by tasks of {total:g}"), name
 
 
-def test_agents_bars_match_the_master(mk, state_dir):
+def test_agents_bars_match_the_master(mk, state_dir, scenario):
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%agents")
     data = result(msgs)
@@ -133,7 +142,7 @@ def test_agents_bars_match_the_master(mk, state_dir):
         assert label in texts
 
 
-def test_state_and_group_by(mk, state_dir):
+def test_state_and_group_by(mk, state_dir, scenario):
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%state --group-by rack")
     data = result(msgs)
@@ -169,7 +178,7 @@ def check_timeline(root, tasks, ids):
         assert abs(x0 + slope * (t - t0) - x) < 1.0, (points, slope)
 
 
-def test_timeline_of_this_framework(mk, state_dir):
+def test_timeline_of_this_framework(mk, state_dir, scenario):
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%timeline")
     data = result(msgs)
@@ -186,7 +195,7 @@ def test_timeline_of_this_framework(mk, state_dir):
     assert {"TASK_RUNNING", "TASK_KILLED"} <= labels
 
 
-def test_timeline_follow_redraws_as_updates_arrive(mk, state_dir):
+def test_timeline_follow_redraws_as_updates_arrive(mk, state_dir, scenario):
     run(mk, "%launch --id pic-c --wait TASK_RUNNING -- sleep 3", timeout=90)
     _, msgs = run(mk, "%timeline --follow --timeout 10s", timeout=60)
     shown = outputs(msgs, "display_data") + outputs(msgs, "update_display_data")
@@ -202,7 +211,7 @@ def test_timeline_follow_redraws_as_updates_arrive(mk, state_dir):
     assert "stopped after 10s" in last["data"]["text/plain"]
 
 
-def test_tasks_and_timeline_all_match_the_master(mk, state_dir):
+def test_tasks_and_timeline_all_match_the_master(mk, state_dir, scenario):
     url = local_record(state_dir)["url"]
     tasks = master_tasks(url)
     for cell in ("%tasks", "%timeline --all"):
@@ -213,7 +222,7 @@ def test_tasks_and_timeline_all_match_the_master(mk, state_dir):
         assert "pic-a" in data["text/plain"] and "pic-b" in data["text/plain"]
 
 
-def test_watch_redraws_the_timeline(mk, state_dir):
+def test_watch_redraws_the_timeline(mk, state_dir, scenario):
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%watch --timeout 1s", timeout=30)
     updates = outputs(msgs, "update_display_data")
@@ -224,7 +233,7 @@ def test_watch_redraws_the_timeline(mk, state_dir):
     check_timeline(picture(last), master_tasks(url), ["pic-a", "pic-b"])
 
 
-def test_offers_picture_and_shortfall(mk, state_dir):
+def test_offers_picture_and_shortfall(mk, state_dir, scenario):
     run(mk, "%offers --wait 30s", timeout=60)
     _, msgs = run(mk, "%offers")
     data = result(msgs)

@@ -157,10 +157,10 @@ def test_framework_notebook_subscribes_once():
     assert "already subscribed" in again and framework in again
     listed = texts(cell(nb, "%frameworks"))
     assert listed.count("Demo Mesos HTTP API Framework") == 1, listed
-    assert "0 of 1 offers match rack=tatooine" in texts(cell(nb, "%offers --attr rack=tatooine"))
+    assert "0 of 1 offer match rack=tatooine" in texts(cell(nb, "%offers --attr rack=tatooine"))
     assert "declined" in texts(cell(nb, "%decline"))
     assert "0 offers" in texts(cell(nb, "%offers", 3))  # right after the decline
-    assert re.search(r"^1 offers", texts(cell(nb, "%revive", 0)), re.M)
+    assert re.search(r"^1 offer$", texts(cell(nb, "%revive", 0)), re.M)
     assert "torn down" in texts(cell(nb, "%teardown", 0))
     assert "already torn down" in texts(cell(nb, "%teardown", 1))
 

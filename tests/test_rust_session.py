@@ -4,7 +4,8 @@ against the master's /master/state) and launches and kills tasks through the ker
 framework, a crashed evcxr child loses variables but not the session, and the private socket
 refuses a process that is not the kernel's evcxr child.
 
-Tests run in order and share one kernel, one framework and the embedded Mesos of this module.
+The tests share one kernel, one framework and the embedded Mesos of this module; each sets up
+what it needs (subscribing and launching are safe to re-run), so any one of them runs alone.
 """
 
 import json
@@ -13,16 +14,17 @@ import re
 import socket
 import stat
 
-from test_magics_mesos import (  # noqa: F401  (mk and state_dir are fixtures)
+from conftest import (
+    connect,
     local_record,
     master_json,
-    mk,
     run,
-    state_dir,
+    subscribe,
     text_of,
     wait_until,
 )
 
+FRAMEWORK = "rustcells"
 SOCKET_ENV = "MESOS_KERNEL_CELL_SOCKET"
 SECRET_ENV = "MESOS_KERNEL_CELL_SECRET"
 
@@ -80,7 +82,7 @@ def test_help_rust(mk):
 
 def test_offers_snapshot_matches_the_master(mk, state_dir):
     run(mk, "%connect", timeout=90)
-    run(mk, "%subscribe --name rustcells")
+    run(mk, f"%subscribe --name {FRAMEWORK}")
     run(mk, "%offers --wait 30s", timeout=60)
     url = local_record(state_dir)["url"]
     fid = cell_framework_id(mk)
@@ -102,6 +104,7 @@ println!("offers={} cpus={cpus}", offers.len());
 
 
 def test_launch_six_tasks_and_rerun_does_not_duplicate(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     fid = cell_framework_id(mk)
     _, msgs = run(mk, LAUNCH_SIX, timeout=90)
@@ -113,7 +116,7 @@ def test_launch_six_tasks_and_rerun_does_not_duplicate(mk, state_dir):
     )
     # Exactly one framework of ours, and the tasks are under it.
     state = master_json(url, "/master/state")
-    assert [f["name"] for f in state["frameworks"]].count("rustcells") == 1
+    assert [f["name"] for f in state["frameworks"]].count(FRAMEWORK) == 1
     _, msgs = run(mk, LAUNCH_SIX, timeout=90)
     assert "launched=0 already_active=6" in text_of(msgs)
     tasks = sleepers(url, fid)
@@ -127,6 +130,8 @@ def test_launch_six_tasks_and_rerun_does_not_duplicate(mk, state_dir):
 
 
 def test_kill_from_a_cell(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
+    run(mk, LAUNCH_SIX, timeout=90)  # a no-op when the six are active
     url = local_record(state_dir)["url"]
     fid = cell_framework_id(mk)
     cell = """
@@ -146,6 +151,7 @@ println!("killed={}", ids.len());
 
 
 def test_child_crash_loses_variables_not_the_session(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
     url = local_record(state_dir)["url"]
     fid = cell_framework_id(mk)
     run(mk, "let kept_before_abort = 41;")
@@ -176,6 +182,7 @@ def ask(path, line):
 
 
 def test_the_socket_refuses_other_processes(mk):
+    connect(mk)
     _, msgs = run(mk, f'println!("{{}}", std::env::var("{SOCKET_ENV}").unwrap());')
     path = text_of(msgs).strip()
     assert path.endswith(".sock"), path

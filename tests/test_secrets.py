@@ -10,8 +10,7 @@ import re
 import pytest
 from jupyter_client.manager import KernelManager
 
-from conftest import FIRST_CELL_TIMEOUT, KERNEL_NAME, execute
-from test_connect_security import PRINCIPAL, secured  # noqa: F401
+from conftest import FIRST_CELL_TIMEOUT, KERNEL_NAME, PRINCIPAL, execute
 
 
 @pytest.fixture(scope="module")

@@ -203,7 +203,7 @@ fn main() {
     report(
         "%tasks, 10,000 tasks: table + timeline",
         time(|| {
-            let svg = tasks_timeline(got.tasks.iter(), "tasks").to_svg("bench");
+            let svg = tasks_timeline(got.tasks.iter(), "task").to_svg("bench");
             size = svg.len();
             black_box(with_picture(
                 tasks_table(got.tasks.iter(), false).to_bundle(),
@@ -215,14 +215,14 @@ fn main() {
     report(
         "%timeline --all, 10,000 tasks",
         time(|| {
-            black_box(timeline_bundle(task_lines(got.tasks.iter()), "tasks", None));
+            black_box(timeline_bundle(task_lines(got.tasks.iter()), "task", None));
         }),
     );
     let few: Vec<&Task> = got.tasks.iter().take(30).collect();
     report(
         "%timeline, 30 tasks drawn one by one",
         time(|| {
-            let svg = tasks_timeline(few.iter().copied(), "tasks").to_svg("bench");
+            let svg = tasks_timeline(few.iter().copied(), "task").to_svg("bench");
             size = svg.len();
             black_box(svg);
         }),

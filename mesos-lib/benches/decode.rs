@@ -4,7 +4,7 @@
 //! already split. The target is a ratio of at least 0.8: framing must cost little next to
 //! the JSON work it feeds.
 //!
-//! Run: `CARGO_TARGET_DIR=/work/main/target-mesos cargo bench -p mesos-lib --bench decode`
+//! Run from the repository root: `cargo bench -p mesos-lib --bench decode`
 //! (`DECODE_MB=20` for a quicker run). Prints figures; asserts nothing about speed.
 
 use std::hint::black_box;

@@ -17,6 +17,8 @@ pub mod v1;
 // HTTP clients behind `client`) are declared below this line.
 #[cfg(feature = "backoff")]
 pub mod backoff;
+#[cfg(feature = "cell")]
+pub mod bind;
 #[cfg(feature = "client")]
 pub mod detector;
 #[cfg(feature = "client")]

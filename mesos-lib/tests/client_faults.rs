@@ -1,6 +1,8 @@
 //! The session under faults injected into the embedded Mesos. Each ends subscribed again
 //! under the same framework ID with every task's state correct: no update lost, none
 //! duplicated in the task book.
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
+#![cfg(feature = "client")]
 
 mod client_support;
 

@@ -1,5 +1,7 @@
 //! The operator client against the embedded Mesos: every typed GET_*, TEARDOWN, the legacy
 //! JSON endpoints, and the event watch through a master restart and a leader change.
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
+#![cfg(feature = "client")]
 
 mod client_support;
 

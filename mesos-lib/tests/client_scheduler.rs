@@ -1,5 +1,7 @@
 //! The scheduler session against the embedded Mesos: subscribe, offers, launch, updates
 //! and acknowledgements, kill, reconcile, close and teardown.
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
+#![cfg(feature = "client")]
 
 mod client_support;
 

@@ -3,6 +3,8 @@
 //! removed, in turn. After each, every task in the session's book must match the master's own
 //! record (`GET_TASKS`): same state, and a history equal to the statuses the master recorded,
 //! so no update was lost and none applied twice. Prints the figures for the README's report.
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
+#![cfg(feature = "client")]
 
 mod client_support;
 

@@ -2,6 +2,8 @@
 //! nodes exactly as Mesos does, `ZkDetector` finds the lowest one, a killed leader is
 //! replaced and sessions follow it, a ZooKeeper restart is survived, and a path without
 //! masters fails in bounded time. Needs Debian's `zookeeper` package (install/setup.sh).
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
+#![cfg(feature = "client")]
 
 mod client_support;
 mod zk_support;

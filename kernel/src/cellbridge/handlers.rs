@@ -1,7 +1,7 @@
 //! Answers to cell requests, computed from the kernel's one session with the same calls the
 //! magics make (the book for reads, `Scheduler` methods for actions, `%launch`'s re-run rule).
 
-use crate::interpreter::magics::mesos::launch::{active_twin, new_task_id};
+use crate::mesos::rerun::{active_twin, fill_in};
 use crate::mesos::{MesosHandle, Target};
 use mesos_lib::session::proto::{Answer, Launched, Reply, Request, SessionInfo, Task};
 use mesos_lib::v1::{OfferId, TaskInfo};
@@ -127,12 +127,8 @@ async fn launch(
             )
         })?;
     for t in &mut fresh {
-        if t.task_id.value.is_empty() {
-            t.task_id = new_task_id(&t.name).into();
-        }
-        if t.agent_id.value.is_empty() {
-            t.agent_id = offer.agent_id.clone();
-        }
+        let has_id = !t.task_id.value.is_empty();
+        fill_in(t, has_id, &offer);
     }
     let ids: Vec<_> = fresh.iter().map(|t| t.task_id.clone()).collect();
     s.launch(&offer.id, fresh)

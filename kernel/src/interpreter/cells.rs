@@ -104,7 +104,7 @@ impl CellInterpreter {
         }
     }
 
-    /// Evaluates `--bind` values in the Rust session, defining the `mesos` types first when
+    /// Evaluates `--bind` values in the Rust session, bringing in the `mesos` types first when
     /// needed (again after a failure, which is what a restarted session looks like).
     async fn bind(&self, pending: Vec<Binding>, out: &CellOutput) -> Result<(), ErrorContent> {
         for b in pending {
@@ -118,7 +118,7 @@ impl CellInterpreter {
                 }
                 match self.rust.execute(&b.statement(), out).await {
                     ExecuteOutcome::Error(e) if tries == 0 => {
-                        tracing::debug!(error = %e.evalue, "binding failed; redefining the mesos types");
+                        tracing::debug!(error = %e.evalue, "binding failed; bringing in the mesos types again");
                         self.prelude_sent.store(false, Ordering::Release);
                         tries += 1;
                     }

@@ -63,7 +63,7 @@ impl Default for LocalLayout {
 
 /// Why the embedded Mesos could not be started or stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum LocalError {
+pub enum EmbeddedMesosError {
     /// No `mesos-local` binary next to the kernel or on PATH.
     #[error(
         "cannot find the mesos-local binary next to the kernel ({0}) or on PATH; build it with `cargo build --release -p mesos-local`"
@@ -79,7 +79,7 @@ pub enum LocalError {
 
 /// The embedded Mesos this kernel knows about.
 #[derive(Debug, Default)]
-pub struct LocalMesos {
+pub struct EmbeddedMesosProcess {
     /// Set when this kernel process spawned it, so it can be reaped (no zombie) when stopped.
     child: Option<Child>,
     record: Option<LocalRecord>,
@@ -126,7 +126,7 @@ fn is_live_program(pid: u32, program: &str) -> bool {
     !zombie && String::from_utf8_lossy(argv0).ends_with(program)
 }
 
-fn binary() -> Result<PathBuf, LocalError> {
+fn binary() -> Result<PathBuf, EmbeddedMesosError> {
     let beside = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|d| d.join("mesos-local")));
@@ -141,7 +141,7 @@ fn binary() -> Result<PathBuf, LocalError> {
             .find(|p| p.is_file())
     });
     on_path.ok_or_else(|| {
-        LocalError::NoBinary(
+        EmbeddedMesosError::NoBinary(
             beside
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "?".into()),
@@ -149,7 +149,7 @@ fn binary() -> Result<PathBuf, LocalError> {
     })
 }
 
-impl LocalMesos {
+impl EmbeddedMesosProcess {
     /// The running instance: the one this kernel started, else one recorded in the state file
     /// by an earlier kernel (if its process is still alive).
     pub fn current(&mut self) -> Option<LocalRecord> {
@@ -169,7 +169,10 @@ impl LocalMesos {
 
     /// Starts `mesos-local` laid out as `layout` unless one is already running; returns it and
     /// whether it is new.
-    pub fn start(&mut self, layout: &LocalLayout) -> Result<(LocalRecord, bool), LocalError> {
+    pub fn start(
+        &mut self,
+        layout: &LocalLayout,
+    ) -> Result<(LocalRecord, bool), EmbeddedMesosError> {
         if let Some(r) = self.current() {
             return Ok((r, false));
         }
@@ -210,7 +213,7 @@ impl LocalMesos {
                 };
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(LocalError::NoUrl(format!(
+                return Err(EmbeddedMesosError::NoUrl(format!(
                     "{why} (log: {})",
                     dir.join("mesos-local.log").display()
                 )));
@@ -234,7 +237,7 @@ impl LocalMesos {
 
     /// Stops it (SIGTERM, so it kills its tasks), waits for it to exit and removes the record.
     /// Returns what was stopped, or `None` when nothing was running.
-    pub fn stop(&mut self) -> Result<Option<LocalRecord>, LocalError> {
+    pub fn stop(&mut self) -> Result<Option<LocalRecord>, EmbeddedMesosError> {
         let Some(record) = self.current() else {
             return Ok(None);
         };

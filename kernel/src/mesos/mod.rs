@@ -1,11 +1,12 @@
-//! The kernel's Mesos session: the one connection and subscription that magics act on, and the
-//! embedded local Mesos process. Magics reach it through [`session::MesosHandle`]; interpreters
-//! still never see a socket or a frame.
+//! The kernel's side of Mesos: the one connection and scheduler session that magics and cells
+//! act on (held by [`handle::MesosHandle`]), the launch re-run rule they share, and the handle
+//! on the embedded Mesos process. Interpreters still never see a socket or a frame.
 
 pub mod frameworks;
+pub mod handle;
 pub mod local;
+pub mod rerun;
 pub mod security;
-pub mod session;
 
+pub use handle::{Connection, HandleError, LiveKind, MesosHandle, Target};
 pub use security::{Security, SecurityArgs};
-pub use session::{Connection, LiveKind, MesosHandle, SessionError, Target};

@@ -10,7 +10,7 @@
 //! for the measurement and carry a marker unique to this run: after TEARDOWN and shutdown,
 //! `pgrep -f` must count none of them.
 //!
-//! Run: `CARGO_TARGET_DIR=target-mesos cargo bench --locked -p mesos-local --bench scale`
+//! Run from the repository root: `CARGO_TARGET_DIR=target-mesos cargo bench --locked -p mesos-local --bench scale`
 //! Environment: `SCALE_TASKS` (10000), `SCALE_AGENTS` (1000), `SCALE_SPAWN_SAMPLE` (2000
 //! processes for the spawn baseline), `SCALE_SAMPLES` (7 requests per state endpoint),
 //! `SCALE_WORK_DIR` (where the baseline's and the agents' sandboxes go; default /dev/shm, a

@@ -1,6 +1,7 @@
 //! Outstanding offers as the operator API lists them: full `Offer`s (hostname, url,
 //! resources), so the typed `v1::master` decoders accept GET_STATE, GET_FRAMEWORKS and the
 //! SUBSCRIBED snapshot while a framework holds an offer.
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
 
 mod local_common;
 

@@ -1,4 +1,5 @@
 //! Operator API, JSON endpoints, multi-master redirects and fault injection of the embedded Mesos.
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
 
 mod local_common;
 

@@ -1,5 +1,6 @@
 //! Raw HTTP tests of the embedded master's scheduler API against the recorded real-Mesos
 //! behaviour (status codes, reasons, stream rules, task lifecycle).
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
 
 mod local_common;
 

@@ -10,7 +10,7 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Why a request to the kernel's session failed.
 #[derive(Debug, thiserror::Error)]
-pub enum SessionError {
+pub enum CellError {
     /// The code does not run in a Mesos kernel's Rust cell.
     #[error(
         "not inside a Mesos kernel cell: {0} is not set (the kernel gives it to its evcxr child only)"
@@ -28,11 +28,11 @@ pub enum SessionError {
 }
 
 /// Sends one request and waits for its answer.
-pub fn request(request: Request) -> Result<Reply, SessionError> {
-    let socket = std::env::var(SOCKET_ENV).map_err(|_| SessionError::NotInKernel(SOCKET_ENV))?;
-    let secret = std::env::var(SECRET_ENV).map_err(|_| SessionError::NotInKernel(SECRET_ENV))?;
+pub fn request(request: Request) -> Result<Reply, CellError> {
+    let socket = std::env::var(SOCKET_ENV).map_err(|_| CellError::NotInKernel(SOCKET_ENV))?;
+    let secret = std::env::var(SECRET_ENV).map_err(|_| CellError::NotInKernel(SECRET_ENV))?;
     let mut line = serde_json::to_string(&Envelope { secret, request })
-        .map_err(|e| SessionError::Protocol(e.to_string()))?;
+        .map_err(|e| CellError::Protocol(e.to_string()))?;
     line.push('\n');
     let mut stream = UnixStream::connect(socket)?;
     stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
@@ -42,13 +42,13 @@ pub fn request(request: Request) -> Result<Reply, SessionError> {
         .take(MAX_LINE as u64)
         .read_line(&mut answer)?;
     if answer.is_empty() {
-        return Err(SessionError::Protocol(
+        return Err(CellError::Protocol(
             "the kernel closed the connection without answering".into(),
         ));
     }
     match serde_json::from_str::<Answer>(&answer) {
         Ok(Ok(reply)) => Ok(reply),
-        Ok(Err(why)) => Err(SessionError::Kernel(why)),
-        Err(e) => Err(SessionError::Protocol(e.to_string())),
+        Ok(Err(why)) => Err(CellError::Kernel(why)),
+        Err(e) => Err(CellError::Protocol(e.to_string())),
     }
 }

@@ -4,7 +4,7 @@
 //! session and gives its evcxr child the path of a private socket and a secret. These functions
 //! ask the kernel over that socket: reads are snapshots of the session's book taken when called,
 //! and actions go through the kernel's one scheduler stream and framework (a cell never
-//! subscribes itself). Outside a kernel cell they fail with [`SessionError::NotInKernel`].
+//! subscribes itself). Outside a kernel cell they fail with [`CellError::NotInKernel`].
 //!
 //! ```no_run
 //! use mesos_lib::session;
@@ -13,21 +13,21 @@
 //!     .map(|o| mesos_lib::resources::Resources::from(&o.resources[..]).cpus().unwrap_or(0.0))
 //!     .sum();
 //! println!("{cpus} cpus offered");
-//! # Ok::<(), session::SessionError>(())
+//! # Ok::<(), session::CellError>(())
 //! ```
 
 mod client;
 pub mod proto;
 
-pub use client::SessionError;
+pub use client::CellError;
 pub use proto::{Launched, SessionInfo, Task};
 
 use crate::v1::master::response::Agent;
 use crate::v1::{FrameworkId, Offer, OfferId, TaskId, TaskInfo};
 use proto::{Reply, Request};
 
-fn unexpected(reply: Reply) -> SessionError {
-    SessionError::Protocol(format!("unexpected answer {reply:?}"))
+fn unexpected(reply: Reply) -> CellError {
+    CellError::Protocol(format!("unexpected answer {reply:?}"))
 }
 
 fn ids<T: From<String>>(list: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<T> {
@@ -36,7 +36,7 @@ fn ids<T: From<String>>(list: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<
         .collect()
 }
 
-fn done(request: Request) -> Result<(), SessionError> {
+fn done(request: Request) -> Result<(), CellError> {
     match client::request(request)? {
         Reply::Done => Ok(()),
         other => Err(unexpected(other)),
@@ -44,7 +44,7 @@ fn done(request: Request) -> Result<(), SessionError> {
 }
 
 /// Where the session stands: master, state, framework, counts.
-pub fn info() -> Result<SessionInfo, SessionError> {
+pub fn info() -> Result<SessionInfo, CellError> {
     match client::request(Request::Info)? {
         Reply::Info(i) => Ok(i),
         other => Err(unexpected(other)),
@@ -52,17 +52,17 @@ pub fn info() -> Result<SessionInfo, SessionError> {
 }
 
 /// The framework ID (`None` before `%subscribe`).
-pub fn framework_id() -> Result<Option<FrameworkId>, SessionError> {
+pub fn framework_id() -> Result<Option<FrameworkId>, CellError> {
     Ok(info()?.framework_id)
 }
 
 /// The scheduler session's state (`None` before `%subscribe`).
-pub fn state() -> Result<Option<String>, SessionError> {
+pub fn state() -> Result<Option<String>, CellError> {
     Ok(info()?.state)
 }
 
 /// The outstanding offers, as the session holds them now.
-pub fn offers() -> Result<Vec<Offer>, SessionError> {
+pub fn offers() -> Result<Vec<Offer>, CellError> {
     match client::request(Request::Offers)? {
         Reply::Offers(o) => Ok(o),
         other => Err(unexpected(other)),
@@ -70,7 +70,7 @@ pub fn offers() -> Result<Vec<Offer>, SessionError> {
 }
 
 /// This framework's tasks with their latest statuses.
-pub fn tasks() -> Result<Vec<Task>, SessionError> {
+pub fn tasks() -> Result<Vec<Task>, CellError> {
     match client::request(Request::Tasks)? {
         Reply::Tasks(t) => Ok(t),
         other => Err(unexpected(other)),
@@ -78,7 +78,7 @@ pub fn tasks() -> Result<Vec<Task>, SessionError> {
 }
 
 /// The cluster's agents (operator GET_AGENTS through the kernel's connection).
-pub fn agents() -> Result<Vec<Agent>, SessionError> {
+pub fn agents() -> Result<Vec<Agent>, CellError> {
     match client::request(Request::Agents)? {
         Reply::Agents(a) => Ok(a),
         other => Err(unexpected(other)),
@@ -88,7 +88,7 @@ pub fn agents() -> Result<Vec<Agent>, SessionError> {
 /// Launches `tasks` on one outstanding offer, as `%%launch` does: an empty `task_id` becomes
 /// NAME-<random>, an empty `agent_id` the offer's agent, and a task already active (same id,
 /// or same name without an id) is not launched again, so re-running the cell is safe.
-pub fn launch(offer_id: &OfferId, tasks: Vec<TaskInfo>) -> Result<Launched, SessionError> {
+pub fn launch(offer_id: &OfferId, tasks: Vec<TaskInfo>) -> Result<Launched, CellError> {
     let request = Request::Launch {
         offer_id: offer_id.clone(),
         tasks,
@@ -103,7 +103,7 @@ pub fn launch(offer_id: &OfferId, tasks: Vec<TaskInfo>) -> Result<Launched, Sess
 pub fn decline(
     offer_ids: impl IntoIterator<Item = impl AsRef<str>>,
     refuse_seconds: Option<f64>,
-) -> Result<(), SessionError> {
+) -> Result<(), CellError> {
     done(Request::Decline {
         offer_ids: ids(offer_ids),
         refuse_seconds,
@@ -111,7 +111,7 @@ pub fn decline(
 }
 
 /// Kills tasks of this framework.
-pub fn kill(task_ids: impl IntoIterator<Item = impl AsRef<str>>) -> Result<(), SessionError> {
+pub fn kill(task_ids: impl IntoIterator<Item = impl AsRef<str>>) -> Result<(), CellError> {
     done(Request::Kill {
         task_ids: ids::<TaskId>(task_ids),
     })
@@ -119,7 +119,7 @@ pub fn kill(task_ids: impl IntoIterator<Item = impl AsRef<str>>) -> Result<(), S
 
 /// Reconciles the given tasks; none means implicit reconciliation. Answers arrive as status
 /// updates: read them with [`tasks`].
-pub fn reconcile(task_ids: impl IntoIterator<Item = impl AsRef<str>>) -> Result<(), SessionError> {
+pub fn reconcile(task_ids: impl IntoIterator<Item = impl AsRef<str>>) -> Result<(), CellError> {
     done(Request::Reconcile {
         task_ids: ids::<TaskId>(task_ids),
     })

@@ -1,6 +1,11 @@
 //! The wire format between a Rust cell and the kernel: one JSON line per request, one per
 //! answer, on a Unix socket the kernel serves. Each request carries the per-process secret the
 //! kernel gave its evcxr child; the kernel refuses any line without it.
+//!
+//! This is the channel's one definition (messages, environment variable names, limits). It
+//! lives here, in mesos-lib's `cell` feature, because both ends link mesos-lib: the kernel
+//! serves it (`kernel/src/cellbridge/`) and cells ask through [`super`]; a cell cannot depend
+//! on the kernel crate.
 
 use crate::v1::master::response::Agent;
 use crate::v1::{AgentId, FrameworkId, Offer, OfferId, TaskId, TaskInfo, TaskState, TaskStatus};

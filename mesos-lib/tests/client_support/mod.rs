@@ -1,5 +1,6 @@
-//! Shared helpers for the client tests: a fast embedded Mesos, a tuned session, and task
-//! launching. Everything waits on conditions with timeouts; nothing sleeps.
+//! Shared helpers for the client tests: a tuned session and task launching, on the embedded
+//! Mesos that `local_common` starts (one pacing and one wait bound for every test).
+//! Everything waits on conditions with timeouts; nothing sleeps.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -7,28 +8,12 @@ use std::time::Duration;
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig, SessionState};
 use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
-use mesos_local::{LocalConfig, LocalMesos};
 
-/// Upper bound for any single wait; generous so a loaded machine does not flake.
-pub const WAIT: Duration = Duration::from_secs(30);
+#[path = "../../mesos-local/tests/local_common/mod.rs"]
+mod local_common;
 
-/// Short heartbeats, fast allocation and status-update retries; sizes left to the caller.
-pub fn fast_config(masters: usize) -> LocalConfig {
-    LocalConfig {
-        masters,
-        heartbeat_interval: Duration::from_millis(200),
-        allocation_interval: Duration::from_millis(50),
-        status_update_retry_interval: Duration::from_millis(300),
-        ..LocalConfig::default()
-    }
-}
-
-/// An embedded Mesos paced by [`fast_config`], with one agent.
-pub async fn mesos(masters: usize) -> LocalMesos {
-    LocalMesos::start(fast_config(masters))
-        .await
-        .expect("embedded Mesos starts")
-}
+#[allow(unused_imports)] // each test crate uses some of them
+pub use local_common::{WAIT, fast_config, start as mesos};
 
 /// A framework that survives disconnects for an hour.
 pub fn framework(name: &str) -> FrameworkInfo {

@@ -5,6 +5,7 @@
 //! a small agent looks small next to a large one.
 
 use super::{MAX_ROWS, Rect, Svg, Text, clip, palette};
+use crate::display::counted;
 use std::collections::BTreeMap;
 
 /// The resources drawn, one column each.
@@ -214,7 +215,11 @@ impl BarChart {
     /// A text equivalent of the picture: totals per resource and part.
     fn describe(&self) -> String {
         let agents: usize = self.rows.iter().map(|r| r.agents).sum();
-        let mut out = format!("{agents} agents in {} rows.", self.rows.len());
+        let mut out = format!(
+            "{} in {}.",
+            counted(agents, "agent"),
+            counted(self.rows.len(), "row")
+        );
         for (i, name) in RESOURCES.iter().enumerate() {
             let parts: Vec<String> = self
                 .parts

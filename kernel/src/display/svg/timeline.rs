@@ -2,6 +2,7 @@
 //! time axis shared by all rows and taken from the status updates' timestamps.
 
 use super::{Anchor, MAX_ROWS, Rect, Svg, Text, clip, palette};
+use crate::display::counted;
 use std::collections::BTreeMap;
 
 /// Width of the label column.
@@ -192,7 +193,7 @@ impl Timeline {
     /// A text equivalent: how many tasks end in which state, and each row's states in order.
     fn describe(&self) -> String {
         let tasks: usize = self.lines.iter().map(|l| l.tasks).sum();
-        let mut out = format!("{tasks} tasks.");
+        let mut out = format!("{}.", counted(tasks, "task"));
         for l in &self.lines {
             let states: Vec<&str> = l.segments.iter().map(|s| s.state.as_str()).collect();
             out.push_str(&format!(" {}: {}.", l.label, states.join(" → ")));

@@ -1,8 +1,10 @@
 //! Handing what a magic showed to Rust cells: `--bind NAME` queues a `let NAME = …;` that the
 //! interpreter evaluates in evcxr right after the magic, so a Rust cell can compute with the
-//! offers, agents or tasks the user just looked at. Values are plain Rust literals of the
-//! small dependency-free types in [`PRELUDE`]: nothing for evcxr to download or build.
+//! offers, agents or tasks the user just looked at. Values are plain Rust literals of
+//! mesos-lib's `bind` views (brought in as `mesos` by [`PRELUDE`]), which every Rust session
+//! already has: nothing for evcxr to download or build.
 
+use mesos_lib::bind as view;
 use std::sync::Mutex;
 
 /// One `let` to evaluate in the Rust session.
@@ -81,57 +83,13 @@ pub fn valid_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The types bound values have, defined once per Rust session (again after a restart).
-pub const PRELUDE: &str = r#"
-/// Cluster data handed over by the Mesos magics (`--bind NAME`).
-pub mod mesos {
-    /// cpus, mem (MB), disk (MB) and port ranges.
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct Resources { pub cpus: f64, pub mem: f64, pub disk: f64, pub ports: Vec<(u64, u64)> }
-    impl Resources {
-        /// How many ports the ranges hold.
-        pub fn port_count(&self) -> u64 { self.ports.iter().map(|(b, e)| e - b + 1).sum() }
-        /// Whether `want` fits in these resources.
-        pub fn fits(&self, want: &Resources) -> bool {
-            self.cpus + 1e-9 >= want.cpus && self.mem + 1e-9 >= want.mem
-                && self.disk + 1e-9 >= want.disk && self.port_count() >= want.port_count()
-        }
-        /// How many copies of `want` fit side by side.
-        pub fn how_many(&self, want: &Resources) -> u64 {
-            let per = |have: f64, need: f64| if need > 0.0 { ((have + 1e-9) / need).floor() as u64 } else { u64::MAX };
-            let ports = if want.port_count() > 0 { self.port_count() / want.port_count() } else { u64::MAX };
-            per(self.cpus, want.cpus).min(per(self.mem, want.mem)).min(per(self.disk, want.disk)).min(ports)
-        }
-        /// Resources of `cpus`, `mem` MB and `ports` ports (for `fits` and `how_many`).
-        pub fn want(cpus: f64, mem: f64, ports: u64) -> Resources {
-            Resources { cpus, mem, disk: 0.0, ports: if ports > 0 { vec![(1, ports)] } else { vec![] } }
-        }
-    }
-    /// An outstanding offer.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct Offer { pub id: String, pub agent_id: String, pub hostname: String, pub resources: Resources, pub attributes: Vec<(String, String)> }
-    /// An agent: what it has and what is in use.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct Agent { pub id: String, pub hostname: String, pub total: Resources, pub used: Resources, pub attributes: Vec<(String, String)> }
-    /// A task as the master or this framework knows it.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct Task { pub id: String, pub name: String, pub state: String, pub framework_id: String, pub agent_id: String, pub hostname: String, pub resources: Resources, pub ports: Vec<u64> }
-    impl Offer {
-        /// The value of attribute `name`.
-        pub fn attribute(&self, name: &str) -> Option<&str> { self.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()) }
-    }
-    impl Agent {
-        /// What is not in use.
-        pub fn free(&self) -> Resources {
-            Resources { cpus: self.total.cpus - self.used.cpus, mem: self.total.mem - self.used.mem, disk: self.total.disk - self.used.disk, ports: self.total.ports.clone() }
-        }
-    }
-}
-"#;
+/// Brings the types bound values have into a Rust session (once, and again after a restart):
+/// mesos-lib's own views of offers, agents and tasks (`mesos_lib::bind`), named `mesos`.
+pub const PRELUDE: &str = "use mesos_lib::bind as mesos;";
 
 /// Renders values as Rust source.
 pub trait ToRust {
-    /// A Rust expression that rebuilds the value in the prelude's types.
+    /// A Rust expression that rebuilds the value (views as `mesos::…`).
     fn to_rust(&self) -> String;
 }
 
@@ -171,6 +129,26 @@ impl<T: ToRust> ToRust for Vec<T> {
     }
 }
 
+/// `ToRust` for `mesos::` views: a struct literal of every field. The pattern lists the fields
+/// without `..`, so a field added to a view and not here fails to compile.
+macro_rules! view_literals {
+    ($($ty:ident { $($field:ident),* })*) => {$(
+        impl ToRust for view::$ty {
+            fn to_rust(&self) -> String {
+                let view::$ty { $($field),* } = self;
+                struct_literal(stringify!($ty), &[$((stringify!($field), $field.to_rust())),*])
+            }
+        }
+    )*};
+}
+
+view_literals! {
+    Resources { cpus, mem, disk, ports }
+    Offer { id, agent_id, hostname, resources, attributes }
+    Agent { id, hostname, total, used, attributes }
+    Task { id, name, state, framework_id, agent_id, hostname, resources, ports }
+}
+
 /// A struct literal `mesos::NAME { field: value, … }`.
 pub fn struct_literal(name: &str, fields: &[(&str, String)]) -> String {
     let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
@@ -190,6 +168,20 @@ mod tests {
         assert!(valid_name("fn").is_err());
         assert!(valid_name("mesos").is_err());
         assert!(valid_name("").is_err());
+    }
+
+    #[test]
+    fn views_render_as_mesos_literals() {
+        let r = view::Resources {
+            cpus: 0.5,
+            mem: 32.0,
+            disk: 0.0,
+            ports: vec![(1, 2)],
+        };
+        assert_eq!(
+            r.to_rust(),
+            "mesos::Resources { cpus: 0.5_f64, mem: 32.0_f64, disk: 0.0_f64, ports: vec![(1_u64, 2_u64)] }"
+        );
     }
 
     #[test]

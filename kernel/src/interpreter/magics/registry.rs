@@ -90,6 +90,16 @@ impl MagicSpec {
     }
 }
 
+/// The declaration called `name` in a module's table of magics (each paired with its body);
+/// a name missing from the table is a programming error.
+pub fn spec_in<B>(table: &'static [(MagicSpec, B)], name: &str) -> &'static MagicSpec {
+    &table
+        .iter()
+        .find(|(s, _)| s.name == name)
+        .unwrap_or_else(|| panic!("magic {name} is not declared in this table"))
+        .0
+}
+
 /// What a running magic can reach.
 pub struct MagicContext<'a> {
     /// Where its output goes.

@@ -1,5 +1,6 @@
-//! Helpers for the embedded-Mesos tests: a started cluster, raw calls, and a RecordIO
-//! stream reader that waits for events (never sleeps).
+//! Helpers for the embedded-Mesos tests: the one way tests start an embedded Mesos (also used
+//! by `client_support`), raw calls, and a RecordIO stream reader that waits for events (never
+//! sleeps).
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -8,18 +9,25 @@ use futures::StreamExt;
 use mesos_local::{LocalConfig, LocalMesos};
 use serde_json::{Value, json};
 
-pub const WAIT: Duration = Duration::from_secs(20);
+/// Upper bound for any single wait; generous so a loaded machine does not flake.
+pub const WAIT: Duration = Duration::from_secs(30);
 
-pub async fn start(masters: usize) -> LocalMesos {
-    LocalMesos::start(LocalConfig {
+/// Short heartbeats, fast allocation and status-update retries; sizes left to the caller.
+pub fn fast_config(masters: usize) -> LocalConfig {
+    LocalConfig {
         masters,
-        heartbeat_interval: Duration::from_millis(500),
-        allocation_interval: Duration::from_millis(100),
-        status_update_retry_interval: Duration::from_millis(700),
+        heartbeat_interval: Duration::from_millis(200),
+        allocation_interval: Duration::from_millis(50),
+        status_update_retry_interval: Duration::from_millis(300),
         ..LocalConfig::default()
-    })
-    .await
-    .expect("start")
+    }
+}
+
+/// An embedded Mesos paced by [`fast_config`], with one agent.
+pub async fn start(masters: usize) -> LocalMesos {
+    LocalMesos::start(fast_config(masters))
+        .await
+        .expect("embedded Mesos starts")
 }
 
 pub fn client() -> reqwest::Client {

@@ -1,10 +1,11 @@
-//! `--bind NAME`: the Mesos data a magic showed, as values of the Rust prelude's `mesos` types.
+//! `--bind NAME`: the Mesos data a magic showed, as mesos-lib's `bind` views (`mesos::Offer`…).
 
 use super::{attribute_value, usage};
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::bindings::{Binding, ToRust, struct_literal, valid_name};
+use crate::interpreter::magics::bindings::{Binding, ToRust, valid_name};
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicSpec};
 use crate::protocol::content::ErrorContent;
+use mesos_lib::bind as view;
 use mesos_lib::resources::Resources;
 use mesos_lib::scheduler::TaskRecord;
 use mesos_lib::v1::master::response::GetAgents;
@@ -15,7 +16,7 @@ use mesos_lib::v1::{Attribute, Offer, Resource};
 pub(crate) const BIND: FlagSpec = FlagSpec {
     name: "bind",
     value: ArgKind::Text,
-    help: "also hand the result to Rust cells as variable NAME (types in the `mesos` module)",
+    help: "also hand the result to Rust cells as variable NAME (types in the `mesos` module, mesos_lib::bind)",
 };
 
 /// The name given with `--bind`, checked.
@@ -28,26 +29,10 @@ pub(crate) fn bind_name(spec: &MagicSpec, args: &Args) -> Result<Option<String>,
     }
 }
 
-/// A `mesos::Resources` literal.
-fn resources(list: &[Resource]) -> String {
-    let r = Resources::from(list);
-    let ports: Vec<(u64, u64)> = r.ports();
-    struct_literal(
-        "Resources",
-        &[
-            ("cpus", r.cpus().unwrap_or(0.0).to_rust()),
-            ("mem", r.mem().unwrap_or(0.0).to_rust()),
-            ("disk", r.disk().unwrap_or(0.0).to_rust()),
-            ("ports", ports.to_rust()),
-        ],
-    )
-}
-
-fn attributes(list: &[Attribute]) -> String {
+fn attributes(list: &[Attribute]) -> Vec<(String, String)> {
     list.iter()
         .map(|a| (a.name.clone(), attribute_value(a)))
-        .collect::<Vec<_>>()
-        .to_rust()
+        .collect()
 }
 
 /// Ports listed one by one; capped, as a task holds a few ports, not an agent's whole range.
@@ -63,12 +48,12 @@ pub(crate) fn ports_of(list: &[Resource]) -> Vec<u64> {
         .collect()
 }
 
-fn vec_binding(name: String, type_name: &str, items: Vec<String>) -> Binding {
+fn vec_binding<T: ToRust>(name: String, type_name: &str, items: Vec<T>) -> Binding {
     Binding {
         name,
         type_name: format!("Vec<mesos::{type_name}>"),
         len: Some(items.len()),
-        value: format!("vec![{}]", items.join(", ")),
+        value: items.to_rust(),
     }
 }
 
@@ -76,17 +61,12 @@ fn vec_binding(name: String, type_name: &str, items: Vec<String>) -> Binding {
 pub(crate) fn offers(name: String, offers: &[Offer]) -> Binding {
     let items = offers
         .iter()
-        .map(|o| {
-            struct_literal(
-                "Offer",
-                &[
-                    ("id", o.id.value.clone().to_rust()),
-                    ("agent_id", o.agent_id.value.clone().to_rust()),
-                    ("hostname", o.hostname.clone().to_rust()),
-                    ("resources", resources(&o.resources)),
-                    ("attributes", attributes(&o.attributes)),
-                ],
-            )
+        .map(|o| view::Offer {
+            id: o.id.value.clone(),
+            agent_id: o.agent_id.value.clone(),
+            hostname: o.hostname.clone(),
+            resources: view::Resources::from(o.resources.as_slice()),
+            attributes: attributes(&o.attributes),
         })
         .collect();
     vec_binding(name, "Offer", items)
@@ -99,43 +79,34 @@ pub(crate) fn agents(name: String, agents: &GetAgents) -> Binding {
         .iter()
         .map(|a| {
             let info = &a.agent_info;
-            struct_literal(
-                "Agent",
-                &[
-                    (
-                        "id",
-                        info.id
-                            .as_ref()
-                            .map(|i| i.value.clone())
-                            .unwrap_or_default()
-                            .to_rust(),
-                    ),
-                    ("hostname", info.hostname.clone().to_rust()),
-                    ("total", resources(&a.total_resources)),
-                    ("used", resources(&a.allocated_resources)),
-                    ("attributes", attributes(&info.attributes)),
-                ],
-            )
+            view::Agent {
+                id: info
+                    .id
+                    .as_ref()
+                    .map(|i| i.value.clone())
+                    .unwrap_or_default(),
+                hostname: info.hostname.clone(),
+                total: view::Resources::from(a.total_resources.as_slice()),
+                used: view::Resources::from(a.allocated_resources.as_slice()),
+                attributes: attributes(&info.attributes),
+            }
         })
         .collect();
     vec_binding(name, "Agent", items)
 }
 
-/// One `mesos::Task` literal; `hostname` is empty where the caller does not know it.
-pub(crate) fn task_literal(t: &Task, hostname: &str) -> String {
-    struct_literal(
-        "Task",
-        &[
-            ("id", t.task_id.value.clone().to_rust()),
-            ("name", t.name.clone().to_rust()),
-            ("state", t.state.to_string().to_rust()),
-            ("framework_id", t.framework_id.value.clone().to_rust()),
-            ("agent_id", t.agent_id.value.clone().to_rust()),
-            ("hostname", hostname.to_owned().to_rust()),
-            ("resources", resources(&t.resources)),
-            ("ports", ports_of(&t.resources).to_rust()),
-        ],
-    )
+/// One task as the master reports it; `hostname` is empty where the caller does not know it.
+fn task_view(t: &Task, hostname: &str) -> view::Task {
+    view::Task {
+        id: t.task_id.value.clone(),
+        name: t.name.clone(),
+        state: t.state.to_string(),
+        framework_id: t.framework_id.value.clone(),
+        agent_id: t.agent_id.value.clone(),
+        hostname: hostname.to_owned(),
+        resources: view::Resources::from(t.resources.as_slice()),
+        ports: ports_of(&t.resources),
+    }
 }
 
 /// One task of this framework's book as a `mesos::Task`.
@@ -150,37 +121,31 @@ pub(crate) fn record(
         Some(i) => (i.name.clone(), &i.resources),
         None => (String::new(), &empty),
     };
-    let value = struct_literal(
-        "Task",
-        &[
-            ("id", rec.task_id.value.clone().to_rust()),
-            ("name", task_name.to_rust()),
-            ("state", rec.state().to_string().to_rust()),
-            ("framework_id", framework_id.to_owned().to_rust()),
-            (
-                "agent_id",
-                rec.agent_id
-                    .as_ref()
-                    .map(|a| a.value.clone())
-                    .unwrap_or_default()
-                    .to_rust(),
-            ),
-            ("hostname", hostname.to_owned().to_rust()),
-            ("resources", resources(res)),
-            ("ports", ports_of(res).to_rust()),
-        ],
-    );
+    let task = view::Task {
+        id: rec.task_id.value.clone(),
+        name: task_name,
+        state: rec.state().to_string(),
+        framework_id: framework_id.to_owned(),
+        agent_id: rec
+            .agent_id
+            .as_ref()
+            .map(|a| a.value.clone())
+            .unwrap_or_default(),
+        hostname: hostname.to_owned(),
+        resources: view::Resources::from(res.as_slice()),
+        ports: ports_of(res),
+    };
     Binding {
         name,
         type_name: "mesos::Task".into(),
         len: None,
-        value,
+        value: task.to_rust(),
     }
 }
 
 /// `Vec<mesos::Task>`.
 pub(crate) fn tasks<'a>(name: String, tasks: impl Iterator<Item = (&'a Task, &'a str)>) -> Binding {
-    let items = tasks.map(|(t, h)| task_literal(t, h)).collect();
+    let items = tasks.map(|(t, h)| task_view(t, h)).collect();
     vec_binding(name, "Task", items)
 }
 

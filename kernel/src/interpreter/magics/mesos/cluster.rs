@@ -5,10 +5,13 @@ use super::operator::{all_tasks, unreachable};
 use super::{
     Body, MagicResult, duration_flag, mesos_error, num, pictures, resource_text, show, usage,
 };
+use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::Connection;
 use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::operator::WatchConfig;
@@ -124,20 +127,15 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 /// The one optional PATTERN word, lower-cased.
 fn pattern(name: &str, args: &Args) -> Result<Option<String>, ErrorContent> {
     match args.positional.as_slice() {
         [] => Ok(None),
         [p] => Ok(Some(p.to_lowercase())),
-        [_, extra, ..] => Err(usage(spec(name), format!("unexpected argument {extra:?}"))),
+        [_, extra, ..] => Err(usage(
+            spec_in(MAGICS, name),
+            format!("unexpected argument {extra:?}"),
+        )),
     }
 }
 
@@ -153,8 +151,8 @@ fn matches(pattern: &Option<String>, name: &str) -> bool {
 
 fn caption(shown: usize, total: usize, pattern: &Option<String>, what: &str) -> String {
     match pattern {
-        Some(p) => format!("{shown} of {total} {what} matching {p:?}"),
-        None => format!("{total} {what}"),
+        Some(p) => format!("{shown} of {} matching {p:?}", counted(total, what)),
+        None => counted(total, what),
     }
 }
 
@@ -170,7 +168,7 @@ async fn flags(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     for f in got.flags.iter().filter(|f| matches(&pat, &f.name)) {
         t.row(vec![f.name.clone(), f.value.clone().unwrap_or_default()]);
     }
-    t.caption = Some(caption(t.rows.len(), got.flags.len(), &pat, "flags"));
+    t.caption = Some(caption(t.rows.len(), got.flags.len(), &pat, "flag"));
     Ok(Some(t.to_bundle()))
 }
 
@@ -192,7 +190,7 @@ async fn metrics(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     for m in &rows {
         t.row(vec![m.name.clone(), num(m.value)]);
     }
-    t.caption = Some(caption(rows.len(), got.metrics.len(), &pat, "metrics"));
+    t.caption = Some(caption(rows.len(), got.metrics.len(), &pat, "metric"));
     Ok(Some(t.to_bundle()))
 }
 
@@ -213,7 +211,7 @@ async fn roles(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             resource_text(&r.resources),
         ]);
     }
-    t.caption = Some(format!("{} roles", got.roles.len()));
+    t.caption = Some(counted(got.roles.len(), "role"));
     Ok(Some(t.to_bundle()))
 }
 
@@ -230,7 +228,12 @@ fn summary(e: &Event) -> String {
         let tasks = st
             .and_then(|s| s.get_tasks.as_ref())
             .map_or(0, |t| t.tasks.len());
-        return format!("state: {agents} agents, {frameworks} frameworks, {tasks} active tasks");
+        return format!(
+            "state: {}, {}, {}",
+            counted(agents, "agent"),
+            counted(frameworks, "framework"),
+            counted(tasks, "active task")
+        );
     }
     if let Some(t) = &e.task_added {
         return format!(
@@ -312,8 +315,8 @@ impl Seen {
         if self.tasks.is_empty() {
             return table;
         }
-        let svg = pictures::tasks_timeline(self.tasks.values(), "tasks seen")
-            .to_svg(&picture_id("watch"));
+        let svg =
+            pictures::tasks_timeline(self.tasks.values(), "task seen").to_svg(&picture_id("watch"));
         with_picture(table, &svg)
     }
 
@@ -329,15 +332,16 @@ impl Seen {
             String::new()
         };
         t.caption = Some(format!(
-            "{note}: {} events{older}, {} heartbeats",
-            self.listed, self.heartbeats
+            "{note}: {}{older}, {}",
+            counted(self.listed, "event"),
+            counted(self.heartbeats, "heartbeat")
         ));
         t
     }
 }
 
 async fn watch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("watch");
+    let spec = spec_in(MAGICS, "watch");
     super::no_positional(spec, &args)?;
     let timeout = duration_flag(spec, &args, "timeout", WATCH_DEFAULT)?;
     let types: Vec<EventType> = args

@@ -3,7 +3,9 @@
 use super::{Body, MagicResult, mesos_error, usage};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::local::{LocalLayout, LocalRecord};
 use crate::mesos::{Connection, Security, SecurityArgs, Target};
 use mesos_lib::httpcli::ClientConfig;
@@ -77,14 +79,6 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 /// `http://` is implied, as in Mesos's own `--master` flag.
 fn normalise(url: &str) -> String {
     let url = url.trim().trim_end_matches('/');
@@ -96,7 +90,7 @@ fn normalise(url: &str) -> String {
 }
 
 async fn connect(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("connect");
+    let spec = spec_in(MAGICS, "connect");
     if args.positional.len() > 1 {
         return Err(usage(spec, "give at most one master"));
     }
@@ -218,7 +212,7 @@ async fn status(conn: &Connection) -> Result<Table, mesos_lib::httpcli::HttpErro
 }
 
 async fn local(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("local");
+    let spec = spec_in(MAGICS, "local");
     let action = match args.positional.as_slice() {
         [] => "status",
         [a] if ["start", "stop", "status", "kill-leader"].contains(&a.as_str()) => a.as_str(),

@@ -8,9 +8,11 @@ use super::{
 };
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::LiveKind;
-use crate::protocol::content::MimeBundle;
+use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::scheduler::{OfferEnd, Scheduler};
 use mesos_lib::v1::scheduler::EventType;
 use mesos_lib::v1::{OfferId, TaskId};
@@ -101,14 +103,6 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 /// Where a named offer stands before DECLINE.
 enum OfferCheck {
     /// Outstanding: agent and resources, for the row.
@@ -130,7 +124,7 @@ fn check_offer(s: &Scheduler, id: &OfferId) -> OfferCheck {
 }
 
 async fn decline(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("decline");
+    let spec = spec_in(MAGICS, "decline");
     let all = args.has("all");
     if all && !args.positional.is_empty() {
         return Err(usage(spec, "name offers or give --all, not both"));
@@ -233,7 +227,7 @@ fn roles_text(roles: &[String], s: &Scheduler) -> String {
 }
 
 async fn revive(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    no_positional(spec("revive"), &args)?;
+    no_positional(spec_in(MAGICS, "revive"), &args)?;
     let roles = args.flags.get("role").cloned().unwrap_or_default();
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
     s.revive(roles.clone())
@@ -248,7 +242,7 @@ async fn revive(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
 }
 
 async fn suppress(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    no_positional(spec("suppress"), &args)?;
+    no_positional(spec_in(MAGICS, "suppress"), &args)?;
     let roles = args.flags.get("role").cloned().unwrap_or_default();
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
     s.suppress(roles.clone())
@@ -278,40 +272,72 @@ fn suppressed_text(s: &Scheduler) -> String {
     })
 }
 
-async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("reconcile");
-    let explicit = !args.positional.is_empty();
-    let timeout = duration_flag(
-        spec,
-        &args,
-        "timeout",
-        if explicit {
-            EXPLICIT_WAIT
+/// What `%reconcile` asks about and waits for.
+struct Targets {
+    /// Whether tasks were named (explicit) or not (implicit).
+    explicit: bool,
+    /// The named tasks, each once, in order.
+    named: Vec<String>,
+    /// The tasks whose answers end the wait early: the named ones, or every live task.
+    awaited: Vec<String>,
+}
+
+impl Targets {
+    fn new(s: &Scheduler, positional: &[String]) -> Self {
+        let mut seen = BTreeSet::new();
+        let named: Vec<String> = positional
+            .iter()
+            .filter(|t| seen.insert(t.as_str()))
+            .cloned()
+            .collect();
+        let explicit = !named.is_empty();
+        // Implicit: what we know is live, to stop early once all answered.
+        let awaited = if explicit {
+            named.clone()
         } else {
-            IMPLICIT_WINDOW
-        },
-    )?;
-    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
-    let mut seen = BTreeSet::new();
-    let named: Vec<String> = args
-        .positional
-        .iter()
-        .filter(|t| seen.insert(t.as_str()))
-        .cloned()
-        .collect();
-    // Explicit: the named tasks; implicit: what we know is live, to stop early once all answered.
-    let awaited: Vec<String> = if explicit {
-        named.clone()
+            s.read(|b| {
+                b.tasks
+                    .non_terminal()
+                    .into_iter()
+                    .map(|(t, _)| t.value)
+                    .collect()
+            })
+        };
+        Self {
+            explicit,
+            named,
+            awaited,
+        }
+    }
+}
+
+async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let spec = spec_in(MAGICS, "reconcile");
+    let default_wait = if args.positional.is_empty() {
+        IMPLICIT_WINDOW
     } else {
-        s.read(|b| {
-            b.tasks
-                .non_terminal()
-                .into_iter()
-                .map(|(t, _)| t.value)
-                .collect()
-        })
+        EXPLICIT_WAIT
     };
-    let tasks: Vec<(TaskId, Option<_>)> = named
+    let timeout = duration_flag(spec, &args, "timeout", default_wait)?;
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    let targets = Targets::new(&s, &args.positional);
+    let (log_mark, timed_out) = send_and_wait(ctx, &s, &targets, timeout).await?;
+    let (mut t, answered) = answers_table(&s, log_mark, &targets);
+    let missing = add_unanswered_rows(&mut t, &targets.named, &answered, timeout);
+    t.caption = Some(caption(&targets, t.rows.len(), missing, timed_out, timeout));
+    Ok(Some(t.to_bundle()))
+}
+
+/// Sends RECONCILE and waits until every awaited task has been answered, the session ends or
+/// `timeout` passes; returns the event-log mark taken before the call and whether it timed out.
+async fn send_and_wait(
+    ctx: &MagicContext<'_>,
+    s: &Scheduler,
+    targets: &Targets,
+    timeout: Duration,
+) -> Result<(u64, bool), ErrorContent> {
+    let tasks: Vec<(TaskId, Option<_>)> = targets
+        .named
         .iter()
         .map(|t| {
             let agent = s.task(t).and_then(|r| r.agent_id);
@@ -323,6 +349,7 @@ async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     s.reconcile(tasks)
         .await
         .map_err(|e| mesos_error(format!("RECONCILE failed: {e}")))?;
+    let awaited = &targets.awaited;
     let answered = s.wait_until(timeout, "reconciliation answers", |b| {
         let all = !awaited.is_empty()
             && awaited
@@ -334,6 +361,12 @@ async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         r = answered => r.is_err(),
         _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for reconciliation answers")),
     };
+    Ok((log_mark, timed_out))
+}
+
+/// One row per UPDATE logged since `log_mark` (only the named tasks' when explicit), and the
+/// tasks answered.
+fn answers_table(s: &Scheduler, log_mark: u64, targets: &Targets) -> (Table, BTreeSet<String>) {
     let mut t = Table::new(&["time", "task", "state", "reason", "source", "message"]);
     let mut answered: BTreeSet<String> = BTreeSet::new();
     s.read(|b| {
@@ -352,7 +385,7 @@ async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
                 .as_ref()
                 .map(|t| t.value.clone())
                 .unwrap_or_default();
-            if explicit && !named.contains(&task) {
+            if targets.explicit && !targets.named.contains(&task) {
                 continue;
             }
             answered.insert(task.clone());
@@ -367,6 +400,16 @@ async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             ]);
         }
     });
+    (t, answered)
+}
+
+/// A row saying so for each named task without an answer; returns how many there were.
+fn add_unanswered_rows(
+    t: &mut Table,
+    named: &[String],
+    answered: &BTreeSet<String>,
+    timeout: Duration,
+) -> usize {
     let missing: Vec<&String> = named.iter().filter(|n| !answered.contains(*n)).collect();
     for m in &missing {
         t.row(vec![
@@ -381,12 +424,23 @@ async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             ) + "s",
         ]);
     }
-    t.caption = Some(if explicit {
+    missing.len()
+}
+
+/// The table's caption: what was reconciled and how it ended.
+fn caption(
+    targets: &Targets,
+    rows: usize,
+    missing: usize,
+    timed_out: bool,
+    timeout: Duration,
+) -> String {
+    if targets.explicit {
+        let named = targets.named.len();
         format!(
-            "explicit reconciliation of {} task(s): {} answered{}",
-            named.len(),
-            named.len() - missing.len(),
-            if timed_out && !missing.is_empty() {
+            "explicit reconciliation of {named} task(s): {} answered{}",
+            named - missing,
+            if timed_out && missing > 0 {
                 format!(" (gave up after {timeout:?})")
             } else {
                 String::new()
@@ -394,14 +448,12 @@ async fn reconcile(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         )
     } else {
         format!(
-            "implicit reconciliation: {} update(s) {}",
-            t.rows.len(),
-            if timed_out || awaited.is_empty() {
+            "implicit reconciliation: {rows} update(s) {}",
+            if timed_out || targets.awaited.is_empty() {
                 format!("within {timeout:?}")
             } else {
                 "(every live task answered)".into()
             }
         )
-    });
-    Ok(Some(t.to_bundle()))
+    }
 }

@@ -1,6 +1,7 @@
 //! The session's recent scheduler events: `%events`, once or followed live.
 
 use super::{Body, MagicResult, mesos_error, num, resource_text, show, usage};
+use crate::display::counted;
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
@@ -198,9 +199,9 @@ fn table(b: &Book, types: &[EventType], n: usize) -> Table {
         t.row(row(e));
     }
     t.caption = Some(format!(
-        "{} of {} logged events{} (log keeps {}; {} received in all)",
+        "{} of {}{} (log keeps {}; {} received in all)",
         t.rows.len(),
-        wanted.len(),
+        counted(wanted.len(), "logged event"),
         if types.is_empty() {
             String::new()
         } else {

@@ -1,7 +1,7 @@
 //! Launching: `%launch` builds a TaskInfo from flags, `%%launch` takes TaskInfo JSON; both
 //! pick an offer that fits, ACCEPT it and show the task.
 
-use super::offers::{FILTER_FLAGS, OfferFilter, Want, choose_offer, pick_ports};
+use super::offers::{FILTER_FLAGS, OfferFilter, choose_offer};
 use super::task_json::{self, TaskDraft};
 use super::tasks::{DEFAULT_WAIT, STATES, parse_state, task_table, watch_task};
 use super::{Body, MagicResult, bind, interrupted, mesos_error, no_positional, number_flag, usage};
@@ -9,8 +9,9 @@ use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::interpreter::rust::errors::simple;
 use crate::mesos::LiveKind;
+use crate::mesos::rerun::{active_twin, fill_in, new_task_id};
 use crate::protocol::content::{ErrorContent, StreamName};
-use mesos_lib::resources::ranges;
+use mesos_lib::resources::{Want, ranges};
 use mesos_lib::scheduler::{Scheduler, SessionError, TaskRecord};
 use mesos_lib::v1::container::{DockerNetwork, DockerPortMapping};
 use mesos_lib::v1::task::CommandUri;
@@ -123,27 +124,6 @@ async fn launch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         Some(body) => launch_json(spec, &args, &body, ctx).await,
         None => launch_line(spec, &args, ctx).await,
     }
-}
-
-/// A fresh task id for `name`.
-pub(crate) fn new_task_id(name: &str) -> String {
-    format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
-}
-
-/// The active task a re-run would duplicate: same id, or (without an id) same name.
-pub(crate) fn active_twin(s: &Scheduler, id: Option<&str>, name: &str) -> Option<TaskRecord> {
-    s.read(|b| {
-        b.tasks
-            .iter()
-            .find(|t| {
-                !t.is_terminal()
-                    && match id {
-                        Some(id) => t.task_id.value == id,
-                        None => t.info.as_ref().is_some_and(|i| i.name == name),
-                    }
-            })
-            .cloned()
-    })
 }
 
 /// Shows tasks already active instead of launching them again (and waits on them with --wait).
@@ -290,7 +270,7 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
         }
     }
     let offer = choose_offer(ctx, &s, &filter, &want).await?;
-    let picked = pick_ports(&offer, &want);
+    let picked = want.pick_ports(&offer.resources);
     let mut resources = want.resources.clone();
     if !picked.is_empty() {
         resources.push(Resource::ranges(
@@ -497,12 +477,7 @@ async fn launch_json(
         .into_iter()
         .map(|d| {
             let mut t = d.info;
-            if !d.has_id {
-                t.task_id = new_task_id(&t.name).into();
-            }
-            if t.agent_id.value.is_empty() {
-                t.agent_id = offer.agent_id.clone();
-            }
+            fill_in(&mut t, d.has_id, &offer);
             t
         })
         .collect();

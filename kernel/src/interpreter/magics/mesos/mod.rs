@@ -7,7 +7,7 @@ mod cluster;
 mod connect;
 mod control;
 mod events;
-pub(crate) mod launch;
+mod launch;
 mod leader;
 mod offers;
 mod operator;

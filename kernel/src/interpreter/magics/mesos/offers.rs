@@ -6,15 +6,16 @@ use super::{
     Body, MagicResult, attributes_text, duration_flag, interrupted, mesos_error, no_positional,
     num, resource_cells, resource_text, show, usage,
 };
+use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::mesos::LiveKind;
 use crate::protocol::content::{ErrorContent, MimeBundle};
-use mesos_lib::resources::{AttributeSelector, Resources, hostname_matches, ranges, scalar};
+use mesos_lib::resources::{AttributeSelector, Resources, Want, hostname_matches, ranges, scalar};
 use mesos_lib::scheduler::{Book, Scheduler};
-use mesos_lib::v1::{Offer, OfferId, Resource};
+use mesos_lib::v1::{Offer, OfferId};
 use std::time::{Duration, Instant};
 
 /// How long `%launch` waits for an offer it may use when none is held.
@@ -149,32 +150,21 @@ impl OfferFilter {
     }
 }
 
-/// What a launch needs from one offer: resources, plus a number of ports to pick from it.
-#[derive(Debug, Default, Clone)]
-pub(super) struct Want {
-    /// Resources named exactly (scalars, or ranges a TaskInfo lists).
-    pub resources: Vec<Resource>,
-    /// Ports to take from whatever port ranges the offer has.
-    pub ports: u64,
-}
-
-impl Want {
-    /// `cpus:0.1;mem:32 and 2 ports`.
-    pub fn describe(&self) -> String {
-        let mut text = resource_text(&self.resources);
-        let named_ports = Resources::from(self.resources.as_slice()).ports();
-        if !named_ports.is_empty() {
-            text.push_str(&format!(";ports:{}", ranges::format(&named_ports)));
-        }
-        if self.ports > 0 {
-            text.push_str(&format!(
-                " and {} port{}",
-                self.ports,
-                if self.ports == 1 { "" } else { "s" }
-            ));
-        }
-        text
+/// `cpus:0.1;mem:32 and 2 ports`.
+pub(super) fn describe(want: &Want) -> String {
+    let mut text = resource_text(&want.resources);
+    let named_ports = Resources::from(want.resources.as_slice()).ports();
+    if !named_ports.is_empty() {
+        text.push_str(&format!(";ports:{}", ranges::format(&named_ports)));
     }
+    if want.ports > 0 {
+        text.push_str(&format!(
+            " and {} port{}",
+            want.ports,
+            if want.ports == 1 { "" } else { "s" }
+        ));
+    }
+    text
 }
 
 /// What `o` lacks for `want`, one phrase per resource (empty: it fits).
@@ -209,29 +199,12 @@ pub(super) fn shortfall(o: &Offer, want: &Want) -> Vec<String> {
         }
     }
     if want.ports > 0 {
-        let free = free_ports(o, want);
-        let n = ranges::count(&free);
+        let n = ranges::count(&want.free_ports(&o.resources));
         if n < want.ports {
             missing.push(format!("{} ports (offered {n})", want.ports));
         }
     }
     missing
-}
-
-/// The offer's ports not already named by `want`.
-fn free_ports(o: &Offer, want: &Want) -> Vec<(u64, u64)> {
-    let have = Resources::from(o.resources.as_slice()).ports();
-    let named = Resources::from(want.resources.as_slice()).ports();
-    ranges::subtract(&have, &named)
-}
-
-/// The first `want.ports` free ports of `o`, lowest first.
-pub(super) fn pick_ports(o: &Offer, want: &Want) -> Vec<u64> {
-    free_ports(o, want)
-        .into_iter()
-        .flat_map(|(b, e)| b..=e)
-        .take(want.ports as usize)
-        .collect()
 }
 
 fn offer_line(o: &Offer) -> String {
@@ -299,7 +272,7 @@ pub(super) async fn choose_offer(
         };
         return Err(mesos_error(format!("{what}{held}")));
     }
-    if let Some(o) = candidates.iter().find(|o| shortfall(o, want).is_empty()) {
+    if let Some(o) = candidates.iter().find(|o| want.fits(&o.resources)) {
         return Ok(o.clone());
     }
     show_shortfall(ctx, &candidates, want);
@@ -317,7 +290,7 @@ pub(super) async fn choose_offer(
         .join("\n  ");
     Err(mesos_error(format!(
         "no offer holds {}:\n  {lines}",
-        want.describe()
+        describe(want)
     )))
 }
 
@@ -334,7 +307,7 @@ fn show_shortfall(ctx: &MagicContext<'_>, candidates: &[Offer], want: &Want) {
     ];
     let refs: Vec<&Offer> = candidates.iter().collect();
     let mut chart = offers_chart(&refs, Some(marker));
-    chart.title = format!("no offer holds {}", want.describe());
+    chart.title = format!("no offer holds {}", describe(want));
     let mut t = Table::new(&["offer", "hostname", "lacks"]);
     for o in candidates {
         t.row(vec![
@@ -380,7 +353,7 @@ pub fn offers_table(offers: &[Offer]) -> Table {
             attributes_text(&o.attributes),
         ]
     });
-    t.caption = Some(format!("{} offers", offers.len()));
+    t.caption = Some(counted(offers.len(), "offer"));
     t
 }
 
@@ -391,9 +364,9 @@ fn filtered_table(all: &[Offer], filter: &OfferFilter) -> Table {
     let filters = filter.describe();
     if !filters.is_empty() {
         t.caption = Some(format!(
-            "{} of {} offers match {filters}",
+            "{} of {} match {filters}",
             matching.len(),
-            all.len()
+            counted(all.len(), "offer")
         ));
     }
     t
@@ -508,7 +481,7 @@ async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mesos_lib::v1::Attribute;
+    use mesos_lib::v1::{Attribute, Resource};
 
     fn offer(cpus: f64, ports: &[(u64, u64)]) -> Offer {
         Offer {
@@ -541,7 +514,7 @@ mod tests {
             ports: 2,
         };
         assert!(shortfall(&o, &small).is_empty());
-        assert_eq!(pick_ports(&o, &small), vec![31000, 31001]);
+        assert_eq!(small.pick_ports(&o.resources), vec![31000, 31001]);
     }
 
     #[test]
@@ -551,7 +524,7 @@ mod tests {
             resources: vec![Resource::ranges("ports", [(31000, 31000)])],
             ports: 2,
         };
-        assert_eq!(pick_ports(&o, &want), vec![31001, 31002]);
+        assert_eq!(want.pick_ports(&o.resources), vec![31001, 31002]);
     }
 
     #[test]

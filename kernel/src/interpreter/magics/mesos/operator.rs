@@ -5,10 +5,13 @@ use super::{
     Body, MagicResult, attributes_text, bind, mesos_error, no_positional, num, pictures,
     resource_cells, resource_text, usage,
 };
+use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::Connection;
 use crate::protocol::content::ErrorContent;
 use mesos_lib::resources::Resources;
@@ -122,16 +125,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 fn connection(ctx: &MagicContext<'_>, args: &Args, name: &str) -> Result<Connection, ErrorContent> {
-    no_positional(spec(name), args)?;
+    no_positional(spec_in(MAGICS, name), args)?;
     ctx.mesos.connection().map_err(mesos_error)
 }
 
@@ -221,13 +216,13 @@ pub fn agents_table(agents: &GetAgents) -> Table {
             attributes_text(&a.agent_info.attributes),
         ]
     });
-    t.caption = Some(format!("{} agents", agents.agents.len()));
+    t.caption = Some(counted(agents.agents.len(), "agent"));
     t
 }
 
 async fn agents(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let conn = connection(ctx, &args, "agents")?;
-    let name = bind::bind_name(spec("agents"), &args)?;
+    let name = bind::bind_name(spec_in(MAGICS, "agents"), &args)?;
     let agents = conn
         .operator
         .get_agents()
@@ -277,8 +272,8 @@ fn frameworks_table(f: &GetFrameworks) -> Table {
         ]);
     }
     t.caption = Some(format!(
-        "{} frameworks, {} completed",
-        f.frameworks.len(),
+        "{}, {} completed",
+        counted(f.frameworks.len(), "framework"),
         f.completed_frameworks.len()
     ));
     t
@@ -300,12 +295,17 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         let s = ctx.mesos.scheduler().map_err(mesos_error)?;
         match s.framework_id() {
             Some(id) => Some(id),
-            None => return Err(usage(spec("tasks"), "--mine: not subscribed yet")),
+            None => {
+                return Err(usage(
+                    spec_in(MAGICS, "tasks"),
+                    "--mine: not subscribed yet",
+                ));
+            }
         }
     } else {
         None
     };
-    let name = bind::bind_name(spec("tasks"), &args)?;
+    let name = bind::bind_name(spec_in(MAGICS, "tasks"), &args)?;
     let got = conn
         .operator
         .get_tasks()
@@ -318,9 +318,9 @@ async fn tasks(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     }
     let table = tasks_table(all_tasks(&got).filter(keep), mine.is_some());
     let what = if mine.is_some() {
-        "tasks of this framework"
+        "task of this framework"
     } else {
-        "tasks"
+        "task"
     };
     let picture =
         pictures::tasks_timeline(all_tasks(&got).filter(keep), what).to_svg(&picture_id("tasks"));
@@ -340,11 +340,12 @@ pub fn tasks_table<'a>(tasks: impl Iterator<Item = &'a Task>, mine: bool) -> Tab
             resource_text(&task.resources),
         ]
     });
-    t.caption = Some(format!(
-        "{} tasks{}",
-        t.total_rows(),
-        if mine { " of this framework" } else { "" }
-    ));
+    let what = if mine {
+        "task of this framework"
+    } else {
+        "task"
+    };
+    t.caption = Some(counted(t.total_rows(), what));
     t
 }
 

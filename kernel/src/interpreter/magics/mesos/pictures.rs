@@ -2,6 +2,7 @@
 //! into the rows `display::svg` draws.
 
 use super::attribute_value;
+use crate::display::counted;
 use crate::display::svg::bars::{BarChart, BarRow, Part, Usage, fit, group_by};
 use crate::display::svg::picture_id;
 use crate::display::svg::timeline::{self, TaskLine, Timeline};
@@ -96,10 +97,10 @@ pub fn agents_chart(agents: &GetAgents, group: Option<&str>) -> BarChart {
     let (rows, title) = match group {
         Some(g) => {
             let grouped = group_by(rows, |r| r.label.clone());
-            let title = format!("{n} agents by {g}: resources");
+            let title = format!("{} by {g}: resources", counted(n, "agent"));
             (grouped, title)
         }
-        None => (rows, format!("{n} agents: resources")),
+        None => (rows, format!("{}: resources", counted(n, "agent"))),
     };
     let (rows, note) = match group {
         Some(_) => fit(rows, "groups", true),
@@ -145,7 +146,11 @@ pub fn offers_chart(offers: &[&Offer], want: Option<[Option<f64>; 4]>) -> BarCha
     let agents = per_agent.len();
     let (rows, note) = fit(per_agent, "agents", false);
     BarChart {
-        title: format!("{} offers from {agents} agents", offers.len()),
+        title: format!(
+            "{} from {}",
+            counted(offers.len(), "offer"),
+            counted(agents, "agent")
+        ),
         parts: &[Part::Offered],
         rows,
         note,
@@ -191,7 +196,7 @@ pub fn timeline_of(lines: Vec<TaskLine>, what: &str) -> Timeline {
     let n = lines.len();
     let (lines, note) = timeline::fit(lines);
     Timeline {
-        title: format!("{n} {what}: states over time"),
+        title: format!("{}: states over time", counted(n, what)),
         lines,
         note,
     }

@@ -5,7 +5,9 @@ use super::{
 };
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::frameworks;
 use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
@@ -108,16 +110,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("subscribe");
+    let spec = spec_in(MAGICS, "subscribe");
     no_positional(spec, &args)?;
     let failover = duration_flag(spec, &args, "failover-timeout", DEFAULT_FAILOVER)?;
     let user = args
@@ -451,7 +445,7 @@ pub(super) fn status_table(s: &Scheduler) -> Table {
 }
 
 async fn status(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    no_positional(spec("status"), &args)?;
+    no_positional(spec_in(MAGICS, "status"), &args)?;
     let conn = ctx.mesos.connection().map_err(mesos_error)?;
     match ctx.mesos.try_scheduler() {
         Some(s) => {
@@ -471,7 +465,7 @@ async fn status(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
 }
 
 async fn teardown(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    no_positional(spec("teardown"), &args)?;
+    no_positional(spec_in(MAGICS, "teardown"), &args)?;
     ctx.mesos.connection().map_err(mesos_error)?;
     let Some(s) = ctx.mesos.try_scheduler() else {
         return Ok(Some(MimeBundle::text(match ctx.mesos.torn_down() {

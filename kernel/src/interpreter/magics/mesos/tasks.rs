@@ -6,7 +6,9 @@ use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, show, us
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
+use crate::interpreter::magics::registry::{
+    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
+};
 use crate::mesos::LiveKind;
 use mesos_lib::scheduler::{Scheduler, TaskRecord};
 use mesos_lib::v1::TaskState;
@@ -72,14 +74,6 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     ),
 ];
 
-fn spec(name: &str) -> &'static MagicSpec {
-    &MAGICS
-        .iter()
-        .find(|(s, _)| s.name == name)
-        .expect("declared")
-        .0
-}
-
 /// One row per task: id, name, state, agent, latest message.
 pub(super) fn task_table(records: &[TaskRecord]) -> Table {
     let mut t = Table::new(&["task", "name", "state", "agent", "message"]);
@@ -102,7 +96,7 @@ pub(super) fn task_table(records: &[TaskRecord]) -> Table {
 }
 
 async fn kill(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("kill");
+    let spec = spec_in(MAGICS, "kill");
     if args.positional.is_empty() {
         return Err(usage(spec, "name at least one task"));
     }
@@ -216,7 +210,7 @@ pub(super) fn parse_state(text: &str) -> TaskState {
 }
 
 async fn wait(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let spec = spec("wait");
+    let spec = spec_in(MAGICS, "wait");
     let [task_id] = args.positional.as_slice() else {
         return Err(usage(spec, "name exactly one task"));
     };

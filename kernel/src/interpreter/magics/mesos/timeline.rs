@@ -4,6 +4,7 @@
 use super::operator::{all_tasks, unreachable};
 use super::pictures::{record_lines, states_text, task_lines, timeline_of};
 use super::{Body, MagicResult, duration_flag, mesos_error, no_positional, show, usage};
+use crate::display::counted;
 use crate::display::svg::timeline::TaskLine;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
@@ -60,14 +61,14 @@ pub fn timeline_bundle(lines: Vec<TaskLine>, what: &str, note: Option<String>) -
     });
     let n = t.total_rows();
     t.caption = Some(match note {
-        Some(note) => format!("{n} {what}: {note}"),
-        None => format!("{n} {what}"),
+        Some(note) => format!("{}: {note}", counted(n, what)),
+        None => counted(n, what),
     });
     let svg = timeline_of(lines, what).to_svg(&picture_id("timeline"));
     with_picture(t.to_bundle(), &svg)
 }
 
-const MINE: &str = "tasks of this framework";
+const MINE: &str = "task of this framework";
 
 /// This framework's tasks as the session knows them now.
 fn session_bundle(s: &Scheduler, note: Option<String>) -> MimeBundle {
@@ -108,7 +109,7 @@ async fn timeline(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             .await
             .map_err(|e| unreachable(&conn, e))?;
         let lines = task_lines(all_tasks(&got));
-        return Ok(Some(timeline_bundle(lines, "tasks", None)));
+        return Ok(Some(timeline_bundle(lines, "task", None)));
     };
     if !follow {
         return Ok(Some(session_bundle(&s, None)));

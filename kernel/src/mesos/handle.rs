@@ -1,9 +1,9 @@
-//! The one Mesos session of the kernel process: which master it targets, an operator client,
+//! The kernel's Mesos handle: which master the one session targets, an operator client,
 //! and at most one scheduler subscription. Magics reach it through a cheap clonable
 //! [`MesosHandle`]; the lock is never held across an await, so a long `%wait` never blocks
 //! completion or another magic from reading the book.
 
-use super::local::{LocalError, LocalLayout, LocalMesos, LocalRecord};
+use super::local::{EmbeddedMesosError, EmbeddedMesosProcess, LocalLayout, LocalRecord};
 use super::security::Security;
 use mesos_lib::httpcli::ClientConfig;
 use mesos_lib::operator::OperatorClient;
@@ -46,7 +46,7 @@ pub struct Connection {
 
 /// Why a magic cannot act on the session.
 #[derive(Debug, thiserror::Error)]
-pub enum SessionError {
+pub enum HandleError {
     /// No `%connect` yet.
     #[error(
         "not connected to a master: run %connect first (%connect local for the embedded Mesos)"
@@ -65,7 +65,7 @@ pub enum SessionError {
     },
     /// The embedded Mesos failed.
     #[error(transparent)]
-    Local(#[from] LocalError),
+    Local(#[from] EmbeddedMesosError),
 }
 
 /// Live values that completion offers.
@@ -90,7 +90,7 @@ struct Inner {
     scheduler: Option<Arc<Scheduler>>,
     /// The framework id torn down last, so a second `%teardown` can say so.
     torn_down: Option<String>,
-    local: LocalMesos,
+    local: EmbeddedMesosProcess,
 }
 
 /// A cheap, clonable handle to the kernel's Mesos session.
@@ -105,11 +105,11 @@ impl MesosHandle {
     }
 
     /// The current connection.
-    pub fn connection(&self) -> Result<Connection, SessionError> {
+    pub fn connection(&self) -> Result<Connection, HandleError> {
         self.lock()
             .connection
             .clone()
-            .ok_or(SessionError::NotConnected)
+            .ok_or(HandleError::NotConnected)
     }
 
     /// The current connection, if any.
@@ -124,14 +124,14 @@ impl MesosHandle {
         &self,
         target: Target,
         security: Security,
-    ) -> Result<Option<Arc<Scheduler>>, SessionError> {
+    ) -> Result<Option<Arc<Scheduler>>, HandleError> {
         let cfg = security.apply(ClientConfig {
             request_timeout: OPERATOR_TIMEOUT,
             max_unavailable_retries: 1,
             ..ClientConfig::default()
         });
         let operator =
-            OperatorClient::connect(target.url(), cfg).map_err(|e| SessionError::BadUrl {
+            OperatorClient::connect(target.url(), cfg).map_err(|e| HandleError::BadUrl {
                 url: target.url().to_owned(),
                 why: e.to_string(),
             })?;
@@ -153,12 +153,12 @@ impl MesosHandle {
     }
 
     /// The scheduler session.
-    pub fn scheduler(&self) -> Result<Arc<Scheduler>, SessionError> {
+    pub fn scheduler(&self) -> Result<Arc<Scheduler>, HandleError> {
         let inner = self.lock();
         if inner.connection.is_none() {
-            return Err(SessionError::NotConnected);
+            return Err(HandleError::NotConnected);
         }
-        inner.scheduler.clone().ok_or(SessionError::NotSubscribed)
+        inner.scheduler.clone().ok_or(HandleError::NotSubscribed)
     }
 
     /// The scheduler session, if any.
@@ -199,13 +199,13 @@ impl MesosHandle {
     pub async fn local_start(
         &self,
         layout: LocalLayout,
-    ) -> Result<(LocalRecord, bool), SessionError> {
+    ) -> Result<(LocalRecord, bool), HandleError> {
         // Blocking (spawn, read a line): off the async workers.
         let me = self.clone();
         let started = tokio::task::spawn_blocking(move || me.lock().local.start(&layout))
             .await
-            .map_err(|e| LocalError::Io(std::io::Error::other(e)))??;
-        super::local::register_user().map_err(LocalError::Io)?;
+            .map_err(|e| EmbeddedMesosError::Io(std::io::Error::other(e)))??;
+        super::local::register_user().map_err(EmbeddedMesosError::Io)?;
         Ok(started)
     }
 
@@ -244,11 +244,11 @@ impl MesosHandle {
     }
 
     /// Stops the embedded Mesos; returns what was stopped.
-    pub async fn local_stop(&self) -> Result<Option<LocalRecord>, SessionError> {
+    pub async fn local_stop(&self) -> Result<Option<LocalRecord>, HandleError> {
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.lock().local.stop())
             .await
-            .map_err(|e| LocalError::Io(std::io::Error::other(e)))?
+            .map_err(|e| EmbeddedMesosError::Io(std::io::Error::other(e)))?
             .map_err(Into::into)
     }
 
