@@ -1,4 +1,5 @@
-//! The control channel: kernel_info, interrupt and shutdown, never queued behind a cell.
+//! The control channel: kernel_info, interrupt, shutdown, subshells and usage, never queued
+//! behind a cell.
 
 use super::Shared;
 use super::outbox::ReplyChannel;
@@ -14,12 +15,17 @@ use serde_json::json;
 pub struct Control {
     shared: Shared,
     hooks: ControlHooks,
+    usage: super::usage::Usage,
 }
 
 impl Control {
     /// A control handler.
     pub fn new(shared: Shared, hooks: ControlHooks) -> Self {
-        Self { shared, hooks }
+        Self {
+            shared,
+            hooks,
+            usage: super::usage::Usage::default(),
+        }
     }
 
     /// Serves control requests until the channel closes.
@@ -43,6 +49,27 @@ impl Control {
             Request::KernelInfo => self.kernel_info_request(msg).await,
             Request::Interrupt => self.interrupt_request(msg).await,
             Request::Shutdown(s) => self.shutdown_request(msg, s.restart).await,
+            Request::CreateSubshell => {
+                let id = self.shared.subshells.create();
+                tracing::info!(subshell_id = %id, "subshell created");
+                self.reply(msg, json!({"status": "ok", "subshell_id": id}))
+                    .await;
+            }
+            Request::DeleteSubshell(d) => {
+                let content = match self.shared.subshells.delete(&d.subshell_id) {
+                    Ok(()) => json!({"status": "ok"}),
+                    Err(e) => json!({"status": "error", "ename": "UnknownSubshell",
+                                     "evalue": e.to_string(),
+                                     "traceback": [format!("UnknownSubshell: {e}")]}),
+                };
+                self.reply(msg, content).await;
+            }
+            Request::Usage => self.reply(msg, self.usage.reply()).await,
+            Request::ListSubshell => {
+                let ids = self.shared.subshells.list();
+                self.reply(msg, json!({"status": "ok", "subshell_id": ids}))
+                    .await;
+            }
             other => tracing::warn!("unhandled control request {other:?}"),
         }
     }
@@ -58,8 +85,18 @@ impl Control {
             .await;
     }
 
+    async fn reply(&self, msg: &Message, content: serde_json::Value) {
+        self.shared
+            .outbox
+            .reply(ReplyChannel::Control, msg, content)
+            .await;
+    }
+
+    /// Kernel-wide (JEP 91): the running cells of every subshell stop, and so do cells
+    /// waiting for the engine.
     async fn interrupt_request(&self, msg: &Message) {
         (self.hooks.interrupt)();
+        self.shared.turn.interrupt();
         self.shared.stdin.cancel();
         self.shared
             .outbox

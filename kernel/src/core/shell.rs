@@ -1,46 +1,48 @@
-//! The shell channel: requests handled one at a time, each between busy and idle.
+//! One shell (the main shell or a subshell): its requests handled one at a time, each
+//! between busy and idle, with its own execution count and history (JEP 91).
 
 use super::Shared;
 use super::history::History;
+use super::kernel_info_reply;
 use super::outbox::ReplyChannel;
 use super::output::CellOutput;
-use super::{decode, kernel_info_reply};
-use crate::interpreter::{ExecuteOutcome, Interpreter};
+use super::subshells::QueueRx;
+use crate::interpreter::{Concurrency, ExecuteOutcome, Interpreter};
 use crate::protocol::content::{
     CommOpen, CompleteRequest, Completeness, ErrorContent, ExecuteRequest, ExecutionState,
     HistoryRequest, InspectRequest, Request,
 };
 use crate::protocol::message::Message;
-use crate::transport::FrameRx;
 use futures::FutureExt;
 use serde_json::{Map, Value, json};
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
-/// Serves shell requests in order.
+/// Serves one shell's requests in order.
 pub struct Shell<I> {
     shared: Shared,
-    interp: I,
+    interp: Arc<I>,
+    /// The subshell id; `None` for the main shell.
+    subshell: Option<String>,
     execution_count: i64,
     history: History,
 }
 
 impl<I: Interpreter> Shell<I> {
-    /// A shell handler around an interpreter.
-    pub fn new(shared: Shared, interp: I) -> Self {
+    /// A shell handler around the kernel's interpreter, for subshell `subshell` (`None`: main).
+    pub fn new(shared: Shared, interp: Arc<I>, subshell: Option<String>) -> Self {
         Self {
             shared,
             interp,
+            subshell,
             execution_count: 0,
             history: History::default(),
         }
     }
 
-    /// Serves until the channel closes.
-    pub async fn run(mut self, mut rx: FrameRx) {
-        while let Some(frames) = rx.recv().await {
-            let Some((msg, req)) = decode(frames, &self.shared.signer, "shell") else {
-                continue;
-            };
+    /// Serves until the queue closes (the subshell was deleted, or the kernel ends).
+    pub async fn run(mut self, mut rx: QueueRx) {
+        while let Some((msg, req)) = rx.recv().await {
             let stop_on_error = self.handle(&msg, req).await;
             if self
                 .shared
@@ -95,11 +97,8 @@ impl<I: Interpreter> Shell<I> {
     }
 
     /// Answers every execute request already waiting with `aborted` (stop_on_error).
-    async fn abort_queued(&mut self, rx: &mut FrameRx) {
-        while let Ok(frames) = rx.try_recv() {
-            let Some((msg, req)) = decode(frames, &self.shared.signer, "shell") else {
-                continue;
-            };
+    async fn abort_queued(&mut self, rx: &mut QueueRx) {
+        while let Ok((msg, req)) = rx.try_recv() {
             if let Request::Execute(_) = req {
                 self.shared
                     .outbox
@@ -180,7 +179,12 @@ impl<I: Interpreter> Shell<I> {
                 super::control::shutdown(&hooks, &self.shared.stdin);
                 let _ = self.shared.shutdown.send(Some(s.restart));
             }
-            Request::Interrupt | Request::InputReply(_) => {
+            Request::Interrupt
+            | Request::InputReply(_)
+            | Request::CreateSubshell
+            | Request::DeleteSubshell(_)
+            | Request::ListSubshell
+            | Request::Usage => {
                 tracing::warn!(msg_type = msg.msg_type(), "not a shell request: ignored");
             }
             Request::Unknown(t) => tracing::warn!("unknown request type {t}: no reply"),
@@ -210,6 +214,21 @@ impl<I: Interpreter> Shell<I> {
             silent,
             stdin,
         );
+        let exclusive = !req.user_expressions.is_empty()
+            || self.interp.concurrency(&req.code) == Concurrency::Exclusive;
+        let turn = if exclusive {
+            let who = self.describe_cell(count);
+            match self.shared.turn.take(who, &out).await {
+                Some(turn) => Some(turn),
+                None => {
+                    return self
+                        .reply_error(msg, &req, count, waiting_interrupted())
+                        .await;
+                }
+            }
+        } else {
+            None
+        };
         let outcome = self.interp.execute(&req.code, &out).await;
         match outcome {
             ExecuteOutcome::Ok(result) => {
@@ -251,22 +270,42 @@ impl<I: Interpreter> Shell<I> {
                 false
             }
             ExecuteOutcome::Error(error) => {
-                if !silent {
-                    self.shared
-                        .outbox
-                        .publish("error", Some(&msg.header), &error);
-                }
-                let mut content = serde_json::to_value(&error).expect("serializes");
-                content["status"] = "error".into();
-                content["execution_count"] = count.into();
-                content["user_expressions"] = json!({});
-                content["payload"] = json!([]);
-                self.shared
-                    .outbox
-                    .reply(ReplyChannel::Shell, msg, content)
-                    .await;
-                !silent && req.stop_on_error
+                drop(turn);
+                self.reply_error(msg, &req, count, error).await
             }
+        }
+    }
+
+    /// Publishes `error` and sends the error reply; returns whether to abort the queue.
+    async fn reply_error(
+        &self,
+        msg: &Message,
+        req: &ExecuteRequest,
+        count: i64,
+        error: ErrorContent,
+    ) -> bool {
+        if !req.silent {
+            self.shared
+                .outbox
+                .publish("error", Some(&msg.header), &error);
+        }
+        let mut content = serde_json::to_value(&error).expect("serializes");
+        content["status"] = "error".into();
+        content["execution_count"] = count.into();
+        content["user_expressions"] = json!({});
+        content["payload"] = json!([]);
+        self.shared
+            .outbox
+            .reply(ReplyChannel::Shell, msg, content)
+            .await;
+        !req.silent && req.stop_on_error
+    }
+
+    /// Names a cell of this shell for the engine-turn message.
+    fn describe_cell(&self, count: i64) -> String {
+        match &self.subshell {
+            None => format!("a cell of the main shell ([{count}])"),
+            Some(id) => format!("a cell of subshell {id} ([{count}])"),
         }
     }
 
@@ -323,5 +362,15 @@ impl<I: Interpreter> Shell<I> {
             Some(&msg.header),
             json!({"comm_id": open.comm_id, "data": {}}),
         );
+    }
+}
+
+/// The error of a cell interrupted while it waited for the engine.
+fn waiting_interrupted() -> ErrorContent {
+    let evalue = "interrupted while waiting for the Rust engine; the cell did not run".to_owned();
+    ErrorContent {
+        ename: "Interrupted".into(),
+        traceback: vec![format!("Interrupted: {evalue}")],
+        evalue,
     }
 }

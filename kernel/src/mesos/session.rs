@@ -97,6 +97,9 @@ struct Inner {
 #[derive(Debug, Clone, Default)]
 pub struct MesosHandle {
     inner: Arc<Mutex<Inner>>,
+    /// Held from "is there a session?" to "here is the new one", so magics running side by
+    /// side on subshells never send a second SUBSCRIBE.
+    subscribing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl MesosHandle {
@@ -166,7 +169,13 @@ impl MesosHandle {
         self.lock().scheduler.clone()
     }
 
-    /// Installs a new scheduler session (the caller checked there was none).
+    /// The right to subscribe: while held, no other magic checks for or installs a session.
+    pub async fn subscribing(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        Arc::clone(&self.subscribing).lock_owned().await
+    }
+
+    /// Installs a new scheduler session (the caller holds [`MesosHandle::subscribing`] and
+    /// checked there was none).
     pub fn set_scheduler(&self, scheduler: Arc<Scheduler>) {
         let mut inner = self.lock();
         inner.torn_down = None;

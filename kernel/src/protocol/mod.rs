@@ -10,4 +10,4 @@ pub mod signing;
 pub mod wire;
 
 /// The messaging-protocol version this kernel fully implements, stamped on every header.
-pub const PROTOCOL_VERSION: &str = "5.4";
+pub const PROTOCOL_VERSION: &str = "5.5";
