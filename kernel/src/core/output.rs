@@ -57,6 +57,18 @@ impl CellOutput {
         }
     }
 
+    /// A sibling that publishes nothing: for background re-runs whose only output is a
+    /// display update sent through the original.
+    pub fn quiet(&self) -> CellOutput {
+        Self::new(
+            self.inner.outbox.clone(),
+            self.inner.parent.clone(),
+            self.inner.identities.clone(),
+            true,
+            None,
+        )
+    }
+
     /// Whether the request asked for no output.
     pub fn is_silent(&self) -> bool {
         self.inner.silent

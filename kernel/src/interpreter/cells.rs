@@ -3,7 +3,7 @@
 use super::magics::bindings::{Binding, Bindings, PRELUDE};
 use super::magics::builtin::{help_bundle, unknown_magic};
 use super::magics::{
-    CellMagics, MagicCall, MagicContext, MagicKind, MagicRegistry, complete, parse_cell,
+    CellMagics, MagicCall, MagicContext, MagicKind, MagicRegistry, complete, live, parse_cell,
 };
 use super::rust::engine::expression_error;
 use super::rust::errors::simple;
@@ -85,6 +85,17 @@ impl CellInterpreter {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .child_token();
+        if live::wants_live(call) {
+            return live::start(
+                call,
+                Arc::clone(magic),
+                &self.magics,
+                &self.mesos,
+                out,
+                &cancel,
+            )
+            .await;
+        }
         let bindings = Bindings::default();
         let ctx = MagicContext {
             out,

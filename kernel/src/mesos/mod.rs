@@ -3,6 +3,7 @@
 //! still never see a socket or a frame.
 
 pub mod frameworks;
+pub mod live_views;
 pub mod local;
 pub mod security;
 pub mod session;

@@ -100,11 +100,18 @@ pub struct MesosHandle {
     /// Held from "is there a session?" to "here is the new one", so magics running side by
     /// side on subshells never send a second SUBSCRIBE.
     subscribing: Arc<tokio::sync::Mutex<()>>,
+    /// Displays that keep updating after their cell (`--live`).
+    live: super::live_views::LiveViews,
 }
 
 impl MesosHandle {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The session's live views.
+    pub fn live_views(&self) -> &super::live_views::LiveViews {
+        &self.live
     }
 
     /// The current connection.
@@ -184,6 +191,7 @@ impl MesosHandle {
 
     /// Removes the scheduler after a teardown, remembering the framework id.
     pub fn take_scheduler(&self, torn_down: Option<String>) -> Option<Arc<Scheduler>> {
+        self.live.stop_all();
         if let Some(id) = &torn_down {
             // Torn down is gone for good: a later %subscribe must not try to resume it.
             super::frameworks::forget(id);
@@ -254,6 +262,7 @@ impl MesosHandle {
 
     /// Stops the embedded Mesos; returns what was stopped.
     pub async fn local_stop(&self) -> Result<Option<LocalRecord>, SessionError> {
+        self.live.stop_all();
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.lock().local.stop())
             .await
@@ -293,6 +302,7 @@ impl MesosHandle {
     /// Ends the subscription stream without TEARDOWN (kernel shutdown): the framework can
     /// fail over within its failover timeout.
     pub async fn close(&self) {
+        self.live.stop_all();
         let s = self.lock().scheduler.take();
         if let Some(s) = s {
             s.close().await;
