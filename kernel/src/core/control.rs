@@ -6,10 +6,13 @@ use super::outbox::ReplyChannel;
 use super::stdin::StdinBridge;
 use super::{decode, kernel_info_reply};
 use crate::interpreter::ControlHooks;
+use crate::protocol::content::ErrorContent;
 use crate::protocol::content::{ExecutionState, Request};
 use crate::protocol::message::Message;
+use crate::protocol::outgoing::{
+    Done, Empty, Outcome, Outgoing, ShutdownReply, SubshellId, SubshellIds,
+};
 use crate::transport::FrameRx;
-use serde_json::json;
 
 /// Handles control requests on their own task.
 pub struct Control {
@@ -52,23 +55,31 @@ impl Control {
             Request::CreateSubshell => {
                 let id = self.shared.subshells.create();
                 tracing::info!(subshell_id = %id, "subshell created");
-                self.reply(msg, json!({"status": "ok", "subshell_id": id}))
-                    .await;
+                let content =
+                    Outgoing::CreateSubshellReply(Done::Ok(SubshellId { subshell_id: id }));
+                self.reply(msg, content).await;
             }
             Request::DeleteSubshell(d) => {
                 let content = match self.shared.subshells.delete(&d.subshell_id) {
-                    Ok(()) => json!({"status": "ok"}),
-                    Err(e) => json!({"status": "error", "ename": "UnknownSubshell",
-                                     "evalue": e.to_string(),
-                                     "traceback": [format!("UnknownSubshell: {e}")]}),
+                    Ok(()) => Outcome::Ok(Empty {}),
+                    Err(e) => Outcome::Error(ErrorContent {
+                        ename: "UnknownSubshell".into(),
+                        evalue: e.to_string(),
+                        traceback: vec![format!("UnknownSubshell: {e}")],
+                    }),
                 };
-                self.reply(msg, content).await;
+                self.reply(msg, Outgoing::DeleteSubshellReply(content))
+                    .await;
             }
-            Request::Usage => self.reply(msg, self.usage.reply()).await,
+            Request::Usage => {
+                self.reply(msg, Outgoing::UsageReply(self.usage.reply()))
+                    .await;
+            }
             Request::ListSubshell => {
                 let ids = self.shared.subshells.list();
-                self.reply(msg, json!({"status": "ok", "subshell_id": ids}))
-                    .await;
+                let content =
+                    Outgoing::ListSubshellReply(Done::Ok(SubshellIds { subshell_id: ids }));
+                self.reply(msg, content).await;
             }
             other => tracing::warn!("unhandled control request {other:?}"),
         }
@@ -80,12 +91,12 @@ impl Control {
             .reply(
                 ReplyChannel::Control,
                 msg,
-                kernel_info_reply(&self.shared.info),
+                Outgoing::KernelInfoReply(Box::new(kernel_info_reply(&self.shared.info))),
             )
             .await;
     }
 
-    async fn reply(&self, msg: &Message, content: serde_json::Value) {
+    async fn reply(&self, msg: &Message, content: Outgoing) {
         self.shared
             .outbox
             .reply(ReplyChannel::Control, msg, content)
@@ -100,7 +111,11 @@ impl Control {
         self.shared.stdin.cancel();
         self.shared
             .outbox
-            .reply(ReplyChannel::Control, msg, json!({"status": "ok"}))
+            .reply(
+                ReplyChannel::Control,
+                msg,
+                Outgoing::InterruptReply(Done::Ok(Empty {})),
+            )
             .await;
     }
 
@@ -111,7 +126,7 @@ impl Control {
             .reply(
                 ReplyChannel::Control,
                 msg,
-                json!({"status": "ok", "restart": restart}),
+                Outgoing::ShutdownReply(Done::Ok(ShutdownReply { restart })),
             )
             .await;
         self.shared

@@ -13,8 +13,12 @@ use crate::protocol::content::{
     HistoryRequest, InspectRequest, Request,
 };
 use crate::protocol::message::Message;
+use crate::protocol::outgoing::{
+    CommInfoReply, CompleteReply, Done, ExecuteReply, ExpressionValue, HistoryReply, InspectReply,
+    IsCompleteReply, Outcome, Outgoing, ShutdownReply,
+};
 use futures::FutureExt;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -80,9 +84,19 @@ impl<I: Interpreter> Shell<I> {
                     evalue: format!("the kernel hit an internal error and recovered: {what}"),
                     traceback: vec![format!("KernelPanic: {what}")],
                 };
-                let mut content = serde_json::to_value(&error).expect("serializes");
-                content["status"] = "error".into();
-                content["execution_count"] = self.execution_count.into();
+                let content = if matches!(msg.msg_type(), "execute_request") {
+                    Outgoing::ExecuteReply(ExecuteReply::Error {
+                        error,
+                        execution_count: self.execution_count,
+                        user_expressions: Map::new(),
+                        payload: Vec::new(),
+                    })
+                } else {
+                    Outgoing::ErrorReply {
+                        reply_type: Request::reply_type(msg.msg_type()),
+                        error: Outcome::Error(error),
+                    }
+                };
                 self.shared
                     .outbox
                     .reply(ReplyChannel::Shell, msg, content)
@@ -108,7 +122,9 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         &msg,
-                        json!({"status": "aborted", "execution_count": self.execution_count}),
+                        Outgoing::ExecuteReply(ExecuteReply::Aborted {
+                            execution_count: self.execution_count,
+                        }),
                     )
                     .await;
                 self.shared
@@ -129,7 +145,7 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        kernel_info_reply(&self.shared.info),
+                        Outgoing::KernelInfoReply(Box::new(kernel_info_reply(&self.shared.info))),
                     )
                     .await;
             }
@@ -138,16 +154,14 @@ impl<I: Interpreter> Shell<I> {
             Request::Inspect(r) => self.inspect_request(msg, r).await,
             Request::IsComplete(r) => {
                 let content = match self.interp.is_complete(&r.code) {
-                    Completeness::Complete => json!({"status": "complete"}),
-                    Completeness::Incomplete(indent) => {
-                        json!({"status": "incomplete", "indent": indent})
-                    }
-                    Completeness::Invalid => json!({"status": "invalid"}),
-                    Completeness::Unknown => json!({"status": "unknown"}),
+                    Completeness::Complete => IsCompleteReply::Complete,
+                    Completeness::Incomplete(indent) => IsCompleteReply::Incomplete { indent },
+                    Completeness::Invalid => IsCompleteReply::Invalid,
+                    Completeness::Unknown => IsCompleteReply::Unknown,
                 };
                 self.shared
                     .outbox
-                    .reply(ReplyChannel::Shell, msg, content)
+                    .reply(ReplyChannel::Shell, msg, Outgoing::IsCompleteReply(content))
                     .await;
             }
             Request::History(r) => self.history_request(msg, r).await,
@@ -157,7 +171,7 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        json!({"status": "ok", "comms": {}}),
+                        Outgoing::CommInfoReply(Done::Ok(CommInfoReply { comms: Map::new() })),
                     )
                     .await;
             }
@@ -172,7 +186,7 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        json!({"status": "ok", "restart": s.restart}),
+                        Outgoing::ShutdownReply(Done::Ok(ShutdownReply { restart: s.restart })),
                     )
                     .await;
                 let hooks = self.interp.control_hooks();
@@ -201,9 +215,11 @@ impl<I: Interpreter> Shell<I> {
         let count = self.execution_count;
         if !silent {
             self.shared.outbox.publish(
-                "execute_input",
                 Some(&msg.header),
-                json!({"code": req.code, "execution_count": count}),
+                Outgoing::ExecuteInput {
+                    code: req.code.clone(),
+                    execution_count: count,
+                },
             );
         }
         let stdin = req.allow_stdin.then(|| self.shared.stdin.clone());
@@ -236,9 +252,12 @@ impl<I: Interpreter> Shell<I> {
                     && !silent
                 {
                     self.shared.outbox.publish(
-                        "execute_result",
                         Some(&msg.header),
-                        json!({"execution_count": count, "data": bundle.data, "metadata": bundle.metadata}),
+                        Outgoing::ExecuteResult {
+                            execution_count: count,
+                            data: bundle.data,
+                            metadata: bundle.metadata,
+                        },
                     );
                 }
                 let mut user_expressions = Map::new();
@@ -251,20 +270,25 @@ impl<I: Interpreter> Shell<I> {
                 );
                 for (name, expr) in &req.user_expressions {
                     let value = match self.interp.evaluate(expr, &quiet).await {
-                        Ok(b) => json!({"status": "ok", "data": b.data, "metadata": b.metadata}),
-                        Err(e) => {
-                            let mut v = serde_json::to_value(e).expect("serializes");
-                            v["status"] = "error".into();
-                            v
-                        }
+                        Ok(b) => ExpressionValue::Ok {
+                            data: b.data,
+                            metadata: b.metadata,
+                        },
+                        Err(e) => ExpressionValue::Error(e),
                     };
+                    let value = serde_json::to_value(value).expect("expression values serialize");
                     user_expressions.insert(name.clone(), value);
                 }
-                self.shared.outbox
+                self.shared
+                    .outbox
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        json!({"status": "ok", "execution_count": count, "user_expressions": user_expressions, "payload": out.take_payload()}),
+                        Outgoing::ExecuteReply(ExecuteReply::Ok {
+                            execution_count: count,
+                            user_expressions,
+                            payload: out.take_payload(),
+                        }),
                     )
                     .await;
                 false
@@ -287,13 +311,14 @@ impl<I: Interpreter> Shell<I> {
         if !req.silent {
             self.shared
                 .outbox
-                .publish("error", Some(&msg.header), &error);
+                .publish(Some(&msg.header), Outgoing::Error(error.clone()));
         }
-        let mut content = serde_json::to_value(&error).expect("serializes");
-        content["status"] = "error".into();
-        content["execution_count"] = count.into();
-        content["user_expressions"] = json!({});
-        content["payload"] = json!([]);
+        let content = Outgoing::ExecuteReply(ExecuteReply::Error {
+            error,
+            execution_count: count,
+            user_expressions: Map::new(),
+            payload: Vec::new(),
+        });
         self.shared
             .outbox
             .reply(ReplyChannel::Shell, msg, content)
@@ -316,8 +341,12 @@ impl<I: Interpreter> Shell<I> {
             .reply(
                 ReplyChannel::Shell,
                 msg,
-                json!({"status": "ok", "matches": c.matches, "cursor_start": c.cursor_start,
-                       "cursor_end": c.cursor_end, "metadata": c.metadata}),
+                Outgoing::CompleteReply(CompleteReply {
+                    matches: c.matches,
+                    cursor_start: c.cursor_start,
+                    cursor_end: c.cursor_end,
+                    metadata: c.metadata,
+                }),
             )
             .await;
     }
@@ -328,14 +357,20 @@ impl<I: Interpreter> Shell<I> {
             .inspect(&req.code, req.cursor_pos, req.detail_level)
             .await;
         let content = match found {
-            Some(b) => {
-                json!({"status": "ok", "found": true, "data": b.data, "metadata": b.metadata})
-            }
-            None => json!({"status": "ok", "found": false, "data": {}, "metadata": {}}),
+            Some(b) => InspectReply {
+                found: true,
+                data: b.data,
+                metadata: b.metadata,
+            },
+            None => InspectReply {
+                found: false,
+                data: Map::new(),
+                metadata: Map::new(),
+            },
         };
         self.shared
             .outbox
-            .reply(ReplyChannel::Shell, msg, content)
+            .reply(ReplyChannel::Shell, msg, Outgoing::InspectReply(content))
             .await;
     }
 
@@ -346,7 +381,7 @@ impl<I: Interpreter> Shell<I> {
             .reply(
                 ReplyChannel::Shell,
                 msg,
-                json!({"status": "ok", "history": history}),
+                Outgoing::HistoryReply(Done::Ok(HistoryReply { history })),
             )
             .await;
     }
@@ -358,9 +393,11 @@ impl<I: Interpreter> Shell<I> {
             "comm_open for an unknown target: closing"
         );
         self.shared.outbox.publish(
-            "comm_close",
             Some(&msg.header),
-            json!({"comm_id": open.comm_id, "data": {}}),
+            Outgoing::CommClose {
+                comm_id: open.comm_id,
+                data: Map::new(),
+            },
         );
     }
 }

@@ -5,8 +5,9 @@
 use super::Shared;
 use super::decode;
 use super::outbox::ReplyChannel;
-use crate::protocol::content::{ExecutionState, Request};
+use crate::protocol::content::{ErrorContent, ExecutionState, Request};
 use crate::protocol::message::Message;
+use crate::protocol::outgoing::{Outcome, Outgoing};
 use crate::transport::FrameRx;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -132,15 +133,15 @@ async fn unknown(shared: &Shared, msg: &Message, id: &Value) {
         .outbox
         .status(ExecutionState::Busy, Some(&msg.header));
     let evalue = format!("no subshell with id {id} (it was deleted, or never created)");
-    shared
-        .outbox
-        .reply(
-            ReplyChannel::Shell,
-            msg,
-            json!({"status": "error", "ename": "UnknownSubshell", "evalue": evalue,
-                   "traceback": [format!("UnknownSubshell: {evalue}")]}),
-        )
-        .await;
+    let content = Outgoing::ErrorReply {
+        reply_type: Request::reply_type(msg.msg_type()),
+        error: Outcome::Error(ErrorContent {
+            ename: "UnknownSubshell".into(),
+            traceback: vec![format!("UnknownSubshell: {evalue}")],
+            evalue,
+        }),
+    };
+    shared.outbox.reply(ReplyChannel::Shell, msg, content).await;
     shared
         .outbox
         .status(ExecutionState::Idle, Some(&msg.header));

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod content;
 pub mod header;
 pub mod message;
+pub mod outgoing;
 pub mod signing;
 pub mod wire;
 
