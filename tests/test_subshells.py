@@ -127,3 +127,17 @@ def test_interrupt_is_kernel_wide(inbox):
     inbox.run("%kill interrupted", subshell_id=s1)
     for s in (s1, s2):
         inbox.control("delete_subshell_request", {"subshell_id": s})
+
+
+def test_completion_on_a_subshell_answers_while_a_rust_cell_runs(inbox):
+    sub = create(inbox)
+    main = inbox.execute("std::thread::sleep(std::time::Duration::from_secs(10)); 1")
+    inbox.wait_for(lambda: any(m["msg_type"] == "execute_input" for m in inbox.messages(main, "iopub")), what="main cell started")
+    magic = inbox.reply(inbox.send("shell", "complete_request", {"code": "%tas", "cursor_pos": 4}, sub))
+    assert magic["content"]["matches"] == ["%tasks"]
+    # Rust completion needs the busy engine: it answers at once, empty, instead of after the cell.
+    rust = inbox.reply(inbox.send("shell", "complete_request", {"code": "std::ve", "cursor_pos": 7}, sub))
+    assert rust["content"]["status"] == "ok"
+    assert not inbox.messages(main, "shell"), "answered while the main cell still ran"
+    assert inbox.reply(main, timeout=120)["content"]["status"] == "ok"
+    inbox.control("delete_subshell_request", {"subshell_id": sub})
