@@ -181,6 +181,22 @@ def mk(state_dir):
         cwd=ROOT,
         check=True,
     )
+
+
+@pytest.fixture(scope="module")
+def local_kernel(tmp_path_factory):
+    """A kernel with a private MESOS_KERNEL_STATE_DIR (so its embedded Mesos is its own),
+    warmed up by a first Rust cell; the embedded Mesos is stopped afterwards."""
+    import json
+    import signal
+    import subprocess
+
+    subprocess.run(
+        ["cargo", "build", "--release", "-q", "-p", "mesos-lib", "--bin", "mesos-local"],
+        cwd=ROOT,
+        check=True,
+    )
+    state_dir = tmp_path_factory.mktemp("mesos-kernel-state")
     env = dict(os.environ, MESOS_KERNEL_STATE_DIR=str(state_dir))
     env.pop("MESOS_MASTER", None)
     km, kc = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, env=env)
@@ -292,3 +308,78 @@ def secured(tmp_path_factory):
         yield {"url": url, "secret": secret, "good": good, "wrong": wrong, "dir": d}
     finally:
         stop_mesos_local(proc)
+
+
+        record = state_dir / "local-mesos.json"
+        if record.exists():
+            try:
+                os.kill(json.loads(record.read_text())["pid"], signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
+class Inbox:
+    """Shell, control and IOPub messages of one client, kept by parent msg_id, so requests in
+    flight side by side (subshells, live views) can each be waited for without losing the
+    others' messages."""
+
+    def __init__(self, kc):
+        self.kc = kc
+        self.by_parent = {}  # msg_id -> [(channel, msg)]
+
+    def _pump(self, channel, timeout):
+        get = {"shell": self.kc.get_shell_msg, "control": self.kc.get_control_msg, "iopub": self.kc.get_iopub_msg}[channel]
+        try:
+            msg = get(timeout=timeout)
+        except queue.Empty:
+            return
+        self.by_parent.setdefault(msg["parent_header"].get("msg_id"), []).append((channel, msg))
+
+    def messages(self, msg_id, channel=None):
+        return [m for c, m in self.by_parent.get(msg_id, []) if channel in (None, c)]
+
+    def wait_for(self, cond, timeout=60, what="condition", channels=("shell", "iopub")):
+        """Reads messages until cond() holds; fails after timeout."""
+        deadline = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} not within {timeout} s")
+            for ch in channels:
+                self._pump(ch, 0.05)
+
+    def reply(self, msg_id, channel="shell", timeout=60):
+        self.wait_for(lambda: self.messages(msg_id, channel), timeout, f"{channel} reply to {msg_id}", (channel, "iopub"))
+        return self.messages(msg_id, channel)[0]
+
+    def idle(self, msg_id, timeout=60):
+        """IOPub messages of one request, once its idle has come."""
+
+        def done():
+            return any(m["msg_type"] == "status" and m["content"]["execution_state"] == "idle" for m in self.messages(msg_id, "iopub"))
+
+        self.wait_for(done, timeout, f"idle for {msg_id}")
+        return self.messages(msg_id, "iopub")
+
+    def send(self, channel, msg_type, content=None, subshell_id=None):
+        """Sends a request (to a subshell when subshell_id is given); returns its msg_id."""
+        msg = self.kc.session.msg(msg_type, content or {})
+        if subshell_id is not None:
+            msg["header"]["subshell_id"] = subshell_id
+        getattr(self.kc, f"{channel}_channel").send(msg)
+        return msg["header"]["msg_id"]
+
+    def control(self, msg_type, content=None, timeout=30):
+        return self.reply(self.send("control", msg_type, content), "control", timeout)["content"]
+
+    def execute(self, code, subshell_id=None):
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+        return self.send("shell", "execute_request", content, subshell_id)
+
+    def run(self, code, subshell_id=None, timeout=60, ok=True):
+        """Executes and waits for reply and idle; returns (reply content, iopub messages)."""
+        msg_id = self.execute(code, subshell_id)
+        reply = self.reply(msg_id, timeout=timeout)["content"]
+        msgs = self.idle(msg_id, timeout)
+        if ok:
+            assert reply["status"] == "ok", (code, reply, msgs)
+        return reply, msgs

@@ -15,7 +15,7 @@ def test_kernel_info_on_shell_and_control_is_complete(kernel):
     km, kc = kernel
     reply = shell_reply(kc, kc.kernel_info())
     content = reply["content"]
-    assert content["protocol_version"] == "5.4"
+    assert content["protocol_version"] == "5.5"
     assert content["implementation"] == "mesos-kernel"
     li = content["language_info"]
     assert (li["name"], li["mimetype"], li["file_extension"], li["pygments_lexer"], li["codemirror_mode"]) == (

@@ -94,7 +94,10 @@ fn init_logging(log_file: Option<&std::path::Path>) -> anyhow::Result<()> {
     let filter = EnvFilter::try_from_env("MESOS_KERNEL_LOG")
         .unwrap_or_else(|_| EnvFilter::new("warn,mesos_kernel=info"));
     // Logs never go to stdout: the evcxr child and Jupyter own that.
-    let stderr = fmt::layer().with_writer(std::io::stderr);
+    // Colours only on a terminal: Jupyter servers copy kernel stderr into their own logs.
+    let stderr = fmt::layer()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
     let file = match log_file {
         Some(path) => {
             let f = std::fs::OpenOptions::new()

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use mesos_kernel::core::output::CellOutput;
 use mesos_kernel::core::{self, Inbound, outbox::Outbox};
 use mesos_kernel::interpreter::{
-    Completions, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo,
+    Completions, Concurrency, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo,
 };
 use mesos_kernel::protocol::content::{
     Completeness, ErrorContent, LanguageInfo, MimeBundle, StreamName,
@@ -21,6 +21,8 @@ use tokio::sync::mpsc;
 
 struct Mock {
     interrupts: Arc<AtomicUsize>,
+    /// Lets a `block` cell finish.
+    release: Arc<tokio::sync::Notify>,
 }
 
 impl Interpreter for Mock {
@@ -40,7 +42,18 @@ impl Interpreter for Mock {
         }
     }
 
-    async fn execute(&mut self, code: &str, out: &CellOutput) -> ExecuteOutcome {
+    fn concurrency(&self, code: &str) -> Concurrency {
+        if code.starts_with("shared") {
+            Concurrency::Shared
+        } else {
+            Concurrency::Exclusive
+        }
+    }
+
+    async fn execute(&self, code: &str, out: &CellOutput) -> ExecuteOutcome {
+        if code == "block" {
+            self.release.notified().await;
+        }
         if code == "fail" {
             return ExecuteOutcome::Error(ErrorContent {
                 ename: "Boom".into(),
@@ -55,15 +68,11 @@ impl Interpreter for Mock {
         ExecuteOutcome::Ok(Some(MimeBundle::text(format!("value of {code}"))))
     }
 
-    async fn evaluate(
-        &mut self,
-        expr: &str,
-        _out: &CellOutput,
-    ) -> Result<MimeBundle, ErrorContent> {
+    async fn evaluate(&self, expr: &str, _out: &CellOutput) -> Result<MimeBundle, ErrorContent> {
         Ok(MimeBundle::text(expr.to_uppercase()))
     }
 
-    async fn complete(&mut self, _code: &str, cursor: usize) -> Completions {
+    async fn complete(&self, _code: &str, cursor: usize) -> Completions {
         Completions {
             matches: vec!["x".into()],
             cursor_start: cursor,
@@ -72,11 +81,11 @@ impl Interpreter for Mock {
         }
     }
 
-    async fn inspect(&mut self, _code: &str, _cursor: usize, _detail: u8) -> Option<MimeBundle> {
+    async fn inspect(&self, _code: &str, _cursor: usize, _detail: u8) -> Option<MimeBundle> {
         None
     }
 
-    fn is_complete(&mut self, _code: &str) -> Completeness {
+    fn is_complete(&self, _code: &str) -> Completeness {
         Completeness::Complete
     }
 
@@ -122,7 +131,9 @@ struct Harness {
     client: KernelIdentity,
     signer: Signer,
     interrupts: Arc<AtomicUsize>,
+    release: Arc<tokio::sync::Notify>,
     done: tokio::task::JoinHandle<bool>,
+    /// Wakes on every message the kernel sends.
     idle: Arc<tokio::sync::Notify>,
 }
 
@@ -139,11 +150,8 @@ fn collector(
                 continue; // a flush marker
             }
             let msg = wire::decode(out.frames, &signer).expect("the kernel signs what it sends");
-            let is_idle = msg.msg_type() == "status" && msg.content["execution_state"] == "idle";
             log.0.lock().unwrap().push((name, msg));
-            if is_idle {
-                idle.notify_waiters();
-            }
+            idle.notify_waiters();
             // Dropping `out.sent` tells the kernel the frames have left.
         }
     });
@@ -171,6 +179,7 @@ impl Harness {
         );
         collector("iopub", r_iopub, log.clone(), signer.clone(), idle.clone());
         let interrupts = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
         let mut h = Harness {
             shell: shell_tx,
             control: control_tx,
@@ -178,6 +187,7 @@ impl Harness {
             client: KernelIdentity::new(),
             signer: signer.clone(),
             interrupts: interrupts.clone(),
+            release: release.clone(),
             done: tokio::spawn(async { false }),
             idle,
         };
@@ -195,12 +205,32 @@ impl Harness {
             control: control_rx,
             stdin: stdin_rx,
         };
-        h.done = tokio::spawn(core::run(inbound, outbox, signer, Mock { interrupts }));
+        h.done = tokio::spawn(core::run(
+            inbound,
+            outbox,
+            signer,
+            Mock {
+                interrupts,
+                release,
+            },
+        ));
         h
     }
 
     fn request(&self, msg_type: &str, content: Value) -> (Vec<Bytes>, String) {
-        let header = self.client.header(msg_type);
+        self.request_on(None, msg_type, content)
+    }
+
+    fn request_on(
+        &self,
+        subshell: Option<&str>,
+        msg_type: &str,
+        content: Value,
+    ) -> (Vec<Bytes>, String) {
+        let mut header = self.client.header(msg_type);
+        if let Some(s) = subshell {
+            header.extra.insert("subshell_id".into(), json!(s));
+        }
         let id = header.msg_id.clone();
         let msg = Message {
             identities: vec![Bytes::from_static(b"client-1")],
@@ -221,19 +251,54 @@ impl Harness {
 
     /// Waits until the kernel has published idle for `id`.
     async fn idle_for(&self, id: &str) {
+        self.sent_for(id, "status:idle").await;
+    }
+
+    /// Waits until the kernel has sent a `what` (msg_type or status:state) parented to `id`.
+    async fn sent_for(&self, id: &str, what: &str) {
         loop {
             let notified = self.idle.notified();
-            if self
-                .for_parent(id)
-                .iter()
-                .any(|(c, t)| c == "iopub" && t == "status:idle")
-            {
+            if self.for_parent(id).iter().any(|(_, t)| t == what) {
                 return;
             }
             tokio::time::timeout(std::time::Duration::from_secs(10), notified)
                 .await
-                .expect("no idle within 10 s");
+                .unwrap_or_else(|_| panic!("no {what} for {id} within 10 s"));
         }
+    }
+
+    /// Sends a control request and waits for its reply.
+    async fn control(&self, msg_type: &str, content: Value) -> Message {
+        let (frames, id) = self.request(msg_type, content);
+        self.control.send(frames).unwrap();
+        self.idle_for(&id).await;
+        let reply = msg_type.replace("_request", "_reply");
+        self.log
+            .find("control", &reply)
+            .into_iter()
+            .find(|m| m.parent_header.as_ref().unwrap().msg_id == id)
+            .expect("a reply")
+    }
+
+    /// Sends a shell request to subshell `subshell`.
+    fn subshell(&self, subshell: &str, msg_type: &str, content: Value) -> String {
+        let (frames, id) = self.request_on(Some(subshell), msg_type, content);
+        self.shell.send(frames).unwrap();
+        id
+    }
+
+    /// The one shell reply to `id`.
+    fn reply_to(&self, id: &str) -> Message {
+        self.log
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(c, m)| {
+                *c == "shell" && m.parent_header.as_ref().map(|p| p.msg_id.as_str()) == Some(id)
+            })
+            .map(|(_, m)| m.clone())
+            .expect("a reply")
     }
 
     /// (channel, msg_type or status:state) of everything parented to `id`, in order.
@@ -426,7 +491,7 @@ async fn control_answers_interrupt_and_shutdown() {
     h.control.send(frames).unwrap();
     h.idle_for(&id).await;
     let info = &h.log.find("control", "kernel_info_reply")[0];
-    assert_eq!(info.content["protocol_version"], "5.4");
+    assert_eq!(info.content["protocol_version"], "5.5");
     assert_eq!(info.content["language_info"]["name"], "mock");
     let (frames, _) = h.request("shutdown_request", json!({"restart": true}));
     h.control.send(frames).unwrap();
@@ -439,4 +504,136 @@ async fn control_answers_interrupt_and_shutdown() {
         h.log.find("control", "shutdown_reply")[0].content["restart"],
         true
     );
+}
+
+#[tokio::test]
+async fn subshells_are_created_listed_and_deleted_and_each_has_its_own_count() {
+    let h = Harness::start(|_| {});
+    let info = h.control("kernel_info_request", json!({})).await;
+    assert_eq!(
+        info.content["supported_features"],
+        json!(["kernel subshells"])
+    );
+    let created = h.control("create_subshell_request", json!({})).await;
+    assert_eq!(created.content["status"], "ok");
+    let sub = created.content["subshell_id"].as_str().unwrap().to_owned();
+    let listed = h.control("list_subshell_request", json!({})).await;
+    assert_eq!(listed.content["subshell_id"], json!([sub]));
+
+    let main = h.shell("execute_request", json!({"code": "a"}));
+    h.idle_for(&main).await;
+    let on_sub = h.subshell(&sub, "execute_request", json!({"code": "b"}));
+    h.idle_for(&on_sub).await;
+    // Each subshell counts its own cells (JEP 91), and its replies and outputs name it
+    // through the parent header.
+    assert_eq!(h.reply_to(&main).content["execution_count"], 1);
+    let reply = h.reply_to(&on_sub);
+    assert_eq!(reply.content["execution_count"], 1);
+    assert_eq!(
+        reply.parent_header.unwrap().extra["subshell_id"],
+        json!(sub)
+    );
+    assert_eq!(
+        h.for_parent(&on_sub),
+        seq(&[
+            ("iopub", "status:busy"),
+            ("iopub", "execute_input"),
+            ("iopub", "stream"),
+            ("iopub", "execute_result"),
+            ("shell", "execute_reply"),
+            ("iopub", "status:idle"),
+        ])
+    );
+
+    let deleted = h
+        .control("delete_subshell_request", json!({"subshell_id": sub}))
+        .await;
+    assert_eq!(deleted.content["status"], "ok");
+    let again = h
+        .control("delete_subshell_request", json!({"subshell_id": sub}))
+        .await;
+    assert_eq!(again.content["status"], "error");
+    assert_eq!(again.content["ename"], "UnknownSubshell");
+    assert_eq!(
+        h.control("list_subshell_request", json!({})).await.content["subshell_id"],
+        json!([])
+    );
+    // A request for a deleted subshell gets an error reply, between busy and idle.
+    let gone = h.subshell(&sub, "execute_request", json!({"code": "c"}));
+    h.idle_for(&gone).await;
+    assert_eq!(h.reply_to(&gone).content["ename"], "UnknownSubshell");
+    assert_eq!(h.for_parent(&gone).first().unwrap().1, "status:busy");
+}
+
+#[tokio::test]
+async fn a_shared_cell_runs_beside_a_busy_shell_and_an_exclusive_one_waits_its_turn() {
+    let h = Harness::start(|_| {});
+    let sub = h
+        .control("create_subshell_request", json!({}))
+        .await
+        .content["subshell_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let blocked = h.shell("execute_request", json!({"code": "block"}));
+    h.sent_for(&blocked, "execute_input").await;
+    // A shared cell on the subshell is answered while the main shell's cell still runs.
+    let beside = h.subshell(&sub, "execute_request", json!({"code": "shared look"}));
+    h.idle_for(&beside).await;
+    assert_eq!(h.reply_to(&beside).content["status"], "ok");
+    assert!(
+        !h.for_parent(&blocked)
+            .iter()
+            .any(|(_, t)| t == "status:idle")
+    );
+    // An exclusive cell waits, and says so on its own stream.
+    let queued = h.subshell(&sub, "execute_request", json!({"code": "rusty"}));
+    h.sent_for(&queued, "stream").await;
+    let note = h
+        .log
+        .find("iopub", "stream")
+        .into_iter()
+        .find(|m| m.parent_header.as_ref().unwrap().msg_id == queued)
+        .unwrap();
+    assert!(
+        note.content["text"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for the Rust engine: it is running a cell of the main shell ([1])"),
+        "{}",
+        note.content["text"]
+    );
+    assert!(
+        !h.for_parent(&queued)
+            .iter()
+            .any(|(_, t)| t == "execute_reply")
+    );
+    h.release.notify_one();
+    h.idle_for(&queued).await;
+    assert_eq!(h.reply_to(&queued).content["status"], "ok");
+    assert_eq!(h.reply_to(&blocked).content["status"], "ok");
+}
+
+#[tokio::test]
+async fn an_interrupt_stops_a_cell_waiting_for_its_turn() {
+    let h = Harness::start(|_| {});
+    let sub = h
+        .control("create_subshell_request", json!({}))
+        .await
+        .content["subshell_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let blocked = h.shell("execute_request", json!({"code": "block"}));
+    h.sent_for(&blocked, "execute_input").await;
+    let queued = h.subshell(&sub, "execute_request", json!({"code": "rusty"}));
+    h.sent_for(&queued, "stream").await;
+    h.control("interrupt_request", json!({})).await;
+    h.idle_for(&queued).await;
+    let reply = h.reply_to(&queued);
+    assert_eq!(reply.content["status"], "error");
+    assert_eq!(reply.content["ename"], "Interrupted");
+    assert_eq!(h.interrupts.load(Ordering::SeqCst), 1);
+    h.release.notify_one();
+    h.idle_for(&blocked).await;
 }

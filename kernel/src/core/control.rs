@@ -1,25 +1,34 @@
-//! The control channel: kernel_info, interrupt and shutdown, never queued behind a cell.
+//! The control channel: kernel_info, interrupt, shutdown, subshells and usage, never queued
+//! behind a cell.
 
 use super::Shared;
 use super::outbox::ReplyChannel;
 use super::stdin::StdinBridge;
 use super::{decode, kernel_info_reply};
 use crate::interpreter::ControlHooks;
+use crate::protocol::content::ErrorContent;
 use crate::protocol::content::{ExecutionState, Request};
 use crate::protocol::message::Message;
+use crate::protocol::outgoing::{
+    Done, Empty, Outcome, Outgoing, ShutdownReply, SubshellId, SubshellIds,
+};
 use crate::transport::FrameRx;
-use serde_json::json;
 
 /// Handles control requests on their own task.
 pub struct Control {
     shared: Shared,
     hooks: ControlHooks,
+    usage: super::usage::Usage,
 }
 
 impl Control {
     /// A control handler.
     pub fn new(shared: Shared, hooks: ControlHooks) -> Self {
-        Self { shared, hooks }
+        Self {
+            shared,
+            hooks,
+            usage: super::usage::Usage::default(),
+        }
     }
 
     /// Serves control requests until the channel closes.
@@ -43,6 +52,35 @@ impl Control {
             Request::KernelInfo => self.kernel_info_request(msg).await,
             Request::Interrupt => self.interrupt_request(msg).await,
             Request::Shutdown(s) => self.shutdown_request(msg, s.restart).await,
+            Request::CreateSubshell => {
+                let id = self.shared.subshells.create();
+                tracing::info!(subshell_id = %id, "subshell created");
+                let content =
+                    Outgoing::CreateSubshellReply(Done::Ok(SubshellId { subshell_id: id }));
+                self.reply(msg, content).await;
+            }
+            Request::DeleteSubshell(d) => {
+                let content = match self.shared.subshells.delete(&d.subshell_id) {
+                    Ok(()) => Outcome::Ok(Empty {}),
+                    Err(e) => Outcome::Error(ErrorContent {
+                        ename: "UnknownSubshell".into(),
+                        evalue: e.to_string(),
+                        traceback: vec![format!("UnknownSubshell: {e}")],
+                    }),
+                };
+                self.reply(msg, Outgoing::DeleteSubshellReply(content))
+                    .await;
+            }
+            Request::Usage => {
+                self.reply(msg, Outgoing::UsageReply(self.usage.reply()))
+                    .await;
+            }
+            Request::ListSubshell => {
+                let ids = self.shared.subshells.list();
+                let content =
+                    Outgoing::ListSubshellReply(Done::Ok(SubshellIds { subshell_id: ids }));
+                self.reply(msg, content).await;
+            }
             other => tracing::warn!("unhandled control request {other:?}"),
         }
     }
@@ -53,17 +91,31 @@ impl Control {
             .reply(
                 ReplyChannel::Control,
                 msg,
-                kernel_info_reply(&self.shared.info),
+                Outgoing::KernelInfoReply(Box::new(kernel_info_reply(&self.shared.info))),
             )
             .await;
     }
 
+    async fn reply(&self, msg: &Message, content: Outgoing) {
+        self.shared
+            .outbox
+            .reply(ReplyChannel::Control, msg, content)
+            .await;
+    }
+
+    /// Kernel-wide (JEP 91): the running cells of every subshell stop, and so do cells
+    /// waiting for the engine.
     async fn interrupt_request(&self, msg: &Message) {
         (self.hooks.interrupt)();
+        self.shared.turn.interrupt();
         self.shared.stdin.cancel();
         self.shared
             .outbox
-            .reply(ReplyChannel::Control, msg, json!({"status": "ok"}))
+            .reply(
+                ReplyChannel::Control,
+                msg,
+                Outgoing::InterruptReply(Done::Ok(Empty {})),
+            )
             .await;
     }
 
@@ -74,7 +126,7 @@ impl Control {
             .reply(
                 ReplyChannel::Control,
                 msg,
-                json!({"status": "ok", "restart": restart}),
+                Outgoing::ShutdownReply(Done::Ok(ShutdownReply { restart })),
             )
             .await;
         self.shared

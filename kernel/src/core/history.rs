@@ -83,13 +83,14 @@ fn glob_match(pattern: &str, text: &str) -> bool {
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        // `*` first: a `*` in the pattern is always a wildcard, even where the text has one.
+        if pi < p.len() && p[pi] == '*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
+        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
         } else if let Some(s) = star {
             pi = s + 1;
             mark += 1;
@@ -144,5 +145,14 @@ mod tests {
         assert!(glob_match("a?c", "abc"));
         assert!(!glob_match("a?c", "abbc"));
         assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn a_star_in_the_pattern_is_a_wildcard_where_the_text_has_a_star() {
+        // Compared literally, the first `*` ate the text's `*` and `b` then missed `a`.
+        assert!(glob_match("*b", "*ab"));
+        assert!(glob_match("x * *y", "x * a*y"));
+        assert!(glob_match("*\"*\"*", "let s = \"*\";"));
+        assert!(!glob_match("*b", "*a"));
     }
 }

@@ -10,6 +10,9 @@ pub mod outbox;
 pub mod output;
 pub mod shell;
 pub mod stdin;
+pub mod subshells;
+pub mod turn;
+pub mod usage;
 
 use crate::interpreter::Interpreter;
 use crate::protocol::content::{ExecutionState, Request};
@@ -19,8 +22,11 @@ use crate::protocol::wire;
 use crate::transport::FrameRx;
 use bytes::Bytes;
 use outbox::Outbox;
+use std::sync::Arc;
 use stdin::StdinBridge;
-use tokio::sync::watch;
+use subshells::Subshells;
+use tokio::sync::{mpsc, watch};
+use turn::EngineTurn;
 
 /// What the shell and control handlers share.
 #[derive(Clone)]
@@ -35,6 +41,10 @@ pub struct Shared {
     pub stdin: StdinBridge,
     /// Set to `Some(restart)` to end the kernel.
     pub shutdown: watch::Sender<Option<bool>>,
+    /// The main shell and the subshells.
+    pub subshells: Subshells,
+    /// Turns at the interpreter's engine, across subshells.
+    pub turn: EngineTurn,
 }
 
 /// Inbound frame streams the core consumes.
@@ -93,9 +103,19 @@ pub async fn run<I: Interpreter>(
         info,
         stdin,
         shutdown: shutdown_tx,
+        subshells: Subshells::default(),
+        turn: EngineTurn::default(),
     };
+    let interpreter = Arc::new(interpreter);
+    let for_shells = shared.clone();
+    shared.subshells.start(Box::new(move |id| {
+        let (queue, rx) = mpsc::unbounded_channel();
+        let shell = shell::Shell::new(for_shells.clone(), Arc::clone(&interpreter), id);
+        tokio::spawn(shell.run(rx));
+        queue
+    }));
     tokio::spawn(control::Control::new(shared.clone(), hooks).run(inbound.control));
-    tokio::spawn(shell::Shell::new(shared, interpreter).run(inbound.shell));
+    tokio::spawn(subshells::route(inbound.shell, shared));
 
     loop {
         let requested = *shutdown_rx.borrow_and_update();
@@ -132,7 +152,7 @@ pub(crate) fn kernel_info_reply(
         language_info: info.language_info.clone(),
         banner: info.banner.clone(),
         help_links: info.help_links.clone(),
-        supported_features: Vec::new(),
+        supported_features: vec!["kernel subshells".to_owned()],
         debugger: false,
     }
 }

@@ -3,12 +3,12 @@
 use crate::protocol::content::ExecutionState;
 use crate::protocol::header::{Header, KernelIdentity};
 use crate::protocol::message::Message;
+use crate::protocol::outgoing::Outgoing;
 use crate::protocol::signing::Signer;
 use crate::protocol::wire;
 use crate::transport::{FrameTx, Outbound};
 use bytes::Bytes;
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::oneshot;
@@ -88,7 +88,7 @@ impl Outbox {
     }
 
     /// Sends the reply to `request` and waits until ZeroMQ has it, so a following idle cannot overtake it.
-    pub async fn reply(&self, channel: ReplyChannel, request: &Message, content: impl Serialize) {
+    pub async fn reply(&self, channel: ReplyChannel, request: &Message, content: Outgoing) {
         self.reply_with_metadata(channel, request, content, Map::new())
             .await
     }
@@ -98,10 +98,10 @@ impl Outbox {
         &self,
         channel: ReplyChannel,
         request: &Message,
-        content: impl Serialize,
+        content: Outgoing,
         metadata: Map<String, Value>,
     ) {
-        let msg_type = crate::protocol::content::Request::reply_type(request.msg_type());
+        let msg_type = content.msg_type().to_owned();
         let content = serde_json::to_value(content).expect("reply contents serialize");
         let mut msg = self.message(
             request.identities.clone(),
@@ -128,7 +128,9 @@ impl Outbox {
     }
 
     /// Publishes on IOPub, with the request's header as parent.
-    pub fn publish(&self, msg_type: &str, parent: Option<&Header>, content: impl Serialize) {
+    pub fn publish(&self, parent: Option<&Header>, content: Outgoing) {
+        let msg_type = content.msg_type().to_owned();
+        let msg_type = msg_type.as_str();
         let content = serde_json::to_value(content).expect("iopub contents serialize");
         // The topic frame is informational; clients subscribe to everything.
         let topic = Bytes::from(format!("kernel.{}.{}", self.identity.session, msg_type));
@@ -141,7 +143,12 @@ impl Outbox {
 
     /// Publishes a status change.
     pub fn status(&self, state: ExecutionState, parent: Option<&Header>) {
-        self.publish("status", parent, json!({ "execution_state": state }));
+        self.publish(
+            parent,
+            Outgoing::Status {
+                execution_state: state,
+            },
+        );
     }
 
     /// Waits until everything queued on IOPub so far has been handed to ZeroMQ.
@@ -167,11 +174,15 @@ impl Outbox {
         prompt: &str,
         password: bool,
     ) {
+        let content = Outgoing::InputRequest {
+            prompt: prompt.to_owned(),
+            password,
+        };
         let msg = self.message(
             request_identities.to_vec(),
-            "input_request",
+            content.msg_type(),
             Some(parent),
-            json!({ "prompt": prompt, "password": password }),
+            serde_json::to_value(&content).expect("input_request serializes"),
         );
         let _ = self.stdin.send(Outbound {
             frames: wire::encode(&msg, &self.signer),

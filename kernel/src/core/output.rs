@@ -6,6 +6,7 @@ use super::outbox::Outbox;
 use super::stdin::StdinBridge;
 use crate::protocol::content::{MimeBundle, StreamName};
 use crate::protocol::header::Header;
+use crate::protocol::outgoing::Outgoing;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -57,42 +58,52 @@ impl CellOutput {
         }
     }
 
+    /// A sibling that publishes nothing: for background re-runs whose only output is a
+    /// display update sent through the original.
+    pub fn quiet(&self) -> CellOutput {
+        Self::new(
+            self.inner.outbox.clone(),
+            self.inner.parent.clone(),
+            self.inner.identities.clone(),
+            true,
+            None,
+        )
+    }
+
     /// Whether the request asked for no output.
     pub fn is_silent(&self) -> bool {
         self.inner.silent
     }
 
-    fn publish(&self, msg_type: &str, content: Value) {
+    fn publish(&self, content: Outgoing) {
         if !self.inner.silent {
-            self.inner
-                .outbox
-                .publish(msg_type, Some(&self.inner.parent), content);
+            self.inner.outbox.publish(Some(&self.inner.parent), content);
         }
     }
 
     /// Writes text to stdout or stderr.
     pub fn stream(&self, name: StreamName, text: &str) {
         if !text.is_empty() {
-            self.publish("stream", json!({ "name": name, "text": text }));
+            self.publish(Outgoing::Stream {
+                name,
+                text: text.to_owned(),
+            });
         }
     }
 
     /// Shows a rich display; with an id it can be updated in place later.
     pub fn display(&self, bundle: &MimeBundle, display_id: Option<&str>) {
-        self.publish("display_data", display_content(bundle, display_id));
+        self.publish(Outgoing::display(bundle, display_id, false));
     }
 
     /// Replaces every display shown with `display_id`.
     pub fn update_display(&self, bundle: &MimeBundle, display_id: &str) {
-        self.publish(
-            "update_display_data",
-            display_content(bundle, Some(display_id)),
-        );
+        self.publish(Outgoing::display(bundle, Some(display_id), true));
     }
 
     /// Clears the cell's output (now, or when the next output arrives).
     pub fn clear_output(&self, wait: bool) {
-        self.publish("clear_output", json!({ "wait": wait }));
+        self.publish(Outgoing::ClearOutput { wait });
     }
 
     /// Shows a help page in the front end's pager (an execute_reply `page` payload).
@@ -120,12 +131,4 @@ impl CellOutput {
         );
         waiter.wait().ok_or(InputError::Cancelled)
     }
-}
-
-fn display_content(bundle: &MimeBundle, display_id: Option<&str>) -> Value {
-    let mut content = json!({ "data": bundle.data, "metadata": bundle.metadata, "transient": {} });
-    if let Some(id) = display_id {
-        content["transient"] = json!({ "display_id": id });
-    }
-    content
 }

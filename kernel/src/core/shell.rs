@@ -1,46 +1,52 @@
-//! The shell channel: requests handled one at a time, each between busy and idle.
+//! One shell (the main shell or a subshell): its requests handled one at a time, each
+//! between busy and idle, with its own execution count and history (JEP 91).
 
 use super::Shared;
 use super::history::History;
+use super::kernel_info_reply;
 use super::outbox::ReplyChannel;
 use super::output::CellOutput;
-use super::{decode, kernel_info_reply};
-use crate::interpreter::{ExecuteOutcome, Interpreter};
+use super::subshells::QueueRx;
+use crate::interpreter::{Concurrency, ExecuteOutcome, Interpreter};
 use crate::protocol::content::{
     CommOpen, CompleteRequest, Completeness, ErrorContent, ExecuteRequest, ExecutionState,
     HistoryRequest, InspectRequest, Request,
 };
 use crate::protocol::message::Message;
-use crate::transport::FrameRx;
+use crate::protocol::outgoing::{
+    CommInfoReply, CompleteReply, Done, ExecuteReply, ExpressionValue, HistoryReply, InspectReply,
+    IsCompleteReply, Outcome, Outgoing, ShutdownReply,
+};
 use futures::FutureExt;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
-/// Serves shell requests in order.
+/// Serves one shell's requests in order.
 pub struct Shell<I> {
     shared: Shared,
-    interp: I,
+    interp: Arc<I>,
+    /// The subshell id; `None` for the main shell.
+    subshell: Option<String>,
     execution_count: i64,
     history: History,
 }
 
 impl<I: Interpreter> Shell<I> {
-    /// A shell handler around an interpreter.
-    pub fn new(shared: Shared, interp: I) -> Self {
+    /// A shell handler around the kernel's interpreter, for subshell `subshell` (`None`: main).
+    pub fn new(shared: Shared, interp: Arc<I>, subshell: Option<String>) -> Self {
         Self {
             shared,
             interp,
+            subshell,
             execution_count: 0,
             history: History::default(),
         }
     }
 
-    /// Serves until the channel closes.
-    pub async fn run(mut self, mut rx: FrameRx) {
-        while let Some(frames) = rx.recv().await {
-            let Some((msg, req)) = decode(frames, &self.shared.signer, "shell") else {
-                continue;
-            };
+    /// Serves until the queue closes (the subshell was deleted, or the kernel ends).
+    pub async fn run(mut self, mut rx: QueueRx) {
+        while let Some((msg, req)) = rx.recv().await {
             let stop_on_error = self.handle(&msg, req).await;
             if self
                 .shared
@@ -78,9 +84,19 @@ impl<I: Interpreter> Shell<I> {
                     evalue: format!("the kernel hit an internal error and recovered: {what}"),
                     traceback: vec![format!("KernelPanic: {what}")],
                 };
-                let mut content = serde_json::to_value(&error).expect("serializes");
-                content["status"] = "error".into();
-                content["execution_count"] = self.execution_count.into();
+                let content = if matches!(msg.msg_type(), "execute_request") {
+                    Outgoing::ExecuteReply(ExecuteReply::Error {
+                        error,
+                        execution_count: self.execution_count,
+                        user_expressions: Map::new(),
+                        payload: Vec::new(),
+                    })
+                } else {
+                    Outgoing::ErrorReply {
+                        reply_type: Request::reply_type(msg.msg_type()),
+                        error: Outcome::Error(error),
+                    }
+                };
                 self.shared
                     .outbox
                     .reply(ReplyChannel::Shell, msg, content)
@@ -95,11 +111,8 @@ impl<I: Interpreter> Shell<I> {
     }
 
     /// Answers every execute request already waiting with `aborted` (stop_on_error).
-    async fn abort_queued(&mut self, rx: &mut FrameRx) {
-        while let Ok(frames) = rx.try_recv() {
-            let Some((msg, req)) = decode(frames, &self.shared.signer, "shell") else {
-                continue;
-            };
+    async fn abort_queued(&mut self, rx: &mut QueueRx) {
+        while let Ok((msg, req)) = rx.try_recv() {
             if let Request::Execute(_) = req {
                 self.shared
                     .outbox
@@ -109,7 +122,9 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         &msg,
-                        json!({"status": "aborted", "execution_count": self.execution_count}),
+                        Outgoing::ExecuteReply(ExecuteReply::Aborted {
+                            execution_count: self.execution_count,
+                        }),
                     )
                     .await;
                 self.shared
@@ -130,7 +145,7 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        kernel_info_reply(&self.shared.info),
+                        Outgoing::KernelInfoReply(Box::new(kernel_info_reply(&self.shared.info))),
                     )
                     .await;
             }
@@ -139,16 +154,14 @@ impl<I: Interpreter> Shell<I> {
             Request::Inspect(r) => self.inspect_request(msg, r).await,
             Request::IsComplete(r) => {
                 let content = match self.interp.is_complete(&r.code) {
-                    Completeness::Complete => json!({"status": "complete"}),
-                    Completeness::Incomplete(indent) => {
-                        json!({"status": "incomplete", "indent": indent})
-                    }
-                    Completeness::Invalid => json!({"status": "invalid"}),
-                    Completeness::Unknown => json!({"status": "unknown"}),
+                    Completeness::Complete => IsCompleteReply::Complete,
+                    Completeness::Incomplete(indent) => IsCompleteReply::Incomplete { indent },
+                    Completeness::Invalid => IsCompleteReply::Invalid,
+                    Completeness::Unknown => IsCompleteReply::Unknown,
                 };
                 self.shared
                     .outbox
-                    .reply(ReplyChannel::Shell, msg, content)
+                    .reply(ReplyChannel::Shell, msg, Outgoing::IsCompleteReply(content))
                     .await;
             }
             Request::History(r) => self.history_request(msg, r).await,
@@ -158,7 +171,7 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        json!({"status": "ok", "comms": {}}),
+                        Outgoing::CommInfoReply(Done::Ok(CommInfoReply { comms: Map::new() })),
                     )
                     .await;
             }
@@ -173,14 +186,19 @@ impl<I: Interpreter> Shell<I> {
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        json!({"status": "ok", "restart": s.restart}),
+                        Outgoing::ShutdownReply(Done::Ok(ShutdownReply { restart: s.restart })),
                     )
                     .await;
                 let hooks = self.interp.control_hooks();
                 super::control::shutdown(&hooks, &self.shared.stdin);
                 let _ = self.shared.shutdown.send(Some(s.restart));
             }
-            Request::Interrupt | Request::InputReply(_) => {
+            Request::Interrupt
+            | Request::InputReply(_)
+            | Request::CreateSubshell
+            | Request::DeleteSubshell(_)
+            | Request::ListSubshell
+            | Request::Usage => {
                 tracing::warn!(msg_type = msg.msg_type(), "not a shell request: ignored");
             }
             Request::Unknown(t) => tracing::warn!("unknown request type {t}: no reply"),
@@ -197,9 +215,11 @@ impl<I: Interpreter> Shell<I> {
         let count = self.execution_count;
         if !silent {
             self.shared.outbox.publish(
-                "execute_input",
                 Some(&msg.header),
-                json!({"code": req.code, "execution_count": count}),
+                Outgoing::ExecuteInput {
+                    code: req.code.clone(),
+                    execution_count: count,
+                },
             );
         }
         let stdin = req.allow_stdin.then(|| self.shared.stdin.clone());
@@ -210,6 +230,21 @@ impl<I: Interpreter> Shell<I> {
             silent,
             stdin,
         );
+        let exclusive = !req.user_expressions.is_empty()
+            || self.interp.concurrency(&req.code) == Concurrency::Exclusive;
+        let turn = if exclusive {
+            let who = self.describe_cell(count);
+            match self.shared.turn.take(who, &out).await {
+                Some(turn) => Some(turn),
+                None => {
+                    return self
+                        .reply_error(msg, &req, count, waiting_interrupted())
+                        .await;
+                }
+            }
+        } else {
+            None
+        };
         let outcome = self.interp.execute(&req.code, &out).await;
         match outcome {
             ExecuteOutcome::Ok(result) => {
@@ -217,9 +252,12 @@ impl<I: Interpreter> Shell<I> {
                     && !silent
                 {
                     self.shared.outbox.publish(
-                        "execute_result",
                         Some(&msg.header),
-                        json!({"execution_count": count, "data": bundle.data, "metadata": bundle.metadata}),
+                        Outgoing::ExecuteResult {
+                            execution_count: count,
+                            data: bundle.data,
+                            metadata: bundle.metadata,
+                        },
                     );
                 }
                 let mut user_expressions = Map::new();
@@ -232,41 +270,67 @@ impl<I: Interpreter> Shell<I> {
                 );
                 for (name, expr) in &req.user_expressions {
                     let value = match self.interp.evaluate(expr, &quiet).await {
-                        Ok(b) => json!({"status": "ok", "data": b.data, "metadata": b.metadata}),
-                        Err(e) => {
-                            let mut v = serde_json::to_value(e).expect("serializes");
-                            v["status"] = "error".into();
-                            v
-                        }
+                        Ok(b) => ExpressionValue::Ok {
+                            data: b.data,
+                            metadata: b.metadata,
+                        },
+                        Err(e) => ExpressionValue::Error(e),
                     };
+                    let value = serde_json::to_value(value).expect("expression values serialize");
                     user_expressions.insert(name.clone(), value);
                 }
-                self.shared.outbox
+                self.shared
+                    .outbox
                     .reply(
                         ReplyChannel::Shell,
                         msg,
-                        json!({"status": "ok", "execution_count": count, "user_expressions": user_expressions, "payload": out.take_payload()}),
+                        Outgoing::ExecuteReply(ExecuteReply::Ok {
+                            execution_count: count,
+                            user_expressions,
+                            payload: out.take_payload(),
+                        }),
                     )
                     .await;
                 false
             }
             ExecuteOutcome::Error(error) => {
-                if !silent {
-                    self.shared
-                        .outbox
-                        .publish("error", Some(&msg.header), &error);
-                }
-                let mut content = serde_json::to_value(&error).expect("serializes");
-                content["status"] = "error".into();
-                content["execution_count"] = count.into();
-                content["user_expressions"] = json!({});
-                content["payload"] = json!([]);
-                self.shared
-                    .outbox
-                    .reply(ReplyChannel::Shell, msg, content)
-                    .await;
-                !silent && req.stop_on_error
+                drop(turn);
+                self.reply_error(msg, &req, count, error).await
             }
+        }
+    }
+
+    /// Publishes `error` and sends the error reply; returns whether to abort the queue.
+    async fn reply_error(
+        &self,
+        msg: &Message,
+        req: &ExecuteRequest,
+        count: i64,
+        error: ErrorContent,
+    ) -> bool {
+        if !req.silent {
+            self.shared
+                .outbox
+                .publish(Some(&msg.header), Outgoing::Error(error.clone()));
+        }
+        let content = Outgoing::ExecuteReply(ExecuteReply::Error {
+            error,
+            execution_count: count,
+            user_expressions: Map::new(),
+            payload: Vec::new(),
+        });
+        self.shared
+            .outbox
+            .reply(ReplyChannel::Shell, msg, content)
+            .await;
+        !req.silent && req.stop_on_error
+    }
+
+    /// Names a cell of this shell for the engine-turn message.
+    fn describe_cell(&self, count: i64) -> String {
+        match &self.subshell {
+            None => format!("a cell of the main shell ([{count}])"),
+            Some(id) => format!("a cell of subshell {id} ([{count}])"),
         }
     }
 
@@ -277,8 +341,12 @@ impl<I: Interpreter> Shell<I> {
             .reply(
                 ReplyChannel::Shell,
                 msg,
-                json!({"status": "ok", "matches": c.matches, "cursor_start": c.cursor_start,
-                       "cursor_end": c.cursor_end, "metadata": c.metadata}),
+                Outgoing::CompleteReply(CompleteReply {
+                    matches: c.matches,
+                    cursor_start: c.cursor_start,
+                    cursor_end: c.cursor_end,
+                    metadata: c.metadata,
+                }),
             )
             .await;
     }
@@ -289,14 +357,20 @@ impl<I: Interpreter> Shell<I> {
             .inspect(&req.code, req.cursor_pos, req.detail_level)
             .await;
         let content = match found {
-            Some(b) => {
-                json!({"status": "ok", "found": true, "data": b.data, "metadata": b.metadata})
-            }
-            None => json!({"status": "ok", "found": false, "data": {}, "metadata": {}}),
+            Some(b) => InspectReply {
+                found: true,
+                data: b.data,
+                metadata: b.metadata,
+            },
+            None => InspectReply {
+                found: false,
+                data: Map::new(),
+                metadata: Map::new(),
+            },
         };
         self.shared
             .outbox
-            .reply(ReplyChannel::Shell, msg, content)
+            .reply(ReplyChannel::Shell, msg, Outgoing::InspectReply(content))
             .await;
     }
 
@@ -307,7 +381,7 @@ impl<I: Interpreter> Shell<I> {
             .reply(
                 ReplyChannel::Shell,
                 msg,
-                json!({"status": "ok", "history": history}),
+                Outgoing::HistoryReply(Done::Ok(HistoryReply { history })),
             )
             .await;
     }
@@ -319,9 +393,21 @@ impl<I: Interpreter> Shell<I> {
             "comm_open for an unknown target: closing"
         );
         self.shared.outbox.publish(
-            "comm_close",
             Some(&msg.header),
-            json!({"comm_id": open.comm_id, "data": {}}),
+            Outgoing::CommClose {
+                comm_id: open.comm_id,
+                data: Map::new(),
+            },
         );
+    }
+}
+
+/// The error of a cell interrupted while it waited for the engine.
+fn waiting_interrupted() -> ErrorContent {
+    let evalue = "interrupted while waiting for the Rust engine; the cell did not run".to_owned();
+    ErrorContent {
+        ename: "Interrupted".into(),
+        traceback: vec![format!("Interrupted: {evalue}")],
+        evalue,
     }
 }

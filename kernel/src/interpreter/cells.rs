@@ -3,13 +3,15 @@
 use super::magics::bindings::{Binding, Bindings, PRELUDE};
 use super::magics::builtin::{help_bundle, unknown_magic};
 use super::magics::{
-    CellMagics, MagicCall, MagicContext, MagicKind, MagicRegistry, complete, parse_cell,
+    CellMagics, MagicCall, MagicContext, MagicKind, MagicRegistry, complete, live, parse_cell,
 };
 use super::rust::engine::expression_error;
 use super::rust::errors::simple;
 use super::rust::{EngineSetup, RustEngine};
 use super::syntax::rust_completeness;
-use super::{Completions, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo, byte_offset};
+use super::{
+    Completions, Concurrency, ControlHooks, ExecuteOutcome, Interpreter, KernelInfo, byte_offset,
+};
 use crate::core::output::CellOutput;
 use crate::mesos::MesosHandle;
 use crate::protocol::content::{
@@ -24,7 +26,8 @@ pub struct CellInterpreter {
     magics: MagicRegistry,
     rust: RustEngine,
     mesos: MesosHandle,
-    /// The running cell's interrupt token; replaced by a fresh one for every cell.
+    /// The interrupt epoch: every running magic holds a child of it, so one interrupt stops
+    /// the magics of every subshell (interrupt is kernel-wide, JEP 91); replaced after use.
     cancel: Arc<Mutex<CancellationToken>>,
     /// Whether the `mesos` types of `--bind` were defined in the Rust session (reset on the
     /// first failed binding, as a restarted session has lost them).
@@ -77,8 +80,22 @@ impl CellInterpreter {
             }
             _ => {}
         }
-        let cancel = CancellationToken::new();
-        *self.cancel.lock().unwrap_or_else(|e| e.into_inner()) = cancel.clone();
+        let cancel = self
+            .cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .child_token();
+        if live::wants_live(call) {
+            return live::start(
+                call,
+                Arc::clone(magic),
+                &self.magics,
+                &self.mesos,
+                out,
+                &cancel,
+            )
+            .await;
+        }
         let bindings = Bindings::default();
         let ctx = MagicContext {
             out,
@@ -132,6 +149,13 @@ impl CellInterpreter {
     }
 }
 
+/// Whether a magic call asks for `--bind` (a value evaluated in the Rust session).
+fn binds(call: &MagicCall) -> bool {
+    call.args
+        .iter()
+        .any(|a| a == "--bind" || a.starts_with("--bind="))
+}
+
 fn bind_error(b: &Binding, why: &str) -> ErrorContent {
     simple(
         "BindFailed",
@@ -140,6 +164,17 @@ fn bind_error(b: &Binding, why: &str) -> ErrorContent {
 }
 
 impl Interpreter for CellInterpreter {
+    fn concurrency(&self, code: &str) -> Concurrency {
+        // Magics act on the shared Mesos session and run alongside anything; Rust code and
+        // `--bind` (which evaluates in the Rust session) need the one evcxr engine.
+        match parse_cell(code) {
+            Some(Ok(CellMagics::Cell(call))) if !binds(&call) => Concurrency::Shared,
+            Some(Ok(CellMagics::Lines(calls))) if !calls.iter().any(binds) => Concurrency::Shared,
+            Some(Err(_)) => Concurrency::Shared,
+            _ => Concurrency::Exclusive,
+        }
+    }
+
     fn kernel_info(&self) -> KernelInfo {
         KernelInfo {
             language_info: LanguageInfo {
@@ -176,7 +211,7 @@ impl Interpreter for CellInterpreter {
         }
     }
 
-    async fn execute(&mut self, code: &str, out: &CellOutput) -> ExecuteOutcome {
+    async fn execute(&self, code: &str, out: &CellOutput) -> ExecuteOutcome {
         match parse_cell(code) {
             None => self.rust.execute(code, out).await,
             Some(Err(e)) => ExecuteOutcome::Error(simple("MagicSyntax", e.to_string())),
@@ -195,14 +230,14 @@ impl Interpreter for CellInterpreter {
         }
     }
 
-    async fn evaluate(&mut self, expr: &str, out: &CellOutput) -> Result<MimeBundle, ErrorContent> {
+    async fn evaluate(&self, expr: &str, out: &CellOutput) -> Result<MimeBundle, ErrorContent> {
         match self.rust.execute(expr, out).await {
             ExecuteOutcome::Ok(Some(b)) => Ok(b),
             other => Err(expression_error(&other)),
         }
     }
 
-    async fn complete(&mut self, code: &str, cursor: usize) -> Completions {
+    async fn complete(&self, code: &str, cursor: usize) -> Completions {
         let byte = byte_offset(code, cursor);
         let line_start_byte = code[..byte].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let line = &code[line_start_byte..byte];
@@ -231,7 +266,7 @@ impl Interpreter for CellInterpreter {
         c
     }
 
-    async fn inspect(&mut self, code: &str, cursor: usize, _detail: u8) -> Option<MimeBundle> {
+    async fn inspect(&self, code: &str, cursor: usize, _detail: u8) -> Option<MimeBundle> {
         let byte = byte_offset(code, cursor);
         // A magic name under or just before the cursor: its help.
         let line_start = code[..byte].rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -250,7 +285,7 @@ impl Interpreter for CellInterpreter {
         self.rust.hover(code, byte).await
     }
 
-    fn is_complete(&mut self, code: &str) -> Completeness {
+    fn is_complete(&self, code: &str) -> Completeness {
         match parse_cell(code) {
             Some(Ok(_)) => Completeness::Complete,
             Some(Err(_)) => Completeness::Invalid,
@@ -264,8 +299,9 @@ impl Interpreter for CellInterpreter {
         let cancel = Arc::clone(&self.cancel);
         ControlHooks {
             interrupt: Arc::new(move || {
-                // A running magic (e.g. %wait) stops at its next await; evcxr is stopped too.
-                cancel.lock().unwrap_or_else(|e| e.into_inner()).cancel();
+                // Running magics (e.g. %wait) stop at their next await; evcxr is stopped too.
+                let old = std::mem::take(&mut *cancel.lock().unwrap_or_else(|e| e.into_inner()));
+                old.cancel();
                 interrupt.interrupt();
             }),
             shutdown: Arc::new(move || shutdown.kill_child()),

@@ -53,33 +53,43 @@ pub struct ControlHooks {
     pub shutdown: Arc<dyn Fn() + Send + Sync>,
 }
 
-/// A language back end (the xeus interpreter shape).
-pub trait Interpreter: Send + 'static {
+/// Whether a cell may run alongside cells of other subshells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+    /// Needs nothing exclusive (e.g. magics on the shared Mesos session): runs at once.
+    Shared,
+    /// Needs the one language engine: waits its turn behind any cell that holds it.
+    Exclusive,
+}
+
+/// A language back end (the xeus interpreter shape). Shared by every subshell, so it takes
+/// `&self` and synchronises what it owns.
+pub trait Interpreter: Send + Sync + 'static {
     /// Facts for kernel_info; must answer at once, even while warming up.
     fn kernel_info(&self) -> KernelInfo;
+    /// Whether `code` can run alongside other cells or needs the engine to itself.
+    fn concurrency(&self, _code: &str) -> Concurrency {
+        Concurrency::Exclusive
+    }
     /// Runs a cell.
-    fn execute(
-        &mut self,
-        code: &str,
-        out: &CellOutput,
-    ) -> impl Future<Output = ExecuteOutcome> + Send;
+    fn execute(&self, code: &str, out: &CellOutput) -> impl Future<Output = ExecuteOutcome> + Send;
     /// Evaluates one of `user_expressions` after a successful cell.
     fn evaluate(
-        &mut self,
+        &self,
         expr: &str,
         out: &CellOutput,
     ) -> impl Future<Output = Result<MimeBundle, ErrorContent>> + Send;
     /// Completions at a code-point cursor.
-    fn complete(&mut self, code: &str, cursor: usize) -> impl Future<Output = Completions> + Send;
+    fn complete(&self, code: &str, cursor: usize) -> impl Future<Output = Completions> + Send;
     /// Help for what is under a code-point cursor.
     fn inspect(
-        &mut self,
+        &self,
         code: &str,
         cursor: usize,
         detail: u8,
     ) -> impl Future<Output = Option<MimeBundle>> + Send;
     /// Whether the code is ready to run.
-    fn is_complete(&mut self, code: &str) -> Completeness;
+    fn is_complete(&self, code: &str) -> Completeness;
     /// Hooks for the control channel.
     fn control_hooks(&self) -> ControlHooks;
 }

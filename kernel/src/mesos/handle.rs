@@ -97,11 +97,21 @@ struct Inner {
 #[derive(Debug, Clone, Default)]
 pub struct MesosHandle {
     inner: Arc<Mutex<Inner>>,
+    /// Held from "is there a session?" to "here is the new one", so magics running side by
+    /// side on subshells never send a second SUBSCRIBE.
+    subscribing: Arc<tokio::sync::Mutex<()>>,
+    /// Displays that keep updating after their cell (`--live`).
+    live: super::live_views::LiveViews,
 }
 
 impl MesosHandle {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The session's live views.
+    pub fn live_views(&self) -> &super::live_views::LiveViews {
+        &self.live
     }
 
     /// The current connection.
@@ -166,7 +176,13 @@ impl MesosHandle {
         self.lock().scheduler.clone()
     }
 
-    /// Installs a new scheduler session (the caller checked there was none).
+    /// The right to subscribe: while held, no other magic checks for or installs a session.
+    pub async fn subscribing(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        Arc::clone(&self.subscribing).lock_owned().await
+    }
+
+    /// Installs a new scheduler session (the caller holds [`MesosHandle::subscribing`] and
+    /// checked there was none).
     pub fn set_scheduler(&self, scheduler: Arc<Scheduler>) {
         let mut inner = self.lock();
         inner.torn_down = None;
@@ -175,6 +191,7 @@ impl MesosHandle {
 
     /// Removes the scheduler after a teardown, remembering the framework id.
     pub fn take_scheduler(&self, torn_down: Option<String>) -> Option<Arc<Scheduler>> {
+        self.live.stop_all();
         if let Some(id) = &torn_down {
             // Torn down is gone for good: a later %subscribe must not try to resume it.
             super::frameworks::forget(id);
@@ -245,6 +262,7 @@ impl MesosHandle {
 
     /// Stops the embedded Mesos; returns what was stopped.
     pub async fn local_stop(&self) -> Result<Option<LocalRecord>, HandleError> {
+        self.live.stop_all();
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.lock().local.stop())
             .await
@@ -284,6 +302,7 @@ impl MesosHandle {
     /// Ends the subscription stream without TEARDOWN (kernel shutdown): the framework can
     /// fail over within its failover timeout.
     pub async fn close(&self) {
+        self.live.stop_all();
         let s = self.lock().scheduler.take();
         if let Some(s) = s {
             s.close().await;

@@ -4,6 +4,7 @@
 
 pub mod frameworks;
 pub mod handle;
+pub mod live_views;
 pub mod local;
 pub mod rerun;
 pub mod security;

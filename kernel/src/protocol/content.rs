@@ -31,6 +31,14 @@ pub enum Request {
     Shutdown(ShutdownRequest),
     /// `interrupt_request`.
     Interrupt,
+    /// `create_subshell_request` (control, JEP 91).
+    CreateSubshell,
+    /// `delete_subshell_request` (control, JEP 91).
+    DeleteSubshell(DeleteSubshellRequest),
+    /// `list_subshell_request` (control, JEP 91).
+    ListSubshell,
+    /// `usage_request` (control): the kernel's and the host's CPU and memory.
+    Usage,
     /// `input_reply` (stdin).
     InputReply(InputReply),
     /// Anything else: answered with busy/idle only.
@@ -56,6 +64,10 @@ impl Request {
             "comm_close" => Request::CommClose(de(content)?),
             "shutdown_request" => Request::Shutdown(de(content)?),
             "interrupt_request" => Request::Interrupt,
+            "create_subshell_request" => Request::CreateSubshell,
+            "delete_subshell_request" => Request::DeleteSubshell(de(content)?),
+            "list_subshell_request" => Request::ListSubshell,
+            "usage_request" => Request::Usage,
             "input_reply" => Request::InputReply(de(content)?),
             other => Request::Unknown(other.to_owned()),
         })
@@ -191,6 +203,13 @@ pub struct ShutdownRequest {
     /// Whether the client will start us again.
     #[serde(default)]
     pub restart: bool,
+}
+
+/// `delete_subshell_request` content.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeleteSubshellRequest {
+    /// The subshell to delete.
+    pub subshell_id: String,
 }
 
 /// `input_reply` content.

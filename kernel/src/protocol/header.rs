@@ -78,7 +78,7 @@ mod tests {
         let b = id.header("status");
         assert_ne!(a.msg_id, b.msg_id);
         assert_eq!(a.session, b.session);
-        assert_eq!(a.version, "5.4");
+        assert_eq!(a.version, "5.5");
         assert!(chrono::DateTime::parse_from_rfc3339(&a.date).is_ok());
     }
 

@@ -6,8 +6,9 @@ pub mod connection;
 pub mod content;
 pub mod header;
 pub mod message;
+pub mod outgoing;
 pub mod signing;
 pub mod wire;
 
 /// The messaging-protocol version this kernel fully implements, stamped on every header.
-pub const PROTOCOL_VERSION: &str = "5.4";
+pub const PROTOCOL_VERSION: &str = "5.5";

@@ -15,6 +15,7 @@ pub fn register(registry: &mut MagicRegistry) {
     registry.register(Arc::new(LsMagic));
     registry.register(Arc::new(Help));
     registry.register(Arc::new(Clear));
+    super::live::register(registry);
 }
 
 static CLEAR: MagicSpec = MagicSpec {

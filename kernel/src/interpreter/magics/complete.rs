@@ -83,10 +83,15 @@ pub fn complete_live(
         if let Some(kind) = value_kind {
             matches = candidates(registry, kind, word, live);
         } else if word.starts_with('-') {
+            // `--live` is the live-view wrapper's flag, not the magic's own.
+            let live_flag = super::live::LIVE_MAGICS
+                .contains(&spec.name)
+                .then(|| "--live".to_owned());
             matches = spec
                 .flags
                 .iter()
                 .map(|f| format!("--{}", f.name))
+                .chain(live_flag)
                 .filter(|f| f.starts_with(word))
                 .collect();
         } else {
@@ -142,6 +147,17 @@ mod tests {
         let c = complete(&registry, "%help\u{3000}ls", 0, true).unwrap();
         assert_eq!(c.matches, vec!["lsmagic"]);
         assert_eq!((c.cursor_start, c.cursor_end), (6, 8));
+    }
+
+    #[test]
+    fn the_live_views_offer_live() {
+        let mut registry = MagicRegistry::default();
+        builtin::register(&mut registry);
+        crate::interpreter::magics::mesos::register(&mut registry);
+        let c = complete(&registry, "%tasks --l", 0, true).unwrap();
+        assert_eq!(c.matches, vec!["--live"]);
+        let c = complete(&registry, "%kill --l", 0, true).unwrap();
+        assert!(c.matches.is_empty());
     }
 
     #[test]

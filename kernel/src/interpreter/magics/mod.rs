@@ -6,6 +6,7 @@ pub mod bindings;
 pub mod builtin;
 pub mod call;
 pub mod complete;
+pub mod live;
 pub mod mesos;
 pub mod registry;
 

@@ -99,9 +99,15 @@ impl RustEngine {
         })
     }
 
-    /// Completions at a byte position; empty while warming up rather than blocking the shell.
+    /// Whether a cell is running on the engine (from any subshell).
+    fn is_busy(&self) -> bool {
+        self.shared.executing.load(Ordering::SeqCst)
+    }
+
+    /// Completions at a byte position; empty while warming up or while a cell of another
+    /// subshell runs, rather than blocking the shell until it ends.
     pub async fn complete(&self, code: &str, byte_pos: usize) -> Completions {
-        if !self.is_ready() {
+        if !self.is_ready() || self.is_busy() {
             return Completions::default();
         }
         let (reply, rx) = oneshot::channel();
@@ -116,9 +122,9 @@ impl RustEngine {
         rx.await.unwrap_or_default()
     }
 
-    /// Hover documentation at a byte position.
+    /// Hover documentation at a byte position (none while warming up or busy, as completion).
     pub async fn hover(&self, code: &str, byte_pos: usize) -> Option<MimeBundle> {
-        if !self.is_ready() {
+        if !self.is_ready() || self.is_busy() {
             return None;
         }
         let (reply, rx) = oneshot::channel();

@@ -242,6 +242,7 @@ pub(super) async fn start_session(
     suppressed_roles: Vec<String>,
 ) -> Result<Started, ErrorContent> {
     let conn = ctx.mesos.connection().map_err(mesos_error)?;
+    let _subscribing = ctx.mesos.subscribing().await;
     if let Some(s) = ctx.mesos.try_scheduler()
         && !s.state().is_terminal()
     {

@@ -1,0 +1,172 @@
+//! Kernel subshells (JEP 91, messaging 5.5): one request queue per subshell, each served by
+//! its own shell task, and the router that sends each shell request to the queue its header's
+//! `subshell_id` names (none: the main shell).
+
+use super::Shared;
+use super::decode;
+use super::outbox::ReplyChannel;
+use crate::protocol::content::{ErrorContent, ExecutionState, Request};
+use crate::protocol::message::Message;
+use crate::protocol::outgoing::{Outcome, Outgoing};
+use crate::transport::FrameRx;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::mpsc;
+
+/// A decoded shell request on its way to the shell that serves it.
+pub type Queued = (Message, Request);
+/// The sending end of one shell's queue.
+pub type Queue = mpsc::UnboundedSender<Queued>;
+/// The receiving end a shell task serves.
+pub type QueueRx = mpsc::UnboundedReceiver<Queued>;
+/// Starts a shell task for a subshell id (`None`: the main shell) and returns its queue.
+pub type Spawner = Box<dyn Fn(Option<String>) -> Queue + Send + Sync>;
+
+/// A `delete_subshell_request` for an id that is not (or no longer) a subshell.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("no subshell with id {0:?} (list_subshell_request lists them)")]
+pub struct UnknownSubshell(pub String);
+
+/// The kernel's shells: the main one and the child subshells, in creation order.
+#[derive(Clone, Default)]
+pub struct Subshells {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    spawner: OnceLock<Spawner>,
+    main: OnceLock<Queue>,
+    children: Mutex<Vec<(String, Queue)>>,
+}
+
+impl Subshells {
+    /// Starts the main shell; `spawner` starts the task of every later subshell too.
+    pub fn start(&self, spawner: Spawner) {
+        let main = spawner(None);
+        let _ = self.inner.main.set(main);
+        let _ = self.inner.spawner.set(spawner);
+    }
+
+    fn children(&self) -> std::sync::MutexGuard<'_, Vec<(String, Queue)>> {
+        self.inner
+            .children
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates a subshell with a fresh id and starts its task.
+    pub fn create(&self) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let spawner = self.inner.spawner.get().expect("shells started");
+        let queue = spawner(Some(id.clone()));
+        self.children().push((id.clone(), queue));
+        id
+    }
+
+    /// Deletes a subshell: it finishes what is already queued, then its task ends.
+    pub fn delete(&self, id: &str) -> Result<(), UnknownSubshell> {
+        let mut children = self.children();
+        let at = children
+            .iter()
+            .position(|(c, _)| c == id)
+            .ok_or_else(|| UnknownSubshell(id.to_owned()))?;
+        children.remove(at);
+        Ok(())
+    }
+
+    /// The child subshells' ids, oldest first (the main shell is not listed).
+    pub fn list(&self) -> Vec<String> {
+        self.children().iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    /// The queue of subshell `id` (`None`: the main shell).
+    fn queue(&self, id: Option<&str>) -> Option<Queue> {
+        match id {
+            None => self.inner.main.get().cloned(),
+            Some(id) => self
+                .children()
+                .iter()
+                .find(|(c, _)| c == id)
+                .map(|(_, q)| q.clone()),
+        }
+    }
+}
+
+/// The subshell a request names in its header; absent or null means the main shell.
+pub fn subshell_of(msg: &Message) -> Result<Option<&str>, &Value> {
+    match msg.header.extra.get("subshell_id") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(id)) => Ok(Some(id)),
+        Some(other) => Err(other),
+    }
+}
+
+/// Reads shell frames, decodes each once and queues it on the shell its header names.
+pub async fn route(mut rx: FrameRx, shared: Shared) {
+    while let Some(frames) = rx.recv().await {
+        let Some((msg, req)) = decode(frames, &shared.signer, "shell") else {
+            continue;
+        };
+        let queue = match subshell_of(&msg) {
+            Ok(id) => shared.subshells.queue(id).ok_or_else(|| json!(id)),
+            Err(bad) => Err(bad.clone()),
+        };
+        match queue {
+            Ok(q) => {
+                if let Err(mpsc::error::SendError((msg, _))) = q.send((msg, req)) {
+                    // Deleted between lookup and send: as unknown.
+                    let id = subshell_of(&msg).ok().flatten().map(str::to_owned);
+                    unknown(&shared, &msg, &json!(id)).await;
+                }
+            }
+            Err(id) => unknown(&shared, &msg, &id).await,
+        }
+    }
+}
+
+/// Answers a request for a subshell that does not exist with an error reply (JEP 91: "use of
+/// a subshell_id that is not recognised will raise an error"), between busy and idle.
+async fn unknown(shared: &Shared, msg: &Message, id: &Value) {
+    tracing::warn!(msg_type = msg.msg_type(), subshell_id = %id, "request for an unknown subshell");
+    shared
+        .outbox
+        .status(ExecutionState::Busy, Some(&msg.header));
+    let evalue = format!("no subshell with id {id} (it was deleted, or never created)");
+    let content = Outgoing::ErrorReply {
+        reply_type: Request::reply_type(msg.msg_type()),
+        error: Outcome::Error(ErrorContent {
+            ename: "UnknownSubshell".into(),
+            traceback: vec![format!("UnknownSubshell: {evalue}")],
+            evalue,
+        }),
+    };
+    shared.outbox.reply(ReplyChannel::Shell, msg, content).await;
+    shared
+        .outbox
+        .status(ExecutionState::Idle, Some(&msg.header));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spawner() -> Spawner {
+        Box::new(|_| mpsc::unbounded_channel().0)
+    }
+
+    #[test]
+    fn subshells_are_listed_in_creation_order_and_deleted_once() {
+        let s = Subshells::default();
+        s.start(spawner());
+        let a = s.create();
+        let b = s.create();
+        assert_ne!(a, b);
+        assert_eq!(s.list(), vec![a.clone(), b.clone()]);
+        assert!(s.queue(Some(&a)).is_some() && s.queue(None).is_some());
+        assert_eq!(s.delete(&a), Ok(()));
+        assert_eq!(s.delete(&a), Err(UnknownSubshell(a.clone())));
+        assert!(s.queue(Some(&a)).is_none());
+        assert_eq!(s.list(), vec![b]);
+    }
+}
