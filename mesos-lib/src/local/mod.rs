@@ -12,6 +12,7 @@
 
 mod admin;
 mod agent;
+mod call_checks;
 mod cluster;
 mod config;
 mod flags;

@@ -20,27 +20,7 @@ use crate::local::http::{
 use crate::local::json as j;
 use crate::local::{ids, json};
 use crate::v1::ids::FrameworkId;
-use crate::v1::scheduler::Event;
-
-const CALL_TYPES: &[&str] = &[
-    "SUBSCRIBE",
-    "TEARDOWN",
-    "ACCEPT",
-    "DECLINE",
-    "ACCEPT_INVERSE_OFFERS",
-    "DECLINE_INVERSE_OFFERS",
-    "REVIVE",
-    "KILL",
-    "SHUTDOWN",
-    "ACKNOWLEDGE",
-    "ACKNOWLEDGE_OPERATION_STATUS",
-    "RECONCILE",
-    "RECONCILE_OPERATIONS",
-    "MESSAGE",
-    "REQUEST",
-    "SUPPRESS",
-    "UPDATE_FRAMEWORK",
-];
+use crate::v1::scheduler::{CallType, Event};
 
 /// stout/picojson's wording for a JSON syntax error.
 pub(crate) fn json_parse_error(body: &[u8], e: &serde_json::Error) -> String {
@@ -121,7 +101,8 @@ fn missing_required(call: &Value, ty: &str) -> Vec<String> {
 
 /// `validation::scheduler::call::validate`.
 fn validate(call: &Value) -> Result<&str, String> {
-    let ty = j::str_at(call, "type").filter(|t| CALL_TYPES.contains(t));
+    let ty =
+        j::str_at(call, "type").filter(|t| !matches!(CallType::from_name(t), CallType::Unknown(_)));
     let Some(ty) = ty else {
         return Err("Expecting 'type' to be present".into());
     };
@@ -264,7 +245,9 @@ pub(crate) async fn handle(
 
 /// Calls other than SUBSCRIBE, for a framework that passed the stream checks.
 fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Response {
-    if ty == "ACCEPT" {
+    use CallType as C;
+    let ty = CallType::from_name(ty);
+    if ty == C::Accept {
         // Handed over, so that its tasks move into the master's books without a copy.
         let body = call.get_mut("accept").map(Value::take).unwrap_or_default();
         master.accept(fid, body);
@@ -272,12 +255,13 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Respo
     }
     let call = &call;
     match ty {
-        "TEARDOWN" => master.remove_framework(fid),
-        "DECLINE" => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
-        "REVIVE" | "SUPPRESS" => {
+        C::Teardown => master.remove_framework(fid),
+        C::Decline => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
+        C::Revive | C::Suppress => {
+            let revive = ty == C::Revive;
             let mut st = master.lock();
             if let Some(fw) = st.frameworks.get_mut(fid) {
-                if ty == "REVIVE" {
+                if revive {
                     fw.suppressed = false;
                     fw.filters.clear();
                 } else {
@@ -285,12 +269,12 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Respo
                 }
             }
             drop(st);
-            if ty == "REVIVE" {
+            if revive {
                 master.allocate();
             }
         }
-        "KILL" => kill(master, fid, call),
-        "SHUTDOWN" => {
+        C::Kill => kill(master, fid, call),
+        C::Shutdown => {
             let eid = j::id_at(call, "shutdown.executor_id").unwrap_or("");
             let aid = j::id_at(call, "shutdown.agent_id").unwrap_or("");
             let agent = master.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
@@ -299,21 +283,56 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Respo
                 agent.kill(fid, eid, None);
             }
         }
-        "ACKNOWLEDGE" => acknowledge(master, fid, call),
-        "RECONCILE" => {
+        C::Acknowledge => acknowledge(master, fid, call),
+        C::Reconcile => {
             let st = master.lock();
             master.reconcile(&st, fid, j::array_at(call, "reconcile.tasks"));
         }
-        "UPDATE_FRAMEWORK" => return update_framework(master, fid, call),
-        "RECONCILE_OPERATIONS" => {
-            return crate::local::http::json_ok(&json!({
-                "type": "RECONCILE_OPERATIONS", "reconcile_operations": {}}));
-        }
-        // MESSAGE (no custom executors to deliver to), REQUEST (ignored by the default
-        // allocator), inverse offers and operation acknowledgements: accepted, no effect.
-        _ => {}
+        C::UpdateFramework => return update_framework(master, fid, call),
+        C::ReconcileOperations => return reconcile_operations(call),
+        // What the real master does with these here is nothing that shows: no inverse offer
+        // can exist (no maintenance schedule can be set), so their IDs are all unknown and
+        // the master ignores them; REQUEST goes to the allocator, whose default ignores it;
+        // there are no operation statuses to acknowledge (no operation is ever kept); a
+        // MESSAGE goes to a command executor, which ignores framework messages.
+        C::AcceptInverseOffers
+        | C::DeclineInverseOffers
+        | C::Request
+        | C::AcknowledgeOperationStatus
+        | C::Message => {}
+        // Handled before: SUBSCRIBE by the endpoint, ACCEPT above.
+        C::Subscribe | C::Accept => {}
+        C::Unspecified | C::Unknown(_) => return crate::local::http::not_implemented(),
     }
     empty(StatusCode::ACCEPTED)
+}
+
+/// RECONCILE_OPERATIONS: no operation is ever kept, so each one asked about is unknown
+/// (OPERATION_UNKNOWN), and asking about all of them lists none.
+fn reconcile_operations(call: &Value) -> Response {
+    let statuses: Vec<Value> = j::array_at(call, "reconcile_operations.operations")
+        .iter()
+        .map(|op| {
+            let mut m = Map::new();
+            if let Some(id) = op.get("operation_id") {
+                m.insert("operation_id".into(), id.clone());
+            }
+            m.insert("state".into(), json!("OPERATION_UNKNOWN"));
+            if let Some(aid) = op.get("agent_id") {
+                m.insert("agent_id".into(), aid.clone());
+            }
+            if let Some(rp) = op.get("resource_provider_id") {
+                m.insert("resource_provider_id".into(), rp.clone());
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let mut body = Map::new();
+    if !statuses.is_empty() {
+        body.insert("operation_statuses".into(), Value::Array(statuses));
+    }
+    crate::local::http::json_ok(&json!({
+        "type": "RECONCILE_OPERATIONS", "reconcile_operations": body}))
 }
 
 fn kill(master: &Arc<Master>, fid: &str, call: &Value) {
