@@ -58,55 +58,53 @@ pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Box<Response>> {
 }
 
 /// Required fields missing from a call, as protobuf lists them.
-fn missing_required(call: &Value, ty: &str) -> Vec<String> {
+fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
+    use CallType as C;
     let mut need: Vec<String> = match ty {
-        "SUBSCRIBE" => vec![
+        C::Subscribe => vec![
             "subscribe.framework_info.user".into(),
             "subscribe.framework_info.name".into(),
         ],
-        "KILL" => vec!["kill.task_id".into()],
-        "ACKNOWLEDGE" => vec![
+        C::Kill => vec!["kill.task_id".into()],
+        C::Acknowledge => vec![
             "acknowledge.agent_id".into(),
             "acknowledge.task_id".into(),
             "acknowledge.uuid".into(),
         ],
-        "SHUTDOWN" => vec!["shutdown.executor_id".into(), "shutdown.agent_id".into()],
-        "MESSAGE" => vec![
+        C::Shutdown => vec!["shutdown.executor_id".into(), "shutdown.agent_id".into()],
+        C::Message => vec![
             "message.agent_id".into(),
             "message.executor_id".into(),
             "message.data".into(),
         ],
-        "UPDATE_FRAMEWORK" => vec![
+        C::UpdateFramework => vec![
             "update_framework.framework_info.user".into(),
             "update_framework.framework_info.name".into(),
         ],
         _ => vec![],
     };
-    let section = ty.to_ascii_lowercase();
     // Only fields of sections that are present can be missing.
     need.retain(|p| {
         let parent = p.rsplit_once('.').map(|(a, _)| a).unwrap_or("");
         j::at(call, parent).is_some() && j::at(call, p).is_none()
     });
-    if ty == "RECONCILE" {
+    if *ty == C::Reconcile {
         for (i, t) in j::array_at(call, "reconcile.tasks").iter().enumerate() {
             if t.get("task_id").is_none() {
                 need.push(format!("reconcile.tasks[{i}].task_id"));
             }
         }
     }
-    let _ = section;
     need
 }
 
 /// `validation::scheduler::call::validate`.
-fn validate(call: &Value) -> Result<&str, String> {
-    let ty =
-        j::str_at(call, "type").filter(|t| !matches!(CallType::from_name(t), CallType::Unknown(_)));
-    let Some(ty) = ty else {
+fn validate(call: &Value, ty: &CallType) -> Result<(), String> {
+    use CallType as C;
+    if matches!(ty, C::Unknown(_)) {
         return Err("Expecting 'type' to be present".into());
-    };
-    if ty == "SUBSCRIBE" {
+    }
+    if *ty == C::Subscribe {
         let Some(sub) = call.get("subscribe") else {
             return Err("Expecting 'subscribe' to be present".into());
         };
@@ -114,41 +112,41 @@ fn validate(call: &Value) -> Result<&str, String> {
         if info_id != j::id_at(call, "framework_id") {
             return Err("'framework_id' differs from 'subscribe.framework_info.id'".into());
         }
-        return Ok(ty);
+        return Ok(());
     }
     if j::id_at(call, "framework_id").is_none() {
         return Err("Expecting 'framework_id' to be present".into());
     }
-    let section = ty.to_ascii_lowercase();
+    let section = ty.as_str().to_ascii_lowercase();
     let needs_section = matches!(
         ty,
-        "ACCEPT"
-            | "DECLINE"
-            | "ACCEPT_INVERSE_OFFERS"
-            | "DECLINE_INVERSE_OFFERS"
-            | "KILL"
-            | "SHUTDOWN"
-            | "ACKNOWLEDGE"
-            | "ACKNOWLEDGE_OPERATION_STATUS"
-            | "RECONCILE"
-            | "MESSAGE"
-            | "REQUEST"
-            | "UPDATE_FRAMEWORK"
+        C::Accept
+            | C::Decline
+            | C::AcceptInverseOffers
+            | C::DeclineInverseOffers
+            | C::Kill
+            | C::Shutdown
+            | C::Acknowledge
+            | C::AcknowledgeOperationStatus
+            | C::Reconcile
+            | C::Message
+            | C::Request
+            | C::UpdateFramework
     );
     if needs_section && call.get(&section).is_none() {
         return Err(format!("Expecting '{section}' to be present"));
     }
-    if ty == "ACKNOWLEDGE"
+    if *ty == C::Acknowledge
         && !j::str_at(call, "acknowledge.uuid").is_some_and(ids::is_valid_status_uuid)
     {
         return Err("Not a valid UUID".into());
     }
-    if ty == "UPDATE_FRAMEWORK"
+    if *ty == C::UpdateFramework
         && j::id_at(call, "update_framework.framework_info.id") != j::id_at(call, "framework_id")
     {
         return Err("'framework_id' differs from 'update_framework.framework_info.id'".into());
     }
-    Ok(ty)
+    Ok(())
 }
 
 /// Decodes a scheduler request's Content-Type and body into a normalised call, its type and
@@ -157,11 +155,11 @@ fn validate(call: &Value) -> Result<&str, String> {
 pub(crate) fn decode_request(
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Value, String, Option<String>), Box<Response>> {
+) -> Result<(Value, CallType, Option<String>), Box<Response>> {
     check_content_type(headers)?;
     let call = parse_call(body)?;
-    let missing = validate(&call).err();
-    let ty = j::str_at(&call, "type").unwrap_or("").to_string();
+    let ty = CallType::from_name(j::str_at(&call, "type").unwrap_or(""));
+    let missing = validate(&call, &ty).err();
     if missing.is_none() {
         let req = missing_required(&call, &ty);
         if !req.is_empty() {
@@ -195,7 +193,7 @@ pub(crate) async fn handle(
     let missing = missing.or_else(|| {
         let Extension(Principal(p)) = principal.as_ref()?;
         let named = j::str_at(&call, "subscribe.framework_info.principal")?;
-        (ty == "SUBSCRIBE" && named != p).then(|| {
+        (ty == CallType::Subscribe && named != p).then(|| {
             format!(
                 "Authenticated principal '{p}' does not match principal '{named}' set in `FrameworkInfo`"
             )
@@ -208,7 +206,7 @@ pub(crate) async fn handle(
         .get("Mesos-Stream-Id")
         .map(|v| v.to_str().unwrap_or("").to_string());
     let master = &ctx.master;
-    if ty == "SUBSCRIBE" {
+    if ty == CallType::Subscribe {
         if !accepts_json(&headers) {
             return not_acceptable();
         }
@@ -217,7 +215,7 @@ pub(crate) async fn handle(
         }
         return subscribe(master, &call);
     }
-    if ty == "RECONCILE_OPERATIONS" && !accepts_json(&headers) {
+    if ty == CallType::ReconcileOperations && !accepts_json(&headers) {
         return not_acceptable();
     }
     let fid = j::id_at(&call, "framework_id").unwrap_or("").to_string();
@@ -240,13 +238,12 @@ pub(crate) async fn handle(
             ));
         }
     }
-    dispatch(master, &fid, &ty, call)
+    dispatch(master, &fid, ty, call)
 }
 
 /// Calls other than SUBSCRIBE, for a framework that passed the stream checks.
-fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Response {
+fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> Response {
     use CallType as C;
-    let ty = CallType::from_name(ty);
     if ty == C::Accept {
         // Handed over, so that its tasks move into the master's books without a copy.
         let body = call.get_mut("accept").map(Value::take).unwrap_or_default();
