@@ -14,10 +14,11 @@
 
 mod admin;
 mod agent;
-// Fuzz target bodies, public only for mesos-lib/fuzz and the smoke test.
+mod call_checks;
 mod cluster;
 mod config;
 mod flags;
+// Fuzz target bodies, public only for mesos-lib/fuzz and the smoke test.
 #[doc(hidden)]
 pub mod fuzzing;
 mod ha;

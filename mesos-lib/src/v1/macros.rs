@@ -21,6 +21,9 @@ macro_rules! proto_enum {
         }
 
         impl $name {
+            /// Every value the proto defines, in declaration order.
+            pub const ALL: &'static [Self] = &[$( Self::$variant, )*];
+
             /// The proto name of this value, as Mesos writes it in JSON.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -122,27 +122,69 @@ pub(crate) async fn browse(
     let Some(path) = q.get("path").filter(|p| !p.is_empty()) else {
         return bad_request("Expecting 'path=value' in query.\n");
     };
-    let Some(real) = resolve(&agent, path) else {
+    let Some(items) = listing(&agent, path) else {
         return not_found();
     };
-    let Ok(rd) = std::fs::read_dir(&real) else {
-        return not_found();
-    };
+    let items: Vec<Value> = items.iter().map(|(virt, meta)| entry(virt, meta)).collect();
+    json_ok(&Value::Array(items))
+}
+
+/// The entries of the directory at virtual `path`, sorted by virtual path; `None` when it is
+/// not a directory the agent serves.
+pub(crate) fn listing(agent: &Agent, path: &str) -> Option<Vec<(String, std::fs::Metadata)>> {
+    let real = resolve(agent, path)?;
+    let rd = std::fs::read_dir(&real).ok()?;
     let base = path.trim_end_matches('/');
-    let mut items: Vec<(String, Value)> = rd
+    let mut items: Vec<(String, std::fs::Metadata)> = rd
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let virt = format!("{base}/{name}");
             // Symlinks are followed only when they stay in the sandbox.
-            resolve(&agent, &virt)?;
+            resolve(agent, &virt)?;
             let meta = std::fs::metadata(e.path()).ok()?;
-            Some((virt.clone(), entry(&virt, &meta)))
+            Some((virt, meta))
         })
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    json_ok(&Value::Array(items.into_iter().map(|(_, v)| v).collect()))
+    Some(items)
 }
+
+/// A file's v1 `FileInfo` (operator LIST_FILES).
+pub(crate) fn file_info(virt: &str, meta: &std::fs::Metadata) -> Value {
+    json!({
+        "path": virt,
+        "nlink": meta.nlink(),
+        "size": meta.size(),
+        "mtime": {"nanoseconds": meta.mtime().saturating_mul(1_000_000_000)},
+        "mode": meta.mode(),
+        "uid": user_name(meta.uid()),
+        "gid": group_name(meta.gid()),
+    })
+}
+
+/// Up to `length` bytes (capped at 16 pages) of the file at virtual `path` from `offset`,
+/// and the file's size; the error is the files API's answer (404, or 400 for a directory).
+pub(crate) fn read_at(
+    agent: &Agent,
+    path: &str,
+    offset: u64,
+    length: Option<u64>,
+) -> Result<(u64, Vec<u8>), Box<Response>> {
+    let real = resolve(agent, path).ok_or_else(|| Box::new(not_found()))?;
+    if real.is_dir() {
+        return Err(Box::new(bad_request("Cannot read a directory.\n")));
+    }
+    let bytes = std::fs::read(&real).map_err(|_| Box::new(not_found()))?;
+    let size = bytes.len() as u64;
+    let start = offset.min(size) as usize;
+    let max = length.unwrap_or(PAGE_CAP).min(PAGE_CAP) as usize;
+    let end = (start + max).min(bytes.len());
+    Ok((size, bytes[start..end].to_vec()))
+}
+
+/// The most a read returns: 16 pages.
+const PAGE_CAP: u64 = 16 * 4096;
 
 /// `GET /files/read?path=…&offset=…&length=…`: `{"data", "offset"}`; offset -1 gives the size.
 pub(crate) async fn read(

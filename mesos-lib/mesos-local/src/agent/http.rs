@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{any, get};
 use serde_json::{Map, Value, json};
 
 use super::{Agent, ExecutorRun, files_api};
@@ -45,6 +45,8 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
         .route("/files/browse", get(files_api::browse))
         .route("/files/read", get(files_api::read))
         .route("/version", get(crate::master::legacy::version))
+        .route("/api/v1", any(super::operator_api::handle))
+        .route("/slave(1)/api/v1", any(super::operator_api::handle))
         .fallback(|| async { not_found() })
         .layer(axum::Extension(cfg))
         .with_state(agent)

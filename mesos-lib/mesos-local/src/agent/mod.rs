@@ -4,6 +4,7 @@
 pub(crate) mod executor;
 pub(crate) mod files_api;
 pub(crate) mod http;
+pub(crate) mod operator_api;
 pub(crate) mod process;
 pub(crate) mod sandbox;
 pub(crate) mod spawner;

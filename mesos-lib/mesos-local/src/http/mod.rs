@@ -33,6 +33,20 @@ pub(crate) fn bad_request(text: impl Into<String>) -> Response {
     plain(StatusCode::BAD_REQUEST, text)
 }
 
+/// 501 for a call the embedded Mesos does not carry out: the plain-text body names the call
+/// and says why, so that no call is answered with success it did not have.
+pub(crate) fn not_carried_out(call: &str, why: &str) -> Response {
+    plain(
+        StatusCode::NOT_IMPLEMENTED,
+        format!("mesos-local does not carry out {call} yet ({why})"),
+    )
+}
+
+/// The body libprocess gives a 501 of its own (a call of type `UNKNOWN`).
+pub(crate) fn not_implemented() -> Response {
+    plain(StatusCode::NOT_IMPLEMENTED, "501 Not Implemented.")
+}
+
 /// A 200 JSON body, written straight from a serialisable value or view.
 pub(crate) fn json_ok<T: serde::Serialize + ?Sized>(value: &T) -> Response {
     let mut resp = Response::new(Body::from(serde_json::to_vec(value).unwrap_or_default()));
@@ -61,7 +75,7 @@ pub(crate) fn redirect(location: &str) -> Response {
 pub(crate) fn method_not_allowed(method: &str) -> Response {
     let mut resp = plain(
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("Expecting one of {{ 'POST' }}, but received '{method}'"),
+        format!("405 Method Not Allowed. Expecting one of {{ 'POST' }}, but received '{method}'."),
     );
     resp.headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("POST"));

@@ -76,7 +76,7 @@ impl Master {
         }
     }
 
-    /// ACCEPT with LAUNCH operations (other operations are accepted and ignored).
+    /// ACCEPT: LAUNCH operations are carried out; the others are dropped with an error.
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
@@ -85,15 +85,17 @@ impl Master {
         let refuse_for = refuse(&body);
         // Taken out of the call: the accepted ones become the master's, uncopied.
         let mut tasks: Vec<Value> = Vec::new();
+        let mut dropped = Dropped::default();
         if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
-            for op in ops
-                .iter_mut()
-                .filter(|op| j::str_at(op, "type") == Some("LAUNCH"))
-            {
-                if let Some(Value::Array(list)) =
-                    op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
-                {
-                    tasks.append(list);
+            for op in ops.iter_mut() {
+                if j::str_at(op, "type") == Some("LAUNCH") {
+                    if let Some(Value::Array(list)) =
+                        op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
+                    {
+                        tasks.append(list);
+                    }
+                } else {
+                    dropped.add(op);
                 }
             }
         }
@@ -144,7 +146,12 @@ impl Master {
                 .frameworks
                 .get(fid)
                 .and_then(|f| f.subscription.as_ref().map(|s| s.sender.clone()));
-            for t in &tasks {
+            if let Some(s) = &sender {
+                dropped.refuse(s, None, |_| {
+                    format!("Operation attempted with invalid offers: {why}")
+                });
+            }
+            for t in tasks.iter().chain(&dropped.group_tasks) {
                 let status = error_status(
                     t,
                     j::id_at(t, "agent_id"),
@@ -176,6 +183,11 @@ impl Master {
             .get(fid)
             .map(|f| f.info.clone())
             .unwrap_or_default();
+        // What mesos-local cannot carry out is dropped as the master drops an invalid
+        // operation; its resources stay with what is left of the offers.
+        if let Some(s) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
+            dropped.refuse(&s.sender, Some(&agent_id), refusal);
+        }
         let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (mut t, (tid, task_res)) in tasks.into_iter().zip(parsed) {
@@ -240,6 +252,78 @@ impl Master {
         drop(st);
         for (agent, info) in launched {
             agent.launch(&fw_info, info);
+        }
+    }
+}
+
+/// Why mesos-local drops an offer operation of type `ty`.
+fn refusal(ty: &str) -> String {
+    let why = match ty {
+        "LAUNCH_GROUP" => "it runs command tasks only, not task groups",
+        "RESERVE" | "UNRESERVE" => "it keeps no reservations",
+        "CREATE" | "DESTROY" | "GROW_VOLUME" | "SHRINK_VOLUME" => "it keeps no persistent volumes",
+        "CREATE_DISK" | "DESTROY_DISK" => "it has no resource providers",
+        _ => "it does not know this operation",
+    };
+    format!("mesos-local does not carry out {ty} yet ({why})")
+}
+
+/// The operations of an ACCEPT other than LAUNCH: none is carried out.
+#[derive(Default)]
+struct Dropped {
+    /// (type, operation id) of each resource operation.
+    operations: Vec<(String, Option<String>)>,
+    /// The tasks of LAUNCH_GROUP operations.
+    group_tasks: Vec<Value>,
+}
+
+impl Dropped {
+    fn add(&mut self, op: &mut Value) {
+        let ty = j::str_at(op, "type").unwrap_or("UNKNOWN").to_string();
+        if ty == "LAUNCH_GROUP"
+            && let Some(Value::Array(list)) = op
+                .get_mut("launch_group")
+                .and_then(|l| l.get_mut("task_group"))
+                .and_then(|g| g.get_mut("tasks"))
+        {
+            self.group_tasks.append(list);
+        }
+        let id = j::id_at(op, "id").map(str::to_string);
+        self.operations.push((ty, id));
+    }
+
+    /// `Master::drop`: a warning, and OPERATION_ERROR for an operation with an ID; each task
+    /// of a task group gets TASK_ERROR (`agent_id` is the offers' agent once they are valid).
+    fn refuse(
+        &self,
+        sender: &crate::http::EventSender,
+        agent_id: Option<&str>,
+        message: impl Fn(&str) -> String,
+    ) {
+        for (ty, id) in &self.operations {
+            let text = message(ty);
+            tracing::warn!(operation = %ty, "dropping offer operation: {text}");
+            // A task group's tasks hear of it through their own statuses.
+            if ty != "LAUNCH_GROUP"
+                && let Some(id) = id
+            {
+                sender.send(&json!({"type": "UPDATE_OPERATION_STATUS",
+                    "update_operation_status": {"status": {
+                        "operation_id": j::id(id), "state": "OPERATION_ERROR", "message": text}}}));
+            }
+        }
+        let Some(agent_id) = agent_id else {
+            return;
+        };
+        for t in &self.group_tasks {
+            let status = error_status(
+                t,
+                Some(agent_id),
+                "TASK_ERROR",
+                "REASON_TASK_GROUP_INVALID",
+                refusal("LAUNCH_GROUP"),
+            );
+            sender.send(&super::events::update(&status));
         }
     }
 }

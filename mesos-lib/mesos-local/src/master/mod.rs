@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod fixed_json;
 pub(crate) mod legacy;
 pub(crate) mod operator_api;
+pub(crate) mod operator_checks;
 pub(crate) mod scheduler_api;
 pub(crate) mod state;
 pub(crate) mod views;

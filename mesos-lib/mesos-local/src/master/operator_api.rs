@@ -6,12 +6,13 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Ctx, legacy, views};
+use super::{Ctx, legacy, operator_checks, views};
 use crate::http::{
-    accepts_json, bad_request, check_content_type, empty, event_stream_response, json_ok,
-    method_not_allowed, not_acceptable,
+    bad_request, empty, event_stream_response, json_ok, method_not_allowed, not_carried_out,
+    not_implemented, plain,
 };
 use crate::json as j;
+use mesos_lib::v1::master::CallType;
 
 fn answer(ty: &str, body: Value) -> Response {
     answer_with(ty, &body)
@@ -19,7 +20,7 @@ fn answer(ty: &str, body: Value) -> Response {
 
 /// `{"type": TY, "ty": body}`, written straight from `body` (no intermediate JSON value:
 /// GET_STATE at 10,000 tasks would copy every task first).
-fn answer_with<T: serde::Serialize>(ty: &str, body: &T) -> Response {
+pub(crate) fn answer_with<T: serde::Serialize>(ty: &str, body: &T) -> Response {
     struct Answer<'a, T> {
         ty: &'a str,
         key: String,
@@ -41,73 +42,7 @@ fn answer_with<T: serde::Serialize>(ty: &str, body: &T) -> Response {
     })
 }
 
-/// Decodes an operator request's headers and body into a normalised call of a known type,
-/// answering 400/406/415 as the master does; touches no state, so the fuzzer can drive it
-/// (`crate::fuzzing`).
-pub(crate) fn decode_request(
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(Value, String), Box<Response>> {
-    check_content_type(headers)?;
-    let call = super::scheduler_api::parse_call(body)?;
-    let ty = j::str_at(&call, "type").unwrap_or("").to_string();
-    const KNOWN: &[&str] = &[
-        "GET_HEALTH",
-        "GET_FLAGS",
-        "GET_VERSION",
-        "GET_METRICS",
-        "GET_LOGGING_LEVEL",
-        "SET_LOGGING_LEVEL",
-        "GET_STATE",
-        "GET_AGENTS",
-        "GET_FRAMEWORKS",
-        "GET_EXECUTORS",
-        "GET_OPERATIONS",
-        "GET_TASKS",
-        "GET_ROLES",
-        "GET_WEIGHTS",
-        "UPDATE_WEIGHTS",
-        "GET_MASTER",
-        "SUBSCRIBE",
-        "RESERVE_RESOURCES",
-        "UNRESERVE_RESOURCES",
-        "CREATE_VOLUMES",
-        "DESTROY_VOLUMES",
-        "GET_MAINTENANCE_STATUS",
-        "GET_MAINTENANCE_SCHEDULE",
-        "UPDATE_MAINTENANCE_SCHEDULE",
-        "START_MAINTENANCE",
-        "STOP_MAINTENANCE",
-        "GET_QUOTA",
-        "UPDATE_QUOTA",
-        "TEARDOWN",
-        "MARK_AGENT_GONE",
-        "DRAIN_AGENT",
-        "DEACTIVATE_AGENT",
-        "REACTIVATE_AGENT",
-        "LIST_FILES",
-        "READ_FILE",
-    ];
-    if !KNOWN.contains(&ty.as_str()) {
-        return Err(Box::new(bad_request(
-            "Failed to validate master::Call: Expecting 'type' to be present",
-        )));
-    }
-    if ty == "GET_METRICS" && call.get("get_metrics").is_none() {
-        return Err(Box::new(bad_request(
-            "Failed to validate master::Call: Expecting 'get_metrics' to be present",
-        )));
-    }
-    if ty == "TEARDOWN" && j::id_at(&call, "teardown.framework_id").is_none() {
-        return Err(Box::new(bad_request(
-            "Failed to validate master::Call: Expecting 'teardown' to be present",
-        )));
-    }
-    if !accepts_json(headers) {
-        return Err(Box::new(not_acceptable()));
-    }
-    Ok((call, ty))
-}
+pub(crate) use super::operator_checks::decode_request;
 
 /// The operator endpoint.
 pub(crate) async fn handle(
@@ -126,18 +61,29 @@ pub(crate) async fn handle(
         Ok(decoded) => decoded,
         Err(r) => return *r,
     };
+    if operator_checks::reads_only(&ty) {
+        read(&ctx, &ty)
+    } else {
+        change(&ctx, &ty, &call)
+    }
+}
+
+/// Calls that only read the master's state: each answers what the master holds.
+fn read(ctx: &Ctx, ty: &CallType) -> Response {
+    use CallType as C;
     let master = &ctx.master;
-    match ty.as_str() {
-        "GET_HEALTH" => answer(&ty, json!({"healthy": true})),
-        "GET_VERSION" => answer(&ty, json!({"version_info": legacy::version_json()})),
-        "GET_FLAGS" => {
+    let name = ty.as_str();
+    match ty {
+        C::GetHealth => answer(name, json!({"healthy": true})),
+        C::GetVersion => answer(name, json!({"version_info": legacy::version_json()})),
+        C::GetFlags => {
             let flags: Vec<Value> = legacy::master_flags(master)
                 .into_iter()
                 .map(|(k, v)| json!({"name": k, "value": v}))
                 .collect();
-            answer(&ty, json!({"flags": flags}))
+            answer(name, json!({"flags": flags}))
         }
-        "GET_METRICS" => {
+        C::GetMetrics => {
             let metrics = legacy::metrics(master);
             let list: Vec<Value> = metrics
                 .as_object()
@@ -147,28 +93,29 @@ pub(crate) async fn handle(
                         .collect()
                 })
                 .unwrap_or_default();
-            answer(&ty, json!({"metrics": list}))
+            answer(name, json!({"metrics": list}))
         }
-        "GET_LOGGING_LEVEL" => answer(&ty, json!({"level": 0})),
-        "GET_OPERATIONS" => answer(&ty, json!({})),
-        "GET_STATE" => {
-            let st = master.lock();
-            answer_with(&ty, &views::get_state(&st))
-        }
-        "GET_AGENTS" => {
-            let st = master.lock();
-            answer_with(&ty, &views::get_agents(&st))
-        }
-        "GET_FRAMEWORKS" => answer_with(&ty, &views::get_frameworks(&master.lock())),
-        "GET_TASKS" => answer_with(&ty, &views::get_tasks(&master.lock())),
-        "GET_EXECUTORS" => answer(&ty, json!({"executors": []})),
-        "GET_ROLES" => answer(&ty, json!({"roles": legacy::roles_v1(&master.lock())})),
-        "GET_WEIGHTS" => answer(&ty, json!({})),
-        "GET_QUOTA" => answer(&ty, json!({"status": {}})),
-        "GET_MASTER" => {
+        // glog's default verbosity, which nothing here changes (SET_LOGGING_LEVEL is refused).
+        C::GetLoggingLevel => answer(name, json!({"level": 0})),
+        // No operation is ever tracked: offer operations other than LAUNCH are refused.
+        C::GetOperations => answer(name, json!({})),
+        C::GetState => answer_with(name, &views::get_state(&master.lock())),
+        C::GetAgents => answer_with(name, &views::get_agents(&master.lock())),
+        C::GetFrameworks => answer_with(name, &views::get_frameworks(&master.lock())),
+        C::GetTasks => answer_with(name, &views::get_tasks(&master.lock())),
+        // The master knows executors only from ExecutorInfos; command tasks have none.
+        C::GetExecutors => answer(name, json!({"executors": []})),
+        C::GetRoles => answer(name, json!({"roles": legacy::roles_v1(&master.lock())})),
+        // None set (UPDATE_WEIGHTS is refused): the master's answer is the bare type.
+        C::GetWeights => json_ok(&json!({"type": name})),
+        // Neither quota nor a maintenance schedule can be set here, so these are empty.
+        C::GetQuota => answer(name, json!({"status": {}})),
+        C::GetMaintenanceStatus => answer(name, json!({"status": {}})),
+        C::GetMaintenanceSchedule => answer(name, json!({"schedule": {}})),
+        C::GetMaster => {
             let st = master.lock();
             answer(
-                &ty,
+                name,
                 json!({
                     "master_info": serde_json::to_value(master.master_info(&st)).unwrap_or_default(),
                     "start_time": st.start_time,
@@ -176,23 +123,86 @@ pub(crate) async fn handle(
                 }),
             )
         }
-        "GET_MAINTENANCE_STATUS" => answer(&ty, json!({"status": {}})),
-        "GET_MAINTENANCE_SCHEDULE" => answer(&ty, json!({"schedule": {}})),
-        "TEARDOWN" => {
-            let fid = j::id_at(&call, "teardown.framework_id")
+        C::Subscribe => subscribe(ctx),
+        // The master serves no files (it has no --log_dir): every path is unknown.
+        C::ListFiles | C::ReadFile => plain(StatusCode::NOT_FOUND, ""),
+        _ => not_implemented(),
+    }
+}
+
+/// Calls that would change the cluster: validated as the master does, then carried out or
+/// refused with 501.
+fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
+    use CallType as C;
+    let master = &ctx.master;
+    let name = ty.as_str();
+    let section = crate::call_checks::section(name);
+    let agent = j::id_at(call, &format!("{section}.agent_id")).map(str::to_string);
+    let known = |aid: &Option<String>| {
+        aid.as_ref()
+            .is_some_and(|a| master.lock().agents.contains_key(a))
+    };
+    match ty {
+        C::Teardown => {
+            let fid = j::id_at(call, "teardown.framework_id")
                 .unwrap_or("")
                 .to_string();
             if !master.lock().frameworks.contains_key(&fid) {
-                return bad_request(format!("No framework found with specified ID: {fid}"));
+                return bad_request("No framework found with specified ID");
             }
             master.remove_framework(&fid);
             empty(StatusCode::OK)
         }
-        "SUBSCRIBE" => subscribe(&ctx),
-        "RESERVE_RESOURCES" | "UNRESERVE_RESOURCES" | "CREATE_VOLUMES" | "DESTROY_VOLUMES" => {
-            empty(StatusCode::ACCEPTED)
+        C::ReserveResources | C::UnreserveResources | C::CreateVolumes | C::DestroyVolumes => {
+            if !known(&agent) {
+                return bad_request("No agent found with specified ID");
+            }
+            not_carried_out(name, "it keeps no reservations or persistent volumes")
         }
-        _ => empty(StatusCode::OK),
+        C::GrowVolume | C::ShrinkVolume => {
+            if agent.is_some() && !known(&agent) {
+                return bad_request("No agent found with specified ID");
+            }
+            not_carried_out(name, "it keeps no persistent volumes")
+        }
+        C::DrainAgent | C::DeactivateAgent => {
+            if !known(&agent) {
+                return bad_request("Unknown agent");
+            }
+            not_carried_out(name, "its agents cannot be drained or deactivated")
+        }
+        // Nothing can deactivate an agent here, so every known agent is active.
+        C::ReactivateAgent if known(&agent) => bad_request("Agent is not deactivated"),
+        C::ReactivateAgent => bad_request("Unknown agent"),
+        C::MarkAgentGone => not_carried_out(name, "it cannot mark agents gone"),
+        C::UpdateWeights => match operator_checks::check_weights(call) {
+            Err(e) => bad_request(e),
+            Ok(()) => not_carried_out(name, "it keeps no role weights"),
+        },
+        C::UpdateQuota => match operator_checks::check_quota(call) {
+            Err(e) => bad_request(e),
+            Ok(()) => not_carried_out(name, "it keeps no quota"),
+        },
+        C::SetQuota | C::RemoveQuota => not_carried_out(name, "it keeps no quota"),
+        C::UpdateMaintenanceSchedule => {
+            // An empty schedule is what the master has already: carrying it out changes nothing.
+            let windows = j::array_at(call, "update_maintenance_schedule.schedule.windows");
+            if windows.is_empty() {
+                return empty(StatusCode::OK);
+            }
+            not_carried_out(name, "it keeps no maintenance schedule")
+        }
+        C::StartMaintenance | C::StopMaintenance => {
+            // No machine can be in a schedule, as none can be set.
+            match operator_checks::machines(call, &section).first() {
+                Some(m) => bad_request(format!(
+                    "Machine '{m}' is not part of a maintenance schedule"
+                )),
+                None => bad_request("List of machines is empty"),
+            }
+        }
+        C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
+        _ => not_implemented(),
     }
 }
 

@@ -20,27 +20,7 @@ use crate::http::{
 use crate::json as j;
 use crate::{ids, json};
 use mesos_lib::v1::ids::FrameworkId;
-use mesos_lib::v1::scheduler::Event;
-
-const CALL_TYPES: &[&str] = &[
-    "SUBSCRIBE",
-    "TEARDOWN",
-    "ACCEPT",
-    "DECLINE",
-    "ACCEPT_INVERSE_OFFERS",
-    "DECLINE_INVERSE_OFFERS",
-    "REVIVE",
-    "KILL",
-    "SHUTDOWN",
-    "ACKNOWLEDGE",
-    "ACKNOWLEDGE_OPERATION_STATUS",
-    "RECONCILE",
-    "RECONCILE_OPERATIONS",
-    "MESSAGE",
-    "REQUEST",
-    "SUPPRESS",
-    "UPDATE_FRAMEWORK",
-];
+use mesos_lib::v1::scheduler::{CallType, Event};
 
 /// stout/picojson's wording for a JSON syntax error.
 pub(crate) fn json_parse_error(body: &[u8], e: &serde_json::Error) -> String {
@@ -78,54 +58,53 @@ pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Box<Response>> {
 }
 
 /// Required fields missing from a call, as protobuf lists them.
-fn missing_required(call: &Value, ty: &str) -> Vec<String> {
+fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
+    use CallType as C;
     let mut need: Vec<String> = match ty {
-        "SUBSCRIBE" => vec![
+        C::Subscribe => vec![
             "subscribe.framework_info.user".into(),
             "subscribe.framework_info.name".into(),
         ],
-        "KILL" => vec!["kill.task_id".into()],
-        "ACKNOWLEDGE" => vec![
+        C::Kill => vec!["kill.task_id".into()],
+        C::Acknowledge => vec![
             "acknowledge.agent_id".into(),
             "acknowledge.task_id".into(),
             "acknowledge.uuid".into(),
         ],
-        "SHUTDOWN" => vec!["shutdown.executor_id".into(), "shutdown.agent_id".into()],
-        "MESSAGE" => vec![
+        C::Shutdown => vec!["shutdown.executor_id".into(), "shutdown.agent_id".into()],
+        C::Message => vec![
             "message.agent_id".into(),
             "message.executor_id".into(),
             "message.data".into(),
         ],
-        "UPDATE_FRAMEWORK" => vec![
+        C::UpdateFramework => vec![
             "update_framework.framework_info.user".into(),
             "update_framework.framework_info.name".into(),
         ],
         _ => vec![],
     };
-    let section = ty.to_ascii_lowercase();
     // Only fields of sections that are present can be missing.
     need.retain(|p| {
         let parent = p.rsplit_once('.').map(|(a, _)| a).unwrap_or("");
         j::at(call, parent).is_some() && j::at(call, p).is_none()
     });
-    if ty == "RECONCILE" {
+    if *ty == C::Reconcile {
         for (i, t) in j::array_at(call, "reconcile.tasks").iter().enumerate() {
             if t.get("task_id").is_none() {
                 need.push(format!("reconcile.tasks[{i}].task_id"));
             }
         }
     }
-    let _ = section;
     need
 }
 
 /// `validation::scheduler::call::validate`.
-fn validate(call: &Value) -> Result<&str, String> {
-    let ty = j::str_at(call, "type").filter(|t| CALL_TYPES.contains(t));
-    let Some(ty) = ty else {
+fn validate(call: &Value, ty: &CallType) -> Result<(), String> {
+    use CallType as C;
+    if matches!(ty, C::Unknown(_)) {
         return Err("Expecting 'type' to be present".into());
-    };
-    if ty == "SUBSCRIBE" {
+    }
+    if *ty == C::Subscribe {
         let Some(sub) = call.get("subscribe") else {
             return Err("Expecting 'subscribe' to be present".into());
         };
@@ -133,41 +112,41 @@ fn validate(call: &Value) -> Result<&str, String> {
         if info_id != j::id_at(call, "framework_id") {
             return Err("'framework_id' differs from 'subscribe.framework_info.id'".into());
         }
-        return Ok(ty);
+        return Ok(());
     }
     if j::id_at(call, "framework_id").is_none() {
         return Err("Expecting 'framework_id' to be present".into());
     }
-    let section = ty.to_ascii_lowercase();
+    let section = ty.as_str().to_ascii_lowercase();
     let needs_section = matches!(
         ty,
-        "ACCEPT"
-            | "DECLINE"
-            | "ACCEPT_INVERSE_OFFERS"
-            | "DECLINE_INVERSE_OFFERS"
-            | "KILL"
-            | "SHUTDOWN"
-            | "ACKNOWLEDGE"
-            | "ACKNOWLEDGE_OPERATION_STATUS"
-            | "RECONCILE"
-            | "MESSAGE"
-            | "REQUEST"
-            | "UPDATE_FRAMEWORK"
+        C::Accept
+            | C::Decline
+            | C::AcceptInverseOffers
+            | C::DeclineInverseOffers
+            | C::Kill
+            | C::Shutdown
+            | C::Acknowledge
+            | C::AcknowledgeOperationStatus
+            | C::Reconcile
+            | C::Message
+            | C::Request
+            | C::UpdateFramework
     );
     if needs_section && call.get(&section).is_none() {
         return Err(format!("Expecting '{section}' to be present"));
     }
-    if ty == "ACKNOWLEDGE"
+    if *ty == C::Acknowledge
         && !j::str_at(call, "acknowledge.uuid").is_some_and(ids::is_valid_status_uuid)
     {
         return Err("Not a valid UUID".into());
     }
-    if ty == "UPDATE_FRAMEWORK"
+    if *ty == C::UpdateFramework
         && j::id_at(call, "update_framework.framework_info.id") != j::id_at(call, "framework_id")
     {
         return Err("'framework_id' differs from 'update_framework.framework_info.id'".into());
     }
-    Ok(ty)
+    Ok(())
 }
 
 /// Decodes a scheduler request's Content-Type and body into a normalised call, its type and
@@ -176,11 +155,11 @@ fn validate(call: &Value) -> Result<&str, String> {
 pub(crate) fn decode_request(
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Value, String, Option<String>), Box<Response>> {
+) -> Result<(Value, CallType, Option<String>), Box<Response>> {
     check_content_type(headers)?;
     let call = parse_call(body)?;
-    let missing = validate(&call).err();
-    let ty = j::str_at(&call, "type").unwrap_or("").to_string();
+    let ty = CallType::from_name(j::str_at(&call, "type").unwrap_or(""));
+    let missing = validate(&call, &ty).err();
     if missing.is_none() {
         let req = missing_required(&call, &ty);
         if !req.is_empty() {
@@ -214,7 +193,7 @@ pub(crate) async fn handle(
     let missing = missing.or_else(|| {
         let Extension(Principal(p)) = principal.as_ref()?;
         let named = j::str_at(&call, "subscribe.framework_info.principal")?;
-        (ty == "SUBSCRIBE" && named != p).then(|| {
+        (ty == CallType::Subscribe && named != p).then(|| {
             format!(
                 "Authenticated principal '{p}' does not match principal '{named}' set in `FrameworkInfo`"
             )
@@ -227,7 +206,7 @@ pub(crate) async fn handle(
         .get("Mesos-Stream-Id")
         .map(|v| v.to_str().unwrap_or("").to_string());
     let master = &ctx.master;
-    if ty == "SUBSCRIBE" {
+    if ty == CallType::Subscribe {
         if !accepts_json(&headers) {
             return not_acceptable();
         }
@@ -236,7 +215,7 @@ pub(crate) async fn handle(
         }
         return subscribe(master, &call);
     }
-    if ty == "RECONCILE_OPERATIONS" && !accepts_json(&headers) {
+    if ty == CallType::ReconcileOperations && !accepts_json(&headers) {
         return not_acceptable();
     }
     let fid = j::id_at(&call, "framework_id").unwrap_or("").to_string();
@@ -259,12 +238,13 @@ pub(crate) async fn handle(
             ));
         }
     }
-    dispatch(master, &fid, &ty, call)
+    dispatch(master, &fid, ty, call)
 }
 
 /// Calls other than SUBSCRIBE, for a framework that passed the stream checks.
-fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Response {
-    if ty == "ACCEPT" {
+fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> Response {
+    use CallType as C;
+    if ty == C::Accept {
         // Handed over, so that its tasks move into the master's books without a copy.
         let body = call.get_mut("accept").map(Value::take).unwrap_or_default();
         master.accept(fid, body);
@@ -272,12 +252,13 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Respo
     }
     let call = &call;
     match ty {
-        "TEARDOWN" => master.remove_framework(fid),
-        "DECLINE" => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
-        "REVIVE" | "SUPPRESS" => {
+        C::Teardown => master.remove_framework(fid),
+        C::Decline => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
+        C::Revive | C::Suppress => {
+            let revive = ty == C::Revive;
             let mut st = master.lock();
             if let Some(fw) = st.frameworks.get_mut(fid) {
-                if ty == "REVIVE" {
+                if revive {
                     fw.suppressed = false;
                     fw.filters.clear();
                 } else {
@@ -285,12 +266,12 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Respo
                 }
             }
             drop(st);
-            if ty == "REVIVE" {
+            if revive {
                 master.allocate();
             }
         }
-        "KILL" => kill(master, fid, call),
-        "SHUTDOWN" => {
+        C::Kill => kill(master, fid, call),
+        C::Shutdown => {
             let eid = j::id_at(call, "shutdown.executor_id").unwrap_or("");
             let aid = j::id_at(call, "shutdown.agent_id").unwrap_or("");
             let agent = master.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
@@ -299,21 +280,56 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: &str, mut call: Value) -> Respo
                 agent.kill(fid, eid, None);
             }
         }
-        "ACKNOWLEDGE" => acknowledge(master, fid, call),
-        "RECONCILE" => {
+        C::Acknowledge => acknowledge(master, fid, call),
+        C::Reconcile => {
             let st = master.lock();
             master.reconcile(&st, fid, j::array_at(call, "reconcile.tasks"));
         }
-        "UPDATE_FRAMEWORK" => return update_framework(master, fid, call),
-        "RECONCILE_OPERATIONS" => {
-            return crate::http::json_ok(&json!({
-                "type": "RECONCILE_OPERATIONS", "reconcile_operations": {}}));
-        }
-        // MESSAGE (no custom executors to deliver to), REQUEST (ignored by the default
-        // allocator), inverse offers and operation acknowledgements: accepted, no effect.
-        _ => {}
+        C::UpdateFramework => return update_framework(master, fid, call),
+        C::ReconcileOperations => return reconcile_operations(call),
+        // What the real master does with these here is nothing that shows: no inverse offer
+        // can exist (no maintenance schedule can be set), so their IDs are all unknown and
+        // the master ignores them; REQUEST goes to the allocator, whose default ignores it;
+        // there are no operation statuses to acknowledge (no operation is ever kept); a
+        // MESSAGE goes to a command executor, which ignores framework messages.
+        C::AcceptInverseOffers
+        | C::DeclineInverseOffers
+        | C::Request
+        | C::AcknowledgeOperationStatus
+        | C::Message => {}
+        // Handled before: SUBSCRIBE by the endpoint, ACCEPT above.
+        C::Subscribe | C::Accept => {}
+        C::Unspecified | C::Unknown(_) => return crate::http::not_implemented(),
     }
     empty(StatusCode::ACCEPTED)
+}
+
+/// RECONCILE_OPERATIONS: no operation is ever kept, so each one asked about is unknown
+/// (OPERATION_UNKNOWN), and asking about all of them lists none.
+fn reconcile_operations(call: &Value) -> Response {
+    let statuses: Vec<Value> = j::array_at(call, "reconcile_operations.operations")
+        .iter()
+        .map(|op| {
+            let mut m = Map::new();
+            if let Some(id) = op.get("operation_id") {
+                m.insert("operation_id".into(), id.clone());
+            }
+            m.insert("state".into(), json!("OPERATION_UNKNOWN"));
+            if let Some(aid) = op.get("agent_id") {
+                m.insert("agent_id".into(), aid.clone());
+            }
+            if let Some(rp) = op.get("resource_provider_id") {
+                m.insert("resource_provider_id".into(), rp.clone());
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let mut body = Map::new();
+    if !statuses.is_empty() {
+        body.insert("operation_statuses".into(), Value::Array(statuses));
+    }
+    crate::http::json_ok(&json!({
+        "type": "RECONCILE_OPERATIONS", "reconcile_operations": body}))
 }
 
 fn kill(master: &Arc<Master>, fid: &str, call: &Value) {

@@ -11,6 +11,8 @@ use crate::v1::resources::Resource;
 proto_enum!(
     /// `master::Call.Type`.
     CallType {
+        /// `UNKNOWN`, the proto's zero value (the master answers 501).
+        Unspecified = "UNKNOWN",
         /// Health.
         GetHealth = "GET_HEALTH",
         /// Flags.
@@ -81,6 +83,10 @@ proto_enum!(
         GetQuota = "GET_QUOTA",
         /// Update quota.
         UpdateQuota = "UPDATE_QUOTA",
+        /// Set a role's quota (deprecated by UPDATE_QUOTA).
+        SetQuota = "SET_QUOTA",
+        /// Remove a role's quota (deprecated by UPDATE_QUOTA).
+        RemoveQuota = "REMOVE_QUOTA",
         /// Remove a framework.
         Teardown = "TEARDOWN",
         /// Mark an agent gone.

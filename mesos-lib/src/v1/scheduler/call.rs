@@ -17,6 +17,8 @@ use crate::v1::task::KillPolicy;
 proto_enum!(
     /// `scheduler::Call.Type`.
     CallType {
+        /// `UNKNOWN`, the proto's zero value (the master answers 501).
+        Unspecified = "UNKNOWN",
         /// Open the event stream (the only call without `framework_id` for a new framework).
         Subscribe = "SUBSCRIBE",
         /// Remove the framework, killing its tasks.

@@ -1,0 +1,233 @@
+//! Decoding and validating a master operator call (`master::Call`), with the texts of the
+//! real master: what protobuf conversion finds missing, then what validation expects.
+
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::call_checks::{missing_required, section};
+use crate::http::{accepts_json, bad_request, check_content_type, not_acceptable};
+use crate::json as j;
+use mesos_lib::v1::master::CallType;
+
+/// Fields protobuf requires inside each call's sub-message.
+fn required(ty: &CallType) -> &'static [&'static str] {
+    use CallType as C;
+    match ty {
+        C::SetLoggingLevel => &["level", "duration.nanoseconds"],
+        C::ListFiles => &["path"],
+        C::ReadFile => &["path", "offset"],
+        C::UpdateWeights => &["weight_infos[].weight"],
+        C::ReserveResources
+        | C::UnreserveResources
+        | C::CreateVolumes
+        | C::DestroyVolumes
+        | C::DrainAgent
+        | C::DeactivateAgent
+        | C::ReactivateAgent
+        | C::MarkAgentGone => &["agent_id.value"],
+        C::GrowVolume => &["volume", "addition"],
+        C::ShrinkVolume => &["volume", "subtract"],
+        C::UpdateMaintenanceSchedule => &["schedule"],
+        C::UpdateQuota => &["quota_configs[].role"],
+        C::SetQuota => &["quota_request"],
+        C::RemoveQuota => &["role"],
+        C::Teardown => &["framework_id.value"],
+        _ => &[],
+    }
+}
+
+/// Whether validation expects the call's sub-message (`Expecting 'x' to be present`).
+fn needs_section(ty: &CallType) -> bool {
+    use CallType as C;
+    !matches!(
+        ty,
+        C::Unspecified
+            | C::GetHealth
+            | C::GetFlags
+            | C::GetVersion
+            | C::GetLoggingLevel
+            | C::GetState
+            | C::GetAgents
+            | C::GetFrameworks
+            | C::GetExecutors
+            | C::GetOperations
+            | C::GetTasks
+            | C::GetRoles
+            | C::GetWeights
+            | C::GetMaster
+            | C::Subscribe
+            | C::GetMaintenanceStatus
+            | C::GetMaintenanceSchedule
+            | C::GetQuota
+            | C::Unknown(_)
+    )
+}
+
+/// Whether a call only reads the master's state (UNKNOWN included: it changes nothing).
+pub(crate) fn reads_only(ty: &CallType) -> bool {
+    use CallType as C;
+    matches!(
+        ty,
+        C::Unspecified
+            | C::GetHealth
+            | C::GetFlags
+            | C::GetVersion
+            | C::GetMetrics
+            | C::GetLoggingLevel
+            | C::ListFiles
+            | C::ReadFile
+            | C::GetState
+            | C::GetAgents
+            | C::GetFrameworks
+            | C::GetExecutors
+            | C::GetOperations
+            | C::GetTasks
+            | C::GetRoles
+            | C::GetWeights
+            | C::GetMaster
+            | C::Subscribe
+            | C::GetMaintenanceStatus
+            | C::GetMaintenanceSchedule
+            | C::GetQuota
+    )
+}
+
+/// Decodes an operator request's headers and body into a normalised call and its type,
+/// answering 400/406/415 as the master does; touches no state, so the fuzzer can drive it
+/// (`crate::fuzzing`).
+pub(crate) fn decode_request(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Value, CallType), Box<Response>> {
+    check_content_type(headers)?;
+    let call = super::scheduler_api::parse_call(body)?;
+    let ty = CallType::from_name(j::str_at(&call, "type").unwrap_or(""));
+    if matches!(ty, CallType::Unknown(_)) {
+        return Err(invalid("Expecting 'type' to be present"));
+    }
+    let missing = missing_required(&call, &section(ty.as_str()), required(&ty));
+    if !missing.is_empty() {
+        return Err(Box::new(bad_request(format!(
+            "Failed to convert JSON into Call protobuf: Missing required fields: {}",
+            missing.join(", ")
+        ))));
+    }
+    let section = section(ty.as_str());
+    if needs_section(&ty) && call.get(&section).is_none() {
+        return Err(invalid(&format!("Expecting '{section}' to be present")));
+    }
+    if !accepts_json(headers) {
+        return Err(Box::new(not_acceptable()));
+    }
+    Ok((call, ty))
+}
+
+fn invalid(why: &str) -> Box<Response> {
+    Box::new(bad_request(format!(
+        "Failed to validate master::Call: {why}"
+    )))
+}
+
+/// UPDATE_WEIGHTS: every weight positive (`Weights must be positive`).
+pub(crate) fn check_weights(call: &Value) -> Result<(), String> {
+    for info in j::array_at(call, "update_weights.weight_infos") {
+        let weight = j::f64_at(info, "weight").unwrap_or(0.0);
+        if weight <= 0.0 || weight.is_nan() {
+            let role = j::str_at(info, "role").unwrap_or("");
+            return Err(format!(
+                "Failed to validate update weights request JSON for role '{role}': Invalid weight '{weight}': Weights must be positive"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `{name: value}` of a QuotaConfig map, in its order.
+fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
+    config
+        .get(field)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), j::f64_at(v, "value").unwrap_or(0.0)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// UPDATE_QUOTA: no negative quantity, guarantees within limits (`Invalid QuotaConfig: …`).
+pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
+    for config in j::array_at(call, "update_quota.quota_configs") {
+        let guarantees = quantities(config, "guarantees");
+        let limits = quantities(config, "limits");
+        for (what, list) in [("guarantee", &guarantees), ("limit", &limits)] {
+            if let Some((name, v)) = list.iter().find(|(_, v)| *v < 0.0) {
+                return Err(format!(
+                    "Invalid QuotaConfig: Invalid {what} configuration {{'{name}': {v}}}: Negative values not supported"
+                ));
+            }
+        }
+        let above = guarantees.iter().any(|(name, g)| {
+            limits
+                .iter()
+                .find(|(l, _)| l == name)
+                .is_some_and(|(_, l)| g > l)
+        });
+        if above {
+            let show = |list: &[(String, f64)]| {
+                let items: Vec<String> = list.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                format!("{{ {} }}", items.join(", "))
+            };
+            return Err(format!(
+                "Invalid QuotaConfig: 'QuotaConfig.guarantees' {} is not contained within the 'QuotaConfig.limits' {}",
+                show(&guarantees),
+                show(&limits)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// START/STOP_MAINTENANCE: the machines named, as the master prints a MachineID.
+pub(crate) fn machines(call: &Value, section: &str) -> Vec<String> {
+    j::array_at(call, &format!("{section}.machines"))
+        .iter()
+        .map(|m| {
+            let mut o = serde_json::Map::new();
+            for k in ["hostname", "ip"] {
+                if let Some(v) = m.get(k) {
+                    o.insert(k.into(), v.clone());
+                }
+            }
+            Value::Object(o).to_string()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn quota_and_weight_texts_are_the_masters() {
+        let q = json!({"update_quota": {"quota_configs": [{"role": "web",
+            "guarantees": {"cpus": {"value": 3}}, "limits": {"cpus": {"value": 1}}}]}});
+        assert_eq!(
+            check_quota(&q).unwrap_err(),
+            "Invalid QuotaConfig: 'QuotaConfig.guarantees' { cpus: 3 } is not contained within the 'QuotaConfig.limits' { cpus: 1 }"
+        );
+        let q = json!({"update_quota": {"quota_configs": [{"role": "web",
+            "guarantees": {"cpus": {"value": -1}}}]}});
+        assert_eq!(
+            check_quota(&q).unwrap_err(),
+            "Invalid QuotaConfig: Invalid guarantee configuration {'cpus': -1}: Negative values not supported"
+        );
+        let w = json!({"update_weights": {"weight_infos": [{"role": "web", "weight": -1}]}});
+        assert_eq!(
+            check_weights(&w).unwrap_err(),
+            "Failed to validate update weights request JSON for role 'web': Invalid weight '-1': Weights must be positive"
+        );
+    }
+}
