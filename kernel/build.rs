@@ -35,18 +35,18 @@ fn embed_cell_crate() {
     let wrapper = out.join("cell-crate-workspace.toml");
     std::fs::write(&wrapper, cell_workspace(&workspace)).expect("write to OUT_DIR");
 
-    let mut files = vec![("Cargo.toml".to_owned(), wrapper)];
+    let mut files = Vec::new();
     collect(&lib, &lib, &mut files);
+    let mut files: Vec<_> = files
+        .into_iter()
+        .map(|(rel, path)| (format!("mesos-lib/{rel}"), path))
+        .collect();
+    files.push(("Cargo.toml".to_owned(), wrapper));
     files.sort();
     let mut hasher = std::hash::DefaultHasher::new();
     let mut code = String::from("/// The cell crate's files: (path in its workspace, bytes).\n");
     code.push_str("pub const FILES: &[(&str, &[u8])] = &[\n");
     for (rel, path) in &files {
-        let rel = if rel == "Cargo.toml" {
-            rel.clone()
-        } else {
-            format!("mesos-lib/{rel}")
-        };
         rel.hash(&mut hasher);
         std::fs::read(path)
             .expect("readable source")
