@@ -3,36 +3,26 @@
 # says, notebook by notebook, that it ran and where the executed copy is.
 #   --refresh   write the outputs back into notebooks/ (the stored outputs readers see on
 #               GitHub), instead of into notebooks/executed/
+#   NOTEBOOK…   only these notebooks (default: every notebooks/[0-9]*.ipynb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=notebooks/executed
 mkdir -p "$OUT"
 refresh=false
-[ "${1:-}" = "--refresh" ] && refresh=true
-status=0
-# The high-availability notebook needs a ZooKeeper: start one on loopback for this run (stopped
-# at exit), unless $MESOS_ZK already names one.
-if [ -z "${MESOS_ZK:-}" ]; then
-  zkdir=$(mktemp -d)
-  .venv/bin/python tests/zookeeper.py "$zkdir/zk" >"$zkdir/url" 2>"$zkdir/err" &
-  zkpid=$!
-  trap 'kill "$zkpid" 2>/dev/null; wait "$zkpid" 2>/dev/null; rm -rf "$zkdir"' EXIT
-  # Its first line is the URL; no event to wait on from a shell, so a bounded check.
-  for _ in $(seq 1 650); do
-    { [ -s "$zkdir/url" ] || [ -s "$zkdir/err" ]; } && break
-    sleep 0.1
-  done
-  if [ -s "$zkdir/url" ]; then
-    export MESOS_ZK
-    MESOS_ZK=$(head -1 "$zkdir/url")
-  fi
+if [ "${1:-}" = "--refresh" ]; then
+  refresh=true
+  shift
 fi
-for nb in notebooks/[0-9]*.ipynb; do
+status=0
+# Nothing to set up: the high-availability notebook's masters elect their leader in a ZooKeeper
+# the embedded Mesos starts for itself ($MESOS_ZK, when set, names another one).
+if [ $# -gt 0 ]; then
+  notebooks=("$@")
+else
+  notebooks=(notebooks/[0-9]*.ipynb)
+fi
+for nb in "${notebooks[@]}"; do
   name=$(basename "$nb")
-  if [ "$name" = 05-high-availability.ipynb ] && [ -z "${MESOS_ZK:-}" ]; then
-    echo "skipped  $name: it needs ZooKeeper (as root: apt-get install -y zookeeper; or set MESOS_ZK)"
-    continue
-  fi
   start=$(date +%s)
   if $refresh; then
     target=(--inplace)

@@ -1,5 +1,5 @@
-"""High availability end to end through jupyter_client: a real ZooKeeper, three embedded masters
-registered in it (`mesos-local --masters 3 --zk`), and a kernel whose MESOS_MASTER is the zk://
+"""High availability end to end through jupyter_client: three embedded masters registered in a
+real ZooKeeper that mesos-local starts itself (`mesos-local --masters 3 --zk auto`), and a kernel whose MESOS_MASTER is the zk://
 URL. The kernel finds the leader through ZooKeeper, `%leader` lists the masters and their nodes,
 and when the leader is killed the framework follows the new one with the same id and its running
 task, and `%status` says that the leader changed."""
@@ -22,29 +22,21 @@ from conftest import (
     stop_mesos_local,
     wait_until,
 )
-from zookeeper import ZooKeeper
 
 WAIT = 60
 
 
 @pytest.fixture(scope="module")
-def zk(tmp_path_factory):
-    server = ZooKeeper(tmp_path_factory.mktemp("zookeeper"))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def cluster(zk, tmp_path_factory):
-    """Three masters in one mesos-local, electing their leader through `zk`."""
+def cluster(tmp_path_factory):
+    """Three masters in one mesos-local, electing their leader through its own ZooKeeper."""
     work = tmp_path_factory.mktemp("ha-work")
-    proc, url = mesos_local("--masters", "3", "--zk", zk.url(), "--heartbeat-interval", "1",
-                            "--allocation-interval", "0.2", "--zk-session-timeout", "4",
-                            "--work-dir", str(work))  # fmt: skip
+    proc, url = mesos_local("--masters", "3", "--zk", "auto", "--zk-dir", str(work / "zookeeper"),
+                            "--heartbeat-interval", "1", "--allocation-interval", "0.2",
+                            "--zk-session-timeout", "4", "--work-dir", str(work))  # fmt: skip
+    zk = proc.stdout.readline().strip()  # its second line: the ZooKeeper's URL
+    assert zk.startswith("zk://127.0.0.1:"), zk
     try:
-        yield {"url": url, "zk": zk.url()}
+        yield {"url": url, "zk": zk}
     finally:
         stop_mesos_local(proc)
 

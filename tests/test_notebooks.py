@@ -29,23 +29,16 @@ def _private_embedded_mesos(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _zookeeper_for_the_ha_notebook(tmp_path_factory):
-    """Notebook 05 starts three embedded masters that elect their leader in a real ZooKeeper."""
+def _nothing_set_by_hand():
+    """Notebooks run as a user opens them: no $MESOS_ZK (notebook 05's masters elect their
+    leader in the embedded Mesos's own ZooKeeper) and no $MESOS_MASTER."""
     import os
 
-    from zookeeper import ZooKeeper
-
-    server = ZooKeeper(tmp_path_factory.mktemp("zookeeper"))
-    old = os.environ.get("MESOS_ZK")
-    os.environ["MESOS_ZK"] = server.url()
+    saved = {k: os.environ.pop(k) for k in ("MESOS_ZK", "MESOS_MASTER") if k in os.environ}
     try:
         yield
     finally:
-        server.stop()
-        if old is None:
-            del os.environ["MESOS_ZK"]
-        else:
-            os.environ["MESOS_ZK"] = old
+        os.environ.update(saved)
 
 
 def run(path):
@@ -203,7 +196,7 @@ def plain_num(v):
 def test_high_availability_notebook_outcomes():
     nb = run(ROOT / "notebooks" / "05-high-availability.ipynb")
     started = texts(cell(nb, "%local stop"))
-    assert "3 master(s) electing through zk://" in started
+    assert "3 master(s) electing through zk://" in started and "its own ZooKeeper" in started
     leader = texts(cell(nb, "%connect local"))
     assert "connected: zk://" in leader and "(3 master(s))" in leader
     launched = texts(cell(nb, "%subscribe --name ha-demo"))

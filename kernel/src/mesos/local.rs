@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 /// Attributes every embedded agent gets: those of the original tutorial.
 pub const AGENT_ATTRIBUTES: &str = "rack:r2d2;pod:demo,dev";
 
-/// How long `mesos-local` may take to print its URL.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `mesos-local` may take to print its URL (a private ZooKeeper's JVM included).
+const START_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long it may take to kill its tasks and exit after SIGTERM.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -29,6 +29,9 @@ pub struct LocalRecord {
     /// The ZooKeeper URL its masters elect their leader through, if any.
     #[serde(default)]
     pub zk: Option<String>,
+    /// Whether that ZooKeeper is its own (`--zk auto`), stopped with it.
+    #[serde(default)]
+    pub own_zk: bool,
 }
 
 fn one() -> usize {
@@ -48,8 +51,26 @@ impl LocalRecord {
 pub struct LocalLayout {
     /// Number of masters.
     pub masters: usize,
-    /// ZooKeeper URL for the masters' election.
+    /// ZooKeeper URL for the masters' election; with several masters and none given,
+    /// `mesos-local` starts its own ZooKeeper.
     pub zk: Option<String>,
+}
+
+impl LocalLayout {
+    /// Whether `mesos-local` must start a ZooKeeper of its own for the election.
+    pub fn own_zk(&self) -> bool {
+        self.masters > 1 && self.zk.is_none()
+    }
+
+    /// Whether the running `rec` is laid out as this asks.
+    pub fn describes(&self, rec: &LocalRecord) -> bool {
+        let same_zk = match &self.zk {
+            Some(zk) => rec.zk.as_ref() == Some(zk),
+            None if self.own_zk() => rec.own_zk,
+            None => rec.zk.is_none(),
+        };
+        rec.masters == self.masters && same_zk
+    }
 }
 
 impl Default for LocalLayout {
@@ -187,6 +208,10 @@ impl EmbeddedMesosProcess {
         }
         if let Some(zk) = &layout.zk {
             cmd.args(["--zk", zk]);
+        } else if layout.own_zk() {
+            // Its data under the state dir; the process dies with mesos-local.
+            cmd.args(["--zk", "auto", "--zk-dir"])
+                .arg(dir.join("zookeeper"));
         }
         let mut child = cmd
             .stdin(Stdio::null())
@@ -196,34 +221,59 @@ impl EmbeddedMesosProcess {
             .process_group(0)
             .spawn()?;
         let stdout = child.stdout.take().expect("piped stdout");
+        // The master's URL, then (when the masters elect through ZooKeeper) ZooKeeper's URL;
+        // both are read, as the pipe closes when the reader ends.
+        let wanted = if layout.zk.is_some() || layout.own_zk() {
+            2
+        } else {
+            1
+        };
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut line = String::new();
-            let r = BufReader::new(stdout).read_line(&mut line).map(|_| line);
-            let _ = tx.send(r);
-        });
-        let url = match rx.recv_timeout(START_TIMEOUT) {
-            Ok(Ok(line)) if line.trim().starts_with("http") => line.trim().to_owned(),
-            other => {
-                let why = match other {
-                    Ok(Ok(l)) if l.is_empty() => "it exited".to_owned(),
-                    Ok(Ok(l)) => format!("it printed {l:?}"),
-                    Ok(Err(e)) => e.to_string(),
-                    Err(_) => format!("nothing within {START_TIMEOUT:?}"),
-                };
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(EmbeddedMesosError::NoUrl(format!(
-                    "{why} (log: {})",
-                    dir.join("mesos-local.log").display()
-                )));
+            let mut reader = BufReader::new(stdout);
+            for _ in 0..wanted {
+                let mut line = String::new();
+                let r = reader.read_line(&mut line).map(|_| line);
+                if tx.send(r).is_err() {
+                    break;
+                }
             }
-        };
+        });
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut lines = Vec::new();
+        for prefix in ["http", "zk://"].into_iter().take(wanted) {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Ok(Ok(line)) if line.trim().starts_with(prefix) => {
+                    lines.push(line.trim().to_owned())
+                }
+                other => {
+                    let log = dir.join("mesos-local.log");
+                    let why = match other {
+                        Ok(Ok(l)) if l.is_empty() => {
+                            let _ = child.wait();
+                            format!("it exited{}", last_error(&log))
+                        }
+                        Ok(Ok(l)) => format!("it printed {l:?}"),
+                        Ok(Err(e)) => e.to_string(),
+                        Err(_) => format!("nothing within {START_TIMEOUT:?}"),
+                    };
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(EmbeddedMesosError::NoUrl(format!(
+                        "{why} (log: {})",
+                        log.display()
+                    )));
+                }
+            }
+        }
+        let url = lines.remove(0);
         let record = LocalRecord {
             url,
             pid: child.id(),
             masters: layout.masters,
-            zk: layout.zk.clone(),
+            zk: layout.zk.clone().or_else(|| lines.pop()),
+            own_zk: layout.own_zk(),
         };
         std::fs::write(
             state_file(),
@@ -312,6 +362,16 @@ pub fn unregister_user() -> usize {
         }
     }
     live
+}
+
+/// `: <why>` from the `Error: …` line `mesos-local` wrote to its log when it gave up, if any.
+fn last_error(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("Error: "))
+        .map(|e| format!(": {e}"))
+        .unwrap_or_default()
 }
 
 fn read_record(path: &Path) -> Option<LocalRecord> {

@@ -29,11 +29,13 @@ mod master;
 mod resource_views;
 mod stored_status;
 mod views;
+mod zookeeper;
 
 pub use cluster::{LocalAgent, LocalError, LocalMesos};
 pub use config::{DEFAULT_RESOURCES, LocalConfig, MESOS_VERSION};
 pub use ha::LocalContender;
 pub use http::auth::{HttpAuth, Realm};
+pub use zookeeper::{ZooKeeperError, ZooKeeperServer};
 
 /// The request decoders of the embedded master, for the fuzz targets in `crate::fuzzing`.
 pub(crate) mod fuzz_hooks {

@@ -1,14 +1,16 @@
 //! `mesos-local`: a Mesos master and agents in one process, speaking the real v1 HTTP APIs.
-//! Prints the master URL on stdout; logs go to stderr. Ctrl-C or SIGTERM stops it and kills
-//! every task it started.
+//! Prints the master URL on stdout, then, when the masters elect their leader through
+//! ZooKeeper, the ZooKeeper URL on a second line; logs go to stderr. Ctrl-C or SIGTERM stops it
+//! and kills every task it started (and stops the ZooKeeper that `--zk auto` started).
 
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use mesos_local::{DEFAULT_RESOURCES, HttpAuth, LocalConfig, LocalMesos};
+use mesos_local::{DEFAULT_RESOURCES, HttpAuth, LocalConfig, LocalMesos, ZooKeeperServer};
 
 // Every request and status update allocates many small JSON values; glibc's allocator was a
 // third of the master's CPU per task.
@@ -50,9 +52,15 @@ struct Args {
     #[arg(long)]
     work_dir: Option<PathBuf>,
     /// ZooKeeper URL (zk://host:port/path): each master registers a json.info_ node there
-    /// and the lowest one leads, as with real Mesos masters.
+    /// and the lowest one leads, as with real Mesos masters. `auto` starts a private ZooKeeper
+    /// on loopback (Debian's `zookeeper` package; $ZOOKEEPER_JAR overrides the jar), stopped
+    /// with this process.
     #[arg(long)]
     zk: Option<String>,
+    /// Directory for the ZooKeeper that `--zk auto` starts (emptied first; a temporary one,
+    /// removed at exit, by default).
+    #[arg(long)]
+    zk_dir: Option<PathBuf>,
     /// Seconds of each master's ZooKeeper session timeout.
     #[arg(long, default_value_t = 10.0)]
     zk_session_timeout: f64,
@@ -99,8 +107,48 @@ fn http_auth(args: &Args) -> Result<Option<Arc<HttpAuth>>, String> {
     Ok(Some(Arc::new(auth)))
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// `--zk auto`: the private ZooKeeper, and whether its directory is ours to remove.
+struct OwnZooKeeper {
+    server: ZooKeeperServer,
+    remove_dir: bool,
+}
+
+impl OwnZooKeeper {
+    /// Started from the main thread, before the runtime: the server dies with that thread
+    /// (`PR_SET_PDEATHSIG`), which lives as long as this process.
+    fn start(dir: Option<&PathBuf>) -> Result<OwnZooKeeper, Box<dyn std::error::Error>> {
+        let (dir, remove_dir) = match dir {
+            Some(d) => (d.clone(), false),
+            None => (
+                std::env::temp_dir().join(format!("mesos-local-zk-{}", std::process::id())),
+                true,
+            ),
+        };
+        let server = ZooKeeperServer::start(&dir)?;
+        tracing::info!(address = %server.address(), pid = ?server.pid(), dir = %dir.display(), "started a private ZooKeeper");
+        Ok(OwnZooKeeper { server, remove_dir })
+    }
+
+    fn stop(mut self) {
+        self.server.stop();
+        if self.remove_dir {
+            let _ = std::fs::remove_dir_all(self.server.dir());
+        }
+    }
+}
+
+/// Errors end it with `Error: <message>` on stderr (the kernel shows that line to the user).
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -108,10 +156,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let args = Args::parse();
+    let mut args = Args::parse();
     if !args.ip.is_loopback() {
         tracing::warn!(ip = %args.ip, "binding a non-loopback address: anyone who can reach it can run commands as this user");
     }
+    let own_zk = if args.zk.as_deref() == Some("auto") {
+        let own = OwnZooKeeper::start(args.zk_dir.as_ref())?;
+        args.zk = Some(own.server.url("/mesos"));
+        Some(own)
+    } else {
+        None
+    };
+    let served = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(args));
+    if let Some(own) = own_zk {
+        own.stop();
+    }
+    served
+}
+
+async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let http_auth = http_auth(&args)?;
     let cfg = LocalConfig {
         ip: args.ip,
@@ -130,7 +196,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..LocalConfig::default()
     };
     let mesos = LocalMesos::start(cfg).await?;
-    println!("{}", mesos.url());
+    // One write: a reader that takes only the first line and closes the pipe must not make a
+    // second write fail.
+    let mut said = format!("{}\n", mesos.url());
+    if let Some(zk) = mesos.zk_url() {
+        said.push_str(&format!("{zk}\n"));
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(said.as_bytes()).and_then(|()| out.flush());
+    drop(out);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}

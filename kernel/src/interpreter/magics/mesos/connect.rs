@@ -57,10 +57,11 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             help: "The embedded Mesos (master and agent with attributes rack:r2d2;pod:demo,dev) \
                    runs as its own mesos-local process so that it outlives a kernel restart; a \
                    restarted kernel finds it again. `stop` kills it and every task it runs. \
-                   `start --masters 3 --zk URL` runs three masters that elect their leader \
-                   through that ZooKeeper, as a production cluster does ($MESOS_ZK stands in \
-                   for --zk); `kill-leader` then kills the leading master, so the next one \
-                   takes over and sessions follow it.",
+                   `start --masters 3` runs three masters that elect their leader through \
+                   ZooKeeper, as a production cluster does: the one at --zk URL (or $MESOS_ZK), \
+                   else a private one the embedded Mesos starts on loopback and stops with \
+                   itself (Debian's zookeeper package); `kill-leader` then kills the leading \
+                   master, so the next one takes over and sessions follow it.",
             flags: &[
                 FlagSpec {
                     name: "masters",
@@ -70,7 +71,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
                 FlagSpec {
                     name: "zk",
                     value: ArgKind::Text,
-                    help: "ZooKeeper URL the masters register in (default $MESOS_ZK)",
+                    help: "ZooKeeper URL the masters register in (default $MESOS_ZK, else a private one)",
                 },
             ],
             positional: ArgKind::Choice(&["start", "stop", "status", "kill-leader"]),
@@ -237,7 +238,7 @@ async fn local(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
                 describe_layout(&rec),
                 rec.pid
             ));
-            if !new && (rec.masters != layout.masters || rec.zk != layout.zk) {
+            if !new && !layout.describes(&rec) {
                 ctx.out.stream(
                     crate::protocol::content::StreamName::Stderr,
                     "note: it runs as it was started, not as asked now: %local stop first to change its masters or ZooKeeper\n",
@@ -309,17 +310,15 @@ fn layout(
             format!("--zk {z}: give a zk://HOST:PORT/PATH URL"),
         ));
     }
-    if masters > 1 && zk.is_none() {
-        return Err(usage(
-            spec,
-            "--masters N needs --zk zk://HOST:PORT/PATH (or $MESOS_ZK): the masters elect their leader there",
-        ));
-    }
     Ok(LocalLayout { masters, zk })
 }
 
 fn describe_layout(rec: &LocalRecord) -> String {
     match &rec.zk {
+        Some(zk) if rec.own_zk => format!(
+            " ({} master(s) electing through {zk}, its own ZooKeeper)",
+            rec.masters
+        ),
         Some(zk) => format!(" ({} master(s) electing through {zk})", rec.masters),
         None => String::new(),
     }
@@ -330,13 +329,13 @@ fn describe_layout(rec: &LocalRecord) -> String {
 async fn kill_leader(ctx: &MagicContext<'_>) -> MagicResult {
     let Some(rec) = ctx.mesos.local_status() else {
         return Err(mesos_error(
-            "the embedded Mesos is not running (%local start --masters 3 --zk URL)",
+            "the embedded Mesos is not running (%local start --masters 3)",
         ));
     };
     let Some(zk) = &rec.zk else {
         return Err(mesos_error(
             "the embedded Mesos runs one master without ZooKeeper: nothing would take over \
-             (%local stop, then %local start --masters 3 --zk URL)",
+             (%local stop, then %local start --masters 3)",
         ));
     };
     let leader = super::leader::zk_leader(zk).await?;
