@@ -6,24 +6,12 @@ import re
 
 import pytest
 
-from conftest import Inbox, local_kernel  # noqa: F401  (local_kernel is a fixture)
+from conftest import Inbox, local_kernel, text_of  # noqa: F401  (local_kernel is a fixture)
 
 
 @pytest.fixture(scope="module")
 def inbox(local_kernel):  # noqa: F811
     return Inbox(local_kernel)
-
-
-def text_of(msgs):
-    parts = []
-    for m in msgs:
-        if m["msg_type"] in ("execute_result", "display_data", "update_display_data"):
-            parts.append(m["content"]["data"].get("text/plain", ""))
-        elif m["msg_type"] == "stream":
-            parts.append(m["content"]["text"])
-        elif m["msg_type"] == "error":
-            parts.append(m["content"]["evalue"])
-    return "\n".join(parts)
 
 
 def create(inbox):
