@@ -181,22 +181,6 @@ def mk(state_dir):
         cwd=ROOT,
         check=True,
     )
-
-
-@pytest.fixture(scope="module")
-def local_kernel(tmp_path_factory):
-    """A kernel with a private MESOS_KERNEL_STATE_DIR (so its embedded Mesos is its own),
-    warmed up by a first Rust cell; the embedded Mesos is stopped afterwards."""
-    import json
-    import signal
-    import subprocess
-
-    subprocess.run(
-        ["cargo", "build", "--release", "-q", "-p", "mesos-lib", "--bin", "mesos-local"],
-        cwd=ROOT,
-        check=True,
-    )
-    state_dir = tmp_path_factory.mktemp("mesos-kernel-state")
     env = dict(os.environ, MESOS_KERNEL_STATE_DIR=str(state_dir))
     env.pop("MESOS_MASTER", None)
     km, kc = start_new_kernel(kernel_name=KERNEL_NAME, startup_timeout=60, env=env)
@@ -308,14 +292,6 @@ def secured(tmp_path_factory):
         yield {"url": url, "secret": secret, "good": good, "wrong": wrong, "dir": d}
     finally:
         stop_mesos_local(proc)
-
-
-        record = state_dir / "local-mesos.json"
-        if record.exists():
-            try:
-                os.kill(json.loads(record.read_text())["pid"], signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
 
 class Inbox:

@@ -1,10 +1,8 @@
 """The kernel through jupyter_client: behaviour beyond jupyter_kernel_test's reach."""
 
-import json
 import os
 import time
 
-import pytest
 import zmq
 from jupyter_client.session import Session
 

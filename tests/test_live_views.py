@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from conftest import Inbox, local_kernel  # noqa: F401  (local_kernel is a fixture)
+from conftest import Inbox
 
 MAX_PER_SECOND = 4
 
 
 @pytest.fixture(scope="module")
-def inbox(local_kernel):  # noqa: F811
-    inbox = Inbox(local_kernel)
+def inbox(mk):
+    inbox = Inbox(mk)
     inbox.run("%connect local", timeout=120)
     inbox.run("%subscribe --name live-views", timeout=60)
     return inbox

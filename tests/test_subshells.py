@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from conftest import Inbox, local_kernel, text_of  # noqa: F401  (local_kernel is a fixture)
+from conftest import Inbox, text_of
 
 
 @pytest.fixture(scope="module")
-def inbox(local_kernel):  # noqa: F811
-    return Inbox(local_kernel)
+def inbox(mk):
+    return Inbox(mk)
 
 
 def create(inbox):
