@@ -298,8 +298,8 @@ try {
   const titles = await svgs.evaluateAll((all) => all.map((s) => s.querySelector('title')?.textContent));
   console.log(`  pictures rendered: ${JSON.stringify(titles)}`);
   for (const [what, pattern, shot] of [
-    ['%timeline', /tasks of this framework: states over time/, TIMELINE_SHOT],
-    ['%agents', /agents: resources/, AGENTS_SHOT],
+    ['%timeline', /tasks? of this framework: states over time/, TIMELINE_SHOT],
+    ['%agents', /agents?: resources/, AGENTS_SHOT],
   ]) {
     const i = titles.findIndex((t) => pattern.test(t || ''));
     if (i < 0) throw new StepFailure(`no ${what} picture among the rendered SVGs: ${JSON.stringify(titles)}\n${await describeCells()}`);
