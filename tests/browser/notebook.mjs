@@ -1,9 +1,11 @@
 // Drives JupyterLab in Debian's Chromium through playwright-core, like a person would:
-// opens a notebook with the "Mesos (Rust)" kernel, runs all its cells, checks that the offers
-// table rendered as an HTML <table>, and that Tab after `%sub` offers `%subscribe`.
+// opens a notebook with the "Mesos (Rust)" kernel, runs all its cells (only cells tagged
+// raises-exception may show an error), then checks that the offers table rendered as an HTML
+// <table>, that Tab after `%sub` offers `%subscribe`, and that the pictures are drawn. With
+// --run-only it stops after Run All and its check (for notebooks without offers or pictures).
 //
 //   node tests/browser/notebook.mjs --url http://127.0.0.1:PORT --token TOKEN \
-//        --notebook 01-cluster-tour.ipynb --artifacts tests/artifacts
+//        --notebook 01-cluster-tour.ipynb --artifacts tests/artifacts [--run-only]
 //
 // tests/test_browser.py starts the JupyterLab server (on a temporary copy of the notebooks) and
 // runs this script. Every wait is bounded and waits on a DOM condition; nothing sleeps. The
@@ -30,11 +32,12 @@ const { values: opts } = parseArgs({
     token: { type: 'string' },
     notebook: { type: 'string' },
     artifacts: { type: 'string', default: 'tests/artifacts' },
+    'run-only': { type: 'boolean', default: false },
   },
 });
 for (const k of ['url', 'token', 'notebook']) {
   if (!opts[k]) {
-    console.error(`usage: notebook.mjs --url URL --token TOKEN --notebook PATH [--artifacts DIR] (missing --${k})`);
+    console.error(`usage: notebook.mjs --url URL --token TOKEN --notebook PATH [--artifacts DIR] [--run-only] (missing --${k})`);
     process.exit(2);
   }
 }
@@ -43,7 +46,10 @@ const SHOT = path.join(opts.artifacts, 'browser-notebook.png');
 const OFFERS_SHOT = path.join(opts.artifacts, 'browser-offers.png');
 const AGENTS_SHOT = path.join(opts.artifacts, 'browser-agents.png');
 const TIMELINE_SHOT = path.join(opts.artifacts, 'browser-timeline.png');
-const FAILURE_SHOT = path.join(opts.artifacts, 'browser-failure.png');
+const STEM = path.basename(opts.notebook, '.ipynb');
+// Runs of several notebooks keep a screenshot each.
+const RUN_SHOT = path.join(opts.artifacts, `browser-run-${STEM}.png`);
+const FAILURE_SHOT = path.join(opts.artifacts, opts['run-only'] ? `browser-failure-${STEM}.png` : 'browser-failure.png');
 
 const started = Date.now();
 let current = 'starting';
@@ -206,109 +212,115 @@ try {
       await describeCells());
   }
 
-  step('looking for the offers table: an HTML <table> with an "offer" header in an output area');
-  const offersTable = notebook
-    .locator('.jp-OutputArea-output[data-mime-type="text/html"] table')
-    .filter({ has: page.locator('thead th', { hasText: /^\s*offer\s*$/ }) });
-  await expectWithin(offersTable.first().waitFor({ state: 'attached', timeout: UI_MS }), async () => {
-    const html = await notebook.locator('.jp-OutputArea-output[data-mime-type="text/html"] thead').allInnerTexts();
-    return `HTML table headers in outputs: ${JSON.stringify(html)}\n${await describeCells()}`;
-  });
-  const table = offersTable.first();
-  await table.scrollIntoViewIfNeeded({ timeout: UI_MS });
-  await expectWithin(table.waitFor({ state: 'visible', timeout: UI_MS }), describeCells);
-  const headers = (await table.locator('thead th').allInnerTexts()).map((h) => h.trim());
-  const rows = await table.locator('tbody tr').count();
-  console.log(`  offers table: headers ${JSON.stringify(headers)}, ${rows} row(s)`);
-  if (rows < 1) throw new StepFailure(`the offers table has no rows (headers ${JSON.stringify(headers)})`);
-  const firstRow = (await table.locator('tbody tr').first().locator('td').allInnerTexts()).map((c) => c.trim());
-  if (!firstRow[headers.indexOf('offer')]) {
-    throw new StepFailure(`the offers table's first row has no offer id: ${JSON.stringify(firstRow)}`);
-  }
-  // The table's own output area, as the person reading the notebook sees it.
-  await table.locator('xpath=ancestor::*[contains(@class, "jp-OutputArea-output")][1]').screenshot({ path: OFFERS_SHOT });
+  if (opts['run-only']) {
+    step(`screenshot ${RUN_SHOT}`);
+    await page.screenshot({ path: RUN_SHOT, fullPage: true });
+  } else {
+    step('looking for the offers table: an HTML <table> with an "offer" header in an output area');
+    const offersTable = notebook
+      .locator('.jp-OutputArea-output[data-mime-type="text/html"] table')
+      .filter({ has: page.locator('thead th', { hasText: /^\s*offer\s*$/ }) });
+    await expectWithin(offersTable.first().waitFor({ state: 'attached', timeout: UI_MS }), async () => {
+      const html = await notebook.locator('.jp-OutputArea-output[data-mime-type="text/html"] thead').allInnerTexts();
+      return `HTML table headers in outputs: ${JSON.stringify(html)}\n${await describeCells()}`;
+    });
+    const table = offersTable.first();
+    await table.scrollIntoViewIfNeeded({ timeout: UI_MS });
+    await expectWithin(table.waitFor({ state: 'visible', timeout: UI_MS }), describeCells);
+    const headers = (await table.locator('thead th').allInnerTexts()).map((h) => h.trim());
+    const rows = await table.locator('tbody tr').count();
+    console.log(`  offers table: headers ${JSON.stringify(headers)}, ${rows} row(s)`);
+    if (rows < 1) throw new StepFailure(`the offers table has no rows (headers ${JSON.stringify(headers)})`);
+    const firstRow = (await table.locator('tbody tr').first().locator('td').allInnerTexts()).map((c) => c.trim());
+    if (!firstRow[headers.indexOf('offer')]) {
+      throw new StepFailure(`the offers table's first row has no offer id: ${JSON.stringify(firstRow)}`);
+    }
+    // The table's own output area, as the person reading the notebook sees it.
+    await table.locator('xpath=ancestor::*[contains(@class, "jp-OutputArea-output")][1]').screenshot({ path: OFFERS_SHOT });
 
-  step('Tab completion: a new code cell at the end, "%sub" then Tab');
-  await codeCells.last().locator('.jp-InputArea-prompt').click();
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('b');
-  const newCell = codeCells.last();
-  await expectWithin(
-    page.waitForFunction(
-      ([path, n]) => window.codeCellsOf(path).length === n &&
-        document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell').length === n,
-      [opts.notebook, cellCount + 1], { timeout: UI_MS }),
-    async () => `code cells: ${await codeCells.count()} in the page, ` +
-      `${(await codeCellsInModel()).length} in the model (expected ${cellCount + 1})`,
-  );
-  await newCell.locator('.cm-content').click();
-  await page.keyboard.type('%sub');
-  await page.keyboard.press('Tab');
-  // The completer lists the kernel's matches for the magic name.
-  const completer = page.locator('.jp-Completer');
-  const completerItems = completer.locator('.jp-Completer-item');
-  const editorText = () => newCell.locator('.cm-content').innerText();
-  await expectWithin(
-    completerItems.filter({ hasText: /^\s*%subscribe\b/ }).first().waitFor({ state: 'visible', timeout: UI_MS }),
-    async () => `completer items: ${JSON.stringify(await completerItems.allInnerTexts())}; cell text: ${JSON.stringify(await editorText())}`,
-  );
-  const offered = (await completerItems.allInnerTexts()).map((t) => t.trim().split(/\s+/)[0]);
-  console.log(`  completer offers: ${JSON.stringify(offered)}`);
+    step('Tab completion: a new code cell at the end, "%sub" then Tab');
+    await codeCells.last().locator('.jp-InputArea-prompt').click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('b');
+    const newCell = codeCells.last();
+    await expectWithin(
+      page.waitForFunction(
+        ([path, n]) => window.codeCellsOf(path).length === n &&
+          document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell').length === n,
+        [opts.notebook, cellCount + 1], { timeout: UI_MS }),
+      async () => `code cells: ${await codeCells.count()} in the page, ` +
+        `${(await codeCellsInModel()).length} in the model (expected ${cellCount + 1})`,
+    );
+    await newCell.locator('.cm-content').click();
+    await page.keyboard.type('%sub');
+    await page.keyboard.press('Tab');
+    // The completer lists the kernel's matches for the magic name.
+    const completer = page.locator('.jp-Completer');
+    const completerItems = completer.locator('.jp-Completer-item');
+    const editorText = () => newCell.locator('.cm-content').innerText();
+    await expectWithin(
+      completerItems.filter({ hasText: /^\s*%subscribe\b/ }).first().waitFor({ state: 'visible', timeout: UI_MS }),
+      async () => `completer items: ${JSON.stringify(await completerItems.allInnerTexts())}; cell text: ${JSON.stringify(await editorText())}`,
+    );
+    const offered = (await completerItems.allInnerTexts()).map((t) => t.trim().split(/\s+/)[0]);
+    console.log(`  completer offers: ${JSON.stringify(offered)}`);
 
-  step(`screenshot ${SHOT}`);
-  await page.screenshot({ path: SHOT });
+    step(`screenshot ${SHOT}`);
+    await page.screenshot({ path: SHOT });
 
-  step('accepting the completion with Enter');
-  await page.keyboard.press('Enter');
-  await expectWithin(
-    page.waitForFunction(
-      () => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')].at(-1)
-        ?.querySelector('.cm-content')?.textContent.trim() === '%subscribe',
-      null, { timeout: UI_MS }),
-    async () => `cell text: ${JSON.stringify(await editorText())}`,
-  );
+    step('accepting the completion with Enter');
+    await page.keyboard.press('Enter');
+    await expectWithin(
+      page.waitForFunction(
+        () => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')].at(-1)
+          ?.querySelector('.cm-content')?.textContent.trim() === '%subscribe',
+        null, { timeout: UI_MS }),
+      async () => `cell text: ${JSON.stringify(await editorText())}`,
+    );
 
-  step('pictures: a new cell that launches a task, then %timeline and %agents');
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('b');
-  await expectWithin(
-    page.waitForFunction(
-      ([path, n]) => window.codeCellsOf(path).length === n,
-      [opts.notebook, cellCount + 2], { timeout: UI_MS }),
-    async () => `code cells in the model: ${(await codeCellsInModel()).length} (expected ${cellCount + 2})`,
-  );
-  // By index: Shift+Enter adds an empty cell after it, which `.last()` would then mean.
-  const picturesCell = codeCells.nth(cellCount + 1);
-  await picturesCell.locator('.cm-content').click();
-  await page.keyboard.type('%subscribe --name pictures\n%launch --name shot --wait TASK_FINISHED -- true\n%timeline\n%agents');
-  await page.keyboard.press('Shift+Enter');
-  await expectWithin(
-    page.waitForFunction(
-      ([path, n]) => {
-        const cells = window.codeCellsOf(path);
-        const panel = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === path);
-        return cells.length >= n && Number.isInteger(cells[n - 1].count) &&
-          panel?.sessionContext.session?.kernel?.status === 'idle';
-      },
-      [opts.notebook, cellCount + 2], { timeout: RUN_MS, polling: 250 }),
-    describeCells,
-  );
-  // The pictures are inline SVG in the HTML output: JupyterLab must render them, not strip them.
-  const svgs = picturesCell.locator('.jp-OutputArea-output[data-mime-type="text/html"] svg[role="img"]');
-  const titles = await svgs.evaluateAll((all) => all.map((s) => s.querySelector('title')?.textContent));
-  console.log(`  pictures rendered: ${JSON.stringify(titles)}`);
-  for (const [what, pattern, shot] of [
-    ['%timeline', /tasks? of this framework: states over time/, TIMELINE_SHOT],
-    ['%agents', /agents?: resources/, AGENTS_SHOT],
-  ]) {
-    const i = titles.findIndex((t) => pattern.test(t || ''));
-    if (i < 0) throw new StepFailure(`no ${what} picture among the rendered SVGs: ${JSON.stringify(titles)}\n${await describeCells()}`);
-    const svg = svgs.nth(i);
-    await svg.scrollIntoViewIfNeeded({ timeout: UI_MS });
-    const box = await svg.boundingBox();
-    if (!box || box.width < 100 || box.height < 40) throw new StepFailure(`the ${what} picture is not drawn: box ${JSON.stringify(box)}`);
-    await svg.locator('xpath=ancestor::*[contains(@class, "jp-OutputArea-output")][1]').screenshot({ path: shot });
-    console.log(`  ${what}: ${Math.round(box.width)}×${Math.round(box.height)} px, screenshot ${shot}`);
+    step('pictures: a new cell that launches a task, then %timeline and %agents');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('b');
+    await expectWithin(
+      page.waitForFunction(
+        ([path, n]) => window.codeCellsOf(path).length === n,
+        [opts.notebook, cellCount + 2], { timeout: UI_MS }),
+      async () => `code cells in the model: ${(await codeCellsInModel()).length} (expected ${cellCount + 2})`,
+    );
+    // By index: Shift+Enter adds an empty cell after it, which `.last()` would then mean.
+    const picturesCell = codeCells.nth(cellCount + 1);
+    await picturesCell.locator('.cm-content').click();
+    await page.keyboard.type('%subscribe --name pictures\n%launch --name shot --wait TASK_FINISHED -- true\n%timeline\n%agents');
+    await page.keyboard.press('Shift+Enter');
+    await expectWithin(
+      page.waitForFunction(
+        ([path, n]) => {
+          const cells = window.codeCellsOf(path);
+          const panel = [...window.jupyterapp.shell.widgets('main')].find((w) => w.context?.path === path);
+          return cells.length >= n && Number.isInteger(cells[n - 1].count) &&
+            panel?.sessionContext.session?.kernel?.status === 'idle';
+        },
+        [opts.notebook, cellCount + 2], { timeout: RUN_MS, polling: 250 }),
+      describeCells,
+    );
+    // The pictures are inline SVG in the HTML output: JupyterLab must render them, not strip them.
+    const svgs = picturesCell.locator('.jp-OutputArea-output[data-mime-type="text/html"] svg[role="img"]');
+    const titles = await svgs.evaluateAll((all) => all.map((s) => s.querySelector('title')?.textContent));
+    console.log(`  pictures rendered: ${JSON.stringify(titles)}`);
+    for (const [what, pattern, shot] of [
+      ['%timeline', /tasks? of this framework: states over time/, TIMELINE_SHOT],
+      ['%agents', /agents?: resources/, AGENTS_SHOT],
+    ]) {
+      const i = titles.findIndex((t) => pattern.test(t || ''));
+      if (i < 0) throw new StepFailure(`no ${what} picture among the rendered SVGs: ${JSON.stringify(titles)}\n${await describeCells()}`);
+      const svg = svgs.nth(i);
+      await svg.scrollIntoViewIfNeeded({ timeout: UI_MS });
+      const box = await svg.boundingBox();
+      if (!box || box.width < 100 || box.height < 40) throw new StepFailure(`the ${what} picture is not drawn: box ${JSON.stringify(box)}`);
+      await svg.locator('xpath=ancestor::*[contains(@class, "jp-OutputArea-output")][1]').screenshot({ path: shot });
+      console.log(`  ${what}: ${Math.round(box.width)}×${Math.round(box.height)} px, screenshot ${shot}`);
+    }
+
   }
 
   if (pageErrors.length) console.log(`  page errors seen (not failing on them): ${pageErrors.join(' | ')}`);
