@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 
+import nbformat
 import pytest
 
 from conftest import ROOT
@@ -36,6 +37,7 @@ OTHER_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb") if
 
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 SCRIPT = ROOT / "tests" / "browser" / "notebook.mjs"
+SUBSHELL_SCRIPT = ROOT / "tests" / "browser" / "subshell.mjs"
 NODE_MODULES = ROOT / "tests" / "node_modules" / "playwright-core"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOT = ARTIFACTS / "browser-notebook.png"
@@ -213,10 +215,11 @@ def wait_gone(pids):
     return out
 
 
-def run_script(lab, notebook, *extra):
-    """Runs tests/browser/notebook.mjs on notebook; asserts it passed and returns its output."""
+def run_script(lab, notebook, *extra, script=SCRIPT):
+    """Runs a browser script (tests/browser/notebook.mjs unless told) on notebook; asserts it
+    passed and returns its output."""
     cmd = [
-        "node", str(SCRIPT), "--url", lab["url"], "--token", lab["token"],
+        "node", str(script), "--url", lab["url"], "--token", lab["token"],
         "--notebook", notebook, "--artifacts", str(ARTIFACTS), *extra,
     ]  # fmt: skip
     t0 = time.monotonic()
@@ -268,3 +271,24 @@ def test_jupyterlab_runs_every_notebook_with_run_all(lab, notebook):
     assert "only cells tagged raises-exception" in out, out
     assert_png(shot)
     assert sha256(original) == before, f"{original} changed during the browser test"
+
+
+def test_a_subshell_console_answers_while_the_notebooks_cell_runs(lab):
+    """JupyterLab's "New Subshell Console for Notebook" on our kernel: `%status` in the console
+    answers while the notebook's `%events --follow` holds the main shell; interrupt ends it."""
+    framework = "subshell-browser"
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(f"%connect local\n%subscribe --name {framework}"),
+            nbformat.v4.new_code_cell("%events --follow"),
+        ],
+        metadata={"kernelspec": {"name": "mesos", "display_name": "Mesos (Rust)", "language": "rust"}},
+    )
+    nbformat.write(nb, lab["root"] / "subshell.ipynb")
+    shot = ARTIFACTS / "browser-subshell.png"
+    shot.unlink(missing_ok=True)
+
+    out = run_script(lab, "subshell.ipynb", "--framework", framework, script=SUBSHELL_SCRIPT)
+
+    assert "the notebook's second cell still running: true" in out, out
+    assert_png(shot)

@@ -15,16 +15,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { StepFailure, UI_MS, expectWithin, openNotebook, runSteps, step } from './lab.mjs';
 
-const KERNEL_DISPLAY_NAME = 'Mesos (Rust)';
-const CHROMIUM = '/usr/bin/chromium';
-// Bounds, in milliseconds. The run bound covers the first cell's evcxr warm-up on a busy
-// 2-core machine plus the notebook's own waits (`%offers --wait 10s`, `%launch --wait ...`).
-const LOAD_MS = 120_000;
-const KERNEL_MS = 120_000;
+// The run bound, in milliseconds, covers the first cell's evcxr warm-up on a busy 2-core machine
+// plus the notebook's own waits (`%offers --wait 10s`, `%launch --wait ...`).
 const RUN_MS = 420_000;
-const UI_MS = 30_000;
 
 const { values: opts } = parseArgs({
   options: {
@@ -51,51 +46,8 @@ const STEM = path.basename(opts.notebook, '.ipynb');
 const RUN_SHOT = path.join(opts.artifacts, `browser-run-${STEM}.png`);
 const FAILURE_SHOT = path.join(opts.artifacts, opts['run-only'] ? `browser-failure-${STEM}.png` : 'browser-failure.png');
 
-const started = Date.now();
-let current = 'starting';
-function step(what) {
-  current = what;
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
-}
-
-// A failed step says what it was waiting for and what the page showed instead.
-class StepFailure extends Error {}
-async function expectWithin(promise, detail) {
-  try {
-    return await promise;
-  } catch (e) {
-    const more = typeof detail === 'function' ? await detail().catch((d) => `(could not describe: ${d})`) : '';
-    throw new StepFailure(`${e.message.split('\n')[0]}${more ? `\n${more}` : ''}`);
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  // Root in a container has no user namespaces for Chromium's sandbox.
-  args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-// The notebook's code cells as JupyterLab's model holds them, for conditions evaluated in the
-// page: what the DOM holds depends on rendering, the model is the notebook.
-await page.addInitScript(() => {
-  window.codeCellsOf = (notebookPath) => {
-    const panel = [...(window.jupyterapp?.shell.widgets('main') ?? [])].find((w) => w.context?.path === notebookPath);
-    if (!panel) return [];
-    return [...panel.content.model.cells]
-      .filter((c) => c.type === 'code')
-      .map((c) => ({ count: c.executionCount, source: c.sharedModel.getSource() }));
-  };
-});
-const codeCellsInModel = () => page.evaluate((p) => window.codeCellsOf(p), opts.notebook);
-const pageErrors = [];
-// JupyterLab 4.6's debugger extension throws "No active debugger session" after every execute_reply
-// from a kernel without debugger support (its executionDone handler calls displayModules
-// unconditionally); such page errors are listed, not failed on.
-page.on('pageerror', (e) => pageErrors.push(e.message));
-
-let status = 0;
-try {
+await runSteps(FAILURE_SHOT, async (page) => {
+  const codeCellsInModel = () => page.evaluate((p) => window.codeCellsOf(p), opts.notebook);
   const panel = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden)');
   const notebook = panel.locator('.jp-Notebook');
   const codeCells = notebook.locator('.jp-CodeCell');
@@ -113,39 +65,7 @@ try {
       (errors.length ? `\nerror/stderr outputs:\n${errors.map((e) => e.slice(0, 500)).join('\n---\n')}` : '');
   };
 
-  step(`opening ${opts.notebook} in JupyterLab`);
-  const url = `${opts.url}/lab/tree/${opts.notebook.split('/').map(encodeURIComponent).join('/')}?token=${encodeURIComponent(opts.token)}`;
-  await page.goto(url, { timeout: LOAD_MS });
-  await expectWithin(codeCells.first().waitFor({ state: 'visible', timeout: LOAD_MS }),
-    async () => `page title: ${await page.title()}`);
-
-  step(`making sure the kernel is "${KERNEL_DISPLAY_NAME}"`);
-  // The notebook names the kernelspec `mesos` in its metadata, so JupyterLab should start it by
-  // itself; if it asks instead (kernelspec unknown to it, or a notebook without metadata), pick it.
-  const kernelName = panel.locator('.jp-Toolbar-kernelName');
-  const kernelDialog = page.locator('.jp-Dialog').filter({ hasText: /Select Kernel/i });
-  await expectWithin(
-    Promise.race([
-      kernelName.filter({ hasText: KERNEL_DISPLAY_NAME }).waitFor({ timeout: KERNEL_MS }),
-      kernelDialog.waitFor({ timeout: KERNEL_MS }),
-    ]),
-    async () => `toolbar kernel: ${await kernelName.innerText().catch(() => '(none)')}`,
-  );
-  if (await kernelDialog.isVisible()) {
-    step('kernel dialog shown: selecting the kernel');
-    await kernelDialog.locator('select').selectOption({ label: KERNEL_DISPLAY_NAME });
-    await kernelDialog.getByRole('button', { name: 'Select' }).click();
-  }
-  await expectWithin(kernelName.filter({ hasText: KERNEL_DISPLAY_NAME }).waitFor({ timeout: KERNEL_MS }),
-    async () => `toolbar kernel: ${await kernelName.innerText().catch(() => '(none)')}`);
-  // The kernel indicator says idle once the kernel answered kernel_info.
-  const indicator = panel.locator('.jp-Notebook-ExecutionIndicator');
-  await expectWithin(
-    page.waitForFunction(
-      () => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle',
-      null, { timeout: KERNEL_MS }),
-    async () => `kernel indicator: ${await indicator.getAttribute('data-status').catch(() => '(none)')}`,
-  );
+  await openNotebook(page, opts, opts.notebook);
 
   step('clearing outputs, so the run below is the only source of prompts and outputs');
   await page.getByRole('menuitem', { name: 'Edit', exact: true }).click();
@@ -322,18 +242,4 @@ try {
     }
 
   }
-
-  if (pageErrors.length) console.log(`  page errors seen (not failing on them): ${pageErrors.join(' | ')}`);
-  step('passed');
-} catch (e) {
-  status = 1;
-  const why = e instanceof StepFailure ? e.message : (e.stack || String(e));
-  console.error(`FAILED while ${current}:\n${why}`);
-  await page.screenshot({ path: FAILURE_SHOT, fullPage: true }).then(
-    () => console.error(`screenshot of the failure: ${FAILURE_SHOT}`),
-    (err) => console.error(`(no failure screenshot: ${err.message})`),
-  );
-} finally {
-  await browser.close();
-}
-process.exit(status);
+});

@@ -3,8 +3,8 @@
 //! `subshell_id` names (none: the main shell).
 
 use super::Shared;
-use super::decode;
 use super::outbox::ReplyChannel;
+use super::{decode, kernel_info_reply};
 use crate::protocol::content::{ErrorContent, ExecutionState, Request};
 use crate::protocol::message::Message;
 use crate::protocol::outgoing::{Outcome, Outgoing};
@@ -108,6 +108,13 @@ pub async fn route(mut rx: FrameRx, shared: Shared) {
         let Some((msg, req)) = decode(frames, &shared.signer, "shell") else {
             continue;
         };
+        if let Request::KernelInfo = req {
+            // Facts that never change: answered at once, even while the shell it names is busy,
+            // so a new front end (a subshell console, a second tab) does not sit "connecting"
+            // until a long cell ends, as ipykernel's users see it.
+            kernel_info_at_once(&shared, &msg).await;
+            continue;
+        }
         let queue = match subshell_of(&msg) {
             Ok(id) => shared.subshells.queue(id).ok_or_else(|| json!(id)),
             Err(bad) => Err(bad.clone()),
@@ -123,6 +130,18 @@ pub async fn route(mut rx: FrameRx, shared: Shared) {
             Err(id) => unknown(&shared, &msg, &id).await,
         }
     }
+}
+
+/// Answers a shell `kernel_info_request` outside every queue, between busy and idle.
+async fn kernel_info_at_once(shared: &Shared, msg: &Message) {
+    shared
+        .outbox
+        .status(ExecutionState::Busy, Some(&msg.header));
+    let content = Outgoing::KernelInfoReply(Box::new(kernel_info_reply(&shared.info)));
+    shared.outbox.reply(ReplyChannel::Shell, msg, content).await;
+    shared
+        .outbox
+        .status(ExecutionState::Idle, Some(&msg.header));
 }
 
 /// Answers a request for a subshell that does not exist with an error reply (JEP 91: "use of
