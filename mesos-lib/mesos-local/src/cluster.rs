@@ -567,6 +567,7 @@ impl Master {
                 sub.sender.send(&Event::rescind(OfferId::new(oid.as_str())));
             }
         }
+        self.forget_agent_executors(&mut st, agent_id);
         let mut events = Vec::new();
         for fw in st.frameworks.values_mut() {
             let lost: Vec<String> = fw

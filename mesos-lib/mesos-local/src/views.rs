@@ -53,7 +53,10 @@ pub(crate) fn legacy_task(
         json!(j::str_at(task_info, "name").unwrap_or("")),
     );
     m.insert("framework_id".into(), json!(framework_id));
-    m.insert("executor_id".into(), json!(""));
+    m.insert(
+        "executor_id".into(),
+        json!(j::id_at(task_info, "executor.executor_id").unwrap_or("")),
+    );
     m.insert("slave_id".into(), json!(agent_id));
     m.insert("state".into(), json!(state));
     let res = rv::from_json(j::array_at(task_info, "resources"));

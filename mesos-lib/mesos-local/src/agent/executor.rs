@@ -91,6 +91,7 @@ impl Agent {
                 statuses: Vec::new(),
                 kill_tx: Some(kill_tx),
                 pid: None,
+                parent_container: None,
             },
         );
 
@@ -225,6 +226,9 @@ impl Agent {
     /// Kills a task: TASK_KILLING first for frameworks that asked for it, then SIGTERM and,
     /// after the grace period, SIGKILL.
     pub(crate) fn kill(&self, fid: &str, tid: &str, grace: Option<Duration>) {
+        if self.kill_in_group(fid, tid, grace) {
+            return;
+        }
         let found = self.with_run(fid, tid, |run, killing_cap| {
             let grace = grace
                 .or_else(|| {
@@ -256,7 +260,10 @@ impl Agent {
 }
 
 /// The command executor's words for how a process ended.
-fn describe_exit(status: std::process::ExitStatus, killed: bool) -> (&'static str, String) {
+pub(crate) fn describe_exit(
+    status: std::process::ExitStatus,
+    killed: bool,
+) -> (&'static str, String) {
     use std::os::unix::process::ExitStatusExt;
     if let Some(code) = status.code() {
         let state = if killed {

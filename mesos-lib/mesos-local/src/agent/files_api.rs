@@ -18,7 +18,9 @@ fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {
     let st = agent.state.lock().unwrap_or_else(|e| e.into_inner());
     let mut out = Vec::new();
     for (fid, fw) in &st.frameworks {
-        for run in fw.executors.values().chain(fw.completed.iter()) {
+        // A task group's tasks are reached through their executor's sandbox.
+        let command_tasks = fw.executors.values().chain(fw.completed.iter());
+        for run in command_tasks.filter(|r| r.parent_container.is_none()) {
             out.push((
                 sandbox::virtual_path(fid, &run.executor_id, &run.container_id),
                 run.directory.clone(),
@@ -27,6 +29,20 @@ fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {
             if let Some(runs) = run.directory.parent() {
                 out.push((
                     sandbox::virtual_path(fid, &run.executor_id, "latest"),
+                    runs.join("latest"),
+                ));
+            }
+        }
+    }
+    for (fid, fw) in &st.frameworks {
+        for (eid, g) in &fw.groups {
+            out.push((
+                sandbox::virtual_path(fid, eid, &g.container_id),
+                g.directory.clone(),
+            ));
+            if let Some(runs) = g.directory.parent() {
+                out.push((
+                    sandbox::virtual_path(fid, eid, "latest"),
                     runs.join("latest"),
                 ));
             }

@@ -9,7 +9,8 @@ use axum::response::Response;
 use axum::routing::{any, get};
 use serde_json::{Map, Value, json};
 
-use super::{Agent, ExecutorRun, files_api};
+use super::default_executor::GroupExecutor;
+use super::{Agent, AgentFramework, ExecutorRun, files_api};
 use crate::config::{LocalConfig, MESOS_VERSION};
 use crate::http::{empty, json_ok, not_found};
 use crate::json as j;
@@ -89,6 +90,61 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
     })
 }
 
+/// A task group's DEFAULT executor as `/state` lists it (`ExecutorWriter`): its own and its
+/// tasks' resources, its live and ended tasks.
+fn group_executor_json(g: &GroupExecutor, fw: &AgentFramework, fid: &str, agent_id: &str) -> Value {
+    let mut res = rv::from_json(j::array_at(&g.info, "resources"));
+    let (mut tasks, mut completed) = (Vec::new(), Vec::new());
+    for tid in &g.task_ids {
+        let run = fw.executors.get(tid).or_else(|| {
+            fw.completed.iter().rev().find(|r| {
+                r.parent_container.is_some() && j::id_at(&r.task, "task_id") == Some(tid.as_str())
+            })
+        });
+        let Some(run) = run else { continue };
+        res.add_all(&rv::from_json(j::array_at(&run.task, "resources")));
+        let task = legacy_task(&run.task, fid, agent_id, &run.state, &run.statuses);
+        if crate::views::is_terminal(&run.state) {
+            completed.push(task);
+        } else {
+            tasks.push(task);
+        }
+    }
+    let mut m = Map::new();
+    m.insert(
+        "id".into(),
+        json!(j::id_at(&g.info, "executor_id").unwrap_or("")),
+    );
+    m.insert(
+        "name".into(),
+        json!(j::str_at(&g.info, "name").unwrap_or("")),
+    );
+    m.insert(
+        "source".into(),
+        json!(j::str_at(&g.info, "source").unwrap_or("")),
+    );
+    m.insert("container".into(), json!(g.container_id));
+    m.insert("directory".into(), json!(g.directory.display().to_string()));
+    m.insert("resources".into(), rv::flat(&res, false));
+    if let Some(role) = j::array_at(&g.info, "resources")
+        .first()
+        .and_then(|r| j::str_at(r, "allocation_info.role"))
+    {
+        m.insert("role".into(), json!(role));
+    }
+    if let Some(labels) = g.info.get("labels") {
+        m.insert("labels".into(), labels.clone());
+    }
+    m.insert(
+        "type".into(),
+        json!(j::str_at(&g.info, "type").unwrap_or("DEFAULT")),
+    );
+    m.insert("tasks".into(), Value::Array(tasks));
+    m.insert("queued_tasks".into(), json!([]));
+    m.insert("completed_tasks".into(), Value::Array(completed));
+    Value::Object(m)
+}
+
 /// Agent `/state`.
 async fn state(
     State(agent): State<Arc<Agent>>,
@@ -100,18 +156,31 @@ async fn state(
     {
         let st = agent.state.lock().unwrap_or_else(|e| e.into_inner());
         for (fid, fw) in &st.frameworks {
-            let executors: Vec<Value> = fw
+            // A task group's tasks are listed under their executor.
+            let command_task = |r: &&ExecutorRun| r.parent_container.is_none();
+            let mut executors: Vec<Value> = fw
                 .executors
                 .values()
+                .filter(command_task)
                 .map(|r| executor_json(r, &agent.id))
                 .collect();
-            let completed: Vec<Value> = fw
+            let mut completed: Vec<Value> = fw
                 .completed
                 .iter()
+                .filter(command_task)
                 .map(|r| executor_json(r, &agent.id))
                 .collect();
             for r in fw.executors.values() {
                 used.add_all(&rv::from_json(j::array_at(&r.task, "resources")));
+            }
+            for g in fw.groups.values() {
+                let view = group_executor_json(g, fw, fid, &agent.id);
+                if g.exited {
+                    completed.push(view);
+                } else {
+                    used.add_all(&rv::from_json(j::array_at(&g.info, "resources")));
+                    executors.push(view);
+                }
             }
             let mut m = Map::new();
             m.insert("id".into(), json!(fid));

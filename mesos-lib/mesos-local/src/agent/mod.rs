@@ -1,6 +1,7 @@
 //! An embedded agent: runs command tasks, keeps their status updates until acknowledged,
 //! and serves its own `/state` and files API on its own port.
 
+pub(crate) mod default_executor;
 pub(crate) mod executor;
 pub(crate) mod files_api;
 pub(crate) mod http;
@@ -35,6 +36,13 @@ pub(crate) enum ToMaster {
         framework_id: String,
         update: Update,
     },
+    /// An executor ended (`ExitedExecutorMessage`), with its wait status.
+    ExecutorExited {
+        agent_id: String,
+        framework_id: String,
+        executor_id: String,
+        status: i32,
+    },
 }
 
 /// One executor run (the command executor of one task).
@@ -48,6 +56,9 @@ pub(crate) struct ExecutorRun {
     pub statuses: Vec<StoredStatus>,
     pub kill_tx: Option<mpsc::UnboundedSender<Duration>>,
     pub pid: Option<u32>,
+    /// The executor's container, for a task of a task group (which runs in a container
+    /// nested in its executor's); `None` for a command task.
+    pub parent_container: Option<String>,
 }
 
 #[derive(Default)]
@@ -55,6 +66,9 @@ pub(crate) struct AgentFramework {
     pub info: Value,
     pub executors: BTreeMap<String, ExecutorRun>,
     pub completed: Vec<ExecutorRun>,
+    /// DEFAULT executors of task groups, by executor ID (their tasks are in `executors`
+    /// and `completed`, by task ID).
+    pub groups: BTreeMap<String, default_executor::GroupExecutor>,
 }
 
 #[derive(Default)]
@@ -240,6 +254,7 @@ impl Agent {
         if let Some(next) = next {
             self.forward(fid, next);
         }
+        self.group_task_acknowledged(fid, tid);
     }
 
     /// Re-sends unacknowledged heads older than `interval`.

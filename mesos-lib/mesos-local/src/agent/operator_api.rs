@@ -155,7 +155,10 @@ pub(crate) async fn handle(
         C::GetTasks => answer(&ty, Snapshot::of(&agent).tasks()),
         C::GetExecutors => answer(&ty, Snapshot::of(&agent).executors()),
         C::GetFrameworks => answer(&ty, Snapshot::of(&agent).frameworks()),
-        C::GetContainers => answer(&ty, Snapshot::of(&agent).containers()),
+        C::GetContainers => {
+            let nested = j::bool_at(&call, "get_containers.show_nested").unwrap_or(false);
+            answer(&ty, Snapshot::of(&agent).containers(nested))
+        }
         C::GetAgent => answer(&ty, json!({"agent_info": views::agent_info(&agent)})),
         // No operation and no resource provider exist on an embedded agent.
         C::GetOperations | C::GetResourceProviders => answer(&ty, json!({})),
@@ -215,6 +218,8 @@ pub(crate) async fn handle(
 struct Snapshot {
     /// (framework info, removed, live runs, ended runs).
     frameworks: Vec<(Value, bool, Vec<Run>, Vec<Run>)>,
+    /// Task groups' DEFAULT executors: (ExecutorInfo, container, live).
+    groups: Vec<(Value, String, bool)>,
 }
 
 /// One executor run, as the operator API shows it.
@@ -226,6 +231,10 @@ struct Run {
     pid: Option<u32>,
     task: Task,
     resources: Vec<mesos_lib::v1::resources::Resource>,
+    /// A task of a task group: its executor is listed apart, once.
+    nested: bool,
+    /// The executor's container, for a task of a task group.
+    parent: Option<String>,
 }
 
 impl Run {
@@ -247,13 +256,20 @@ impl Run {
             framework_id: r.framework_id.clone(),
             executor_id: r.executor_id.clone(),
             container_id: r.container_id.clone(),
-            name: format!(
-                "Command Executor (Task: {}) (Command: sh -c '{cmd}')",
-                r.executor_id
-            ),
+            name: match r.parent_container {
+                Some(_) => j::str_at(&r.task, "executor.name")
+                    .unwrap_or("")
+                    .to_string(),
+                None => format!(
+                    "Command Executor (Task: {}) (Command: sh -c '{cmd}')",
+                    r.executor_id
+                ),
+            },
             pid: r.pid,
             task,
             resources: rv::to_list(&res, false, None),
+            nested: r.parent_container.is_some(),
+            parent: r.parent_container.clone(),
         }
     }
 
@@ -289,7 +305,21 @@ impl Snapshot {
                 )
             })
             .collect();
-        Snapshot { frameworks }
+        let groups = st
+            .frameworks
+            .values()
+            .flat_map(|fw| fw.groups.values())
+            .map(|g| ((*g.info).clone(), g.container_id.clone(), !g.exited))
+            .collect();
+        Snapshot { frameworks, groups }
+    }
+
+    /// The task groups' executors, live or ended.
+    fn groups(&self, live: bool) -> impl Iterator<Item = Value> + '_ {
+        self.groups
+            .iter()
+            .filter(move |g| g.2 == live)
+            .map(|g| json!({"executor_info": g.0}))
     }
 
     fn live(&self) -> impl Iterator<Item = &Run> {
@@ -314,8 +344,13 @@ impl Snapshot {
     }
 
     fn executors(&self) -> Value {
-        let live: Vec<Value> = self.live().map(Run::executor).collect();
-        let ended: Vec<Value> = self.ended().map(Run::executor).collect();
+        let own = |r: &&Run| !r.nested;
+        let live: Vec<Value> = (self.live().filter(own).map(Run::executor))
+            .chain(self.groups(true))
+            .collect();
+        let ended: Vec<Value> = (self.ended().filter(own).map(Run::executor))
+            .chain(self.groups(false))
+            .collect();
         json!({"executors": live, "completed_executors": ended})
     }
 
@@ -330,13 +365,27 @@ impl Snapshot {
         json!({"frameworks": pick(false), "completed_frameworks": pick(true)})
     }
 
-    /// Every live executor runs in a container of its own; nested and standalone containers
-    /// cannot exist here (their launches are refused), so `show_nested` changes nothing.
-    fn containers(&self) -> Value {
+    /// Every live executor runs in a container of its own; a task group's tasks run in
+    /// containers nested in their executor's, listed with `show_nested`.
+    fn containers(&self, show_nested: bool) -> Value {
+        let groups = self.groups.iter().filter(|g| g.2).map(|(info, cid, _)| {
+            json!({
+                "framework_id": info["framework_id"],
+                "executor_id": info["executor_id"],
+                "executor_name": j::str_at(info, "name").unwrap_or(""),
+                "container_id": j::id(cid),
+                "container_status": {"container_id": j::id(cid)},
+            })
+        });
         let list: Vec<Value> = self
             .live()
+            .filter(|r| show_nested || !r.nested)
             .map(|r| {
-                let mut status = json!({"container_id": j::id(&r.container_id)});
+                let id = match &r.parent {
+                    Some(p) => json!({"value": r.container_id, "parent": {"value": p}}),
+                    None => j::id(&r.container_id),
+                };
+                let mut status = json!({"container_id": id.clone()});
                 if let Some(pid) = r.pid {
                     status["executor_pid"] = json!(pid);
                 }
@@ -344,10 +393,11 @@ impl Snapshot {
                     "framework_id": j::id(&r.framework_id),
                     "executor_id": j::id(&r.executor_id),
                     "executor_name": r.name,
-                    "container_id": j::id(&r.container_id),
+                    "container_id": id,
                     "container_status": status,
                 })
             })
+            .chain(groups)
             .collect();
         json!({"containers": list})
     }

@@ -58,6 +58,24 @@ pub(crate) fn create(dir: &Path, logs: bool) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates the sandbox of a task in a task group as the default executor's nested container
+/// gets it: `<executor sandbox>/containers/<container>/` with `stdout` and `stderr`, and
+/// `<executor sandbox>/tasks/<task>` a symlink to it.
+pub(crate) fn create_task(
+    executor_dir: &Path,
+    container: &str,
+    task: &str,
+) -> std::io::Result<PathBuf> {
+    let dir = executor_dir.join("containers").join(container);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::File::create(dir.join("stdout"))?;
+    std::fs::File::create(dir.join("stderr"))?;
+    let tasks = executor_dir.join("tasks");
+    std::fs::create_dir_all(&tasks)?;
+    std::os::unix::fs::symlink(&dir, tasks.join(task))?;
+    Ok(dir)
+}
+
 /// The virtual path the files API attaches a sandbox under.
 pub(crate) fn virtual_path(framework: &str, executor: &str, run: &str) -> String {
     format!("/frameworks/{framework}/executors/{executor}/runs/{run}")

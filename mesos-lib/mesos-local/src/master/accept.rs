@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+use super::launch_group::{self, GroupOffer};
 use super::state::{Filter, MasterState, Task};
 use super::{Master, views};
 use crate::agent::Agent;
@@ -24,7 +25,8 @@ fn refuse(body: &Value) -> Duration {
     Duration::from_secs_f64(secs.min(365.0 * 86400.0))
 }
 
-fn error_status(
+/// A TaskStatus the master itself sends for a task it does not launch.
+pub(crate) fn error_status(
     task: &Value,
     agent_id: Option<&str>,
     state: &str,
@@ -76,7 +78,8 @@ impl Master {
         }
     }
 
-    /// ACCEPT: LAUNCH operations are carried out; the others are dropped with an error.
+    /// ACCEPT: LAUNCH and LAUNCH_GROUP operations are carried out; the others are dropped
+    /// with an error.
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
@@ -86,6 +89,7 @@ impl Master {
         // Taken out of the call: the accepted ones become the master's, uncopied.
         let mut tasks: Vec<Value> = Vec::new();
         let mut dropped = Dropped::default();
+        let mut groups: Vec<Value> = Vec::new();
         if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
             for op in ops.iter_mut() {
                 if j::str_at(op, "type") == Some("LAUNCH") {
@@ -94,6 +98,8 @@ impl Master {
                     {
                         tasks.append(list);
                     }
+                } else if j::str_at(op, "type") == Some("LAUNCH_GROUP") {
+                    groups.push(op.take());
                 } else {
                     dropped.add(op);
                 }
@@ -147,11 +153,12 @@ impl Master {
                 .get(fid)
                 .and_then(|f| f.subscription.as_ref().map(|s| s.sender.clone()));
             if let Some(s) = &sender {
-                dropped.refuse(s, None, |_| {
+                dropped.refuse(s, |_| {
                     format!("Operation attempted with invalid offers: {why}")
                 });
             }
-            for t in tasks.iter().chain(&dropped.group_tasks) {
+            let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
+            for t in tasks.iter().chain(group_tasks) {
                 let status = error_status(
                     t,
                     j::id_at(t, "agent_id"),
@@ -186,7 +193,7 @@ impl Master {
         // What mesos-local cannot carry out is dropped as the master drops an invalid
         // operation; its resources stay with what is left of the offers.
         if let Some(s) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
-            dropped.refuse(&s.sender, Some(&agent_id), refusal);
+            dropped.refuse(&s.sender, refusal);
         }
         let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
@@ -238,6 +245,16 @@ impl Master {
                 fw.tasks.insert(tid, task);
             }
         }
+        let mut offer = GroupOffer {
+            framework_id: fid,
+            agent_id: &agent_id,
+            role: &allocation_role,
+            available: &mut available,
+        };
+        let group_launches: Vec<_> = groups
+            .into_iter()
+            .filter_map(|op| self.launch_group(&mut st, &mut offer, op))
+            .collect();
         // What was not used counts as declined.
         let until = Instant::now() + refuse_for;
         if let Some(fw) = st.frameworks.get_mut(fid) {
@@ -253,13 +270,15 @@ impl Master {
         for (agent, info) in launched {
             agent.launch(&fw_info, info);
         }
+        for (agent, group) in group_launches {
+            agent.launch_group(&fw_info, group);
+        }
     }
 }
 
 /// Why mesos-local drops an offer operation of type `ty`.
 fn refusal(ty: &str) -> String {
     let why = match ty {
-        "LAUNCH_GROUP" => "it runs command tasks only, not task groups",
         "RESERVE" | "UNRESERVE" => "it keeps no reservations",
         "CREATE" | "DESTROY" | "GROW_VOLUME" | "SHRINK_VOLUME" => "it keeps no persistent volumes",
         "CREATE_DISK" | "DESTROY_DISK" => "it has no resource providers",
@@ -268,62 +287,30 @@ fn refusal(ty: &str) -> String {
     format!("mesos-local does not carry out {ty} yet ({why})")
 }
 
-/// The operations of an ACCEPT other than LAUNCH: none is carried out.
+/// The operations of an ACCEPT other than LAUNCH and LAUNCH_GROUP: none is carried out.
 #[derive(Default)]
 struct Dropped {
     /// (type, operation id) of each resource operation.
     operations: Vec<(String, Option<String>)>,
-    /// The tasks of LAUNCH_GROUP operations.
-    group_tasks: Vec<Value>,
 }
 
 impl Dropped {
     fn add(&mut self, op: &mut Value) {
         let ty = j::str_at(op, "type").unwrap_or("UNKNOWN").to_string();
-        if ty == "LAUNCH_GROUP"
-            && let Some(Value::Array(list)) = op
-                .get_mut("launch_group")
-                .and_then(|l| l.get_mut("task_group"))
-                .and_then(|g| g.get_mut("tasks"))
-        {
-            self.group_tasks.append(list);
-        }
         let id = j::id_at(op, "id").map(str::to_string);
         self.operations.push((ty, id));
     }
 
-    /// `Master::drop`: a warning, and OPERATION_ERROR for an operation with an ID; each task
-    /// of a task group gets TASK_ERROR (`agent_id` is the offers' agent once they are valid).
-    fn refuse(
-        &self,
-        sender: &crate::http::EventSender,
-        agent_id: Option<&str>,
-        message: impl Fn(&str) -> String,
-    ) {
+    /// `Master::drop`: a warning, and OPERATION_ERROR for an operation with an ID.
+    fn refuse(&self, sender: &crate::http::EventSender, message: impl Fn(&str) -> String) {
         for (ty, id) in &self.operations {
             let text = message(ty);
             tracing::warn!(operation = %ty, "dropping offer operation: {text}");
-            // A task group's tasks hear of it through their own statuses.
-            if ty != "LAUNCH_GROUP"
-                && let Some(id) = id
-            {
+            if let Some(id) = id {
                 sender.send(&json!({"type": "UPDATE_OPERATION_STATUS",
                     "update_operation_status": {"status": {
                         "operation_id": j::id(id), "state": "OPERATION_ERROR", "message": text}}}));
             }
-        }
-        let Some(agent_id) = agent_id else {
-            return;
-        };
-        for t in &self.group_tasks {
-            let status = error_status(
-                t,
-                Some(agent_id),
-                "TASK_ERROR",
-                "REASON_TASK_GROUP_INVALID",
-                refusal("LAUNCH_GROUP"),
-            );
-            sender.send(&super::events::update(&status));
         }
     }
 }

@@ -16,6 +16,8 @@ use crate::resource_views as rv;
 pub(crate) struct TaskJson {
     pub name: Box<RawValue>,
     pub task_id: Box<RawValue>,
+    /// `executor_id` of the task's ExecutorInfo (tasks of a task group).
+    pub executor_id: Option<Box<RawValue>>,
     pub resources: Box<RawValue>,
     /// `labels`, `discovery`, `container`, `health_check`, `kill_policy`, where present.
     pub tail: Vec<(&'static str, Box<RawValue>)>,
@@ -28,6 +30,10 @@ impl TaskJson {
         TaskJson {
             name: field("name").unwrap_or_else(|| raw(&Value::String(String::new()))),
             task_id: field("task_id").unwrap_or_else(|| raw(&Value::Null)),
+            executor_id: info
+                .get("executor")
+                .and_then(|e| e.get("executor_id"))
+                .map(raw),
             resources: field("resources").unwrap_or_else(|| raw(&Value::Array(Vec::new()))),
             tail: [
                 "labels",

@@ -208,7 +208,10 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         Value::Array(fw.completed_tasks.iter().map(task).collect()),
     );
     m.insert("offers".into(), json!([]));
-    m.insert("executors".into(), json!([]));
+    m.insert(
+        "executors".into(),
+        Value::Array(super::launch_group::executors_legacy(st, &fw.id)),
+    );
     m.insert("offer_constraints".into(), json!({}));
     Value::Object(m)
 }

@@ -4,6 +4,8 @@ pub(crate) mod accept;
 pub(crate) mod allocator;
 pub(crate) mod events;
 pub(crate) mod fixed_json;
+pub(crate) mod group_checks;
+pub(crate) mod launch_group;
 pub(crate) mod legacy;
 pub(crate) mod operator_api;
 pub(crate) mod operator_checks;
@@ -147,6 +149,7 @@ impl Master {
             task.statuses = statuses;
             fw.tasks.insert(tid, task);
         }
+        used.add_all(&self.recover_executors(st, agent));
         let entry = AgentEntry::new(agent, used);
         let view = views::agent_v1(&entry);
         st.agents.insert(agent.id.clone(), entry);
@@ -168,6 +171,12 @@ impl Master {
                     framework_id,
                     update,
                 }) => self.status_update(&agent_id, &framework_id, update),
+                Mail::Agent(ToMaster::ExecutorExited {
+                    agent_id,
+                    framework_id,
+                    executor_id,
+                    status,
+                }) => self.executor_exited(&agent_id, &framework_id, &executor_id, status),
                 Mail::StreamClosed {
                     framework_id,
                     stream_id,
@@ -316,6 +325,7 @@ impl Master {
             };
             tracing::info!(framework = fid, "removing framework");
             self.rescind_offers_of(&mut st, fid, false);
+            self.forget_executors(&mut st, fid);
             let now_nanos = ids::now_nanos();
             for (_, mut task) in std::mem::take(&mut fw.tasks) {
                 if !is_terminal(&task.state) {

@@ -104,7 +104,7 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
         C::GetFrameworks => answer_with(name, &views::get_frameworks(&master.lock())),
         C::GetTasks => answer_with(name, &views::get_tasks(&master.lock())),
         // The master knows executors only from ExecutorInfos; command tasks have none.
-        C::GetExecutors => answer(name, json!({"executors": []})),
+        C::GetExecutors => answer_with(name, &views::get_executors(&master.lock())),
         C::GetRoles => answer(name, json!({"roles": legacy::roles_v1(&master.lock())})),
         // None set (UPDATE_WEIGHTS is refused): the master's answer is the bare type.
         C::GetWeights => json_ok(&json!({"type": name})),

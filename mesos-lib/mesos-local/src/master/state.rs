@@ -186,6 +186,8 @@ pub(crate) struct MasterState {
     pub completed_frameworks: Vec<Framework>,
     pub agents: BTreeMap<String, AgentEntry>,
     pub offers: BTreeMap<String, Offer>,
+    /// Executors known from their ExecutorInfo (task groups' DEFAULT executors).
+    pub executors: BTreeMap<super::launch_group::ExecutorKey, super::launch_group::ExecutorEntry>,
     pub subscribers: Vec<EventSender>,
     pub stall_heartbeats: bool,
     pub allocation_runs: u64,
@@ -206,6 +208,7 @@ impl MasterState {
             completed_frameworks: Vec::new(),
             agents: BTreeMap::new(),
             offers: BTreeMap::new(),
+            executors: BTreeMap::new(),
             subscribers: Vec::new(),
             stall_heartbeats: false,
             allocation_runs: 0,

@@ -128,6 +128,9 @@ impl Serialize for TaskView<'_> {
                 value: self.framework_id,
             },
         )?;
+        if let Some(eid) = &f.executor_id {
+            m.serialize_entry("executor_id", eid)?;
+        }
         m.serialize_entry(
             "agent_id",
             &IdRef {
@@ -305,10 +308,18 @@ pub(crate) fn get_agents(st: &MasterState) -> GetAgents<'_> {
     }
 }
 
-/// `{"executors": []}`: command tasks run under the (hidden) command executor.
+/// GET_EXECUTORS payload: the executors known from an ExecutorInfo (task groups'); command
+/// tasks run under the (hidden) command executor, which is not listed.
 #[derive(Serialize)]
 pub(crate) struct GetExecutors {
-    executors: [(); 0],
+    executors: Vec<Value>,
+}
+
+/// The GET_EXECUTORS payload of `st`.
+pub(crate) fn get_executors(st: &MasterState) -> GetExecutors {
+    GetExecutors {
+        executors: super::launch_group::executors_v1(st),
+    }
 }
 
 /// GET_STATE payload.
@@ -324,7 +335,7 @@ pub(crate) struct GetState<'a> {
 pub(crate) fn get_state(st: &MasterState) -> GetState<'_> {
     GetState {
         get_tasks: get_tasks(st),
-        get_executors: GetExecutors { executors: [] },
+        get_executors: get_executors(st),
         get_frameworks: get_frameworks(st),
         get_agents: get_agents(st),
     }

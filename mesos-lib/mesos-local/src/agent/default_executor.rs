@@ -1,0 +1,452 @@
+//! Mesos's default executor, as the agent runs a task group: every task in a container nested
+//! in the executor's (its own sandbox under the executor's), its own statuses, the whole group
+//! killed when one task fails or is killed, and the executor gone once every task has ended
+//! and its last update was acknowledged (see `src/launcher/default_executor.cpp`).
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use super::executor::{DEFAULT_KILL_GRACE, StatusSpec, describe_exit};
+use super::process::{self, Launch, Outcome};
+use super::{Agent, ExecutorRun, ToMaster, sandbox};
+use crate::master::launch_group::GroupLaunch;
+use crate::views::is_terminal;
+use crate::{ids, json as j};
+
+/// How long the default executor waits for the acknowledgements of its tasks' last updates
+/// before it terminates anyway.
+const ACK_WAIT: Duration = Duration::from_secs(60);
+
+/// A DEFAULT executor running one task group.
+pub(crate) struct GroupExecutor {
+    /// Its ExecutorInfo.
+    pub info: Arc<Value>,
+    /// Its (top-level) container.
+    pub container_id: String,
+    /// Its sandbox.
+    pub directory: PathBuf,
+    /// The group's tasks, in launch order.
+    pub task_ids: Vec<String>,
+    /// Tasks a kill was sent to.
+    pub killing: HashSet<String>,
+    /// The group is being killed (one task failed or was killed).
+    pub killing_group: bool,
+    /// The executor was shut down (SHUTDOWN): no group kill on top.
+    pub shutting_down: bool,
+    /// The executor has terminated.
+    pub exited: bool,
+}
+
+/// A task of the group, as its runner needs it.
+struct Member {
+    fid: String,
+    eid: String,
+    tid: String,
+    container: String,
+    parent: String,
+}
+
+impl Agent {
+    /// RunTaskGroupMessage: starts the DEFAULT executor and the group's tasks in it.
+    pub(crate) fn launch_group(self: &Arc<Self>, framework_info: &Value, group: GroupLaunch) {
+        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
+        let eid = j::id_at(&group.executor, "executor_id")
+            .unwrap_or("")
+            .to_string();
+        let ecid = ids::uuid_string();
+        let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &ecid);
+        let user = j::str_at(framework_info, "user").unwrap_or("").to_string();
+        let setup = if self.user_exists(&user) {
+            sandbox::create(&dir, true).map_err(|e| e.to_string())
+        } else {
+            Err(format!(
+                "Failed to chown directory to '{user}': No such user '{user}'"
+            ))
+        };
+        let (members, receivers) = self.register_group(framework_info, &group, &fid, &ecid, &dir);
+        if let Err(e) = setup {
+            let msg = format!(
+                "Failed to create executor directory '{}': {e}",
+                dir.display()
+            );
+            for m in &members {
+                let st = self.status(&m.tid, &eid, lost_spec(msg.clone()));
+                self.emit(&fid, &m.tid, st);
+            }
+            self.finish_executor(&fid, &eid);
+            return;
+        }
+        self.start_members(&dir, group.tasks, members, receivers);
+    }
+
+    /// The executor and its tasks, known to the agent before anything starts: each task's
+    /// run (by task ID) and kill channel.
+    fn register_group(
+        &self,
+        framework_info: &Value,
+        group: &GroupLaunch,
+        fid: &str,
+        ecid: &str,
+        dir: &std::path::Path,
+    ) -> (Vec<Member>, Vec<mpsc::UnboundedReceiver<Duration>>) {
+        let eid = j::id_at(&group.executor, "executor_id").unwrap_or("");
+        let mut members = Vec::new();
+        let mut receivers = Vec::new();
+        let mut st = self.lock();
+        let fw = st.frameworks.entry(fid.to_string()).or_default();
+        if fw.info != *framework_info {
+            fw.info = framework_info.clone();
+        }
+        for task in &group.tasks {
+            let tid = j::id_at(task, "task_id").unwrap_or("").to_string();
+            let cid = ids::uuid_string();
+            let (kill_tx, kill_rx) = mpsc::unbounded_channel();
+            fw.executors.insert(
+                tid.clone(),
+                ExecutorRun {
+                    framework_id: fid.to_string(),
+                    executor_id: eid.to_string(),
+                    container_id: cid.clone(),
+                    directory: dir.join("containers").join(&cid),
+                    task: Arc::clone(task),
+                    state: "TASK_STAGING".into(),
+                    statuses: Vec::new(),
+                    kill_tx: Some(kill_tx),
+                    pid: None,
+                    parent_container: Some(ecid.to_string()),
+                },
+            );
+            members.push(Member {
+                fid: fid.to_string(),
+                eid: eid.to_string(),
+                tid,
+                container: cid,
+                parent: ecid.to_string(),
+            });
+            receivers.push(kill_rx);
+        }
+        fw.groups.insert(
+            eid.to_string(),
+            GroupExecutor {
+                info: Arc::clone(&group.executor),
+                container_id: ecid.to_string(),
+                directory: dir.to_path_buf(),
+                task_ids: members.iter().map(|m| m.tid.clone()).collect(),
+                killing: HashSet::new(),
+                killing_group: false,
+                shutting_down: false,
+                exited: false,
+            },
+        );
+        (members, receivers)
+    }
+
+    /// TASK_STARTING for every task, then each task's process.
+    fn start_members(
+        self: &Arc<Self>,
+        dir: &std::path::Path,
+        tasks: Vec<Arc<Value>>,
+        members: Vec<Member>,
+        receivers: Vec<mpsc::UnboundedReceiver<Duration>>,
+    ) {
+        for m in &members {
+            let st = self.member_status(m, "TASK_STARTING", None, None);
+            self.emit(&m.fid, &m.tid, st);
+        }
+        for ((task, m), kill_rx) in tasks.into_iter().zip(members).zip(receivers) {
+            let sandbox = match sandbox::create_task(dir, &m.container, &m.tid) {
+                Ok(s) => s,
+                Err(e) => {
+                    let msg = format!("Failed to launch container: {e}");
+                    let st = self.member_status(&m, "TASK_FAILED", Some(msg), None);
+                    self.emit(&m.fid, &m.tid, st);
+                    self.member_ended(&m, "TASK_FAILED");
+                    continue;
+                }
+            };
+            let launch = Launch {
+                command: task.get("command").cloned().unwrap_or_else(|| json!({})),
+                env: self.member_environment(&task, &sandbox),
+                sandbox,
+            };
+            let agent = Arc::clone(self);
+            tokio::spawn(async move { agent.run_member(m, launch, kill_rx).await });
+        }
+    }
+
+    /// Runs one task to its end and reports it, as the default executor's `waited()` does.
+    async fn run_member(
+        self: Arc<Self>,
+        m: Member,
+        launch: Launch,
+        kill_rx: mpsc::UnboundedReceiver<Duration>,
+    ) {
+        let member = &m;
+        let agent = &self;
+        let outcome = process::run(launch, self.groups.clone(), kill_rx, move |pid| {
+            agent.set_pid(&member.fid, &member.tid, pid);
+            let st = agent.member_status(member, "TASK_RUNNING", None, Some(pid));
+            agent.emit(&member.fid, &member.tid, st);
+        })
+        .await;
+        let (state, message) = match outcome {
+            Outcome::LaunchFailed(e) => ("TASK_FAILED", format!("Failed to launch container: {e}")),
+            Outcome::Exited { status, killed } => describe_exit(status, killed),
+        };
+        let st = self.member_status(&m, state, Some(message), None);
+        self.emit(&m.fid, &m.tid, st);
+        self.member_ended(&m, state);
+    }
+
+    /// A TaskStatus from the default executor: the task's container nested in the executor's;
+    /// `running` (the task's pid) adds the network and the pid, as TASK_RUNNING has them.
+    fn member_status(
+        &self,
+        m: &Member,
+        state: &str,
+        message: Option<String>,
+        running: Option<u32>,
+    ) -> Value {
+        let spec = StatusSpec {
+            state,
+            message,
+            source: "SOURCE_EXECUTOR",
+            reason: None,
+            container: None,
+        };
+        let mut st = self.status(&m.tid, &m.eid, spec);
+        let mut cs = Map::new();
+        cs.insert(
+            "container_id".into(),
+            json!({"value": m.container, "parent": {"value": m.parent}}),
+        );
+        if let Some(pid) = running {
+            cs.insert(
+                "network_infos".into(),
+                json!([{"ip_addresses": [{"protocol": "IPv4", "ip_address": self.ip.to_string()}]}]),
+            );
+            cs.insert("executor_pid".into(), json!(pid));
+        }
+        st["container_status"] = Value::Object(cs);
+        st
+    }
+
+    /// What a task's nested container sees besides the agent's environment.
+    fn member_environment(&self, task: &Value, sandbox: &std::path::Path) -> Vec<(String, String)> {
+        let role = j::array_at(task, "resources")
+            .first()
+            .and_then(|r| j::str_at(r, "allocation_info.role"))
+            .unwrap_or("*");
+        vec![
+            ("MESOS_SANDBOX".into(), sandbox.display().to_string()),
+            ("MESOS_CONTAINER_IP".into(), self.ip.to_string()),
+            ("MESOS_ALLOCATION_ROLE".into(), role.to_string()),
+        ]
+    }
+
+    /// A task ended in `state`: a failed or killed one takes the rest of the group with it
+    /// (the default executor's restart policy); the last one starts the executor's end.
+    fn member_ended(self: &Arc<Self>, m: &Member, state: &str) {
+        let (others, all_ended) = {
+            let mut st = self.lock();
+            let Some(fw) = st.frameworks.get_mut(&m.fid) else {
+                return;
+            };
+            let live: Vec<String> = fw.groups.get(&m.eid).map_or(Vec::new(), |g| {
+                g.task_ids
+                    .iter()
+                    .filter(|t| fw.executors.get(*t).is_some_and(|r| !is_terminal(&r.state)))
+                    .cloned()
+                    .collect()
+            });
+            let Some(g) = fw.groups.get_mut(&m.eid) else {
+                return;
+            };
+            let mut others = Vec::new();
+            if !g.shutting_down
+                && !g.killing_group
+                && matches!(state, "TASK_FAILED" | "TASK_KILLED")
+            {
+                tracing::info!(executor = %m.eid, "killing task group containing tasks {:?}", g.task_ids);
+                g.killing_group = true;
+                others = live
+                    .iter()
+                    .filter(|t| !g.killing.contains(*t))
+                    .cloned()
+                    .collect();
+            }
+            (others, live.is_empty())
+        };
+        for tid in others {
+            // The group is killed with the default grace period, whatever the tasks' policies.
+            self.kill_member(&m.fid, &m.eid, &tid, DEFAULT_KILL_GRACE);
+        }
+        if all_ended {
+            let agent = Arc::clone(self);
+            let (fid, eid) = (m.fid.clone(), m.eid.clone());
+            // Fail-safe: the executor does not wait for acknowledgements forever.
+            tokio::spawn(async move {
+                tokio::time::sleep(ACK_WAIT).await;
+                agent.finish_executor(&fid, &eid);
+            });
+        }
+    }
+
+    /// Sends a kill to one task of a group: TASK_KILLING first for frameworks that asked for
+    /// it, then SIGTERM, SIGKILL after `grace`. A task already being killed is left alone.
+    fn kill_member(&self, fid: &str, eid: &str, tid: &str, grace: Duration) {
+        let found = {
+            let mut st = self.lock();
+            let Some(fw) = st.frameworks.get_mut(fid) else {
+                return;
+            };
+            let cap = j::array_at(&fw.info, "capabilities")
+                .iter()
+                .any(|c| j::str_at(c, "type") == Some("TASK_KILLING_STATE"));
+            let run = fw.executors.get(tid).filter(|r| !is_terminal(&r.state));
+            let Some((tx, cid, parent)) = run.and_then(|r| {
+                let parent = r.parent_container.clone()?;
+                Some((r.kill_tx.clone()?, r.container_id.clone(), parent))
+            }) else {
+                return;
+            };
+            let Some(g) = fw.groups.get_mut(eid) else {
+                return;
+            };
+            if !g.killing.insert(tid.to_string()) {
+                return;
+            }
+            (tx, cid, parent, cap)
+        };
+        let (tx, container, parent, cap) = found;
+        if cap {
+            let m = Member {
+                fid: fid.into(),
+                eid: eid.into(),
+                tid: tid.into(),
+                container,
+                parent,
+            };
+            let st = self.member_status(&m, "TASK_KILLING", None, None);
+            self.emit(fid, tid, st);
+        }
+        let _ = tx.send(grace);
+    }
+
+    /// A scheduler's KILL (or SHUTDOWN of the executor) when `id` is a task of a task group
+    /// (or a task group's executor): handled as the default executor does. False otherwise.
+    pub(crate) fn kill_in_group(&self, fid: &str, id: &str, grace: Option<Duration>) -> bool {
+        let target = {
+            let mut st = self.lock();
+            let Some(fw) = st.frameworks.get_mut(fid) else {
+                return false;
+            };
+            if let Some(run) = fw
+                .executors
+                .get(id)
+                .filter(|r| r.parent_container.is_some())
+            {
+                let policy = j::f64_at(&run.task, "kill_policy.grace_period.nanoseconds")
+                    .map(|n| Duration::from_nanos(n.max(0.0) as u64));
+                let eid = run.executor_id.clone();
+                let shutting = fw.groups.get(&eid).is_some_and(|g| g.shutting_down);
+                if shutting {
+                    return true;
+                }
+                let grace = grace.or(policy).unwrap_or(DEFAULT_KILL_GRACE);
+                (eid, vec![(id.to_string(), grace)])
+            } else if let Some(g) = fw.groups.get_mut(id).filter(|g| !g.exited) {
+                g.shutting_down = true;
+                let all = g.task_ids.iter().map(|t| (t.clone(), DEFAULT_KILL_GRACE));
+                (id.to_string(), all.collect())
+            } else {
+                return false;
+            }
+        };
+        let (eid, tasks) = target;
+        for (tid, grace) in tasks {
+            self.kill_member(fid, &eid, &tid, grace);
+        }
+        true
+    }
+
+    /// After an acknowledgement: once every task of a group has ended and been acknowledged,
+    /// its executor terminates.
+    pub(crate) fn group_task_acknowledged(&self, fid: &str, tid: &str) {
+        let done = {
+            let st = self.lock();
+            let Some(fw) = st.frameworks.get(fid) else {
+                return;
+            };
+            // Groups are few: looked up by task, not by scanning the ended runs.
+            let group = fw
+                .groups
+                .iter()
+                .find(|(_, g)| !g.exited && g.task_ids.iter().any(|t| t == tid));
+            group
+                .filter(|(_, g)| g.task_ids.iter().all(|t| !fw.executors.contains_key(t)))
+                .map(|(eid, _)| eid.clone())
+        };
+        if let Some(eid) = done {
+            self.finish_executor(fid, &eid);
+        }
+    }
+
+    /// The task groups' executors still running: (framework, ExecutorInfo).
+    pub(crate) fn live_group_executors(&self) -> Vec<(String, Arc<Value>)> {
+        let st = self.lock();
+        st.frameworks
+            .iter()
+            .filter(|(fid, _)| !st.removed.contains(*fid))
+            .flat_map(|(fid, fw)| {
+                fw.groups
+                    .values()
+                    .filter(|g| !g.exited)
+                    .map(|g| (fid.clone(), Arc::clone(&g.info)))
+            })
+            .collect()
+    }
+
+    /// The executor terminates (once): the master hears of it with its exit status 0.
+    fn finish_executor(&self, fid: &str, eid: &str) {
+        {
+            let mut st = self.lock();
+            let Some(g) = st
+                .frameworks
+                .get_mut(fid)
+                .and_then(|f| f.groups.get_mut(eid))
+            else {
+                return;
+            };
+            if g.exited {
+                return;
+            }
+            g.exited = true;
+            if st.removed.contains(fid) {
+                return;
+            }
+        }
+        let _ = self.to_master.send(ToMaster::ExecutorExited {
+            agent_id: self.id.clone(),
+            framework_id: fid.to_string(),
+            executor_id: eid.to_string(),
+            status: 0,
+        });
+    }
+}
+
+/// TASK_LOST for a task whose executor could not get a sandbox, as a real agent sends it.
+fn lost_spec(message: String) -> StatusSpec<'static> {
+    StatusSpec {
+        state: "TASK_LOST",
+        message: Some(message),
+        source: "SOURCE_AGENT",
+        reason: Some("REASON_EXECUTOR_TERMINATED"),
+        container: None,
+    }
+}

@@ -1,0 +1,260 @@
+//! `validation::task::group::validate` of real Mesos: the checks a LAUNCH_GROUP's tasks and
+//! executor pass before the master launches them, with the master's texts.
+
+use serde_json::Value;
+
+use crate::json as j;
+use crate::resource_views as rv;
+use mesos_lib::resources::Resources;
+
+/// What the checks need to know of the master.
+pub(crate) struct GroupContext<'a> {
+    /// The framework launching.
+    pub framework_id: &'a str,
+    /// The offers' agent.
+    pub agent_id: &'a str,
+    /// Whether the framework already has a task with this ID.
+    pub task_exists: &'a dyn Fn(&str) -> bool,
+    /// The ExecutorInfo this framework already runs on the agent under this executor ID.
+    pub existing_executor: Option<&'a Value>,
+    /// What is left of the offers.
+    pub offered: &'a Resources,
+    /// The role the offers are allocated to (for the resources' text).
+    pub role: &'a str,
+}
+
+/// The error of an invalid group: the message of every task's TASK_ERROR.
+pub(crate) fn validate(tasks: &[Value], executor: &Value, cx: &GroupContext<'_>) -> Option<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    for t in tasks {
+        let tid = j::id_at(t, "task_id").unwrap_or("");
+        if let Some(e) = validate_task(t, tid, &seen, cx) {
+            return Some(format!("Task '{tid}' is invalid: {e}"));
+        }
+        seen.push(tid);
+    }
+    validate_executor(tasks, executor, cx)
+}
+
+/// `common::validation::validateID`.
+pub(crate) fn validate_id(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("ID must not be empty".into());
+    }
+    if id.len() > 255 {
+        return Some("ID must not be greater than 255 characters".into());
+    }
+    if id == "." || id == ".." {
+        return Some(format!("'{id}' is disallowed"));
+    }
+    if id.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+        return Some(format!("'{id}' contains invalid characters"));
+    }
+    None
+}
+
+/// `group::internal::validateTask`: the general task checks, then the group's own.
+fn validate_task(t: &Value, tid: &str, seen: &[&str], cx: &GroupContext<'_>) -> Option<String> {
+    if let Some(e) = validate_id(tid) {
+        return Some(e);
+    }
+    if seen.contains(&tid) || (cx.task_exists)(tid) {
+        return Some(format!("Task has duplicate ID: {tid}"));
+    }
+    let aid = j::id_at(t, "agent_id").unwrap_or("");
+    if aid != cx.agent_id {
+        return Some(format!(
+            "Task uses invalid agent {aid} while agent {} is expected",
+            cx.agent_id
+        ));
+    }
+    if j::f64_at(t, "kill_policy.grace_period.nanoseconds").is_some_and(|n| n < 0.0) {
+        return Some("Task's 'kill_policy.grace_period' must be non-negative".into());
+    }
+    if j::array_at(t, "resources").is_empty() {
+        return Some("Task uses no resources".into());
+    }
+    if t.get("executor").is_none() {
+        return Some("'TaskInfo.executor' must be set".into());
+    }
+    if j::str_at(t, "container.type") == Some("DOCKER") {
+        return Some("Docker ContainerInfo is not supported on the task".into());
+    }
+    None
+}
+
+/// `executor::internal::validate` and `group::internal::validateExecutor`.
+fn validate_executor(tasks: &[Value], e: &Value, cx: &GroupContext<'_>) -> Option<String> {
+    let eid = j::id_at(e, "executor_id").unwrap_or("");
+    if let Some(err) = validate_id(eid) {
+        return Some(err);
+    }
+    if let Some(err) = validate_type(e) {
+        return Some(err);
+    }
+    if j::f64_at(e, "shutdown_grace_period.nanoseconds").is_some_and(|n| n < 0.0) {
+        return Some("ExecutorInfo's 'shutdown_grace_period' must be non-negative".into());
+    }
+    match j::id_at(e, "framework_id") {
+        None => return Some("'ExecutorInfo.framework_id' must be set".into()),
+        Some(f) if f != cx.framework_id => {
+            return Some(format!(
+                "ExecutorInfo has an invalid FrameworkID (Actual: {f} vs Expected: {})",
+                cx.framework_id
+            ));
+        }
+        Some(_) => {}
+    }
+    if let Some(existing) = cx.existing_executor
+        && existing != e
+    {
+        return Some(incompatible(existing, e));
+    }
+    match j::str_at(e, "type") {
+        None => return Some("'ExecutorInfo.type' must be set".into()),
+        Some("DEFAULT" | "CUSTOM") => {}
+        Some(_) => return Some("Unknown executor type".into()),
+    }
+    if j::str_at(e, "container.type") == Some("DOCKER") {
+        return Some("Docker ContainerInfo is not supported on the executor".into());
+    }
+    for t in tasks {
+        if t.get("executor").is_some_and(|te| te != e) {
+            return Some(format!(
+                "The `ExecutorInfo` of task '{}' is different from executor '{eid}'",
+                j::id_at(t, "task_id").unwrap_or("")
+            ));
+        }
+    }
+    validate_executor_resources(tasks, e, eid, cx)
+}
+
+/// `validateType` for the two executor types.
+fn validate_type(e: &Value) -> Option<String> {
+    match j::str_at(e, "type") {
+        Some("DEFAULT") => {
+            if e.get("command").is_some() {
+                return Some(
+                    "'ExecutorInfo.command' must not be set for 'DEFAULT' executor".into(),
+                );
+            }
+            if e.get("container").is_some() && j::str_at(e, "container.type") != Some("MESOS") {
+                return Some(
+                    "'ExecutorInfo.container.type' must be 'MESOS' for 'DEFAULT' executor".into(),
+                );
+            }
+            if j::at(e, "container.mesos.image").is_some() {
+                return Some(
+                    "'ExecutorInfo.container.mesos.image' must not be set for 'DEFAULT' executor"
+                        .into(),
+                );
+            }
+        }
+        Some("CUSTOM") if e.get("command").is_none() => {
+            return Some("'ExecutorInfo.command' must be set for 'CUSTOM' executor".into());
+        }
+        _ => {}
+    }
+    None
+}
+
+/// The executor's minimal cpus, memory and disk, and the group within the offers.
+fn validate_executor_resources(
+    tasks: &[Value],
+    e: &Value,
+    eid: &str,
+    cx: &GroupContext<'_>,
+) -> Option<String> {
+    let own = rv::from_json(j::array_at(e, "resources"));
+    match own.cpus() {
+        Some(c) if c >= MIN_CPUS => {}
+        c => {
+            let c = c.map_or("None".into(), |c| c.to_string());
+            return Some(format!(
+                "Executor '{eid}' uses less CPUs ({c}) than the minimum required ({MIN_CPUS})"
+            ));
+        }
+    }
+    match own.mem() {
+        Some(m) if m >= MIN_MEM_MB => {}
+        m => {
+            let m = m.map_or("None".into(), megabytes_text);
+            return Some(format!(
+                "Executor '{eid}' uses less memory ({m}) than the minimum required (32MB)"
+            ));
+        }
+    }
+    if own.disk().is_none() {
+        return Some(format!("Executor '{eid}' uses no disk"));
+    }
+    let mut total = Resources::new();
+    for t in tasks {
+        total.add_all(&rv::from_json(j::array_at(t, "resources")));
+    }
+    if cx.existing_executor.is_none() {
+        total.add_all(&own);
+    }
+    if !cx.offered.contains(&total) {
+        return Some(format!(
+            "Total resources {} required by task group and its executor are more than available {}",
+            rv::display(&total, cx.role),
+            rv::display(cx.offered, cx.role)
+        ));
+    }
+    None
+}
+
+/// `MIN_CPUS` of the master.
+const MIN_CPUS: f64 = 0.01;
+/// `MIN_MEM` of the master, in megabytes.
+const MIN_MEM_MB: f64 = 32.0;
+
+/// stout's `Bytes` text of `mb` megabytes: the largest unit that loses nothing.
+fn megabytes_text(mb: f64) -> String {
+    let bytes = (mb * 1024.0 * 1024.0) as u64;
+    let units = [
+        (1u64 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "KB"),
+    ];
+    if bytes == 0 {
+        return "0B".into();
+    }
+    for (size, unit) in units {
+        if bytes.is_multiple_of(size) {
+            return format!("{}{unit}", bytes / size);
+        }
+    }
+    format!("{bytes}B")
+}
+
+/// `validateCompatibleExecutorInfo`'s text (the ExecutorInfos in their JSON form here).
+fn incompatible(existing: &Value, e: &Value) -> String {
+    let line = "------------------------------------------------------------";
+    format!(
+        "ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\n\
+         {line}\nExisting ExecutorInfo:\n{existing}\n{line}\nExecutorInfo:\n{e}\n{line}\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_written_as_stout_writes_them() {
+        assert_eq!(megabytes_text(32.0), "32MB");
+        assert_eq!(megabytes_text(16.5), "16896KB");
+        assert_eq!(megabytes_text(2048.0), "2GB");
+        assert_eq!(megabytes_text(0.0), "0B");
+    }
+
+    #[test]
+    fn ids_follow_the_common_rules() {
+        assert_eq!(validate_id("").as_deref(), Some("ID must not be empty"));
+        assert_eq!(validate_id("..").as_deref(), Some("'..' is disallowed"));
+        assert!(validate_id("a/b").unwrap().contains("invalid characters"));
+        assert!(validate_id("grp-a").is_none());
+    }
+}

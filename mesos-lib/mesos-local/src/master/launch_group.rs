@@ -1,0 +1,362 @@
+//! LAUNCH_GROUP: a task group under one DEFAULT executor. The master validates the group as a
+//! whole (TASK_ERROR for every task otherwise), books the executor's and the tasks' resources,
+//! hands the group to the agent, and gives the executor's resources back when it exits.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::group_checks::{self, GroupContext};
+use super::state::{MasterState, Task};
+use super::{Master, events, views};
+use crate::agent::Agent;
+use crate::json as j;
+use crate::resource_views as rv;
+use mesos_lib::resources::Resources;
+use mesos_lib::v1::ids::{AgentId, ExecutorId};
+use mesos_lib::v1::scheduler::Event;
+
+/// (framework, agent, executor) of an executor the master knows.
+pub(crate) type ExecutorKey = (String, String, String);
+
+/// An executor the master knows from its ExecutorInfo (a task group's executor).
+pub(crate) struct ExecutorEntry {
+    /// The ExecutorInfo, `allocation_info` in its resources.
+    pub info: Arc<Value>,
+    /// Its own resources, held until it exits.
+    pub resources: Resources,
+}
+
+/// A task group the master accepted, for its agent to run.
+pub(crate) struct GroupLaunch {
+    /// The ExecutorInfo.
+    pub executor: Arc<Value>,
+    /// The group's TaskInfos (each carrying the executor, as the master stores them).
+    pub tasks: Vec<Arc<Value>>,
+}
+
+/// The offers an ACCEPT's task groups draw on.
+pub(crate) struct GroupOffer<'a> {
+    pub framework_id: &'a str,
+    pub agent_id: &'a str,
+    pub role: &'a str,
+    /// What is left of the offers; the launched groups' resources are taken off.
+    pub available: &'a mut Resources,
+}
+
+impl Master {
+    /// One LAUNCH_GROUP operation of an ACCEPT whose offers are valid: the group for the
+    /// agent, or `None` after TASK_ERROR for each of its tasks.
+    pub(crate) fn launch_group(
+        &self,
+        st: &mut MasterState,
+        offer: &mut GroupOffer<'_>,
+        mut op: Value,
+    ) -> Option<(Arc<Agent>, GroupLaunch)> {
+        let mut group = op
+            .get_mut("launch_group")
+            .map(Value::take)
+            .unwrap_or_default();
+        let mut executor = match group.get_mut("executor").map(Value::take) {
+            Some(e @ Value::Object(_)) => e,
+            _ => json!({}),
+        };
+        inject_allocation(&mut executor, offer.role);
+        let mut tasks = match group.pointer_mut("/task_group/tasks").map(Value::take) {
+            Some(Value::Array(list)) => list,
+            _ => Vec::new(),
+        };
+        for t in &mut tasks {
+            inject_allocation(t, offer.role);
+            if let Some(own) = t.get_mut("executor") {
+                inject_allocation(own, offer.role);
+            } else if let Some(o) = t.as_object_mut() {
+                // As the master does, for the operator API to find each task's executor.
+                o.insert("executor".into(), executor.clone());
+            }
+        }
+        let error = if op.get("id").is_some() {
+            Some("The `id` field cannot be set on LAUNCH_GROUP operations".to_string())
+        } else {
+            self.check_group(st, offer, &tasks, &executor)
+        };
+        if let Some(message) = error {
+            self.refuse_group(st, offer.framework_id, &tasks, message);
+            return None;
+        }
+        Some(self.add_group(st, offer, tasks, executor))
+    }
+
+    /// Validation, then what mesos-local cannot carry out yet.
+    fn check_group(
+        &self,
+        st: &MasterState,
+        offer: &GroupOffer<'_>,
+        tasks: &[Value],
+        executor: &Value,
+    ) -> Option<String> {
+        let fw = st.frameworks.get(offer.framework_id);
+        let eid = j::id_at(executor, "executor_id").unwrap_or("").to_string();
+        let key = (
+            offer.framework_id.to_string(),
+            offer.agent_id.to_string(),
+            eid,
+        );
+        let existing = st.executors.get(&key).map(|e| Arc::clone(&e.info));
+        let task_exists = |tid: &str| fw.is_some_and(|f| f.tasks.contains_key(tid));
+        let cx = GroupContext {
+            framework_id: offer.framework_id,
+            agent_id: offer.agent_id,
+            task_exists: &task_exists,
+            existing_executor: existing.as_deref(),
+            offered: &*offer.available,
+            role: offer.role,
+        };
+        if let Some(e) = group_checks::validate(tasks, executor, &cx) {
+            return Some(e);
+        }
+        if j::str_at(executor, "type") == Some("CUSTOM") {
+            return Some(not_carried_out(
+                "it runs task groups under the DEFAULT executor only",
+            ));
+        }
+        if existing.is_some() {
+            return Some(not_carried_out(
+                "it starts a new DEFAULT executor for every task group",
+            ));
+        }
+        None
+    }
+
+    /// TASK_ERROR for every task of an invalid group.
+    fn refuse_group(&self, st: &MasterState, fid: &str, tasks: &[Value], message: String) {
+        let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) else {
+            return;
+        };
+        for t in tasks {
+            let status = super::accept::error_status(
+                t,
+                j::id_at(t, "agent_id"),
+                "TASK_ERROR",
+                "REASON_TASK_GROUP_INVALID",
+                message.clone(),
+            );
+            sub.sender.send(&events::update(&status));
+        }
+    }
+
+    /// Books a valid group: its tasks (TASK_STAGING), its executor and their resources.
+    fn add_group(
+        &self,
+        st: &mut MasterState,
+        offer: &mut GroupOffer<'_>,
+        tasks: Vec<Value>,
+        executor: Value,
+    ) -> (Arc<Agent>, GroupLaunch) {
+        let (fid, aid) = (offer.framework_id, offer.agent_id);
+        let executor = Arc::new(executor);
+        let own = rv::from_json(j::array_at(&executor, "resources"));
+        let eid = j::id_at(&executor, "executor_id").unwrap_or("").to_string();
+        let mut total = own.clone();
+        st.executors.insert(
+            (fid.to_string(), aid.to_string(), eid),
+            ExecutorEntry {
+                info: Arc::clone(&executor),
+                resources: own,
+            },
+        );
+        let mut infos = Vec::new();
+        for t in tasks {
+            let tid = j::id_at(&t, "task_id").unwrap_or("").to_string();
+            let res = rv::from_json(j::array_at(&t, "resources"));
+            total.add_all(&res);
+            let info = Arc::new(t);
+            let task = Task::new(Arc::clone(&info), fid, aid, "TASK_STAGING", Some(res));
+            st.broadcast_with(
+                |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
+            );
+            if let Some(fw) = st.frameworks.get_mut(fid) {
+                // The task's own resources; the executor's are given back on its exit.
+                if let Some(held) = &task.held {
+                    fw.allocated.add_all(held);
+                }
+                fw.tasks.insert(tid, task);
+            }
+            infos.push(info);
+        }
+        offer.available.subtract_all(&total);
+        if let Some(fw) = st.frameworks.get_mut(fid) {
+            fw.allocated
+                .add_all(&rv::from_json(j::array_at(&executor, "resources")));
+        }
+        let agent = st.agents.get_mut(aid).map(|a| {
+            a.used.add_all(&total);
+            Arc::clone(&a.agent)
+        });
+        let launch = GroupLaunch {
+            executor,
+            tasks: infos,
+        };
+        (agent.expect("the offers' agent is registered"), launch)
+    }
+
+    /// The agent's executor exited: its resources are given back and the framework hears
+    /// FAILURE, as from a real master.
+    pub(crate) fn executor_exited(&self, aid: &str, fid: &str, eid: &str, status: i32) {
+        let mut st = self.lock();
+        let key = (fid.to_string(), aid.to_string(), eid.to_string());
+        let Some(entry) = st.executors.remove(&key) else {
+            return;
+        };
+        if let Some(a) = st.agents.get_mut(aid) {
+            a.used.subtract_all(&entry.resources);
+        }
+        let Some(fw) = st.frameworks.get_mut(fid) else {
+            return;
+        };
+        fw.allocated.subtract_all(&entry.resources);
+        if let Some(sub) = &fw.subscription {
+            sub.sender.send(&Event::failure(
+                Some(AgentId::new(aid)),
+                Some(ExecutorId::new(eid)),
+                Some(status),
+            ));
+        }
+    }
+
+    /// Forgets a removed agent's executors, giving their frameworks' share back.
+    pub(crate) fn forget_agent_executors(&self, st: &mut MasterState, aid: &str) {
+        let gone: Vec<ExecutorKey> = st
+            .executors
+            .keys()
+            .filter(|k| k.1 == aid)
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(e) = st.executors.remove(&key)
+                && let Some(fw) = st.frameworks.get_mut(&key.0)
+            {
+                fw.allocated.subtract_all(&e.resources);
+            }
+        }
+    }
+
+    /// Takes back the task groups' executors an agent still runs (it registers again with a
+    /// restarted master): their resources count as used again.
+    pub(crate) fn recover_executors(&self, st: &mut MasterState, agent: &Agent) -> Resources {
+        let mut used = Resources::new();
+        for (fid, info) in agent.live_group_executors() {
+            let Some(fw) = st.frameworks.get_mut(&fid) else {
+                continue;
+            };
+            let resources = rv::from_json(j::array_at(&info, "resources"));
+            used.add_all(&resources);
+            fw.allocated.add_all(&resources);
+            let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+            st.executors.insert(
+                (fid, agent.id.clone(), eid),
+                ExecutorEntry { info, resources },
+            );
+        }
+        used
+    }
+
+    /// Forgets a removed framework's executors (their agents shut them down).
+    pub(crate) fn forget_executors(&self, st: &mut MasterState, fid: &str) {
+        let gone: Vec<ExecutorKey> = st
+            .executors
+            .keys()
+            .filter(|k| k.0 == fid)
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(e) = st.executors.remove(&key)
+                && let Some(a) = st.agents.get_mut(&key.1)
+            {
+                a.used.subtract_all(&e.resources);
+            }
+        }
+    }
+}
+
+/// The executors of framework `fid` as `/master/state` lists them.
+pub(crate) fn executors_legacy(st: &MasterState, fid: &str) -> Vec<Value> {
+    st.executors
+        .iter()
+        .filter(|(k, _)| k.0 == fid)
+        .map(|((_, aid, _), e)| executor_legacy(&e.info, aid))
+        .collect()
+}
+
+/// `json(ExecutorInfo)` of the master's JSON endpoints, with its agent.
+fn executor_legacy(info: &Value, aid: &str) -> Value {
+    let res = rv::from_json(j::array_at(info, "resources"));
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "executor_id".into(),
+        json!(j::id_at(info, "executor_id").unwrap_or("")),
+    );
+    m.insert("name".into(), json!(j::str_at(info, "name").unwrap_or("")));
+    m.insert(
+        "framework_id".into(),
+        json!(j::id_at(info, "framework_id").unwrap_or("")),
+    );
+    let mut command = serde_json::Map::new();
+    let cmd = info.get("command").cloned().unwrap_or(json!({}));
+    if let Some(v) = cmd.get("shell") {
+        command.insert("shell".into(), v.clone());
+    }
+    if let Some(v) = cmd.get("value") {
+        command.insert("value".into(), v.clone());
+    }
+    command.insert(
+        "argv".into(),
+        cmd.get("arguments").cloned().unwrap_or(json!([])),
+    );
+    command.insert("uris".into(), json!([]));
+    m.insert("command".into(), Value::Object(command));
+    m.insert("resources".into(), rv::flat(&res, true));
+    if let Some(role) = j::array_at(info, "resources")
+        .first()
+        .and_then(|r| j::str_at(r, "allocation_info.role"))
+    {
+        m.insert("role".into(), json!(role));
+    }
+    if let Some(l) = info.get("labels") {
+        m.insert("labels".into(), l.clone());
+    }
+    if let Some(t) = info.get("type") {
+        m.insert("type".into(), t.clone());
+    }
+    m.insert("slave_id".into(), json!(aid));
+    Value::Object(m)
+}
+
+/// GET_EXECUTORS' list: `{executor_info, agent_id}` of every executor the master knows.
+pub(crate) fn executors_v1(st: &MasterState) -> Vec<Value> {
+    st.executors
+        .iter()
+        .map(|((_, aid, _), e)| json!({"executor_info": *e.info, "agent_id": j::id(aid)}))
+        .collect()
+}
+
+/// The TaskInfos of a LAUNCH_GROUP operation.
+pub(crate) fn tasks_of(op: &Value) -> &[Value] {
+    j::array_at(op, "launch_group.task_group.tasks")
+}
+
+/// A task group mesos-local cannot run, said as such.
+fn not_carried_out(why: &str) -> String {
+    format!("mesos-local does not carry out this LAUNCH_GROUP ({why})")
+}
+
+/// Adds `allocation_info` to every resource of a TaskInfo or ExecutorInfo, as the master does.
+fn inject_allocation(info: &mut Value, role: &str) {
+    if let Some(list) = info.get_mut("resources").and_then(Value::as_array_mut) {
+        for r in list {
+            if let Some(o) = r.as_object_mut() {
+                o.entry("allocation_info").or_insert(json!({"role": role}));
+            }
+        }
+    }
+}
