@@ -238,3 +238,33 @@ def test_teardown(mk, state_dir):
         lambda: not [t for t in master_json(url, "/master/tasks")["tasks"] if t["state"] in active],
         what="no active task",
     )
+
+
+# A pod as LAUNCH_GROUP takes it; the executor's type, resources and framework are filled in.
+POD_JSON = """{
+  "executor": {"executor_id": {"value": "pod-exec"}},
+  "task_group": {"tasks": [
+    {"name": "pod-fails", "task_id": {"value": "pod-fails"},
+     "command": {"value": "sleep 1; exit 1"},
+     "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+                   {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}]},
+    {"name": "pod-sleeps", "task_id": {"value": "pod-sleeps"},
+     "command": {"value": "sleep 300"},
+     "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+                   {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}]}
+  ]}
+}"""
+
+
+def test_cell_launches_a_task_group_whose_failure_kills_the_rest(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
+    url = local_record(state_dir)["url"]
+    _, msgs = run(mk, "%%launch\n" + POD_JSON, timeout=90)
+    assert "launching task group pod-fails, pod-sleeps under executor pod-exec" in text_of(msgs)
+    run(mk, "%wait pod-fails --state TASK_FAILED --timeout 30s", timeout=60)
+    # The default executor kills the rest of the group when one task fails.
+    run(mk, "%wait pod-sleeps --state TASK_KILLED --timeout 30s", timeout=60)
+    tasks = {t["id"]: t for t in master_json(url, "/master/tasks")["tasks"] if t["id"].startswith("pod-")}
+    assert tasks["pod-fails"]["state"] == "TASK_FAILED"
+    assert tasks["pod-sleeps"]["state"] == "TASK_KILLED"
+    assert {t["executor_id"] for t in tasks.values()} == {"pod-exec"}

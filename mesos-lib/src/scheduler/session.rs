@@ -21,6 +21,7 @@ use super::wait;
 use crate::detector::Detector;
 use crate::httpcli::{HttpClient, RawReply, SCHEDULER_PATH};
 use crate::v1::scheduler::{Call, Event};
+use crate::v1::task::ExecutorInfo;
 use crate::v1::{
     AgentId, Bytes as MesosBytes, ExecutorId, Filters, FrameworkId, FrameworkInfo, Offer, OfferId,
     Operation, OperationType, Resource, TaskId, TaskInfo, TaskState, TaskStatus,
@@ -376,6 +377,24 @@ impl Scheduler {
         }
         self.accept(vec![offer_id.clone()], vec![Operation::launch(tasks)], None)
             .await
+    }
+
+    /// Launches `tasks` as one task group under `executor` (LAUNCH_GROUP) on one outstanding
+    /// offer; an executor without `framework_id` gets this framework's.
+    pub async fn launch_group(
+        &self,
+        offer_id: &OfferId,
+        mut executor: ExecutorInfo,
+        tasks: Vec<TaskInfo>,
+    ) -> Result<(), SessionError> {
+        if self.shared.read(|b| b.offers.get(offer_id).is_none()) {
+            return Err(SessionError::UnknownOffer(offer_id.value.clone()));
+        }
+        if executor.framework_id.is_none() {
+            executor.framework_id = Some(self.fid()?);
+        }
+        let op = Operation::launch_group(executor, tasks);
+        self.accept(vec![offer_id.clone()], vec![op], None).await
     }
 
     /// DECLINE offers, refusing them for `refuse_seconds` if given.

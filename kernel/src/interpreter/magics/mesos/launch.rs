@@ -2,6 +2,7 @@
 //! pick an offer that fits, ACCEPT it and show the task.
 
 use super::offers::{FILTER_FLAGS, OfferFilter, choose_offer};
+use super::task_group::{self, GroupDraft};
 use super::task_json::{self, TaskDraft};
 use super::tasks::{DEFAULT_WAIT, STATES, parse_state, task_table, watch_task};
 use super::{Body, MagicResult, bind, interrupted, mesos_error, no_positional, number_flag, usage};
@@ -32,7 +33,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                 [--offer ID | --agent ID --hostname H --attr k=v] [--env K=V]... [--uri URL]... \
                 [--docker IMAGE [--network host|bridge]] [--wait STATE] [--bind NAME] -- COMMAND...\n\
                 %%launch [--wait STATE] [--offer ID | --agent ID --hostname H --attr k=v]  \
-                (body: a TaskInfo, or a list of them, in Mesos JSON)",
+                (body: a TaskInfo, or a list of them, in Mesos JSON; or a task group: \
+                {\"executor\": ExecutorInfo, \"task_group\": {\"tasks\": [TaskInfo...]}})",
         summary: "Launch a task on an offer that fits.",
         help: "Picks an outstanding offer that passes the filters and holds the resources (or \
                says what is missing from what is offered), ACCEPTs it with a LAUNCH and shows \
@@ -44,6 +46,11 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                %%launch: the body is a TaskInfo as in Mesos JSON; a missing `task_id` becomes \
                NAME-<random>, a missing `agent_id` the chosen offer's agent, and the offer is \
                chosen by the tasks' resources (all tasks of a list go on one offer).\n\
+               A task group (`{\"executor\": ..., \"task_group\": {\"tasks\": [...]}}` as \
+               LAUNCH_GROUP takes it, or `{\"executor\": ..., \"tasks\": [...]}`) is launched \
+               with one LAUNCH_GROUP: its tasks start together under one DEFAULT executor \
+               (missing: type DEFAULT, ID <first task name>-executor, cpus 0.1 mem 32 disk 32), \
+               and when one fails the executor kills the others.\n\
                Re-running while a task with that id (or, without an id, that name) is active \
                shows it instead of launching another.",
         flags: &[
@@ -433,9 +440,15 @@ async fn launch_json(
             "%%launch takes its command from the TaskInfo JSON, not after --",
         ));
     }
+    let want_state = args.value("wait").map(parse_state);
+    if let Some(group) = task_group::parse(body) {
+        let group =
+            group.map_err(|e| simple("TaskInfoJSONError", format!("the task group JSON, {e}")))?;
+        let filter = OfferFilter::from_args(spec, args)?;
+        return launch_group(ctx, filter, group, want_state).await;
+    }
     let drafts = task_json::parse(body)
         .map_err(|e| simple("TaskInfoJSONError", format!("the TaskInfo JSON, {e}")))?;
-    let want_state = args.value("wait").map(parse_state);
     let mut filter = OfferFilter::from_args(spec, args)?;
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
 
@@ -484,6 +497,77 @@ async fn launch_json(
     let ids: Vec<String> = tasks.iter().map(|t| t.task_id.value.clone()).collect();
     accept(&s, &offer, tasks).await?;
     let note: String = ids.iter().map(|id| launch_note(id, &offer, &[])).collect();
+    ctx.out.stream(StreamName::Stdout, &note);
+    launched(ctx, &s, &ids, &offer, want_state).await
+}
+
+/// `%%launch` of a task group: one offer holding the executor's and every task's resources,
+/// one LAUNCH_GROUP; re-running while its tasks are active shows them instead.
+async fn launch_group(
+    ctx: &MagicContext<'_>,
+    mut filter: OfferFilter,
+    group: GroupDraft,
+    want_state: Option<TaskState>,
+) -> MagicResult {
+    let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    let active: Vec<TaskRecord> = group
+        .tasks
+        .iter()
+        .filter_map(|d| {
+            active_twin(
+                &s,
+                d.has_id.then_some(d.info.task_id.value.as_str()),
+                &d.info.name,
+            )
+        })
+        .collect();
+    if active.len() == group.tasks.len() {
+        return show_active(ctx, &s, &active, want_state).await;
+    }
+    for d in &group.tasks {
+        if !d.info.agent_id.value.is_empty() {
+            filter
+                .on_agent(&d.info.agent_id.value)
+                .map_err(mesos_error)?;
+        }
+    }
+    let resources = group.tasks.iter().flat_map(|d| d.info.resources.iter());
+    let want = Want {
+        resources: resources
+            .chain(&group.executor.resources)
+            .cloned()
+            .collect(),
+        ports: 0,
+    };
+    let offer = tokio::select! {
+        r = choose_offer(ctx, &s, &filter, &want) => r?,
+        _ = ctx.cancel.cancelled() => return Err(interrupted("choosing an offer")),
+    };
+    let tasks: Vec<TaskInfo> = (group.tasks.into_iter())
+        .map(|d| {
+            let mut t = d.info;
+            fill_in(&mut t, d.has_id, &offer);
+            t
+        })
+        .collect();
+    let ids: Vec<String> = tasks.iter().map(|t| t.task_id.value.clone()).collect();
+    let eid = group.executor.executor_id.value.clone();
+    match s.launch_group(&offer.id, group.executor, tasks).await {
+        Ok(()) => {}
+        Err(SessionError::UnknownOffer(id)) => {
+            return Err(mesos_error(format!(
+                "offer {id} no longer exists (rescinded or used); run the cell again"
+            )));
+        }
+        Err(e) => return Err(mesos_error(format!("LAUNCH_GROUP failed: {e}"))),
+    }
+    let note = format!(
+        "launching task group {} under executor {eid} on {} (agent {}, offer {})\n",
+        ids.join(", "),
+        offer.hostname,
+        offer.agent_id,
+        offer.id
+    );
     ctx.out.stream(StreamName::Stdout, &note);
     launched(ctx, &s, &ids, &offer, want_state).await
 }

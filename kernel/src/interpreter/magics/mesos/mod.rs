@@ -15,6 +15,7 @@ mod pictures;
 mod raw_call;
 mod sandbox;
 mod subscribe;
+mod task_group;
 mod task_json;
 mod tasks;
 mod timeline;
