@@ -54,6 +54,7 @@ impl Master {
                 let multi_role = fw.has_capability("MULTI_ROLE");
                 let role = fw.role();
                 let avail = rv::offer_order(&avail);
+                let executor_ids = super::launch_group::executor_ids(&st, &fid, aid);
                 let oid = ids::offer_id(&st.id, st.next_offer);
                 st.next_offer += 1;
                 let entry = st.agents.get_mut(aid).expect("agent present");
@@ -79,6 +80,7 @@ impl Master {
                     url: Some(url),
                     resources: rv::to_list(&avail, true, alloc),
                     attributes: agent.attributes.clone(),
+                    executor_ids,
                     allocation_info: multi_role.then(|| AllocationInfo::role(role.as_str())),
                     ..Default::default()
                 };

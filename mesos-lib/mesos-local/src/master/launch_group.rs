@@ -279,6 +279,16 @@ impl Master {
     }
 }
 
+/// The executors framework `fid` runs on agent `aid`, which an offer of that agent lists.
+pub(crate) fn executor_ids(st: &MasterState, fid: &str, aid: &str) -> Vec<ExecutorId> {
+    let from = (fid.to_string(), aid.to_string(), String::new());
+    st.executors
+        .range(from..)
+        .take_while(|(k, _)| k.0 == fid && k.1 == aid)
+        .map(|(k, _)| ExecutorId::new(k.2.as_str()))
+        .collect()
+}
+
 /// The executors of framework `fid` as `/master/state` lists them.
 pub(crate) fn executors_legacy(st: &MasterState, fid: &str) -> Vec<Value> {
     st.executors
