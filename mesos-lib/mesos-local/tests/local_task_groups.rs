@@ -221,6 +221,29 @@ async fn a_group_shares_its_executor_sandbox_and_a_kill_takes_the_whole_group() 
     assert_eq!(exec["tasks"].as_array().unwrap().len(), 2, "{exec}");
     assert_eq!(exec["completed_tasks"][0]["id"], "s-out");
 
+    // The agent lists the executor's container; its tasks' nested ones only with show_nested.
+    let containers = async |show_nested: bool| {
+        let call =
+            json!({"type": "GET_CONTAINERS", "get_containers": {"show_nested": show_nested}});
+        let (code, body) = operator(&agent_url, &call).await;
+        assert_eq!(code, 200, "{body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        body["get_containers"]["containers"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let top = containers(false).await;
+    assert_eq!(top.len(), 1, "{top:?}");
+    assert_eq!(top[0]["executor_id"]["value"], "s-exec");
+    assert_eq!(top[0]["container_id"]["value"], exec["container"]);
+    let all = containers(true).await;
+    let nested: Vec<&Value> = all
+        .iter()
+        .filter(|c| c["container_id"]["parent"]["value"] == exec["container"])
+        .collect();
+    assert_eq!(nested.len(), 2, "{all:?}");
+
     // The sandbox: the executor's own stdout/stderr, each task's under tasks/<task id>.
     let fid = &s.framework_id;
     let base = format!("/frameworks/{fid}/executors/s-exec/runs/latest");
