@@ -199,10 +199,6 @@ async fn every_master_operator_call_has_its_effect_or_is_refused() {
             json!({"agent_id": agent, "resources": cpus}),
         ),
         (
-            "UNRESERVE_RESOURCES",
-            json!({"agent_id": agent, "resources": cpus}),
-        ),
-        (
             "CREATE_VOLUMES",
             json!({"agent_id": agent, "volumes": cpus}),
         ),
@@ -240,6 +236,15 @@ async fn every_master_operator_call_has_its_effect_or_is_refused() {
         let section = name.to_ascii_lowercase();
         refused(name, op(name, json!({"type": name, section: body})).await);
     }
+    // Nothing is reserved, so UNRESERVE gets the master's 409 for a missing reservation.
+    let unreserve = json!({"type": "UNRESERVE_RESOURCES",
+        "unreserve_resources": {"agent_id": agent, "resources": cpus}});
+    let (code, text) = op("UNRESERVE_RESOURCES", unreserve).await;
+    assert_eq!(code, 409, "{text}");
+    assert!(
+        text.ends_with(" does not contain cpus(reservations: [(DYNAMIC,web,ops)]):1"),
+        "{text}"
+    );
     // Refused setters leave their getters true; the agent still offers, unreserved.
     assert_eq!(
         op("GET_QUOTA", json!({"type": "GET_QUOTA"})).await,
@@ -523,6 +528,27 @@ async fn master_refuses_reservations_gone_agents_and_overcommitted_quota_as_real
     for (body, code, text) in cases {
         assert_eq!(operator(&url, &body).await, (code, text), "{body}");
     }
+    // Transcript 30: UNRESERVE of a reservation the agent lacks is 409, naming what the agent
+    // has available (no framework here, so all of it); with no resources it changes nothing.
+    let reserved = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1},
+        "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "ops"}]}]);
+    assert_eq!(
+        operator(&url, &json!({"type": "UNRESERVE_RESOURCES",
+            "unreserve_resources": {"agent_id": id, "resources": reserved}})).await,
+        (
+            409,
+            "cpus:2; mem:1024; disk:4096; ports:[31000-32000] does not contain cpus(reservations: [(DYNAMIC,web,ops)]):1".into()
+        )
+    );
+    assert_eq!(
+        operator(
+            &url,
+            &json!({"type": "UNRESERVE_RESOURCES",
+            "unreserve_resources": {"agent_id": id, "resources": []}})
+        )
+        .await,
+        (202, String::new())
+    );
     // Within capacity, or forced: past validation, to the refusal of what is not kept.
     for configs in [
         json!({"quota_configs": [{"role": "web", "guarantees": {"cpus": {"value": 2}}}]}),

@@ -173,6 +173,7 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
                 (C::UnreserveResources, Some(r)) => bad_request(format!(
                     "Invalid UNRESERVE operation: Resource {r} is not dynamically reserved"
                 )),
+                (C::UnreserveResources, None) => unreserve(ctx, agent.as_deref(), resources),
                 _ => not_carried_out(name, "it keeps no reservations or persistent volumes"),
             }
         }
@@ -234,6 +235,34 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
         _ => not_implemented(),
     }
+}
+
+/// UNRESERVE_RESOURCES of dynamically reserved resources: nothing is ever reserved here, so,
+/// as on a master without that reservation, the first one is missing from what the agent has
+/// available (its total less what tasks use and offers hold: offers of unreserved resources
+/// are not rescinded for it) and the answer is 409. With no resources it changes nothing: 202.
+fn unreserve(ctx: &Ctx, agent: Option<&str>, resources: &[Value]) -> Response {
+    let Some(first) = resources.first() else {
+        return empty(StatusCode::ACCEPTED);
+    };
+    let st = ctx.master.lock();
+    let Some(entry) = agent.and_then(|a| st.agents.get(a)) else {
+        return bad_request("No agent found with specified ID");
+    };
+    let mut available = entry.agent.resources.flatten();
+    available.subtract_all(&entry.used.flatten());
+    available.subtract_all(&entry.offered.flatten());
+    let available = match available.to_string() {
+        text if text.is_empty() => "{}".to_string(),
+        text => text,
+    };
+    plain(
+        StatusCode::CONFLICT,
+        format!(
+            "{available} does not contain {}",
+            operator_checks::resource_text(first)
+        ),
+    )
 }
 
 fn subscribe(ctx: &Ctx) -> Response {
