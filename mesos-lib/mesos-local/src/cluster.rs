@@ -218,7 +218,7 @@ fn serve_masters(
         stops.push(stop.clone());
         tasks.push(http::serve::until(
             listener,
-            crate::master::legacy::router(ctx),
+            crate::master::routes::router(ctx),
             stop,
         ));
     }

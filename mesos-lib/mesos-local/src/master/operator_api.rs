@@ -157,7 +157,25 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
             if !known(&agent) {
                 return bad_request("No agent found with specified ID");
             }
-            not_carried_out(name, "it keeps no reservations or persistent volumes")
+            let resources = j::array_at(call, &format!("{section}.resources"));
+            let plain_resource = operator_checks::not_dynamically_reserved(resources);
+            match (ty, plain_resource) {
+                (C::ReserveResources, Some(r)) => {
+                    let st = master.lock();
+                    let a = &st.agents[agent.as_deref().unwrap_or("")].agent;
+                    bad_request(format!(
+                        "Invalid RESERVE operation on agent {} at {} ({}): Resource {r} is not dynamically reserved",
+                        a.id,
+                        a.pid(),
+                        a.hostname
+                    ))
+                }
+                (C::UnreserveResources, Some(r)) => bad_request(format!(
+                    "Invalid UNRESERVE operation: Resource {r} is not dynamically reserved"
+                )),
+                (C::UnreserveResources, None) => unreserve(ctx, agent.as_deref(), resources),
+                _ => not_carried_out(name, "it keeps no reservations or persistent volumes"),
+            }
         }
         C::GrowVolume | C::ShrinkVolume => {
             if agent.is_some() && !known(&agent) {
@@ -174,15 +192,28 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
         // Nothing can deactivate an agent here, so every known agent is active.
         C::ReactivateAgent if known(&agent) => bad_request("Agent is not deactivated"),
         C::ReactivateAgent => bad_request("Unknown agent"),
+        // No agent is ever gone here, so an unknown one is simply not found.
+        C::MarkAgentGone if !known(&agent) => plain(
+            StatusCode::NOT_FOUND,
+            format!("Agent '{}' not found", agent.unwrap_or_default()),
+        ),
         C::MarkAgentGone => not_carried_out(name, "it cannot mark agents gone"),
         C::UpdateWeights => match operator_checks::check_weights(call) {
             Err(e) => bad_request(e),
             Ok(()) => not_carried_out(name, "it keeps no role weights"),
         },
-        C::UpdateQuota => match operator_checks::check_quota(call) {
-            Err(e) => bad_request(e),
-            Ok(()) => not_carried_out(name, "it keeps no quota"),
-        },
+        C::UpdateQuota => {
+            let mut capacity = mesos_lib::resources::Resources::new();
+            for e in master.lock().agents.values() {
+                capacity.add_all(&e.agent.resources);
+            }
+            let checked = operator_checks::check_quota(call)
+                .and_then(|()| operator_checks::check_quota_capacity(call, &capacity));
+            match checked {
+                Err(e) => bad_request(e),
+                Ok(()) => not_carried_out(name, "it keeps no quota"),
+            }
+        }
         C::SetQuota | C::RemoveQuota => not_carried_out(name, "it keeps no quota"),
         C::UpdateMaintenanceSchedule => {
             // An empty schedule is what the master has already: carrying it out changes nothing.
@@ -204,6 +235,34 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
         _ => not_implemented(),
     }
+}
+
+/// UNRESERVE_RESOURCES of dynamically reserved resources: nothing is ever reserved here, so,
+/// as on a master without that reservation, the first one is missing from what the agent has
+/// available (its total less what tasks use and offers hold: offers of unreserved resources
+/// are not rescinded for it) and the answer is 409. With no resources it changes nothing: 202.
+fn unreserve(ctx: &Ctx, agent: Option<&str>, resources: &[Value]) -> Response {
+    let Some(first) = resources.first() else {
+        return empty(StatusCode::ACCEPTED);
+    };
+    let st = ctx.master.lock();
+    let Some(entry) = agent.and_then(|a| st.agents.get(a)) else {
+        return bad_request("No agent found with specified ID");
+    };
+    let mut available = entry.agent.resources.flatten();
+    available.subtract_all(&entry.used.flatten());
+    available.subtract_all(&entry.offered.flatten());
+    let available = match available.to_string() {
+        text if text.is_empty() => "{}".to_string(),
+        text => text,
+    };
+    plain(
+        StatusCode::CONFLICT,
+        format!(
+            "{available} does not contain {}",
+            operator_checks::resource_text(first)
+        ),
+    )
 }
 
 fn subscribe(ctx: &Ctx) -> Response {

@@ -3,11 +3,14 @@
 
 use axum::http::HeaderMap;
 use axum::response::Response;
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::call_checks::{missing_required, section};
 use crate::http::{accepts_json, bad_request, check_content_type, not_acceptable};
 use crate::json as j;
+use mesos_lib::resources::Resources;
 use mesos_lib::v1::master::CallType;
 
 /// Fields protobuf requires inside each call's sub-message.
@@ -189,6 +192,135 @@ pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A resource's reservations in the refined format the master upgrades to: the legacy
+/// `role` (with `reservation` for a dynamic one) becomes one reservation. Each is
+/// `(type, role, principal)`.
+fn reservations(resource: &Value) -> Vec<(String, String, Option<String>)> {
+    let listed = j::array_at(resource, "reservations");
+    if !listed.is_empty() {
+        return listed
+            .iter()
+            .map(|r| {
+                let ty = j::str_at(r, "type").unwrap_or("UNKNOWN").to_string();
+                let role = j::str_at(r, "role").unwrap_or("").to_string();
+                (ty, role, j::str_at(r, "principal").map(str::to_string))
+            })
+            .collect();
+    }
+    match j::str_at(resource, "role") {
+        Some(role) if role != "*" => {
+            let dynamic = resource.get("reservation");
+            let ty = if dynamic.is_some() {
+                "DYNAMIC"
+            } else {
+                "STATIC"
+            };
+            let principal = dynamic.and_then(|d| j::str_at(d, "principal"));
+            vec![(ty.into(), role.into(), principal.map(str::to_string))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A resource as the master prints one: `cpus:1`, `cpus(reservations: [(DYNAMIC,web,ops)]):1`,
+/// `ports:[31000-32000]`.
+pub(crate) fn resource_text(resource: &Value) -> String {
+    let mut out = j::str_at(resource, "name").unwrap_or("").to_string();
+    if let Some(role) = j::str_at(resource, "allocation_info.role") {
+        out.push_str(&format!("(allocated: {role})"));
+    }
+    let reservations = reservations(resource);
+    if !reservations.is_empty() {
+        let each: Vec<String> = reservations
+            .iter()
+            .map(|(ty, role, principal)| match principal {
+                Some(p) => format!("({ty},{role},{p})"),
+                None => format!("({ty},{role})"),
+            })
+            .collect();
+        out.push_str(&format!("(reservations: [{}])", each.join(",")));
+    }
+    out.push(':');
+    if let Some(v) = j::f64_at(resource, "scalar.value") {
+        out.push_str(&mesos_lib::resources::scalar::normalize(v).to_string());
+    } else if let Some(ranges) = resource.pointer("/ranges/range").and_then(Value::as_array) {
+        let each: Vec<String> = ranges
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}-{}",
+                    j::f64_at(r, "begin").unwrap_or(0.0),
+                    j::f64_at(r, "end").unwrap_or(0.0)
+                )
+            })
+            .collect();
+        out.push_str(&format!("[{}]", each.join(", ")));
+    } else if let Some(items) = resource.pointer("/set/item").and_then(Value::as_array) {
+        let each: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+        out.push_str(&format!("{{{}}}", each.join(", ")));
+    }
+    out
+}
+
+/// The first of `resources` that is not dynamically reserved (its last reservation is not
+/// DYNAMIC), as the master prints it: what RESERVE and UNRESERVE refuse.
+pub(crate) fn not_dynamically_reserved(resources: &[Value]) -> Option<String> {
+    resources
+        .iter()
+        .find(|r| {
+            reservations(r)
+                .last()
+                .is_none_or(|(ty, _, _)| ty != "DYNAMIC")
+        })
+        .map(resource_text)
+}
+
+/// UPDATE_QUOTA without `force`: the guarantees of every role, once updated, within what the
+/// agents have (`total quota guarantees '…' exceed cluster capacity '…'`). No quota is kept
+/// here, so the total is the request's own.
+pub(crate) fn check_quota_capacity(call: &Value, capacity: &Resources) -> Result<(), String> {
+    if j::bool_at(call, "update_quota.force").unwrap_or(false) {
+        return Ok(());
+    }
+    // The last config of a role wins, as in the master's quota tree.
+    let mut by_role: BTreeMap<&str, Vec<(String, f64)>> = BTreeMap::new();
+    for config in j::array_at(call, "update_quota.quota_configs") {
+        by_role.insert(
+            j::str_at(config, "role").unwrap_or(""),
+            quantities(config, "guarantees"),
+        );
+    }
+    let mut total: BTreeMap<String, f64> = BTreeMap::new();
+    for (name, v) in by_role.into_values().flatten() {
+        *total.entry(name).or_default() += v;
+    }
+    total.retain(|_, v| *v > 0.0);
+    let mut have: BTreeMap<String, f64> = BTreeMap::new();
+    for r in capacity.iter() {
+        if let Some(v) = r.scalar.as_ref().map(|s| s.value) {
+            *have.entry(r.name.clone()).or_default() += v;
+        }
+    }
+    have.retain(|_, v| *v > 0.0);
+    let within = total
+        .iter()
+        .all(|(name, v)| have.get(name).is_some_and(|h| v <= h));
+    if within {
+        return Ok(());
+    }
+    let show = |m: &BTreeMap<String, f64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}:{}", mesos_lib::resources::scalar::normalize(*v)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Err(format!(
+        "Invalid QuotaConfig: total quota guarantees '{}' exceed cluster capacity '{}' (use 'force' flag to bypass this check)",
+        show(&total),
+        show(&have)
+    ))
+}
+
 /// START/STOP_MAINTENANCE: the machines named, as the master prints a MachineID.
 pub(crate) fn machines(call: &Value, section: &str) -> Vec<String> {
     j::array_at(call, &format!("{section}.machines"))
@@ -224,10 +356,45 @@ mod tests {
             check_quota(&q).unwrap_err(),
             "Invalid QuotaConfig: Invalid guarantee configuration {'cpus': -1}: Negative values not supported"
         );
+        let caps = Resources::from(vec![
+            mesos_lib::v1::resources::Resource::scalar("cpus", 4.0),
+            mesos_lib::v1::resources::Resource::scalar("mem", 46162.0),
+        ]);
+        let q = json!({"update_quota": {"quota_configs": [{"role": "web",
+            "guarantees": {"cpus": {"value": 1000}}}]}});
+        assert_eq!(
+            check_quota_capacity(&q, &caps).unwrap_err(),
+            "Invalid QuotaConfig: total quota guarantees 'cpus:1000' exceed cluster capacity 'cpus:4; mem:46162' (use 'force' flag to bypass this check)"
+        );
         let w = json!({"update_weights": {"weight_infos": [{"role": "web", "weight": -1}]}});
         assert_eq!(
             check_weights(&w).unwrap_err(),
             "Failed to validate update weights request JSON for role 'web': Invalid weight '-1': Weights must be positive"
+        );
+    }
+
+    #[test]
+    fn resources_print_as_the_master_prints_them() {
+        let r = json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 1},
+            "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "ops"}]});
+        assert_eq!(
+            resource_text(&r),
+            "cpus(reservations: [(DYNAMIC,web,ops)]):1"
+        );
+        assert_eq!(not_dynamically_reserved(&[r]), None);
+        let r = json!({"name": "ports", "type": "RANGES", "allocation_info": {"role": "web"},
+            "ranges": {"range": [{"begin": 1, "end": 2}, {"begin": 5, "end": 9}]}});
+        assert_eq!(resource_text(&r), "ports(allocated: web):[1-2, 5-9]");
+        let r = json!({"name": "mem", "type": "SCALAR", "scalar": {"value": 0.5},
+            "role": "web", "reservation": {"principal": "ops"}});
+        assert_eq!(
+            resource_text(&r),
+            "mem(reservations: [(DYNAMIC,web,ops)]):0.5"
+        );
+        let plain = json!({"name": "disk", "type": "SCALAR", "scalar": {"value": 10}});
+        assert_eq!(
+            not_dynamically_reserved(&[r, plain]).as_deref(),
+            Some("disk:10")
         );
     }
 }
