@@ -34,9 +34,10 @@ impl Master {
                 let Some(entry) = st.agents.get(aid) else {
                     continue;
                 };
-                let mut avail = entry.agent.resources.clone();
-                avail.subtract_all(&entry.used);
-                avail.subtract_all(&entry.offered);
+                let Some(fw) = st.frameworks.get(&fid) else {
+                    continue;
+                };
+                let avail = super::reserve::available_to(entry, &fw.role());
                 if !rv::allocatable(&avail) {
                     continue;
                 }
@@ -52,6 +53,11 @@ impl Master {
                     continue;
                 }
                 let multi_role = fw.has_capability("MULTI_ROLE");
+                let format = if fw.has_capability("RESERVATION_REFINEMENT") {
+                    rv::Format::Post
+                } else {
+                    rv::Format::Pre
+                };
                 let role = fw.role();
                 let avail = rv::offer_order(&avail);
                 let oid = ids::offer_id(&st.id, st.next_offer);
@@ -77,7 +83,7 @@ impl Master {
                     agent_id: AgentId::new(aid.as_str()),
                     hostname: agent.hostname.clone(),
                     url: Some(url),
-                    resources: rv::to_list(&avail, true, alloc),
+                    resources: rv::to_list_as(&avail, format, alloc),
                     attributes: agent.attributes.clone(),
                     allocation_info: multi_role.then(|| AllocationInfo::role(role.as_str())),
                     ..Default::default()

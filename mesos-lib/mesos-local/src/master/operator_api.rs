@@ -1,12 +1,15 @@
 //! `POST /api/v1` (also `/api/v1/operator`): the master's operator API and its event stream.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::reservations::Kind;
 use super::{Ctx, legacy, operator_checks, views};
+use crate::http::auth::Principal;
 use crate::http::{
     bad_request, empty, event_stream_response, json_ok, method_not_allowed, not_carried_out,
     not_implemented, plain,
@@ -47,6 +50,7 @@ pub(crate) use super::operator_checks::decode_request;
 /// The operator endpoint.
 pub(crate) async fn handle(
     State(ctx): State<Ctx>,
+    principal: Option<Extension<Principal>>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -64,7 +68,8 @@ pub(crate) async fn handle(
     if operator_checks::reads_only(&ty) {
         read(&ctx, &ty)
     } else {
-        change(&ctx, &ty, &call)
+        let principal = principal.as_ref().map(|Extension(Principal(p))| p.as_str());
+        change(&ctx, &ty, &call, principal)
     }
 }
 
@@ -105,7 +110,10 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
         C::GetTasks => answer_with(name, &views::get_tasks(&master.lock())),
         // The master knows executors only from ExecutorInfos; command tasks have none.
         C::GetExecutors => answer(name, json!({"executors": []})),
-        C::GetRoles => answer(name, json!({"roles": legacy::roles_v1(&master.lock())})),
+        C::GetRoles => answer(
+            name,
+            json!({"roles": super::roles::roles_v1(&master.lock())}),
+        ),
         // None set (UPDATE_WEIGHTS is refused): the master's answer is the bare type.
         C::GetWeights => json_ok(&json!({"type": name})),
         // Neither quota nor a maintenance schedule can be set here, so these are empty.
@@ -132,7 +140,7 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 
 /// Calls that would change the cluster: validated as the master does, then carried out or
 /// refused with 501.
-fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
+fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
     let name = ty.as_str();
@@ -153,11 +161,13 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
             master.remove_framework(&fid);
             empty(StatusCode::OK)
         }
-        C::ReserveResources | C::UnreserveResources | C::CreateVolumes | C::DestroyVolumes => {
+        C::ReserveResources => master.operator_reservation(Kind::Reserve, call, principal),
+        C::UnreserveResources => master.operator_reservation(Kind::Unreserve, call, principal),
+        C::CreateVolumes | C::DestroyVolumes => {
             if !known(&agent) {
                 return bad_request("No agent found with specified ID");
             }
-            not_carried_out(name, "it keeps no reservations or persistent volumes")
+            not_carried_out(name, "it keeps no persistent volumes")
         }
         C::GrowVolume | C::ShrinkVolume => {
             if agent.is_some() && !known(&agent) {

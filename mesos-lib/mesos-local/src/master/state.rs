@@ -146,6 +146,8 @@ impl Framework {
 pub(crate) struct AgentEntry {
     pub agent: Arc<Agent>,
     pub registered_time: f64,
+    /// Its total, reservations included: what the allocator offers from.
+    pub total: Resources,
     pub used: Resources,
     pub offered: Resources,
     /// What GET_AGENTS writes of it that never changes.
@@ -159,6 +161,7 @@ impl AgentEntry {
             json: AgentJson::of(agent),
             agent: Arc::clone(agent),
             registered_time: crate::ids::now_secs(),
+            total: agent.total(),
             used,
             offered: Resources::new(),
         }
