@@ -15,7 +15,8 @@ use crate::ids;
 use crate::resource_views as rv;
 
 impl Master {
-    /// Runs one allocation: frameworks with the smallest allocation go first.
+    /// Runs one allocation: frameworks with the smallest allocation for their role's weight
+    /// go first.
     pub(crate) fn allocate(&self) {
         let mut st = self.lock();
         st.allocation_runs += 1;
@@ -24,7 +25,10 @@ impl Master {
             .frameworks
             .values()
             .filter(|f| f.connected() && f.active && !f.suppressed)
-            .map(|f| (f.allocated().cpus().unwrap_or(0.0), f.id.clone()))
+            .map(|f| {
+                let weight = super::weights::weight_of(&st, &f.role());
+                (f.allocated.cpus().unwrap_or(0.0) / weight, f.id.clone())
+            })
             .collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         let agent_ids: Vec<String> = st.agents.keys().cloned().collect();

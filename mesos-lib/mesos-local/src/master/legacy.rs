@@ -403,6 +403,13 @@ async fn roles(State(ctx): State<Ctx>) -> Response {
     leader_json(&ctx, "/roles", |m| super::roles::roles_json(&m.lock())).await
 }
 
+async fn weights(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/weights", |m| {
+        super::weights::weights_json(&m.lock())
+    })
+    .await
+}
+
 async fn flags(State(ctx): State<Ctx>) -> Response {
     leader_json(&ctx, "/flags", |m| {
         let flags: Map<String, Value> = master_flags(m)
@@ -453,6 +460,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
             .route(&format!("{prefix}/frameworks"), get(frameworks))
             .route(&format!("{prefix}/slaves"), get(slaves))
             .route(&format!("{prefix}/roles"), get(roles))
+            .route(&format!("{prefix}/weights"), get(weights))
             .route(&format!("{prefix}/flags"), get(flags));
         open = open
             .route(&format!("{prefix}/redirect"), get(redirect_to_leader))

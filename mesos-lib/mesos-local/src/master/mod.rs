@@ -13,6 +13,7 @@ pub(crate) mod roles;
 pub(crate) mod scheduler_api;
 pub(crate) mod state;
 pub(crate) mod views;
+pub(crate) mod weights;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -114,8 +114,7 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
             name,
             json!({"roles": super::roles::roles_v1(&master.lock())}),
         ),
-        // None set (UPDATE_WEIGHTS is refused): the master's answer is the bare type.
-        C::GetWeights => json_ok(&json!({"type": name})),
+        C::GetWeights => super::weights::get_weights(&master.lock()),
         // Neither quota nor a maintenance schedule can be set here, so these are empty.
         C::GetQuota => answer(name, json!({"status": {}})),
         C::GetMaintenanceStatus => answer(name, json!({"status": {}})),
@@ -185,10 +184,7 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
         C::ReactivateAgent if known(&agent) => bad_request("Agent is not deactivated"),
         C::ReactivateAgent => bad_request("Unknown agent"),
         C::MarkAgentGone => not_carried_out(name, "it cannot mark agents gone"),
-        C::UpdateWeights => match operator_checks::check_weights(call) {
-            Err(e) => bad_request(e),
-            Ok(()) => not_carried_out(name, "it keeps no role weights"),
-        },
+        C::UpdateWeights => master.update_weights(call),
         C::UpdateQuota => match operator_checks::check_quota(call) {
             Err(e) => bad_request(e),
             Ok(()) => not_carried_out(name, "it keeps no quota"),

@@ -129,20 +129,6 @@ fn invalid(why: &str) -> Box<Response> {
     )))
 }
 
-/// UPDATE_WEIGHTS: every weight positive (`Weights must be positive`).
-pub(crate) fn check_weights(call: &Value) -> Result<(), String> {
-    for info in j::array_at(call, "update_weights.weight_infos") {
-        let weight = j::f64_at(info, "weight").unwrap_or(0.0);
-        if weight <= 0.0 || weight.is_nan() {
-            let role = j::str_at(info, "role").unwrap_or("");
-            return Err(format!(
-                "Failed to validate update weights request JSON for role '{role}': Invalid weight '{weight}': Weights must be positive"
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// `{name: value}` of a QuotaConfig map, in its order.
 fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
     config
@@ -211,7 +197,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn quota_and_weight_texts_are_the_masters() {
+    fn quota_texts_are_the_masters() {
         let q = json!({"update_quota": {"quota_configs": [{"role": "web",
             "guarantees": {"cpus": {"value": 3}}, "limits": {"cpus": {"value": 1}}}]}});
         assert_eq!(
@@ -223,11 +209,6 @@ mod tests {
         assert_eq!(
             check_quota(&q).unwrap_err(),
             "Invalid QuotaConfig: Invalid guarantee configuration {'cpus': -1}: Negative values not supported"
-        );
-        let w = json!({"update_weights": {"weight_infos": [{"role": "web", "weight": -1}]}});
-        assert_eq!(
-            check_weights(&w).unwrap_err(),
-            "Failed to validate update weights request JSON for role 'web': Invalid weight '-1': Weights must be positive"
         );
     }
 }

@@ -171,7 +171,7 @@ fn parse_resource(r: &Value) -> Result<OpResource, String> {
 }
 
 /// `roles::validate`.
-fn check_role(role: &str) -> Result<(), String> {
+pub(crate) fn check_role(role: &str) -> Result<(), String> {
     if role == "*" {
         return Ok(());
     }

@@ -1,4 +1,5 @@
-//! The roles a master knows and what each holds (`Master::knownRoles`,
+//! The roles a master knows (frameworks', reservations', weights' and their ancestors) and
+//! what each holds (`Master::knownRoles`,
 //! `RoleResourceBreakdown`): GET_ROLES and `/master/roles`.
 
 use std::collections::BTreeMap;
@@ -6,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::state::MasterState;
+use super::weights::weight_of;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
@@ -73,6 +75,9 @@ pub(crate) fn breakdown(st: &MasterState) -> BTreeMap<String, RoleBreakdown> {
             roles.entry(role).or_default().reserved.add_all(&reserved);
         }
     }
+    for role in st.weights.keys() {
+        known(role, &mut roles);
+    }
     roles
 }
 
@@ -99,7 +104,7 @@ pub(crate) fn roles_v1(st: &MasterState) -> Vec<Value> {
         .map(|(name, b)| {
             let mut m = Map::new();
             m.insert("name".into(), json!(name));
-            m.insert("weight".into(), json!(1.0));
+            m.insert("weight".into(), json!(weight_of(st, &name)));
             if !b.frameworks.is_empty() {
                 let ids: Vec<Value> = b.frameworks.iter().map(|f| j::id(f)).collect();
                 m.insert("frameworks".into(), json!(ids));
@@ -123,7 +128,7 @@ pub(crate) fn roles_json(st: &MasterState) -> Value {
     let list: Vec<Value> = breakdown(st)
         .into_iter()
         .map(|(name, b)| {
-            json!({"name": name, "weight": 1.0,
+            json!({"name": name, "weight": weight_of(st, &name),
                 "quota": {"role": name, "guarantee": {}, "limit": {}, "consumed": quantities(&b.consumed())},
                 "resources": quantities(&b.allocated_and_offered()),
                 "allocated": quantities(&b.allocated),
