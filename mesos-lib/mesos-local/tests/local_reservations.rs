@@ -342,6 +342,45 @@ async fn reserve_and_launch_in_one_accept_then_unreserve() {
 }
 
 #[tokio::test]
+async fn a_reservation_reaches_child_roles_and_outlives_a_master_restart() {
+    let m = start(1).await;
+    let url = m.url();
+    let agent = json!({"value": m.agents()[0].id});
+    let reserve = reserve_call(
+        "RESERVE_RESOURCES",
+        &agent,
+        json!([reserved("cpus", 1.0, OPS)]),
+    );
+    assert_eq!(operator(&url, &reserve).await, (202, String::new()));
+
+    // A role whose name merely starts with "web" is not a child: nothing reserved for it.
+    let mut other = subscribe(&url, in_role("webx-fw", "webx", true)).await;
+    let offer = other.until("OFFERS").await["offers"]["offers"][0].clone();
+    assert!(
+        shape(&offer).iter().all(|(_, _, role)| role.is_none()),
+        "{offer}"
+    );
+    let decline = json!({"type": "DECLINE", "framework_id": {"value": other.framework_id},
+        "decline": {"offer_ids": [offer["id"]], "filters": {"refuse_seconds": 3600.0}}});
+    assert_eq!(call(&url, Some(&other.stream_id), &decline).await.0, 202);
+    // A child role of web is offered web's reservation.
+    let mut child = subscribe(&url, in_role("api-fw", "web/api", true)).await;
+    let offer = child.until("OFFERS").await["offers"]["offers"][0].clone();
+    assert!(
+        shape(&offer).contains(&("cpus".to_string(), json!(1.0), Some("web".to_string()))),
+        "{offer}"
+    );
+    assert_eq!(offer["allocation_info"]["role"], "web/api");
+
+    // The agent keeps the reservation; a restarted master learns it again.
+    m.restart_master();
+    let slave = legacy_agent(&url, "/master/state").await;
+    assert_eq!(slave["reserved_resources"]["web"]["cpus"], 1.0);
+    assert_eq!(slave["unreserved_resources"]["cpus"], 1.0);
+    m.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_authenticated_operator_reserves_as_its_principal() {
     let creds = HttpAuth::parse_credentials("ops secret").unwrap();
     let mut auth = HttpAuth::new(creds);
