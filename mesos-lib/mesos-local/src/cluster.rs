@@ -138,7 +138,7 @@ fn new_master(
         cfg: Arc::clone(cfg),
         ip: cfg.ip,
         hostname: hostname.to_string(),
-        state: Mutex::new(MasterState::new(master_id.to_string(), ports[0])),
+        state: Mutex::new(MasterState::new(master_id.to_string(), ports[0]).with_weights(cfg)),
         election: Mutex::new(Election {
             ports: ports.to_vec(),
             // With ZooKeeper, nobody leads until the election says so.
@@ -307,6 +307,9 @@ impl LocalMesos {
     pub async fn start(cfg: LocalConfig) -> Result<LocalMesos, LocalError> {
         let cfg = Arc::new(cfg);
         let template = AgentTemplate::parse(&cfg)?;
+        if let Some(w) = &cfg.weights {
+            crate::master::weights::parse_flag(w).map_err(LocalError::Config)?;
+        }
         let (work_dir, owned_work_dir) = make_work_dir(&cfg)?;
         let hostname = cfg.advertised_hostname();
         let (master_listeners, ports) = bind_masters(&cfg).await?;
@@ -535,7 +538,7 @@ impl Master {
                 .filter(|a| !st.agents.contains_key(&a.id))
                 .map(|a| a.id.clone())
                 .collect();
-            let mut fresh = MasterState::new(id, port);
+            let mut fresh = MasterState::new(id, port).with_weights(&self.cfg);
             std::mem::swap(&mut *st, &mut fresh);
             for a in agents.iter().filter(|a| !removed_agents.contains(&a.id)) {
                 self.register_agent(&mut st, a);

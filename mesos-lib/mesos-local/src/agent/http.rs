@@ -195,6 +195,7 @@ async fn state(
     .into_iter()
     .map(|(k, v)| (k.to_string(), json!(v)))
     .collect();
+    let total = agent.total();
     let body = json!({
         "version": MESOS_VERSION,
         "build_date": crate::master::legacy::BUILD_DATE,
@@ -205,13 +206,13 @@ async fn state(
         "pid": agent.pid(),
         "hostname": agent.hostname,
         "capabilities": CAPABILITIES,
-        "resources": rv::flat(&agent.resources, true),
-        "reserved_resources": {},
-        "unreserved_resources": rv::flat(&agent.resources, true),
-        "reserved_resources_full": {},
-        "unreserved_resources_full": rv::to_list(&agent.resources, true, None),
-        "reserved_resources_allocated": {},
-        "unreserved_resources_allocated": rv::flat(&used, false),
+        "resources": rv::flat(&total, true),
+        "reserved_resources": rv::reserved_flat(&total),
+        "unreserved_resources": rv::flat(&total.unreserved(), true),
+        "reserved_resources_full": rv::reserved_full(&total),
+        "unreserved_resources_full": rv::to_list(&total.unreserved(), true, None),
+        "reserved_resources_allocated": rv::reserved_flat(&used),
+        "unreserved_resources_allocated": rv::flat(&used.unreserved(), false),
         "resource_providers": [],
         "attributes": flat_attributes(&agent.attributes),
         "master_hostname": agent.master_hostname,

@@ -76,7 +76,8 @@ impl Master {
         }
     }
 
-    /// ACCEPT: LAUNCH operations are carried out; the others are dropped with an error.
+    /// ACCEPT: LAUNCH, RESERVE and UNRESERVE operations are carried out in their order; the
+    /// others are dropped with an error.
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
@@ -86,6 +87,7 @@ impl Master {
         // Taken out of the call: the accepted ones become the master's, uncopied.
         let mut tasks: Vec<Value> = Vec::new();
         let mut dropped = Dropped::default();
+        let mut pending = super::reserve::PendingOperations::default();
         if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
             for op in ops.iter_mut() {
                 if j::str_at(op, "type") == Some("LAUNCH") {
@@ -94,7 +96,7 @@ impl Master {
                     {
                         tasks.append(list);
                     }
-                } else {
+                } else if !pending.take(tasks.len(), op) {
                     dropped.add(op);
                 }
             }
@@ -137,6 +139,7 @@ impl Master {
             invalid = Some("No offers specified".into());
         }
         if let Some(why) = invalid {
+            pending.drop_all(&why);
             let state = if partition_aware {
                 "TASK_DROPPED"
             } else {
@@ -190,7 +193,8 @@ impl Master {
         }
         let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        for (mut t, (tid, task_res)) in tasks.into_iter().zip(parsed) {
+        for (i, (mut t, (tid, task_res))) in tasks.into_iter().zip(parsed).enumerate() {
+            self.offer_operations(&mut st, fid, &agent_id, &mut pending, i, &mut available);
             let error = validate_task(
                 &st,
                 fid,
@@ -238,6 +242,14 @@ impl Master {
                 fw.tasks.insert(tid, task);
             }
         }
+        self.offer_operations(
+            &mut st,
+            fid,
+            &agent_id,
+            &mut pending,
+            usize::MAX,
+            &mut available,
+        );
         // What was not used counts as declined.
         let until = Instant::now() + refuse_for;
         if let Some(fw) = st.frameworks.get_mut(fid) {
@@ -260,7 +272,7 @@ impl Master {
 fn refusal(ty: &str) -> String {
     let why = match ty {
         "LAUNCH_GROUP" => "it runs command tasks only, not task groups",
-        "RESERVE" | "UNRESERVE" => "it keeps no reservations",
+        "RESERVE" | "UNRESERVE" => "it gives no operation feedback: leave out the operation's id",
         "CREATE" | "DESTROY" | "GROW_VOLUME" | "SHRINK_VOLUME" => "it keeps no persistent volumes",
         "CREATE_DISK" | "DESTROY_DISK" => "it has no resource providers",
         _ => "it does not know this operation",

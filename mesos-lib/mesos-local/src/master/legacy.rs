@@ -44,7 +44,7 @@ pub(crate) fn metrics(master: &Master) -> Value {
     let mut total = Resources::new();
     let mut used = Resources::new();
     for a in st.agents.values() {
-        total.add_all(&a.agent.resources);
+        total.add_all(&a.total);
         used.add_all(&a.used);
     }
     let mut counts: std::collections::BTreeMap<String, f64> = Default::default();
@@ -113,20 +113,6 @@ pub(crate) fn metrics(master: &Master) -> Value {
         ),
     );
     Value::Object(m)
-}
-
-/// GET_ROLES `roles`.
-pub(crate) fn roles_v1(st: &MasterState) -> Vec<Value> {
-    let mut roles: std::collections::BTreeMap<String, (Vec<Value>, Resources)> = Default::default();
-    for fw in st.frameworks.values() {
-        let e = roles.entry(fw.role()).or_default();
-        e.0.push(j::id(&fw.id));
-        e.1.add_all(&fw.allocated());
-    }
-    roles
-        .into_iter()
-        .map(|(name, (fws, res))| json!({"name": name, "weight": 1.0, "frameworks": fws, "resources": rv::to_list(&res, false, None)}))
-        .collect()
 }
 
 fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
@@ -222,20 +208,26 @@ fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
     m.insert("attributes".into(), flat_attributes(&a.attributes));
     m.insert("pid".into(), json!(a.pid()));
     m.insert("registered_time".into(), json!(e.registered_time));
-    m.insert("resources".into(), rv::flat(&a.resources, true));
+    m.insert("resources".into(), rv::flat(&e.total, true));
     m.insert("used_resources".into(), rv::flat(&e.used, false));
     m.insert("offered_resources".into(), rv::flat(&e.offered, false));
-    m.insert("reserved_resources".into(), json!({}));
-    m.insert("unreserved_resources".into(), rv::flat(&a.resources, true));
+    m.insert("reserved_resources".into(), rv::reserved_flat(&e.total));
+    m.insert(
+        "unreserved_resources".into(),
+        rv::flat(&e.total.unreserved(), true),
+    );
     m.insert("active".into(), json!(true));
     m.insert("deactivated".into(), json!(false));
     m.insert("version".into(), json!(MESOS_VERSION));
     m.insert("capabilities".into(), json!(caps));
     if full {
-        m.insert("reserved_resources_full".into(), json!({}));
+        m.insert(
+            "reserved_resources_full".into(),
+            rv::reserved_full(&e.total),
+        );
         m.insert(
             "unreserved_resources_full".into(),
-            json!(rv::to_list(&a.resources, true, None)),
+            json!(rv::to_list(&e.total.unreserved(), true, None)),
         );
         m.insert(
             "used_resources_full".into(),
@@ -444,31 +436,7 @@ pub(super) async fn slaves(
 }
 
 pub(super) async fn roles(State(ctx): State<Ctx>) -> Response {
-    leader_json(&ctx, "/roles", |m| {
-        let st = m.lock();
-        let mut roles: std::collections::BTreeMap<String, (Vec<String>, Resources)> = Default::default();
-        for fw in st.frameworks.values() {
-            let e = roles.entry(fw.role()).or_default();
-            e.0.push(fw.id.clone());
-            e.1.add_all(&fw.allocated());
-        }
-        let list: Vec<Value> = roles
-            .into_iter()
-            .map(|(name, (fws, res))| {
-                let mut scal = Map::new();
-                for n in ["cpus", "mem", "disk", "gpus"] {
-                    if let Some(v) = res.scalar(n).filter(|v| *v > 0.0) {
-                        scal.insert(n.into(), json!(v));
-                    }
-                }
-                json!({"name": name, "weight": 1.0,
-                    "quota": {"role": name, "guarantee": {}, "limit": {}, "consumed": scal},
-                    "resources": scal, "allocated": scal, "offered": {}, "reserved": {}, "frameworks": fws})
-            })
-            .collect();
-        json!({"roles": list})
-    })
-    .await
+    leader_json(&ctx, "/roles", |m| super::roles::roles_json(&m.lock())).await
 }
 
 pub(super) async fn flags(State(ctx): State<Ctx>) -> Response {

@@ -8,10 +8,14 @@ pub(crate) mod legacy;
 pub(crate) mod list_query;
 pub(crate) mod operator_api;
 pub(crate) mod operator_checks;
+pub(crate) mod reservations;
+pub(crate) mod reserve;
+pub(crate) mod roles;
 pub(crate) mod routes;
 pub(crate) mod scheduler_api;
 pub(crate) mod state;
 pub(crate) mod views;
+pub(crate) mod weights;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,12 +1,15 @@
 //! `POST /api/v1` (also `/api/v1/operator`): the master's operator API and its event stream.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::reservations::Kind;
 use super::{Ctx, legacy, operator_checks, views};
+use crate::http::auth::Principal;
 use crate::http::{
     bad_request, empty, event_stream_response, json_ok, method_not_allowed, not_carried_out,
     not_implemented, plain,
@@ -47,6 +50,7 @@ pub(crate) use super::operator_checks::decode_request;
 /// The operator endpoint.
 pub(crate) async fn handle(
     State(ctx): State<Ctx>,
+    principal: Option<Extension<Principal>>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -64,7 +68,8 @@ pub(crate) async fn handle(
     if operator_checks::reads_only(&ty) {
         read(&ctx, &ty)
     } else {
-        change(&ctx, &ty, &call)
+        let principal = principal.as_ref().map(|Extension(Principal(p))| p.as_str());
+        change(&ctx, &ty, &call, principal)
     }
 }
 
@@ -105,9 +110,11 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
         C::GetTasks => answer_with(name, &views::get_tasks(&master.lock())),
         // The master knows executors only from ExecutorInfos; command tasks have none.
         C::GetExecutors => answer(name, json!({"executors": []})),
-        C::GetRoles => answer(name, json!({"roles": legacy::roles_v1(&master.lock())})),
-        // None set (UPDATE_WEIGHTS is refused): the master's answer is the bare type.
-        C::GetWeights => json_ok(&json!({"type": name})),
+        C::GetRoles => answer(
+            name,
+            json!({"roles": super::roles::roles_v1(&master.lock())}),
+        ),
+        C::GetWeights => super::weights::get_weights(&master.lock()),
         // Neither quota nor a maintenance schedule can be set here, so these are empty.
         C::GetQuota => answer(name, json!({"status": {}})),
         C::GetMaintenanceStatus => answer(name, json!({"status": {}})),
@@ -132,7 +139,7 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 
 /// Calls that would change the cluster: validated as the master does, then carried out or
 /// refused with 501.
-fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
+fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
     let name = ty.as_str();
@@ -153,29 +160,13 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
             master.remove_framework(&fid);
             empty(StatusCode::OK)
         }
-        C::ReserveResources | C::UnreserveResources | C::CreateVolumes | C::DestroyVolumes => {
+        C::ReserveResources => master.operator_reservation(Kind::Reserve, call, principal),
+        C::UnreserveResources => master.operator_reservation(Kind::Unreserve, call, principal),
+        C::CreateVolumes | C::DestroyVolumes => {
             if !known(&agent) {
                 return bad_request("No agent found with specified ID");
             }
-            let resources = j::array_at(call, &format!("{section}.resources"));
-            let plain_resource = operator_checks::not_dynamically_reserved(resources);
-            match (ty, plain_resource) {
-                (C::ReserveResources, Some(r)) => {
-                    let st = master.lock();
-                    let a = &st.agents[agent.as_deref().unwrap_or("")].agent;
-                    bad_request(format!(
-                        "Invalid RESERVE operation on agent {} at {} ({}): Resource {r} is not dynamically reserved",
-                        a.id,
-                        a.pid(),
-                        a.hostname
-                    ))
-                }
-                (C::UnreserveResources, Some(r)) => bad_request(format!(
-                    "Invalid UNRESERVE operation: Resource {r} is not dynamically reserved"
-                )),
-                (C::UnreserveResources, None) => unreserve(ctx, agent.as_deref(), resources),
-                _ => not_carried_out(name, "it keeps no reservations or persistent volumes"),
-            }
+            not_carried_out(name, "it keeps no persistent volumes")
         }
         C::GrowVolume | C::ShrinkVolume => {
             if agent.is_some() && !known(&agent) {
@@ -198,10 +189,7 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
             format!("Agent '{}' not found", agent.unwrap_or_default()),
         ),
         C::MarkAgentGone => not_carried_out(name, "it cannot mark agents gone"),
-        C::UpdateWeights => match operator_checks::check_weights(call) {
-            Err(e) => bad_request(e),
-            Ok(()) => not_carried_out(name, "it keeps no role weights"),
-        },
+        C::UpdateWeights => master.update_weights(call),
         C::UpdateQuota => {
             let mut capacity = mesos_lib::resources::Resources::new();
             for e in master.lock().agents.values() {
@@ -235,34 +223,6 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
         _ => not_implemented(),
     }
-}
-
-/// UNRESERVE_RESOURCES of dynamically reserved resources: nothing is ever reserved here, so,
-/// as on a master without that reservation, the first one is missing from what the agent has
-/// available (its total less what tasks use and offers hold: offers of unreserved resources
-/// are not rescinded for it) and the answer is 409. With no resources it changes nothing: 202.
-fn unreserve(ctx: &Ctx, agent: Option<&str>, resources: &[Value]) -> Response {
-    let Some(first) = resources.first() else {
-        return empty(StatusCode::ACCEPTED);
-    };
-    let st = ctx.master.lock();
-    let Some(entry) = agent.and_then(|a| st.agents.get(a)) else {
-        return bad_request("No agent found with specified ID");
-    };
-    let mut available = entry.agent.resources.flatten();
-    available.subtract_all(&entry.used.flatten());
-    available.subtract_all(&entry.offered.flatten());
-    let available = match available.to_string() {
-        text if text.is_empty() => "{}".to_string(),
-        text => text,
-    };
-    plain(
-        StatusCode::CONFLICT,
-        format!(
-            "{available} does not contain {}",
-            operator_checks::resource_text(first)
-        ),
-    )
 }
 
 fn subscribe(ctx: &Ctx) -> Response {

@@ -132,20 +132,6 @@ fn invalid(why: &str) -> Box<Response> {
     )))
 }
 
-/// UPDATE_WEIGHTS: every weight positive (`Weights must be positive`).
-pub(crate) fn check_weights(call: &Value) -> Result<(), String> {
-    for info in j::array_at(call, "update_weights.weight_infos") {
-        let weight = j::f64_at(info, "weight").unwrap_or(0.0);
-        if weight <= 0.0 || weight.is_nan() {
-            let role = j::str_at(info, "role").unwrap_or("");
-            return Err(format!(
-                "Failed to validate update weights request JSON for role '{role}': Invalid weight '{weight}': Weights must be positive"
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// `{name: value}` of a QuotaConfig map, in its order.
 fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
     config
@@ -190,89 +176,6 @@ pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// A resource's reservations in the refined format the master upgrades to: the legacy
-/// `role` (with `reservation` for a dynamic one) becomes one reservation. Each is
-/// `(type, role, principal)`.
-fn reservations(resource: &Value) -> Vec<(String, String, Option<String>)> {
-    let listed = j::array_at(resource, "reservations");
-    if !listed.is_empty() {
-        return listed
-            .iter()
-            .map(|r| {
-                let ty = j::str_at(r, "type").unwrap_or("UNKNOWN").to_string();
-                let role = j::str_at(r, "role").unwrap_or("").to_string();
-                (ty, role, j::str_at(r, "principal").map(str::to_string))
-            })
-            .collect();
-    }
-    match j::str_at(resource, "role") {
-        Some(role) if role != "*" => {
-            let dynamic = resource.get("reservation");
-            let ty = if dynamic.is_some() {
-                "DYNAMIC"
-            } else {
-                "STATIC"
-            };
-            let principal = dynamic.and_then(|d| j::str_at(d, "principal"));
-            vec![(ty.into(), role.into(), principal.map(str::to_string))]
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// A resource as the master prints one: `cpus:1`, `cpus(reservations: [(DYNAMIC,web,ops)]):1`,
-/// `ports:[31000-32000]`.
-pub(crate) fn resource_text(resource: &Value) -> String {
-    let mut out = j::str_at(resource, "name").unwrap_or("").to_string();
-    if let Some(role) = j::str_at(resource, "allocation_info.role") {
-        out.push_str(&format!("(allocated: {role})"));
-    }
-    let reservations = reservations(resource);
-    if !reservations.is_empty() {
-        let each: Vec<String> = reservations
-            .iter()
-            .map(|(ty, role, principal)| match principal {
-                Some(p) => format!("({ty},{role},{p})"),
-                None => format!("({ty},{role})"),
-            })
-            .collect();
-        out.push_str(&format!("(reservations: [{}])", each.join(",")));
-    }
-    out.push(':');
-    if let Some(v) = j::f64_at(resource, "scalar.value") {
-        out.push_str(&mesos_lib::resources::scalar::normalize(v).to_string());
-    } else if let Some(ranges) = resource.pointer("/ranges/range").and_then(Value::as_array) {
-        let each: Vec<String> = ranges
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}-{}",
-                    j::f64_at(r, "begin").unwrap_or(0.0),
-                    j::f64_at(r, "end").unwrap_or(0.0)
-                )
-            })
-            .collect();
-        out.push_str(&format!("[{}]", each.join(", ")));
-    } else if let Some(items) = resource.pointer("/set/item").and_then(Value::as_array) {
-        let each: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-        out.push_str(&format!("{{{}}}", each.join(", ")));
-    }
-    out
-}
-
-/// The first of `resources` that is not dynamically reserved (its last reservation is not
-/// DYNAMIC), as the master prints it: what RESERVE and UNRESERVE refuse.
-pub(crate) fn not_dynamically_reserved(resources: &[Value]) -> Option<String> {
-    resources
-        .iter()
-        .find(|r| {
-            reservations(r)
-                .last()
-                .is_none_or(|(ty, _, _)| ty != "DYNAMIC")
-        })
-        .map(resource_text)
 }
 
 /// UPDATE_QUOTA without `force`: the guarantees of every role, once updated, within what the
@@ -343,7 +246,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn quota_and_weight_texts_are_the_masters() {
+    fn quota_texts_are_the_masters() {
         let q = json!({"update_quota": {"quota_configs": [{"role": "web",
             "guarantees": {"cpus": {"value": 3}}, "limits": {"cpus": {"value": 1}}}]}});
         assert_eq!(
@@ -365,36 +268,6 @@ mod tests {
         assert_eq!(
             check_quota_capacity(&q, &caps).unwrap_err(),
             "Invalid QuotaConfig: total quota guarantees 'cpus:1000' exceed cluster capacity 'cpus:4; mem:46162' (use 'force' flag to bypass this check)"
-        );
-        let w = json!({"update_weights": {"weight_infos": [{"role": "web", "weight": -1}]}});
-        assert_eq!(
-            check_weights(&w).unwrap_err(),
-            "Failed to validate update weights request JSON for role 'web': Invalid weight '-1': Weights must be positive"
-        );
-    }
-
-    #[test]
-    fn resources_print_as_the_master_prints_them() {
-        let r = json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 1},
-            "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "ops"}]});
-        assert_eq!(
-            resource_text(&r),
-            "cpus(reservations: [(DYNAMIC,web,ops)]):1"
-        );
-        assert_eq!(not_dynamically_reserved(&[r]), None);
-        let r = json!({"name": "ports", "type": "RANGES", "allocation_info": {"role": "web"},
-            "ranges": {"range": [{"begin": 1, "end": 2}, {"begin": 5, "end": 9}]}});
-        assert_eq!(resource_text(&r), "ports(allocated: web):[1-2, 5-9]");
-        let r = json!({"name": "mem", "type": "SCALAR", "scalar": {"value": 0.5},
-            "role": "web", "reservation": {"principal": "ops"}});
-        assert_eq!(
-            resource_text(&r),
-            "mem(reservations: [(DYNAMIC,web,ops)]):0.5"
-        );
-        let plain = json!({"name": "disk", "type": "SCALAR", "scalar": {"value": 10}});
-        assert_eq!(
-            not_dynamically_reserved(&[r, plain]).as_deref(),
-            Some("disk:10")
         );
     }
 }

@@ -155,15 +155,16 @@ fn read_or_refuse(
     not_carried_out(&format!("{} /master{path}", req.method()), why)
 }
 
-/// `/master/weights`: no weight can be set here (UPDATE_WEIGHTS is refused), so GET lists
-/// none, as a master with none does.
+/// `/master/weights`: GET lists the weights set (`--weights`, UPDATE_WEIGHTS); the legacy
+/// PUT that would set them is refused: UPDATE_WEIGHTS on `/api/v1` carries that out.
 async fn weights(State(ctx): State<Ctx>, req: Request) -> Response {
+    let holds = super::weights::weights_json(&ctx.master.lock());
     read_or_refuse(
         &ctx,
         &req,
         "/weights",
-        serde_json::json!([]),
-        "it keeps no role weights",
+        holds,
+        "its legacy PUT /master/weights is not served: use UPDATE_WEIGHTS on /api/v1",
     )
 }
 
