@@ -83,22 +83,7 @@ impl Master {
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
             .collect();
         let refuse_for = refuse(&body);
-        // Taken out of the call: the accepted ones become the master's, uncopied.
-        let mut tasks: Vec<Value> = Vec::new();
-        let mut dropped = Dropped::default();
-        if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
-            for op in ops.iter_mut() {
-                if j::str_at(op, "type") == Some("LAUNCH") {
-                    if let Some(Value::Array(list)) =
-                        op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
-                    {
-                        tasks.append(list);
-                    }
-                } else {
-                    dropped.add(op);
-                }
-            }
-        }
+        let (tasks, dropped) = take_operations(&mut body);
         // Parsed before taking the lock, which acknowledgements and updates wait for.
         let parsed: Vec<(String, Resources)> = tasks
             .iter()
@@ -110,74 +95,20 @@ impl Master {
             })
             .collect();
         let mut st = self.lock();
-        let partition_aware = st
-            .frameworks
-            .get(fid)
-            .is_some_and(|f| f.has_capability("PARTITION_AWARE"));
-
-        // validation::offer::validate: every offer outstanding, ours, on one agent.
-        let mut invalid = None;
-        let mut agent_id: Option<String> = None;
-        for oid in &offer_ids {
-            match st.offers.get(oid) {
-                Some(o) if o.framework_id == fid => {
-                    if agent_id.as_ref().is_some_and(|a| *a != o.agent_id) {
-                        invalid =
-                            Some("Aggregated offers must belong to one single agent".to_string());
-                    }
-                    agent_id = Some(o.agent_id.clone());
-                }
-                _ => {
-                    invalid = Some(format!("Offer {oid} is no longer valid"));
-                    break;
-                }
-            }
-        }
-        if offer_ids.is_empty() {
-            invalid = Some("No offers specified".into());
-        }
-        if let Some(why) = invalid {
-            let state = if partition_aware {
-                "TASK_DROPPED"
-            } else {
-                "TASK_LOST"
-            };
-            let sender = st
+        let agent_id = match offers_agent(&st, fid, &offer_ids) {
+            Ok(agent_id) => agent_id,
+            Err(why) => return refuse_invalid_offers(&st, fid, &why, &tasks, &dropped),
+        };
+        let mut available = self.take_offers(&mut st, &offer_ids);
+        let place = Placement {
+            fid,
+            role: st
                 .frameworks
                 .get(fid)
-                .and_then(|f| f.subscription.as_ref().map(|s| s.sender.clone()));
-            if let Some(s) = &sender {
-                dropped.refuse(s, None, |_| {
-                    format!("Operation attempted with invalid offers: {why}")
-                });
-            }
-            for t in tasks.iter().chain(&dropped.group_tasks) {
-                let status = error_status(
-                    t,
-                    j::id_at(t, "agent_id"),
-                    state,
-                    "REASON_INVALID_OFFERS",
-                    format!("Task launched with invalid offers: {why}"),
-                );
-                if let Some(s) = &sender {
-                    s.send(&super::events::update(&status));
-                }
-            }
-            return;
-        }
-        let agent_id = agent_id.unwrap_or_default();
-        let mut available = Resources::new();
-        for oid in &offer_ids {
-            if let Some(o) = st.offers.get(oid) {
-                available.add_all(&o.resources);
-            }
-            self.remove_offer(&mut st, oid, false);
-        }
-        let allocation_role = st
-            .frameworks
-            .get(fid)
-            .map(|f| f.role())
-            .unwrap_or_else(|| "*".into());
+                .map(|f| f.role())
+                .unwrap_or_else(|| "*".into()),
+            agent_id,
+        };
         let fw_info = st
             .frameworks
             .get(fid)
@@ -186,63 +117,14 @@ impl Master {
         // What mesos-local cannot carry out is dropped as the master drops an invalid
         // operation; its resources stay with what is left of the offers.
         if let Some(s) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
-            dropped.refuse(&s.sender, Some(&agent_id), refusal);
+            dropped.refuse(&s.sender, Some(&place.agent_id), refusal);
         }
-        let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        for (mut t, (tid, task_res)) in tasks.into_iter().zip(parsed) {
-            let error = validate_task(
-                &st,
-                fid,
-                &t,
-                &tid,
-                &seen,
-                &available,
-                &task_res,
-                &allocation_role,
-                &agent_id,
-            );
-            if let Some(message) = error {
-                let status = error_status(
-                    &t,
-                    Some(&agent_id),
-                    "TASK_ERROR",
-                    "REASON_TASK_INVALID",
-                    message,
-                );
-                if let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
-                    sub.sender.send(&super::events::update(&status));
-                }
-                continue;
-            }
-            seen.insert(tid.clone());
-            available.subtract_all(&task_res);
-            inject_allocation(&mut t, &allocation_role);
-            let info = Arc::new(t);
-            let task = Task::new(
-                Arc::clone(&info),
-                fid,
-                &agent_id,
-                "TASK_STAGING",
-                Some(task_res.clone()),
-            );
-            st.broadcast_with(
-                |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
-            );
-            if let Some(a) = st.agents.get_mut(&agent_id) {
-                a.used.add_all(&task_res);
-                launched.push((Arc::clone(&a.agent), info));
-            }
-            if let Some(fw) = st.frameworks.get_mut(fid) {
-                fw.allocated.add_all(&task_res);
-                fw.tasks.insert(tid, task);
-            }
-        }
+        let launched = launch_tasks(&mut st, &place, tasks, parsed, &mut available);
         // What was not used counts as declined.
         let until = Instant::now() + refuse_for;
         if let Some(fw) = st.frameworks.get_mut(fid) {
             fw.filters.insert(
-                agent_id,
+                place.agent_id,
                 Filter {
                     until,
                     resources: available,
@@ -254,6 +136,171 @@ impl Master {
             agent.launch(&fw_info, info);
         }
     }
+
+    /// Takes the (valid) offers back from the books and returns what they offered together.
+    fn take_offers(&self, st: &mut MasterState, offer_ids: &[String]) -> Resources {
+        let mut available = Resources::new();
+        for oid in offer_ids {
+            if let Some(o) = st.offers.get(oid) {
+                available.add_all(&o.resources);
+            }
+            self.remove_offer(st, oid, false);
+        }
+        available
+    }
+}
+
+/// Takes the LAUNCH operations' tasks out of the call (the accepted ones become the master's,
+/// uncopied), and the operations that are dropped.
+fn take_operations(body: &mut Value) -> (Vec<Value>, Dropped) {
+    let mut tasks: Vec<Value> = Vec::new();
+    let mut dropped = Dropped::default();
+    if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
+        for op in ops.iter_mut() {
+            if j::str_at(op, "type") == Some("LAUNCH") {
+                if let Some(Value::Array(list)) =
+                    op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
+                {
+                    tasks.append(list);
+                }
+            } else {
+                dropped.add(op);
+            }
+        }
+    }
+    (tasks, dropped)
+}
+
+/// `validation::offer::validate`: every offer outstanding, ours, on one agent; the agent,
+/// or why not.
+fn offers_agent(st: &MasterState, fid: &str, offer_ids: &[String]) -> Result<String, String> {
+    if offer_ids.is_empty() {
+        return Err("No offers specified".into());
+    }
+    let mut agent_id: Option<&str> = None;
+    let mut several_agents = false;
+    for oid in offer_ids {
+        match st.offers.get(oid) {
+            Some(o) if o.framework_id == fid => {
+                several_agents |= agent_id.is_some_and(|a| a != o.agent_id);
+                agent_id = Some(&o.agent_id);
+            }
+            _ => return Err(format!("Offer {oid} is no longer valid")),
+        }
+    }
+    if several_agents {
+        return Err("Aggregated offers must belong to one single agent".into());
+    }
+    Ok(agent_id.unwrap_or_default().to_string())
+}
+
+/// An ACCEPT with invalid offers: its operations are refused and each task (of LAUNCH and
+/// LAUNCH_GROUP) is TASK_LOST, or TASK_DROPPED for a partition-aware framework.
+fn refuse_invalid_offers(
+    st: &MasterState,
+    fid: &str,
+    why: &str,
+    tasks: &[Value],
+    dropped: &Dropped,
+) {
+    let framework = st.frameworks.get(fid);
+    let state = if framework.is_some_and(|f| f.has_capability("PARTITION_AWARE")) {
+        "TASK_DROPPED"
+    } else {
+        "TASK_LOST"
+    };
+    let Some(sender) = framework.and_then(|f| f.subscription.as_ref().map(|s| &s.sender)) else {
+        return;
+    };
+    dropped.refuse(sender, None, |_| {
+        format!("Operation attempted with invalid offers: {why}")
+    });
+    for t in tasks.iter().chain(&dropped.group_tasks) {
+        let status = error_status(
+            t,
+            j::id_at(t, "agent_id"),
+            state,
+            "REASON_INVALID_OFFERS",
+            format!("Task launched with invalid offers: {why}"),
+        );
+        sender.send(&super::events::update(&status));
+    }
+}
+
+/// Where an ACCEPT's tasks go: the framework, the offers' agent, the role they are allocated to.
+struct Placement<'a> {
+    fid: &'a str,
+    agent_id: String,
+    role: String,
+}
+
+/// Validates each task in turn against what is still available and launches the valid ones
+/// into the books; an invalid one gets TASK_ERROR. Returns what the agent is to start.
+fn launch_tasks(
+    st: &mut MasterState,
+    place: &Placement,
+    tasks: Vec<Value>,
+    parsed: Vec<(String, Resources)>,
+    available: &mut Resources,
+) -> Vec<(Arc<Agent>, Arc<Value>)> {
+    let mut launched = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (mut t, (tid, task_res)) in tasks.into_iter().zip(parsed) {
+        if let Some(message) = validate_task(st, place, &t, &tid, &seen, available, &task_res) {
+            let status = error_status(
+                &t,
+                Some(&place.agent_id),
+                "TASK_ERROR",
+                "REASON_TASK_INVALID",
+                message,
+            );
+            if let Some(sub) = st
+                .frameworks
+                .get(place.fid)
+                .and_then(|f| f.subscription.as_ref())
+            {
+                sub.sender.send(&super::events::update(&status));
+            }
+            continue;
+        }
+        seen.insert(tid.clone());
+        available.subtract_all(&task_res);
+        inject_allocation(&mut t, &place.role);
+        launched.extend(add_task(st, place, t, tid, task_res));
+    }
+    launched
+}
+
+/// Books a valid task as TASK_STAGING on its agent and framework and tells the operator
+/// subscribers (TASK_ADDED); the agent and TaskInfo to start it with.
+fn add_task(
+    st: &mut MasterState,
+    place: &Placement,
+    t: Value,
+    tid: String,
+    task_res: Resources,
+) -> Option<(Arc<Agent>, Arc<Value>)> {
+    let info = Arc::new(t);
+    let task = Task::new(
+        Arc::clone(&info),
+        place.fid,
+        &place.agent_id,
+        "TASK_STAGING",
+        Some(task_res.clone()),
+    );
+    st.broadcast_with(
+        |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
+    );
+    let mut launched = None;
+    if let Some(a) = st.agents.get_mut(&place.agent_id) {
+        a.used.add_all(&task_res);
+        launched = Some((Arc::clone(&a.agent), info));
+    }
+    if let Some(fw) = st.frameworks.get_mut(place.fid) {
+        fw.allocated.add_all(&task_res);
+        fw.tasks.insert(tid, task);
+    }
+    launched
 }
 
 /// Why mesos-local drops an offer operation of type `ty`.
@@ -329,22 +376,19 @@ impl Dropped {
 }
 
 /// `validation::task::validate` for the checks a command task can fail.
-#[allow(clippy::too_many_arguments)]
 fn validate_task(
     st: &MasterState,
-    fid: &str,
+    place: &Placement,
     t: &Value,
     tid: &str,
     seen: &HashSet<String>,
     available: &Resources,
     task_res: &Resources,
-    role: &str,
-    agent_id: &str,
 ) -> Option<String> {
     let duplicate = seen.contains(tid)
         || st
             .frameworks
-            .get(fid)
+            .get(place.fid)
             .is_some_and(|f| f.tasks.contains_key(tid));
     if duplicate {
         return Some(format!("Task has duplicate ID: {tid}"));
@@ -355,10 +399,11 @@ fn validate_task(
         ));
     }
     if let Some(aid) = j::id_at(t, "agent_id")
-        && aid != agent_id
+        && aid != place.agent_id
     {
         return Some(format!(
-            "Task uses agent ID {aid} which differs from the one of the offer {agent_id}"
+            "Task uses agent ID {aid} which differs from the one of the offer {}",
+            place.agent_id
         ));
     }
     if t.get("command").is_some() == t.get("executor").is_some() {
@@ -373,8 +418,8 @@ fn validate_task(
     if !available.contains(task_res) {
         return Some(format!(
             "Total resources {} required by task and its executor is more than available {}",
-            rv::display(task_res, role),
-            rv::display(available, role)
+            rv::display(task_res, &place.role),
+            rv::display(available, &place.role)
         ));
     }
     None
