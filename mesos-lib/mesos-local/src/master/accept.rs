@@ -85,15 +85,7 @@ impl Master {
         let refuse_for = refuse(&body);
         let (tasks, dropped) = take_operations(&mut body);
         // Parsed before taking the lock, which acknowledgements and updates wait for.
-        let parsed: Vec<(String, Resources)> = tasks
-            .iter()
-            .map(|t| {
-                (
-                    j::id_at(t, "task_id").unwrap_or("").to_string(),
-                    rv::from_json(j::array_at(t, "resources")),
-                )
-            })
-            .collect();
+        let parsed = ids_and_resources(&tasks);
         let mut st = self.lock();
         let agent_id = match offers_agent(&st, fid, &offer_ids) {
             Ok(agent_id) => agent_id,
@@ -169,6 +161,19 @@ fn take_operations(body: &mut Value) -> (Vec<Value>, Dropped) {
         }
     }
     (tasks, dropped)
+}
+
+/// Each task's ID and resources.
+fn ids_and_resources(tasks: &[Value]) -> Vec<(String, Resources)> {
+    tasks
+        .iter()
+        .map(|t| {
+            (
+                j::id_at(t, "task_id").unwrap_or("").to_string(),
+                rv::from_json(j::array_at(t, "resources")),
+            )
+        })
+        .collect()
 }
 
 /// `validation::offer::validate`: every offer outstanding, ours, on one agent; the agent,
