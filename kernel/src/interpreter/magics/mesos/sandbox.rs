@@ -233,29 +233,71 @@ async fn locate(
     op: &OperatorClient,
     task_id: &str,
 ) -> Result<Sandbox, ErrorContent> {
+    let (agent_id, framework_id) = task_agent(ctx, op, task_id).await?;
+    let (agent_url, hostname) = agent_url(op, &agent_id, task_id).await?;
+    let state = op
+        .agent_state(&agent_url)
+        .await
+        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /state: {e}")))?;
+    let Some((directory, virtual_dir)) = executor_directory(&state, &framework_id, task_id) else {
+        return Err(mesos_error(format!(
+            "task {task_id} has no sandbox on agent {agent_id} ({hostname}) yet: it is still being \
+             staged, or the agent has dropped it"
+        )));
+    };
+    // The files API serves sandboxes under virtual paths; /files/debug maps them to directories.
+    let debug = op
+        .agent_files_debug(&agent_url)
+        .await
+        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /files/debug: {e}")))?;
+    let dir = debug
+        .iter()
+        .find(|(virt, real)| **real == directory && !virt.ends_with("/latest"))
+        .map(|(virt, _)| virt.clone())
+        .unwrap_or(virtual_dir);
+    Ok(Sandbox {
+        agent_url,
+        dir,
+        framework_id,
+    })
+}
+
+/// The agent and framework IDs of `task_id`: from this framework's book, else from the
+/// master's GET_TASKS.
+async fn task_agent(
+    ctx: &MagicContext<'_>,
+    op: &OperatorClient,
+    task_id: &str,
+) -> Result<(String, String), ErrorContent> {
     let ours = ctx.mesos.try_scheduler().and_then(|s| {
         let rec = s.task(task_id)?;
         Some((rec.agent_id?.value, s.framework_id()?.value))
     });
-    let (agent_id, framework_id) = match ours {
-        Some(ids) => ids,
-        None => {
-            let tasks = op.get_tasks().await.map_err(mesos_error)?;
-            let t = tasks
-                .tasks
-                .iter()
-                .chain(&tasks.completed_tasks)
-                .chain(&tasks.unreachable_tasks)
-                .find(|t| t.task_id.value == task_id)
-                .ok_or_else(|| {
-                    mesos_error(format!(
-                        "task {task_id} is unknown: neither this framework nor the master \
-                         (GET_TASKS) knows it"
-                    ))
-                })?;
-            (t.agent_id.value.clone(), t.framework_id.value.clone())
-        }
-    };
+    if let Some(ids) = ours {
+        return Ok(ids);
+    }
+    let tasks = op.get_tasks().await.map_err(mesos_error)?;
+    let t = tasks
+        .tasks
+        .iter()
+        .chain(&tasks.completed_tasks)
+        .chain(&tasks.unreachable_tasks)
+        .find(|t| t.task_id.value == task_id)
+        .ok_or_else(|| {
+            mesos_error(format!(
+                "task {task_id} is unknown: neither this framework nor the master \
+                 (GET_TASKS) knows it"
+            ))
+        })?;
+    Ok((t.agent_id.value.clone(), t.framework_id.value.clone()))
+}
+
+/// The base URL of agent `agent_id` (GET_AGENTS), with its hostname.
+async fn agent_url(
+    op: &OperatorClient,
+    agent_id: &str,
+    task_id: &str,
+) -> Result<(String, String), ErrorContent> {
     let agents = op.get_agents().await.map_err(mesos_error)?;
     let agent = agents
         .agents
@@ -288,33 +330,10 @@ async fn locate(
                 agent.agent_info.port.unwrap_or(5051)
             )
         });
-    let agent_url = format!("{scheme}://{addr}");
-    let state = op
-        .agent_state(&agent_url)
-        .await
-        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /state: {e}")))?;
-    let Some((directory, virtual_dir)) = executor_directory(&state, &framework_id, task_id) else {
-        return Err(mesos_error(format!(
-            "task {task_id} has no sandbox on agent {agent_id} ({}) yet: it is still being \
-             staged, or the agent has dropped it",
-            agent.agent_info.hostname
-        )));
-    };
-    // The files API serves sandboxes under virtual paths; /files/debug maps them to directories.
-    let debug = op
-        .agent_files_debug(&agent_url)
-        .await
-        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /files/debug: {e}")))?;
-    let dir = debug
-        .iter()
-        .find(|(virt, real)| **real == directory && !virt.ends_with("/latest"))
-        .map(|(virt, _)| virt.clone())
-        .unwrap_or(virtual_dir);
-    Ok(Sandbox {
-        agent_url,
-        dir,
-        framework_id,
-    })
+    Ok((
+        format!("{scheme}://{addr}"),
+        agent.agent_info.hostname.clone(),
+    ))
 }
 
 /// The real sandbox directory of the executor that ran `task_id`, and its virtual path.
