@@ -3,6 +3,7 @@
 pub(crate) mod accept;
 pub(crate) mod allocator;
 pub(crate) mod events;
+mod faults;
 pub(crate) mod fixed_json;
 pub(crate) mod legacy;
 pub(crate) mod list_query;
@@ -284,10 +285,20 @@ impl Master {
 
     /// Drops a framework's outstanding offers (optionally telling it with RESCIND).
     pub(crate) fn rescind_offers_of(&self, st: &mut MasterState, fid: &str, tell: bool) {
+        self.remove_offers_where(st, |o| o.framework_id == fid, tell);
+    }
+
+    /// Drops the outstanding offers `which` picks (optionally telling their frameworks).
+    pub(crate) fn remove_offers_where(
+        &self,
+        st: &mut MasterState,
+        which: impl Fn(&state::Offer) -> bool,
+        tell: bool,
+    ) {
         let ids: Vec<String> = st
             .offers
             .iter()
-            .filter(|(_, o)| o.framework_id == fid)
+            .filter(|(_, o)| which(o))
             .map(|(id, _)| id.clone())
             .collect();
         for id in ids {
