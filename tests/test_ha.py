@@ -85,6 +85,7 @@ def test_connect_through_zookeeper_and_list_the_masters(hk, cluster):
 
 
 def test_the_framework_follows_a_failover_with_its_task(hk, cluster):
+    run(hk, "%connect", timeout=90)  # re-running only reports
     run(hk, "%subscribe --name ha-test --failover-timeout 5m")
     _, msgs = run(hk, "%launch --name survivor --cpus 0.1 --mem 32 --wait TASK_RUNNING -- sleep 600", timeout=90)
     before = leader_table(hk)

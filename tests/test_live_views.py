@@ -3,6 +3,7 @@ updating (update_display_data parented to the original cell) after the cell retu
 its rate bound under a burst, until `%live stop` or `%teardown`."""
 
 import json
+import re
 
 import pytest
 
@@ -13,10 +14,14 @@ MAX_PER_SECOND = 4
 
 @pytest.fixture(scope="module")
 def inbox(mk):
-    inbox = Inbox(mk)
+    return Inbox(mk)
+
+
+def subscribed(inbox):
+    """Connects and subscribes (re-running either only reports): each test sets up its session,
+    since the last one tears it down."""
     inbox.run("%connect local", timeout=120)
     inbox.run("%subscribe --name live-views", timeout=60)
-    return inbox
 
 
 def display_id(msgs):
@@ -37,16 +42,20 @@ def wait_for_update(inbox, cell, needle, timeout=60):
 
 
 def start_view(inbox, line):
+    """Starts a live view; returns its cell's msg_id, its display id and the view's number."""
     cell = inbox.execute(line)
     reply = inbox.reply(cell)["content"]
     assert reply["status"] == "ok", reply
     msgs = inbox.idle(cell)
-    assert "live view" in "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
-    return cell, display_id(msgs)
+    said = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
+    number = re.search(r"live view (\d+):", said)
+    assert number, said
+    return cell, display_id(msgs), int(number.group(1))
 
 
 def test_a_live_view_updates_after_its_cell_returned_and_stops_on_live_stop(inbox):
-    cell, shown_as = start_view(inbox, "%tasks --live")
+    subscribed(inbox)
+    cell, shown_as, view = start_view(inbox, "%tasks --live")
     inbox.run("%launch --id live-a --wait TASK_RUNNING -- sleep 600", timeout=90)
     wait_for_update(inbox, cell, "live-a")
     first = updates(inbox, cell)[0]
@@ -55,20 +64,21 @@ def test_a_live_view_updates_after_its_cell_returned_and_stops_on_live_stop(inbo
     _, msgs = inbox.run("%live")
     assert "%tasks" in json.dumps([m["content"] for m in msgs]), msgs
 
-    _, msgs = inbox.run("%live stop 1")
+    _, msgs = inbox.run(f"%live stop {view}")
     stopped_at = len(updates(inbox, cell))
     # A second view sees the kill; the stopped one must not.
-    other, _ = start_view(inbox, "%tasks --live")
+    other, _, _ = start_view(inbox, "%tasks --live")
     inbox.run("%kill live-a")
     wait_for_update(inbox, other, "TASK_KILLED")
     assert len(updates(inbox, cell)) == stopped_at
-    reply, _ = inbox.run("%live stop 1", ok=False)
+    reply, _ = inbox.run(f"%live stop {view}", ok=False)
     assert reply["ename"] == "LiveView"
     inbox.run("%live stop")
 
 
 def test_a_burst_stays_within_the_rate_bound(inbox):
-    cell, _ = start_view(inbox, "%tasks --live")
+    subscribed(inbox)
+    cell, _, _ = start_view(inbox, "%tasks --live")
     n = 30
     tasks = [
         {
@@ -103,6 +113,7 @@ def test_a_burst_stays_within_the_rate_bound(inbox):
 
 
 def test_teardown_stops_live_views(inbox):
+    subscribed(inbox)
     start_view(inbox, "%offers --live")
     _, msgs = inbox.run("%live")
     assert "%offers" in json.dumps([m["content"] for m in msgs])

@@ -77,7 +77,7 @@ def start_three_masters(kc, state):
     """`%local start --masters 3` with no ZooKeeper named; returns (mesos-local pid, java pid)."""
     _, msgs = run(kc, "%local start --masters 3")
     said = text(msgs)
-    assert "3 master(s) electing through zk://127.0.0.1:" in said and "its own ZooKeeper" in said, said
+    assert "3 masters electing through zk://127.0.0.1:" in said and "its own ZooKeeper" in said, said
     record = json.loads((state / "local-mesos.json").read_text())
     [java] = zookeepers(state)
     assert parent(java) == record["pid"], "the ZooKeeper is mesos-local's own child"

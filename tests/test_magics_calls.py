@@ -120,7 +120,7 @@ def test_decline_completion_rerun_and_unknown_offer(mk, state_dir):
 
 def test_suppress_and_revive_are_shown_in_status(mk, state_dir):
     subscribe(mk, FRAMEWORK)
-    # Hold the one agent's resources back for 60s, as the decline test left them.
+    # Hold the one agent's resources back for 60s, so that nothing is outstanding once suppressed.
     run(mk, "%decline --all --refuse 60s")
     url = local_record(state_dir)["url"]
     _, msgs = run(mk, "%suppress")
@@ -146,7 +146,7 @@ def test_reconcile_explicit_and_implicit(mk):
     run(mk, "%launch --id rec1 --wait TASK_RUNNING -- sleep 300", timeout=90)
     _, msgs = run(mk, "%reconcile rec1 ghost --timeout 20s", timeout=60)
     text = result(msgs)["text/plain"]
-    assert "explicit reconciliation of 2 task(s): 2 answered" in text, text
+    assert "explicit reconciliation of 2 tasks: 2 answered" in text, text
     assert re.search(r"\brec1\s+TASK_RUNNING\s+REASON_RECONCILIATION\s+SOURCE_MASTER", text), text
     assert re.search(r"\bghost\s+TASK_LOST\s+REASON_RECONCILIATION\s+SOURCE_MASTER\s+Reconciliation: Task is unknown", text), text
     _, msgs = run(mk, "%reconcile", timeout=60)

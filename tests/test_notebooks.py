@@ -196,9 +196,9 @@ def plain_num(v):
 def test_high_availability_notebook_outcomes():
     nb = run(ROOT / "notebooks" / "05-high-availability.ipynb")
     started = texts(cell(nb, "%local stop"))
-    assert "3 master(s) electing through zk://" in started and "its own ZooKeeper" in started
+    assert "3 masters electing through zk://" in started and "its own ZooKeeper" in started
     leader = texts(cell(nb, "%connect local"))
-    assert "connected: zk://" in leader and "(3 master(s))" in leader
+    assert "connected: zk://" in leader and "(3 masters)" in leader
     launched = texts(cell(nb, "%subscribe --name ha-demo"))
     framework = re.search(r"framework id\s+(\S+)", launched).group(1)
     assert "reached TASK_RUNNING" in launched
@@ -206,7 +206,8 @@ def test_high_availability_notebook_outcomes():
     old, new = re.search(r"killed the leading master (\S+);.*followed it to (\S+) in", killed, re.S).groups()
     assert old != new
     after = texts(cell(nb, "%leader"))
-    assert f"leader {new} (2 master(s))" in after and old not in after.split("\n", 1)[1]
+    assert f"leader {new} (2 masters)" in after and old not in after.split("\n", 1)[1]
+    assert "the framework moved 1 time, last" in after, after
     status = texts(cell(nb, "%status"))
     assert re.search(rf"framework id\s+{re.escape(framework)}", status), status
     assert re.search(rf"leader changes\s+1 \(last: {re.escape(old)}/ → {re.escape(new)}/", status), status

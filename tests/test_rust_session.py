@@ -15,7 +15,6 @@ import socket
 import stat
 
 from conftest import (
-    connect,
     local_record,
     master_json,
     run,
@@ -182,7 +181,8 @@ def ask(path, line):
 
 
 def test_the_socket_refuses_other_processes(mk):
-    connect(mk)
+    # Subscribed, so that the cell's own request below has offers to answer with.
+    subscribe(mk, FRAMEWORK)
     _, msgs = run(mk, f'println!("{{}}", std::env::var("{SOCKET_ENV}").unwrap());')
     path = text_of(msgs).strip()
     assert path.endswith(".sock"), path

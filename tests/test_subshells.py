@@ -14,6 +14,12 @@ def inbox(mk):
     return Inbox(mk)
 
 
+def subscribed(inbox):
+    """Connects and subscribes (re-running either only reports), for the tests that launch."""
+    inbox.run("%connect local", timeout=120)
+    inbox.run("%subscribe --name subshells", timeout=60)
+
+
 def create(inbox):
     reply = inbox.control("create_subshell_request")
     assert reply["status"] == "ok", reply
@@ -45,8 +51,7 @@ def test_create_list_and_delete(inbox):
 
 
 def test_magics_on_a_subshell_answer_while_the_main_shell_runs_a_rust_cell(inbox):
-    inbox.run("%connect local", timeout=120)
-    inbox.run("%subscribe --name subshells", timeout=60)
+    subscribed(inbox)
     sub = create(inbox)
     main = inbox.execute('std::thread::sleep(std::time::Duration::from_secs(10)); "slept"')
     inbox.wait_for(lambda: any(m["msg_type"] == "execute_input" for m in inbox.messages(main, "iopub")), what="main cell started")
@@ -81,6 +86,7 @@ def test_a_rust_cell_on_a_subshell_waits_its_turn_and_says_so(inbox):
 
 
 def launch(inbox, task_id):
+    subscribed(inbox)
     inbox.run(f"%launch --id {task_id} --wait TASK_RUNNING -- sleep 600", timeout=90)
 
 

@@ -199,12 +199,7 @@ pub fn connection_file(data: &[u8]) {
 /// Every magic the kernel registers, built once.
 fn registry() -> &'static MagicRegistry {
     static REGISTRY: OnceLock<MagicRegistry> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let mut r = MagicRegistry::default();
-        magics::builtin::register(&mut r);
-        magics::mesos::register(&mut r);
-        r
-    })
+    REGISTRY.get_or_init(magics::every_magic)
 }
 
 /// The magic command line: cell parsing (`%name`/`%%name`, shell-style word splitting), flag

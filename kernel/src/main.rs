@@ -6,7 +6,7 @@ use mesos_kernel::core::{self, Inbound, outbox::Outbox};
 use mesos_kernel::install::{self, Target};
 use mesos_kernel::interpreter::Interpreter;
 use mesos_kernel::interpreter::cells::CellInterpreter;
-use mesos_kernel::interpreter::magics::{MagicRegistry, builtin, mesos as mesos_magics};
+use mesos_kernel::interpreter::magics;
 use mesos_kernel::interpreter::rust::{EngineSetup, build_dir, cell_crate};
 use mesos_kernel::mesos::MesosHandle;
 use mesos_kernel::protocol::connection::ConnectionInfo;
@@ -150,9 +150,7 @@ fn run(
             endpoints.stdin_tx,
             endpoints.iopub_tx,
         );
-        let mut magics = MagicRegistry::default();
-        builtin::register(&mut magics);
-        mesos_magics::register(&mut magics);
+        let registry = magics::every_magic();
         let mesos = MesosHandle::default();
         mesos.adopt_local();
         let mut setup = EngineSetup {
@@ -172,7 +170,7 @@ fn run(
                 None
             }
         };
-        let interpreter = CellInterpreter::new(magics, setup).with_mesos(mesos.clone());
+        let interpreter = CellInterpreter::new(registry, setup).with_mesos(mesos.clone());
         let hooks = interpreter.control_hooks();
         tokio::spawn(signals(hooks.clone(), bridge.clone()));
         let inbound = Inbound {

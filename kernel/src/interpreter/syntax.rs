@@ -17,68 +17,22 @@ pub fn rust_completeness(code: &str) -> Completeness {
                     i += 1;
                 }
             }
-            '/' if c.get(i + 1) == Some(&'*') => {
-                // Block comments nest in Rust.
-                let mut depth = 1;
-                i += 2;
-                while depth > 0 {
-                    if i + 1 >= c.len() {
-                        return Completeness::Incomplete(indent(stack.len()));
-                    }
-                    if c[i] == '/' && c[i + 1] == '*' {
-                        depth += 1;
-                        i += 1;
-                    } else if c[i] == '*' && c[i + 1] == '/' {
-                        depth -= 1;
-                        i += 1;
-                    }
-                    i += 1;
+            '/' if c.get(i + 1) == Some(&'*') => match block_comment_end(&c, i) {
+                Some(end) => {
+                    i = end;
+                    continue;
                 }
-                continue;
-            }
-            'r' if is_raw_string_start(&c, i) => {
-                let mut j = i + 1;
-                let mut hashes = 0;
-                while c[j] == '#' {
-                    hashes += 1;
-                    j += 1;
-                }
-                j += 1; // the opening quote
-                loop {
-                    if j >= c.len() {
-                        return Completeness::Incomplete(String::new());
-                    }
-                    if c[j] == '"' && (0..hashes).all(|k| c.get(j + 1 + k) == Some(&'#')) {
-                        i = j + hashes;
-                        break;
-                    }
-                    j += 1;
-                }
-            }
-            '"' => {
-                i += 1;
-                loop {
-                    if i >= c.len() {
-                        return Completeness::Incomplete(String::new());
-                    }
-                    match c[i] {
-                        '\\' => i += 1,
-                        '"' => break,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
-            '\'' => {
-                // A char literal closes within a few characters; otherwise it is a lifetime.
-                if c.get(i + 1) == Some(&'\\') {
-                    if let Some(end) = (i + 2..c.len().min(i + 12)).find(|&k| c[k] == '\'') {
-                        i = end;
-                    }
-                } else if c.get(i + 2) == Some(&'\'') {
-                    i += 2;
-                }
-            }
+                None => return Completeness::Incomplete(indent(stack.len())),
+            },
+            'r' if is_raw_string_start(&c, i) => match raw_string_end(&c, i) {
+                Some(end) => i = end,
+                None => return Completeness::Incomplete(String::new()),
+            },
+            '"' => match string_end(&c, i) {
+                Some(end) => i = end,
+                None => return Completeness::Incomplete(String::new()),
+            },
+            '\'' => i = char_literal_end(&c, i),
             open @ ('(' | '[' | '{') => stack.push(open),
             close @ (')' | ']' | '}') => {
                 let want = match close {
@@ -98,6 +52,79 @@ pub fn rust_completeness(code: &str) -> Completeness {
         Completeness::Complete
     } else {
         Completeness::Incomplete(indent(stack.len()))
+    }
+}
+
+/// The block comment opening at `i`: the index just past its end (comments nest in Rust), or
+/// `None` when the cell ends inside it.
+fn block_comment_end(c: &[char], i: usize) -> Option<usize> {
+    let mut depth = 1;
+    let mut i = i + 2;
+    while depth > 0 {
+        if i + 1 >= c.len() {
+            return None;
+        }
+        if c[i] == '/' && c[i + 1] == '*' {
+            depth += 1;
+            i += 1;
+        } else if c[i] == '*' && c[i + 1] == '/' {
+            depth -= 1;
+            i += 1;
+        }
+        i += 1;
+    }
+    Some(i)
+}
+
+/// The raw string (`r"…"`, `r#"…"#`) opening at `i`: the index of its last character, or
+/// `None` when the cell ends inside it.
+fn raw_string_end(c: &[char], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    let mut hashes = 0;
+    while c[j] == '#' {
+        hashes += 1;
+        j += 1;
+    }
+    j += 1; // the opening quote
+    loop {
+        if j >= c.len() {
+            return None;
+        }
+        if c[j] == '"' && (0..hashes).all(|k| c.get(j + 1 + k) == Some(&'#')) {
+            return Some(j + hashes);
+        }
+        j += 1;
+    }
+}
+
+/// The string opening at `i`: the index of its closing quote, or `None` when the cell ends
+/// inside it.
+fn string_end(c: &[char], i: usize) -> Option<usize> {
+    let mut i = i + 1;
+    loop {
+        if i >= c.len() {
+            return None;
+        }
+        match c[i] {
+            '\\' => i += 1,
+            '"' => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// The quote at `i`: the index of a char literal's closing quote, or `i` itself for a
+/// lifetime (a char literal closes within a few characters).
+fn char_literal_end(c: &[char], i: usize) -> usize {
+    if c.get(i + 1) == Some(&'\\') {
+        (i + 2..c.len().min(i + 12))
+            .find(|&k| c[k] == '\'')
+            .unwrap_or(i)
+    } else if c.get(i + 2) == Some(&'\'') {
+        i + 2
+    } else {
+        i
     }
 }
 

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -15,14 +14,12 @@ use tokio_util::sync::CancellationToken;
 use crate::agent::{Agent, ToMaster};
 use crate::config::LocalConfig;
 use crate::http;
+use crate::ids;
 use crate::master::state::MasterState;
 use crate::master::{Ctx, Election, Mail, Master};
 use crate::resource_views as rv;
-use crate::{ids, json as j};
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::ids::{AgentId, OfferId};
 use mesos_lib::v1::resources::Attribute;
-use mesos_lib::v1::scheduler::Event;
 
 /// Why an embedded Mesos could not start.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +135,7 @@ fn new_master(
         cfg: Arc::clone(cfg),
         ip: cfg.ip,
         hostname: hostname.to_string(),
-        state: Mutex::new(MasterState::new(master_id.to_string(), ports[0])),
+        state: Mutex::new(MasterState::new(master_id.to_string(), ports[0]).with_weights(cfg)),
         election: Mutex::new(Election {
             ports: ports.to_vec(),
             // With ZooKeeper, nobody leads until the election says so.
@@ -218,7 +215,7 @@ fn serve_masters(
         stops.push(stop.clone());
         tasks.push(http::serve::until(
             listener,
-            crate::master::legacy::router(ctx),
+            crate::master::routes::router(ctx),
             stop,
         ));
     }
@@ -307,6 +304,9 @@ impl LocalMesos {
     pub async fn start(cfg: LocalConfig) -> Result<LocalMesos, LocalError> {
         let cfg = Arc::new(cfg);
         let template = AgentTemplate::parse(&cfg)?;
+        if let Some(w) = &cfg.weights {
+            crate::master::weights::parse_flag(w).map_err(LocalError::Config)?;
+        }
         let (work_dir, owned_work_dir) = make_work_dir(&cfg)?;
         let hostname = cfg.advertised_hostname();
         let (master_listeners, ports) = bind_masters(&cfg).await?;
@@ -511,116 +511,5 @@ impl LocalMesos {
 impl Drop for LocalMesos {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-impl Master {
-    /// Replaces the state with a fresh master's, closing every stream, and re-registers
-    /// the agents with their live tasks.
-    pub(crate) fn restart(&self, port: u16) {
-        self.restart_as(ids::master_id(), port);
-    }
-
-    /// [`Master::restart`] as the master with ID `id` (the winner of a ZooKeeper election).
-    pub(crate) fn restart_as(&self, id: String, port: u16) {
-        let agents = self
-            .agents
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let old = {
-            let mut st = self.lock();
-            let removed_agents: Vec<String> = agents
-                .iter()
-                .filter(|a| !st.agents.contains_key(&a.id))
-                .map(|a| a.id.clone())
-                .collect();
-            let mut fresh = MasterState::new(id, port);
-            std::mem::swap(&mut *st, &mut fresh);
-            for a in agents.iter().filter(|a| !removed_agents.contains(&a.id)) {
-                self.register_agent(&mut st, a);
-            }
-            fresh
-        };
-        drop(old);
-    }
-
-    /// See [`LocalMesos::remove_agent`].
-    pub(crate) fn remove_agent(&self, agent_id: &str) -> bool {
-        let mut st = self.lock();
-        let Some(entry) = st.agents.remove(agent_id) else {
-            return false;
-        };
-        let offer_ids: Vec<String> = st
-            .offers
-            .iter()
-            .filter(|(_, o)| o.agent_id == agent_id)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for oid in offer_ids {
-            if let Some(o) = st.offers.remove(&oid)
-                && let Some(sub) = st
-                    .frameworks
-                    .get(&o.framework_id)
-                    .and_then(|f| f.subscription.as_ref())
-            {
-                sub.sender.send(&Event::rescind(OfferId::new(oid.as_str())));
-            }
-        }
-        self.forget_agent_executors(&mut st, agent_id);
-        let mut events = Vec::new();
-        for fw in st.frameworks.values_mut() {
-            let lost: Vec<String> = fw
-                .tasks
-                .values()
-                .filter(|t| t.agent_id == agent_id)
-                .map(|t| j::id_at(&t.info, "task_id").unwrap_or("").to_string())
-                .collect();
-            let aware = fw.has_capability("PARTITION_AWARE");
-            for tid in lost {
-                let Some(mut task) = fw.tasks.remove(&tid) else {
-                    continue;
-                };
-                let state = if aware { "TASK_GONE" } else { "TASK_LOST" };
-                let status = crate::master::master_status(
-                    &task,
-                    state,
-                    &format!("Agent {} removed", entry.agent.hostname),
-                    Some("REASON_AGENT_REMOVED"),
-                );
-                task.state = state.into();
-                // The agent and its books are gone; only the framework's share is given back.
-                let _ = task.release(&mut fw.allocated);
-                task.statuses
-                    .push(crate::stored_status::StoredStatus::new(&status));
-                if let Some(sub) = &fw.subscription {
-                    sub.sender.send(&crate::master::events::update(&status));
-                }
-                events.push(json!({"type": "TASK_UPDATED", "task_updated": {
-                    "framework_id": j::id(&fw.id), "status": status, "state": state}}));
-                fw.completed_tasks.push_back(task);
-            }
-            if let Some(sub) = &fw.subscription {
-                sub.sender
-                    .send(&Event::failure(Some(AgentId::new(agent_id)), None, None));
-            }
-        }
-        for e in events {
-            st.broadcast(&e);
-        }
-        st.broadcast(&mesos_lib::v1::master::Event {
-            agent_removed: Some(mesos_lib::v1::master::event::AgentRemoved {
-                agent_id: AgentId::new(agent_id),
-                extra: Default::default(),
-            }),
-            ..mesos_lib::v1::master::Event::new(mesos_lib::v1::master::EventType::AgentRemoved)
-        });
-        drop(st);
-        entry.agent.kill_all();
-        self.agents
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|a| a.id != agent_id);
-        true
     }
 }

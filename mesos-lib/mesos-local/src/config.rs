@@ -44,6 +44,8 @@ pub struct LocalConfig {
     pub zk_session_timeout: Duration,
     /// HTTP authentication (`--credentials` and `--authenticate_http_*`); none by default.
     pub http_auth: Option<Arc<HttpAuth>>,
+    /// Role weights in the master `--weights` syntax, `role=weight,role=weight`.
+    pub weights: Option<String>,
 }
 
 impl Default for LocalConfig {
@@ -63,6 +65,7 @@ impl Default for LocalConfig {
             zk: None,
             zk_session_timeout: Duration::from_secs(10),
             http_auth: None,
+            weights: None,
         }
     }
 }

@@ -16,7 +16,7 @@ pub(crate) fn master_flags(
     port: u16,
     work_dir: &str,
 ) -> Vec<(&'static str, String)> {
-    vec![
+    let mut flags = vec![
         ("agent_ping_timeout", "15secs".to_string()),
         ("agent_reregister_timeout", "10mins".to_string()),
         (
@@ -81,7 +81,16 @@ pub(crate) fn master_flags(
         ("webui_dir", "/usr/share/mesos/webui".to_string()),
         ("work_dir", work_dir.to_string()),
         ("zk_session_timeout", "10secs".to_string()),
-    ]
+    ];
+    // Only when set, as every optional flag of a real master.
+    if let Some(w) = &cfg.weights {
+        let at = flags
+            .iter()
+            .position(|(k, _)| *k > "weights")
+            .unwrap_or(flags.len());
+        flags.insert(at, ("weights", w.clone()));
+    }
+    flags
 }
 
 /// The agent flags, in the order Mesos lists them.

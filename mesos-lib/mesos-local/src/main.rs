@@ -36,6 +36,9 @@ struct Args {
     /// Each agent's resources.
     #[arg(long, default_value = DEFAULT_RESOURCES)]
     resources: String,
+    /// Role weights, as the master's --weights: "role=weight,role=weight".
+    #[arg(long)]
+    weights: Option<String>,
     /// Each agent's attributes, e.g. "rack:r2d2;pod:demo,dev".
     #[arg(long)]
     attributes: Option<String>,
@@ -193,6 +196,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         zk: args.zk,
         zk_session_timeout: secs(args.zk_session_timeout, "zk-session-timeout")?,
         http_auth,
+        weights: args.weights,
         ..LocalConfig::default()
     };
     let mesos = LocalMesos::start(cfg).await?;

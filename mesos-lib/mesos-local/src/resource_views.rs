@@ -1,16 +1,18 @@
 //! How the embedded master reads and shows resources. The arithmetic is
-//! `mesos_lib::resources`; this only adapts it to what the master models (unreserved `*`
-//! resources, merged by name) and to the shapes Mesos prints (v1 lists with `role`
-//! and `allocation_info`, the flat maps of the legacy endpoints, validation texts).
+//! `mesos_lib::resources`; this only adapts it to what the master models (resources merged
+//! by name and reservation, kept in the reservation-refinement format, allocation kept apart)
+//! and to the shapes Mesos prints (v1 lists in the pre-refinement, endpoint or refinement
+//! format with `allocation_info`, the flat maps of the legacy endpoints, validation texts).
 
 use serde_json::{Map, Value, json};
 
 use crate::json as j;
 use mesos_lib::resources::{Resources, parse_resources, ranges};
-use mesos_lib::v1::resources::{Attribute, Resource, ValueType};
+use mesos_lib::v1::common::Labels;
+use mesos_lib::v1::resources::{Attribute, ReservationInfo, ReservationType, Resource, ValueType};
 
 /// An agent's `--resources`, with the cpus/mem/disk/ports defaults an agent adds when absent.
-/// Roles are dropped: reservations are not modelled.
+/// Static roles are dropped: only dynamic reservations are modelled.
 pub(crate) fn agent_total(flag: &str) -> Result<Resources, String> {
     let mut total = Resources::from(parse_resources(flag).map_err(|e| e.to_string())?).flatten();
     for default in [
@@ -27,28 +29,112 @@ pub(crate) fn agent_total(flag: &str) -> Result<Resources, String> {
 }
 
 /// Reads a v1 `Resource` list from a request leniently (numbers may be strings, as
-/// Mesos's JSON parser allows), ignoring reservations and allocation info.
+/// Mesos's JSON parser allows): name, value and reservations (upgraded to the refinement
+/// format, see `reservation_stack`); allocation info and the rest are left out.
 pub(crate) fn from_json(list: &[Value]) -> Resources {
     list.iter()
         .filter_map(|r| {
-            let name = j::str_at(r, "name")?;
-            Some(match j::str_at(r, "type") {
-                Some("RANGES") => Resource::ranges(
-                    name,
-                    j::array_at(r, "ranges.range").iter().filter_map(|x| {
-                        Some((j::f64_at(x, "begin")? as u64, j::f64_at(x, "end")? as u64))
-                    }),
-                ),
-                Some("SET") => Resource::set(
-                    name,
-                    j::array_at(r, "set.item")
-                        .iter()
-                        .filter_map(|s| s.as_str().map(str::to_string)),
-                ),
-                _ => Resource::scalar(name, j::f64_at(r, "scalar.value").unwrap_or(0.0)),
-            })
+            let mut resource = value_of(r)?;
+            resource.reservations = reservation_stack(r);
+            Some(resource)
         })
         .collect()
+}
+
+/// The name and value of a v1 resource, nothing else.
+fn value_of(r: &Value) -> Option<Resource> {
+    let name = j::str_at(r, "name")?;
+    Some(match j::str_at(r, "type") {
+        Some("RANGES") => Resource::ranges(
+            name,
+            j::array_at(r, "ranges.range")
+                .iter()
+                .filter_map(|x| Some((j::f64_at(x, "begin")? as u64, j::f64_at(x, "end")? as u64))),
+        ),
+        Some("SET") => Resource::set(
+            name,
+            j::array_at(r, "set.item")
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_string)),
+        ),
+        _ => Resource::scalar(name, j::f64_at(r, "scalar.value").unwrap_or(0.0)),
+    })
+}
+
+/// The reservation stack of a v1 resource in either format, as Mesos upgrades it
+/// (`convertResourceFormat(POST_RESERVATION_REFINEMENT)`): `reservations` as given; else a
+/// `role` other than `*` is one reservation, DYNAMIC with `reservation`'s principal and
+/// labels when that is set, STATIC otherwise.
+pub(crate) fn reservation_stack(r: &Value) -> Vec<ReservationInfo> {
+    let given = j::array_at(r, "reservations");
+    if !given.is_empty() {
+        return given.iter().map(reservation_info).collect();
+    }
+    match j::str_at(r, "role") {
+        None | Some("*") => Vec::new(),
+        Some(role) => {
+            let dynamic = r.get("reservation");
+            let ty = if dynamic.is_some() {
+                ReservationType::Dynamic
+            } else {
+                ReservationType::Static
+            };
+            vec![ReservationInfo {
+                reservation_type: Some(ty),
+                role: Some(role.to_string()),
+                principal: dynamic.and_then(|d| j::str_at(d, "principal").map(str::to_string)),
+                labels: dynamic.and_then(labels_of),
+                extra: Default::default(),
+            }]
+        }
+    }
+}
+
+/// One `ReservationInfo` with the fields Mesos keeps (type, role, principal, labels).
+fn reservation_info(v: &Value) -> ReservationInfo {
+    ReservationInfo {
+        reservation_type: j::str_at(v, "type").map(ReservationType::from_name),
+        role: j::str_at(v, "role").map(str::to_string),
+        principal: j::str_at(v, "principal").map(str::to_string),
+        labels: labels_of(v),
+        extra: Default::default(),
+    }
+}
+
+fn labels_of(v: &Value) -> Option<Labels> {
+    serde_json::from_value(v.get("labels")?.clone()).ok()
+}
+
+/// Whether a framework in `role` may be offered `r` (`Resources::isAllocatableTo`):
+/// unreserved, reserved to `role`, or reserved to an ancestor of it.
+pub(crate) fn allocatable_to(r: &Resource, role: &str) -> bool {
+    match r.reservation_role() {
+        None => true,
+        Some(reserved) => {
+            role == reserved
+                || role
+                    .strip_prefix(reserved)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        }
+    }
+}
+
+/// Whether the top of `r`'s reservation stack is DYNAMIC (`Resources::isDynamicallyReserved`).
+pub(crate) fn dynamically_reserved(r: &Resource) -> bool {
+    r.reservations
+        .last()
+        .is_some_and(|x| x.reservation_type == Some(ReservationType::Dynamic))
+}
+
+/// `r` split by reservation role (`Resources::reservations()`), roles in order.
+pub(crate) fn by_reservation_role(r: &Resources) -> std::collections::BTreeMap<String, Resources> {
+    let mut out: std::collections::BTreeMap<String, Resources> = Default::default();
+    for x in r.iter() {
+        if let Some(role) = x.reservation_role() {
+            out.entry(role.to_string()).or_default().add(x);
+        }
+    }
+    out
 }
 
 /// Whether an offer of this is worth making (`min_allocatable_resources` cpus:0.01|mem:32).
@@ -60,22 +146,42 @@ fn is_scalar(r: &Resource) -> bool {
     r.value_type == Some(ValueType::Scalar)
 }
 
-/// The same resources with non-scalars first, as the allocator hands them out.
+/// The same resources in the order the allocator hands them out: reserved and non-scalar
+/// ones first, then unreserved scalars (both in the agent's order).
 pub(crate) fn offer_order(r: &Resources) -> Resources {
+    let first = |x: &Resource| x.is_reserved() || !is_scalar(x);
     r.iter()
-        .filter(|x| !is_scalar(x))
-        .chain(r.iter().filter(|x| is_scalar(x)))
+        .filter(|x| first(x))
+        .chain(r.iter().filter(|x| !first(x)))
         .collect()
 }
 
-/// The v1 list: `role` adds `"role": "*"` (pre-refinement format), `allocation` adds
-/// `allocation_info` with that role.
+/// The formats Mesos writes resources in (`ResourceFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `role` (`*` when unreserved) and `reservation`, no `reservations`: for frameworks
+    /// without RESERVATION_REFINEMENT.
+    Pre,
+    /// Both: `role` and `reservation` where one reservation allows, and `reservations`.
+    Endpoint,
+    /// `reservations` only.
+    Post,
+}
+
+/// The v1 list: `role` writes the endpoint format (else the refinement format),
+/// `allocation` adds `allocation_info` with that role.
 pub(crate) fn to_list(r: &Resources, role: bool, allocation: Option<&str>) -> Vec<Resource> {
+    let format = if role { Format::Endpoint } else { Format::Post };
+    to_list_as(r, format, allocation)
+}
+
+/// The v1 list in `format`, with `allocation_info` for `allocation`.
+pub(crate) fn to_list_as(r: &Resources, format: Format, allocation: Option<&str>) -> Vec<Resource> {
     r.iter()
         .map(|x| {
             let mut x = x.clone();
-            if role {
-                x.role = Some("*".into());
+            if format != Format::Post {
+                with_legacy_fields(&mut x, format);
             }
             if let Some(a) = allocation {
                 x = x.with_allocation_role(a);
@@ -83,6 +189,27 @@ pub(crate) fn to_list(r: &Resources, role: bool, allocation: Option<&str>) -> Ve
             x
         })
         .collect()
+}
+
+/// Adds the pre-refinement `role` and `reservation` (`convertResourceFormat`).
+fn with_legacy_fields(x: &mut Resource, format: Format) {
+    match x.reservations.as_slice() {
+        [] => x.role = Some("*".into()),
+        [only] => {
+            if only.reservation_type == Some(ReservationType::Dynamic) {
+                x.reservation = Some(ReservationInfo {
+                    principal: only.principal.clone(),
+                    labels: only.labels.clone(),
+                    ..Default::default()
+                });
+            }
+            x.role = only.role.clone();
+            if format == Format::Pre {
+                x.reservations.clear();
+            }
+        }
+        _ => {}
+    }
 }
 
 fn set_text(items: &[String]) -> String {
@@ -115,20 +242,92 @@ pub(crate) fn flat(r: &Resources, with_non_scalars: bool) -> Value {
     Value::Object(m)
 }
 
+/// `{role: flat map}` of the reserved part of `r` (`reserved_resources`).
+pub(crate) fn reserved_flat(r: &Resources) -> Value {
+    let m: Map<String, Value> = by_reservation_role(r)
+        .into_iter()
+        .map(|(role, x)| (role, flat(&x, true)))
+        .collect();
+    Value::Object(m)
+}
+
+/// `{role: [Resource]}` of the reserved part of `r`, endpoint format (`reserved_resources_full`).
+pub(crate) fn reserved_full(r: &Resources) -> Value {
+    let m: Map<String, Value> = by_reservation_role(r)
+        .into_iter()
+        .map(|(role, x)| (role, json!(to_list(&x, true, None))))
+        .collect();
+    Value::Object(m)
+}
+
 /// Mesos's text form of allocated resources, e.g.
 /// `cpus(allocated: *):2; ports(allocated: *):[31000-32000]`.
 pub(crate) fn display(r: &Resources, allocation: &str) -> String {
+    text(r, Some(allocation))
+}
+
+/// Mesos's text form of resources (`operator<<`), `{}` when empty:
+/// `cpus(allocated: web)(reservations: [(DYNAMIC,web,ops)]):1; mem:64`.
+pub(crate) fn text(r: &Resources, allocation: Option<&str>) -> String {
+    if r.is_empty() {
+        return "{}".into();
+    }
     r.iter()
-        .map(|x| {
-            let v = match x.value_type {
-                Some(ValueType::Ranges) => ranges::format(&r.ranges(&x.name)),
-                Some(ValueType::Set) => set_text(&r.set_items(&x.name)),
-                _ => scalar_text(r.scalar(&x.name).unwrap_or(0.0)),
-            };
-            format!("{}(allocated: {allocation}):{v}", x.name)
-        })
+        .map(|x| resource_text(x, allocation))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// One resource as Mesos prints it.
+pub(crate) fn resource_text(x: &Resource, allocation: Option<&str>) -> String {
+    let mut out = x.name.clone();
+    if let Some(a) = allocation {
+        out.push_str(&format!("(allocated: {a})"));
+    }
+    if !x.reservations.is_empty() {
+        let items: Vec<String> = x.reservations.iter().map(reservation_text).collect();
+        out.push_str(&format!("(reservations: [{}])", items.join(",")));
+    }
+    let v = match x.value_type {
+        Some(ValueType::Ranges) => {
+            ranges::format(&x.ranges.as_ref().map(ranges::pairs).unwrap_or_default())
+        }
+        Some(ValueType::Set) => {
+            set_text(&x.set.as_ref().map(|s| s.item.clone()).unwrap_or_default())
+        }
+        _ => scalar_text(x.scalar.as_ref().map_or(0.0, |s| s.value)),
+    };
+    format!("{out}:{v}")
+}
+
+/// `(DYNAMIC,web,ops,{k: v})`.
+fn reservation_text(r: &ReservationInfo) -> String {
+    let ty = r
+        .reservation_type
+        .as_ref()
+        .map_or("UNKNOWN", |t| t.as_str());
+    let mut out = format!("({ty},{}", r.role.as_deref().unwrap_or("*"));
+    if let Some(p) = &r.principal {
+        out.push_str(&format!(",{p}"));
+    }
+    if let Some(l) = &r.labels {
+        out.push_str(&format!(",{}", labels_text(l)));
+    }
+    out.push(')');
+    out
+}
+
+/// Labels as Mesos prints them: `{k: v, k2}`.
+pub(crate) fn labels_text(l: &Labels) -> String {
+    let items: Vec<String> = l
+        .labels
+        .iter()
+        .map(|x| match &x.value {
+            Some(v) => format!("{}: {v}", x.key),
+            None => x.key.clone(),
+        })
+        .collect();
+    format!("{{{}}}", items.join(", "))
 }
 
 /// The legacy endpoints' flat attribute map.

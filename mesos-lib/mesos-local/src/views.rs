@@ -61,7 +61,12 @@ pub(crate) fn legacy_task(
     m.insert("state".into(), json!(state));
     let res = rv::from_json(j::array_at(task_info, "resources"));
     m.insert("resources".into(), rv::flat(&res, true));
-    m.insert("role".into(), json!("*"));
+    // The role the task's resources were allocated to (a framework's role, as offered).
+    let role = j::array_at(task_info, "resources")
+        .iter()
+        .find_map(|r| j::str_at(r, "allocation_info.role"))
+        .unwrap_or("*");
+    m.insert("role".into(), json!(role));
     m.insert(
         "statuses".into(),
         Value::Array(statuses.iter().map(|s| legacy_status(&s.value())).collect()),

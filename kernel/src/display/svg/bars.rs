@@ -157,7 +157,8 @@ pub fn group_by(rows: Vec<BarRow>, key: impl Fn(&BarRow) -> String) -> Vec<BarRo
     groups.into_values().collect()
 }
 
-/// At most [`MAX_ROWS`] rows: beyond that, consecutive rows are summed into runs of equal size,
+/// At most [`MAX_ROWS`] rows (`what` names the rows in the plural: there are always many of
+/// them when it is used): beyond that, consecutive rows are summed into runs of equal size,
 /// labelled by position (`agents 1–34`), or with `by_label` by their first and last labels
 /// (`rack=r0 … rack=r1`, for groups that have names), and the returned note says so.
 pub fn fit(rows: Vec<BarRow>, what: &str, by_label: bool) -> (Vec<BarRow>, Option<String>) {

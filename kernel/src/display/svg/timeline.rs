@@ -137,8 +137,9 @@ pub fn fit(lines: Vec<TaskLine>) -> (Vec<TaskLine>, Option<String>) {
         }
     }
     let note = format!(
-        "{n} tasks, too many to draw one by one: one row per latest state, from its tasks' \
-         first update to their last"
+        "{}, too many to draw one by one: one row per latest state, from its tasks' first \
+         update to their last",
+        counted(n, "task")
     );
     (by_state.into_values().collect(), Some(note))
 }

@@ -4,6 +4,7 @@ use super::call::MagicCall;
 use super::registry::{
     ArgKind, FlagSpec, Magic, MagicContext, MagicKind, MagicRegistry, MagicSpec,
 };
+use crate::display::counted;
 use crate::display::table::Table;
 use crate::interpreter::ExecuteOutcome;
 use crate::protocol::content::{ErrorContent, MimeBundle};
@@ -119,8 +120,8 @@ pub fn magic_table(registry: &MagicRegistry) -> MimeBundle {
         ]);
     }
     table.caption = Some(format!(
-        "{} magics. %help NAME for details.",
-        registry.specs().len()
+        "{}. %help NAME for details.",
+        counted(registry.specs().len(), "magic")
     ));
     table.to_bundle()
 }

@@ -151,9 +151,7 @@ mod tests {
 
     #[test]
     fn the_live_views_offer_live() {
-        let mut registry = MagicRegistry::default();
-        builtin::register(&mut registry);
-        crate::interpreter::magics::mesos::register(&mut registry);
+        let registry = crate::interpreter::magics::every_magic();
         let c = complete(&registry, "%tasks --l", 0, true).unwrap();
         assert_eq!(c.matches, vec!["--live"]);
         let c = complete(&registry, "%kill --l", 0, true).unwrap();

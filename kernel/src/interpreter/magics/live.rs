@@ -25,6 +25,9 @@ use tokio_util::sync::CancellationToken;
 
 /// The magics `--live` works with.
 pub const LIVE_MAGICS: &[&str] = &["tasks", "agents", "offers", "timeline", "events", "shares"];
+/// What `--live` does, in the help of each of those magics.
+pub const LIVE_FLAG_HELP: &str = "show the picture and return at once; it keeps updating in \
+     place as the session's events arrive, until %live stop ID (%help live)";
 /// The rate bound of one view: bursts of events between two updates fold into one.
 pub const MAX_UPDATES_PER_SECOND: u32 = 4;
 const MIN_INTERVAL: Duration = Duration::from_millis(1000 / MAX_UPDATES_PER_SECOND as u64);

@@ -75,7 +75,9 @@ impl MagicSpec {
     /// Full help text.
     pub fn help_text(&self) -> String {
         let mut s = format!("{}\n\n{}\n\n{}", self.usage, self.summary, self.help.trim());
-        if !self.flags.is_empty() {
+        // `--live` belongs to the live-view wrapper, not to the magic's own flags.
+        let live = super::live::LIVE_MAGICS.contains(&self.name);
+        if !self.flags.is_empty() || live {
             s.push_str("\n\nOptions:");
             for f in self.flags {
                 let value = match f.value {
@@ -84,6 +86,9 @@ impl MagicSpec {
                     _ => " VALUE".into(),
                 };
                 s.push_str(&format!("\n  --{}{}  {}", f.name, value, f.help));
+            }
+            if live {
+                s.push_str(&format!("\n  --live  {}", super::live::LIVE_FLAG_HELP));
             }
         }
         s
@@ -168,5 +173,31 @@ impl MagicRegistry {
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         scored.into_iter().take(3).map(|(_, n)| n).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpreter::magics::{every_magic, live::LIVE_MAGICS};
+
+    #[test]
+    fn the_help_of_the_live_views_names_live() {
+        let registry = every_magic();
+        let live: Vec<&MagicSpec> = LIVE_MAGICS
+            .iter()
+            .filter_map(|name| registry.get(name).map(|m| m.spec()))
+            .collect();
+        assert_eq!(
+            live.len(),
+            5,
+            "%tasks, %agents, %offers, %timeline, %events"
+        );
+        for spec in live {
+            assert!(spec.usage.contains("--live"), "{}", spec.usage);
+            assert!(spec.help_text().contains("\n  --live  "), "{}", spec.name);
+        }
+        let kill = registry.get("kill").unwrap().spec();
+        assert!(!kill.help_text().contains("--live"));
     }
 }

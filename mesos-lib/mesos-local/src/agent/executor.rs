@@ -14,6 +14,14 @@ use crate::{ids, json as j};
 /// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
 pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
 
+/// Who a task is: framework, task, executor and container IDs.
+struct TaskIds {
+    fid: String,
+    tid: String,
+    eid: String,
+    cid: String,
+}
+
 /// One status update, built with the key order real agents use.
 pub(crate) struct StatusSpec<'a> {
     pub state: &'a str,
@@ -95,47 +103,12 @@ impl Agent {
             },
         );
 
-        let user = j::str_at(&task, "command.user")
-            .or_else(|| j::str_at(framework_info, "user"))
-            .unwrap_or("")
-            .to_string();
-        if !self.user_exists(&user) {
-            let msg = format!(
-                "Failed to create executor directory '{}': Failed to chown directory to '{user}': No such user '{user}'",
-                dir.display()
-            );
-            self.lose_before_launch(&fid, &tid, &eid, msg);
-            return;
-        }
-        // No containerizer takes a container task here, so no container logger creates its
-        // stdout and stderr, as on a real agent.
-        let unsupported = container_unsupported(&task);
-        if let Err(e) = sandbox::create(&dir, unsupported.is_none()) {
-            let msg = format!(
-                "Failed to create executor directory '{}': {e}",
-                dir.display()
-            );
-            self.lose_before_launch(&fid, &tid, &eid, msg);
-            return;
-        }
-        if let Some((message, reason)) = unsupported {
-            let st = self.status(
-                &tid,
-                &eid,
-                StatusSpec {
-                    state: "TASK_FAILED",
-                    message: Some(message),
-                    source: "SOURCE_AGENT",
-                    reason: Some(reason),
-                    container: None,
-                },
-            );
-            self.emit(&fid, &tid, st);
-            return;
-        }
-        let Some(command) = task.get("command").cloned() else {
-            let st = self.status(&tid, &eid, StatusSpec { state: "TASK_FAILED", message: Some("Abnormal executor termination: custom executors are not supported by mesos-local".into()), source: "SOURCE_AGENT", reason: Some("REASON_EXECUTOR_TERMINATED"), container: None });
-            self.emit(&fid, &tid, st);
+        let Some(command) = self.prepare(
+            framework_info,
+            &task,
+            [fid.as_str(), tid.as_str(), eid.as_str()],
+            &dir,
+        ) else {
             return;
         };
         let env = self.environment(&fid, &eid, &tid, &dir);
@@ -144,8 +117,77 @@ impl Agent {
             sandbox: dir,
             env,
         };
+        self.run_command(TaskIds { fid, tid, eid, cid }, launch, kill_rx);
+    }
+
+    /// The checks a real agent makes before it starts the command: the user exists, the
+    /// sandbox can be made, a containerizer takes the container, the task has a command. The
+    /// command, or `None` once the task has been reported lost or failed.
+    fn prepare(
+        &self,
+        framework_info: &Value,
+        task: &Value,
+        [fid, tid, eid]: [&str; 3],
+        dir: &std::path::Path,
+    ) -> Option<Value> {
+        let user = j::str_at(task, "command.user")
+            .or_else(|| j::str_at(framework_info, "user"))
+            .unwrap_or("")
+            .to_string();
+        if !self.user_exists(&user) {
+            let msg = format!(
+                "Failed to create executor directory '{}': Failed to chown directory to '{user}': No such user '{user}'",
+                dir.display()
+            );
+            self.lose_before_launch(fid, tid, eid, msg);
+            return None;
+        }
+        // No containerizer takes a container task here, so no container logger creates its
+        // stdout and stderr, as on a real agent.
+        let unsupported = container_unsupported(task);
+        if let Err(e) = sandbox::create(dir, unsupported.is_none()) {
+            let msg = format!(
+                "Failed to create executor directory '{}': {e}",
+                dir.display()
+            );
+            self.lose_before_launch(fid, tid, eid, msg);
+            return None;
+        }
+        let failed = match (unsupported, task.get("command")) {
+            (None, Some(command)) => return Some(command.clone()),
+            (Some((message, reason)), _) => (message, reason),
+            (None, None) => (
+                "Abnormal executor termination: custom executors are not supported by mesos-local"
+                    .into(),
+                "REASON_EXECUTOR_TERMINATED",
+            ),
+        };
+        let st = self.status(
+            tid,
+            eid,
+            StatusSpec {
+                state: "TASK_FAILED",
+                message: Some(failed.0),
+                source: "SOURCE_AGENT",
+                reason: Some(failed.1),
+                container: None,
+            },
+        );
+        self.emit(fid, tid, st);
+        None
+    }
+
+    /// Runs the command in the background: TASK_STARTING and TASK_RUNNING once it has a
+    /// process, then the terminal status its end gives.
+    fn run_command(
+        self: &Arc<Self>,
+        task_ids: TaskIds,
+        launch: Launch,
+        kill_rx: mpsc::UnboundedReceiver<Duration>,
+    ) {
         let agent = Arc::clone(self);
         tokio::spawn(async move {
+            let TaskIds { fid, tid, eid, cid } = task_ids;
             let started_agent = Arc::clone(&agent);
             let (fid2, tid2, eid2, cid2) = (fid.clone(), tid.clone(), eid.clone(), cid.clone());
             let outcome = process::run(launch, agent.groups.clone(), kill_rx, move |pid| {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::default_executor::GroupExecutor;
 use super::{Agent, AgentFramework, ExecutorRun, files_api};
 use crate::config::{LocalConfig, MESOS_VERSION};
+use crate::http::libprocess::{self, Process, Processes};
 use crate::http::{empty, json_ok, not_found};
 use crate::json as j;
 use crate::resource_views::{self as rv, flat_attributes};
@@ -35,22 +36,59 @@ pub(crate) fn capabilities() -> &'static [&'static str] {
     CAPABILITIES
 }
 
-/// Routes of one agent.
+/// The agent's processes (`route(...)` in Mesos's `slave.cpp`, `files.cpp`): any other first
+/// segment goes to the agent, as libprocess delegates it.
+static PROCESSES: Processes = Processes {
+    delegate: "slave(1)",
+    list: &[
+        Process {
+            id: "slave(1)",
+            endpoints: &[
+                "api/v1",
+                "api/v1/executor",
+                "api/v1/resource_provider",
+                "state",
+                "flags",
+                "health",
+                "monitor/statistics",
+                "containers",
+                "containerizer/debug",
+            ],
+            assets: &[],
+        },
+        Process {
+            id: "files",
+            endpoints: &["browse", "read", "download", "debug"],
+            assets: &[],
+        },
+        Process {
+            id: "version",
+            endpoints: &[""],
+            assets: &[],
+        },
+        Process {
+            id: "metrics",
+            endpoints: &["snapshot"],
+            assets: &[],
+        },
+    ],
+    verbatim: &[],
+};
+
+/// Routes of one agent, found by libprocess's path rules.
 pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
-    Router::new()
-        .route("/state", get(state))
+    let canonical = Router::new()
         .route("/slave(1)/state", get(state))
-        .route("/health", get(|| async { empty(StatusCode::OK) }))
         .route("/slave(1)/health", get(|| async { empty(StatusCode::OK) }))
         .route("/files/debug", get(files_api::debug))
         .route("/files/browse", get(files_api::browse))
         .route("/files/read", get(files_api::read))
         .route("/version", get(crate::master::legacy::version))
-        .route("/api/v1", any(super::operator_api::handle))
         .route("/slave(1)/api/v1", any(super::operator_api::handle))
         .fallback(|| async { not_found() })
         .layer(axum::Extension(cfg))
-        .with_state(agent)
+        .with_state(agent);
+    libprocess::serve(&PROCESSES, canonical)
 }
 
 fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
@@ -226,6 +264,7 @@ async fn state(
     .into_iter()
     .map(|(k, v)| (k.to_string(), json!(v)))
     .collect();
+    let total = agent.total();
     let body = json!({
         "version": MESOS_VERSION,
         "build_date": crate::master::legacy::BUILD_DATE,
@@ -236,13 +275,13 @@ async fn state(
         "pid": agent.pid(),
         "hostname": agent.hostname,
         "capabilities": CAPABILITIES,
-        "resources": rv::flat(&agent.resources, true),
-        "reserved_resources": {},
-        "unreserved_resources": rv::flat(&agent.resources, true),
-        "reserved_resources_full": {},
-        "unreserved_resources_full": rv::to_list(&agent.resources, true, None),
-        "reserved_resources_allocated": {},
-        "unreserved_resources_allocated": rv::flat(&used, false),
+        "resources": rv::flat(&total, true),
+        "reserved_resources": rv::reserved_flat(&total),
+        "unreserved_resources": rv::flat(&total.unreserved(), true),
+        "reserved_resources_full": rv::reserved_full(&total),
+        "unreserved_resources_full": rv::to_list(&total.unreserved(), true, None),
+        "reserved_resources_allocated": rv::reserved_flat(&used),
+        "unreserved_resources_allocated": rv::flat(&used.unreserved(), false),
         "resource_providers": [],
         "attributes": flat_attributes(&agent.attributes),
         "master_hostname": agent.master_hostname,

@@ -84,7 +84,11 @@ pub(crate) struct Agent {
     pub hostname: String,
     pub ip: IpAddr,
     pub port: u16,
+    /// Its `--resources`, as registered (`AgentInfo.resources`).
     pub resources: Resources,
+    /// Its total after the reservations applied to it, which the agent keeps as real agents
+    /// checkpoint them: they outlive a master's restart.
+    checkpointed: Mutex<Resources>,
     pub attributes: Vec<Attribute>,
     pub work_dir: PathBuf,
     pub start_time: f64,
@@ -118,6 +122,7 @@ impl Agent {
             hostname,
             ip,
             port,
+            checkpointed: Mutex::new(resources.clone()),
             resources,
             attributes,
             work_dir,
@@ -147,6 +152,19 @@ impl Agent {
             known.remove(user);
         }
         exists
+    }
+
+    /// Its total resources, reservations included.
+    pub(crate) fn total(&self) -> Resources {
+        self.checkpointed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Keeps the total the master computed after a reservation (`CheckpointResourcesMessage`).
+    pub(crate) fn checkpoint(&self, total: Resources) {
+        *self.checkpointed.lock().unwrap_or_else(|e| e.into_inner()) = total;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, AgentState> {

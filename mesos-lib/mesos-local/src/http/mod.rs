@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod give_back;
+pub(crate) mod libprocess;
 pub(crate) mod serve;
 pub(crate) mod stream;
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::launch_group::{self, GroupOffer};
+use super::reserve::PendingOperations;
 use super::state::{Filter, MasterState, Task};
 use super::{Master, views};
 use crate::agent::Agent;
@@ -78,113 +79,42 @@ impl Master {
         }
     }
 
-    /// ACCEPT: LAUNCH and LAUNCH_GROUP operations are carried out; the others are dropped
-    /// with an error.
+    /// ACCEPT: LAUNCH, RESERVE and UNRESERVE operations are carried out in their order, then
+    /// LAUNCH_GROUP; the others are dropped with an error.
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
             .collect();
         let refuse_for = refuse(&body);
-        // Taken out of the call: the accepted ones become the master's, uncopied.
-        let mut tasks: Vec<Value> = Vec::new();
-        let mut dropped = Dropped::default();
-        let mut groups: Vec<Value> = Vec::new();
-        if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
-            for op in ops.iter_mut() {
-                if j::str_at(op, "type") == Some("LAUNCH") {
-                    if let Some(Value::Array(list)) =
-                        op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
-                    {
-                        tasks.append(list);
-                    }
-                } else if j::str_at(op, "type") == Some("LAUNCH_GROUP") {
-                    groups.push(op.take());
-                } else {
-                    dropped.add(op);
-                }
-            }
-        }
+        let Operations {
+            tasks,
+            dropped,
+            mut pending,
+            groups,
+        } = take_operations(&mut body);
         // Parsed before taking the lock, which acknowledgements and updates wait for.
-        let parsed: Vec<(String, Resources)> = tasks
-            .iter()
-            .map(|t| {
-                (
-                    j::id_at(t, "task_id").unwrap_or("").to_string(),
-                    rv::from_json(j::array_at(t, "resources")),
-                )
-            })
-            .collect();
+        let parsed = ids_and_resources(&tasks);
         let mut st = self.lock();
-        let partition_aware = st
-            .frameworks
-            .get(fid)
-            .is_some_and(|f| f.has_capability("PARTITION_AWARE"));
-
-        // validation::offer::validate: every offer outstanding, ours, on one agent.
-        let mut invalid = None;
-        let mut agent_id: Option<String> = None;
-        for oid in &offer_ids {
-            match st.offers.get(oid) {
-                Some(o) if o.framework_id == fid => {
-                    if agent_id.as_ref().is_some_and(|a| *a != o.agent_id) {
-                        invalid =
-                            Some("Aggregated offers must belong to one single agent".to_string());
-                    }
-                    agent_id = Some(o.agent_id.clone());
-                }
-                _ => {
-                    invalid = Some(format!("Offer {oid} is no longer valid"));
-                    break;
-                }
+        let agent_id = match offers_agent(&st, fid, &offer_ids) {
+            Ok(agent_id) => agent_id,
+            Err(why) => {
+                pending.drop_all(&why);
+                let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
+                let all_tasks: Vec<&Value> = tasks.iter().chain(group_tasks).collect();
+                return refuse_invalid_offers(&st, fid, &why, &all_tasks, &dropped);
             }
-        }
-        if offer_ids.is_empty() {
-            invalid = Some("No offers specified".into());
-        }
-        if let Some(why) = invalid {
-            let state = if partition_aware {
-                "TASK_DROPPED"
-            } else {
-                "TASK_LOST"
-            };
-            let sender = st
+        };
+        let mut available = self.take_offers(&mut st, &offer_ids);
+        let place = Placement {
+            fid,
+            role: st
                 .frameworks
                 .get(fid)
-                .and_then(|f| f.subscription.as_ref().map(|s| s.sender.clone()));
-            if let Some(s) = &sender {
-                dropped.refuse(s, |_| {
-                    format!("Operation attempted with invalid offers: {why}")
-                });
-            }
-            let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
-            for t in tasks.iter().chain(group_tasks) {
-                let status = error_status(
-                    t,
-                    j::id_at(t, "agent_id"),
-                    state,
-                    "REASON_INVALID_OFFERS",
-                    format!("Task launched with invalid offers: {why}"),
-                );
-                if let Some(s) = &sender {
-                    s.send(&super::events::update(&status));
-                }
-            }
-            return;
-        }
-        let agent_id = agent_id.unwrap_or_default();
-        let mut available = Resources::new();
-        for oid in &offer_ids {
-            if let Some(o) = st.offers.get(oid) {
-                available.add_all(&o.resources);
-            }
-            self.remove_offer(&mut st, oid, false);
-        }
-        let allocation_role = st
-            .frameworks
-            .get(fid)
-            .map(|f| f.role())
-            .unwrap_or_else(|| "*".into());
+                .map(|f| f.role())
+                .unwrap_or_else(|| "*".into()),
+            agent_id,
+        };
         let fw_info = st
             .frameworks
             .get(fid)
@@ -195,71 +125,19 @@ impl Master {
         if let Some(s) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
             dropped.refuse(&s.sender, refusal);
         }
-        let mut launched: Vec<(Arc<Agent>, Arc<Value>)> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        for (mut t, (tid, task_res)) in tasks.into_iter().zip(parsed) {
-            let error = validate_task(
-                &st,
-                fid,
-                &t,
-                &tid,
-                &seen,
-                &available,
-                &task_res,
-                &allocation_role,
-                &agent_id,
-            );
-            if let Some(message) = error {
-                let status = error_status(
-                    &t,
-                    Some(&agent_id),
-                    "TASK_ERROR",
-                    "REASON_TASK_INVALID",
-                    message,
-                );
-                if let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
-                    sub.sender.send(&super::events::update(&status));
-                }
-                continue;
-            }
-            seen.insert(tid.clone());
-            available.subtract_all(&task_res);
-            inject_allocation(&mut t, &allocation_role);
-            let info = Arc::new(t);
-            let task = Task::new(
-                Arc::clone(&info),
-                fid,
-                &agent_id,
-                "TASK_STAGING",
-                Some(task_res.clone()),
-            );
-            st.broadcast_with(
-                |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
-            );
-            if let Some(a) = st.agents.get_mut(&agent_id) {
-                a.used.add_all(&task_res);
-                launched.push((Arc::clone(&a.agent), info));
-            }
-            if let Some(fw) = st.frameworks.get_mut(fid) {
-                fw.allocated.add_all(&task_res);
-                fw.tasks.insert(tid, task);
-            }
-        }
-        let mut offer = GroupOffer {
-            framework_id: fid,
-            agent_id: &agent_id,
-            role: &allocation_role,
-            available: &mut available,
-        };
-        let group_launches: Vec<_> = groups
-            .into_iter()
-            .filter_map(|op| self.launch_group(&mut st, &mut offer, op))
-            .collect();
+        let launched = self.launch_tasks(
+            &mut st,
+            &place,
+            (tasks, parsed),
+            &mut pending,
+            &mut available,
+        );
+        let group_launches = self.launch_groups(&mut st, &place, groups, &mut available);
         // What was not used counts as declined.
         let until = Instant::now() + refuse_for;
         if let Some(fw) = st.frameworks.get_mut(fid) {
             fw.filters.insert(
-                agent_id,
+                place.agent_id,
                 Filter {
                     until,
                     resources: available,
@@ -274,12 +152,251 @@ impl Master {
             agent.launch_group(&fw_info, group);
         }
     }
+
+    /// Carries out the LAUNCH_GROUP operations on what the LAUNCHes left of the offers; the
+    /// agent and group of each that is valid.
+    fn launch_groups(
+        &self,
+        st: &mut MasterState,
+        place: &Placement,
+        groups: Vec<Value>,
+        available: &mut Resources,
+    ) -> Vec<(Arc<Agent>, launch_group::GroupLaunch)> {
+        let mut offer = GroupOffer {
+            framework_id: place.fid,
+            agent_id: &place.agent_id,
+            role: &place.role,
+            available,
+        };
+        groups
+            .into_iter()
+            .filter_map(|op| self.launch_group(st, &mut offer, op))
+            .collect()
+    }
+
+    /// Takes the (valid) offers back from the books and returns what they offered together.
+    fn take_offers(&self, st: &mut MasterState, offer_ids: &[String]) -> Resources {
+        let mut available = Resources::new();
+        for oid in offer_ids {
+            if let Some(o) = st.offers.get(oid) {
+                available.add_all(&o.resources);
+            }
+            self.remove_offer(st, oid, false);
+        }
+        available
+    }
+}
+
+/// An ACCEPT's operations, sorted by what becomes of them.
+struct Operations {
+    /// The LAUNCH operations' tasks (the accepted ones become the master's, uncopied).
+    tasks: Vec<Value>,
+    /// What is dropped with an error.
+    dropped: Dropped,
+    /// RESERVE and UNRESERVE, carried out where they stand among the LAUNCHes.
+    pending: PendingOperations,
+    /// The LAUNCH_GROUP operations.
+    groups: Vec<Value>,
+}
+
+/// Takes the operations out of the call.
+fn take_operations(body: &mut Value) -> Operations {
+    let mut tasks: Vec<Value> = Vec::new();
+    let mut dropped = Dropped::default();
+    let mut pending = PendingOperations::default();
+    let mut groups: Vec<Value> = Vec::new();
+    if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
+        for op in ops.iter_mut() {
+            if j::str_at(op, "type") == Some("LAUNCH") {
+                if let Some(Value::Array(list)) =
+                    op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
+                {
+                    tasks.append(list);
+                }
+            } else if j::str_at(op, "type") == Some("LAUNCH_GROUP") {
+                groups.push(op.take());
+            } else if !pending.take(tasks.len(), op) {
+                dropped.add(op);
+            }
+        }
+    }
+    Operations {
+        tasks,
+        dropped,
+        pending,
+        groups,
+    }
+}
+
+/// Each task's ID and resources.
+fn ids_and_resources(tasks: &[Value]) -> Vec<(String, Resources)> {
+    tasks
+        .iter()
+        .map(|t| {
+            (
+                j::id_at(t, "task_id").unwrap_or("").to_string(),
+                rv::from_json(j::array_at(t, "resources")),
+            )
+        })
+        .collect()
+}
+
+/// `validation::offer::validate`: every offer outstanding, ours, on one agent; the agent,
+/// or why not.
+fn offers_agent(st: &MasterState, fid: &str, offer_ids: &[String]) -> Result<String, String> {
+    if offer_ids.is_empty() {
+        return Err("No offers specified".into());
+    }
+    let mut agent_id: Option<&str> = None;
+    let mut several_agents = false;
+    for oid in offer_ids {
+        match st.offers.get(oid) {
+            Some(o) if o.framework_id == fid => {
+                several_agents |= agent_id.is_some_and(|a| a != o.agent_id);
+                agent_id = Some(&o.agent_id);
+            }
+            _ => return Err(format!("Offer {oid} is no longer valid")),
+        }
+    }
+    if several_agents {
+        return Err("Aggregated offers must belong to one single agent".into());
+    }
+    Ok(agent_id.unwrap_or_default().to_string())
+}
+
+/// An ACCEPT with invalid offers: its operations are refused and each task (of LAUNCH and
+/// LAUNCH_GROUP) is TASK_LOST, or TASK_DROPPED for a partition-aware framework.
+fn refuse_invalid_offers(
+    st: &MasterState,
+    fid: &str,
+    why: &str,
+    tasks: &[&Value],
+    dropped: &Dropped,
+) {
+    let framework = st.frameworks.get(fid);
+    let state = if framework.is_some_and(|f| f.has_capability("PARTITION_AWARE")) {
+        "TASK_DROPPED"
+    } else {
+        "TASK_LOST"
+    };
+    let Some(sender) = framework.and_then(|f| f.subscription.as_ref().map(|s| &s.sender)) else {
+        return;
+    };
+    dropped.refuse(sender, |_| {
+        format!("Operation attempted with invalid offers: {why}")
+    });
+    for t in tasks {
+        let status = error_status(
+            t,
+            j::id_at(t, "agent_id"),
+            state,
+            "REASON_INVALID_OFFERS",
+            format!("Task launched with invalid offers: {why}"),
+        );
+        sender.send(&super::events::update(&status));
+    }
+}
+
+/// Where an ACCEPT's tasks go: the framework, the offers' agent, the role they are allocated to.
+struct Placement<'a> {
+    fid: &'a str,
+    agent_id: String,
+    role: String,
+}
+
+impl Master {
+    /// Validates each task in turn against what is still available and launches the valid
+    /// ones into the books; an invalid one gets TASK_ERROR. The pending RESERVE and UNRESERVE
+    /// operations are carried out where they stood among the LAUNCHes. Returns what the agent
+    /// is to start.
+    fn launch_tasks(
+        &self,
+        st: &mut MasterState,
+        place: &Placement,
+        (tasks, parsed): (Vec<Value>, Vec<(String, Resources)>),
+        pending: &mut PendingOperations,
+        available: &mut Resources,
+    ) -> Vec<(Arc<Agent>, Arc<Value>)> {
+        let mut launched = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (i, (mut t, (tid, task_res))) in tasks.into_iter().zip(parsed).enumerate() {
+            self.offer_operations(st, place.fid, &place.agent_id, pending, i, available);
+            if let Some(message) = validate_task(st, place, &t, &tid, &seen, available, &task_res) {
+                task_error(st, place, &t, message);
+                continue;
+            }
+            seen.insert(tid.clone());
+            available.subtract_all(&task_res);
+            inject_allocation(&mut t, &place.role);
+            launched.extend(add_task(st, place, t, tid, task_res));
+        }
+        let after_all = usize::MAX;
+        self.offer_operations(
+            st,
+            place.fid,
+            &place.agent_id,
+            pending,
+            after_all,
+            available,
+        );
+        launched
+    }
+}
+
+/// Tells the framework that task `t` is TASK_ERROR (REASON_TASK_INVALID) for `message`.
+fn task_error(st: &MasterState, place: &Placement, t: &Value, message: String) {
+    let status = error_status(
+        t,
+        Some(&place.agent_id),
+        "TASK_ERROR",
+        "REASON_TASK_INVALID",
+        message,
+    );
+    if let Some(sub) = st
+        .frameworks
+        .get(place.fid)
+        .and_then(|f| f.subscription.as_ref())
+    {
+        sub.sender.send(&super::events::update(&status));
+    }
+}
+
+/// Books a valid task as TASK_STAGING on its agent and framework and tells the operator
+/// subscribers (TASK_ADDED); the agent and TaskInfo to start it with.
+fn add_task(
+    st: &mut MasterState,
+    place: &Placement,
+    t: Value,
+    tid: String,
+    task_res: Resources,
+) -> Option<(Arc<Agent>, Arc<Value>)> {
+    let info = Arc::new(t);
+    let task = Task::new(
+        Arc::clone(&info),
+        place.fid,
+        &place.agent_id,
+        "TASK_STAGING",
+        Some(task_res.clone()),
+    );
+    st.broadcast_with(
+        |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
+    );
+    let mut launched = None;
+    if let Some(a) = st.agents.get_mut(&place.agent_id) {
+        a.used.add_all(&task_res);
+        launched = Some((Arc::clone(&a.agent), info));
+    }
+    if let Some(fw) = st.frameworks.get_mut(place.fid) {
+        fw.allocated.add_all(&task_res);
+        fw.tasks.insert(tid, task);
+    }
+    launched
 }
 
 /// Why mesos-local drops an offer operation of type `ty`.
 fn refusal(ty: &str) -> String {
     let why = match ty {
-        "RESERVE" | "UNRESERVE" => "it keeps no reservations",
+        "RESERVE" | "UNRESERVE" => "it gives no operation feedback: leave out the operation's id",
         "CREATE" | "DESTROY" | "GROW_VOLUME" | "SHRINK_VOLUME" => "it keeps no persistent volumes",
         "CREATE_DISK" | "DESTROY_DISK" => "it has no resource providers",
         _ => "it does not know this operation",
@@ -287,7 +404,7 @@ fn refusal(ty: &str) -> String {
     format!("mesos-local does not carry out {ty} yet ({why})")
 }
 
-/// The operations of an ACCEPT other than LAUNCH and LAUNCH_GROUP: none is carried out.
+/// The operations of an ACCEPT that are not carried out.
 #[derive(Default)]
 struct Dropped {
     /// (type, operation id) of each resource operation.
@@ -316,22 +433,19 @@ impl Dropped {
 }
 
 /// `validation::task::validate` for the checks a command task can fail.
-#[allow(clippy::too_many_arguments)]
 fn validate_task(
     st: &MasterState,
-    fid: &str,
+    place: &Placement,
     t: &Value,
     tid: &str,
     seen: &HashSet<String>,
     available: &Resources,
     task_res: &Resources,
-    role: &str,
-    agent_id: &str,
 ) -> Option<String> {
     let duplicate = seen.contains(tid)
         || st
             .frameworks
-            .get(fid)
+            .get(place.fid)
             .is_some_and(|f| f.tasks.contains_key(tid));
     if duplicate {
         return Some(format!("Task has duplicate ID: {tid}"));
@@ -342,10 +456,11 @@ fn validate_task(
         ));
     }
     if let Some(aid) = j::id_at(t, "agent_id")
-        && aid != agent_id
+        && aid != place.agent_id
     {
         return Some(format!(
-            "Task uses agent ID {aid} which differs from the one of the offer {agent_id}"
+            "Task uses agent ID {aid} which differs from the one of the offer {}",
+            place.agent_id
         ));
     }
     if t.get("command").is_some() == t.get("executor").is_some() {
@@ -360,8 +475,8 @@ fn validate_task(
     if !available.contains(task_res) {
         return Some(format!(
             "Total resources {} required by task and its executor is more than available {}",
-            rv::display(task_res, role),
-            rv::display(available, role)
+            rv::display(task_res, &place.role),
+            rv::display(available, &place.role)
         ));
     }
     None

@@ -15,7 +15,8 @@ use crate::ids;
 use crate::resource_views as rv;
 
 impl Master {
-    /// Runs one allocation: frameworks with the smallest allocation go first.
+    /// Runs one allocation: frameworks with the smallest allocation for their role's weight
+    /// go first.
     pub(crate) fn allocate(&self) {
         let mut st = self.lock();
         st.allocation_runs += 1;
@@ -24,7 +25,10 @@ impl Master {
             .frameworks
             .values()
             .filter(|f| f.connected() && f.active && !f.suppressed)
-            .map(|f| (f.allocated().cpus().unwrap_or(0.0), f.id.clone()))
+            .map(|f| {
+                let weight = super::weights::weight_of(&st, &f.role());
+                (f.allocated.cpus().unwrap_or(0.0) / weight, f.id.clone())
+            })
             .collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         let agent_ids: Vec<String> = st.agents.keys().cloned().collect();
@@ -34,9 +38,10 @@ impl Master {
                 let Some(entry) = st.agents.get(aid) else {
                     continue;
                 };
-                let mut avail = entry.agent.resources.clone();
-                avail.subtract_all(&entry.used);
-                avail.subtract_all(&entry.offered);
+                let Some(fw) = st.frameworks.get(&fid) else {
+                    continue;
+                };
+                let avail = super::reserve::available_to(entry, &fw.role());
                 if !rv::allocatable(&avail) {
                     continue;
                 }
@@ -52,6 +57,11 @@ impl Master {
                     continue;
                 }
                 let multi_role = fw.has_capability("MULTI_ROLE");
+                let format = if fw.has_capability("RESERVATION_REFINEMENT") {
+                    rv::Format::Post
+                } else {
+                    rv::Format::Pre
+                };
                 let role = fw.role();
                 let avail = rv::offer_order(&avail);
                 let executor_ids = super::launch_group::executor_ids(&st, &fid, aid);
@@ -78,7 +88,7 @@ impl Master {
                     agent_id: AgentId::new(aid.as_str()),
                     hostname: agent.hostname.clone(),
                     url: Some(url),
-                    resources: rv::to_list(&avail, true, alloc),
+                    resources: rv::to_list_as(&avail, format, alloc),
                     attributes: agent.attributes.clone(),
                     executor_ids,
                     allocation_info: multi_role.then(|| AllocationInfo::role(role.as_str())),

@@ -9,7 +9,6 @@ use serde_json::value::RawValue;
 
 use crate::agent::Agent;
 use crate::json::raw;
-use crate::resource_views as rv;
 
 /// Fields of `v1::Task` taken from the TaskInfo, in the order Mesos writes them.
 #[derive(Debug)]
@@ -54,8 +53,6 @@ impl TaskJson {
 pub(crate) struct AgentJson {
     pub agent_info: Box<RawValue>,
     pub pid: String,
-    /// None when the agent has no resources (the field is left out then).
-    pub total_resources: Option<Box<RawValue>>,
     pub capabilities: Box<RawValue>,
 }
 
@@ -65,8 +62,6 @@ impl AgentJson {
         AgentJson {
             agent_info: raw(&super::views::agent_info(agent)),
             pid: agent.pid(),
-            total_resources: (!agent.resources.is_empty())
-                .then(|| raw(&rv::to_list(&agent.resources, true, None))),
             capabilities: raw(&super::views::agent_capabilities()),
         }
     }

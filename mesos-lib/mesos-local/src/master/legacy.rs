@@ -1,18 +1,17 @@
 //! The master's JSON endpoints (`/master/state`, `/state-summary`, `/tasks`, `/metrics/snapshot`…)
-//! and its router.
+//! as the master writes them.
 
-use crate::http::auth::Realm;
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::{any, get};
 use serde_json::{Map, Value, json};
 
+use super::list_query::{TaskQuery, accepts};
 use super::state::{Framework, MasterState};
-use super::{Ctx, Master, operator_api, scheduler_api};
+use super::{Ctx, Master};
 use crate::config::MESOS_VERSION;
-use crate::http::{empty, give_back, json_ok, not_found, plain, redirect};
+use crate::http::json_ok;
 use crate::json as j;
 use crate::resource_views::{self as rv, flat_attributes};
 use crate::views::legacy_task;
@@ -45,7 +44,7 @@ pub(crate) fn metrics(master: &Master) -> Value {
     let mut total = Resources::new();
     let mut used = Resources::new();
     for a in st.agents.values() {
-        total.add_all(&a.agent.resources);
+        total.add_all(&a.total);
         used.add_all(&a.used);
     }
     let mut counts: std::collections::BTreeMap<String, f64> = Default::default();
@@ -114,20 +113,6 @@ pub(crate) fn metrics(master: &Master) -> Value {
         ),
     );
     Value::Object(m)
-}
-
-/// GET_ROLES `roles`.
-pub(crate) fn roles_v1(st: &MasterState) -> Vec<Value> {
-    let mut roles: std::collections::BTreeMap<String, (Vec<Value>, Resources)> = Default::default();
-    for fw in st.frameworks.values() {
-        let e = roles.entry(fw.role()).or_default();
-        e.0.push(j::id(&fw.id));
-        e.1.add_all(&fw.allocated());
-    }
-    roles
-        .into_iter()
-        .map(|(name, (fws, res))| json!({"name": name, "weight": 1.0, "frameworks": fws, "resources": rv::to_list(&res, false, None)}))
-        .collect()
 }
 
 fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
@@ -226,20 +211,26 @@ fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
     m.insert("attributes".into(), flat_attributes(&a.attributes));
     m.insert("pid".into(), json!(a.pid()));
     m.insert("registered_time".into(), json!(e.registered_time));
-    m.insert("resources".into(), rv::flat(&a.resources, true));
+    m.insert("resources".into(), rv::flat(&e.total, true));
     m.insert("used_resources".into(), rv::flat(&e.used, false));
     m.insert("offered_resources".into(), rv::flat(&e.offered, false));
-    m.insert("reserved_resources".into(), json!({}));
-    m.insert("unreserved_resources".into(), rv::flat(&a.resources, true));
+    m.insert("reserved_resources".into(), rv::reserved_flat(&e.total));
+    m.insert(
+        "unreserved_resources".into(),
+        rv::flat(&e.total.unreserved(), true),
+    );
     m.insert("active".into(), json!(true));
     m.insert("deactivated".into(), json!(false));
     m.insert("version".into(), json!(MESOS_VERSION));
     m.insert("capabilities".into(), json!(caps));
     if full {
-        m.insert("reserved_resources_full".into(), json!({}));
+        m.insert(
+            "reserved_resources_full".into(),
+            rv::reserved_full(&e.total),
+        );
         m.insert(
             "unreserved_resources_full".into(),
-            json!(rv::to_list(&a.resources, true, None)),
+            json!(rv::to_list(&e.total.unreserved(), true, None)),
         );
         m.insert(
             "used_resources_full".into(),
@@ -361,84 +352,97 @@ async fn leader_json(ctx: &Ctx, path: &str, f: impl FnOnce(&Master) -> Value) ->
     json_ok(&f(&ctx.master))
 }
 
-async fn state(State(ctx): State<Ctx>) -> Response {
+pub(super) async fn state(State(ctx): State<Ctx>) -> Response {
     leader_json(&ctx, "/state", state_json).await
 }
 
-async fn summary(State(ctx): State<Ctx>) -> Response {
+pub(super) async fn summary(State(ctx): State<Ctx>) -> Response {
     leader_json(&ctx, "/state-summary", state_summary).await
 }
 
-async fn tasks(State(ctx): State<Ctx>) -> Response {
+pub(super) async fn tasks(
+    State(ctx): State<Ctx>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let query = TaskQuery::parse(&query);
     leader_json(&ctx, "/tasks", |m| {
         let st = m.lock();
         let mut list = Vec::new();
-        for fw in st.frameworks.values().chain(st.completed_frameworks.iter()) {
+        let frameworks = st.frameworks.values().chain(st.completed_frameworks.iter());
+        for fw in frameworks.filter(|f| accepts(query.framework_id.as_ref(), &f.id)) {
             for t in fw.tasks.values().chain(fw.completed_tasks.iter()) {
-                list.push(legacy_task(
-                    &t.info,
-                    &fw.id,
-                    &t.agent_id,
-                    &t.state,
-                    &t.statuses,
-                ));
+                let task = legacy_task(&t.info, &fw.id, &t.agent_id, &t.state, &t.statuses);
+                if accepts(query.task_id.as_ref(), j::str_at(&task, "id").unwrap_or("")) {
+                    list.push(task);
+                }
             }
         }
-        list.truncate(100);
-        json!({"tasks": list})
+        // By the first status's time, newest first unless `order=asc`; tasks without a
+        // status go last (first when ascending), as on a real master.
+        let first_time = |t: &Value| {
+            j::array_at(t, "statuses")
+                .first()
+                .map(|s| j::f64_at(s, "timestamp").unwrap_or(0.0))
+        };
+        list.sort_by(|a, b| {
+            let (a, b) = (first_time(a), first_time(b));
+            let order = match (a, b) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (Some(a), Some(b)) => a.total_cmp(&b),
+            };
+            if query.ascending {
+                order
+            } else {
+                order.reverse()
+            }
+        });
+        json!({"tasks": query.window(list)})
     })
     .await
 }
 
-async fn frameworks(State(ctx): State<Ctx>) -> Response {
+pub(super) async fn frameworks(
+    State(ctx): State<Ctx>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let wanted = query.get("framework_id");
     leader_json(&ctx, "/frameworks", |m| {
         let st = m.lock();
+        let pick = |f: &&Framework| accepts(wanted, &f.id);
         json!({
-            "frameworks": st.frameworks.values().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
-            "completed_frameworks": st.completed_frameworks.iter().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
+            "frameworks": st.frameworks.values().filter(pick).map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
+            "completed_frameworks": st.completed_frameworks.iter().filter(pick).map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
             "unregistered_frameworks": [],
         })
     })
     .await
 }
 
-async fn slaves(State(ctx): State<Ctx>) -> Response {
+pub(super) async fn slaves(
+    State(ctx): State<Ctx>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let wanted = query.get("slave_id");
     leader_json(&ctx, "/slaves", |m| {
         let st = m.lock();
-        json!({"slaves": st.agents.values().map(|e| slave_legacy(e, true)).collect::<Vec<_>>(), "recovered_slaves": []})
-    })
-    .await
-}
-
-async fn roles(State(ctx): State<Ctx>) -> Response {
-    leader_json(&ctx, "/roles", |m| {
-        let st = m.lock();
-        let mut roles: std::collections::BTreeMap<String, (Vec<String>, Resources)> = Default::default();
-        for fw in st.frameworks.values() {
-            let e = roles.entry(fw.role()).or_default();
-            e.0.push(fw.id.clone());
-            e.1.add_all(&fw.allocated());
-        }
-        let list: Vec<Value> = roles
-            .into_iter()
-            .map(|(name, (fws, res))| {
-                let mut scal = Map::new();
-                for n in ["cpus", "mem", "disk", "gpus"] {
-                    if let Some(v) = res.scalar(n).filter(|v| *v > 0.0) {
-                        scal.insert(n.into(), json!(v));
-                    }
-                }
-                json!({"name": name, "weight": 1.0,
-                    "quota": {"role": name, "guarantee": {}, "limit": {}, "consumed": scal},
-                    "resources": scal, "allocated": scal, "offered": {}, "reserved": {}, "frameworks": fws})
-            })
+        let list: Vec<Value> = st
+            .agents
+            .values()
+            .filter(|e| accepts(wanted, &e.agent.id))
+            .map(|e| slave_legacy(e, true))
             .collect();
-        json!({"roles": list})
+        json!({"slaves": list, "recovered_slaves": []})
     })
     .await
 }
 
-async fn flags(State(ctx): State<Ctx>) -> Response {
+pub(super) async fn roles(State(ctx): State<Ctx>) -> Response {
+    leader_json(&ctx, "/roles", |m| super::roles::roles_json(&m.lock())).await
+}
+
+pub(super) async fn flags(State(ctx): State<Ctx>) -> Response {
     leader_json(&ctx, "/flags", |m| {
         let flags: Map<String, Value> = master_flags(m)
             .into_iter()
@@ -449,58 +453,6 @@ async fn flags(State(ctx): State<Ctx>) -> Response {
     .await
 }
 
-async fn metrics_snapshot(State(ctx): State<Ctx>) -> Response {
+pub(super) async fn metrics_snapshot(State(ctx): State<Ctx>) -> Response {
     json_ok(&metrics(&ctx.master))
-}
-
-async fn redirect_to_leader(State(ctx): State<Ctx>) -> Response {
-    match ctx.leader_location() {
-        Some(loc) => redirect(&loc),
-        None => plain(StatusCode::SERVICE_UNAVAILABLE, "No leader elected"),
-    }
-}
-
-/// Routes of one master listener.
-pub(crate) fn router(ctx: Ctx) -> Router {
-    // Each group of endpoints sits in its own authentication realm, as on a real master;
-    // /version, /health and /redirect are never authenticated.
-    let auth = ctx.master.cfg.http_auth.clone();
-    let guarded = |r: Router<Ctx>, realm: Realm| {
-        r.route_layer(axum::middleware::from_fn_with_state(
-            (auth.clone(), realm),
-            crate::http::auth::require,
-        ))
-    };
-    let scheduler = Router::new()
-        .route("/api/v1/scheduler", any(scheduler_api::handle))
-        .route("/master/api/v1/scheduler", any(scheduler_api::handle));
-    let operator = Router::new()
-        .route("/api/v1", any(operator_api::handle))
-        .route("/api/v1/operator", any(operator_api::handle))
-        .route("/master/api/v1", any(operator_api::handle));
-    let mut readonly = Router::new().route("/metrics/snapshot", get(metrics_snapshot));
-    let mut open = Router::new().route("/version", get(version));
-    for prefix in ["", "/master"] {
-        readonly = readonly
-            .route(&format!("{prefix}/state"), get(state))
-            .route(&format!("{prefix}/state-summary"), get(summary))
-            .route(&format!("{prefix}/tasks"), get(tasks))
-            .route(&format!("{prefix}/frameworks"), get(frameworks))
-            .route(&format!("{prefix}/slaves"), get(slaves))
-            .route(&format!("{prefix}/roles"), get(roles))
-            .route(&format!("{prefix}/flags"), get(flags));
-        open = open
-            .route(&format!("{prefix}/redirect"), get(redirect_to_leader))
-            .route(
-                &format!("{prefix}/health"),
-                get(|| async { empty(StatusCode::OK) }),
-            );
-    }
-    open.merge(guarded(scheduler, Realm::Scheduler))
-        .merge(guarded(operator, Realm::ReadWrite))
-        .merge(guarded(readonly, Realm::ReadOnly))
-        .merge(crate::admin::router())
-        .fallback(|| async { not_found() })
-        .layer(axum::middleware::map_response(give_back::after_large))
-        .with_state(ctx)
 }

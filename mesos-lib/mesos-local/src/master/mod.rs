@@ -3,15 +3,22 @@
 pub(crate) mod accept;
 pub(crate) mod allocator;
 pub(crate) mod events;
+mod faults;
 pub(crate) mod fixed_json;
 pub(crate) mod group_checks;
 pub(crate) mod launch_group;
 pub(crate) mod legacy;
+pub(crate) mod list_query;
 pub(crate) mod operator_api;
 pub(crate) mod operator_checks;
+pub(crate) mod reservations;
+pub(crate) mod reserve;
+pub(crate) mod roles;
+pub(crate) mod routes;
 pub(crate) mod scheduler_api;
 pub(crate) mod state;
 pub(crate) mod views;
+pub(crate) mod weights;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -287,10 +294,20 @@ impl Master {
 
     /// Drops a framework's outstanding offers (optionally telling it with RESCIND).
     pub(crate) fn rescind_offers_of(&self, st: &mut MasterState, fid: &str, tell: bool) {
+        self.remove_offers_where(st, |o| o.framework_id == fid, tell);
+    }
+
+    /// Drops the outstanding offers `which` picks (optionally telling their frameworks).
+    pub(crate) fn remove_offers_where(
+        &self,
+        st: &mut MasterState,
+        which: impl Fn(&state::Offer) -> bool,
+        tell: bool,
+    ) {
         let ids: Vec<String> = st
             .offers
             .iter()
-            .filter(|(_, o)| o.framework_id == fid)
+            .filter(|(_, o)| which(o))
             .map(|(id, _)| id.clone())
             .collect();
         for id in ids {

@@ -1,12 +1,15 @@
 //! `POST /api/v1` (also `/api/v1/operator`): the master's operator API and its event stream.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::reservations::Kind;
 use super::{Ctx, legacy, operator_checks, views};
+use crate::http::auth::Principal;
 use crate::http::{
     bad_request, empty, event_stream_response, json_ok, method_not_allowed, not_carried_out,
     not_implemented, plain,
@@ -47,6 +50,7 @@ pub(crate) use super::operator_checks::decode_request;
 /// The operator endpoint.
 pub(crate) async fn handle(
     State(ctx): State<Ctx>,
+    principal: Option<Extension<Principal>>,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
@@ -64,7 +68,8 @@ pub(crate) async fn handle(
     if operator_checks::reads_only(&ty) {
         read(&ctx, &ty)
     } else {
-        change(&ctx, &ty, &call)
+        let principal = principal.as_ref().map(|Extension(Principal(p))| p.as_str());
+        change(&ctx, &ty, &call, principal)
     }
 }
 
@@ -103,11 +108,14 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
         C::GetAgents => answer_with(name, &views::get_agents(&master.lock())),
         C::GetFrameworks => answer_with(name, &views::get_frameworks(&master.lock())),
         C::GetTasks => answer_with(name, &views::get_tasks(&master.lock())),
-        // The master knows executors only from ExecutorInfos; command tasks have none.
+        // The master knows executors only from ExecutorInfos (task groups'); command tasks
+        // have none.
         C::GetExecutors => answer_with(name, &views::get_executors(&master.lock())),
-        C::GetRoles => answer(name, json!({"roles": legacy::roles_v1(&master.lock())})),
-        // None set (UPDATE_WEIGHTS is refused): the master's answer is the bare type.
-        C::GetWeights => json_ok(&json!({"type": name})),
+        C::GetRoles => answer(
+            name,
+            json!({"roles": super::roles::roles_v1(&master.lock())}),
+        ),
+        C::GetWeights => super::weights::get_weights(&master.lock()),
         // Neither quota nor a maintenance schedule can be set here, so these are empty.
         C::GetQuota => answer(name, json!({"status": {}})),
         C::GetMaintenanceStatus => answer(name, json!({"status": {}})),
@@ -132,7 +140,7 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 
 /// Calls that would change the cluster: validated as the master does, then carried out or
 /// refused with 501.
-fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
+fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
     let name = ty.as_str();
@@ -153,11 +161,13 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
             master.remove_framework(&fid);
             empty(StatusCode::OK)
         }
-        C::ReserveResources | C::UnreserveResources | C::CreateVolumes | C::DestroyVolumes => {
+        C::ReserveResources => master.operator_reservation(Kind::Reserve, call, principal),
+        C::UnreserveResources => master.operator_reservation(Kind::Unreserve, call, principal),
+        C::CreateVolumes | C::DestroyVolumes => {
             if !known(&agent) {
                 return bad_request("No agent found with specified ID");
             }
-            not_carried_out(name, "it keeps no reservations or persistent volumes")
+            not_carried_out(name, "it keeps no persistent volumes")
         }
         C::GrowVolume | C::ShrinkVolume => {
             if agent.is_some() && !known(&agent) {
@@ -174,15 +184,25 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value) -> Response {
         // Nothing can deactivate an agent here, so every known agent is active.
         C::ReactivateAgent if known(&agent) => bad_request("Agent is not deactivated"),
         C::ReactivateAgent => bad_request("Unknown agent"),
+        // No agent is ever gone here, so an unknown one is simply not found.
+        C::MarkAgentGone if !known(&agent) => plain(
+            StatusCode::NOT_FOUND,
+            format!("Agent '{}' not found", agent.unwrap_or_default()),
+        ),
         C::MarkAgentGone => not_carried_out(name, "it cannot mark agents gone"),
-        C::UpdateWeights => match operator_checks::check_weights(call) {
-            Err(e) => bad_request(e),
-            Ok(()) => not_carried_out(name, "it keeps no role weights"),
-        },
-        C::UpdateQuota => match operator_checks::check_quota(call) {
-            Err(e) => bad_request(e),
-            Ok(()) => not_carried_out(name, "it keeps no quota"),
-        },
+        C::UpdateWeights => master.update_weights(call),
+        C::UpdateQuota => {
+            let mut capacity = mesos_lib::resources::Resources::new();
+            for e in master.lock().agents.values() {
+                capacity.add_all(&e.agent.resources);
+            }
+            let checked = operator_checks::check_quota(call)
+                .and_then(|()| operator_checks::check_quota_capacity(call, &capacity));
+            match checked {
+                Err(e) => bad_request(e),
+                Ok(()) => not_carried_out(name, "it keeps no quota"),
+            }
+        }
         C::SetQuota | C::RemoveQuota => not_carried_out(name, "it keeps no quota"),
         C::UpdateMaintenanceSchedule => {
             // An empty schedule is what the master has already: carrying it out changes nothing.

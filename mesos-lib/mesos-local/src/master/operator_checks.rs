@@ -3,11 +3,14 @@
 
 use axum::http::HeaderMap;
 use axum::response::Response;
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::call_checks::{missing_required, section};
 use crate::http::{accepts_json, bad_request, check_content_type, not_acceptable};
 use crate::json as j;
+use mesos_lib::resources::Resources;
 use mesos_lib::v1::master::CallType;
 
 /// Fields protobuf requires inside each call's sub-message.
@@ -129,20 +132,6 @@ fn invalid(why: &str) -> Box<Response> {
     )))
 }
 
-/// UPDATE_WEIGHTS: every weight positive (`Weights must be positive`).
-pub(crate) fn check_weights(call: &Value) -> Result<(), String> {
-    for info in j::array_at(call, "update_weights.weight_infos") {
-        let weight = j::f64_at(info, "weight").unwrap_or(0.0);
-        if weight <= 0.0 || weight.is_nan() {
-            let role = j::str_at(info, "role").unwrap_or("");
-            return Err(format!(
-                "Failed to validate update weights request JSON for role '{role}': Invalid weight '{weight}': Weights must be positive"
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// `{name: value}` of a QuotaConfig map, in its order.
 fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
     config
@@ -189,6 +178,52 @@ pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// UPDATE_QUOTA without `force`: the guarantees of every role, once updated, within what the
+/// agents have (`total quota guarantees '…' exceed cluster capacity '…'`). No quota is kept
+/// here, so the total is the request's own.
+pub(crate) fn check_quota_capacity(call: &Value, capacity: &Resources) -> Result<(), String> {
+    if j::bool_at(call, "update_quota.force").unwrap_or(false) {
+        return Ok(());
+    }
+    // The last config of a role wins, as in the master's quota tree.
+    let mut by_role: BTreeMap<&str, Vec<(String, f64)>> = BTreeMap::new();
+    for config in j::array_at(call, "update_quota.quota_configs") {
+        by_role.insert(
+            j::str_at(config, "role").unwrap_or(""),
+            quantities(config, "guarantees"),
+        );
+    }
+    let mut total: BTreeMap<String, f64> = BTreeMap::new();
+    for (name, v) in by_role.into_values().flatten() {
+        *total.entry(name).or_default() += v;
+    }
+    total.retain(|_, v| *v > 0.0);
+    let mut have: BTreeMap<String, f64> = BTreeMap::new();
+    for r in capacity.iter() {
+        if let Some(v) = r.scalar.as_ref().map(|s| s.value) {
+            *have.entry(r.name.clone()).or_default() += v;
+        }
+    }
+    have.retain(|_, v| *v > 0.0);
+    let within = total
+        .iter()
+        .all(|(name, v)| have.get(name).is_some_and(|h| v <= h));
+    if within {
+        return Ok(());
+    }
+    let show = |m: &BTreeMap<String, f64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}:{}", mesos_lib::resources::scalar::normalize(*v)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Err(format!(
+        "Invalid QuotaConfig: total quota guarantees '{}' exceed cluster capacity '{}' (use 'force' flag to bypass this check)",
+        show(&total),
+        show(&have)
+    ))
+}
+
 /// START/STOP_MAINTENANCE: the machines named, as the master prints a MachineID.
 pub(crate) fn machines(call: &Value, section: &str) -> Vec<String> {
     j::array_at(call, &format!("{section}.machines"))
@@ -211,7 +246,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn quota_and_weight_texts_are_the_masters() {
+    fn quota_texts_are_the_masters() {
         let q = json!({"update_quota": {"quota_configs": [{"role": "web",
             "guarantees": {"cpus": {"value": 3}}, "limits": {"cpus": {"value": 1}}}]}});
         assert_eq!(
@@ -224,10 +259,15 @@ mod tests {
             check_quota(&q).unwrap_err(),
             "Invalid QuotaConfig: Invalid guarantee configuration {'cpus': -1}: Negative values not supported"
         );
-        let w = json!({"update_weights": {"weight_infos": [{"role": "web", "weight": -1}]}});
+        let caps = Resources::from(vec![
+            mesos_lib::v1::resources::Resource::scalar("cpus", 4.0),
+            mesos_lib::v1::resources::Resource::scalar("mem", 46162.0),
+        ]);
+        let q = json!({"update_quota": {"quota_configs": [{"role": "web",
+            "guarantees": {"cpus": {"value": 1000}}}]}});
         assert_eq!(
-            check_weights(&w).unwrap_err(),
-            "Failed to validate update weights request JSON for role 'web': Invalid weight '-1': Weights must be positive"
+            check_quota_capacity(&q, &caps).unwrap_err(),
+            "Invalid QuotaConfig: total quota guarantees 'cpus:1000' exceed cluster capacity 'cpus:4; mem:46162' (use 'force' flag to bypass this check)"
         );
     }
 }

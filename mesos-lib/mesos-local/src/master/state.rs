@@ -146,6 +146,8 @@ impl Framework {
 pub(crate) struct AgentEntry {
     pub agent: Arc<Agent>,
     pub registered_time: f64,
+    /// Its total, reservations included: what the allocator offers from.
+    pub total: Resources,
     pub used: Resources,
     pub offered: Resources,
     /// What GET_AGENTS writes of it that never changes.
@@ -159,6 +161,7 @@ impl AgentEntry {
             json: AgentJson::of(agent),
             agent: Arc::clone(agent),
             registered_time: crate::ids::now_secs(),
+            total: agent.total(),
             used,
             offered: Resources::new(),
         }
@@ -191,6 +194,9 @@ pub(crate) struct MasterState {
     pub subscribers: Vec<EventSender>,
     pub stall_heartbeats: bool,
     pub allocation_runs: u64,
+    /// Role weights set by `--weights` or UPDATE_WEIGHTS (kept as an in-memory registry
+    /// keeps them: a restarted master starts again from the flag).
+    pub weights: BTreeMap<String, f64>,
 }
 
 impl MasterState {
@@ -212,7 +218,15 @@ impl MasterState {
             subscribers: Vec::new(),
             stall_heartbeats: false,
             allocation_runs: 0,
+            weights: BTreeMap::new(),
         }
+    }
+
+    /// The same state with the weights of `--weights`.
+    pub(crate) fn with_weights(mut self, cfg: &crate::config::LocalConfig) -> MasterState {
+        let flag = cfg.weights.as_deref().unwrap_or("");
+        self.weights = super::weights::parse_flag(flag).unwrap_or_default();
+        self
     }
 
     /// Sends an event to every operator subscriber, dropping the gone ones.

@@ -197,7 +197,7 @@ pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
             nanoseconds: (a.registered_time * 1e9) as i64,
             extra: Default::default(),
         }),
-        total_resources: rv::to_list(&agent.resources, true, None),
+        total_resources: rv::to_list(&a.total, true, None),
         allocated_resources: rv::to_list(&a.used, true, Some("*")),
         offered_resources: rv::to_list(&a.offered, true, Some("*")),
         capabilities: agent_capabilities(),
@@ -215,8 +215,9 @@ pub(crate) struct AgentView<'a> {
     version: &'static str,
     pid: &'a str,
     registered_time: Time,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    total_resources: Option<&'a RawValue>,
+    /// Changes with reservations, so written each time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    total_resources: Vec<mesos_lib::v1::resources::Resource>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     allocated_resources: Vec<mesos_lib::v1::resources::Resource>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -236,7 +237,7 @@ impl<'a> AgentView<'a> {
             registered_time: Time {
                 nanoseconds: (a.registered_time * 1e9) as i64,
             },
-            total_resources: a.json.total_resources.as_deref(),
+            total_resources: rv::to_list(&a.total, true, None),
             allocated_resources: rv::to_list(&a.used, true, Some("*")),
             offered_resources: rv::to_list(&a.offered, true, Some("*")),
             capabilities: &a.json.capabilities,

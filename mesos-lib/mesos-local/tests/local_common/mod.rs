@@ -3,6 +3,8 @@
 //! sleeps).
 #![allow(dead_code)]
 
+pub mod surface;
+
 use std::time::Duration;
 
 use futures::StreamExt;

@@ -381,7 +381,10 @@ async fn watch(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
                 seen.rows.push([
                     clock(SystemTime::now()),
                     "(skipped)".into(),
-                    format!("{n} events came faster than they could be shown"),
+                    format!(
+                        "{} came faster than the table could show",
+                        counted(n as usize, "event")
+                    ),
                 ]);
                 continue;
             }

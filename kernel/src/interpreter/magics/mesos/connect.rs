@@ -1,6 +1,7 @@
 //! `%connect` and `%local`: choosing the master, and the embedded local Mesos process.
 
 use super::{Body, MagicResult, mesos_error, usage};
+use crate::display::counted;
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{
@@ -316,10 +317,13 @@ fn layout(
 fn describe_layout(rec: &LocalRecord) -> String {
     match &rec.zk {
         Some(zk) if rec.own_zk => format!(
-            " ({} master(s) electing through {zk}, its own ZooKeeper)",
-            rec.masters
+            " ({} electing through {zk}, its own ZooKeeper)",
+            counted(rec.masters, "master")
         ),
-        Some(zk) => format!(" ({} master(s) electing through {zk})", rec.masters),
+        Some(zk) => format!(
+            " ({} electing through {zk})",
+            counted(rec.masters, "master")
+        ),
         None => String::new(),
     }
 }

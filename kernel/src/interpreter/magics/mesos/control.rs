@@ -6,6 +6,7 @@ use super::{
     Body, MagicResult, duration_flag, interrupted, mesos_error, no_positional, parse_duration,
     resource_text, usage,
 };
+use crate::display::counted;
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{
@@ -438,7 +439,8 @@ fn caption(
     if targets.explicit {
         let named = targets.named.len();
         format!(
-            "explicit reconciliation of {named} task(s): {} answered{}",
+            "explicit reconciliation of {}: {} answered{}",
+            counted(named, "task"),
             named - missing,
             if timed_out && missing > 0 {
                 format!(" (gave up after {timeout:?})")
@@ -448,7 +450,8 @@ fn caption(
         )
     } else {
         format!(
-            "implicit reconciliation: {rows} update(s) {}",
+            "implicit reconciliation: {} {}",
+            counted(rows, "update"),
             if timed_out || targets.awaited.is_empty() {
                 format!("within {timeout:?}")
             } else {

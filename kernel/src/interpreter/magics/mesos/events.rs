@@ -34,7 +34,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
     MagicSpec {
         name: "events",
         kind: MagicKind::Line,
-        usage: "%events [-n N] [--type TYPE] [--follow] [--timeout DURATION]",
+        usage: "%events [-n N] [--type TYPE] [--follow | --live] [--timeout DURATION]",
         summary: "The framework's recent scheduler events (newest last), or follow them live.",
         help: "Reads the session's bounded event log (consecutive heartbeats share one row). \
                --type keeps one kind (repeatable). --follow keeps one table updated as events \

@@ -223,103 +223,134 @@ fn pairs(spec: &MagicSpec, args: &Args, flag: &str) -> Result<Vec<(String, Strin
         .collect()
 }
 
-async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let docker = args.value("docker").map(str::to_owned);
-    if args.has("network") && docker.is_none() {
-        return Err(usage(spec, "--network goes with --docker"));
+/// A `%launch` line, parsed and checked before anything is sent.
+struct LineLaunch {
+    name: String,
+    id: Option<String>,
+    /// The shell command; `None` runs the docker image's own entrypoint.
+    command: Option<String>,
+    want: Want,
+    env: Vec<(String, String)>,
+    uris: Vec<String>,
+    /// The docker image, and whether its network is a bridge.
+    docker: Option<(String, bool)>,
+    want_state: Option<TaskState>,
+    filter: OfferFilter,
+}
+
+impl LineLaunch {
+    fn parse(spec: &MagicSpec, args: &Args) -> Result<Self, ErrorContent> {
+        let docker = args.value("docker").map(str::to_owned);
+        if args.has("network") && docker.is_none() {
+            return Err(usage(spec, "--network goes with --docker"));
+        }
+        let command = match (&args.rest_raw, &args.rest) {
+            // The text as typed, so `>`, `&&` and `$PORT0` reach the shell as the user wrote them.
+            (Some(raw), _) if !raw.is_empty() => Some(raw.clone()),
+            (_, Some(words)) if !words.is_empty() => Some(
+                shlex::try_join(words.iter().map(String::as_str))
+                    .map_err(|e| usage(spec, format!("cannot quote the command: {e}")))?,
+            ),
+            _ if docker.is_some() => None,
+            _ => return Err(usage(spec, "give the command after --")),
+        };
+        let cpus = number_flag(spec, args, "cpus", Some(0.1))?;
+        let mem = number_flag(spec, args, "mem", Some(32.0))?;
+        let disk = number_flag(spec, args, "disk", None)?;
+        let ports = match args.value("ports") {
+            None => 0,
+            Some(v) => v.parse::<u64>().map_err(|_| {
+                usage(
+                    spec,
+                    format!("--ports takes a whole number of ports, not {v:?}"),
+                )
+            })?,
+        };
+        let mut want = Want {
+            resources: Vec::new(),
+            ports,
+        };
+        for (n, v) in [("cpus", cpus), ("mem", mem), ("disk", disk)] {
+            if let Some(v) = v.filter(|v| *v > 0.0) {
+                want.resources.push(Resource::scalar(n, v));
+            }
+        }
+        Ok(LineLaunch {
+            env: pairs(spec, args, "env")?,
+            want_state: args.value("wait").map(parse_state),
+            name: args.value("name").unwrap_or("task").to_owned(),
+            id: args.value("id").map(str::to_owned),
+            filter: OfferFilter::from_args(spec, args)?,
+            uris: args
+                .flags
+                .get("uri")
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
+            docker: docker.map(|image| (image, args.value("network") == Some("bridge"))),
+            command,
+            want,
+        })
     }
-    let command = match (&args.rest_raw, &args.rest) {
-        // The text as typed, so `>`, `&&` and `$PORT0` reach the shell as the user wrote them.
-        (Some(raw), _) if !raw.is_empty() => Some(raw.clone()),
-        (_, Some(words)) if !words.is_empty() => Some(
-            shlex::try_join(words.iter().map(String::as_str))
-                .map_err(|e| usage(spec, format!("cannot quote the command: {e}")))?,
-        ),
-        _ if docker.is_some() => None,
-        _ => return Err(usage(spec, "give the command after --")),
-    };
-    let cpus = number_flag(spec, args, "cpus", Some(0.1))?;
-    let mem = number_flag(spec, args, "mem", Some(32.0))?;
-    let disk = number_flag(spec, args, "disk", None)?;
-    let ports = match args.value("ports") {
-        None => 0,
-        Some(v) => v.parse::<u64>().map_err(|_| {
-            usage(
-                spec,
-                format!("--ports takes a whole number of ports, not {v:?}"),
-            )
-        })?,
-    };
-    let env = pairs(spec, args, "env")?;
-    let want_state = args.value("wait").map(parse_state);
-    let name = args.value("name").unwrap_or("task").to_owned();
-    let id_flag = args.value("id").map(str::to_owned);
-    let filter = OfferFilter::from_args(spec, args)?;
+
+    /// The TaskInfo for `offer`, and the ports it takes from it.
+    fn task_info(self, offer: &Offer) -> (TaskInfo, Vec<u64>) {
+        let picked = self.want.pick_ports(&offer.resources);
+        let mut resources = self.want.resources;
+        if !picked.is_empty() {
+            resources.push(Resource::ranges(
+                "ports",
+                ranges::coalesce(picked.iter().map(|p| (*p, *p))),
+            ));
+        }
+        let mut vars = self.env;
+        vars.extend(port_vars(&picked));
+        let mut command_info = match self.command {
+            Some(c) => CommandInfo::shell(c),
+            // A docker image's own entrypoint: Mesos runs it when `shell` is false and no value.
+            None => CommandInfo {
+                shell: Some(false),
+                ..CommandInfo::default()
+            },
+        };
+        if !vars.is_empty() {
+            command_info.environment = Some(Environment::from_pairs(vars));
+        }
+        command_info.uris = self.uris.into_iter().map(CommandUri::new).collect();
+        let task_id = self.id.unwrap_or_else(|| new_task_id(&self.name));
+        let mut task = TaskInfo::command(
+            task_id,
+            self.name,
+            offer.agent_id.clone(),
+            command_info,
+            resources,
+        );
+        if let Some((image, bridge)) = self.docker {
+            task = task.with_container(docker_container(image, bridge, &picked));
+        }
+        (task, picked)
+    }
+}
+
+async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let line = LineLaunch::parse(spec, args)?;
+    let want_state = line.want_state.clone();
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
 
     let bind_name = bind::bind_name(spec, args)?;
 
     // Re-running the cell: an active task with this id (or name) is shown, not launched again.
-    if let Some(rec) = active_twin(&s, id_flag.as_deref(), &name) {
+    if let Some(rec) = active_twin(&s, line.id.as_deref(), &line.name) {
         let id = rec.task_id.value.clone();
         let shown = show_active(ctx, &s, &[rec], want_state).await?;
         bind_task(ctx, &s, bind_name, &id).await;
         return Ok(shown);
     }
 
-    let mut want = Want {
-        resources: Vec::new(),
-        ports,
-    };
-    for (n, v) in [("cpus", cpus), ("mem", mem), ("disk", disk)] {
-        if let Some(v) = v.filter(|v| *v > 0.0) {
-            want.resources.push(Resource::scalar(n, v));
-        }
-    }
-    let offer = choose_offer(ctx, &s, &filter, &want).await?;
-    let picked = want.pick_ports(&offer.resources);
-    let mut resources = want.resources.clone();
-    if !picked.is_empty() {
-        resources.push(Resource::ranges(
-            "ports",
-            ranges::coalesce(picked.iter().map(|p| (*p, *p))),
-        ));
-    }
-    let mut vars = env;
-    vars.extend(port_vars(&picked));
-    let mut command_info = match &command {
-        Some(c) => CommandInfo::shell(c.clone()),
-        // A docker image's own entrypoint: Mesos runs it when `shell` is false and no value.
-        None => CommandInfo {
-            shell: Some(false),
-            ..CommandInfo::default()
-        },
-    };
-    if !vars.is_empty() {
-        command_info.environment = Some(Environment::from_pairs(vars));
-    }
-    command_info.uris = args
-        .flags
-        .get("uri")
-        .into_iter()
-        .flatten()
-        .map(|u| CommandUri::new(u.clone()))
-        .collect();
-    let task_id = id_flag.unwrap_or_else(|| new_task_id(&name));
-    let mut task = TaskInfo::command(
-        task_id.clone(),
-        name,
-        offer.agent_id.clone(),
-        command_info,
-        resources,
-    );
-    if let Some(image) = docker {
-        task = task.with_container(docker_container(
-            image,
-            args.value("network") == Some("bridge"),
-            &picked,
-        ));
-    }
+    let offer = choose_offer(ctx, &s, &line.filter, &line.want).await?;
+    let (task, picked) = line.task_info(&offer);
+    let task_id = task.task_id.value.clone();
     accept(&s, &offer, vec![task]).await?;
     ctx.out
         .stream(StreamName::Stdout, &launch_note(&task_id, &offer, &picked));

@@ -2,6 +2,7 @@
 //! nodes; with a framework, when its session last moved to a new leader.
 
 use super::{Body, MagicResult, mesos_error};
+use crate::display::counted;
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, MagicContext, MagicKind, MagicSpec};
@@ -50,8 +51,8 @@ async fn leader(_args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         let moves = s.read(|b| {
             b.leader_history.back().map(|c| {
                 format!(
-                    "; the framework moved {} time(s), last {} ago from {} to {}",
-                    b.leader_changes,
+                    "; the framework moved {}, last {} ago from {} to {}",
+                    counted(b.leader_changes as usize, "time"),
                     ago(c.at),
                     c.from.trim_end_matches('/'),
                     c.to.trim_end_matches('/')
@@ -109,10 +110,10 @@ async fn zk_table(url: &str) -> Result<Table, crate::protocol::content::ErrorCon
     }
     let mut caption = match &view.leader {
         Some(l) => format!(
-            "{}: leader {} ({} master(s))",
+            "{}: leader {} ({})",
             d.url(),
             l.url.to_string().trim_end_matches('/'),
-            view.masters.len()
+            counted(view.masters.len(), "master")
         ),
         None => format!("{}: no master registered", d.url()),
     };

@@ -44,7 +44,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
     MagicSpec {
         name: "offers",
         kind: MagicKind::Line,
-        usage: "%offers [--wait DURATION] [--agent ID] [--hostname H] [--attr key=value]... [--bind NAME]",
+        usage: "%offers [--wait DURATION | --live] [--agent ID] [--hostname H] [--attr key=value]... [--bind NAME]",
         summary: "Outstanding offers: agent, hostname, cpus, mem, disk, ports, attributes.",
         help: "--agent, --hostname and --attr keep only the offers that match (every --attr \
                must hold). With --wait, when no offer matches yet, the table is shown at once \
@@ -201,7 +201,10 @@ pub(super) fn shortfall(o: &Offer, want: &Want) -> Vec<String> {
     if want.ports > 0 {
         let n = ranges::count(&want.free_ports(&o.resources));
         if n < want.ports {
-            missing.push(format!("{} ports (offered {n})", want.ports));
+            missing.push(format!(
+                "{} (offered {n})",
+                counted(want.ports as usize, "port")
+            ));
         }
     }
     missing

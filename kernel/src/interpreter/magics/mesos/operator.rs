@@ -61,7 +61,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
         line(
             "agents",
-            "%agents [--group-by ATTR] [--bind NAME]",
+            "%agents [--group-by ATTR] [--bind NAME | --live]",
             "Agents: hostname, resources, used, attributes, with a picture of their resources.",
             "One row per agent: its total cpus, mem, disk and ports, what is allocated, and its \
              attributes in Mesos flag syntax. Above the table, one bar per agent and resource: \
@@ -86,7 +86,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
         line(
             "tasks",
-            "%tasks [--mine] [--bind NAME]",
+            "%tasks [--mine] [--bind NAME | --live]",
             "Tasks cluster-wide (or this framework's).",
             "One row per task the master knows (pending, active, unreachable, completed), and \
              above the table a timeline of their states from the statuses the master keeps \

@@ -7,7 +7,7 @@ use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::mesos::LiveKind;
 use crate::protocol::content::{ErrorContent, MimeBundle, StreamName};
-use mesos_lib::operator::{AgentState, MAX_READ, OperatorClient};
+use mesos_lib::operator::{AgentState, FileChunk, MAX_READ, OperatorClient};
 use mesos_lib::v1::TaskState;
 use std::time::{Duration, Instant};
 
@@ -79,29 +79,61 @@ async fn sandbox(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         r = locate(ctx, &op, task_id) => r?,
         _ = ctx.cancel.cancelled() => return Err(interrupted("finding the sandbox")),
     };
-    let path = format!("{}/{file}", found.dir);
-    let stream = if file == "stderr" {
-        StreamName::Stderr
+    let sandbox_file = SandboxFile {
+        op: &op,
+        path: format!("{}/{file}", found.dir),
+        sandbox: &found,
+        task_id,
+        name: file,
+        stream: if file == "stderr" {
+            StreamName::Stderr
+        } else {
+            StreamName::Stdout
+        },
+    };
+    if follow {
+        sandbox_file.follow(ctx, timeout).await
     } else {
-        StreamName::Stdout
-    };
-    let read = |offset: u64, length: u64| {
-        let (op, url, path) = (&op, &found.agent_url, &path);
-        async move {
-            op.agent_files_read(url, path, Some(offset), length)
-                .await
-                .map_err(|e| mesos_error(format!("cannot read {path} from {url}: {e}")))
-        }
-    };
-    if !follow {
-        let size = op
-            .agent_files_read(&found.agent_url, &path, None, 0)
+        sandbox_file.show_end(ctx).await
+    }
+}
+
+/// One file of a task's sandbox, as `%sandbox` reads it.
+struct SandboxFile<'a> {
+    op: &'a OperatorClient,
+    sandbox: &'a Sandbox,
+    task_id: &'a str,
+    /// `stdout` or `stderr`.
+    name: &'a str,
+    /// Its path in the agent's files API.
+    path: String,
+    /// Where its text goes.
+    stream: StreamName,
+}
+
+impl SandboxFile<'_> {
+    /// Up to `length` bytes from `offset`.
+    async fn read(&self, offset: u64, length: u64) -> Result<FileChunk, ErrorContent> {
+        let (url, path) = (&self.sandbox.agent_url, &self.path);
+        self.op
+            .agent_files_read(url, path, Some(offset), length)
+            .await
+            .map_err(|e| mesos_error(format!("cannot read {path} from {url}: {e}")))
+    }
+
+    /// Without `--follow`: the file as it is now, its last [`MAX_SHOWN`] bytes at most.
+    async fn show_end(&self, ctx: &MagicContext<'_>) -> MagicResult {
+        let (file, path) = (self.name, &self.path);
+        let size = self
+            .op
+            .agent_files_read(&self.sandbox.agent_url, path, None, 0)
             .await
             .map_err(|e| mesos_error(format!("cannot read {path}: {e}")))?
             .offset;
         if size == 0 {
             return Ok(Some(MimeBundle::text(format!(
-                "{file} of task {task_id} is empty so far"
+                "{file} of task {} is empty so far",
+                self.task_id
             ))));
         }
         let mut offset = size.saturating_sub(MAX_SHOWN);
@@ -112,60 +144,66 @@ async fn sandbox(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             );
         }
         while offset < size {
-            let chunk = read(offset, MAX_READ).await?;
+            let chunk = self.read(offset, MAX_READ).await?;
             if chunk.data.is_empty() {
                 break;
             }
             offset += chunk.data.len() as u64;
-            ctx.out.stream(stream, &chunk.data);
+            ctx.out.stream(self.stream, &chunk.data);
         }
-        return Ok(None);
+        Ok(None)
     }
-    let deadline = Instant::now() + timeout;
-    let mut offset = 0;
-    loop {
-        // Checked before the read: once terminal, an empty read means nothing more will come.
-        let ended = task_state(ctx, &op, task_id, &found.framework_id)
-            .await?
-            .is_some_and(|s| s.is_terminal());
-        let chunk = read(offset, MAX_READ).await?;
-        if !chunk.data.is_empty() {
-            offset += chunk.data.len() as u64;
-            ctx.out.stream(stream, &chunk.data);
-            continue;
-        }
-        if ended {
-            return Ok(None);
-        }
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            return Err(mesos_error(format!(
-                "stopped following {file} of task {task_id} after {timeout:?}; the task is still active"
-            )));
-        }
-        let pause = POLL.min(remaining);
-        // Wakes early when our own task ends; otherwise polls the agent again after `pause`.
-        let ends = async {
-            match ctx.mesos.try_scheduler() {
-                Some(s) => {
-                    let _ = s
-                        .wait_until(pause, "the task's end", |b| {
-                            b.tasks
-                                .get(task_id)
-                                .is_some_and(|t| t.is_terminal())
-                                .then_some(())
-                        })
-                        .await;
+
+    /// `--follow`: streams the file from its start until the task has ended and the file is
+    /// drained, the timeout passes or the cell is interrupted.
+    async fn follow(&self, ctx: &MagicContext<'_>, timeout: Duration) -> MagicResult {
+        let (file, task_id) = (self.name, self.task_id);
+        let deadline = Instant::now() + timeout;
+        let mut offset = 0;
+        loop {
+            // Checked before the read: once terminal, an empty read means nothing more will come.
+            let ended = task_state(ctx, self.op, task_id, &self.sandbox.framework_id)
+                .await?
+                .is_some_and(|s| s.is_terminal());
+            let chunk = self.read(offset, MAX_READ).await?;
+            if !chunk.data.is_empty() {
+                offset += chunk.data.len() as u64;
+                ctx.out.stream(self.stream, &chunk.data);
+                continue;
+            }
+            if ended {
+                return Ok(None);
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(mesos_error(format!(
+                    "stopped following {file} of task {task_id} after {timeout:?}; the task is still active"
+                )));
+            }
+            tokio::select! {
+                _ = task_end_or(ctx, task_id, POLL.min(remaining)) => {}
+                _ = ctx.cancel.cancelled() => {
+                    return Err(interrupted(&format!("following {file} of task {task_id}")));
                 }
-                None => tokio::time::sleep(pause).await,
-            }
-        };
-        tokio::select! {
-            _ = ends => {}
-            _ = ctx.cancel.cancelled() => {
-                return Err(interrupted(&format!("following {file} of task {task_id}")));
             }
         }
+    }
+}
+
+/// Waits `pause`, or less when this framework's task `task_id` ends first.
+async fn task_end_or(ctx: &MagicContext<'_>, task_id: &str, pause: Duration) {
+    match ctx.mesos.try_scheduler() {
+        Some(s) => {
+            let _ = s
+                .wait_until(pause, "the task's end", |b| {
+                    b.tasks
+                        .get(task_id)
+                        .is_some_and(|t| t.is_terminal())
+                        .then_some(())
+                })
+                .await;
+        }
+        None => tokio::time::sleep(pause).await,
     }
 }
 
@@ -195,29 +233,71 @@ async fn locate(
     op: &OperatorClient,
     task_id: &str,
 ) -> Result<Sandbox, ErrorContent> {
+    let (agent_id, framework_id) = task_agent(ctx, op, task_id).await?;
+    let (agent_url, hostname) = agent_url(op, &agent_id, task_id).await?;
+    let state = op
+        .agent_state(&agent_url)
+        .await
+        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /state: {e}")))?;
+    let Some((directory, virtual_dir)) = executor_directory(&state, &framework_id, task_id) else {
+        return Err(mesos_error(format!(
+            "task {task_id} has no sandbox on agent {agent_id} ({hostname}) yet: it is still being \
+             staged, or the agent has dropped it"
+        )));
+    };
+    // The files API serves sandboxes under virtual paths; /files/debug maps them to directories.
+    let debug = op
+        .agent_files_debug(&agent_url)
+        .await
+        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /files/debug: {e}")))?;
+    let dir = debug
+        .iter()
+        .find(|(virt, real)| **real == directory && !virt.ends_with("/latest"))
+        .map(|(virt, _)| virt.clone())
+        .unwrap_or(virtual_dir);
+    Ok(Sandbox {
+        agent_url,
+        dir,
+        framework_id,
+    })
+}
+
+/// The agent and framework IDs of `task_id`: from this framework's book, else from the
+/// master's GET_TASKS.
+async fn task_agent(
+    ctx: &MagicContext<'_>,
+    op: &OperatorClient,
+    task_id: &str,
+) -> Result<(String, String), ErrorContent> {
     let ours = ctx.mesos.try_scheduler().and_then(|s| {
         let rec = s.task(task_id)?;
         Some((rec.agent_id?.value, s.framework_id()?.value))
     });
-    let (agent_id, framework_id) = match ours {
-        Some(ids) => ids,
-        None => {
-            let tasks = op.get_tasks().await.map_err(mesos_error)?;
-            let t = tasks
-                .tasks
-                .iter()
-                .chain(&tasks.completed_tasks)
-                .chain(&tasks.unreachable_tasks)
-                .find(|t| t.task_id.value == task_id)
-                .ok_or_else(|| {
-                    mesos_error(format!(
-                        "task {task_id} is unknown: neither this framework nor the master \
-                         (GET_TASKS) knows it"
-                    ))
-                })?;
-            (t.agent_id.value.clone(), t.framework_id.value.clone())
-        }
-    };
+    if let Some(ids) = ours {
+        return Ok(ids);
+    }
+    let tasks = op.get_tasks().await.map_err(mesos_error)?;
+    let t = tasks
+        .tasks
+        .iter()
+        .chain(&tasks.completed_tasks)
+        .chain(&tasks.unreachable_tasks)
+        .find(|t| t.task_id.value == task_id)
+        .ok_or_else(|| {
+            mesos_error(format!(
+                "task {task_id} is unknown: neither this framework nor the master \
+                 (GET_TASKS) knows it"
+            ))
+        })?;
+    Ok((t.agent_id.value.clone(), t.framework_id.value.clone()))
+}
+
+/// The base URL of agent `agent_id` (GET_AGENTS), with its hostname.
+async fn agent_url(
+    op: &OperatorClient,
+    agent_id: &str,
+    task_id: &str,
+) -> Result<(String, String), ErrorContent> {
     let agents = op.get_agents().await.map_err(mesos_error)?;
     let agent = agents
         .agents
@@ -250,33 +330,10 @@ async fn locate(
                 agent.agent_info.port.unwrap_or(5051)
             )
         });
-    let agent_url = format!("{scheme}://{addr}");
-    let state = op
-        .agent_state(&agent_url)
-        .await
-        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /state: {e}")))?;
-    let Some((directory, virtual_dir)) = executor_directory(&state, &framework_id, task_id) else {
-        return Err(mesos_error(format!(
-            "task {task_id} has no sandbox on agent {agent_id} ({}) yet: it is still being \
-             staged, or the agent has dropped it",
-            agent.agent_info.hostname
-        )));
-    };
-    // The files API serves sandboxes under virtual paths; /files/debug maps them to directories.
-    let debug = op
-        .agent_files_debug(&agent_url)
-        .await
-        .map_err(|e| mesos_error(format!("cannot read agent {agent_id}'s /files/debug: {e}")))?;
-    let dir = debug
-        .iter()
-        .find(|(virt, real)| **real == directory && !virt.ends_with("/latest"))
-        .map(|(virt, _)| virt.clone())
-        .unwrap_or(virtual_dir);
-    Ok(Sandbox {
-        agent_url,
-        dir,
-        framework_id,
-    })
+    Ok((
+        format!("{scheme}://{addr}"),
+        agent.agent_info.hostname.clone(),
+    ))
 }
 
 /// The real sandbox directory of the executor that ran `task_id`, and its virtual path.

@@ -3,6 +3,7 @@
 
 use super::pictures::{record_lines, timeline_of};
 use super::{Body, MagicResult, duration_flag, interrupted, mesos_error, show, usage};
+use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
@@ -148,8 +149,8 @@ pub(super) fn resolve(s: &Scheduler, word: &str) -> Result<String, String> {
                 .map(|t| t.task_id.value.clone())
                 .unwrap_or_default()),
             (many, _) => Err(format!(
-                "{} active tasks are named {word:?}: give an id ({})",
-                many.len(),
+                "{} are named {word:?}: give an id ({})",
+                counted(many.len(), "active task"),
                 many.iter()
                     .map(|t| t.task_id.value.as_str())
                     .collect::<Vec<_>>()

@@ -21,7 +21,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
     MagicSpec {
         name: "timeline",
         kind: MagicKind::Line,
-        usage: "%timeline [--all] [--follow] [--timeout DURATION]",
+        usage: "%timeline [--all] [--follow | --live] [--timeout DURATION]",
         summary: "Tasks' states over time: one row per task, a segment per state.",
         help: "This framework's tasks, from the status updates the session received (with \
                --all, or without a %subscribe session, every task the master reports, from the \

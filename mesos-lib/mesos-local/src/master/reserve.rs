@@ -1,0 +1,263 @@
+//! Dynamic reservations carried out: operator RESERVE_RESOURCES / UNRESERVE_RESOURCES
+//! (`Master::Http::_reserve`, `_unreserve`, `_operation`) and the RESERVE / UNRESERVE offer
+//! operations of an ACCEPT (`Master::_accept`). The agent's total changes and the agent keeps
+//! it; what each framework may be offered follows from it.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::Master;
+use super::reservations::{Kind, ReservationOp};
+use super::state::{AgentEntry, Filter, MasterState};
+use crate::http::{bad_request, empty, not_carried_out, plain};
+use crate::json as j;
+use crate::resource_views as rv;
+use mesos_lib::resources::Resources;
+
+/// The refuse filter a rescinded offer leaves (`Filters()`'s default `refuse_seconds`).
+const RESCIND_FILTER: Duration = Duration::from_secs(5);
+
+/// What of `entry` a framework in `role` may be offered: neither used nor offered, and
+/// unreserved or reserved to `role` or an ancestor of it.
+pub(crate) fn available_to(entry: &AgentEntry, role: &str) -> Resources {
+    available(entry).filter(|r| rv::allocatable_to(r, role))
+}
+
+/// What of `entry` is neither used nor offered.
+fn available(entry: &AgentEntry) -> Resources {
+    let mut avail = entry.total.clone();
+    avail.subtract_all(&entry.used);
+    avail.subtract_all(&entry.offered);
+    avail
+}
+
+/// An agent as Mesos prints one: `<id> at slave(1)@127.0.0.1:5051 (localhost)`.
+fn agent_text(entry: &AgentEntry) -> String {
+    let a = &entry.agent;
+    format!("{} at {} ({})", a.id, a.pid(), a.hostname)
+}
+
+/// The roles of a FrameworkInfo (`protobuf::framework::getRoles`).
+fn framework_roles(info: &Value) -> Vec<String> {
+    let roles: Vec<String> = j::array_at(info, "roles")
+        .iter()
+        .filter_map(|r| r.as_str().map(str::to_string))
+        .collect();
+    let multi_role = j::array_at(info, "capabilities")
+        .iter()
+        .any(|c| j::str_at(c, "type") == Some("MULTI_ROLE"));
+    if multi_role || !roles.is_empty() {
+        return roles;
+    }
+    vec![j::str_at(info, "role").unwrap_or("*").to_string()]
+}
+
+impl Master {
+    /// RESERVE_RESOURCES / UNRESERVE_RESOURCES, with the operator's `principal` when
+    /// authentication is on: 202 once the agent's total changed, 400/409 with Mesos's texts.
+    pub(crate) fn operator_reservation(
+        &self,
+        kind: Kind,
+        call: &Value,
+        principal: Option<&str>,
+    ) -> Response {
+        let section = match kind {
+            Kind::Reserve => "reserve_resources",
+            Kind::Unreserve => "unreserve_resources",
+        };
+        let body = call.get(section).cloned().unwrap_or_default();
+        if !j::array_at(&body, "source").is_empty() {
+            return not_carried_out(
+                "RESERVE_RESOURCES",
+                "it does not update reservations in place (`source`)",
+            );
+        }
+        let op = match ReservationOp::parse(kind, j::array_at(&body, "resources")) {
+            Ok(op) => op,
+            Err(e) => return bad_request(format!("Failed to validate master::Call: {e}")),
+        };
+        let aid = j::id_at(&body, "agent_id").unwrap_or("");
+        let mut st = self.lock();
+        let Some(entry) = st.agents.get(aid) else {
+            return bad_request("No agent found with specified ID");
+        };
+        if let Err(e) = op.validate(principal, None) {
+            return bad_request(match kind {
+                Kind::Reserve => format!(
+                    "Invalid RESERVE operation on agent {}: {e}",
+                    agent_text(entry)
+                ),
+                Kind::Unreserve => format!("Invalid UNRESERVE operation: {e}"),
+            });
+        }
+        self.rescind_for(&mut st, aid, &op);
+        let Some(entry) = st.agents.get_mut(aid) else {
+            return bad_request("No agent found with specified ID");
+        };
+        if let Err(e) = op.apply(&available(entry), None) {
+            return plain(StatusCode::CONFLICT, e);
+        }
+        tracing::info!(
+            agent = aid,
+            "applying {} operation from the operator",
+            kind.name()
+        );
+        apply_to_agent(entry, &op);
+        empty(StatusCode::ACCEPTED)
+    }
+
+    /// Rescinds the agent's offers, one at a time, until what they held covers what the
+    /// operation takes (`Master::Http::_operation`); each leaves a 5 s refuse filter.
+    fn rescind_for(&self, st: &mut MasterState, aid: &str, op: &ReservationOp) {
+        let mut required = op.consumed();
+        let mut recovered = Resources::new();
+        let ids: Vec<String> = st
+            .offers
+            .iter()
+            .filter(|(_, o)| o.agent_id == aid)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            let Some(offer) = st.offers.get(&id) else {
+                continue;
+            };
+            let mut left = required.clone();
+            left.subtract_all(&offer.resources);
+            if left == required {
+                continue;
+            }
+            required = left;
+            let (fid, held) = (offer.framework_id.clone(), offer.resources.clone());
+            recovered.add_all(&held);
+            self.remove_offer(st, &id, true);
+            if let Some(fw) = st.frameworks.get_mut(&fid) {
+                let filter = Filter {
+                    until: Instant::now() + RESCIND_FILTER,
+                    resources: held,
+                };
+                fw.filters.insert(aid.to_string(), filter);
+            }
+            if op.apply(&recovered, None).is_ok() {
+                break;
+            }
+        }
+    }
+
+    /// Carries out the RESERVE / UNRESERVE operations of an ACCEPT that came before its
+    /// `upto`-th task (all that are left for `usize::MAX`) on `available`, what is left of
+    /// the offers; an invalid one is dropped as the master drops it.
+    pub(crate) fn offer_operations(
+        &self,
+        st: &mut MasterState,
+        fid: &str,
+        agent_id: &str,
+        pending: &mut PendingOperations,
+        upto: usize,
+        available: &mut Resources,
+    ) {
+        while pending.0.front().is_some_and(|(at, _)| *at <= upto) {
+            let Some((_, op)) = pending.0.pop_front() else {
+                break;
+            };
+            let kind = if j::str_at(&op, "type") == Some("RESERVE") {
+                Kind::Reserve
+            } else {
+                Kind::Unreserve
+            };
+            if let Err(message) = self.offer_operation(st, fid, agent_id, kind, &op, available) {
+                tracing::warn!(
+                    framework = fid,
+                    "dropping {} operation: {message}",
+                    kind.name()
+                );
+            }
+        }
+    }
+
+    /// One RESERVE / UNRESERVE of an ACCEPT: checked as `Master::accept` and `_accept` do.
+    fn offer_operation(
+        &self,
+        st: &mut MasterState,
+        fid: &str,
+        agent_id: &str,
+        kind: Kind,
+        op: &Value,
+        available: &mut Resources,
+    ) -> Result<(), String> {
+        let section = kind.name().to_ascii_lowercase();
+        let invalid = |e: &str| format!("Operation attempted with invalid resources: {e}");
+        if !j::array_at(op, &format!("{section}.source")).is_empty() {
+            return Err(invalid(
+                "Reservation updates are not yet implemented for the scheduler API.",
+            ));
+        }
+        let list = j::array_at(op, &format!("{section}.resources"));
+        let mut parsed = ReservationOp::parse(kind, list).map_err(|e| invalid(&e))?;
+        let (Some(fw), Some(entry)) = (st.frameworks.get(fid), st.agents.get(agent_id)) else {
+            return Err("the framework or the agent is gone".into());
+        };
+        let role = fw.role();
+        parsed.allocate_to(&role);
+        let principal = j::str_at(&fw.info, "principal");
+        let roles = framework_roles(&fw.info);
+        let checked = match kind {
+            Kind::Reserve => parsed.validate(principal, Some(&roles)),
+            Kind::Unreserve => parsed.validate(None, None),
+        };
+        checked.map_err(|e| format!("{e}; on agent {}", agent_text(entry)))?;
+        *available = parsed.apply(available, Some(&role))?;
+        tracing::info!(
+            framework = fid,
+            agent = agent_id,
+            "applying {} operation",
+            kind.name()
+        );
+        if let Some(entry) = st.agents.get_mut(agent_id) {
+            apply_to_agent(entry, &parsed);
+        }
+        Ok(())
+    }
+}
+
+/// Changes the agent's total and has the agent keep it (`Master::_apply`).
+fn apply_to_agent(entry: &mut AgentEntry, op: &ReservationOp) {
+    match op.apply_to_total(&entry.total) {
+        Some(total) => {
+            entry.agent.checkpoint(total.clone());
+            entry.total = total;
+        }
+        None => tracing::error!(agent = %entry.agent.id, "a checked reservation did not apply"),
+    }
+}
+
+/// The RESERVE / UNRESERVE operations of one ACCEPT, each with the number of tasks that
+/// came before it, so that LAUNCHes see the reservations made before them and only those.
+#[derive(Default)]
+pub(crate) struct PendingOperations(VecDeque<(usize, Value)>);
+
+impl PendingOperations {
+    /// Takes `op` if mesos-local carries it out (a RESERVE or UNRESERVE without an `id`:
+    /// operation feedback is not given), leaving `Null` in its place.
+    pub(crate) fn take(&mut self, tasks_before: usize, op: &mut Value) -> bool {
+        let ty = j::str_at(op, "type");
+        let ours = matches!(ty, Some("RESERVE" | "UNRESERVE")) && op.get("id").is_none();
+        if ours {
+            self.0.push_back((tasks_before, op.take()));
+        }
+        ours
+    }
+
+    /// Drops every operation (the ACCEPT's offers were invalid), as the master does.
+    pub(crate) fn drop_all(&mut self, why: &str) {
+        for (_, op) in self.0.drain(..) {
+            let ty = j::str_at(&op, "type").unwrap_or("");
+            tracing::warn!(
+                "dropping {ty} operation: Operation attempted with invalid offers: {why}"
+            );
+        }
+    }
+}
