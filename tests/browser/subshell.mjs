@@ -1,7 +1,8 @@
 // A subshell console in JupyterLab, as a person would use one (messaging 5.5, JEP 91): the
 // notebook runs `%events --follow`, which holds its shell until interrupted; "New Subshell
 // Console for Notebook" (offered by JupyterLab only to kernels that declare subshells) opens a
-// console on the same kernel, and `%status` there answers while the notebook's cell still runs.
+// console on the same kernel, and `%status` and `%tasks` there answer while the notebook's cell
+// still runs.
 // Then Kernel > Interrupt Kernel ends the notebook's cell.
 //
 //   node tests/browser/subshell.mjs --url http://127.0.0.1:PORT --token TOKEN \
@@ -87,9 +88,15 @@ await runSteps(FAILURE_SHOT, async (page) => {
   await input.click();
   await page.keyboard.type('%status');
   await page.keyboard.press('Shift+Enter');
-  const answer = console_.locator('.jp-CodeConsole-content .jp-OutputArea-output', { hasText: opts.framework });
-  await expectWithin(answer.first().waitFor({ state: 'visible', timeout: UI_MS }),
-    async () => `console outputs: ${JSON.stringify(await console_.locator('.jp-OutputArea-output').allInnerTexts())}; ${await describe()}`);
+  const outputs = console_.locator('.jp-CodeConsole-content .jp-OutputArea-output');
+  const consoleOutputs = async () => `console outputs: ${JSON.stringify(await outputs.allInnerTexts())}; ${await describe()}`;
+  await expectWithin(outputs.filter({ hasText: opts.framework }).first().waitFor({ state: 'visible', timeout: UI_MS }), consoleOutputs);
+  step('the console: `%tasks`');
+  await input.click();
+  await page.keyboard.type('%tasks');
+  await page.keyboard.press('Shift+Enter');
+  // No task was launched: the cluster's task table says so.
+  await expectWithin(outputs.filter({ hasText: /\b0 tasks\b/ }).first().waitFor({ state: 'visible', timeout: UI_MS }), consoleOutputs);
   // Still running: a console on the main shell would have queued behind it and never answered.
   const stillRunning = (await counts())[1] == null;
   console.log(`  the console answered; the notebook's second cell still running: ${stillRunning}`);
