@@ -221,15 +221,6 @@ async fn every_master_operator_call_has_its_effect_or_is_refused() {
         ("DEACTIVATE_AGENT", json!({"agent_id": agent})),
         ("MARK_AGENT_GONE", json!({"agent_id": agent})),
         (
-            "UPDATE_QUOTA",
-            json!({"quota_configs": [{"role": "web", "guarantees": {"cpus": {"value": 1}}}]}),
-        ),
-        (
-            "SET_QUOTA",
-            json!({"quota_request": {"role": "web", "guarantee": cpus}}),
-        ),
-        ("REMOVE_QUOTA", json!({"role": "web"})),
-        (
             "UPDATE_MAINTENANCE_SCHEDULE",
             json!({"schedule": {"windows": [{
             "machine_ids": [{"hostname": "localhost", "ip": "127.0.0.1"}],
@@ -239,6 +230,32 @@ async fn every_master_operator_call_has_its_effect_or_is_refused() {
         let section = name.to_ascii_lowercase();
         refused(name, op(name, json!({"type": name, section: body})).await);
     }
+    // Quota is carried out: kept by UPDATE_QUOTA, a second SET_QUOTA refused, REMOVE_QUOTA
+    // forgets it, so GET_QUOTA is empty again.
+    let quota = json!({"quota_configs": [{"role": "web", "guarantees": {"cpus": {"value": 1}}}]});
+    assert_eq!(
+        op(
+            "UPDATE_QUOTA",
+            json!({"type": "UPDATE_QUOTA", "update_quota": quota})
+        )
+        .await,
+        (200, String::new())
+    );
+    assert_eq!(
+        op("SET_QUOTA", json!({"type": "SET_QUOTA", "set_quota": {"quota_request": {"role": "web", "guarantee": cpus}}})).await,
+        (
+            400,
+            "Failed to validate set quota request: Cannot set quota for role 'web' which already has quota".into()
+        )
+    );
+    assert_eq!(
+        op(
+            "REMOVE_QUOTA",
+            json!({"type": "REMOVE_QUOTA", "remove_quota": {"role": "web"}})
+        )
+        .await,
+        (200, String::new())
+    );
     // Refused setters leave their getters true; the agent still offers, unreserved.
     assert_eq!(
         op("GET_QUOTA", json!({"type": "GET_QUOTA"})).await,
@@ -543,13 +560,13 @@ async fn master_refuses_reservations_gone_agents_and_overcommitted_quota_as_real
         .await,
         (202, String::new())
     );
-    // Within capacity, or forced: past validation, to the refusal of what is not kept.
+    // Within capacity, or forced: past validation, and kept.
     for configs in [
         json!({"quota_configs": [{"role": "web", "guarantees": {"cpus": {"value": 2}}}]}),
         json!({"quota_configs": [{"role": "web", "guarantees": {"cpus": {"value": 1000}}}], "force": true}),
     ] {
         let body = json!({"type": "UPDATE_QUOTA", "update_quota": configs});
-        refused("UPDATE_QUOTA", operator(&url, &body).await);
+        assert_eq!(operator(&url, &body).await, (200, String::new()));
     }
     refused(
         "MARK_AGENT_GONE",

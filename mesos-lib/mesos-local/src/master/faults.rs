@@ -33,6 +33,13 @@ impl Master {
                 .map(|a| a.id.clone())
                 .collect();
             let mut fresh = MasterState::new(id, port).with_weights(&self.cfg);
+            // Quota lives in the registry, which keeps no default (removed) quota.
+            fresh.quotas = st
+                .quotas
+                .iter()
+                .filter(|(_, q)| !q.is_default())
+                .map(|(r, q)| (r.clone(), q.clone()))
+                .collect();
             std::mem::swap(&mut *st, &mut fresh);
             for a in agents.iter().filter(|a| !removed_agents.contains(&a.id)) {
                 self.register_agent(&mut st, a);

@@ -116,8 +116,8 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
             json!({"roles": super::roles::roles_v1(&master.lock())}),
         ),
         C::GetWeights => super::weights::get_weights(&master.lock()),
-        // Neither quota nor a maintenance schedule can be set here, so these are empty.
-        C::GetQuota => answer(name, json!({"status": {}})),
+        C::GetQuota => super::quota::get_quota(&master.lock()),
+        // No maintenance schedule can be set here, so these are empty.
         C::GetMaintenanceStatus => answer(name, json!({"status": {}})),
         C::GetMaintenanceSchedule => answer(name, json!({"schedule": {}})),
         C::GetMaster => {
@@ -191,19 +191,9 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
         ),
         C::MarkAgentGone => not_carried_out(name, "it cannot mark agents gone"),
         C::UpdateWeights => master.update_weights(call),
-        C::UpdateQuota => {
-            let mut capacity = mesos_lib::resources::Resources::new();
-            for e in master.lock().agents.values() {
-                capacity.add_all(&e.agent.resources);
-            }
-            let checked = operator_checks::check_quota(call)
-                .and_then(|()| operator_checks::check_quota_capacity(call, &capacity));
-            match checked {
-                Err(e) => bad_request(e),
-                Ok(()) => not_carried_out(name, "it keeps no quota"),
-            }
-        }
-        C::SetQuota | C::RemoveQuota => not_carried_out(name, "it keeps no quota"),
+        C::UpdateQuota => master.update_quota(call),
+        C::SetQuota => master.set_quota(call),
+        C::RemoveQuota => master.remove_quota(call),
         C::UpdateMaintenanceSchedule => {
             // An empty schedule is what the master has already: carrying it out changes nothing.
             let windows = j::array_at(call, "update_maintenance_schedule.schedule.windows");

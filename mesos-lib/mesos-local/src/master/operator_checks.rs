@@ -145,9 +145,16 @@ fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
         .unwrap_or_default()
 }
 
-/// UPDATE_QUOTA: no negative quantity, guarantees within limits (`Invalid QuotaConfig: …`).
+/// UPDATE_QUOTA: no nested role, no negative quantity, guarantees within limits
+/// (`Invalid QuotaConfig: …`).
 pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
     for config in j::array_at(call, "update_quota.quota_configs") {
+        let role = j::str_at(config, "role").unwrap_or("");
+        if role.contains('/') {
+            return Err(format!(
+                "Updating quota on nested role '{role}' is not supported yet"
+            ));
+        }
         let guarantees = quantities(config, "guarantees");
         let limits = quantities(config, "limits");
         for (what, list) in [("guarantee", &guarantees), ("limit", &limits)] {
@@ -178,24 +185,16 @@ pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// UPDATE_QUOTA without `force`: the guarantees of every role, once updated, within what the
-/// agents have (`total quota guarantees '…' exceed cluster capacity '…'`). No quota is kept
-/// here, so the total is the request's own.
-pub(crate) fn check_quota_capacity(call: &Value, capacity: &Resources) -> Result<(), String> {
-    if j::bool_at(call, "update_quota.force").unwrap_or(false) {
-        return Ok(());
-    }
-    // The last config of a role wins, as in the master's quota tree.
-    let mut by_role: BTreeMap<&str, Vec<(String, f64)>> = BTreeMap::new();
-    for config in j::array_at(call, "update_quota.quota_configs") {
-        by_role.insert(
-            j::str_at(config, "role").unwrap_or(""),
-            quantities(config, "guarantees"),
-        );
-    }
+/// The guarantees of every role, once updated (`by_role`), against what the agents have
+/// (`QuotaHandler::overcommitCheck`): `Some((total, capacity))` as the master prints them
+/// when they do not fit.
+pub(crate) fn overcommit(
+    by_role: &BTreeMap<String, BTreeMap<String, f64>>,
+    capacity: &Resources,
+) -> Option<(String, String)> {
     let mut total: BTreeMap<String, f64> = BTreeMap::new();
-    for (name, v) in by_role.into_values().flatten() {
-        *total.entry(name).or_default() += v;
+    for (name, v) in by_role.values().flatten() {
+        *total.entry(name.clone()).or_default() += v;
     }
     total.retain(|_, v| *v > 0.0);
     let mut have: BTreeMap<String, f64> = BTreeMap::new();
@@ -209,7 +208,7 @@ pub(crate) fn check_quota_capacity(call: &Value, capacity: &Resources) -> Result
         .iter()
         .all(|(name, v)| have.get(name).is_some_and(|h| v <= h));
     if within {
-        return Ok(());
+        return None;
     }
     let show = |m: &BTreeMap<String, f64>| {
         m.iter()
@@ -217,11 +216,20 @@ pub(crate) fn check_quota_capacity(call: &Value, capacity: &Resources) -> Result
             .collect::<Vec<_>>()
             .join("; ")
     };
-    Err(format!(
-        "Invalid QuotaConfig: total quota guarantees '{}' exceed cluster capacity '{}' (use 'force' flag to bypass this check)",
-        show(&total),
-        show(&have)
-    ))
+    Some((show(&total), show(&have)))
+}
+
+/// UPDATE_QUOTA without `force`: `total quota guarantees '…' exceed cluster capacity '…'`.
+pub(crate) fn check_quota_capacity(
+    by_role: &BTreeMap<String, BTreeMap<String, f64>>,
+    capacity: &Resources,
+) -> Result<(), String> {
+    match overcommit(by_role, capacity) {
+        None => Ok(()),
+        Some((total, have)) => Err(format!(
+            "Invalid QuotaConfig: total quota guarantees '{total}' exceed cluster capacity '{have}' (use 'force' flag to bypass this check)"
+        )),
+    }
 }
 
 /// START/STOP_MAINTENANCE: the machines named, as the master prints a MachineID.
@@ -263,10 +271,12 @@ mod tests {
             mesos_lib::v1::resources::Resource::scalar("cpus", 4.0),
             mesos_lib::v1::resources::Resource::scalar("mem", 46162.0),
         ]);
-        let q = json!({"update_quota": {"quota_configs": [{"role": "web",
-            "guarantees": {"cpus": {"value": 1000}}}]}});
+        let by_role = BTreeMap::from([(
+            "web".to_string(),
+            BTreeMap::from([("cpus".to_string(), 1000.0)]),
+        )]);
         assert_eq!(
-            check_quota_capacity(&q, &caps).unwrap_err(),
+            check_quota_capacity(&by_role, &caps).unwrap_err(),
             "Invalid QuotaConfig: total quota guarantees 'cpus:1000' exceed cluster capacity 'cpus:4; mem:46162' (use 'force' flag to bypass this check)"
         );
     }

@@ -15,20 +15,13 @@ use super::reservations::{Kind, ReservationOp};
 use super::state::{AgentEntry, Filter, MasterState};
 use crate::http::{bad_request, empty, not_carried_out, plain};
 use crate::json as j;
-use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 
 /// The refuse filter a rescinded offer leaves (`Filters()`'s default `refuse_seconds`).
 const RESCIND_FILTER: Duration = Duration::from_secs(5);
 
-/// What of `entry` a framework in `role` may be offered: neither used nor offered, and
-/// unreserved or reserved to `role` or an ancestor of it.
-pub(crate) fn available_to(entry: &AgentEntry, role: &str) -> Resources {
-    available(entry).filter(|r| rv::allocatable_to(r, role))
-}
-
 /// What of `entry` is neither used nor offered.
-fn available(entry: &AgentEntry) -> Resources {
+pub(crate) fn available(entry: &AgentEntry) -> Resources {
     let mut avail = entry.total.clone();
     avail.subtract_all(&entry.used);
     avail.subtract_all(&entry.offered);

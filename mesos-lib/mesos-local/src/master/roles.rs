@@ -1,4 +1,4 @@
-//! The roles a master knows (frameworks', reservations', weights' and their ancestors) and
+//! The roles a master knows (frameworks', reservations', weights', quotas' and their ancestors) and
 //! what each holds (`Master::knownRoles`,
 //! `RoleResourceBreakdown`): GET_ROLES and `/master/roles`.
 
@@ -75,7 +75,7 @@ pub(crate) fn breakdown(st: &MasterState) -> BTreeMap<String, RoleBreakdown> {
             roles.entry(role).or_default().reserved.add_all(&reserved);
         }
     }
-    for role in st.weights.keys() {
+    for role in st.weights.keys().chain(st.quotas.keys()) {
         known(role, &mut roles);
     }
     roles
@@ -128,8 +128,9 @@ pub(crate) fn roles_json(st: &MasterState) -> Value {
     let list: Vec<Value> = breakdown(st)
         .into_iter()
         .map(|(name, b)| {
+            let (guarantee, limit) = super::quota::role_quota_json(st, &name);
             json!({"name": name, "weight": weight_of(st, &name),
-                "quota": {"role": name, "guarantee": {}, "limit": {}, "consumed": quantities(&b.consumed())},
+                "quota": {"role": name, "guarantee": guarantee, "limit": limit, "consumed": quantities(&b.consumed())},
                 "resources": quantities(&b.allocated_and_offered()),
                 "allocated": quantities(&b.allocated),
                 "offered": quantities(&b.offered),

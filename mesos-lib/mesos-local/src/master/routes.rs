@@ -168,14 +168,16 @@ async fn weights(State(ctx): State<Ctx>, req: Request) -> Response {
     )
 }
 
-/// `/master/quota`: the quota status of a master without quota is `{}`.
+/// `/master/quota`: GET is the quota status (`{}` without quota); the legacy POST/DELETE
+/// that would set or remove quota are refused: UPDATE_QUOTA on `/api/v1` carries that out.
 async fn quota(State(ctx): State<Ctx>, req: Request) -> Response {
+    let holds = super::quota::status(&ctx.master.lock());
     read_or_refuse(
         &ctx,
         &req,
         "/quota",
-        serde_json::json!({}),
-        "it keeps no quota",
+        holds,
+        "its legacy quota requests on /master/quota are not served: use UPDATE_QUOTA on /api/v1",
     )
 }
 

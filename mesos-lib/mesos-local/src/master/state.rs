@@ -197,6 +197,9 @@ pub(crate) struct MasterState {
     /// Role weights set by `--weights` or UPDATE_WEIGHTS (kept as an in-memory registry
     /// keeps them: a restarted master starts again from the flag).
     pub weights: BTreeMap<String, f64>,
+    /// Role quotas set by UPDATE_QUOTA or SET_QUOTA, a role set back to the default quota
+    /// included (the master keeps listing it until it restarts).
+    pub quotas: BTreeMap<String, super::quota::QuotaConfig>,
 }
 
 impl MasterState {
@@ -219,6 +222,7 @@ impl MasterState {
             stall_heartbeats: false,
             allocation_runs: 0,
             weights: BTreeMap::new(),
+            quotas: BTreeMap::new(),
         }
     }
 

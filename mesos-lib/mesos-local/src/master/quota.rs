@@ -1,0 +1,380 @@
+//! Role quota: UPDATE_QUOTA, GET_QUOTA and `/master/quota` (`Master::QuotaHandler`), and the
+//! pre-1.9 SET_QUOTA / REMOVE_QUOTA converted to configs. The allocator reads the configs
+//! through [`super::headroom`].
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::Master;
+use super::operator_checks;
+use super::state::MasterState;
+use crate::http::{bad_request, empty, json_ok, plain};
+use crate::json as j;
+use mesos_lib::resources::Resources;
+use mesos_lib::v1::resources::ValueType;
+
+/// Scalar quantities by resource name (`ResourceQuantities`).
+pub(crate) type Quantities = BTreeMap<String, f64>;
+
+/// One role's quota (`Quota`): guarantees and limits; both empty is the default (no quota).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct QuotaConfig {
+    pub guarantees: Quantities,
+    pub limits: Quantities,
+}
+
+impl QuotaConfig {
+    /// Whether this is the default quota, which constrains nothing.
+    pub(crate) fn is_default(&self) -> bool {
+        self.guarantees.is_empty() && self.limits.is_empty()
+    }
+}
+
+/// The scalar quantities of `r` by name, zeros left out.
+pub(crate) fn quantities_of(r: &Resources) -> Quantities {
+    let mut out = Quantities::new();
+    for x in r.iter().filter(|x| x.value_type == Some(ValueType::Scalar)) {
+        if let Some(v) = x.scalar.as_ref().map(|s| s.value) {
+            *out.entry(x.name.clone()).or_default() += v;
+        }
+    }
+    out.retain(|_, v| *v > 0.0);
+    out
+}
+
+/// `{name: {"value": v}}` of a QuotaConfig map.
+fn map_of(config: &Value, field: &str) -> Quantities {
+    config
+        .get(field)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), j::f64_at(v, "value").unwrap_or(0.0)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// UPDATE_QUOTA's configs, role by role (the last config of a role wins).
+pub(crate) fn parse_update(call: &Value) -> Vec<(String, QuotaConfig)> {
+    j::array_at(call, "update_quota.quota_configs")
+        .iter()
+        .map(|c| {
+            let role = j::str_at(c, "role").unwrap_or("").to_string();
+            let config = QuotaConfig {
+                guarantees: map_of(c, "guarantees"),
+                limits: map_of(c, "limits"),
+            };
+            (role, config)
+        })
+        .collect()
+}
+
+/// SET_QUOTA's `quota_request` as a config: its guarantee is also its limit, as Mesos 1.9+
+/// converts a legacy QuotaRequest.
+fn parse_set(call: &Value) -> (String, QuotaConfig) {
+    let req = j::at(call, "set_quota.quota_request")
+        .cloned()
+        .unwrap_or_default();
+    let role = j::str_at(&req, "role").unwrap_or("").to_string();
+    let mut guarantees = Quantities::new();
+    for r in j::array_at(&req, "guarantee") {
+        let name = j::str_at(r, "name").unwrap_or("").to_string();
+        *guarantees.entry(name).or_default() += j::f64_at(r, "scalar.value").unwrap_or(0.0);
+    }
+    let config = QuotaConfig {
+        limits: guarantees.clone(),
+        guarantees,
+    };
+    (role, config)
+}
+
+/// `{name: {"value": v}}`, as QuotaConfig writes a map.
+fn config_map(q: &Quantities) -> Value {
+    let m: Map<String, Value> = q
+        .iter()
+        .map(|(k, v)| (k.clone(), json!({"value": v})))
+        .collect();
+    Value::Object(m)
+}
+
+/// The QuotaStatus: a legacy `infos` entry (guarantees as Resources) and a `configs` entry per
+/// role with a quota set, even one set back to the default (the master keeps it listed).
+pub(crate) fn status(st: &MasterState) -> Value {
+    if st.quotas.is_empty() {
+        return json!({});
+    }
+    let mut infos = Vec::new();
+    let mut configs = Vec::new();
+    for (role, q) in &st.quotas {
+        let mut info = Map::new();
+        info.insert("role".into(), json!(role));
+        if !q.guarantees.is_empty() {
+            let list: Vec<Value> = q
+                .guarantees
+                .iter()
+                .map(|(n, v)| json!({"name": n, "type": "SCALAR", "scalar": {"value": v}}))
+                .collect();
+            info.insert("guarantee".into(), json!(list));
+        }
+        infos.push(Value::Object(info));
+        let mut config = Map::new();
+        config.insert("role".into(), json!(role));
+        if !q.guarantees.is_empty() {
+            config.insert("guarantees".into(), config_map(&q.guarantees));
+        }
+        if !q.limits.is_empty() {
+            config.insert("limits".into(), config_map(&q.limits));
+        }
+        configs.push(Value::Object(config));
+    }
+    json!({"infos": infos, "configs": configs})
+}
+
+/// GET_QUOTA.
+pub(crate) fn get_quota(st: &MasterState) -> Response {
+    json_ok(&json!({"type": "GET_QUOTA", "get_quota": {"status": status(st)}}))
+}
+
+/// The guarantees set now, role by role (for the cluster-capacity check).
+fn guarantees_set(st: &MasterState) -> BTreeMap<String, Quantities> {
+    st.quotas
+        .iter()
+        .map(|(role, q)| (role.clone(), q.guarantees.clone()))
+        .collect()
+}
+
+/// What the agents have in all.
+fn capacity(st: &MasterState) -> Resources {
+    let mut out = Resources::new();
+    for e in st.agents.values() {
+        out.add_all(&e.agent.resources);
+    }
+    out
+}
+
+impl Master {
+    /// UPDATE_QUOTA: validated with the master's texts, then 200 once every config is kept;
+    /// offers that break a new limit or hold what a new guarantee needs are rescinded.
+    pub(crate) fn update_quota(&self, call: &Value) -> Response {
+        if let Err(e) = operator_checks::check_quota(call) {
+            return bad_request(e);
+        }
+        let configs = parse_update(call);
+        let mut st = self.lock();
+        if !j::bool_at(call, "update_quota.force").unwrap_or(false) {
+            for (role, q) in &configs {
+                let consumed = super::headroom::consumed_in_subtree(&st, role);
+                if !within(&consumed, &q.limits) {
+                    return bad_request(format!(
+                        "Invalid QuotaConfig: Role '{role}' is already consuming '{}'; this is more than the requested limits '{}' (use 'force' flag to bypass this check)",
+                        text(&consumed),
+                        text(&q.limits)
+                    ));
+                }
+            }
+            let mut by_role = guarantees_set(&st);
+            for (role, q) in &configs {
+                by_role.insert(role.clone(), q.guarantees.clone());
+            }
+            if let Err(e) = operator_checks::check_quota_capacity(&by_role, &capacity(&st)) {
+                return bad_request(e);
+            }
+        }
+        self.apply_quota(&mut st, configs);
+        empty(StatusCode::OK)
+    }
+
+    /// SET_QUOTA (pre-1.9): checked with its own texts, then kept as a config whose limits
+    /// are its guarantees.
+    pub(crate) fn set_quota(&self, call: &Value) -> Response {
+        let (role, config) = parse_set(call);
+        let invalid =
+            |why: String| bad_request(format!("Failed to validate set quota request: {why}"));
+        if role.is_empty() {
+            return invalid("QuotaInfo must specify a role".into());
+        }
+        if let Err(e) = super::reservations::check_role(&role) {
+            return invalid(format!("QuotaInfo with invalid role: {e}"));
+        }
+        if config.guarantees.is_empty() {
+            return invalid("QuotaInfo with empty 'guarantee'".into());
+        }
+        let mut st = self.lock();
+        if st.quotas.contains_key(&role) {
+            return invalid(format!(
+                "Cannot set quota for role '{role}' which already has quota"
+            ));
+        }
+        if role.contains('/') {
+            return bad_request(format!(
+                "Setting quota on nested role '{role}' is not supported yet"
+            ));
+        }
+        if !j::bool_at(call, "set_quota.quota_request.force").unwrap_or(false) {
+            let mut by_role = guarantees_set(&st);
+            by_role.insert(role.clone(), config.guarantees.clone());
+            if let Some((total, have)) = operator_checks::overcommit(&by_role, &capacity(&st)) {
+                return plain(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "Quota guarantees overcommit the cluster (use 'force' to bypass this check): Total quota guarantees '{total}' exceed cluster capacity '{have}'"
+                    ),
+                );
+            }
+        }
+        self.apply_quota(&mut st, vec![(role, config)]);
+        empty(StatusCode::OK)
+    }
+
+    /// REMOVE_QUOTA (pre-1.9): the role's quota set back to the default.
+    pub(crate) fn remove_quota(&self, call: &Value) -> Response {
+        let role = j::str_at(call, "remove_quota.role")
+            .unwrap_or("")
+            .to_string();
+        let mut st = self.lock();
+        if !st.quotas.contains_key(&role) {
+            return bad_request(format!(
+                "Failed to remove quota: Role '{role}' has no quota set"
+            ));
+        }
+        // The master forgets the role's entry; the registry keeps none for a default quota.
+        st.quotas.remove(&role);
+        drop(st);
+        empty(StatusCode::OK)
+    }
+
+    /// Keeps `configs` and rescinds offers as `QuotaHandler::_update` does (best effort).
+    fn apply_quota(&self, st: &mut MasterState, configs: Vec<(String, QuotaConfig)>) {
+        for (role, config) in configs {
+            tracing::info!(role = %role, ?config, "updating quota");
+            st.quotas.insert(role.clone(), config.clone());
+            self.rescind_for_quota(st, &role, &config);
+        }
+    }
+
+    /// Rescinds the role's offers until consumed plus offered is within its limits, then
+    /// other roles' offers until what the role holds and what was rescinded covers its
+    /// guarantees.
+    fn rescind_for_quota(&self, st: &mut MasterState, role: &str, config: &QuotaConfig) {
+        let in_subtree =
+            |r: &str| r == role || r.strip_prefix(role).is_some_and(|x| x.starts_with('/'));
+        let mut held = super::headroom::consumed_in_subtree(st, role);
+        for o in st.offers.values() {
+            if st
+                .frameworks
+                .get(&o.framework_id)
+                .is_some_and(|f| in_subtree(&f.role()))
+            {
+                add(&mut held, &quantities_of(&o.resources));
+            }
+        }
+        let offers: Vec<(String, bool, Quantities)> = st
+            .offers
+            .iter()
+            .map(|(id, o)| {
+                let mine = st
+                    .frameworks
+                    .get(&o.framework_id)
+                    .is_some_and(|f| in_subtree(&f.role()));
+                (id.clone(), mine, quantities_of(&o.resources))
+            })
+            .collect();
+        for (id, _, q) in offers.iter().filter(|(_, mine, _)| *mine) {
+            if within(&held, &config.limits) {
+                break;
+            }
+            subtract(&mut held, q);
+            self.remove_offer(st, id, true);
+        }
+        for (id, _, q) in offers.iter().filter(|(_, mine, _)| !*mine) {
+            if covers(&held, &config.guarantees) {
+                break;
+            }
+            add(&mut held, q);
+            self.remove_offer(st, id, true);
+        }
+    }
+}
+
+/// `a += b`.
+pub(crate) fn add(a: &mut Quantities, b: &Quantities) {
+    for (k, v) in b {
+        *a.entry(k.clone()).or_default() += v;
+    }
+}
+
+/// `a -= b`, never below zero, zeros dropped.
+pub(crate) fn subtract(a: &mut Quantities, b: &Quantities) {
+    for (k, v) in b {
+        if let Some(x) = a.get_mut(k) {
+            *x = mesos_lib::resources::scalar::subtract(*x, *v).max(0.0);
+        }
+    }
+    a.retain(|_, v| *v > 0.0);
+}
+
+/// `a - b`, never below zero, zeros dropped.
+pub(crate) fn minus(a: &Quantities, b: &Quantities) -> Quantities {
+    let mut out = a.clone();
+    subtract(&mut out, b);
+    out
+}
+
+/// Whether `held` is within `limits` (a name without a limit is unlimited).
+fn within(held: &Quantities, limits: &Quantities) -> bool {
+    limits.iter().all(|(k, l)| {
+        mesos_lib::resources::scalar::less_or_equal(held.get(k).copied().unwrap_or(0.0), *l)
+    })
+}
+
+/// Quantities as the master prints them (`cpus:1; mem:128`).
+fn text(q: &Quantities) -> String {
+    q.iter()
+        .map(|(k, v)| format!("{k}:{}", mesos_lib::resources::scalar::normalize(*v)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Whether `held` covers every quantity of `wanted`.
+fn covers(held: &Quantities, wanted: &Quantities) -> bool {
+    minus(wanted, held).is_empty()
+}
+
+/// `/master/roles` `quota`: the role's guarantee and limit as `{name: value}`.
+pub(crate) fn role_quota_json(st: &MasterState, role: &str) -> (Value, Value) {
+    let q = st.quotas.get(role).cloned().unwrap_or_default();
+    let flat = |m: &Quantities| {
+        let m: Map<String, Value> = m.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        Value::Object(m)
+    };
+    (flat(&q.guarantees), flat(&q.limits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_set_quota_limits_at_its_guarantee() {
+        let call = json!({"set_quota": {"quota_request": {"role": "web", "guarantee": [
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}}]}}});
+        let (role, q) = parse_set(&call);
+        assert_eq!(role, "web");
+        assert_eq!(q.guarantees.get("cpus"), Some(&2.0));
+        assert_eq!(q.limits, q.guarantees);
+    }
+
+    #[test]
+    fn quantities_subtract_without_going_negative() {
+        let a: Quantities = [("cpus".to_string(), 1.0), ("mem".to_string(), 64.0)].into();
+        let b: Quantities = [("cpus".to_string(), 2.0)].into();
+        assert_eq!(minus(&a, &b), [("mem".to_string(), 64.0)].into());
+        assert!(within(&b, &[("cpus".to_string(), 2.0)].into()));
+        assert!(!within(&b, &[("cpus".to_string(), 1.5)].into()));
+        assert!(covers(&a, &[("mem".to_string(), 32.0)].into()));
+    }
+}
