@@ -274,8 +274,9 @@ def test_jupyterlab_runs_every_notebook_with_run_all(lab, notebook):
 
 
 def test_a_subshell_console_answers_while_the_notebooks_cell_runs(lab):
-    """JupyterLab's "New Subshell Console for Notebook" on our kernel: `%status` in the console
-    answers while the notebook's `%events --follow` holds the main shell; interrupt ends it."""
+    """JupyterLab's "New Subshell Console for Notebook" on our kernel, opened while the kernel is
+    idle: `%status` and `%tasks` in the console answer while the notebook's `%events --follow`
+    then holds the main shell; interrupt ends it."""
     framework = "subshell-browser"
     nb = nbformat.v4.new_notebook(
         cells=[

@@ -1,8 +1,10 @@
-// A subshell console in JupyterLab, as a person would use one (messaging 5.5, JEP 91): the
-// notebook runs `%events --follow`, which holds its shell until interrupted; "New Subshell
-// Console for Notebook" (offered by JupyterLab only to kernels that declare subshells) opens a
-// console on the same kernel, and `%status` and `%tasks` there answer while the notebook's cell
-// still runs.
+// A subshell console in JupyterLab, as a person would use one (messaging 5.5, JEP 91): "New
+// Subshell Console for Notebook" (offered by JupyterLab only to kernels that declare subshells)
+// opens a console on the notebook's kernel; the notebook then runs `%events --follow`, which
+// holds its shell until interrupted, and `%status` and `%tasks` in the console answer while the
+// notebook's cell still runs. (The console is opened while the kernel is idle: opened while it
+// is busy, jupyter_server does not nudge the new connection's IOPub, and the idle status of the
+// console's first kernel_info, answered at once, can be published before that IOPub subscribed.)
 // Then Kernel > Interrupt Kernel ends the notebook's cell.
 //
 //   node tests/browser/subshell.mjs --url http://127.0.0.1:PORT --token TOKEN \
@@ -44,7 +46,34 @@ await runSteps(FAILURE_SHOT, async (page) => {
 
   await openNotebook(page, opts, opts.notebook);
 
-  step('Run > Run All Cells: subscribe, then `%events --follow`, which runs until interrupted');
+  step('command palette: "New Subshell Console for Notebook"');
+  await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').click();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('.lm-CommandPalette');
+  await expectWithin(palette.locator('input').waitFor({ state: 'visible', timeout: UI_MS }), async () => 'no command palette');
+  await page.keyboard.type('New Subshell Console');
+  const item = palette.locator('.lm-CommandPalette-item', { hasText: 'New Subshell Console for Notebook' });
+  await expectWithin(item.first().waitFor({ state: 'visible', timeout: UI_MS }),
+    async () => `palette items: ${JSON.stringify(await palette.locator('.lm-CommandPalette-item').allInnerTexts())}` +
+      ' (JupyterLab lists the command only for kernels that declare "kernel subshells")');
+  await item.first().click();
+
+  step('the console is ready: its subshell is created');
+  const console_ = page.locator('.jp-ConsolePanel:not(.lm-mod-hidden)');
+  const input = console_.locator('.jp-CodeConsole-promptCell .cm-content');
+  await expectWithin(input.waitFor({ state: 'visible', timeout: KERNEL_MS }), async () => 'no console prompt');
+  // The console asks for kernel_info, then creates its subshell; until then it would execute on
+  // the main shell.
+  const subshellOfConsole = () => [...window.jupyterapp.shell.widgets('main')]
+    .find((w) => w.console && !w.isHidden)?.sessionContext.session?.kernel?.subshellId;
+  const subshellId = await expectWithin(
+    page.waitForFunction(subshellOfConsole, null, { timeout: KERNEL_MS }).then((h) => h.jsonValue()),
+    async () => `the console's kernel connection has no subshell id; ${await describe()}`,
+  );
+  console.log(`  the console runs on subshell ${subshellId}`);
+  step('Run > Run All Cells in the notebook: subscribe, then `%events --follow`, which runs until interrupted');
+  await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').click();
   await page.getByRole('menuitem', { name: 'Run', exact: true }).click();
   await page.getByRole('menuitem', { name: /^Run All Cells/ }).click();
   // The first cell has its count; the second has started (JupyterLab marks it "[*]") and holds
@@ -59,32 +88,7 @@ await runSteps(FAILURE_SHOT, async (page) => {
     describe,
   );
 
-  step('command palette: "New Subshell Console for Notebook"');
-  await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').click();
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+Shift+C');
-  const palette = page.locator('.lm-CommandPalette');
-  await expectWithin(palette.locator('input').waitFor({ state: 'visible', timeout: UI_MS }), async () => 'no command palette');
-  await page.keyboard.type('New Subshell Console');
-  const item = palette.locator('.lm-CommandPalette-item', { hasText: 'New Subshell Console for Notebook' });
-  await expectWithin(item.first().waitFor({ state: 'visible', timeout: UI_MS }),
-    async () => `palette items: ${JSON.stringify(await palette.locator('.lm-CommandPalette-item').allInnerTexts())}` +
-      ' (JupyterLab lists the command only for kernels that declare "kernel subshells")');
-  await item.first().click();
-
   step('the console: `%status`, while the notebook\'s cell still runs');
-  const console_ = page.locator('.jp-ConsolePanel:not(.lm-mod-hidden)');
-  const input = console_.locator('.jp-CodeConsole-promptCell .cm-content');
-  await expectWithin(input.waitFor({ state: 'visible', timeout: KERNEL_MS }), async () => 'no console prompt');
-  // The console asks for kernel_info, then creates its subshell; until then it would execute on
-  // the main shell.
-  const subshellOfConsole = () => [...window.jupyterapp.shell.widgets('main')]
-    .find((w) => w.console && !w.isHidden)?.sessionContext.session?.kernel?.subshellId;
-  const subshellId = await expectWithin(
-    page.waitForFunction(subshellOfConsole, null, { timeout: KERNEL_MS }).then((h) => h.jsonValue()),
-    async () => `the console's kernel connection has no subshell id; ${await describe()}`,
-  );
-  console.log(`  the console runs on subshell ${subshellId}`);
   await input.click();
   await page.keyboard.type('%status');
   await page.keyboard.press('Shift+Enter');

@@ -70,6 +70,12 @@ pub(crate) fn decode(
             return None;
         }
     };
+    tracing::debug!(
+        channel,
+        msg_type = msg.msg_type(),
+        msg_id = %msg.header.msg_id,
+        "received"
+    );
     match Request::parse(msg.msg_type(), &msg.content) {
         Ok(req) => Some((msg, req)),
         Err(e) => {
