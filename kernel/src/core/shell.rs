@@ -30,9 +30,6 @@ pub struct Shell<I> {
     subshell: Option<String>,
     execution_count: i64,
     history: History,
-    /// When the last stop-on-error reply was about to go out: requests that arrived before it
-    /// are aborted, later ones (sent after the client saw the error) are served.
-    abort_before: Option<std::time::Instant>,
 }
 
 impl<I: Interpreter> Shell<I> {
@@ -44,13 +41,12 @@ impl<I: Interpreter> Shell<I> {
             subshell,
             execution_count: 0,
             history: History::default(),
-            abort_before: None,
         }
     }
 
     /// Serves until the queue closes (the subshell was deleted, or the kernel ends).
     pub async fn run(mut self, mut rx: QueueRx) {
-        while let Some((msg, req, _)) = rx.recv().await {
+        while let Some((msg, req)) = rx.recv().await {
             let stop_on_error = self.handle(&msg, req).await;
             if self
                 .shared
@@ -114,13 +110,10 @@ impl<I: Interpreter> Shell<I> {
         abort
     }
 
-    /// Answers every execute request that arrived before the error's reply with `aborted`
-    /// (stop_on_error); anything else waiting is served as usual.
+    /// Answers every execute request already waiting with `aborted` (stop_on_error).
     async fn abort_queued(&mut self, rx: &mut QueueRx) {
-        let mut cutoff = self.abort_before.take();
-        while let Ok((msg, req, arrived)) = rx.try_recv() {
-            let before_the_error = cutoff.is_some_and(|c| arrived < c);
-            if let (Request::Execute(_), true) = (&req, before_the_error) {
+        while let Ok((msg, req)) = rx.try_recv() {
+            if let Request::Execute(_) = req {
                 self.shared
                     .outbox
                     .status(ExecutionState::Busy, Some(&msg.header));
@@ -138,11 +131,8 @@ impl<I: Interpreter> Shell<I> {
                     .outbox
                     .status(ExecutionState::Idle, Some(&msg.header));
             } else {
-                // Anything else is answered, and an execute sent after the client saw the
-                // error runs; its own error starts a new cutoff.
-                if self.handle(&msg, req).await {
-                    cutoff = self.abort_before.take();
-                }
+                // Only executes are aborted; anything else is still answered.
+                self.handle(&msg, req).await;
             }
         }
     }
@@ -312,7 +302,7 @@ impl<I: Interpreter> Shell<I> {
 
     /// Publishes `error` and sends the error reply; returns whether to abort the queue.
     async fn reply_error(
-        &mut self,
+        &self,
         msg: &Message,
         req: &ExecuteRequest,
         count: i64,
@@ -329,15 +319,11 @@ impl<I: Interpreter> Shell<I> {
             user_expressions: Map::new(),
             payload: Vec::new(),
         });
-        let stop = !req.silent && req.stop_on_error;
-        if stop {
-            self.abort_before = Some(std::time::Instant::now());
-        }
         self.shared
             .outbox
             .reply(ReplyChannel::Shell, msg, content)
             .await;
-        stop
+        !req.silent && req.stop_on_error
     }
 
     /// Names a cell of this shell for the engine-turn message.

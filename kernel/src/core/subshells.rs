@@ -11,12 +11,10 @@ use crate::protocol::outgoing::{Outcome, Outgoing};
 use crate::transport::FrameRx;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
 use tokio::sync::mpsc;
 
-/// A decoded shell request on its way to the shell that serves it, with when it arrived (an
-/// error aborts only the requests that arrived before its reply went out).
-pub type Queued = (Message, Request, Instant);
+/// A decoded shell request on its way to the shell that serves it.
+pub type Queued = (Message, Request);
 /// The sending end of one shell's queue.
 pub type Queue = mpsc::UnboundedSender<Queued>;
 /// The receiving end a shell task serves.
@@ -123,8 +121,7 @@ pub async fn route(mut rx: FrameRx, shared: Shared) {
         };
         match queue {
             Ok(q) => {
-                if let Err(mpsc::error::SendError((msg, _, _))) = q.send((msg, req, Instant::now()))
-                {
+                if let Err(mpsc::error::SendError((msg, _))) = q.send((msg, req)) {
                     // Deleted between lookup and send: as unknown.
                     let id = subshell_of(&msg).ok().flatten().map(str::to_owned);
                     unknown(&shared, &msg, &json!(id)).await;
