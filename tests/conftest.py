@@ -200,8 +200,10 @@ def mk(state_dir):
 
 
 def run(kc, code, timeout=60, ok=True):
-    """Runs a cell; unless ok=False, asserts that it succeeded. Returns (reply, iopub)."""
-    reply, msgs = execute(kc, code, timeout=timeout)
+    """Runs a cell; unless ok=False, asserts that it succeeded. Returns (reply, iopub). A cell
+    expected to fail (ok=False) is sent without stop_on_error: the kernel drains its queue just
+    after the error's reply, so the next test's first cell could otherwise be aborted."""
+    reply, msgs = execute(kc, code, timeout=timeout, **({} if ok else {"stop_on_error": False}))
     if ok:
         assert reply["content"]["status"] == "ok", (code, reply["content"], msgs)
     return reply, msgs
