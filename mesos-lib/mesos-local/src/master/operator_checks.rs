@@ -133,7 +133,7 @@ fn invalid(why: &str) -> Box<Response> {
 }
 
 /// `{name: value}` of a QuotaConfig map, in its order.
-fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
+pub(crate) fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
     config
         .get(field)
         .and_then(Value::as_object)

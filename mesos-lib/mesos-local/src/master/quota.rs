@@ -47,15 +47,9 @@ pub(crate) fn quantities_of(r: &Resources) -> Quantities {
 
 /// `{name: {"value": v}}` of a QuotaConfig map.
 fn map_of(config: &Value, field: &str) -> Quantities {
-    config
-        .get(field)
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), j::f64_at(v, "value").unwrap_or(0.0)))
-                .collect()
-        })
-        .unwrap_or_default()
+    super::operator_checks::quantities(config, field)
+        .into_iter()
+        .collect()
 }
 
 /// UPDATE_QUOTA's configs, role by role (the last config of a role wins).
