@@ -26,6 +26,10 @@ cargo build --release --locked -p mesos-kernel --bins
 # The kernel starts the embedded Mesos as a separate process, found next to its own binary.
 cargo build --release --locked -p mesos-local
 
+step "Rust cells: mesos-lib built once for every kernel (the first cell of a notebook would pay it)"
+# Kept in the kernel's cache directory (~/.cache/mesos-kernel); a second run finds it fresh.
+target/release/mesos-kernel prepare
+
 step "Python virtualenv .venv with Jupyter (install/requirements.txt)"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

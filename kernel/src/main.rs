@@ -57,6 +57,8 @@ enum Command {
     Install(Where),
     /// Remove the kernelspec.
     Uninstall(Where),
+    /// Build what Rust cells use (mesos-lib for cells) once, so the first cell need not.
+    Prepare,
 }
 
 fn target(w: &Where) -> Target {
@@ -79,6 +81,7 @@ fn main() {
         Command::Install(w) => install::install(&target(&w), &w.name).map(|dir| {
             println!("Installed kernelspec {} in {}", w.name, dir.display());
         }),
+        Command::Prepare => prepare(),
         Command::Uninstall(w) => install::uninstall(&target(&w), &w.name).map(|dir| {
             println!("Removed kernelspec {} from {}", w.name, dir.display());
         }),
@@ -120,6 +123,50 @@ fn init_logging(log_file: Option<&std::path::Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Claims a kept build directory and says what every Rust session starts with. Call it before
+/// any other thread exists: it sets `EVCXR_TMPDIR` for evcxr.
+fn engine_setup() -> EngineSetup {
+    let mut build_dir = None;
+    if std::env::var_os("EVCXR_TMPDIR").is_none()
+        && let Some(dir) = build_dir::claim()
+    {
+        tracing::info!(dir = %dir.display(), "evcxr build directory");
+        // SAFETY: no other thread exists yet (the runtime and evcxr start later), so nothing
+        // can read the environment concurrently.
+        unsafe { std::env::set_var("EVCXR_TMPDIR", &dir) };
+        build_dir = Some(dir);
+    }
+    let startup: Vec<String> = cell_crate::dep_command().into_iter().collect();
+    let mut setup = EngineSetup {
+        seed: build_dir::Seed::for_startup(&startup),
+        startup,
+        build_dir,
+        ..EngineSetup::default()
+    };
+    if std::env::var_os("EVCXR_TMPDIR").is_some() {
+        setup.child_env.extend(build_dir::child_library_path());
+    }
+    setup
+}
+
+/// `mesos-kernel prepare`: builds what Rust cells use once, so no notebook waits for it.
+fn prepare() -> anyhow::Result<()> {
+    init_logging(None)?;
+    let started = std::time::Instant::now();
+    let setup = engine_setup();
+    mesos_kernel::interpreter::rust::engine::prepare(&setup)?;
+    let kept = setup
+        .seed
+        .as_ref()
+        .map(|s| format!(", kept in {}", s.path().display()))
+        .unwrap_or_default();
+    println!(
+        "Rust cells are ready: mesos-lib built in {:.1} s{kept}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn run(
     connection_file: &std::path::Path,
     log_file: Option<&std::path::Path>,
@@ -127,14 +174,7 @@ fn run(
     init_logging(log_file)?;
     let info = ConnectionInfo::from_file(connection_file)?;
     tracing::info!(?info, "starting");
-    if std::env::var_os("EVCXR_TMPDIR").is_none()
-        && let Some(dir) = build_dir::claim()
-    {
-        tracing::info!(dir = %dir.display(), "evcxr build directory");
-        // SAFETY: no other thread exists yet (the runtime and evcxr start below), so nothing
-        // can read the environment concurrently.
-        unsafe { std::env::set_var("EVCXR_TMPDIR", dir) };
-    }
+    let mut setup = engine_setup();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -153,13 +193,6 @@ fn run(
         let registry = magics::every_magic();
         let mesos = MesosHandle::default();
         mesos.adopt_local();
-        let mut setup = EngineSetup {
-            startup: cell_crate::dep_command().into_iter().collect(),
-            ..EngineSetup::default()
-        };
-        if std::env::var_os("EVCXR_TMPDIR").is_some() {
-            setup.child_env.extend(build_dir::child_library_path());
-        }
         let bridge = match CellBridge::start(mesos.clone()) {
             Ok(b) => {
                 setup.child_env.extend(b.child_env());

@@ -8,7 +8,7 @@
 //! ends), and cargo's own freshness checks decide what a slot must rebuild.
 
 use std::os::fd::AsRawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// How many kernels at once get a kept build directory; the rest use a temporary one.
@@ -80,4 +80,106 @@ pub fn child_library_path() -> Option<(String, String)> {
         _ => dir,
     };
     Some(("LD_LIBRARY_PATH".to_owned(), value))
+}
+
+/// A finished build of the crates Rust cells use (mesos-lib and its dependencies), kept once per
+/// machine beside the slots: a slot that has no build yet starts from a copy of it, so a second
+/// kernel running at the same time, or a new slot, does not compile mesos-lib again. Cargo's own
+/// freshness checks still decide what is rebuilt; a copy only saves work.
+#[derive(Debug, Clone)]
+pub struct Seed {
+    dir: PathBuf,
+}
+
+/// What a slot's build is made of, copied to and from the seed (`src/` is rewritten per cell).
+const BUILD_PARTS: [&str; 3] = ["Cargo.toml", "Cargo.lock", "target"];
+
+impl Seed {
+    /// The seed for a session started with these evcxr commands (`:dep` lines), or `None`
+    /// without a cache directory. Each distinct start-up (e.g. another mesos-lib source) has its own.
+    pub fn for_startup(startup: &[String]) -> Option<Seed> {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(startup.join("\n").as_bytes());
+        let key = hex::encode(&digest[..8]);
+        Some(Seed {
+            dir: cache_dir()?.join("evcxr").join(format!("seed-{key}")),
+        })
+    }
+
+    /// Where the seed is.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether a seed has been published.
+    pub fn exists(&self) -> bool {
+        self.dir.join("target").is_dir()
+    }
+
+    /// Copies the seed into `slot` if the slot has never built anything and a seed exists.
+    pub fn sow(&self, slot: &Path) {
+        if slot.join("target").exists() || !self.exists() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match copy_parts(&self.dir, slot) {
+            Ok(()) => tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                seed = %self.dir.display(),
+                "build directory started from the shared build"
+            ),
+            Err(e) => {
+                // Cargo rebuilds whatever the partial copy lacks.
+                tracing::warn!(error = %e, "could not copy the shared build; building from scratch");
+            }
+        }
+    }
+
+    /// Makes `slot`'s build the seed, unless there is one already (written whole, then renamed,
+    /// so no kernel ever copies half a seed).
+    pub fn publish(&self, slot: &Path) {
+        if self.dir.exists() || !slot.join("target").is_dir() {
+            return;
+        }
+        let Some(parent) = self.dir.parent() else {
+            return;
+        };
+        let partial = parent.join(format!(".seed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&partial);
+        let result = std::fs::create_dir_all(&partial)
+            .and_then(|()| copy_parts(slot, &partial))
+            .and_then(|()| std::fs::rename(&partial, &self.dir));
+        match result {
+            Ok(()) => tracing::info!(seed = %self.dir.display(), "shared build published"),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&partial);
+                // Another kernel published first, or the disk is full: nothing is lost either way.
+                tracing::debug!(error = %e, "shared build not published");
+            }
+        }
+    }
+}
+
+/// Copies the build parts of one crate directory into another (`cp -a`: links, modes and times
+/// kept, so cargo sees the same build it left).
+fn copy_parts(from: &Path, to: &Path) -> std::io::Result<()> {
+    for part in BUILD_PARTS {
+        let src = from.join(part);
+        if !src.exists() {
+            continue;
+        }
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(&src)
+            .arg(to)
+            .status()?;
+        if !status.success() {
+            return Err(std::io::Error::other(format!(
+                "cp -a {} {} failed ({status})",
+                src.display(),
+                to.display()
+            )));
+        }
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 
 use super::errors::{compile_errors, simple};
 use super::pump::Pump;
+use super::warm_up;
 use crate::core::output::CellOutput;
 use crate::interpreter::{Completions, ExecuteOutcome, code_point_offset};
 use crate::protocol::content::{ErrorContent, MimeBundle};
@@ -45,6 +46,10 @@ pub struct EngineSetup {
     pub child_env: Vec<(String, String)>,
     /// evcxr commands run once per session (again after evcxr is rebuilt), e.g. `:dep`.
     pub startup: Vec<String>,
+    /// The kept build directory evcxr uses (`EVCXR_TMPDIR`), if any.
+    pub build_dir: Option<std::path::PathBuf>,
+    /// The shared build a build directory without one starts from, and is published as.
+    pub seed: Option<super::build_dir::Seed>,
 }
 
 #[derive(Default)]
@@ -174,7 +179,15 @@ fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetu
         startup_error =
             Some("evcxr failed to start (see the kernel log); is cargo on PATH?".to_owned());
     }
-    while let Ok(job) = rx.recv() {
+    // Warm-up cells run while no job waits; a cell that arrives first warms the analyzer itself.
+    let mut idle_steps: Vec<&str> = Vec::new();
+    if ctx.is_some() {
+        idle_steps.push(warm_up::ANALYZER_CELL);
+    }
+    while let Some(job) = next_job(&rx, &mut idle_steps, ctx.as_mut().map(|(c, _)| c)) {
+        if matches!(job, Job::Execute { .. }) {
+            idle_steps.clear();
+        }
         // A context that panicked is rebuilt before the next job.
         if ctx.is_none() && startup_error.is_none() {
             match new_context(&shared, &setup) {
@@ -207,8 +220,50 @@ fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetu
     }
 }
 
+/// The next job; while none waits, runs the idle steps one at a time. `None` once the kernel
+/// has dropped its handle.
+fn next_job(
+    rx: &mpsc::Receiver<Job>,
+    idle_steps: &mut Vec<&str>,
+    mut command: Option<&mut CommandContext>,
+) -> Option<Job> {
+    loop {
+        if idle_steps.is_empty() {
+            return rx.recv().ok();
+        }
+        match rx.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => {
+                let step = idle_steps.remove(0);
+                if let Some(command) = command.as_deref_mut() {
+                    run_step(command, step, "analyzer warm-up");
+                }
+            }
+        }
+    }
+}
+
+/// Prepares a kept build directory without a kernel (`mesos-kernel prepare`): runs the start-up
+/// commands and the warm-up, so the shared build exists before any notebook needs it.
+pub fn prepare(setup: &EngineSetup) -> Result<(), Error> {
+    let shared = Shared::default();
+    let (command, _pump) = new_context(&shared, setup)?;
+    drop(command);
+    match &setup.seed {
+        Some(seed) if !seed.exists() => Err(Error::Message(format!(
+            "the start-up commands failed, so nothing was kept in {} (see the log above)",
+            seed.path().display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, Pump), Error> {
     let started = std::time::Instant::now();
+    if let (Some(seed), Some(dir)) = (&setup.seed, &setup.build_dir) {
+        seed.sow(dir);
+    }
     // The child is this binary (evcxr::runtime_hook); its environment alone gets `child_env`.
     let mut child = std::process::Command::new(std::env::current_exe()?);
     child.envs(setup.child_env.iter().map(|(k, v)| (k, v)));
@@ -216,18 +271,15 @@ fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, 
     let mut command = CommandContext::with_eval_context(eval);
     *shared.child.lock().expect("child handle") = Some(command.process_handle());
     let warm = started.elapsed();
+    let mut all_done = true;
     for line in &setup.startup {
-        let step = std::time::Instant::now();
-        match command.execute(line) {
-            Ok(_) => tracing::info!(
-                elapsed_ms = step.elapsed().as_millis() as u64,
-                command = %line,
-                "evcxr start-up command done"
-            ),
-            // Cells still work without it; the log says why `mesos_lib` is missing.
-            Err(e) => tracing::warn!(command = %line, error = %e, "evcxr start-up command failed"),
-        }
+        all_done &= run_step(&mut command, line, "evcxr start-up command");
     }
+    // A build that has everything the start-up asked for is worth sharing with other slots.
+    if all_done && let (Some(seed), Some(dir)) = (&setup.seed, &setup.build_dir) {
+        seed.publish(dir);
+    }
+    run_step(&mut command, warm_up::SHOW_DEBUG, "value display");
     // Drain what the start-up commands printed so the first cell does not show it.
     while outputs.stdout.try_recv().is_ok() {}
     while outputs.stderr.try_recv().is_ok() {}
@@ -240,6 +292,27 @@ fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, 
         "evcxr ready"
     );
     Ok((command, Pump::start(outputs.stdout, outputs.stderr)))
+}
+
+/// Runs one preparation step; cells still work when it fails (the log says what is missing).
+fn run_step(command: &mut CommandContext, code: &str, what: &str) -> bool {
+    let step = std::time::Instant::now();
+    // The first line names it (a `:dep` line, a trait's head); the rest is noise in a log.
+    let head = code.lines().next().unwrap_or_default();
+    match command.execute(code) {
+        Ok(_) => {
+            tracing::info!(
+                elapsed_ms = step.elapsed().as_millis() as u64,
+                command = %head,
+                "{what} done"
+            );
+            true
+        }
+        Err(e) => {
+            tracing::warn!(command = %head, error = %e, "{what} failed");
+            false
+        }
+    }
 }
 
 fn run_job(command: &mut CommandContext, pump: &Pump, shared: &Shared, job: Job) {
@@ -272,6 +345,9 @@ fn execute(
     code: &str,
     out: &CellOutput,
 ) -> ExecuteOutcome {
+    if let Some(fix) = warm_up::before_cell(code) {
+        run_step(command, fix, "value display update");
+    }
     pump.begin(out.clone());
     shared.interrupted.store(false, Ordering::SeqCst);
     shared.executing.store(true, Ordering::SeqCst);
@@ -297,6 +373,9 @@ fn execute(
         Ok(r) => r,
         Err(p) => std::panic::resume_unwind(p),
     };
+    if let Some(fix) = warm_up::after_cell(code) {
+        run_step(command, fix, "value display update");
+    }
     match result {
         Ok(outputs) => {
             if let Some(p) = panic {
@@ -380,6 +459,9 @@ fn bundle(content: std::collections::HashMap<String, String>) -> Option<MimeBund
 fn complete(command: &mut CommandContext, code: &str, byte_pos: usize) -> Completions {
     match command.completions(code, byte_pos.min(code.len())) {
         Ok(c) => {
+            // The value display's method is on every type: noise in a completion list.
+            let mut c = c;
+            c.completions.retain(|x| x.code != warm_up::DISPLAY_METHOD);
             let types: Vec<Value> = c
                 .completions
                 .iter()

@@ -5,5 +5,6 @@ pub mod cell_crate;
 pub mod engine;
 pub mod errors;
 pub mod pump;
+pub mod warm_up;
 
 pub use engine::{EngineSetup, RustEngine};
