@@ -365,3 +365,41 @@ async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master
     );
     m.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_task_group_sees_its_volume_in_the_executor_sandbox() {
+    let m = start(1).await;
+    let url = m.url();
+    let agent = json!({"value": m.agents()[0].id});
+    let reserve = json!({"type": "RESERVE_RESOURCES", "reserve_resources": {"agent_id": agent,
+        "resources": [reserved("disk", 32.0)]}});
+    assert_eq!(operator(&url, &reserve).await, (202, String::new()));
+    let create = json!({"type": "CREATE_VOLUMES", "create_volumes": {"agent_id": agent,
+        "volumes": [volume("vol1", "data")]}});
+    assert_eq!(operator(&url, &create).await, (202, String::new()));
+
+    let s = web_framework(&url).await;
+    let mut ev = Events { s, offers: vec![] };
+    let offer = ev.offer_with(is_volume("vol1")).await;
+    let scalar = |n: &str, v: f64| json!({"name": n, "type": "SCALAR", "scalar": {"value": v}});
+    // The posix isolator links the volume into the executor's container, at the path the
+    // task names (not the one it was created with): the task reaches it from its own sandbox.
+    let task = json!({"name": "g", "task_id": {"value": "g"}, "agent_id": offer["agent_id"],
+        "command": {"value": "echo grouped > \"$MESOS_SANDBOX/../../at/f\""},
+        "resources": [scalar("cpus", 0.1), scalar("mem", 32.0), volume("vol1", "at")]});
+    let group = json!([{"type": "LAUNCH_GROUP", "launch_group": {
+        "executor": {"type": "DEFAULT", "executor_id": {"value": "g-executor"},
+            "framework_id": {"value": ev.s.framework_id},
+            "resources": [scalar("cpus", 0.1), scalar("mem", 32.0), scalar("disk", 32.0)]},
+        "task_group": {"tasks": [task]}}}]);
+    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &offer, group)).await;
+    assert_eq!(code, 202);
+    ev.until_state(&url, "g", "TASK_FINISHED").await;
+    assert_eq!(
+        std::fs::read_to_string(volume_dir(&m, "web", "vol1").join("f")).unwrap(),
+        "grouped\n"
+    );
+    // Given back whole once the group is done.
+    ev.offer_with(is_volume("vol1")).await;
+    m.shutdown().await;
+}
