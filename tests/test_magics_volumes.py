@@ -2,7 +2,7 @@
 through the operator API (its disk reserved first), a file written by one task and read by a
 later one through it, re-running create, bad input, and destroy."""
 
-from conftest import connect, local_record, master_json, result, run, text_of
+from conftest import complete, connect, local_record, master_json, result, run, text_of, wait_until
 
 
 def volumes_on_agent(url):
@@ -35,6 +35,9 @@ def test_a_volume_keeps_a_file_between_tasks(mk, state_dir):
     assert "--role" in reply["content"]["evalue"]
     reply, _ = run(mk, "%launch --volume vol1 -- true", ok=False)
     assert "ID:PATH" in reply["content"]["evalue"]
+
+    # Its ID completes once an offer holds it.
+    wait_until(lambda: "vol1" in complete(mk, "%launch --volume vo"), what="vol1 offered")
 
     # One task writes through the volume, a later one reads it at another path.
     run(mk, "%launch --name writer --volume vol1:data --wait TASK_FINISHED -- echo kept > data/f", timeout=90)

@@ -119,7 +119,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
             },
             FlagSpec {
                 name: "volume",
-                value: ArgKind::Text,
+                value: ArgKind::Live(LiveKind::VolumeId),
                 help: "persistent volume ID:PATH, seen by the task at PATH (repeatable)",
             },
             FlagSpec {
