@@ -1,11 +1,11 @@
 //! Launching: `%launch` builds a TaskInfo from flags, `%%launch` takes TaskInfo JSON; both
 //! pick an offer that fits, ACCEPT it and show the task.
 
-use super::offers::{FILTER_FLAGS, OFFER_WAIT, OfferFilter, choose_offer};
+use super::offers::{FILTER_FLAGS, OfferFilter, choose_offer};
 use super::task_group::{self, GroupDraft};
 use super::task_json::{self, TaskDraft};
 use super::tasks::{DEFAULT_WAIT, STATES, parse_state, task_table, watch_task};
-use super::volumes;
+use super::volume_offers;
 use super::{Body, MagicResult, bind, interrupted, mesos_error, no_positional, number_flag, usage};
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
@@ -379,7 +379,7 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
         return Ok(shown);
     }
 
-    with_volumes(ctx, &s, &mut line).await?;
+    volume_offers::with_volumes(ctx, &s, &line.volumes, &mut line.filter, &mut line.want).await?;
     let offer = choose_offer(ctx, &s, &line.filter, &line.want).await?;
     let (task, picked) = line.task_info(&offer);
     let task_id = task.task_id.value.clone();
@@ -389,52 +389,6 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
     let shown = launched(ctx, &s, std::slice::from_ref(&task_id), &offer, want_state).await?;
     bind_task(ctx, &s, bind_name, &task_id).await;
     Ok(shown)
-}
-
-/// `--volume`: waits for an offer holding every volume named, then asks for them (mounted
-/// where the line says) and for that offer.
-async fn with_volumes(
-    ctx: &MagicContext<'_>,
-    s: &Scheduler,
-    line: &mut LineLaunch,
-) -> Result<(), ErrorContent> {
-    if line.volumes.is_empty() {
-        return Ok(());
-    }
-    let (filter, ids) = (&line.filter, &line.volumes);
-    let holds = |o: &Offer| {
-        filter.matches(o)
-            && ids.iter().all(|(id, _)| {
-                o.resources
-                    .iter()
-                    .any(|r| volumes::persistence_id(r) == Some(id.as_str()))
-            })
-    };
-    let find = |b: &mesos_lib::scheduler::Book| b.offers.list().iter().find(|o| holds(o)).cloned();
-    let offer = match s.read(find) {
-        Some(o) => o,
-        None => tokio::select! {
-            r = s.wait_until(OFFER_WAIT, "an offer holding the volume", find) => match r {
-                Ok(o) => o,
-                Err(_) => {
-                    let names: Vec<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
-                    let whereabouts = volumes::whereabouts(ctx, &names).await;
-                    return Err(mesos_error(format!(
-                        "no offer holding volume {} within {OFFER_WAIT:?}: {whereabouts}",
-                        names.join(", ")
-                    )));
-                }
-            },
-            _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for an offer holding the volume")),
-        },
-    };
-    for (id, path) in &line.volumes {
-        if let Some(r) = volumes::offered_volume(&offer, id, path) {
-            line.want.resources.push(r);
-        }
-    }
-    line.filter.offer = Some(offer.id.value.clone());
-    Ok(())
 }
 
 /// `--bind NAME`: the task as a `mesos::Task`, with its agent's hostname so a Rust cell can

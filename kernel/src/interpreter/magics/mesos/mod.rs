@@ -19,6 +19,7 @@ mod task_group;
 mod task_json;
 mod tasks;
 mod timeline;
+mod volume_offers;
 mod volumes;
 
 use super::args::{self, Args};

@@ -15,7 +15,7 @@ use mesos_lib::v1::container::{Volume, VolumeMode};
 use mesos_lib::v1::master::response::GetAgents;
 use mesos_lib::v1::master::{Call, CallType};
 use mesos_lib::v1::resources::{DiskInfo, Persistence, ReservationInfo, ReservationType};
-use mesos_lib::v1::{AgentId, Offer, Resource};
+use mesos_lib::v1::{AgentId, Resource};
 use serde_json::json;
 
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
@@ -183,18 +183,18 @@ impl Command {
 }
 
 /// One persistent volume an agent holds.
-struct Held {
-    agent: String,
+pub(super) struct Held {
+    pub(super) agent: String,
     hostname: String,
     resource: Resource,
 }
 
 impl Held {
-    fn id(&self) -> &str {
+    pub(super) fn id(&self) -> &str {
         persistence_id(&self.resource).unwrap_or("")
     }
 
-    fn role(&self) -> &str {
+    pub(super) fn role(&self) -> &str {
         self.resource.reservation_role().unwrap_or("*")
     }
 
@@ -220,55 +220,8 @@ fn container_path(r: &Resource) -> Option<&str> {
         .map(|v| v.container_path.as_str())
 }
 
-/// The volume `id` among an offer's resources, ready for a TaskInfo: mounted at `path`,
-/// without the offer's allocation (the master adds it).
-pub(super) fn offered_volume(offer: &Offer, id: &str, path: &str) -> Option<Resource> {
-    let r = offer
-        .resources
-        .iter()
-        .find(|r| persistence_id(r) == Some(id))?;
-    let mut r = r.clone();
-    r.allocation_info = None;
-    if let Some(v) = r.disk.as_mut().and_then(|d| d.volume.as_mut()) {
-        v.container_path = path.to_owned();
-    }
-    Some(r)
-}
-
-/// Where the volumes `ids` are, in words, for a launch that found no offer holding them.
-pub(super) async fn whereabouts(ctx: &MagicContext<'_>, ids: &[&str]) -> String {
-    let Some(conn) = ctx.mesos.try_connection() else {
-        return "not connected to ask the master where it is".into();
-    };
-    let Ok(agents) = conn.operator.get_agents().await else {
-        return format!("the master {} did not answer GET_AGENTS", conn.target.url());
-    };
-    let vols = held(&agents);
-    ids.iter()
-        .map(|id| {
-            let on: Vec<String> = vols
-                .iter()
-                .filter(|h| h.id() == *id)
-                .map(|h| format!("agent {} for role {}", h.agent, h.role()))
-                .collect();
-            if on.is_empty() {
-                format!(
-                    "no agent has a volume {id} (%volumes lists them; %volumes create makes one)"
-                )
-            } else {
-                format!(
-                    "volume {id} is on {}; it is offered only to frameworks in that role, once \
-                     no task uses it",
-                    on.join(" and ")
-                )
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// Every volume of every agent.
-fn held(agents: &GetAgents) -> Vec<Held> {
+pub(super) fn held(agents: &GetAgents) -> Vec<Held> {
     agents
         .agents
         .iter()
