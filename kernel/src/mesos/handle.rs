@@ -82,6 +82,8 @@ pub enum LiveKind {
     /// Agent attributes seen in offers, as `name=value` selectors (the name is the prefix
     /// being typed).
     Attribute,
+    /// Persistence IDs of the volumes in outstanding offers.
+    VolumeId,
 }
 
 #[derive(Debug, Default)]
@@ -295,6 +297,14 @@ impl MesosHandle {
                 .list()
                 .iter()
                 .flat_map(|o| o.attributes.iter().map(attribute_selector))
+                .collect(),
+            LiveKind::VolumeId => b
+                .offers
+                .list()
+                .iter()
+                .flat_map(|o| o.resources.iter())
+                .filter_map(|r| r.disk.as_ref()?.persistence.as_ref())
+                .map(|p| p.id.clone())
                 .collect(),
         })
     }

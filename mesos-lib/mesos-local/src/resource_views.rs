@@ -9,7 +9,10 @@ use serde_json::{Map, Value, json};
 use crate::json as j;
 use mesos_lib::resources::{Resources, parse_resources, ranges};
 use mesos_lib::v1::common::Labels;
-use mesos_lib::v1::resources::{Attribute, ReservationInfo, ReservationType, Resource, ValueType};
+use mesos_lib::v1::container::{Volume, VolumeMode};
+use mesos_lib::v1::resources::{
+    Attribute, DiskInfo, Persistence, ReservationInfo, ReservationType, Resource, ValueType,
+};
 
 /// An agent's `--resources`, with the cpus/mem/disk/ports defaults an agent adds when absent.
 /// Static roles are dropped: only dynamic reservations are modelled.
@@ -29,16 +32,72 @@ pub(crate) fn agent_total(flag: &str) -> Result<Resources, String> {
 }
 
 /// Reads a v1 `Resource` list from a request leniently (numbers may be strings, as
-/// Mesos's JSON parser allows): name, value and reservations (upgraded to the refinement
-/// format, see `reservation_stack`); allocation info and the rest are left out.
+/// Mesos's JSON parser allows): name, value, reservations (upgraded to the refinement
+/// format, see `reservation_stack`) and a persistent volume's `disk`; allocation info and
+/// the rest are left out.
 pub(crate) fn from_json(list: &[Value]) -> Resources {
     list.iter()
         .filter_map(|r| {
             let mut resource = value_of(r)?;
             resource.reservations = reservation_stack(r);
+            resource.disk = volume_disk(r);
             Some(resource)
         })
         .collect()
+}
+
+/// The `disk` of a persistent volume: its persistence (id, principal) and volume (mode,
+/// container path). Other DiskInfo (sources) is not modelled: no resource providers here.
+pub(crate) fn volume_disk(r: &Value) -> Option<DiskInfo> {
+    let p = r.pointer("/disk/persistence")?;
+    let volume = r.pointer("/disk/volume").map(|v| Volume {
+        mode: j::str_at(v, "mode").map(VolumeMode::from_name),
+        container_path: j::str_at(v, "container_path").unwrap_or("").to_string(),
+        host_path: j::str_at(v, "host_path").map(str::to_string),
+        ..Default::default()
+    });
+    Some(DiskInfo {
+        persistence: Some(Persistence {
+            id: j::str_at(p, "id").unwrap_or("").to_string(),
+            principal: j::str_at(p, "principal").map(str::to_string),
+            extra: Default::default(),
+        }),
+        volume,
+        extra: Default::default(),
+    })
+}
+
+/// The persistence ID of a persistent volume.
+pub(crate) fn persistence_id(r: &Resource) -> Option<&str> {
+    r.disk.as_ref()?.persistence.as_ref().map(|p| p.id.as_str())
+}
+
+/// `r` with each persistent volume's `disk` taken from the volume with the same
+/// persistence ID and reservations in `pool`: Mesos compares volumes by persistence ID
+/// alone (`operator==(DiskInfo)`), so a task may name its own container path.
+pub(crate) fn volumes_as_in(r: &Resources, pool: &Resources) -> Resources {
+    r.iter()
+        .map(|x| {
+            let mut x = x.clone();
+            let same = |p: &&Resource| {
+                persistence_id(p).is_some()
+                    && persistence_id(p) == persistence_id(&x)
+                    && p.reservations == x.reservations
+            };
+            if let Some(found) = pool.iter().find(same) {
+                x.disk = found.disk.clone();
+            }
+            x
+        })
+        .collect()
+}
+
+/// Whether `pool` holds each persistent volume of `r` whole: a volume is subtracted only
+/// when equal (`subtractable`), never in part.
+pub(crate) fn volumes_whole(r: &Resources, pool: &Resources) -> bool {
+    r.iter()
+        .filter(|x| persistence_id(x).is_some())
+        .all(|x| pool.iter().any(|p| p == x))
 }
 
 /// The name and value of a v1 resource, nothing else.
@@ -288,6 +347,9 @@ pub(crate) fn resource_text(x: &Resource, allocation: Option<&str>) -> String {
         let items: Vec<String> = x.reservations.iter().map(reservation_text).collect();
         out.push_str(&format!("(reservations: [{}])", items.join(",")));
     }
+    if let Some(d) = &x.disk {
+        out.push_str(&format!("[{}]", disk_text(d)));
+    }
     let v = match x.value_type {
         Some(ValueType::Ranges) => {
             ranges::format(&x.ranges.as_ref().map(ranges::pairs).unwrap_or_default())
@@ -298,6 +360,30 @@ pub(crate) fn resource_text(x: &Resource, allocation: Option<&str>) -> String {
         _ => scalar_text(x.scalar.as_ref().map_or(0.0, |s| s.value)),
     };
     format!("{out}:{v}")
+}
+
+/// A DiskInfo as Mesos prints it: `vol1:data` (persistence ID, then the volume).
+fn disk_text(d: &DiskInfo) -> String {
+    let mut out = d
+        .persistence
+        .as_ref()
+        .map_or("", |p| p.id.as_str())
+        .to_string();
+    if let Some(v) = &d.volume {
+        out.push(':');
+        match &v.host_path {
+            Some(host) => {
+                out.push_str(&format!("{host}:{}", v.container_path));
+                match v.mode.as_ref().map(|m| m.as_str()) {
+                    Some("RW") => out.push_str(":rw"),
+                    Some("RO") => out.push_str(":ro"),
+                    _ => {}
+                }
+            }
+            None => out.push_str(&v.container_path),
+        }
+    }
+    out
 }
 
 /// `(DYNAMIC,web,ops,{k: v})`.

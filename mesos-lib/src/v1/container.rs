@@ -131,17 +131,18 @@ pub struct MesosInfo {
     pub extra: Extra,
 }
 
-/// `Volume`: a path mounted into the container.
+/// `Volume`: a path mounted into the container. Fields in the proto's declaration order,
+/// which is the order Mesos writes them in (`mode` first).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Volume {
+    /// RW or RO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<VolumeMode>,
     /// Path inside the container.
     pub container_path: String,
     /// Path on the host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_path: Option<String>,
-    /// RW or RO.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<VolumeMode>,
     /// Image to mount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Image>,

@@ -81,6 +81,16 @@ impl Agent {
             self.finish_executor(&fid, &eid);
             return;
         }
+        // The posix filesystem isolator links volumes into the executor's container only.
+        let mut resources =
+            crate::resource_views::from_json(j::array_at(&group.executor, "resources"));
+        for t in &group.tasks {
+            resources.add_all(&crate::resource_views::from_json(j::array_at(
+                t,
+                "resources",
+            )));
+        }
+        super::volumes::link_into(&self.work_dir, &dir, &resources);
         self.start_members(&dir, group.tasks, members, receivers);
     }
 

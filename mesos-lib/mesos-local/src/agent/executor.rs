@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use super::{Agent, ExecutorRun, sandbox};
+use super::{Agent, ExecutorRun, sandbox, volumes};
 use crate::agent::process::{self, Launch, Outcome};
+use crate::resource_views as rv;
 use crate::{ids, json as j};
 
 /// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
@@ -154,7 +155,11 @@ impl Agent {
             return None;
         }
         let failed = match (unsupported, task.get("command")) {
-            (None, Some(command)) => return Some(command.clone()),
+            (None, Some(command)) => {
+                let resources = rv::from_json(j::array_at(task, "resources"));
+                volumes::link_into(&self.work_dir, dir, &resources);
+                return Some(command.clone());
+            }
             (Some((message, reason)), _) => (message, reason),
             (None, None) => (
                 "Abnormal executor termination: custom executors are not supported by mesos-local"

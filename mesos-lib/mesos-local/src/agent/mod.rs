@@ -10,6 +10,7 @@ pub(crate) mod process;
 pub(crate) mod sandbox;
 pub(crate) mod spawner;
 pub(crate) mod status_updates;
+pub(crate) mod volumes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -162,9 +163,12 @@ impl Agent {
             .clone()
     }
 
-    /// Keeps the total the master computed after a reservation (`CheckpointResourcesMessage`).
+    /// Keeps the total the master computed after a reservation or a volume operation
+    /// (`CheckpointResourcesMessage`): volumes new in it are made on disk, those gone removed.
     pub(crate) fn checkpoint(&self, total: Resources) {
-        *self.checkpointed.lock().unwrap_or_else(|e| e.into_inner()) = total;
+        let mut kept = self.checkpointed.lock().unwrap_or_else(|e| e.into_inner());
+        volumes::sync(&self.work_dir, &kept, &total);
+        *kept = total;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, AgentState> {

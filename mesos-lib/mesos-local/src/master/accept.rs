@@ -79,7 +79,8 @@ impl Master {
         }
     }
 
-    /// ACCEPT: LAUNCH, RESERVE and UNRESERVE operations are carried out in their order, then
+    /// ACCEPT: LAUNCH, RESERVE, UNRESERVE, CREATE and DESTROY operations are carried out in
+    /// their order, then
     /// LAUNCH_GROUP; the others are dropped with an error.
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
@@ -321,6 +322,13 @@ impl Master {
         let mut seen: HashSet<String> = HashSet::new();
         for (i, (mut t, (tid, task_res))) in tasks.into_iter().zip(parsed).enumerate() {
             self.offer_operations(st, place.fid, &place.agent_id, pending, i, available);
+            // Volumes as the agent keeps them: a task may name its own container path.
+            let task_res = match st.agents.get(&place.agent_id) {
+                Some(a) if task_res.iter().any(|r| r.disk.is_some()) => {
+                    rv::volumes_as_in(&task_res, &a.total)
+                }
+                _ => task_res,
+            };
             if let Some(message) = validate_task(st, place, &t, &tid, &seen, available, &task_res) {
                 task_error(st, place, &t, message);
                 continue;
@@ -396,8 +404,10 @@ fn add_task(
 /// Why mesos-local drops an offer operation of type `ty`.
 fn refusal(ty: &str) -> String {
     let why = match ty {
-        "RESERVE" | "UNRESERVE" => "it gives no operation feedback: leave out the operation's id",
-        "CREATE" | "DESTROY" | "GROW_VOLUME" | "SHRINK_VOLUME" => "it keeps no persistent volumes",
+        "RESERVE" | "UNRESERVE" | "CREATE" | "DESTROY" => {
+            "it gives no operation feedback: leave out the operation's id"
+        }
+        "GROW_VOLUME" | "SHRINK_VOLUME" => "it does not resize persistent volumes",
         "CREATE_DISK" | "DESTROY_DISK" => "it has no resource providers",
         _ => "it does not know this operation",
     };
@@ -472,7 +482,7 @@ fn validate_task(
     if task_res.is_empty() {
         return Some("Task uses no resources".into());
     }
-    if !available.contains(task_res) {
+    if !available.contains(task_res) || !rv::volumes_whole(task_res, available) {
         return Some(format!(
             "Total resources {} required by task and its executor is more than available {}",
             rv::display(task_res, &place.role),

@@ -194,7 +194,9 @@ fn validate_executor_resources(
     if cx.existing_executor.is_none() {
         total.add_all(&own);
     }
-    if !cx.offered.contains(&total) {
+    // Volumes as offered: a task may mount one at another path.
+    let total = rv::volumes_as_in(&total, cx.offered);
+    if !cx.offered.contains(&total) || !rv::volumes_whole(&total, cx.offered) {
         return Some(format!(
             "Total resources {} required by task group and its executor are more than available {}",
             rv::display(&total, cx.role),

@@ -155,7 +155,11 @@ impl Master {
     ) -> (Arc<Agent>, GroupLaunch) {
         let (fid, aid) = (offer.framework_id, offer.agent_id);
         let executor = Arc::new(executor);
-        let own = rv::from_json(j::array_at(&executor, "resources"));
+        // Volumes as offered: a task may mount one at another path.
+        let parse = |v: &Value| {
+            rv::volumes_as_in(&rv::from_json(j::array_at(v, "resources")), offer.available)
+        };
+        let own = parse(&executor);
         let eid = j::id_at(&executor, "executor_id").unwrap_or("").to_string();
         let mut total = own.clone();
         st.executors.insert(
@@ -168,7 +172,7 @@ impl Master {
         let mut infos = Vec::new();
         for t in tasks {
             let tid = j::id_at(&t, "task_id").unwrap_or("").to_string();
-            let res = rv::from_json(j::array_at(&t, "resources"));
+            let res = parse(&t);
             total.add_all(&res);
             let info = Arc::new(t);
             let task = Task::new(Arc::clone(&info), fid, aid, "TASK_STAGING", Some(res));
@@ -184,10 +188,10 @@ impl Master {
             }
             infos.push(info);
         }
+        let own = parse(&executor);
         offer.available.subtract_all(&total);
         if let Some(fw) = st.frameworks.get_mut(fid) {
-            fw.allocated
-                .add_all(&rv::from_json(j::array_at(&executor, "resources")));
+            fw.allocated.add_all(&own);
         }
         let agent = st.agents.get_mut(aid).map(|a| {
             a.used.add_all(&total);

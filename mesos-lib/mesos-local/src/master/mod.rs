@@ -20,6 +20,7 @@ pub(crate) mod routes;
 pub(crate) mod scheduler_api;
 pub(crate) mod state;
 pub(crate) mod views;
+pub(crate) mod volumes;
 pub(crate) mod weights;
 
 use std::net::IpAddr;
@@ -120,6 +121,7 @@ impl Master {
     /// Registers an agent (initially, and again after a master restart with its live tasks).
     pub(crate) fn register_agent(&self, st: &mut MasterState, agent: &Arc<Agent>) {
         let mut used = Resources::new();
+        let total = agent.total();
         for (fw_info, task_info, state, statuses) in agent.live_tasks() {
             let fid = j::id_at(&fw_info, "id").unwrap_or("").to_string();
             let tid = j::id_at(&task_info, "task_id").unwrap_or("").to_string();
@@ -146,7 +148,8 @@ impl Master {
                 }
             });
             let held = (!is_terminal(&state)).then(|| {
-                let resources = rv::from_json(j::array_at(&task_info, "resources"));
+                let resources =
+                    rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);
                 used.add_all(&resources);
                 fw.allocated.add_all(&resources);
                 resources

@@ -163,17 +163,13 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
         }
         C::ReserveResources => master.operator_reservation(Kind::Reserve, call, principal),
         C::UnreserveResources => master.operator_reservation(Kind::Unreserve, call, principal),
-        C::CreateVolumes | C::DestroyVolumes => {
-            if !known(&agent) {
-                return bad_request("No agent found with specified ID");
-            }
-            not_carried_out(name, "it keeps no persistent volumes")
-        }
+        C::CreateVolumes => master.operator_volumes(Kind::Create, call, principal),
+        C::DestroyVolumes => master.operator_volumes(Kind::Destroy, call, principal),
         C::GrowVolume | C::ShrinkVolume => {
             if agent.is_some() && !known(&agent) {
                 return bad_request("No agent found with specified ID");
             }
-            not_carried_out(name, "it keeps no persistent volumes")
+            not_carried_out(name, "it does not resize persistent volumes")
         }
         C::DrainAgent | C::DeactivateAgent => {
             if !known(&agent) {

@@ -1,7 +1,8 @@
 //! RESERVE and UNRESERVE as Mesos checks and applies them: resources read in either
 //! reservation format and upgraded to the refinement format (`Resources::validate`,
 //! `convertResourceFormat`), the checks of `validation::operation`, and the resource
-//! conversions (`getResourceConversions`) applied to a pool. No state is touched here.
+//! conversions (`getResourceConversions`) applied to a pool; CREATE and DESTROY share the
+//! reading and the conversions (their checks are in `volumes`). No state is touched here.
 
 use serde_json::Value;
 
@@ -17,6 +18,10 @@ pub(crate) enum Kind {
     Reserve,
     /// Pops the top reservation of each resource.
     Unreserve,
+    /// Turns reserved disk into a persistent volume (adds its `disk`).
+    Create,
+    /// Turns a persistent volume back into reserved disk (drops its `disk`).
+    Destroy,
 }
 
 impl Kind {
@@ -25,6 +30,28 @@ impl Kind {
         match self {
             Kind::Reserve => "RESERVE",
             Kind::Unreserve => "UNRESERVE",
+            Kind::Create => "CREATE",
+            Kind::Destroy => "DESTROY",
+        }
+    }
+
+    /// The kind of an offer operation's `type`, if it is one of these.
+    pub(crate) fn of_type(ty: &str) -> Option<Kind> {
+        Some(match ty {
+            "RESERVE" => Kind::Reserve,
+            "UNRESERVE" => Kind::Unreserve,
+            "CREATE" => Kind::Create,
+            "DESTROY" => Kind::Destroy,
+            _ => return None,
+        })
+    }
+
+    /// Where an offer operation (`create.volumes`) or an operator call
+    /// (`create_volumes.volumes`) lists its resources.
+    pub(crate) fn field(self) -> &'static str {
+        match self {
+            Kind::Reserve | Kind::Unreserve => "resources",
+            Kind::Create | Kind::Destroy => "volumes",
         }
     }
 }
@@ -44,7 +71,7 @@ impl OpResource {
     }
 }
 
-/// A RESERVE or UNRESERVE, its resources in the refinement format.
+/// A RESERVE, UNRESERVE, CREATE or DESTROY, its resources in the refinement format.
 #[derive(Debug, Clone)]
 pub(crate) struct ReservationOp {
     pub kind: Kind,
@@ -93,10 +120,22 @@ impl ReservationOp {
                         r.text()
                     ));
                 }
-                Kind::Unreserve => {}
+                Kind::Unreserve | Kind::Create | Kind::Destroy => {}
             }
         }
         Ok(())
+    }
+
+    /// Takes each persistent volume's `disk` from the volume with the same persistence ID
+    /// and reservations in `pool` (`rv::volumes_as_in`): DESTROY may name the volume with
+    /// another container path.
+    pub(crate) fn volumes_as_in(&mut self, pool: &Resources) {
+        for r in &mut self.resources {
+            let one: Resources = std::iter::once(&r.resource).collect();
+            if let Some(x) = rv::volumes_as_in(&one, pool).into_vec().pop() {
+                r.resource = x;
+            }
+        }
     }
 
     /// What the operation takes from a pool, without allocation (for choosing offers to
@@ -114,9 +153,13 @@ impl ReservationOp {
                 let mut popped = reserved.clone();
                 popped.reservations.pop();
                 let alloc = r.allocation.as_deref();
+                let mut plain = reserved.clone();
+                plain.disk = None;
                 match self.kind {
                     Kind::Reserve => (popped, reserved, alloc),
                     Kind::Unreserve => (reserved, popped, alloc),
+                    Kind::Create => (plain, reserved, alloc),
+                    Kind::Destroy => (reserved, plain, alloc),
                 }
             })
             .collect()
@@ -210,8 +253,12 @@ pub(crate) fn check_role(role: &str) -> Result<(), String> {
 
 /// The reservation-format checks of `Resources::validate(const Resource&)`.
 fn check_format(r: &Value) -> Result<(), String> {
-    if j::str_at(r, "name").unwrap_or("").is_empty() {
+    let name = j::str_at(r, "name").unwrap_or("");
+    if name.is_empty() {
         return Err("Empty resource name".into());
+    }
+    if r.get("disk").is_some() && name != "disk" {
+        return Err(format!("DiskInfo should not be set for {name} resource"));
     }
     if j::str_at(r, "type").unwrap_or("SCALAR") == "SCALAR"
         && j::f64_at(r, "scalar.value").is_some_and(|v| v < 0.0)

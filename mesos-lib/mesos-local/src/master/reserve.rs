@@ -1,7 +1,8 @@
 //! Dynamic reservations carried out: operator RESERVE_RESOURCES / UNRESERVE_RESOURCES
-//! (`Master::Http::_reserve`, `_unreserve`, `_operation`) and the RESERVE / UNRESERVE offer
-//! operations of an ACCEPT (`Master::_accept`). The agent's total changes and the agent keeps
-//! it; what each framework may be offered follows from it.
+//! (`Master::Http::_reserve`, `_unreserve`, `_operation`) and the RESERVE / UNRESERVE (and,
+//! checked in `volumes`, CREATE / DESTROY) offer operations of an ACCEPT (`Master::_accept`).
+//! The agent's total changes and the agent keeps it; what each framework may be offered
+//! follows from it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -10,9 +11,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::Master;
 use super::reservations::{Kind, ReservationOp};
 use super::state::{AgentEntry, Filter, MasterState};
+use super::{Master, volumes};
 use crate::http::{bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::resources::Resources;
@@ -29,7 +30,7 @@ pub(crate) fn available(entry: &AgentEntry) -> Resources {
 }
 
 /// An agent as Mesos prints one: `<id> at slave(1)@127.0.0.1:5051 (localhost)`.
-fn agent_text(entry: &AgentEntry) -> String {
+pub(crate) fn agent_text(entry: &AgentEntry) -> String {
     let a = &entry.agent;
     format!("{} at {} ({})", a.id, a.pid(), a.hostname)
 }
@@ -58,11 +59,8 @@ impl Master {
         call: &Value,
         principal: Option<&str>,
     ) -> Response {
-        let section = match kind {
-            Kind::Reserve => "reserve_resources",
-            Kind::Unreserve => "unreserve_resources",
-        };
-        let body = call.get(section).cloned().unwrap_or_default();
+        let section = format!("{}_resources", kind.name().to_ascii_lowercase());
+        let body = call.get(&section).cloned().unwrap_or_default();
         if !j::array_at(&body, "source").is_empty() {
             return not_carried_out(
                 "RESERVE_RESOURCES",
@@ -79,12 +77,13 @@ impl Master {
             return bad_request("No agent found with specified ID");
         };
         if let Err(e) = op.validate(principal, None) {
-            return bad_request(match kind {
-                Kind::Reserve => format!(
+            return bad_request(if kind == Kind::Reserve {
+                format!(
                     "Invalid RESERVE operation on agent {}: {e}",
                     agent_text(entry)
-                ),
-                Kind::Unreserve => format!("Invalid UNRESERVE operation: {e}"),
+                )
+            } else {
+                format!("Invalid UNRESERVE operation: {e}")
             });
         }
         self.rescind_for(&mut st, aid, &op);
@@ -105,7 +104,7 @@ impl Master {
 
     /// Rescinds the agent's offers, one at a time, until what they held covers what the
     /// operation takes (`Master::Http::_operation`); each leaves a 5 s refuse filter.
-    fn rescind_for(&self, st: &mut MasterState, aid: &str, op: &ReservationOp) {
+    pub(crate) fn rescind_for(&self, st: &mut MasterState, aid: &str, op: &ReservationOp) {
         let mut required = op.consumed();
         let mut recovered = Resources::new();
         let ids: Vec<String> = st
@@ -140,7 +139,7 @@ impl Master {
         }
     }
 
-    /// Carries out the RESERVE / UNRESERVE operations of an ACCEPT that came before its
+    /// Carries out the RESERVE / UNRESERVE / CREATE / DESTROY operations of an ACCEPT that came before its
     /// `upto`-th task (all that are left for `usize::MAX`) on `available`, what is left of
     /// the offers; an invalid one is dropped as the master drops it.
     pub(crate) fn offer_operations(
@@ -156,10 +155,8 @@ impl Master {
             let Some((_, op)) = pending.0.pop_front() else {
                 break;
             };
-            let kind = if j::str_at(&op, "type") == Some("RESERVE") {
-                Kind::Reserve
-            } else {
-                Kind::Unreserve
+            let Some(kind) = j::str_at(&op, "type").and_then(Kind::of_type) else {
+                continue;
             };
             if let Err(message) = self.offer_operation(st, fid, agent_id, kind, &op, available) {
                 tracing::warn!(
@@ -171,7 +168,7 @@ impl Master {
         }
     }
 
-    /// One RESERVE / UNRESERVE of an ACCEPT: checked as `Master::accept` and `_accept` do.
+    /// One operation of an ACCEPT: checked as `Master::accept` and `_accept` do.
     fn offer_operation(
         &self,
         st: &mut MasterState,
@@ -188,7 +185,7 @@ impl Master {
                 "Reservation updates are not yet implemented for the scheduler API.",
             ));
         }
-        let list = j::array_at(op, &format!("{section}.resources"));
+        let list = j::array_at(op, &format!("{section}.{}", kind.field()));
         let mut parsed = ReservationOp::parse(kind, list).map_err(|e| invalid(&e))?;
         let (Some(fw), Some(entry)) = (st.frameworks.get(fid), st.agents.get(agent_id)) else {
             return Err("the framework or the agent is gone".into());
@@ -200,6 +197,11 @@ impl Master {
         let checked = match kind {
             Kind::Reserve => parsed.validate(principal, Some(&roles)),
             Kind::Unreserve => parsed.validate(None, None),
+            Kind::Create => volumes::check_create(list, &parsed, &entry.total, principal, true),
+            Kind::Destroy => {
+                parsed.volumes_as_in(&entry.total);
+                volumes::check_destroy(list, &parsed, &entry.total, &entry.used)
+            }
         };
         checked.map_err(|e| format!("{e}; on agent {}", agent_text(entry)))?;
         *available = parsed.apply(available, Some(&role))?;
@@ -217,7 +219,7 @@ impl Master {
 }
 
 /// Changes the agent's total and has the agent keep it (`Master::_apply`).
-fn apply_to_agent(entry: &mut AgentEntry, op: &ReservationOp) {
+pub(crate) fn apply_to_agent(entry: &mut AgentEntry, op: &ReservationOp) {
     match op.apply_to_total(&entry.total) {
         Some(total) => {
             entry.agent.checkpoint(total.clone());
@@ -227,17 +229,17 @@ fn apply_to_agent(entry: &mut AgentEntry, op: &ReservationOp) {
     }
 }
 
-/// The RESERVE / UNRESERVE operations of one ACCEPT, each with the number of tasks that
+/// The RESERVE / UNRESERVE / CREATE / DESTROY operations of one ACCEPT, each with the number of tasks that
 /// came before it, so that LAUNCHes see the reservations made before them and only those.
 #[derive(Default)]
 pub(crate) struct PendingOperations(VecDeque<(usize, Value)>);
 
 impl PendingOperations {
-    /// Takes `op` if mesos-local carries it out (a RESERVE or UNRESERVE without an `id`:
-    /// operation feedback is not given), leaving `Null` in its place.
+    /// Takes `op` if mesos-local carries it out (a RESERVE, UNRESERVE, CREATE or DESTROY
+    /// without an `id`: operation feedback is not given), leaving `Null` in its place.
     pub(crate) fn take(&mut self, tasks_before: usize, op: &mut Value) -> bool {
         let ty = j::str_at(op, "type");
-        let ours = matches!(ty, Some("RESERVE" | "UNRESERVE")) && op.get("id").is_none();
+        let ours = ty.and_then(Kind::of_type).is_some() && op.get("id").is_none();
         if ours {
             self.0.push_back((tasks_before, op.take()));
         }

@@ -5,6 +5,7 @@ use super::offers::{FILTER_FLAGS, OfferFilter, choose_offer};
 use super::task_group::{self, GroupDraft};
 use super::task_json::{self, TaskDraft};
 use super::tasks::{DEFAULT_WAIT, STATES, parse_state, task_table, watch_task};
+use super::volume_offers;
 use super::{Body, MagicResult, bind, interrupted, mesos_error, no_positional, number_flag, usage};
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
@@ -22,7 +23,7 @@ use mesos_lib::v1::{
 
 /// The flags only the line form takes; `%%launch` reads these from its JSON.
 const LINE_ONLY: &[&str] = &[
-    "name", "id", "cpus", "mem", "disk", "ports", "env", "uri", "docker", "network",
+    "name", "id", "cpus", "mem", "disk", "ports", "env", "uri", "docker", "network", "volume",
 ];
 
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
@@ -31,7 +32,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
         kind: MagicKind::LineAndCell,
         usage: "%launch [--name NAME] [--id ID] [--cpus N] [--mem MB] [--disk MB] [--ports N] \
                 [--offer ID | --agent ID --hostname H --attr k=v] [--env K=V]... [--uri URL]... \
-                [--docker IMAGE [--network host|bridge]] [--wait STATE] [--bind NAME] -- COMMAND...\n\
+                [--docker IMAGE [--network host|bridge]] [--volume ID:PATH]... [--wait STATE] \
+                [--bind NAME] -- COMMAND...\n\
                 %%launch [--wait STATE] [--offer ID | --agent ID --hostname H --attr k=v]  \
                 (body: a TaskInfo, or a list of them, in Mesos JSON; or a task group: \
                 {\"executor\": ExecutorInfo, \"task_group\": {\"tasks\": [TaskInfo...]}})",
@@ -43,6 +45,9 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                command as $PORT0..$PORT{N-1} ($PORT = $PORT0, $PORTS = all, comma-separated). \
                --docker runs IMAGE in a DOCKER container (COMMAND optional); an agent without \
                the docker containerizer, like the embedded one, fails such a task.\n\
+               --volume ID:PATH uses the persistent volume ID (see %volumes): the launch waits \
+               for an offer holding it (volumes are offered only to their role: %subscribe \
+               --role) and the task sees it at PATH in its sandbox.\n\
                %%launch: the body is a TaskInfo as in Mesos JSON; a missing `task_id` becomes \
                NAME-<random>, a missing `agent_id` the chosen offer's agent, and the offer is \
                chosen by the tasks' resources (all tasks of a list go on one offer).\n\
@@ -111,6 +116,11 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                 name: "network",
                 value: ArgKind::Choice(&["host", "bridge"]),
                 help: "the docker network (default host)",
+            },
+            FlagSpec {
+                name: "volume",
+                value: ArgKind::Live(LiveKind::VolumeId),
+                help: "persistent volume ID:PATH, seen by the task at PATH (repeatable)",
             },
             FlagSpec {
                 name: "wait",
@@ -236,6 +246,8 @@ struct LineLaunch {
     docker: Option<(String, bool)>,
     want_state: Option<TaskState>,
     filter: OfferFilter,
+    /// `--volume`: (persistence ID, container path).
+    volumes: Vec<(String, String)>,
 }
 
 impl LineLaunch {
@@ -275,7 +287,26 @@ impl LineLaunch {
                 want.resources.push(Resource::scalar(n, v));
             }
         }
+        let volumes = args
+            .flags
+            .get("volume")
+            .into_iter()
+            .flatten()
+            .map(|v| match v.split_once(':') {
+                Some((id, path)) if !id.is_empty() && !path.is_empty() => {
+                    Ok((id.to_owned(), path.to_owned()))
+                }
+                _ => Err(usage(
+                    spec,
+                    format!(
+                        "--volume takes ID:PATH (a persistent volume's ID and where the task \
+                         sees it), not {v:?}"
+                    ),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(LineLaunch {
+            volumes,
             env: pairs(spec, args, "env")?,
             want_state: args.value("wait").map(parse_state),
             name: args.value("name").unwrap_or("task").to_owned(),
@@ -334,7 +365,7 @@ impl LineLaunch {
 }
 
 async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> MagicResult {
-    let line = LineLaunch::parse(spec, args)?;
+    let mut line = LineLaunch::parse(spec, args)?;
     let want_state = line.want_state.clone();
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
 
@@ -348,6 +379,7 @@ async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> M
         return Ok(shown);
     }
 
+    volume_offers::with_volumes(ctx, &s, &line.volumes, &mut line.filter, &mut line.want).await?;
     let offer = choose_offer(ctx, &s, &line.filter, &line.want).await?;
     let (task, picked) = line.task_info(&offer);
     let task_id = task.task_id.value.clone();

@@ -19,6 +19,8 @@ mod task_group;
 mod task_json;
 mod tasks;
 mod timeline;
+mod volume_offers;
+mod volumes;
 
 use super::args::{self, Args};
 use super::builtin::usage_error;
@@ -99,6 +101,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(sandbox::MAGICS)
         .chain(leader::MAGICS)
         .chain(timeline::MAGICS)
+        .chain(volumes::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

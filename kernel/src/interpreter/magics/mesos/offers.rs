@@ -19,7 +19,7 @@ use mesos_lib::v1::{Offer, OfferId};
 use std::time::{Duration, Instant};
 
 /// How long `%launch` waits for an offer it may use when none is held.
-const OFFER_WAIT: Duration = Duration::from_secs(15);
+pub(super) const OFFER_WAIT: Duration = Duration::from_secs(15);
 
 /// The filter flags `%offers` and `%launch` share.
 pub(super) const FILTER_FLAGS: [FlagSpec; 3] = [

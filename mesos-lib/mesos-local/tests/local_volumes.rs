@@ -1,0 +1,405 @@
+//! Persistent volumes on the embedded Mesos against what a real master and agent did
+//! (transcript 32, and 38 for the operator's texts): CREATE / DESTROY offer operations and
+//! operator CREATE_VOLUMES / DESTROY_VOLUMES, the volume's directory under the agent's work
+//! dir, its symlink in each task's sandbox, data kept between tasks, the refusals.
+
+mod local_common;
+
+use std::path::PathBuf;
+
+use local_common::surface::parse;
+use local_common::*;
+use mesos_local::LocalMesos;
+use serde_json::{Value, json};
+
+const MINE: &str = r#"[{"type": "DYNAMIC", "role": "web", "principal": "web-fw"}]"#;
+
+fn reserved(name: &str, value: f64) -> Value {
+    json!({"name": name, "type": "SCALAR", "scalar": {"value": value},
+        "reservations": serde_json::from_str::<Value>(MINE).unwrap()})
+}
+
+/// The volume `id` on reserved disk 32, as transcript 32's CREATE names it.
+fn volume(id: &str, container_path: &str) -> Value {
+    let mut v = reserved("disk", 32.0);
+    v["disk"] = json!({"persistence": {"id": id, "principal": "web-fw"},
+        "volume": {"container_path": container_path, "mode": "RW"}});
+    v
+}
+
+/// Framework web-fw in role web, as in transcript 32.
+async fn web_framework(url: &str) -> Stream {
+    subscribe(
+        url,
+        json!({"user": "root", "name": "rec-volumes", "roles": ["web"], "principal": "web-fw",
+            "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
+    )
+    .await
+}
+
+fn accept(s: &Stream, offer: &Value, operations: Value) -> Value {
+    json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
+        "offer_ids": [offer["id"]], "operations": operations,
+        "filters": {"refuse_seconds": 0}}})
+}
+
+fn launch_op(offer: &Value, id: &str, command: &str, resources: Value) -> Value {
+    json!({"type": "LAUNCH", "launch": {"task_infos": [{"name": id, "task_id": {"value": id},
+        "agent_id": offer["agent_id"], "command": {"value": command}, "resources": resources}]}})
+}
+
+/// Events of a stream, with the offers seen while waiting for something else kept: an
+/// offer skipped is still outstanding, and its resources are offered to no one else.
+struct Events {
+    s: Stream,
+    offers: Vec<Value>,
+}
+
+impl Events {
+    /// The next offer holding a resource for which `pred` holds.
+    async fn offer_with(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let holds = |o: &Value| o["resources"].as_array().unwrap().iter().any(&pred);
+        if let Some(i) = self.offers.iter().position(holds) {
+            return self.offers.remove(i);
+        }
+        loop {
+            let ev = self.s.until("OFFERS").await;
+            for o in ev["offers"]["offers"].as_array().unwrap() {
+                if holds(o) {
+                    return o.clone();
+                }
+                self.offers.push(o.clone());
+            }
+        }
+    }
+
+    /// Acknowledges `tid`'s updates until `state`; its last status.
+    async fn until_state(&mut self, url: &str, tid: &str, state: &str) -> Value {
+        loop {
+            let ev = self.s.next().await.expect("stream open");
+            if ev["type"] == "OFFERS" {
+                self.offers
+                    .extend(ev["offers"]["offers"].as_array().unwrap().iter().cloned());
+                continue;
+            }
+            if ev["type"] != "UPDATE" {
+                continue;
+            }
+            let st = ev["update"]["status"].clone();
+            assert_eq!(st["task_id"]["value"], tid, "{st}");
+            ack(url, &self.s, &st).await;
+            if st["state"] == state {
+                return st;
+            }
+            assert!(
+                ["TASK_STARTING", "TASK_RUNNING"].contains(&st["state"].as_str().unwrap()),
+                "{st}"
+            );
+        }
+    }
+}
+
+fn is_volume(id: &'static str) -> impl Fn(&Value) -> bool {
+    move |r: &Value| r["disk"]["persistence"]["id"] == id
+}
+
+fn volume_dir(m: &LocalMesos, role: &str, id: &str) -> PathBuf {
+    m.work_dir()
+        .join("agent-0/volumes/roles")
+        .join(role)
+        .join(id)
+}
+
+/// A finished task's stdout, through the agent's files API as a client reads it.
+async fn stdout_of(m: &LocalMesos, fid: &str, tid: &str) -> String {
+    let url = format!(
+        "{}/files/read?path=/frameworks/{fid}/executors/{tid}/runs/latest/stdout&offset=0&length=8192",
+        m.agents()[0].url
+    );
+    get_json(&url).await["data"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
+    let m = start(1).await;
+    let url = m.url();
+    let s = web_framework(&url).await;
+    let mut ev = Events { s, offers: vec![] };
+    let first = ev.offer_with(|r| r["name"] == "cpus").await;
+
+    // RESERVE then CREATE in one ACCEPT: applied in order, as the master applies them.
+    let ops = json!([
+        {"type": "RESERVE", "reserve": {"resources": [reserved("disk", 32.0), reserved("cpus", 0.5)]}},
+        {"type": "CREATE", "create": {"volumes": [volume("vol1", "data")]}},
+    ]);
+    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &first, ops)).await;
+    assert_eq!(code, 202);
+    let offer = ev.offer_with(is_volume("vol1")).await;
+    // Byte for byte as the real master offers it (transcript 32).
+    let offered = offer["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| is_volume("vol1")(r))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        offered,
+        r#"{"name":"disk","type":"SCALAR","scalar":{"value":32.0},"allocation_info":{"role":"web"},"reservations":[{"type":"DYNAMIC","role":"web","principal":"web-fw"}],"disk":{"persistence":{"id":"vol1","principal":"web-fw"},"volume":{"mode":"RW","container_path":"data"}}}"#
+    );
+    let dir = volume_dir(&m, "web", "vol1");
+    assert!(dir.is_dir(), "{}", dir.display());
+
+    // The writer sees the volume at `data` in its sandbox, a symlink to the volume.
+    let uses = |extra_cpus: f64| {
+        json!([reserved("cpus", extra_cpus), {"name": "mem", "type": "SCALAR",
+            "scalar": {"value": 32}}, volume("vol1", "data")])
+    };
+    let writer = launch_op(
+        &offer,
+        "vol-writer",
+        "echo written-by-vol-writer > data/hello.txt && readlink data",
+        uses(0.1),
+    );
+    let (code, _) = call(
+        &url,
+        Some(&ev.s.stream_id),
+        &accept(&ev.s, &offer, json!([writer])),
+    )
+    .await;
+    assert_eq!(code, 202);
+    ev.until_state(&url, "vol-writer", "TASK_FINISHED").await;
+    let fid = ev.s.framework_id.clone();
+    assert_eq!(
+        stdout_of(&m, &fid, "vol-writer").await,
+        format!("{}\n", dir.display())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("hello.txt")).unwrap(),
+        "written-by-vol-writer\n"
+    );
+
+    // The volume is offered back; a later task, naming another container path, reads it.
+    let again = ev.offer_with(is_volume("vol1")).await;
+    let mut at_other_path = uses(0.1);
+    at_other_path[2] = volume("vol1", "in");
+    let reader = launch_op(&again, "vol-reader", "cat in/hello.txt", at_other_path);
+    let (code, _) = call(
+        &url,
+        Some(&ev.s.stream_id),
+        &accept(&ev.s, &again, json!([reader])),
+    )
+    .await;
+    assert_eq!(code, 202);
+    ev.until_state(&url, "vol-reader", "TASK_FINISHED").await;
+    assert_eq!(
+        stdout_of(&m, &fid, "vol-reader").await,
+        "written-by-vol-writer\n"
+    );
+
+    // DESTROY removes the directory; the disk is offered back as plain reserved disk.
+    let last = ev.offer_with(is_volume("vol1")).await;
+    let destroy = json!([{"type": "DESTROY", "destroy": {"volumes": [volume("vol1", "data")]}}]);
+    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &last, destroy)).await;
+    assert_eq!(code, 202);
+    let plain = ev
+        .offer_with(|r| r["name"] == "disk" && r.get("reservations").is_some())
+        .await;
+    assert!(
+        plain["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r.get("disk").is_none()),
+        "{plain}"
+    );
+    assert!(!dir.exists());
+    assert!(dir.parent().unwrap().is_dir());
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master_restart() {
+    let m = start(1).await;
+    let url = m.url();
+    let aid = m.agents()[0].id.clone();
+    let agent = json!({"value": aid});
+    let port = m.agents()[0].url.rsplit(':').next().unwrap().to_string();
+    let at = format!("{aid} at slave(1)@127.0.0.1:{port} (127.0.0.1)");
+    let op = |ty: &str, volumes: Value| {
+        let section = ty.to_ascii_lowercase();
+        json!({"type": ty, section: {"agent_id": agent, "volumes": volumes}})
+    };
+    let refusals = [
+        (
+            op("CREATE_VOLUMES", json!([])),
+            format!(
+                "Invalid CREATE operation on agent {at}: Invalid resources: The resources have multiple resource providers: "
+            ),
+        ),
+        (
+            op(
+                "CREATE_VOLUMES",
+                json!([{"name": "disk", "type": "SCALAR",
+                "scalar": {"value": 32}, "disk": {"persistence": {"id": "v"},
+                "volume": {"container_path": "d", "mode": "RW"}}}]),
+            ),
+            format!(
+                "Invalid CREATE operation on agent {at}: Invalid resources: Invalid DiskInfo: Persistent volumes cannot be created from unreserved resources"
+            ),
+        ),
+        (
+            op("DESTROY_VOLUMES", json!([volume("vol1", "data")])),
+            "Invalid DESTROY operation: Persistent volumes not found".to_string(),
+        ),
+        (
+            json!({"type": "CREATE_VOLUMES", "create_volumes": {"agent_id": {"value": "nope"},
+                "volumes": [volume("vol1", "data")]}}),
+            "No agent found with specified ID".to_string(),
+        ),
+    ];
+    for (body, text) in refusals {
+        assert_eq!(operator(&url, &body).await, (400, text), "{body}");
+    }
+    // Nothing reserved yet: the agent's pool lacks it (409, as `_operation` fails).
+    let (code, text) = operator(&url, &op("CREATE_VOLUMES", json!([volume("vol1", "data")]))).await;
+    assert_eq!(code, 409);
+    assert!(
+        text.ends_with(" does not contain disk(reservations: [(DYNAMIC,web,web-fw)]):32"),
+        "{text}"
+    );
+
+    let reserve = json!({"type": "RESERVE_RESOURCES", "reserve_resources": {"agent_id": agent,
+        "resources": [reserved("disk", 32.0), reserved("cpus", 0.5)]}});
+    assert_eq!(operator(&url, &reserve).await, (202, String::new()));
+    let create = op("CREATE_VOLUMES", json!([volume("vol1", "data")]));
+    assert_eq!(operator(&url, &create).await, (202, String::new()));
+    assert_eq!(
+        operator(&url, &create).await,
+        (
+            400,
+            format!("Invalid CREATE operation on agent {at}: Persistence ID 'vol1' is not unique")
+        )
+    );
+    let dir = volume_dir(&m, "web", "vol1");
+    assert!(dir.is_dir());
+
+    // Where it shows: GET_AGENTS, /master/state, the agent's /state.
+    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
+    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    assert!(
+        total
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| is_volume("vol1")(r)),
+        "{total}"
+    );
+    let full = get_json(&format!("{url}/master/slaves")).await["slaves"][0]
+        ["reserved_resources_full"]["web"]
+        .clone();
+    assert!(
+        full.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| is_volume("vol1")(r)),
+        "{full}"
+    );
+    let own = get_json(&format!("{}/state", m.agents()[0].url)).await;
+    assert!(
+        own["reserved_resources_full"]["web"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| is_volume("vol1")(r)),
+        "{own}"
+    );
+
+    // The agent keeps it: a restarted master offers it again, to its role only.
+    m.restart_master();
+    let s = web_framework(&url).await;
+    let mut ev = Events { s, offers: vec![] };
+    let offer = ev.offer_with(is_volume("vol1")).await;
+
+    // In use by a running task: DESTROY is refused (operator and offer operation alike).
+    let task = launch_op(
+        &offer,
+        "holder",
+        "sleep 60",
+        json!([reserved("cpus", 0.1), volume("vol1", "data")]),
+    );
+    let (code, _) = call(
+        &url,
+        Some(&ev.s.stream_id),
+        &accept(&ev.s, &offer, json!([task])),
+    )
+    .await;
+    assert_eq!(code, 202);
+    ev.until_state(&url, "holder", "TASK_RUNNING").await;
+    let destroy = op("DESTROY_VOLUMES", json!([volume("vol1", "data")]));
+    assert_eq!(
+        operator(&url, &destroy).await,
+        (
+            400,
+            "Invalid DESTROY operation: Persistent volumes in use".into()
+        )
+    );
+    assert!(dir.is_dir());
+    let kill = json!({"type": "KILL", "framework_id": {"value": ev.s.framework_id},
+        "kill": {"task_id": {"value": "holder"}}});
+    assert_eq!(call(&url, Some(&ev.s.stream_id), &kill).await.0, 202);
+    ev.until_state(&url, "holder", "TASK_KILLED").await;
+
+    // Once the task has ended the volume can go (its offer is rescinded first).
+    assert_eq!(operator(&url, &destroy).await, (202, String::new()));
+    assert!(!dir.exists());
+    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
+    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    assert!(
+        total
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r.get("disk").is_none()),
+        "{total}"
+    );
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_task_group_sees_its_volume_in_the_executor_sandbox() {
+    let m = start(1).await;
+    let url = m.url();
+    let agent = json!({"value": m.agents()[0].id});
+    let reserve = json!({"type": "RESERVE_RESOURCES", "reserve_resources": {"agent_id": agent,
+        "resources": [reserved("disk", 32.0)]}});
+    assert_eq!(operator(&url, &reserve).await, (202, String::new()));
+    let create = json!({"type": "CREATE_VOLUMES", "create_volumes": {"agent_id": agent,
+        "volumes": [volume("vol1", "data")]}});
+    assert_eq!(operator(&url, &create).await, (202, String::new()));
+
+    let s = web_framework(&url).await;
+    let mut ev = Events { s, offers: vec![] };
+    let offer = ev.offer_with(is_volume("vol1")).await;
+    let scalar = |n: &str, v: f64| json!({"name": n, "type": "SCALAR", "scalar": {"value": v}});
+    // The posix isolator links the volume into the executor's container, at the path the
+    // task names (not the one it was created with): the task reaches it from its own sandbox.
+    let task = json!({"name": "g", "task_id": {"value": "g"}, "agent_id": offer["agent_id"],
+        "command": {"value": "echo grouped > \"$MESOS_SANDBOX/../../at/f\""},
+        "resources": [scalar("cpus", 0.1), scalar("mem", 32.0), volume("vol1", "at")]});
+    let group = json!([{"type": "LAUNCH_GROUP", "launch_group": {
+        "executor": {"type": "DEFAULT", "executor_id": {"value": "g-executor"},
+            "framework_id": {"value": ev.s.framework_id},
+            "resources": [scalar("cpus", 0.1), scalar("mem", 32.0), scalar("disk", 32.0)]},
+        "task_group": {"tasks": [task]}}}]);
+    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &offer, group)).await;
+    assert_eq!(code, 202);
+    ev.until_state(&url, "g", "TASK_FINISHED").await;
+    assert_eq!(
+        std::fs::read_to_string(volume_dir(&m, "web", "vol1").join("f")).unwrap(),
+        "grouped\n"
+    );
+    // Given back whole once the group is done.
+    ev.offer_with(is_volume("vol1")).await;
+    m.shutdown().await;
+}
