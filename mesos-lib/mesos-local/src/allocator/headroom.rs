@@ -146,14 +146,19 @@ impl QuotaBooks {
     }
 
     /// Stage 2: of `avail`, what `role` may have: reserved and non-scalar resources, and
-    /// unreserved scalars within its limits and beyond the headroom others' guarantees need.
-    pub(crate) fn beyond_guarantee(&self, role: &str, avail: &Resources) -> Resources {
+    /// unreserved scalars within its limits and beyond the headroom others' guarantees need;
+    /// None when that is all of `avail` (no limit for the role, no headroom to keep).
+    pub(crate) fn beyond_guarantee(&self, role: &str, avail: &Resources) -> Option<Resources> {
+        let limited = self.quotas.get(role).is_some_and(|q| !q.limits.is_empty());
+        if !limited && self.required.is_empty() {
+            return None;
+        }
         let additional = avail.filter(is_quota_resource);
         let room = self.limit_room(role, &Quantities::new());
         let additional = self.within_headroom(&self.within_limits(additional, room.as_ref()));
         let mut offer = avail.filter(|r| !is_quota_resource(r));
         offer.add_all(&additional);
-        offer
+        Some(offer)
     }
 
     /// Books `offer` to `role`: its unreserved scalars count against its guarantees (only

@@ -105,6 +105,18 @@ pub fn allocate(cluster: &Cluster, counts: &mut Counts) -> Vec<Grant> {
     cycle.grants
 }
 
+/// What one framework is offered of an agent.
+enum Shaped {
+    /// Nothing is left for the role: no other framework in it needs asking.
+    NothingLeft,
+    /// Nothing for this framework (filtered, below the minimum, no progress to a guarantee).
+    NotForThis,
+    /// Everything free on the agent.
+    AllFree,
+    /// Part of it.
+    Part(Resources),
+}
+
 /// The state of one cycle: the sorters, what is left on each agent, the quota books.
 struct Cycle<'a> {
     cluster: &'a Cluster,
@@ -201,41 +213,25 @@ impl<'a> Cycle<'a> {
 
     /// Offers what is free on `agent` to the frameworks of role `r`, in DRF order.
     fn offer_to_role(&mut self, agent: usize, r: usize, towards_guarantee: bool) {
-        let cluster = self.cluster;
-        let role = &self.role_names[r];
         let order = self.frameworks[r].0.sort();
         for f in order {
+            let role = &self.role_names[r];
             if towards_guarantee && self.books.as_ref().is_none_or(|b| b.unmet(role).is_empty()) {
                 break;
             }
-            let available = self.free[agent].filter(|x| rv::allocatable_to(x, role));
-            if available.is_empty() {
-                break;
-            }
-            if !cluster.min_allocatable.allows(&available) {
-                continue;
-            }
-            let offer = match self.books.as_ref() {
-                Some(b) if towards_guarantee => match b.towards_guarantee(role, &available) {
-                    Some(offer) => offer,
-                    None => continue,
-                },
-                Some(b) => b.beyond_guarantee(role, &available),
-                None => available,
-            };
             let c = self.frameworks[r].1[f];
-            let aid = &cluster.agents[agent].id;
-            let refused = cluster.clients[c]
-                .refused
-                .get(aid)
-                .is_some_and(|refused| refused.contains(&offer));
-            if refused || !cluster.min_allocatable.allows(&offer) {
-                continue;
-            }
+            let offer = match self.shape(agent, c, role, towards_guarantee) {
+                Shaped::NothingLeft => break,
+                Shaped::NotForThis => continue,
+                Shaped::AllFree => std::mem::take(&mut self.free[agent]),
+                Shaped::Part(offer) => {
+                    self.free[agent].subtract_all(&offer);
+                    offer
+                }
+            };
             if let Some(b) = self.books.as_mut() {
-                b.record(role, &offer, towards_guarantee);
+                b.record(&self.role_names[r], &offer, towards_guarantee);
             }
-            self.free[agent].subtract_all(&offer);
             let q = self.vector(&offer);
             self.roles.allocated(r, &q, 1);
             self.frameworks[r].0.allocated(f, &q, 1);
@@ -244,6 +240,43 @@ impl<'a> Cycle<'a> {
                 client: c,
                 resources: offer,
             });
+        }
+    }
+
+    /// What of `agent`'s free resources client `c` in `role` is to be offered. Copies only
+    /// when the offer is not all that is free (the common case at scale takes it whole).
+    fn shape(&self, agent: usize, c: usize, role: &str, towards_guarantee: bool) -> Shaped {
+        let cluster = self.cluster;
+        let free = &self.free[agent];
+        let whole = free.iter().all(|x| rv::allocatable_to(x, role));
+        let filtered = (!whole).then(|| free.filter(|x| rv::allocatable_to(x, role)));
+        let available = filtered.as_ref().unwrap_or(free);
+        if available.is_empty() {
+            return Shaped::NothingLeft;
+        }
+        if !cluster.min_allocatable.allows(available) {
+            return Shaped::NotForThis;
+        }
+        let shaped = match self.books.as_ref() {
+            Some(b) if towards_guarantee => match b.towards_guarantee(role, available) {
+                Some(offer) => Some(offer),
+                None => return Shaped::NotForThis,
+            },
+            Some(b) => b.beyond_guarantee(role, available),
+            None => None,
+        };
+        let offer = shaped.as_ref().unwrap_or(available);
+        let aid = &cluster.agents[agent].id;
+        let refused = cluster.clients[c]
+            .refused
+            .get(aid)
+            .is_some_and(|refused| refused.contains(offer));
+        if refused || !cluster.min_allocatable.allows(offer) {
+            return Shaped::NotForThis;
+        }
+        match (shaped, filtered) {
+            (Some(offer), _) | (None, Some(offer)) => Shaped::Part(offer),
+            (None, None) => Shaped::AllFree,
         }
     }
 
