@@ -44,6 +44,7 @@ fn cluster(agents: usize, frameworks: usize) -> Cluster {
             // Two suppressed frameworks: the sorters skip them.
             active: i % 10 != 9,
             refused: HashMap::new(),
+            min_allocatable: None,
         })
         .collect();
     let mut views = Vec::with_capacity(agents);

@@ -32,6 +32,7 @@ fn client(fid: &str, role: &str) -> Client {
         allocated: Resources::new(),
         active: true,
         refused: HashMap::new(),
+        min_allocatable: None,
     }
 }
 
@@ -215,6 +216,14 @@ fn resources_below_every_minimum_are_not_offered() {
     cluster.agents[0].available = res(0.5, 1024.0);
     assert!(allocate(&cluster, &mut Counts::default()).is_empty());
     cluster.agents[0].available = res(1.0, 256.0);
+    assert_eq!(allocate(&cluster, &mut Counts::default()).len(), 1);
+    // A framework's own minimum for its role replaces the master's; an empty one takes
+    // anything.
+    let two_cpus: std::collections::BTreeMap<String, f64> = [("cpus".to_string(), 2.0)].into();
+    cluster.clients[0].min_allocatable = Some(MinAllocatable::from_sets(vec![two_cpus]));
+    assert!(allocate(&cluster, &mut Counts::default()).is_empty());
+    cluster.clients[0].min_allocatable = Some(MinAllocatable::from_sets(vec![]));
+    cluster.agents[0].available = res(0.001, 1.0);
     assert_eq!(allocate(&cluster, &mut Counts::default()).len(), 1);
 }
 

@@ -12,7 +12,7 @@
 //! then every role, within quota limits and leaving the headroom other roles' unmet
 //! guarantees need. A framework is skipped on an agent whose resources it refused (an
 //! active refuse filter covering the offer), and resources that contain none of the
-//! minimum sets are not offered.
+//! minimum sets (the framework's for the role, else the master's) are not offered.
 
 mod headroom;
 mod quantities;
@@ -56,6 +56,9 @@ pub struct Client {
     pub active: bool,
     /// Its refuse filters in this role still in force: agent ID → resources refused.
     pub refused: HashMap<String, Resources>,
+    /// Its own minimum offer in this role (`FrameworkInfo.offer_filters`), in place of
+    /// the master's.
+    pub min_allocatable: Option<MinAllocatable>,
 }
 
 /// Everything one allocation cycle reads.
@@ -254,7 +257,11 @@ impl<'a> Cycle<'a> {
         if available.is_empty() {
             return Shaped::NothingLeft;
         }
-        if !cluster.min_allocatable.allows(available) {
+        let min = cluster.clients[c]
+            .min_allocatable
+            .as_ref()
+            .unwrap_or(&cluster.min_allocatable);
+        if !min.allows(available) {
             return Shaped::NotForThis;
         }
         let shaped = match self.books.as_ref() {
@@ -271,7 +278,7 @@ impl<'a> Cycle<'a> {
             .refused
             .get(aid)
             .is_some_and(|refused| refused.contains(offer));
-        if refused || !cluster.min_allocatable.allows(offer) {
+        if refused || !min.allows(offer) {
             return Shaped::NotForThis;
         }
         match (shaped, filtered) {

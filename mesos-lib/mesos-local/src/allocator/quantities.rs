@@ -91,6 +91,11 @@ impl MinAllocatable {
         Ok(MinAllocatable(sets))
     }
 
+    /// The sets given (a framework's `offer_filters[role].min_allocatable_resources`).
+    pub fn from_sets(sets: Vec<Quantities>) -> MinAllocatable {
+        MinAllocatable(sets)
+    }
+
     /// Whether `r` is worth offering (`HierarchicalAllocatorProcess::allocatable`).
     pub fn allows(&self, r: &Resources) -> bool {
         if r.is_empty() {

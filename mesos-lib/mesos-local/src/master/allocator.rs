@@ -14,7 +14,7 @@ use mesos_lib::v1::scheduler::Event;
 
 use super::Master;
 use super::state::{MasterState, Offer};
-use crate::allocator::{AgentView, Client, Cluster};
+use crate::allocator::{AgentView, Client, Cluster, MinAllocatable, Quantities};
 use crate::ids;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
@@ -60,6 +60,29 @@ impl Master {
     }
 }
 
+/// The framework's `offer_filters[role].min_allocatable_resources`, when it set one
+/// (`unpackFrameworkOfferFilters`): its `quantities`, each a set of `{name: {"value": v}}`.
+fn own_minimum(info: &serde_json::Value, role: &str) -> Option<MinAllocatable> {
+    let filters = info.get("offer_filters")?.get(role)?;
+    let min = filters.get("min_allocatable_resources")?;
+    let sets = crate::json::array_at(min, "quantities")
+        .iter()
+        .map(|q| {
+            let mut set = Quantities::new();
+            if let Some(m) = q.get("quantities").and_then(|m| m.as_object()) {
+                for (name, v) in m {
+                    let value = crate::json::f64_at(v, "value").unwrap_or(0.0);
+                    if value > 0.0 {
+                        set.insert(name.clone(), value);
+                    }
+                }
+            }
+            set
+        })
+        .collect();
+    Some(MinAllocatable::from_sets(sets))
+}
+
 /// What the allocator reads of the master's state, refuse filters past their time dropped
 /// first. A framework is a client of the role it subscribed with; it holds what its tasks
 /// use plus what it is offered.
@@ -85,6 +108,7 @@ fn snapshot(st: &mut MasterState, now: Instant) -> Cluster {
             .map(|(aid, f)| (aid.clone(), f.resources.clone()))
             .collect();
         clients.push(Client {
+            min_allocatable: own_minimum(&fw.info, &role),
             framework_id: fw.id.clone(),
             active: fw.connected() && fw.active && !fw.suppressed_roles.contains(&role),
             role,
@@ -170,4 +194,32 @@ fn make_offer(
         },
     );
     Some(offer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mesos_lib::v1::resources::Resource;
+    use serde_json::json;
+
+    #[test]
+    fn a_frameworks_own_minimum_is_read_per_role() {
+        let info = json!({"roles": ["web"], "offer_filters": {"web": {"min_allocatable_resources":
+            {"quantities": [{"quantities": {"cpus": {"value": 2}, "mem": {"value": 512}}},
+                            {"quantities": {"disk": {"value": 1024}}}]}}}});
+        let min = own_minimum(&info, "web").expect("set for web");
+        let r = |cpus: f64, mem: f64| {
+            Resources::from(vec![
+                Resource::scalar("cpus", cpus),
+                Resource::scalar("mem", mem),
+            ])
+        };
+        assert!(min.allows(&r(2.0, 512.0)));
+        assert!(!min.allows(&r(2.0, 256.0)));
+        assert!(min.allows(&Resources::from(vec![Resource::scalar("disk", 1024.0)])));
+        assert!(own_minimum(&info, "db").is_none());
+        // Set without quantities: anything non-empty is allocatable.
+        let any = json!({"offer_filters": {"web": {"min_allocatable_resources": {}}}});
+        assert!(own_minimum(&any, "web").unwrap().allows(&r(0.001, 0.0)));
+    }
 }
