@@ -135,7 +135,7 @@ fn new_master(
         cfg: Arc::clone(cfg),
         ip: cfg.ip,
         hostname: hostname.to_string(),
-        state: Mutex::new(MasterState::new(master_id.to_string(), ports[0]).with_weights(cfg)),
+        state: Mutex::new(MasterState::new(master_id.to_string(), ports[0]).with_flags(cfg)),
         election: Mutex::new(Election {
             ports: ports.to_vec(),
             // With ZooKeeper, nobody leads until the election says so.
@@ -306,6 +306,9 @@ impl LocalMesos {
         let template = AgentTemplate::parse(&cfg)?;
         if let Some(w) = &cfg.weights {
             crate::master::weights::parse_flag(w).map_err(LocalError::Config)?;
+        }
+        if let Some(m) = &cfg.min_allocatable_resources {
+            crate::allocator::MinAllocatable::parse(m).map_err(LocalError::Config)?;
         }
         let (work_dir, owned_work_dir) = make_work_dir(&cfg)?;
         let hostname = cfg.advertised_hostname();

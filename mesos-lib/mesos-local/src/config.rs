@@ -46,6 +46,9 @@ pub struct LocalConfig {
     pub http_auth: Option<Arc<HttpAuth>>,
     /// Role weights in the master `--weights` syntax, `role=weight,role=weight`.
     pub weights: Option<String>,
+    /// The master's `--min_allocatable_resources` (`cpus:0.01|mem:32` when `None`): resources
+    /// are offered only if they hold every quantity of one of the `|`-separated sets.
+    pub min_allocatable_resources: Option<String>,
 }
 
 impl Default for LocalConfig {
@@ -66,6 +69,7 @@ impl Default for LocalConfig {
             zk_session_timeout: Duration::from_secs(10),
             http_auth: None,
             weights: None,
+            min_allocatable_resources: None,
         }
     }
 }

@@ -60,7 +60,12 @@ pub(crate) fn master_flags(
         ("max_operator_event_stream_subscribers", "1000".to_string()),
         ("max_unreachable_tasks_per_framework", "1000".to_string()),
         ("memory_profiling", "false".to_string()),
-        ("min_allocatable_resources", "cpus:0.01|mem:32".to_string()),
+        (
+            "min_allocatable_resources",
+            cfg.min_allocatable_resources
+                .clone()
+                .unwrap_or_else(|| crate::allocator::DEFAULT_MIN_ALLOCATABLE.to_string()),
+        ),
         ("offer_constraints_re2_max_mem", "4KB".to_string()),
         ("offer_constraints_re2_max_program_size", "100".to_string()),
         ("port", port.to_string()),

@@ -14,6 +14,7 @@
 
 mod admin;
 mod agent;
+pub mod allocator;
 mod call_checks;
 mod cluster;
 mod config;

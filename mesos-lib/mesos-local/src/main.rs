@@ -39,6 +39,10 @@ struct Args {
     /// Role weights, as the master's --weights: "role=weight,role=weight".
     #[arg(long)]
     weights: Option<String>,
+    /// The allocator's minimum offer, as the master's --min_allocatable_resources:
+    /// "cpus:0.01|mem:32" (the default) offers only what holds 0.01 cpus or 32 MB of memory.
+    #[arg(long)]
+    min_allocatable_resources: Option<String>,
     /// Each agent's attributes, e.g. "rack:r2d2;pod:demo,dev".
     #[arg(long)]
     attributes: Option<String>,
@@ -197,6 +201,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         zk_session_timeout: secs(args.zk_session_timeout, "zk-session-timeout")?,
         http_auth,
         weights: args.weights,
+        min_allocatable_resources: args.min_allocatable_resources,
         ..LocalConfig::default()
     };
     let mesos = LocalMesos::start(cfg).await?;

@@ -196,11 +196,6 @@ pub(crate) fn by_reservation_role(r: &Resources) -> std::collections::BTreeMap<S
     out
 }
 
-/// Whether an offer of this is worth making (`min_allocatable_resources` cpus:0.01|mem:32).
-pub(crate) fn allocatable(r: &Resources) -> bool {
-    r.cpus().unwrap_or(0.0) >= 0.01 || r.mem().unwrap_or(0.0) >= 32.0
-}
-
 fn is_scalar(r: &Resource) -> bool {
     r.value_type == Some(ValueType::Scalar)
 }
@@ -468,16 +463,6 @@ mod tests {
         let listed = serde_json::to_value(to_list(&task, true, Some("web"))).unwrap();
         assert_eq!(listed[0]["role"], "*");
         assert_eq!(listed[0]["allocation_info"]["role"], "web");
-    }
-
-    #[test]
-    fn allocatable_threshold() {
-        assert!(!allocatable(&from_json(&[
-            json!({"name": "cpus", "scalar": {"value": 0.001}})
-        ])));
-        assert!(allocatable(&from_json(&[
-            json!({"name": "mem", "scalar": {"value": 32}})
-        ])));
     }
 
     #[test]

@@ -17,13 +17,22 @@ use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 
-/// Refuse filter length: `filters.refuse_seconds`, default 5 s, capped at a year.
-fn refuse(body: &Value) -> Duration {
-    let secs = j::f64_at(body, "filters.refuse_seconds").unwrap_or(5.0);
-    if secs.is_nan() || secs <= 0.0 {
+/// Refuse filter length as the allocator sets it (`recoverResources`):
+/// `filters.refuse_seconds`, 5 s when absent, negative or not a number, capped at a year;
+/// zero installs no filter, and any other lasts at least an allocation interval so that
+/// the next cycle cannot offer the agent again.
+fn refuse(body: &Value, allocation_interval: Duration) -> Duration {
+    const DEFAULT: f64 = 5.0;
+    let secs = j::f64_at(body, "filters.refuse_seconds").unwrap_or(DEFAULT);
+    let secs = if secs.is_nan() || secs < 0.0 {
+        DEFAULT
+    } else {
+        secs.min(365.0 * 86400.0)
+    };
+    if secs == 0.0 {
         return Duration::ZERO;
     }
-    Duration::from_secs_f64(secs.min(365.0 * 86400.0))
+    Duration::from_secs_f64(secs).max(allocation_interval)
 }
 
 /// A TaskStatus the master itself sends for a task it does not launch.
@@ -54,7 +63,7 @@ impl Master {
     /// DECLINE: give the offers back and filter their agents.
     pub(crate) fn decline(&self, fid: &str, body: &Value) {
         let mut st = self.lock();
-        let until = Instant::now() + refuse(body);
+        let until = Instant::now() + refuse(body, self.cfg.allocation_interval);
         for oid in j::array_at(body, "offer_ids")
             .iter()
             .filter_map(|o| j::str_at(o, "value"))
@@ -87,7 +96,7 @@ impl Master {
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
             .collect();
-        let refuse_for = refuse(&body);
+        let refuse_for = refuse(&body, self.cfg.allocation_interval);
         let Operations {
             tasks,
             dropped,

@@ -1,8 +1,9 @@
-//! The allocation cycle: every allocation interval, each agent's unused, unoffered resources
-//! are offered, honouring suppression, refuse filters and role quota (two stages, as the
-//! hierarchical allocator: guarantees first, then the rest within limits and headroom).
+//! The allocation cycle of the master: every allocation interval (and on REVIVE and
+//! SUBSCRIBE) it expires refuse filters, takes a snapshot of its state for
+//! [`crate::allocator::allocate`] (Mesos's hierarchical DRF allocator) and makes the offers
+//! that returns, one OFFERS event per framework.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use mesos_lib::v1;
@@ -12,8 +13,8 @@ use mesos_lib::v1::resources::AllocationInfo;
 use mesos_lib::v1::scheduler::Event;
 
 use super::Master;
-use super::headroom::QuotaBooks;
 use super::state::{MasterState, Offer};
+use crate::allocator::{AgentView, Client, Cluster, MinAllocatable, Quantities};
 use crate::ids;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
@@ -22,115 +23,119 @@ use mesos_lib::resources::Resources;
 type Planned = BTreeMap<(String, String), Resources>;
 
 impl Master {
-    /// Runs one allocation, agent by agent as the hierarchical allocator does: first to
-    /// frameworks whose role is below its quota guarantees (towards them), then to every
-    /// framework, the smallest allocation for its role's weight first; limits are never
-    /// exceeded and the headroom other roles' unmet guarantees need is held back.
+    /// Runs one allocation cycle and makes its offers.
     pub(crate) fn allocate(&self) {
         let mut st = self.lock();
         st.allocation_runs += 1;
-        let now = Instant::now();
-        let mut order: Vec<(f64, String)> = st
-            .frameworks
-            .values()
-            .filter(|f| f.connected() && f.active && !f.suppressed)
-            .map(|f| {
-                let weight = super::weights::weight_of(&st, &f.role());
-                (f.allocated.cpus().unwrap_or(0.0) / weight, f.id.clone())
-            })
-            .collect();
-        order.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-        let order: Vec<(String, String)> = order
-            .into_iter()
-            .filter_map(|(_, fid)| st.frameworks.get(&fid).map(|f| (fid, f.role())))
-            .collect();
-        let mut books = QuotaBooks::open(&st);
+        let cluster = snapshot(&mut st, Instant::now());
+        let mut counts = std::mem::take(&mut st.allocation_counts);
+        let grants = crate::allocator::allocate(&cluster, &mut counts);
+        st.allocation_counts = counts;
         let mut planned = Planned::new();
-        if let Some(books) = books.as_mut() {
-            self.plan(&mut st, &order, Some(books), &mut planned, now, true);
+        for g in grants {
+            let aid = cluster.agents[g.agent].id.clone();
+            let fid = cluster.clients[g.client].framework_id.clone();
+            planned.entry((aid, fid)).or_default().add_all(&g.resources);
         }
-        self.plan(&mut st, &order, books.as_mut(), &mut planned, now, false);
-        self.send_offers(&mut st, &order, planned);
-    }
-
-    /// One stage of the cycle over every agent: `towards_guarantee` is stage 1.
-    fn plan(
-        &self,
-        st: &mut MasterState,
-        order: &[(String, String)],
-        mut books: Option<&mut QuotaBooks>,
-        planned: &mut Planned,
-        now: Instant,
-        towards_guarantee: bool,
-    ) {
-        let agent_ids: Vec<String> = st.agents.keys().cloned().collect();
-        for aid in &agent_ids {
-            let Some(entry) = st.agents.get(aid) else {
-                continue;
-            };
-            let mut free = super::reserve::available(entry);
-            let here = planned.range((aid.clone(), String::new())..);
-            for (_, r) in here.take_while(|((a, _), _)| a == aid) {
-                free.subtract_all(r);
-            }
-            for (fid, role) in order {
-                if towards_guarantee && books.as_ref().is_none_or(|b| b.unmet(role).is_empty()) {
-                    continue;
-                }
-                let avail = free.filter(|r| rv::allocatable_to(r, role));
-                if !rv::allocatable(&avail) {
-                    continue;
-                }
-                let offer = match books.as_deref() {
-                    Some(b) if towards_guarantee => match b.towards_guarantee(role, &avail) {
-                        Some(offer) => offer,
-                        None => continue,
-                    },
-                    Some(b) => b.beyond_guarantee(role, &avail),
-                    None => avail,
-                };
-                if !rv::allocatable(&offer) {
-                    continue;
-                }
-                let Some(fw) = st.frameworks.get_mut(fid) else {
-                    continue;
-                };
-                fw.filters.retain(|_, f| f.until > now);
-                if fw
-                    .filters
-                    .get(aid)
-                    .is_some_and(|f| f.resources.contains(&offer))
-                {
-                    continue;
-                }
-                if let Some(b) = books.as_deref_mut() {
-                    b.record(role, &offer, towards_guarantee);
-                }
-                free.subtract_all(&offer);
-                planned
-                    .entry((aid.clone(), fid.clone()))
-                    .or_default()
-                    .add_all(&offer);
-            }
-        }
+        self.send_offers(&mut st, planned);
     }
 
     /// Makes the planned offers, one event per framework.
-    fn send_offers(&self, st: &mut MasterState, order: &[(String, String)], planned: Planned) {
-        for (fid, _) in order {
-            let mut offers = Vec::new();
-            for ((aid, _), avail) in planned.iter().filter(|((_, f), _)| f == fid) {
-                if let Some(offer) = make_offer(st, fid, aid, avail) {
-                    offers.push(offer);
-                }
+    fn send_offers(&self, st: &mut MasterState, planned: Planned) {
+        let mut by_framework: BTreeMap<String, Vec<v1::offer::Offer>> = BTreeMap::new();
+        for ((aid, fid), avail) in &planned {
+            if let Some(offer) = make_offer(st, fid, aid, avail) {
+                by_framework.entry(fid.clone()).or_default().push(offer);
             }
-            if !offers.is_empty()
-                && let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref())
+        }
+        for (fid, offers) in by_framework {
+            if let Some(sub) = st
+                .frameworks
+                .get(&fid)
+                .and_then(|f| f.subscription.as_ref())
             {
                 sub.sender.send(&Event::offers(offers));
             }
         }
     }
+}
+
+/// The framework's `offer_filters[role].min_allocatable_resources`, when it set one
+/// (`unpackFrameworkOfferFilters`): its `quantities`, each a set of `{name: {"value": v}}`.
+fn own_minimum(info: &serde_json::Value, role: &str) -> Option<MinAllocatable> {
+    let filters = info.get("offer_filters")?.get(role)?;
+    let min = filters.get("min_allocatable_resources")?;
+    let sets = crate::json::array_at(min, "quantities")
+        .iter()
+        .map(|q| {
+            let mut set = Quantities::new();
+            if let Some(m) = q.get("quantities").and_then(|m| m.as_object()) {
+                for (name, v) in m {
+                    let value = crate::json::f64_at(v, "value").unwrap_or(0.0);
+                    if value > 0.0 {
+                        set.insert(name.clone(), value);
+                    }
+                }
+            }
+            set
+        })
+        .collect();
+    Some(MinAllocatable::from_sets(sets))
+}
+
+/// What the allocator reads of the master's state, refuse filters past their time dropped
+/// first. A framework is a client of the role it subscribed with; it holds what its tasks
+/// use plus what it is offered.
+fn snapshot(st: &mut MasterState, now: Instant) -> Cluster {
+    let mut offered: HashMap<&str, Resources> = HashMap::new();
+    for o in st.offers.values() {
+        offered
+            .entry(o.framework_id.as_str())
+            .or_default()
+            .add_all(&o.resources);
+    }
+    let mut clients = Vec::with_capacity(st.frameworks.len());
+    for fw in st.frameworks.values() {
+        let role = fw.role();
+        let mut allocated = fw.allocated.clone();
+        if let Some(o) = offered.get(fw.id.as_str()) {
+            allocated.add_all(o);
+        }
+        let refused = fw
+            .filters
+            .iter()
+            .filter(|(_, f)| f.until > now)
+            .map(|(aid, f)| (aid.clone(), f.resources.clone()))
+            .collect();
+        clients.push(Client {
+            min_allocatable: own_minimum(&fw.info, &role),
+            framework_id: fw.id.clone(),
+            active: fw.connected() && fw.active && !fw.suppressed_roles.contains(&role),
+            role,
+            allocated,
+            refused,
+        });
+    }
+    let agents = st
+        .agents
+        .iter()
+        .map(|(id, e)| AgentView {
+            id: id.clone(),
+            total: e.total.clone(),
+            available: super::reserve::available(e),
+        })
+        .collect();
+    let cluster = Cluster {
+        agents,
+        clients,
+        weights: st.weights.clone(),
+        quotas: st.quotas.clone(),
+        min_allocatable: st.min_allocatable.clone(),
+    };
+    for fw in st.frameworks.values_mut() {
+        fw.filters.retain(|_, f| f.until > now);
+    }
+    cluster
 }
 
 /// Records and returns the offer of `avail` on `aid` to `fid`.
@@ -189,4 +194,32 @@ fn make_offer(
         },
     );
     Some(offer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mesos_lib::v1::resources::Resource;
+    use serde_json::json;
+
+    #[test]
+    fn a_frameworks_own_minimum_is_read_per_role() {
+        let info = json!({"roles": ["web"], "offer_filters": {"web": {"min_allocatable_resources":
+            {"quantities": [{"quantities": {"cpus": {"value": 2}, "mem": {"value": 512}}},
+                            {"quantities": {"disk": {"value": 1024}}}]}}}});
+        let min = own_minimum(&info, "web").expect("set for web");
+        let r = |cpus: f64, mem: f64| {
+            Resources::from(vec![
+                Resource::scalar("cpus", cpus),
+                Resource::scalar("mem", mem),
+            ])
+        };
+        assert!(min.allows(&r(2.0, 512.0)));
+        assert!(!min.allows(&r(2.0, 256.0)));
+        assert!(min.allows(&Resources::from(vec![Resource::scalar("disk", 1024.0)])));
+        assert!(own_minimum(&info, "db").is_none());
+        // Set without quantities: anything non-empty is allocatable.
+        let any = json!({"offer_filters": {"web": {"min_allocatable_resources": {}}}});
+        assert!(own_minimum(&any, "web").unwrap().allows(&r(0.001, 0.0)));
+    }
 }

@@ -32,7 +32,7 @@ impl Master {
                 .filter(|a| !st.agents.contains_key(&a.id))
                 .map(|a| a.id.clone())
                 .collect();
-            let mut fresh = MasterState::new(id, port).with_weights(&self.cfg);
+            let mut fresh = MasterState::new(id, port).with_flags(&self.cfg);
             // Quota lives in the registry, which keeps no default (removed) quota.
             fresh.quotas = st
                 .quotas

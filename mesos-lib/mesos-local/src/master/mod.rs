@@ -6,7 +6,6 @@ pub(crate) mod events;
 mod faults;
 pub(crate) mod fixed_json;
 pub(crate) mod group_checks;
-pub(crate) mod headroom;
 pub(crate) mod launch_group;
 pub(crate) mod legacy;
 pub(crate) mod list_query;
@@ -19,6 +18,7 @@ pub(crate) mod roles;
 pub(crate) mod routes;
 pub(crate) mod scheduler_api;
 pub(crate) mod state;
+pub(crate) mod suppression;
 pub(crate) mod views;
 pub(crate) mod volumes;
 pub(crate) mod weights;
@@ -142,7 +142,7 @@ impl Master {
                     tasks: Default::default(),
                     allocated: Resources::new(),
                     completed_tasks: Default::default(),
-                    suppressed: false,
+                    suppressed_roles: Default::default(),
                     filters: Default::default(),
                     generation: 0,
                 }

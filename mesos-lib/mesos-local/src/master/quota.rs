@@ -1,6 +1,6 @@
 //! Role quota: UPDATE_QUOTA, GET_QUOTA and `/master/quota` (`Master::QuotaHandler`), and the
 //! pre-1.9 SET_QUOTA / REMOVE_QUOTA converted to configs. The allocator reads the configs
-//! through [`super::headroom`].
+//! through [`crate::allocator`].
 
 use std::collections::BTreeMap;
 
@@ -11,39 +11,12 @@ use serde_json::{Map, Value, json};
 use super::Master;
 use super::operator_checks;
 use super::state::MasterState;
+use crate::allocator::in_subtree;
+pub(crate) use crate::allocator::{Quantities, QuotaConfig, add, minus, quantities_of, subtract};
 use crate::http::{bad_request, empty, json_ok, plain};
 use crate::json as j;
+use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::resources::ValueType;
-
-/// Scalar quantities by resource name (`ResourceQuantities`).
-pub(crate) type Quantities = BTreeMap<String, f64>;
-
-/// One role's quota (`Quota`): guarantees and limits; both empty is the default (no quota).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct QuotaConfig {
-    pub guarantees: Quantities,
-    pub limits: Quantities,
-}
-
-impl QuotaConfig {
-    /// Whether this is the default quota, which constrains nothing.
-    pub(crate) fn is_default(&self) -> bool {
-        self.guarantees.is_empty() && self.limits.is_empty()
-    }
-}
-
-/// The scalar quantities of `r` by name, zeros left out.
-pub(crate) fn quantities_of(r: &Resources) -> Quantities {
-    let mut out = Quantities::new();
-    for x in r.iter().filter(|x| x.value_type == Some(ValueType::Scalar)) {
-        if let Some(v) = x.scalar.as_ref().map(|s| s.value) {
-            *out.entry(x.name.clone()).or_default() += v;
-        }
-    }
-    out.retain(|_, v| *v > 0.0);
-    out
-}
 
 /// `{name: {"value": v}}` of a QuotaConfig map.
 fn map_of(config: &Value, field: &str) -> Quantities {
@@ -161,7 +134,7 @@ impl Master {
         let mut st = self.lock();
         if !j::bool_at(call, "update_quota.force").unwrap_or(false) {
             for (role, q) in &configs {
-                let consumed = super::headroom::consumed_in_subtree(&st, role);
+                let consumed = consumed_in_subtree(&st, role);
                 if !within(&consumed, &q.limits) {
                     return bad_request(format!(
                         "Invalid QuotaConfig: Role '{role}' is already consuming '{}'; this is more than the requested limits '{}' (use 'force' flag to bypass this check)",
@@ -254,9 +227,8 @@ impl Master {
     /// other roles' offers until what the role holds and what was rescinded covers its
     /// guarantees.
     fn rescind_for_quota(&self, st: &mut MasterState, role: &str, config: &QuotaConfig) {
-        let in_subtree =
-            |r: &str| r == role || r.strip_prefix(role).is_some_and(|x| x.starts_with('/'));
-        let mut held = super::headroom::consumed_in_subtree(st, role);
+        let in_subtree = |r: &str| in_subtree(r, role);
+        let mut held = consumed_in_subtree(st, role);
         for o in st.offers.values() {
             if st
                 .frameworks
@@ -294,27 +266,22 @@ impl Master {
     }
 }
 
-/// `a += b`.
-pub(crate) fn add(a: &mut Quantities, b: &Quantities) {
-    for (k, v) in b {
-        *a.entry(k.clone()).or_default() += v;
-    }
-}
-
-/// `a -= b`, never below zero, zeros dropped.
-pub(crate) fn subtract(a: &mut Quantities, b: &Quantities) {
-    for (k, v) in b {
-        if let Some(x) = a.get_mut(k) {
-            *x = mesos_lib::resources::scalar::subtract(*x, *v).max(0.0);
+/// What `role` and the roles under it consume (`RoleResourceBreakdown::consumedQuota`):
+/// their reservations, used or not, plus unreserved resources their tasks hold.
+pub(crate) fn consumed_in_subtree(st: &MasterState, role: &str) -> Quantities {
+    let mut out = Quantities::new();
+    for a in st.agents.values() {
+        for (r, reserved) in rv::by_reservation_role(&a.total) {
+            if in_subtree(&r, role) {
+                add(&mut out, &quantities_of(&reserved));
+            }
         }
     }
-    a.retain(|_, v| *v > 0.0);
-}
-
-/// `a - b`, never below zero, zeros dropped.
-pub(crate) fn minus(a: &Quantities, b: &Quantities) -> Quantities {
-    let mut out = a.clone();
-    subtract(&mut out, b);
+    for fw in st.frameworks.values() {
+        if in_subtree(&fw.role(), role) {
+            add(&mut out, &quantities_of(&fw.allocated.unreserved()));
+        }
+    }
     out
 }
 

@@ -36,7 +36,7 @@ pub(crate) fn agent_text(entry: &AgentEntry) -> String {
 }
 
 /// The roles of a FrameworkInfo (`protobuf::framework::getRoles`).
-fn framework_roles(info: &Value) -> Vec<String> {
+pub(crate) fn framework_roles(info: &Value) -> Vec<String> {
     let roles: Vec<String> = j::array_at(info, "roles")
         .iter()
         .filter_map(|r| r.as_str().map(str::to_string))

@@ -254,22 +254,7 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> R
     match ty {
         C::Teardown => master.remove_framework(fid),
         C::Decline => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
-        C::Revive | C::Suppress => {
-            let revive = ty == C::Revive;
-            let mut st = master.lock();
-            if let Some(fw) = st.frameworks.get_mut(fid) {
-                if revive {
-                    fw.suppressed = false;
-                    fw.filters.clear();
-                } else {
-                    fw.suppressed = true;
-                }
-            }
-            drop(st);
-            if revive {
-                master.allocate();
-            }
-        }
+        C::Revive | C::Suppress => master.suppress_or_revive(fid, call, ty == C::Revive),
         C::Kill => kill(master, fid, call),
         C::Shutdown => {
             let eid = j::id_at(call, "shutdown.executor_id").unwrap_or("");
@@ -448,6 +433,15 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
         sender.send(&Event::error("Framework has been removed"));
         return resp;
     }
+    // `createAllocatorFrameworkOptions`: suppressed roles must be the framework's.
+    let suppressed = match super::suppression::requested(call, "subscribe.suppressed_roles", &info)
+    {
+        Ok(s) => s,
+        Err(e) => {
+            sender.send(&Event::error(e));
+            return resp;
+        }
+    };
     let stored = store_info(&info, &fid);
     let now = ids::now_nanos();
     let master_info = master.master_info(&st);
@@ -467,7 +461,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             tasks: Default::default(),
             allocated: Default::default(),
             completed_tasks: Default::default(),
-            suppressed: false,
+            suppressed_roles: Default::default(),
             filters: Default::default(),
             generation: 0,
         });
@@ -481,10 +475,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
     if existed {
         fw.reregistered_time = now;
     }
-    // SUBSCRIBE's suppressed_roles: start suppressed for them.
-    if !j::array_at(call, "subscribe.suppressed_roles").is_empty() {
-        fw.suppressed = true;
-    }
+    fw.suppressed_roles = suppressed;
     let heartbeat = master.cfg.heartbeat_interval.as_secs_f64();
     sender.send(&Event::subscribed(
         FrameworkId::new(fid.as_str()),
@@ -536,7 +527,16 @@ fn update_framework(master: &Arc<Master>, fid: &str, call: &Value) -> Response {
             "FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '{old_cp}' to '{new_cp}'"
         ));
     }
+    let suppressed =
+        match super::suppression::requested(call, "update_framework.suppressed_roles", info) {
+            Ok(s) => s,
+            Err(e) => {
+                return bad_request(format!("'UpdateFramework' call is not valid: {e}"));
+            }
+        };
     fw.info = store_info(info, fid);
+    // The allocator takes the new set whole (`updateFramework`): roles left out are revived.
+    fw.suppressed_roles = suppressed;
     let view = views::framework_v1(&st.frameworks[fid], &st);
     st.broadcast(&json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}));
     empty(StatusCode::OK)

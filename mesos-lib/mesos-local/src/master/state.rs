@@ -99,7 +99,8 @@ pub(crate) struct Framework {
     /// What its live tasks hold, kept as tasks come and go: the allocator reads it every
     /// allocation interval, and summing 10,000 TaskInfos each time was the master's hot spot.
     pub allocated: Resources,
-    pub suppressed: bool,
+    /// The roles it asked not to be offered resources in (SUPPRESS, `suppressed_roles`).
+    pub suppressed_roles: std::collections::BTreeSet<String>,
     pub filters: HashMap<String, Filter>,
     /// Bumped on every (re)subscription and disconnect, to void stale failover timers.
     pub generation: u64,
@@ -200,6 +201,10 @@ pub(crate) struct MasterState {
     /// Role quotas set by UPDATE_QUOTA or SET_QUOTA, a role set back to the default quota
     /// included (the master keeps listing it until it restarts).
     pub quotas: BTreeMap<String, super::quota::QuotaConfig>,
+    /// How often each role and framework was chosen: the allocator's tie-breaker.
+    pub allocation_counts: crate::allocator::Counts,
+    /// `--min_allocatable_resources`.
+    pub min_allocatable: crate::allocator::MinAllocatable,
 }
 
 impl MasterState {
@@ -223,13 +228,20 @@ impl MasterState {
             allocation_runs: 0,
             weights: BTreeMap::new(),
             quotas: BTreeMap::new(),
+            allocation_counts: Default::default(),
+            min_allocatable: Default::default(),
         }
     }
 
-    /// The same state with the weights of `--weights`.
-    pub(crate) fn with_weights(mut self, cfg: &crate::config::LocalConfig) -> MasterState {
+    /// The same state with the weights of `--weights` and the allocator's
+    /// `--min_allocatable_resources` (both checked at start).
+    pub(crate) fn with_flags(mut self, cfg: &crate::config::LocalConfig) -> MasterState {
         let flag = cfg.weights.as_deref().unwrap_or("");
         self.weights = super::weights::parse_flag(flag).unwrap_or_default();
+        if let Some(flag) = &cfg.min_allocatable_resources {
+            self.min_allocatable =
+                crate::allocator::MinAllocatable::parse(flag).unwrap_or_default();
+        }
         self
     }
 
@@ -271,7 +283,7 @@ mod tests {
             tasks: Default::default(),
             completed_tasks: Default::default(),
             allocated: Resources::new(),
-            suppressed: false,
+            suppressed_roles: Default::default(),
             filters: Default::default(),
             generation: 0,
         };

@@ -1,17 +1,17 @@
-//! Quota as the allocator applies it (`HierarchicalAllocatorProcess::__allocate`): what each
-//! role consumes or is offered, how much of its guarantees is unmet, the unreserved headroom
-//! held back for other roles' unmet guarantees, and resources shrunk to fit.
+//! Quota as the allocator applies it (`HierarchicalAllocatorProcess::__generateOffers`): what
+//! each role consumes or is offered, how much of its guarantees is unmet, the unreserved
+//! headroom held back for other roles' unmet guarantees, and resources shrunk to fit.
 
 use std::collections::BTreeMap;
 
-use super::quota::{Quantities, QuotaConfig, add, minus, quantities_of, subtract};
-use super::state::MasterState;
+use super::Cluster;
+use super::quantities::{Quantities, QuotaConfig, add, minus, quantities_of, subtract};
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::ValueType;
 
 /// Whether `role` is `of` or nested under it.
-fn in_subtree(role: &str, of: &str) -> bool {
+pub(crate) fn in_subtree(role: &str, of: &str) -> bool {
     role == of || role.strip_prefix(of).is_some_and(|x| x.starts_with('/'))
 }
 
@@ -20,25 +20,6 @@ fn with_ancestors(role: &str) -> impl Iterator<Item = &str> {
     role.match_indices('/')
         .map(|(i, _)| &role[..i])
         .chain(std::iter::once(role))
-}
-
-/// What `role` and the roles under it consume (`RoleResourceBreakdown::consumedQuota`):
-/// their reservations, used or not, plus unreserved resources their tasks hold.
-pub(crate) fn consumed_in_subtree(st: &MasterState, role: &str) -> Quantities {
-    let mut out = Quantities::new();
-    for a in st.agents.values() {
-        for (r, reserved) in rv::by_reservation_role(&a.total) {
-            if in_subtree(&r, role) {
-                add(&mut out, &quantities_of(&reserved));
-            }
-        }
-    }
-    for fw in st.frameworks.values() {
-        if in_subtree(&fw.role(), role) {
-            add(&mut out, &quantities_of(&fw.allocated.unreserved()));
-        }
-    }
-    out
 }
 
 /// Unreserved scalar resources: what quota headroom and limits are made of.
@@ -80,7 +61,8 @@ pub(crate) fn shrink(r: &Resources, caps: &Quantities, absent_unlimited: bool) -
 /// The quota books of one allocation cycle.
 pub(crate) struct QuotaBooks {
     quotas: BTreeMap<String, QuotaConfig>,
-    /// Consumed or offered per role with quota, its subtree included (`quotaOfferedOrConsumed`).
+    /// Consumed or offered per role with quota, its subtree included (`quotaOfferedOrConsumed`):
+    /// its reservations, used or not, plus the unreserved resources it holds or is offered.
     consumed: BTreeMap<String, Quantities>,
     /// Sum of the top-level roles' unmet guarantees.
     required: Quantities,
@@ -90,8 +72,8 @@ pub(crate) struct QuotaBooks {
 
 impl QuotaBooks {
     /// The books as the cycle starts, or None when no role has a quota (nothing to keep).
-    pub(crate) fn open(st: &MasterState) -> Option<QuotaBooks> {
-        let quotas: BTreeMap<String, QuotaConfig> = st
+    pub(crate) fn open(cluster: &Cluster) -> Option<QuotaBooks> {
+        let quotas: BTreeMap<String, QuotaConfig> = cluster
             .quotas
             .iter()
             .filter(|(_, q)| !q.is_default())
@@ -102,30 +84,30 @@ impl QuotaBooks {
         }
         let mut consumed: BTreeMap<String, Quantities> = quotas
             .keys()
-            .map(|r| (r.clone(), consumed_in_subtree(st, r)))
+            .map(|r| (r.clone(), Quantities::new()))
             .collect();
-        for o in st.offers.values() {
-            let Some(fw) = st.frameworks.get(&o.framework_id) else {
-                continue;
-            };
-            let role = fw.role();
-            let offered = quantities_of(&o.resources.unreserved());
-            for r in with_ancestors(&role) {
+        let mut charge = |role: &str, q: &Quantities| {
+            for r in with_ancestors(role) {
                 if let Some(c) = consumed.get_mut(r) {
-                    add(c, &offered);
+                    add(c, q);
                 }
             }
+        };
+        for a in &cluster.agents {
+            for (role, reserved) in rv::by_reservation_role(&a.total) {
+                charge(&role, &quantities_of(&reserved));
+            }
+        }
+        for c in &cluster.clients {
+            charge(&c.role, &quantities_of(&c.allocated.unreserved()));
         }
         let mut required = Quantities::new();
         for (role, q) in quotas.iter().filter(|(r, _)| !r.contains('/')) {
             add(&mut required, &minus(&q.guarantees, &consumed[role]));
         }
         let mut available = Quantities::new();
-        for e in st.agents.values() {
-            add(
-                &mut available,
-                &quantities_of(&super::reserve::available(e).unreserved()),
-            );
+        for a in &cluster.agents {
+            add(&mut available, &quantities_of(&a.available.unreserved()));
         }
         Some(QuotaBooks {
             quotas,
@@ -143,8 +125,8 @@ impl QuotaBooks {
         }
     }
 
-    /// Stage 1 (`__allocate`'s quota stage): of `avail`, what goes to `role` towards its
-    /// unmet guarantees, with its reserved and non-scalar resources, plus other unreserved
+    /// Stage 1 (the quota stage): of `avail`, what goes to `role` towards its unmet
+    /// guarantees, with its reserved and non-scalar resources, plus other unreserved
     /// scalars within its limits and the surplus headroom. None when nothing goes to the
     /// guarantees.
     pub(crate) fn towards_guarantee(&self, role: &str, avail: &Resources) -> Option<Resources> {
@@ -164,14 +146,19 @@ impl QuotaBooks {
     }
 
     /// Stage 2: of `avail`, what `role` may have: reserved and non-scalar resources, and
-    /// unreserved scalars within its limits and beyond the headroom others' guarantees need.
-    pub(crate) fn beyond_guarantee(&self, role: &str, avail: &Resources) -> Resources {
+    /// unreserved scalars within its limits and beyond the headroom others' guarantees need;
+    /// None when that is all of `avail` (no limit for the role, no headroom to keep).
+    pub(crate) fn beyond_guarantee(&self, role: &str, avail: &Resources) -> Option<Resources> {
+        let limited = self.quotas.get(role).is_some_and(|q| !q.limits.is_empty());
+        if !limited && self.required.is_empty() {
+            return None;
+        }
         let additional = avail.filter(is_quota_resource);
         let room = self.limit_room(role, &Quantities::new());
         let additional = self.within_headroom(&self.within_limits(additional, room.as_ref()));
         let mut offer = avail.filter(|r| !is_quota_resource(r));
         offer.add_all(&additional);
-        offer
+        Some(offer)
     }
 
     /// Books `offer` to `role`: its unreserved scalars count against its guarantees (only

@@ -1,0 +1,242 @@
+//! The DRF allocator through the embedded master's HTTP APIs: weights 1 and 3 giving
+//! dominant shares of 1:3 (the notebook's first experiment), suppression per role with
+//! SUPPRESS / REVIVE `roles`, `suppressed_roles` checked as the master checks them, and
+//! `--min_allocatable_resources`.
+
+mod local_common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use local_common::*;
+use mesos_local::{LocalConfig, LocalMesos};
+use serde_json::{Value, json};
+
+/// A MULTI_ROLE framework in `role`.
+fn in_role(name: &str, role: &str) -> Value {
+    json!({"user": "root", "name": name, "roles": [role],
+        "capabilities": [{"type": "MULTI_ROLE"}]})
+}
+
+fn offer_ids(ev: &Value) -> Vec<Value> {
+    ev["offers"]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].clone())
+        .collect()
+}
+
+async fn decline(url: &str, s: &Stream, ids: Vec<Value>) {
+    let body = json!({"type": "DECLINE", "framework_id": {"value": s.framework_id},
+        "decline": {"offer_ids": ids, "filters": {"refuse_seconds": 0.0}}});
+    assert_eq!(call(url, Some(&s.stream_id), &body).await.0, 202);
+}
+
+/// A scheduler call of `ty` with `body` under `field`.
+async fn send(url: &str, s: &Stream, ty: &str, field: &str, body: Value) -> (u16, String) {
+    let mut c = json!({"type": ty, "framework_id": {"value": s.framework_id}});
+    c[field] = body;
+    call(url, Some(&s.stream_id), &c).await
+}
+
+/// Runs a framework that launches one `sleep` task of 0.25 cpus from each offer (declining
+/// the rest, no filter) until `launched` reaches `cap`; returns how many it launched.
+async fn launch_one_per_offer(
+    url: &str,
+    s: &mut Stream,
+    launched: &AtomicUsize,
+    cap: usize,
+) -> usize {
+    let mut mine = 0;
+    while launched.load(Ordering::SeqCst) < cap {
+        let ev = s.next().await.expect("stream open");
+        if ev["type"] == "UPDATE" {
+            let status = ev["update"]["status"].clone();
+            if status.get("uuid").is_some() {
+                ack(url, s, &status).await;
+            }
+            continue;
+        }
+        if ev["type"] != "OFFERS" {
+            continue;
+        }
+        let offer = &ev["offers"]["offers"][0];
+        let cpus = offer["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "cpus")
+            .map_or(0.0, |r| r["scalar"]["value"].as_f64().unwrap());
+        if cpus < 0.25 || launched.load(Ordering::SeqCst) >= cap {
+            decline(url, s, offer_ids(&ev)).await;
+            continue;
+        }
+        let n = launched.fetch_add(1, Ordering::SeqCst);
+        let tid = format!("{}-{n}", s.framework_id);
+        let accept = json!({"offer_ids": offer_ids(&ev), "operations": [{"type": "LAUNCH",
+            "launch": {"task_infos": [{"name": tid, "task_id": {"value": tid},
+                "agent_id": offer["agent_id"],
+                "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.25}},
+                              {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}],
+                "command": {"shell": false, "value": "sleep", "arguments": ["sleep", "60"]}}]}}],
+            "filters": {"refuse_seconds": 0.0}});
+        assert_eq!(send(url, s, "ACCEPT", "accept", accept).await.0, 202);
+        mine += 1;
+    }
+    mine
+}
+
+#[tokio::test]
+async fn weights_1_and_3_converge_to_dominant_shares_of_1_to_3() {
+    // One agent of 4 cpus: 16 tasks of 0.25 cpus fill it. With weights 1 and 3 the heavy
+    // role is offered the agent until its share is three times the light one's, every
+    // time: 4 and 12 tasks, dominant shares 0.25 and 0.75.
+    let m = LocalMesos::start(LocalConfig {
+        resources: "cpus:4;mem:4096".into(),
+        weights: Some("heavy=3".into()),
+        ..fast_config(1)
+    })
+    .await
+    .unwrap();
+    let url = m.url();
+    let mut light = subscribe(&url, in_role("light-fw", "light")).await;
+    let mut heavy = subscribe(&url, in_role("heavy-fw", "heavy")).await;
+    let launched = AtomicUsize::new(0);
+    let (l, h) = tokio::join!(
+        launch_one_per_offer(&url, &mut light, &launched, 16),
+        launch_one_per_offer(&url, &mut heavy, &launched, 16)
+    );
+    assert_eq!((l, h), (4, 12), "tasks of the weight-1 and weight-3 roles");
+    // /master/roles shows the same allocation: dominant shares (cpus) 0.25 and 0.75.
+    let roles = get_json(&format!("{url}/master/roles")).await;
+    let cpus = |name: &str| {
+        roles["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["allocated"]["cpus"].as_f64().unwrap_or(0.0))
+            .unwrap()
+    };
+    let (ls, hs) = (cpus("light") / 4.0, cpus("heavy") / 4.0);
+    assert!((hs / ls - 3.0).abs() < 1e-9, "shares {ls} and {hs}");
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_suppressed_role_is_offered_nothing_until_revived() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut web = subscribe(&url, in_role("web-fw", "web")).await;
+    let first = web.until("OFFERS").await;
+    // A role the framework is not subscribed to: the call is dropped (202, as the master).
+    let (code, _) = send(&url, &web, "SUPPRESS", "suppress", json!({"roles": ["db"]})).await;
+    assert_eq!(code, 202);
+    decline(&url, &web, offer_ids(&first)).await;
+    let again = web.until("OFFERS").await;
+    // Suppressed in "web": the agent goes to "db" cycle after cycle, although web, chosen
+    // once, would win the tie against db, chosen more often, if it were not suppressed.
+    let (code, _) = send(
+        &url,
+        &web,
+        "SUPPRESS",
+        "suppress",
+        json!({"roles": ["web"]}),
+    )
+    .await;
+    assert_eq!(code, 202);
+    decline(&url, &web, offer_ids(&again)).await;
+    let mut db = subscribe(&url, in_role("db-fw", "db")).await;
+    for i in 0..4 {
+        let ev = tokio::time::timeout(WAIT, db.until("OFFERS"))
+            .await
+            .unwrap_or_else(|_| panic!("db offered the agent {i} times only: web still is"));
+        decline(&url, &db, offer_ids(&ev)).await;
+    }
+    // Keep db from taking the agent back, then revive web in its role: it is offered again.
+    let ev = db.until("OFFERS").await;
+    let (code, _) = send(&url, &web, "REVIVE", "revive", json!({"roles": ["web"]})).await;
+    assert_eq!(code, 202);
+    decline(&url, &db, offer_ids(&ev)).await;
+    let back = web.until("OFFERS").await;
+    assert_eq!(
+        back["offers"]["offers"][0]["allocation_info"]["role"],
+        "web"
+    );
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn suppressed_roles_must_be_among_the_frameworks_roles() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut web = subscribe(&url, in_role("web-fw", "web")).await;
+    web.until("HEARTBEAT").await;
+    let update = json!({"framework_info": {"user": "root", "name": "web-fw",
+        "id": {"value": web.framework_id}, "roles": ["web"],
+        "capabilities": [{"type": "MULTI_ROLE"}]}, "suppressed_roles": ["db"]});
+    assert_eq!(
+        send(&url, &web, "UPDATE_FRAMEWORK", "update_framework", update).await,
+        (
+            400,
+            "'UpdateFramework' call is not valid: Suppressed roles { db } are not contained in the set of roles".into()
+        )
+    );
+    let sub = json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": in_role("x", "web"),
+        "suppressed_roles": ["ops"]}});
+    let resp = client()
+        .post(format!("{url}/api/v1/scheduler"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .body(sub.to_string())
+        .send()
+        .await
+        .unwrap();
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains(r#""type":"ERROR""#)
+            && body.contains("Suppressed roles { ops } are not contained in the set of roles"),
+        "{body}"
+    );
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn min_allocatable_resources_is_a_master_flag() {
+    let m = LocalMesos::start(LocalConfig {
+        min_allocatable_resources: Some("cpus:1;mem:512|disk:100".into()),
+        ..fast_config(1)
+    })
+    .await
+    .unwrap();
+    let url = m.url();
+    let flags = get_json(&format!("{url}/master/flags")).await;
+    assert_eq!(
+        flags["flags"]["min_allocatable_resources"],
+        "cpus:1;mem:512|disk:100"
+    );
+    // The default agent (2 cpus, 1024 MB) holds one of the sets: it is offered.
+    let mut s = subscribe(&url, framework("f")).await;
+    s.until("OFFERS").await;
+    m.shutdown().await;
+    let default = start(1).await;
+    let flags = get_json(&format!("{}/master/flags", default.url())).await;
+    assert_eq!(
+        flags["flags"]["min_allocatable_resources"],
+        "cpus:0.01|mem:32"
+    );
+    default.shutdown().await;
+    let bad = LocalMesos::start(LocalConfig {
+        min_allocatable_resources: Some("cpus:-1".into()),
+        ..fast_config(1)
+    })
+    .await;
+    let err = bad
+        .err()
+        .expect("a negative quantity is refused")
+        .to_string();
+    assert!(
+        err.contains("Error parsing min_allocatable_resources 'cpus:-1': Failed to parse '-1' to quantity: negative values are not allowed"),
+        "{err}"
+    );
+}
