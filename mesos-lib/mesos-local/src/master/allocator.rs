@@ -51,6 +51,7 @@ impl Master {
         }
         self.plan(&mut st, &order, books.as_mut(), &mut planned, now, false);
         self.send_offers(&mut st, &order, planned);
+        self.send_inverse_offers(&mut st);
     }
 
     /// One stage of the cycle over every agent: `towards_guarantee` is stage 1.
@@ -68,6 +69,9 @@ impl Master {
             let Some(entry) = st.agents.get(aid) else {
                 continue;
             };
+            if !st.agent_active(aid) {
+                continue;
+            }
             let mut free = super::reserve::available(entry);
             let here = planned.range((aid.clone(), String::new())..);
             for (_, r) in here.take_while(|((a, _), _)| a == aid) {
@@ -150,6 +154,12 @@ fn make_offer(
     let role = fw.role();
     let avail = rv::offer_order(avail);
     let executor_ids = super::launch_group::executor_ids(st, fid, aid);
+    // A machine scheduled for maintenance: the offer says when (`Offer.unavailability`).
+    let unavailability = st
+        .agents
+        .get(aid)
+        .and_then(|e| st.maintenance.unavailability_of(&e.agent))
+        .and_then(|u| serde_json::from_value(u.clone()).ok());
     let oid = ids::offer_id(&st.id, st.next_offer);
     st.next_offer += 1;
     let entry = st.agents.get_mut(aid)?;
@@ -176,6 +186,7 @@ fn make_offer(
         resources: rv::to_list_as(&avail, format, alloc),
         attributes: agent.attributes.clone(),
         executor_ids,
+        unavailability,
         allocation_info: multi_role.then(|| AllocationInfo::role(role.as_str())),
         ..Default::default()
     };

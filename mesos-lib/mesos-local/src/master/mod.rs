@@ -2,14 +2,18 @@
 
 pub(crate) mod accept;
 pub(crate) mod allocator;
+pub(crate) mod draining;
 pub(crate) mod events;
-mod faults;
+pub(crate) mod faults;
 pub(crate) mod fixed_json;
 pub(crate) mod group_checks;
 pub(crate) mod headroom;
+pub(crate) mod inverse_offers;
 pub(crate) mod launch_group;
 pub(crate) mod legacy;
 pub(crate) mod list_query;
+pub(crate) mod machines;
+pub(crate) mod maintenance;
 pub(crate) mod operator_api;
 pub(crate) mod operator_checks;
 pub(crate) mod quota;
@@ -119,6 +123,12 @@ impl Master {
 
     /// Registers an agent (initially, and again after a master restart with its live tasks).
     pub(crate) fn register_agent(&self, st: &mut MasterState, agent: &Arc<Agent>) {
+        let machine = st.maintenance.machine_of(agent);
+        if st.maintenance.machines[machine].mode == machines::Mode::Down {
+            tracing::warn!(agent = %agent.id, machine = %st.maintenance.machines[machine].id.display(),
+                "refusing registration of an agent whose machine is DOWN");
+            return;
+        }
         let mut used = Resources::new();
         for (fw_info, task_info, state, statuses) in agent.live_tasks() {
             let fid = j::id_at(&fw_info, "id").unwrap_or("").to_string();
@@ -160,7 +170,7 @@ impl Master {
         }
         used.add_all(&self.recover_executors(st, agent));
         let entry = AgentEntry::new(agent, used);
-        let view = views::agent_v1(&entry);
+        let view = views::agent_v1(&entry, &st.agent_registry);
         st.agents.insert(agent.id.clone(), entry);
         st.broadcast(&mesos_lib::v1::master::Event {
             agent_added: Some(AgentAdded {
@@ -271,6 +281,7 @@ impl Master {
                 &json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}),
             );
             self.rescind_offers_of(&mut st, fid, false);
+            self.forget_framework_inverse_offers(&mut st, fid, false);
             (timeout, generation)
         };
         let (secs, generation) = timeout;
@@ -344,6 +355,7 @@ impl Master {
             };
             tracing::info!(framework = fid, "removing framework");
             self.rescind_offers_of(&mut st, fid, false);
+            self.forget_framework_inverse_offers(&mut st, fid, true);
             self.forget_executors(&mut st, fid);
             let now_nanos = ids::now_nanos();
             for (_, mut task) in std::mem::take(&mut fw.tasks) {

@@ -200,6 +200,10 @@ pub(crate) struct MasterState {
     /// Role quotas set by UPDATE_QUOTA or SET_QUOTA, a role set back to the default quota
     /// included (the master keeps listing it until it restarts).
     pub quotas: BTreeMap<String, super::quota::QuotaConfig>,
+    /// Machines, the maintenance schedule and inverse offers.
+    pub maintenance: super::machines::Maintenance,
+    /// Agents draining, deactivated or gone (kept across a restart, as the registry keeps them).
+    pub agent_registry: super::draining::AgentRegistry,
 }
 
 impl MasterState {
@@ -223,6 +227,8 @@ impl MasterState {
             allocation_runs: 0,
             weights: BTreeMap::new(),
             quotas: BTreeMap::new(),
+            maintenance: Default::default(),
+            agent_registry: Default::default(),
         }
     }
 
