@@ -10,9 +10,8 @@ def agent_row(kc):
     _, msgs = run(kc, "%agents")
     table = rows(result(msgs)["text/plain"])
     assert len(table) == 1, table
-    cells = table[0].split("  ")
-    cells = [c.strip() for c in cells if c.strip()]
-    return cells[0], cells[1], cells[2], cells[3]
+    cells = [c.strip() for c in table[0].split("  ") if c.strip()]
+    return cells[0], cells[1], cells[-2], cells[-1]
 
 
 def test_drain_deactivate_and_reactivate(mk, state_dir):

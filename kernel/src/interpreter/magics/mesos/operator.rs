@@ -197,14 +197,14 @@ pub(super) fn agents_table_in(agents: &GetAgents, windows: &[serde_json::Value])
     let mut t = Table::new(&[
         "agent",
         "hostname",
-        "state",
-        "maintenance",
         "cpus",
         "mem",
         "disk",
         "ports",
         "used",
         "attributes",
+        "state",
+        "maintenance",
     ]);
     // Capped: only the rows shown are built, so 1,000 agents cost what 200 cost.
     t.extend_capped(agents.agents.iter(), |a| {
@@ -225,14 +225,14 @@ pub(super) fn agents_table_in(agents: &GetAgents, windows: &[serde_json::Value])
                 .map(|i| i.value.clone())
                 .unwrap_or_else(|| "-".into()),
             a.agent_info.hostname.clone(),
-            state.to_string(),
-            window.unwrap_or_else(|| "-".into()),
             cpus,
             mem,
             disk,
             ports,
             resource_text(&a.allocated_resources),
             attributes_text(&a.agent_info.attributes),
+            state.to_string(),
+            window.unwrap_or_else(|| "-".into()),
         ]
     });
     t.caption = Some(counted(agents.agents.len(), "agent"));
