@@ -298,6 +298,19 @@ async fn an_agent_marked_gone_ends_its_tasks_as_gone_by_operator() {
     );
     assert_eq!(s.until("FAILURE").await["failure"]["agent_id"], aid);
     assert!(listed(&url, &id).await.is_none(), "a gone agent is listed");
+    // Asked about a task on a gone agent, the master says it is gone.
+    let rec = json!({"type": "RECONCILE", "framework_id": {"value": s.framework_id},
+        "reconcile": {"tasks": [{"task_id": {"value": "elsewhere"}, "agent_id": aid}]}});
+    assert_eq!(call(&url, Some(&s.stream_id), &rec).await.0, 202);
+    let answer = s.update().await;
+    assert_eq!(
+        (&answer["state"], &answer["reason"], &answer["message"]),
+        (
+            &json!("TASK_GONE_BY_OPERATOR"),
+            &json!("REASON_RECONCILIATION"),
+            &json!("Reconciliation: Task is gone")
+        )
+    );
     assert_eq!(
         operator(&url, &agent_call("MARK_AGENT_GONE", &aid)).await,
         (200, String::new())

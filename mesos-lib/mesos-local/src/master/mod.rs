@@ -424,6 +424,18 @@ impl Master {
             let aid = j::id_at(t, "agent_id");
             if let Some(task) = fw.tasks.get(tid) {
                 send(latest_state_status(task));
+            } else if let Some(aid) = aid.filter(|a| st.agent_registry.gone.contains_key(*a)) {
+                let state = if partition_aware {
+                    "TASK_GONE_BY_OPERATOR"
+                } else {
+                    "TASK_LOST"
+                };
+                send(reconcile_status(
+                    tid,
+                    Some(aid),
+                    state,
+                    "Reconciliation: Task is gone",
+                ));
             } else if let Some(aid) = aid.filter(|a| st.agents.contains_key(*a)) {
                 let state = if partition_aware {
                     "TASK_GONE"
