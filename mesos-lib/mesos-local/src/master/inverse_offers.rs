@@ -20,6 +20,9 @@ impl Master {
     /// Sends the inverse offers due, one INVERSE_OFFERS event per framework (after the
     /// cycle's offers, as the allocator does).
     pub(crate) fn send_inverse_offers(&self, st: &mut MasterState) {
+        if !st.maintenance.any_scheduled() {
+            return;
+        }
         let now = Instant::now();
         st.maintenance.filters.retain(|_, until| *until > now);
         let mut due: Vec<(String, String, Value)> = Vec::new();

@@ -149,8 +149,16 @@ impl Maintenance {
         }
     }
 
+    /// Whether any machine has an unavailability (most clusters, most of the time: none).
+    pub(crate) fn any_scheduled(&self) -> bool {
+        self.machines.iter().any(|m| m.unavailability.is_some())
+    }
+
     /// The unavailability of the machine `agent` runs on, if scheduled.
     pub(crate) fn unavailability_of(&self, agent: &Agent) -> Option<&Value> {
+        if !self.any_scheduled() {
+            return None;
+        }
         let i = self.find(&MachineId::of_agent(agent))?;
         self.machines[i].unavailability.as_ref()
     }
