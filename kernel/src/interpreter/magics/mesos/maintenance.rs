@@ -327,6 +327,17 @@ fn without(windows: &[Value], drop: &[Machine]) -> Vec<Value> {
         .collect()
 }
 
+/// A window starting `start` from now and lasting `duration` (open-ended without).
+fn unavailability(start: Option<Duration>, duration: Option<Duration>) -> Value {
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    let begin = now + start.unwrap_or_default().as_nanos() as i64;
+    let mut una = json!({"start": {"nanoseconds": begin}});
+    if let Some(d) = duration {
+        una["duration"] = json!({"nanoseconds": d.as_nanos() as i64});
+    }
+    una
+}
+
 async fn update(conn: &Connection, windows: Vec<Value>) -> Result<(), ErrorContent> {
     let body = json!({"schedule": if windows.is_empty() { json!({}) } else { json!({"windows": windows}) }});
     operator_json(
@@ -382,14 +393,10 @@ async fn maintenance(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let note = match action {
         "status" => "maintenance status".to_string(),
         "schedule" => {
-            let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
-            let begin = now + start.unwrap_or_default().as_nanos() as i64;
-            let mut una = json!({"start": {"nanoseconds": begin}});
-            if let Some(d) = duration {
-                una["duration"] = json!({"nanoseconds": d.as_nanos() as i64});
-            }
             let mut windows = without(&before.windows, &targets);
-            windows.push(json!({"machine_ids": ids, "unavailability": una}));
+            windows.push(
+                json!({"machine_ids": ids, "unavailability": unavailability(start, duration)}),
+            );
             update(&conn, windows).await?;
             "UPDATE_MAINTENANCE_SCHEDULE sent: 200 OK".into()
         }
