@@ -253,6 +253,17 @@ async fn drain_and_deactivation_refusals_are_the_masters() {
             )
         )
     );
+    // A deactivation is kept in the registry: a restarted master still offers nothing there.
+    assert_eq!(
+        operator(&url, &agent_call("DEACTIVATE_AGENT", &aid)).await,
+        (200, String::new())
+    );
+    m.restart_master();
+    let a = listed(&url, &m.agents()[0].id).await.unwrap();
+    assert_eq!(
+        (a["active"].clone(), a["deactivated"].clone()),
+        (json!(false), json!(true))
+    );
     m.shutdown().await;
 }
 
