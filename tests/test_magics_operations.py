@@ -2,7 +2,7 @@
 states %agents shows, end to end through jupyter_client against the kernel's own embedded Mesos
 (one agent, so the maintenance test, which brings its machine DOWN, runs last)."""
 
-from conftest import connect, master_json, local_record, result, rows, run, subscribe, text_of, wait_until
+from conftest import connect, local_record, master_json, result, rows, run, subscribe, text_of, wait_until
 
 
 def agent_row(kc):
@@ -22,15 +22,15 @@ def test_drain_deactivate_and_reactivate(mk, state_dir):
     _, msgs = run(mk, "%agents")
     assert "color:#1a7f37;font-weight:600\">ACTIVE" in result(msgs)["text/html"]
 
-    _, msgs = run(mk, f"%drain {agent} --grace 2s")
+    # Once the session has acknowledged the kill, the master holds no task there: DRAINED.
+    _, msgs = run(mk, f"%drain {agent} --grace 2s --wait --timeout 30s", timeout=60)
     text = result(msgs)["text/plain"]
-    assert "DRAIN_AGENT sent" in text and "2s" in text, text
+    assert "drained" in text and "DRAINED" in rows(text)[0] and "2s" in rows(text)[0], text
     _, msgs = run(mk, "%wait drain-me --state TASK_KILLED --timeout 30s", timeout=60)
     url = local_record(state_dir)["url"]
     task = next(t for t in master_json(url, "/master/tasks")["tasks"] if t["id"] == "drain-me")
     assert task["statuses"][-1]["state"] == "TASK_KILLED"
-    # Once the session has acknowledged the kill, the master holds no task there: DRAINED.
-    wait_until(lambda: agent_row(mk)[2] == "DRAINED", what="the agent to be DRAINED")
+    assert agent_row(mk)[2] == "DRAINED"
 
     reply, _ = run(mk, f"%deactivate {host}x", ok=False)
     assert "no agent" in reply["content"]["evalue"]

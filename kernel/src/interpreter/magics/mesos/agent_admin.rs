@@ -38,7 +38,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
         agent_magic(
             "drain",
-            "%drain AGENT [--grace DURATION] [--mark-gone]",
+            "%drain AGENT [--grace DURATION] [--mark-gone] [--wait] [--timeout DURATION]",
             "DRAIN_AGENT: no more offers from AGENT, its tasks killed, DRAINING then DRAINED.",
             "AGENT is an agent id, or a hostname that only one agent has. The master deactivates \
              the agent (its offers are rescinded) and the agent kills every task, none with a \
@@ -46,7 +46,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
              REASON_AGENT_DRAINING. Once the master holds no task there the agent is DRAINED; \
              %reactivate brings it back. With --mark-gone the drained agent is then marked \
              gone: removed for good, its tasks TASK_GONE_BY_OPERATOR. Shows the agent after \
-             the call (%agents shows every agent's state).",
+             the call, or with --wait once it is DRAINED (or gone), at most --timeout (60s); an \
+             interrupt stops the wait, not the drain. %agents shows every agent's state.",
             &[
                 FlagSpec {
                     name: "grace",
@@ -57,6 +58,16 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
                     name: "mark-gone",
                     value: ArgKind::None,
                     help: "mark the agent gone once drained (it cannot come back)",
+                },
+                FlagSpec {
+                    name: "wait",
+                    value: ArgKind::None,
+                    help: "wait until the agent is DRAINED (or gone)",
+                },
+                FlagSpec {
+                    name: "timeout",
+                    value: ArgKind::Text,
+                    help: "with --wait: how long at most (default 60s)",
                 },
             ],
         ),
@@ -256,7 +267,46 @@ async fn drain(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         body["mark_gone"] = json!(true);
     }
     operator_json(&conn, &call_with(CallType::DrainAgent, Some(body))).await?;
+    if args.has("wait") {
+        let timeout = duration_flag(spec, &args, "timeout", DRAIN_WAIT)?;
+        return wait_drained(&conn, &id, timeout, ctx).await;
+    }
     shown(&conn, &id, "DRAIN_AGENT sent: 200 OK").await
+}
+
+/// How long `%drain --wait` waits by default.
+const DRAIN_WAIT: Duration = Duration::from_secs(60);
+
+/// Polls GET_AGENTS until agent `id` is DRAINED or gone.
+async fn wait_drained(
+    conn: &Connection,
+    id: &str,
+    timeout: Duration,
+    ctx: &MagicContext<'_>,
+) -> MagicResult {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let agents = agents_json(conn).await?;
+        let state = agents.iter().find(|a| agent_id(a) == id).map(|a| {
+            agent_state(
+                a["deactivated"].as_bool().unwrap_or(false),
+                a.get("drain_info"),
+            )
+        });
+        if matches!(state, None | Some("DRAINED")) {
+            return shown(conn, id, "DRAIN_AGENT sent: 200 OK; drained").await;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = ctx.cancel.cancelled() => return Err(super::interrupted("waiting for the agent to drain")),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(mesos_error(format!(
+                "agent {id} is still {} after {timeout:?}: the master holds tasks there until their last update is acknowledged",
+                state.unwrap_or("DRAINING")
+            )));
+        }
+    }
 }
 
 async fn deactivate(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
