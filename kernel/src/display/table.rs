@@ -158,12 +158,28 @@ impl Table {
 /// A colour for a cell that is a task state, so running, finished and failed tasks stand apart
 /// at a glance; the text stays the same for consoles and screen readers.
 fn state_colour(cell: &str) -> Option<&'static str> {
+    if let Some(c) = agent_state_colour(cell) {
+        return Some(c);
+    }
     Some(match cell.strip_prefix("TASK_")? {
         "RUNNING" => "#1a7f37",
         "FINISHED" => "#0550ae",
         "STAGING" | "STARTING" | "KILLING" => "#9a6700",
         "KILLED" => "#bc4c00",
         "FAILED" | "ERROR" | "LOST" | "DROPPED" | "GONE" | "GONE_BY_OPERATOR" => "#cf222e",
+        _ => return None,
+    })
+}
+
+/// A colour for an agent's state as `%agents` shows it: in service, scheduled for
+/// maintenance, draining, or out of service.
+fn agent_state_colour(cell: &str) -> Option<&'static str> {
+    Some(match cell {
+        "ACTIVE" => "#1a7f37",
+        "MAINTENANCE" => "#8250df",
+        "DRAINING" => "#9a6700",
+        "DEACTIVATED" | "DRAINED" => "#bc4c00",
+        "DOWN" => "#cf222e",
         _ => return None,
     })
 }

@@ -174,7 +174,7 @@ async fn start_agents(
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let agent = Arc::new(Agent::new(
             ids::agent_id(master_id, i as u64),
-            master.hostname.clone(),
+            cfg.agent_hostname(i),
             cfg.ip,
             port,
             template.resources.clone(),

@@ -30,6 +30,9 @@ pub struct LocalConfig {
     pub attributes: Option<String>,
     /// Hostname advertised by masters and agents (defaults to the IP).
     pub hostname: Option<String>,
+    /// Hostnames of the agents, in order; an agent without one (or with an empty one)
+    /// advertises `hostname`. Maintenance treats each (hostname, IP) as one machine.
+    pub agent_hostnames: Vec<String>,
     /// Interval between HEARTBEAT events on scheduler and operator streams.
     pub heartbeat_interval: Duration,
     /// Interval between allocation (offer) cycles.
@@ -61,6 +64,7 @@ impl Default for LocalConfig {
             resources: DEFAULT_RESOURCES.to_string(),
             attributes: None,
             hostname: None,
+            agent_hostnames: Vec::new(),
             heartbeat_interval: Duration::from_secs(15),
             allocation_interval: Duration::from_secs(1),
             status_update_retry_interval: Duration::from_secs(10),
@@ -78,5 +82,13 @@ impl LocalConfig {
     /// The hostname masters and agents advertise.
     pub fn advertised_hostname(&self) -> String {
         self.hostname.clone().unwrap_or_else(|| self.ip.to_string())
+    }
+
+    /// The hostname agent number `i` advertises.
+    pub fn agent_hostname(&self, i: usize) -> String {
+        match self.agent_hostnames.get(i) {
+            Some(h) if !h.is_empty() => h.clone(),
+            _ => self.advertised_hostname(),
+        }
     }
 }

@@ -49,6 +49,10 @@ struct Args {
     /// Hostname to advertise (defaults to the IP).
     #[arg(long)]
     hostname: Option<String>,
+    /// The agents' own hostnames, in order ("a,b"; one left empty, or missing, advertises
+    /// --hostname): a machine in maintenance is a (hostname, IP) pair.
+    #[arg(long, value_delimiter = ',')]
+    agent_hostnames: Vec<String>,
     /// Seconds between HEARTBEAT events.
     #[arg(long, default_value_t = 15.0)]
     heartbeat_interval: f64,
@@ -194,6 +198,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         resources: args.resources,
         attributes: args.attributes,
         hostname: args.hostname,
+        agent_hostnames: args.agent_hostnames,
         heartbeat_interval: secs(args.heartbeat_interval, "heartbeat-interval")?,
         allocation_interval: secs(args.allocation_interval, "allocation-interval")?,
         work_dir: args.work_dir,

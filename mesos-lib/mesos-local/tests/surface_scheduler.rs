@@ -114,7 +114,8 @@ async fn every_scheduler_call_has_its_effect_or_is_refused() {
         .await,
         (202, String::new())
     );
-    // No inverse offer can exist (maintenance is refused): the master ignores unknown ones.
+    // An unknown inverse offer is ignored, as the master ignores one (local_maintenance.rs
+    // answers real ones).
     for name in ["ACCEPT_INVERSE_OFFERS", "DECLINE_INVERSE_OFFERS"] {
         let section = name.to_ascii_lowercase();
         assert_eq!(

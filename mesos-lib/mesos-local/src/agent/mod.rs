@@ -2,6 +2,7 @@
 //! and serves its own `/state` and files API on its own port.
 
 pub(crate) mod default_executor;
+pub(crate) mod drain;
 pub(crate) mod executor;
 pub(crate) mod files_api;
 pub(crate) mod http;
@@ -77,6 +78,8 @@ pub(crate) struct AgentState {
     pub frameworks: BTreeMap<String, AgentFramework>,
     pub removed: HashSet<String>,
     pub updates: StatusUpdateManager,
+    /// Set while the master has it drain (`DrainSlaveMessage`).
+    pub drain: Option<drain::DrainConfig>,
 }
 
 /// An embedded agent.
@@ -225,6 +228,7 @@ impl Agent {
 
     /// Records an update on the task and hands it to the status update manager.
     pub(crate) fn emit(&self, fid: &str, tid: &str, status: Value) {
+        let status = self.drain_status(fid, status);
         // Serialised before taking the lock every task of this agent shares.
         let update = Update::new(status);
         let forward = {

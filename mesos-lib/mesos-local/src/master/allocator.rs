@@ -38,6 +38,7 @@ impl Master {
             planned.entry((aid, fid)).or_default().add_all(&g.resources);
         }
         self.send_offers(&mut st, planned);
+        self.send_inverse_offers(&mut st);
     }
 
     /// Makes the planned offers, one event per framework.
@@ -116,9 +117,11 @@ fn snapshot(st: &mut MasterState, now: Instant) -> Cluster {
             refused,
         });
     }
+    // Draining, deactivated agents and those on DOWN machines are not offered.
     let agents = st
         .agents
         .iter()
+        .filter(|(id, _)| st.agent_active(id))
         .map(|(id, e)| AgentView {
             id: id.clone(),
             total: e.total.clone(),
@@ -155,6 +158,12 @@ fn make_offer(
     let role = fw.role();
     let avail = rv::offer_order(avail);
     let executor_ids = super::launch_group::executor_ids(st, fid, aid);
+    // A machine scheduled for maintenance: the offer says when (`Offer.unavailability`).
+    let unavailability = st
+        .agents
+        .get(aid)
+        .and_then(|e| st.maintenance.unavailability_of(&e.agent))
+        .and_then(|u| serde_json::from_value(u.clone()).ok());
     let oid = ids::offer_id(&st.id, st.next_offer);
     st.next_offer += 1;
     let entry = st.agents.get_mut(aid)?;
@@ -181,6 +190,7 @@ fn make_offer(
         resources: rv::to_list_as(&avail, format, alloc),
         attributes: agent.attributes.clone(),
         executor_ids,
+        unavailability,
         allocation_info: multi_role.then(|| AllocationInfo::role(role.as_str())),
         ..Default::default()
     };

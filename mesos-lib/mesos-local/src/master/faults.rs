@@ -40,6 +40,10 @@ impl Master {
                 .filter(|(_, q)| !q.is_default())
                 .map(|(r, q)| (r.clone(), q.clone()))
                 .collect();
+            // So are the maintenance schedule with its machines, and agents' drains,
+            // deactivations and gone marks; inverse offers and their answers are not.
+            fresh.maintenance = st.maintenance.recovered();
+            fresh.agent_registry = st.agent_registry.clone();
             std::mem::swap(&mut *st, &mut fresh);
             for a in agents.iter().filter(|a| !removed_agents.contains(&a.id)) {
                 self.register_agent(&mut st, a);
@@ -51,16 +55,31 @@ impl Master {
 
     /// See [`LocalMesos::remove_agent`].
     pub(crate) fn remove_agent(&self, agent_id: &str) -> bool {
+        self.remove_agent_for(agent_id, Removal::Lost)
+    }
+
+    /// Removes an agent for `why`: its tasks end (UPDATE), its offers and inverse offers
+    /// are rescinded, its frameworks get FAILURE and operators AGENT_REMOVED (`__removeSlave`);
+    /// then its processes are killed, as the agent shuts down. False if unknown.
+    pub(crate) fn remove_agent_for(&self, agent_id: &str, why: Removal) -> bool {
         let mut st = self.lock();
         let Some(entry) = st.agents.remove(agent_id) else {
             return false;
         };
-        // Its offers are taken back (RESCIND); the agent's books went with it.
-        self.remove_offers_where(&mut st, |o| o.agent_id == agent_id, true);
         self.forget_agent_executors(&mut st, agent_id);
-        let events = lose_tasks_of(&mut st, agent_id, &entry.agent.hostname);
+        let events = lose_tasks_of(&mut st, agent_id, &entry.agent.hostname, why);
         for e in events {
             st.broadcast(&e);
+        }
+        // Its offers and inverse offers are taken back; the agent's books went with it.
+        self.remove_offers_where(&mut st, |o| o.agent_id == agent_id, true);
+        self.forget_agent_maintenance(&mut st, agent_id);
+        st.agent_registry.forget(agent_id);
+        for fw in st.frameworks.values() {
+            if let Some(sub) = &fw.subscription {
+                sub.sender
+                    .send(&Event::failure(Some(AgentId::new(agent_id)), None, None));
+            }
         }
         st.broadcast(&mesos_lib::v1::master::Event {
             agent_removed: Some(mesos_lib::v1::master::event::AgentRemoved {
@@ -79,10 +98,59 @@ impl Master {
     }
 }
 
-/// Ends every task of a removed agent (TASK_LOST, or TASK_GONE for a partition-aware
-/// framework) and tells each framework (UPDATE, then FAILURE for the agent); returns the
-/// operator events (TASK_UPDATED) to broadcast.
-fn lose_tasks_of(st: &mut MasterState, agent_id: &str, hostname: &str) -> Vec<Value> {
+/// Why an agent is removed, which decides what its tasks become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Removal {
+    /// It died (fault injection): TASK_LOST, or TASK_GONE when partition-aware.
+    Lost,
+    /// Its machine was brought DOWN (START_MAINTENANCE).
+    MachineDown,
+    /// The operator marked it gone (MARK_AGENT_GONE, DRAIN_AGENT with mark_gone).
+    MarkedGone,
+}
+
+impl Removal {
+    /// (state, reason, message) of its tasks' last status, for a framework `aware` of
+    /// partitions or not.
+    fn task_end(self, hostname: &str, aware: bool) -> (&'static str, &'static str, String) {
+        match (self, aware) {
+            (Removal::Lost, false) => (
+                "TASK_LOST",
+                "REASON_AGENT_REMOVED",
+                format!("Agent {hostname} removed"),
+            ),
+            (Removal::Lost, true) => (
+                "TASK_GONE",
+                "REASON_AGENT_REMOVED",
+                format!("Agent {hostname} removed"),
+            ),
+            (Removal::MachineDown, false) => (
+                "TASK_LOST",
+                "REASON_AGENT_REMOVED",
+                format!("Agent {hostname} removed: Operator initiated 'Machine DOWN'"),
+            ),
+            (Removal::MachineDown, true) => (
+                "TASK_GONE_BY_OPERATOR",
+                "REASON_AGENT_REMOVED_BY_OPERATOR",
+                format!("Agent {hostname} removed: Operator initiated 'Machine DOWN'"),
+            ),
+            (Removal::MarkedGone, false) => (
+                "TASK_LOST",
+                "REASON_AGENT_REMOVED",
+                "Agent has been marked gone".into(),
+            ),
+            (Removal::MarkedGone, true) => (
+                "TASK_GONE_BY_OPERATOR",
+                "REASON_AGENT_REMOVED_BY_OPERATOR",
+                "Agent has been marked gone".into(),
+            ),
+        }
+    }
+}
+
+/// Ends every task of a removed agent as `why` says and tells each framework (UPDATE);
+/// returns the operator events (TASK_UPDATED) to broadcast.
+fn lose_tasks_of(st: &mut MasterState, agent_id: &str, hostname: &str, why: Removal) -> Vec<Value> {
     let mut events = Vec::new();
     for fw in st.frameworks.values_mut() {
         let lost: Vec<String> = fw
@@ -96,13 +164,8 @@ fn lose_tasks_of(st: &mut MasterState, agent_id: &str, hostname: &str) -> Vec<Va
             let Some(mut task) = fw.tasks.remove(&tid) else {
                 continue;
             };
-            let state = if aware { "TASK_GONE" } else { "TASK_LOST" };
-            let status = master_status(
-                &task,
-                state,
-                &format!("Agent {hostname} removed"),
-                Some("REASON_AGENT_REMOVED"),
-            );
+            let (state, reason, message) = why.task_end(hostname, aware);
+            let status = master_status(&task, state, &message, Some(reason));
             task.state = state.into();
             // The agent and its books are gone; only the framework's share is given back.
             let _ = task.release(&mut fw.allocated);
@@ -113,10 +176,6 @@ fn lose_tasks_of(st: &mut MasterState, agent_id: &str, hostname: &str) -> Vec<Va
             events.push(json!({"type": "TASK_UPDATED", "task_updated": {
                 "framework_id": j::id(&fw.id), "status": status, "state": state}}));
             fw.completed_tasks.push_back(task);
-        }
-        if let Some(sub) = &fw.subscription {
-            sub.sender
-                .send(&Event::failure(Some(AgentId::new(agent_id)), None, None));
         }
     }
     events

@@ -163,15 +163,15 @@ mod tests {
         let mut entry = AgentEntry::new(&agent, used);
         entry.offered = vec![Resource::scalar("mem", 512.0)].into_iter().collect();
         assert_eq!(
-            serde_json::to_value(AgentView::of(&entry)).unwrap(),
-            serde_json::to_value(agent_v1(&entry)).unwrap()
+            serde_json::to_value(AgentView::of(&entry, &Default::default())).unwrap(),
+            serde_json::to_value(agent_v1(&entry, &Default::default())).unwrap()
         );
         // Nothing used or offered: both leave those fields out.
         entry.used = Resources::new();
         entry.offered = Resources::new();
         assert_eq!(
-            serde_json::to_value(AgentView::of(&entry)).unwrap(),
-            serde_json::to_value(agent_v1(&entry)).unwrap()
+            serde_json::to_value(AgentView::of(&entry, &Default::default())).unwrap(),
+            serde_json::to_value(agent_v1(&entry, &Default::default())).unwrap()
         );
     }
 }

@@ -85,7 +85,12 @@ pub(crate) fn metrics(master: &Master) -> Value {
         "master/outstanding_offers".into(),
         json!(st.offers.len() as f64),
     );
-    m.insert("master/slaves_active".into(), json!(st.agents.len() as f64));
+    let active = st.agents.keys().filter(|a| st.agent_active(a)).count();
+    m.insert("master/slaves_active".into(), json!(active as f64));
+    m.insert(
+        "master/slaves_inactive".into(),
+        json!((st.agents.len() - active) as f64),
+    );
     m.insert(
         "master/slaves_connected".into(),
         json!(st.agents.len() as f64),
@@ -201,7 +206,7 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
     Value::Object(m)
 }
 
-fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
+fn slave_legacy(e: &super::state::AgentEntry, st: &MasterState, full: bool) -> Value {
     let a = &e.agent;
     let caps = crate::agent::http::capabilities();
     let mut m = Map::new();
@@ -219,10 +224,20 @@ fn slave_legacy(e: &super::state::AgentEntry, full: bool) -> Value {
         "unreserved_resources".into(),
         rv::flat(&e.total.unreserved(), true),
     );
-    m.insert("active".into(), json!(true));
-    m.insert("deactivated".into(), json!(false));
+    let deactivated = st.agent_registry.deactivated.contains(&a.id);
+    m.insert("active".into(), json!(!deactivated));
+    m.insert("deactivated".into(), json!(deactivated));
     m.insert("version".into(), json!(MESOS_VERSION));
     m.insert("capabilities".into(), json!(caps));
+    if let Some(d) = st.agent_registry.draining.get(&a.id) {
+        m.insert("drain_info".into(), d.json());
+        if let Some(t) = st.agent_registry.drain_started.get(&a.id) {
+            m.insert(
+                "estimated_drain_start_time_seconds".into(),
+                json!(*t as f64 / 1e9),
+            );
+        }
+    }
     if full {
         m.insert(
             "reserved_resources_full".into(),
@@ -264,13 +279,13 @@ pub(crate) fn state_json(master: &Master) -> Value {
         "pid": info.pid,
         "hostname": master.hostname,
         "capabilities": ["AGENT_UPDATE", "AGENT_DRAINING", "QUOTA_V2"],
-        "activated_slaves": st.agents.len() as f64,
-        "deactivated_slaves": 0.0,
+        "activated_slaves": st.agents.keys().filter(|a| st.agent_active(a)).count() as f64,
+        "deactivated_slaves": st.agents.keys().filter(|a| !st.agent_active(a)).count() as f64,
         "unreachable_slaves": 0.0,
         "leader": info.pid,
         "leader_info": {"id": st.id, "pid": info.pid, "port": st.port, "hostname": master.hostname},
         "flags": flags,
-        "slaves": st.agents.values().map(|e| slave_legacy(e, false)).collect::<Vec<_>>(),
+        "slaves": st.agents.values().map(|e| slave_legacy(e, &st, false)).collect::<Vec<_>>(),
         "recovered_slaves": [],
         "frameworks": st.frameworks.values().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
         "completed_frameworks": st.completed_frameworks.iter().map(|f| framework_legacy(f, &st, true)).collect::<Vec<_>>(),
@@ -310,7 +325,7 @@ fn state_summary(master: &Master) -> Value {
         .agents
         .values()
         .map(|e| {
-            let mut v = slave_legacy(e, false);
+            let mut v = slave_legacy(e, &st, false);
             let states = st
                 .frameworks
                 .values()
@@ -431,7 +446,7 @@ pub(super) async fn slaves(
             .agents
             .values()
             .filter(|e| accepts(wanted, &e.agent.id))
-            .map(|e| slave_legacy(e, true))
+            .map(|e| slave_legacy(e, &st, true))
             .collect();
         json!({"slaves": list, "recovered_slaves": []})
     })

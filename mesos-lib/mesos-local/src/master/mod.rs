@@ -2,13 +2,17 @@
 
 pub(crate) mod accept;
 pub(crate) mod allocator;
+pub(crate) mod draining;
 pub(crate) mod events;
-mod faults;
+pub(crate) mod faults;
 pub(crate) mod fixed_json;
 pub(crate) mod group_checks;
+pub(crate) mod inverse_offers;
 pub(crate) mod launch_group;
 pub(crate) mod legacy;
 pub(crate) mod list_query;
+pub(crate) mod machines;
+pub(crate) mod maintenance;
 pub(crate) mod operator_api;
 pub(crate) mod operator_checks;
 pub(crate) mod quota;
@@ -120,6 +124,12 @@ impl Master {
 
     /// Registers an agent (initially, and again after a master restart with its live tasks).
     pub(crate) fn register_agent(&self, st: &mut MasterState, agent: &Arc<Agent>) {
+        let machine = st.maintenance.machine_of(agent);
+        if st.maintenance.machines[machine].mode == machines::Mode::Down {
+            tracing::warn!(agent = %agent.id, machine = %st.maintenance.machines[machine].id.display(),
+                "refusing registration of an agent whose machine is DOWN");
+            return;
+        }
         let mut used = Resources::new();
         let total = agent.total();
         for (fw_info, task_info, state, statuses) in agent.live_tasks() {
@@ -163,7 +173,7 @@ impl Master {
         }
         used.add_all(&self.recover_executors(st, agent));
         let entry = AgentEntry::new(agent, used);
-        let view = views::agent_v1(&entry);
+        let view = views::agent_v1(&entry, &st.agent_registry);
         st.agents.insert(agent.id.clone(), entry);
         st.broadcast(&mesos_lib::v1::master::Event {
             agent_added: Some(AgentAdded {
@@ -274,6 +284,7 @@ impl Master {
                 &json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}),
             );
             self.rescind_offers_of(&mut st, fid, false);
+            self.forget_framework_inverse_offers(&mut st, fid, false);
             (timeout, generation)
         };
         let (secs, generation) = timeout;
@@ -347,6 +358,7 @@ impl Master {
             };
             tracing::info!(framework = fid, "removing framework");
             self.rescind_offers_of(&mut st, fid, false);
+            self.forget_framework_inverse_offers(&mut st, fid, true);
             self.forget_executors(&mut st, fid);
             let now_nanos = ids::now_nanos();
             for (_, mut task) in std::mem::take(&mut fw.tasks) {
@@ -415,6 +427,18 @@ impl Master {
             let aid = j::id_at(t, "agent_id");
             if let Some(task) = fw.tasks.get(tid) {
                 send(latest_state_status(task));
+            } else if let Some(aid) = aid.filter(|a| st.agent_registry.gone.contains_key(*a)) {
+                let state = if partition_aware {
+                    "TASK_GONE_BY_OPERATOR"
+                } else {
+                    "TASK_LOST"
+                };
+                send(reconcile_status(
+                    tid,
+                    Some(aid),
+                    state,
+                    "Reconciliation: Task is gone",
+                ));
             } else if let Some(aid) = aid.filter(|a| st.agents.contains_key(*a)) {
                 let state = if partition_aware {
                     "TASK_GONE"

@@ -117,9 +117,14 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
         ),
         C::GetWeights => super::weights::get_weights(&master.lock()),
         C::GetQuota => super::quota::get_quota(&master.lock()),
-        // No maintenance schedule can be set here, so these are empty.
-        C::GetMaintenanceStatus => answer(name, json!({"status": {}})),
-        C::GetMaintenanceSchedule => answer(name, json!({"schedule": {}})),
+        C::GetMaintenanceStatus => answer(
+            name,
+            json!({"status": super::maintenance::status(&master.lock())}),
+        ),
+        C::GetMaintenanceSchedule => answer(
+            name,
+            json!({"schedule": super::maintenance::schedule(&master.lock())}),
+        ),
         C::GetMaster => {
             let st = master.lock();
             answer(
@@ -171,41 +176,22 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
             }
             not_carried_out(name, "it does not resize persistent volumes")
         }
-        C::DrainAgent | C::DeactivateAgent => {
-            if !known(&agent) {
-                return bad_request("Unknown agent");
-            }
-            not_carried_out(name, "its agents cannot be drained or deactivated")
-        }
-        // Nothing can deactivate an agent here, so every known agent is active.
-        C::ReactivateAgent if known(&agent) => bad_request("Agent is not deactivated"),
-        C::ReactivateAgent => bad_request("Unknown agent"),
-        // No agent is ever gone here, so an unknown one is simply not found.
-        C::MarkAgentGone if !known(&agent) => plain(
-            StatusCode::NOT_FOUND,
-            format!("Agent '{}' not found", agent.unwrap_or_default()),
-        ),
-        C::MarkAgentGone => not_carried_out(name, "it cannot mark agents gone"),
+        C::DrainAgent => master.drain_agent(call),
+        C::DeactivateAgent => master.deactivate_agent(call),
+        C::ReactivateAgent => master.reactivate_agent(call),
+        C::MarkAgentGone => master.mark_agent_gone(call),
         C::UpdateWeights => master.update_weights(call),
         C::UpdateQuota => master.update_quota(call),
         C::SetQuota => master.set_quota(call),
         C::RemoveQuota => master.remove_quota(call),
-        C::UpdateMaintenanceSchedule => {
-            // An empty schedule is what the master has already: carrying it out changes nothing.
-            let windows = j::array_at(call, "update_maintenance_schedule.schedule.windows");
-            if windows.is_empty() {
-                return empty(StatusCode::OK);
-            }
-            not_carried_out(name, "it keeps no maintenance schedule")
+        C::UpdateMaintenanceSchedule => master.update_maintenance_schedule(
+            j::at(call, "update_maintenance_schedule.schedule").unwrap_or(&Value::Null),
+        ),
+        C::StartMaintenance => {
+            master.start_maintenance(j::array_at(call, "start_maintenance.machines"))
         }
-        C::StartMaintenance | C::StopMaintenance => {
-            // No machine can be in a schedule, as none can be set.
-            match operator_checks::machines(call, &section).first() {
-                Some(m) => bad_request(format!(
-                    "Machine '{m}' is not part of a maintenance schedule"
-                )),
-                None => bad_request("List of machines is empty"),
-            }
+        C::StopMaintenance => {
+            master.stop_maintenance(j::array_at(call, "stop_maintenance.machines"))
         }
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
         _ => not_implemented(),

@@ -31,7 +31,7 @@ fn required(ty: &CallType) -> &'static [&'static str] {
         | C::MarkAgentGone => &["agent_id.value"],
         C::GrowVolume => &["volume", "addition"],
         C::ShrinkVolume => &["volume", "subtract"],
-        C::UpdateMaintenanceSchedule => &["schedule"],
+        C::UpdateMaintenanceSchedule => &["schedule.windows[].unavailability.start.nanoseconds"],
         C::UpdateQuota => &["quota_configs[].role"],
         C::SetQuota => &["quota_request"],
         C::RemoveQuota => &["role"],
@@ -230,22 +230,6 @@ pub(crate) fn check_quota_capacity(
             "Invalid QuotaConfig: total quota guarantees '{total}' exceed cluster capacity '{have}' (use 'force' flag to bypass this check)"
         )),
     }
-}
-
-/// START/STOP_MAINTENANCE: the machines named, as the master prints a MachineID.
-pub(crate) fn machines(call: &Value, section: &str) -> Vec<String> {
-    j::array_at(call, &format!("{section}.machines"))
-        .iter()
-        .map(|m| {
-            let mut o = serde_json::Map::new();
-            for k in ["hostname", "ip"] {
-                if let Some(v) = m.get(k) {
-                    o.insert(k.into(), v.clone());
-                }
-            }
-            Value::Object(o).to_string()
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::{any, get};
 use axum::{Extension, Router};
 
-use super::{Ctx, legacy, operator_api, scheduler_api};
+use super::{Ctx, legacy, maintenance, operator_api, scheduler_api};
 use crate::http::auth::Realm;
 use crate::http::libprocess::{self, DelegatedPath, Process, Processes};
 use crate::http::{empty, give_back, json_ok, not_carried_out, not_found, plain, redirect};
@@ -76,14 +76,17 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .route("/master/api/v1", any(operator_api::handle))
         .route("/master/weights", any(weights))
         .route("/master/quota", any(quota))
-        .route("/master/maintenance/schedule", any(maintenance_schedule));
+        .route(
+            "/master/maintenance/schedule",
+            any(maintenance::schedule_endpoint),
+        )
+        .route("/master/machine/down", any(maintenance::machine_down))
+        .route("/master/machine/up", any(maintenance::machine_up));
     for (endpoint, instead) in [
         ("create-volumes", "CREATE_VOLUMES"),
         ("destroy-volumes", "DESTROY_VOLUMES"),
         ("reserve", "RESERVE_RESOURCES"),
         ("unreserve", "UNRESERVE_RESOURCES"),
-        ("machine/down", "START_MAINTENANCE"),
-        ("machine/up", "STOP_MAINTENANCE"),
         ("teardown", "TEARDOWN"),
     ] {
         readwrite = readwrite.route(
@@ -105,7 +108,10 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .route("/master/slaves", get(legacy::slaves))
         .route("/master/roles", get(legacy::roles))
         .route("/master/flags", get(legacy::flags))
-        .route("/master/maintenance/status", get(maintenance_status));
+        .route(
+            "/master/maintenance/status",
+            get(maintenance::status_endpoint),
+        );
     let open = Router::new()
         .route("/version", get(legacy::version))
         .route("/master/redirect", get(redirect_to_leader))
@@ -179,23 +185,4 @@ async fn quota(State(ctx): State<Ctx>, req: Request) -> Response {
         holds,
         "its legacy quota requests on /master/quota are not served: use UPDATE_QUOTA on /api/v1",
     )
-}
-
-/// `/master/maintenance/schedule`: empty, as no schedule can be set.
-async fn maintenance_schedule(State(ctx): State<Ctx>, req: Request) -> Response {
-    read_or_refuse(
-        &ctx,
-        &req,
-        "/maintenance/schedule",
-        serde_json::json!({}),
-        "it keeps no maintenance schedule",
-    )
-}
-
-/// `/master/maintenance/status`: no machine is draining or down.
-async fn maintenance_status(State(ctx): State<Ctx>) -> Response {
-    if let Some(r) = ctx.follower_response("/maintenance/status") {
-        return r;
-    }
-    json_ok(&serde_json::json!({}))
 }

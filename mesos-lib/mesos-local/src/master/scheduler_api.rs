@@ -272,16 +272,13 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> R
         }
         C::UpdateFramework => return update_framework(master, fid, call),
         C::ReconcileOperations => return reconcile_operations(call),
-        // What the real master does with these here is nothing that shows: no inverse offer
-        // can exist (no maintenance schedule can be set), so their IDs are all unknown and
-        // the master ignores them; REQUEST goes to the allocator, whose default ignores it;
-        // there are no operation statuses to acknowledge (no operation is ever kept); a
-        // MESSAGE goes to a command executor, which ignores framework messages.
-        C::AcceptInverseOffers
-        | C::DeclineInverseOffers
-        | C::Request
-        | C::AcknowledgeOperationStatus
-        | C::Message => {}
+        C::AcceptInverseOffers => master.answer_inverse_offers(fid, call, true),
+        C::DeclineInverseOffers => master.answer_inverse_offers(fid, call, false),
+        // What the real master does with these here is nothing that shows: REQUEST goes to
+        // the allocator, whose default ignores it; there are no operation statuses to
+        // acknowledge (no operation is ever kept); a MESSAGE goes to a command executor,
+        // which ignores framework messages.
+        C::Request | C::AcknowledgeOperationStatus | C::Message => {}
         // Handled before: SUBSCRIBE by the endpoint, ACCEPT above.
         C::Subscribe | C::Accept => {}
         C::Unspecified | C::Unknown(_) => return crate::http::not_implemented(),
@@ -353,19 +350,26 @@ fn acknowledge(master: &Arc<Master>, fid: &str, call: &Value) {
     let uuid = j::str_at(call, "acknowledge.uuid")
         .unwrap_or("")
         .to_string();
-    let agent = {
+    let (agent, gone) = {
         let mut st = master.lock();
+        let mut removed_from = None;
         if let Some(fw) = st.frameworks.get_mut(fid)
             && let Some(task) = fw.tasks.get(&tid)
             && is_terminal_ack(task, &uuid)
             && let Some(task) = fw.tasks.remove(&tid)
         {
+            removed_from = Some(task.agent_id.clone());
             fw.complete(task);
         }
-        st.agents.get(&aid).map(|a| Arc::clone(&a.agent))
+        // The task has left its agent: a draining agent may now be drained.
+        let gone = removed_from.filter(|a| master.check_drained(&mut st, a));
+        (st.agents.get(&aid).map(|a| Arc::clone(&a.agent)), gone)
     };
     if let Some(agent) = agent {
         agent.acknowledge(fid, &tid, &uuid);
+    }
+    if let Some(gone) = gone {
+        master.mark_gone(&gone);
     }
 }
 

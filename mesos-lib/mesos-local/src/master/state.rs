@@ -205,6 +205,10 @@ pub(crate) struct MasterState {
     pub allocation_counts: crate::allocator::Counts,
     /// `--min_allocatable_resources`.
     pub min_allocatable: crate::allocator::MinAllocatable,
+    /// Machines, the maintenance schedule and inverse offers.
+    pub maintenance: super::machines::Maintenance,
+    /// Agents draining, deactivated or gone (kept across a restart, as the registry keeps them).
+    pub agent_registry: super::draining::AgentRegistry,
 }
 
 impl MasterState {
@@ -230,6 +234,8 @@ impl MasterState {
             quotas: BTreeMap::new(),
             allocation_counts: Default::default(),
             min_allocatable: Default::default(),
+            maintenance: Default::default(),
+            agent_registry: Default::default(),
         }
     }
 

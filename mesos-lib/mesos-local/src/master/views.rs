@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::draining::AgentRegistry;
 use super::fixed_json::TaskJson;
 use super::state::{AgentEntry, Framework, MasterState, Task};
 use crate::agent::Agent;
@@ -185,12 +186,17 @@ pub(crate) fn agent_capabilities() -> Vec<AgentCapability> {
 }
 
 /// `master::Response::GetAgents::Agent` (for events; GET_AGENTS writes `AgentView`).
-pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
+pub(crate) fn agent_v1(a: &AgentEntry, registry: &AgentRegistry) -> response::Agent {
     let agent = &a.agent;
+    let deactivated = registry.deactivated.contains(&agent.id);
+    let mut extra = mesos_lib::v1::Extra::new();
+    if let Some(d) = registry.draining.get(&agent.id) {
+        extra.insert("drain_info".into(), d.json());
+    }
     response::Agent {
         agent_info: agent_info(agent),
-        active: true,
-        deactivated: Some(false),
+        active: !deactivated,
+        deactivated: Some(deactivated),
         version: Some(crate::config::MESOS_VERSION.into()),
         pid: Some(agent.pid()),
         registered_time: Some(TimeInfo {
@@ -201,6 +207,7 @@ pub(crate) fn agent_v1(a: &AgentEntry) -> response::Agent {
         allocated_resources: rv::to_list(&a.used, true, Some("*")),
         offered_resources: rv::to_list(&a.offered, true, Some("*")),
         capabilities: agent_capabilities(),
+        extra,
         ..Default::default()
     }
 }
@@ -223,15 +230,26 @@ pub(crate) struct AgentView<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     offered_resources: Vec<mesos_lib::v1::resources::Resource>,
     capabilities: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drain_info: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_drain_start_time: Option<Time>,
 }
 
 impl<'a> AgentView<'a> {
-    /// The view of `a`.
-    pub(crate) fn of(a: &'a AgentEntry) -> AgentView<'a> {
+    /// The view of `a`, deactivated or draining as `registry` says.
+    pub(crate) fn of(a: &'a AgentEntry, registry: &AgentRegistry) -> AgentView<'a> {
+        let id = &a.agent.id;
+        let deactivated = registry.deactivated.contains(id);
+        let drain_info = registry.draining.get(id).map(|d| d.json());
+        let estimated_drain_start_time = drain_info
+            .as_ref()
+            .and_then(|_| registry.drain_started.get(id))
+            .map(|&nanoseconds| Time { nanoseconds });
         AgentView {
             agent_info: &a.json.agent_info,
-            active: true,
-            deactivated: false,
+            active: !deactivated,
+            deactivated,
             version: crate::config::MESOS_VERSION,
             pid: &a.json.pid,
             registered_time: Time {
@@ -241,6 +259,8 @@ impl<'a> AgentView<'a> {
             allocated_resources: rv::to_list(&a.used, true, Some("*")),
             offered_resources: rv::to_list(&a.offered, true, Some("*")),
             capabilities: &a.json.capabilities,
+            drain_info,
+            estimated_drain_start_time,
         }
     }
 }
@@ -304,7 +324,11 @@ pub(crate) struct GetAgents<'a> {
 /// The GET_AGENTS payload of `st`.
 pub(crate) fn get_agents(st: &MasterState) -> GetAgents<'_> {
     GetAgents {
-        agents: st.agents.values().map(AgentView::of).collect(),
+        agents: st
+            .agents
+            .values()
+            .map(|a| AgentView::of(a, &st.agent_registry))
+            .collect(),
         recovered_agents: [],
     }
 }

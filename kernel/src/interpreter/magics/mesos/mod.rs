@@ -2,6 +2,7 @@
 //! (scheduler API). Every one acts on the kernel's one [`MesosHandle`](crate::mesos::MesosHandle)
 //! and is safe to re-run: it never duplicates what it already did.
 
+mod agent_admin;
 pub(crate) mod bind;
 mod cluster;
 mod connect;
@@ -9,6 +10,7 @@ mod control;
 mod events;
 mod launch;
 mod leader;
+mod maintenance;
 mod offers;
 mod operator;
 mod pictures;
@@ -102,6 +104,8 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(leader::MAGICS)
         .chain(timeline::MAGICS)
         .chain(volumes::MAGICS)
+        .chain(agent_admin::MAGICS)
+        .chain(maintenance::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

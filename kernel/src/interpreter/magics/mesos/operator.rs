@@ -2,8 +2,8 @@
 //! `%tasks`, `%version`, `%health`.
 
 use super::{
-    Body, MagicResult, attributes_text, bind, mesos_error, no_positional, num, pictures,
-    resource_cells, resource_text, usage,
+    Body, MagicResult, agent_admin, attributes_text, bind, maintenance, mesos_error, no_positional,
+    num, pictures, resource_cells, resource_text, usage,
 };
 use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
@@ -188,6 +188,12 @@ pub(super) fn all_tasks(t: &GetTasks) -> impl Iterator<Item = &Task> {
 
 /// The agents table, shared with `%state`'s readers.
 pub fn agents_table(agents: &GetAgents) -> Table {
+    agents_table_in(agents, &[])
+}
+
+/// The agents' table, each with its state (ACTIVE, DEACTIVATED, DRAINING, DRAINED, or
+/// MAINTENANCE when its machine is in the schedule's `windows` and it is active) and window.
+pub(super) fn agents_table_in(agents: &GetAgents, windows: &[serde_json::Value]) -> Table {
     let mut t = Table::new(&[
         "agent",
         "hostname",
@@ -197,10 +203,21 @@ pub fn agents_table(agents: &GetAgents) -> Table {
         "ports",
         "used",
         "attributes",
+        "state",
+        "maintenance",
     ]);
     // Capped: only the rows shown are built, so 1,000 agents cost what 200 cost.
     t.extend_capped(agents.agents.iter(), |a| {
         let [cpus, mem, disk, ports] = resource_cells(&a.total_resources);
+        let ip = agent_admin::agent_ip(a.pid.as_deref());
+        let window = maintenance::window_of(windows, &a.agent_info.hostname, ip.as_deref());
+        let state = match agent_admin::agent_state(
+            a.deactivated.unwrap_or(!a.active),
+            a.extra.get("drain_info"),
+        ) {
+            "ACTIVE" if window.is_some() => "MAINTENANCE",
+            s => s,
+        };
         vec![
             a.agent_info
                 .id
@@ -214,6 +231,8 @@ pub fn agents_table(agents: &GetAgents) -> Table {
             ports,
             resource_text(&a.allocated_resources),
             attributes_text(&a.agent_info.attributes),
+            state.to_string(),
+            window.unwrap_or_else(|| "-".into()),
         ]
     });
     t.caption = Some(counted(agents.agents.len(), "agent"));
@@ -232,8 +251,9 @@ async fn agents(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         bind::queue(ctx, bind::agents(name, &agents));
     }
     let picture = pictures::agents_svg(&agents, args.value("group-by"));
+    let windows = maintenance::windows(&conn).await;
     Ok(Some(with_picture(
-        agents_table(&agents).to_bundle(),
+        agents_table_in(&agents, &windows).to_bundle(),
         &picture,
     )))
 }

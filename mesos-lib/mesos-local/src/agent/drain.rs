@@ -1,0 +1,117 @@
+//! The agent's side of a drain (`Slave::drain`): every task is killed, its grace period
+//! capped by the drain's `max_grace_period`; while it drains, the agent reports TASK_KILLING
+//! and TASK_KILLED with REASON_AGENT_DRAINING, and TASK_GONE_BY_OPERATOR instead of
+//! TASK_KILLED to a partition-aware framework when the agent is to be marked gone.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::Agent;
+use crate::json as j;
+use crate::views::is_terminal;
+
+/// What the agent keeps of the master's `DrainConfig` while it drains.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DrainConfig {
+    pub mark_gone: bool,
+}
+
+impl Agent {
+    /// `DrainSlaveMessage`: kill every live task, none for longer than `max_grace`.
+    pub(crate) fn drain(&self, max_grace: Option<Duration>, mark_gone: bool) {
+        let kills: Vec<(String, String, Option<Duration>)> = {
+            let mut st = self.lock();
+            st.drain = Some(DrainConfig { mark_gone });
+            let removed = &st.removed;
+            st.frameworks
+                .iter()
+                .filter(|(fid, _)| !removed.contains(*fid))
+                .flat_map(|(fid, fw)| {
+                    fw.executors
+                        .iter()
+                        .filter(|(_, r)| !is_terminal(&r.state))
+                        .map(move |(tid, r)| {
+                            let own = j::f64_at(&r.task, "kill_policy.grace_period.nanoseconds")
+                                .map(|n| Duration::from_nanos(n.max(0.0) as u64));
+                            // `calculateKillPolicy`: the cap replaces a longer or absent one.
+                            let grace = match (max_grace, own) {
+                                (Some(m), Some(o)) => Some(m.min(o)),
+                                (m, o) => m.or(o),
+                            };
+                            (fid.clone(), tid.clone(), grace)
+                        })
+                })
+                .collect()
+        };
+        for (fid, tid, grace) in kills {
+            self.kill(&fid, &tid, grace);
+        }
+    }
+
+    /// The drain is over (the master found it DRAINED, or reactivated the agent).
+    pub(crate) fn stop_draining(&self) {
+        self.lock().drain = None;
+    }
+
+    /// `status` as a draining agent reports it (unchanged when not draining).
+    pub(crate) fn drain_status(&self, fid: &str, status: Value) -> Value {
+        let state = j::str_at(&status, "state").unwrap_or("");
+        if !matches!(state, "TASK_KILLING" | "TASK_KILLED") {
+            return status;
+        }
+        let (drain, aware) = {
+            let st = self.lock();
+            let aware = st.frameworks.get(fid).is_some_and(|fw| {
+                j::array_at(&fw.info, "capabilities")
+                    .iter()
+                    .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"))
+            });
+            (st.drain, aware)
+        };
+        let Some(drain) = drain else { return status };
+        let gone = drain.mark_gone && aware && state == "TASK_KILLED";
+        with_drain_reason(status, gone)
+    }
+}
+
+/// The status with `reason` REASON_AGENT_DRAINING in its place (after `source`), and
+/// TASK_GONE_BY_OPERATOR as its state when `gone`.
+fn with_drain_reason(status: Value, gone: bool) -> Value {
+    let Value::Object(m) = status else {
+        return status;
+    };
+    let mut out = Map::new();
+    for (k, v) in m {
+        match k.as_str() {
+            "reason" => continue,
+            "state" if gone => {
+                out.insert(k, json!("TASK_GONE_BY_OPERATOR"));
+            }
+            "source" => {
+                out.insert(k, v);
+                out.insert("reason".into(), json!("REASON_AGENT_DRAINING"));
+            }
+            _ => {
+                out.insert(k, v);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_drain_reason_follows_the_source() {
+        let s = json!({"task_id": {"value": "t"}, "state": "TASK_KILLED", "message": "m",
+            "source": "SOURCE_EXECUTOR", "agent_id": {"value": "a"}});
+        assert_eq!(
+            with_drain_reason(s.clone(), false).to_string(),
+            r#"{"task_id":{"value":"t"},"state":"TASK_KILLED","message":"m","source":"SOURCE_EXECUTOR","reason":"REASON_AGENT_DRAINING","agent_id":{"value":"a"}}"#
+        );
+        assert_eq!(with_drain_reason(s, true)["state"], "TASK_GONE_BY_OPERATOR");
+    }
+}

@@ -1,0 +1,283 @@
+//! Maintenance (transcript 34; `Master::Http::*Maintenance*` in http.cpp): the schedule
+//! (UPDATE/GET_MAINTENANCE_SCHEDULE, `/master/maintenance/schedule`), the status
+//! (GET_MAINTENANCE_STATUS, `/master/maintenance/status`) and machines brought DOWN and UP
+//! (START/STOP_MAINTENANCE, `/master/machine/{down,up}`).
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::faults::Removal;
+use super::machines::{self, Machine, MachineId, Mode, sorted};
+use super::state::MasterState;
+use super::{Ctx, Master};
+use crate::http::{bad_request, empty, json_ok, method_not_allowed};
+use crate::json as j;
+
+/// The agents running on the machine `id`.
+fn agents_on(st: &MasterState, id: &MachineId) -> Vec<String> {
+    st.agents
+        .values()
+        .filter(|e| MachineId::of_agent(&e.agent).matches(id))
+        .map(|e| e.agent.id.clone())
+        .collect()
+}
+
+/// `{"windows": […]}`, or `{}` without a schedule.
+pub(crate) fn schedule(st: &MasterState) -> Value {
+    if st.maintenance.windows.is_empty() {
+        return json!({});
+    }
+    json!({"windows": st.maintenance.windows})
+}
+
+/// `ClusterStatus`: DRAINING machines with the inverse-offer answers of their agents' frameworks,
+/// and DOWN machines. Listed newest machine first, the order a real master's hashmap gives.
+pub(crate) fn status(st: &MasterState) -> Value {
+    let mut draining = Vec::new();
+    let mut down = Vec::new();
+    for m in st.maintenance.machines.iter().rev() {
+        match m.mode {
+            Mode::Draining => {
+                let statuses: Vec<Value> = agents_on(st, &m.id)
+                    .iter()
+                    .filter_map(|aid| st.maintenance.responses.get(aid))
+                    .flat_map(|r| r.statuses.values().cloned())
+                    .collect();
+                let mut o = Map::new();
+                o.insert("id".into(), m.id.json());
+                if !statuses.is_empty() {
+                    o.insert("statuses".into(), Value::Array(statuses));
+                }
+                draining.push(Value::Object(o));
+            }
+            Mode::Down => down.push(m.id.json()),
+            Mode::Up => {}
+        }
+    }
+    let mut o = Map::new();
+    if !draining.is_empty() {
+        o.insert("draining_machines".into(), Value::Array(draining));
+    }
+    if !down.is_empty() {
+        o.insert("down_machines".into(), Value::Array(down));
+    }
+    Value::Object(o)
+}
+
+impl Master {
+    /// UPDATE_MAINTENANCE_SCHEDULE (also `POST /master/maintenance/schedule`): new machines
+    /// start DRAINING, machines left out go back UP (a DOWN one cannot be left out), and the
+    /// agents of every machine known have their offers and inverse offers rescinded.
+    pub(crate) fn update_maintenance_schedule(&self, schedule: &Value) -> Response {
+        let given = j::array_at(schedule, "windows");
+        let mut st = self.lock();
+        if let Err(e) = machines::check_schedule(given, &st.maintenance.machines) {
+            return bad_request(e);
+        }
+        let windows = machines::normalize_windows(given);
+        let wanted: Vec<(MachineId, Value)> = windows
+            .iter()
+            .flat_map(|w| {
+                j::array_at(w, "machine_ids")
+                    .iter()
+                    .map(|m| (MachineId::from_json(m), w["unavailability"].clone()))
+            })
+            .collect();
+        for i in 0..st.maintenance.machines.len() {
+            let id = st.maintenance.machines[i].id.clone();
+            let scheduled = wanted.iter().find(|(w, _)| w.matches(&id));
+            let machine = &mut st.maintenance.machines[i];
+            match scheduled {
+                // An UP machine joining the schedule is handled below.
+                Some(_) if machine.mode == Mode::Up => continue,
+                Some((_, una)) => machine.unavailability = Some(una.clone()),
+                None => {
+                    machine.mode = Mode::Up;
+                    machine.unavailability = None;
+                }
+            }
+            let agents = agents_on(&st, &id);
+            self.restart_inverse_offers(&mut st, &agents, scheduled.is_some());
+        }
+        for (id, una) in wanted {
+            let machine = Machine {
+                id: id.clone(),
+                mode: Mode::Draining,
+                unavailability: Some(una),
+            };
+            match st.maintenance.find(&id) {
+                Some(i) if st.maintenance.machines[i].mode != Mode::Up => continue,
+                Some(i) => st.maintenance.machines[i] = machine,
+                None => st.maintenance.machines.push(machine),
+            }
+            let agents = agents_on(&st, &id);
+            self.restart_inverse_offers(&mut st, &agents, true);
+        }
+        st.maintenance.windows = windows;
+        empty(StatusCode::OK)
+    }
+
+    /// START_MAINTENANCE (also `POST /master/machine/down`): DRAINING machines go DOWN and
+    /// every agent on them is removed (its tasks TASK_LOST "… Operator initiated 'Machine
+    /// DOWN'") and shut down.
+    pub(crate) fn start_maintenance(&self, ids: &[Value]) -> Response {
+        let ids = match machines::check_machines(ids) {
+            Ok(ids) => ids,
+            Err(e) => return bad_request(e),
+        };
+        let agents: Vec<String> = {
+            let st = self.lock();
+            for id in &ids {
+                match st
+                    .maintenance
+                    .find(id)
+                    .map(|i| st.maintenance.machines[i].mode)
+                {
+                    None => return not_scheduled(id),
+                    Some(Mode::Draining) => {}
+                    Some(_) => {
+                        return bad_request(format!(
+                            "Machine '{}' is not in DRAINING mode and cannot be brought down",
+                            id.quoted()
+                        ));
+                    }
+                }
+            }
+            ids.iter().flat_map(|id| agents_on(&st, id)).collect()
+        };
+        for aid in agents {
+            tracing::info!(agent = %aid, "removing agent: Operator initiated 'Machine DOWN'");
+            self.remove_agent_for(&aid, Removal::MachineDown);
+        }
+        let mut st = self.lock();
+        for id in &ids {
+            if let Some(i) = st.maintenance.find(id) {
+                st.maintenance.machines[i].mode = Mode::Down;
+            }
+        }
+        empty(StatusCode::OK)
+    }
+
+    /// STOP_MAINTENANCE (also `POST /master/machine/up`): DOWN machines go UP and leave the
+    /// schedule (a window left without machines goes too).
+    pub(crate) fn stop_maintenance(&self, ids: &[Value]) -> Response {
+        let ids = match machines::check_machines(ids) {
+            Ok(ids) => ids,
+            Err(e) => return bad_request(e),
+        };
+        let mut st = self.lock();
+        for id in &ids {
+            match st
+                .maintenance
+                .find(id)
+                .map(|i| st.maintenance.machines[i].mode)
+            {
+                None => return not_scheduled(id),
+                Some(Mode::Down) => {}
+                Some(_) => {
+                    return bad_request(format!(
+                        "Machine '{}' is not in DOWN mode and cannot be brought up",
+                        id.quoted()
+                    ));
+                }
+            }
+        }
+        for id in &ids {
+            if let Some(i) = st.maintenance.find(id) {
+                let m = &mut st.maintenance.machines[i];
+                m.mode = Mode::Up;
+                m.unavailability = None;
+            }
+        }
+        for w in st.maintenance.windows.iter_mut() {
+            if let Some(list) = w.get_mut("machine_ids").and_then(Value::as_array_mut) {
+                list.retain(|m| !ids.iter().any(|id| id.matches(&MachineId::from_json(m))));
+            }
+        }
+        st.maintenance
+            .windows
+            .retain(|w| !j::array_at(w, "machine_ids").is_empty());
+        empty(StatusCode::OK)
+    }
+}
+
+fn not_scheduled(id: &MachineId) -> Response {
+    bad_request(format!(
+        "Machine '{}' is not part of a maintenance schedule",
+        id.quoted()
+    ))
+}
+
+/// A legacy endpoint's JSON body, or why it is not JSON of that shape (for a 400).
+async fn body_json(req: Request, array: bool) -> Result<Value, String> {
+    let body = axum::body::to_bytes(req.into_body(), 16 << 20)
+        .await
+        .map_err(|e| format!("Failed to read the request body: {e}"))?;
+    let v: Value =
+        serde_json::from_slice(&body).map_err(|e| format!("Failed to parse JSON: {e}"))?;
+    let v = crate::json::normalize(v);
+    if array && !v.is_array() {
+        return Err("Failed to parse JSON: expecting a JSON array of machines".into());
+    }
+    if !array && !v.is_object() {
+        return Err("Failed to parse JSON: expecting a JSON object".into());
+    }
+    Ok(v)
+}
+
+/// `/master/maintenance/schedule`: GET the schedule, POST a new one.
+pub(super) async fn schedule_endpoint(State(ctx): State<Ctx>, req: Request) -> Response {
+    if let Some(r) = ctx.follower_response("/maintenance/schedule") {
+        return r;
+    }
+    let method = req.method().clone();
+    if method == Method::GET {
+        return json_ok(&sorted(&schedule(&ctx.master.lock())));
+    }
+    if method != Method::POST {
+        return method_not_allowed(method.as_str());
+    }
+    match body_json(req, false).await {
+        Ok(v) => ctx.master.update_maintenance_schedule(&v),
+        Err(e) => bad_request(e),
+    }
+}
+
+/// `GET /master/maintenance/status`.
+pub(super) async fn status_endpoint(State(ctx): State<Ctx>) -> Response {
+    if let Some(r) = ctx.follower_response("/maintenance/status") {
+        return r;
+    }
+    json_ok(&sorted(&status(&ctx.master.lock())))
+}
+
+/// `POST /master/machine/down` with a JSON array of MachineIDs.
+pub(super) async fn machine_down(State(ctx): State<Ctx>, req: Request) -> Response {
+    machines_endpoint(ctx, req, "/machine/down", true).await
+}
+
+/// `POST /master/machine/up` with a JSON array of MachineIDs.
+pub(super) async fn machine_up(State(ctx): State<Ctx>, req: Request) -> Response {
+    machines_endpoint(ctx, req, "/machine/up", false).await
+}
+
+async fn machines_endpoint(ctx: Ctx, req: Request, path: &str, down: bool) -> Response {
+    if let Some(r) = ctx.follower_response(path) {
+        return r;
+    }
+    if req.method() != Method::POST {
+        return method_not_allowed(req.method().as_str());
+    }
+    let ids = match body_json(req, true).await {
+        Ok(v) => v,
+        Err(e) => return bad_request(e),
+    };
+    let ids = ids.as_array().map(Vec::as_slice).unwrap_or_default();
+    if down {
+        ctx.master.start_maintenance(ids)
+    } else {
+        ctx.master.stop_maintenance(ids)
+    }
+}

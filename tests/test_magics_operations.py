@@ -1,0 +1,77 @@
+"""Operating agents through the magics: %drain, %deactivate, %reactivate, %maintenance and the
+states %agents shows, end to end through jupyter_client against the kernel's own embedded Mesos
+(one agent, so the maintenance test, which brings its machine DOWN, runs last)."""
+
+from conftest import connect, local_record, master_json, result, rows, run, subscribe, text_of, wait_until
+
+
+def agent_row(kc):
+    """The one agent's row of %agents: (id, hostname, state, maintenance)."""
+    _, msgs = run(kc, "%agents")
+    table = rows(result(msgs)["text/plain"])
+    assert len(table) == 1, table
+    cells = [c.strip() for c in table[0].split("  ") if c.strip()]
+    return cells[0], cells[1], cells[-2], cells[-1]
+
+
+def test_drain_deactivate_and_reactivate(mk, state_dir):
+    subscribe(mk, "ops")
+    run(mk, "%launch --id drain-me --wait TASK_RUNNING -- sleep 600", timeout=90)
+    agent, host, state, _ = agent_row(mk)
+    assert state == "ACTIVE"
+    _, msgs = run(mk, "%agents")
+    assert "color:#1a7f37;font-weight:600\">ACTIVE" in result(msgs)["text/html"]
+
+    # Once the session has acknowledged the kill, the master holds no task there: DRAINED.
+    _, msgs = run(mk, f"%drain {agent} --grace 2s --wait --timeout 30s", timeout=60)
+    text = result(msgs)["text/plain"]
+    assert "drained" in text and "DRAINED" in rows(text)[0] and "2s" in rows(text)[0], text
+    _, msgs = run(mk, "%wait drain-me --state TASK_KILLED --timeout 30s", timeout=60)
+    url = local_record(state_dir)["url"]
+    task = next(t for t in master_json(url, "/master/tasks")["tasks"] if t["id"] == "drain-me")
+    assert task["statuses"][-1]["state"] == "TASK_KILLED"
+    assert agent_row(mk)[2] == "DRAINED"
+
+    reply, _ = run(mk, f"%deactivate {host}x", ok=False)
+    assert "no agent" in reply["content"]["evalue"]
+    _, msgs = run(mk, f"%reactivate {host}")
+    assert "ACTIVE" in rows(result(msgs)["text/plain"])[0]
+    reply, _ = run(mk, f"%reactivate {agent}", ok=False)
+    assert reply["content"]["ename"] == "MesosError"
+    assert "Agent is not deactivated" in reply["content"]["evalue"]
+    _, msgs = run(mk, f"%deactivate {agent}")
+    assert "DEACTIVATED" in rows(result(msgs)["text/plain"])[0]
+    assert agent_row(mk)[2] == "DEACTIVATED"
+    run(mk, f"%reactivate {agent}")
+    reply, _ = run(mk, "%drain", ok=False)
+    assert reply["content"]["ename"] == "MagicUsage"
+
+
+def test_maintenance_window_inverse_offer_down_and_up(mk):
+    subscribe(mk, "ops")
+    run(mk, "%launch --id maint-me --wait TASK_RUNNING -- sleep 600", timeout=90)
+    agent, host, _, _ = agent_row(mk)
+    _, msgs = run(mk, f"%maintenance schedule {agent} --start 1h --duration 2h")
+    table = rows(result(msgs)["text/plain"])
+    assert len(table) == 1 and f"{host} (" in table[0] and "DRAINING" in table[0] and "2h" in table[0], table
+    _, _, state, window = agent_row(mk)
+    assert state == "MAINTENANCE" and "for 2h" in window
+    # The framework running a task there is asked to give it back.
+    wait_until(
+        lambda: "INVERSE_OFFERS" in text_of(run(mk, "%events --type INVERSE_OFFERS")[1]),
+        what="an inverse offer",
+    )
+    reply, _ = run(mk, "%maintenance stop nope-host", ok=False)
+    assert "no agent or machine" in reply["content"]["evalue"]
+    reply, _ = run(mk, f"%maintenance stop {host}", ok=False)
+    assert "is not in DOWN mode and cannot be brought up" in reply["content"]["evalue"]
+
+    # DOWN: the agent is removed and its task lost.
+    _, msgs = run(mk, f"%maintenance start {host}")
+    assert "DOWN" in rows(result(msgs)["text/plain"])[0]
+    _, msgs = run(mk, "%wait maint-me --state TASK_LOST --timeout 30s", timeout=60)
+    _, msgs = run(mk, "%agents")
+    assert rows(result(msgs)["text/plain"]) == []
+    _, msgs = run(mk, f"%maintenance stop {host}")
+    assert "no machine is scheduled" in result(msgs)["text/plain"]
+    connect(mk)
