@@ -160,7 +160,7 @@ pub(crate) fn attach_output(agent: &Arc<Agent>, call: &Value, format: StreamForm
     };
     let nested = match attachable(agent, &path) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match nested.subscribe() {
         Some(rx) => output_response(rx, format, || {}),
@@ -169,24 +169,26 @@ pub(crate) fn attach_output(agent: &Arc<Agent>, call: &Value, format: StreamForm
 }
 
 /// The nested container with a switchboard that `path` names, or the agent's answer.
-fn attachable(agent: &Agent, path: &ContainerPath) -> Result<Arc<Nested>, Response> {
+fn attachable(agent: &Agent, path: &ContainerPath) -> Result<Arc<Nested>, Box<Response>> {
     if !agent.has_executor_container(path.root()) {
-        return Err(plain(
+        return Err(Box::new(plain(
             StatusCode::NOT_FOUND,
             format!("Container {path} cannot be found"),
-        ));
+        )));
     }
     match agent.nested.get(path) {
         // Command tasks and plain nested containers write to their sandbox, not to a switchboard.
-        None if !path.is_nested() => Err(failure(
+        None if !path.is_nested() => Err(Box::new(failure(
             "I/O switchboard server was disabled for this container",
-        )),
-        Some(n) if !n.session => Err(failure(
+        ))),
+        Some(n) if !n.session => Err(Box::new(failure(
             "I/O switchboard server was disabled for this container",
-        )),
-        Some(n) if n.exit_status().is_some() => Err(failure("I/O switchboard has shutdown")),
+        ))),
+        Some(n) if n.exit_status().is_some() => {
+            Err(Box::new(failure("I/O switchboard has shutdown")))
+        }
         Some(n) => Ok(n),
-        None => Err(failure(format!("Unknown container {path}"))),
+        None => Err(Box::new(failure(format!("Unknown container {path}")))),
     }
 }
 
@@ -245,7 +247,7 @@ pub(crate) async fn attach_input(
     };
     let nested = match attachable(agent, &path) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !nested.claim_input() {
         return plain(
