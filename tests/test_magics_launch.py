@@ -1,21 +1,24 @@
 """Launching and offers magics end to end against the embedded local Mesos: %offers filters,
-%launch with ports/env/docker, %%launch of TaskInfo JSON, %sandbox, and their completion.
+%launch with ports/env/docker, %%launch of TaskInfo JSON, %sandbox, %exec, and their completion.
 
 The tests share one kernel, one framework and the embedded Mesos of this module; each subscribes
 (a no-op when subscribed) and starts the tasks it needs, so any one of them runs alone.
 """
 
+import json
 import re
 import urllib.request
 
 from conftest import (
     complete,
+    drain_iopub,
     ensure_task,
     local_record,
     master_json,
     outputs,
     result,
     run,
+    shell_reply,
     subscribe,
     text_of,
     wait_until,
@@ -268,3 +271,58 @@ def test_cell_launches_a_task_group_whose_failure_kills_the_rest(mk, state_dir):
     assert tasks["pod-fails"]["state"] == "TASK_FAILED"
     assert tasks["pod-sleeps"]["state"] == "TASK_KILLED"
     assert {t["executor_id"] for t in tasks.values()} == {"pod-exec"}
+
+
+EXEC_TARGET = "%launch --id exec-target -- sleep 300"
+
+
+def nested_containers(state_dir):
+    """The nested containers the embedded agent lists (GET_CONTAINERS with show_nested)."""
+    url = local_record(state_dir)["url"]
+    pid = master_json(url, "/master/slaves")["slaves"][0]["pid"]
+    body = b'{"type":"GET_CONTAINERS","get_containers":{"show_nested":true}}'
+    req = urllib.request.Request(f"http://{pid.split('@')[1]}/api/v1", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        containers = json.load(r)["get_containers"]["containers"]
+    return [c for c in containers if "parent" in c["container_status"]["container_id"]]
+
+
+def test_exec_streams_output_and_reports_the_exit_status(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
+    ensure_task(mk, "exec-target", EXEC_TARGET)
+    run(mk, "%wait exec-target --state TASK_RUNNING --timeout 30s", timeout=60)
+    _, msgs = run(mk, "%exec exec-target -- echo hi; echo oops >&2; echo \"$MESOS_TASK_ID\"; exit 3", timeout=60)
+    streams = outputs(msgs, "stream")
+    out = "".join(m["content"]["text"] for m in streams if m["content"]["name"] == "stdout")
+    err = "".join(m["content"]["text"] for m in streams if m["content"]["name"] == "stderr")
+    assert out == "hi\nexec-target\n", msgs
+    assert err == "oops\n", msgs
+    assert result(msgs)["text/plain"] == "exit status 3"
+    # The ended container was removed.
+    assert nested_containers(state_dir) == []
+    reply, _ = run(mk, "%exec exec-target", ok=False)
+    assert "give the command after --" in reply["content"]["evalue"]
+    reply, _ = run(mk, "%exec no-such-task -- true", ok=False)
+    assert "task no-such-task is unknown" in reply["content"]["evalue"]
+
+
+def test_exec_interrupt_kills_the_command(mk, state_dir):
+    subscribe(mk, FRAMEWORK)
+    ensure_task(mk, "exec-target", EXEC_TARGET)
+    run(mk, "%wait exec-target --state TASK_RUNNING --timeout 30s", timeout=60)
+    msg_id = mk.execute("%exec exec-target -- echo started; exec sleep 600")
+    seen = ""
+    while "started" not in seen:
+        msg = mk.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            seen += msg["content"]["text"]
+    assert len(nested_containers(state_dir)) == 1
+    mk.km.interrupt_kernel()
+    reply = shell_reply(mk, msg_id, timeout=30)
+    drain_iopub(mk, msg_id)
+    assert reply["content"]["status"] == "error", reply["content"]
+    assert "was killed" in reply["content"]["evalue"], reply["content"]
+    assert nested_containers(state_dir) == []
+    # The task itself runs on, and the kernel serves the next cell.
+    _, msgs = run(mk, "%exec exec-target -- echo still-here", timeout=60)
+    assert "still-here" in text_of(msgs)

@@ -12,6 +12,11 @@ use super::config::ClientConfig;
 use super::error::HttpError;
 use super::url::{join_path, origin_of, resolve_location};
 use super::{APPLICATION_JSON, STREAM_ID_HEADER};
+
+/// `application/recordio`, the framing of streamed answers.
+const APPLICATION_RECORDIO: &str = "application/recordio";
+/// The header naming the media type of the messages inside a stream.
+const MESSAGE_ACCEPT_HEADER: &str = "Message-Accept";
 use crate::backoff::Backoff;
 
 /// A successful answer, with the leader that gave it (after any redirects).
@@ -205,6 +210,40 @@ impl HttpClient {
         )
         .await
         .map_err(|_| HttpError::Timeout { after: limit, what })?
+    }
+
+    /// POSTs a JSON call whose answer is a RecordIO stream of JSON messages (`Accept:
+    /// application/recordio`, `Message-Accept: application/json`), as an agent's container
+    /// output streams are, on the streams pool; no redirect is followed (agents send none).
+    pub async fn post_for_records(
+        &self,
+        base: &Url,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Reply, HttpError> {
+        let url = join_path(base, path);
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static(APPLICATION_RECORDIO));
+        headers.insert(
+            MESSAGE_ACCEPT_HEADER,
+            HeaderValue::from_static(APPLICATION_JSON),
+        );
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON));
+        let req = self.streams.post(url.clone()).headers(headers).body(body);
+        let resp = self
+            .authed(req)
+            .send()
+            .await
+            .map_err(|e| transport(url.as_str(), e))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(Reply {
+                leader: origin_of(base),
+                status,
+                response: resp,
+            });
+        }
+        Err(status_error(resp, &url).await)
     }
 
     /// GETs `base` + `path` (legacy JSON endpoints), following redirects.

@@ -1,16 +1,20 @@
 //! An embedded agent: runs command tasks, keeps their status updates until acknowledged,
 //! and serves its own `/state` and files API on its own port.
 
+pub(crate) mod container_api;
 pub(crate) mod default_executor;
 pub(crate) mod drain;
 pub(crate) mod executor;
 pub(crate) mod files_api;
 pub(crate) mod http;
+pub(crate) mod media;
+pub(crate) mod nested;
 pub(crate) mod operator_api;
 pub(crate) mod process;
 pub(crate) mod sandbox;
 pub(crate) mod spawner;
 pub(crate) mod status_updates;
+pub(crate) mod usage;
 pub(crate) mod volumes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -99,6 +103,8 @@ pub(crate) struct Agent {
     pub master_hostname: String,
     pub groups: process::ProcessGroups,
     pub state: Mutex<AgentState>,
+    /// Containers nested in its tasks' containers through the operator API.
+    pub nested: nested::NestedContainers,
     to_master: mpsc::UnboundedSender<ToMaster>,
     /// Users found by `getpwnam` and when: it reads /etc/passwd, too dear for every launch.
     known_users: Mutex<HashMap<String, Instant>>,
@@ -134,6 +140,7 @@ impl Agent {
             master_hostname,
             groups: Arc::new(Mutex::new(HashSet::new())),
             state: Mutex::new(AgentState::default()),
+            nested: nested::NestedContainers::default(),
             to_master,
             known_users: Mutex::new(HashMap::new()),
         }

@@ -1,23 +1,26 @@
 //! `POST /api/v1` on an agent: the agent's operator API (`agent::Call`). What the agent
-//! knows it answers; the calls it cannot carry out (containers, resource providers, logging
-//! level, images) are refused with 501.
+//! knows it answers; nested containers are launched, streamed, waited for, killed and removed
+//! (`container_api`); the calls it cannot carry out (resource providers, logging level,
+//! images, standalone containers) are refused with 501.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
+use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::{Agent, ExecutorRun, files_api};
+use super::media::{self, MediaTypes};
+use super::nested::Nested;
+use super::usage::Usage;
+use super::{Agent, ExecutorRun, container_api, files_api};
 use crate::call_checks::{missing_required, section};
 use crate::config::LocalConfig;
-use crate::http::{
-    accepts_json, bad_request, check_content_type, method_not_allowed, not_acceptable,
-    not_carried_out, not_implemented,
-};
+use crate::http::{bad_request, method_not_allowed, not_carried_out, not_implemented};
 use crate::json as j;
 use crate::master::state::Task;
 use crate::master::views;
@@ -72,9 +75,11 @@ fn needs_section(ty: &AgentCallType) -> bool {
     )
 }
 
-/// Decodes an agent operator request with the agent's texts (400/406/415).
-fn decode(headers: &HeaderMap, body: &[u8]) -> Result<(Value, AgentCallType), Box<Response>> {
-    check_content_type(headers)?;
+/// The most a non-streaming request body may hold (axum's default body limit).
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// Decodes and validates one `agent::Call` with the agent's texts (400).
+fn decode(body: &[u8]) -> Result<(Value, AgentCallType), Box<Response>> {
     let call = crate::master::scheduler_api::parse_call(body)?;
     let ty = AgentCallType::from_name(j::str_at(&call, "type").unwrap_or(""));
     let invalid = |why: String| {
@@ -97,10 +102,64 @@ fn decode(headers: &HeaderMap, body: &[u8]) -> Result<(Value, AgentCallType), Bo
     if needs_section(&ty) && call.get(&section).is_none() {
         return Err(invalid(format!("Expecting '{section}' to be present")));
     }
-    if !accepts_json(headers) {
-        return Err(Box::new(not_acceptable()));
+    if let Some(why) = container_id_error(&call, &ty, &section) {
+        return Err(invalid(why));
     }
     Ok((call, ty))
+}
+
+/// What `validateContainerId` and the nested calls' checks say of a call's container id.
+fn container_id_error(call: &Value, ty: &AgentCallType, section: &str) -> Option<String> {
+    use AgentCallType as C;
+    let nested_only = matches!(
+        ty,
+        C::LaunchNestedContainer
+            | C::WaitNestedContainer
+            | C::KillNestedContainer
+            | C::RemoveNestedContainer
+            | C::LaunchNestedContainerSession
+    );
+    let has_id = nested_only
+        || matches!(
+            ty,
+            C::AttachContainerOutput
+                | C::LaunchContainer
+                | C::WaitContainer
+                | C::KillContainer
+                | C::RemoveContainer
+        )
+        || (matches!(ty, C::AttachContainerInput)
+            && j::str_at(call, "attach_container_input.type") == Some("CONTAINER_ID"));
+    let id = call.get(section)?.get("container_id");
+    if !has_id {
+        return None;
+    }
+    let Some(id) = id else {
+        return Some(format!("Expecting '{section}.container_id' to be present"));
+    };
+    let mut at = Some(id);
+    let mut what = "ContainerID.value".to_string();
+    while let Some(v) = at {
+        let value = j::str_at(v, "value").unwrap_or("");
+        let why = if value.is_empty() {
+            Some("ID must not be empty".to_string())
+        } else if value.contains(['.', ' ', '/']) {
+            Some(format!("'{what}' '{value}' contains invalid characters"))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Some(format!("'{section}.container_id' is invalid: {why}"));
+        }
+        at = v.get("parent");
+        what = "ContainerID.parent.value".into();
+    }
+    if nested_only && id.get("parent").is_none() {
+        return Some(format!(
+            "Expecting '{section}.container_id.parent' to be present"
+        ));
+    }
+    None
 }
 
 /// `{"type": TY, "<ty>": body}`.
@@ -114,12 +173,26 @@ pub(crate) async fn handle(
     Extension(cfg): Extension<Arc<LocalConfig>>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     if method != Method::POST {
         return method_not_allowed(method.as_str());
     }
-    let (call, ty) = match decode(&headers, &body) {
+    let media = match media::check(&headers) {
+        Ok(m) => m,
+        Err(r) => return *r,
+    };
+    if media.streaming_request {
+        return streaming_call(&agent, &media, body).await;
+    }
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => return bad_request(format!("Failed to read the request body: {e}")),
+    };
+    let (call, ty) = match decode(&body).and_then(|(c, t)| {
+        media::check_call(&media, &t)?;
+        Ok((c, t))
+    }) {
         Ok(decoded) => decoded,
         Err(r) => return *r,
     };
@@ -189,20 +262,20 @@ pub(crate) async fn handle(
         }
         C::GetMetrics => not_carried_out(ty.as_str(), "its agents keep no metrics"),
         C::SetLoggingLevel => not_carried_out(ty.as_str(), "its logging level is fixed"),
-        C::LaunchNestedContainer
-        | C::WaitNestedContainer
-        | C::KillNestedContainer
-        | C::RemoveNestedContainer
-        | C::LaunchNestedContainerSession
-        | C::AttachContainerInput
-        | C::AttachContainerOutput
-        | C::LaunchContainer
-        | C::WaitContainer
-        | C::KillContainer
-        | C::RemoveContainer => not_carried_out(
-            ty.as_str(),
-            "it runs command tasks as plain processes, without a containerizer",
-        ),
+        C::LaunchNestedContainer | C::LaunchContainer => {
+            container_api::launch_container(&agent, &ty, &call).await
+        }
+        C::LaunchNestedContainerSession => {
+            container_api::launch_session(&agent, &ty, &call, media.stream_format()).await
+        }
+        C::AttachContainerOutput => {
+            container_api::attach_output(&agent, &call, media.stream_format())
+        }
+        // Refused by `check_call` without a streaming body; answered by `streaming_call`.
+        C::AttachContainerInput => not_implemented(),
+        C::WaitNestedContainer | C::WaitContainer => container_api::wait(&agent, &ty, &call).await,
+        C::KillNestedContainer | C::KillContainer => container_api::kill(&agent, &ty, &call),
+        C::RemoveNestedContainer | C::RemoveContainer => container_api::remove(&agent, &ty, &call),
         C::AddResourceProviderConfig
         | C::UpdateResourceProviderConfig
         | C::RemoveResourceProviderConfig
@@ -214,12 +287,44 @@ pub(crate) async fn handle(
     }
 }
 
+/// A streaming request (`Content-Type: application/recordio`): its first record is the
+/// call, which must be ATTACH_CONTAINER_INPUT; the rest of the body is that call's input.
+async fn streaming_call(agent: &Arc<Agent>, media: &MediaTypes, body: Body) -> Response {
+    let mut stream = body.into_data_stream();
+    let mut decoder = mesos_lib::recordio::Decoder::new();
+    let mut pending = VecDeque::new();
+    let first = loop {
+        if let Some(r) = pending.pop_front() {
+            break r;
+        }
+        match stream.next().await {
+            None => return bad_request("Received EOF while reading request body"),
+            Some(Err(e)) => return bad_request(e.to_string()),
+            Some(Ok(chunk)) => match decoder.decode(&chunk) {
+                Ok(records) => pending.extend(records),
+                Err(e) => return bad_request(e.to_string()),
+            },
+        }
+    };
+    let (call, ty) = match decode(&first).and_then(|(c, t)| {
+        media::check_call(media, &t)?;
+        Ok((c, t))
+    }) {
+        Ok(decoded) => decoded,
+        Err(r) => return *r,
+    };
+    debug_assert!(matches!(ty, AgentCallType::AttachContainerInput));
+    container_api::attach_input(agent, &call, pending, stream, decoder).await
+}
+
 /// What the agent knows, copied out under its lock: its frameworks and their runs.
 struct Snapshot {
     /// (framework info, removed, live runs, ended runs).
     frameworks: Vec<(Value, bool, Vec<Run>, Vec<Run>)>,
     /// Task groups' DEFAULT executors: (ExecutorInfo, container, live).
     groups: Vec<(Value, String, bool)>,
+    /// Running nested containers.
+    nested: Vec<Arc<Nested>>,
 }
 
 /// One executor run, as the operator API shows it.
@@ -235,6 +340,9 @@ struct Run {
     nested: bool,
     /// The executor's container, for a task of a task group.
     parent: Option<String>,
+    /// Its cpus and mem (MB), the executor's allowance included.
+    cpus: Option<f64>,
+    mem: Option<f64>,
 }
 
 impl Run {
@@ -270,6 +378,8 @@ impl Run {
             resources: rv::to_list(&res, false, None),
             nested: r.parent_container.is_some(),
             parent: r.parent_container.clone(),
+            cpus: res.cpus(),
+            mem: res.mem(),
         }
     }
 
@@ -311,7 +421,12 @@ impl Snapshot {
             .flat_map(|fw| fw.groups.values())
             .map(|g| ((*g.info).clone(), g.container_id.clone(), !g.exited))
             .collect();
-        Snapshot { frameworks, groups }
+        drop(st);
+        Snapshot {
+            frameworks,
+            groups,
+            nested: agent.nested.running(),
+        }
     }
 
     /// The task groups' executors, live or ended.
@@ -365,40 +480,64 @@ impl Snapshot {
         json!({"frameworks": pick(false), "completed_frameworks": pick(true)})
     }
 
-    /// Every live executor runs in a container of its own; a task group's tasks run in
-    /// containers nested in their executor's, listed with `show_nested`.
+    /// Every live executor runs in a container of its own; a task group's tasks and the
+    /// containers launched through this API are nested in theirs, listed with `show_nested`
+    /// (by their own id, their parents in `container_status`).
     fn containers(&self, show_nested: bool) -> Value {
+        let usage = Usage::now();
         let groups = self.groups.iter().filter(|g| g.2).map(|(info, cid, _)| {
+            let res = rv::from_json(j::array_at(info, "resources"));
             json!({
                 "framework_id": info["framework_id"],
                 "executor_id": info["executor_id"],
                 "executor_name": j::str_at(info, "name").unwrap_or(""),
                 "container_id": j::id(cid),
                 "container_status": {"container_id": j::id(cid)},
+                "resource_statistics": usage.statistics(None, res.cpus(), res.mem()),
             })
         });
-        let list: Vec<Value> = self
-            .live()
-            .filter(|r| show_nested || !r.nested)
-            .map(|r| {
-                let id = match &r.parent {
-                    Some(p) => json!({"value": r.container_id, "parent": {"value": p}}),
-                    None => j::id(&r.container_id),
-                };
-                let mut status = json!({"container_id": id.clone()});
-                if let Some(pid) = r.pid {
-                    status["executor_pid"] = json!(pid);
-                }
-                json!({
-                    "framework_id": j::id(&r.framework_id),
-                    "executor_id": j::id(&r.executor_id),
-                    "executor_name": r.name,
-                    "container_id": id,
-                    "container_status": status,
-                })
+        let executors = self.live().filter(|r| !r.nested).map(|r| {
+            let mut status = json!({"container_id": j::id(&r.container_id)});
+            if let Some(pid) = r.pid {
+                status["executor_pid"] = json!(pid);
+            }
+            json!({
+                "framework_id": j::id(&r.framework_id),
+                "executor_id": j::id(&r.executor_id),
+                "executor_name": r.name,
+                "container_id": j::id(&r.container_id),
+                "container_status": status,
+                "resource_statistics": usage.statistics(r.pid, r.cpus, r.mem),
             })
-            .chain(groups)
-            .collect();
+        });
+        let group_tasks = self.live().filter(|r| r.nested).map(|r| {
+            let path = match &r.parent {
+                Some(p) => json!({"value": r.container_id, "parent": {"value": p}}),
+                None => j::id(&r.container_id),
+            };
+            nested_entry(&usage, &r.container_id, path, r.pid)
+        });
+        let launched = self
+            .nested
+            .iter()
+            .map(|n| nested_entry(&usage, n.path.leaf(), n.path.to_json(), Some(n.pid)));
+        let mut list: Vec<Value> = executors.chain(groups).collect();
+        if show_nested {
+            list.extend(group_tasks.chain(launched));
+        }
         json!({"containers": list})
     }
+}
+
+/// A nested container as GET_CONTAINERS lists it: only ids, status and statistics.
+fn nested_entry(usage: &Usage, id: &str, path: Value, pid: Option<u32>) -> Value {
+    let mut status = json!({"container_id": path});
+    if let Some(pid) = pid {
+        status["executor_pid"] = json!(pid);
+    }
+    json!({
+        "container_id": j::id(id),
+        "container_status": status,
+        "resource_statistics": usage.statistics(pid, None, None),
+    })
 }

@@ -81,7 +81,7 @@ fn find_program(program: &str, path: &str) -> Option<PathBuf> {
 }
 
 /// The program, argv[0] and the other arguments of a CommandInfo.
-fn argv(command: &Value) -> (String, String, Vec<String>) {
+pub(crate) fn argv(command: &Value) -> (String, String, Vec<String>) {
     let value = json::str_at(command, "value").unwrap_or("").to_string();
     if json::bool_at(command, "shell").unwrap_or(true) {
         return ("/bin/sh".into(), "/bin/sh".into(), vec!["-c".into(), value]);

@@ -8,6 +8,7 @@ mod cluster;
 mod connect;
 mod control;
 mod events;
+mod exec;
 mod launch;
 mod leader;
 mod maintenance;
@@ -101,6 +102,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(events::MAGICS)
         .chain(raw_call::MAGICS)
         .chain(sandbox::MAGICS)
+        .chain(exec::MAGICS)
         .chain(leader::MAGICS)
         .chain(timeline::MAGICS)
         .chain(volumes::MAGICS)

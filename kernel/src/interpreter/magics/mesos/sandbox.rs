@@ -293,7 +293,7 @@ async fn task_agent(
 }
 
 /// The base URL of agent `agent_id` (GET_AGENTS), with its hostname.
-async fn agent_url(
+pub(super) async fn agent_url(
     op: &OperatorClient,
     agent_id: &str,
     task_id: &str,
