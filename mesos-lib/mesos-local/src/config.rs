@@ -46,6 +46,9 @@ pub struct LocalConfig {
     pub http_auth: Option<Arc<HttpAuth>>,
     /// Role weights in the master `--weights` syntax, `role=weight,role=weight`.
     pub weights: Option<String>,
+    /// How long a custom executor has to subscribe (the agent's
+    /// `--executor_registration_timeout`).
+    pub executor_registration_timeout: Duration,
 }
 
 impl Default for LocalConfig {
@@ -66,6 +69,7 @@ impl Default for LocalConfig {
             zk_session_timeout: Duration::from_secs(10),
             http_auth: None,
             weights: None,
+            executor_registration_timeout: Duration::from_secs(60),
         }
     }
 }

@@ -51,6 +51,10 @@ struct Args {
     /// Seconds between allocation cycles.
     #[arg(long, default_value_t = 1.0)]
     allocation_interval: f64,
+    /// Seconds a custom executor has to subscribe before the agent kills it (the agent's
+    /// --executor_registration_timeout).
+    #[arg(long, default_value_t = 60.0)]
+    executor_registration_timeout: f64,
     /// Directory for the agents' sandboxes (a temporary one, removed at exit, by default).
     #[arg(long)]
     work_dir: Option<PathBuf>,
@@ -197,6 +201,10 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         zk_session_timeout: secs(args.zk_session_timeout, "zk-session-timeout")?,
         http_auth,
         weights: args.weights,
+        executor_registration_timeout: secs(
+            args.executor_registration_timeout,
+            "executor-registration-timeout",
+        )?,
         ..LocalConfig::default()
     };
     let mesos = LocalMesos::start(cfg).await?;
