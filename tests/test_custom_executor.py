@@ -58,13 +58,22 @@ conn.request("POST", "/api/v1/executor", body=json.dumps(
     headers={"Content-Type": "application/json", "Accept": "application/json"})
 resp = conn.getresponse()
 log("subscribed", resp.status, resp.getheader("Content-Type"))
+def record():
+    """One RecordIO record of the (chunked) stream: `<length>\\n<json>`."""
+    size = b""
+    while not size.endswith(b"\n"):
+        ch = resp.read(1)
+        if not ch:
+            return None
+        size += ch
+    return json.loads(resp.read(int(size)))
+
 tasks = []
 while True:
-    size = resp.fp.readline()
-    if not size:
+    event = record()
+    if event is None:
         log("stream ended")
         sys.exit(2)
-    event = json.loads(resp.read(int(size)))
     kind = event["type"]
     log("event", kind)
     if kind == "LAUNCH":
@@ -118,6 +127,7 @@ class Scheduler:
         u = urllib.parse.urlparse(url)
         self.host, self.port = u.hostname, u.port
         self.events = queue.Queue()
+        self.kept = []
         self.conn = http.client.HTTPConnection(self.host, self.port)
         body = {"type": "SUBSCRIBE", "subscribe": {"framework_info": {
             "user": getpass.getuser(), "name": "python-executor-test"}}}
@@ -132,16 +142,26 @@ class Scheduler:
 
     def _read(self):
         while True:
-            size = self.resp.fp.readline()
-            if not size:
-                return
+            size = b""
+            while not size.endswith(b"\n"):
+                ch = self.resp.read(1)
+                if not ch:
+                    return
+                size += ch
             self.events.put(json.loads(self.resp.read(int(size))))
 
     def until(self, kind):
+        """The next event of `kind`; events of other kinds (but heartbeats and offers) are
+        kept for later calls, in order."""
+        for i, event in enumerate(self.kept):
+            if event["type"] == kind:
+                return self.kept.pop(i)
         while True:
             event = self.events.get(timeout=WAIT)
             if event["type"] == kind:
                 return event
+            if event["type"] not in ("HEARTBEAT", "OFFERS"):
+                self.kept.append(event)
 
     def call(self, body):
         body["framework_id"] = {"value": self.framework_id}

@@ -9,6 +9,7 @@ mod control;
 mod events;
 mod launch;
 mod leader;
+mod message;
 mod offers;
 mod operator;
 mod pictures;
@@ -99,6 +100,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(sandbox::MAGICS)
         .chain(leader::MAGICS)
         .chain(timeline::MAGICS)
+        .chain(message::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }
