@@ -65,7 +65,8 @@ pub(crate) struct CustomExecutor {
 pub(crate) fn stout_duration(d: Duration) -> String {
     let secs = d.as_secs_f64();
     let (value, unit) = if secs < 1.0 {
-        (secs * 1000.0, "ms")
+        // From whole nanoseconds: 0.3 s is 300ms, not 300.00000000000006ms.
+        (d.as_nanos() as f64 / 1e6, "ms")
     } else if secs < 60.0 {
         (secs, "secs")
     } else if secs < 3600.0 {
@@ -591,5 +592,18 @@ pub(crate) mod events {
     /// ACKNOWLEDGED of one status update.
     pub(crate) fn acknowledged(task_id: &Value, uuid: &str) -> Value {
         json!({"type": "ACKNOWLEDGED", "acknowledged": {"task_id": task_id, "uuid": uuid}})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_as_stout_writes_them() {
+        assert_eq!(stout_duration(Duration::from_secs(60)), "1mins");
+        assert_eq!(stout_duration(Duration::from_secs(5)), "5secs");
+        assert_eq!(stout_duration(Duration::from_millis(300)), "300ms");
+        assert_eq!(stout_duration(Duration::from_secs(90)), "1.5mins");
     }
 }
