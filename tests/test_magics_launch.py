@@ -7,6 +7,7 @@ The tests share one kernel, one framework and the embedded Mesos of this module;
 
 import json
 import re
+import sys
 import urllib.request
 
 from conftest import (
@@ -23,6 +24,7 @@ from conftest import (
     text_of,
     wait_until,
 )
+from test_custom_executor import EXECUTOR
 
 # The tutorial's nginx task (its container.json), with a port from the embedded agent's range.
 NGINX_JSON = """{
@@ -326,3 +328,26 @@ def test_exec_interrupt_kills_the_command(mk, state_dir):
     # The task itself runs on, and the kernel serves the next cell.
     _, msgs = run(mk, "%exec exec-target -- echo still-here", timeout=60)
     assert "still-here" in text_of(msgs)
+
+
+def test_custom_executor_gets_a_task_and_framework_messages(mk, tmp_path):
+    subscribe(mk, FRAMEWORK)
+    script = tmp_path / "executor.py"
+    script.write_text(EXECUTOR)
+    _, msgs = run(mk, f"%launch --name custom --id ce-k1 --executor '{sys.executable} {script}' "
+                      "--wait TASK_RUNNING -- payload", timeout=90)
+    assert "TASK_RUNNING" in text_of(msgs)
+
+    # The executor's MESSAGE is shown decoded in %events.
+    def message_shown():
+        _, msgs = run(mk, "%events --type MESSAGE")
+        return 'from executor custom-executor' in text_of(msgs) and '"launched ce-k1"' in text_of(msgs)
+    wait_until(message_shown, what="the executor's MESSAGE in %events")
+
+    _, msgs = run(mk, "%message ce-k1 finish ce-k1")
+    assert "MESSAGE sent to executor custom-executor" in text_of(msgs)
+    run(mk, "%wait ce-k1 --state TASK_FINISHED --timeout 30s", timeout=60)
+
+    # A task on its command executor takes no framework messages: said, nothing sent.
+    _, msgs = run(mk, "%message no-such-task hello", ok=False)
+    assert "no task of this framework" in text_of(msgs)

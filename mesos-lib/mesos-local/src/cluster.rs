@@ -172,17 +172,20 @@ async fn start_agents(
     for i in 0..cfg.agents {
         let listener = bind(cfg.ip, 0).await?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let agent = Arc::new(Agent::new(
-            ids::agent_id(master_id, i as u64),
-            cfg.agent_hostname(i),
-            cfg.ip,
-            port,
-            template.resources.clone(),
-            template.attributes.clone(),
-            work_dir.join(format!("agent-{i}")),
-            master.hostname.clone(),
-            agent_tx.clone(),
-        ));
+        let agent = Arc::new(
+            Agent::new(
+                ids::agent_id(master_id, i as u64),
+                cfg.agent_hostname(i),
+                cfg.ip,
+                port,
+                template.resources.clone(),
+                template.attributes.clone(),
+                work_dir.join(format!("agent-{i}")),
+                master.hostname.clone(),
+                agent_tx.clone(),
+            )
+            .with_executor_registration_timeout(cfg.executor_registration_timeout),
+        );
         tasks.push(serve(
             listener,
             crate::agent::http::router(Arc::clone(&agent), Arc::clone(cfg)),

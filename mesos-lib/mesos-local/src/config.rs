@@ -52,6 +52,9 @@ pub struct LocalConfig {
     /// The master's `--min_allocatable_resources` (`cpus:0.01|mem:32` when `None`): resources
     /// are offered only if they hold every quantity of one of the `|`-separated sets.
     pub min_allocatable_resources: Option<String>,
+    /// How long a custom executor has to subscribe (the agent's
+    /// `--executor_registration_timeout`).
+    pub executor_registration_timeout: Duration,
 }
 
 impl Default for LocalConfig {
@@ -74,6 +77,7 @@ impl Default for LocalConfig {
             http_auth: None,
             weights: None,
             min_allocatable_resources: None,
+            executor_registration_timeout: Duration::from_secs(60),
         }
     }
 }

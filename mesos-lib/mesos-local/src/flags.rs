@@ -147,7 +147,10 @@ pub(crate) fn agent_flags(
         ),
         ("docker_volume_chown", "false".to_string()),
         ("enforce_container_disk_quota", "false".to_string()),
-        ("executor_registration_timeout", "1mins".to_string()),
+        (
+            "executor_registration_timeout",
+            crate::agent::custom_executor::stout_duration(cfg.executor_registration_timeout),
+        ),
         ("executor_reregistration_timeout", "2secs".to_string()),
         ("executor_shutdown_grace_period", "5secs".to_string()),
         ("fetcher_cache_dir", "/tmp/mesos/fetch".to_string()),

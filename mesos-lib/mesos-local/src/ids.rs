@@ -32,11 +32,12 @@ pub(crate) fn status_uuid() -> String {
     base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes())
 }
 
-/// Whether a base64 `uuid` from ACKNOWLEDGE decodes to 16 bytes.
+/// Whether a base64 status `uuid` (ACKNOWLEDGE, an executor's UPDATE) is a UUID as stout's
+/// `UUID::fromBytes` takes it: 16 bytes with a known version (1 to 5).
 pub(crate) fn is_valid_status_uuid(b64: &str) -> bool {
     base64::engine::general_purpose::STANDARD
         .decode(b64)
-        .is_ok_and(|b| b.len() == 16)
+        .is_ok_and(|b| b.len() == 16 && (1..=5).contains(&(b[6] >> 4)))
 }
 
 /// The deprecated packed IPv4 of MasterInfo: network byte order read as little-endian u32.
@@ -76,5 +77,7 @@ mod tests {
         assert_eq!(packed_ip("192.168.33.10".parse().unwrap()), 169978048);
         assert!(is_valid_status_uuid(&status_uuid()));
         assert!(!is_valid_status_uuid("aGVsbG8="));
+        // 16 bytes, but version nibble 0: refused as by the real agent.
+        assert!(!is_valid_status_uuid("AAAAAAAAAAAAAAAAAAAAAA=="));
     }
 }

@@ -59,6 +59,10 @@ struct Args {
     /// Seconds between allocation cycles.
     #[arg(long, default_value_t = 1.0)]
     allocation_interval: f64,
+    /// Seconds a custom executor has to subscribe before the agent kills it (the agent's
+    /// --executor_registration_timeout).
+    #[arg(long, default_value_t = 60.0)]
+    executor_registration_timeout: f64,
     /// Directory for the agents' sandboxes (a temporary one, removed at exit, by default).
     #[arg(long)]
     work_dir: Option<PathBuf>,
@@ -207,6 +211,10 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         http_auth,
         weights: args.weights,
         min_allocatable_resources: args.min_allocatable_resources,
+        executor_registration_timeout: secs(
+            args.executor_registration_timeout,
+            "executor-registration-timeout",
+        )?,
         ..LocalConfig::default()
     };
     let mesos = LocalMesos::start(cfg).await?;

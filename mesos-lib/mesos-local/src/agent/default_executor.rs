@@ -129,6 +129,7 @@ impl Agent {
                     kill_tx: Some(kill_tx),
                     pid: None,
                     parent_container: Some(ecid.to_string()),
+                    custom: false,
                 },
             );
             members.push(Member {

@@ -82,6 +82,9 @@ impl Agent {
 
     /// Launches a task received from the master.
     pub(crate) fn launch(self: &Arc<Self>, framework_info: &Value, task: Arc<Value>) {
+        if task.get("executor").is_some() {
+            return self.launch_on_executor(framework_info, task);
+        }
         let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
         let tid = j::id_at(&task, "task_id").unwrap_or("").to_string();
         let eid = tid.clone();
@@ -101,6 +104,7 @@ impl Agent {
                 kill_tx: Some(kill_tx),
                 pid: None,
                 parent_container: None,
+                custom: false,
             },
         );
 
@@ -272,8 +276,8 @@ impl Agent {
 
     /// Kills a task: TASK_KILLING first for frameworks that asked for it, then SIGTERM and,
     /// after the grace period, SIGKILL.
-    pub(crate) fn kill(&self, fid: &str, tid: &str, grace: Option<Duration>) {
-        if self.kill_in_group(fid, tid, grace) {
+    pub(crate) fn kill(self: &Arc<Self>, fid: &str, tid: &str, grace: Option<Duration>) {
+        if self.kill_in_group(fid, tid, grace) || self.kill_on_executor(fid, tid, grace) {
             return;
         }
         let found = self.with_run(fid, tid, |run, killing_cap| {

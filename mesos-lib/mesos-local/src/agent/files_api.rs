@@ -20,7 +20,7 @@ fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {
     for (fid, fw) in &st.frameworks {
         // A task group's tasks are reached through their executor's sandbox.
         let command_tasks = fw.executors.values().chain(fw.completed.iter());
-        for run in command_tasks.filter(|r| r.parent_container.is_none()) {
+        for run in command_tasks.filter(|r| r.parent_container.is_none() && !r.custom) {
             out.push((
                 sandbox::virtual_path(fid, &run.executor_id, &run.container_id),
                 run.directory.clone(),
@@ -35,12 +35,15 @@ fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {
         }
     }
     for (fid, fw) in &st.frameworks {
-        for (eid, g) in &fw.groups {
-            out.push((
-                sandbox::virtual_path(fid, eid, &g.container_id),
-                g.directory.clone(),
-            ));
-            if let Some(runs) = g.directory.parent() {
+        let groups = fw
+            .groups
+            .iter()
+            .map(|(eid, g)| (eid.as_str(), &g.container_id, &g.directory));
+        let custom = (fw.custom.values().chain(fw.custom_ended.iter()))
+            .map(|e| (executor_id_of(&e.info), &e.container_id, &e.directory));
+        for (eid, cid, dir) in groups.chain(custom) {
+            out.push((sandbox::virtual_path(fid, eid, cid), dir.clone()));
+            if let Some(runs) = dir.parent() {
                 out.push((
                     sandbox::virtual_path(fid, eid, "latest"),
                     runs.join("latest"),
@@ -49,6 +52,11 @@ fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {
         }
     }
     out
+}
+
+/// The ID in an ExecutorInfo.
+fn executor_id_of(info: &Value) -> &str {
+    crate::json::id_at(info, "executor_id").unwrap_or("")
 }
 
 /// Maps a virtual path to a real one inside an attached sandbox.

@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{any, get};
 use serde_json::{Map, Value, json};
 
+use super::custom_executor::{CustomExecutor, Phase};
 use super::default_executor::GroupExecutor;
 use super::{Agent, AgentFramework, ExecutorRun, files_api};
 use crate::config::{LocalConfig, MESOS_VERSION};
@@ -85,6 +86,10 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
         .route("/files/read", get(files_api::read))
         .route("/version", get(crate::master::legacy::version))
         .route("/slave(1)/api/v1", any(super::operator_api::handle))
+        .route(
+            "/slave(1)/api/v1/executor",
+            any(super::executor_api::handle),
+        )
         .fallback(|| async { not_found() })
         .layer(axum::Extension(cfg))
         .with_state(agent);
@@ -128,15 +133,59 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
     })
 }
 
-/// A task group's DEFAULT executor as `/state` lists it (`ExecutorWriter`): its own and its
-/// tasks' resources, its live and ended tasks.
+/// A task group's DEFAULT executor as `/state` lists it.
 fn group_executor_json(g: &GroupExecutor, fw: &AgentFramework, fid: &str, agent_id: &str) -> Value {
-    let mut res = rv::from_json(j::array_at(&g.info, "resources"));
-    let (mut tasks, mut completed) = (Vec::new(), Vec::new());
-    for tid in &g.task_ids {
+    let run = ExecutorOfTasks {
+        info: &g.info,
+        container_id: &g.container_id,
+        directory: &g.directory,
+        task_ids: &g.task_ids,
+        queued: &[],
+    };
+    executor_of_tasks_json(&run, fw, fid, agent_id)
+}
+
+/// A custom executor as `/state` lists it.
+fn custom_executor_json(
+    e: &CustomExecutor,
+    fw: &AgentFramework,
+    fid: &str,
+    agent_id: &str,
+) -> Value {
+    let run = ExecutorOfTasks {
+        info: &e.info,
+        container_id: &e.container_id,
+        directory: &e.directory,
+        task_ids: &e.task_ids,
+        queued: &e.queued,
+    };
+    executor_of_tasks_json(&run, fw, fid, agent_id)
+}
+
+/// An executor the framework described (a task group's or a custom one).
+struct ExecutorOfTasks<'a> {
+    info: &'a Value,
+    container_id: &'a str,
+    directory: &'a std::path::Path,
+    task_ids: &'a [String],
+    queued: &'a [String],
+}
+
+/// An executor from its ExecutorInfo as `/state` lists it (`ExecutorWriter`): its own and
+/// its tasks' resources, its queued, live and ended tasks.
+fn executor_of_tasks_json(
+    g: &ExecutorOfTasks<'_>,
+    fw: &AgentFramework,
+    fid: &str,
+    agent_id: &str,
+) -> Value {
+    let eid = j::id_at(g.info, "executor_id").unwrap_or("");
+    let mut res = rv::from_json(j::array_at(g.info, "resources"));
+    let (mut tasks, mut queued, mut completed) = (Vec::new(), Vec::new(), Vec::new());
+    for tid in g.task_ids {
         let run = fw.executors.get(tid).or_else(|| {
             fw.completed.iter().rev().find(|r| {
-                r.parent_container.is_some() && j::id_at(&r.task, "task_id") == Some(tid.as_str())
+                r.executor_id == eid && j::id_at(&r.task, "task_id") == Some(tid.as_str())
             })
         });
         let Some(run) = run else { continue };
@@ -144,27 +193,26 @@ fn group_executor_json(g: &GroupExecutor, fw: &AgentFramework, fid: &str, agent_
         let task = legacy_task(&run.task, fid, agent_id, &run.state, &run.statuses);
         if crate::views::is_terminal(&run.state) {
             completed.push(task);
+        } else if g.queued.contains(tid) {
+            queued.push(task);
         } else {
             tasks.push(task);
         }
     }
     let mut m = Map::new();
-    m.insert(
-        "id".into(),
-        json!(j::id_at(&g.info, "executor_id").unwrap_or("")),
-    );
+    m.insert("id".into(), json!(eid));
     m.insert(
         "name".into(),
-        json!(j::str_at(&g.info, "name").unwrap_or("")),
+        json!(j::str_at(g.info, "name").unwrap_or("")),
     );
     m.insert(
         "source".into(),
-        json!(j::str_at(&g.info, "source").unwrap_or("")),
+        json!(j::str_at(g.info, "source").unwrap_or("")),
     );
     m.insert("container".into(), json!(g.container_id));
     m.insert("directory".into(), json!(g.directory.display().to_string()));
     m.insert("resources".into(), rv::flat(&res, false));
-    if let Some(role) = j::array_at(&g.info, "resources")
+    if let Some(role) = j::array_at(g.info, "resources")
         .first()
         .and_then(|r| j::str_at(r, "allocation_info.role"))
     {
@@ -175,10 +223,10 @@ fn group_executor_json(g: &GroupExecutor, fw: &AgentFramework, fid: &str, agent_
     }
     m.insert(
         "type".into(),
-        json!(j::str_at(&g.info, "type").unwrap_or("DEFAULT")),
+        json!(j::str_at(g.info, "type").unwrap_or("CUSTOM")),
     );
     m.insert("tasks".into(), Value::Array(tasks));
-    m.insert("queued_tasks".into(), json!([]));
+    m.insert("queued_tasks".into(), Value::Array(queued));
     m.insert("completed_tasks".into(), Value::Array(completed));
     Value::Object(m)
 }
@@ -195,7 +243,7 @@ async fn state(
         let st = agent.state.lock().unwrap_or_else(|e| e.into_inner());
         for (fid, fw) in &st.frameworks {
             // A task group's tasks are listed under their executor.
-            let command_task = |r: &&ExecutorRun| r.parent_container.is_none();
+            let command_task = |r: &&ExecutorRun| r.parent_container.is_none() && !r.custom;
             let mut executors: Vec<Value> = fw
                 .executors
                 .values()
@@ -210,6 +258,15 @@ async fn state(
                 .collect();
             for r in fw.executors.values() {
                 used.add_all(&rv::from_json(j::array_at(&r.task, "resources")));
+            }
+            for e in fw.custom.values().chain(fw.custom_ended.iter()) {
+                let view = custom_executor_json(e, fw, fid, &agent.id);
+                if e.phase == Phase::Terminated {
+                    completed.push(view);
+                } else {
+                    used.add_all(&rv::from_json(j::array_at(&e.info, "resources")));
+                    executors.push(view);
+                }
             }
             for g in fw.groups.values() {
                 let view = group_executor_json(g, fw, fid, &agent.id);

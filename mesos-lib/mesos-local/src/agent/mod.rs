@@ -2,9 +2,12 @@
 //! and serves its own `/state` and files API on its own port.
 
 pub(crate) mod container_api;
+pub(crate) mod custom_executor;
 pub(crate) mod default_executor;
 pub(crate) mod drain;
 pub(crate) mod executor;
+pub(crate) mod executor_api;
+pub(crate) mod executor_calls;
 pub(crate) mod files_api;
 pub(crate) mod http;
 pub(crate) mod media;
@@ -49,6 +52,13 @@ pub(crate) enum ToMaster {
         executor_id: String,
         status: i32,
     },
+    /// An executor's MESSAGE for its scheduler (`ExecutorToFrameworkMessage`); `data` base64.
+    ExecutorMessage {
+        agent_id: String,
+        framework_id: String,
+        executor_id: String,
+        data: String,
+    },
 }
 
 /// One executor run (the command executor of one task).
@@ -65,6 +75,9 @@ pub(crate) struct ExecutorRun {
     /// The executor's container, for a task of a task group (which runs in a container
     /// nested in its executor's); `None` for a command task.
     pub parent_container: Option<String>,
+    /// A task of a custom executor (listed under it, killed through it); its container is
+    /// the executor's.
+    pub custom: bool,
 }
 
 #[derive(Default)]
@@ -75,6 +88,10 @@ pub(crate) struct AgentFramework {
     /// DEFAULT executors of task groups, by executor ID (their tasks are in `executors`
     /// and `completed`, by task ID).
     pub groups: BTreeMap<String, default_executor::GroupExecutor>,
+    /// Custom executors, by executor ID (their tasks are in `executors` and `completed`, by
+    /// task ID), and the ones an executor of the same ID replaced.
+    pub custom: BTreeMap<String, custom_executor::CustomExecutor>,
+    pub custom_ended: Vec<custom_executor::CustomExecutor>,
 }
 
 #[derive(Default)]
@@ -108,6 +125,8 @@ pub(crate) struct Agent {
     to_master: mpsc::UnboundedSender<ToMaster>,
     /// Users found by `getpwnam` and when: it reads /etc/passwd, too dear for every launch.
     known_users: Mutex<HashMap<String, Instant>>,
+    /// `--executor_registration_timeout`: how long a custom executor has to subscribe.
+    pub executor_registration_timeout: Duration,
 }
 
 /// How long a user found on this machine is trusted to still exist without looking again.
@@ -143,7 +162,14 @@ impl Agent {
             nested: nested::NestedContainers::default(),
             to_master,
             known_users: Mutex::new(HashMap::new()),
+            executor_registration_timeout: Duration::from_secs(60),
         }
+    }
+
+    /// The same agent with its `--executor_registration_timeout`.
+    pub(crate) fn with_executor_registration_timeout(mut self, timeout: Duration) -> Agent {
+        self.executor_registration_timeout = timeout;
+        self
     }
 
     /// Whether a user exists on this machine, looked up again at most every `KNOWN_USER_TTL`.
@@ -307,7 +333,7 @@ impl Agent {
     }
 
     /// The framework was removed: kill its tasks and forget its updates.
-    pub(crate) fn shutdown_framework(&self, fid: &str) {
+    pub(crate) fn shutdown_framework(self: &Arc<Self>, fid: &str) {
         let kills: Vec<(mpsc::UnboundedSender<Duration>, Duration)> = {
             let mut st = self.lock();
             st.removed.insert(fid.to_string());
@@ -330,6 +356,7 @@ impl Agent {
         for (tx, grace) in kills {
             let _ = tx.send(grace);
         }
+        self.shutdown_custom_executors(fid);
     }
 
     /// Tasks not yet acknowledged as terminal, for (re-)registration with a master:

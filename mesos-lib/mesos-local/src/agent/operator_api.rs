@@ -321,7 +321,8 @@ async fn streaming_call(agent: &Arc<Agent>, media: &MediaTypes, body: Body) -> R
 struct Snapshot {
     /// (framework info, removed, live runs, ended runs).
     frameworks: Vec<(Value, bool, Vec<Run>, Vec<Run>)>,
-    /// Task groups' DEFAULT executors: (ExecutorInfo, container, live).
+    /// Executors from an ExecutorInfo (task groups' and custom ones): (ExecutorInfo,
+    /// container, live).
     groups: Vec<(Value, String, bool)>,
     /// Running nested containers.
     nested: Vec<Arc<Nested>>,
@@ -364,7 +365,11 @@ impl Run {
             framework_id: r.framework_id.clone(),
             executor_id: r.executor_id.clone(),
             container_id: r.container_id.clone(),
-            name: match r.parent_container {
+            name: match r
+                .parent_container
+                .as_ref()
+                .or(r.custom.then_some(&r.container_id))
+            {
                 Some(_) => j::str_at(&r.task, "executor.name")
                     .unwrap_or("")
                     .to_string(),
@@ -376,7 +381,7 @@ impl Run {
             pid: r.pid,
             task,
             resources: rv::to_list(&res, false, None),
-            nested: r.parent_container.is_some(),
+            nested: r.parent_container.is_some() || r.custom,
             parent: r.parent_container.clone(),
             cpus: res.cpus(),
             mem: res.mem(),
@@ -418,8 +423,16 @@ impl Snapshot {
         let groups = st
             .frameworks
             .values()
-            .flat_map(|fw| fw.groups.values())
-            .map(|g| ((*g.info).clone(), g.container_id.clone(), !g.exited))
+            .flat_map(|fw| {
+                let groups = fw.groups.values();
+                let groups = groups.map(|g| ((*g.info).clone(), g.container_id.clone(), !g.exited));
+                let custom = fw.custom.values().chain(fw.custom_ended.iter());
+                let custom = custom.map(|e| {
+                    let live = e.phase != super::custom_executor::Phase::Terminated;
+                    ((*e.info).clone(), e.container_id.clone(), live)
+                });
+                groups.chain(custom)
+            })
             .collect();
         drop(st);
         Snapshot {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use super::launch_group::{self, GroupOffer};
 use super::reserve::PendingOperations;
 use super::state::{Filter, MasterState, Task};
+use super::task_executor::{ExecutorPlace, TaskExecutor};
 use super::{Master, views};
 use crate::agent::Agent;
 use crate::ids;
@@ -338,13 +339,46 @@ impl Master {
                 }
                 _ => task_res,
             };
-            if let Some(message) = validate_task(st, place, &t, &tid, &seen, available, &task_res) {
-                task_error(st, place, &t, message);
-                continue;
-            }
+            let executor_place = ExecutorPlace {
+                framework_id: place.fid,
+                agent_id: &place.agent_id,
+                role: &place.role,
+            };
+            let executor = match validate_task(st, place, &t, &tid, &seen) {
+                Some(message) => Err(message),
+                None => self.task_executor(st, &executor_place, &mut t),
+            };
+            // A new executor's resources are taken from the offers with its first task's.
+            let executor_res = match &executor {
+                Ok(Some(TaskExecutor {
+                    new_resources: Some(r),
+                    ..
+                })) => r.clone(),
+                _ => Resources::new(),
+            };
+            let executor = executor.and_then(|e| {
+                let mut needed = task_res.clone();
+                needed.add_all(&executor_res);
+                check_resources(place, available, &task_res, &needed).map_or(Ok(e), Err)
+            });
+            let executor = match executor {
+                Ok(e) => e,
+                Err(message) => {
+                    task_error(st, place, &t, message);
+                    continue;
+                }
+            };
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
+            available.subtract_all(&executor_res);
             inject_allocation(&mut t, &place.role);
+            if let Some(TaskExecutor {
+                info,
+                new_resources: Some(r),
+            }) = executor
+            {
+                self.add_task_executor(st, &executor_place, info, r);
+            }
             launched.extend(add_task(st, place, t, tid, task_res));
         }
         let after_all = usize::MAX;
@@ -458,8 +492,6 @@ fn validate_task(
     t: &Value,
     tid: &str,
     seen: &HashSet<String>,
-    available: &Resources,
-    task_res: &Resources,
 ) -> Option<String> {
     let duplicate = seen.contains(tid)
         || st
@@ -488,13 +520,23 @@ fn validate_task(
                 .into(),
         );
     }
+    None
+}
+
+/// The task's resources, and what it needs with its new executor's, against what is left.
+fn check_resources(
+    place: &Placement,
+    available: &Resources,
+    task_res: &Resources,
+    needed: &Resources,
+) -> Option<String> {
     if task_res.is_empty() {
         return Some("Task uses no resources".into());
     }
-    if !available.contains(task_res) || !rv::volumes_whole(task_res, available) {
+    if !available.contains(needed) || !rv::volumes_whole(task_res, available) {
         return Some(format!(
             "Total resources {} required by task and its executor is more than available {}",
-            rv::display(task_res, &place.role),
+            rv::display(needed, &place.role),
             rv::display(available, &place.role)
         ));
     }

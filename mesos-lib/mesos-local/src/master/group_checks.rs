@@ -232,7 +232,8 @@ fn megabytes_text(mb: f64) -> String {
 }
 
 /// `validateCompatibleExecutorInfo`'s text (the ExecutorInfos in their JSON form here).
-fn incompatible(existing: &Value, e: &Value) -> String {
+/// The master's text for an ExecutorInfo that differs from the running executor's.
+pub(crate) fn incompatible(existing: &Value, e: &Value) -> String {
     let line = "------------------------------------------------------------";
     format!(
         "ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\n\

@@ -245,11 +245,12 @@ impl Master {
         }
     }
 
-    /// Takes back the task groups' executors an agent still runs (it registers again with a
+    /// Takes back the task groups' and custom executors an agent still runs (it registers again with a
     /// restarted master): their resources count as used again.
     pub(crate) fn recover_executors(&self, st: &mut MasterState, agent: &Agent) -> Resources {
         let mut used = Resources::new();
-        for (fid, info) in agent.live_group_executors() {
+        let live = agent.live_group_executors();
+        for (fid, info) in live.into_iter().chain(agent.live_custom_executors()) {
             let Some(fw) = st.frameworks.get_mut(&fid) else {
                 continue;
             };

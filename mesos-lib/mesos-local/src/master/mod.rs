@@ -23,6 +23,7 @@ pub(crate) mod routes;
 pub(crate) mod scheduler_api;
 pub(crate) mod state;
 pub(crate) mod suppression;
+pub(crate) mod task_executor;
 pub(crate) mod views;
 pub(crate) mod volumes;
 pub(crate) mod weights;
@@ -199,6 +200,12 @@ impl Master {
                     executor_id,
                     status,
                 }) => self.executor_exited(&agent_id, &framework_id, &executor_id, status),
+                Mail::Agent(ToMaster::ExecutorMessage {
+                    agent_id,
+                    framework_id,
+                    executor_id,
+                    data,
+                }) => self.executor_message(&agent_id, &framework_id, &executor_id, &data),
                 Mail::StreamClosed {
                     framework_id,
                     stream_id,

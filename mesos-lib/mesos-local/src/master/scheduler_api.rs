@@ -260,9 +260,8 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> R
             let eid = j::id_at(call, "shutdown.executor_id").unwrap_or("");
             let aid = j::id_at(call, "shutdown.agent_id").unwrap_or("");
             let agent = master.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
-            // A command executor's ID is its task's ID.
             if let Some(agent) = agent {
-                agent.kill(fid, eid, None);
+                agent.shutdown_executor(fid, eid);
             }
         }
         C::Acknowledge => acknowledge(master, fid, call),
@@ -274,11 +273,11 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> R
         C::ReconcileOperations => return reconcile_operations(call),
         C::AcceptInverseOffers => master.answer_inverse_offers(fid, call, true),
         C::DeclineInverseOffers => master.answer_inverse_offers(fid, call, false),
+        C::Message => master.framework_message(fid, call),
         // What the real master does with these here is nothing that shows: REQUEST goes to
         // the allocator, whose default ignores it; there are no operation statuses to
-        // acknowledge (no operation is ever kept); a MESSAGE goes to a command executor,
-        // which ignores framework messages.
-        C::Request | C::AcknowledgeOperationStatus | C::Message => {}
+        // acknowledge (no operation is ever kept).
+        C::Request | C::AcknowledgeOperationStatus => {}
         // Handled before: SUBSCRIBE by the endpoint, ACCEPT above.
         C::Subscribe | C::Accept => {}
         C::Unspecified | C::Unknown(_) => return crate::http::not_implemented(),

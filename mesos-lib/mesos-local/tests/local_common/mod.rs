@@ -95,6 +95,19 @@ impl Stream {
         }
     }
 
+    /// Skips events until one of the types `types`.
+    pub async fn until_any(&mut self, types: &[&str]) -> Value {
+        loop {
+            let ev = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("stream ended waiting for {types:?}"));
+            if types.iter().any(|t| ev["type"] == *t) {
+                return ev;
+            }
+        }
+    }
+
     /// The next UPDATE status.
     pub async fn update(&mut self) -> Value {
         self.until("UPDATE").await["update"]["status"].clone()
@@ -107,6 +120,18 @@ impl Stream {
             out.push(ev);
         }
         out
+    }
+}
+
+/// The RecordIO event stream of a response (an executor's SUBSCRIBE, for one).
+pub fn stream_of(resp: reqwest::Response) -> Stream {
+    Stream {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        stream_id: String::new(),
+        framework_id: String::new(),
+        body: Box::pin(resp.bytes_stream()),
+        buf: Vec::new(),
     }
 }
 

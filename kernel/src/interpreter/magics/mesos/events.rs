@@ -151,7 +151,14 @@ fn summary(e: &Event) -> String {
         EventType::Message => e
             .message
             .as_ref()
-            .map(|m| format!("from executor {} on agent {}", m.executor_id, m.agent_id))
+            .map(|m| {
+                format!(
+                    "from executor {} on agent {}: {}",
+                    m.executor_id,
+                    m.agent_id,
+                    message_text(m.data.as_slice())
+                )
+            })
             .unwrap_or_default(),
         EventType::Failure => e
             .failure
@@ -176,6 +183,20 @@ fn summary(e: &Event) -> String {
             .map(|x| x.message.clone())
             .unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+/// A framework message's data as text (base64 in JSON, decoded): UTF-8 shown quoted and
+/// shortened; other bytes by their count.
+fn message_text(data: &[u8]) -> String {
+    const SHOWN: usize = 200;
+    match std::str::from_utf8(data) {
+        Ok(text) if text.chars().count() > SHOWN => {
+            let head: String = text.chars().take(SHOWN).collect();
+            format!("{head:?}… ({} bytes)", data.len())
+        }
+        Ok(text) => format!("{text:?}"),
+        Err(_) => format!("{} bytes of binary data", data.len()),
     }
 }
 
@@ -312,6 +333,16 @@ mod tests {
         let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
         let args = crate::interpreter::magics::args::parse(spec(), &words).unwrap();
         row_count(&args)
+    }
+
+    #[test]
+    fn message_data_is_shown_decoded() {
+        assert_eq!(
+            message_text(b"hello-from-executor"),
+            "\"hello-from-executor\""
+        );
+        assert_eq!(message_text(&[0xff, 0x00]), "2 bytes of binary data");
+        assert!(message_text("x".repeat(300).as_bytes()).ends_with("… (300 bytes)"));
     }
 
     #[test]

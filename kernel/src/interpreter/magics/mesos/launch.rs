@@ -16,14 +16,27 @@ use crate::protocol::content::{ErrorContent, StreamName};
 use mesos_lib::resources::{Want, ranges};
 use mesos_lib::scheduler::{Scheduler, SessionError, TaskRecord};
 use mesos_lib::v1::container::{DockerNetwork, DockerPortMapping};
-use mesos_lib::v1::task::CommandUri;
+use mesos_lib::v1::task::{CommandUri, ExecutorInfo, ExecutorType};
 use mesos_lib::v1::{
-    CommandInfo, ContainerInfo, Environment, Offer, Resource, TaskInfo, TaskState,
+    Bytes, CommandInfo, ContainerInfo, Environment, ExecutorId, Offer, Resource, TaskInfo,
+    TaskState,
 };
 
 /// The flags only the line form takes; `%%launch` reads these from its JSON.
 const LINE_ONLY: &[&str] = &[
-    "name", "id", "cpus", "mem", "disk", "ports", "env", "uri", "docker", "network", "volume",
+    "name",
+    "id",
+    "cpus",
+    "mem",
+    "disk",
+    "ports",
+    "env",
+    "uri",
+    "docker",
+    "network",
+    "volume",
+    "executor",
+    "executor-id",
 ];
 
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
@@ -34,6 +47,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                 [--offer ID | --agent ID --hostname H --attr k=v] [--env K=V]... [--uri URL]... \
                 [--docker IMAGE [--network host|bridge]] [--volume ID:PATH]... [--wait STATE] \
                 [--bind NAME] -- COMMAND...\n\
+                %launch --executor CMD [--executor-id ID] [other flags] [-- DATA...]\n\
                 %%launch [--wait STATE] [--offer ID | --agent ID --hostname H --attr k=v]  \
                 (body: a TaskInfo, or a list of them, in Mesos JSON; or a task group: \
                 {\"executor\": ExecutorInfo, \"task_group\": {\"tasks\": [TaskInfo...]}})",
@@ -56,6 +70,13 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                with one LAUNCH_GROUP: its tasks start together under one DEFAULT executor \
                (missing: type DEFAULT, ID <first task name>-executor, cpus 0.1 mem 32 disk 32), \
                and when one fails the executor kills the others.\n\
+               --executor CMD runs the task on a custom executor: the agent starts CMD (with \
+               --env and --uri) in the executor's sandbox with the MESOS_* environment, and the \
+               executor subscribes to the agent's /api/v1/executor to get the task; the text \
+               after -- becomes the task's `data`. Its ID is --executor-id (default \
+               NAME-executor), its resources cpus 0.1 mem 32; launching again with the same ID \
+               and CMD gives the task to the running executor. %%launch takes the same as an \
+               `executor` in the TaskInfo JSON. `%message` talks to it.\n\
                Re-running while a task with that id (or, without an id, that name) is active \
                shows it instead of launching another.",
         flags: &[
@@ -121,6 +142,16 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                 name: "volume",
                 value: ArgKind::Live(LiveKind::VolumeId),
                 help: "persistent volume ID:PATH, seen by the task at PATH (repeatable)",
+            },
+            FlagSpec {
+                name: "executor",
+                value: ArgKind::Text,
+                help: "run the task on a custom executor started with this command",
+            },
+            FlagSpec {
+                name: "executor-id",
+                value: ArgKind::Text,
+                help: "the custom executor's ID (default NAME-executor)",
             },
             FlagSpec {
                 name: "wait",
@@ -248,6 +279,13 @@ struct LineLaunch {
     filter: OfferFilter,
     /// `--volume`: (persistence ID, container path).
     volumes: Vec<(String, String)>,
+    /// A custom executor: its command and ID.
+    executor: Option<(String, String)>,
+}
+
+/// What `%launch --executor` gives a custom executor of its own.
+fn executor_resources() -> Vec<Resource> {
+    vec![Resource::scalar("cpus", 0.1), Resource::scalar("mem", 32.0)]
 }
 
 impl LineLaunch {
@@ -256,6 +294,16 @@ impl LineLaunch {
         if args.has("network") && docker.is_none() {
             return Err(usage(spec, "--network goes with --docker"));
         }
+        let executor = args.value("executor").map(str::to_owned);
+        if args.has("executor-id") && executor.is_none() {
+            return Err(usage(spec, "--executor-id goes with --executor"));
+        }
+        if executor.is_some() && docker.is_some() {
+            return Err(usage(
+                spec,
+                "--executor and --docker do not go together: the executor runs the task",
+            ));
+        }
         let command = match (&args.rest_raw, &args.rest) {
             // The text as typed, so `>`, `&&` and `$PORT0` reach the shell as the user wrote them.
             (Some(raw), _) if !raw.is_empty() => Some(raw.clone()),
@@ -263,7 +311,7 @@ impl LineLaunch {
                 shlex::try_join(words.iter().map(String::as_str))
                     .map_err(|e| usage(spec, format!("cannot quote the command: {e}")))?,
             ),
-            _ if docker.is_some() => None,
+            _ if docker.is_some() || executor.is_some() => None,
             _ => return Err(usage(spec, "give the command after --")),
         };
         let cpus = number_flag(spec, args, "cpus", Some(0.1))?;
@@ -305,11 +353,23 @@ impl LineLaunch {
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let name = args.value("name").unwrap_or("task").to_owned();
+        if executor.is_some() {
+            // A new executor's resources come from the same offer.
+            want.resources.extend(executor_resources());
+        }
+        let executor = executor.map(|cmd| {
+            let id = args
+                .value("executor-id")
+                .map_or_else(|| format!("{name}-executor"), str::to_owned);
+            (cmd, id)
+        });
         Ok(LineLaunch {
+            executor,
             volumes,
             env: pairs(spec, args, "env")?,
             want_state: args.value("wait").map(parse_state),
-            name: args.value("name").unwrap_or("task").to_owned(),
+            name,
             id: args.value("id").map(str::to_owned),
             filter: OfferFilter::from_args(spec, args)?,
             uris: args
@@ -359,6 +419,25 @@ impl LineLaunch {
         );
         if let Some((image, bridge)) = self.docker {
             task = task.with_container(docker_container(image, bridge, &picked));
+        }
+        if let Some((cmd, id)) = self.executor {
+            // The executor's command gets the environment and URIs; the task's own text
+            // (after --) is data for the executor.
+            let given = task.command.take().unwrap_or_default();
+            let command = CommandInfo {
+                environment: given.environment,
+                uris: given.uris,
+                ..CommandInfo::shell(cmd)
+            };
+            task.data = given.value.map(|d| Bytes::new(d.into_bytes()));
+            task.executor = Some(ExecutorInfo {
+                executor_type: Some(ExecutorType::Custom),
+                executor_id: ExecutorId::new(id.as_str()),
+                command: Some(command),
+                resources: executor_resources(),
+                name: Some(format!("custom executor {id}")),
+                ..ExecutorInfo::default()
+            });
         }
         (task, picked)
     }
@@ -538,13 +617,21 @@ async fn launch_json(
             filter.on_agent(agent).map_err(mesos_error)?;
         }
     }
-    let want = Want {
+    let mut want = Want {
         resources: fresh
             .iter()
             .flat_map(|d| d.info.resources.iter().cloned())
             .collect(),
         ports: 0,
     };
+    // Custom executors the tasks name: each one's resources once, from the same offer.
+    let mut executors: Vec<&str> = Vec::new();
+    for e in fresh.iter().filter_map(|d| d.info.executor.as_ref()) {
+        if !executors.contains(&e.executor_id.value.as_str()) {
+            executors.push(&e.executor_id.value);
+            want.resources.extend(e.resources.iter().cloned());
+        }
+    }
     let offer = tokio::select! {
         r = choose_offer(ctx, &s, &filter, &want) => r?,
         _ = ctx.cancel.cancelled() => return Err(interrupted("choosing an offer")),

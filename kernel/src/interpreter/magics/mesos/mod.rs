@@ -12,6 +12,7 @@ mod exec;
 mod launch;
 mod leader;
 mod maintenance;
+mod message;
 mod offers;
 mod operator;
 mod pictures;
@@ -108,6 +109,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(volumes::MAGICS)
         .chain(agent_admin::MAGICS)
         .chain(maintenance::MAGICS)
+        .chain(message::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

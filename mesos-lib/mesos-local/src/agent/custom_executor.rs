@@ -1,0 +1,609 @@
+//! Custom executors, as a real agent runs them (`src/slave/slave.cpp`): the executor's
+//! command started in its sandbox with the `MESOS_*` environment, its tasks queued until it
+//! SUBSCRIBEs on the executor API and then sent as LAUNCH events, KILL, MESSAGE and
+//! SHUTDOWN relayed to it, the registration timeout, and its tasks' end when it exits.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use super::executor::StatusSpec;
+use super::process::{self, Launch, Outcome};
+use super::{Agent, ExecutorRun, ToMaster, sandbox};
+use crate::http::EventSender;
+use crate::views::is_terminal;
+use crate::{ids, json as j};
+use mesos_lib::v1::TaskInfo;
+
+/// Where an executor is in its life (`Executor::State`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Started, not subscribed yet: its tasks wait in the queue.
+    Registering,
+    /// Subscribed: tasks go to it as they come.
+    Running,
+    /// Being shut down or killed.
+    Terminating,
+    /// Its process is gone.
+    Terminated,
+}
+
+/// Why an executor is being terminated, for its tasks' last statuses
+/// (`Executor::pendingTermination`).
+#[derive(Clone, Debug)]
+pub(crate) struct PendingTermination {
+    pub state: &'static str,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// A custom executor on this agent.
+pub(crate) struct CustomExecutor {
+    /// Its ExecutorInfo, as the master passed it.
+    pub info: Arc<Value>,
+    pub container_id: String,
+    pub directory: PathBuf,
+    pub phase: Phase,
+    /// Its SUBSCRIBE stream, once subscribed.
+    pub stream: Option<EventSender>,
+    /// Tasks waiting for it to subscribe, in launch order.
+    pub queued: Vec<String>,
+    /// Every task given to it, in launch order (their runs are the framework's).
+    pub task_ids: Vec<String>,
+    /// Whether a task was ever sent to it.
+    pub ever_sent_task: bool,
+    /// Kills its process: SIGTERM, then SIGKILL after the duration.
+    pub kill_tx: Option<mpsc::UnboundedSender<Duration>>,
+    pub pid: Option<u32>,
+    pub pending_termination: Option<PendingTermination>,
+}
+
+/// The stout text of a duration, as the agent writes flags into messages (`1mins`).
+pub(crate) fn stout_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    let (value, unit) = if secs < 1.0 {
+        // From whole nanoseconds: 0.3 s is 300ms, not 300.00000000000006ms.
+        (d.as_nanos() as f64 / 1e6, "ms")
+    } else if secs < 60.0 {
+        (secs, "secs")
+    } else if secs < 3600.0 {
+        (secs / 60.0, "mins")
+    } else if secs < 86400.0 {
+        (secs / 3600.0, "hrs")
+    } else {
+        (secs / 86400.0, "days")
+    };
+    format!("{value}{unit}")
+}
+
+/// A TaskInfo as the agent writes it into a LAUNCH event (the proto's field order).
+fn task_event_json(task: &Value) -> Value {
+    serde_json::from_value::<TaskInfo>(task.clone())
+        .ok()
+        .and_then(|t| serde_json::to_value(t).ok())
+        .unwrap_or_else(|| task.clone())
+}
+
+/// The executor's shutdown grace period: its own, else the agent's flag.
+fn shutdown_grace(info: &Value) -> Duration {
+    j::f64_at(info, "shutdown_grace_period.nanoseconds")
+        .map(|n| Duration::from_nanos(n.max(0.0) as u64))
+        .unwrap_or(EXECUTOR_SHUTDOWN_GRACE_PERIOD)
+}
+
+/// `--executor_shutdown_grace_period`'s default.
+pub(crate) const EXECUTOR_SHUTDOWN_GRACE_PERIOD: Duration = Duration::from_secs(5);
+
+impl Agent {
+    /// A task with an ExecutorInfo: given to its running executor, queued for one that has
+    /// not subscribed yet, or the executor is started first.
+    pub(crate) fn launch_on_executor(self: &Arc<Self>, framework_info: &Value, task: Arc<Value>) {
+        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
+        let tid = j::id_at(&task, "task_id").unwrap_or("").to_string();
+        let info = Arc::new(task.get("executor").cloned().unwrap_or_default());
+        let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        let start = {
+            let mut st = self.lock();
+            let fw = st.frameworks.entry(fid.clone()).or_default();
+            if fw.info != *framework_info {
+                fw.info = framework_info.clone();
+            }
+            let live = fw.custom.get(&eid).filter(|e| e.phase != Phase::Terminated);
+            let (cid, dir, phase) = match live {
+                Some(e) => (e.container_id.clone(), e.directory.clone(), Some(e.phase)),
+                None => {
+                    let cid = ids::uuid_string();
+                    let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &cid);
+                    (cid, dir, None)
+                }
+            };
+            fw.executors.insert(
+                tid.clone(),
+                ExecutorRun {
+                    framework_id: fid.clone(),
+                    executor_id: eid.clone(),
+                    container_id: cid.clone(),
+                    directory: dir.clone(),
+                    task: Arc::clone(&task),
+                    state: "TASK_STAGING".into(),
+                    statuses: Vec::new(),
+                    kill_tx: None,
+                    pid: None,
+                    parent_container: None,
+                    custom: true,
+                },
+            );
+            match phase {
+                Some(Phase::Running) => {
+                    let e = fw.custom.get_mut(&eid).expect("live executor");
+                    e.task_ids.push(tid.clone());
+                    e.ever_sent_task = true;
+                    if let Some(s) = &e.stream {
+                        s.send(&events::launch(&task));
+                    }
+                    None
+                }
+                Some(Phase::Registering) => {
+                    let e = fw.custom.get_mut(&eid).expect("live executor");
+                    e.task_ids.push(tid.clone());
+                    e.queued.push(tid.clone());
+                    None
+                }
+                Some(_) => Some(Err(())),
+                None => {
+                    let old = fw.custom.insert(
+                        eid.clone(),
+                        CustomExecutor {
+                            info: Arc::clone(&info),
+                            container_id: cid.clone(),
+                            directory: dir.clone(),
+                            phase: Phase::Registering,
+                            stream: None,
+                            queued: vec![tid.clone()],
+                            task_ids: vec![tid.clone()],
+                            ever_sent_task: false,
+                            kill_tx: None,
+                            pid: None,
+                            pending_termination: None,
+                        },
+                    );
+                    fw.custom_ended.extend(old);
+                    Some(Ok((cid, dir)))
+                }
+            }
+        };
+        match start {
+            None => {}
+            Some(Err(())) => {
+                // `Slave::_run`: an executor being shut down takes no more tasks.
+                let st = self.status(
+                    &tid,
+                    &eid,
+                    agent_spec(
+                        "TASK_LOST",
+                        "Executor terminating".into(),
+                        "REASON_EXECUTOR_TERMINATED",
+                    ),
+                );
+                self.emit(&fid, &tid, st);
+            }
+            Some(Ok((cid, dir))) => {
+                self.start_executor(framework_info, &fid, &eid, &cid, &dir, &info);
+            }
+        }
+    }
+
+    /// Makes the executor's sandbox and starts its command there, with the registration
+    /// timer running.
+    fn start_executor(
+        self: &Arc<Self>,
+        framework_info: &Value,
+        fid: &str,
+        eid: &str,
+        cid: &str,
+        dir: &std::path::Path,
+        info: &Value,
+    ) {
+        let user = j::str_at(info, "command.user")
+            .or_else(|| j::str_at(framework_info, "user"))
+            .unwrap_or("")
+            .to_string();
+        let setup = if self.user_exists(&user) {
+            sandbox::create(dir, true).map_err(|e| e.to_string())
+        } else {
+            Err(format!(
+                "Failed to chown directory to '{user}': No such user '{user}'"
+            ))
+        };
+        if let Err(e) = setup {
+            let message = format!(
+                "Failed to create executor directory '{}': {e}",
+                dir.display()
+            );
+            self.end_executor(fid, eid, cid, None, Some(("TASK_LOST", message)));
+            return;
+        }
+        let (kill_tx, kill_rx) = mpsc::unbounded_channel();
+        self.with_executor(fid, eid, cid, |e| e.kill_tx = Some(kill_tx));
+        let launch = Launch {
+            command: info.get("command").cloned().unwrap_or_else(|| json!({})),
+            sandbox: dir.to_path_buf(),
+            env: self.executor_environment(fid, eid, dir, info),
+        };
+        let agent = Arc::clone(self);
+        let ids = (fid.to_string(), eid.to_string(), cid.to_string());
+        tokio::spawn(async move {
+            let (fid, eid, cid) = ids;
+            let started = Arc::clone(&agent);
+            let outcome = process::run(launch, agent.groups.clone(), kill_rx, |pid| {
+                started.with_executor(&fid, &eid, &cid, |e| e.pid = Some(pid));
+            })
+            .await;
+            let status = match outcome {
+                Outcome::Exited { status, .. } => {
+                    use std::os::unix::process::ExitStatusExt;
+                    Some(status.into_raw())
+                }
+                Outcome::LaunchFailed(e) => {
+                    tracing::warn!(executor = %eid, "failed to launch executor: {e}");
+                    None
+                }
+            };
+            agent.end_executor(&fid, &eid, &cid, status, None);
+        });
+        let agent = Arc::clone(self);
+        let timeout = self.executor_registration_timeout;
+        let ids = (fid.to_string(), eid.to_string(), cid.to_string());
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            agent.registration_timeout(&ids.0, &ids.1, &ids.2, timeout);
+        });
+    }
+
+    /// The environment a real agent gives an executor (`executorEnvironment`).
+    fn executor_environment(
+        &self,
+        fid: &str,
+        eid: &str,
+        dir: &std::path::Path,
+        info: &Value,
+    ) -> Vec<(String, String)> {
+        let d = dir.display().to_string();
+        let grace = shutdown_grace(info);
+        vec![
+            ("LIBPROCESS_IP".into(), self.ip.to_string()),
+            ("LIBPROCESS_PORT".into(), "0".into()),
+            (
+                "MESOS_AGENT_ENDPOINT".into(),
+                format!("{}:{}", self.ip, self.port),
+            ),
+            ("MESOS_CHECKPOINT".into(), "0".into()),
+            ("MESOS_DIRECTORY".into(), d.clone()),
+            ("MESOS_EXECUTOR_ID".into(), eid.into()),
+            (
+                "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD".into(),
+                stout_duration(grace),
+            ),
+            ("MESOS_FRAMEWORK_ID".into(), fid.into()),
+            ("MESOS_HTTP_COMMAND_EXECUTOR".into(), "0".into()),
+            ("MESOS_SANDBOX".into(), d),
+            ("MESOS_SLAVE_ID".into(), self.id.clone()),
+            ("MESOS_SLAVE_PID".into(), self.pid()),
+        ]
+    }
+
+    /// Runs `f` on executor `eid` of `fid` if it still runs in container `cid`.
+    fn with_executor<T>(
+        &self,
+        fid: &str,
+        eid: &str,
+        cid: &str,
+        f: impl FnOnce(&mut CustomExecutor) -> T,
+    ) -> Option<T> {
+        let mut st = self.lock();
+        st.frameworks
+            .get_mut(fid)
+            .and_then(|fw| fw.custom.get_mut(eid))
+            .filter(|e| e.container_id == cid)
+            .map(f)
+    }
+
+    /// `registerExecutorTimeout`: an executor still not subscribed is killed, and its tasks
+    /// fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT.
+    fn registration_timeout(&self, fid: &str, eid: &str, cid: &str, timeout: Duration) {
+        self.with_executor(fid, eid, cid, |e| {
+            if e.phase != Phase::Registering {
+                return;
+            }
+            tracing::info!(
+                executor = eid,
+                "terminating executor: it did not register in time"
+            );
+            e.phase = Phase::Terminating;
+            e.pending_termination = Some(PendingTermination {
+                state: "TASK_FAILED",
+                reason: "REASON_EXECUTOR_REGISTRATION_TIMEOUT",
+                message: format!(
+                    "Executor did not register within {}",
+                    stout_duration(timeout)
+                ),
+            });
+            destroy(e);
+        });
+    }
+
+    /// `executorTerminated`: the master hears that the executor exited (with its wait
+    /// status; -1 when unknown), then each of its tasks not yet ended gets its last status.
+    /// `setup_failed` is the state and message of an executor whose sandbox could not be made.
+    fn end_executor(
+        &self,
+        fid: &str,
+        eid: &str,
+        cid: &str,
+        status: Option<i32>,
+        setup_failed: Option<(&'static str, String)>,
+    ) {
+        let (tasks, pending, removed) = {
+            let mut st = self.lock();
+            let removed = st.removed.contains(fid);
+            let Some(fw) = st.frameworks.get_mut(fid) else {
+                return;
+            };
+            let Some(e) = fw
+                .custom
+                .get_mut(eid)
+                .filter(|e| e.container_id == cid && e.phase != Phase::Terminated)
+            else {
+                return;
+            };
+            e.phase = Phase::Terminated;
+            e.stream = None;
+            e.kill_tx = None;
+            e.queued.clear();
+            let pending = e.pending_termination.clone();
+            let ids = e.task_ids.clone();
+            let live: Vec<String> = ids
+                .into_iter()
+                .filter(|t| fw.executors.get(t).is_some_and(|r| !is_terminal(&r.state)))
+                .collect();
+            (live, pending, removed)
+        };
+        if removed {
+            return;
+        }
+        let _ = self.to_master.send(ToMaster::ExecutorExited {
+            agent_id: self.id.clone(),
+            framework_id: fid.to_string(),
+            executor_id: eid.to_string(),
+            status: status.unwrap_or(-1),
+        });
+        for tid in tasks {
+            let spec = match (&setup_failed, &pending) {
+                (Some((state, message)), _) => {
+                    agent_spec(state, message.clone(), "REASON_EXECUTOR_TERMINATED")
+                }
+                (None, Some(p)) => agent_spec(p.state, p.message.clone(), p.reason),
+                (None, None) => agent_spec(
+                    "TASK_FAILED",
+                    "Executor terminated".into(),
+                    "REASON_EXECUTOR_TERMINATED",
+                ),
+            };
+            let st = self.status(&tid, eid, spec);
+            self.emit(fid, &tid, st);
+        }
+    }
+
+    /// A scheduler's KILL of a task on a custom executor: a queued task ends at once
+    /// (TASK_KILLED, "Killed before delivery to the executor"); a launched one is the
+    /// executor's to kill (KILL event). False when the task is not on a custom executor.
+    pub(crate) fn kill_on_executor(
+        self: &Arc<Self>,
+        fid: &str,
+        tid: &str,
+        grace: Option<Duration>,
+    ) -> bool {
+        let (eid, queued, shutdown) = {
+            let mut st = self.lock();
+            let Some(fw) = st.frameworks.get_mut(fid) else {
+                return false;
+            };
+            let Some(run) = fw.executors.get(tid).filter(|r| r.custom) else {
+                return false;
+            };
+            if is_terminal(&run.state) {
+                return true;
+            }
+            let eid = run.executor_id.clone();
+            let Some(e) = fw.custom.get_mut(&eid) else {
+                return true;
+            };
+            match e.phase {
+                Phase::Terminating | Phase::Terminated => {
+                    tracing::warn!(task = tid, "ignoring kill: its executor is terminating");
+                    return true;
+                }
+                _ if e.queued.iter().any(|t| t == tid) => {
+                    e.queued.retain(|t| t != tid);
+                    let shutdown = !e.ever_sent_task && e.queued.is_empty();
+                    (eid, true, shutdown)
+                }
+                _ => {
+                    let mut kill = Map::new();
+                    kill.insert("task_id".into(), j::id(tid));
+                    if let Some(g) = grace {
+                        kill.insert(
+                            "kill_policy".into(),
+                            json!({"grace_period": {"nanoseconds": g.as_nanos() as u64}}),
+                        );
+                    }
+                    if let Some(s) = &e.stream {
+                        s.send(&json!({"type": "KILL", "kill": kill}));
+                    }
+                    return true;
+                }
+            }
+        };
+        if queued {
+            let spec = agent_spec(
+                "TASK_KILLED",
+                "Killed before delivery to the executor".into(),
+                "REASON_TASK_KILLED_DURING_LAUNCH",
+            );
+            let st = self.status(tid, &eid, spec);
+            self.emit(fid, tid, st);
+        }
+        if shutdown {
+            self.shutdown_executor(fid, &eid);
+        }
+        true
+    }
+
+    /// A scheduler's SHUTDOWN of executor `eid` (`_shutdownExecutor`): SHUTDOWN to a custom
+    /// executor, killed after its grace period; a command task's executor (its task's ID)
+    /// or a task group's is killed as before.
+    pub(crate) fn shutdown_executor(self: &Arc<Self>, fid: &str, eid: &str) {
+        let custom = {
+            let mut st = self.lock();
+            let e = st
+                .frameworks
+                .get_mut(fid)
+                .and_then(|f| f.custom.get_mut(eid))
+                .filter(|e| matches!(e.phase, Phase::Registering | Phase::Running));
+            e.map(|e| {
+                e.phase = Phase::Terminating;
+                if let Some(s) = &e.stream {
+                    s.send(&json!({"type": "SHUTDOWN"}));
+                }
+                (e.container_id.clone(), shutdown_grace(&e.info))
+            })
+        };
+        match custom {
+            Some((cid, grace)) => {
+                // `shutdownExecutorTimeout`: the container is destroyed if it is still there.
+                let agent = Arc::clone(self);
+                let (fid, eid) = (fid.to_string(), eid.to_string());
+                tokio::spawn(async move {
+                    tokio::time::sleep(grace).await;
+                    agent.with_executor(&fid, &eid, &cid, destroy);
+                });
+            }
+            None => self.kill(fid, eid, None),
+        }
+    }
+
+    /// A scheduler's MESSAGE for executor `eid`: a MESSAGE event if it is subscribed,
+    /// dropped otherwise (as the agent drops it).
+    pub(crate) fn framework_message(&self, fid: &str, eid: &str, data: &str) {
+        let st = self.lock();
+        let stream = st
+            .frameworks
+            .get(fid)
+            .and_then(|f| f.custom.get(eid))
+            .filter(|e| e.phase == Phase::Running)
+            .and_then(|e| e.stream.as_ref());
+        match stream {
+            Some(s) => {
+                s.send(&json!({"type": "MESSAGE", "message": {"data": data}}));
+            }
+            None => tracing::warn!(
+                executor = eid,
+                "dropping a framework message: the executor is not running or not subscribed"
+            ),
+        }
+    }
+
+    /// The shutdown of a removed framework's custom executors (no statuses follow).
+    pub(crate) fn shutdown_custom_executors(self: &Arc<Self>, fid: &str) {
+        let ids: Vec<String> = {
+            let st = self.lock();
+            st.frameworks
+                .get(fid)
+                .map(|f| f.custom.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        for eid in ids {
+            self.shutdown_executor(fid, &eid);
+        }
+    }
+
+    /// The custom executors still running: (framework, ExecutorInfo).
+    pub(crate) fn live_custom_executors(&self) -> Vec<(String, Arc<Value>)> {
+        let st = self.lock();
+        st.frameworks
+            .iter()
+            .filter(|(fid, _)| !st.removed.contains(*fid))
+            .flat_map(|(fid, fw)| {
+                fw.custom
+                    .values()
+                    .filter(|e| e.phase != Phase::Terminated)
+                    .map(|e| (fid.clone(), Arc::clone(&e.info)))
+            })
+            .collect()
+    }
+}
+
+/// Destroys the executor's container: its processes are SIGKILLed, as the containerizer
+/// does (no SIGTERM first).
+fn destroy(e: &mut CustomExecutor) {
+    if e.phase == Phase::Terminated {
+        return;
+    }
+    match (e.pid, &e.kill_tx) {
+        // The executor leads its own process group.
+        (Some(pid), _) => process::signal_group(pid as i32, libc::SIGKILL),
+        (None, Some(tx)) => {
+            let _ = tx.send(Duration::ZERO);
+        }
+        (None, None) => {}
+    }
+}
+
+/// A status the agent itself sends for a task (`SOURCE_AGENT`).
+fn agent_spec(state: &'static str, message: String, reason: &'static str) -> StatusSpec<'static> {
+    StatusSpec {
+        state,
+        message: Some(message),
+        source: "SOURCE_AGENT",
+        reason: Some(reason),
+        container: None,
+    }
+}
+
+/// What the agent answers an executor's SUBSCRIBE with, and its events.
+pub(crate) mod events {
+    use serde_json::{Value, json};
+
+    /// SUBSCRIBED.
+    pub(crate) fn subscribed(info: &Value, framework: &Value, agent: &Value, cid: &str) -> Value {
+        json!({"type": "SUBSCRIBED", "subscribed": {
+            "executor_info": info, "framework_info": framework, "agent_info": agent,
+            "container_id": {"value": cid}}})
+    }
+
+    /// LAUNCH of one task.
+    pub(crate) fn launch(task: &Value) -> Value {
+        json!({"type": "LAUNCH", "launch": {"task": super::task_event_json(task)}})
+    }
+
+    /// ACKNOWLEDGED of one status update.
+    pub(crate) fn acknowledged(task_id: &Value, uuid: &str) -> Value {
+        json!({"type": "ACKNOWLEDGED", "acknowledged": {"task_id": task_id, "uuid": uuid}})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_as_stout_writes_them() {
+        assert_eq!(stout_duration(Duration::from_secs(60)), "1mins");
+        assert_eq!(stout_duration(Duration::from_secs(5)), "5secs");
+        assert_eq!(stout_duration(Duration::from_millis(300)), "300ms");
+        assert_eq!(stout_duration(Duration::from_secs(90)), "1.5mins");
+    }
+}

@@ -1,0 +1,281 @@
+//! `POST /api/v1/executor` (`Http::executor` in Mesos's `src/slave/http.cpp`): the call is
+//! decoded and validated once (`validateExecutorCall`, with Mesos's texts) into an
+//! `ExecutorCall`, then carried out by the agent.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::Agent;
+use super::executor_calls::Refusal;
+use crate::http::{
+    accepts_json, bad_request, check_content_type, empty, event_stream_response,
+    method_not_allowed, not_acceptable, not_implemented, plain,
+};
+use crate::{ids, json as j};
+
+/// A decoded executor call.
+#[derive(Debug, PartialEq)]
+pub(crate) enum ExecutorCall {
+    /// SUBSCRIBE (its unacknowledged tasks and updates are not needed: the agent never
+    /// restarts under a running executor).
+    Subscribe,
+    /// UPDATE with its TaskStatus.
+    Update(Value),
+    /// MESSAGE with its base64 data.
+    Message(String),
+    /// HEARTBEAT, answered 202 at once.
+    Heartbeat,
+    /// UNKNOWN (or a type this API does not have).
+    Unknown,
+}
+
+/// A decoded call: who sends it and what.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Decoded {
+    pub framework_id: String,
+    pub executor_id: String,
+    pub call: ExecutorCall,
+}
+
+/// Required fields of `executor::Call` missing from `call`, as protobuf lists them.
+fn missing_required(call: &Value) -> Vec<&'static str> {
+    let mut need = Vec::new();
+    for (path, parent) in [
+        ("executor_id", ""),
+        ("framework_id", ""),
+        ("update.status", "update"),
+        ("update.status.task_id", "update.status"),
+        ("update.status.state", "update.status"),
+        ("message.data", "message"),
+    ] {
+        let present = |p: &str| p.is_empty() || j::at(call, p).is_some();
+        if present(parent) && !present(path) {
+            need.push(path);
+        }
+    }
+    need
+}
+
+/// `validateExecutorCall`.
+fn validate(call: &Value) -> Result<(), String> {
+    let eid = j::id_at(call, "executor_id").unwrap_or("");
+    let fid = j::id_at(call, "framework_id").unwrap_or("");
+    match j::str_at(call, "type") {
+        None => Err("Expecting 'type' to be present".into()),
+        Some("SUBSCRIBE") if call.get("subscribe").is_none() => {
+            Err("Expecting 'subscribe' to be present".into())
+        }
+        Some("UPDATE") => {
+            let Some(status) = j::at(call, "update.status") else {
+                return Err("Expecting 'update' to be present".into());
+            };
+            let Some(uuid) = j::str_at(status, "uuid") else {
+                return Err("Expecting 'uuid' to be present".into());
+            };
+            if !ids::is_valid_status_uuid(uuid) {
+                return Err("Not a valid UUID".into());
+            }
+            if let Some(other) = j::id_at(status, "executor_id")
+                && other != eid
+            {
+                return Err(format!(
+                    "ExecutorID in Call: {eid} does not match ExecutorID in TaskStatus: {other}"
+                ));
+            }
+            if j::str_at(status, "source") != Some("SOURCE_EXECUTOR") {
+                return Err(format!(
+                    "Received Call from executor {eid} of framework {fid} with invalid source, expecting 'SOURCE_EXECUTOR'"
+                ));
+            }
+            if j::str_at(status, "state") == Some("TASK_STAGING") {
+                return Err(format!(
+                    "Received TASK_STAGING from executor {eid} of framework {fid} which is not allowed"
+                ));
+            }
+            Ok(())
+        }
+        Some("MESSAGE") if call.get("message").is_none() => {
+            Err("Expecting 'message' to be present".into())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Parses and normalises a call body, with the agent's 400 texts (a TaskStatus's `message`
+/// is its one string field named like a message field).
+fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
+    let raw: Value = serde_json::from_slice(body).map_err(|e| {
+        bad_request(format!(
+            "Failed to parse body into JSON: {}",
+            crate::master::scheduler_api::json_parse_error(body, &e)
+        ))
+    })?;
+    if !raw.is_object() {
+        return Err(Box::new(bad_request(
+            "Failed to convert JSON into Call protobuf: Expecting a JSON object",
+        )));
+    }
+    let call = j::normalize(raw);
+    let mut checked = call.clone();
+    if let Some(status) = checked
+        .pointer_mut("/update/status")
+        .and_then(Value::as_object_mut)
+        && status.get("message").is_some_and(Value::is_string)
+    {
+        status.remove("message");
+    }
+    j::check_message_fields(&checked).map_err(|e| {
+        Box::new(bad_request(format!(
+            "Failed to convert JSON into Call protobuf: {e}"
+        )))
+    })?;
+    Ok(call)
+}
+
+/// Decodes a request's Content-Type and body into a call, answering 400/415 as the agent
+/// does; touches no state.
+pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Decoded, Box<Response>> {
+    check_content_type(headers)?;
+    let call = parse(body)?;
+    let missing = missing_required(&call);
+    if !missing.is_empty() {
+        return Err(Box::new(bad_request(format!(
+            "Failed to convert JSON into Call protobuf: Missing required fields: {}",
+            missing.join(", ")
+        ))));
+    }
+    if let Err(e) = validate(&call) {
+        return Err(Box::new(bad_request(format!(
+            "Failed to validate Executor::Call: {e}"
+        ))));
+    }
+    let id = |path: &str| j::id_at(&call, path).unwrap_or("").to_string();
+    let kind = match j::str_at(&call, "type") {
+        Some("SUBSCRIBE") => ExecutorCall::Subscribe,
+        Some("UPDATE") => {
+            ExecutorCall::Update(j::at(&call, "update.status").cloned().unwrap_or_default())
+        }
+        Some("MESSAGE") => {
+            ExecutorCall::Message(j::str_at(&call, "message.data").unwrap_or("").to_string())
+        }
+        Some("HEARTBEAT") => ExecutorCall::Heartbeat,
+        _ => ExecutorCall::Unknown,
+    };
+    Ok(Decoded {
+        framework_id: id("framework_id"),
+        executor_id: id("executor_id"),
+        call: kind,
+    })
+}
+
+fn refused(r: Refusal) -> Response {
+    match r {
+        Refusal::UnknownFramework => bad_request("Framework cannot be found"),
+        Refusal::UnknownExecutor => bad_request("Executor cannot be found"),
+        Refusal::NotSubscribed => plain(StatusCode::FORBIDDEN, "Executor is not subscribed"),
+    }
+}
+
+/// The executor endpoint.
+pub(crate) async fn handle(
+    State(agent): State<Arc<Agent>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method != Method::POST {
+        return method_not_allowed(method.as_str());
+    }
+    let Decoded {
+        framework_id: fid,
+        executor_id: eid,
+        call,
+    } = match decode(&headers, &body) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let done = match call {
+        ExecutorCall::Subscribe => {
+            if !accepts_json(&headers) {
+                return not_acceptable();
+            }
+            let (resp, sender) = event_stream_response(None, || {});
+            return match agent.executor_subscribe(&fid, &eid, sender) {
+                Ok(()) => resp,
+                Err(r) => refused(r),
+            };
+        }
+        ExecutorCall::Heartbeat => Ok(()),
+        ExecutorCall::Update(status) => agent.executor_update(&fid, &eid, &status),
+        ExecutorCall::Message(data) => agent.executor_message(&fid, &eid, &data),
+        ExecutorCall::Unknown => return not_implemented(),
+    };
+    match done {
+        Ok(()) => empty(StatusCode::ACCEPTED),
+        Err(r) => refused(r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderValue, header};
+
+    fn json_headers() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h
+    }
+
+    fn error(body: &str) -> String {
+        let r = decode(&json_headers(), body.as_bytes()).unwrap_err();
+        let bytes = futures::executor::block_on(axum::body::to_bytes(r.into_body(), 1 << 16));
+        String::from_utf8(bytes.unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn calls_are_validated_with_the_agents_texts() {
+        let ids = r#""framework_id":{"value":"f"},"executor_id":{"value":"e""#;
+        assert_eq!(
+            error(r#"{"type":"SUBSCRIBE"}"#),
+            "Failed to convert JSON into Call protobuf: Missing required fields: executor_id, framework_id"
+        );
+        assert_eq!(
+            error(&format!(r#"{{"type":"SUBSCRIBE",{ids}}}}}"#)),
+            "Failed to validate Executor::Call: Expecting 'subscribe' to be present"
+        );
+        // 16 random-looking bytes whose version nibble is 0: not a UUID.
+        let bad = r#""uuid":"AAAAAAAAAAAAAAAAAAAAAA==""#;
+        assert_eq!(
+            error(&format!(
+                r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_RUNNING","source":"SOURCE_EXECUTOR",{bad}}}}}}}"#
+            )),
+            "Failed to validate Executor::Call: Not a valid UUID"
+        );
+        let good = format!(r#""uuid":"{}""#, ids::status_uuid());
+        assert_eq!(
+            error(&format!(
+                r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_STAGING","source":"SOURCE_EXECUTOR",{good}}}}}}}"#
+            )),
+            "Failed to validate Executor::Call: Received TASK_STAGING from executor e of framework f which is not allowed"
+        );
+        let ok = decode(
+            &json_headers(),
+            format!(r#"{{"type":"MESSAGE",{ids}}},"message":{{"data":"aGk="}}}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(ok.call, ExecutorCall::Message("aGk=".into()));
+        assert_eq!(
+            (ok.framework_id.as_str(), ok.executor_id.as_str()),
+            ("f", "e")
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! A LAUNCH task with an `ExecutorInfo`: the custom executor it runs on. The master checks
+//! the executor (`validateExecutor` in Mesos's `master/validation.cpp`), books a new one's
+//! resources until it exits, and relays framework MESSAGE and SHUTDOWN calls to its agent.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::Master;
+use super::group_checks;
+use super::launch_group::ExecutorEntry;
+use super::state::MasterState;
+use crate::json as j;
+use crate::resource_views as rv;
+use mesos_lib::resources::Resources;
+use mesos_lib::v1::task::ExecutorInfo;
+
+/// The executor of a task about to be launched, once checked.
+pub(crate) struct TaskExecutor {
+    /// The ExecutorInfo as the master keeps it (normalised, `framework_id` filled in).
+    pub info: Value,
+    /// Its resources when it is new on the agent (to book with the task), `None` when it runs.
+    pub new_resources: Option<Resources>,
+}
+
+/// Where a task's executor would run: framework, agent and the role its resources go to.
+pub(crate) struct ExecutorPlace<'a> {
+    pub framework_id: &'a str,
+    pub agent_id: &'a str,
+    pub role: &'a str,
+}
+
+/// An ExecutorInfo in one canonical form: fields in the proto's order, numbers as the
+/// master writes them, `command.shell` defaulted to true (as agents report it).
+pub(crate) fn canonical(info: Value) -> Value {
+    match serde_json::from_value::<ExecutorInfo>(info.clone()) {
+        Ok(mut typed) => {
+            if let Some(cmd) = typed.command.as_mut() {
+                cmd.shell.get_or_insert(true);
+            }
+            serde_json::to_value(typed).unwrap_or(info)
+        }
+        Err(_) => info,
+    }
+}
+
+/// `validateExecutor` for a task's ExecutorInfo; `existing` is the executor of that ID the
+/// framework already runs on the agent.
+fn validate(e: &Value, fid: &str, existing: Option<&Value>) -> Option<String> {
+    let eid = j::id_at(e, "executor_id").unwrap_or("");
+    if let Some(err) = group_checks::validate_id(eid) {
+        return Some(err);
+    }
+    if j::f64_at(e, "shutdown_grace_period.nanoseconds").is_some_and(|n| n < 0.0) {
+        return Some("ExecutorInfo's 'shutdown_grace_period' must be non-negative".into());
+    }
+    if let Some(f) = j::id_at(e, "framework_id")
+        && f != fid
+    {
+        return Some(format!(
+            "ExecutorInfo has an invalid FrameworkID (Actual: {f} vs Expected: {fid})"
+        ));
+    }
+    if let Some(existing) = existing
+        && existing != e
+    {
+        return Some(group_checks::incompatible(existing, e));
+    }
+    match j::str_at(e, "type") {
+        None | Some("CUSTOM") => {}
+        Some(_) => return Some("'ExecutorInfo.type' must be 'CUSTOM'".into()),
+    }
+    if e.get("command").is_none() {
+        return Some("'ExecutorInfo.command' must be set".into());
+    }
+    None
+}
+
+impl Master {
+    /// Checks the executor of task `t` (filling in its `framework_id` and its resources'
+    /// `allocation_info`, as the master does); the error is the task's TASK_ERROR message.
+    pub(crate) fn task_executor(
+        &self,
+        st: &MasterState,
+        place: &ExecutorPlace<'_>,
+        t: &mut Value,
+    ) -> Result<Option<TaskExecutor>, String> {
+        let Some(e) = t.get_mut("executor") else {
+            return Ok(None);
+        };
+        if let Some(o) = e.as_object_mut() {
+            o.entry("framework_id")
+                .or_insert_with(|| j::id(place.framework_id));
+        }
+        if let Some(list) = e.get_mut("resources").and_then(Value::as_array_mut) {
+            for r in list.iter_mut().filter_map(Value::as_object_mut) {
+                r.entry("allocation_info")
+                    .or_insert(json!({"role": place.role}));
+            }
+        }
+        let info = canonical(e.take());
+        let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        let key = (
+            place.framework_id.to_string(),
+            place.agent_id.to_string(),
+            eid,
+        );
+        let existing = st.executors.get(&key).map(|x| Arc::clone(&x.info));
+        if let Some(err) = validate(&info, place.framework_id, existing.as_deref()) {
+            *e = info;
+            return Err(err);
+        }
+        *e = info.clone();
+        let new_resources = existing
+            .is_none()
+            .then(|| rv::from_json(j::array_at(&info, "resources")));
+        Ok(Some(TaskExecutor {
+            info,
+            new_resources,
+        }))
+    }
+
+    /// Books a new executor of a launched task: its resources count as the framework's
+    /// and the agent's until it exits.
+    pub(crate) fn add_task_executor(
+        &self,
+        st: &mut MasterState,
+        place: &ExecutorPlace<'_>,
+        info: Value,
+        resources: Resources,
+    ) {
+        let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        if let Some(fw) = st.frameworks.get_mut(place.framework_id) {
+            fw.allocated.add_all(&resources);
+        }
+        if let Some(a) = st.agents.get_mut(place.agent_id) {
+            a.used.add_all(&resources);
+        }
+        st.executors.insert(
+            (
+                place.framework_id.to_string(),
+                place.agent_id.to_string(),
+                eid,
+            ),
+            ExecutorEntry {
+                info: Arc::new(info),
+                resources,
+            },
+        );
+    }
+
+    /// A scheduler's MESSAGE: handed to the executor's agent (`Master::message`); an
+    /// unknown agent or executor drops it, as the master and agent do.
+    pub(crate) fn framework_message(&self, fid: &str, call: &Value) {
+        let aid = j::id_at(call, "message.agent_id").unwrap_or("");
+        let eid = j::id_at(call, "message.executor_id").unwrap_or("");
+        let data = j::str_at(call, "message.data").unwrap_or("");
+        let agent = self.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
+        match agent {
+            Some(agent) => agent.framework_message(fid, eid, data),
+            None => tracing::warn!(
+                agent = aid,
+                "dropping a framework message for an unknown agent"
+            ),
+        }
+    }
+
+    /// An executor's MESSAGE relayed by its agent: the scheduler gets a MESSAGE event.
+    pub(crate) fn executor_message(&self, aid: &str, fid: &str, eid: &str, data: &str) {
+        let st = self.lock();
+        let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) else {
+            tracing::warn!(
+                framework = fid,
+                "dropping an executor message for a framework not subscribed"
+            );
+            return;
+        };
+        sub.sender.send(&json!({"type": "MESSAGE", "message": {
+            "agent_id": j::id(aid), "executor_id": j::id(eid), "data": data}}));
+    }
+}
