@@ -240,7 +240,8 @@ async fn a_group_shares_its_executor_sandbox_and_a_kill_takes_the_whole_group() 
     let all = containers(true).await;
     let nested: Vec<&Value> = all
         .iter()
-        .filter(|c| c["container_id"]["parent"]["value"] == exec["container"])
+        // Listed by their own id, the parent in container_status (transcript 37).
+        .filter(|c| c["container_status"]["container_id"]["parent"]["value"] == exec["container"])
         .collect();
     assert_eq!(nested.len(), 2, "{all:?}");
 
