@@ -5,6 +5,7 @@
 mod client;
 mod files;
 mod legacy;
+mod sharing;
 mod watch;
 
 pub use client::OperatorClient;

@@ -13,12 +13,17 @@ mod offers;
 mod operator;
 mod pictures;
 mod raw_call;
+mod reserve;
+mod roles;
 mod sandbox;
+mod shares;
+mod sharing;
 mod subscribe;
 mod task_group;
 mod task_json;
 mod tasks;
 mod timeline;
+mod workload;
 
 use super::args::{self, Args};
 use super::builtin::usage_error;
@@ -99,6 +104,11 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(sandbox::MAGICS)
         .chain(leader::MAGICS)
         .chain(timeline::MAGICS)
+        .chain(roles::MAGICS)
+        .chain(sharing::MAGICS)
+        .chain(reserve::MAGICS)
+        .chain(shares::MAGICS)
+        .chain(workload::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

@@ -77,6 +77,9 @@ pub(super) struct OfferFilter {
     attrs: Vec<AttributeSelector>,
     /// The selectors as typed, for messages.
     attr_text: Vec<String>,
+    /// `%launch --role`: only offers allocated to this role (a MULTI_ROLE framework's offers
+    /// name it in `allocation_info`; a single-role framework's are all its role's).
+    pub role: Option<String>,
 }
 
 impl OfferFilter {
@@ -122,6 +125,12 @@ impl OfferFilter {
                 .as_ref()
                 .is_none_or(|h| hostname_matches(&o.hostname, h))
             && self.attrs.iter().all(|s| s.matches_any(&o.attributes))
+            && self.role.as_ref().is_none_or(|r| {
+                o.allocation_info
+                    .as_ref()
+                    .and_then(|a| a.role.as_ref())
+                    .is_none_or(|got| got == r)
+            })
     }
 
     /// The filters in words (`agent X, hostname H, rack=r2d2`); empty when there are none.
@@ -137,6 +146,9 @@ impl OfferFilter {
             parts.push(format!("hostname {h}"));
         }
         parts.extend(self.attr_text.iter().cloned());
+        if let Some(r) = &self.role {
+            parts.push(format!("role {r}"));
+        }
         parts.join(", ")
     }
 
