@@ -28,7 +28,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
     MagicSpec {
         name: "shares",
         kind: MagicKind::Line,
-        usage: "%shares [--since DURATION] [--follow [--timeout DURATION]]",
+        usage: "%shares [--since DURATION] [--follow [--timeout DURATION] | --live]",
         summary: "Each role's dominant share of the cluster over time (what DRF evens out).",
         help: "A role's dominant share is the largest, over cpus, mem and disk (and gpus), of \
                what its tasks hold divided by the cluster's total; its weighted share is that \
