@@ -46,7 +46,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                the docker containerizer, like the embedded one, fails such a task.\n\
                --role ROLE launches on an offer made to the framework in ROLE (it must be \
                subscribed in it: %subscribe --role ROLE, or MULTI_ROLE with several --role), \
-               taking resources reserved for ROLE first, then unreserved ones.\n\
+               taking resources reserved for ROLE first, then unreserved ones (it waits up to 15 s \
+               for an offer to ROLE that fits).\n\
                %%launch: the body is a TaskInfo as in Mesos JSON; a missing `task_id` becomes \
                NAME-<random>, a missing `agent_id` the chosen offer's agent, and the offer is \
                chosen by the tasks' resources (all tasks of a list go on one offer).\n\

@@ -290,6 +290,19 @@ pub(super) async fn choose_offer(
     if let Some(o) = candidates.iter().find(|o| want.fits(&o.resources)) {
         return Ok(o.clone());
     }
+    if filter.role.is_some() && filter.offer.is_none() {
+        // A role's resources come back as other roles' tasks end (quota holds them for it):
+        // wait a little for an offer that fits before saying what is missing.
+        let fits = s.wait_until(OFFER_WAIT, "an offer that fits", |b| {
+            let c = filter.select(b);
+            c.into_iter().find(|o| want.fits(&o.resources))
+        });
+        tokio::select! {
+            r = fits => if let Ok(o) = r { return Ok(o) },
+            _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for an offer")),
+        }
+        candidates = s.read(|b| filter.select(b));
+    }
     show_shortfall(ctx, &candidates, want);
     let lines = candidates
         .iter()
