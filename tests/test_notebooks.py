@@ -230,11 +230,11 @@ def roles_table(c):
 def test_sharing_notebook_outcomes():
     nb = run(ROOT / "notebooks" / "06-sharing-a-cluster.ipynb")
     # Weights 1 and 3: over the last 15 s, web's mean dominant share is 3 times batch's, within
-    # ±1 (the stated tolerance: tasks are 0.5 of the agent's 2 cpus, so one task either way
-    # moves the ratio by about that much).
+    # ±1.5 (the stated tolerance: a task is a quarter of the agent's 2 cpus, and a slot freed
+    # stays idle until the next allocation cycle, so one task either way moves the ratio a lot).
     shares = shares_table(cell(nb, "%shares --since 15s"))
     batch, web = float(shares["batch"][5]), float(shares["web"][5])
-    assert batch > 0 and 2.0 <= web / batch <= 4.0, (batch, web)
+    assert batch > 0 and 1.5 <= web / batch <= 4.5, (batch, web)
     # Only web's workload was ever offered the reservation made for web.
     workloads = roles_table(cell(nb, "%workload"))
     assert workloads["web"][-1] == "web" and workloads["batch"][-1] == "none", workloads
