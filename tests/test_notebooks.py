@@ -236,7 +236,8 @@ def test_sharing_notebook_outcomes():
     batch, web = float(shares["batch"][5]), float(shares["web"][5])
     assert batch > 0 and 1.5 <= web / batch <= 4.5, (batch, web)
     # Only web's workload was ever offered the reservation made for web.
-    workloads = roles_table(cell(nb, "%workload"))
+    [listing] = [c for s, c in code_cells(nb) if s == "%workload"]
+    workloads = roles_table(listing)
     assert workloads["web"][-1] == "web" and workloads["batch"][-1] == "none", workloads
     # The quota guarantee for ops is met: its consumed resources reach cpus:1.
     ops = roles_table(cell(nb, "%roles", 1))["ops"]
