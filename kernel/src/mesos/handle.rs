@@ -84,6 +84,9 @@ pub enum LiveKind {
     Attribute,
     /// Persistence IDs of the volumes in outstanding offers.
     VolumeId,
+    /// Role names: the framework's, those its offers are reserved for, and those the role
+    /// magics last read from the master.
+    Role,
 }
 
 #[derive(Debug, Default)]
@@ -93,6 +96,8 @@ struct Inner {
     /// The framework id torn down last, so a second `%teardown` can say so.
     torn_down: Option<String>,
     local: EmbeddedMesosProcess,
+    /// Role names the master listed last (GET_ROLES, weights, quota), for completion.
+    roles: std::collections::BTreeSet<String>,
 }
 
 /// A cheap, clonable handle to the kernel's Mesos session.
@@ -104,6 +109,8 @@ pub struct MesosHandle {
     subscribing: Arc<tokio::sync::Mutex<()>>,
     /// Displays that keep updating after their cell (`--live`).
     live: super::live_views::LiveViews,
+    /// Demo frameworks launching in the background (`%workload`).
+    workloads: super::workloads::Workloads,
 }
 
 impl MesosHandle {
@@ -114,6 +121,11 @@ impl MesosHandle {
     /// The session's live views.
     pub fn live_views(&self) -> &super::live_views::LiveViews {
         &self.live
+    }
+
+    /// The session's workloads.
+    pub fn workloads(&self) -> &super::workloads::Workloads {
+        &self.workloads
     }
 
     /// The current connection.
@@ -265,6 +277,7 @@ impl MesosHandle {
     /// Stops the embedded Mesos; returns what was stopped.
     pub async fn local_stop(&self) -> Result<Option<LocalRecord>, HandleError> {
         self.live.stop_all();
+        self.workloads.stop_all().await;
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.lock().local.stop())
             .await
@@ -272,10 +285,19 @@ impl MesosHandle {
             .map_err(Into::into)
     }
 
+    /// Remembers role names the master listed, so completion can offer them.
+    pub fn note_roles(&self, roles: impl IntoIterator<Item = String>) {
+        self.lock().roles.extend(roles);
+    }
+
     /// Live values for completion, from the scheduler's book.
     pub fn live_values(&self, kind: LiveKind) -> Vec<String> {
+        let known: Vec<String> = match kind {
+            LiveKind::Role => self.lock().roles.iter().cloned().collect(),
+            _ => Vec::new(),
+        };
         let Some(s) = self.try_scheduler() else {
-            return Vec::new();
+            return known;
         };
         s.read(|b| match kind {
             LiveKind::TaskId => b.tasks.iter().map(|t| t.task_id.value.clone()).collect(),
@@ -306,6 +328,20 @@ impl MesosHandle {
                 .filter_map(|r| r.disk.as_ref()?.persistence.as_ref())
                 .map(|p| p.id.clone())
                 .collect(),
+            LiveKind::Role => {
+                let offered = b.offers.list().iter().flat_map(|o| {
+                    o.resources
+                        .iter()
+                        .filter_map(|r| r.reservation_role().map(str::to_owned))
+                        .collect::<Vec<_>>()
+                });
+                let mut roles: Vec<String> = b.framework_info.effective_roles();
+                roles.extend(offered);
+                roles.extend(known);
+                roles.sort();
+                roles.dedup();
+                roles
+            }
         })
     }
 
@@ -313,6 +349,8 @@ impl MesosHandle {
     /// fail over within its failover timeout.
     pub async fn close(&self) {
         self.live.stop_all();
+        // Workloads are demos: they go with the kernel (and their tasks with them).
+        self.workloads.stop_all().await;
         let s = self.lock().scheduler.take();
         if let Some(s) = s {
             s.close().await;

@@ -7,7 +7,9 @@ pub mod handle;
 pub mod live_views;
 pub mod local;
 pub mod rerun;
+pub mod role_resources;
 pub mod security;
+pub mod workloads;
 
 pub use handle::{Connection, HandleError, LiveKind, MesosHandle, Target};
 pub use security::{Security, SecurityArgs};

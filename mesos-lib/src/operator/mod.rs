@@ -6,6 +6,7 @@ mod client;
 mod containers;
 mod files;
 mod legacy;
+mod sharing;
 mod watch;
 
 pub use client::OperatorClient;

@@ -1,10 +1,12 @@
 //! Pictures as inline SVG: a small typed builder, the palette, and the charts the magics draw
-//! (`bars` for resources per agent, `timeline` for task states over time).
+//! (`bars` for resources per agent, `timeline` for task states over time, `shares` for each
+//! role's dominant share over time).
 //!
 //! SVG goes inside the HTML output, with no script and no stylesheet, so JupyterLab, Notebook 7,
 //! VS Code and nbconvert show the same picture; the text/plain part of a bundle stays the table.
 
 pub mod bars;
+pub mod shares;
 pub mod timeline;
 
 use super::escape_html;
@@ -201,6 +203,33 @@ impl Svg {
         let _ = write!(
             self.body,
             "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"{stroke}\" stroke-width=\"1\"/>"
+        );
+    }
+
+    /// Adds a 2 px open line through `points` (dashed when `dashed`), with a tooltip, tagged
+    /// `data-part` so tests and readers can find what it stands for.
+    pub fn polyline(
+        &mut self,
+        points: &[(f64, f64)],
+        stroke: &'static str,
+        dashed: bool,
+        part: &'static str,
+        tip: &str,
+    ) {
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            self.body,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"2\"{} data-part=\"{part}\"><title>{}</title></polyline>",
+            pts.join(" "),
+            if dashed {
+                " stroke-dasharray=\"5,3\""
+            } else {
+                ""
+            },
+            escape_html(tip)
         );
     }
 

@@ -58,10 +58,7 @@ pub async fn start(
     if !LIVE_MAGICS.contains(&spec.name) {
         return ExecuteOutcome::Error(usage_error(
             spec,
-            format!(
-                "--live works with %{} only",
-                LIVE_MAGICS.join(", %").replace(", %shares", "")
-            ),
+            format!("--live works with %{} only", LIVE_MAGICS.join(", %")),
         ));
     }
     let mut plain = call.clone();

@@ -190,8 +190,8 @@ mod tests {
             .collect();
         assert_eq!(
             live.len(),
-            5,
-            "%tasks, %agents, %offers, %timeline, %events"
+            6,
+            "%tasks, %agents, %offers, %timeline, %events, %shares"
         );
         for spec in live {
             assert!(spec.usage.contains("--live"), "{}", spec.usage);

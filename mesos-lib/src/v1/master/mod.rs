@@ -3,6 +3,7 @@
 pub mod call;
 pub mod event;
 pub mod response;
+pub mod sharing;
 
 pub use call::{Call, CallType};
 pub use event::{Event, EventType};

@@ -1,10 +1,8 @@
-//! More of the operator API: `%flags`, `%metrics`, `%roles`, and `%watch`, the operator event
+//! More of the operator API: `%flags`, `%metrics`, and `%watch`, the operator event
 //! stream shown live.
 
 use super::operator::{all_tasks, unreachable};
-use super::{
-    Body, MagicResult, duration_flag, mesos_error, num, pictures, resource_text, show, usage,
-};
+use super::{Body, MagicResult, duration_flag, mesos_error, num, pictures, show, usage};
 use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
@@ -81,17 +79,6 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             ArgKind::Text,
         ),
         |args, ctx| Box::pin(metrics(args, ctx)),
-    ),
-    (
-        line(
-            "roles",
-            "%roles",
-            "Roles the master knows: weight, frameworks, allocated resources (GET_ROLES).",
-            "One row per role.",
-            &[],
-            ArgKind::None,
-        ),
-        |args, ctx| Box::pin(roles(args, ctx)),
     ),
     (
         line(
@@ -191,27 +178,6 @@ async fn metrics(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         t.row(vec![m.name.clone(), num(m.value)]);
     }
     t.caption = Some(caption(rows.len(), got.metrics.len(), &pat, "metric"));
-    Ok(Some(t.to_bundle()))
-}
-
-async fn roles(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
-    pattern("roles", &args)?;
-    let conn = connection(ctx)?;
-    let got = conn
-        .operator
-        .get_roles()
-        .await
-        .map_err(|e| unreachable(&conn, e))?;
-    let mut t = Table::new(&["role", "weight", "frameworks", "allocated"]);
-    for r in &got.roles {
-        t.row(vec![
-            r.name.clone(),
-            num(r.weight),
-            r.frameworks.len().to_string(),
-            resource_text(&r.resources),
-        ]);
-    }
-    t.caption = Some(counted(got.roles.len(), "role"));
     Ok(Some(t.to_bundle()))
 }
 

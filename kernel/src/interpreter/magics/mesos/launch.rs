@@ -12,6 +12,7 @@ use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, Magi
 use crate::interpreter::rust::errors::simple;
 use crate::mesos::LiveKind;
 use crate::mesos::rerun::{active_twin, fill_in, new_task_id};
+use crate::mesos::role_resources::take_for_role;
 use crate::protocol::content::{ErrorContent, StreamName};
 use mesos_lib::resources::{Want, ranges};
 use mesos_lib::scheduler::{Scheduler, SessionError, TaskRecord};
@@ -37,6 +38,7 @@ const LINE_ONLY: &[&str] = &[
     "volume",
     "executor",
     "executor-id",
+    "role",
 ];
 
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
@@ -45,7 +47,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
         kind: MagicKind::LineAndCell,
         usage: "%launch [--name NAME] [--id ID] [--cpus N] [--mem MB] [--disk MB] [--ports N] \
                 [--offer ID | --agent ID --hostname H --attr k=v] [--env K=V]... [--uri URL]... \
-                [--docker IMAGE [--network host|bridge]] [--volume ID:PATH]... [--wait STATE] \
+                [--docker IMAGE [--network host|bridge]] [--volume ID:PATH]... [--role ROLE] [--wait STATE] \
                 [--bind NAME] -- COMMAND...\n\
                 %launch --executor CMD [--executor-id ID] [other flags] [-- DATA...]\n\
                 %%launch [--wait STATE] [--offer ID | --agent ID --hostname H --attr k=v]  \
@@ -62,6 +64,10 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                --volume ID:PATH uses the persistent volume ID (see %volumes): the launch waits \
                for an offer holding it (volumes are offered only to their role: %subscribe \
                --role) and the task sees it at PATH in its sandbox.\n\
+               --role ROLE launches on an offer made to the framework in ROLE (it must be \
+               subscribed in it: %subscribe --role ROLE, or MULTI_ROLE with several --role), \
+               taking resources reserved for ROLE first, then unreserved ones (it waits up to 15 s \
+               for an offer to ROLE that fits).\n\
                %%launch: the body is a TaskInfo as in Mesos JSON; a missing `task_id` becomes \
                NAME-<random>, a missing `agent_id` the chosen offer's agent, and the offer is \
                chosen by the tasks' resources (all tasks of a list go on one offer).\n\
@@ -152,6 +158,11 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                 name: "executor-id",
                 value: ArgKind::Text,
                 help: "the custom executor's ID (default NAME-executor)",
+            },
+            FlagSpec {
+                name: "role",
+                value: ArgKind::Live(LiveKind::Role),
+                help: "launch in this role of the framework (its reservations first)",
             },
             FlagSpec {
                 name: "wait",
@@ -281,6 +292,8 @@ struct LineLaunch {
     volumes: Vec<(String, String)>,
     /// A custom executor: its command and ID.
     executor: Option<(String, String)>,
+    /// `--role`: take the resources from the offer as it holds them for this role.
+    role: Option<String>,
 }
 
 /// What `%launch --executor` gives a custom executor of its own.
@@ -380,6 +393,7 @@ impl LineLaunch {
                 .cloned()
                 .collect(),
             docker: docker.map(|image| (image, args.value("network") == Some("bridge"))),
+            role: args.value("role").map(str::to_owned),
             command,
             want,
         })
@@ -388,12 +402,15 @@ impl LineLaunch {
     /// The TaskInfo for `offer`, and the ports it takes from it.
     fn task_info(self, offer: &Offer) -> (TaskInfo, Vec<u64>) {
         let picked = self.want.pick_ports(&offer.resources);
-        let mut resources = self.want.resources;
+        let mut resources = match &self.role {
+            Some(role) => take_for_role(&self.want.resources, &offer.resources, role),
+            None => self.want.resources,
+        };
         if !picked.is_empty() {
-            resources.push(Resource::ranges(
-                "ports",
-                ranges::coalesce(picked.iter().map(|p| (*p, *p))),
-            ));
+            let mut ports =
+                Resource::ranges("ports", ranges::coalesce(picked.iter().map(|p| (*p, *p))));
+            ports.allocation_info = offer.allocation_info.clone();
+            resources.push(ports);
         }
         let mut vars = self.env;
         vars.extend(port_vars(&picked));
@@ -443,10 +460,28 @@ impl LineLaunch {
     }
 }
 
+/// `--role R`: the framework must be subscribed in R, else the error says how to be.
+fn check_role(s: &Scheduler, role: &str) -> Result<(), ErrorContent> {
+    let roles = s.read(|b| b.framework_info.effective_roles());
+    if roles.iter().any(|r| r == role) {
+        return Ok(());
+    }
+    Err(mesos_error(format!(
+        "the framework is subscribed in role{} {}, not {role:?}: %subscribe --role {role} \
+         (several roles: --capability MULTI_ROLE --role A --role B)",
+        if roles.len() == 1 { "" } else { "s" },
+        roles.join(", ")
+    )))
+}
+
 async fn launch_line(spec: &MagicSpec, args: &Args, ctx: &MagicContext<'_>) -> MagicResult {
     let mut line = LineLaunch::parse(spec, args)?;
     let want_state = line.want_state.clone();
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
+    if let Some(role) = &line.role {
+        check_role(&s, role)?;
+        line.filter.role = Some(role.clone());
+    }
 
     let bind_name = bind::bind_name(spec, args)?;
 

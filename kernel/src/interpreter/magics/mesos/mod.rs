@@ -17,7 +17,11 @@ mod offers;
 mod operator;
 mod pictures;
 mod raw_call;
+mod reserve;
+mod roles;
 mod sandbox;
+mod shares;
+mod sharing;
 mod subscribe;
 mod task_group;
 mod task_json;
@@ -25,6 +29,7 @@ mod tasks;
 mod timeline;
 mod volume_offers;
 mod volumes;
+mod workload;
 
 use super::args::{self, Args};
 use super::builtin::usage_error;
@@ -110,6 +115,11 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(agent_admin::MAGICS)
         .chain(maintenance::MAGICS)
         .chain(message::MAGICS)
+        .chain(roles::MAGICS)
+        .chain(sharing::MAGICS)
+        .chain(reserve::MAGICS)
+        .chain(shares::MAGICS)
+        .chain(workload::MAGICS)
     {
         registry.register(Arc::new(SpecMagic { spec, body: *body }));
     }

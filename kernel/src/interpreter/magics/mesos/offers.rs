@@ -77,6 +77,9 @@ pub(super) struct OfferFilter {
     attrs: Vec<AttributeSelector>,
     /// The selectors as typed, for messages.
     attr_text: Vec<String>,
+    /// `%launch --role`: only offers allocated to this role (a MULTI_ROLE framework's offers
+    /// name it in `allocation_info`; a single-role framework's are all its role's).
+    pub role: Option<String>,
 }
 
 impl OfferFilter {
@@ -122,6 +125,12 @@ impl OfferFilter {
                 .as_ref()
                 .is_none_or(|h| hostname_matches(&o.hostname, h))
             && self.attrs.iter().all(|s| s.matches_any(&o.attributes))
+            && self.role.as_ref().is_none_or(|r| {
+                o.allocation_info
+                    .as_ref()
+                    .and_then(|a| a.role.as_ref())
+                    .is_none_or(|got| got == r)
+            })
     }
 
     /// The filters in words (`agent X, hostname H, rack=r2d2`); empty when there are none.
@@ -137,6 +146,9 @@ impl OfferFilter {
             parts.push(format!("hostname {h}"));
         }
         parts.extend(self.attr_text.iter().cloned());
+        if let Some(r) = &self.role {
+            parts.push(format!("role {r}"));
+        }
         parts.join(", ")
     }
 
@@ -277,6 +289,19 @@ pub(super) async fn choose_offer(
     }
     if let Some(o) = candidates.iter().find(|o| want.fits(&o.resources)) {
         return Ok(o.clone());
+    }
+    if filter.role.is_some() && filter.offer.is_none() {
+        // A role's resources come back as other roles' tasks end (quota holds them for it):
+        // wait a little for an offer that fits before saying what is missing.
+        let fits = s.wait_until(OFFER_WAIT, "an offer that fits", |b| {
+            let c = filter.select(b);
+            c.into_iter().find(|o| want.fits(&o.resources))
+        });
+        tokio::select! {
+            r = fits => if let Ok(o) = r { return Ok(o) },
+            _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for an offer")),
+        }
+        candidates = s.read(|b| filter.select(b));
     }
     show_shortfall(ctx, &candidates, want);
     let lines = candidates

@@ -61,7 +61,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
                 FlagSpec {
                     name: "role",
                     value: ArgKind::Text,
-                    help: "role to subscribe with (default: *)",
+                    help: "role to subscribe with (default: *); repeat it for several (MULTI_ROLE)",
                 },
                 FlagSpec {
                     name: "failover-timeout",
@@ -121,9 +121,9 @@ async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         .unwrap_or_else(|| "root".into());
     let mut info = FrameworkInfo::new(user, args.value("name").unwrap_or("jupyter"));
     info.failover_timeout = Some(failover.as_secs_f64());
-    info.role = args.value("role").map(str::to_owned);
     info.checkpoint = args.has("checkpoint").then_some(true);
     info.capabilities = capabilities(&args);
+    set_roles(&mut info, &args);
     if let Some(s) = ctx.mesos.try_scheduler()
         && !s.state().is_terminal()
     {
@@ -133,6 +133,29 @@ async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         Started::New(t) | Started::Existing(t) => t,
     };
     Ok(Some(t.to_bundle()))
+}
+
+/// `--role`: one role as `role`; several as `roles`, with MULTI_ROLE (which Mesos needs for
+/// them).
+fn set_roles(info: &mut FrameworkInfo, args: &Args) {
+    let roles: Vec<String> = args.flags.get("role").cloned().unwrap_or_default();
+    match roles.as_slice() {
+        [] => {}
+        [one] if !info.has_capability(&FrameworkCapabilityType::MultiRole) => {
+            info.role = Some(one.clone());
+            info.roles.clear();
+        }
+        _ => {
+            info.role = None;
+            info.roles = roles;
+            if !info.has_capability(&FrameworkCapabilityType::MultiRole) {
+                info.capabilities.push(FrameworkCapability {
+                    capability_type: FrameworkCapabilityType::MultiRole,
+                    extra: Default::default(),
+                });
+            }
+        }
+    }
 }
 
 fn capabilities(args: &Args) -> Vec<FrameworkCapability> {
@@ -156,9 +179,6 @@ async fn update_if_changed(spec: &MagicSpec, args: &Args, s: &Scheduler) -> Magi
     if let Some(n) = args.value("name") {
         wanted.name = n.to_owned();
     }
-    if let Some(r) = args.value("role") {
-        wanted.role = Some(r.to_owned());
-    }
     if args.has("failover-timeout") {
         let f = duration_flag(spec, args, "failover-timeout", DEFAULT_FAILOVER)?;
         wanted.failover_timeout = Some(f.as_secs_f64());
@@ -166,6 +186,7 @@ async fn update_if_changed(spec: &MagicSpec, args: &Args, s: &Scheduler) -> Magi
     if args.has("capability") {
         wanted.capabilities = capabilities(args);
     }
+    set_roles(&mut wanted, args);
     // Mesos refuses to change these on a live framework; say so instead of a 400.
     if args.value("user").is_some_and(|u| u != current.user) {
         return Err(usage(
@@ -206,11 +227,11 @@ fn describe_changes(a: &FrameworkInfo, b: &FrameworkInfo) -> String {
     if a.name != b.name {
         out.push(format!("name {:?} → {:?}", a.name, b.name));
     }
-    if a.role != b.role {
+    if a.effective_roles() != b.effective_roles() {
         out.push(format!(
             "role {:?} → {:?}",
-            a.role.as_deref().unwrap_or("*"),
-            b.role.as_deref().unwrap_or("*")
+            a.effective_roles().join(","),
+            b.effective_roles().join(",")
         ));
     }
     if a.failover_timeout != b.failover_timeout {
@@ -312,7 +333,7 @@ pub(super) async fn start_session(
 }
 
 /// One SUBSCRIBE: the live session, or why it did not subscribe (it is closed then).
-async fn subscribe_once(
+pub(super) async fn subscribe_once(
     ctx: &MagicContext<'_>,
     conn: &crate::mesos::Connection,
     info: FrameworkInfo,
@@ -367,6 +388,7 @@ pub(super) fn status_table(s: &Scheduler) -> Table {
                 .unwrap_or_else(|| "-".into()),
         );
         row("name", b.framework_info.name.clone());
+        row("roles", b.framework_info.effective_roles().join(", "));
         row(
             "failover timeout",
             match b.framework_info.failover_timeout {
