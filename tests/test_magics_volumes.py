@@ -46,7 +46,7 @@ def test_a_volume_keeps_a_file_between_tasks(mk, state_dir):
     assert "kept" in text_of(msgs)
     _, msgs = run(mk, "%volumes")
     text = result(msgs)["text/plain"]
-    assert "vol1" in text and "1 persistent volume" in text, text
+    assert "vol1" in text and "1 volume" in text, text
 
     _, msgs = run(mk, "%volumes destroy vol1 --unreserve")
     assert "destroyed volume vol1" in result(msgs)["text/plain"]

@@ -242,3 +242,7 @@ def test_sharing_notebook_outcomes():
     # The quota guarantee for ops is met: its consumed resources reach cpus:1.
     ops = roles_table(cell(nb, "%roles", 1))["ops"]
     assert ops[3] == "cpus:1;mem:128" and ops[5].startswith("cpus:1;"), ops
+    # A persistent volume outlives its task: the reader reads what the writer wrote.
+    assert "created volume notes" in texts(cell(nb, "%subscribe --name ops-app", 1))
+    assert "written by the first task" in texts(cell(nb, "%launch --role ops --name reader"))
+    assert "destroyed volume notes" in texts(cell(nb, "%teardown"))

@@ -325,7 +325,7 @@ impl Operator {
                 },
             ]);
         }
-        t.caption = Some(counted(vols.len(), "persistent volume"));
+        t.caption = Some(counted(vols.len(), "volume"));
         Ok(t)
     }
 }
