@@ -64,6 +64,26 @@ pub struct MagicSpec {
 }
 
 impl MagicSpec {
+    /// A line magic (`%name …`): the one constructor the magic tables share.
+    pub const fn line(
+        name: &'static str,
+        usage: &'static str,
+        summary: &'static str,
+        help: &'static str,
+        flags: &'static [FlagSpec],
+        positional: ArgKind,
+    ) -> MagicSpec {
+        MagicSpec {
+            name,
+            kind: MagicKind::Line,
+            usage,
+            summary,
+            help,
+            flags,
+            positional,
+        }
+    }
+
     /// The name as typed, with the right number of `%`.
     pub fn display_name(&self) -> String {
         match self.kind {

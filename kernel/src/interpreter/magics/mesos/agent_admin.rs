@@ -7,36 +7,16 @@ use super::operator::unreachable;
 use super::{Body, MagicResult, duration_flag, mesos_error, usage};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{
-    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
-};
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicSpec, spec_in};
 use crate::mesos::{Connection, LiveKind};
 use crate::protocol::content::ErrorContent;
 use mesos_lib::v1::master::{Call, CallType};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const fn agent_magic(
-    name: &'static str,
-    usage: &'static str,
-    summary: &'static str,
-    help: &'static str,
-    flags: &'static [FlagSpec],
-) -> MagicSpec {
-    MagicSpec {
-        name,
-        kind: MagicKind::Line,
-        usage,
-        summary,
-        help,
-        flags,
-        positional: ArgKind::Live(LiveKind::AgentId),
-    }
-}
-
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
-        agent_magic(
+        MagicSpec::line(
             "drain",
             "%drain AGENT [--grace DURATION] [--mark-gone] [--wait] [--timeout DURATION]",
             "DRAIN_AGENT: no more offers from AGENT, its tasks killed, DRAINING then DRAINED.",
@@ -70,28 +50,31 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
                     help: "with --wait: how long at most (default 60s)",
                 },
             ],
+            ArgKind::Live(LiveKind::AgentId),
         ),
         |args, ctx| Box::pin(drain(args, ctx)),
     ),
     (
-        agent_magic(
+        MagicSpec::line(
             "deactivate",
             "%deactivate AGENT",
             "DEACTIVATE_AGENT: no more offers from AGENT; its tasks keep running.",
             "AGENT is an agent id, or a hostname that only one agent has. Its outstanding offers \
              are rescinded; %reactivate ends it.",
             &[],
+            ArgKind::Live(LiveKind::AgentId),
         ),
         |args, ctx| Box::pin(deactivate(args, ctx)),
     ),
     (
-        agent_magic(
+        MagicSpec::line(
             "reactivate",
             "%reactivate AGENT",
             "REACTIVATE_AGENT: a deactivated or drained agent is offered again.",
             "AGENT is an agent id, or a hostname that only one agent has. The master refuses an \
              agent that is not deactivated, or still DRAINING, with its own words.",
             &[],
+            ArgKind::Live(LiveKind::AgentId),
         ),
         |args, ctx| Box::pin(reactivate(args, ctx)),
     ),

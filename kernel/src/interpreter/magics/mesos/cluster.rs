@@ -7,9 +7,7 @@ use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{
-    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
-};
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicSpec, spec_in};
 use crate::mesos::Connection;
 use crate::protocol::content::{ErrorContent, MimeBundle};
 use mesos_lib::operator::WatchConfig;
@@ -37,28 +35,9 @@ const WATCH_TYPES: &[&str] = &[
     "HEARTBEAT",
 ];
 
-const fn line(
-    name: &'static str,
-    usage: &'static str,
-    summary: &'static str,
-    help: &'static str,
-    flags: &'static [FlagSpec],
-    positional: ArgKind,
-) -> MagicSpec {
-    MagicSpec {
-        name,
-        kind: MagicKind::Line,
-        usage,
-        summary,
-        help,
-        flags,
-        positional,
-    }
-}
-
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
-        line(
+        MagicSpec::line(
             "flags",
             "%flags [PATTERN]",
             "The master's command-line flags (GET_FLAGS).",
@@ -69,7 +48,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
         |args, ctx| Box::pin(flags(args, ctx)),
     ),
     (
-        line(
+        MagicSpec::line(
             "metrics",
             "%metrics [PATTERN]",
             "The master's metrics (GET_METRICS), e.g. %metrics master/tasks.",
@@ -81,7 +60,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
         |args, ctx| Box::pin(metrics(args, ctx)),
     ),
     (
-        line(
+        MagicSpec::line(
             "watch",
             "%watch [--timeout DURATION] [--type TYPE]... [--heartbeats]",
             "The operator event stream, live: tasks, agents, frameworks as they change.",

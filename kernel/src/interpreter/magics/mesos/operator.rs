@@ -9,33 +9,13 @@ use crate::display::counted;
 use crate::display::svg::{picture_id, with_picture};
 use crate::display::table::Table;
 use crate::interpreter::magics::args::Args;
-use crate::interpreter::magics::registry::{
-    ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec, spec_in,
-};
+use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicSpec, spec_in};
 use crate::mesos::Connection;
 use crate::protocol::content::ErrorContent;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::master::response::{GetAgents, GetFrameworks, GetTasks};
 use mesos_lib::v1::task::Task;
 use std::collections::BTreeMap;
-
-const fn line(
-    name: &'static str,
-    usage: &'static str,
-    summary: &'static str,
-    help: &'static str,
-    flags: &'static [FlagSpec],
-) -> MagicSpec {
-    MagicSpec {
-        name,
-        kind: MagicKind::Line,
-        usage,
-        summary,
-        help,
-        flags,
-        positional: ArgKind::None,
-    }
-}
 
 /// `--group-by ATTR` of `%agents` and `%state`.
 const GROUP_BY: FlagSpec = FlagSpec {
@@ -46,7 +26,7 @@ const GROUP_BY: FlagSpec = FlagSpec {
 
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
     (
-        line(
+        MagicSpec::line(
             "state",
             "%state",
             "Cluster summary (GET_STATE), with the full state as JSON.",
@@ -55,11 +35,12 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
              each agent's resources (used by tasks, offered, reserved, free); --group-by ATTR \
              sums agents by an attribute.",
             &[GROUP_BY],
+            ArgKind::None,
         ),
         |args, ctx| Box::pin(state(args, ctx)),
     ),
     (
-        line(
+        MagicSpec::line(
             "agents",
             "%agents [--group-by ATTR] [--bind NAME | --live]",
             "Agents: hostname, resources, used, attributes, with a picture of their resources.",
@@ -69,22 +50,24 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
              --group-by rack, and into runs beyond 30 agents). --bind NAME also makes them a \
              Vec<mesos::Agent> in Rust cells.",
             &[GROUP_BY, bind::BIND],
+            ArgKind::None,
         ),
         |args, ctx| Box::pin(agents(args, ctx)),
     ),
     (
-        line(
+        MagicSpec::line(
             "frameworks",
             "%frameworks",
             "Frameworks the master knows (active and completed).",
             "One row per framework: id, name, user, roles, whether it is active and connected, \
              and what it has allocated.",
             &[],
+            ArgKind::None,
         ),
         |args, ctx| Box::pin(frameworks(args, ctx)),
     ),
     (
-        line(
+        MagicSpec::line(
             "tasks",
             "%tasks [--mine] [--bind NAME | --live]",
             "Tasks cluster-wide (or this framework's).",
@@ -100,26 +83,29 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
                 },
                 bind::BIND,
             ],
+            ArgKind::None,
         ),
         |args, ctx| Box::pin(tasks(args, ctx)),
     ),
     (
-        line(
+        MagicSpec::line(
             "version",
             "%version",
             "The master's version and build.",
             "GET_VERSION.",
             &[],
+            ArgKind::None,
         ),
         |args, ctx| Box::pin(version(args, ctx)),
     ),
     (
-        line(
+        MagicSpec::line(
             "health",
             "%health",
             "Whether the master answers and says it is healthy.",
             "GET_HEALTH, with the master's URL and how long the answer took.",
             &[],
+            ArgKind::None,
         ),
         |args, ctx| Box::pin(health(args, ctx)),
     ),
