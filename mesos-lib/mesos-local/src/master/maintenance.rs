@@ -129,21 +129,8 @@ impl Master {
         };
         let agents: Vec<String> = {
             let st = self.lock();
-            for id in &ids {
-                match st
-                    .maintenance
-                    .find(id)
-                    .map(|i| st.maintenance.machines[i].mode)
-                {
-                    None => return not_scheduled(id),
-                    Some(Mode::Draining) => {}
-                    Some(_) => {
-                        return bad_request(format!(
-                            "Machine '{}' is not in DRAINING mode and cannot be brought down",
-                            id.quoted()
-                        ));
-                    }
-                }
+            if let Err(refusal) = all_in_mode(&st, &ids, Mode::Draining, "DRAINING", "down") {
+                return refusal;
             }
             ids.iter().flat_map(|id| agents_on(&st, id)).collect()
         };
@@ -168,21 +155,8 @@ impl Master {
             Err(e) => return bad_request(e),
         };
         let mut st = self.lock();
-        for id in &ids {
-            match st
-                .maintenance
-                .find(id)
-                .map(|i| st.maintenance.machines[i].mode)
-            {
-                None => return not_scheduled(id),
-                Some(Mode::Down) => {}
-                Some(_) => {
-                    return bad_request(format!(
-                        "Machine '{}' is not in DOWN mode and cannot be brought up",
-                        id.quoted()
-                    ));
-                }
-            }
+        if let Err(refusal) = all_in_mode(&st, &ids, Mode::Down, "DOWN", "up") {
+            return refusal;
         }
         for id in &ids {
             if let Some(i) = st.maintenance.find(id) {
@@ -280,4 +254,32 @@ async fn machines_endpoint(ctx: Ctx, req: Request, path: &str, down: bool) -> Re
     } else {
         ctx.master.stop_maintenance(ids)
     }
+}
+
+/// Every machine is scheduled and in `mode`, or the master's refusal for the first that is not:
+/// "Machine '…' is not in MODE mode and cannot be brought up|down".
+fn all_in_mode(
+    st: &MasterState,
+    ids: &[MachineId],
+    mode: Mode,
+    mode_name: &str,
+    direction: &str,
+) -> Result<(), Response> {
+    for id in ids {
+        match st
+            .maintenance
+            .find(id)
+            .map(|i| st.maintenance.machines[i].mode)
+        {
+            None => return Err(not_scheduled(id)),
+            Some(m) if m == mode => {}
+            Some(_) => {
+                return Err(bad_request(format!(
+                    "Machine '{}' is not in {mode_name} mode and cannot be brought {direction}",
+                    id.quoted()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
