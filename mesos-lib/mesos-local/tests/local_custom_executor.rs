@@ -80,15 +80,7 @@ async fn offer_with_cpus(s: &mut Stream, mut known: Vec<Value>, cpus: f64) -> Va
 
 /// POSTs an executor call to the agent; (status, body).
 async fn executor_call(agent_url: &str, body: &Value) -> (u16, String) {
-    let resp = client()
-        .post(format!("{agent_url}/api/v1/executor"))
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
+    post_json(&format!("{agent_url}/api/v1/executor"), body).await
 }
 
 /// An executor's MESSAGE call.

@@ -219,10 +219,10 @@ pub async fn call(url: &str, stream_id: Option<&str>, body: &Value) -> (u16, Str
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
-/// POSTs an operator call; returns (status, body).
-pub async fn operator(url: &str, body: &Value) -> (u16, String) {
+/// POSTs a JSON call to an endpoint and asks for JSON back; returns (status, body).
+pub async fn post_json(endpoint: &str, body: &Value) -> (u16, String) {
     let resp = client()
-        .post(format!("{url}/api/v1"))
+        .post(endpoint)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
         .body(body.to_string())
@@ -230,6 +230,11 @@ pub async fn operator(url: &str, body: &Value) -> (u16, String) {
         .await
         .unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// POSTs an operator call; returns (status, body).
+pub async fn operator(url: &str, body: &Value) -> (u16, String) {
+    post_json(&format!("{url}/api/v1"), body).await
 }
 
 /// Launches one command task on the first offer of the stream.
