@@ -129,7 +129,7 @@ impl Master {
         };
         let agents: Vec<String> = {
             let st = self.lock();
-            if let Err(refusal) = all_in_mode(&st, &ids, Mode::Draining, "DRAINING", "down") {
+            if let Some(refusal) = not_all_in_mode(&st, &ids, Mode::Draining, "DRAINING", "down") {
                 return refusal;
             }
             ids.iter().flat_map(|id| agents_on(&st, id)).collect()
@@ -155,7 +155,7 @@ impl Master {
             Err(e) => return bad_request(e),
         };
         let mut st = self.lock();
-        if let Err(refusal) = all_in_mode(&st, &ids, Mode::Down, "DOWN", "up") {
+        if let Some(refusal) = not_all_in_mode(&st, &ids, Mode::Down, "DOWN", "up") {
             return refusal;
         }
         for id in &ids {
@@ -256,30 +256,30 @@ async fn machines_endpoint(ctx: Ctx, req: Request, path: &str, down: bool) -> Re
     }
 }
 
-/// Every machine is scheduled and in `mode`, or the master's refusal for the first that is not:
-/// "Machine '…' is not in MODE mode and cannot be brought up|down".
-fn all_in_mode(
+/// The master's refusal for the first machine not scheduled or not in `mode` ("Machine '…' is
+/// not in MODE mode and cannot be brought up|down"); `None` when every one is.
+fn not_all_in_mode(
     st: &MasterState,
     ids: &[MachineId],
     mode: Mode,
     mode_name: &str,
     direction: &str,
-) -> Result<(), Response> {
+) -> Option<Response> {
     for id in ids {
         match st
             .maintenance
             .find(id)
             .map(|i| st.maintenance.machines[i].mode)
         {
-            None => return Err(not_scheduled(id)),
+            None => return Some(not_scheduled(id)),
             Some(m) if m == mode => {}
             Some(_) => {
-                return Err(bad_request(format!(
+                return Some(bad_request(format!(
                     "Machine '{}' is not in {mode_name} mode and cannot be brought {direction}",
                     id.quoted()
                 )));
             }
         }
     }
-    Ok(())
+    None
 }
