@@ -219,26 +219,35 @@ fn table(b: &Book, types: &[EventType], n: usize) -> Table {
     for e in &wanted[wanted.len().saturating_sub(n)..] {
         t.row(row(e));
     }
-    t.caption = Some(format!(
-        "{} of {}{} (log keeps {}; {} received in all)",
+    t.caption = Some(caption(
         t.rows.len(),
-        counted(wanted.len(), "logged event"),
-        if types.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " of type {}",
-                types
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        },
+        wanted.len(),
+        types,
         b.event_log_capacity,
-        b.events_logged
+        b.events_logged,
     ));
     t
+}
+
+/// "2 of 3 events of type MESSAGE logged (…)": `counted` pluralises the first word, so the
+/// noun leads ("logged event" read "loggeds event").
+fn caption(
+    shown: usize,
+    matching: usize,
+    types: &[EventType],
+    capacity: usize,
+    received: u64,
+) -> String {
+    let of_type = if types.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = types.iter().map(ToString::to_string).collect();
+        format!(" of type {}", names.join(", "))
+    };
+    format!(
+        "{shown} of {}{of_type} logged (log keeps {capacity}; {received} received in all)",
+        counted(matching, "event")
+    )
 }
 
 /// `-n N`, `-nN` or `--n N`.
@@ -343,6 +352,23 @@ mod tests {
         );
         assert_eq!(message_text(&[0xff, 0x00]), "2 bytes of binary data");
         assert!(message_text("x".repeat(300).as_bytes()).ends_with("… (300 bytes)"));
+    }
+
+    #[test]
+    fn the_caption_counts_events_in_plain_words() {
+        let message = [EventType::Message];
+        assert_eq!(
+            caption(1, 1, &message, 8, 2),
+            "1 of 1 event of type MESSAGE logged (log keeps 8; 2 received in all)"
+        );
+        assert_eq!(
+            caption(2, 2, &message, 8, 3),
+            "2 of 2 events of type MESSAGE logged (log keeps 8; 3 received in all)"
+        );
+        assert_eq!(
+            caption(1, 3, &[], 500, 3),
+            "1 of 3 events logged (log keeps 500; 3 received in all)"
+        );
     }
 
     #[test]
