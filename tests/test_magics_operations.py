@@ -47,6 +47,40 @@ def test_drain_deactivate_and_reactivate(mk, state_dir):
     assert reply["content"]["ename"] == "MagicUsage"
 
 
+def test_inverse_offers_declined_then_accepted(mk):
+    """The framework's side of maintenance: %inverse_offers lists, declines and accepts the
+    inverse offers the master sends, and %maintenance status shows the answers."""
+    subscribe(mk, "ops")
+    run(mk, "%launch --id inverse-me --wait TASK_RUNNING -- sleep 600", timeout=90)
+    agent, _, _, _ = agent_row(mk)
+    _, msgs = run(mk, "%inverse_offers")
+    assert "0 inverse offers outstanding" in text_of(msgs)
+    reply, _ = run(mk, "%inverse_offers --refuse 1s", ok=False)
+    assert reply["content"]["ename"] == "MagicUsage"
+    run(mk, f"%maintenance schedule {agent} --start 1h --duration 2h")
+
+    # Declined, asked again a second later (--refuse 1s), then accepted.
+    _, msgs = run(mk, "%inverse_offers decline --refuse 1s", timeout=60)
+    text = result(msgs)["text/plain"]
+    assert "DECLINE_INVERSE_OFFERS sent for 1 inverse offer" in text, text
+    [row] = rows(text)
+    assert agent in row and "for 2h" in row and "declined; asked again in 1s" in row, row
+    _, msgs = run(mk, "%maintenance status")
+    assert "DECLINE" in rows(result(msgs)["text/plain"])[0]
+    _, msgs = run(mk, "%inverse_offers accept --refuse 1h", timeout=60)
+    assert "accepted; asked again in 1h" in rows(result(msgs)["text/plain"])[0]
+    _, msgs = run(mk, "%maintenance status")
+    assert "ACCEPT" in rows(result(msgs)["text/plain"])[0]
+
+    # Answered ones are no longer outstanding; with none coming, accept says so (no error).
+    _, msgs = run(mk, "%inverse_offers")
+    assert "0 inverse offers outstanding" in text_of(msgs)
+    _, msgs = run(mk, "%inverse_offers accept --timeout 1s")
+    assert "no inverse offer came within 1s: nothing to accept" in text_of(msgs)
+    run(mk, "%maintenance clear")
+    run(mk, "%kill inverse-me")
+
+
 def test_maintenance_window_inverse_offer_down_and_up(mk):
     subscribe(mk, "ops")
     run(mk, "%launch --id maint-me --wait TASK_RUNNING -- sleep 600", timeout=90)

@@ -8,7 +8,7 @@ use super::offers::OfferBook;
 use super::state::{ReconnectRecord, SessionState};
 use super::tasks::TaskBook;
 use crate::v1::scheduler::{Event, EventType};
-use crate::v1::{FrameworkId, FrameworkInfo, MasterInfo, TaskId};
+use crate::v1::{FrameworkId, FrameworkInfo, InverseOffer, MasterInfo, OfferId, TaskId};
 
 /// Reconnect reasons kept (the count is kept in full).
 const RECONNECT_HISTORY: usize = 64;
@@ -99,6 +99,9 @@ pub struct Book {
     pub reconnects: VecDeque<ReconnectRecord>,
     /// Outstanding offers.
     pub offers: OfferBook,
+    /// Outstanding inverse offers (maintenance asking for resources back), in arrival order:
+    /// added by INVERSE_OFFERS, gone when answered or rescinded and on a disconnect.
+    pub inverse_offers: Vec<InverseOffer>,
     /// Tasks.
     pub tasks: TaskBook,
     /// Recent events, newest last (bounded; consecutive heartbeats coalesced).
@@ -140,6 +143,7 @@ impl Book {
             reconnect_count: 0,
             reconnects: VecDeque::new(),
             offers: OfferBook::default(),
+            inverse_offers: Vec::new(),
             tasks: TaskBook::new(task_history_capacity),
             events: VecDeque::new(),
             event_log_capacity,
@@ -151,6 +155,26 @@ impl Book {
             ack_failures: 0,
             warnings: Vec::new(),
         }
+    }
+
+    /// Records inverse offers, once each.
+    pub(crate) fn add_inverse_offers(&mut self, offers: &[InverseOffer]) {
+        for o in offers {
+            if !self.inverse_offers.iter().any(|x| x.id == o.id) {
+                self.inverse_offers.push(o.clone());
+            }
+        }
+    }
+
+    /// Forgets an inverse offer (answered or rescinded).
+    pub(crate) fn retire_inverse_offer(&mut self, id: &OfferId) {
+        self.inverse_offers.retain(|o| &o.id != id);
+    }
+
+    /// Forgets every offer and inverse offer: none survives a lost stream.
+    pub(crate) fn drop_offers(&mut self) {
+        self.offers.clear();
+        self.inverse_offers.clear();
     }
 
     pub(crate) fn log_event(&mut self, event: Arc<Event>) {
@@ -270,5 +294,27 @@ mod tests {
         b.log_event(ev(EventType::Offers));
         assert!(b.events.is_empty());
         assert_eq!(b.events_logged, 1);
+    }
+
+    #[test]
+    fn inverse_offers_are_kept_once_until_answered_rescinded_or_disconnected() {
+        let io = |id: &str| InverseOffer {
+            id: OfferId::new(id),
+            ..Default::default()
+        };
+        let mut b = Book::new(8, 8);
+        b.add_inverse_offers(&[io("i1"), io("i2")]);
+        b.add_inverse_offers(&[io("i1")]);
+        let ids = |b: &Book| -> Vec<String> {
+            b.inverse_offers
+                .iter()
+                .map(|o| o.id.value.clone())
+                .collect()
+        };
+        assert_eq!(ids(&b), ["i1", "i2"]);
+        b.retire_inverse_offer(&OfferId::new("i1"));
+        assert_eq!(ids(&b), ["i2"]);
+        b.drop_offers();
+        assert!(b.inverse_offers.is_empty());
     }
 }

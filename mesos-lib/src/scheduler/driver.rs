@@ -50,7 +50,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut kicks: mpsc::UnboundedReceiver<
                 shared.update(|b| {
                     b.state = SessionState::Failed { reason };
                     b.stream_id = None;
-                    b.offers.clear();
+                    b.drop_offers();
                 });
                 break;
             }
@@ -69,8 +69,8 @@ pub(crate) async fn run(shared: Arc<Shared>, mut kicks: mpsc::UnboundedReceiver<
                     b.record_reconnect(reason.clone());
                     b.state = SessionState::Reconnecting { reason };
                     b.stream_id = None;
-                    // Offers never survive a disconnect.
-                    b.offers.clear();
+                    // Offers and inverse offers never survive a disconnect.
+                    b.drop_offers();
                 });
                 tokio::select! {
                     _ = shared.cancel.cancelled() => break,
@@ -235,6 +235,16 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
             EventType::Offers => {
                 if let Some(o) = &event.offers {
                     b.offers.add(o.offers.iter().cloned());
+                }
+            }
+            EventType::InverseOffers => {
+                if let Some(o) = &event.inverse_offers {
+                    b.add_inverse_offers(&o.inverse_offers);
+                }
+            }
+            EventType::RescindInverseOffer => {
+                if let Some(r) = &event.rescind_inverse_offer {
+                    b.retire_inverse_offer(&r.inverse_offer_id);
                 }
             }
             EventType::Rescind => {

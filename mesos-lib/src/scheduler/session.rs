@@ -23,8 +23,8 @@ use crate::httpcli::{HttpClient, RawReply, SCHEDULER_PATH};
 use crate::v1::scheduler::{Call, Event};
 use crate::v1::task::ExecutorInfo;
 use crate::v1::{
-    AgentId, Bytes as MesosBytes, ExecutorId, Filters, FrameworkId, FrameworkInfo, Offer, OfferId,
-    Operation, OperationType, Resource, TaskId, TaskInfo, TaskState, TaskStatus,
+    AgentId, Bytes as MesosBytes, ExecutorId, Filters, FrameworkId, FrameworkInfo, InverseOffer,
+    Offer, OfferId, Operation, OperationType, Resource, TaskId, TaskInfo, TaskState, TaskStatus,
 };
 
 /// Events buffered per subscriber before it lags.
@@ -413,6 +413,32 @@ impl Scheduler {
         Ok(())
     }
 
+    /// ACCEPT_INVERSE_OFFERS (`accept`) or DECLINE_INVERSE_OFFERS for outstanding inverse
+    /// offers, with `filters.refuse_seconds` if given (how long until the master asks again).
+    pub async fn answer_inverse_offers(
+        &self,
+        ids: Vec<OfferId>,
+        accept: bool,
+        refuse_seconds: Option<f64>,
+    ) -> Result<(), SessionError> {
+        let filters = refuse_seconds.map(Filters::refuse_seconds);
+        let call = if accept {
+            Call::accept_inverse_offers(self.fid()?, ids, filters)
+        } else {
+            Call::decline_inverse_offers(self.fid()?, ids, filters)
+        };
+        self.shared.send(&call).await?;
+        let roles = self.roles();
+        self.shared
+            .update(|b| record_sent(b, &call, &roles, u64::MAX));
+        Ok(())
+    }
+
+    /// Outstanding inverse offers.
+    pub fn inverse_offers(&self) -> Vec<InverseOffer> {
+        self.shared.read(|b| b.inverse_offers.clone())
+    }
+
     /// REVIVE `roles` (empty = all): clears filters and unsuppresses.
     pub async fn revive(&self, roles: Vec<String>) -> Result<(), SessionError> {
         let call = Call::revive(self.fid()?, roles);
@@ -619,6 +645,14 @@ fn record_sent(b: &mut Book, call: &Call, roles: &[String], sent_at: u64) {
     if let Some(d) = &call.decline {
         for id in &d.offer_ids {
             b.offers.retire(id, OfferEnd::Declined);
+        }
+    }
+    for reply in [&call.accept_inverse_offers, &call.decline_inverse_offers]
+        .into_iter()
+        .flatten()
+    {
+        for id in &reply.inverse_offer_ids {
+            b.retire_inverse_offer(id);
         }
     }
     if let Some(r) = &call.suppress {

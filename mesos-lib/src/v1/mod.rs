@@ -31,7 +31,7 @@ pub use container::{ContainerInfo, ContainerStatus};
 pub use framework::{FrameworkCapabilityType, FrameworkInfo};
 pub use ids::*;
 pub use master_info::MasterInfo;
-pub use offer::{Offer, Operation, OperationType};
+pub use offer::{InverseOffer, Offer, Operation, OperationType};
 pub use resources::{Attribute, Resource, ValueType};
 pub use status::{Reason, Source, TaskState, TaskStatus};
 pub use task::{CommandInfo, TaskInfo};

@@ -291,7 +291,7 @@ pub(super) async fn windows(conn: &Connection) -> Vec<Value> {
 }
 
 /// Epoch nanoseconds as a UTC time.
-fn when(nanos: i64) -> String {
+pub(super) fn when(nanos: i64) -> String {
     chrono::DateTime::from_timestamp_nanos(nanos)
         .format("%Y-%m-%d %H:%M:%S UTC")
         .to_string()

@@ -9,6 +9,7 @@ mod connect;
 mod control;
 mod events;
 mod exec;
+mod inverse_offers;
 mod launch;
 mod leader;
 mod maintenance;
@@ -114,6 +115,7 @@ pub fn register(registry: &mut MagicRegistry) {
         .chain(volumes::MAGICS)
         .chain(agent_admin::MAGICS)
         .chain(maintenance::MAGICS)
+        .chain(inverse_offers::MAGICS)
         .chain(message::MAGICS)
         .chain(roles::MAGICS)
         .chain(sharing::MAGICS)
