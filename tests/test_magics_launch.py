@@ -250,7 +250,7 @@ POD_JSON = """{
   "executor": {"executor_id": {"value": "pod-exec"}},
   "task_group": {"tasks": [
     {"name": "pod-fails", "task_id": {"value": "pod-fails"},
-     "command": {"value": "sleep 1; exit 1"},
+     "command": {"value": "echo pod-fails says why >&2; sleep 1; exit 1"},
      "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
                    {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}]},
     {"name": "pod-sleeps", "task_id": {"value": "pod-sleeps"},
@@ -273,6 +273,12 @@ def test_cell_launches_a_task_group_whose_failure_kills_the_rest(mk, state_dir):
     assert tasks["pod-fails"]["state"] == "TASK_FAILED"
     assert tasks["pod-sleeps"]["state"] == "TASK_KILLED"
     assert {t["executor_id"] for t in tasks.values()} == {"pod-exec"}
+    # Each task of the group has its own sandbox (tasks/TASK_ID): %sandbox reads the task's
+    # stderr there, not the executor's log.
+    _, msgs = run(mk, "%sandbox pod-fails stderr")
+    assert text_of(msgs) == "pod-fails says why\n", msgs
+    _, msgs = run(mk, "%sandbox pod-sleeps stderr")
+    assert "pod-fails says why" not in text_of(msgs)
 
 
 EXEC_TARGET = "%launch --id exec-target -- sleep 300"

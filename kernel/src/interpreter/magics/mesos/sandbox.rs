@@ -255,6 +255,17 @@ async fn locate(
         .find(|(virt, real)| **real == directory && !virt.ends_with("/latest"))
         .map(|(virt, _)| virt.clone())
         .unwrap_or(virtual_dir);
+    // A task of a task group has its own sandbox inside the default executor's, at
+    // `tasks/TASK_ID` (a link to its nested container's directory); the executor's own
+    // stdout and stderr are the executor's log, not the task's.
+    let own = format!("{dir}/tasks/{task_id}");
+    let dir = match op
+        .agent_files_read(&agent_url, &format!("{own}/stdout"), None, 0)
+        .await
+    {
+        Ok(_) => own,
+        Err(_) => dir,
+    };
     Ok(Sandbox {
         agent_url,
         dir,
