@@ -246,3 +246,34 @@ def test_sharing_notebook_outcomes():
     assert "created volume notes" in texts(cell(nb, "%subscribe --name ops-app", 1))
     assert "written by the first task" in texts(cell(nb, "%launch --role ops --name reader"))
     assert "destroyed volume notes" in texts(cell(nb, "%teardown"))
+
+
+def test_executors_notebook_outcomes():
+    nb = run(ROOT / "notebooks" / "07-executors-and-operations.ipynb")
+    framework = re.search(r"framework id\s+(\S+)", texts(cell(nb, "%local stop"))).group(1)
+    # The custom executor ran the task, and its messages reached the scheduler: one at launch
+    # with the task's data, one answering the framework message.
+    assert "reached TASK_FINISHED" in texts(cell(nb, "%message greeter"))
+    messages = texts(cell(nb, "%events --type MESSAGE"))
+    assert "from executor greeter-executor" in messages, messages
+    assert "(data: 'hello from the notebook')" in messages and "got 'how are you?'" in messages, messages
+    # The pod: checker failed, and the default executor killed app; checker's own sandbox says why.
+    pod = texts(cell(nb, "%wait checker"))
+    assert re.search(r"checker-\S+\s+checker\s+TASK_FAILED", pod), pod
+    assert re.search(r"app-\S+\s+app\s+TASK_KILLED", pod), pod
+    assert "health check failed" in texts(cell(nb, "%sandbox checker stderr"))
+    # %exec ran inside the running task's sandbox.
+    execd = cell(nb, "%exec box")
+    stdout = "".join(o.text for o in execd.outputs if o.output_type == "stream" and o.name == "stdout")
+    assert re.match(r"inside box-\S+\nready\n", stdout), stdout
+    assert "exit status 0" in texts(execd)
+    # The framework accepted the inverse offer, and the maintenance status shows it.
+    answered = texts(cell(nb, "%inverse_offers accept"))
+    assert "ACCEPT_INVERSE_OFFERS sent for 1 inverse offer" in answered, answered
+    assert re.search(rf"DRAINING .*{re.escape(framework)} ACCEPT", answered), answered
+    assert "no machine is scheduled" in texts(cell(nb, "%maintenance clear"))
+    # Drained while box ran: DRAINED, box killed for the drain; then back to ACTIVE.
+    drained = texts(cell(nb, "%drain"))
+    assert re.search(r"127\.0\.0\.1\s+DRAINED", drained), drained
+    assert re.search(r"task box-\S+ TASK_KILLED \(REASON_AGENT_DRAINING\)", drained), drained
+    assert re.search(r"127\.0\.0\.1\s+ACTIVE", texts(cell(nb, "%reactivate")))
