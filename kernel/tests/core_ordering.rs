@@ -13,7 +13,7 @@ use mesos_kernel::protocol::header::KernelIdentity;
 use mesos_kernel::protocol::message::Message;
 use mesos_kernel::protocol::signing::Signer;
 use mesos_kernel::protocol::wire;
-use mesos_kernel::transport::Outbound;
+use mesos_kernel::transport::{FrameSink, Outbound, inbound};
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -124,9 +124,45 @@ impl Log {
     }
 }
 
+/// Holds back the kernel's "sent" notice of error execute replies while armed: the reply is
+/// out (a client can act on it) but the shell that sent it has not gone on yet.
+#[derive(Clone, Default)]
+struct Hold(Arc<Mutex<(bool, Vec<tokio::sync::oneshot::Sender<()>>)>>);
+
+impl Hold {
+    fn arm(&self) {
+        self.0.lock().unwrap().0 = true;
+    }
+
+    /// Lets the held replies' senders go on, and holds no more.
+    fn release(&self) {
+        let mut state = self.0.lock().unwrap();
+        state.0 = false;
+        state.1.clear();
+    }
+
+    /// Keeps `sent` if armed and `msg` is an error execute reply; otherwise gives it back.
+    fn keep(
+        &self,
+        msg: &Message,
+        sent: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> Option<tokio::sync::oneshot::Sender<()>> {
+        let mut state = self.0.lock().unwrap();
+        let error_reply = msg.msg_type() == "execute_reply" && msg.content["status"] == "error";
+        match sent {
+            Some(s) if state.0 && error_reply => {
+                state.1.push(s);
+                None
+            }
+            other => other,
+        }
+    }
+}
+
 struct Harness {
-    shell: mpsc::UnboundedSender<Vec<Bytes>>,
-    control: mpsc::UnboundedSender<Vec<Bytes>>,
+    shell: FrameSink,
+    control: FrameSink,
+    _stdin: FrameSink,
     log: Log,
     client: KernelIdentity,
     signer: Signer,
@@ -135,6 +171,8 @@ struct Harness {
     done: tokio::task::JoinHandle<bool>,
     /// Wakes on every message the kernel sends.
     idle: Arc<tokio::sync::Notify>,
+    /// Error replies whose sending is not finished yet, while armed.
+    hold: Hold,
 }
 
 fn collector(
@@ -143,6 +181,7 @@ fn collector(
     log: Log,
     signer: Signer,
     idle: Arc<tokio::sync::Notify>,
+    hold: Hold,
 ) {
     tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
@@ -150,9 +189,11 @@ fn collector(
                 continue; // a flush marker
             }
             let msg = wire::decode(out.frames, &signer).expect("the kernel signs what it sends");
+            // Dropping `sent` tells the kernel the frames have left.
+            let sent = hold.keep(&msg, out.sent);
             log.0.lock().unwrap().push((name, msg));
             idle.notify_waiters();
-            // Dropping `out.sent` tells the kernel the frames have left.
+            drop(sent);
         }
     });
 }
@@ -160,29 +201,46 @@ fn collector(
 impl Harness {
     fn start(prefill: impl FnOnce(&Harness)) -> Harness {
         let signer = Signer::new("key");
-        let (shell_tx, shell_rx) = mpsc::unbounded_channel();
-        let (control_tx, control_rx) = mpsc::unbounded_channel();
-        let (_stdin_tx, stdin_rx) = mpsc::unbounded_channel();
+        let (shell_tx, shell_rx) = inbound::channel();
+        let (control_tx, control_rx) = inbound::channel();
+        let (stdin_tx, stdin_rx) = inbound::channel();
         let (o_shell, r_shell) = mpsc::unbounded_channel();
         let (o_control, r_control) = mpsc::unbounded_channel();
         let (o_stdin, _r_stdin) = mpsc::unbounded_channel();
         let (o_iopub, r_iopub) = mpsc::unbounded_channel();
         let log = Log::default();
         let idle = Arc::new(tokio::sync::Notify::new());
-        collector("shell", r_shell, log.clone(), signer.clone(), idle.clone());
+        let hold = Hold::default();
+        collector(
+            "shell",
+            r_shell,
+            log.clone(),
+            signer.clone(),
+            idle.clone(),
+            hold.clone(),
+        );
         collector(
             "control",
             r_control,
             log.clone(),
             signer.clone(),
             idle.clone(),
+            Hold::default(),
         );
-        collector("iopub", r_iopub, log.clone(), signer.clone(), idle.clone());
+        collector(
+            "iopub",
+            r_iopub,
+            log.clone(),
+            signer.clone(),
+            idle.clone(),
+            Hold::default(),
+        );
         let interrupts = Arc::new(AtomicUsize::new(0));
         let release = Arc::new(tokio::sync::Notify::new());
         let mut h = Harness {
             shell: shell_tx,
             control: control_tx,
+            _stdin: stdin_tx,
             log,
             client: KernelIdentity::new(),
             signer: signer.clone(),
@@ -190,6 +248,7 @@ impl Harness {
             release: release.clone(),
             done: tokio::spawn(async { false }),
             idle,
+            hold,
         };
         prefill(&h);
         let outbox = Outbox::new(
@@ -411,6 +470,33 @@ async fn an_error_aborts_the_queued_executes_but_not_other_requests() {
     assert_eq!(h.log.find("shell", "kernel_info_reply").len(), 1);
     assert_eq!(replies[0].content["ename"], "Boom");
     assert_eq!(h.log.find("iopub", "error").len(), 1);
+}
+
+#[tokio::test]
+async fn a_request_sent_after_the_error_was_seen_runs_though_the_shell_has_not_moved_on() {
+    let h = Harness::start(|_| {});
+    // The error reply goes out, but its sender is held there: the window in which a fast
+    // client's next request used to reach the queue before the abort drained it.
+    h.hold.arm();
+    let failing = h.shell("execute_request", json!({"code": "fail"}));
+    h.sent_for(&failing, "error").await;
+    // The client saw the error and sends the next cell.
+    let after = h.shell("execute_request", json!({"code": "after"}));
+    // The router answers a shell kernel_info at once, in arrival order: once it is
+    // answered, `after` waits in the main shell's queue.
+    let probe = h.shell("kernel_info_request", json!({}));
+    h.sent_for(&probe, "kernel_info_reply").await;
+    assert!(
+        !h.for_parent(&failing)
+            .iter()
+            .any(|(_, t)| t == "status:idle"),
+        "the failing cell's shell is still sending its reply"
+    );
+    h.hold.release();
+    h.idle_for(&after).await;
+    assert_eq!(h.reply_to(&failing).content["status"], "error");
+    assert_eq!(h.reply_to(&after).content["status"], "ok");
+    assert_eq!(h.reply_to(&after).content["execution_count"], 2);
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use crate::protocol::content::{ExecutionState, Request};
 use crate::protocol::message::Message;
 use crate::protocol::signing::Signer;
 use crate::protocol::wire;
-use crate::transport::FrameRx;
+use crate::transport::{Arrivals, FrameRx, Received};
 use bytes::Bytes;
 use outbox::Outbox;
 use std::sync::Arc;
@@ -45,6 +45,8 @@ pub struct Shared {
     pub subshells: Subshells,
     /// Turns at the interpreter's engine, across subshells.
     pub turn: EngineTurn,
+    /// The shell channel's arrival count (stop-on-error aborts what arrived before the error).
+    pub arrivals: Arrivals,
 }
 
 /// Inbound frame streams the core consumes.
@@ -111,6 +113,7 @@ pub async fn run<I: Interpreter>(
         shutdown: shutdown_tx,
         subshells: Subshells::default(),
         turn: EngineTurn::default(),
+        arrivals: inbound.shell.arrivals(),
     };
     let interpreter = Arc::new(interpreter);
     let for_shells = shared.clone();
@@ -136,7 +139,7 @@ pub async fn run<I: Interpreter>(
 }
 
 async fn stdin_loop(mut rx: FrameRx, signer: Signer, bridge: StdinBridge) {
-    while let Some(frames) = rx.recv().await {
+    while let Some(Received { frames, .. }) = rx.recv().await {
         if let Some((_, req)) = decode(frames, &signer, "stdin") {
             match req {
                 Request::InputReply(reply) => bridge.deliver(reply.value),

@@ -8,13 +8,21 @@ use super::{decode, kernel_info_reply};
 use crate::protocol::content::{ErrorContent, ExecutionState, Request};
 use crate::protocol::message::Message;
 use crate::protocol::outgoing::{Outcome, Outgoing};
-use crate::transport::FrameRx;
+use crate::transport::{FrameRx, Received};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::mpsc;
 
 /// A decoded shell request on its way to the shell that serves it.
-pub type Queued = (Message, Request);
+#[derive(Debug)]
+pub struct Queued {
+    /// The request as it came.
+    pub msg: Message,
+    /// Its typed content.
+    pub req: Request,
+    /// Its number in the shell channel's arrival order.
+    pub arrival: u64,
+}
 /// The sending end of one shell's queue.
 pub type Queue = mpsc::UnboundedSender<Queued>;
 /// The receiving end a shell task serves.
@@ -104,7 +112,7 @@ pub fn subshell_of(msg: &Message) -> Result<Option<&str>, &Value> {
 
 /// Reads shell frames, decodes each once and queues it on the shell its header names.
 pub async fn route(mut rx: FrameRx, shared: Shared) {
-    while let Some(frames) = rx.recv().await {
+    while let Some(Received { arrival, frames }) = rx.recv().await {
         let Some((msg, req)) = decode(frames, &shared.signer, "shell") else {
             continue;
         };
@@ -121,7 +129,9 @@ pub async fn route(mut rx: FrameRx, shared: Shared) {
         };
         match queue {
             Ok(q) => {
-                if let Err(mpsc::error::SendError((msg, _))) = q.send((msg, req)) {
+                if let Err(mpsc::error::SendError(Queued { msg, .. })) =
+                    q.send(Queued { msg, req, arrival })
+                {
                     // Deleted between lookup and send: as unknown.
                     let id = subshell_of(&msg).ok().flatten().map(str::to_owned);
                     unknown(&shared, &msg, &json!(id)).await;
