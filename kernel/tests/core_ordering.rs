@@ -54,6 +54,24 @@ impl Interpreter for Mock {
         if code == "block" {
             self.release.notified().await;
         }
+        if code.contains("ask") {
+            // As a Rust cell asks: from a thread that blocks until the answer.
+            let asking = out.clone();
+            let answer = tokio::task::spawn_blocking(move || asking.input("name? ", false))
+                .await
+                .expect("the input thread ends");
+            return match answer {
+                Ok(name) => {
+                    out.stream(StreamName::Stdout, &format!("got {name}\n"));
+                    ExecuteOutcome::Ok(None)
+                }
+                Err(e) => ExecuteOutcome::Error(ErrorContent {
+                    ename: "NoInput".into(),
+                    evalue: e.to_string(),
+                    traceback: vec![],
+                }),
+            };
+        }
         if code == "fail" {
             return ExecuteOutcome::Error(ErrorContent {
                 ename: "Boom".into(),
@@ -162,7 +180,7 @@ impl Hold {
 struct Harness {
     shell: FrameSink,
     control: FrameSink,
-    _stdin: FrameSink,
+    stdin: FrameSink,
     log: Log,
     client: KernelIdentity,
     signer: Signer,
@@ -206,7 +224,7 @@ impl Harness {
         let (stdin_tx, stdin_rx) = inbound::channel();
         let (o_shell, r_shell) = mpsc::unbounded_channel();
         let (o_control, r_control) = mpsc::unbounded_channel();
-        let (o_stdin, _r_stdin) = mpsc::unbounded_channel();
+        let (o_stdin, r_stdin) = mpsc::unbounded_channel();
         let (o_iopub, r_iopub) = mpsc::unbounded_channel();
         let log = Log::default();
         let idle = Arc::new(tokio::sync::Notify::new());
@@ -228,6 +246,14 @@ impl Harness {
             Hold::default(),
         );
         collector(
+            "stdin",
+            r_stdin,
+            log.clone(),
+            signer.clone(),
+            idle.clone(),
+            Hold::default(),
+        );
+        collector(
             "iopub",
             r_iopub,
             log.clone(),
@@ -240,7 +266,7 @@ impl Harness {
         let mut h = Harness {
             shell: shell_tx,
             control: control_tx,
-            _stdin: stdin_tx,
+            stdin: stdin_tx,
             log,
             client: KernelIdentity::new(),
             signer: signer.clone(),
@@ -286,15 +312,37 @@ impl Harness {
         msg_type: &str,
         content: Value,
     ) -> (Vec<Bytes>, String) {
+        self.request_from(b"client-1", subshell, msg_type, content)
+    }
+
+    /// A request from the front end whose routing identity is `client`.
+    fn request_from(
+        &self,
+        client: &'static [u8],
+        subshell: Option<&str>,
+        msg_type: &str,
+        content: Value,
+    ) -> (Vec<Bytes>, String) {
+        self.message_from(client, subshell, None, msg_type, content)
+    }
+
+    fn message_from(
+        &self,
+        client: &'static [u8],
+        subshell: Option<&str>,
+        parent: Option<&Message>,
+        msg_type: &str,
+        content: Value,
+    ) -> (Vec<Bytes>, String) {
         let mut header = self.client.header(msg_type);
         if let Some(s) = subshell {
             header.extra.insert("subshell_id".into(), json!(s));
         }
         let id = header.msg_id.clone();
         let msg = Message {
-            identities: vec![Bytes::from_static(b"client-1")],
+            identities: vec![Bytes::from_static(client)],
             header,
-            parent_header: None,
+            parent_header: parent.map(|p| p.header.clone()),
             metadata: Map::new(),
             content,
             buffers: vec![],
@@ -344,6 +392,32 @@ impl Harness {
         let (frames, id) = self.request_on(Some(subshell), msg_type, content);
         self.shell.send(frames).unwrap();
         id
+    }
+
+    /// Sends an `input_reply` from front end `client`, answering `parent` when given.
+    fn input_reply(&self, client: &'static [u8], parent: Option<&Message>, value: &str) {
+        let (frames, _) =
+            self.message_from(client, None, parent, "input_reply", json!({"value": value}));
+        self.stdin.send(frames).unwrap();
+    }
+
+    /// The `input_request` a cell (request `id`) sent.
+    fn input_request_of(&self, id: &str) -> Message {
+        self.log
+            .find("stdin", "input_request")
+            .into_iter()
+            .find(|m| m.parent_header.as_ref().unwrap().msg_id == id)
+            .expect("an input request")
+    }
+
+    /// The stdout text a request's cell printed.
+    fn printed(&self, id: &str) -> String {
+        self.log
+            .find("iopub", "stream")
+            .iter()
+            .filter(|m| m.parent_header.as_ref().unwrap().msg_id == id)
+            .map(|m| m.content["text"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// The one shell reply to `id`.
@@ -722,4 +796,41 @@ async fn an_interrupt_stops_a_cell_waiting_for_its_turn() {
     assert_eq!(h.interrupts.load(Ordering::SeqCst), 1);
     h.release.notify_one();
     h.idle_for(&blocked).await;
+}
+
+#[tokio::test]
+async fn each_subshell_gets_its_own_input_from_the_front_end_that_sent_its_cell() {
+    let h = Harness::start(|_| {});
+    let mut subs = Vec::new();
+    for _ in 0..2 {
+        let created = h.control("create_subshell_request", json!({})).await;
+        subs.push(created.content["subshell_id"].as_str().unwrap().to_owned());
+    }
+    let ask = json!({"code": "shared ask", "allow_stdin": true});
+    let (frames, on_a) = h.request_from(b"front-a", Some(&subs[0]), "execute_request", ask.clone());
+    h.shell.send(frames).unwrap();
+    let (frames, on_b) = h.request_from(b"front-b", Some(&subs[1]), "execute_request", ask);
+    h.shell.send(frames).unwrap();
+    h.sent_for(&on_a, "input_request").await;
+    h.sent_for(&on_b, "input_request").await;
+    // Both wait at once, each asked on its own front end, its header naming its subshell.
+    let (asked_a, asked_b) = (h.input_request_of(&on_a), h.input_request_of(&on_b));
+    assert_eq!(asked_a.identities, vec![Bytes::from_static(b"front-a")]);
+    assert_eq!(asked_b.identities, vec![Bytes::from_static(b"front-b")]);
+    assert_eq!(asked_a.header.extra["subshell_id"], json!(subs[0]));
+    assert_eq!(asked_b.header.extra["subshell_id"], json!(subs[1]));
+    // A front end that was asked nothing answers nothing; b answers its request by parent.
+    h.input_reply(b"front-c", None, "stray");
+    h.input_reply(b"front-b", Some(&asked_b), "bee");
+    h.idle_for(&on_b).await;
+    assert_eq!(h.printed(&on_b), "got bee\n");
+    assert!(
+        !h.for_parent(&on_a).iter().any(|(c, _)| c == "shell"),
+        "a still waits: neither the stray reply nor b's was its answer"
+    );
+    // a answers as jupyter_client's input() does: no parent, no subshell id.
+    h.input_reply(b"front-a", None, "ay");
+    h.idle_for(&on_a).await;
+    assert_eq!(h.printed(&on_a), "got ay\n");
+    assert_eq!(h.reply_to(&on_a).content["status"], "ok");
 }

@@ -22,6 +22,7 @@ use crate::protocol::wire;
 use crate::transport::{Arrivals, FrameRx, Received};
 use bytes::Bytes;
 use outbox::Outbox;
+use serde_json::Value;
 use std::sync::Arc;
 use stdin::StdinBridge;
 use subshells::Subshells;
@@ -140,9 +141,16 @@ pub async fn run<I: Interpreter>(
 
 async fn stdin_loop(mut rx: FrameRx, signer: Signer, bridge: StdinBridge) {
     while let Some(Received { frames, .. }) = rx.recv().await {
-        if let Some((_, req)) = decode(frames, &signer, "stdin") {
+        if let Some((msg, req)) = decode(frames, &signer, "stdin") {
             match req {
-                Request::InputReply(reply) => bridge.deliver(reply.value),
+                Request::InputReply(reply) => {
+                    let answer = stdin::Answer {
+                        parent: msg.parent_header.as_ref().map(|p| p.msg_id.as_str()),
+                        subshell: msg.header.extra.get("subshell_id").map(Value::as_str),
+                        client: &msg.identities,
+                    };
+                    bridge.deliver(&answer, reply.value);
+                }
                 other => tracing::warn!("unexpected message on stdin: {other:?}"),
             }
         }
