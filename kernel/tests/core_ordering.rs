@@ -363,9 +363,20 @@ impl Harness {
 
     /// Waits until the kernel has sent a `what` (msg_type or status:state) parented to `id`.
     async fn sent_for(&self, id: &str, what: &str) {
+        self.sent_times_for(id, what, 1).await;
+    }
+
+    /// Waits until the kernel has sent `times` of `what` parented to `id`.
+    async fn sent_times_for(&self, id: &str, what: &str, times: usize) {
         loop {
             let notified = self.idle.notified();
-            if self.for_parent(id).iter().any(|(_, t)| t == what) {
+            if self
+                .for_parent(id)
+                .iter()
+                .filter(|(_, t)| t == what)
+                .count()
+                >= times
+            {
                 return;
             }
             tokio::time::timeout(std::time::Duration::from_secs(10), notified)
@@ -833,4 +844,25 @@ async fn each_subshell_gets_its_own_input_from_the_front_end_that_sent_its_cell(
     h.idle_for(&on_a).await;
     assert_eq!(h.printed(&on_a), "got ay\n");
     assert_eq!(h.reply_to(&on_a).content["status"], "ok");
+}
+
+#[tokio::test]
+async fn a_kernel_info_answered_while_a_shell_is_busy_publishes_its_idle_again() {
+    let h = Harness::start(|_| {});
+    let blocked = h.shell("execute_request", json!({"code": "block"}));
+    h.sent_for(&blocked, "execute_input").await;
+    // A new front end's kernel_info is answered at once; jupyter_server did not nudge its
+    // IOPub, so the idle may go out before that front end has subscribed: it comes again.
+    let info = h.shell("kernel_info_request", json!({}));
+    h.idle_for(&info).await;
+    h.sent_times_for(&info, "status:idle", 2).await;
+    assert_eq!(h.log.find("shell", "kernel_info_reply").len(), 1);
+    assert!(
+        !h.for_parent(&blocked)
+            .iter()
+            .any(|(_, t)| t == "status:idle"),
+        "all while the main shell's cell still ran"
+    );
+    h.release.notify_one();
+    h.idle_for(&blocked).await;
 }

@@ -3,6 +3,7 @@
 //! It reads frames from the transport, decodes and types them, calls the interpreter and
 //! sends replies and IOPub messages through the [`outbox::Outbox`].
 
+pub mod busy;
 pub mod control;
 pub mod history;
 pub mod memory;
@@ -48,6 +49,8 @@ pub struct Shared {
     pub turn: EngineTurn,
     /// The shell channel's arrival count (stop-on-error aborts what arrived before the error).
     pub arrivals: Arrivals,
+    /// How many shells are busy now.
+    pub busy: busy::BusyShells,
 }
 
 /// Inbound frame streams the core consumes.
@@ -115,6 +118,7 @@ pub async fn run<I: Interpreter>(
         subshells: Subshells::default(),
         turn: EngineTurn::default(),
         arrivals: inbound.shell.arrivals(),
+        busy: busy::BusyShells::default(),
     };
     let interpreter = Arc::new(interpreter);
     let for_shells = shared.clone();

@@ -74,6 +74,7 @@ impl<I: Interpreter> Shell<I> {
 
     /// Busy, dispatch, idle; a panic anywhere becomes an error reply.
     async fn handle(&mut self, msg: &Message, req: Request) {
+        let _busy = self.shared.busy.enter();
         self.shared
             .outbox
             .status(ExecutionState::Busy, Some(&msg.header));

@@ -11,6 +11,7 @@ use crate::protocol::outgoing::{Outcome, Outgoing};
 use crate::transport::{FrameRx, Received};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// A decoded shell request on its way to the shell that serves it.
@@ -142,7 +143,22 @@ pub async fn route(mut rx: FrameRx, shared: Shared) {
     }
 }
 
+/// When the idle of a kernel_info answered while a shell is busy is published again.
+const IDLE_AGAIN_AFTER: [Duration; 4] = [
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+    Duration::from_secs(10),
+];
+
 /// Answers a shell `kernel_info_request` outside every queue, between busy and idle.
+///
+/// While a shell is busy, jupyter_server does not nudge a new connection (it assumes
+/// kernel_info waits behind the cell, as in ipykernel), so this answer can beat the new
+/// connection's IOPub subscription, and JupyterLab waits for the lost idle forever. The idle is
+/// then published again a few times: extra idles of a kernel_info are ignored by every client
+/// (jupyter_server and JupyterLab do not track kernel_info's status; a finished request's
+/// status is dropped), and one of them reaches the late subscriber.
 async fn kernel_info_at_once(shared: &Shared, msg: &Message) {
     shared
         .outbox
@@ -152,6 +168,16 @@ async fn kernel_info_at_once(shared: &Shared, msg: &Message) {
     shared
         .outbox
         .status(ExecutionState::Idle, Some(&msg.header));
+    if shared.busy.any() {
+        let outbox = shared.outbox.clone();
+        let parent = msg.header.clone();
+        tokio::spawn(async move {
+            for pause in IDLE_AGAIN_AFTER {
+                tokio::time::sleep(pause).await;
+                outbox.status(ExecutionState::Idle, Some(&parent));
+            }
+        });
+    }
 }
 
 /// Answers a request for a subshell that does not exist with an error reply (JEP 91: "use of
