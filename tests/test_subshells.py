@@ -5,8 +5,9 @@ evcxr engine, and a kernel-wide interrupt."""
 import re
 
 import pytest
+from jupyter_client.blocking import BlockingKernelClient
 
-from conftest import Inbox, text_of
+from conftest import Inbox, drain_iopub, shell_reply, stdout_text, text_of
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +139,37 @@ def test_completion_on_a_subshell_answers_while_a_rust_cell_runs(inbox):
     assert not inbox.messages(main, "shell"), "answered while the main cell still ran"
     assert inbox.reply(main, timeout=120)["content"]["status"] == "ok"
     inbox.control("delete_subshell_request", {"subshell_id": sub})
+
+
+def test_input_on_a_subshell_is_asked_of_and_answered_by_the_front_end_that_sent_the_cell(inbox):
+    sub = create(inbox)
+    # A second front end with its own session, hence its own routing identity (km.client()
+    # would share the first one's session, and its identity with it).
+    other = BlockingKernelClient()
+    other.load_connection_info(inbox.kc.km.get_connection_info())
+    assert other.session.bsession != inbox.kc.session.bsession
+    other.start_channels()
+    try:
+        other.wait_for_ready(timeout=60)
+        # What evcxr_input::get_string prints, without building that crate.
+        code = 'println!("EVCXR_INPUT_REQUEST:Name? "); let mut l = String::new(); std::io::stdin().read_line(&mut l).unwrap(); println!("got {}", l.trim());'
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": True, "stop_on_error": True}
+        msg = other.session.msg("execute_request", content)
+        msg["header"]["subshell_id"] = sub
+        other.shell_channel.send(msg)
+        msg_id = msg["header"]["msg_id"]
+        asked = other.get_stdin_msg(timeout=120)
+        assert asked["msg_type"] == "input_request"
+        assert asked["parent_header"]["msg_id"] == msg_id
+        assert asked["header"]["subshell_id"] == sub, asked["header"]
+        assert asked["content"] == {"prompt": "Name? ", "password": False}
+        # The first front end was asked nothing: its answer, sent first, is not taken (the
+        # kernel drops it in whichever order the two connections deliver).
+        inbox.kc.input("wrong front end")
+        other.input("right front end")
+        reply = shell_reply(other, msg_id, timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "got right front end" in stdout_text(drain_iopub(other, msg_id))
+    finally:
+        other.stop_channels()
+        inbox.control("delete_subshell_request", {"subshell_id": sub})

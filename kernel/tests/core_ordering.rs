@@ -13,7 +13,7 @@ use mesos_kernel::protocol::header::KernelIdentity;
 use mesos_kernel::protocol::message::Message;
 use mesos_kernel::protocol::signing::Signer;
 use mesos_kernel::protocol::wire;
-use mesos_kernel::transport::Outbound;
+use mesos_kernel::transport::{FrameSink, Outbound, inbound};
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -53,6 +53,24 @@ impl Interpreter for Mock {
     async fn execute(&self, code: &str, out: &CellOutput) -> ExecuteOutcome {
         if code == "block" {
             self.release.notified().await;
+        }
+        if code.contains("ask") {
+            // As a Rust cell asks: from a thread that blocks until the answer.
+            let asking = out.clone();
+            let answer = tokio::task::spawn_blocking(move || asking.input("name? ", false))
+                .await
+                .expect("the input thread ends");
+            return match answer {
+                Ok(name) => {
+                    out.stream(StreamName::Stdout, &format!("got {name}\n"));
+                    ExecuteOutcome::Ok(None)
+                }
+                Err(e) => ExecuteOutcome::Error(ErrorContent {
+                    ename: "NoInput".into(),
+                    evalue: e.to_string(),
+                    traceback: vec![],
+                }),
+            };
         }
         if code == "fail" {
             return ExecuteOutcome::Error(ErrorContent {
@@ -124,9 +142,45 @@ impl Log {
     }
 }
 
+/// Holds back the kernel's "sent" notice of error execute replies while armed: the reply is
+/// out (a client can act on it) but the shell that sent it has not gone on yet.
+#[derive(Clone, Default)]
+struct Hold(Arc<Mutex<(bool, Vec<tokio::sync::oneshot::Sender<()>>)>>);
+
+impl Hold {
+    fn arm(&self) {
+        self.0.lock().unwrap().0 = true;
+    }
+
+    /// Lets the held replies' senders go on, and holds no more.
+    fn release(&self) {
+        let mut state = self.0.lock().unwrap();
+        state.0 = false;
+        state.1.clear();
+    }
+
+    /// Keeps `sent` if armed and `msg` is an error execute reply; otherwise gives it back.
+    fn keep(
+        &self,
+        msg: &Message,
+        sent: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> Option<tokio::sync::oneshot::Sender<()>> {
+        let mut state = self.0.lock().unwrap();
+        let error_reply = msg.msg_type() == "execute_reply" && msg.content["status"] == "error";
+        match sent {
+            Some(s) if state.0 && error_reply => {
+                state.1.push(s);
+                None
+            }
+            other => other,
+        }
+    }
+}
+
 struct Harness {
-    shell: mpsc::UnboundedSender<Vec<Bytes>>,
-    control: mpsc::UnboundedSender<Vec<Bytes>>,
+    shell: FrameSink,
+    control: FrameSink,
+    stdin: FrameSink,
     log: Log,
     client: KernelIdentity,
     signer: Signer,
@@ -135,6 +189,8 @@ struct Harness {
     done: tokio::task::JoinHandle<bool>,
     /// Wakes on every message the kernel sends.
     idle: Arc<tokio::sync::Notify>,
+    /// Error replies whose sending is not finished yet, while armed.
+    hold: Hold,
 }
 
 fn collector(
@@ -143,6 +199,7 @@ fn collector(
     log: Log,
     signer: Signer,
     idle: Arc<tokio::sync::Notify>,
+    hold: Hold,
 ) {
     tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
@@ -150,9 +207,11 @@ fn collector(
                 continue; // a flush marker
             }
             let msg = wire::decode(out.frames, &signer).expect("the kernel signs what it sends");
+            // Dropping `sent` tells the kernel the frames have left.
+            let sent = hold.keep(&msg, out.sent);
             log.0.lock().unwrap().push((name, msg));
             idle.notify_waiters();
-            // Dropping `out.sent` tells the kernel the frames have left.
+            drop(sent);
         }
     });
 }
@@ -160,29 +219,54 @@ fn collector(
 impl Harness {
     fn start(prefill: impl FnOnce(&Harness)) -> Harness {
         let signer = Signer::new("key");
-        let (shell_tx, shell_rx) = mpsc::unbounded_channel();
-        let (control_tx, control_rx) = mpsc::unbounded_channel();
-        let (_stdin_tx, stdin_rx) = mpsc::unbounded_channel();
+        let (shell_tx, shell_rx) = inbound::channel();
+        let (control_tx, control_rx) = inbound::channel();
+        let (stdin_tx, stdin_rx) = inbound::channel();
         let (o_shell, r_shell) = mpsc::unbounded_channel();
         let (o_control, r_control) = mpsc::unbounded_channel();
-        let (o_stdin, _r_stdin) = mpsc::unbounded_channel();
+        let (o_stdin, r_stdin) = mpsc::unbounded_channel();
         let (o_iopub, r_iopub) = mpsc::unbounded_channel();
         let log = Log::default();
         let idle = Arc::new(tokio::sync::Notify::new());
-        collector("shell", r_shell, log.clone(), signer.clone(), idle.clone());
+        let hold = Hold::default();
+        collector(
+            "shell",
+            r_shell,
+            log.clone(),
+            signer.clone(),
+            idle.clone(),
+            hold.clone(),
+        );
         collector(
             "control",
             r_control,
             log.clone(),
             signer.clone(),
             idle.clone(),
+            Hold::default(),
         );
-        collector("iopub", r_iopub, log.clone(), signer.clone(), idle.clone());
+        collector(
+            "stdin",
+            r_stdin,
+            log.clone(),
+            signer.clone(),
+            idle.clone(),
+            Hold::default(),
+        );
+        collector(
+            "iopub",
+            r_iopub,
+            log.clone(),
+            signer.clone(),
+            idle.clone(),
+            Hold::default(),
+        );
         let interrupts = Arc::new(AtomicUsize::new(0));
         let release = Arc::new(tokio::sync::Notify::new());
         let mut h = Harness {
             shell: shell_tx,
             control: control_tx,
+            stdin: stdin_tx,
             log,
             client: KernelIdentity::new(),
             signer: signer.clone(),
@@ -190,6 +274,7 @@ impl Harness {
             release: release.clone(),
             done: tokio::spawn(async { false }),
             idle,
+            hold,
         };
         prefill(&h);
         let outbox = Outbox::new(
@@ -227,15 +312,37 @@ impl Harness {
         msg_type: &str,
         content: Value,
     ) -> (Vec<Bytes>, String) {
+        self.request_from(b"client-1", subshell, msg_type, content)
+    }
+
+    /// A request from the front end whose routing identity is `client`.
+    fn request_from(
+        &self,
+        client: &'static [u8],
+        subshell: Option<&str>,
+        msg_type: &str,
+        content: Value,
+    ) -> (Vec<Bytes>, String) {
+        self.message_from(client, subshell, None, msg_type, content)
+    }
+
+    fn message_from(
+        &self,
+        client: &'static [u8],
+        subshell: Option<&str>,
+        parent: Option<&Message>,
+        msg_type: &str,
+        content: Value,
+    ) -> (Vec<Bytes>, String) {
         let mut header = self.client.header(msg_type);
         if let Some(s) = subshell {
             header.extra.insert("subshell_id".into(), json!(s));
         }
         let id = header.msg_id.clone();
         let msg = Message {
-            identities: vec![Bytes::from_static(b"client-1")],
+            identities: vec![Bytes::from_static(client)],
             header,
-            parent_header: None,
+            parent_header: parent.map(|p| p.header.clone()),
             metadata: Map::new(),
             content,
             buffers: vec![],
@@ -256,9 +363,20 @@ impl Harness {
 
     /// Waits until the kernel has sent a `what` (msg_type or status:state) parented to `id`.
     async fn sent_for(&self, id: &str, what: &str) {
+        self.sent_times_for(id, what, 1).await;
+    }
+
+    /// Waits until the kernel has sent `times` of `what` parented to `id`.
+    async fn sent_times_for(&self, id: &str, what: &str, times: usize) {
         loop {
             let notified = self.idle.notified();
-            if self.for_parent(id).iter().any(|(_, t)| t == what) {
+            if self
+                .for_parent(id)
+                .iter()
+                .filter(|(_, t)| t == what)
+                .count()
+                >= times
+            {
                 return;
             }
             tokio::time::timeout(std::time::Duration::from_secs(10), notified)
@@ -285,6 +403,32 @@ impl Harness {
         let (frames, id) = self.request_on(Some(subshell), msg_type, content);
         self.shell.send(frames).unwrap();
         id
+    }
+
+    /// Sends an `input_reply` from front end `client`, answering `parent` when given.
+    fn input_reply(&self, client: &'static [u8], parent: Option<&Message>, value: &str) {
+        let (frames, _) =
+            self.message_from(client, None, parent, "input_reply", json!({"value": value}));
+        self.stdin.send(frames).unwrap();
+    }
+
+    /// The `input_request` a cell (request `id`) sent.
+    fn input_request_of(&self, id: &str) -> Message {
+        self.log
+            .find("stdin", "input_request")
+            .into_iter()
+            .find(|m| m.parent_header.as_ref().unwrap().msg_id == id)
+            .expect("an input request")
+    }
+
+    /// The stdout text a request's cell printed.
+    fn printed(&self, id: &str) -> String {
+        self.log
+            .find("iopub", "stream")
+            .iter()
+            .filter(|m| m.parent_header.as_ref().unwrap().msg_id == id)
+            .map(|m| m.content["text"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// The one shell reply to `id`.
@@ -411,6 +555,33 @@ async fn an_error_aborts_the_queued_executes_but_not_other_requests() {
     assert_eq!(h.log.find("shell", "kernel_info_reply").len(), 1);
     assert_eq!(replies[0].content["ename"], "Boom");
     assert_eq!(h.log.find("iopub", "error").len(), 1);
+}
+
+#[tokio::test]
+async fn a_request_sent_after_the_error_was_seen_runs_though_the_shell_has_not_moved_on() {
+    let h = Harness::start(|_| {});
+    // The error reply goes out, but its sender is held there: the window in which a fast
+    // client's next request used to reach the queue before the abort drained it.
+    h.hold.arm();
+    let failing = h.shell("execute_request", json!({"code": "fail"}));
+    h.sent_for(&failing, "error").await;
+    // The client saw the error and sends the next cell.
+    let after = h.shell("execute_request", json!({"code": "after"}));
+    // The router answers a shell kernel_info at once, in arrival order: once it is
+    // answered, `after` waits in the main shell's queue.
+    let probe = h.shell("kernel_info_request", json!({}));
+    h.sent_for(&probe, "kernel_info_reply").await;
+    assert!(
+        !h.for_parent(&failing)
+            .iter()
+            .any(|(_, t)| t == "status:idle"),
+        "the failing cell's shell is still sending its reply"
+    );
+    h.hold.release();
+    h.idle_for(&after).await;
+    assert_eq!(h.reply_to(&failing).content["status"], "error");
+    assert_eq!(h.reply_to(&after).content["status"], "ok");
+    assert_eq!(h.reply_to(&after).content["execution_count"], 2);
 }
 
 #[tokio::test]
@@ -634,6 +805,64 @@ async fn an_interrupt_stops_a_cell_waiting_for_its_turn() {
     assert_eq!(reply.content["status"], "error");
     assert_eq!(reply.content["ename"], "Interrupted");
     assert_eq!(h.interrupts.load(Ordering::SeqCst), 1);
+    h.release.notify_one();
+    h.idle_for(&blocked).await;
+}
+
+#[tokio::test]
+async fn each_subshell_gets_its_own_input_from_the_front_end_that_sent_its_cell() {
+    let h = Harness::start(|_| {});
+    let mut subs = Vec::new();
+    for _ in 0..2 {
+        let created = h.control("create_subshell_request", json!({})).await;
+        subs.push(created.content["subshell_id"].as_str().unwrap().to_owned());
+    }
+    let ask = json!({"code": "shared ask", "allow_stdin": true});
+    let (frames, on_a) = h.request_from(b"front-a", Some(&subs[0]), "execute_request", ask.clone());
+    h.shell.send(frames).unwrap();
+    let (frames, on_b) = h.request_from(b"front-b", Some(&subs[1]), "execute_request", ask);
+    h.shell.send(frames).unwrap();
+    h.sent_for(&on_a, "input_request").await;
+    h.sent_for(&on_b, "input_request").await;
+    // Both wait at once, each asked on its own front end, its header naming its subshell.
+    let (asked_a, asked_b) = (h.input_request_of(&on_a), h.input_request_of(&on_b));
+    assert_eq!(asked_a.identities, vec![Bytes::from_static(b"front-a")]);
+    assert_eq!(asked_b.identities, vec![Bytes::from_static(b"front-b")]);
+    assert_eq!(asked_a.header.extra["subshell_id"], json!(subs[0]));
+    assert_eq!(asked_b.header.extra["subshell_id"], json!(subs[1]));
+    // A front end that was asked nothing answers nothing; b answers its request by parent.
+    h.input_reply(b"front-c", None, "stray");
+    h.input_reply(b"front-b", Some(&asked_b), "bee");
+    h.idle_for(&on_b).await;
+    assert_eq!(h.printed(&on_b), "got bee\n");
+    assert!(
+        !h.for_parent(&on_a).iter().any(|(c, _)| c == "shell"),
+        "a still waits: neither the stray reply nor b's was its answer"
+    );
+    // a answers as jupyter_client's input() does: no parent, no subshell id.
+    h.input_reply(b"front-a", None, "ay");
+    h.idle_for(&on_a).await;
+    assert_eq!(h.printed(&on_a), "got ay\n");
+    assert_eq!(h.reply_to(&on_a).content["status"], "ok");
+}
+
+#[tokio::test]
+async fn a_kernel_info_answered_while_a_shell_is_busy_publishes_its_idle_again() {
+    let h = Harness::start(|_| {});
+    let blocked = h.shell("execute_request", json!({"code": "block"}));
+    h.sent_for(&blocked, "execute_input").await;
+    // A new front end's kernel_info is answered at once; jupyter_server did not nudge its
+    // IOPub, so the idle may go out before that front end has subscribed: it comes again.
+    let info = h.shell("kernel_info_request", json!({}));
+    h.idle_for(&info).await;
+    h.sent_times_for(&info, "status:idle", 2).await;
+    assert_eq!(h.log.find("shell", "kernel_info_reply").len(), 1);
+    assert!(
+        !h.for_parent(&blocked)
+            .iter()
+            .any(|(_, t)| t == "status:idle"),
+        "all while the main shell's cell still ran"
+    );
     h.release.notify_one();
     h.idle_for(&blocked).await;
 }

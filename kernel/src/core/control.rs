@@ -12,7 +12,7 @@ use crate::protocol::message::Message;
 use crate::protocol::outgoing::{
     Done, Empty, Outcome, Outgoing, ShutdownReply, SubshellId, SubshellIds,
 };
-use crate::transport::FrameRx;
+use crate::transport::{FrameRx, Received};
 
 /// Handles control requests on their own task.
 pub struct Control {
@@ -33,7 +33,7 @@ impl Control {
 
     /// Serves control requests until the channel closes.
     pub async fn run(self, mut rx: FrameRx) {
-        while let Some(frames) = rx.recv().await {
+        while let Some(Received { frames, .. }) = rx.recv().await {
             let Some((msg, req)) = decode(frames, &self.shared.signer, "control") else {
                 continue;
             };

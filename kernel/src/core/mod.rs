@@ -3,6 +3,7 @@
 //! It reads frames from the transport, decodes and types them, calls the interpreter and
 //! sends replies and IOPub messages through the [`outbox::Outbox`].
 
+pub mod busy;
 pub mod control;
 pub mod history;
 pub mod memory;
@@ -19,9 +20,10 @@ use crate::protocol::content::{ExecutionState, Request};
 use crate::protocol::message::Message;
 use crate::protocol::signing::Signer;
 use crate::protocol::wire;
-use crate::transport::FrameRx;
+use crate::transport::{Arrivals, FrameRx, Received};
 use bytes::Bytes;
 use outbox::Outbox;
+use serde_json::Value;
 use std::sync::Arc;
 use stdin::StdinBridge;
 use subshells::Subshells;
@@ -45,6 +47,10 @@ pub struct Shared {
     pub subshells: Subshells,
     /// Turns at the interpreter's engine, across subshells.
     pub turn: EngineTurn,
+    /// The shell channel's arrival count (stop-on-error aborts what arrived before the error).
+    pub arrivals: Arrivals,
+    /// How many shells are busy now.
+    pub busy: busy::BusyShells,
 }
 
 /// Inbound frame streams the core consumes.
@@ -111,6 +117,8 @@ pub async fn run<I: Interpreter>(
         shutdown: shutdown_tx,
         subshells: Subshells::default(),
         turn: EngineTurn::default(),
+        arrivals: inbound.shell.arrivals(),
+        busy: busy::BusyShells::default(),
     };
     let interpreter = Arc::new(interpreter);
     let for_shells = shared.clone();
@@ -136,10 +144,17 @@ pub async fn run<I: Interpreter>(
 }
 
 async fn stdin_loop(mut rx: FrameRx, signer: Signer, bridge: StdinBridge) {
-    while let Some(frames) = rx.recv().await {
-        if let Some((_, req)) = decode(frames, &signer, "stdin") {
+    while let Some(Received { frames, .. }) = rx.recv().await {
+        if let Some((msg, req)) = decode(frames, &signer, "stdin") {
             match req {
-                Request::InputReply(reply) => bridge.deliver(reply.value),
+                Request::InputReply(reply) => {
+                    let answer = stdin::Answer {
+                        parent: msg.parent_header.as_ref().map(|p| p.msg_id.as_str()),
+                        subshell: msg.header.extra.get("subshell_id").map(Value::as_str),
+                        client: &msg.identities,
+                    };
+                    bridge.deliver(&answer, reply.value);
+                }
                 other => tracing::warn!("unexpected message on stdin: {other:?}"),
             }
         }

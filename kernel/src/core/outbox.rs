@@ -166,26 +166,38 @@ impl Outbox {
         }
     }
 
-    /// Sends an `input_request` on stdin to the front end that sent `request`.
+    /// An `input_request` for the front end that sent `request_identities`' cell; its header
+    /// names the cell's subshell (JEP 91: stdin messages carry `subshell_id`).
     pub fn input_request(
         &self,
         request_identities: &[Bytes],
         parent: &Header,
+        subshell: Option<&str>,
         prompt: &str,
         password: bool,
-    ) {
+    ) -> Message {
         let content = Outgoing::InputRequest {
             prompt: prompt.to_owned(),
             password,
         };
-        let msg = self.message(
+        let mut msg = self.message(
             request_identities.to_vec(),
             content.msg_type(),
             Some(parent),
             serde_json::to_value(&content).expect("input_request serializes"),
         );
+        if let Some(id) = subshell {
+            msg.header
+                .extra
+                .insert("subshell_id".into(), Value::String(id.to_owned()));
+        }
+        msg
+    }
+
+    /// Sends a stdin message built by [`Outbox::input_request`].
+    pub fn send_stdin(&self, msg: &Message) {
         let _ = self.stdin.send(Outbound {
-            frames: wire::encode(&msg, &self.signer),
+            frames: wire::encode(msg, &self.signer),
             sent: None,
         });
     }

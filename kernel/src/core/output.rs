@@ -3,7 +3,7 @@
 //! Interpreters get a [`CellOutput`] and never see a message, a header or a socket.
 
 use super::outbox::Outbox;
-use super::stdin::StdinBridge;
+use super::stdin::{Asker, StdinBridge};
 use crate::protocol::content::{MimeBundle, StreamName};
 use crate::protocol::header::Header;
 use crate::protocol::outgoing::Outgoing;
@@ -117,18 +117,32 @@ impl CellOutput {
         std::mem::take(&mut *self.inner.payload.lock().expect("payload"))
     }
 
-    /// Asks the front end for a line of input; blocks the calling thread until it answers.
+    /// Asks the front end that sent the cell for a line of input; blocks the calling thread
+    /// until it answers.
     pub fn input(&self, prompt: &str, password: bool) -> Result<String, InputError> {
         let Some(stdin) = &self.inner.stdin else {
             return Err(InputError::NotAllowed);
         };
-        let waiter = stdin.begin();
-        self.inner.outbox.input_request(
-            &self.inner.identities,
-            &self.inner.parent,
+        let inner = &self.inner;
+        let subshell = inner
+            .parent
+            .extra
+            .get("subshell_id")
+            .and_then(Value::as_str);
+        let request = inner.outbox.input_request(
+            &inner.identities,
+            &inner.parent,
+            subshell,
             prompt,
             password,
         );
+        // Registered before the request leaves, so the quickest reply finds it.
+        let waiter = stdin.begin(Asker {
+            subshell: subshell.map(str::to_owned),
+            input_request: request.header.msg_id.clone(),
+            client: inner.identities.clone(),
+        });
+        inner.outbox.send_stdin(&request);
         waiter.wait().ok_or(InputError::Cancelled)
     }
 }

@@ -6,7 +6,7 @@ use super::history::History;
 use super::kernel_info_reply;
 use super::outbox::ReplyChannel;
 use super::output::CellOutput;
-use super::subshells::QueueRx;
+use super::subshells::{QueueRx, Queued};
 use crate::interpreter::{Concurrency, ExecuteOutcome, Interpreter};
 use crate::protocol::content::{
     CommOpen, CompleteRequest, Completeness, ErrorContent, ExecuteRequest, ExecutionState,
@@ -30,6 +30,9 @@ pub struct Shell<I> {
     subshell: Option<String>,
     execution_count: i64,
     history: History,
+    /// Executes numbered below this in the shell channel's arrival order are aborted: the
+    /// channel's arrival count when the last stop-on-error error was reported (0: none).
+    abort_before: u64,
 }
 
 impl<I: Interpreter> Shell<I> {
@@ -41,13 +44,23 @@ impl<I: Interpreter> Shell<I> {
             subshell,
             execution_count: 0,
             history: History::default(),
+            abort_before: 0,
         }
     }
 
     /// Serves until the queue closes (the subshell was deleted, or the kernel ends).
     pub async fn run(mut self, mut rx: QueueRx) {
-        while let Some((msg, req)) = rx.recv().await {
-            let stop_on_error = self.handle(&msg, req).await;
+        while let Some(Queued { msg, req, arrival }) = rx.recv().await {
+            if let Request::Execute(_) = req
+                && arrival < self.abort_before
+            {
+                // It reached the kernel before the error was reported, so the client sent it
+                // not knowing: stop_on_error. Anything sent after seeing the error has a later
+                // number and runs, however late this shell gets to it.
+                self.abort(&msg).await;
+                continue;
+            }
+            self.handle(&msg, req).await;
             if self
                 .shared
                 .outbox
@@ -56,88 +69,74 @@ impl<I: Interpreter> Shell<I> {
                 // Off the runtime's threads: it walks the whole heap.
                 tokio::task::spawn_blocking(super::memory::release_free_memory);
             }
-            if stop_on_error {
-                self.abort_queued(&mut rx).await;
-            }
         }
     }
 
-    /// Busy, dispatch, idle; a panic anywhere becomes an error reply. Returns whether to abort the queue.
-    async fn handle(&mut self, msg: &Message, req: Request) -> bool {
+    /// Busy, dispatch, idle; a panic anywhere becomes an error reply.
+    async fn handle(&mut self, msg: &Message, req: Request) {
+        let _busy = self.shared.busy.enter();
         self.shared
             .outbox
             .status(ExecutionState::Busy, Some(&msg.header));
         let result = AssertUnwindSafe(self.dispatch(msg, req))
             .catch_unwind()
             .await;
-        let abort = match result {
-            Ok(abort) => abort,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "unknown panic".into());
-                tracing::error!(msg_type = msg.msg_type(), "handler panicked: {what}");
-                let error = ErrorContent {
-                    ename: "KernelPanic".into(),
-                    evalue: format!("the kernel hit an internal error and recovered: {what}"),
-                    traceback: vec![format!("KernelPanic: {what}")],
-                };
-                let content = if matches!(msg.msg_type(), "execute_request") {
-                    Outgoing::ExecuteReply(ExecuteReply::Error {
-                        error,
-                        execution_count: self.execution_count,
-                        user_expressions: Map::new(),
-                        payload: Vec::new(),
-                    })
-                } else {
-                    Outgoing::ErrorReply {
-                        reply_type: Request::reply_type(msg.msg_type()),
-                        error: Outcome::Error(error),
-                    }
-                };
-                self.shared
-                    .outbox
-                    .reply(ReplyChannel::Shell, msg, content)
-                    .await;
-                false
-            }
-        };
+        if let Err(panic) = result {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(msg_type = msg.msg_type(), "handler panicked: {what}");
+            let error = ErrorContent {
+                ename: "KernelPanic".into(),
+                evalue: format!("the kernel hit an internal error and recovered: {what}"),
+                traceback: vec![format!("KernelPanic: {what}")],
+            };
+            let content = if matches!(msg.msg_type(), "execute_request") {
+                Outgoing::ExecuteReply(ExecuteReply::Error {
+                    error,
+                    execution_count: self.execution_count,
+                    user_expressions: Map::new(),
+                    payload: Vec::new(),
+                })
+            } else {
+                Outgoing::ErrorReply {
+                    reply_type: Request::reply_type(msg.msg_type()),
+                    error: Outcome::Error(error),
+                }
+            };
+            self.shared
+                .outbox
+                .reply(ReplyChannel::Shell, msg, content)
+                .await;
+        }
         self.shared
             .outbox
             .status(ExecutionState::Idle, Some(&msg.header));
-        abort
     }
 
-    /// Answers every execute request already waiting with `aborted` (stop_on_error).
-    async fn abort_queued(&mut self, rx: &mut QueueRx) {
-        while let Ok((msg, req)) = rx.try_recv() {
-            if let Request::Execute(_) = req {
-                self.shared
-                    .outbox
-                    .status(ExecutionState::Busy, Some(&msg.header));
-                self.shared
-                    .outbox
-                    .reply(
-                        ReplyChannel::Shell,
-                        &msg,
-                        Outgoing::ExecuteReply(ExecuteReply::Aborted {
-                            execution_count: self.execution_count,
-                        }),
-                    )
-                    .await;
-                self.shared
-                    .outbox
-                    .status(ExecutionState::Idle, Some(&msg.header));
-            } else {
-                // Only executes are aborted; anything else is still answered.
-                self.handle(&msg, req).await;
-            }
-        }
+    /// Answers an execute request with `aborted`, between busy and idle (stop_on_error).
+    async fn abort(&self, msg: &Message) {
+        self.shared
+            .outbox
+            .status(ExecutionState::Busy, Some(&msg.header));
+        self.shared
+            .outbox
+            .reply(
+                ReplyChannel::Shell,
+                msg,
+                Outgoing::ExecuteReply(ExecuteReply::Aborted {
+                    execution_count: self.execution_count,
+                }),
+            )
+            .await;
+        self.shared
+            .outbox
+            .status(ExecutionState::Idle, Some(&msg.header));
     }
 
-    async fn dispatch(&mut self, msg: &Message, req: Request) -> bool {
+    async fn dispatch(&mut self, msg: &Message, req: Request) {
         match req {
             Request::KernelInfo => {
                 self.shared
@@ -149,7 +148,7 @@ impl<I: Interpreter> Shell<I> {
                     )
                     .await;
             }
-            Request::Execute(r) => return self.execute_request(msg, r).await,
+            Request::Execute(r) => self.execute_request(msg, r).await,
             Request::Complete(r) => self.complete_request(msg, r).await,
             Request::Inspect(r) => self.inspect_request(msg, r).await,
             Request::IsComplete(r) => {
@@ -203,10 +202,9 @@ impl<I: Interpreter> Shell<I> {
             }
             Request::Unknown(t) => tracing::warn!("unknown request type {t}: no reply"),
         }
-        false
     }
 
-    async fn execute_request(&mut self, msg: &Message, req: ExecuteRequest) -> bool {
+    async fn execute_request(&mut self, msg: &Message, req: ExecuteRequest) {
         let silent = req.silent;
         if req.store_history && !silent {
             self.execution_count += 1;
@@ -291,7 +289,6 @@ impl<I: Interpreter> Shell<I> {
                         }),
                     )
                     .await;
-                false
             }
             ExecuteOutcome::Error(error) => {
                 drop(turn);
@@ -300,14 +297,20 @@ impl<I: Interpreter> Shell<I> {
         }
     }
 
-    /// Publishes `error` and sends the error reply; returns whether to abort the queue.
+    /// Publishes `error` and sends the error reply; with stop_on_error, the executes that
+    /// arrived before it will be aborted.
     async fn reply_error(
-        &self,
+        &mut self,
         msg: &Message,
         req: &ExecuteRequest,
         count: i64,
         error: ErrorContent,
-    ) -> bool {
+    ) {
+        if !req.silent && req.stop_on_error {
+            // Read before the client can see the error (on IOPub or in the reply): a request
+            // it sends in answer to the error cannot be counted in it.
+            self.abort_before = self.shared.arrivals.so_far();
+        }
         if !req.silent {
             self.shared
                 .outbox
@@ -323,7 +326,6 @@ impl<I: Interpreter> Shell<I> {
             .outbox
             .reply(ReplyChannel::Shell, msg, content)
             .await;
-        !req.silent && req.stop_on_error
     }
 
     /// Names a cell of this shell for the engine-turn message.

@@ -8,13 +8,22 @@ use super::{decode, kernel_info_reply};
 use crate::protocol::content::{ErrorContent, ExecutionState, Request};
 use crate::protocol::message::Message;
 use crate::protocol::outgoing::{Outcome, Outgoing};
-use crate::transport::FrameRx;
+use crate::transport::{FrameRx, Received};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// A decoded shell request on its way to the shell that serves it.
-pub type Queued = (Message, Request);
+#[derive(Debug)]
+pub struct Queued {
+    /// The request as it came.
+    pub msg: Message,
+    /// Its typed content.
+    pub req: Request,
+    /// Its number in the shell channel's arrival order.
+    pub arrival: u64,
+}
 /// The sending end of one shell's queue.
 pub type Queue = mpsc::UnboundedSender<Queued>;
 /// The receiving end a shell task serves.
@@ -104,7 +113,7 @@ pub fn subshell_of(msg: &Message) -> Result<Option<&str>, &Value> {
 
 /// Reads shell frames, decodes each once and queues it on the shell its header names.
 pub async fn route(mut rx: FrameRx, shared: Shared) {
-    while let Some(frames) = rx.recv().await {
+    while let Some(Received { arrival, frames }) = rx.recv().await {
         let Some((msg, req)) = decode(frames, &shared.signer, "shell") else {
             continue;
         };
@@ -121,7 +130,9 @@ pub async fn route(mut rx: FrameRx, shared: Shared) {
         };
         match queue {
             Ok(q) => {
-                if let Err(mpsc::error::SendError((msg, _))) = q.send((msg, req)) {
+                if let Err(mpsc::error::SendError(Queued { msg, .. })) =
+                    q.send(Queued { msg, req, arrival })
+                {
                     // Deleted between lookup and send: as unknown.
                     let id = subshell_of(&msg).ok().flatten().map(str::to_owned);
                     unknown(&shared, &msg, &json!(id)).await;
@@ -132,7 +143,22 @@ pub async fn route(mut rx: FrameRx, shared: Shared) {
     }
 }
 
+/// When the idle of a kernel_info answered while a shell is busy is published again.
+const IDLE_AGAIN_AFTER: [Duration; 4] = [
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+    Duration::from_secs(10),
+];
+
 /// Answers a shell `kernel_info_request` outside every queue, between busy and idle.
+///
+/// While a shell is busy, jupyter_server does not nudge a new connection (it assumes
+/// kernel_info waits behind the cell, as in ipykernel), so this answer can beat the new
+/// connection's IOPub subscription, and JupyterLab waits for the lost idle forever. The idle is
+/// then published again a few times: extra idles of a kernel_info are ignored by every client
+/// (jupyter_server and JupyterLab do not track kernel_info's status; a finished request's
+/// status is dropped), and one of them reaches the late subscriber.
 async fn kernel_info_at_once(shared: &Shared, msg: &Message) {
     shared
         .outbox
@@ -142,6 +168,16 @@ async fn kernel_info_at_once(shared: &Shared, msg: &Message) {
     shared
         .outbox
         .status(ExecutionState::Idle, Some(&msg.header));
+    if shared.busy.any() {
+        let outbox = shared.outbox.clone();
+        let parent = msg.header.clone();
+        tokio::spawn(async move {
+            for pause in IDLE_AGAIN_AFTER {
+                tokio::time::sleep(pause).await;
+                outbox.status(ExecutionState::Idle, Some(&parent));
+            }
+        });
+    }
 }
 
 /// Answers a request for a subshell that does not exist with an error reply (JEP 91: "use of

@@ -4,8 +4,11 @@
 //! channels; this module pumps them to and from ZeroMQ. Heartbeat is answered here, on its own
 //! task, so a busy cell can never delay it.
 
+pub mod inbound;
+
 use crate::protocol::connection::{Channel, ConnectionInfo};
 use bytes::Bytes;
+pub use inbound::{Arrivals, FrameRx, FrameSink, Received};
 use tokio::sync::{mpsc, oneshot};
 use zeromq::{PubSocket, RepSocket, RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
 
@@ -19,8 +22,6 @@ pub struct Outbound {
 
 /// Sender of outbound frames for one channel.
 pub type FrameTx = mpsc::UnboundedSender<Outbound>;
-/// Receiver of inbound frames for one channel.
-pub type FrameRx = mpsc::UnboundedReceiver<Vec<Bytes>>;
 
 /// The kernel-facing ends of the bound sockets.
 pub struct Endpoints {
@@ -67,7 +68,7 @@ async fn router(info: &ConnectionInfo, channel: Channel) -> anyhow::Result<(Fram
         .map_err(|e| anyhow::anyhow!("cannot bind {channel:?} on {endpoint}: {e}"))?;
     tracing::debug!(?channel, %endpoint, "bound");
     let (mut send, mut recv) = socket.split();
-    let (in_tx, in_rx) = mpsc::unbounded_channel();
+    let (in_tx, in_rx) = inbound::channel();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outbound>();
     tokio::spawn(async move {
         loop {
