@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::custom_executor::{CustomExecutor, Phase, events};
+use super::custom_executor::{CustomExecutor, Phase};
+use super::executor_events as events;
 use super::{Agent, AgentFramework, ToMaster};
 use crate::http::EventSender;
 use crate::{ids, json as j};
@@ -36,7 +37,8 @@ fn find<'a>(
 
 impl Agent {
     /// SUBSCRIBE: the stream becomes the executor's (closing an earlier one), SUBSCRIBED,
-    /// then a LAUNCH for each queued task. An executor being shut down gets SHUTDOWN.
+    /// then a LAUNCH for each queued task and a LAUNCH_GROUP for each queued task group. An
+    /// executor being shut down gets SHUTDOWN.
     pub(crate) fn executor_subscribe(
         self: &Arc<Self>,
         fid: &str,
@@ -61,15 +63,19 @@ impl Agent {
                 &agent_info,
                 &e.container_id,
             ));
-            let queued = std::mem::take(&mut e.queued);
-            let shutdown = !e.ever_sent_task && queued.is_empty();
-            e.ever_sent_task |= !queued.is_empty();
+            let (tasks, groups) = e.take_queued();
+            let nothing_queued = tasks.is_empty() && groups.is_empty();
+            let shutdown = !e.ever_sent_task && nothing_queued;
+            e.ever_sent_task |= !nothing_queued;
             e.stream = Some(stream.clone());
             let fw = st.frameworks.get(fid).expect("found above");
-            for tid in queued {
-                if let Some(run) = fw.executors.get(&tid) {
-                    stream.send(&events::launch(&run.task));
-                }
+            let task_of = |tid: &String| fw.executors.get(tid).map(|r| Arc::clone(&r.task));
+            for task in tasks.iter().filter_map(task_of) {
+                stream.send(&events::launch(&task));
+            }
+            for group in groups {
+                let tasks: Vec<Arc<Value>> = group.iter().filter_map(task_of).collect();
+                stream.send(&events::launch_group(&tasks));
             }
             shutdown
         };

@@ -8,6 +8,7 @@ pub(crate) mod drain;
 pub(crate) mod executor;
 pub(crate) mod executor_api;
 pub(crate) mod executor_calls;
+pub(crate) mod executor_events;
 pub(crate) mod files_api;
 pub(crate) mod http;
 pub(crate) mod media;
