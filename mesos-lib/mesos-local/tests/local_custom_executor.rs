@@ -2,7 +2,7 @@
 //! groups with an ExecutorInfo, and the test plays the executor on the agent's
 //! `/api/v1/executor` while the agent runs the executor's command (which only holds the
 //! container), as real Mesos answers it (real-mesos-transcripts/36-custom-executor-v1-http.txt;
-//! task groups as `src/slave/slave.cpp` runs them).
+//! task groups, heartbeats and re-subscription as `src/slave/slave.cpp` has them).
 
 #[path = "local_common/executor.rs"]
 mod executor_side;
@@ -499,5 +499,106 @@ async fn killing_a_queued_task_of_a_group_kills_its_group() {
     // Never sent a task, the executor is shut down.
     let failure = s.until("FAILURE").await;
     assert_eq!(failure["failure"]["executor_id"]["value"], "grp-queued");
+    m.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resubscribing_executor_gets_back_what_was_not_acknowledged() {
+    let m = LocalMesos::start(LocalConfig {
+        executor_heartbeat_interval: Duration::from_millis(300),
+        ..fast_config(1)
+    })
+    .await
+    .unwrap();
+    let url = m.url();
+    let agent_url = m.agents()[0].url.clone();
+    let mut s = subscribe(&url, framework("custom-resubscribe")).await;
+    let fid = s.framework_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let info = executor_info(&fid, "resub", "exec sleep 600");
+    launch_on(&url, &s, &offer, "r-1", &info).await;
+    let mut e = Executor::subscribe(&agent_url, &fid, "resub").await;
+    assert_eq!(e.next().await["type"], "SUBSCRIBED");
+    assert_eq!(e.next().await["type"], "LAUNCH");
+    // Nothing else happens: the agent's periodic HEARTBEAT comes next.
+    assert_eq!(e.next().await, json!({"type": "HEARTBEAT"}));
+
+    let mut offers = Vec::new();
+    for tid in ["r-2", "r-3"] {
+        let offer = offer_with_cpus(&mut s, offers.clone(), 0.1).await;
+        offers.retain(|o| o["id"] != offer["id"]);
+        launch_on(&url, &s, &offer, tid, &info).await;
+        let launch = e.until("LAUNCH").await;
+        assert_eq!(launch["launch"]["task"]["task_id"]["value"], tid);
+    }
+    let u1 = status_uuid();
+    assert_eq!(e.update("r-1", "TASK_RUNNING", &u1).await.0, 202);
+    let running = until_keeping(&mut s, "UPDATE", &mut offers).await["update"]["status"].clone();
+    assert_eq!(running["uuid"], u1.as_str());
+    ack(&url, &s, &running).await;
+
+    // The executor lost its connection before it read the acknowledgement; it subscribes
+    // again with r-1's updates (one the agent has, one new) and r-2, which it knows; r-3
+    // it never got.
+    let u3 = status_uuid();
+    let updates = json!([{"status": e.status("r-1", "TASK_RUNNING", &u1)},
+        {"status": e.status("r-1", "TASK_FINISHED", &u3)}]);
+    let r2 = json!([{"name": "r-2", "task_id": {"value": "r-2"}, "agent_id": offer["agent_id"]}]);
+    let mut again = Executor::subscribe_again(&agent_url, &fid, "resub", r2, updates).await;
+    // The earlier stream is closed, its heartbeats with it.
+    e.events.until_end().await;
+    assert_eq!(again.next().await["type"], "SUBSCRIBED");
+    for uuid in [&u1, &u3] {
+        assert_eq!(
+            again.next().await,
+            json!({"type": "ACKNOWLEDGED", "acknowledged": {"task_id": {"value": "r-1"}, "uuid": uuid}})
+        );
+    }
+    assert_eq!(again.next().await, json!({"type": "HEARTBEAT"}));
+
+    // The scheduler gets the new update once, and r-3 lost; r-1's RUNNING is not repeated.
+    let mut seen = std::collections::BTreeMap::new();
+    while seen.len() < 2 {
+        let st = until_keeping(&mut s, "UPDATE", &mut offers).await["update"]["status"].clone();
+        ack(&url, &s, &st).await;
+        let tid = st["task_id"]["value"].as_str().unwrap().to_string();
+        assert!(seen.insert(tid, st).is_none(), "one update per task");
+    }
+    assert_eq!(
+        (&seen["r-1"]["state"], &seen["r-1"]["uuid"]),
+        (&json!("TASK_FINISHED"), &json!(u3))
+    );
+    let lost = &seen["r-3"];
+    assert_eq!(
+        (
+            &lost["state"],
+            &lost["reason"],
+            &lost["message"],
+            &lost["source"]
+        ),
+        (
+            &json!("TASK_LOST"),
+            &json!("REASON_AGENT_RESTARTED"),
+            &json!("Task launched during agent restart"),
+            &json!("SOURCE_AGENT")
+        )
+    );
+    let state = get_json(&format!("{agent_url}/state")).await;
+    let ex = &state["frameworks"][0]["executors"][0];
+    let r1 = ex["completed_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "r-1")
+        .unwrap();
+    let states: Vec<&str> = r1["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["TASK_RUNNING", "TASK_FINISHED"]);
+    assert_eq!(ex["tasks"][0]["id"], "r-2");
+    assert_eq!(ex["tasks"][0]["state"], "TASK_STAGING");
     m.shutdown().await;
 }
