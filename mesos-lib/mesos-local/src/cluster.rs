@@ -184,7 +184,8 @@ async fn start_agents(
                 master.hostname.clone(),
                 agent_tx.clone(),
             )
-            .with_executor_registration_timeout(cfg.executor_registration_timeout),
+            .with_executor_registration_timeout(cfg.executor_registration_timeout)
+            .with_executor_heartbeat_interval(cfg.executor_heartbeat_interval),
         );
         tasks.push(serve(
             listener,

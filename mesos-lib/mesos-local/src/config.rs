@@ -55,6 +55,9 @@ pub struct LocalConfig {
     /// How long a custom executor has to subscribe (the agent's
     /// `--executor_registration_timeout`).
     pub executor_registration_timeout: Duration,
+    /// Interval between the HEARTBEAT events an agent sends a subscribed executor (a constant
+    /// of the real agent, `DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL`: 30 minutes).
+    pub executor_heartbeat_interval: Duration,
 }
 
 impl Default for LocalConfig {
@@ -78,6 +81,7 @@ impl Default for LocalConfig {
             weights: None,
             min_allocatable_resources: None,
             executor_registration_timeout: Duration::from_secs(60),
+            executor_heartbeat_interval: Duration::from_secs(30 * 60),
         }
     }
 }

@@ -1,162 +1,19 @@
-//! Custom executors through raw HTTP, both sides: the scheduler launches tasks with an
-//! ExecutorInfo, and the test plays the executor on the agent's `/api/v1/executor` while the
-//! agent runs the executor's command (which only holds the container), as real Mesos answers
-//! it (real-mesos-transcripts/36-custom-executor-v1-http.txt).
+//! Custom executors through raw HTTP, both sides: the scheduler launches tasks and task
+//! groups with an ExecutorInfo, and the test plays the executor on the agent's
+//! `/api/v1/executor` while the agent runs the executor's command (which only holds the
+//! container), as real Mesos answers it (real-mesos-transcripts/36-custom-executor-v1-http.txt;
+//! task groups, heartbeats and re-subscription as `src/slave/slave.cpp` has them).
 
+#[path = "local_common/executor.rs"]
+mod executor_side;
 mod local_common;
 
 use std::time::Duration;
 
-use base64::Engine;
+use executor_side::*;
 use local_common::*;
 use mesos_local::{LocalConfig, LocalMesos};
-use serde_json::{Value, json};
-
-fn scalar(name: &str, value: f64) -> Value {
-    json!({"name": name, "type": "SCALAR", "scalar": {"value": value}})
-}
-
-fn b64(s: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(s)
-}
-
-/// A status uuid as a correct executor makes it: a version-4 UUID's bytes.
-fn status_uuid() -> String {
-    base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes())
-}
-
-/// A CUSTOM ExecutorInfo running `command`, with a short shutdown grace period.
-fn executor_info(fid: &str, eid: &str, command: &str) -> Value {
-    json!({"type": "CUSTOM", "executor_id": {"value": eid}, "framework_id": {"value": fid},
-        "name": "custom test executor", "command": {"value": command},
-        "resources": [scalar("cpus", 0.1), scalar("mem", 32.0)],
-        "shutdown_grace_period": {"nanoseconds": 200_000_000}})
-}
-
-/// ACCEPTs `offer` with one task on `executor`.
-async fn launch_on(url: &str, s: &Stream, offer: &Value, tid: &str, executor: &Value) {
-    let body = json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
-        "offer_ids": [offer["id"]],
-        "operations": [{"type": "LAUNCH", "launch": {"task_infos": [{
-            "name": tid, "task_id": {"value": tid}, "agent_id": offer["agent_id"],
-            "executor": executor, "resources": [scalar("cpus", 0.1), scalar("mem", 32.0)],
-            "data": b64(&format!("task-data-{tid}"))}]}}],
-        "filters": {"refuse_seconds": 0}}});
-    assert_eq!(
-        call(url, Some(&s.stream_id), &body).await,
-        (202, String::new())
-    );
-}
-
-/// The next event of type `ty`, keeping the offers that come before it in `offers`.
-async fn until_keeping(s: &mut Stream, ty: &str, offers: &mut Vec<Value>) -> Value {
-    loop {
-        let ev = s.until_any(&[ty, "OFFERS", "RESCIND"]).await;
-        match ev["type"].as_str().unwrap() {
-            "OFFERS" => offers.extend(ev["offers"]["offers"].as_array().unwrap().iter().cloned()),
-            "RESCIND" => offers.retain(|o| o["id"] != ev["rescind"]["offer_id"]),
-            _ => return ev,
-        }
-    }
-}
-
-/// An offer holding at least `cpus`: one of `known`, else the next that comes.
-async fn offer_with_cpus(s: &mut Stream, mut known: Vec<Value>, cpus: f64) -> Value {
-    loop {
-        let enough = |o: &Value| {
-            o["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r["name"] == "cpus" && r["scalar"]["value"].as_f64().unwrap() >= cpus)
-        };
-        if let Some(o) = known.iter().find(|o| enough(o)) {
-            return o.clone();
-        }
-        let ev = s.until("OFFERS").await;
-        known = ev["offers"]["offers"].as_array().unwrap().clone();
-    }
-}
-
-/// POSTs an executor call to the agent; (status, body).
-async fn executor_call(agent_url: &str, body: &Value) -> (u16, String) {
-    post_json(&format!("{agent_url}/api/v1/executor"), body).await
-}
-
-/// An executor's MESSAGE call.
-async fn executor_message(agent_url: &str, fid: &str, eid: &str, text: &str) -> (u16, String) {
-    let body = json!({"type": "MESSAGE", "framework_id": {"value": fid},
-        "executor_id": {"value": eid}, "message": {"data": b64(text)}});
-    executor_call(agent_url, &body).await
-}
-
-/// The executor's side of the API, played by the test.
-struct Executor {
-    agent_url: String,
-    fid: String,
-    eid: String,
-    events: Stream,
-}
-
-impl Executor {
-    async fn subscribe(agent_url: &str, fid: &str, eid: &str) -> Executor {
-        let body = json!({"type": "SUBSCRIBE", "framework_id": {"value": fid},
-            "executor_id": {"value": eid},
-            "subscribe": {"unacknowledged_tasks": [], "unacknowledged_updates": []}});
-        let resp = client()
-            .post(format!("{agent_url}/api/v1/executor"))
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        if resp.status() != 200 {
-            panic!(
-                "SUBSCRIBE: {} {}",
-                resp.status(),
-                resp.text().await.unwrap()
-            );
-        }
-        let events = stream_of(resp);
-        assert_eq!(events.headers["content-type"], "application/json");
-        Executor {
-            agent_url: agent_url.into(),
-            fid: fid.into(),
-            eid: eid.into(),
-            events,
-        }
-    }
-
-    async fn update(&self, tid: &str, state: &str, uuid: &str) -> (u16, String) {
-        let body = json!({"type": "UPDATE", "framework_id": {"value": self.fid},
-            "executor_id": {"value": self.eid}, "update": {"status": {
-                "task_id": {"value": tid}, "state": state, "source": "SOURCE_EXECUTOR",
-                "executor_id": {"value": self.eid}, "uuid": uuid,
-                "message": format!("custom executor says {state}")}}});
-        executor_call(&self.agent_url, &body).await
-    }
-
-    async fn message(&self, text: &str) -> (u16, String) {
-        executor_message(&self.agent_url, &self.fid, &self.eid, text).await
-    }
-
-    async fn next(&mut self) -> Value {
-        self.events.next().await.expect("an executor event")
-    }
-}
-
-/// The key order of a JSON object (recursively, as text without values of leaves).
-fn shape(v: &Value) -> String {
-    match v {
-        Value::Object(m) => {
-            let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{}", shape(v))).collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(a) => format!("[{}]", a.iter().map(shape).collect::<Vec<_>>().join(",")),
-        _ => "_".into(),
-    }
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
@@ -532,5 +389,216 @@ async fn the_master_checks_a_tasks_executor() {
         text.starts_with("Total resources ") && text.contains("1000.1"),
         "the executor's resources count with the task's: {text}"
     );
+    m.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_executor_gets_task_groups_whole() {
+    let m = start(1).await;
+    let url = m.url();
+    let agent_url = m.agents()[0].url.clone();
+    let mut s = subscribe(&url, framework("custom-groups")).await;
+    let fid = s.framework_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let info = group_executor_info(&fid, "grp-exec", "exec sleep 600");
+    launch_group_on(&url, &s, &offer, &info, &["cg-1", "cg-2"]).await;
+
+    // Queued until the executor subscribes, then sent whole as one LAUNCH_GROUP, each task
+    // carrying the executor.
+    let mut e = Executor::subscribe(&agent_url, &fid, "grp-exec").await;
+    let subscribed = e.next().await;
+    assert_eq!(subscribed["type"], "SUBSCRIBED");
+    let launch = e.next().await;
+    assert_eq!(launch["type"], "LAUNCH_GROUP", "{launch}");
+    let tasks = launch["launch_group"]["task_group"]["tasks"]
+        .as_array()
+        .unwrap();
+    let ids: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["task_id"]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["cg-1", "cg-2"]);
+    for t in tasks {
+        assert_eq!(t["executor"], subscribed["subscribed"]["executor_info"]);
+    }
+
+    // Each task's statuses are the executor's.
+    let mut offers = Vec::new();
+    for tid in ["cg-1", "cg-2"] {
+        assert_eq!(e.update(tid, "TASK_RUNNING", &status_uuid()).await.0, 202);
+        let st = until_keeping(&mut s, "UPDATE", &mut offers).await["update"]["status"].clone();
+        assert_eq!(
+            (&st["task_id"]["value"], &st["state"], &st["source"]),
+            (
+                &json!(tid),
+                &json!("TASK_RUNNING"),
+                &json!("SOURCE_EXECUTOR")
+            )
+        );
+        assert_eq!(st["executor_id"]["value"], "grp-exec");
+        ack(&url, &s, &st).await;
+    }
+
+    // A second group goes to the running executor at once, its resources not counted again.
+    let offer = offer_with_cpus(&mut s, offers, 0.2).await;
+    assert_eq!(offer["executor_ids"], json!([{"value": "grp-exec"}]));
+    launch_group_on(&url, &s, &offer, &info, &["cg-3", "cg-4"]).await;
+    let launch = e.until("LAUNCH_GROUP").await;
+    let ids: Vec<&str> = launch["launch_group"]["task_group"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["task_id"]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["cg-3", "cg-4"]);
+    let master_state = get_json(&format!("{url}/master/state")).await;
+    let cpus = master_state["slaves"][0]["used_resources"]["cpus"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (cpus - 0.5).abs() < 1e-9,
+        "the executor's 0.1 once and four tasks' 0.1: {cpus}"
+    );
+    let executors = master_state["frameworks"][0]["executors"]
+        .as_array()
+        .unwrap();
+    assert_eq!(executors.len(), 1, "{executors:?}");
+    m.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killing_a_queued_task_of_a_group_kills_its_group() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut s = subscribe(&url, framework("custom-group-kill")).await;
+    let fid = s.framework_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let aid = offer["agent_id"].clone();
+    let info = group_executor_info(&fid, "grp-queued", "exec sleep 600");
+    launch_group_on(&url, &s, &offer, &info, &["kq-1", "kq-2"]).await;
+    let kill = json!({"type": "KILL", "framework_id": {"value": fid},
+        "kill": {"task_id": {"value": "kq-1"}, "agent_id": aid}});
+    assert_eq!(call(&url, Some(&s.stream_id), &kill).await.0, 202);
+    let mut killed = Vec::new();
+    for _ in 0..2 {
+        let st = s.update().await;
+        assert_eq!(
+            (&st["state"], &st["reason"], &st["message"], &st["source"]),
+            (
+                &json!("TASK_KILLED"),
+                &json!("REASON_TASK_KILLED_DURING_LAUNCH"),
+                &json!("A task within the task group was killed before delivery to the executor"),
+                &json!("SOURCE_AGENT")
+            )
+        );
+        killed.push(st["task_id"]["value"].as_str().unwrap().to_string());
+        ack(&url, &s, &st).await;
+    }
+    killed.sort();
+    assert_eq!(killed, ["kq-1", "kq-2"]);
+    // Never sent a task, the executor is shut down.
+    let failure = s.until("FAILURE").await;
+    assert_eq!(failure["failure"]["executor_id"]["value"], "grp-queued");
+    m.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resubscribing_executor_gets_back_what_was_not_acknowledged() {
+    let m = LocalMesos::start(LocalConfig {
+        executor_heartbeat_interval: Duration::from_millis(300),
+        ..fast_config(1)
+    })
+    .await
+    .unwrap();
+    let url = m.url();
+    let agent_url = m.agents()[0].url.clone();
+    let mut s = subscribe(&url, framework("custom-resubscribe")).await;
+    let fid = s.framework_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let info = executor_info(&fid, "resub", "exec sleep 600");
+    launch_on(&url, &s, &offer, "r-1", &info).await;
+    let mut e = Executor::subscribe(&agent_url, &fid, "resub").await;
+    assert_eq!(e.next().await["type"], "SUBSCRIBED");
+    assert_eq!(e.next().await["type"], "LAUNCH");
+    // Nothing else happens: the agent's periodic HEARTBEAT comes next.
+    assert_eq!(e.next().await, json!({"type": "HEARTBEAT"}));
+
+    let mut offers = Vec::new();
+    for tid in ["r-2", "r-3"] {
+        let offer = offer_with_cpus(&mut s, offers.clone(), 0.1).await;
+        offers.retain(|o| o["id"] != offer["id"]);
+        launch_on(&url, &s, &offer, tid, &info).await;
+        let launch = e.until("LAUNCH").await;
+        assert_eq!(launch["launch"]["task"]["task_id"]["value"], tid);
+    }
+    let u1 = status_uuid();
+    assert_eq!(e.update("r-1", "TASK_RUNNING", &u1).await.0, 202);
+    let running = until_keeping(&mut s, "UPDATE", &mut offers).await["update"]["status"].clone();
+    assert_eq!(running["uuid"], u1.as_str());
+    ack(&url, &s, &running).await;
+
+    // The executor lost its connection before it read the acknowledgement; it subscribes
+    // again with r-1's updates (one the agent has, one new) and r-2, which it knows; r-3
+    // it never got.
+    let u3 = status_uuid();
+    let updates = json!([{"status": e.status("r-1", "TASK_RUNNING", &u1)},
+        {"status": e.status("r-1", "TASK_FINISHED", &u3)}]);
+    let r2 = json!([{"name": "r-2", "task_id": {"value": "r-2"}, "agent_id": offer["agent_id"]}]);
+    let mut again = Executor::subscribe_again(&agent_url, &fid, "resub", r2, updates).await;
+    // The earlier stream is closed, its heartbeats with it.
+    e.events.until_end().await;
+    assert_eq!(again.next().await["type"], "SUBSCRIBED");
+    for uuid in [&u1, &u3] {
+        assert_eq!(
+            again.next().await,
+            json!({"type": "ACKNOWLEDGED", "acknowledged": {"task_id": {"value": "r-1"}, "uuid": uuid}})
+        );
+    }
+    assert_eq!(again.next().await, json!({"type": "HEARTBEAT"}));
+
+    // The scheduler gets the new update once, and r-3 lost; r-1's RUNNING is not repeated.
+    let mut seen = std::collections::BTreeMap::new();
+    while seen.len() < 2 {
+        let st = until_keeping(&mut s, "UPDATE", &mut offers).await["update"]["status"].clone();
+        ack(&url, &s, &st).await;
+        let tid = st["task_id"]["value"].as_str().unwrap().to_string();
+        assert!(seen.insert(tid, st).is_none(), "one update per task");
+    }
+    assert_eq!(
+        (&seen["r-1"]["state"], &seen["r-1"]["uuid"]),
+        (&json!("TASK_FINISHED"), &json!(u3))
+    );
+    let lost = &seen["r-3"];
+    assert_eq!(
+        (
+            &lost["state"],
+            &lost["reason"],
+            &lost["message"],
+            &lost["source"]
+        ),
+        (
+            &json!("TASK_LOST"),
+            &json!("REASON_AGENT_RESTARTED"),
+            &json!("Task launched during agent restart"),
+            &json!("SOURCE_AGENT")
+        )
+    );
+    let state = get_json(&format!("{agent_url}/state")).await;
+    let ex = &state["frameworks"][0]["executors"][0];
+    let r1 = ex["completed_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "r-1")
+        .unwrap();
+    let states: Vec<&str> = r1["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["TASK_RUNNING", "TASK_FINISHED"]);
+    assert_eq!(ex["tasks"][0]["id"], "r-2");
+    assert_eq!(ex["tasks"][0]["state"], "TASK_STAGING");
     m.shutdown().await;
 }

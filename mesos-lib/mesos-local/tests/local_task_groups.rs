@@ -357,3 +357,86 @@ async fn invalid_groups_get_task_error_with_the_masters_words() {
     assert_eq!(body["get_tasks"]["tasks"], json!([]), "{body}");
     m.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_group_runs_on_the_running_default_executor() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut s = subscribe(&url, framework("groups-second")).await;
+    let fid = s.framework_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let aid = offer["agent_id"].clone();
+    let first = vec![task("one-a", &aid, "sleep 60")];
+    launch_group(&url, &s, &offer, executor(&fid, "two-exec"), first).await;
+    let parent_of = |st: &Value| st["container_status"]["container_id"]["parent"].clone();
+    let parent = loop {
+        let st = s.update().await;
+        ack(&url, &s, &st).await;
+        if st["state"] == "TASK_RUNNING" {
+            break parent_of(&st);
+        }
+    };
+
+    // Another ExecutorInfo under the same ID is refused with the master's text.
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    assert_eq!(offer["executor_ids"], json!([{"value": "two-exec"}]));
+    let mut other = executor(&fid, "two-exec");
+    other["name"] = json!("another");
+    launch_group(&url, &s, &offer, other, vec![task("bad", &aid, "true")]).await;
+    let st = s.update().await;
+    assert_eq!(
+        (&st["state"], &st["reason"]),
+        (&json!("TASK_ERROR"), &json!("REASON_TASK_GROUP_INVALID"))
+    );
+    let text = st["message"].as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\n"
+        ),
+        "{text}"
+    );
+
+    // The same one takes a second group: the same executor container, its resources not
+    // counted again; a failure there kills the rest of that group only.
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let second = vec![
+        task("two-fails", &aid, "sleep 0.3; exit 2"),
+        task("two-sleeps", &aid, "sleep 60"),
+    ];
+    launch_group(&url, &s, &offer, executor(&fid, "two-exec"), second).await;
+    let master_state = get_json(&format!("{url}/master/state")).await;
+    let cpus = master_state["slaves"][0]["used_resources"]["cpus"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (cpus - 0.4).abs() < 1e-9,
+        "executor 0.1 once, three tasks: {cpus}"
+    );
+    let seen = until_all_ended(&url, &mut s, &["two-fails", "two-sleeps"]).await;
+    for list in seen.values() {
+        assert!(list.iter().all(|st| parent_of(st) == parent), "{list:?}");
+    }
+    assert_eq!(seen["two-fails"].last().unwrap()["state"], "TASK_FAILED");
+    assert_eq!(seen["two-sleeps"].last().unwrap()["state"], "TASK_KILLED");
+    assert!(
+        !seen.contains_key("one-a"),
+        "the first group runs on: {seen:?}"
+    );
+    let state = get_json(&format!("{}/state", m.agents()[0].url)).await;
+    let exec = &state["frameworks"][0]["executors"][0];
+    assert_eq!(exec["id"], "two-exec");
+    assert_eq!(exec["tasks"][0]["id"], "one-a");
+    assert_eq!(exec["tasks"][0]["state"], "TASK_RUNNING");
+
+    // Its last task killed, the executor ends, once.
+    let kill = json!({"type": "KILL", "framework_id": {"value": fid},
+        "kill": {"task_id": {"value": "one-a"}, "agent_id": aid}});
+    assert_eq!(call(&url, Some(&s.stream_id), &kill).await.0, 202);
+    until_all_ended(&url, &mut s, &["one-a"]).await;
+    let failure = s.until("FAILURE").await["failure"].clone();
+    assert_eq!(
+        failure,
+        json!({"agent_id": aid, "executor_id": {"value": "two-exec"}, "status": 0})
+    );
+    m.shutdown().await;
+}

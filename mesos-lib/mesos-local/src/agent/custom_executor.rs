@@ -1,7 +1,8 @@
 //! Custom executors, as a real agent runs them (`src/slave/slave.cpp`): the executor's
-//! command started in its sandbox with the `MESOS_*` environment, its tasks queued until it
-//! SUBSCRIBEs on the executor API and then sent as LAUNCH events, KILL, MESSAGE and
-//! SHUTDOWN relayed to it, the registration timeout, and its tasks' end when it exits.
+//! command started in its sandbox with the `MESOS_*` environment, its tasks and task groups
+//! queued until it SUBSCRIBEs on the executor API and then sent as LAUNCH and LAUNCH_GROUP
+//! events, KILL, MESSAGE and SHUTDOWN relayed to it, the registration timeout, and its tasks'
+//! end when it exits.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,12 +12,13 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use super::executor::StatusSpec;
+use super::executor_events::Work;
 use super::process::{self, Launch, Outcome};
 use super::{Agent, ExecutorRun, ToMaster, sandbox};
 use crate::http::EventSender;
+use crate::master::launch_group::GroupLaunch;
 use crate::views::is_terminal;
 use crate::{ids, json as j};
-use mesos_lib::v1::TaskInfo;
 
 /// Where an executor is in its life (`Executor::State`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,8 +51,10 @@ pub(crate) struct CustomExecutor {
     pub phase: Phase,
     /// Its SUBSCRIBE stream, once subscribed.
     pub stream: Option<EventSender>,
-    /// Tasks waiting for it to subscribe, in launch order.
+    /// Tasks waiting for it to subscribe, in launch order (those of task groups too).
     pub queued: Vec<String>,
+    /// The task groups among them, each sent whole (`queuedTaskGroups`).
+    pub queued_groups: Vec<Vec<String>>,
     /// Every task given to it, in launch order (their runs are the framework's).
     pub task_ids: Vec<String>,
     /// Whether a task was ever sent to it.
@@ -79,14 +83,6 @@ pub(crate) fn stout_duration(d: Duration) -> String {
     format!("{value}{unit}")
 }
 
-/// A TaskInfo as the agent writes it into a LAUNCH event (the proto's field order).
-fn task_event_json(task: &Value) -> Value {
-    serde_json::from_value::<TaskInfo>(task.clone())
-        .ok()
-        .and_then(|t| serde_json::to_value(t).ok())
-        .unwrap_or_else(|| task.clone())
-}
-
 /// The executor's shutdown grace period: its own, else the agent's flag.
 fn shutdown_grace(info: &Value) -> Duration {
     j::f64_at(info, "shutdown_grace_period.nanoseconds")
@@ -101,10 +97,26 @@ impl Agent {
     /// A task with an ExecutorInfo: given to its running executor, queued for one that has
     /// not subscribed yet, or the executor is started first.
     pub(crate) fn launch_on_executor(self: &Arc<Self>, framework_info: &Value, task: Arc<Value>) {
-        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
-        let tid = j::id_at(&task, "task_id").unwrap_or("").to_string();
         let info = Arc::new(task.get("executor").cloned().unwrap_or_default());
+        self.run_on_executor(framework_info, info, Work::Task(task));
+    }
+
+    /// A task group for a CUSTOM executor: as a task, but sent whole as one LAUNCH_GROUP.
+    pub(crate) fn launch_group_on_executor(
+        self: &Arc<Self>,
+        framework_info: &Value,
+        group: GroupLaunch,
+    ) {
+        self.run_on_executor(framework_info, group.executor, Work::Group(group.tasks));
+    }
+
+    /// `Slave::__run` for a custom executor: the work's tasks are the executor's from now
+    /// on, sent to it if it runs, queued if it has not subscribed, lost if it is terminating;
+    /// a new executor is started with the work queued.
+    fn run_on_executor(self: &Arc<Self>, framework_info: &Value, info: Arc<Value>, work: Work) {
+        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
         let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        let tids = work.task_ids();
         let start = {
             let mut st = self.lock();
             let fw = st.frameworks.entry(fid.clone()).or_default();
@@ -120,56 +132,58 @@ impl Agent {
                     (cid, dir, None)
                 }
             };
-            fw.executors.insert(
-                tid.clone(),
-                ExecutorRun {
-                    framework_id: fid.clone(),
-                    executor_id: eid.clone(),
-                    container_id: cid.clone(),
-                    directory: dir.clone(),
-                    task: Arc::clone(&task),
-                    state: "TASK_STAGING".into(),
-                    statuses: Vec::new(),
-                    kill_tx: None,
-                    pid: None,
-                    parent_container: None,
-                    custom: true,
-                },
-            );
+            for (tid, task) in tids.iter().zip(work.tasks()) {
+                fw.executors.insert(
+                    tid.clone(),
+                    ExecutorRun {
+                        framework_id: fid.clone(),
+                        executor_id: eid.clone(),
+                        container_id: cid.clone(),
+                        directory: dir.clone(),
+                        task: Arc::clone(task),
+                        state: "TASK_STAGING".into(),
+                        statuses: Vec::new(),
+                        kill_tx: None,
+                        pid: None,
+                        parent_container: None,
+                        custom: true,
+                    },
+                );
+            }
             match phase {
                 Some(Phase::Running) => {
                     let e = fw.custom.get_mut(&eid).expect("live executor");
-                    e.task_ids.push(tid.clone());
+                    e.task_ids.extend(tids.iter().cloned());
                     e.ever_sent_task = true;
                     if let Some(s) = &e.stream {
-                        s.send(&events::launch(&task));
+                        s.send(&work.event());
                     }
                     None
                 }
                 Some(Phase::Registering) => {
                     let e = fw.custom.get_mut(&eid).expect("live executor");
-                    e.task_ids.push(tid.clone());
-                    e.queued.push(tid.clone());
+                    e.task_ids.extend(tids.iter().cloned());
+                    e.enqueue(&work);
                     None
                 }
                 Some(_) => Some(Err(())),
                 None => {
-                    let old = fw.custom.insert(
-                        eid.clone(),
-                        CustomExecutor {
-                            info: Arc::clone(&info),
-                            container_id: cid.clone(),
-                            directory: dir.clone(),
-                            phase: Phase::Registering,
-                            stream: None,
-                            queued: vec![tid.clone()],
-                            task_ids: vec![tid.clone()],
-                            ever_sent_task: false,
-                            kill_tx: None,
-                            pid: None,
-                            pending_termination: None,
-                        },
-                    );
+                    let mut e = CustomExecutor {
+                        info: Arc::clone(&info),
+                        container_id: cid.clone(),
+                        directory: dir.clone(),
+                        phase: Phase::Registering,
+                        stream: None,
+                        queued: Vec::new(),
+                        queued_groups: Vec::new(),
+                        task_ids: tids.clone(),
+                        ever_sent_task: false,
+                        kill_tx: None,
+                        pid: None,
+                        pending_termination: None,
+                    };
+                    e.enqueue(&work);
+                    let old = fw.custom.insert(eid.clone(), e);
                     fw.custom_ended.extend(old);
                     Some(Ok((cid, dir)))
                 }
@@ -178,17 +192,19 @@ impl Agent {
         match start {
             None => {}
             Some(Err(())) => {
-                // `Slave::_run`: an executor being shut down takes no more tasks.
-                let st = self.status(
-                    &tid,
-                    &eid,
-                    agent_spec(
-                        "TASK_LOST",
-                        "Executor terminating".into(),
-                        "REASON_EXECUTOR_TERMINATED",
-                    ),
-                );
-                self.emit(&fid, &tid, st);
+                // `Slave::__run`: an executor being shut down takes no more tasks.
+                for tid in &tids {
+                    let st = self.status(
+                        tid,
+                        &eid,
+                        agent_spec(
+                            "TASK_LOST",
+                            "Executor terminating".into(),
+                            "REASON_EXECUTOR_TERMINATED",
+                        ),
+                    );
+                    self.emit(&fid, tid, st);
+                }
             }
             Some(Ok((cid, dir))) => {
                 self.start_executor(framework_info, &fid, &eid, &cid, &dir, &info);
@@ -363,6 +379,7 @@ impl Agent {
             e.stream = None;
             e.kill_tx = None;
             e.queued.clear();
+            e.queued_groups.clear();
             let pending = e.pending_termination.clone();
             let ids = e.task_ids.clone();
             let live: Vec<String> = ids
@@ -398,15 +415,16 @@ impl Agent {
     }
 
     /// A scheduler's KILL of a task on a custom executor: a queued task ends at once
-    /// (TASK_KILLED, "Killed before delivery to the executor"); a launched one is the
-    /// executor's to kill (KILL event). False when the task is not on a custom executor.
+    /// (TASK_KILLED, "Killed before delivery to the executor"), with the rest of its task
+    /// group; a launched one is the executor's to kill (KILL event). False when the task is
+    /// not on a custom executor.
     pub(crate) fn kill_on_executor(
         self: &Arc<Self>,
         fid: &str,
         tid: &str,
         grace: Option<Duration>,
     ) -> bool {
-        let (eid, queued, shutdown) = {
+        let (eid, taken, in_group, shutdown) = {
             let mut st = self.lock();
             let Some(fw) = st.frameworks.get_mut(fid) else {
                 return false;
@@ -421,40 +439,41 @@ impl Agent {
             let Some(e) = fw.custom.get_mut(&eid) else {
                 return true;
             };
-            match e.phase {
-                Phase::Terminating | Phase::Terminated => {
-                    tracing::warn!(task = tid, "ignoring kill: its executor is terminating");
-                    return true;
-                }
-                _ if e.queued.iter().any(|t| t == tid) => {
-                    e.queued.retain(|t| t != tid);
-                    let shutdown = !e.ever_sent_task && e.queued.is_empty();
-                    (eid, true, shutdown)
-                }
-                _ => {
-                    let mut kill = Map::new();
-                    kill.insert("task_id".into(), j::id(tid));
-                    if let Some(g) = grace {
-                        kill.insert(
-                            "kill_policy".into(),
-                            json!({"grace_period": {"nanoseconds": g.as_nanos() as u64}}),
-                        );
-                    }
-                    if let Some(s) = &e.stream {
-                        s.send(&json!({"type": "KILL", "kill": kill}));
-                    }
-                    return true;
-                }
+            if matches!(e.phase, Phase::Terminating | Phase::Terminated) {
+                tracing::warn!(task = tid, "ignoring kill: its executor is terminating");
+                return true;
             }
+            let (taken, in_group) = e.dequeue_with_group(tid);
+            if taken.is_empty() {
+                let mut kill = Map::new();
+                kill.insert("task_id".into(), j::id(tid));
+                if let Some(g) = grace {
+                    kill.insert(
+                        "kill_policy".into(),
+                        json!({"grace_period": {"nanoseconds": g.as_nanos() as u64}}),
+                    );
+                }
+                if let Some(s) = &e.stream {
+                    s.send(&json!({"type": "KILL", "kill": kill}));
+                }
+                return true;
+            }
+            let shutdown = !e.ever_sent_task && e.queued.is_empty();
+            (eid, taken, in_group, shutdown)
         };
-        if queued {
+        let message = if in_group {
+            "A task within the task group was killed before delivery to the executor"
+        } else {
+            "Killed before delivery to the executor"
+        };
+        for t in &taken {
             let spec = agent_spec(
                 "TASK_KILLED",
-                "Killed before delivery to the executor".into(),
+                message.into(),
                 "REASON_TASK_KILLED_DURING_LAUNCH",
             );
-            let st = self.status(tid, &eid, spec);
-            self.emit(fid, tid, st);
+            let st = self.status(t, &eid, spec);
+            self.emit(fid, t, st);
         }
         if shutdown {
             self.shutdown_executor(fid, &eid);
@@ -570,28 +589,6 @@ fn agent_spec(state: &'static str, message: String, reason: &'static str) -> Sta
         source: "SOURCE_AGENT",
         reason: Some(reason),
         container: None,
-    }
-}
-
-/// What the agent answers an executor's SUBSCRIBE with, and its events.
-pub(crate) mod events {
-    use serde_json::{Value, json};
-
-    /// SUBSCRIBED.
-    pub(crate) fn subscribed(info: &Value, framework: &Value, agent: &Value, cid: &str) -> Value {
-        json!({"type": "SUBSCRIBED", "subscribed": {
-            "executor_info": info, "framework_info": framework, "agent_info": agent,
-            "container_id": {"value": cid}}})
-    }
-
-    /// LAUNCH of one task.
-    pub(crate) fn launch(task: &Value) -> Value {
-        json!({"type": "LAUNCH", "launch": {"task": super::task_event_json(task)}})
-    }
-
-    /// ACKNOWLEDGED of one status update.
-    pub(crate) fn acknowledged(task_id: &Value, uuid: &str) -> Value {
-        json!({"type": "ACKNOWLEDGED", "acknowledged": {"task_id": task_id, "uuid": uuid}})
     }
 }
 

@@ -1,7 +1,8 @@
-//! Mesos's default executor, as the agent runs a task group: every task in a container nested
-//! in the executor's (its own sandbox under the executor's), its own statuses, the whole group
-//! killed when one task fails or is killed, and the executor gone once every task has ended
-//! and its last update was acknowledged (see `src/launcher/default_executor.cpp`).
+//! Mesos's default executor, as the agent runs task groups: every task in a container nested
+//! in the executor's (its own sandbox under the executor's), its own statuses, the rest of its
+//! group killed when one task fails or is killed, later groups launched on the same running
+//! executor, and the executor gone once every task has ended and its last update was
+//! acknowledged (see `src/launcher/default_executor.cpp`).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -17,12 +18,13 @@ use super::{Agent, ExecutorRun, ToMaster, sandbox};
 use crate::master::launch_group::GroupLaunch;
 use crate::views::is_terminal;
 use crate::{ids, json as j};
+use mesos_lib::v1::task::ExecutorType;
 
 /// How long the default executor waits for the acknowledgements of its tasks' last updates
 /// before it terminates anyway.
 const ACK_WAIT: Duration = Duration::from_secs(60);
 
-/// A DEFAULT executor running one task group.
+/// A DEFAULT executor running task groups.
 pub(crate) struct GroupExecutor {
     /// Its ExecutorInfo.
     pub info: Arc<Value>,
@@ -30,16 +32,35 @@ pub(crate) struct GroupExecutor {
     pub container_id: String,
     /// Its sandbox.
     pub directory: PathBuf,
-    /// The group's tasks, in launch order.
+    /// The tasks of all its groups, in launch order.
     pub task_ids: Vec<String>,
+    /// Its task groups, each with whether it is being killed (one of its tasks failed or was
+    /// killed: the default executor kills the rest of that group only).
+    pub task_groups: Vec<TaskGroupRun>,
     /// Tasks a kill was sent to.
     pub killing: HashSet<String>,
-    /// The group is being killed (one task failed or was killed).
-    pub killing_group: bool,
     /// The executor was shut down (SHUTDOWN): no group kill on top.
     pub shutting_down: bool,
     /// The executor has terminated.
     pub exited: bool,
+}
+
+/// One task group of a DEFAULT executor.
+pub(crate) struct TaskGroupRun {
+    /// Its tasks, in launch order.
+    pub task_ids: Vec<String>,
+    /// Being killed, as a whole.
+    pub killing: bool,
+}
+
+/// Where the agent runs a task group for a DEFAULT executor (`Slave::__run`'s cases).
+enum GroupPlace {
+    /// A new executor, with its container.
+    New(String),
+    /// The executor of that ID already running: its container and sandbox.
+    Running(String, PathBuf),
+    /// Neither: every task is dropped with this message.
+    Dropped(&'static str),
 }
 
 /// A task of the group, as its runner needs it.
@@ -52,35 +73,47 @@ struct Member {
 }
 
 impl Agent {
-    /// RunTaskGroupMessage: starts the DEFAULT executor and the group's tasks in it.
+    /// RunTaskGroupMessage: a CUSTOM executor's group goes to it; a DEFAULT executor is
+    /// started with the group's tasks in it, or the running one of that ID takes them.
     pub(crate) fn launch_group(self: &Arc<Self>, framework_info: &Value, group: GroupLaunch) {
+        if group.kind == ExecutorType::Custom {
+            return self.launch_group_on_executor(framework_info, group);
+        }
         let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
         let eid = j::id_at(&group.executor, "executor_id")
             .unwrap_or("")
             .to_string();
-        let ecid = ids::uuid_string();
-        let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &ecid);
-        let user = j::str_at(framework_info, "user").unwrap_or("").to_string();
-        let setup = if self.user_exists(&user) {
-            sandbox::create(&dir, true).map_err(|e| e.to_string())
-        } else {
-            Err(format!(
-                "Failed to chown directory to '{user}': No such user '{user}'"
-            ))
-        };
-        let (members, receivers) = self.register_group(framework_info, &group, &fid, &ecid, &dir);
-        if let Err(e) = setup {
-            let msg = format!(
-                "Failed to create executor directory '{}': {e}",
-                dir.display()
-            );
-            for m in &members {
-                let st = self.status(&m.tid, &eid, lost_spec(msg.clone()));
-                self.emit(&fid, &m.tid, st);
+        let (place, members, receivers) = self.register_group(framework_info, &group, &fid);
+        let dir = match place {
+            GroupPlace::Dropped(message) => {
+                return self.drop_group(framework_info, &fid, &eid, &group, message);
             }
-            self.finish_executor(&fid, &eid);
-            return;
-        }
+            GroupPlace::Running(_, dir) => dir,
+            GroupPlace::New(ecid) => {
+                let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &ecid);
+                let user = j::str_at(framework_info, "user").unwrap_or("").to_string();
+                let setup = if self.user_exists(&user) {
+                    sandbox::create(&dir, true).map_err(|e| e.to_string())
+                } else {
+                    Err(format!(
+                        "Failed to chown directory to '{user}': No such user '{user}'"
+                    ))
+                };
+                if let Err(e) = setup {
+                    let msg = format!(
+                        "Failed to create executor directory '{}': {e}",
+                        dir.display()
+                    );
+                    for m in &members {
+                        let st = self.status(&m.tid, &eid, lost_spec(msg.clone()));
+                        self.emit(&fid, &m.tid, st);
+                    }
+                    self.finish_executor(&fid, &eid);
+                    return;
+                }
+                dir
+            }
+        };
         // The posix filesystem isolator links volumes into the executor's container only.
         let mut resources =
             crate::resource_views::from_json(j::array_at(&group.executor, "resources"));
@@ -94,24 +127,80 @@ impl Agent {
         self.start_members(&dir, group.tasks, members, receivers);
     }
 
-    /// The executor and its tasks, known to the agent before anything starts: each task's
-    /// run (by task ID) and kill channel.
+    /// A group the agent does not run (`Slave::__run`): each task TASK_LOST (TASK_DROPPED for
+    /// a partition-aware framework) with `message`. An executor the master did not know of is
+    /// shut down, as the agent shuts down a lingering one.
+    fn drop_group(
+        self: &Arc<Self>,
+        framework_info: &Value,
+        fid: &str,
+        eid: &str,
+        group: &GroupLaunch,
+        message: &'static str,
+    ) {
+        tracing::warn!(executor = eid, "dropping a task group: {message}");
+        let aware = j::array_at(framework_info, "capabilities")
+            .iter()
+            .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"));
+        for t in &group.tasks {
+            let tid = j::id_at(t, "task_id").unwrap_or("");
+            let mut spec = lost_spec(message.to_string());
+            if aware {
+                spec.state = "TASK_DROPPED";
+            }
+            let st = self.status(tid, eid, spec);
+            self.emit(fid, tid, st);
+        }
+        if group.launch_executor {
+            self.kill_in_group(fid, eid, None);
+        }
+    }
+
+    /// Where the group runs, decided with the master's `launch_executor` as the agent's
+    /// `__run` does, and for a group that runs, its executor and tasks known to the agent
+    /// before anything starts: each task's run (by task ID) and kill channel.
     fn register_group(
         &self,
         framework_info: &Value,
         group: &GroupLaunch,
         fid: &str,
-        ecid: &str,
-        dir: &std::path::Path,
-    ) -> (Vec<Member>, Vec<mpsc::UnboundedReceiver<Duration>>) {
+    ) -> (
+        GroupPlace,
+        Vec<Member>,
+        Vec<mpsc::UnboundedReceiver<Duration>>,
+    ) {
         let eid = j::id_at(&group.executor, "executor_id").unwrap_or("");
-        let mut members = Vec::new();
-        let mut receivers = Vec::new();
         let mut st = self.lock();
         let fw = st.frameworks.entry(fid.to_string()).or_default();
         if fw.info != *framework_info {
             fw.info = framework_info.clone();
         }
+        let place = match (fw.groups.get(eid), group.launch_executor) {
+            (Some(g), false) if !g.exited && g.shutting_down => {
+                GroupPlace::Dropped("Executor terminating")
+            }
+            (Some(g), false) if !g.exited => {
+                GroupPlace::Running(g.container_id.clone(), g.directory.clone())
+            }
+            (Some(_), false) => GroupPlace::Dropped("Executor terminated"),
+            (None, false) => {
+                GroupPlace::Dropped("No executor is expected to launch and there is none running")
+            }
+            (Some(g), true) if !g.exited => {
+                GroupPlace::Dropped("Master wants to launch executor, but one already exists")
+            }
+            (_, true) => GroupPlace::New(ids::uuid_string()),
+        };
+        let (ecid, dir) = match &place {
+            GroupPlace::Dropped(_) => return (place, Vec::new(), Vec::new()),
+            GroupPlace::Running(ecid, dir) => (ecid.clone(), dir.clone()),
+            GroupPlace::New(ecid) => {
+                let dir = sandbox::run_dir(&self.work_dir, &self.id, fid, eid, ecid);
+                (ecid.clone(), dir)
+            }
+        };
+        let mut members = Vec::new();
+        let mut receivers = Vec::new();
         for task in &group.tasks {
             let tid = j::id_at(task, "task_id").unwrap_or("").to_string();
             let cid = ids::uuid_string();
@@ -128,7 +217,7 @@ impl Agent {
                     statuses: Vec::new(),
                     kill_tx: Some(kill_tx),
                     pid: None,
-                    parent_container: Some(ecid.to_string()),
+                    parent_container: Some(ecid.clone()),
                     custom: false,
                 },
             );
@@ -137,24 +226,37 @@ impl Agent {
                 eid: eid.to_string(),
                 tid,
                 container: cid,
-                parent: ecid.to_string(),
+                parent: ecid.clone(),
             });
             receivers.push(kill_rx);
         }
-        fw.groups.insert(
-            eid.to_string(),
-            GroupExecutor {
-                info: Arc::clone(&group.executor),
-                container_id: ecid.to_string(),
-                directory: dir.to_path_buf(),
-                task_ids: members.iter().map(|m| m.tid.clone()).collect(),
-                killing: HashSet::new(),
-                killing_group: false,
-                shutting_down: false,
-                exited: false,
-            },
-        );
-        (members, receivers)
+        let task_ids: Vec<String> = members.iter().map(|m| m.tid.clone()).collect();
+        let run = TaskGroupRun {
+            task_ids: task_ids.clone(),
+            killing: false,
+        };
+        match fw.groups.get_mut(eid).filter(|g| g.container_id == ecid) {
+            Some(g) => {
+                g.task_ids.extend(task_ids);
+                g.task_groups.push(run);
+            }
+            None => {
+                fw.groups.insert(
+                    eid.to_string(),
+                    GroupExecutor {
+                        info: Arc::clone(&group.executor),
+                        container_id: ecid,
+                        directory: dir,
+                        task_ids,
+                        task_groups: vec![run],
+                        killing: HashSet::new(),
+                        shutting_down: false,
+                        exited: false,
+                    },
+                );
+            }
+        }
+        (place, members, receivers)
     }
 
     /// TASK_STARTING for every task, then each task's process.
@@ -260,38 +362,38 @@ impl Agent {
         ]
     }
 
-    /// A task ended in `state`: a failed or killed one takes the rest of the group with it
-    /// (the default executor's restart policy); the last one starts the executor's end.
+    /// A task ended in `state`: a failed or killed one takes the rest of its group with it
+    /// (the default executor's restart policy); the last task of the executor starts its end.
     fn member_ended(self: &Arc<Self>, m: &Member, state: &str) {
         let (others, all_ended) = {
             let mut st = self.lock();
             let Some(fw) = st.frameworks.get_mut(&m.fid) else {
                 return;
             };
-            let live: Vec<String> = fw.groups.get(&m.eid).map_or(Vec::new(), |g| {
-                g.task_ids
-                    .iter()
-                    .filter(|t| fw.executors.get(*t).is_some_and(|r| !is_terminal(&r.state)))
-                    .cloned()
-                    .collect()
-            });
+            let executors = &fw.executors;
+            let live = |t: &&String| executors.get(*t).is_some_and(|r| !is_terminal(&r.state));
             let Some(g) = fw.groups.get_mut(&m.eid) else {
                 return;
             };
+            let all_ended = !g.task_ids.iter().any(|t| live(&t));
             let mut others = Vec::new();
-            if !g.shutting_down
-                && !g.killing_group
-                && matches!(state, "TASK_FAILED" | "TASK_KILLED")
+            let fails_group = matches!(state, "TASK_FAILED" | "TASK_KILLED");
+            if let Some(run) = g
+                .task_groups
+                .iter_mut()
+                .find(|r| r.task_ids.contains(&m.tid))
+                .filter(|r| fails_group && !r.killing && !g.shutting_down)
             {
-                tracing::info!(executor = %m.eid, "killing task group containing tasks {:?}", g.task_ids);
-                g.killing_group = true;
-                others = live
+                tracing::info!(executor = %m.eid, "killing task group containing tasks {:?}", run.task_ids);
+                run.killing = true;
+                others = run
+                    .task_ids
                     .iter()
-                    .filter(|t| !g.killing.contains(*t))
+                    .filter(|t| live(t) && !g.killing.contains(*t))
                     .cloned()
                     .collect();
             }
-            (others, live.is_empty())
+            (others, all_ended)
         };
         for tid in others {
             // The group is killed with the default grace period, whatever the tasks' policies.
@@ -300,12 +402,28 @@ impl Agent {
         if all_ended {
             let agent = Arc::clone(self);
             let (fid, eid) = (m.fid.clone(), m.eid.clone());
-            // Fail-safe: the executor does not wait for acknowledgements forever.
+            // Fail-safe: the executor does not wait for acknowledgements forever (unless a
+            // later group gave it tasks meanwhile).
             tokio::spawn(async move {
                 tokio::time::sleep(ACK_WAIT).await;
-                agent.finish_executor(&fid, &eid);
+                if agent.group_executor_idle(&fid, &eid) {
+                    agent.finish_executor(&fid, &eid);
+                }
             });
         }
+    }
+
+    /// Whether every task of the DEFAULT executor `eid` has ended.
+    fn group_executor_idle(&self, fid: &str, eid: &str) -> bool {
+        let st = self.lock();
+        let Some(fw) = st.frameworks.get(fid) else {
+            return true;
+        };
+        fw.groups.get(eid).is_none_or(|g| {
+            g.task_ids
+                .iter()
+                .all(|t| fw.executors.get(t).is_none_or(|r| is_terminal(&r.state)))
+        })
     }
 
     /// Sends a kill to one task of a group: TASK_KILLING first for frameworks that asked for

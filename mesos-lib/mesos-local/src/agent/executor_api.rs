@@ -18,12 +18,21 @@ use crate::http::{
 };
 use crate::{ids, json as j};
 
+/// What a subscribing executor says it has not had acknowledged (`Call.Subscribe`): empty
+/// on its first SUBSCRIBE, filled when it subscribes again after a disconnection.
+#[derive(Debug, PartialEq, Default)]
+pub(crate) struct Unacknowledged {
+    /// IDs of the tasks it was given that no acknowledged update of its covers.
+    pub tasks: Vec<String>,
+    /// The TaskStatuses of its updates not acknowledged yet, in its order.
+    pub updates: Vec<Value>,
+}
+
 /// A decoded executor call.
 #[derive(Debug, PartialEq)]
 pub(crate) enum ExecutorCall {
-    /// SUBSCRIBE (its unacknowledged tasks and updates are not needed: the agent never
-    /// restarts under a running executor).
-    Subscribe,
+    /// SUBSCRIBE, first or again.
+    Subscribe(Unacknowledged),
     /// UPDATE with its TaskStatus.
     Update(Value),
     /// MESSAGE with its base64 data.
@@ -42,23 +51,59 @@ pub(crate) struct Decoded {
     pub call: ExecutorCall,
 }
 
-/// Required fields of `executor::Call` missing from `call`, as protobuf lists them.
-fn missing_required(call: &Value) -> Vec<&'static str> {
-    let mut need = Vec::new();
+/// Required fields of `executor::Call` missing from `call`, as protobuf lists them (those of
+/// SUBSCRIBE's repeated messages with their index).
+fn missing_required(call: &Value) -> Vec<String> {
+    // (path, the message holding it: checked only when that is present).
+    let mut fields: Vec<(String, String)> = vec![
+        ("executor_id".into(), String::new()),
+        ("framework_id".into(), String::new()),
+    ];
+    for (list, required) in [
+        ("unacknowledged_tasks", &["name", "task_id", "agent_id"][..]),
+        (
+            "unacknowledged_updates",
+            &["status", "status.task_id", "status.state"][..],
+        ),
+    ] {
+        let items = j::array_at(call, &format!("subscribe.{list}"));
+        for i in 0..items.len() {
+            let item = format!("subscribe.{list}[{i}]");
+            for f in required {
+                let parent = match f.rsplit_once('.') {
+                    Some((p, _)) => format!("{item}.{p}"),
+                    None => item.clone(),
+                };
+                fields.push((format!("{item}.{f}"), parent));
+            }
+        }
+    }
     for (path, parent) in [
-        ("executor_id", ""),
-        ("framework_id", ""),
         ("update.status", "update"),
         ("update.status.task_id", "update.status"),
         ("update.status.state", "update.status"),
         ("message.data", "message"),
     ] {
-        let present = |p: &str| p.is_empty() || j::at(call, p).is_some();
-        if present(parent) && !present(path) {
-            need.push(path);
-        }
+        fields.push((path.into(), parent.into()));
     }
-    need
+    let present = |p: &str| p.is_empty() || at_indexed(call, p).is_some();
+    fields
+        .into_iter()
+        .filter(|(path, parent)| present(parent) && !present(path))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// The value at a dotted path whose parts may index an array (`list[2].field`).
+fn at_indexed<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(v, |cur, part| match part.split_once('[') {
+            Some((name, index)) => {
+                let i: usize = index.trim_end_matches(']').parse().ok()?;
+                cur.get(name)?.get(i)
+            }
+            None => cur.get(part),
+        })
 }
 
 /// `validateExecutorCall`.
@@ -106,8 +151,8 @@ fn validate(call: &Value) -> Result<(), String> {
     }
 }
 
-/// Parses and normalises a call body, with the agent's 400 texts (a TaskStatus's `message`
-/// is its one string field named like a message field).
+/// Parses and normalises a call body, with the agent's 400 texts (a TaskStatus's `message`,
+/// in an UPDATE or re-sent in a SUBSCRIBE, is its one string field named like a message field).
 fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     let raw: Value = serde_json::from_slice(body).map_err(|e| {
         bad_request(format!(
@@ -122,12 +167,14 @@ fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     }
     let call = j::normalize(raw);
     let mut checked = call.clone();
-    if let Some(status) = checked
-        .pointer_mut("/update/status")
-        .and_then(Value::as_object_mut)
-        && status.get("message").is_some_and(Value::is_string)
-    {
-        status.remove("message");
+    let resent = j::array_at(&call, "subscribe.unacknowledged_updates").len();
+    let statuses = (0..resent).map(|i| format!("/subscribe/unacknowledged_updates/{i}/status"));
+    for path in std::iter::once("/update/status".to_string()).chain(statuses) {
+        if let Some(status) = checked.pointer_mut(&path).and_then(Value::as_object_mut)
+            && status.get("message").is_some_and(Value::is_string)
+        {
+            status.remove("message");
+        }
     }
     j::check_message_fields(&checked).map_err(|e| {
         Box::new(bad_request(format!(
@@ -156,7 +203,16 @@ pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Decoded, Box<Re
     }
     let id = |path: &str| j::id_at(&call, path).unwrap_or("").to_string();
     let kind = match j::str_at(&call, "type") {
-        Some("SUBSCRIBE") => ExecutorCall::Subscribe,
+        Some("SUBSCRIBE") => ExecutorCall::Subscribe(Unacknowledged {
+            tasks: j::array_at(&call, "subscribe.unacknowledged_tasks")
+                .iter()
+                .filter_map(|t| j::id_at(t, "task_id").map(str::to_string))
+                .collect(),
+            updates: j::array_at(&call, "subscribe.unacknowledged_updates")
+                .iter()
+                .filter_map(|u| u.get("status").cloned())
+                .collect(),
+        }),
         Some("UPDATE") => {
             ExecutorCall::Update(j::at(&call, "update.status").cloned().unwrap_or_default())
         }
@@ -200,12 +256,12 @@ pub(crate) async fn handle(
         Err(r) => return *r,
     };
     let done = match call {
-        ExecutorCall::Subscribe => {
+        ExecutorCall::Subscribe(unacknowledged) => {
             if !accepts_json(&headers) {
                 return not_acceptable();
             }
             let (resp, sender) = event_stream_response(None, || {});
-            return match agent.executor_subscribe(&fid, &eid, sender) {
+            return match agent.executor_subscribe(&fid, &eid, sender, unacknowledged) {
                 Ok(()) => resp,
                 Err(r) => refused(r),
             };
@@ -266,6 +322,29 @@ mod tests {
                 r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_STAGING","source":"SOURCE_EXECUTOR",{good}}}}}}}"#
             )),
             "Failed to validate Executor::Call: Received TASK_STAGING from executor e of framework f which is not allowed"
+        );
+        assert_eq!(
+            error(&format!(
+                r#"{{"type":"SUBSCRIBE",{ids}}},"subscribe":{{"unacknowledged_tasks":[{{"name":"t"}}],"unacknowledged_updates":[{{"status":{{"state":"TASK_RUNNING"}}}}]}}}}"#
+            )),
+            "Failed to convert JSON into Call protobuf: Missing required fields: subscribe.unacknowledged_tasks[0].task_id, subscribe.unacknowledged_tasks[0].agent_id, subscribe.unacknowledged_updates[0].status.task_id"
+        );
+        let again = decode(
+            &json_headers(),
+            format!(
+                r#"{{"type":"SUBSCRIBE",{ids}}},"subscribe":{{"unacknowledged_tasks":[{{"name":"t","task_id":{{"value":"t"}},"agent_id":{{"value":"a"}}}}],"unacknowledged_updates":[{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_RUNNING"}}}}]}}}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            again.call,
+            ExecutorCall::Subscribe(Unacknowledged {
+                tasks: vec!["t".into()],
+                updates: vec![
+                    serde_json::json!({"task_id": {"value": "t"}, "state": "TASK_RUNNING"})
+                ],
+            })
         );
         let ok = decode(
             &json_headers(),

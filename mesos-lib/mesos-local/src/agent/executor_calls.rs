@@ -1,14 +1,21 @@
 //! What the agent does with a custom executor's calls (`Slave::subscribe`, `statusUpdate`,
-//! `executorMessage`): SUBSCRIBE hands it its queued tasks, UPDATE goes to the status update
-//! manager and is acknowledged back, MESSAGE goes to the scheduler.
+//! `executorMessage`): SUBSCRIBE hands it its queued tasks and task groups (and takes back
+//! what a re-subscribing one has not had acknowledged), UPDATE goes to the status update
+//! manager and is acknowledged back, MESSAGE goes to the scheduler; HEARTBEAT events keep
+//! its stream alive.
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::custom_executor::{CustomExecutor, Phase, events};
+use std::time::Duration;
+
+use super::custom_executor::{CustomExecutor, Phase};
+use super::executor::StatusSpec;
+use super::executor_api::Unacknowledged;
+use super::executor_events as events;
 use super::{Agent, AgentFramework, ToMaster};
-use crate::http::EventSender;
+use crate::http::{EventSender, WeakEventSender};
 use crate::{ids, json as j};
 
 /// Why an executor's call is refused, with the agent's answer.
@@ -35,44 +42,75 @@ fn find<'a>(
 }
 
 impl Agent {
-    /// SUBSCRIBE: the stream becomes the executor's (closing an earlier one), SUBSCRIBED,
-    /// then a LAUNCH for each queued task. An executor being shut down gets SHUTDOWN.
+    /// SUBSCRIBE (`Slave::subscribe`): an executor being shut down gets SHUTDOWN. Otherwise
+    /// its unacknowledged updates are taken as UPDATEs again (the ones the agent holds
+    /// already only acknowledged), a launched task it knows nothing of is lost, and the
+    /// stream becomes the executor's (closing an earlier one): SUBSCRIBED, a LAUNCH for each
+    /// queued task and a LAUNCH_GROUP for each queued task group, the acknowledgements, then
+    /// a HEARTBEAT every `executor_heartbeat_interval`.
     pub(crate) fn executor_subscribe(
         self: &Arc<Self>,
         fid: &str,
         eid: &str,
         stream: EventSender,
+        unacknowledged: Unacknowledged,
     ) -> Result<(), Refusal> {
-        let agent_info = self.executor_agent_info();
-        let shutdown = {
+        {
             let mut st = self.lock();
             let removed = st.removed.contains(fid);
-            let fw = st.frameworks.get_mut(fid);
-            let framework_info = fw.as_ref().map(|f| f.info.clone()).unwrap_or_default();
-            let e = find(fw, eid)?;
+            let e = find(st.frameworks.get_mut(fid), eid)?;
             if removed || e.phase == Phase::Terminating {
                 stream.send(&json!({"type": "SHUTDOWN"}));
                 return Ok(());
             }
+        }
+        let mut acks = Vec::new();
+        for status in &unacknowledged.updates {
+            if j::str_at(status, "uuid").is_none() {
+                tracing::warn!(
+                    executor = eid,
+                    "ignoring an unacknowledged update without 'uuid'"
+                );
+                continue;
+            }
+            acks.extend(self.take_update(fid, eid, status)?);
+        }
+        self.lose_unknown_launched(fid, eid, &unacknowledged.tasks);
+        let agent_info = self.executor_agent_info();
+        let shutdown = {
+            let mut st = self.lock();
+            let fw = st.frameworks.get_mut(fid);
+            let framework_info = fw.as_ref().map(|f| f.info.clone()).unwrap_or_default();
+            let e = find(fw, eid)?;
+            let (tasks, groups) = e.take_queued();
+            let nothing_queued = tasks.is_empty() && groups.is_empty();
+            let shutdown = !e.ever_sent_task && nothing_queued;
+            e.ever_sent_task |= !nothing_queued;
             e.phase = Phase::Running;
-            stream.send(&events::subscribed(
-                &e.info,
-                &framework_info,
-                &agent_info,
-                &e.container_id,
-            ));
-            let queued = std::mem::take(&mut e.queued);
-            let shutdown = !e.ever_sent_task && queued.is_empty();
-            e.ever_sent_task |= !queued.is_empty();
             e.stream = Some(stream.clone());
+            if !shutdown {
+                stream.send(&events::subscribed(
+                    &e.info,
+                    &framework_info,
+                    &agent_info,
+                    &e.container_id,
+                ));
+            }
             let fw = st.frameworks.get(fid).expect("found above");
-            for tid in queued {
-                if let Some(run) = fw.executors.get(&tid) {
-                    stream.send(&events::launch(&run.task));
-                }
+            let task_of = |tid: &String| fw.executors.get(tid).map(|r| Arc::clone(&r.task));
+            for task in tasks.iter().filter_map(task_of) {
+                stream.send(&events::launch(&task));
+            }
+            for group in groups {
+                let tasks: Vec<Arc<Value>> = group.iter().filter_map(task_of).collect();
+                stream.send(&events::launch_group(&tasks));
+            }
+            for (task_id, uuid) in &acks {
+                stream.send(&events::acknowledged(task_id, uuid));
             }
             shutdown
         };
+        heartbeat(stream.downgrade(), self.executor_heartbeat_interval);
         if shutdown {
             tracing::warn!(
                 executor = eid,
@@ -81,6 +119,48 @@ impl Agent {
             self.shutdown_executor(fid, eid);
         }
         Ok(())
+    }
+
+    /// Tasks sent to the executor that it neither lists as unacknowledged nor sent an
+    /// update for: TASK_LOST (TASK_DROPPED for a partition-aware framework), as the agent
+    /// reports a task it launched while the executor was away.
+    fn lose_unknown_launched(&self, fid: &str, eid: &str, known: &[String]) {
+        let (lost, aware) = {
+            let st = self.lock();
+            let Some(fw) = st.frameworks.get(fid) else {
+                return;
+            };
+            let Some(e) = fw.custom.get(eid) else {
+                return;
+            };
+            let lost: Vec<String> = e
+                .task_ids
+                .iter()
+                .filter(|t| !e.queued.contains(*t) && !known.contains(*t))
+                .filter(|t| {
+                    fw.executors
+                        .get(*t)
+                        .is_some_and(|r| r.state == "TASK_STAGING")
+                })
+                .cloned()
+                .collect();
+            let aware = j::array_at(&fw.info, "capabilities")
+                .iter()
+                .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"));
+            (lost, aware)
+        };
+        for tid in lost {
+            tracing::info!(task = %tid, executor = eid, "task unknown to the executor: lost");
+            let spec = StatusSpec {
+                state: if aware { "TASK_DROPPED" } else { "TASK_LOST" },
+                message: Some("Task launched during agent restart".into()),
+                source: "SOURCE_AGENT",
+                reason: Some("REASON_AGENT_RESTARTED"),
+                container: None,
+            };
+            let st = self.status(&tid, eid, spec);
+            self.emit(fid, &tid, st);
+        }
     }
 
     /// The AgentInfo an executor's SUBSCRIBED carries.
@@ -99,33 +179,16 @@ impl Agent {
         eid: &str,
         given: &Value,
     ) -> Result<(), Refusal> {
-        let tid = j::id_at(given, "task_id").unwrap_or("").to_string();
-        let container = {
+        {
             let mut st = self.lock();
             let e = find(st.frameworks.get_mut(fid), eid)?;
             if e.phase == Phase::Registering {
                 return Err(Refusal::NotSubscribed);
             }
-            let container = (e.container_id.clone(), e.pid);
-            let known = st
-                .frameworks
-                .get(fid)
-                .and_then(|f| f.executors.get(&tid))
-                .is_some_and(|r| r.custom && r.executor_id == eid);
-            known.then_some(container)
-        };
-        let Some((cid, pid)) = container else {
-            tracing::warn!(
-                executor = eid,
-                task = %tid,
-                "dropping a status update for a task unknown to this executor"
-            );
+        }
+        let Some((task_id, uuid)) = self.take_update(fid, eid, given)? else {
             return Ok(());
         };
-        let status = self.executor_status(given, eid, &cid, pid);
-        let uuid = j::str_at(&status, "uuid").unwrap_or("").to_string();
-        let task_id = status.get("task_id").cloned().unwrap_or(json!({}));
-        self.emit(fid, &tid, status);
         let st = self.lock();
         if let Some(s) = st
             .frameworks
@@ -136,6 +199,51 @@ impl Agent {
             s.send(&events::acknowledged(&task_id, &uuid));
         }
         Ok(())
+    }
+
+    /// An executor's status for the status update manager: the (task ID, uuid) to
+    /// acknowledge to the executor, `None` for a task not on this executor (dropped). An
+    /// update the agent holds already (same uuid) is only acknowledged again, as the status
+    /// update manager ignores a duplicate.
+    fn take_update(
+        &self,
+        fid: &str,
+        eid: &str,
+        given: &Value,
+    ) -> Result<Option<(Value, String)>, Refusal> {
+        let tid = j::id_at(given, "task_id").unwrap_or("").to_string();
+        let given_uuid = j::str_at(given, "uuid").unwrap_or("");
+        let container = {
+            let mut st = self.lock();
+            let e = find(st.frameworks.get_mut(fid), eid)?;
+            let container = (e.container_id.clone(), e.pid);
+            let run = st
+                .frameworks
+                .get(fid)
+                .and_then(|f| f.executors.get(&tid))
+                .filter(|r| r.custom && r.executor_id == eid);
+            run.map(|r| {
+                let duplicate = r.statuses.iter().any(|s| s.uuid() == Some(given_uuid));
+                (container, duplicate)
+            })
+        };
+        let Some(((cid, pid), duplicate)) = container else {
+            tracing::warn!(
+                executor = eid,
+                task = %tid,
+                "dropping a status update for a task unknown to this executor"
+            );
+            return Ok(None);
+        };
+        let task_id = given.get("task_id").cloned().unwrap_or(json!({}));
+        if duplicate {
+            tracing::info!(task = %tid, "ignoring a duplicate status update");
+            return Ok(Some((task_id, given_uuid.to_string())));
+        }
+        let status = self.executor_status(given, eid, &cid, pid);
+        let uuid = j::str_at(&status, "uuid").unwrap_or("").to_string();
+        self.emit(fid, &tid, status);
+        Ok(Some((task_id, uuid)))
     }
 
     /// An executor's TaskStatus as the agent forwards it: TaskStatus's field order, with
@@ -195,4 +303,17 @@ impl Agent {
         });
         Ok(())
     }
+}
+
+/// `ResponseHeartbeater`: a HEARTBEAT on the executor's stream every `interval`, the first
+/// after one interval, until the stream is replaced, closed or ended.
+fn heartbeat(stream: WeakEventSender, interval: Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            if !stream.send(&json!({"type": "HEARTBEAT"})) {
+                return;
+            }
+        }
+    });
 }

@@ -8,6 +8,7 @@ pub(crate) mod drain;
 pub(crate) mod executor;
 pub(crate) mod executor_api;
 pub(crate) mod executor_calls;
+pub(crate) mod executor_events;
 pub(crate) mod files_api;
 pub(crate) mod http;
 pub(crate) mod media;
@@ -127,6 +128,8 @@ pub(crate) struct Agent {
     known_users: Mutex<HashMap<String, Instant>>,
     /// `--executor_registration_timeout`: how long a custom executor has to subscribe.
     pub executor_registration_timeout: Duration,
+    /// How often a subscribed executor gets a HEARTBEAT event.
+    pub executor_heartbeat_interval: Duration,
 }
 
 /// How long a user found on this machine is trusted to still exist without looking again.
@@ -163,12 +166,19 @@ impl Agent {
             to_master,
             known_users: Mutex::new(HashMap::new()),
             executor_registration_timeout: Duration::from_secs(60),
+            executor_heartbeat_interval: Duration::from_secs(30 * 60),
         }
     }
 
     /// The same agent with its `--executor_registration_timeout`.
     pub(crate) fn with_executor_registration_timeout(mut self, timeout: Duration) -> Agent {
         self.executor_registration_timeout = timeout;
+        self
+    }
+
+    /// The same agent with the interval of its executors' HEARTBEAT events.
+    pub(crate) fn with_executor_heartbeat_interval(mut self, interval: Duration) -> Agent {
+        self.executor_heartbeat_interval = interval;
         self
     }
 

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-pub(crate) use stream::{EventSender, event_stream_response};
+pub(crate) use stream::{EventSender, WeakEventSender, event_stream_response};
 
 /// JSON media type, the only message encoding the embedded Mesos speaks.
 pub(crate) const APPLICATION_JSON: &str = "application/json";

@@ -31,6 +31,28 @@ impl EventSender {
     pub(crate) fn send<T: Serialize + ?Sized>(&self, event: &T) -> bool {
         self.tx.send(record(event)).is_ok()
     }
+
+    /// A handle that does not keep the stream open (for periodic events such as heartbeats).
+    pub(crate) fn downgrade(&self) -> WeakEventSender {
+        WeakEventSender {
+            tx: self.tx.downgrade(),
+        }
+    }
+}
+
+/// An event stream's sender that lets it end once its owners drop theirs.
+#[derive(Clone, Debug)]
+pub(crate) struct WeakEventSender {
+    tx: mpsc::WeakUnboundedSender<Bytes>,
+}
+
+impl WeakEventSender {
+    /// Sends one event; false when the stream ended or the client is gone.
+    pub(crate) fn send<T: Serialize + ?Sized>(&self, event: &T) -> bool {
+        self.tx
+            .upgrade()
+            .is_some_and(|tx| tx.send(record(event)).is_ok())
+    }
 }
 
 /// A response body over an event channel that runs `on_drop` when hyper drops it, i.e.

@@ -1,6 +1,8 @@
-//! LAUNCH_GROUP: a task group under one DEFAULT executor. The master validates the group as a
-//! whole (TASK_ERROR for every task otherwise), books the executor's and the tasks' resources,
-//! hands the group to the agent, and gives the executor's resources back when it exits.
+//! LAUNCH_GROUP: a task group under one executor (DEFAULT, or a framework's CUSTOM one). The
+//! master validates the group as a whole (TASK_ERROR for every task otherwise), books the
+//! tasks' resources and a new executor's (an executor already running on the agent takes the
+//! group without its resources counted again), hands the group to the agent, and gives the
+//! executor's resources back when it exits.
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, ExecutorId};
 use mesos_lib::v1::scheduler::Event;
+use mesos_lib::v1::task::ExecutorType;
 
 /// (framework, agent, executor) of an executor the master knows.
 pub(crate) type ExecutorKey = (String, String, String);
@@ -27,10 +30,15 @@ pub(crate) struct ExecutorEntry {
     pub resources: Resources,
 }
 
-/// A task group the master accepted, for its agent to run.
+/// A task group the master accepted, for its agent to run (`RunTaskGroupMessage`).
 pub(crate) struct GroupLaunch {
     /// The ExecutorInfo.
     pub executor: Arc<Value>,
+    /// Its type (validated: DEFAULT or CUSTOM).
+    pub kind: ExecutorType,
+    /// Whether the master expects the agent to start the executor (`launch_executor`): false
+    /// when the master knows it running there.
+    pub launch_executor: bool,
     /// The group's TaskInfos (each carrying the executor, as the master stores them).
     pub tasks: Vec<Arc<Value>>,
 }
@@ -62,6 +70,8 @@ impl Master {
             _ => json!({}),
         };
         inject_allocation(&mut executor, offer.role);
+        // One form for comparing with a running executor of the same ID.
+        let executor = super::task_executor::canonical(executor);
         let mut tasks = match group.pointer_mut("/task_group/tasks").map(Value::take) {
             Some(Value::Array(list)) => list,
             _ => Vec::new(),
@@ -70,6 +80,7 @@ impl Master {
             inject_allocation(t, offer.role);
             if let Some(own) = t.get_mut("executor") {
                 inject_allocation(own, offer.role);
+                *own = super::task_executor::canonical(own.take());
             } else if let Some(o) = t.as_object_mut() {
                 // As the master does, for the operator API to find each task's executor.
                 o.insert("executor".into(), executor.clone());
@@ -87,7 +98,8 @@ impl Master {
         Some(self.add_group(st, offer, tasks, executor))
     }
 
-    /// Validation, then what mesos-local cannot carry out yet.
+    /// `validation::task::group::validate`, against the executor of that ID the framework
+    /// already runs on the agent, if any.
     fn check_group(
         &self,
         st: &MasterState,
@@ -112,20 +124,7 @@ impl Master {
             offered: &*offer.available,
             role: offer.role,
         };
-        if let Some(e) = group_checks::validate(tasks, executor, &cx) {
-            return Some(e);
-        }
-        if j::str_at(executor, "type") == Some("CUSTOM") {
-            return Some(not_carried_out(
-                "it runs task groups under the DEFAULT executor only",
-            ));
-        }
-        if existing.is_some() {
-            return Some(not_carried_out(
-                "it starts a new DEFAULT executor for every task group",
-            ));
-        }
-        None
+        group_checks::validate(tasks, executor, &cx)
     }
 
     /// TASK_ERROR for every task of an invalid group.
@@ -145,7 +144,8 @@ impl Master {
         }
     }
 
-    /// Books a valid group: its tasks (TASK_STAGING), its executor and their resources.
+    /// Books a valid group: its tasks (TASK_STAGING) and their resources, and its executor
+    /// with its own when it is new on the agent.
     fn add_group(
         &self,
         st: &mut MasterState,
@@ -159,16 +159,25 @@ impl Master {
         let parse = |v: &Value| {
             rv::volumes_as_in(&rv::from_json(j::array_at(v, "resources")), offer.available)
         };
-        let own = parse(&executor);
         let eid = j::id_at(&executor, "executor_id").unwrap_or("").to_string();
+        let key = (fid.to_string(), aid.to_string(), eid);
+        let launch_executor = !st.executors.contains_key(&key);
+        // A running executor's resources are booked already.
+        let own = if launch_executor {
+            parse(&executor)
+        } else {
+            Resources::new()
+        };
         let mut total = own.clone();
-        st.executors.insert(
-            (fid.to_string(), aid.to_string(), eid),
-            ExecutorEntry {
-                info: Arc::clone(&executor),
-                resources: own,
-            },
-        );
+        if launch_executor {
+            st.executors.insert(
+                key,
+                ExecutorEntry {
+                    info: Arc::clone(&executor),
+                    resources: own.clone(),
+                },
+            );
+        }
         let mut infos = Vec::new();
         for t in tasks {
             let tid = j::id_at(&t, "task_id").unwrap_or("").to_string();
@@ -188,7 +197,6 @@ impl Master {
             }
             infos.push(info);
         }
-        let own = parse(&executor);
         offer.available.subtract_all(&total);
         if let Some(fw) = st.frameworks.get_mut(fid) {
             fw.allocated.add_all(&own);
@@ -197,8 +205,13 @@ impl Master {
             a.used.add_all(&total);
             Arc::clone(&a.agent)
         });
+        let kind = j::str_at(&executor, "type")
+            .map(ExecutorType::from_name)
+            .unwrap_or(ExecutorType::Default);
         let launch = GroupLaunch {
             executor,
+            kind,
+            launch_executor,
             tasks: infos,
         };
         (agent.expect("the offers' agent is registered"), launch)
@@ -358,11 +371,6 @@ pub(crate) fn executors_v1(st: &MasterState) -> Vec<Value> {
 /// The TaskInfos of a LAUNCH_GROUP operation.
 pub(crate) fn tasks_of(op: &Value) -> &[Value] {
     j::array_at(op, "launch_group.task_group.tasks")
-}
-
-/// A task group mesos-local cannot run, said as such.
-fn not_carried_out(why: &str) -> String {
-    format!("mesos-local does not carry out this LAUNCH_GROUP ({why})")
 }
 
 /// Adds `allocation_info` to every resource of a TaskInfo or ExecutorInfo, as the master does.
