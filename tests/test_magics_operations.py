@@ -26,21 +26,38 @@ def test_drain_deactivate_and_reactivate(mk, state_dir):
     _, msgs = run(mk, f"%drain {agent} --grace 2s --wait --timeout 30s", timeout=60)
     text = result(msgs)["text/plain"]
     assert "drained" in text and "DRAINED" in rows(text)[0] and "2s" in rows(text)[0], text
+    assert "already" not in text, text
     _, msgs = run(mk, "%wait drain-me --state TASK_KILLED --timeout 30s", timeout=60)
     url = local_record(state_dir)["url"]
     task = next(t for t in master_json(url, "/master/tasks")["tasks"] if t["id"] == "drain-me")
     assert task["statuses"][-1]["state"] == "TASK_KILLED"
     assert agent_row(mk)[2] == "DRAINED"
 
+    # Re-running the drain cell is safe: the master takes DRAIN_AGENT again, the cell says so.
+    _, msgs = run(mk, f"%drain {agent} --grace 2s --wait --timeout 30s", timeout=60)
+    text = result(msgs)["text/plain"]
+    assert f"agent {agent} was already DRAINED; DRAIN_AGENT sent again: 200 OK; drained" in text, text
+    assert "DRAINED" in rows(text)[0], text
+
     reply, _ = run(mk, f"%deactivate {host}x", ok=False)
     assert "no agent" in reply["content"]["evalue"]
     _, msgs = run(mk, f"%reactivate {host}")
-    assert "ACTIVE" in rows(result(msgs)["text/plain"])[0]
-    reply, _ = run(mk, f"%reactivate {agent}", ok=False)
-    assert reply["content"]["ename"] == "MesosError"
-    assert "Agent is not deactivated" in reply["content"]["evalue"]
+    text = result(msgs)["text/plain"]
+    assert "REACTIVATE_AGENT sent: 200 OK" in text and "ACTIVE" in rows(text)[0], text
+    # Run again, the cell succeeds and says why real Mesos refused: the agent is active.
+    _, msgs = run(mk, f"%reactivate {agent}")
+    text = result(msgs)["text/plain"]
+    assert (
+        f"agent {agent} is already active, so the master refuses REACTIVATE_AGENT: "
+        "400 Bad Request: Agent is not deactivated" in text
+    ), text
+    assert "ACTIVE" in rows(text)[0], text
     _, msgs = run(mk, f"%deactivate {agent}")
-    assert "DEACTIVATED" in rows(result(msgs)["text/plain"])[0]
+    text = result(msgs)["text/plain"]
+    assert "DEACTIVATE_AGENT sent: 200 OK" in text and "DEACTIVATED" in rows(text)[0], text
+    _, msgs = run(mk, f"%deactivate {agent}")
+    text = result(msgs)["text/plain"]
+    assert f"agent {agent} was already deactivated; DEACTIVATE_AGENT sent again: 200 OK" in text, text
     assert agent_row(mk)[2] == "DEACTIVATED"
     run(mk, f"%reactivate {agent}")
     reply, _ = run(mk, "%drain", ok=False)
@@ -102,10 +119,22 @@ def test_maintenance_window_inverse_offer_down_and_up(mk):
 
     # DOWN: the agent is removed and its task lost.
     _, msgs = run(mk, f"%maintenance start {host}")
-    assert "DOWN" in rows(result(msgs)["text/plain"])[0]
+    text = result(msgs)["text/plain"]
+    assert "START_MAINTENANCE sent: 200 OK" in text and "DOWN" in rows(text)[0], text
     _, msgs = run(mk, "%wait maint-me --state TASK_LOST --timeout 30s", timeout=60)
     _, msgs = run(mk, "%agents")
     assert rows(result(msgs)["text/plain"]) == []
+    # Re-run, the cell succeeds: the machine is DOWN already, and the master says it is no
+    # longer DRAINING.
+    _, msgs = run(mk, f"%maintenance start {host}")
+    text = result(msgs)["text/plain"]
+    assert "is already DOWN, so the master refuses START_MAINTENANCE: 400 Bad Request" in text, text
+    assert "is not in DRAINING mode and cannot be brought down" in text and "DOWN" in rows(text)[0], text
     _, msgs = run(mk, f"%maintenance stop {host}")
-    assert "no machine is scheduled" in result(msgs)["text/plain"]
+    assert "STOP_MAINTENANCE sent: 200 OK; no machine is scheduled" in result(msgs)["text/plain"]
+    # The machine, UP and out of the schedule with no agent left, is named HOSTNAME@IP now.
+    _, msgs = run(mk, f"%maintenance stop {host}@127.0.0.1")
+    text = result(msgs)["text/plain"]
+    assert "is already UP and out of the schedule, so the master refuses STOP_MAINTENANCE: 400 Bad Request: " in text, text
+    assert "cannot be brought up; no machine is scheduled" in text, text
     connect(mk)

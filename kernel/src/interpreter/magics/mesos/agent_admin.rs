@@ -10,6 +10,7 @@ use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicSpec, spec_in};
 use crate::mesos::{Connection, LiveKind};
 use crate::protocol::content::ErrorContent;
+use mesos_lib::httpcli::RawReply;
 use mesos_lib::v1::master::{Call, CallType};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -27,7 +28,8 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
              %reactivate brings it back. With --mark-gone the drained agent is then marked \
              gone: removed for good, its tasks TASK_GONE_BY_OPERATOR. Shows the agent after \
              the call, or with --wait once it is DRAINED (or gone), at most --timeout (60s); an \
-             interrupt stops the wait, not the drain. %agents shows every agent's state.",
+             interrupt stops the wait, not the drain. Re-run on a DRAINING or DRAINED agent, \
+             it says so (the master takes the call again). %agents shows every agent's state.",
             &[
                 FlagSpec {
                     name: "grace",
@@ -60,7 +62,7 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             "%deactivate AGENT",
             "DEACTIVATE_AGENT: no more offers from AGENT; its tasks keep running.",
             "AGENT is an agent id, or a hostname that only one agent has. Its outstanding offers \
-             are rescinded; %reactivate ends it.",
+             are rescinded; %reactivate ends it. Re-run, it says the agent already was.",
             &[],
             ArgKind::Live(LiveKind::AgentId),
         ),
@@ -72,7 +74,9 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[
             "%reactivate AGENT",
             "REACTIVATE_AGENT: a deactivated or drained agent is offered again.",
             "AGENT is an agent id, or a hostname that only one agent has. The master refuses an \
-             agent that is not deactivated, or still DRAINING, with its own words.",
+             agent still DRAINING with its own words, as an error; an agent already active it \
+             refuses too (\"Agent is not deactivated\"), which the cell shows without failing, \
+             so re-running it is safe.",
             &[],
             ArgKind::Live(LiveKind::AgentId),
         ),
@@ -89,20 +93,35 @@ pub(super) fn call_with(ty: CallType, body: Option<Value>) -> Call {
     call
 }
 
+/// Sends an operator call; what the master answered, whatever its status (only an unreachable
+/// master is an error).
+pub(super) async fn operator_reply(
+    conn: &Connection,
+    call: &Call,
+) -> Result<RawReply, ErrorContent> {
+    conn.operator
+        .call_raw(call)
+        .await
+        .map_err(|e| unreachable(conn, e))
+}
+
+/// The master's answer in one line: `400 Bad Request: Agent is not deactivated`.
+pub(super) fn answer_line(reply: &RawReply) -> String {
+    match reply.body.trim() {
+        "" => reply.status_line(),
+        words => format!("{}: {words}", reply.status_line()),
+    }
+}
+
 /// Sends an operator call; its JSON answer (`Null` when empty), or the master's own words
 /// as the error.
 pub(super) async fn operator_json(conn: &Connection, call: &Call) -> Result<Value, ErrorContent> {
-    let reply = conn
-        .operator
-        .call_raw(call)
-        .await
-        .map_err(|e| unreachable(conn, e))?;
-    if !(200..300).contains(&reply.status) {
+    let reply = operator_reply(conn, call).await?;
+    if !reply.is_success() {
         return Err(mesos_error(format!(
-            "{}: {}: {}",
+            "{}: {}",
             call.call_type,
-            reply.status_line(),
-            reply.body.trim_end()
+            answer_line(&reply)
         )));
     }
     if reply.body.trim().is_empty() {
@@ -110,6 +129,32 @@ pub(super) async fn operator_json(conn: &Connection, call: &Call) -> Result<Valu
     }
     serde_json::from_str(&reply.body)
         .map_err(|e| mesos_error(format!("{}: the answer is not JSON: {e}", call.call_type)))
+}
+
+/// Sends a call that takes something to a state `already` says it was in (e.g. "ACTIVE") when
+/// the cell is re-run: then the master's answer, even a refusal, is told plainly rather than
+/// failing the cell, so re-running is safe and the user still sees what Mesos says. The
+/// caption for the result; the master's refusal as the error otherwise.
+pub(super) async fn send_again_safe(
+    conn: &Connection,
+    call: &Call,
+    what: &str,
+    already: Option<&str>,
+) -> Result<String, ErrorContent> {
+    let reply = operator_reply(conn, call).await?;
+    let ty = &call.call_type;
+    match (reply.is_success(), already) {
+        (true, None) => Ok(format!("{ty} sent: {}", answer_line(&reply))),
+        (true, Some(state)) => Ok(format!(
+            "{what} was already {state}; {ty} sent again: {}",
+            answer_line(&reply)
+        )),
+        (false, Some(state)) => Ok(format!(
+            "{what} is already {state}, so the master refuses {ty}: {}",
+            answer_line(&reply)
+        )),
+        (false, None) => Err(mesos_error(format!("{ty}: {}", answer_line(&reply)))),
+    }
 }
 
 /// Every agent GET_AGENTS lists, as JSON (`drain_info` included, which the typed one lacks).
@@ -174,6 +219,14 @@ pub(super) fn agent_state(deactivated: bool, drain_info: Option<&Value>) -> &'st
     }
 }
 
+/// The state of an agent as GET_AGENTS lists it, in one word.
+fn state_of(a: &Value) -> &'static str {
+    agent_state(
+        a["deactivated"].as_bool().unwrap_or(false),
+        a.get("drain_info"),
+    )
+}
+
 /// `--grace 5s` as DRAIN_AGENT's `max_grace_period` (a `google.protobuf.Duration`).
 fn grace_json(d: Duration) -> Value {
     json!({"seconds": d.as_secs(), "nanos": d.subsec_nanos()})
@@ -213,11 +266,10 @@ async fn shown(conn: &Connection, id: &str, note: &str) -> MagicResult {
                 .and_then(|c| c["mark_gone"].as_bool())
                 .map(|g| g.to_string())
                 .unwrap_or_else(|| "-".into());
-            let deactivated = a["deactivated"].as_bool().unwrap_or(false);
             t.row(vec![
                 id.to_string(),
                 agent_hostname(a).to_string(),
-                agent_state(deactivated, drain).to_string(),
+                state_of(a).to_string(),
                 grace,
                 gone,
             ]);
@@ -249,12 +301,15 @@ async fn drain(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     if args.has("mark-gone") {
         body["mark_gone"] = json!(true);
     }
-    operator_json(&conn, &call_with(CallType::DrainAgent, Some(body))).await?;
+    // Draining again is allowed (the master re-checks the agent), so a re-run just says so.
+    let already = matches!(state_of(&agent), "DRAINING" | "DRAINED").then(|| state_of(&agent));
+    let call = call_with(CallType::DrainAgent, Some(body));
+    let note = send_again_safe(&conn, &call, &format!("agent {id}"), already).await?;
     if args.has("wait") {
         let timeout = duration_flag(spec, &args, "timeout", DRAIN_WAIT)?;
-        return wait_drained(&conn, &id, timeout, ctx).await;
+        return wait_drained(&conn, &id, timeout, &note, ctx).await;
     }
-    shown(&conn, &id, "DRAIN_AGENT sent: 200 OK").await
+    shown(&conn, &id, &note).await
 }
 
 /// How long `%drain --wait` waits by default.
@@ -265,19 +320,15 @@ async fn wait_drained(
     conn: &Connection,
     id: &str,
     timeout: Duration,
+    note: &str,
     ctx: &MagicContext<'_>,
 ) -> MagicResult {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let agents = agents_json(conn).await?;
-        let state = agents.iter().find(|a| agent_id(a) == id).map(|a| {
-            agent_state(
-                a["deactivated"].as_bool().unwrap_or(false),
-                a.get("drain_info"),
-            )
-        });
+        let state = agents.iter().find(|a| agent_id(a) == id).map(state_of);
         if matches!(state, None | Some("DRAINED")) {
-            return shown(conn, id, "DRAIN_AGENT sent: 200 OK; drained").await;
+            return shown(conn, id, &format!("{note}; drained")).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
@@ -296,16 +347,23 @@ async fn deactivate(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let (conn, agent) = the_agent("deactivate", &args, ctx).await?;
     let id = agent_id(&agent).to_string();
     let body = json!({"agent_id": {"value": id}});
-    operator_json(&conn, &call_with(CallType::DeactivateAgent, Some(body))).await?;
-    shown(&conn, &id, "DEACTIVATE_AGENT sent: 200 OK").await
+    let call = call_with(CallType::DeactivateAgent, Some(body));
+    // The master takes DEACTIVATE_AGENT again (200): a re-run says the agent already was.
+    let already = (state_of(&agent) != "ACTIVE").then_some("deactivated");
+    let note = send_again_safe(&conn, &call, &format!("agent {id}"), already).await?;
+    shown(&conn, &id, &note).await
 }
 
 async fn reactivate(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let (conn, agent) = the_agent("reactivate", &args, ctx).await?;
     let id = agent_id(&agent).to_string();
     let body = json!({"agent_id": {"value": id}});
-    operator_json(&conn, &call_with(CallType::ReactivateAgent, Some(body))).await?;
-    shown(&conn, &id, "REACTIVATE_AGENT sent: 200 OK").await
+    let call = call_with(CallType::ReactivateAgent, Some(body));
+    // The master refuses an active agent ("Agent is not deactivated"): a re-run shows that
+    // answer as what it is, the agent already being active, not as a failure.
+    let already = (state_of(&agent) == "ACTIVE").then_some("active");
+    let note = send_again_safe(&conn, &call, &format!("agent {id}"), already).await?;
+    shown(&conn, &id, &note).await
 }
 
 #[cfg(test)]

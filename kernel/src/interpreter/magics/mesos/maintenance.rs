@@ -4,7 +4,7 @@
 //! names the machines its agents run on.
 
 use super::agent_admin::{
-    agent_hostname, agent_id, agent_ip, agents_json, call_with, operator_json,
+    agent_hostname, agent_id, agent_ip, agents_json, call_with, operator_json, send_again_safe,
 };
 use super::{Body, MagicResult, mesos_error, parse_duration, usage};
 use crate::display::table::Table;
@@ -34,8 +34,10 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                the unavailability. `start` brings scheduled machines DOWN (START_MAINTENANCE: \
                their agents are removed and their tasks lost), `stop` brings them UP again and \
                out of the schedule, `clear` takes machines (or, without TARGET, all) out of the \
-               schedule. Each shows the status after: every scheduled machine, its mode, window, \
-               agents, and the frameworks' answers to its inverse offers.",
+               schedule. Re-run on machines already DOWN (start), or UP and out of the \
+               schedule (stop), it says so with the master's answer instead of failing. Each \
+               shows the status after: every scheduled machine, its mode, window, agents, and \
+               the frameworks' answers to its inverse offers.",
         flags: &[
             FlagSpec {
                 name: "start",
@@ -203,6 +205,31 @@ impl View {
         ("UP", Vec::new())
     }
 
+    /// `Some("DOWN")` when every one of `machines` is DOWN already (a re-run of `start`).
+    fn all_down(&self, machines: &[Machine]) -> Option<&'static str> {
+        machines
+            .iter()
+            .all(|m| self.status_of(m).0 == "DOWN")
+            .then_some("DOWN")
+    }
+
+    /// `Some("UP")` when every one of `machines` is UP and out of the schedule already (a
+    /// re-run of `stop`).
+    fn all_up(&self, machines: &[Machine]) -> Option<&'static str> {
+        machines
+            .iter()
+            .all(|m| self.status_of(m).0 == "UP" && !self.scheduled(m))
+            .then_some("UP and out of the schedule")
+    }
+
+    fn scheduled(&self, m: &Machine) -> bool {
+        self.windows.iter().any(|w| {
+            w["machine_ids"]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|id| Machine::of(id).same(m)))
+        })
+    }
+
     /// One row per scheduled machine.
     fn table(&self, note: &str) -> Table {
         let mut t = Table::new(&[
@@ -249,8 +276,8 @@ impl View {
             }
         }
         t.caption = Some(match t.total_rows() {
-            0 => format!("{note}: no machine is scheduled"),
-            n => format!("{note}: {n} machine(s) in the schedule"),
+            0 => format!("{note}; no machine is scheduled"),
+            n => format!("{note}; {n} machine(s) in the schedule"),
         });
         t
     }
@@ -410,14 +437,17 @@ async fn maintenance(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             "UPDATE_MAINTENANCE_SCHEDULE sent: 200 OK".into()
         }
         _ => {
-            let ty = if action == "start" {
-                CallType::StartMaintenance
+            let (ty, already) = if action == "start" {
+                (CallType::StartMaintenance, before.all_down(&targets))
             } else {
-                CallType::StopMaintenance
+                (CallType::StopMaintenance, before.all_up(&targets))
             };
-            let call = call_with(ty.clone(), Some(json!({"machines": ids})));
-            operator_json(&conn, &call).await?;
-            format!("{ty} sent: 200 OK")
+            let call = call_with(ty, Some(json!({"machines": ids})));
+            let what = match targets.as_slice() {
+                [one] => format!("machine {}", one.label()),
+                _ => "every machine named".to_string(),
+            };
+            send_again_safe(&conn, &call, &what, already).await?
         }
     };
     let after = if action == "status" {
