@@ -190,19 +190,12 @@ async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
     // one cannot subscribe before), seen by the environment it writes to its stderr. A file
     // has no event to wait on: a bounded poll.
     let path = format!("/frameworks/{fid}/executors/custom-exec/runs/latest/stderr");
-    let read = format!("{agent_url}/files/read?path={path}&offset=0");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while get_json(&read).await["data"]
-        .as_str()
-        .unwrap_or("")
-        .is_empty()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the executor never started"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let read = &format!("{agent_url}/files/read?path={path}&offset=0");
+    eventually("the executor never started", || async move {
+        let data = get_json(read).await["data"].clone();
+        (!data.as_str().unwrap_or("").is_empty()).then_some(())
+    })
+    .await;
     let mut e = Executor::subscribe(&agent_url, &fid, "custom-exec").await;
     let subscribed = e.next().await;
     assert_eq!(subscribed["type"], "SUBSCRIBED");
@@ -325,7 +318,7 @@ async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
     assert_eq!(ex["tasks"][0]["id"], "ce-1");
     assert_eq!(ex["completed_tasks"][0]["id"], "ce-2");
     let dir = ex["directory"].as_str().unwrap().to_string();
-    let env = get_json(&read).await["data"].as_str().unwrap().to_string();
+    let env = get_json(read).await["data"].as_str().unwrap().to_string();
     let port = agent_url.rsplit(':').next().unwrap();
     for line in [
         format!("MESOS_AGENT_ENDPOINT=127.0.0.1:{port}"),

@@ -76,26 +76,19 @@ async fn accept_launch(url: &str, s: &Stream, offer: &Value, task_id: &str) {
 
 /// Waits until the (one) framework holds an offer on each of `agents`.
 async fn offers_held_on(url: &str, agents: &[&str]) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
+    eventually(&format!("no offers on {agents:?}"), || async move {
         let (_, body) = operator(url, &json!({"type": "GET_FRAMEWORKS"})).await;
         let v: Value = serde_json::from_str(&body).unwrap();
         let held = v["get_frameworks"]["frameworks"][0]["offers"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        if agents
+        agents
             .iter()
             .all(|a| held.iter().any(|o| o["agent_id"]["value"] == *a))
-        {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no offers on {agents:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+            .then_some(())
+    })
+    .await;
 }
 
 /// Inverse offers until one has arrived for each agent of `agents`, by agent ID.

@@ -1,6 +1,6 @@
 //! Helpers for the embedded-Mesos tests: the one way tests start an embedded Mesos (also used
-//! by `client_support`), raw calls, and a RecordIO stream reader that waits for events (never
-//! sleeps).
+//! by `client_support`), raw calls, a RecordIO stream reader that waits for events (never
+//! sleeps), and [`eventually`], the one bounded poll for state no event announces.
 #![allow(dead_code)]
 
 pub mod surface;
@@ -13,6 +13,27 @@ use serde_json::{Value, json};
 
 /// Upper bound for any single wait; generous so a loaded machine does not flake.
 pub const WAIT: Duration = Duration::from_secs(30);
+
+/// How often [`eventually`] looks again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Polls `probe` until it yields `Some`, at most [`WAIT`] long, and returns that value; panics
+/// with `what` otherwise. For state no event announces (a master's counters and offers, a file
+/// in a sandbox): a bounded poll, never a sleep standing in for a wait.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(POLL).await;
+    }
+}
 
 /// Short heartbeats, fast allocation and status-update retries; sizes left to the caller.
 pub fn fast_config(masters: usize) -> LocalConfig {
