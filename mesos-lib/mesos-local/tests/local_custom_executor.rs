@@ -48,6 +48,14 @@ async fn launch_on(url: &str, s: &Stream, offer: &Value, tid: &str, executor: &V
     );
 }
 
+/// Framework `name` subscribed: its stream, its id, and the first offer it gets.
+async fn subscribed(url: &str, name: &str) -> (Stream, String, Value) {
+    let mut s = subscribe(url, framework(name)).await;
+    let fid = s.framework_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    (s, fid, offer)
+}
+
 /// The next event of type `ty`, keeping the offers that come before it in `offers`.
 async fn until_keeping(s: &mut Stream, ty: &str, offers: &mut Vec<Value>) -> Value {
     loop {
@@ -163,9 +171,7 @@ async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
     let m = start(1).await;
     let url = m.url();
     let agent_url = m.agents()[0].url.clone();
-    let mut s = subscribe(&url, framework("custom-exec")).await;
-    let fid = s.framework_id.clone();
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-exec").await;
     let mut offers = Vec::new();
     let aid = offer["agent_id"].clone();
     let command = "env | grep -E '^(MESOS|LIBPROCESS)_' | sort >&2; exec sleep 600";
@@ -379,9 +385,7 @@ async fn an_executor_that_never_subscribes_is_killed_and_its_tasks_fail() {
     .await
     .unwrap();
     let url = m.url();
-    let mut s = subscribe(&url, framework("custom-timeout")).await;
-    let fid = s.framework_id.clone();
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-timeout").await;
     let info = executor_info(&fid, "silent", "exec sleep 600");
     launch_on(&url, &s, &offer, "t-1", &info).await;
     let failure = s.until("FAILURE").await;
@@ -405,12 +409,10 @@ async fn killing_a_queued_task_ends_it_and_an_exiting_executor_fails_its_tasks()
     let m = start(1).await;
     let url = m.url();
     let agent_url = m.agents()[0].url.clone();
-    let mut s = subscribe(&url, framework("custom-exit")).await;
-    let fid = s.framework_id.clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-exit").await;
 
     // A task killed before its executor subscribed: TASK_KILLED at once, and the executor,
     // never sent a task, is shut down.
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
     let aid = offer["agent_id"].clone();
     launch_on(
         &url,
@@ -435,14 +437,7 @@ async fn killing_a_queued_task_ends_it_and_an_exiting_executor_fails_its_tasks()
     ack(&url, &s, &st).await;
     // Offers arriving meanwhile are kept for the next launch.
     let mut offers = Vec::new();
-    let failure = loop {
-        let ev = s.until_any(&["FAILURE", "OFFERS"]).await;
-        if ev["type"] == "OFFERS" {
-            offers.extend(ev["offers"]["offers"].as_array().unwrap().iter().cloned());
-        } else {
-            break ev;
-        }
-    };
+    let failure = until_keeping(&mut s, "FAILURE", &mut offers).await;
     assert_eq!(failure["failure"]["executor_id"]["value"], "queued");
 
     // An executor that exits (status 3) with a task running: FAILURE with the wait status,
@@ -499,9 +494,7 @@ async fn killing_a_queued_task_ends_it_and_an_exiting_executor_fails_its_tasks()
 async fn the_master_checks_a_tasks_executor() {
     let m = start(1).await;
     let url = m.url();
-    let mut s = subscribe(&url, framework("custom-invalid")).await;
-    let fid = s.framework_id.clone();
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-invalid").await;
     let mut info = executor_info(&fid, "bad", "true");
     info["type"] = json!("DEFAULT");
     launch_on(&url, &s, &offer, "bad-1", &info).await;

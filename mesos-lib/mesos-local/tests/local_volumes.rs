@@ -27,16 +27,6 @@ fn volume(id: &str, container_path: &str) -> Value {
     v
 }
 
-/// Framework web-fw in role web, as in transcript 32.
-async fn web_framework(url: &str) -> Stream {
-    subscribe(
-        url,
-        json!({"user": "root", "name": "rec-volumes", "roles": ["web"], "principal": "web-fw",
-            "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
-    )
-    .await
-}
-
 fn accept(s: &Stream, offer: &Value, operations: Value) -> Value {
     json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
         "offer_ids": [offer["id"]], "operations": operations,
@@ -56,6 +46,17 @@ struct Events {
 }
 
 impl Events {
+    /// Subscribes framework web-fw in role web, as in transcript 32.
+    async fn web_framework(url: &str) -> Events {
+        let s = subscribe(
+            url,
+            json!({"user": "root", "name": "rec-volumes", "roles": ["web"], "principal": "web-fw",
+                "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
+        )
+        .await;
+        Events { s, offers: vec![] }
+    }
+
     /// The next offer holding a resource for which `pred` holds.
     async fn offer_with(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         let holds = |o: &Value| o["resources"].as_array().unwrap().iter().any(&pred);
@@ -123,8 +124,7 @@ async fn stdout_of(m: &LocalMesos, fid: &str, tid: &str) -> String {
 async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
     let m = start(1).await;
     let url = m.url();
-    let s = web_framework(&url).await;
-    let mut ev = Events { s, offers: vec![] };
+    let mut ev = Events::web_framework(&url).await;
     let first = ev.offer_with(|r| r["name"] == "cpus").await;
 
     // RESERVE then CREATE in one ACCEPT: applied in order, as the master applies them.
@@ -317,8 +317,7 @@ async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master
 
     // The agent keeps it: a restarted master offers it again, to its role only.
     m.restart_master();
-    let s = web_framework(&url).await;
-    let mut ev = Events { s, offers: vec![] };
+    let mut ev = Events::web_framework(&url).await;
     let offer = ev.offer_with(is_volume("vol1")).await;
 
     // In use by a running task: DESTROY is refused (operator and offer operation alike).
@@ -378,8 +377,7 @@ async fn a_task_group_sees_its_volume_in_the_executor_sandbox() {
         "volumes": [volume("vol1", "data")]}});
     assert_eq!(operator(&url, &create).await, (202, String::new()));
 
-    let s = web_framework(&url).await;
-    let mut ev = Events { s, offers: vec![] };
+    let mut ev = Events::web_framework(&url).await;
     let offer = ev.offer_with(is_volume("vol1")).await;
     let scalar = |n: &str, v: f64| json!({"name": n, "type": "SCALAR", "scalar": {"value": v}});
     // The posix isolator links the volume into the executor's container, at the path the
