@@ -111,11 +111,7 @@ impl Executor {
         let body = json!({"type": "SUBSCRIBE", "framework_id": {"value": fid},
             "executor_id": {"value": eid},
             "subscribe": {"unacknowledged_tasks": [], "unacknowledged_updates": []}});
-        let resp = client()
-            .post(format!("{agent_url}/api/v1/executor"))
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .body(body.to_string())
+        let resp = json_request(&format!("{agent_url}/api/v1/executor"), &body)
             .send()
             .await
             .unwrap();
