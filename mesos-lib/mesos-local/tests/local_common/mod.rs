@@ -69,6 +69,18 @@ pub async fn get_json(url: &str) -> Value {
         .unwrap()
 }
 
+/// GETs `url` and returns its body as text.
+pub async fn get_text(url: &str) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// A subscribed scheduler stream.
 pub struct Stream {
     pub status: u16,
