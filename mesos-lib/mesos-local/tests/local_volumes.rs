@@ -57,6 +57,17 @@ impl Events {
         Events { s, offers: vec![] }
     }
 
+    /// ACCEPTs `offer` with `operations`; the answer's status code.
+    async fn accept(&self, url: &str, offer: &Value, operations: Value) -> u16 {
+        call(
+            url,
+            Some(&self.s.stream_id),
+            &accept(&self.s, offer, operations),
+        )
+        .await
+        .0
+    }
+
     /// The next offer holding a resource for which `pred` holds.
     async fn offer_with(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         let holds = |o: &Value| o["resources"].as_array().unwrap().iter().any(&pred);
@@ -132,8 +143,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
         {"type": "RESERVE", "reserve": {"resources": [reserved("disk", 32.0), reserved("cpus", 0.5)]}},
         {"type": "CREATE", "create": {"volumes": [volume("vol1", "data")]}},
     ]);
-    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &first, ops)).await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &first, ops).await, 202);
     let offer = ev.offer_with(is_volume("vol1")).await;
     // Byte for byte as the real master offers it (transcript 32).
     let offered = offer["resources"]
@@ -161,13 +171,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
         "echo written-by-vol-writer > data/hello.txt && readlink data",
         uses(0.1),
     );
-    let (code, _) = call(
-        &url,
-        Some(&ev.s.stream_id),
-        &accept(&ev.s, &offer, json!([writer])),
-    )
-    .await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &offer, json!([writer])).await, 202);
     ev.until_state(&url, "vol-writer", "TASK_FINISHED").await;
     let fid = ev.s.framework_id.clone();
     assert_eq!(
@@ -184,13 +188,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
     let mut at_other_path = uses(0.1);
     at_other_path[2] = volume("vol1", "in");
     let reader = launch_op(&again, "vol-reader", "cat in/hello.txt", at_other_path);
-    let (code, _) = call(
-        &url,
-        Some(&ev.s.stream_id),
-        &accept(&ev.s, &again, json!([reader])),
-    )
-    .await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &again, json!([reader])).await, 202);
     ev.until_state(&url, "vol-reader", "TASK_FINISHED").await;
     assert_eq!(
         stdout_of(&m, &fid, "vol-reader").await,
@@ -200,8 +198,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
     // DESTROY removes the directory; the disk is offered back as plain reserved disk.
     let last = ev.offer_with(is_volume("vol1")).await;
     let destroy = json!([{"type": "DESTROY", "destroy": {"volumes": [volume("vol1", "data")]}}]);
-    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &last, destroy)).await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &last, destroy).await, 202);
     let plain = ev
         .offer_with(|r| r["name"] == "disk" && r.get("reservations").is_some())
         .await;
@@ -327,13 +324,7 @@ async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master
         "sleep 60",
         json!([reserved("cpus", 0.1), volume("vol1", "data")]),
     );
-    let (code, _) = call(
-        &url,
-        Some(&ev.s.stream_id),
-        &accept(&ev.s, &offer, json!([task])),
-    )
-    .await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &offer, json!([task])).await, 202);
     ev.until_state(&url, "holder", "TASK_RUNNING").await;
     let destroy = op("DESTROY_VOLUMES", json!([volume("vol1", "data")]));
     assert_eq!(
@@ -390,8 +381,7 @@ async fn a_task_group_sees_its_volume_in_the_executor_sandbox() {
             "framework_id": {"value": ev.s.framework_id},
             "resources": [scalar("cpus", 0.1), scalar("mem", 32.0), scalar("disk", 32.0)]},
         "task_group": {"tasks": [task]}}}]);
-    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &offer, group)).await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &offer, group).await, 202);
     ev.until_state(&url, "g", "TASK_FINISHED").await;
     assert_eq!(
         std::fs::read_to_string(volume_dir(&m, "web", "vol1").join("f")).unwrap(),
