@@ -671,21 +671,7 @@ async fn launch_json(
             filter.on_agent(agent).map_err(mesos_error)?;
         }
     }
-    let mut want = Want {
-        resources: fresh
-            .iter()
-            .flat_map(|d| d.info.resources.iter().cloned())
-            .collect(),
-        ports: 0,
-    };
-    // Custom executors the tasks name: each one's resources once, from the same offer.
-    let mut executors: Vec<&str> = Vec::new();
-    for e in fresh.iter().filter_map(|d| d.info.executor.as_ref()) {
-        if !executors.contains(&e.executor_id.value.as_str()) {
-            executors.push(&e.executor_id.value);
-            want.resources.extend(e.resources.iter().cloned());
-        }
-    }
+    let want = want_of_drafts(&fresh);
     let offer = tokio::select! {
         r = choose_offer(ctx, &s, &filter, &want) => r?,
         _ = ctx.cancel.cancelled() => return Err(interrupted("choosing an offer")),
@@ -703,6 +689,25 @@ async fn launch_json(
     let note: String = ids.iter().map(|id| launch_note(id, &offer, &[])).collect();
     ctx.out.stream(StreamName::Stdout, &note);
     launched(ctx, &s, &ids, &offer, want_state).await
+}
+
+/// What `%%launch`'s tasks ask of one offer: theirs, and each custom executor's they name once.
+fn want_of_drafts(fresh: &[TaskDraft]) -> Want {
+    let mut want = Want {
+        resources: fresh
+            .iter()
+            .flat_map(|d| d.info.resources.iter().cloned())
+            .collect(),
+        ports: 0,
+    };
+    let mut executors: Vec<&str> = Vec::new();
+    for e in fresh.iter().filter_map(|d| d.info.executor.as_ref()) {
+        if !executors.contains(&e.executor_id.value.as_str()) {
+            executors.push(&e.executor_id.value);
+            want.resources.extend(e.resources.iter().cloned());
+        }
+    }
+    want
 }
 
 /// `%%launch` of a task group: one offer holding the executor's and every task's resources,
