@@ -87,13 +87,19 @@ def pytest_report_header(config):
     return f"kernel: {KERNEL_NAME}; JUPYTER_PATH={os.environ.get('JUPYTER_PATH', '')}"
 
 
+# The mesos-local binary the tests start ($MESOS_LOCAL_BIN to test another build).
+MESOS_LOCAL_BIN = pathlib.Path(os.environ.get("MESOS_LOCAL_BIN", ROOT / "target" / "release" / "mesos-local"))
+
+
 def mesos_local(*args, timeout=60):
-    """Starts target/release/mesos-local with `args` (plus --port 0); returns (process, URL it
-    printed). The caller stops it with stop_mesos_local."""
+    """Starts mesos-local (MESOS_LOCAL_BIN) with `args` (plus --port 0); returns (process, URL
+    it printed). The caller stops it with stop_mesos_local."""
     import threading
 
+    if not MESOS_LOCAL_BIN.exists():
+        pytest.fail(f"build it first: cargo build --release --locked -p mesos-local ({MESOS_LOCAL_BIN})")
     proc = subprocess.Popen(
-        [str(ROOT / "target" / "release" / "mesos-local"), "--port", "0", *args],
+        [str(MESOS_LOCAL_BIN), "--port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     first_line = queue.Queue()

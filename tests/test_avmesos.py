@@ -10,8 +10,6 @@ import json
 import os
 import pathlib
 import queue
-import signal
-import subprocess
 import threading
 import urllib.request
 import uuid
@@ -19,9 +17,8 @@ import uuid
 import pytest
 from avmesos.client import MesosClient
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-# MESOS_LOCAL_BIN points at another build (e.g. a debug one) of the same binary.
-BINARY = pathlib.Path(os.environ.get("MESOS_LOCAL_BIN", ROOT / "target" / "release" / "mesos-local"))
+from conftest import mesos_local, stop_mesos_local
+
 WAIT = 30
 
 
@@ -47,22 +44,12 @@ def processes_with(marker):
 
 @pytest.fixture
 def mesos(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"build it first: cargo build --release --locked -p mesos-local ({BINARY})")
-    proc = subprocess.Popen(
-        [str(BINARY), "--port", "0", "--heartbeat-interval", "1",
-         "--allocation-interval", "0.2", "--work-dir", str(tmp_path / "work")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    first_line = queue.Queue()
-    threading.Thread(target=lambda: first_line.put(proc.stdout.readline()), daemon=True).start()
+    proc, url = mesos_local("--heartbeat-interval", "1", "--allocation-interval", "0.2",
+                            "--work-dir", str(tmp_path / "work"), timeout=WAIT)  # fmt: skip
     try:
-        url = first_line.get(timeout=WAIT).strip()
-        assert url.startswith("http://"), url
         yield proc, url
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=WAIT) == 0
+        stop_mesos_local(proc, timeout=WAIT)
 
 
 def test_three_tasks_lifecycle(mesos):

@@ -8,11 +8,7 @@ import base64
 import getpass
 import http.client
 import json
-import os
-import pathlib
 import queue
-import signal
-import subprocess
 import sys
 import threading
 import urllib.parse
@@ -20,8 +16,8 @@ import urllib.request
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BINARY = pathlib.Path(os.environ.get("MESOS_LOCAL_BIN", ROOT / "target" / "release" / "mesos-local"))
+from conftest import mesos_local, stop_mesos_local
+
 WAIT = 30
 
 # The executor: stdlib only, as a framework would ship it.
@@ -102,22 +98,12 @@ while True:
 
 @pytest.fixture
 def mesos(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"build it first: cargo build --release --locked -p mesos-local ({BINARY})")
-    proc = subprocess.Popen(
-        [str(BINARY), "--port", "0", "--heartbeat-interval", "1",
-         "--allocation-interval", "0.2", "--work-dir", str(tmp_path / "work")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    first_line = queue.Queue()
-    threading.Thread(target=lambda: first_line.put(proc.stdout.readline()), daemon=True).start()
+    proc, url = mesos_local("--heartbeat-interval", "1", "--allocation-interval", "0.2",
+                            "--work-dir", str(tmp_path / "work"), timeout=WAIT)  # fmt: skip
     try:
-        url = first_line.get(timeout=WAIT).strip()
-        assert url.startswith("http://"), url
         yield url
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=WAIT) == 0
+        stop_mesos_local(proc, timeout=WAIT)
 
 
 class Scheduler:

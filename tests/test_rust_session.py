@@ -86,9 +86,9 @@ def test_offers_snapshot_matches_the_master(mk, state_dir):
     url = local_record(state_dir)["url"]
     fid = cell_framework_id(mk)
     cell = """
-use mesos_lib::{resources::Resources, session};
+use mesos_lib::session;
 let offers = session::offers().unwrap();
-let cpus: f64 = offers.iter().map(|o| Resources::from(&o.resources[..]).cpus().unwrap_or(0.0)).sum();
+let cpus: f64 = offers.iter().map(|o| o.resources.cpus).sum();
 println!("offers={} cpus={cpus}", offers.len());
 """
     _, msgs = run(mk, cell)
@@ -136,7 +136,7 @@ def test_kill_from_a_cell(mk, state_dir):
     cell = """
 let ids: Vec<_> = mesos_lib::session::tasks().unwrap().into_iter()
     .filter(|t| t.name.starts_with("cellsleep-") && !t.is_terminal())
-    .map(|t| t.task_id)
+    .map(|t| t.id)
     .collect();
 mesos_lib::session::kill(&ids).unwrap();
 println!("killed={}", ids.len());
@@ -147,6 +147,22 @@ println!("killed={}", ids.len());
         lambda: [t["state"] for t in sleepers(url, fid)] == ["TASK_KILLED"] * 6,
         what="6 killed tasks",
     )
+
+
+def test_bound_and_session_tasks_are_one_type(mk):
+    # `--bind` and `session::tasks()` hand cells the same `mesos::Task`: one vector takes both.
+    subscribe(mk, FRAMEWORK)
+    run(mk, "%tasks --mine --bind mine")
+    cell = """
+let fid = mesos_lib::session::framework_id().unwrap().unwrap().value;
+let mut both: Vec<mesos::Task> = mesos_lib::session::tasks().unwrap();
+both.extend(mine.iter().cloned());
+println!("tasks={} ours={}", both.len(), both.iter().all(|t| t.framework_id == fid));
+"""
+    _, msgs = run(mk, cell)
+    m = re.search(r"tasks=(\d+) ours=(\w+)", text_of(msgs))
+    assert m, text_of(msgs)
+    assert m.group(2) == "true", m.group(0)
 
 
 def test_child_crash_loses_variables_not_the_session(mk, state_dir):

@@ -1,13 +1,19 @@
-//! The values the kernel's `--bind NAME` hands to Rust cells (`%offers`, `%agents`, `%tasks`,
-//! `%launch`): thin, plain views of mesos-lib's v1 offers, agents and tasks, whose resource
-//! fitting is [`crate::resources::Want`]'s, the same as `%launch`'s. The kernel brings them into
-//! a Rust session as `mesos` (`use mesos_lib::bind as mesos;`), so cells write `mesos::Offer`.
+//! The one model of offers, agents and tasks that Rust cells compute with: what the kernel's
+//! `--bind NAME` hands a cell (`%offers`, `%agents`, `%tasks`, `%launch`) and what
+//! [`crate::session`] answers (`offers()`, `agents()`, `tasks()`). Thin, plain views of mesos-lib's
+//! v1 offers, agents and tasks, built here from them (one conversion for both paths), whose
+//! resource fitting is [`crate::resources::Want`]'s, the same as `%launch`'s. They travel as JSON:
+//! over the cell channel, and in the `let NAME: TYPE = mesos::decode(r#"…"#);` that `--bind`
+//! runs. The kernel brings this module into a Rust session as `mesos`
+//! (`use mesos_lib::bind as mesos;`), so cells write `mesos::Offer`.
 
 use crate::resources::{self, Want, ranges, scalar};
-use crate::v1::Resource;
+use crate::v1::master::response;
+use crate::v1::{Resource, TaskState, TaskStatus};
+use serde::{Deserialize, Serialize};
 
 /// cpus, mem (MB), disk (MB) and port ranges: the part of a resource list cells compute with.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Resources {
     /// CPUs.
     pub cpus: f64,
@@ -85,7 +91,7 @@ impl From<&[Resource]> for Resources {
 }
 
 /// An outstanding offer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Offer {
     /// Offer id.
     pub id: String,
@@ -110,7 +116,7 @@ impl Offer {
 }
 
 /// An agent: what it has and what is in use.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agent {
     /// Agent id.
     pub id: String,
@@ -136,18 +142,18 @@ impl Agent {
     }
 }
 
-/// A task as the master or this framework knows it.
-#[derive(Debug, Clone, PartialEq)]
+/// A task, as the master or this framework's session knows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     /// Task id.
     pub id: String,
-    /// Task name.
+    /// Task name (empty when the session did not launch it).
     pub name: String,
-    /// Latest state, e.g. `TASK_RUNNING`.
-    pub state: String,
+    /// Latest state (`TASK_STAGING` before any update); prints as `TASK_RUNNING`.
+    pub state: TaskState,
     /// Its framework.
     pub framework_id: String,
-    /// Its agent.
+    /// Its agent (empty while unknown).
     pub agent_id: String,
     /// The agent's hostname, where known (empty otherwise).
     pub hostname: String,
@@ -155,6 +161,133 @@ pub struct Task {
     pub resources: Resources,
     /// Its ports, one by one.
     pub ports: Vec<u64>,
+    /// The latest status update, where known.
+    pub latest: Option<TaskStatus>,
+}
+
+impl Task {
+    /// Whether the task has ended.
+    pub fn is_terminal(&self) -> bool {
+        self.state.is_terminal()
+    }
+
+    /// A task as the master reports it; `hostname` is empty where the caller does not know it.
+    pub fn from_master(t: &crate::v1::task::Task, hostname: &str) -> Task {
+        Task {
+            id: t.task_id.value.clone(),
+            name: t.name.clone(),
+            state: t.state.clone(),
+            framework_id: t.framework_id.value.clone(),
+            agent_id: t.agent_id.value.clone(),
+            hostname: hostname.to_owned(),
+            resources: Resources::from(t.resources.as_slice()),
+            ports: ports_of(&t.resources),
+            latest: t.statuses.last().cloned(),
+        }
+    }
+
+    /// A task of a scheduler session's book (`framework_id` is the session's framework).
+    #[cfg(feature = "client")]
+    pub fn from_record(
+        rec: &crate::scheduler::TaskRecord,
+        framework_id: &str,
+        hostname: &str,
+    ) -> Task {
+        let empty = Vec::new();
+        let (name, res) = match &rec.info {
+            Some(i) => (i.name.clone(), &i.resources),
+            None => (String::new(), &empty),
+        };
+        Task {
+            id: rec.task_id.value.clone(),
+            name,
+            state: rec.state(),
+            framework_id: framework_id.to_owned(),
+            agent_id: rec
+                .agent_id
+                .as_ref()
+                .map(|a| a.value.clone())
+                .unwrap_or_default(),
+            hostname: hostname.to_owned(),
+            resources: Resources::from(res.as_slice()),
+            ports: ports_of(res),
+            latest: rec.latest.clone(),
+        }
+    }
+}
+
+/// Ports listed one by one; capped, as a task holds a few ports, not an agent's whole range.
+const MAX_PORTS: usize = 64;
+
+/// Every port a resource list holds, one by one (at most [`MAX_PORTS`]).
+fn ports_of(list: &[Resource]) -> Vec<u64> {
+    resources::Resources::from(list)
+        .ports()
+        .into_iter()
+        .flat_map(|(b, e)| b..=e)
+        .take(MAX_PORTS)
+        .collect()
+}
+
+fn attributes(list: &[crate::v1::Attribute]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|a| (a.name.clone(), resources::attribute_value(a)))
+        .collect()
+}
+
+impl From<&crate::v1::Offer> for Offer {
+    fn from(o: &crate::v1::Offer) -> Self {
+        Offer {
+            id: o.id.value.clone(),
+            agent_id: o.agent_id.value.clone(),
+            hostname: o.hostname.clone(),
+            resources: Resources::from(o.resources.as_slice()),
+            attributes: attributes(&o.attributes),
+        }
+    }
+}
+
+impl From<&response::Agent> for Agent {
+    fn from(a: &response::Agent) -> Self {
+        let info = &a.agent_info;
+        Agent {
+            id: info
+                .id
+                .as_ref()
+                .map(|i| i.value.clone())
+                .unwrap_or_default(),
+            hostname: info.hostname.clone(),
+            total: Resources::from(a.total_resources.as_slice()),
+            used: Resources::from(a.allocated_resources.as_slice()),
+            attributes: attributes(&info.attributes),
+        }
+    }
+}
+
+/// What `--bind` can hand a cell, rebuilt from its JSON. Implemented here for each bound type,
+/// so a cell's `decode` compiles to one call, not a fresh copy of the deserializer.
+pub trait Bound: Sized {
+    /// Parses the JSON the kernel wrote.
+    fn from_json(json: &str) -> Result<Self, serde_json::Error>;
+}
+
+macro_rules! bound {
+    ($($ty:ty),*) => {$(
+        impl Bound for $ty {
+            fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+                serde_json::from_str(json)
+            }
+        }
+    )*};
+}
+
+bound!(Vec<Offer>, Vec<Agent>, Vec<Task>, Task);
+
+/// The value of a `--bind` statement. The JSON comes from the kernel built from this very
+/// revision, so failing to read it is a bug, not an input error: it panics, naming the type.
+pub fn decode<T: Bound>(json: &str) -> T {
+    T::from_json(json)
+        .unwrap_or_else(|e| panic!("mesos::decode: not a {}: {e}", std::any::type_name::<T>()))
 }
 
 #[cfg(test)]
@@ -183,5 +316,55 @@ mod tests {
         };
         assert_eq!(agent.free().cpus, 1.7);
         assert_eq!(agent.free().mem, 924.0);
+    }
+
+    #[test]
+    fn offers_convert_once_and_decode_from_their_json() {
+        let v1 = crate::v1::Offer {
+            id: "o1".into(),
+            agent_id: "a1".into(),
+            hostname: "h1".into(),
+            resources: vec![
+                Resource::scalar("cpus", 2.0),
+                Resource::ranges("ports", [(31000, 31009)]),
+            ],
+            attributes: vec![
+                crate::v1::Attribute::text("rack", "r2d2"),
+                crate::v1::Attribute::scalar("weight", 3.5),
+            ],
+            ..Default::default()
+        };
+        let offer = Offer::from(&v1);
+        assert_eq!((offer.id.as_str(), offer.hostname.as_str()), ("o1", "h1"));
+        assert_eq!(offer.resources.cpus, 2.0);
+        assert_eq!(offer.resources.port_count(), 10);
+        assert_eq!(offer.attribute("weight"), Some("3.5"));
+        let json = serde_json::to_string(&vec![offer.clone()]).unwrap();
+        assert_eq!(decode::<Vec<Offer>>(&json), vec![offer]);
+    }
+
+    #[test]
+    fn tasks_keep_their_state_and_latest_status() {
+        let status = TaskStatus {
+            state: TaskState::Failed,
+            message: Some("exit 1".into()),
+            ..Default::default()
+        };
+        let task = Task {
+            id: "t1".into(),
+            name: "t".into(),
+            state: TaskState::Failed,
+            framework_id: "f".into(),
+            agent_id: String::new(),
+            hostname: String::new(),
+            resources: Resources::want(0.1, 32.0, 0),
+            ports: vec![],
+            latest: Some(status),
+        };
+        assert!(task.is_terminal());
+        let json = serde_json::to_string(&task).unwrap();
+        assert!(json.contains("\"state\":\"TASK_FAILED\""), "{json}");
+        assert_eq!(decode::<Task>(&json), task);
+        assert!(Vec::<Task>::from_json("[{}]").is_err());
     }
 }

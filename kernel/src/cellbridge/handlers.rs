@@ -3,7 +3,8 @@
 
 use crate::mesos::rerun::{active_twin, fill_in};
 use crate::mesos::{MesosHandle, Target};
-use mesos_lib::session::proto::{Answer, Launched, Reply, Request, SessionInfo, Task};
+use mesos_lib::bind;
+use mesos_lib::session::proto::{Answer, Launched, Reply, Request, SessionInfo};
 use mesos_lib::v1::{OfferId, TaskInfo};
 
 /// Answers one request.
@@ -12,21 +13,18 @@ pub(super) async fn handle(request: Request, mesos: &MesosHandle) -> Answer {
         Request::Info => Ok(Reply::Info(info(mesos))),
         Request::Offers => {
             let s = mesos.scheduler().map_err(|e| e.to_string())?;
-            Ok(Reply::Offers(s.offers()))
+            Ok(Reply::Offers(
+                s.offers().iter().map(bind::Offer::from).collect(),
+            ))
         }
         Request::Tasks => {
             let s = mesos.scheduler().map_err(|e| e.to_string())?;
+            // The book does not know agents' hostnames: they stay empty, as in `%tasks`.
             Ok(Reply::Tasks(s.read(|b| {
+                let framework = b.framework_id.as_ref().map_or("", |f| f.value.as_str());
                 b.tasks
                     .iter()
-                    .map(|r| Task {
-                        task_id: r.task_id.clone(),
-                        name: r.info.as_ref().map(|i| i.name.clone()).unwrap_or_default(),
-                        state: r.state(),
-                        agent_id: r.agent_id.clone(),
-                        info: r.info.clone(),
-                        latest: r.latest.clone(),
-                    })
+                    .map(|r| bind::Task::from_record(r, framework, ""))
                     .collect()
             })))
         }
@@ -37,7 +35,9 @@ pub(super) async fn handle(request: Request, mesos: &MesosHandle) -> Answer {
                 .get_agents()
                 .await
                 .map_err(|e| format!("GET_AGENTS failed: {e}"))?;
-            Ok(Reply::Agents(agents.agents))
+            Ok(Reply::Agents(
+                agents.agents.iter().map(bind::Agent::from).collect(),
+            ))
         }
         Request::Launch { offer_id, tasks } => {
             launch(mesos, offer_id, tasks).await.map(Reply::Launched)

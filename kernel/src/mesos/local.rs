@@ -197,76 +197,17 @@ impl EmbeddedMesosProcess {
         if let Some(r) = self.current() {
             return Ok((r, false));
         }
-        let bin = binary()?;
         let dir = state_dir();
         std::fs::create_dir_all(&dir)?;
         let log = std::fs::File::create(dir.join("mesos-local.log"))?;
-        let mut cmd = Command::new(&bin);
-        cmd.args(["--port", "0", "--attributes", AGENT_ATTRIBUTES]);
-        if layout.masters > 1 {
-            cmd.args(["--masters", &layout.masters.to_string()]);
-        }
-        if let Some(zk) = &layout.zk {
-            cmd.args(["--zk", zk]);
-        } else if layout.own_zk() {
-            // Its data under the state dir; the process dies with mesos-local.
-            cmd.args(["--zk", "auto", "--zk-dir"])
-                .arg(dir.join("zookeeper"));
-        }
-        let mut child = cmd
+        let mut child = command(&binary()?, layout, &dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
             // Its own process group: an interrupt sent to the kernel's group must not stop it.
             .process_group(0)
             .spawn()?;
-        let stdout = child.stdout.take().expect("piped stdout");
-        // The master's URL, then (when the masters elect through ZooKeeper) ZooKeeper's URL;
-        // both are read, as the pipe closes when the reader ends.
-        let wanted = if layout.zk.is_some() || layout.own_zk() {
-            2
-        } else {
-            1
-        };
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            for _ in 0..wanted {
-                let mut line = String::new();
-                let r = reader.read_line(&mut line).map(|_| line);
-                if tx.send(r).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + START_TIMEOUT;
-        let mut lines = Vec::new();
-        for prefix in ["http", "zk://"].into_iter().take(wanted) {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(wait) {
-                Ok(Ok(line)) if line.trim().starts_with(prefix) => {
-                    lines.push(line.trim().to_owned())
-                }
-                other => {
-                    let log = dir.join("mesos-local.log");
-                    let why = match other {
-                        Ok(Ok(l)) if l.is_empty() => {
-                            let _ = child.wait();
-                            format!("it exited{}", last_error(&log))
-                        }
-                        Ok(Ok(l)) => format!("it printed {l:?}"),
-                        Ok(Err(e)) => e.to_string(),
-                        Err(_) => format!("nothing within {START_TIMEOUT:?}"),
-                    };
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(EmbeddedMesosError::NoUrl(format!(
-                        "{why} (log: {})",
-                        log.display()
-                    )));
-                }
-            }
-        }
+        let mut lines = announced(&mut child, layout, &dir)?;
         let url = lines.remove(0);
         let record = LocalRecord {
             url,
@@ -362,6 +303,77 @@ pub fn unregister_user() -> usize {
         }
     }
     live
+}
+
+/// The `mesos-local` command for `layout`, its state under `dir`.
+fn command(bin: &Path, layout: &LocalLayout, dir: &Path) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.args(["--port", "0", "--attributes", AGENT_ATTRIBUTES]);
+    if layout.masters > 1 {
+        cmd.args(["--masters", &layout.masters.to_string()]);
+    }
+    if let Some(zk) = &layout.zk {
+        cmd.args(["--zk", zk]);
+    } else if layout.own_zk() {
+        // Its data under the state dir; the process dies with mesos-local.
+        cmd.args(["--zk", "auto", "--zk-dir"])
+            .arg(dir.join("zookeeper"));
+    }
+    cmd
+}
+
+/// The URLs a starting `mesos-local` prints: the master's, then (when the masters elect
+/// through ZooKeeper) ZooKeeper's. Both are read, as the pipe closes when the reader ends. On
+/// failure the child is killed and the error says why, with the log's last error.
+fn announced(
+    child: &mut Child,
+    layout: &LocalLayout,
+    dir: &Path,
+) -> Result<Vec<String>, EmbeddedMesosError> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let wanted = if layout.zk.is_some() || layout.own_zk() {
+        2
+    } else {
+        1
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        for _ in 0..wanted {
+            let mut line = String::new();
+            let r = reader.read_line(&mut line).map(|_| line);
+            if tx.send(r).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + START_TIMEOUT;
+    let mut lines = Vec::new();
+    for prefix in ["http", "zk://"].into_iter().take(wanted) {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(Ok(line)) if line.trim().starts_with(prefix) => lines.push(line.trim().to_owned()),
+            other => {
+                let log = dir.join("mesos-local.log");
+                let why = match other {
+                    Ok(Ok(l)) if l.is_empty() => {
+                        let _ = child.wait();
+                        format!("it exited{}", last_error(&log))
+                    }
+                    Ok(Ok(l)) => format!("it printed {l:?}"),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(_) => format!("nothing within {START_TIMEOUT:?}"),
+                };
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(EmbeddedMesosError::NoUrl(format!(
+                    "{why} (log: {})",
+                    log.display()
+                )));
+            }
+        }
+    }
+    Ok(lines)
 }
 
 /// `: <why>` from the `Error: …` line `mesos-local` wrote to its log when it gave up, if any.

@@ -117,6 +117,17 @@ async fn session(agent: &str, parent: &Value, value: &str, command: &str) -> Ses
     }
 }
 
+/// WAIT_NESTED_CONTAINER on `id`: the answer's code and the exit status it reports.
+async fn wait_nested(agent: &str, id: &Value) -> (u16, Value) {
+    let wait =
+        json!({"type": "WAIT_NESTED_CONTAINER", "wait_nested_container": {"container_id": id}});
+    let (code, body) = agent_call(agent, &wait).await;
+    (
+        code,
+        parse(&body)["wait_nested_container"]["exit_status"].clone(),
+    )
+}
+
 fn nested(parent: &Value, value: &str) -> Value {
     json!({"parent": parent, "value": value})
 }
@@ -284,16 +295,7 @@ async fn kill_ends_a_session_listed_with_show_nested() {
         json!({"type": "KILL_NESTED_CONTAINER", "kill_nested_container": {"container_id": id}});
     assert_eq!(agent_call(&agent, &kill).await, (200, String::new()));
     s.drain().await;
-    let wait =
-        json!({"type": "WAIT_NESTED_CONTAINER", "wait_nested_container": {"container_id": id}});
-    let (code, body) = agent_call(&agent, &wait).await;
-    assert_eq!(
-        (
-            code,
-            parse(&body)["wait_nested_container"]["exit_status"].clone()
-        ),
-        (200, json!(9))
-    );
+    assert_eq!(wait_nested(&agent, &id).await, (200, json!(9)));
     let again = format!(
         "Container '{}.nested-sleep' cannot be found (or is already killed)",
         cid["value"].as_str().unwrap()
@@ -315,16 +317,7 @@ async fn a_plain_nested_container_writes_to_its_own_sandbox() {
     let launch = json!({"type": "LAUNCH_NESTED_CONTAINER", "launch_nested_container": {
         "container_id": id, "command": {"value": "echo hi-from-nested; pwd"}}});
     assert_eq!(agent_call(&agent, &launch).await, (200, String::new()));
-    let wait =
-        json!({"type": "WAIT_NESTED_CONTAINER", "wait_nested_container": {"container_id": id}});
-    let (code, body) = agent_call(&agent, &wait).await;
-    assert_eq!(
-        (
-            code,
-            parse(&body)["wait_nested_container"]["exit_status"].clone()
-        ),
-        (200, json!(0))
-    );
+    assert_eq!(wait_nested(&agent, &id).await, (200, json!(0)));
     let dir = format!("{}/containers/nested-plain", sandbox(&agent).await);
     let out = std::fs::read_to_string(format!("{dir}/stdout")).unwrap();
     assert_eq!(out, format!("hi-from-nested\n{dir}\n"));
@@ -475,15 +468,6 @@ async fn a_session_dies_with_its_task() {
     // The session's stream ends: its container was destroyed with its parent.
     session.drain().await;
     let id = nested(&cid, "nested-orphan");
-    let wait =
-        json!({"type": "WAIT_NESTED_CONTAINER", "wait_nested_container": {"container_id": id}});
-    let (code, body) = agent_call(&agent, &wait).await;
-    assert_eq!(
-        (
-            code,
-            parse(&body)["wait_nested_container"]["exit_status"].clone()
-        ),
-        (200, json!(9))
-    );
+    assert_eq!(wait_nested(&agent, &id).await, (200, json!(9)));
     m.shutdown().await;
 }

@@ -20,9 +20,7 @@ async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
     let m = start(1).await;
     let url = m.url();
     let agent_url = m.agents()[0].url.clone();
-    let mut s = subscribe(&url, framework("custom-exec")).await;
-    let fid = s.framework_id.clone();
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-exec").await;
     let mut offers = Vec::new();
     let aid = offer["agent_id"].clone();
     let command = "env | grep -E '^(MESOS|LIBPROCESS)_' | sort >&2; exec sleep 600";
@@ -47,19 +45,12 @@ async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
     // one cannot subscribe before), seen by the environment it writes to its stderr. A file
     // has no event to wait on: a bounded poll.
     let path = format!("/frameworks/{fid}/executors/custom-exec/runs/latest/stderr");
-    let read = format!("{agent_url}/files/read?path={path}&offset=0");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while get_json(&read).await["data"]
-        .as_str()
-        .unwrap_or("")
-        .is_empty()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the executor never started"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let read = &format!("{agent_url}/files/read?path={path}&offset=0");
+    eventually("the executor never started", || async move {
+        let data = get_json(read).await["data"].clone();
+        (!data.as_str().unwrap_or("").is_empty()).then_some(())
+    })
+    .await;
     let mut e = Executor::subscribe(&agent_url, &fid, "custom-exec").await;
     let subscribed = e.next().await;
     assert_eq!(subscribed["type"], "SUBSCRIBED");
@@ -182,7 +173,7 @@ async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
     assert_eq!(ex["tasks"][0]["id"], "ce-1");
     assert_eq!(ex["completed_tasks"][0]["id"], "ce-2");
     let dir = ex["directory"].as_str().unwrap().to_string();
-    let env = get_json(&read).await["data"].as_str().unwrap().to_string();
+    let env = get_json(read).await["data"].as_str().unwrap().to_string();
     let port = agent_url.rsplit(':').next().unwrap();
     for line in [
         format!("MESOS_AGENT_ENDPOINT=127.0.0.1:{port}"),
@@ -243,9 +234,7 @@ async fn an_executor_that_never_subscribes_is_killed_and_its_tasks_fail() {
     .await
     .unwrap();
     let url = m.url();
-    let mut s = subscribe(&url, framework("custom-timeout")).await;
-    let fid = s.framework_id.clone();
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-timeout").await;
     let info = executor_info(&fid, "silent", "exec sleep 600");
     launch_on(&url, &s, &offer, "t-1", &info).await;
     let failure = s.until("FAILURE").await;
@@ -269,12 +258,10 @@ async fn killing_a_queued_task_ends_it_and_an_exiting_executor_fails_its_tasks()
     let m = start(1).await;
     let url = m.url();
     let agent_url = m.agents()[0].url.clone();
-    let mut s = subscribe(&url, framework("custom-exit")).await;
-    let fid = s.framework_id.clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-exit").await;
 
     // A task killed before its executor subscribed: TASK_KILLED at once, and the executor,
     // never sent a task, is shut down.
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
     let aid = offer["agent_id"].clone();
     launch_on(
         &url,
@@ -299,14 +286,7 @@ async fn killing_a_queued_task_ends_it_and_an_exiting_executor_fails_its_tasks()
     ack(&url, &s, &st).await;
     // Offers arriving meanwhile are kept for the next launch.
     let mut offers = Vec::new();
-    let failure = loop {
-        let ev = s.until_any(&["FAILURE", "OFFERS"]).await;
-        if ev["type"] == "OFFERS" {
-            offers.extend(ev["offers"]["offers"].as_array().unwrap().iter().cloned());
-        } else {
-            break ev;
-        }
-    };
+    let failure = until_keeping(&mut s, "FAILURE", &mut offers).await;
     assert_eq!(failure["failure"]["executor_id"]["value"], "queued");
 
     // An executor that exits (status 3) with a task running: FAILURE with the wait status,
@@ -363,9 +343,7 @@ async fn killing_a_queued_task_ends_it_and_an_exiting_executor_fails_its_tasks()
 async fn the_master_checks_a_tasks_executor() {
     let m = start(1).await;
     let url = m.url();
-    let mut s = subscribe(&url, framework("custom-invalid")).await;
-    let fid = s.framework_id.clone();
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let (mut s, fid, offer) = subscribed(&url, "custom-invalid").await;
     let mut info = executor_info(&fid, "bad", "true");
     info["type"] = json!("DEFAULT");
     launch_on(&url, &s, &offer, "bad-1", &info).await;

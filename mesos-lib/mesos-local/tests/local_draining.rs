@@ -4,8 +4,6 @@
 
 mod local_common;
 
-use std::time::{Duration, Instant};
-
 use local_common::*;
 use mesos_local::{LocalConfig, LocalMesos};
 use serde_json::{Value, json};
@@ -38,13 +36,16 @@ async fn listed(url: &str, id: &str) -> Option<Value> {
 /// Waits until the master has run `n` more allocation cycles (its own metric), so that an
 /// offer it would make has been made.
 async fn cycles(url: &str, n: f64) {
-    let runs = |m: Value| m["allocator/mesos/allocation_runs"].as_f64().unwrap();
-    let start = runs(get_json(&format!("{url}/metrics/snapshot")).await);
-    let deadline = Instant::now() + WAIT;
-    while runs(get_json(&format!("{url}/metrics/snapshot")).await) < start + n {
-        assert!(Instant::now() < deadline, "the allocator stopped");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let runs = || async move {
+        get_json(&format!("{url}/metrics/snapshot")).await["allocator/mesos/allocation_runs"]
+            .as_f64()
+            .unwrap()
+    };
+    let start = runs().await;
+    eventually("the allocator stopped", || async move {
+        (runs().await >= start + n).then_some(())
+    })
+    .await;
 }
 
 /// The offers the master holds for framework `fid` (GET_FRAMEWORKS).
@@ -58,14 +59,10 @@ async fn offers_held(url: &str) -> Vec<Value> {
 
 /// Waits until the master holds an offer for the (one) framework, and returns it.
 async fn offer_held(url: &str) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(o) = offers_held(url).await.into_iter().next() {
-            return o;
-        }
-        assert!(Instant::now() < deadline, "no offer made");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("no offer made", || async move {
+        offers_held(url).await.into_iter().next()
+    })
+    .await
 }
 
 fn agent_call(ty: &str, aid: &Value) -> Value {

@@ -48,17 +48,6 @@ fn machines_call(ty: &str, hosts: &[&str]) -> Value {
     json!({"type": ty, ty.to_ascii_lowercase(): {"machines": list}})
 }
 
-async fn text(url: &str) -> String {
-    client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 async fn accept_launch(url: &str, s: &Stream, offer: &Value, task_id: &str) {
     let body = json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
         "offer_ids": [offer["id"]],
@@ -76,26 +65,19 @@ async fn accept_launch(url: &str, s: &Stream, offer: &Value, task_id: &str) {
 
 /// Waits until the (one) framework holds an offer on each of `agents`.
 async fn offers_held_on(url: &str, agents: &[&str]) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
+    eventually(&format!("no offers on {agents:?}"), || async move {
         let (_, body) = operator(url, &json!({"type": "GET_FRAMEWORKS"})).await;
         let v: Value = serde_json::from_str(&body).unwrap();
         let held = v["get_frameworks"]["frameworks"][0]["offers"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        if agents
+        agents
             .iter()
             .all(|a| held.iter().any(|o| o["agent_id"]["value"] == *a))
-        {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no offers on {agents:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+            .then_some(())
+    })
+    .await;
 }
 
 /// Inverse offers until one has arrived for each agent of `agents`, by agent ID.
@@ -168,7 +150,7 @@ async fn a_schedule_asks_frameworks_back_and_a_machine_goes_down_and_up() {
         )
     );
     assert_eq!(
-        text(&format!("{url}/master/maintenance/schedule")).await,
+        get_text(&format!("{url}/master/maintenance/schedule")).await,
         r#"{"windows":[{"machine_ids":[{"hostname":"127.0.0.1","ip":"127.0.0.1"}],"unavailability":{"duration":{"nanoseconds":3600000000000},"start":{"nanoseconds":4102444800000000000}}},{"machine_ids":[{"hostname":"maint-host","ip":"127.0.0.1"}],"unavailability":{"start":{"nanoseconds":4102444800000000000}}}]}"#
     );
     // Offers again, each carrying its machine's window; inverse offers for agents 1 and 2.
@@ -238,7 +220,7 @@ async fn a_schedule_asks_frameworks_back_and_a_machine_goes_down_and_up() {
         (answered(0), answered(1)),
         ("ACCEPT".into(), "DECLINE".into())
     );
-    let legacy = text(&format!("{url}/master/maintenance/status")).await;
+    let legacy = get_text(&format!("{url}/master/maintenance/status")).await;
     assert!(legacy.starts_with(r#"{"draining_machines":[{"id":{"hostname":"maint-host","ip":"127.0.0.1"},"statuses":[{"framework_id":"#), "{legacy}");
 
     assert_eq!(

@@ -27,16 +27,6 @@ fn volume(id: &str, container_path: &str) -> Value {
     v
 }
 
-/// Framework web-fw in role web, as in transcript 32.
-async fn web_framework(url: &str) -> Stream {
-    subscribe(
-        url,
-        json!({"user": "root", "name": "rec-volumes", "roles": ["web"], "principal": "web-fw",
-            "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
-    )
-    .await
-}
-
 fn accept(s: &Stream, offer: &Value, operations: Value) -> Value {
     json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
         "offer_ids": [offer["id"]], "operations": operations,
@@ -56,6 +46,28 @@ struct Events {
 }
 
 impl Events {
+    /// Subscribes framework web-fw in role web, as in transcript 32.
+    async fn web_framework(url: &str) -> Events {
+        let s = subscribe(
+            url,
+            json!({"user": "root", "name": "rec-volumes", "roles": ["web"], "principal": "web-fw",
+                "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
+        )
+        .await;
+        Events { s, offers: vec![] }
+    }
+
+    /// ACCEPTs `offer` with `operations`; the answer's status code.
+    async fn accept(&self, url: &str, offer: &Value, operations: Value) -> u16 {
+        call(
+            url,
+            Some(&self.s.stream_id),
+            &accept(&self.s, offer, operations),
+        )
+        .await
+        .0
+    }
+
     /// The next offer holding a resource for which `pred` holds.
     async fn offer_with(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         let holds = |o: &Value| o["resources"].as_array().unwrap().iter().any(&pred);
@@ -123,8 +135,7 @@ async fn stdout_of(m: &LocalMesos, fid: &str, tid: &str) -> String {
 async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
     let m = start(1).await;
     let url = m.url();
-    let s = web_framework(&url).await;
-    let mut ev = Events { s, offers: vec![] };
+    let mut ev = Events::web_framework(&url).await;
     let first = ev.offer_with(|r| r["name"] == "cpus").await;
 
     // RESERVE then CREATE in one ACCEPT: applied in order, as the master applies them.
@@ -132,8 +143,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
         {"type": "RESERVE", "reserve": {"resources": [reserved("disk", 32.0), reserved("cpus", 0.5)]}},
         {"type": "CREATE", "create": {"volumes": [volume("vol1", "data")]}},
     ]);
-    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &first, ops)).await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &first, ops).await, 202);
     let offer = ev.offer_with(is_volume("vol1")).await;
     // Byte for byte as the real master offers it (transcript 32).
     let offered = offer["resources"]
@@ -161,13 +171,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
         "echo written-by-vol-writer > data/hello.txt && readlink data",
         uses(0.1),
     );
-    let (code, _) = call(
-        &url,
-        Some(&ev.s.stream_id),
-        &accept(&ev.s, &offer, json!([writer])),
-    )
-    .await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &offer, json!([writer])).await, 202);
     ev.until_state(&url, "vol-writer", "TASK_FINISHED").await;
     let fid = ev.s.framework_id.clone();
     assert_eq!(
@@ -184,13 +188,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
     let mut at_other_path = uses(0.1);
     at_other_path[2] = volume("vol1", "in");
     let reader = launch_op(&again, "vol-reader", "cat in/hello.txt", at_other_path);
-    let (code, _) = call(
-        &url,
-        Some(&ev.s.stream_id),
-        &accept(&ev.s, &again, json!([reader])),
-    )
-    .await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &again, json!([reader])).await, 202);
     ev.until_state(&url, "vol-reader", "TASK_FINISHED").await;
     assert_eq!(
         stdout_of(&m, &fid, "vol-reader").await,
@@ -200,8 +198,7 @@ async fn a_file_written_by_one_task_is_read_by_the_next_through_the_volume() {
     // DESTROY removes the directory; the disk is offered back as plain reserved disk.
     let last = ev.offer_with(is_volume("vol1")).await;
     let destroy = json!([{"type": "DESTROY", "destroy": {"volumes": [volume("vol1", "data")]}}]);
-    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &last, destroy)).await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &last, destroy).await, 202);
     let plain = ev
         .offer_with(|r| r["name"] == "disk" && r.get("reservations").is_some())
         .await;
@@ -317,8 +314,7 @@ async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master
 
     // The agent keeps it: a restarted master offers it again, to its role only.
     m.restart_master();
-    let s = web_framework(&url).await;
-    let mut ev = Events { s, offers: vec![] };
+    let mut ev = Events::web_framework(&url).await;
     let offer = ev.offer_with(is_volume("vol1")).await;
 
     // In use by a running task: DESTROY is refused (operator and offer operation alike).
@@ -328,13 +324,7 @@ async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master
         "sleep 60",
         json!([reserved("cpus", 0.1), volume("vol1", "data")]),
     );
-    let (code, _) = call(
-        &url,
-        Some(&ev.s.stream_id),
-        &accept(&ev.s, &offer, json!([task])),
-    )
-    .await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &offer, json!([task])).await, 202);
     ev.until_state(&url, "holder", "TASK_RUNNING").await;
     let destroy = op("DESTROY_VOLUMES", json!([volume("vol1", "data")]));
     assert_eq!(
@@ -378,8 +368,7 @@ async fn a_task_group_sees_its_volume_in_the_executor_sandbox() {
         "volumes": [volume("vol1", "data")]}});
     assert_eq!(operator(&url, &create).await, (202, String::new()));
 
-    let s = web_framework(&url).await;
-    let mut ev = Events { s, offers: vec![] };
+    let mut ev = Events::web_framework(&url).await;
     let offer = ev.offer_with(is_volume("vol1")).await;
     let scalar = |n: &str, v: f64| json!({"name": n, "type": "SCALAR", "scalar": {"value": v}});
     // The posix isolator links the volume into the executor's container, at the path the
@@ -392,8 +381,7 @@ async fn a_task_group_sees_its_volume_in_the_executor_sandbox() {
             "framework_id": {"value": ev.s.framework_id},
             "resources": [scalar("cpus", 0.1), scalar("mem", 32.0), scalar("disk", 32.0)]},
         "task_group": {"tasks": [task]}}}]);
-    let (code, _) = call(&url, Some(&ev.s.stream_id), &accept(&ev.s, &offer, group)).await;
-    assert_eq!(code, 202);
+    assert_eq!(ev.accept(&url, &offer, group).await, 202);
     ev.until_state(&url, "g", "TASK_FINISHED").await;
     assert_eq!(
         std::fs::read_to_string(volume_dir(&m, "web", "vol1").join("f")).unwrap(),

@@ -12,17 +12,6 @@ fn update(role: &str, weight: f64) -> Value {
     json!({"type": "UPDATE_WEIGHTS", "update_weights": {"weight_infos": [{"role": role, "weight": weight}]}})
 }
 
-async fn text(url: &str) -> String {
-    client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn weights_are_set_listed_and_shown_per_role() {
     let m = start(1).await;
@@ -51,11 +40,11 @@ async fn weights_are_set_listed_and_shown_per_role() {
         )
     );
     assert_eq!(
-        text(&format!("{url}/master/roles")).await,
+        get_text(&format!("{url}/master/roles")).await,
         r#"{"roles":[{"name":"web","weight":2.5,"quota":{"role":"web","guarantee":{},"limit":{},"consumed":{}},"resources":{},"allocated":{},"offered":{},"reserved":{},"frameworks":[]}]}"#
     );
     assert_eq!(
-        text(&format!("{url}/master/weights")).await,
+        get_text(&format!("{url}/master/weights")).await,
         r#"[{"role":"web","weight":2.5}]"#
     );
     assert_eq!(

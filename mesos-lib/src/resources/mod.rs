@@ -14,5 +14,5 @@ pub mod want;
 
 pub use collection::Resources;
 pub use matching::{AttributeSelector, SelectorError, hostname_matches, offer_fits, offer_matches};
-pub use parse::{ParseError, parse_attributes, parse_resources, parse_value};
+pub use parse::{ParseError, attribute_value, parse_attributes, parse_resources, parse_value};
 pub use want::Want;

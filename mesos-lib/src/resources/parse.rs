@@ -225,3 +225,18 @@ pub fn parse_attributes(text: &str) -> Result<Vec<Attribute>, ParseError> {
     }
     Ok(out)
 }
+/// An attribute's value as agent flags write it (`r2d2`, `3.5`, `[1-5]`, `demo,dev`): the
+/// inverse of [`parse_attributes`] for one value; scalars rounded to Mesos's three decimals.
+pub fn attribute_value(a: &Attribute) -> String {
+    if let Some(t) = &a.text {
+        t.value.clone()
+    } else if let Some(s) = &a.scalar {
+        format!("{}", (s.value * 1000.0).round() / 1000.0)
+    } else if let Some(r) = &a.ranges {
+        super::ranges::format(&super::ranges::pairs(r))
+    } else if let Some(s) = &a.set {
+        s.item.join(",")
+    } else {
+        String::new()
+    }
+}

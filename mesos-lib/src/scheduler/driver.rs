@@ -116,16 +116,8 @@ async fn subscribe_and_read(
         Ok(l) => l,
         Err(e) => return Outcome::Retry(format!("no leading master: {e}")),
     };
-    let mut info = shared.read(|b| b.framework_info.clone());
-    info.id = shared.read(|b| b.framework_id.clone());
-    let mut call = Call::subscribe(info);
-    if let Some(s) = call.subscribe.as_mut() {
-        // What SUPPRESS/REVIVE left in the book (it starts as the config's), so a
-        // resubscription does not silently unsuppress.
-        s.suppressed_roles = shared.read(|b| b.suppressed_roles.iter().cloned().collect());
-    }
-    let body = match serde_json::to_vec(&call) {
-        Ok(b) => Bytes::from(b),
+    let body = match subscribe_body(shared) {
+        Ok(b) => b,
         Err(e) => return Outcome::Fatal(format!("cannot encode SUBSCRIBE: {e}")),
     };
     let reply = match shared.http.open_stream(&leader, SCHEDULER_PATH, body).await {
@@ -164,26 +156,10 @@ async fn subscribe_and_read(
             }
             n = tokio::time::timeout(watchdog, stream.next()) => n,
         };
-        let event = match next {
-            Err(_) => {
-                return Outcome::Retry(format!(
-                    "no event for {watchdog:?}: heartbeats missed, stream presumed dead"
-                ));
-            }
-            Ok(None) => return Outcome::Retry("the master closed the event stream".into()),
-            // One event this library cannot type is skipped: reconnecting would replay it forever.
-            Ok(Some(Err(e @ HttpError::Decode { .. }))) => {
-                tracing::warn!(error = %e, "skipping an undecodable event");
-                shared.update(|b| {
-                    if b.warnings.len() < 100 {
-                        b.warnings
-                            .push(format!("skipped an undecodable event: {e}"));
-                    }
-                });
-                continue;
-            }
-            Ok(Some(Err(e))) => return Outcome::Retry(format!("event stream broke: {e}")),
-            Ok(Some(Ok(event))) => event,
+        let event = match read_event(shared, next, watchdog) {
+            Ok(Some(event)) => event,
+            Ok(None) => continue,
+            Err(ended) => return ended,
         };
         if let Some(reason) = handle_event(shared, event, &mut watchdog) {
             return Outcome::Fatal(reason);
@@ -191,6 +167,46 @@ async fn subscribe_and_read(
         if shared.read(|b| b.state == SessionState::Subscribed) {
             backoff.reset();
         }
+    }
+}
+
+/// The SUBSCRIBE call for the framework as the book holds it (its id once it has one).
+fn subscribe_body(shared: &Shared) -> Result<Bytes, serde_json::Error> {
+    let mut info = shared.read(|b| b.framework_info.clone());
+    info.id = shared.read(|b| b.framework_id.clone());
+    let mut call = Call::subscribe(info);
+    if let Some(s) = call.subscribe.as_mut() {
+        // What SUPPRESS/REVIVE left in the book (it starts as the config's), so a
+        // resubscription does not silently unsuppress.
+        s.suppressed_roles = shared.read(|b| b.suppressed_roles.iter().cloned().collect());
+    }
+    serde_json::to_vec(&call).map(Bytes::from)
+}
+
+/// One read of the event stream: the event, `None` for one skipped, or how the stream ended.
+fn read_event(
+    shared: &Shared,
+    next: Result<Option<Result<Event, HttpError>>, tokio::time::error::Elapsed>,
+    watchdog: Duration,
+) -> Result<Option<Event>, Outcome> {
+    match next {
+        Err(_) => Err(Outcome::Retry(format!(
+            "no event for {watchdog:?}: heartbeats missed, stream presumed dead"
+        ))),
+        Ok(None) => Err(Outcome::Retry("the master closed the event stream".into())),
+        // One event this library cannot type is skipped: reconnecting would replay it forever.
+        Ok(Some(Err(e @ HttpError::Decode { .. }))) => {
+            tracing::warn!(error = %e, "skipping an undecodable event");
+            shared.update(|b| {
+                if b.warnings.len() < 100 {
+                    b.warnings
+                        .push(format!("skipped an undecodable event: {e}"));
+                }
+            });
+            Ok(None)
+        }
+        Ok(Some(Err(e))) => Err(Outcome::Retry(format!("event stream broke: {e}"))),
+        Ok(Some(Ok(event))) => Ok(Some(event)),
     }
 }
 

@@ -4,14 +4,12 @@
 //! session and gives its evcxr child the path of a private socket and a secret. These functions
 //! ask the kernel over that socket: reads are snapshots of the session's book taken when called,
 //! and actions go through the kernel's one scheduler stream and framework (a cell never
-//! subscribes itself). Outside a kernel cell they fail with [`CellError::NotInKernel`].
+//! subscribes itself). Outside a kernel cell they fail with [`CellError::NotInKernel`]. Offers,
+//! agents and tasks come as [`crate::bind`]'s model, the types `--bind` hands cells too.
 //!
 //! ```no_run
 //! use mesos_lib::session;
-//! let cpus: f64 = session::offers()?
-//!     .iter()
-//!     .map(|o| mesos_lib::resources::Resources::from(&o.resources[..]).cpus().unwrap_or(0.0))
-//!     .sum();
+//! let cpus: f64 = session::offers()?.iter().map(|o| o.resources.cpus).sum();
 //! println!("{cpus} cpus offered");
 //! # Ok::<(), session::CellError>(())
 //! ```
@@ -20,10 +18,10 @@ mod client;
 pub mod proto;
 
 pub use client::CellError;
-pub use proto::{Launched, SessionInfo, Task};
+pub use proto::{Launched, SessionInfo};
 
-use crate::v1::master::response::Agent;
-use crate::v1::{FrameworkId, Offer, OfferId, TaskId, TaskInfo};
+use crate::bind::{Agent, Offer, Task};
+use crate::v1::{FrameworkId, OfferId, TaskId, TaskInfo};
 use proto::{Reply, Request};
 
 fn unexpected(reply: Reply) -> CellError {
@@ -88,9 +86,9 @@ pub fn agents() -> Result<Vec<Agent>, CellError> {
 /// Launches `tasks` on one outstanding offer, as `%%launch` does: an empty `task_id` becomes
 /// NAME-<random>, an empty `agent_id` the offer's agent, and a task already active (same id,
 /// or same name without an id) is not launched again, so re-running the cell is safe.
-pub fn launch(offer_id: &OfferId, tasks: Vec<TaskInfo>) -> Result<Launched, CellError> {
+pub fn launch(offer_id: impl AsRef<str>, tasks: Vec<TaskInfo>) -> Result<Launched, CellError> {
     let request = Request::Launch {
-        offer_id: offer_id.clone(),
+        offer_id: OfferId::new(offer_id.as_ref()),
         tasks,
     };
     match client::request(request)? {

@@ -7,8 +7,8 @@
 //! serves it (`kernel/src/cellbridge/`) and cells ask through [`super`]; a cell cannot depend
 //! on the kernel crate.
 
-use crate::v1::master::response::Agent;
-use crate::v1::{AgentId, FrameworkId, Offer, OfferId, TaskId, TaskInfo, TaskState, TaskStatus};
+use crate::bind::{Agent, Offer, Task};
+use crate::v1::{FrameworkId, OfferId, TaskId, TaskInfo};
 use serde::{Deserialize, Serialize};
 
 /// Environment variable holding the socket's path (set for the evcxr child only).
@@ -108,30 +108,6 @@ pub struct SessionInfo {
     pub active_tasks: usize,
 }
 
-/// A task of this framework as the session knows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Task {
-    /// Its ID.
-    pub task_id: TaskId,
-    /// Its name (empty when this session did not launch it).
-    pub name: String,
-    /// The latest state (`TASK_STAGING` before any update).
-    pub state: TaskState,
-    /// Its agent, when known.
-    pub agent_id: Option<AgentId>,
-    /// What was launched, if this session launched it.
-    pub info: Option<TaskInfo>,
-    /// The latest status update.
-    pub latest: Option<TaskStatus>,
-}
-
-impl Task {
-    /// Whether the task has ended.
-    pub fn is_terminal(&self) -> bool {
-        self.state.is_terminal()
-    }
-}
-
 /// What a launch did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Launched {
@@ -144,6 +120,7 @@ pub struct Launched {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::v1::AgentId;
 
     #[test]
     fn requests_and_answers_round_trip_as_json_lines() {

@@ -260,45 +260,7 @@ impl BarChart {
             svg.text(&Text::at(4.0, TOP + 12.0, "nothing to show").coloured(palette::INK));
         }
         for (row_i, row) in self.rows.iter().enumerate() {
-            let y = TOP + row_i as f64 * ROW_H;
-            let label = if row.agents > 1 {
-                format!("{} ({})", clip(&row.label, LABEL_CHARS - 6), row.agents)
-            } else {
-                clip(&row.label, LABEL_CHARS)
-            };
-            svg.text(&Text::at(4.0, y + BAR_H - 2.0, label));
-            for (i, name) in RESOURCES.iter().enumerate() {
-                let x0 = LABEL_W + i as f64 * (COL_W + GAP);
-                let total = row.usage[i].total(self.parts);
-                if scales[i] <= 0.0 || total <= 0.0 {
-                    svg.text(&Text::at(x0, y + BAR_H - 2.0, "–").coloured(palette::INK));
-                    continue;
-                }
-                let mut x = x0;
-                for part in self.parts {
-                    let v = row.usage[i].get(*part);
-                    if v <= 0.0 {
-                        continue;
-                    }
-                    let w = COL_W * v / scales[i];
-                    svg.rect(&Rect {
-                        x,
-                        y,
-                        w,
-                        h: BAR_H,
-                        fill: part.colour(),
-                        tip: Some(format!(
-                            "{}: {name} {} {} of {}",
-                            row.label,
-                            amount(v),
-                            part.label(),
-                            amount(total)
-                        )),
-                        part: Some(part.tag()),
-                    });
-                    x += w;
-                }
-            }
+            self.draw_row(&mut svg, row, TOP + row_i as f64 * ROW_H, &scales);
         }
         if let Some((want, _)) = &self.marker {
             for (i, w) in want.iter().enumerate() {
@@ -309,6 +271,57 @@ impl BarChart {
                 svg.line(x, TOP - 4.0, x, TOP + rows as f64 * ROW_H, palette::BLACK);
             }
         }
+        self.draw_legend(&mut svg, legend_y);
+        if let Some(note) = &self.note {
+            svg.text(&Text::at(4.0, legend_y + 16.0, note).coloured(palette::INK));
+        }
+        svg.finish(id)
+    }
+
+    /// One row: its label and, per resource, a bar segment per part.
+    fn draw_row(&self, svg: &mut Svg, row: &BarRow, y: f64, scales: &[f64; 4]) {
+        let label = if row.agents > 1 {
+            format!("{} ({})", clip(&row.label, LABEL_CHARS - 6), row.agents)
+        } else {
+            clip(&row.label, LABEL_CHARS)
+        };
+        svg.text(&Text::at(4.0, y + BAR_H - 2.0, label));
+        for (i, name) in RESOURCES.iter().enumerate() {
+            let x0 = LABEL_W + i as f64 * (COL_W + GAP);
+            let total = row.usage[i].total(self.parts);
+            if scales[i] <= 0.0 || total <= 0.0 {
+                svg.text(&Text::at(x0, y + BAR_H - 2.0, "–").coloured(palette::INK));
+                continue;
+            }
+            let mut x = x0;
+            for part in self.parts {
+                let v = row.usage[i].get(*part);
+                if v <= 0.0 {
+                    continue;
+                }
+                let w = COL_W * v / scales[i];
+                svg.rect(&Rect {
+                    x,
+                    y,
+                    w,
+                    h: BAR_H,
+                    fill: part.colour(),
+                    tip: Some(format!(
+                        "{}: {name} {} {} of {}",
+                        row.label,
+                        amount(v),
+                        part.label(),
+                        amount(total)
+                    )),
+                    part: Some(part.tag()),
+                });
+                x += w;
+            }
+        }
+    }
+
+    /// A swatch and a name per part, and the marker line's meaning if there is one.
+    fn draw_legend(&self, svg: &mut Svg, legend_y: f64) {
         let mut x = 4.0;
         for part in self.parts {
             svg.rect(&Rect {
@@ -333,10 +346,6 @@ impl BarChart {
             );
             svg.text(&Text::at(x + 12.0, legend_y, format!("line: {label}")));
         }
-        if let Some(note) = &self.note {
-            svg.text(&Text::at(4.0, legend_y + 16.0, note).coloured(palette::INK));
-        }
-        svg.finish(id)
     }
 }
 

@@ -236,77 +236,98 @@ impl Timeline {
         let mut seen: Vec<&str> = Vec::new();
         for (i, line) in self.lines.iter().enumerate() {
             let y = TOP + i as f64 * ROW_H;
-            svg.open_group("task", &line.label);
-            let label = if line.tasks > 1 {
-                format!("{} ({})", clip(&line.label, LABEL_CHARS - 8), line.tasks)
-            } else {
-                clip(&line.label, LABEL_CHARS)
-            };
-            svg.text(&Text::at(4.0, y + BAR_H - 2.0, label));
-            for s in &line.segments {
-                let (fill, white) = style(&s.state);
-                let x = x_of(s.start);
-                let w = (x_of(s.end) - x).max(END_W);
-                svg.rect(&Rect {
-                    x,
-                    y,
-                    w,
-                    h: BAR_H,
-                    fill,
-                    tip: Some(format!(
-                        "{}: {} at {} for {}",
-                        line.label,
-                        s.state,
-                        clock(s.start),
-                        span_text(s.end - s.start)
-                    )),
-                    part: Some("segment"),
-                });
-                let short = s.state.strip_prefix("TASK_").unwrap_or(&s.state);
-                if w > 7.0 * short.len() as f64 + 6.0 {
-                    let ink = if white { "#FFFFFF" } else { palette::BLACK };
-                    svg.text(&Text::at(x + 3.0, y + BAR_H - 2.0, short).coloured(ink));
-                }
-                if !seen.contains(&s.state.as_str()) {
-                    seen.push(&s.state);
-                }
-            }
-            svg.close_group();
+            draw_line(&mut svg, line, y, &x_of, &mut seen);
         }
-        svg.line(LABEL_W, axis_y, LABEL_W + AXIS_W, axis_y, palette::INK);
-        for k in 0..=TICKS {
-            let x = LABEL_W + AXIS_W * k as f64 / TICKS as f64;
-            svg.line(x, axis_y, x, axis_y + 4.0, palette::INK);
-            let label = if k == 0 {
-                "0".to_owned()
-            } else {
-                format!("+{}", span_text(span * k as f64 / TICKS as f64))
-            };
-            svg.text(
-                &Text::at(x, axis_y + 15.0, label)
-                    .anchored(Anchor::Middle)
-                    .coloured(palette::INK),
-            );
-        }
-        let mut x = 4.0;
-        for state in seen {
-            let (fill, _) = style(state);
-            svg.rect(&Rect {
-                x,
-                y: legend_y - 9.0,
-                w: 10.0,
-                h: 10.0,
-                fill,
-                tip: None,
-                part: None,
-            });
-            svg.text(&Text::at(x + 14.0, legend_y, state));
-            x += 14.0 + 7.0 * state.len() as f64 + 12.0;
-        }
+        draw_axis(&mut svg, axis_y, span);
+        draw_legend(&mut svg, &seen, legend_y);
         if let Some(note) = &self.note {
             svg.text(&Text::at(4.0, legend_y + 16.0, note).coloured(palette::INK));
         }
         svg.finish(id)
+    }
+}
+
+/// One task's row: its label and a bar segment per state; the states drawn go in `seen`.
+fn draw_line<'a>(
+    svg: &mut Svg,
+    line: &'a TaskLine,
+    y: f64,
+    x_of: &dyn Fn(f64) -> f64,
+    seen: &mut Vec<&'a str>,
+) {
+    svg.open_group("task", &line.label);
+    let label = if line.tasks > 1 {
+        format!("{} ({})", clip(&line.label, LABEL_CHARS - 8), line.tasks)
+    } else {
+        clip(&line.label, LABEL_CHARS)
+    };
+    svg.text(&Text::at(4.0, y + BAR_H - 2.0, label));
+    for s in &line.segments {
+        let (fill, white) = style(&s.state);
+        let x = x_of(s.start);
+        let w = (x_of(s.end) - x).max(END_W);
+        svg.rect(&Rect {
+            x,
+            y,
+            w,
+            h: BAR_H,
+            fill,
+            tip: Some(format!(
+                "{}: {} at {} for {}",
+                line.label,
+                s.state,
+                clock(s.start),
+                span_text(s.end - s.start)
+            )),
+            part: Some("segment"),
+        });
+        let short = s.state.strip_prefix("TASK_").unwrap_or(&s.state);
+        if w > 7.0 * short.len() as f64 + 6.0 {
+            let ink = if white { "#FFFFFF" } else { palette::BLACK };
+            svg.text(&Text::at(x + 3.0, y + BAR_H - 2.0, short).coloured(ink));
+        }
+        if !seen.contains(&s.state.as_str()) {
+            seen.push(&s.state);
+        }
+    }
+    svg.close_group();
+}
+
+/// The time axis under the rows, `span` seconds long, with its ticks.
+fn draw_axis(svg: &mut Svg, axis_y: f64, span: f64) {
+    svg.line(LABEL_W, axis_y, LABEL_W + AXIS_W, axis_y, palette::INK);
+    for k in 0..=TICKS {
+        let x = LABEL_W + AXIS_W * k as f64 / TICKS as f64;
+        svg.line(x, axis_y, x, axis_y + 4.0, palette::INK);
+        let label = if k == 0 {
+            "0".to_owned()
+        } else {
+            format!("+{}", span_text(span * k as f64 / TICKS as f64))
+        };
+        svg.text(
+            &Text::at(x, axis_y + 15.0, label)
+                .anchored(Anchor::Middle)
+                .coloured(palette::INK),
+        );
+    }
+}
+
+/// A swatch and a name for each state drawn.
+fn draw_legend(svg: &mut Svg, seen: &[&str], legend_y: f64) {
+    let mut x = 4.0;
+    for &state in seen {
+        let (fill, _) = style(state);
+        svg.rect(&Rect {
+            x,
+            y: legend_y - 9.0,
+            w: 10.0,
+            h: 10.0,
+            fill,
+            tip: None,
+            part: None,
+        });
+        svg.text(&Text::at(x + 14.0, legend_y, state));
+        x += 14.0 + 7.0 * state.len() as f64 + 12.0;
     }
 }
 

@@ -1,10 +1,11 @@
 //! Handing what a magic showed to Rust cells: `--bind NAME` queues a `let NAME = …;` that the
 //! interpreter evaluates in evcxr right after the magic, so a Rust cell can compute with the
-//! offers, agents or tasks the user just looked at. Values are plain Rust literals of
-//! mesos-lib's `bind` views (brought in as `mesos` by [`PRELUDE`]), which every Rust session
-//! already has: nothing for evcxr to download or build.
+//! offers, agents or tasks the user just looked at. Values are mesos-lib's `bind` model
+//! (brought in as `mesos` by [`PRELUDE`]), which every Rust session already has: nothing for
+//! evcxr to download or build. They go over as JSON that `mesos::decode` reads back, so the
+//! model's types are the only description of them.
 
-use mesos_lib::bind as view;
+use serde::Serialize;
 use std::sync::Mutex;
 
 /// One `let` to evaluate in the Rust session.
@@ -21,6 +22,26 @@ pub struct Binding {
 }
 
 impl Binding {
+    /// `NAME: Vec<mesos::TYPE>` holding `items`.
+    pub fn list<T: Serialize>(name: String, type_name: &str, items: &[T]) -> Binding {
+        Binding {
+            name,
+            type_name: format!("Vec<mesos::{type_name}>"),
+            len: Some(items.len()),
+            value: decode_expr(items),
+        }
+    }
+
+    /// `NAME: mesos::TYPE` holding `item`.
+    pub fn one<T: Serialize>(name: String, type_name: &str, item: &T) -> Binding {
+        Binding {
+            name,
+            type_name: format!("mesos::{type_name}"),
+            len: None,
+            value: decode_expr(item),
+        }
+    }
+
     /// The statement evcxr runs.
     pub fn statement(&self) -> String {
         format!("let {}: {} = {};", self.name, self.type_name, self.value)
@@ -87,72 +108,20 @@ pub fn valid_name(name: &str) -> Result<(), String> {
 /// mesos-lib's own views of offers, agents and tasks (`mesos_lib::bind`), named `mesos`.
 pub const PRELUDE: &str = "use mesos_lib::bind as mesos;";
 
-/// Renders values as Rust source.
-pub trait ToRust {
-    /// A Rust expression that rebuilds the value (views as `mesos::…`).
-    fn to_rust(&self) -> String;
+/// `mesos::decode(r#"JSON"#)`: the expression that rebuilds `value` in the Rust session.
+fn decode_expr<T: Serialize + ?Sized>(value: &T) -> String {
+    // The model holds strings, numbers and v1 statuses: serializing it cannot fail.
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    format!("mesos::decode({})", raw_string(&json))
 }
 
-impl ToRust for String {
-    fn to_rust(&self) -> String {
-        // Debug of a str is a valid Rust literal (quotes, escapes, \u{..}).
-        format!("{self:?}.to_string()")
+/// `text` as a Rust raw string literal, with enough `#`s that no `"#…` inside ends it.
+fn raw_string(text: &str) -> String {
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
     }
-}
-
-impl ToRust for f64 {
-    fn to_rust(&self) -> String {
-        if self.is_finite() {
-            format!("{self:?}_f64")
-        } else {
-            "0.0_f64".into()
-        }
-    }
-}
-
-impl ToRust for u64 {
-    fn to_rust(&self) -> String {
-        format!("{self}_u64")
-    }
-}
-
-impl<A: ToRust, B: ToRust> ToRust for (A, B) {
-    fn to_rust(&self) -> String {
-        format!("({}, {})", self.0.to_rust(), self.1.to_rust())
-    }
-}
-
-impl<T: ToRust> ToRust for Vec<T> {
-    fn to_rust(&self) -> String {
-        let items: Vec<String> = self.iter().map(ToRust::to_rust).collect();
-        format!("vec![{}]", items.join(", "))
-    }
-}
-
-/// `ToRust` for `mesos::` views: a struct literal of every field. The pattern lists the fields
-/// without `..`, so a field added to a view and not here fails to compile.
-macro_rules! view_literals {
-    ($($ty:ident { $($field:ident),* })*) => {$(
-        impl ToRust for view::$ty {
-            fn to_rust(&self) -> String {
-                let view::$ty { $($field),* } = self;
-                struct_literal(stringify!($ty), &[$((stringify!($field), $field.to_rust())),*])
-            }
-        }
-    )*};
-}
-
-view_literals! {
-    Resources { cpus, mem, disk, ports }
-    Offer { id, agent_id, hostname, resources, attributes }
-    Agent { id, hostname, total, used, attributes }
-    Task { id, name, state, framework_id, agent_id, hostname, resources, ports }
-}
-
-/// A struct literal `mesos::NAME { field: value, … }`.
-pub fn struct_literal(name: &str, fields: &[(&str, String)]) -> String {
-    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    format!("mesos::{name} {{ {} }}", body.join(", "))
+    format!("r{hashes}\"{text}\"{hashes}")
 }
 
 #[cfg(test)]
@@ -171,32 +140,23 @@ mod tests {
     }
 
     #[test]
-    fn views_render_as_mesos_literals() {
-        let r = view::Resources {
-            cpus: 0.5,
-            mem: 32.0,
-            disk: 0.0,
-            ports: vec![(1, 2)],
-        };
-        assert_eq!(
-            r.to_rust(),
-            "mesos::Resources { cpus: 0.5_f64, mem: 32.0_f64, disk: 0.0_f64, ports: vec![(1_u64, 2_u64)] }"
-        );
+    fn raw_strings_outlast_their_content() {
+        assert_eq!(raw_string("ab"), "r#\"ab\"#");
+        assert_eq!(raw_string("a\"#b"), "r##\"a\"#b\"##");
+        assert_eq!(raw_string("\"##\"#"), "r###\"\"##\"#\"###");
     }
 
     #[test]
-    fn literals_escape_and_type() {
-        assert_eq!("a\"b\n".to_string().to_rust(), "\"a\\\"b\\n\".to_string()");
-        assert_eq!(1.0_f64.to_rust(), "1.0_f64");
-        assert_eq!(f64::NAN.to_rust(), "0.0_f64");
-        assert_eq!(vec![(1_u64, 2_u64)].to_rust(), "vec![(1_u64, 2_u64)]");
-        let b = Binding {
-            name: "x".into(),
-            type_name: "Vec<u64>".into(),
-            len: Some(1),
-            value: vec![3_u64].to_rust(),
-        };
-        assert_eq!(b.statement(), "let x: Vec<u64> = vec![3_u64];");
-        assert_eq!(b.note(), "bound `x`: Vec<u64> (1 item)\n");
+    fn bindings_decode_the_model_from_json() {
+        let r = mesos_lib::bind::Resources::want(0.5, 32.0, 0);
+        let b = Binding::list("x".into(), "Resources", std::slice::from_ref(&r));
+        assert_eq!(
+            b.statement(),
+            "let x: Vec<mesos::Resources> = mesos::decode(r#\"[{\"cpus\":0.5,\"mem\":32.0,\"disk\":0.0,\"ports\":[]}]\"#);"
+        );
+        assert_eq!(b.note(), "bound `x`: Vec<mesos::Resources> (1 item)\n");
+        let one = Binding::one("t".into(), "Resources", &r);
+        assert_eq!(one.type_name, "mesos::Resources");
+        assert_eq!(one.note(), "bound `t`: mesos::Resources\n");
     }
 }

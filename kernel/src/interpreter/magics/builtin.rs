@@ -172,7 +172,8 @@ socket: offers(), tasks(), agents(), info(), framework_id() are snapshots taken 
 launch(&offer_id, tasks), decline(ids, refuse), kill(ids), reconcile(ids) go through the kernel's
 one framework. launch() skips tasks already active (same id, or same name without an id), so
 re-running a cell does not duplicate them; an empty task_id or agent_id is filled in.
-`--bind NAME` on magics still gives plain values of the `mesos` module (mesos::Offer, …).
+offers(), tasks() and agents() answer with the types of the `mesos` module (mesos::Offer,
+…), which `--bind NAME` on magics hands cells too.
 
     use mesos_lib::{session, v1::{CommandInfo, Resource, TaskInfo}};
     let offer = &session::offers().unwrap()[0];

@@ -1,6 +1,6 @@
 //! Completion of magic names, flags and flag values.
 
-use super::registry::{ArgKind, MagicKind, MagicRegistry};
+use super::registry::{ArgKind, MagicKind, MagicRegistry, MagicSpec};
 use crate::interpreter::Completions;
 use crate::mesos::LiveKind;
 
@@ -41,30 +41,8 @@ pub fn complete_live(
     let word = &line[word_start..];
     let word_cp_start = line_start + line[..word_start].chars().count();
     let cursor = line_start + line.chars().count();
-    let mut matches: Vec<String> = Vec::new();
-
-    if word_start <= lead {
-        // Completing the magic name itself.
-        let cell_form = word.starts_with("%%");
-        for spec in registry.specs() {
-            let forms: &[&str] = match spec.kind {
-                MagicKind::Line => &["%"],
-                // Cell magics only make sense on the first line.
-                MagicKind::Cell if is_first_line => &["%%"],
-                MagicKind::Cell => &[],
-                MagicKind::LineAndCell if is_first_line => &["%", "%%"],
-                MagicKind::LineAndCell => &["%"],
-            };
-            for form in forms {
-                if cell_form && *form == "%" {
-                    continue;
-                }
-                let full = format!("{form}{}", spec.name);
-                if full.starts_with(word) {
-                    matches.push(full);
-                }
-            }
-        }
+    let mut matches = if word_start <= lead {
+        magic_names(registry, word, is_first_line)
     } else {
         let name = trimmed
             .trim_start_matches('%')
@@ -73,31 +51,9 @@ pub fn complete_live(
             .unwrap_or("")
             .trim_end_matches('?');
         let spec = registry.get(name)?.spec();
-        let words: Vec<&str> = line[..word_start].split_whitespace().collect();
-        let previous = words.last().copied().unwrap_or("");
-        let value_kind = previous
-            .strip_prefix("--")
-            .and_then(|f| spec.flags.iter().find(|s| s.name == f))
-            .map(|f| f.value)
-            .filter(|k| *k != ArgKind::None);
-        if let Some(kind) = value_kind {
-            matches = candidates(registry, kind, word, live);
-        } else if word.starts_with('-') {
-            // `--live` is the live-view wrapper's flag, not the magic's own.
-            let live_flag = super::live::LIVE_MAGICS
-                .contains(&spec.name)
-                .then(|| "--live".to_owned());
-            matches = spec
-                .flags
-                .iter()
-                .map(|f| format!("--{}", f.name))
-                .chain(live_flag)
-                .filter(|f| f.starts_with(word))
-                .collect();
-        } else {
-            matches = candidates(registry, spec.positional, word, live);
-        }
-    }
+        let previous = line[..word_start].split_whitespace().last().unwrap_or("");
+        argument_values(registry, spec, previous, word, live)
+    };
     matches.sort();
     matches.dedup();
     Some(Completions {
@@ -106,6 +62,64 @@ pub fn complete_live(
         cursor_end: cursor,
         metadata: Default::default(),
     })
+}
+
+/// The magic names (`%name`, `%%name` on a first line) that start with `word`.
+fn magic_names(registry: &MagicRegistry, word: &str, is_first_line: bool) -> Vec<String> {
+    let cell_form = word.starts_with("%%");
+    let mut matches = Vec::new();
+    for spec in registry.specs() {
+        let forms: &[&str] = match spec.kind {
+            MagicKind::Line => &["%"],
+            // Cell magics only make sense on the first line.
+            MagicKind::Cell if is_first_line => &["%%"],
+            MagicKind::Cell => &[],
+            MagicKind::LineAndCell if is_first_line => &["%", "%%"],
+            MagicKind::LineAndCell => &["%"],
+        };
+        for form in forms {
+            if cell_form && *form == "%" {
+                continue;
+            }
+            let full = format!("{form}{}", spec.name);
+            if full.starts_with(word) {
+                matches.push(full);
+            }
+        }
+    }
+    matches
+}
+
+/// Completions for `word` among `spec`'s arguments: the value of the flag `previous` names,
+/// a flag, or a positional value.
+fn argument_values(
+    registry: &MagicRegistry,
+    spec: &MagicSpec,
+    previous: &str,
+    word: &str,
+    live: &dyn Fn(LiveKind) -> Vec<String>,
+) -> Vec<String> {
+    let value_kind = previous
+        .strip_prefix("--")
+        .and_then(|f| spec.flags.iter().find(|s| s.name == f))
+        .map(|f| f.value)
+        .filter(|k| *k != ArgKind::None);
+    if let Some(kind) = value_kind {
+        candidates(registry, kind, word, live)
+    } else if word.starts_with('-') {
+        // `--live` is the live-view wrapper's flag, not the magic's own.
+        let live_flag = super::live::LIVE_MAGICS
+            .contains(&spec.name)
+            .then(|| "--live".to_owned());
+        spec.flags
+            .iter()
+            .map(|f| format!("--{}", f.name))
+            .chain(live_flag)
+            .filter(|f| f.starts_with(word))
+            .collect()
+    } else {
+        candidates(registry, spec.positional, word, live)
+    }
 }
 
 fn candidates(

@@ -1,6 +1,6 @@
 //! Helpers for the embedded-Mesos tests: the one way tests start an embedded Mesos (also used
-//! by `client_support`), raw calls, and a RecordIO stream reader that waits for events (never
-//! sleeps).
+//! by `client_support`), raw calls, a RecordIO stream reader that waits for events (never
+//! sleeps), and [`eventually`], the one bounded poll for state no event announces.
 #![allow(dead_code)]
 
 pub mod surface;
@@ -13,6 +13,27 @@ use serde_json::{Value, json};
 
 /// Upper bound for any single wait; generous so a loaded machine does not flake.
 pub const WAIT: Duration = Duration::from_secs(30);
+
+/// How often [`eventually`] looks again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Polls `probe` until it yields `Some`, at most [`WAIT`] long, and returns that value; panics
+/// with `what` otherwise. For state no event announces (a master's counters and offers, a file
+/// in a sandbox): a bounded poll, never a sleep standing in for a wait.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(POLL).await;
+    }
+}
 
 /// Short heartbeats, fast allocation and status-update retries; sizes left to the caller.
 pub fn fast_config(masters: usize) -> LocalConfig {
@@ -44,6 +65,18 @@ pub async fn get_json(url: &str) -> Value {
         .await
         .unwrap()
         .json()
+        .await
+        .unwrap()
+}
+
+/// GETs `url` and returns its body as text.
+pub async fn get_text(url: &str) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
         .await
         .unwrap()
 }
@@ -140,28 +173,16 @@ pub async fn subscribe(url: &str, framework_info: Value) -> Stream {
     if let Some(id) = framework_info.get("id") {
         call["framework_id"] = id.clone();
     }
-    let resp = client()
-        .post(format!("{url}/api/v1/scheduler"))
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json")
-        .body(call.to_string())
+    let resp = json_request(&format!("{url}/api/v1/scheduler"), &call)
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let stream_id = headers
+    let mut s = stream_of(resp);
+    s.stream_id = s
+        .headers
         .get("Mesos-Stream-Id")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    let mut s = Stream {
-        status,
-        headers,
-        stream_id,
-        framework_id: String::new(),
-        body: Box::pin(resp.bytes_stream()),
-        buf: Vec::new(),
-    };
     if let Some(first) = s.next().await {
         if first["type"] == "SUBSCRIBED" {
             s.framework_id = first["subscribed"]["framework_id"]["value"]
@@ -181,37 +202,29 @@ fn first_record(v: &Value) -> Vec<u8> {
 
 /// Opens the operator event stream (`POST /api/v1` SUBSCRIBE).
 pub async fn operator_stream(url: &str) -> Stream {
-    let resp = client()
-        .post(format!("{url}/api/v1"))
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json")
-        .body(json!({"type": "SUBSCRIBE"}).to_string())
+    let resp = json_request(&format!("{url}/api/v1"), &json!({"type": "SUBSCRIBE"}))
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    Stream {
-        status,
-        headers,
-        stream_id: String::new(),
-        framework_id: String::new(),
-        body: Box::pin(resp.bytes_stream()),
-        buf: Vec::new(),
-    }
+    stream_of(resp)
 }
 
 pub fn framework(name: &str) -> Value {
     json!({"user": "root", "name": name})
 }
 
-/// POSTs a scheduler call; returns (status, body).
-pub async fn call(url: &str, stream_id: Option<&str>, body: &Value) -> (u16, String) {
-    let mut req = client()
-        .post(format!("{url}/api/v1/scheduler"))
+/// A POST of `body` as JSON to `endpoint`, asking for JSON back; callers add headers.
+pub fn json_request(endpoint: &str, body: &Value) -> reqwest::RequestBuilder {
+    client()
+        .post(endpoint)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
-        .body(body.to_string());
+        .body(body.to_string())
+}
+
+/// POSTs a scheduler call; returns (status, body).
+pub async fn call(url: &str, stream_id: Option<&str>, body: &Value) -> (u16, String) {
+    let mut req = json_request(&format!("{url}/api/v1/scheduler"), body);
     if let Some(s) = stream_id {
         req = req.header("Mesos-Stream-Id", s);
     }
@@ -221,14 +234,7 @@ pub async fn call(url: &str, stream_id: Option<&str>, body: &Value) -> (u16, Str
 
 /// POSTs a JSON call to an endpoint and asks for JSON back; returns (status, body).
 pub async fn post_json(endpoint: &str, body: &Value) -> (u16, String) {
-    let resp = client()
-        .post(endpoint)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
+    let resp = json_request(endpoint, body).send().await.unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 

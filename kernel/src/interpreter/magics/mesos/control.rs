@@ -133,14 +133,11 @@ async fn decline(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     if !all && args.positional.is_empty() {
         return Err(usage(spec, "name at least one offer, or give --all"));
     }
-    let refuse = match args.value("refuse") {
-        Some(v) => Some(
-            parse_duration(v)
-                .map_err(|e| usage(spec, format!("--refuse: {e}")))?
-                .as_secs_f64(),
-        ),
-        None => None,
-    };
+    let refuse = args
+        .value("refuse")
+        .map(|v| parse_duration(v).map_err(|e| usage(spec, format!("--refuse: {e}"))))
+        .transpose()?
+        .map(|d| d.as_secs_f64());
     let s = ctx.mesos.scheduler().map_err(mesos_error)?;
     let ids: Vec<String> = if all {
         s.offers().into_iter().map(|o| o.id.value).collect()
@@ -187,6 +184,11 @@ async fn decline(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             .await
             .map_err(|e| mesos_error(format!("DECLINE failed: {e}")))?;
     }
+    Ok(Some(declined_table(checks, refuse)))
+}
+
+/// What `%decline` did, offer by offer.
+fn declined_table(checks: Vec<(String, OfferCheck)>, refuse: Option<f64>) -> MimeBundle {
     let sent = match refuse {
         Some(r) => format!("declined; agent refused for {}s", super::num(Some(r))),
         None => "declined (the master refuses the agent for its default 5s)".into(),
@@ -209,7 +211,7 @@ async fn decline(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         };
         t.row(vec![id, agent, res, result]);
     }
-    Ok(Some(t.to_bundle()))
+    t.to_bundle()
 }
 
 /// The roles a REVIVE/SUPPRESS names, as text for the answer.

@@ -3,7 +3,7 @@
 //! uses), streams its stdout and stderr into the cell as they come, and reports its exit
 //! status. An interrupt kills the nested container.
 
-use super::sandbox::agent_url;
+use super::sandbox::{agent_url, master_task};
 use super::{Body, MagicResult, mesos_error, usage};
 use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, MagicContext, MagicKind, MagicSpec};
@@ -152,19 +152,7 @@ struct Target {
 
 /// The agent and container of a running task, from the master's GET_TASKS.
 async fn locate(op: &OperatorClient, task_id: &str) -> Result<Target, ErrorContent> {
-    let tasks = op.get_tasks().await.map_err(mesos_error)?;
-    let task = tasks
-        .tasks
-        .iter()
-        .chain(&tasks.completed_tasks)
-        .chain(&tasks.unreachable_tasks)
-        .find(|t| t.task_id.value == task_id)
-        .ok_or_else(|| {
-            mesos_error(format!(
-                "task {task_id} is unknown: neither this framework nor the master (GET_TASKS) \
-                 knows it"
-            ))
-        })?;
+    let task = master_task(op, task_id).await?;
     if task.state != TaskState::Running {
         return Err(mesos_error(format!(
             "task {task_id} is {}, not running: there is no container to run a command in",

@@ -296,6 +296,71 @@ struct LineLaunch {
     role: Option<String>,
 }
 
+/// The command after `--`; none is needed (`optional`) when a docker image or an executor
+/// runs the task.
+fn command_text(
+    spec: &MagicSpec,
+    args: &Args,
+    optional: bool,
+) -> Result<Option<String>, ErrorContent> {
+    match (&args.rest_raw, &args.rest) {
+        // The text as typed, so `>`, `&&` and `$PORT0` reach the shell as the user wrote them.
+        (Some(raw), _) if !raw.is_empty() => Ok(Some(raw.clone())),
+        (_, Some(words)) if !words.is_empty() => shlex::try_join(words.iter().map(String::as_str))
+            .map(Some)
+            .map_err(|e| usage(spec, format!("cannot quote the command: {e}"))),
+        _ if optional => Ok(None),
+        _ => Err(usage(spec, "give the command after --")),
+    }
+}
+
+/// What `--cpus`, `--mem`, `--disk` and `--ports` ask of an offer.
+fn want_of(spec: &MagicSpec, args: &Args) -> Result<Want, ErrorContent> {
+    let cpus = number_flag(spec, args, "cpus", Some(0.1))?;
+    let mem = number_flag(spec, args, "mem", Some(32.0))?;
+    let disk = number_flag(spec, args, "disk", None)?;
+    let ports = match args.value("ports") {
+        None => 0,
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            usage(
+                spec,
+                format!("--ports takes a whole number of ports, not {v:?}"),
+            )
+        })?,
+    };
+    let mut want = Want {
+        resources: Vec::new(),
+        ports,
+    };
+    for (n, v) in [("cpus", cpus), ("mem", mem), ("disk", disk)] {
+        if let Some(v) = v.filter(|v| *v > 0.0) {
+            want.resources.push(Resource::scalar(n, v));
+        }
+    }
+    Ok(want)
+}
+
+/// `--volume ID:PATH` flags, as (volume id, path in the task).
+fn volumes_of(spec: &MagicSpec, args: &Args) -> Result<Vec<(String, String)>, ErrorContent> {
+    args.flags
+        .get("volume")
+        .into_iter()
+        .flatten()
+        .map(|v| match v.split_once(':') {
+            Some((id, path)) if !id.is_empty() && !path.is_empty() => {
+                Ok((id.to_owned(), path.to_owned()))
+            }
+            _ => Err(usage(
+                spec,
+                format!(
+                    "--volume takes ID:PATH (a persistent volume's ID and where the task \
+                     sees it), not {v:?}"
+                ),
+            )),
+        })
+        .collect()
+}
+
 /// What `%launch --executor` gives a custom executor of its own.
 fn executor_resources() -> Vec<Resource> {
     vec![Resource::scalar("cpus", 0.1), Resource::scalar("mem", 32.0)]
@@ -317,55 +382,9 @@ impl LineLaunch {
                 "--executor and --docker do not go together: the executor runs the task",
             ));
         }
-        let command = match (&args.rest_raw, &args.rest) {
-            // The text as typed, so `>`, `&&` and `$PORT0` reach the shell as the user wrote them.
-            (Some(raw), _) if !raw.is_empty() => Some(raw.clone()),
-            (_, Some(words)) if !words.is_empty() => Some(
-                shlex::try_join(words.iter().map(String::as_str))
-                    .map_err(|e| usage(spec, format!("cannot quote the command: {e}")))?,
-            ),
-            _ if docker.is_some() || executor.is_some() => None,
-            _ => return Err(usage(spec, "give the command after --")),
-        };
-        let cpus = number_flag(spec, args, "cpus", Some(0.1))?;
-        let mem = number_flag(spec, args, "mem", Some(32.0))?;
-        let disk = number_flag(spec, args, "disk", None)?;
-        let ports = match args.value("ports") {
-            None => 0,
-            Some(v) => v.parse::<u64>().map_err(|_| {
-                usage(
-                    spec,
-                    format!("--ports takes a whole number of ports, not {v:?}"),
-                )
-            })?,
-        };
-        let mut want = Want {
-            resources: Vec::new(),
-            ports,
-        };
-        for (n, v) in [("cpus", cpus), ("mem", mem), ("disk", disk)] {
-            if let Some(v) = v.filter(|v| *v > 0.0) {
-                want.resources.push(Resource::scalar(n, v));
-            }
-        }
-        let volumes = args
-            .flags
-            .get("volume")
-            .into_iter()
-            .flatten()
-            .map(|v| match v.split_once(':') {
-                Some((id, path)) if !id.is_empty() && !path.is_empty() => {
-                    Ok((id.to_owned(), path.to_owned()))
-                }
-                _ => Err(usage(
-                    spec,
-                    format!(
-                        "--volume takes ID:PATH (a persistent volume's ID and where the task \
-                         sees it), not {v:?}"
-                    ),
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let command = command_text(spec, args, docker.is_some() || executor.is_some())?;
+        let mut want = want_of(spec, args)?;
+        let volumes = volumes_of(spec, args)?;
         let name = args.value("name").unwrap_or("task").to_owned();
         if executor.is_some() {
             // A new executor's resources come from the same offer.
@@ -652,21 +671,7 @@ async fn launch_json(
             filter.on_agent(agent).map_err(mesos_error)?;
         }
     }
-    let mut want = Want {
-        resources: fresh
-            .iter()
-            .flat_map(|d| d.info.resources.iter().cloned())
-            .collect(),
-        ports: 0,
-    };
-    // Custom executors the tasks name: each one's resources once, from the same offer.
-    let mut executors: Vec<&str> = Vec::new();
-    for e in fresh.iter().filter_map(|d| d.info.executor.as_ref()) {
-        if !executors.contains(&e.executor_id.value.as_str()) {
-            executors.push(&e.executor_id.value);
-            want.resources.extend(e.resources.iter().cloned());
-        }
-    }
+    let want = want_of_drafts(&fresh);
     let offer = tokio::select! {
         r = choose_offer(ctx, &s, &filter, &want) => r?,
         _ = ctx.cancel.cancelled() => return Err(interrupted("choosing an offer")),
@@ -684,6 +689,25 @@ async fn launch_json(
     let note: String = ids.iter().map(|id| launch_note(id, &offer, &[])).collect();
     ctx.out.stream(StreamName::Stdout, &note);
     launched(ctx, &s, &ids, &offer, want_state).await
+}
+
+/// What `%%launch`'s tasks ask of one offer: theirs, and each custom executor's they name once.
+fn want_of_drafts(fresh: &[TaskDraft]) -> Want {
+    let mut want = Want {
+        resources: fresh
+            .iter()
+            .flat_map(|d| d.info.resources.iter().cloned())
+            .collect(),
+        ports: 0,
+    };
+    let mut executors: Vec<&str> = Vec::new();
+    for e in fresh.iter().filter_map(|d| d.info.executor.as_ref()) {
+        if !executors.contains(&e.executor_id.value.as_str()) {
+            executors.push(&e.executor_id.value);
+            want.resources.extend(e.resources.iter().cloned());
+        }
+    }
+    want
 }
 
 /// `%%launch` of a task group: one offer holding the executor's and every task's resources,

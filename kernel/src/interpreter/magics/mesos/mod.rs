@@ -40,6 +40,8 @@ use crate::interpreter::ExecuteOutcome;
 use crate::interpreter::rust::errors::simple;
 use crate::protocol::content::{ErrorContent, MimeBundle};
 use futures::future::BoxFuture;
+/// One attribute's value as Mesos writes it on the command line.
+pub(crate) use mesos_lib::resources::attribute_value;
 use mesos_lib::resources::{Resources, ranges};
 use mesos_lib::v1::{Attribute, Resource};
 use std::sync::Arc;
@@ -242,21 +244,6 @@ pub(crate) fn resource_text(resources: &[Resource]) -> String {
         "nothing".into()
     } else {
         parts.join(";")
-    }
-}
-
-/// One attribute's value as Mesos writes it on the command line.
-pub(crate) fn attribute_value(a: &Attribute) -> String {
-    if let Some(t) = &a.text {
-        t.value.clone()
-    } else if let Some(s) = &a.scalar {
-        num(Some(s.value))
-    } else if let Some(r) = &a.ranges {
-        ranges::format(&ranges::pairs(r))
-    } else if let Some(s) = &a.set {
-        s.item.join(",")
-    } else {
-        String::new()
     }
 }
 

@@ -245,18 +245,7 @@ pub(super) async fn choose_offer(
     if let Some(id) = &filter.offer
         && !all.iter().any(|o| &o.id.value == id)
     {
-        let now = if all.is_empty() {
-            "none is outstanding now".to_owned()
-        } else {
-            format!(
-                "outstanding now:\n  {}",
-                all.iter().map(offer_line).collect::<Vec<_>>().join("\n  ")
-            )
-        };
-        return Err(mesos_error(format!(
-            "offer {id} is not outstanding: it was used, declined or rescinded (an offer is \
-             good for one ACCEPT); {now}"
-        )));
+        return Err(not_outstanding(id, &all));
     }
     let mut candidates = s.read(|b| filter.select(b));
     if candidates.is_empty() && filter.offer.is_none() {
@@ -270,22 +259,7 @@ pub(super) async fn choose_offer(
         };
     }
     if candidates.is_empty() {
-        let filters = filter.describe();
-        let what = if filters.is_empty() {
-            format!("no offer arrived within {OFFER_WAIT:?}")
-        } else {
-            format!("no offer matching {filters} within {OFFER_WAIT:?}")
-        };
-        let now = s.offers();
-        let held = if now.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; outstanding:\n  {}",
-                now.iter().map(offer_line).collect::<Vec<_>>().join("\n  ")
-            )
-        };
-        return Err(mesos_error(format!("{what}{held}")));
+        return Err(none_arrived(filter, &s.offers()));
     }
     if let Some(o) = candidates.iter().find(|o| want.fits(&o.resources)) {
         return Ok(o.clone());
@@ -304,6 +278,49 @@ pub(super) async fn choose_offer(
         candidates = s.read(|b| filter.select(b));
     }
     show_shortfall(ctx, &candidates, want);
+    Err(none_fits(&candidates, want))
+}
+
+/// Outstanding offers, one a line.
+fn offer_lines(offers: &[Offer]) -> String {
+    offers
+        .iter()
+        .map(offer_line)
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// `--offer ID` names an offer that is not outstanding.
+fn not_outstanding(id: &str, all: &[Offer]) -> ErrorContent {
+    let now = if all.is_empty() {
+        "none is outstanding now".to_owned()
+    } else {
+        format!("outstanding now:\n  {}", offer_lines(all))
+    };
+    mesos_error(format!(
+        "offer {id} is not outstanding: it was used, declined or rescinded (an offer is \
+         good for one ACCEPT); {now}"
+    ))
+}
+
+/// No offer passed the filter in time; `now` are the outstanding offers.
+fn none_arrived(filter: &OfferFilter, now: &[Offer]) -> ErrorContent {
+    let filters = filter.describe();
+    let what = if filters.is_empty() {
+        format!("no offer arrived within {OFFER_WAIT:?}")
+    } else {
+        format!("no offer matching {filters} within {OFFER_WAIT:?}")
+    };
+    let held = if now.is_empty() {
+        String::new()
+    } else {
+        format!("; outstanding:\n  {}", offer_lines(now))
+    };
+    mesos_error(format!("{what}{held}"))
+}
+
+/// Offers passed the filter but none holds `want`: what each lacks.
+fn none_fits(candidates: &[Offer], want: &Want) -> ErrorContent {
     let lines = candidates
         .iter()
         .map(|o| {
@@ -316,10 +333,7 @@ pub(super) async fn choose_offer(
         })
         .collect::<Vec<_>>()
         .join("\n  ");
-    Err(mesos_error(format!(
-        "no offer holds {}:\n  {lines}",
-        describe(want)
-    )))
+    mesos_error(format!("no offer holds {}:\n  {lines}", describe(want)))
 }
 
 /// Shows, before the launch fails, the offers that passed the filter with what the launch asks
@@ -418,6 +432,24 @@ async fn offers_then_bind(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     Ok(shown)
 }
 
+/// `%offers --wait`'s last word when nothing matched in time: the offers there are now.
+fn show_none_within(
+    ctx: &MagicContext<'_>,
+    now: &[Offer],
+    filter: &OfferFilter,
+    wait: Duration,
+    display_id: &str,
+) {
+    let mut table = filtered_table(now, filter);
+    let filters = filter.describe();
+    table.caption = Some(if filters.is_empty() {
+        format!("no offers within {wait:?}")
+    } else {
+        format!("no offer matching {filters} within {wait:?}")
+    });
+    show(ctx, &offers_bundle(&table, now, filter), display_id, false);
+}
+
 async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let spec = &MAGICS[0].0;
     no_positional(spec, &args)?;
@@ -459,20 +491,7 @@ async fn offers(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             _ = ctx.cancel.cancelled() => return Err(interrupted("waiting for offers")),
         };
         let Ok((all, state)) = got else {
-            let now = s.offers();
-            let mut table = filtered_table(&now, &filter);
-            let filters = filter.describe();
-            table.caption = Some(if filters.is_empty() {
-                format!("no offers within {wait:?}")
-            } else {
-                format!("no offer matching {filters} within {wait:?}")
-            });
-            show(
-                ctx,
-                &offers_bundle(&table, &now, &filter),
-                &display_id,
-                false,
-            );
+            show_none_within(ctx, &s.offers(), &filter, wait, &display_id);
             return Ok(None);
         };
         shown = all.iter().map(|o| o.id.clone()).collect();

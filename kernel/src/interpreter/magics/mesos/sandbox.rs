@@ -9,6 +9,7 @@ use crate::mesos::LiveKind;
 use crate::protocol::content::{ErrorContent, MimeBundle, StreamName};
 use mesos_lib::operator::{AgentState, FileChunk, MAX_READ, OperatorClient};
 use mesos_lib::v1::TaskState;
+use mesos_lib::v1::task::Task;
 use std::time::{Duration, Instant};
 
 /// How long `--follow` follows without `--timeout`.
@@ -287,20 +288,26 @@ async fn task_agent(
     if let Some(ids) = ours {
         return Ok(ids);
     }
+    let t = master_task(op, task_id).await?;
+    Ok((t.agent_id.value, t.framework_id.value))
+}
+
+/// Task `task_id` as the master knows it (GET_TASKS: active, completed or unreachable); the
+/// error says no one knows it.
+pub(super) async fn master_task(op: &OperatorClient, task_id: &str) -> Result<Task, ErrorContent> {
     let tasks = op.get_tasks().await.map_err(mesos_error)?;
-    let t = tasks
+    tasks
         .tasks
-        .iter()
-        .chain(&tasks.completed_tasks)
-        .chain(&tasks.unreachable_tasks)
+        .into_iter()
+        .chain(tasks.completed_tasks)
+        .chain(tasks.unreachable_tasks)
         .find(|t| t.task_id.value == task_id)
         .ok_or_else(|| {
             mesos_error(format!(
                 "task {task_id} is unknown: neither this framework nor the master \
                  (GET_TASKS) knows it"
             ))
-        })?;
-    Ok((t.agent_id.value.clone(), t.framework_id.value.clone()))
+        })
 }
 
 /// The base URL of agent `agent_id` (GET_AGENTS), with its hostname.

@@ -217,6 +217,82 @@ fn parse_quota_map(
     Ok(map)
 }
 
+/// A quota `%quota ROLE --guarantee … --limit …` asks for: absent flags keep what is set,
+/// `--remove` clears both.
+struct QuotaChange {
+    guarantees: Option<BTreeMap<String, Quantity>>,
+    limits: Option<BTreeMap<String, Quantity>>,
+    remove: bool,
+    force: bool,
+}
+
+impl QuotaChange {
+    /// Whether the flags ask for a change (else they only ask to list).
+    fn asked(args: &Args) -> bool {
+        ["guarantee", "limit", "remove"].iter().any(|f| args.has(f))
+    }
+
+    /// The change the flags ask for.
+    fn from_args(spec: &MagicSpec, args: &Args) -> Result<QuotaChange, ErrorContent> {
+        if args.has("remove") && (args.has("guarantee") || args.has("limit")) {
+            return Err(usage(
+                spec,
+                "--remove goes alone (it clears guarantees and limits)",
+            ));
+        }
+        let map = |flag: &str| {
+            args.value(flag)
+                .map(|t| parse_quota_map(spec, flag, t))
+                .transpose()
+        };
+        Ok(QuotaChange {
+            guarantees: map("guarantee")?,
+            limits: map("limit")?,
+            remove: args.has("remove"),
+            force: args.has("force"),
+        })
+    }
+
+    /// Sends UPDATE_QUOTA for `role` unless `status` already holds the same; says which.
+    async fn apply(
+        self,
+        conn: &Connection,
+        status: &QuotaStatus,
+        role: &str,
+    ) -> Result<(String, bool), ErrorContent> {
+        let now = status.configs.iter().find(|c| c.role == role);
+        let mut wanted = QuotaConfig {
+            role: role.to_owned(),
+            ..QuotaConfig::default()
+        };
+        if !self.remove {
+            wanted.guarantees = self
+                .guarantees
+                .or_else(|| now.map(|c| c.guarantees.clone()))
+                .unwrap_or_default();
+            wanted.limits = self
+                .limits
+                .or_else(|| now.map(|c| c.limits.clone()))
+                .unwrap_or_default();
+        }
+        let same = now.map_or(
+            wanted.guarantees.is_empty() && wanted.limits.is_empty(),
+            |c| c.guarantees == wanted.guarantees && c.limits == wanted.limits,
+        );
+        if same {
+            return Ok((
+                format!("{role} already has this quota: nothing sent"),
+                false,
+            ));
+        }
+        conn.operator
+            .update_quota(vec![wanted], self.force)
+            .await
+            .map_err(|e| mesos_error(format!("UPDATE_QUOTA: {e}")))?;
+        Ok((format!("UPDATE_QUOTA sent for {role}"), true))
+    }
+}
+
 async fn quota(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let spec = spec_in(MAGICS, "quota");
     let role = match args.positional.as_slice() {
@@ -227,68 +303,46 @@ async fn quota(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         }
         [_, extra, ..] => return Err(usage(spec, format!("unexpected argument {extra:?}"))),
     };
-    let setting = ["guarantee", "limit", "remove"].iter().any(|f| args.has(f));
-    if role.is_none() && (setting || args.has("force")) {
+    let asked = QuotaChange::asked(&args);
+    if role.is_none() && (asked || args.has("force")) {
         return Err(usage(spec, "name the ROLE whose quota to set"));
     }
-    if args.has("remove") && (args.has("guarantee") || args.has("limit")) {
-        return Err(usage(
-            spec,
-            "--remove goes alone (it clears guarantees and limits)",
-        ));
-    }
-    let guarantees = match args.value("guarantee") {
-        Some(t) => Some(parse_quota_map(spec, "guarantee", t)?),
-        None => None,
-    };
-    let limits = match args.value("limit") {
-        Some(t) => Some(parse_quota_map(spec, "limit", t)?),
-        None => None,
-    };
+    let change = asked
+        .then(|| QuotaChange::from_args(spec, &args))
+        .transpose()?;
     let conn = ctx.mesos.connection().map_err(mesos_error)?;
-    let status = current_quota(&conn).await?;
+    let mut status = current_quota(&conn).await?;
     let mut note = None;
-    if let Some(role) = role.as_deref().filter(|_| setting) {
-        let now = status.configs.iter().find(|c| c.role == role);
-        let mut wanted = QuotaConfig {
-            role: role.to_owned(),
-            ..QuotaConfig::default()
-        };
-        if !args.has("remove") {
-            wanted.guarantees = guarantees
-                .or_else(|| now.map(|c| c.guarantees.clone()))
-                .unwrap_or_default();
-            wanted.limits = limits
-                .or_else(|| now.map(|c| c.limits.clone()))
-                .unwrap_or_default();
+    let mut sent = false;
+    if let (Some(role), Some(change)) = (role.as_deref(), change) {
+        let (text, updated) = change.apply(&conn, &status, role).await?;
+        if updated {
+            status = current_quota(&conn).await?;
         }
-        let same = now.map_or(
-            wanted.guarantees.is_empty() && wanted.limits.is_empty(),
-            |c| c.guarantees == wanted.guarantees && c.limits == wanted.limits,
-        );
-        note = Some(if same {
-            format!("{role} already has this quota: nothing sent")
-        } else {
-            conn.operator
-                .update_quota(vec![wanted], args.has("force"))
-                .await
-                .map_err(|e| mesos_error(format!("UPDATE_QUOTA: {e}")))?;
-            format!("UPDATE_QUOTA sent for {role}")
-        });
+        note = Some(text);
+        sent = updated;
     }
-    let status = if note.as_deref().is_some_and(|n| n.starts_with("UPDATE")) {
-        current_quota(&conn).await?
-    } else {
-        status
-    };
     ctx.mesos
         .note_roles(status.configs.iter().map(|c| c.role.clone()));
+    if args.has("force") && sent {
+        ctx.out.stream(
+            StreamName::Stderr,
+            "--force: the master did not check the quota against the cluster's capacity\n",
+        );
+    }
+    Ok(Some(
+        quota_table(&status, role.as_deref(), note).to_bundle(),
+    ))
+}
+
+/// The quotas set (of `role` alone, if given), captioned with what was done.
+fn quota_table(status: &QuotaStatus, role: Option<&str>, note: Option<String>) -> Table {
     let mut t = Table::new(&["role", "guarantee", "limit"]);
     let set: Vec<&QuotaConfig> = status
         .configs
         .iter()
         .filter(|c| !c.guarantees.is_empty() || !c.limits.is_empty())
-        .filter(|c| role.as_deref().is_none_or(|r| r == c.role))
+        .filter(|c| role.is_none_or(|r| r == c.role))
         .collect();
     for c in &set {
         t.row(vec![
@@ -297,23 +351,16 @@ async fn quota(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             quantities_text(&from_quota_map(&c.limits)),
         ]);
     }
-    let listed = match &role {
+    let listed = match role {
         Some(r) if set.is_empty() => format!("no quota for {r}"),
         _ if set.is_empty() => "no quota set".to_owned(),
         _ => counted(set.len(), "role with quota"),
     };
-    let sent = note.as_deref().is_some_and(|n| n.starts_with("UPDATE"));
     t.caption = Some(match note {
         Some(n) => format!("{n}; {listed}"),
         None => listed,
     });
-    if args.has("force") && sent {
-        ctx.out.stream(
-            StreamName::Stderr,
-            "--force: the master did not check the quota against the cluster's capacity\n",
-        );
-    }
-    Ok(Some(t.to_bundle()))
+    t
 }
 
 async fn current_quota(conn: &Connection) -> Result<QuotaStatus, ErrorContent> {

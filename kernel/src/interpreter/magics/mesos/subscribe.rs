@@ -10,7 +10,7 @@ use crate::interpreter::magics::registry::{
 };
 use crate::mesos::frameworks;
 use crate::protocol::content::{ErrorContent, MimeBundle};
-use mesos_lib::scheduler::{Scheduler, SchedulerConfig};
+use mesos_lib::scheduler::{Book, Scheduler, SchedulerConfig};
 use mesos_lib::v1::framework::FrameworkCapability;
 use mesos_lib::v1::{FrameworkCapabilityType, FrameworkId, FrameworkInfo};
 use std::collections::BTreeMap;
@@ -374,6 +374,30 @@ fn age(t: Option<SystemTime>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// What the failover timeout means for the framework's tasks.
+fn failover_text(timeout: Option<f64>) -> String {
+    match timeout {
+        Some(f) if f > 0.0 => format!("{}s (tasks outlive a disconnect this long)", num(Some(f))),
+        _ => "0 (the framework and its tasks go on the first disconnect)".into(),
+    }
+}
+
+/// The book's tasks counted by state: `TASK_RUNNING: 2, TASK_FINISHED: 1`, or `none`.
+fn tasks_by_state(b: &Book) -> String {
+    let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
+    for task in b.tasks.iter() {
+        *by_state.entry(task.state().to_string()).or_default() += 1;
+    }
+    if by_state.is_empty() {
+        return "none".into();
+    }
+    by_state
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The session's book as a two-column table.
 pub(super) fn status_table(s: &Scheduler) -> Table {
     s.read(|b| {
@@ -391,12 +415,7 @@ pub(super) fn status_table(s: &Scheduler) -> Table {
         row("roles", b.framework_info.effective_roles().join(", "));
         row(
             "failover timeout",
-            match b.framework_info.failover_timeout {
-                Some(f) if f > 0.0 => {
-                    format!("{}s (tasks outlive a disconnect this long)", num(Some(f)))
-                }
-                _ => "0 (the framework and its tasks go on the first disconnect)".into(),
-            },
+            failover_text(b.framework_info.failover_timeout),
         );
         row(
             "stream id",
@@ -428,22 +447,7 @@ pub(super) fn status_table(s: &Scheduler) -> Table {
             },
         );
         row("offers held", b.offers.len().to_string());
-        let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
-        for task in b.tasks.iter() {
-            *by_state.entry(task.state().to_string()).or_default() += 1;
-        }
-        row(
-            "tasks",
-            if by_state.is_empty() {
-                "none".into()
-            } else {
-                by_state
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-        );
+        row("tasks", tasks_by_state(b));
         if let Some(hb) = b.heartbeat_interval {
             row(
                 "heartbeat interval",
