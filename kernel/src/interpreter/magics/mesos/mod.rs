@@ -11,6 +11,7 @@ mod events;
 mod exec;
 mod inverse_offers;
 mod launch;
+mod launch_cell;
 mod leader;
 mod maintenance;
 mod message;
