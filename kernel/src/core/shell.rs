@@ -6,6 +6,7 @@ use super::history::History;
 use super::kernel_info_reply;
 use super::outbox::ReplyChannel;
 use super::output::CellOutput;
+use super::stdin::StdinBridge;
 use super::subshells::{QueueRx, Queued};
 use crate::interpreter::{Concurrency, ExecuteOutcome, Interpreter};
 use crate::protocol::content::{
@@ -221,13 +222,7 @@ impl<I: Interpreter> Shell<I> {
             );
         }
         let stdin = req.allow_stdin.then(|| self.shared.stdin.clone());
-        let out = CellOutput::new(
-            self.shared.outbox.clone(),
-            msg.header.clone(),
-            msg.identities.clone(),
-            silent,
-            stdin,
-        );
+        let out = self.cell_output(msg, silent, stdin);
         let exclusive = !req.user_expressions.is_empty()
             || self.interp.concurrency(&req.code) == Concurrency::Exclusive;
         let turn = if exclusive {
@@ -258,25 +253,7 @@ impl<I: Interpreter> Shell<I> {
                         },
                     );
                 }
-                let mut user_expressions = Map::new();
-                let quiet = CellOutput::new(
-                    self.shared.outbox.clone(),
-                    msg.header.clone(),
-                    msg.identities.clone(),
-                    true,
-                    None,
-                );
-                for (name, expr) in &req.user_expressions {
-                    let value = match self.interp.evaluate(expr, &quiet).await {
-                        Ok(b) => ExpressionValue::Ok {
-                            data: b.data,
-                            metadata: b.metadata,
-                        },
-                        Err(e) => ExpressionValue::Error(e),
-                    };
-                    let value = serde_json::to_value(value).expect("expression values serialize");
-                    user_expressions.insert(name.clone(), value);
-                }
+                let user_expressions = self.user_expressions(msg, &req).await;
                 self.shared
                     .outbox
                     .reply(
@@ -295,6 +272,39 @@ impl<I: Interpreter> Shell<I> {
                 self.reply_error(msg, &req, count, error).await
             }
         }
+    }
+
+    /// Where the outputs of `msg`'s code go (nowhere visible when `silent`).
+    fn cell_output(&self, msg: &Message, silent: bool, stdin: Option<StdinBridge>) -> CellOutput {
+        CellOutput::new(
+            self.shared.outbox.clone(),
+            msg.header.clone(),
+            msg.identities.clone(),
+            silent,
+            stdin,
+        )
+    }
+
+    /// The request's user expressions evaluated after its cell, their outputs kept quiet.
+    async fn user_expressions(
+        &mut self,
+        msg: &Message,
+        req: &ExecuteRequest,
+    ) -> Map<String, Value> {
+        let mut values = Map::new();
+        let quiet = self.cell_output(msg, true, None);
+        for (name, expr) in &req.user_expressions {
+            let value = match self.interp.evaluate(expr, &quiet).await {
+                Ok(b) => ExpressionValue::Ok {
+                    data: b.data,
+                    metadata: b.metadata,
+                },
+                Err(e) => ExpressionValue::Error(e),
+            };
+            let value = serde_json::to_value(value).expect("expression values serialize");
+            values.insert(name.clone(), value);
+        }
+        values
     }
 
     /// Publishes `error` and sends the error reply; with stop_on_error, the executes that

@@ -5,7 +5,7 @@
 //! interrupts and shutdown meanwhile. It starts warming up at kernel start, in the background.
 
 use super::errors::{compile_errors, simple};
-use super::pump::Pump;
+use super::pump::{PanicReport, Pump};
 use super::warm_up;
 use crate::core::output::CellOutput;
 use crate::interpreter::{Completions, ExecuteOutcome, code_point_offset};
@@ -376,6 +376,18 @@ fn execute(
     if let Some(fix) = warm_up::after_cell(code) {
         run_step(command, fix, "value display update");
     }
+    outcome(result, panic, code, shared, out)
+}
+
+/// What a cell's evaluation comes to: its value or display, or the error the user is shown
+/// (a panic caught in the child counts as an error although evcxr returned its outputs).
+fn outcome(
+    result: Result<evcxr::EvalOutputs, Error>,
+    panic: Option<PanicReport>,
+    code: &str,
+    shared: &Shared,
+    out: &CellOutput,
+) -> ExecuteOutcome {
     match result {
         Ok(outputs) => {
             if let Some(p) = panic {

@@ -7,7 +7,10 @@ use crate::interpreter::magics::args::Args;
 use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, MagicKind, MagicSpec};
 use crate::protocol::content::ErrorContent;
 use mesos_lib::scheduler::{Book, LoggedEvent};
+use mesos_lib::v1::offer::Offer;
+use mesos_lib::v1::scheduler::event::Failure;
 use mesos_lib::v1::scheduler::{Event, EventType};
+use mesos_lib::v1::status::TaskStatus;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Rows shown without `-n`.
@@ -79,111 +82,79 @@ pub(super) fn clock(at: SystemTime) -> String {
 
 /// One line saying what an event carried.
 fn summary(e: &Event) -> String {
-    match e.event_type {
-        EventType::Subscribed => e
-            .subscribed
-            .as_ref()
-            .map(|s| {
-                format!(
-                    "framework {}, heartbeat every {}s",
-                    s.framework_id,
-                    num(s.heartbeat_interval_seconds)
-                )
-            })
-            .unwrap_or_default(),
-        EventType::Offers => e
-            .offers
-            .as_ref()
-            .map(|o| {
-                o.offers
-                    .iter()
-                    .map(|o| {
-                        format!(
-                            "{} (agent {}: {})",
-                            o.id,
-                            o.agent_id,
-                            resource_text(&o.resources)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default(),
-        EventType::Rescind => e
-            .rescind
-            .as_ref()
-            .map(|r| format!("offer {}", r.offer_id))
-            .unwrap_or_default(),
-        EventType::Update => e
-            .update
-            .as_ref()
-            .map(|u| {
-                let s = &u.status;
-                let mut text = format!(
-                    "task {} {}",
-                    s.task_id.as_ref().map(|t| t.value.as_str()).unwrap_or("?"),
-                    s.state
-                );
-                if let Some(r) = &s.reason {
-                    text.push_str(&format!(" ({r})"));
-                }
-                if let Some(m) = s.message.as_ref().filter(|m| !m.is_empty()) {
-                    text.push_str(&format!(": {m}"));
-                }
-                text
-            })
-            .unwrap_or_default(),
-        EventType::UpdateOperationStatus => e
-            .update_operation_status
-            .as_ref()
-            .map(|u| {
-                format!(
-                    "operation {} {}",
-                    u.status
-                        .operation_id
-                        .as_ref()
-                        .map(|o| o.value.as_str())
-                        .unwrap_or("?"),
-                    u.status.state
-                )
-            })
-            .unwrap_or_default(),
-        EventType::Message => e
-            .message
-            .as_ref()
-            .map(|m| {
-                format!(
-                    "from executor {} on agent {}: {}",
-                    m.executor_id,
-                    m.agent_id,
-                    message_text(m.data.as_slice())
-                )
-            })
-            .unwrap_or_default(),
-        EventType::Failure => e
-            .failure
-            .as_ref()
-            .map(|f| {
-                let mut parts = Vec::new();
-                if let Some(a) = &f.agent_id {
-                    parts.push(format!("agent {a}"));
-                }
-                if let Some(x) = &f.executor_id {
-                    parts.push(format!("executor {x}"));
-                }
-                if let Some(s) = f.status {
-                    parts.push(format!("exit status {s}"));
-                }
-                parts.join(", ")
-            })
-            .unwrap_or_default(),
-        EventType::Error => e
-            .error
-            .as_ref()
-            .map(|x| x.message.clone())
-            .unwrap_or_default(),
-        _ => String::new(),
+    let text = match e.event_type {
+        EventType::Subscribed => e.subscribed.as_ref().map(|s| {
+            format!(
+                "framework {}, heartbeat every {}s",
+                s.framework_id,
+                num(s.heartbeat_interval_seconds)
+            )
+        }),
+        EventType::Offers => e.offers.as_ref().map(|o| offers_summary(&o.offers)),
+        EventType::Rescind => e.rescind.as_ref().map(|r| format!("offer {}", r.offer_id)),
+        EventType::Update => e.update.as_ref().map(|u| status_summary(&u.status)),
+        EventType::UpdateOperationStatus => e.update_operation_status.as_ref().map(|u| {
+            let id = u.status.operation_id.as_ref();
+            let id = id.map(|o| o.value.as_str()).unwrap_or("?");
+            format!("operation {id} {}", u.status.state)
+        }),
+        EventType::Message => e.message.as_ref().map(|m| {
+            format!(
+                "from executor {} on agent {}: {}",
+                m.executor_id,
+                m.agent_id,
+                message_text(m.data.as_slice())
+            )
+        }),
+        EventType::Failure => e.failure.as_ref().map(failure_summary),
+        EventType::Error => e.error.as_ref().map(|x| x.message.clone()),
+        _ => None,
+    };
+    text.unwrap_or_default()
+}
+
+/// Each offer of an OFFERS event: its id, agent and resources.
+fn offers_summary(offers: &[Offer]) -> String {
+    offers
+        .iter()
+        .map(|o| {
+            format!(
+                "{} (agent {}: {})",
+                o.id,
+                o.agent_id,
+                resource_text(&o.resources)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A status update: the task, its state, and the reason and message when there are some.
+fn status_summary(s: &TaskStatus) -> String {
+    let task = s.task_id.as_ref().map(|t| t.value.as_str()).unwrap_or("?");
+    let mut text = format!("task {task} {}", s.state);
+    if let Some(r) = &s.reason {
+        text.push_str(&format!(" ({r})"));
     }
+    if let Some(m) = s.message.as_ref().filter(|m| !m.is_empty()) {
+        text.push_str(&format!(": {m}"));
+    }
+    text
+}
+
+/// A FAILURE event: the agent, the executor and its exit status, those that are given.
+fn failure_summary(f: &Failure) -> String {
+    let mut parts = Vec::new();
+    if let Some(a) = &f.agent_id {
+        parts.push(format!("agent {a}"));
+    }
+    if let Some(x) = &f.executor_id {
+        parts.push(format!("executor {x}"));
+    }
+    if let Some(s) = f.status {
+        parts.push(format!("exit status {s}"));
+    }
+    parts.join(", ")
 }
 
 /// A framework message's data as text (base64 in JSON, decoded): UTF-8 shown quoted and

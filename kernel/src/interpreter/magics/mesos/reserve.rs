@@ -193,68 +193,33 @@ async fn reserve(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     let want = wanted(spec, &args)?
         .ok_or_else(|| usage(spec, "give the RESOURCES to reserve, e.g. cpus:1;mem:128"))?;
     let conn = ctx.mesos.connection().map_err(mesos_error)?;
-    let mut labels = Vec::new();
-    for kv in args.flags.get("label").into_iter().flatten() {
-        match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() => labels.push((k.to_owned(), v.to_owned())),
-            _ => return Err(usage(spec, format!("--label takes KEY=VALUE, not {kv:?}"))),
-        }
-    }
     let how = Reservation {
         role: role_flag(spec, &args)?,
         principal: args
             .value("principal")
             .map(str::to_owned)
             .or_else(|| conn.security.principal().map(str::to_owned)),
-        labels: (!labels.is_empty()).then(|| Labels::from_pairs(labels)),
+        labels: label_flags(spec, &args)?,
     };
     let agents = conn
         .operator
         .get_agents()
         .await
         .map_err(|e| unreachable(&conn, e))?;
-    let mut candidates: Vec<&Agent> = agents
-        .agents
-        .iter()
-        .filter(|a| args.value("agent").is_none_or(|id| agent_id(a) == id))
-        .collect();
-    candidates.sort_by_key(|a| agent_id(a));
-    if candidates.is_empty() {
-        return Err(mesos_error(match args.value("agent") {
-            Some(id) => format!("no agent {id} (GET_AGENTS lists {})", agents.agents.len()),
-            None => "the master has no agents".into(),
-        }));
-    }
-    // Re-running: an agent already holding such a reservation is shown, not reserved again.
-    if let Some(a) = candidates.iter().find(|a| {
-        covers(
-            &quantities(a.total_resources.iter().filter(|r| how.holds(r))),
-            &want,
-        )
-    }) {
-        ctx.mesos.note_roles([how.role.clone()]);
-        let mut t = reservations_table(&[a], &how.role);
-        t.caption = Some(format!(
-            "agent {} already holds {} reserved for {}: nothing sent",
-            agent_id(a),
-            quantities_text(&want),
-            how.role
-        ));
-        return Ok(Some(t.to_bundle()));
-    }
-    let Some(agent) = candidates
-        .iter()
-        .find(|a| covers(&unreserved_free(a), &want))
-    else {
-        let free: Vec<String> = candidates
-            .iter()
-            .map(|a| format!("{}: {}", agent_id(a), quantities_text(&unreserved_free(a))))
-            .collect();
-        return Err(mesos_error(format!(
-            "no agent has {} unreserved and free; free now: {}",
-            quantities_text(&want),
-            free.join(", ")
-        )));
+    let agent = match pick_agent(&agents.agents, args.value("agent"), &how, &want)? {
+        Pick::Reserve(agent) => agent,
+        Pick::AlreadyHeld(a) => {
+            // Re-running: an agent already holding such a reservation is shown, not reserved again.
+            ctx.mesos.note_roles([how.role.clone()]);
+            let mut t = reservations_table(&[a], &how.role);
+            t.caption = Some(format!(
+                "agent {} already holds {} reserved for {}: nothing sent",
+                agent_id(a),
+                quantities_text(&want),
+                how.role
+            ));
+            return Ok(Some(t.to_bundle()));
+        }
     };
     let resources: Vec<Resource> = want
         .iter()
@@ -283,6 +248,69 @@ async fn reserve(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
         how.role
     ));
     Ok(Some(t.to_bundle()))
+}
+
+/// `--label KEY=VALUE` flags as reservation labels; none gives `None`.
+fn label_flags(spec: &MagicSpec, args: &Args) -> Result<Option<Labels>, ErrorContent> {
+    let mut labels = Vec::new();
+    for kv in args.flags.get("label").into_iter().flatten() {
+        match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => labels.push((k.to_owned(), v.to_owned())),
+            _ => return Err(usage(spec, format!("--label takes KEY=VALUE, not {kv:?}"))),
+        }
+    }
+    Ok((!labels.is_empty()).then(|| Labels::from_pairs(labels)))
+}
+
+/// Where `%reserve` goes: an agent to reserve on, or one that already holds the reservation.
+enum Pick<'a> {
+    Reserve(&'a Agent),
+    AlreadyHeld(&'a Agent),
+}
+
+/// Among `agents` (only `only` when given, by id order): one already holding `want` reserved
+/// as `how` says, else the first with `want` unreserved and free, else why none.
+fn pick_agent<'a>(
+    agents: &'a [Agent],
+    only: Option<&str>,
+    how: &Reservation,
+    want: &Quantities,
+) -> Result<Pick<'a>, ErrorContent> {
+    let mut candidates: Vec<&Agent> = agents
+        .iter()
+        .filter(|a| only.is_none_or(|id| agent_id(a) == id))
+        .collect();
+    candidates.sort_by_key(|a| agent_id(a));
+    if candidates.is_empty() {
+        return Err(mesos_error(match only {
+            Some(id) => format!("no agent {id} (GET_AGENTS lists {})", agents.len()),
+            None => "the master has no agents".into(),
+        }));
+    }
+    let held = |a: &&&Agent| {
+        covers(
+            &quantities(a.total_resources.iter().filter(|r| how.holds(r))),
+            want,
+        )
+    };
+    if let Some(a) = candidates.iter().find(held) {
+        return Ok(Pick::AlreadyHeld(*a));
+    }
+    if let Some(a) = candidates
+        .iter()
+        .find(|a| covers(&unreserved_free(a), want))
+    {
+        return Ok(Pick::Reserve(*a));
+    }
+    let free: Vec<String> = candidates
+        .iter()
+        .map(|a| format!("{}: {}", agent_id(a), quantities_text(&unreserved_free(a))))
+        .collect();
+    Err(mesos_error(format!(
+        "no agent has {} unreserved and free; free now: {}",
+        quantities_text(want),
+        free.join(", ")
+    )))
 }
 
 /// One row per agent and reservation for `role`: what it holds, by whom, with which labels.
