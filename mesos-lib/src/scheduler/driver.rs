@@ -8,6 +8,8 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use super::book::Book;
+use super::config::SchedulerConfig;
 use super::offers::OfferEnd;
 use super::reconcile;
 use super::session::Shared;
@@ -17,6 +19,7 @@ use crate::httpcli::{
     Backoff, ErrorKind, EventStream, HttpError, SCHEDULER_PATH, STREAM_ID_HEADER,
 };
 use crate::v1::FrameworkId;
+use crate::v1::scheduler::event::{Subscribed, Update};
 use crate::v1::scheduler::{Call, Event, EventType};
 
 /// A request to drop the stream `stream_id` and resubscribe (a call got 403).
@@ -223,27 +226,7 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
         match event.event_type {
             EventType::Subscribed => {
                 if let Some(s) = &event.subscribed {
-                    if let Some(old) = &b.framework_id
-                        && old != &s.framework_id
-                    {
-                        let w = format!(
-                            "framework ID changed from {old} to {}: the old framework is gone",
-                            s.framework_id
-                        );
-                        tracing::warn!("{w}");
-                        b.warnings.push(w);
-                    }
-                    b.framework_id = Some(s.framework_id.clone());
-                    let interval = s
-                        .heartbeat_interval_seconds
-                        .and_then(|v| Duration::try_from_secs_f64(v).ok())
-                        .filter(|d| !d.is_zero())
-                        .unwrap_or(Duration::from_secs(15));
-                    b.heartbeat_interval = Some(interval);
-                    *watchdog = interval * cfg.heartbeat_misses.max(1);
-                    b.master_info = s.master_info.clone();
-                    b.subscriptions += 1;
-                    b.state = SessionState::Subscribed;
+                    *watchdog = on_subscribed(b, s, cfg);
                     subscribed = true;
                 }
             }
@@ -270,22 +253,7 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
             }
             EventType::Update => {
                 if let Some(u) = &event.update {
-                    let applied: Applied = b.tasks.apply(&u.status);
-                    tracing::debug!(task = ?u.status.task_id, state = %u.status.state, ?applied, "status update");
-                    // Duplicates are acknowledged again: the agent re-sent because it had none.
-                    // The uuid is echoed unchanged.
-                    let s = &u.status;
-                    if cfg.auto_acknowledge
-                        && let (Some(fid), Some(tid), Some(aid), Some(uuid)) =
-                            (&b.framework_id, &s.task_id, &s.agent_id, &s.uuid)
-                    {
-                        to_ack = Some(Call::acknowledge(
-                            fid.clone(),
-                            aid.clone(),
-                            tid.clone(),
-                            uuid.clone(),
-                        ));
-                    }
+                    to_ack = on_update(b, u, cfg);
                 }
             }
             EventType::Error => {
@@ -313,6 +281,55 @@ fn handle_event(shared: &Arc<Shared>, event: Event, watchdog: &mut Duration) -> 
         reconcile::restart(shared);
     }
     fatal
+}
+
+/// SUBSCRIBED: the framework ID (a changed one warned about), heartbeat interval and
+/// leader noted; gives the watchdog's new limit, missed heartbeats' worth of the interval.
+fn on_subscribed(b: &mut Book, s: &Subscribed, cfg: &SchedulerConfig) -> Duration {
+    if let Some(old) = &b.framework_id
+        && old != &s.framework_id
+    {
+        let w = format!(
+            "framework ID changed from {old} to {}: the old framework is gone",
+            s.framework_id
+        );
+        tracing::warn!("{w}");
+        b.warnings.push(w);
+    }
+    b.framework_id = Some(s.framework_id.clone());
+    let interval = s
+        .heartbeat_interval_seconds
+        .and_then(|v| Duration::try_from_secs_f64(v).ok())
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Duration::from_secs(15));
+    b.heartbeat_interval = Some(interval);
+    b.master_info = s.master_info.clone();
+    b.subscriptions += 1;
+    b.state = SessionState::Subscribed;
+    interval * cfg.heartbeat_misses.max(1)
+}
+
+/// UPDATE: applied to the task book; gives the acknowledgement to send, if acknowledging.
+fn on_update(b: &mut Book, u: &Update, cfg: &SchedulerConfig) -> Option<Call> {
+    let applied: Applied = b.tasks.apply(&u.status);
+    tracing::debug!(task = ?u.status.task_id, state = %u.status.state, ?applied, "status update");
+    // Duplicates are acknowledged again: the agent re-sent because it had none.
+    // The uuid is echoed unchanged.
+    let s = &u.status;
+    if !cfg.auto_acknowledge {
+        return None;
+    }
+    let (Some(fid), Some(tid), Some(aid), Some(uuid)) =
+        (&b.framework_id, &s.task_id, &s.agent_id, &s.uuid)
+    else {
+        return None;
+    };
+    Some(Call::acknowledge(
+        fid.clone(),
+        aid.clone(),
+        tid.clone(),
+        uuid.clone(),
+    ))
 }
 
 fn spawn_operation_ack(shared: &Arc<Shared>, event: &Event) {
