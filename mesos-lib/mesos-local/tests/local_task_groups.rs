@@ -24,19 +24,6 @@ fn task(id: &str, agent: &Value, command: &str) -> Value {
         "resources": [scalar("cpus", 0.1), scalar("mem", 32.0)]})
 }
 
-/// ACCEPTs `offer` with one LAUNCH_GROUP.
-async fn launch_group(url: &str, s: &Stream, offer: &Value, executor: Value, tasks: Vec<Value>) {
-    let body = json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
-        "offer_ids": [offer["id"]],
-        "operations": [{"type": "LAUNCH_GROUP", "launch_group": {
-            "executor": executor, "task_group": {"tasks": tasks}}}],
-        "filters": {"refuse_seconds": 0}}});
-    assert_eq!(
-        call(url, Some(&s.stream_id), &body).await,
-        (202, String::new())
-    );
-}
-
 /// Reads (and acknowledges) updates until every task in `ids` is terminal: the statuses of
 /// each task in order.
 async fn until_all_ended(url: &str, s: &mut Stream, ids: &[&str]) -> BTreeMap<String, Vec<Value>> {

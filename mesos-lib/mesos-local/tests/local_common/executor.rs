@@ -69,15 +69,7 @@ pub async fn launch_group_on(
                 "resources": [scalar("cpus", 0.1), scalar("mem", 32.0)]})
         })
         .collect();
-    let body = json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
-        "offer_ids": [offer["id"]],
-        "operations": [{"type": "LAUNCH_GROUP", "launch_group": {
-            "executor": executor, "task_group": {"tasks": tasks}}}],
-        "filters": {"refuse_seconds": 0}}});
-    assert_eq!(
-        call(url, Some(&s.stream_id), &body).await,
-        (202, String::new())
-    );
+    launch_group(url, s, offer, executor.clone(), tasks).await;
 }
 
 /// The next event of type `ty`, keeping the offers that come before it in `offers`.

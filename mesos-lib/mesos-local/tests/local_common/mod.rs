@@ -274,3 +274,22 @@ pub async fn ack(url: &str, s: &Stream, status: &Value) {
     });
     assert_eq!(call(url, Some(&s.stream_id), &body).await.0, 202);
 }
+
+/// ACCEPTs `offer` with one LAUNCH_GROUP.
+pub async fn launch_group(
+    url: &str,
+    s: &Stream,
+    offer: &Value,
+    executor: Value,
+    tasks: Vec<Value>,
+) {
+    let body = json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
+        "offer_ids": [offer["id"]],
+        "operations": [{"type": "LAUNCH_GROUP", "launch_group": {
+            "executor": executor, "task_group": {"tasks": tasks}}}],
+        "filters": {"refuse_seconds": 0}}});
+    assert_eq!(
+        call(url, Some(&s.stream_id), &body).await,
+        (202, String::new())
+    );
+}
