@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::json as j;
 use crate::resource_views as rv;
+use mesos_lib::v1::TaskState;
 
 /// Terminal task states (`isTerminalState`).
 pub(crate) fn is_terminal(state: &str) -> bool {
@@ -40,7 +41,7 @@ pub(crate) fn legacy_task(
     task_info: &Value,
     framework_id: &str,
     agent_id: &str,
-    state: &str,
+    state: &TaskState,
     statuses: &[crate::stored_status::StoredStatus],
 ) -> Value {
     let mut m = Map::new();

@@ -19,6 +19,7 @@ use crate::json as j;
 use crate::resource_views::{self as rv, flat_attributes};
 use crate::views::legacy_task;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::TaskState;
 use mesos_lib::v1::resources::Resource;
 
 const CAPABILITIES: &[&str] = &[
@@ -111,7 +112,7 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
         &run.task,
         &run.framework_id,
         agent_id,
-        &run.state,
+        &TaskState::from_name(&run.state),
         &run.statuses,
     );
     let (tasks, completed) = if live {
@@ -190,7 +191,8 @@ fn executor_of_tasks_json(
         });
         let Some(run) = run else { continue };
         res.add_all(&rv::from_json(j::array_at(&run.task, "resources")));
-        let task = legacy_task(&run.task, fid, agent_id, &run.state, &run.statuses);
+        let state = TaskState::from_name(&run.state);
+        let task = legacy_task(&run.task, fid, agent_id, &state, &run.statuses);
         if crate::views::is_terminal(&run.state) {
             completed.push(task);
         } else if g.queued.contains(tid) {
