@@ -6,21 +6,6 @@ use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::v1::TaskState;
 
-/// Terminal task states (`isTerminalState`).
-pub(crate) fn is_terminal(state: &str) -> bool {
-    matches!(
-        state,
-        "TASK_FINISHED"
-            | "TASK_FAILED"
-            | "TASK_KILLED"
-            | "TASK_LOST"
-            | "TASK_ERROR"
-            | "TASK_DROPPED"
-            | "TASK_GONE"
-            | "TASK_GONE_BY_OPERATOR"
-    )
-}
-
 /// A status as the legacy endpoints show it: state, timestamp, container_status without pid.
 pub(crate) fn legacy_status(status: &Value) -> Value {
     let mut m = Map::new();

@@ -19,7 +19,6 @@ use crate::json as j;
 use crate::resource_views::{self as rv, flat_attributes};
 use crate::views::legacy_task;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::TaskState;
 use mesos_lib::v1::resources::Resource;
 
 const CAPABILITIES: &[&str] = &[
@@ -107,12 +106,12 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
     // The command executor's own allowance.
     res.add(&Resource::scalar("cpus", 0.1));
     res.add(&Resource::scalar("mem", 32.0));
-    let live = !crate::views::is_terminal(&run.state);
+    let live = !run.state.is_terminal();
     let task = legacy_task(
         &run.task,
         &run.framework_id,
         agent_id,
-        &TaskState::from_name(&run.state),
+        &run.state,
         &run.statuses,
     );
     let (tasks, completed) = if live {
@@ -191,9 +190,8 @@ fn executor_of_tasks_json(
         });
         let Some(run) = run else { continue };
         res.add_all(&rv::from_json(j::array_at(&run.task, "resources")));
-        let state = TaskState::from_name(&run.state);
-        let task = legacy_task(&run.task, fid, agent_id, &state, &run.statuses);
-        if crate::views::is_terminal(&run.state) {
+        let task = legacy_task(&run.task, fid, agent_id, &run.state, &run.statuses);
+        if run.state.is_terminal() {
             completed.push(task);
         } else if g.queued.contains(tid) {
             queued.push(task);

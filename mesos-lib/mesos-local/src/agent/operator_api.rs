@@ -25,7 +25,6 @@ use crate::json as j;
 use crate::master::state::Task;
 use crate::master::views;
 use crate::resource_views as rv;
-use mesos_lib::v1::TaskState;
 use mesos_lib::v1::agent::AgentCallType;
 
 /// Fields protobuf requires inside each call's sub-message.
@@ -353,7 +352,7 @@ impl Run {
             Arc::clone(&r.task),
             &r.framework_id,
             agent_id,
-            TaskState::from_name(&r.state),
+            r.state.clone(),
             None,
         );
         task.statuses = r.statuses.clone();

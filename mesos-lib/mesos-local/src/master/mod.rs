@@ -158,7 +158,6 @@ impl Master {
                     generation: 0,
                 }
             });
-            let state = TaskState::from_name(&state);
             let held = (!state.is_terminal()).then(|| {
                 let resources =
                     rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);
