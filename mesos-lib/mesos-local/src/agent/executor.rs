@@ -373,3 +373,51 @@ pub(crate) fn lookup_user(user: &str) -> bool {
     // SAFETY: getpwnam reads a NUL-terminated name; the result is only tested for null.
     unsafe { !libc::getpwnam(c.as_ptr()).is_null() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_writes_its_typed_values_as_the_agent_always_wrote_them() {
+        let (to_master, _rx) = mpsc::unbounded_channel();
+        let agent = Agent::new(
+            "a1".into(),
+            "host".into(),
+            "127.0.0.1".parse().unwrap(),
+            5051,
+            Default::default(),
+            Vec::new(),
+            std::env::temp_dir(),
+            "host".into(),
+            to_master,
+        );
+        let spec = StatusSpec {
+            state: TaskState::Failed,
+            message: Some("Command exited with status 1".into()),
+            source: Source::Agent,
+            reason: Some(Reason::ContainerLaunchFailed),
+            container: Some(("c1", Some(7))),
+        };
+        let mut status = agent.status("t1", "e1", spec);
+        // Replaced in place: the key order is what is checked.
+        status["timestamp"] = json!(1.5);
+        status["uuid"] = json!("AAE=");
+        assert_eq!(
+            status.to_string(),
+            concat!(
+                r#"{"task_id":{"value":"t1"},"state":"TASK_FAILED","#,
+                r#""message":"Command exited with status 1","source":"SOURCE_AGENT","#,
+                r#""reason":"REASON_CONTAINER_LAUNCH_FAILED","agent_id":{"value":"a1"},"#,
+                r#""executor_id":{"value":"e1"},"timestamp":1.5,"uuid":"AAE=","#,
+                r#""container_status":{"container_id":{"value":"c1"},"#,
+                r#""network_infos":[{"ip_addresses":[{"protocol":"IPv4","ip_address":"127.0.0.1"}]}],"#,
+                r#""executor_pid":7}}"#
+            )
+        );
+        // A signal ends a task FAILED, unless the agent killed it.
+        let signalled = std::os::unix::process::ExitStatusExt::from_raw(9);
+        assert_eq!(describe_exit(signalled, false).0, TaskState::Failed);
+        assert_eq!(describe_exit(signalled, true).0, TaskState::Killed);
+    }
+}
