@@ -4,21 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::json as j;
 use crate::resource_views as rv;
-
-/// Terminal task states (`isTerminalState`).
-pub(crate) fn is_terminal(state: &str) -> bool {
-    matches!(
-        state,
-        "TASK_FINISHED"
-            | "TASK_FAILED"
-            | "TASK_KILLED"
-            | "TASK_LOST"
-            | "TASK_ERROR"
-            | "TASK_DROPPED"
-            | "TASK_GONE"
-            | "TASK_GONE_BY_OPERATOR"
-    )
-}
+use mesos_lib::v1::TaskState;
 
 /// A status as the legacy endpoints show it: state, timestamp, container_status without pid.
 pub(crate) fn legacy_status(status: &Value) -> Value {
@@ -40,7 +26,7 @@ pub(crate) fn legacy_task(
     task_info: &Value,
     framework_id: &str,
     agent_id: &str,
-    state: &str,
+    state: &TaskState,
     statuses: &[crate::stored_status::StoredStatus],
 ) -> Value {
     let mut m = Map::new();

@@ -124,6 +124,8 @@ proto_enum!(
         ResourcesUnknown = "REASON_RESOURCES_UNKNOWN",
         /// Agent disconnected.
         AgentDisconnected = "REASON_AGENT_DISCONNECTED",
+        /// Agent draining (DRAIN_AGENT).
+        AgentDraining = "REASON_AGENT_DRAINING",
         /// Agent removed.
         AgentRemoved = "REASON_AGENT_REMOVED",
         /// Agent removed by the operator.

@@ -17,8 +17,8 @@ use super::process::{self, Launch, Outcome};
 use super::{Agent, ExecutorRun, ToMaster, sandbox};
 use crate::http::EventSender;
 use crate::master::launch_group::GroupLaunch;
-use crate::views::is_terminal;
 use crate::{ids, json as j};
+use mesos_lib::v1::{Reason, Source, TaskState};
 
 /// Where an executor is in its life (`Executor::State`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,8 +37,8 @@ pub(crate) enum Phase {
 /// (`Executor::pendingTermination`).
 #[derive(Clone, Debug)]
 pub(crate) struct PendingTermination {
-    pub state: &'static str,
-    pub reason: &'static str,
+    pub state: TaskState,
+    pub reason: Reason,
     pub message: String,
 }
 
@@ -141,7 +141,7 @@ impl Agent {
                         container_id: cid.clone(),
                         directory: dir.clone(),
                         task: Arc::clone(task),
-                        state: "TASK_STAGING".into(),
+                        state: TaskState::Staging,
                         statuses: Vec::new(),
                         kill_tx: None,
                         pid: None,
@@ -198,9 +198,9 @@ impl Agent {
                         tid,
                         &eid,
                         agent_spec(
-                            "TASK_LOST",
+                            TaskState::Lost,
                             "Executor terminating".into(),
-                            "REASON_EXECUTOR_TERMINATED",
+                            Reason::ExecutorTerminated,
                         ),
                     );
                     self.emit(&fid, tid, st);
@@ -239,7 +239,7 @@ impl Agent {
                 "Failed to create executor directory '{}': {e}",
                 dir.display()
             );
-            self.end_executor(fid, eid, cid, None, Some(("TASK_LOST", message)));
+            self.end_executor(fid, eid, cid, None, Some((TaskState::Lost, message)));
             return;
         }
         let (kill_tx, kill_rx) = mpsc::unbounded_channel();
@@ -340,8 +340,8 @@ impl Agent {
             );
             e.phase = Phase::Terminating;
             e.pending_termination = Some(PendingTermination {
-                state: "TASK_FAILED",
-                reason: "REASON_EXECUTOR_REGISTRATION_TIMEOUT",
+                state: TaskState::Failed,
+                reason: Reason::ExecutorRegistrationTimeout,
                 message: format!(
                     "Executor did not register within {}",
                     stout_duration(timeout)
@@ -360,7 +360,7 @@ impl Agent {
         eid: &str,
         cid: &str,
         status: Option<i32>,
-        setup_failed: Option<(&'static str, String)>,
+        setup_failed: Option<(TaskState, String)>,
     ) {
         let (tasks, pending, removed) = {
             let mut st = self.lock();
@@ -384,7 +384,7 @@ impl Agent {
             let ids = e.task_ids.clone();
             let live: Vec<String> = ids
                 .into_iter()
-                .filter(|t| fw.executors.get(t).is_some_and(|r| !is_terminal(&r.state)))
+                .filter(|t| fw.executors.get(t).is_some_and(|r| !r.state.is_terminal()))
                 .collect();
             (live, pending, removed)
         };
@@ -400,13 +400,13 @@ impl Agent {
         for tid in tasks {
             let spec = match (&setup_failed, &pending) {
                 (Some((state, message)), _) => {
-                    agent_spec(state, message.clone(), "REASON_EXECUTOR_TERMINATED")
+                    agent_spec(state.clone(), message.clone(), Reason::ExecutorTerminated)
                 }
-                (None, Some(p)) => agent_spec(p.state, p.message.clone(), p.reason),
+                (None, Some(p)) => agent_spec(p.state.clone(), p.message.clone(), p.reason.clone()),
                 (None, None) => agent_spec(
-                    "TASK_FAILED",
+                    TaskState::Failed,
                     "Executor terminated".into(),
-                    "REASON_EXECUTOR_TERMINATED",
+                    Reason::ExecutorTerminated,
                 ),
             };
             let st = self.status(&tid, eid, spec);
@@ -432,7 +432,7 @@ impl Agent {
             let Some(run) = fw.executors.get(tid).filter(|r| r.custom) else {
                 return false;
             };
-            if is_terminal(&run.state) {
+            if run.state.is_terminal() {
                 return true;
             }
             let eid = run.executor_id.clone();
@@ -468,9 +468,9 @@ impl Agent {
         };
         for t in &taken {
             let spec = agent_spec(
-                "TASK_KILLED",
+                TaskState::Killed,
                 message.into(),
-                "REASON_TASK_KILLED_DURING_LAUNCH",
+                Reason::TaskKilledDuringLaunch,
             );
             let st = self.status(t, &eid, spec);
             self.emit(fid, t, st);
@@ -582,11 +582,11 @@ fn destroy(e: &mut CustomExecutor) {
 }
 
 /// A status the agent itself sends for a task (`SOURCE_AGENT`).
-fn agent_spec(state: &'static str, message: String, reason: &'static str) -> StatusSpec<'static> {
+fn agent_spec(state: TaskState, message: String, reason: Reason) -> StatusSpec<'static> {
     StatusSpec {
         state,
         message: Some(message),
-        source: "SOURCE_AGENT",
+        source: Source::Agent,
         reason: Some(reason),
         container: None,
     }

@@ -16,9 +16,9 @@ use super::executor::{DEFAULT_KILL_GRACE, StatusSpec, describe_exit};
 use super::process::{self, Launch, Outcome};
 use super::{Agent, ExecutorRun, ToMaster, sandbox};
 use crate::master::launch_group::GroupLaunch;
-use crate::views::is_terminal;
 use crate::{ids, json as j};
 use mesos_lib::v1::task::ExecutorType;
+use mesos_lib::v1::{Reason, Source, TaskState};
 
 /// How long the default executor waits for the acknowledgements of its tasks' last updates
 /// before it terminates anyway.
@@ -146,7 +146,7 @@ impl Agent {
             let tid = j::id_at(t, "task_id").unwrap_or("");
             let mut spec = lost_spec(message.to_string());
             if aware {
-                spec.state = "TASK_DROPPED";
+                spec.state = TaskState::Dropped;
             }
             let st = self.status(tid, eid, spec);
             self.emit(fid, tid, st);
@@ -213,7 +213,7 @@ impl Agent {
                     container_id: cid.clone(),
                     directory: dir.join("containers").join(&cid),
                     task: Arc::clone(task),
-                    state: "TASK_STAGING".into(),
+                    state: TaskState::Staging,
                     statuses: Vec::new(),
                     kill_tx: Some(kill_tx),
                     pid: None,
@@ -268,7 +268,7 @@ impl Agent {
         receivers: Vec<mpsc::UnboundedReceiver<Duration>>,
     ) {
         for m in &members {
-            let st = self.member_status(m, "TASK_STARTING", None, None);
+            let st = self.member_status(m, TaskState::Starting, None, None);
             self.emit(&m.fid, &m.tid, st);
         }
         for ((task, m), kill_rx) in tasks.into_iter().zip(members).zip(receivers) {
@@ -276,9 +276,9 @@ impl Agent {
                 Ok(s) => s,
                 Err(e) => {
                     let msg = format!("Failed to launch container: {e}");
-                    let st = self.member_status(&m, "TASK_FAILED", Some(msg), None);
+                    let st = self.member_status(&m, TaskState::Failed, Some(msg), None);
                     self.emit(&m.fid, &m.tid, st);
-                    self.member_ended(&m, "TASK_FAILED");
+                    self.member_ended(&m, &TaskState::Failed);
                     continue;
                 }
             };
@@ -303,17 +303,20 @@ impl Agent {
         let agent = &self;
         let outcome = process::run(launch, self.groups.clone(), kill_rx, move |pid| {
             agent.set_pid(&member.fid, &member.tid, pid);
-            let st = agent.member_status(member, "TASK_RUNNING", None, Some(pid));
+            let st = agent.member_status(member, TaskState::Running, None, Some(pid));
             agent.emit(&member.fid, &member.tid, st);
         })
         .await;
         let (state, message) = match outcome {
-            Outcome::LaunchFailed(e) => ("TASK_FAILED", format!("Failed to launch container: {e}")),
+            Outcome::LaunchFailed(e) => (
+                TaskState::Failed,
+                format!("Failed to launch container: {e}"),
+            ),
             Outcome::Exited { status, killed } => describe_exit(status, killed),
         };
-        let st = self.member_status(&m, state, Some(message), None);
+        let st = self.member_status(&m, state.clone(), Some(message), None);
         self.emit(&m.fid, &m.tid, st);
-        self.member_ended(&m, state);
+        self.member_ended(&m, &state);
     }
 
     /// A TaskStatus from the default executor: the task's container nested in the executor's;
@@ -321,14 +324,14 @@ impl Agent {
     fn member_status(
         &self,
         m: &Member,
-        state: &str,
+        state: TaskState,
         message: Option<String>,
         running: Option<u32>,
     ) -> Value {
         let spec = StatusSpec {
             state,
             message,
-            source: "SOURCE_EXECUTOR",
+            source: Source::Executor,
             reason: None,
             container: None,
         };
@@ -364,20 +367,20 @@ impl Agent {
 
     /// A task ended in `state`: a failed or killed one takes the rest of its group with it
     /// (the default executor's restart policy); the last task of the executor starts its end.
-    fn member_ended(self: &Arc<Self>, m: &Member, state: &str) {
+    fn member_ended(self: &Arc<Self>, m: &Member, state: &TaskState) {
         let (others, all_ended) = {
             let mut st = self.lock();
             let Some(fw) = st.frameworks.get_mut(&m.fid) else {
                 return;
             };
             let executors = &fw.executors;
-            let live = |t: &&String| executors.get(*t).is_some_and(|r| !is_terminal(&r.state));
+            let live = |t: &&String| executors.get(*t).is_some_and(|r| !r.state.is_terminal());
             let Some(g) = fw.groups.get_mut(&m.eid) else {
                 return;
             };
             let all_ended = !g.task_ids.iter().any(|t| live(&t));
             let mut others = Vec::new();
-            let fails_group = matches!(state, "TASK_FAILED" | "TASK_KILLED");
+            let fails_group = matches!(state, TaskState::Failed | TaskState::Killed);
             if let Some(run) = g
                 .task_groups
                 .iter_mut()
@@ -422,7 +425,7 @@ impl Agent {
         fw.groups.get(eid).is_none_or(|g| {
             g.task_ids
                 .iter()
-                .all(|t| fw.executors.get(t).is_none_or(|r| is_terminal(&r.state)))
+                .all(|t| fw.executors.get(t).is_none_or(|r| r.state.is_terminal()))
         })
     }
 
@@ -437,7 +440,7 @@ impl Agent {
             let cap = j::array_at(&fw.info, "capabilities")
                 .iter()
                 .any(|c| j::str_at(c, "type") == Some("TASK_KILLING_STATE"));
-            let run = fw.executors.get(tid).filter(|r| !is_terminal(&r.state));
+            let run = fw.executors.get(tid).filter(|r| !r.state.is_terminal());
             let Some((tx, cid, parent)) = run.and_then(|r| {
                 let parent = r.parent_container.clone()?;
                 Some((r.kill_tx.clone()?, r.container_id.clone(), parent))
@@ -461,7 +464,7 @@ impl Agent {
                 container,
                 parent,
             };
-            let st = self.member_status(&m, "TASK_KILLING", None, None);
+            let st = self.member_status(&m, TaskState::Killing, None, None);
             self.emit(fid, tid, st);
         }
         let _ = tx.send(grace);
@@ -572,10 +575,10 @@ impl Agent {
 /// TASK_LOST for a task whose executor could not get a sandbox, as a real agent sends it.
 fn lost_spec(message: String) -> StatusSpec<'static> {
     StatusSpec {
-        state: "TASK_LOST",
+        state: TaskState::Lost,
         message: Some(message),
-        source: "SOURCE_AGENT",
-        reason: Some("REASON_EXECUTOR_TERMINATED"),
+        source: Source::Agent,
+        reason: Some(Reason::ExecutorTerminated),
         container: None,
     }
 }

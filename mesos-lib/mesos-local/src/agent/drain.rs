@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::Agent;
 use crate::json as j;
-use crate::views::is_terminal;
+use mesos_lib::v1::{Reason, TaskState};
 
 /// What the agent keeps of the master's `DrainConfig` while it drains.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +30,7 @@ impl Agent {
                 .flat_map(|(fid, fw)| {
                     fw.executors
                         .iter()
-                        .filter(|(_, r)| !is_terminal(&r.state))
+                        .filter(|(_, r)| !r.state.is_terminal())
                         .map(move |(tid, r)| {
                             let own = j::f64_at(&r.task, "kill_policy.grace_period.nanoseconds")
                                 .map(|n| Duration::from_nanos(n.max(0.0) as u64));
@@ -56,8 +56,8 @@ impl Agent {
 
     /// `status` as a draining agent reports it (unchanged when not draining).
     pub(crate) fn drain_status(&self, fid: &str, status: Value) -> Value {
-        let state = j::str_at(&status, "state").unwrap_or("");
-        if !matches!(state, "TASK_KILLING" | "TASK_KILLED") {
+        let state = TaskState::from_name(j::str_at(&status, "state").unwrap_or(""));
+        if !matches!(state, TaskState::Killing | TaskState::Killed) {
             return status;
         }
         let (drain, aware) = {
@@ -70,7 +70,7 @@ impl Agent {
             (st.drain, aware)
         };
         let Some(drain) = drain else { return status };
-        let gone = drain.mark_gone && aware && state == "TASK_KILLED";
+        let gone = drain.mark_gone && aware && state == TaskState::Killed;
         with_drain_reason(status, gone)
     }
 }
@@ -86,11 +86,11 @@ fn with_drain_reason(status: Value, gone: bool) -> Value {
         match k.as_str() {
             "reason" => continue,
             "state" if gone => {
-                out.insert(k, json!("TASK_GONE_BY_OPERATOR"));
+                out.insert(k, json!(TaskState::GoneByOperator));
             }
             "source" => {
                 out.insert(k, v);
-                out.insert("reason".into(), json!("REASON_AGENT_DRAINING"));
+                out.insert("reason".into(), json!(Reason::AgentDraining));
             }
             _ => {
                 out.insert(k, v);

@@ -11,6 +11,7 @@ use super::{Agent, ExecutorRun, sandbox, volumes};
 use crate::agent::process::{self, Launch, Outcome};
 use crate::resource_views as rv;
 use crate::{ids, json as j};
+use mesos_lib::v1::{Reason, Source, TaskState};
 
 /// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
 pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
@@ -25,10 +26,10 @@ struct TaskIds {
 
 /// One status update, built with the key order real agents use.
 pub(crate) struct StatusSpec<'a> {
-    pub state: &'a str,
+    pub state: TaskState,
     pub message: Option<String>,
-    pub source: &'a str,
-    pub reason: Option<&'a str>,
+    pub source: Source,
+    pub reason: Option<Reason>,
     pub container: Option<(&'a str, Option<u32>)>,
 }
 
@@ -40,10 +41,10 @@ impl Agent {
             tid,
             eid,
             StatusSpec {
-                state: "TASK_LOST",
+                state: TaskState::Lost,
                 message: Some(msg),
-                source: "SOURCE_AGENT",
-                reason: Some("REASON_EXECUTOR_TERMINATED"),
+                source: Source::Agent,
+                reason: Some(Reason::ExecutorTerminated),
                 container: None,
             },
         );
@@ -99,7 +100,7 @@ impl Agent {
                 container_id: cid.clone(),
                 directory: dir.clone(),
                 task: Arc::clone(&task),
-                state: "TASK_STAGING".into(),
+                state: TaskState::Staging,
                 statuses: Vec::new(),
                 kill_tx: Some(kill_tx),
                 pid: None,
@@ -168,16 +169,16 @@ impl Agent {
             (None, None) => (
                 "Abnormal executor termination: custom executors are not supported by mesos-local"
                     .into(),
-                "REASON_EXECUTOR_TERMINATED",
+                Reason::ExecutorTerminated,
             ),
         };
         let st = self.status(
             tid,
             eid,
             StatusSpec {
-                state: "TASK_FAILED",
+                state: TaskState::Failed,
                 message: Some(failed.0),
-                source: "SOURCE_AGENT",
+                source: Source::Agent,
                 reason: Some(failed.1),
                 container: None,
             },
@@ -201,14 +202,14 @@ impl Agent {
             let (fid2, tid2, eid2, cid2) = (fid.clone(), tid.clone(), eid.clone(), cid.clone());
             let outcome = process::run(launch, agent.groups.clone(), kill_rx, move |pid| {
                 started_agent.set_pid(&fid2, &eid2, pid);
-                for state in ["TASK_STARTING", "TASK_RUNNING"] {
+                for state in [TaskState::Starting, TaskState::Running] {
                     let st = started_agent.status(
                         &tid2,
                         &eid2,
                         StatusSpec {
                             state,
                             message: None,
-                            source: "SOURCE_EXECUTOR",
+                            source: Source::Executor,
                             reason: None,
                             container: Some((&cid2, Some(pid))),
                         },
@@ -220,7 +221,7 @@ impl Agent {
             let pid = agent.pid_of(&fid, &eid);
             let (state, message) = match outcome {
                 Outcome::LaunchFailed(e) => {
-                    ("TASK_FAILED", format!("Failed to launch command: {e}"))
+                    (TaskState::Failed, format!("Failed to launch command: {e}"))
                 }
                 Outcome::Exited { status, killed } => describe_exit(status, killed),
             };
@@ -231,7 +232,7 @@ impl Agent {
                 StatusSpec {
                     state,
                     message: Some(message),
-                    source: "SOURCE_EXECUTOR",
+                    source: Source::Executor,
                     reason: None,
                     container,
                 },
@@ -296,9 +297,9 @@ impl Agent {
                     tid,
                     tid,
                     StatusSpec {
-                        state: "TASK_KILLING",
+                        state: TaskState::Killing,
                         message: None,
-                        source: "SOURCE_EXECUTOR",
+                        source: Source::Executor,
                         reason: None,
                         container: Some((&cid, pid)),
                     },
@@ -311,23 +312,24 @@ impl Agent {
 }
 
 /// The command executor's words for how a process ended.
-pub(crate) fn describe_exit(
-    status: std::process::ExitStatus,
-    killed: bool,
-) -> (&'static str, String) {
+pub(crate) fn describe_exit(status: std::process::ExitStatus, killed: bool) -> (TaskState, String) {
     use std::os::unix::process::ExitStatusExt;
     if let Some(code) = status.code() {
         let state = if killed {
-            "TASK_KILLED"
+            TaskState::Killed
         } else if code == 0 {
-            "TASK_FINISHED"
+            TaskState::Finished
         } else {
-            "TASK_FAILED"
+            TaskState::Failed
         };
         (state, format!("Command exited with status {code}"))
     } else {
         let sig = status.signal().unwrap_or(0);
-        let state = if killed { "TASK_KILLED" } else { "TASK_FAILED" };
+        let state = if killed {
+            TaskState::Killed
+        } else {
+            TaskState::Failed
+        };
         (
             state,
             format!(
@@ -340,11 +342,11 @@ pub(crate) fn describe_exit(
 
 /// What an agent with only the Mesos containerizer and no image provisioner answers to a
 /// container task: (message, reason) of its TASK_FAILED; `None` for a task it can run.
-fn container_unsupported(task: &Value) -> Option<(String, &'static str)> {
+fn container_unsupported(task: &Value) -> Option<(String, Reason)> {
     match j::str_at(task, "container.type") {
         Some("DOCKER") => Some((
             "Abnormal executor termination: unknown container".into(),
-            "REASON_EXECUTOR_TERMINATED",
+            Reason::ExecutorTerminated,
         )),
         Some("MESOS") if j::at(task, "container.mesos.image").is_some() => {
             let kind = match j::str_at(task, "container.mesos.image.type") {
@@ -353,7 +355,7 @@ fn container_unsupported(task: &Value) -> Option<(String, &'static str)> {
             };
             Some((
                 format!("Failed to launch container: Unsupported container image type: {kind}"),
-                "REASON_CONTAINER_LAUNCH_FAILED",
+                Reason::ContainerLaunchFailed,
             ))
         }
         _ => None,
@@ -370,4 +372,52 @@ pub(crate) fn lookup_user(user: &str) -> bool {
     }
     // SAFETY: getpwnam reads a NUL-terminated name; the result is only tested for null.
     unsafe { !libc::getpwnam(c.as_ptr()).is_null() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_writes_its_typed_values_as_the_agent_always_wrote_them() {
+        let (to_master, _rx) = mpsc::unbounded_channel();
+        let agent = Agent::new(
+            "a1".into(),
+            "host".into(),
+            "127.0.0.1".parse().unwrap(),
+            5051,
+            Default::default(),
+            Vec::new(),
+            std::env::temp_dir(),
+            "host".into(),
+            to_master,
+        );
+        let spec = StatusSpec {
+            state: TaskState::Failed,
+            message: Some("Command exited with status 1".into()),
+            source: Source::Agent,
+            reason: Some(Reason::ContainerLaunchFailed),
+            container: Some(("c1", Some(7))),
+        };
+        let mut status = agent.status("t1", "e1", spec);
+        // Replaced in place: the key order is what is checked.
+        status["timestamp"] = json!(1.5);
+        status["uuid"] = json!("AAE=");
+        assert_eq!(
+            status.to_string(),
+            concat!(
+                r#"{"task_id":{"value":"t1"},"state":"TASK_FAILED","#,
+                r#""message":"Command exited with status 1","source":"SOURCE_AGENT","#,
+                r#""reason":"REASON_CONTAINER_LAUNCH_FAILED","agent_id":{"value":"a1"},"#,
+                r#""executor_id":{"value":"e1"},"timestamp":1.5,"uuid":"AAE=","#,
+                r#""container_status":{"container_id":{"value":"c1"},"#,
+                r#""network_infos":[{"ip_addresses":[{"protocol":"IPv4","ip_address":"127.0.0.1"}]}],"#,
+                r#""executor_pid":7}}"#
+            )
+        );
+        // A signal ends a task FAILED, unless the agent killed it.
+        let signalled = std::os::unix::process::ExitStatusExt::from_raw(9);
+        assert_eq!(describe_exit(signalled, false).0, TaskState::Failed);
+        assert_eq!(describe_exit(signalled, true).0, TaskState::Killed);
+    }
 }

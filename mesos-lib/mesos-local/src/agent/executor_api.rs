@@ -17,6 +17,7 @@ use crate::http::{
     method_not_allowed, not_acceptable, not_implemented, plain,
 };
 use crate::{ids, json as j};
+use mesos_lib::v1::TaskState;
 
 /// What a subscribing executor says it has not had acknowledged (`Call.Subscribe`): empty
 /// on its first SUBSCRIBE, filled when it subscribes again after a disconnection.
@@ -137,7 +138,7 @@ fn validate(call: &Value) -> Result<(), String> {
                     "Received Call from executor {eid} of framework {fid} with invalid source, expecting 'SOURCE_EXECUTOR'"
                 ));
             }
-            if j::str_at(status, "state") == Some("TASK_STAGING") {
+            if j::str_at(status, "state").map(TaskState::from_name) == Some(TaskState::Staging) {
                 return Err(format!(
                     "Received TASK_STAGING from executor {eid} of framework {fid} which is not allowed"
                 ));

@@ -17,6 +17,7 @@ use super::executor_events as events;
 use super::{Agent, AgentFramework, ToMaster};
 use crate::http::{EventSender, WeakEventSender};
 use crate::{ids, json as j};
+use mesos_lib::v1::{Reason, Source, TaskState};
 
 /// Why an executor's call is refused, with the agent's answer.
 #[derive(Debug, PartialEq, Eq)]
@@ -140,7 +141,7 @@ impl Agent {
                 .filter(|t| {
                     fw.executors
                         .get(*t)
-                        .is_some_and(|r| r.state == "TASK_STAGING")
+                        .is_some_and(|r| r.state == TaskState::Staging)
                 })
                 .cloned()
                 .collect();
@@ -152,10 +153,14 @@ impl Agent {
         for tid in lost {
             tracing::info!(task = %tid, executor = eid, "task unknown to the executor: lost");
             let spec = StatusSpec {
-                state: if aware { "TASK_DROPPED" } else { "TASK_LOST" },
+                state: if aware {
+                    TaskState::Dropped
+                } else {
+                    TaskState::Lost
+                },
                 message: Some("Task launched during agent restart".into()),
-                source: "SOURCE_AGENT",
-                reason: Some("REASON_AGENT_RESTARTED"),
+                source: Source::Agent,
+                reason: Some(Reason::AgentRestarted),
                 container: None,
             };
             let st = self.status(&tid, eid, spec);

@@ -106,7 +106,7 @@ fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
     // The command executor's own allowance.
     res.add(&Resource::scalar("cpus", 0.1));
     res.add(&Resource::scalar("mem", 32.0));
-    let live = !crate::views::is_terminal(&run.state);
+    let live = !run.state.is_terminal();
     let task = legacy_task(
         &run.task,
         &run.framework_id,
@@ -191,7 +191,7 @@ fn executor_of_tasks_json(
         let Some(run) = run else { continue };
         res.add_all(&rv::from_json(j::array_at(&run.task, "resources")));
         let task = legacy_task(&run.task, fid, agent_id, &run.state, &run.statuses);
-        if crate::views::is_terminal(&run.state) {
+        if run.state.is_terminal() {
             completed.push(task);
         } else if g.queued.contains(tid) {
             queued.push(task);

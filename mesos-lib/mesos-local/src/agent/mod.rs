@@ -32,8 +32,8 @@ use tokio::sync::mpsc;
 
 use crate::json as j;
 use crate::stored_status::StoredStatus;
-use crate::views::is_terminal;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::TaskState;
 use mesos_lib::v1::resources::Attribute;
 use status_updates::{Ack, StatusUpdateManager, Update};
 
@@ -69,7 +69,7 @@ pub(crate) struct ExecutorRun {
     pub container_id: String,
     pub directory: PathBuf,
     pub task: Arc<Value>,
-    pub state: String,
+    pub state: TaskState,
     pub statuses: Vec<StoredStatus>,
     pub kill_tx: Option<mpsc::UnboundedSender<Duration>>,
     pub pid: Option<u32>,
@@ -263,7 +263,7 @@ impl Agent {
             .iter()
             .any(|c| j::str_at(c, "type") == Some("TASK_KILLING_STATE"));
         let run = fw.executors.get_mut(tid)?;
-        if is_terminal(&run.state) {
+        if run.state.is_terminal() {
             return None;
         }
         Some(f(run, cap))
@@ -284,9 +284,9 @@ impl Agent {
                 .get_mut(fid)
                 .and_then(|f| f.executors.get_mut(tid))
             {
-                run.state = j::str_at(&update.status, "state").unwrap_or("").to_string();
+                run.state = update.state.clone();
                 run.statuses.push(update.stored.clone());
-                if is_terminal(&run.state) {
+                if run.state.is_terminal() {
                     run.kill_tx = None;
                 }
             }
@@ -313,7 +313,7 @@ impl Agent {
             let Ack::Accepted(next) = ack else { return };
             if next.is_none()
                 && let Some(fw) = st.frameworks.get_mut(fid)
-                && fw.executors.get(tid).is_some_and(|r| is_terminal(&r.state))
+                && fw.executors.get(tid).is_some_and(|r| r.state.is_terminal())
                 && let Some(run) = fw.executors.remove(tid)
             {
                 fw.completed.push(run);
@@ -371,7 +371,7 @@ impl Agent {
 
     /// Tasks not yet acknowledged as terminal, for (re-)registration with a master:
     /// (framework info, task info, latest state, statuses).
-    pub(crate) fn live_tasks(&self) -> Vec<(Value, Arc<Value>, String, Vec<StoredStatus>)> {
+    pub(crate) fn live_tasks(&self) -> Vec<(Value, Arc<Value>, TaskState, Vec<StoredStatus>)> {
         let st = self.lock();
         st.frameworks
             .iter()

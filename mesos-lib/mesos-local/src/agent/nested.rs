@@ -21,7 +21,6 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::Agent;
 use super::process::{self, ProcessGroups};
 use crate::json as j;
-use crate::views::is_terminal;
 
 /// A container's id from root to leaf (`ContainerID` with its `parent` chain).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,7 +262,7 @@ impl Agent {
             if let Some(r) = fw
                 .executors
                 .values()
-                .find(|r| r.container_id == id && !is_terminal(&r.state))
+                .find(|r| r.container_id == id && !r.state.is_terminal())
             {
                 return Some(Parent {
                     cwd: r.directory.clone(),

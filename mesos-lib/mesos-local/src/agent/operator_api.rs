@@ -25,7 +25,6 @@ use crate::json as j;
 use crate::master::state::Task;
 use crate::master::views;
 use crate::resource_views as rv;
-use crate::views::is_terminal;
 use mesos_lib::v1::agent::AgentCallType;
 
 /// Fields protobuf requires inside each call's sub-message.
@@ -353,7 +352,7 @@ impl Run {
             Arc::clone(&r.task),
             &r.framework_id,
             agent_id,
-            &r.state,
+            r.state.clone(),
             None,
         );
         task.statuses = r.statuses.clone();
@@ -460,7 +459,7 @@ impl Snapshot {
 
     fn tasks(&self) -> Value {
         let (running, terminated): (Vec<&Run>, Vec<&Run>) =
-            self.live().partition(|r| !is_terminal(&r.task.state));
+            self.live().partition(|r| !r.task.state.is_terminal());
         let list = |runs: &mut dyn Iterator<Item = &Run>| -> Vec<Value> {
             runs.map(|r| views::task_v1(&r.task)).collect()
         };

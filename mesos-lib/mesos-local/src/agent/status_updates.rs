@@ -8,12 +8,15 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::stored_status::StoredStatus;
+use mesos_lib::v1::TaskState;
 
-/// One status update as it travels to the master: the status its event carries, and the
-/// text the agent and the master both keep. Shared, never copied, however often re-sent.
+/// One status update as it travels to the master: the status its event carries, its state
+/// read once, and the text the agent and the master both keep. Shared, never copied, however
+/// often re-sent.
 #[derive(Clone, Debug)]
 pub(crate) struct Update {
     pub status: Arc<Value>,
+    pub state: TaskState,
     pub stored: StoredStatus,
 }
 
@@ -21,6 +24,7 @@ impl Update {
     /// An update of `status`.
     pub(crate) fn new(status: Value) -> Update {
         Update {
+            state: TaskState::from_name(crate::json::str_at(&status, "state").unwrap_or("")),
             stored: StoredStatus::new(&status),
             status: Arc::new(status),
         }

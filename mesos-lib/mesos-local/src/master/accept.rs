@@ -17,6 +17,7 @@ use crate::ids;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::{Reason, Source, TaskState};
 
 /// Refuse filter length as the allocator sets it (`recoverResources`):
 /// `filters.refuse_seconds`, 5 s when absent, negative or not a number, capped at a year;
@@ -40,8 +41,8 @@ fn refuse(body: &Value, allocation_interval: Duration) -> Duration {
 pub(crate) fn error_status(
     task: &Value,
     agent_id: Option<&str>,
-    state: &str,
-    reason: &str,
+    state: TaskState,
+    reason: Reason,
     message: String,
 ) -> Value {
     let mut m = Map::new();
@@ -51,7 +52,7 @@ pub(crate) fn error_status(
     );
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
-    m.insert("source".into(), json!("SOURCE_MASTER"));
+    m.insert("source".into(), json!(Source::Master));
     m.insert("reason".into(), json!(reason));
     if let Some(a) = agent_id {
         m.insert("agent_id".into(), j::id(a));
@@ -286,9 +287,9 @@ fn refuse_invalid_offers(
 ) {
     let framework = st.frameworks.get(fid);
     let state = if framework.is_some_and(|f| f.has_capability("PARTITION_AWARE")) {
-        "TASK_DROPPED"
+        TaskState::Dropped
     } else {
-        "TASK_LOST"
+        TaskState::Lost
     };
     let Some(sender) = framework.and_then(|f| f.subscription.as_ref().map(|s| &s.sender)) else {
         return;
@@ -300,8 +301,8 @@ fn refuse_invalid_offers(
         let status = error_status(
             t,
             j::id_at(t, "agent_id"),
-            state,
-            "REASON_INVALID_OFFERS",
+            state.clone(),
+            Reason::InvalidOffers,
             format!("Task launched with invalid offers: {why}"),
         );
         sender.send(&super::events::update(&status));
@@ -399,8 +400,8 @@ fn task_error(st: &MasterState, place: &Placement, t: &Value, message: String) {
     let status = error_status(
         t,
         Some(&place.agent_id),
-        "TASK_ERROR",
-        "REASON_TASK_INVALID",
+        TaskState::Error,
+        Reason::TaskInvalid,
         message,
     );
     if let Some(sub) = st
@@ -426,7 +427,7 @@ fn add_task(
         Arc::clone(&info),
         place.fid,
         &place.agent_id,
-        "TASK_STAGING",
+        TaskState::Staging,
         Some(task_res.clone()),
     );
     st.broadcast_with(

@@ -10,6 +10,7 @@ use crate::json as j;
 use crate::stored_status::StoredStatus;
 use mesos_lib::v1::ids::AgentId;
 use mesos_lib::v1::scheduler::Event;
+use mesos_lib::v1::{Reason, TaskState};
 
 impl Master {
     /// Replaces the state with a fresh master's, closing every stream, and re-registers
@@ -112,36 +113,36 @@ pub(crate) enum Removal {
 impl Removal {
     /// (state, reason, message) of its tasks' last status, for a framework `aware` of
     /// partitions or not.
-    fn task_end(self, hostname: &str, aware: bool) -> (&'static str, &'static str, String) {
+    fn task_end(self, hostname: &str, aware: bool) -> (TaskState, Reason, String) {
         match (self, aware) {
             (Removal::Lost, false) => (
-                "TASK_LOST",
-                "REASON_AGENT_REMOVED",
+                TaskState::Lost,
+                Reason::AgentRemoved,
                 format!("Agent {hostname} removed"),
             ),
             (Removal::Lost, true) => (
-                "TASK_GONE",
-                "REASON_AGENT_REMOVED",
+                TaskState::Gone,
+                Reason::AgentRemoved,
                 format!("Agent {hostname} removed"),
             ),
             (Removal::MachineDown, false) => (
-                "TASK_LOST",
-                "REASON_AGENT_REMOVED",
+                TaskState::Lost,
+                Reason::AgentRemoved,
                 format!("Agent {hostname} removed: Operator initiated 'Machine DOWN'"),
             ),
             (Removal::MachineDown, true) => (
-                "TASK_GONE_BY_OPERATOR",
-                "REASON_AGENT_REMOVED_BY_OPERATOR",
+                TaskState::GoneByOperator,
+                Reason::AgentRemovedByOperator,
                 format!("Agent {hostname} removed: Operator initiated 'Machine DOWN'"),
             ),
             (Removal::MarkedGone, false) => (
-                "TASK_LOST",
-                "REASON_AGENT_REMOVED",
+                TaskState::Lost,
+                Reason::AgentRemoved,
                 "Agent has been marked gone".into(),
             ),
             (Removal::MarkedGone, true) => (
-                "TASK_GONE_BY_OPERATOR",
-                "REASON_AGENT_REMOVED_BY_OPERATOR",
+                TaskState::GoneByOperator,
+                Reason::AgentRemovedByOperator,
                 "Agent has been marked gone".into(),
             ),
         }
@@ -165,8 +166,8 @@ fn lose_tasks_of(st: &mut MasterState, agent_id: &str, hostname: &str, why: Remo
                 continue;
             };
             let (state, reason, message) = why.task_end(hostname, aware);
-            let status = master_status(&task, state, &message, Some(reason));
-            task.state = state.into();
+            let status = master_status(&task, state.clone(), &message, Some(reason));
+            task.state = state.clone();
             // The agent and its books are gone; only the framework's share is given back.
             let _ = task.release(&mut fw.allocated);
             task.statuses.push(StoredStatus::new(&status));

@@ -78,7 +78,7 @@ mod tests {
     use crate::agent::Agent;
     use crate::stored_status::StoredStatus;
     use mesos_lib::resources::Resources;
-    use mesos_lib::v1::Resource;
+    use mesos_lib::v1::{Resource, TaskState};
 
     #[test]
     fn a_task_view_writes_every_field_of_its_task_info() {
@@ -89,10 +89,10 @@ mod tests {
             "labels": {"labels": [{"key": "k", "value": "v"}]},
             "kill_policy": {"grace_period": {"nanoseconds": 5}},
         });
-        let mut task = Task::new(Arc::new(info), "f1", "a1", "TASK_RUNNING", None);
+        let mut task = Task::new(Arc::new(info), "f1", "a1", TaskState::Running, None);
         let status = json!({"task_id": {"value": "t1"}, "state": "TASK_RUNNING", "uuid": "AAE="});
         task.statuses.push(StoredStatus::new(&status));
-        task.status_update_state = Some("TASK_RUNNING".into());
+        task.status_update_state = Some(TaskState::Running);
         task.status_update_uuid = Some("AAE=".into());
         let text = serde_json::to_string(&TaskView::of(&task)).unwrap();
         let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, _>>(&text)
@@ -130,7 +130,7 @@ mod tests {
             })
         );
         // A bare TaskInfo still gives a complete v1::Task.
-        let bare = Task::new(Arc::new(json!({})), "f1", "a1", "TASK_STAGING", None);
+        let bare = Task::new(Arc::new(json!({})), "f1", "a1", TaskState::Staging, None);
         assert_eq!(
             serde_json::to_value(TaskView::of(&bare)).unwrap(),
             json!({"name": "", "task_id": null, "framework_id": {"value": "f1"},

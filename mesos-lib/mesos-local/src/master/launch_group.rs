@@ -18,6 +18,7 @@ use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, ExecutorId};
 use mesos_lib::v1::scheduler::Event;
 use mesos_lib::v1::task::ExecutorType;
+use mesos_lib::v1::{Reason, TaskState};
 
 /// (framework, agent, executor) of an executor the master knows.
 pub(crate) type ExecutorKey = (String, String, String);
@@ -136,8 +137,8 @@ impl Master {
             let status = super::accept::error_status(
                 t,
                 j::id_at(t, "agent_id"),
-                "TASK_ERROR",
-                "REASON_TASK_GROUP_INVALID",
+                TaskState::Error,
+                Reason::TaskGroupInvalid,
                 message.clone(),
             );
             sub.sender.send(&events::update(&status));
@@ -184,7 +185,7 @@ impl Master {
             let res = parse(&t);
             total.add_all(&res);
             let info = Arc::new(t);
-            let task = Task::new(Arc::clone(&info), fid, aid, "TASK_STAGING", Some(res));
+            let task = Task::new(Arc::clone(&info), fid, aid, TaskState::Staging, Some(res));
             st.broadcast_with(
                 |_| json!({"type": "TASK_ADDED", "task_added": {"task": views::task_v1(&task)}}),
             );

@@ -16,6 +16,7 @@ use crate::json as j;
 use crate::resource_views::{self as rv, flat_attributes};
 use crate::views::legacy_task;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::TaskState;
 
 /// Build date reported by `/version`.
 pub(crate) const BUILD_DATE: &str = "2020-11-16 00:00:00";
@@ -47,10 +48,10 @@ pub(crate) fn metrics(master: &Master) -> Value {
         total.add_all(&a.total);
         used.add_all(&a.used);
     }
-    let mut counts: std::collections::BTreeMap<String, f64> = Default::default();
+    let mut counts: HashMap<&TaskState, f64> = HashMap::new();
     for fw in st.frameworks.values().chain(st.completed_frameworks.iter()) {
         for t in fw.tasks.values().chain(fw.completed_tasks.iter()) {
-            *counts.entry(t.state.to_ascii_lowercase()).or_default() += 1.0;
+            *counts.entry(&t.state).or_default() += 1.0;
         }
     }
     let mut m = Map::new();
@@ -95,14 +96,24 @@ pub(crate) fn metrics(master: &Master) -> Value {
         "master/slaves_connected".into(),
         json!(st.agents.len() as f64),
     );
-    for s in [
-        "staging", "starting", "running", "killing", "finished", "failed", "killed", "lost",
-        "error", "dropped",
+    use TaskState as S;
+    for state in [
+        S::Staging,
+        S::Starting,
+        S::Running,
+        S::Killing,
+        S::Finished,
+        S::Failed,
+        S::Killed,
+        S::Lost,
+        S::Error,
+        S::Dropped,
     ] {
-        let key = format!("task_{s}");
+        // "TASK_STAGING" counts as "master/tasks_staging".
+        let name = state.as_str()["TASK_".len()..].to_ascii_lowercase();
         m.insert(
-            format!("master/tasks_{s}"),
-            json!(counts.get(&key).copied().unwrap_or(0.0)),
+            format!("master/tasks_{name}"),
+            json!(counts.get(&state).copied().unwrap_or(0.0)),
         );
     }
     m.insert(
@@ -294,29 +305,31 @@ pub(crate) fn state_json(master: &Master) -> Value {
     })
 }
 
-fn task_counts(tasks: impl Iterator<Item = String>) -> Map<String, Value> {
-    let mut m = Map::new();
-    let names = [
-        "TASK_STAGING",
-        "TASK_STARTING",
-        "TASK_RUNNING",
-        "TASK_KILLING",
-        "TASK_FINISHED",
-        "TASK_KILLED",
-        "TASK_FAILED",
-        "TASK_LOST",
-        "TASK_ERROR",
-        "TASK_UNREACHABLE",
+fn task_counts<'a>(tasks: impl Iterator<Item = &'a TaskState>) -> Map<String, Value> {
+    use TaskState as S;
+    let counted = [
+        S::Staging,
+        S::Starting,
+        S::Running,
+        S::Killing,
+        S::Finished,
+        S::Killed,
+        S::Failed,
+        S::Lost,
+        S::Error,
+        S::Unreachable,
     ];
-    for n in names {
-        m.insert(n.into(), json!(0));
-    }
+    let mut counts = [0u64; 10];
     for s in tasks {
-        if let Some(v) = m.get_mut(&s) {
-            *v = json!(v.as_i64().unwrap_or(0) + 1);
+        if let Some(i) = counted.iter().position(|c| c == s) {
+            counts[i] += 1;
         }
     }
-    m
+    counted
+        .iter()
+        .zip(counts)
+        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+        .collect()
 }
 
 fn state_summary(master: &Master) -> Value {
@@ -331,7 +344,7 @@ fn state_summary(master: &Master) -> Value {
                 .values()
                 .flat_map(|f| f.tasks.values())
                 .filter(|t| t.agent_id == e.agent.id)
-                .map(|t| t.state.clone());
+                .map(|t| &t.state);
             let o = v.as_object_mut().expect("object");
             o.extend(task_counts(states));
             let fids: Vec<&String> = st
@@ -350,7 +363,7 @@ fn state_summary(master: &Master) -> Value {
         .map(|f| {
             let mut v = framework_legacy(f, &st, false);
             let o = v.as_object_mut().expect("object");
-            o.extend(task_counts(f.tasks.values().map(|t| t.state.clone())));
+            o.extend(task_counts(f.tasks.values().map(|t| &t.state)));
             let mut sids: Vec<&String> = f.tasks.values().map(|t| &t.agent_id).collect();
             sids.dedup();
             o.insert("slave_ids".into(), json!(sids));

@@ -43,13 +43,13 @@ use crate::ids;
 use crate::json as j;
 use crate::resource_views as rv;
 use crate::stored_status::StoredStatus;
-use crate::views::is_terminal;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::common::Address;
 use mesos_lib::v1::ids::OfferId;
 use mesos_lib::v1::master::event::AgentAdded;
 use mesos_lib::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
 use mesos_lib::v1::scheduler::Event;
+use mesos_lib::v1::{Reason, Source, TaskState};
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
 
 /// Messages processed by the master's mailbox task.
@@ -158,7 +158,7 @@ impl Master {
                     generation: 0,
                 }
             });
-            let held = (!is_terminal(&state)).then(|| {
+            let held = (!state.is_terminal()).then(|| {
                 let resources =
                     rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);
                 used.add_all(&resources);
@@ -166,8 +166,9 @@ impl Master {
                 resources
             });
             let last = statuses.last();
-            let mut task = Task::new(task_info, &fid, &agent.id, &state, held);
-            task.status_update_state = last.map(|_| state.clone());
+            let last_state = last.map(|_| state.clone());
+            let mut task = Task::new(task_info, &fid, &agent.id, state, held);
+            task.status_update_state = last_state;
             task.status_update_uuid = last.and_then(|s| s.uuid()).map(str::to_string);
             task.statuses = statuses;
             fw.tasks.insert(tid, task);
@@ -215,7 +216,16 @@ impl Master {
     }
 
     /// A status update from an agent: record it, tell operators, forward to the scheduler.
-    fn status_update(&self, agent_id: &str, fid: &str, Update { status, stored }: Update) {
+    fn status_update(
+        &self,
+        agent_id: &str,
+        fid: &str,
+        Update {
+            status,
+            state,
+            stored,
+        }: Update,
+    ) {
         let mut st = self.lock();
         // As the real master does ("Ignoring status update ... from unknown agent"): a removed
         // agent's late updates (its killed processes' TASK_FAILED) must not follow TASK_LOST.
@@ -227,7 +237,6 @@ impl Master {
             return;
         }
         let tid = j::id_at(&status, "task_id").unwrap_or("").to_string();
-        let state_name = j::str_at(&status, "state").unwrap_or("").to_string();
         let uuid = j::str_at(&status, "uuid").map(str::to_string);
         let Some(fw) = st.frameworks.get_mut(fid) else {
             return;
@@ -240,15 +249,15 @@ impl Master {
                 .iter()
                 .any(|s| uuid.is_some() && s.uuid() == uuid.as_deref());
             if !seen {
-                changed = task.state != state_name;
-                task.state = state_name.clone();
+                changed = task.state != state;
+                task.state = state.clone();
                 // The agent's own copy: one text for both.
                 task.statuses.push(stored);
-                if is_terminal(&state_name) {
+                if state.is_terminal() {
                     release = task.release(&mut fw.allocated);
                 }
             }
-            task.status_update_state = Some(state_name.clone());
+            task.status_update_state = Some(state.clone());
             task.status_update_uuid = uuid.clone();
         }
         if let Some(sub) = &fw.subscription {
@@ -262,7 +271,7 @@ impl Master {
         if changed {
             st.broadcast_with(|_| {
                 json!({"type": "TASK_UPDATED", "task_updated": {
-                "framework_id": j::id(fid), "status": (*status).clone(), "state": state_name}})
+                "framework_id": j::id(fid), "status": (*status).clone(), "state": state}})
             });
         }
     }
@@ -369,12 +378,12 @@ impl Master {
             self.forget_executors(&mut st, fid);
             let now_nanos = ids::now_nanos();
             for (_, mut task) in std::mem::take(&mut fw.tasks) {
-                if !is_terminal(&task.state) {
-                    let status = master_status(&task, "TASK_KILLED", "Framework removed", None);
-                    task.state = "TASK_KILLED".into();
+                if !task.state.is_terminal() {
+                    let status = master_status(&task, TaskState::Killed, "Framework removed", None);
+                    task.state = TaskState::Killed;
                     task.statuses.push(StoredStatus::new(&status));
                     st.broadcast(&json!({"type": "TASK_UPDATED", "task_updated": {
-                        "framework_id": j::id(fid), "status": status, "state": "TASK_KILLED"}}));
+                        "framework_id": j::id(fid), "status": status, "state": TaskState::Killed}}));
                 }
                 if let Some(r) = task.release(&mut fw.allocated)
                     && let Some(a) = st.agents.get_mut(&task.agent_id)
@@ -436,9 +445,9 @@ impl Master {
                 send(latest_state_status(task));
             } else if let Some(aid) = aid.filter(|a| st.agent_registry.gone.contains_key(*a)) {
                 let state = if partition_aware {
-                    "TASK_GONE_BY_OPERATOR"
+                    TaskState::GoneByOperator
                 } else {
-                    "TASK_LOST"
+                    TaskState::Lost
                 };
                 send(reconcile_status(
                     tid,
@@ -448,9 +457,9 @@ impl Master {
                 ));
             } else if let Some(aid) = aid.filter(|a| st.agents.contains_key(*a)) {
                 let state = if partition_aware {
-                    "TASK_GONE"
+                    TaskState::Gone
                 } else {
-                    "TASK_LOST"
+                    TaskState::Lost
                 };
                 send(reconcile_status(
                     tid,
@@ -460,9 +469,9 @@ impl Master {
                 ));
             } else {
                 let state = if partition_aware {
-                    "TASK_UNKNOWN"
+                    TaskState::TaskUnknown
                 } else {
-                    "TASK_LOST"
+                    TaskState::Lost
                 };
                 send(reconcile_status(
                     tid,
@@ -478,15 +487,15 @@ impl Master {
 /// A master-generated status (no uuid).
 pub(crate) fn master_status(
     task: &Task,
-    state: &str,
+    state: TaskState,
     message: &str,
-    reason: Option<&str>,
+    reason: Option<Reason>,
 ) -> Value {
     let mut m = Map::new();
     m.insert("task_id".into(), task.info["task_id"].clone());
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
-    m.insert("source".into(), json!("SOURCE_MASTER"));
+    m.insert("source".into(), json!(Source::Master));
     if let Some(r) = reason {
         m.insert("reason".into(), json!(r));
     }
@@ -495,13 +504,13 @@ pub(crate) fn master_status(
     Value::Object(m)
 }
 
-fn reconcile_status(tid: &str, aid: Option<&str>, state: &str, message: &str) -> Value {
+fn reconcile_status(tid: &str, aid: Option<&str>, state: TaskState, message: &str) -> Value {
     let mut m = Map::new();
     m.insert("task_id".into(), j::id(tid));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
-    m.insert("source".into(), json!("SOURCE_MASTER"));
-    m.insert("reason".into(), json!("REASON_RECONCILIATION"));
+    m.insert("source".into(), json!(Source::Master));
+    m.insert("reason".into(), json!(Reason::Reconciliation));
     if let Some(a) = aid {
         m.insert("agent_id".into(), j::id(a));
     }
@@ -511,16 +520,13 @@ fn reconcile_status(tid: &str, aid: Option<&str>, state: &str, message: &str) ->
 
 /// "Reconciliation: Latest task state" for a known task.
 fn latest_state_status(task: &Task) -> Value {
-    let state = task
-        .status_update_state
-        .clone()
-        .unwrap_or_else(|| task.state.clone());
+    let state = task.status_update_state.as_ref().unwrap_or(&task.state);
     let mut m = Map::new();
     m.insert("task_id".into(), task.info["task_id"].clone());
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!("Reconciliation: Latest task state"));
-    m.insert("source".into(), json!("SOURCE_MASTER"));
-    m.insert("reason".into(), json!("REASON_RECONCILIATION"));
+    m.insert("source".into(), json!(Source::Master));
+    m.insert("reason".into(), json!(Reason::Reconciliation));
     m.insert("agent_id".into(), j::id(&task.agent_id));
     m.insert("timestamp".into(), json!(ids::now_secs()));
     if let Some(cs) = task

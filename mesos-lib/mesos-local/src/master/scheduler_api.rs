@@ -19,6 +19,7 @@ use crate::http::{
 };
 use crate::json as j;
 use crate::{ids, json};
+use mesos_lib::v1::TaskState;
 use mesos_lib::v1::ids::FrameworkId;
 use mesos_lib::v1::scheduler::{CallType, Event};
 
@@ -376,8 +377,8 @@ fn is_terminal_ack(task: &super::state::Task, uuid: &str) -> bool {
     task.status_update_uuid.as_deref() == Some(uuid)
         && task
             .status_update_state
-            .as_deref()
-            .is_some_and(crate::views::is_terminal)
+            .as_ref()
+            .is_some_and(TaskState::is_terminal)
 }
 
 /// Normalises a FrameworkInfo for storage: user, name, id, failover_timeout, checkpoint first.

@@ -10,6 +10,7 @@ use super::fixed_json::{AgentJson, TaskJson};
 use crate::agent::Agent;
 use crate::http::EventSender;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::TaskState;
 
 /// Ended tasks a framework keeps (`--max_completed_tasks_per_framework`'s default).
 pub(crate) const MAX_COMPLETED_TASKS_PER_FRAMEWORK: usize = 1000;
@@ -31,9 +32,9 @@ pub(crate) struct Task {
     json: Arc<OnceLock<TaskJson>>,
     pub framework_id: String,
     pub agent_id: String,
-    pub state: String,
+    pub state: TaskState,
     pub statuses: Vec<crate::stored_status::StoredStatus>,
-    pub status_update_state: Option<String>,
+    pub status_update_state: Option<TaskState>,
     pub status_update_uuid: Option<String>,
     /// Its resources until given back (terminal state seen), then `None`: kept parsed, since
     /// every task gives them back once.
@@ -47,7 +48,7 @@ impl Task {
         info: Arc<Value>,
         framework_id: &str,
         agent_id: &str,
-        state: &str,
+        state: TaskState,
         held: Option<Resources>,
     ) -> Task {
         Task {
@@ -55,7 +56,7 @@ impl Task {
             info,
             framework_id: framework_id.to_string(),
             agent_id: agent_id.to_string(),
-            state: state.to_string(),
+            state,
             statuses: Vec::new(),
             status_update_state: None,
             status_update_uuid: None,
@@ -295,7 +296,13 @@ mod tests {
         };
         for i in 0..MAX_COMPLETED_TASKS_PER_FRAMEWORK + 5 {
             let info = serde_json::json!({"task_id": {"value": format!("t{i}")}});
-            fw.complete(Task::new(Arc::new(info), "f", "a", "TASK_FINISHED", None));
+            fw.complete(Task::new(
+                Arc::new(info),
+                "f",
+                "a",
+                TaskState::Finished,
+                None,
+            ));
         }
         assert_eq!(fw.completed_tasks.len(), MAX_COMPLETED_TASKS_PER_FRAMEWORK);
         let first = &fw.completed_tasks[0].info["task_id"]["value"];

@@ -10,6 +10,7 @@ use super::state::{AgentEntry, Framework, MasterState, Task};
 use crate::agent::Agent;
 use crate::resource_views as rv;
 use crate::stored_status::StoredStatus;
+use mesos_lib::v1::TaskState;
 use mesos_lib::v1::agent::{AgentCapability, AgentCapabilityType, AgentInfo};
 use mesos_lib::v1::common::TimeInfo;
 use mesos_lib::v1::ids::AgentId;
@@ -95,9 +96,9 @@ pub(crate) struct TaskView<'a> {
     fixed: &'a TaskJson,
     framework_id: &'a str,
     agent_id: &'a str,
-    state: &'a str,
+    state: &'a TaskState,
     statuses: &'a [StoredStatus],
-    status_update_state: Option<&'a str>,
+    status_update_state: Option<&'a TaskState>,
     status_update_uuid: Option<&'a str>,
 }
 
@@ -110,7 +111,7 @@ impl<'a> TaskView<'a> {
             agent_id: &t.agent_id,
             state: &t.state,
             statuses: &t.statuses,
-            status_update_state: t.status_update_state.as_deref(),
+            status_update_state: t.status_update_state.as_ref(),
             status_update_uuid: t.status_update_uuid.as_deref(),
         }
     }
@@ -138,13 +139,13 @@ impl Serialize for TaskView<'_> {
                 value: self.agent_id,
             },
         )?;
-        m.serialize_entry("state", self.state)?;
+        m.serialize_entry("state", self.state.as_str())?;
         m.serialize_entry("resources", &f.resources)?;
         if !self.statuses.is_empty() {
             m.serialize_entry("statuses", self.statuses)?;
         }
         if let Some(state) = self.status_update_state {
-            m.serialize_entry("status_update_state", state)?;
+            m.serialize_entry("status_update_state", state.as_str())?;
         }
         if let Some(uuid) = self.status_update_uuid {
             m.serialize_entry("status_update_uuid", uuid)?;
