@@ -240,3 +240,138 @@ async fn min_allocatable_resources_is_a_master_flag() {
         "{err}"
     );
 }
+
+/// The offers of an OFFERS event by their `allocation_info.role`.
+fn by_role(ev: &Value) -> std::collections::BTreeMap<String, Value> {
+    ev["offers"]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let role = o["allocation_info"]["role"].as_str().unwrap().to_string();
+            (role, o.clone())
+        })
+        .collect()
+}
+
+/// The value of scalar `name` in `offer`, 0 when absent.
+fn scalar(offer: &Value, name: &str) -> f64 {
+    offer["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"] == name)
+        .map(|r| r["scalar"]["value"].as_f64().unwrap())
+        .sum()
+}
+
+#[tokio::test]
+async fn a_multi_role_framework_is_offered_in_each_of_its_roles() {
+    // One agent (2 cpus), 0.5 cpus of it reserved for mb; a framework in roles ma and mb.
+    let m = start(1).await;
+    let url = m.url();
+    let agent = get_json(&format!("{url}/master/slaves")).await["slaves"][0]["id"].clone();
+    let reserved = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5},
+        "reservations": [{"type": "DYNAMIC", "role": "mb"}]}]);
+    let reserve = json!({"type": "RESERVE_RESOURCES", "reserve_resources":
+        {"agent_id": {"value": agent}, "resources": reserved}});
+    assert_eq!(operator(&url, &reserve).await.0, 202);
+    let info = json!({"user": "root", "name": "two-roles", "roles": ["ma", "mb"],
+        "capabilities": [{"type": "MULTI_ROLE"}]});
+    let mut s = subscribe(&url, info).await;
+    // One cycle: ma (tied with mb, first by name) is offered what it may use, everything
+    // unreserved; then mb what is left, its reservation. One offer per role.
+    let ev = s.until("OFFERS").await;
+    let offers = by_role(&ev);
+    assert_eq!(offers.keys().collect::<Vec<_>>(), ["ma", "mb"], "{ev}");
+    let (ma, mb) = (&offers["ma"], &offers["mb"]);
+    for (role, offer) in &offers {
+        for r in offer["resources"].as_array().unwrap() {
+            assert_eq!(r["allocation_info"]["role"], role.as_str(), "{offer}");
+        }
+    }
+    assert_eq!((scalar(ma, "cpus"), scalar(ma, "mem")), (1.5, 1024.0));
+    assert!(ma["resources"].to_string().find("reservations").is_none());
+    assert_eq!((scalar(mb, "cpus"), scalar(mb, "mem")), (0.5, 0.0));
+    assert_eq!(
+        mb["resources"][0]["role"], "mb",
+        "pre-refinement format: {mb}"
+    );
+
+    // Offers of two roles cannot be used together (`validateAllocationRole`, its text
+    // as the master writes it); both go back.
+    let task = |tid: &str, res: Value| {
+        json!({"name": tid, "task_id": {"value": tid}, "agent_id": {"value": agent},
+            "resources": res, "command": {"value": "sleep 60"}})
+    };
+    let cpus = |v: f64, role: &str| {
+        json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": v},
+            "reservations": [{"type": "DYNAMIC", "role": role}]}])
+    };
+    let both = json!({"offer_ids": [ma["id"], mb["id"]], "operations": [{"type": "LAUNCH",
+        "launch": {"task_infos": [task("mixed", cpus(0.5, "mb"))]}}]});
+    assert_eq!(send(&url, &s, "ACCEPT", "accept", both).await.0, 202);
+    let status = s.update().await;
+    assert_eq!(status["state"], "TASK_LOST");
+    assert_eq!(
+        status["message"],
+        format!(
+            "Task launched with invalid offers: Aggregated offers must be allocated to the same role. Offer {} uses role 'mb but another is using role 'ma",
+            mb["id"]["value"].as_str().unwrap()
+        )
+    );
+
+    // Declining in ma (for an hour) filters ma only: mb is offered the unreserved resources
+    // next, and a task launched on them is mb's.
+    let ev = s.until("OFFERS").await;
+    let offers = by_role(&ev);
+    assert_eq!(offers.len(), 2, "both offers came back: {ev}");
+    let hour = json!({"offer_ids": [offers["ma"]["id"]], "filters": {"refuse_seconds": 3600}});
+    assert_eq!(send(&url, &s, "DECLINE", "decline", hour).await.0, 202);
+    decline(&url, &s, vec![offers["mb"]["id"].clone()]).await;
+    // A cycle may come between the two declines: the agent reaches mb in one offer or two.
+    let (mut ids, mut mb_cpus) = (Vec::new(), 0.0);
+    while mb_cpus < 2.0 {
+        let ev = s.until("OFFERS").await;
+        for o in ev["offers"]["offers"].as_array().unwrap() {
+            assert_eq!(o["allocation_info"]["role"], "mb", "ma is filtered: {ev}");
+            ids.push(o["id"].clone());
+            mb_cpus += scalar(o, "cpus");
+        }
+    }
+    assert_eq!(mb_cpus, 2.0);
+    let unreserved = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}},
+        {"name": "mem", "type": "SCALAR", "scalar": {"value": 64}}]);
+    let launch = json!({"offer_ids": ids, "operations": [{"type": "LAUNCH",
+        "launch": {"task_infos": [task("in-mb", unreserved)]}}],
+        "filters": {"refuse_seconds": 0}});
+    assert_eq!(send(&url, &s, "ACCEPT", "accept", launch).await.0, 202);
+    let status = s.update().await;
+    assert_eq!(status["state"], "TASK_STARTING", "{status}");
+    let frameworks = operator(&url, &json!({"type": "GET_FRAMEWORKS"})).await.1;
+    let frameworks: Value = serde_json::from_str(&frameworks).unwrap();
+    let held = &frameworks["get_frameworks"]["frameworks"][0]["allocated_resources"];
+    assert!(
+        held.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["allocation_info"]["role"] == "mb"),
+        "{held}"
+    );
+    let roles = get_json(&format!("{url}/master/roles")).await;
+    let role = |name: &str| {
+        roles["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(role("mb")["allocated"]["cpus"], 1.0, "{roles}");
+    assert_eq!(role("ma")["allocated"]["cpus"], Value::Null, "{roles}");
+    for name in ["ma", "mb"] {
+        assert_eq!(role(name)["frameworks"][0], s.framework_id.as_str());
+    }
+    m.shutdown().await;
+}
