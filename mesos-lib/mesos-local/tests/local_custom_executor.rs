@@ -13,7 +13,15 @@ use std::time::Duration;
 use executor_side::*;
 use local_common::*;
 use mesos_local::{LocalConfig, LocalMesos};
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// Framework `name` subscribed: its stream, its id, and the first offer it gets.
+async fn subscribed(url: &str, name: &str) -> (Stream, String, Value) {
+    let mut s = subscribe(url, framework(name)).await;
+    let fid = s.framework_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    (s, fid, offer)
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
