@@ -1,7 +1,8 @@
 //! The DRF allocator through the embedded master's HTTP APIs: weights 1 and 3 giving
 //! dominant shares of 1:3 (the notebook's first experiment), suppression per role with
-//! SUPPRESS / REVIVE `roles`, `suppressed_roles` checked as the master checks them, and
-//! `--min_allocatable_resources`.
+//! SUPPRESS / REVIVE `roles`, `suppressed_roles` checked as the master checks them,
+//! `--min_allocatable_resources`, and offers per role of a MULTI_ROLE framework (one offer per
+//! agent, without `allocation_info`, for any other).
 
 mod local_common;
 
@@ -373,5 +374,35 @@ async fn a_multi_role_framework_is_offered_in_each_of_its_roles() {
     for name in ["ma", "mb"] {
         assert_eq!(role(name)["frameworks"][0], s.framework_id.as_str());
     }
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_framework_without_multi_role_gets_one_offer_per_agent_without_allocation_info() {
+    // Its role's reservation and the unreserved resources come in one offer, as before
+    // offers were made per role, and nothing says which role they are allocated to.
+    let m = start(1).await;
+    let url = m.url();
+    let agent = get_json(&format!("{url}/master/slaves")).await["slaves"][0]["id"].clone();
+    let reserved = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5},
+        "reservations": [{"type": "DYNAMIC", "role": "sa"}]}]);
+    let reserve = json!({"type": "RESERVE_RESOURCES", "reserve_resources":
+        {"agent_id": {"value": agent}, "resources": reserved}});
+    assert_eq!(operator(&url, &reserve).await.0, 202);
+    let info = json!({"user": "root", "name": "one-role", "role": "sa"});
+    let mut s = subscribe(&url, info).await;
+    let ev = s.until("OFFERS").await;
+    let offers = ev["offers"]["offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 1, "{ev}");
+    let offer = &offers[0];
+    assert!(offer.get("allocation_info").is_none(), "{offer}");
+    for r in offer["resources"].as_array().unwrap() {
+        assert!(r.get("allocation_info").is_none(), "{offer}");
+    }
+    assert_eq!(
+        scalar(offer, "cpus"),
+        2.0,
+        "reserved and unreserved: {offer}"
+    );
     m.shutdown().await;
 }

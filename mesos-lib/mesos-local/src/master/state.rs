@@ -198,9 +198,15 @@ impl Framework {
             .to_string()
     }
 
-    /// The roles it subscribed to (`protobuf::framework::getRoles`).
+    /// The roles it is offered resources in: a MULTI_ROLE framework's `roles`, else its one
+    /// role (real Mesos refuses several `roles` without MULTI_ROLE at SUBSCRIBE; mesos-local
+    /// takes the first, so such a framework still gets one offer per agent).
     pub(crate) fn roles(&self) -> Vec<String> {
-        super::reserve::framework_roles(&self.info)
+        if self.has_capability("MULTI_ROLE") {
+            super::reserve::framework_roles(&self.info)
+        } else {
+            vec![self.role()]
+        }
     }
 
     /// Resources held by its live tasks and executors, whatever the role.
