@@ -370,7 +370,8 @@ impl Master {
             let executor = executor.and_then(|e| {
                 let mut needed = task_res.clone();
                 needed.add_all(&executor_res);
-                check_resources(place, available, &task_res, &needed).map_or(Ok(e), Err)
+                let elsewhere = super::state::allocated_elsewhere(&t, &place.role);
+                check_resources(place, available, &task_res, &needed, elsewhere).map_or(Ok(e), Err)
             });
             let executor = match executor {
                 Ok(e) => e,
@@ -527,17 +528,19 @@ fn validate_task(
     None
 }
 
-/// The task's resources, and what it needs with its new executor's, against what is left.
+/// The task's resources, and what it needs with its new executor's, against what is left;
+/// `elsewhere`: some are allocated to another role than the offers' (so not offered).
 fn check_resources(
     place: &Placement,
     available: &Resources,
     task_res: &Resources,
     needed: &Resources,
+    elsewhere: bool,
 ) -> Option<String> {
     if task_res.is_empty() {
         return Some("Task uses no resources".into());
     }
-    if !available.contains(needed) || !rv::volumes_whole(task_res, available) {
+    if elsewhere || !available.contains(needed) || !rv::volumes_whole(task_res, available) {
         return Some(format!(
             "Total resources {} required by task and its executor is more than available {}",
             rv::display(needed, &place.role),

@@ -89,6 +89,20 @@ pub(crate) fn allocation_role(info: &Value) -> &str {
         .unwrap_or("*")
 }
 
+/// Whether a resource of a TaskInfo (or of its ExecutorInfo) or of an ExecutorInfo is
+/// allocated to a role other than `role`, the offers': such resources are not among the
+/// offered ones (the master's containment check compares `allocation_info`).
+pub(crate) fn allocated_elsewhere(info: &Value, role: &str) -> bool {
+    let own = crate::json::array_at(info, "resources");
+    let executor = info
+        .get("executor")
+        .map_or(&[][..], |e| crate::json::array_at(e, "resources"));
+    own.iter()
+        .chain(executor)
+        .filter_map(|r| crate::json::str_at(r, "allocation_info.role"))
+        .any(|r| r != role)
+}
+
 /// What a framework holds role by role (`Framework::allocated` of the master, the
 /// allocator's per-role framework sorters): a MULTI_ROLE framework is offered, and holds,
 /// resources in each of its roles separately.
