@@ -96,6 +96,10 @@ def test_launch_in_a_role_of_a_multi_role_framework_uses_its_reservation(mk, sta
     reply, _ = run(mk, "%launch --role nope -- true", ok=False)
     assert "subscribed in roles lweb, lbatch" in reply["content"]["evalue"]
     run(mk, "%launch --role lweb --name in-web --cpus 0.25 --mem 16 -- sleep 60")
+    # The second role is offered resources too (one offer per role), so a task launches in it.
+    run(mk, "%launch --role lbatch --name in-batch --cpus 0.25 --mem 16 -- sleep 60")
+    allocated = {r["name"]: r["allocated"] for r in master_json(url, "/master/roles")["roles"]}
+    assert allocated["lbatch"].get("cpus") == 0.25, allocated
     state = master_json(url, "/master/state")
     [fw] = [f for f in state["frameworks"] if f["name"] == "roles-launch"]
     assert sorted(fw["roles"]) == ["lbatch", "lweb"]

@@ -281,6 +281,9 @@ async fn invalid_groups_get_task_error_with_the_masters_words() {
     no_framework.as_object_mut().unwrap().remove("framework_id");
     let mut huge = executor(&fid, "e");
     huge["resources"][0] = scalar("cpus", 100000.0);
+    // Resources allocated to a role the offer is not: not among the offered ones.
+    let mut other_role = executor(&fid, "e");
+    other_role["resources"][0]["allocation_info"] = json!({"role": "elsewhere"});
     let cases: Vec<(Value, bool, bool, String)> =
         vec![
         (no_disk, false, false, "Executor 'e' uses no disk".into()),
@@ -311,6 +314,7 @@ async fn invalid_groups_get_task_error_with_the_masters_words() {
                 .into(),
         ),
         (huge, false, false, "required by task group and its executor are more than".into()),
+        (other_role, false, false, "required by task group and its executor are more than".into()),
     ];
     for (exec, duplicate, other_agent, message) in cases {
         let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();

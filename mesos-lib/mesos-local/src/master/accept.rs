@@ -76,11 +76,12 @@ impl Master {
             if offer.framework_id != fid {
                 continue;
             }
-            let (aid, res) = (offer.agent_id.clone(), offer.resources.clone());
+            let key = (offer.agent_id.clone(), offer.role.clone());
+            let res = offer.resources.clone();
             self.remove_offer(&mut st, oid, false);
             if let Some(fw) = st.frameworks.get_mut(fid) {
                 fw.filters.insert(
-                    aid,
+                    key,
                     Filter {
                         until,
                         resources: res,
@@ -91,8 +92,8 @@ impl Master {
     }
 
     /// ACCEPT: LAUNCH, RESERVE, UNRESERVE, CREATE and DESTROY operations are carried out in
-    /// their order, then
-    /// LAUNCH_GROUP; the others are dropped with an error.
+    /// their order, then LAUNCH_GROUP; the others are dropped with an error. The offers must
+    /// be of one agent and one role.
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
@@ -108,9 +109,15 @@ impl Master {
         // Parsed before taking the lock, which acknowledgements and updates wait for.
         let parsed = ids_and_resources(&tasks);
         let mut st = self.lock();
-        let agent_id = match offers_agent(&st, fid, &offer_ids) {
-            Ok(agent_id) => agent_id,
+        let (agent_id, role) = match offers_agent(&st, fid, &offer_ids) {
+            Ok(found) => found,
             Err(why) => {
+                // `discardOffer`: the offers still outstanding go back, unfiltered.
+                for oid in &offer_ids {
+                    if st.offers.get(oid).is_some_and(|o| o.framework_id == fid) {
+                        self.remove_offer(&mut st, oid, false);
+                    }
+                }
                 pending.drop_all(&why);
                 let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
                 let all_tasks: Vec<&Value> = tasks.iter().chain(group_tasks).collect();
@@ -120,11 +127,7 @@ impl Master {
         let mut available = self.take_offers(&mut st, &offer_ids);
         let place = Placement {
             fid,
-            role: st
-                .frameworks
-                .get(fid)
-                .map(|f| f.role())
-                .unwrap_or_else(|| "*".into()),
+            role,
             agent_id,
         };
         let fw_info = st
@@ -149,7 +152,7 @@ impl Master {
         let until = Instant::now() + refuse_for;
         if let Some(fw) = st.frameworks.get_mut(fid) {
             fw.filters.insert(
-                place.agent_id,
+                (place.agent_id, place.role),
                 Filter {
                     until,
                     resources: available,
@@ -205,7 +208,7 @@ struct Operations {
     tasks: Vec<Value>,
     /// What is dropped with an error.
     dropped: Dropped,
-    /// RESERVE and UNRESERVE, carried out where they stand among the LAUNCHes.
+    /// The resource operations, carried out where they stand among the LAUNCHes.
     pending: PendingOperations,
     /// The LAUNCH_GROUP operations.
     groups: Vec<Value>,
@@ -253,27 +256,35 @@ fn ids_and_resources(tasks: &[Value]) -> Vec<(String, Resources)> {
         .collect()
 }
 
-/// `validation::offer::validate`: every offer outstanding, ours, on one agent; the agent,
-/// or why not.
-fn offers_agent(st: &MasterState, fid: &str, offer_ids: &[String]) -> Result<String, String> {
+/// `validation::offer::validate`: every offer outstanding, ours, allocated to one role, on
+/// one agent; the agent and the role, or why not.
+fn offers_agent(
+    st: &MasterState,
+    fid: &str,
+    offer_ids: &[String],
+) -> Result<(String, String), String> {
     if offer_ids.is_empty() {
         return Err("No offers specified".into());
     }
-    let mut agent_id: Option<&str> = None;
-    let mut several_agents = false;
+    let mut offers = Vec::with_capacity(offer_ids.len());
     for oid in offer_ids {
         match st.offers.get(oid) {
-            Some(o) if o.framework_id == fid => {
-                several_agents |= agent_id.is_some_and(|a| a != o.agent_id);
-                agent_id = Some(&o.agent_id);
-            }
+            Some(o) if o.framework_id == fid => offers.push((oid, o)),
             _ => return Err(format!("Offer {oid} is no longer valid")),
         }
     }
-    if several_agents {
+    let (_, first) = offers[0];
+    // `validateAllocationRole`, its text as it is (quotes left open).
+    if let Some((oid, o)) = offers.iter().find(|(_, o)| o.role != first.role) {
+        return Err(format!(
+            "Aggregated offers must be allocated to the same role. Offer {oid} uses role '{} but another is using role '{}",
+            o.role, first.role
+        ));
+    }
+    if offers.iter().any(|(_, o)| o.agent_id != first.agent_id) {
         return Err("Aggregated offers must belong to one single agent".into());
     }
-    Ok(agent_id.unwrap_or_default().to_string())
+    Ok((first.agent_id.clone(), first.role.clone()))
 }
 
 /// An ACCEPT with invalid offers: its operations are refused and each task (of LAUNCH and
@@ -310,10 +321,10 @@ fn refuse_invalid_offers(
 }
 
 /// Where an ACCEPT's tasks go: the framework, the offers' agent, the role they are allocated to.
-struct Placement<'a> {
-    fid: &'a str,
-    agent_id: String,
-    role: String,
+pub(crate) struct Placement<'a> {
+    pub fid: &'a str,
+    pub agent_id: String,
+    pub role: String,
 }
 
 impl Master {
@@ -332,7 +343,7 @@ impl Master {
         let mut launched = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (i, (mut t, (tid, task_res))) in tasks.into_iter().zip(parsed).enumerate() {
-            self.offer_operations(st, place.fid, &place.agent_id, pending, i, available);
+            self.offer_operations(st, place, pending, i, available);
             // Volumes as the agent keeps them: a task may name its own container path.
             let task_res = match st.agents.get(&place.agent_id) {
                 Some(a) if task_res.iter().any(|r| r.disk.is_some()) => {
@@ -360,7 +371,8 @@ impl Master {
             let executor = executor.and_then(|e| {
                 let mut needed = task_res.clone();
                 needed.add_all(&executor_res);
-                check_resources(place, available, &task_res, &needed).map_or(Ok(e), Err)
+                let elsewhere = super::state::allocated_elsewhere(&t, &place.role);
+                check_resources(place, available, &task_res, &needed, elsewhere).map_or(Ok(e), Err)
             });
             let executor = match executor {
                 Ok(e) => e,
@@ -383,14 +395,7 @@ impl Master {
             launched.extend(add_task(st, place, t, tid, task_res));
         }
         let after_all = usize::MAX;
-        self.offer_operations(
-            st,
-            place.fid,
-            &place.agent_id,
-            pending,
-            after_all,
-            available,
-        );
+        self.offer_operations(st, place, pending, after_all, available);
         launched
     }
 }
@@ -439,7 +444,7 @@ fn add_task(
         launched = Some((Arc::clone(&a.agent), info));
     }
     if let Some(fw) = st.frameworks.get_mut(place.fid) {
-        fw.allocated.add_all(&task_res);
+        fw.allocated.add(&place.role, &task_res);
         fw.tasks.insert(tid, task);
     }
     launched
@@ -524,17 +529,19 @@ fn validate_task(
     None
 }
 
-/// The task's resources, and what it needs with its new executor's, against what is left.
+/// The task's resources, and what it needs with its new executor's, against what is left;
+/// `elsewhere`: some are allocated to another role than the offers' (so not offered).
 fn check_resources(
     place: &Placement,
     available: &Resources,
     task_res: &Resources,
     needed: &Resources,
+    elsewhere: bool,
 ) -> Option<String> {
     if task_res.is_empty() {
         return Some("Task uses no resources".into());
     }
-    if !available.contains(needed) || !rv::volumes_whole(task_res, available) {
+    if elsewhere || !available.contains(needed) || !rv::volumes_whole(task_res, available) {
         return Some(format!(
             "Total resources {} required by task and its executor is more than available {}",
             rv::display(needed, &place.role),

@@ -1,7 +1,8 @@
 //! The allocation cycle of the master: every allocation interval (and on REVIVE and
 //! SUBSCRIBE) it expires refuse filters, takes a snapshot of its state for
 //! [`crate::allocator::allocate`] (Mesos's hierarchical DRF allocator) and makes the offers
-//! that returns, one OFFERS event per framework.
+//! that returns: one offer per framework, role and agent (`allocation_info.role`), one OFFERS
+//! event per framework.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -19,8 +20,9 @@ use crate::ids;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 
-/// The offers to be made, by agent then framework.
-type Planned = BTreeMap<(String, String), Resources>;
+/// The offers to be made, by agent, framework and role (one offer each, as
+/// `Master::offer` makes one per role and agent).
+type Planned = BTreeMap<(String, String, String), Resources>;
 
 impl Master {
     /// Runs one allocation cycle and makes its offers.
@@ -34,8 +36,9 @@ impl Master {
         let mut planned = Planned::new();
         for g in grants {
             let aid = cluster.agents[g.agent].id.clone();
-            let fid = cluster.clients[g.client].framework_id.clone();
-            planned.entry((aid, fid)).or_default().add_all(&g.resources);
+            let client = &cluster.clients[g.client];
+            let key = (aid, client.framework_id.clone(), client.role.clone());
+            planned.entry(key).or_default().add_all(&g.resources);
         }
         self.send_offers(&mut st, planned);
         self.send_inverse_offers(&mut st);
@@ -44,8 +47,8 @@ impl Master {
     /// Makes the planned offers, one event per framework.
     fn send_offers(&self, st: &mut MasterState, planned: Planned) {
         let mut by_framework: BTreeMap<String, Vec<v1::offer::Offer>> = BTreeMap::new();
-        for ((aid, fid), avail) in &planned {
-            if let Some(offer) = make_offer(st, fid, aid, avail) {
+        for ((aid, fid, role), avail) in &planned {
+            if let Some(offer) = make_offer(st, fid, aid, role, avail) {
                 by_framework.entry(fid.clone()).or_default().push(offer);
             }
         }
@@ -85,37 +88,45 @@ fn own_minimum(info: &serde_json::Value, role: &str) -> Option<MinAllocatable> {
 }
 
 /// What the allocator reads of the master's state, refuse filters past their time dropped
-/// first. A framework is a client of the role it subscribed with; it holds what its tasks
-/// use plus what it is offered.
+/// first. A framework is a client of each role it subscribed to (`trackFrameworkUnderRole`),
+/// active unless suppressed there, and of each other role it still holds resources in
+/// (inactive); in each it holds what its tasks and executors use plus what it is offered.
 fn snapshot(st: &mut MasterState, now: Instant) -> Cluster {
-    let mut offered: HashMap<&str, Resources> = HashMap::new();
+    let mut offered: HashMap<(&str, &str), Resources> = HashMap::new();
     for o in st.offers.values() {
         offered
-            .entry(o.framework_id.as_str())
+            .entry((o.framework_id.as_str(), o.role.as_str()))
             .or_default()
             .add_all(&o.resources);
     }
     let mut clients = Vec::with_capacity(st.frameworks.len());
     for fw in st.frameworks.values() {
-        let role = fw.role();
-        let mut allocated = fw.allocated.clone();
-        if let Some(o) = offered.get(fw.id.as_str()) {
-            allocated.add_all(o);
+        let subscribed = fw.roles();
+        let held = fw.allocated.iter().map(|(r, _)| r);
+        let mut roles: Vec<&String> = subscribed.iter().chain(held).collect();
+        roles.sort();
+        roles.dedup();
+        let running = fw.connected() && fw.active;
+        for role in roles {
+            let mut allocated = fw.allocated.of(role).cloned().unwrap_or_default();
+            if let Some(o) = offered.get(&(fw.id.as_str(), role.as_str())) {
+                allocated.add_all(o);
+            }
+            let refused = fw
+                .filters
+                .iter()
+                .filter(|((_, r), f)| r == role && f.until > now)
+                .map(|((aid, _), f)| (aid.clone(), f.resources.clone()))
+                .collect();
+            clients.push(Client {
+                min_allocatable: own_minimum(&fw.info, role),
+                framework_id: fw.id.clone(),
+                active: running && subscribed.contains(role) && !fw.suppressed_roles.contains(role),
+                role: role.clone(),
+                allocated,
+                refused,
+            });
         }
-        let refused = fw
-            .filters
-            .iter()
-            .filter(|(_, f)| f.until > now)
-            .map(|(aid, f)| (aid.clone(), f.resources.clone()))
-            .collect();
-        clients.push(Client {
-            min_allocatable: own_minimum(&fw.info, &role),
-            framework_id: fw.id.clone(),
-            active: fw.connected() && fw.active && !fw.suppressed_roles.contains(&role),
-            role,
-            allocated,
-            refused,
-        });
     }
     // Draining, deactivated agents and those on DOWN machines are not offered.
     let agents = st
@@ -146,6 +157,7 @@ fn make_offer(
     st: &mut MasterState,
     fid: &str,
     aid: &str,
+    role: &str,
     avail: &Resources,
 ) -> Option<v1::offer::Offer> {
     let fw = st.frameworks.get(fid)?;
@@ -155,7 +167,6 @@ fn make_offer(
     } else {
         rv::Format::Pre
     };
-    let role = fw.role();
     let avail = rv::offer_order(avail);
     let executor_ids = super::launch_group::executor_ids(st, fid, aid);
     // A machine scheduled for maintenance: the offer says when (`Offer.unavailability`).
@@ -180,7 +191,7 @@ fn make_offer(
         path: Some("/slave(1)".into()),
         ..Default::default()
     };
-    let alloc = multi_role.then_some(role.as_str());
+    let alloc = multi_role.then_some(role);
     let offer = v1::offer::Offer {
         id: OfferId::new(oid.as_str()),
         framework_id: FrameworkId::new(fid),
@@ -191,7 +202,7 @@ fn make_offer(
         attributes: agent.attributes.clone(),
         executor_ids,
         unavailability,
-        allocation_info: multi_role.then(|| AllocationInfo::role(role.as_str())),
+        allocation_info: multi_role.then(|| AllocationInfo::role(role)),
         ..Default::default()
     };
     st.offers.insert(
@@ -199,6 +210,7 @@ fn make_offer(
         Offer {
             framework_id: fid.to_string(),
             agent_id: aid.to_string(),
+            role: role.to_string(),
             resources: avail,
             sent: offer.clone(),
         },

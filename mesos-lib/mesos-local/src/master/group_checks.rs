@@ -196,7 +196,11 @@ fn validate_executor_resources(
     }
     // Volumes as offered: a task may mount one at another path.
     let total = rv::volumes_as_in(&total, cx.offered);
-    if !cx.offered.contains(&total) || !rv::volumes_whole(&total, cx.offered) {
+    // Resources allocated to another role than the offers' are not among the offered ones.
+    let elsewhere = std::iter::once(e)
+        .chain(tasks)
+        .any(|info| super::state::allocated_elsewhere(info, cx.role));
+    if elsewhere || !cx.offered.contains(&total) || !rv::volumes_whole(&total, cx.offered) {
         return Some(format!(
             "Total resources {} required by task group and its executor are more than available {}",
             rv::display(&total, cx.role),

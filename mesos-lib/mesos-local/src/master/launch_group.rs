@@ -31,6 +31,13 @@ pub(crate) struct ExecutorEntry {
     pub resources: Resources,
 }
 
+impl ExecutorEntry {
+    /// The role its resources are allocated to.
+    pub(crate) fn role(&self) -> &str {
+        super::state::allocation_role(&self.info)
+    }
+}
+
 /// A task group the master accepted, for its agent to run (`RunTaskGroupMessage`).
 pub(crate) struct GroupLaunch {
     /// The ExecutorInfo.
@@ -192,7 +199,7 @@ impl Master {
             if let Some(fw) = st.frameworks.get_mut(fid) {
                 // The task's own resources; the executor's are given back on its exit.
                 if let Some(held) = &task.held {
-                    fw.allocated.add_all(held);
+                    fw.allocated.add(offer.role, held);
                 }
                 fw.tasks.insert(tid, task);
             }
@@ -200,7 +207,7 @@ impl Master {
         }
         offer.available.subtract_all(&total);
         if let Some(fw) = st.frameworks.get_mut(fid) {
-            fw.allocated.add_all(&own);
+            fw.allocated.add(offer.role, &own);
         }
         let agent = st.agents.get_mut(aid).map(|a| {
             a.used.add_all(&total);
@@ -232,7 +239,7 @@ impl Master {
         let Some(fw) = st.frameworks.get_mut(fid) else {
             return;
         };
-        fw.allocated.subtract_all(&entry.resources);
+        fw.allocated.subtract(entry.role(), &entry.resources);
         if let Some(sub) = &fw.subscription {
             sub.sender.send(&Event::failure(
                 Some(AgentId::new(aid)),
@@ -254,7 +261,7 @@ impl Master {
             if let Some(e) = st.executors.remove(&key)
                 && let Some(fw) = st.frameworks.get_mut(&key.0)
             {
-                fw.allocated.subtract_all(&e.resources);
+                fw.allocated.subtract(e.role(), &e.resources);
             }
         }
     }
@@ -270,7 +277,8 @@ impl Master {
             };
             let resources = rv::from_json(j::array_at(&info, "resources"));
             used.add_all(&resources);
-            fw.allocated.add_all(&resources);
+            fw.allocated
+                .add(super::state::allocation_role(&info), &resources);
             let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
             st.executors.insert(
                 (fid, agent.id.clone(), eid),

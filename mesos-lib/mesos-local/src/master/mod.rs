@@ -151,7 +151,7 @@ impl Master {
                     reregistered_time: now,
                     unregistered_time: None,
                     tasks: Default::default(),
-                    allocated: Resources::new(),
+                    allocated: Default::default(),
                     completed_tasks: Default::default(),
                     suppressed_roles: Default::default(),
                     filters: Default::default(),
@@ -162,7 +162,8 @@ impl Master {
                 let resources =
                     rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);
                 used.add_all(&resources);
-                fw.allocated.add_all(&resources);
+                fw.allocated
+                    .add(state::allocation_role(&task_info), &resources);
                 resources
             });
             let last = statuses.last();

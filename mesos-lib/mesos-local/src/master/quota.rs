@@ -229,25 +229,13 @@ impl Master {
     fn rescind_for_quota(&self, st: &mut MasterState, role: &str, config: &QuotaConfig) {
         let in_subtree = |r: &str| in_subtree(r, role);
         let mut held = consumed_in_subtree(st, role);
-        for o in st.offers.values() {
-            if st
-                .frameworks
-                .get(&o.framework_id)
-                .is_some_and(|f| in_subtree(&f.role()))
-            {
-                add(&mut held, &quantities_of(&o.resources));
-            }
+        for o in st.offers.values().filter(|o| in_subtree(&o.role)) {
+            add(&mut held, &quantities_of(&o.resources));
         }
         let offers: Vec<(String, bool, Quantities)> = st
             .offers
             .iter()
-            .map(|(id, o)| {
-                let mine = st
-                    .frameworks
-                    .get(&o.framework_id)
-                    .is_some_and(|f| in_subtree(&f.role()));
-                (id.clone(), mine, quantities_of(&o.resources))
-            })
+            .map(|(id, o)| (id.clone(), in_subtree(&o.role), quantities_of(&o.resources)))
             .collect();
         for (id, _, q) in offers.iter().filter(|(_, mine, _)| *mine) {
             if within(&held, &config.limits) {
@@ -278,8 +266,10 @@ pub(crate) fn consumed_in_subtree(st: &MasterState, role: &str) -> Quantities {
         }
     }
     for fw in st.frameworks.values() {
-        if in_subtree(&fw.role(), role) {
-            add(&mut out, &quantities_of(&fw.allocated.unreserved()));
+        for (r, held) in fw.allocated.iter() {
+            if in_subtree(r, role) {
+                add(&mut out, &quantities_of(&held.unreserved()));
+            }
         }
     }
     out

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
+use super::accept::Placement;
 use super::reservations::{Kind, ReservationOp};
 use super::state::{AgentEntry, Filter, MasterState};
 use super::{Master, volumes};
@@ -123,7 +124,8 @@ impl Master {
                 continue;
             }
             required = left;
-            let (fid, held) = (offer.framework_id.clone(), offer.resources.clone());
+            let (fid, role) = (offer.framework_id.clone(), offer.role.clone());
+            let held = offer.resources.clone();
             recovered.add_all(&held);
             self.remove_offer(st, &id, true);
             if let Some(fw) = st.frameworks.get_mut(&fid) {
@@ -131,7 +133,7 @@ impl Master {
                     until: Instant::now() + RESCIND_FILTER,
                     resources: held,
                 };
-                fw.filters.insert(aid.to_string(), filter);
+                fw.filters.insert((aid.to_string(), role), filter);
             }
             if op.apply(&recovered, None).is_ok() {
                 break;
@@ -145,8 +147,7 @@ impl Master {
     pub(crate) fn offer_operations(
         &self,
         st: &mut MasterState,
-        fid: &str,
-        agent_id: &str,
+        place: &Placement<'_>,
         pending: &mut PendingOperations,
         upto: usize,
         available: &mut Resources,
@@ -158,9 +159,9 @@ impl Master {
             let Some(kind) = j::str_at(&op, "type").and_then(Kind::of_type) else {
                 continue;
             };
-            if let Err(message) = self.offer_operation(st, fid, agent_id, kind, &op, available) {
+            if let Err(message) = self.offer_operation(st, place, kind, &op, available) {
                 tracing::warn!(
-                    framework = fid,
+                    framework = place.fid,
                     "dropping {} operation: {message}",
                     kind.name()
                 );
@@ -172,12 +173,12 @@ impl Master {
     fn offer_operation(
         &self,
         st: &mut MasterState,
-        fid: &str,
-        agent_id: &str,
+        place: &Placement<'_>,
         kind: Kind,
         op: &Value,
         available: &mut Resources,
     ) -> Result<(), String> {
+        let (fid, agent_id, role) = (place.fid, place.agent_id.as_str(), place.role.as_str());
         let section = kind.name().to_ascii_lowercase();
         let invalid = |e: &str| format!("Operation attempted with invalid resources: {e}");
         if !j::array_at(op, &format!("{section}.source")).is_empty() {
@@ -190,8 +191,7 @@ impl Master {
         let (Some(fw), Some(entry)) = (st.frameworks.get(fid), st.agents.get(agent_id)) else {
             return Err("the framework or the agent is gone".into());
         };
-        let role = fw.role();
-        parsed.allocate_to(&role);
+        parsed.allocate_to(role);
         let principal = j::str_at(&fw.info, "principal");
         let roles = framework_roles(&fw.info);
         let checked = match kind {
@@ -204,7 +204,7 @@ impl Master {
             }
         };
         checked.map_err(|e| format!("{e}; on agent {}", agent_text(entry)))?;
-        *available = parsed.apply(available, Some(&role))?;
+        *available = parsed.apply(available, Some(role))?;
         tracing::info!(
             framework = fid,
             agent = agent_id,

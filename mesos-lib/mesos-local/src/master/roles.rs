@@ -54,20 +54,29 @@ pub(crate) fn breakdown(st: &MasterState) -> BTreeMap<String, RoleBreakdown> {
         }
     }
     for fw in st.frameworks.values() {
-        let role = fw.role();
-        known(&role, &mut roles);
-        let e = roles.entry(role).or_default();
-        e.frameworks.push(fw.id.clone());
-        e.allocated.add_all(&fw.allocated);
+        for role in fw.roles() {
+            known(&role, &mut roles);
+            roles
+                .entry(role)
+                .or_default()
+                .frameworks
+                .push(fw.id.clone());
+        }
+        for (role, held) in fw.allocated.iter() {
+            known(role, &mut roles);
+            roles
+                .entry(role.clone())
+                .or_default()
+                .allocated
+                .add_all(held);
+        }
     }
     for o in st.offers.values() {
-        if let Some(fw) = st.frameworks.get(&o.framework_id) {
-            roles
-                .entry(fw.role())
-                .or_default()
-                .offered
-                .add_all(&o.resources);
-        }
+        roles
+            .entry(o.role.clone())
+            .or_default()
+            .offered
+            .add_all(&o.resources);
     }
     for a in st.agents.values() {
         for (role, reserved) in rv::by_reservation_role(&a.total) {

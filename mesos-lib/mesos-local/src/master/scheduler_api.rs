@@ -541,6 +541,14 @@ fn update_framework(master: &Arc<Master>, fid: &str, call: &Value) -> Response {
     fw.info = store_info(info, fid);
     // The allocator takes the new set whole (`updateFramework`): roles left out are revived.
     fw.suppressed_roles = suppressed;
+    // Roles left: their refuse filters go, and their offers are rescinded.
+    let roles = fw.roles();
+    fw.filters.retain(|(_, role), _| roles.contains(role));
+    master.remove_offers_where(
+        &mut st,
+        |o| o.framework_id == fid && !roles.contains(&o.role),
+        true,
+    );
     let view = views::framework_v1(&st.frameworks[fid], &st);
     st.broadcast(&json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}));
     empty(StatusCode::OK)

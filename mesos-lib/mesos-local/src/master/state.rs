@@ -39,6 +39,8 @@ pub(crate) struct Task {
     /// Its resources until given back (terminal state seen), then `None`: kept parsed, since
     /// every task gives them back once.
     pub held: Option<Resources>,
+    /// The role its resources are allocated to (their `allocation_info`).
+    pub role: String,
 }
 
 impl Task {
@@ -53,6 +55,7 @@ impl Task {
     ) -> Task {
         Task {
             json: Arc::default(),
+            role: allocation_role(&info).to_string(),
             info,
             framework_id: framework_id.to_string(),
             agent_id: agent_id.to_string(),
@@ -71,12 +74,82 @@ impl Task {
 
     /// Gives its resources back once (terminal state, removal): takes them off the
     /// framework's `allocated` and returns them, for the agent's books.
-    pub(crate) fn release(&mut self, allocated: &mut Resources) -> Option<Resources> {
+    pub(crate) fn release(&mut self, allocated: &mut RoleAllocation) -> Option<Resources> {
         let r = self.held.take()?;
-        allocated.subtract_all(&r);
+        allocated.subtract(&self.role, &r);
         Some(r)
     }
 }
+
+/// The role the resources of a TaskInfo or ExecutorInfo are allocated to (the master put it
+/// in their `allocation_info`); `*` when none says.
+pub(crate) fn allocation_role(info: &Value) -> &str {
+    crate::json::array_at(info, "resources")
+        .iter()
+        .find_map(|r| crate::json::str_at(r, "allocation_info.role"))
+        .unwrap_or("*")
+}
+
+/// Whether a resource of a TaskInfo (or of its ExecutorInfo) or of an ExecutorInfo is
+/// allocated to a role other than `role`, the offers': such resources are not among the
+/// offered ones (the master's containment check compares `allocation_info`).
+pub(crate) fn allocated_elsewhere(info: &Value, role: &str) -> bool {
+    let own = crate::json::array_at(info, "resources");
+    let executor = info
+        .get("executor")
+        .map_or(&[][..], |e| crate::json::array_at(e, "resources"));
+    own.iter()
+        .chain(executor)
+        .filter_map(|r| crate::json::str_at(r, "allocation_info.role"))
+        .any(|r| r != role)
+}
+
+/// What a framework holds role by role (`Framework::allocated` of the master, the
+/// allocator's per-role framework sorters): a MULTI_ROLE framework is offered, and holds,
+/// resources in each of its roles separately.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RoleAllocation(BTreeMap<String, Resources>);
+
+impl RoleAllocation {
+    /// Adds `r` to what `role` holds.
+    pub(crate) fn add(&mut self, role: &str, r: &Resources) {
+        if !r.is_empty() {
+            self.0.entry(role.to_string()).or_default().add_all(r);
+        }
+    }
+
+    /// Takes `r` off what `role` holds (a role left holding nothing is forgotten).
+    pub(crate) fn subtract(&mut self, role: &str, r: &Resources) {
+        if let Some(held) = self.0.get_mut(role) {
+            held.subtract_all(r);
+            if held.is_empty() {
+                self.0.remove(role);
+            }
+        }
+    }
+
+    /// What `role` holds, if anything.
+    pub(crate) fn of(&self, role: &str) -> Option<&Resources> {
+        self.0.get(role)
+    }
+
+    /// The roles holding something, with what each holds.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Resources)> {
+        self.0.iter()
+    }
+
+    /// Everything held, whatever the role.
+    pub(crate) fn total(&self) -> Resources {
+        let mut out = Resources::new();
+        for r in self.0.values() {
+            out.add_all(r);
+        }
+        out
+    }
+}
+
+/// Refuse filters are kept per (agent ID, role), as the allocator keeps them per role and agent.
+pub(crate) type FilterKey = (String, String);
 
 /// A refuse filter installed by DECLINE/ACCEPT.
 pub(crate) struct Filter {
@@ -97,12 +170,14 @@ pub(crate) struct Framework {
     pub unregistered_time: Option<i64>,
     pub tasks: BTreeMap<String, Task>,
     pub completed_tasks: std::collections::VecDeque<Task>,
-    /// What its live tasks hold, kept as tasks come and go: the allocator reads it every
-    /// allocation interval, and summing 10,000 TaskInfos each time was the master's hot spot.
-    pub allocated: Resources,
+    /// What its live tasks and executors hold, role by role, kept as tasks come and go: the
+    /// allocator reads it every allocation interval, and summing 10,000 TaskInfos each time
+    /// was the master's hot spot.
+    pub allocated: RoleAllocation,
     /// The roles it asked not to be offered resources in (SUPPRESS, `suppressed_roles`).
     pub suppressed_roles: std::collections::BTreeSet<String>,
-    pub filters: HashMap<String, Filter>,
+    /// Its refuse filters, by (agent ID, role).
+    pub filters: HashMap<FilterKey, Filter>,
     /// Bumped on every (re)subscription and disconnect, to void stale failover timers.
     pub generation: u64,
 }
@@ -128,7 +203,7 @@ impl Framework {
             .any(|c| crate::json::str_at(c, "type") == Some(cap))
     }
 
-    /// The role its offers are allocated to.
+    /// Its first role (the one of a framework that is not MULTI_ROLE).
     pub(crate) fn role(&self) -> String {
         crate::json::array_at(&self.info, "roles")
             .first()
@@ -138,9 +213,20 @@ impl Framework {
             .to_string()
     }
 
-    /// Resources held by its live tasks.
+    /// The roles it is offered resources in: a MULTI_ROLE framework's `roles`, else its one
+    /// role (real Mesos refuses `roles` without MULTI_ROLE at SUBSCRIBE; mesos-local takes
+    /// the first, so such a framework still gets one offer per agent).
+    pub(crate) fn roles(&self) -> Vec<String> {
+        if self.has_capability("MULTI_ROLE") {
+            super::reserve::framework_roles(&self.info)
+        } else {
+            vec![self.role()]
+        }
+    }
+
+    /// Resources held by its live tasks and executors, whatever the role.
     pub(crate) fn allocated(&self) -> Resources {
-        self.allocated.clone()
+        self.allocated.total()
     }
 }
 
@@ -174,6 +260,8 @@ impl AgentEntry {
 pub(crate) struct Offer {
     pub framework_id: String,
     pub agent_id: String,
+    /// The role it is allocated to (`allocation_info.role`).
+    pub role: String,
     pub resources: Resources,
     /// The offer as sent to the framework, listed again by GET_STATE/GET_FRAMEWORKS.
     pub sent: mesos_lib::v1::offer::Offer,
@@ -289,7 +377,7 @@ mod tests {
             unregistered_time: None,
             tasks: Default::default(),
             completed_tasks: Default::default(),
-            allocated: Resources::new(),
+            allocated: Default::default(),
             suppressed_roles: Default::default(),
             filters: Default::default(),
             generation: 0,

@@ -79,10 +79,8 @@ impl Master {
             for r in &roles {
                 fw.suppressed_roles.remove(r);
             }
-            // Refuse filters are kept for the role offers are made in.
-            if roles.contains(&fw.role()) {
-                fw.filters.clear();
-            }
+            // `reviveRoles`: the revived roles' refuse filters go.
+            fw.filters.retain(|(_, role), _| !roles.contains(role));
             tracing::info!(
                 framework = fid,
                 ?roles,

@@ -131,7 +131,7 @@ impl Master {
     ) {
         let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
         if let Some(fw) = st.frameworks.get_mut(place.framework_id) {
-            fw.allocated.add_all(&resources);
+            fw.allocated.add(place.role, &resources);
         }
         if let Some(a) = st.agents.get_mut(place.agent_id) {
             a.used.add_all(&resources);

@@ -55,12 +55,11 @@ pub(crate) struct FrameworkView<'a> {
 impl<'a> FrameworkView<'a> {
     /// The view of `fw` in `st`.
     pub(crate) fn of(fw: &'a Framework, st: &'a MasterState) -> FrameworkView<'a> {
-        let allocated = fw.allocated();
-        let allocated_resources = if allocated.is_empty() {
-            Vec::new()
-        } else {
-            rv::to_list(&allocated, true, Some(&fw.role()))
-        };
+        let allocated_resources = fw
+            .allocated
+            .iter()
+            .flat_map(|(role, held)| rv::to_list(held, true, Some(role)))
+            .collect();
         FrameworkView {
             framework_info: &fw.info,
             active: fw.active,

@@ -78,7 +78,7 @@ impl Master {
             Err(e) => return bad_request(e),
         };
         let mut st = self.lock();
-        let active: Vec<String> = st.frameworks.values().map(|f| f.role()).collect();
+        let active: Vec<String> = st.frameworks.values().flat_map(|f| f.roles()).collect();
         let rescind = infos.iter().any(|(role, _)| active.contains(role));
         for (role, weight) in infos {
             tracing::info!(role = %role, weight, "updating weight");
