@@ -294,13 +294,13 @@ fn pick_agent<'a>(
         )
     };
     if let Some(a) = candidates.iter().find(held) {
-        return Ok(Pick::AlreadyHeld(*a));
+        return Ok(Pick::AlreadyHeld(a));
     }
     if let Some(a) = candidates
         .iter()
         .find(|a| covers(&unreserved_free(a), want))
     {
-        return Ok(Pick::Reserve(*a));
+        return Ok(Pick::Reserve(a));
     }
     let free: Vec<String> = candidates
         .iter()
