@@ -91,7 +91,7 @@ impl Master {
         }
     }
 
-    /// ACCEPT: LAUNCH, RESERVE, UNRESERVE, CREATE and DESTROY operations are carried out in
+    /// ACCEPT: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY and the resizes are carried out in
     /// their order, then LAUNCH_GROUP; the others are dropped with an error. The offers must
     /// be of one agent and one role.
     pub(crate) fn accept(&self, fid: &str, mut body: Value) {
@@ -453,10 +453,9 @@ fn add_task(
 /// Why mesos-local drops an offer operation of type `ty`.
 fn refusal(ty: &str) -> String {
     let why = match ty {
-        "RESERVE" | "UNRESERVE" | "CREATE" | "DESTROY" => {
+        "RESERVE" | "UNRESERVE" | "CREATE" | "DESTROY" | "GROW_VOLUME" | "SHRINK_VOLUME" => {
             "it gives no operation feedback: leave out the operation's id"
         }
-        "GROW_VOLUME" | "SHRINK_VOLUME" => "it does not resize persistent volumes",
         "CREATE_DISK" | "DESTROY_DISK" => "it has no resource providers",
         _ => "it does not know this operation",
     };

@@ -18,6 +18,7 @@ pub(crate) mod operator_checks;
 pub(crate) mod quota;
 pub(crate) mod reservations;
 pub(crate) mod reserve;
+pub(crate) mod resize;
 pub(crate) mod roles;
 pub(crate) mod routes;
 pub(crate) mod scheduler_api;

@@ -149,12 +149,6 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
     use CallType as C;
     let master = &ctx.master;
     let name = ty.as_str();
-    let section = crate::call_checks::section(name);
-    let agent = j::id_at(call, &format!("{section}.agent_id")).map(str::to_string);
-    let known = |aid: &Option<String>| {
-        aid.as_ref()
-            .is_some_and(|a| master.lock().agents.contains_key(a))
-    };
     match ty {
         C::Teardown => {
             let fid = j::id_at(call, "teardown.framework_id")
@@ -170,12 +164,8 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
         C::UnreserveResources => master.operator_reservation(Kind::Unreserve, call, principal),
         C::CreateVolumes => master.operator_volumes(Kind::Create, call, principal),
         C::DestroyVolumes => master.operator_volumes(Kind::Destroy, call, principal),
-        C::GrowVolume | C::ShrinkVolume => {
-            if agent.is_some() && !known(&agent) {
-                return bad_request("No agent found with specified ID");
-            }
-            not_carried_out(name, "it does not resize persistent volumes")
-        }
+        C::GrowVolume => master.operator_resize(Kind::Grow, call),
+        C::ShrinkVolume => master.operator_resize(Kind::Shrink, call),
         C::DrainAgent => master.drain_agent(call),
         C::DeactivateAgent => master.deactivate_agent(call),
         C::ReactivateAgent => master.reactivate_agent(call),

@@ -22,6 +22,10 @@ pub(crate) enum Kind {
     Create,
     /// Turns a persistent volume back into reserved disk (drops its `disk`).
     Destroy,
+    /// Merges a persistent volume and reserved disk into a larger volume (GROW_VOLUME).
+    Grow,
+    /// Splits a persistent volume into a smaller one and freed reserved disk (SHRINK_VOLUME).
+    Shrink,
 }
 
 impl Kind {
@@ -32,6 +36,8 @@ impl Kind {
             Kind::Unreserve => "UNRESERVE",
             Kind::Create => "CREATE",
             Kind::Destroy => "DESTROY",
+            Kind::Grow => "GROW_VOLUME",
+            Kind::Shrink => "SHRINK_VOLUME",
         }
     }
 
@@ -42,6 +48,8 @@ impl Kind {
             "UNRESERVE" => Kind::Unreserve,
             "CREATE" => Kind::Create,
             "DESTROY" => Kind::Destroy,
+            "GROW_VOLUME" => Kind::Grow,
+            "SHRINK_VOLUME" => Kind::Shrink,
             _ => return None,
         })
     }
@@ -52,7 +60,14 @@ impl Kind {
         match self {
             Kind::Reserve | Kind::Unreserve => "resources",
             Kind::Create | Kind::Destroy => "volumes",
+            Kind::Grow | Kind::Shrink => "volume",
         }
+    }
+
+    /// Whether the operation resizes a volume: its result is not offered again within the
+    /// same ACCEPT (`resizedResources` in `Master::_accept`).
+    pub(crate) fn resizes(self) -> bool {
+        matches!(self, Kind::Grow | Kind::Shrink)
     }
 }
 
@@ -71,11 +86,14 @@ impl OpResource {
     }
 }
 
-/// A RESERVE, UNRESERVE, CREATE or DESTROY, its resources in the refinement format.
+/// A RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME or SHRINK_VOLUME, its resources in
+/// the refinement format (a resize: the volume, then a GROW_VOLUME's addition).
 #[derive(Debug, Clone)]
 pub(crate) struct ReservationOp {
     pub kind: Kind,
     pub resources: Vec<OpResource>,
+    /// SHRINK_VOLUME's `subtract` (zero for the others).
+    pub subtract: f64,
 }
 
 impl ReservationOp {
@@ -90,7 +108,11 @@ impl ReservationOp {
             }
             resources.push(parsed);
         }
-        Ok(ReservationOp { kind, resources })
+        Ok(ReservationOp {
+            kind,
+            resources,
+            subtract: 0.0,
+        })
     }
 
     /// Gives every resource without `allocation_info` the offer's role
@@ -120,7 +142,7 @@ impl ReservationOp {
                         r.text()
                     ));
                 }
-                Kind::Unreserve | Kind::Create | Kind::Destroy => {}
+                Kind::Unreserve | Kind::Create | Kind::Destroy | Kind::Grow | Kind::Shrink => {}
             }
         }
         Ok(())
@@ -141,11 +163,18 @@ impl ReservationOp {
     /// What the operation takes from a pool, without allocation (for choosing offers to
     /// rescind).
     pub(crate) fn consumed(&self) -> Resources {
-        self.conversions().into_iter().map(|(c, _, _)| c).collect()
+        self.conversions()
+            .into_iter()
+            .flat_map(|(c, _, _)| c)
+            .collect()
     }
 
-    /// (consumed, converted, allocation role) per resource, in order.
-    fn conversions(&self) -> Vec<(Resource, Resource, Option<&str>)> {
+    /// (consumed, converted, allocation role) per conversion, in order
+    /// (`getResourceConversions`).
+    fn conversions(&self) -> Vec<(Vec<Resource>, Vec<Resource>, Option<&str>)> {
+        if self.kind.resizes() {
+            return self.resize_conversion().into_iter().collect();
+        }
         self.resources
             .iter()
             .map(|r| {
@@ -155,12 +184,13 @@ impl ReservationOp {
                 let alloc = r.allocation.as_deref();
                 let mut plain = reserved.clone();
                 plain.disk = None;
-                match self.kind {
-                    Kind::Reserve => (popped, reserved, alloc),
-                    Kind::Unreserve => (reserved, popped, alloc),
-                    Kind::Create => (plain, reserved, alloc),
-                    Kind::Destroy => (reserved, plain, alloc),
-                }
+                let (consumed, converted) = match self.kind {
+                    Kind::Reserve => (popped, reserved),
+                    Kind::Unreserve => (reserved, popped),
+                    Kind::Create => (plain, reserved),
+                    Kind::Destroy | Kind::Grow | Kind::Shrink => (reserved, plain),
+                };
+                (vec![consumed], vec![converted], alloc)
             })
             .collect()
     }
@@ -174,16 +204,24 @@ impl ReservationOp {
     ) -> Result<Resources, String> {
         let mut out = pool.clone();
         for (consumed, converted, alloc) in self.conversions() {
-            let one: Resources = std::iter::once(&consumed).collect();
-            if alloc != allocation || !out.contains(&one) {
+            let taken: Resources = consumed.iter().collect();
+            // A volume is taken only whole (`subtractable`).
+            let whole = rv::volumes_whole(&taken, &out);
+            if alloc != allocation || !out.contains(&taken) || !whole {
+                let wanted: Vec<String> = consumed
+                    .iter()
+                    .map(|c| rv::resource_text(c, alloc))
+                    .collect();
                 return Err(format!(
                     "{} does not contain {}",
                     rv::text(&out, allocation),
-                    rv::resource_text(&consumed, alloc)
+                    wanted.join("; ")
                 ));
             }
-            out.subtract(&consumed);
-            out.add(&converted);
+            out.subtract_all(&taken);
+            for c in &converted {
+                out.add(c);
+            }
         }
         Ok(out)
     }
@@ -197,6 +235,14 @@ impl ReservationOp {
         }
         unallocated.apply(total, None).ok()
     }
+}
+
+/// One resource of an operation, refused with the bare text of `Resources::validate` (as a
+/// resize's single volume or addition is checked).
+pub(crate) fn parse_one(r: &Value) -> Result<OpResource, String> {
+    let parsed = parse_resource(r)?;
+    check_format(r)?;
+    Ok(parsed)
 }
 
 fn parse_resource(r: &Value) -> Result<OpResource, String> {

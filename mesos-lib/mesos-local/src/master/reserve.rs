@@ -1,6 +1,7 @@
 //! Dynamic reservations carried out: operator RESERVE_RESOURCES / UNRESERVE_RESOURCES
 //! (`Master::Http::_reserve`, `_unreserve`, `_operation`) and the RESERVE / UNRESERVE (and,
-//! checked in `volumes`, CREATE / DESTROY) offer operations of an ACCEPT (`Master::_accept`).
+//! checked in `volumes` and `resize`, CREATE / DESTROY / GROW_VOLUME / SHRINK_VOLUME) offer
+//! operations of an ACCEPT (`Master::_accept`).
 //! The agent's total changes and the agent keeps it; what each framework may be offered
 //! follows from it.
 
@@ -14,7 +15,7 @@ use serde_json::Value;
 use super::accept::Placement;
 use super::reservations::{Kind, ReservationOp};
 use super::state::{AgentEntry, Filter, MasterState};
-use super::{Master, volumes};
+use super::{Master, resize, volumes};
 use crate::http::{bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::resources::Resources;
@@ -141,9 +142,10 @@ impl Master {
         }
     }
 
-    /// Carries out the RESERVE / UNRESERVE / CREATE / DESTROY operations of an ACCEPT that came before its
-    /// `upto`-th task (all that are left for `usize::MAX`) on `available`, what is left of
-    /// the offers; an invalid one is dropped as the master drops it.
+    /// Carries out the resource operations (RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME,
+    /// SHRINK_VOLUME) of an ACCEPT that came before its `upto`-th task (all that are left for
+    /// `usize::MAX`) on `available`, what is left of the offers; an invalid one is dropped as
+    /// the master drops it.
     pub(crate) fn offer_operations(
         &self,
         st: &mut MasterState,
@@ -187,7 +189,13 @@ impl Master {
             ));
         }
         let list = j::array_at(op, &format!("{section}.{}", kind.field()));
-        let mut parsed = ReservationOp::parse(kind, list).map_err(|e| invalid(&e))?;
+        let resize = op.get(&section).cloned().unwrap_or_default();
+        let mut parsed = if kind.resizes() {
+            resize::parse(kind, &resize)
+        } else {
+            ReservationOp::parse(kind, list)
+        }
+        .map_err(|e| invalid(&e))?;
         let (Some(fw), Some(entry)) = (st.frameworks.get(fid), st.agents.get(agent_id)) else {
             return Err("the framework or the agent is gone".into());
         };
@@ -202,9 +210,24 @@ impl Master {
                 parsed.volumes_as_in(&entry.total);
                 volumes::check_destroy(list, &parsed, &entry.total, &entry.used)
             }
+            Kind::Grow | Kind::Shrink => resize::check(&parsed, &resize),
         };
         checked.map_err(|e| format!("{e}; on agent {}", agent_text(entry)))?;
-        *available = parsed.apply(available, Some(role))?;
+        let after = if kind.resizes() {
+            // Volumes compare by persistence ID, whatever container path is named.
+            parsed.volumes_as_in(&entry.total);
+            parsed
+                .apply(available, Some(role))
+                .map_err(|e| format!("Invalid {} operation: {e}", kind.name()))?;
+            // The resized volume is not for this ACCEPT's later operations: the allocator
+            // gets it back unfiltered and offers it again (`resizedResources`).
+            let mut left = available.clone();
+            left.subtract_all(&parsed.consumed());
+            left
+        } else {
+            parsed.apply(available, Some(role))?
+        };
+        *available = after;
         tracing::info!(
             framework = fid,
             agent = agent_id,
@@ -229,14 +252,15 @@ pub(crate) fn apply_to_agent(entry: &mut AgentEntry, op: &ReservationOp) {
     }
 }
 
-/// The RESERVE / UNRESERVE / CREATE / DESTROY operations of one ACCEPT, each with the number of tasks that
-/// came before it, so that LAUNCHes see the reservations made before them and only those.
+/// The resource operations of one ACCEPT, each with the number of tasks that came before it,
+/// so that LAUNCHes see the reservations made before them and only those.
 #[derive(Default)]
 pub(crate) struct PendingOperations(VecDeque<(usize, Value)>);
 
 impl PendingOperations {
-    /// Takes `op` if mesos-local carries it out (a RESERVE, UNRESERVE, CREATE or DESTROY
-    /// without an `id`: operation feedback is not given), leaving `Null` in its place.
+    /// Takes `op` if mesos-local carries it out (a RESERVE, UNRESERVE, CREATE, DESTROY,
+    /// GROW_VOLUME or SHRINK_VOLUME without an `id`: operation feedback is not given),
+    /// leaving `Null` in its place.
     pub(crate) fn take(&mut self, tasks_before: usize, op: &mut Value) -> bool {
         let ty = j::str_at(op, "type");
         let ours = ty.and_then(Kind::of_type).is_some() && op.get("id").is_none();

@@ -126,7 +126,11 @@ fn check_id(id: &str) -> Result<(), String> {
 
 /// `validatePersistentVolume`. `allocated`: the resources are written with their
 /// allocation (CREATE) or without (DESTROY unallocates them first).
-fn check_persistent(list: &[Value], op: &ReservationOp, allocated: bool) -> Result<(), String> {
+pub(crate) fn check_persistent(
+    list: &[Value],
+    op: &ReservationOp,
+    allocated: bool,
+) -> Result<(), String> {
     for (raw, r) in list.iter().zip(&op.resources) {
         let Some(disk) = raw.get("disk") else {
             let alloc = r.allocation.as_deref().filter(|_| allocated);
