@@ -259,6 +259,7 @@ fn spawn_loops(
         .status_update_retry_interval
         .max(Duration::from_millis(10));
     let retry_agents = agents.to_vec();
+    let m = Arc::clone(master);
     tasks.push(tokio::spawn(async move {
         let mut t = tokio::time::interval(retry.min(Duration::from_millis(500)));
         loop {
@@ -266,6 +267,7 @@ fn spawn_loops(
             for a in &retry_agents {
                 a.retry_due(retry);
             }
+            m.retry_operations();
         }
     }));
 }

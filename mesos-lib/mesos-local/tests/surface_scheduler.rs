@@ -61,7 +61,7 @@ async fn every_scheduler_call_has_its_effect_or_is_refused() {
     let accept = json!({"type": "ACCEPT", "framework_id": fid, "accept": {
         "offer_ids": [offer["id"]],
         "operations": [
-            {"type": "RESERVE", "id": {"value": "op-reserve"}, "reserve": {"resources": cpus}},
+            {"type": "CREATE_DISK", "id": {"value": "op-disk"}, "create_disk": {"source": cpus[0], "target_type": "MOUNT"}},
             {"type": "CREATE", "create": {"volumes": cpus}},
             {"type": "LAUNCH_GROUP", "launch_group": {
                 "executor": {"executor_id": {"value": "grp"}, "type": "DEFAULT"},
@@ -70,13 +70,13 @@ async fn every_scheduler_call_has_its_effect_or_is_refused() {
         "filters": {"refuse_seconds": 0}}});
     assert_eq!(call(&url, Some(&sid), &accept).await, (202, String::new()));
     let op = s.until("UPDATE_OPERATION_STATUS").await["update_operation_status"]["status"].clone();
-    assert_eq!(op["operation_id"]["value"], "op-reserve");
+    assert_eq!(op["operation_id"]["value"], "op-disk");
     assert_eq!(op["state"], "OPERATION_ERROR");
     assert!(
         op["message"]
             .as_str()
             .unwrap()
-            .contains("mesos-local does not carry out RESERVE"),
+            .contains("mesos-local does not carry out CREATE_DISK"),
         "{op}"
     );
     for id in ["g1", "g2"] {
@@ -139,21 +139,31 @@ async fn every_scheduler_call_has_its_effect_or_is_refused() {
         sc("MESSAGE", json!({"message": {"agent_id": aid, "executor_id": {"value": "sched-t"}, "data": "aGk="}})).await.0,
         202
     );
+    // Operation feedback is carried out (local_reservations.rs): this operation is unknown.
     assert_eq!(
         sc("ACKNOWLEDGE_OPERATION_STATUS", json!({"acknowledge_operation_status": {
-            "agent_id": aid, "uuid": "AAAAAAAAAAAAAAAAAAAAAA==", "operation_id": {"value": "op-reserve"}}})).await.0,
-        202
+            "agent_id": aid, "uuid": "AAAAAAAAAAAAAAAAAAAAAA==", "operation_id": {"value": "op-disk"}}})).await,
+        (400, "Failed to validate scheduler::Call: Not a valid UUID".into())
     );
-    let (code, body) = sc(
-        "RECONCILE_OPERATIONS",
-        json!({"reconcile_operations": {
-        "operations": [{"operation_id": {"value": "op-reserve"}}]}}),
-    )
-    .await;
-    assert_eq!(code, 200);
     assert_eq!(
-        parse(&body)["reconcile_operations"]["operation_statuses"][0]["state"],
-        "OPERATION_UNKNOWN"
+        sc("ACKNOWLEDGE_OPERATION_STATUS", json!({"acknowledge_operation_status": {
+            "agent_id": aid, "uuid": "AAAAAAAAQAAAAAAAAAAAAA==", "operation_id": {"value": "op-disk"}}})).await,
+        (202, String::new())
+    );
+    assert_eq!(
+        sc(
+            "RECONCILE_OPERATIONS",
+            json!({"reconcile_operations": {
+            "operations": [{"operation_id": {"value": "op-disk"}}]}}),
+        )
+        .await,
+        (202, String::new())
+    );
+    let op = s.until("UPDATE_OPERATION_STATUS").await["update_operation_status"]["status"].clone();
+    assert_eq!(
+        op,
+        json!({"operation_id": {"value": "op-disk"}, "state": "OPERATION_UNKNOWN",
+            "message": "Reconciliation: Operation is unknown and no 'agent_id' was provided"})
     );
     assert_eq!(
         sc(

@@ -115,6 +115,9 @@ pub(crate) struct Agent {
     /// Its total after the reservations applied to it, which the agent keeps as real agents
     /// checkpoint them: they outlive a master's restart.
     checkpointed: Mutex<Resources>,
+    /// The offer operations with an `id` it applied whose status is not yet acknowledged
+    /// (v1 `Operation`s, for GET_OPERATIONS), as the master passes them on.
+    pub operations: Mutex<Vec<serde_json::Value>>,
     pub attributes: Vec<Attribute>,
     pub work_dir: PathBuf,
     pub start_time: f64,
@@ -155,6 +158,7 @@ impl Agent {
             ip,
             port,
             checkpointed: Mutex::new(resources.clone()),
+            operations: Mutex::new(Vec::new()),
             resources,
             attributes,
             work_dir,

@@ -232,8 +232,23 @@ pub(crate) async fn handle(
             answer(&ty, Snapshot::of(&agent).containers(nested))
         }
         C::GetAgent => answer(&ty, json!({"agent_info": views::agent_info(&agent)})),
-        // No operation and no resource provider exist on an embedded agent.
-        C::GetOperations | C::GetResourceProviders => answer(&ty, json!({})),
+        C::GetOperations => {
+            let ops = agent
+                .operations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            answer(
+                &ty,
+                if ops.is_empty() {
+                    json!({})
+                } else {
+                    json!({"operations": ops})
+                },
+            )
+        }
+        // No resource provider exists on an embedded agent.
+        C::GetResourceProviders => answer(&ty, json!({})),
         C::ListFiles => {
             let path = j::str_at(&call, "list_files.path").unwrap_or("");
             match files_api::listing(&agent, path) {

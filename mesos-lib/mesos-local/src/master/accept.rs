@@ -118,7 +118,12 @@ impl Master {
                         self.remove_offer(&mut st, oid, false);
                     }
                 }
-                pending.drop_all(&why);
+                let sender = st
+                    .frameworks
+                    .get(fid)
+                    .and_then(|f| f.subscription.as_ref())
+                    .map(|s| &s.sender);
+                pending.drop_all(&why, sender);
                 let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
                 let all_tasks: Vec<&Value> = tasks.iter().chain(group_tasks).collect();
                 return refuse_invalid_offers(&st, fid, &why, &all_tasks, &dropped);
@@ -453,9 +458,6 @@ fn add_task(
 /// Why mesos-local drops an offer operation of type `ty`.
 fn refusal(ty: &str) -> String {
     let why = match ty {
-        "RESERVE" | "UNRESERVE" | "CREATE" | "DESTROY" | "GROW_VOLUME" | "SHRINK_VOLUME" => {
-            "it gives no operation feedback: leave out the operation's id"
-        }
         "CREATE_DISK" | "DESTROY_DISK" => "it has no resource providers",
         _ => "it does not know this operation",
     };

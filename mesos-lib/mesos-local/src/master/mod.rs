@@ -13,6 +13,7 @@ pub(crate) mod legacy;
 pub(crate) mod list_query;
 pub(crate) mod machines;
 pub(crate) mod maintenance;
+pub(crate) mod operations;
 pub(crate) mod operator_api;
 pub(crate) mod operator_checks;
 pub(crate) mod quota;
@@ -378,6 +379,17 @@ impl Master {
             self.rescind_offers_of(&mut st, fid, false);
             self.forget_framework_inverse_offers(&mut st, fid, true);
             self.forget_executors(&mut st, fid);
+            // Its operations' statuses have no one to go to any more.
+            let agents: Vec<String> = st
+                .operations
+                .iter()
+                .filter(|r| r.framework_id == fid)
+                .map(|r| r.agent_id.clone())
+                .collect();
+            st.operations.retain(|r| r.framework_id != fid);
+            for aid in agents {
+                st.sync_operations(&aid);
+            }
             let now_nanos = ids::now_nanos();
             for (_, mut task) in std::mem::take(&mut fw.tasks) {
                 if !task.state.is_terminal() {

@@ -102,8 +102,7 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
         }
         // glog's default verbosity, which nothing here changes (SET_LOGGING_LEVEL is refused).
         C::GetLoggingLevel => answer(name, json!({"level": 0})),
-        // No operation is ever tracked: offer operations other than LAUNCH are refused.
-        C::GetOperations => answer(name, json!({})),
+        C::GetOperations => answer_with(name, &super::operations::get_operations(&master.lock())),
         C::GetState => answer_with(name, &views::get_state(&master.lock())),
         C::GetAgents => answer_with(name, &views::get_agents(&master.lock())),
         C::GetFrameworks => answer_with(name, &views::get_frameworks(&master.lock())),

@@ -15,8 +15,8 @@ use serde_json::Value;
 use super::accept::Placement;
 use super::reservations::{Kind, ReservationOp};
 use super::state::{AgentEntry, Filter, MasterState};
-use super::{Master, resize, volumes};
-use crate::http::{bad_request, empty, not_carried_out, plain};
+use super::{Master, operations, resize, volumes};
+use crate::http::{EventSender, bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::resources::Resources;
 
@@ -161,12 +161,24 @@ impl Master {
             let Some(kind) = j::str_at(&op, "type").and_then(Kind::of_type) else {
                 continue;
             };
-            if let Err(message) = self.offer_operation(st, place, kind, &op, available) {
-                tracing::warn!(
-                    framework = place.fid,
-                    "dropping {} operation: {message}",
-                    kind.name()
-                );
+            match self.offer_operation(st, place, kind, &op, available) {
+                Ok(()) if op.get("id").is_some() => {
+                    self.operation_finished(st, place.fid, &place.agent_id, &place.role, &op);
+                }
+                Ok(()) => {}
+                Err(message) => {
+                    tracing::warn!(
+                        framework = place.fid,
+                        "dropping {} operation: {message}",
+                        kind.name()
+                    );
+                    let sender = st
+                        .frameworks
+                        .get(place.fid)
+                        .and_then(|f| f.subscription.as_ref())
+                        .map(|s| &s.sender);
+                    operations::send_error(sender, &op, &message);
+                }
             }
         }
     }
@@ -259,24 +271,25 @@ pub(crate) struct PendingOperations(VecDeque<(usize, Value)>);
 
 impl PendingOperations {
     /// Takes `op` if mesos-local carries it out (a RESERVE, UNRESERVE, CREATE, DESTROY,
-    /// GROW_VOLUME or SHRINK_VOLUME without an `id`: operation feedback is not given),
-    /// leaving `Null` in its place.
+    /// GROW_VOLUME or SHRINK_VOLUME, with operation feedback when it has an `id`), leaving
+    /// `Null` in its place.
     pub(crate) fn take(&mut self, tasks_before: usize, op: &mut Value) -> bool {
         let ty = j::str_at(op, "type");
-        let ours = ty.and_then(Kind::of_type).is_some() && op.get("id").is_none();
+        let ours = ty.and_then(Kind::of_type).is_some();
         if ours {
             self.0.push_back((tasks_before, op.take()));
         }
         ours
     }
 
-    /// Drops every operation (the ACCEPT's offers were invalid), as the master does.
-    pub(crate) fn drop_all(&mut self, why: &str) {
+    /// Drops every operation (the ACCEPT's offers were invalid), as the master does: each
+    /// with an `id` gets OPERATION_ERROR.
+    pub(crate) fn drop_all(&mut self, why: &str, sender: Option<&EventSender>) {
         for (_, op) in self.0.drain(..) {
             let ty = j::str_at(&op, "type").unwrap_or("");
-            tracing::warn!(
-                "dropping {ty} operation: Operation attempted with invalid offers: {why}"
-            );
+            let message = format!("Operation attempted with invalid offers: {why}");
+            tracing::warn!("dropping {ty} operation: {message}");
+            operations::send_error(sender, &op, &message);
         }
     }
 }

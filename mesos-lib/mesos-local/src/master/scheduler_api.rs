@@ -142,6 +142,15 @@ fn validate(call: &Value, ty: &CallType) -> Result<(), String> {
     {
         return Err("Not a valid UUID".into());
     }
+    if *ty == C::AcknowledgeOperationStatus {
+        let ack = &call["acknowledge_operation_status"];
+        if !j::str_at(ack, "uuid").is_some_and(ids::is_valid_status_uuid) {
+            return Err("Not a valid UUID".into());
+        }
+        if ack.get("agent_id").is_none() {
+            return Err("Expecting 'agent_id' to be present".into());
+        }
+    }
     if *ty == C::UpdateFramework
         && j::id_at(call, "update_framework.framework_info.id") != j::id_at(call, "framework_id")
     {
@@ -271,47 +280,18 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> R
             master.reconcile(&st, fid, j::array_at(call, "reconcile.tasks"));
         }
         C::UpdateFramework => return update_framework(master, fid, call),
-        C::ReconcileOperations => return reconcile_operations(call),
+        C::ReconcileOperations => master.reconcile_operations(fid, call),
+        C::AcknowledgeOperationStatus => master.acknowledge_operation_status(fid, call),
         C::AcceptInverseOffers => master.answer_inverse_offers(fid, call, true),
         C::DeclineInverseOffers => master.answer_inverse_offers(fid, call, false),
         C::Message => master.framework_message(fid, call),
-        // What the real master does with these here is nothing that shows: REQUEST goes to
-        // the allocator, whose default ignores it; there are no operation statuses to
-        // acknowledge (no operation is ever kept).
-        C::Request | C::AcknowledgeOperationStatus => {}
+        // REQUEST goes to the allocator, whose default ignores it: nothing shows.
+        C::Request => {}
         // Handled before: SUBSCRIBE by the endpoint, ACCEPT above.
         C::Subscribe | C::Accept => {}
         C::Unspecified | C::Unknown(_) => return crate::http::not_implemented(),
     }
     empty(StatusCode::ACCEPTED)
-}
-
-/// RECONCILE_OPERATIONS: no operation is ever kept, so each one asked about is unknown
-/// (OPERATION_UNKNOWN), and asking about all of them lists none.
-fn reconcile_operations(call: &Value) -> Response {
-    let statuses: Vec<Value> = j::array_at(call, "reconcile_operations.operations")
-        .iter()
-        .map(|op| {
-            let mut m = Map::new();
-            if let Some(id) = op.get("operation_id") {
-                m.insert("operation_id".into(), id.clone());
-            }
-            m.insert("state".into(), json!("OPERATION_UNKNOWN"));
-            if let Some(aid) = op.get("agent_id") {
-                m.insert("agent_id".into(), aid.clone());
-            }
-            if let Some(rp) = op.get("resource_provider_id") {
-                m.insert("resource_provider_id".into(), rp.clone());
-            }
-            Value::Object(m)
-        })
-        .collect();
-    let mut body = Map::new();
-    if !statuses.is_empty() {
-        body.insert("operation_statuses".into(), Value::Array(statuses));
-    }
-    crate::http::json_ok(&json!({
-        "type": "RECONCILE_OPERATIONS", "reconcile_operations": body}))
 }
 
 fn kill(master: &Arc<Master>, fid: &str, call: &Value) {

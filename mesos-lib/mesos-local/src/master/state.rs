@@ -298,6 +298,8 @@ pub(crate) struct MasterState {
     pub maintenance: super::machines::Maintenance,
     /// Agents draining, deactivated or gone (kept across a restart, as the registry keeps them).
     pub agent_registry: super::draining::AgentRegistry,
+    /// Offer operations with an `id` whose terminal status is not yet acknowledged.
+    pub operations: Vec<super::operations::OperationRecord>,
 }
 
 impl MasterState {
@@ -325,6 +327,7 @@ impl MasterState {
             min_allocatable: Default::default(),
             maintenance: Default::default(),
             agent_registry: Default::default(),
+            operations: Vec::new(),
         }
     }
 
