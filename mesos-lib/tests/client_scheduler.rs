@@ -8,8 +8,10 @@ mod client_support;
 use client_support::*;
 use mesos_lib::operator::OperatorClient;
 use mesos_lib::scheduler::{ReconcileStatus, Scheduler, SessionState};
+use mesos_lib::v1::offer::Operation;
+use mesos_lib::v1::operation::OperationState;
 use mesos_lib::v1::scheduler::EventType;
-use mesos_lib::v1::{Source, TaskId, TaskState};
+use mesos_lib::v1::{OperationId, Resource, Source, TaskId, TaskState};
 
 #[tokio::test]
 async fn subscribe_launch_ack_kill_teardown() {
@@ -182,5 +184,51 @@ async fn close_ends_the_stream_task_without_teardown_and_the_framework_fails_ove
         .await
         .unwrap();
     s2.close().await;
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_operation_status_is_decoded_and_acknowledged() {
+    let m = mesos(1).await;
+    let mut cfg = config("operation-feedback");
+    cfg.framework_info.roles = vec!["ops".into()];
+    let s = Scheduler::connect(&m.url(), cfg).unwrap();
+    s.wait_subscribed(WAIT).await.unwrap();
+    let mut events = s.events();
+    let offer = s.wait_for_offers(WAIT).await.unwrap()[0].clone();
+    let reserved: Vec<Resource> = serde_json::from_value(serde_json::json!([{
+        "name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5},
+        "reservations": [{"type": "DYNAMIC", "role": "ops", "principal": "root"}]}]))
+    .unwrap();
+    // No `source`: that is a reservation update, which Mesos does not carry out yet.
+    let mut reserve = Operation::reserve(Vec::new(), reserved);
+    reserve.id = Some(OperationId::new("reserve-1"));
+    s.accept(vec![offer.id.clone()], vec![reserve], None)
+        .await
+        .unwrap();
+    // The master's UPDATE_OPERATION_STATUS carries its uuid as a UUID message: decoded, the
+    // session acknowledges it, and the master forgets the operation (GET_OPERATIONS empty).
+    let status = loop {
+        let ev = tokio::time::timeout(WAIT, events.recv())
+            .await
+            .expect("an UPDATE_OPERATION_STATUS in time")
+            .unwrap();
+        if let Some(u) = &ev.update_operation_status {
+            break u.status.clone();
+        }
+    };
+    assert_eq!(status.state, OperationState::Finished, "{status:?}");
+    assert_eq!(status.operation_id, Some(OperationId::new("reserve-1")));
+    assert_eq!(status.uuid.expect("a uuid").value.as_slice().len(), 16);
+    eventually("the operation acknowledged", || async {
+        let (code, body) = operator(&m.url(), &serde_json::json!({"type": "GET_OPERATIONS"})).await;
+        assert_eq!(code, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["get_operations"]["operations"]
+            .as_array()
+            .is_none_or(|ops| ops.is_empty())
+            .then_some(())
+    })
+    .await;
     m.shutdown().await;
 }

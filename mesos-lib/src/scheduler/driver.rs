@@ -336,8 +336,10 @@ fn spawn_operation_ack(shared: &Arc<Shared>, event: &Event) {
     let Some(status) = event.update_operation_status.as_ref().map(|u| &u.status) else {
         return;
     };
-    let (Some(uuid), Some(operation_id)) = (status.uuid.clone(), status.operation_id.clone())
-    else {
+    let (Some(uuid), Some(operation_id)) = (
+        status.uuid.as_ref().map(|u| u.value.clone()),
+        status.operation_id.clone(),
+    ) else {
         return;
     };
     let Some(fid): Option<FrameworkId> = shared.read(|b| b.framework_id.clone()) else {

@@ -56,9 +56,10 @@ pub struct OperationStatus {
     /// Converted resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub converted_resources: Vec<Resource>,
-    /// Present when the update must be acknowledged.
+    /// Present when the update must be acknowledged: a `UUID` message, `{"value": base64}`
+    /// (unlike `TaskStatus.uuid`, which is bare bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uuid: Option<Bytes>,
+    pub uuid: Option<Uuid>,
     /// Agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<AgentId>,
@@ -68,6 +69,13 @@ pub struct OperationStatus {
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// `UUID`: the message `OperationStatus.uuid` is, its bytes base64 in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uuid {
+    /// The UUID's 16 bytes.
+    pub value: Bytes,
 }
 
 /// `Operation`: the master's record of an offer operation (operator GET_OPERATIONS).
@@ -89,4 +97,23 @@ pub struct Operation {
     /// Fields this library does not model (uuid).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_status_uuid_is_a_uuid_message() {
+        // As a 1.11 master sends UPDATE_OPERATION_STATUS (include/mesos/v1/mesos.proto: UUID uuid).
+        let text = r#"{"operation_id":{"value":"op-1"},"state":"OPERATION_FINISHED",
+            "uuid":{"value":"q83vASNFZ4mrze8BI0VniQ=="},"agent_id":{"value":"a-S0"}}"#;
+        let status: OperationStatus = serde_json::from_str(text).unwrap();
+        let uuid = status.uuid.as_ref().expect("uuid");
+        assert_eq!(uuid.value.as_slice().len(), 16);
+        assert_eq!(uuid.value.to_base64(), "q83vASNFZ4mrze8BI0VniQ==");
+        let back = serde_json::to_value(&status).unwrap();
+        assert_eq!(back["uuid"]["value"], "q83vASNFZ4mrze8BI0VniQ==");
+        assert!(back["extra"].is_null());
+    }
 }

@@ -13,7 +13,7 @@ use mesos_lib::v1::{FrameworkInfo, Resource, TaskInfo, TaskState};
 mod local_common;
 
 #[allow(unused_imports)] // each test crate uses some of them
-pub use local_common::{WAIT, fast_config, start as mesos};
+pub use local_common::{WAIT, eventually, fast_config, operator, start as mesos};
 
 /// A framework that survives disconnects for an hour.
 pub fn framework(name: &str) -> FrameworkInfo {
