@@ -191,7 +191,7 @@ async fn close_ends_the_stream_task_without_teardown_and_the_framework_fails_ove
 async fn an_operation_status_is_decoded_and_acknowledged() {
     let m = mesos(1).await;
     let mut cfg = config("operation-feedback");
-    cfg.framework_info.roles = vec!["ops".into()];
+    cfg.framework_info.role = Some("ops".into());
     let s = Scheduler::connect(&m.url(), cfg).unwrap();
     s.wait_subscribed(WAIT).await.unwrap();
     let mut events = s.events();

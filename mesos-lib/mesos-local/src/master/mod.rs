@@ -6,6 +6,7 @@ pub(crate) mod draining;
 pub(crate) mod events;
 pub(crate) mod faults;
 pub(crate) mod fixed_json;
+pub(crate) mod framework_checks;
 pub(crate) mod group_checks;
 pub(crate) mod inverse_offers;
 pub(crate) mod launch_group;

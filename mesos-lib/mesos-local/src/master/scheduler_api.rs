@@ -391,12 +391,31 @@ fn store_info(info: &Value, fid: &str) -> Value {
     Value::Object(m)
 }
 
+/// `Master::subscribe`'s refusal of a FrameworkInfo that fails `validateFramework`: the stream
+/// is answered 200, carries one ERROR and closes; no framework id is spent on it.
+fn refuse_subscription(stream_id: &str, error: &str) -> Response {
+    tracing::info!("refusing subscription: {error}");
+    let (resp, sender) = event_stream_response(Some(stream_id), || {});
+    sender.send(&Event::error(error));
+    resp
+}
+
 fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
     let info = call["subscribe"]["framework_info"].clone();
     let stream_id = ids::uuid_string();
     let mail = master.mail.clone();
     let mut st = master.lock();
     let requested = j::id_at(&info, "id").map(str::to_string);
+    // `validateFramework`: the roles first, then whether the framework was removed.
+    let refused = super::framework_checks::validate_roles(&info)
+        .err()
+        .or_else(|| {
+            let removed = requested.as_deref().is_some_and(|id| st.is_removed(id));
+            removed.then(|| "Framework has been removed".to_string())
+        });
+    if let Some(e) = refused {
+        return refuse_subscription(&stream_id, &e);
+    }
     let fid = match &requested {
         Some(id) => id.clone(),
         None => {
@@ -413,10 +432,6 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             stream_id: closed_sid,
         });
     });
-    if st.is_removed(&fid) {
-        sender.send(&Event::error("Framework has been removed"));
-        return resp;
-    }
     // `createAllocatorFrameworkOptions`: suppressed roles must be the framework's.
     let suppressed = match super::suppression::requested(call, "subscribe.suppressed_roles", &info)
     {
@@ -495,6 +510,10 @@ fn update_framework(master: &Arc<Master>, fid: &str, call: &Value) -> Response {
     let Some(fw) = st.frameworks.get_mut(fid) else {
         return bad_request("Framework cannot be found");
     };
+    // `Master::updateFramework`: `validateFramework` before `validateUpdate`.
+    if let Err(e) = super::framework_checks::validate_roles(info) {
+        return bad_request(format!("Supplied FrameworkInfo is not valid: {e}"));
+    }
     for field in ["user", "principal"] {
         let old = j::str_at(&fw.info, field).unwrap_or("");
         let new = j::str_at(info, field).unwrap_or("");

@@ -214,8 +214,7 @@ impl Framework {
     }
 
     /// The roles it is offered resources in: a MULTI_ROLE framework's `roles`, else its one
-    /// role (real Mesos refuses `roles` without MULTI_ROLE at SUBSCRIBE; mesos-local takes
-    /// the first, so such a framework still gets one offer per agent).
+    /// `role` (SUBSCRIBE and UPDATE_FRAMEWORK refuse `roles` without MULTI_ROLE).
     pub(crate) fn roles(&self) -> Vec<String> {
         if self.has_capability("MULTI_ROLE") {
             super::reserve::framework_roles(&self.info)

@@ -1,0 +1,131 @@
+//! Raw HTTP tests of the role checks of a FrameworkInfo (`validateRoles` in Mesos's
+//! `master/validation.cpp`): SUBSCRIBE is refused in the stream (200, one ERROR, closed) and
+//! UPDATE_FRAMEWORK with a 400, as `Master::subscribe` and `Master::updateFramework` do.
+// Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
+
+mod local_common;
+
+use local_common::*;
+use serde_json::{Value, json};
+
+const NOT_MULTI: &str =
+    "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable";
+const MULTI: &str = "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable";
+
+fn multi_role(name: &str, roles: Value) -> Value {
+    json!({"user": "root", "name": name, "roles": roles, "capabilities": [{"type": "MULTI_ROLE"}]})
+}
+
+/// The frameworks the master knows, by name, with their FrameworkInfo.
+async fn frameworks(url: &str) -> Vec<Value> {
+    let (code, body) = operator(url, &json!({"type": "GET_FRAMEWORKS"})).await;
+    assert_eq!(code, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["get_frameworks"]["frameworks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| f["framework_info"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn subscribe_with_roles_that_fail_validation_is_refused_in_the_stream() {
+    let m = start(1).await;
+    let url = m.url();
+    let refused = [
+        (json!({"user": "root", "name": "r", "roles": ["web"]}), NOT_MULTI.to_string()),
+        (
+            json!({"user": "root", "name": "r", "role": "web",
+                "capabilities": [{"type": "MULTI_ROLE"}]}),
+            MULTI.to_string(),
+        ),
+        (
+            multi_role("r", json!(["a", "b", "a"])),
+            "'FrameworkInfo.roles' contains duplicate items: { a }".to_string(),
+        ),
+        (
+            multi_role("r", json!(["a", "x/../y"])),
+            "'FrameworkInfo.roles' contains invalid role: Role 'x/../y' cannot include '..' as a component"
+                .to_string(),
+        ),
+        (
+            json!({"user": "root", "name": "r", "role": "-web"}),
+            "'FrameworkInfo.role' is not a valid role: Role component '-web' is invalid because it starts with a dash"
+                .to_string(),
+        ),
+    ];
+    for (info, message) in refused {
+        let mut s = subscribe(&url, info.clone()).await;
+        // The answer is 200 with a stream id, as for any SUBSCRIBE; the refusal is in the stream.
+        assert_eq!(s.status, 200, "{info}");
+        assert_eq!(s.stream_id.len(), 36, "{info}");
+        let events = s.until_end().await;
+        assert_eq!(
+            events,
+            [json!({"type": "ERROR", "error": {"message": message}})],
+            "{info}"
+        );
+    }
+    assert_eq!(frameworks(&url).await, Vec::<Value>::new());
+    // A valid single `role` and a MULTI_ROLE `roles` still subscribe, and the refusals spent
+    // no framework id.
+    let mut one = subscribe(&url, json!({"user": "root", "name": "one", "role": "web"})).await;
+    assert!(one.framework_id.ends_with("-0000"), "{}", one.framework_id);
+    let offer = one.until("OFFERS").await["offers"]["offers"][0].clone();
+    assert!(offer.get("allocation_info").is_none(), "{offer}");
+    let mut two = subscribe(&url, multi_role("two", json!(["web", "db"]))).await;
+    assert!(two.framework_id.ends_with("-0001"), "{}", two.framework_id);
+    two.until("HEARTBEAT").await;
+    let infos = frameworks(&url).await;
+    let by_name = |n: &str| infos.iter().find(|i| i["name"] == n).cloned().unwrap();
+    assert_eq!(by_name("one")["role"], "web");
+    assert_eq!(by_name("two")["roles"], json!(["web", "db"]));
+    m.shutdown().await;
+}
+
+/// UPDATE_FRAMEWORK of framework `s` to `info` (its id filled in); returns (status, body).
+async fn update(url: &str, s: &Stream, mut info: Value) -> (u16, String) {
+    info["id"] = json!({"value": s.framework_id});
+    let body = json!({"type": "UPDATE_FRAMEWORK", "framework_id": {"value": s.framework_id},
+        "update_framework": {"framework_info": info}});
+    call(url, Some(&s.stream_id), &body).await
+}
+
+#[tokio::test]
+async fn update_framework_with_roles_that_fail_validation_is_a_400() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut s = subscribe(&url, json!({"user": "root", "name": "u", "role": "web"})).await;
+    s.until("HEARTBEAT").await;
+    let prefix = "Supplied FrameworkInfo is not valid: ";
+    assert_eq!(
+        update(
+            &url,
+            &s,
+            json!({"user": "root", "name": "renamed", "roles": ["web"]})
+        )
+        .await,
+        (400, format!("{prefix}{NOT_MULTI}"))
+    );
+    let both = json!({"user": "root", "name": "renamed", "role": "web", "roles": ["web"],
+        "capabilities": [{"type": "MULTI_ROLE"}]});
+    assert_eq!(
+        update(&url, &s, both).await,
+        (400, format!("{prefix}{MULTI}"))
+    );
+    // Refused: nothing changed.
+    let [info] = frameworks(&url).await.try_into().unwrap();
+    assert_eq!((&info["name"], &info["role"]), (&json!("u"), &json!("web")));
+    assert!(info.get("roles").is_none(), "{info}");
+    // The stream is still the framework's: a valid update to MULTI_ROLE is carried out.
+    let (code, body) = update(&url, &s, multi_role("renamed", json!(["web", "db"]))).await;
+    assert_eq!((code, body.as_str()), (200, ""));
+    let [info] = frameworks(&url).await.try_into().unwrap();
+    assert_eq!(
+        (&info["name"], &info["roles"]),
+        (&json!("renamed"), &json!(["web", "db"]))
+    );
+    m.shutdown().await;
+}
