@@ -115,6 +115,16 @@ async fn update_framework_with_roles_that_fail_validation_is_a_400() {
         update(&url, &s, both).await,
         (400, format!("{prefix}{MULTI}"))
     );
+    // `validateUpdate` comes after: the principal first, named by neither value.
+    let principal = json!({"user": "other", "name": "renamed", "role": "web", "principal": "p"});
+    assert_eq!(
+        update(&url, &s, principal).await,
+        (
+            400,
+            "FrameworkInfo update is not valid: Changing framework's principal is not allowed."
+                .into()
+        )
+    );
     // Refused: nothing changed.
     let [info] = frameworks(&url).await.try_into().unwrap();
     assert_eq!((&info["name"], &info["role"]), (&json!("u"), &json!("web")));

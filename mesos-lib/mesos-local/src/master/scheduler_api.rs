@@ -514,14 +514,18 @@ fn update_framework(master: &Arc<Master>, fid: &str, call: &Value) -> Response {
     if let Err(e) = super::framework_checks::validate_roles(info) {
         return bad_request(format!("Supplied FrameworkInfo is not valid: {e}"));
     }
-    for field in ["user", "principal"] {
-        let old = j::str_at(&fw.info, field).unwrap_or("");
-        let new = j::str_at(info, field).unwrap_or("");
-        if old != new {
-            return bad_request(format!(
-                "FrameworkInfo update is not valid: Updating 'FrameworkInfo.{field}' is unsupported; attempted to update from '{old}' to '{new}'"
-            ));
-        }
+    // `validateUpdate`: the principal (set or not) first, without naming either value.
+    if j::str_at(&fw.info, "principal") != j::str_at(info, "principal") {
+        return bad_request(
+            "FrameworkInfo update is not valid: Changing framework's principal is not allowed.",
+        );
+    }
+    let old_user = j::str_at(&fw.info, "user").unwrap_or("");
+    let new_user = j::str_at(info, "user").unwrap_or("");
+    if old_user != new_user {
+        return bad_request(format!(
+            "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from '{old_user}' to '{new_user}'"
+        ));
     }
     let old_cp = j::bool_at(&fw.info, "checkpoint").unwrap_or(false);
     let new_cp = j::bool_at(info, "checkpoint").unwrap_or(false);
