@@ -125,6 +125,16 @@ async fn update_framework_with_roles_that_fail_validation_is_a_400() {
                 .into()
         )
     );
+    let user = json!({"user": "other", "name": "renamed", "role": "web"});
+    assert_eq!(
+        update(&url, &s, user).await,
+        (
+            400,
+            "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; \
+             attempted to update from 'root' to 'other'"
+                .into()
+        )
+    );
     // Refused: nothing changed.
     let [info] = frameworks(&url).await.try_into().unwrap();
     assert_eq!((&info["name"], &info["role"]), (&json!("u"), &json!("web")));
