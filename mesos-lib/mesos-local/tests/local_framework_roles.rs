@@ -68,6 +68,18 @@ async fn subscribe_with_roles_that_fail_validation_is_refused_in_the_stream() {
             "{info}"
         );
     }
+    // `suppressed_roles` outside the roles are refused at the same stage, before an id is given.
+    let sub = json!({"type": "SUBSCRIBE", "subscribe": {
+        "framework_info": multi_role("r", json!(["web"])), "suppressed_roles": ["ops"]}});
+    let resp = json_request(&format!("{url}/api/v1/scheduler"), &sub)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stream_of(resp).until_end().await,
+        [json!({"type": "ERROR", "error": {"message":
+            "Suppressed roles { ops } are not contained in the set of roles"}})]
+    );
     assert_eq!(frameworks(&url).await, Vec::<Value>::new());
     // A valid single `role` and a MULTI_ROLE `roles` still subscribe, and the refusals spent
     // no framework id.

@@ -142,25 +142,10 @@ impl Master {
             if st.is_removed(&fid) {
                 continue;
             }
-            let fw = st.frameworks.entry(fid.clone()).or_insert_with(|| {
-                let now = ids::now_nanos();
-                Framework {
-                    id: fid.clone(),
-                    info: fw_info.clone(),
-                    subscription: None,
-                    active: false,
-                    recovered: true,
-                    registered_time: now,
-                    reregistered_time: now,
-                    unregistered_time: None,
-                    tasks: Default::default(),
-                    allocated: Default::default(),
-                    completed_tasks: Default::default(),
-                    suppressed_roles: Default::default(),
-                    filters: Default::default(),
-                    generation: 0,
-                }
-            });
+            let fw = st
+                .frameworks
+                .entry(fid.clone())
+                .or_insert_with(|| Framework::new(&fid, fw_info.clone(), ids::now_nanos(), true));
             let held = (!state.is_terminal()).then(|| {
                 let resources =
                     rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);

@@ -406,16 +406,18 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
     let mail = master.mail.clone();
     let mut st = master.lock();
     let requested = j::id_at(&info, "id").map(str::to_string);
-    // `validateFramework`: the roles first, then whether the framework was removed.
-    let refused = super::framework_checks::validate_roles(&info)
-        .err()
-        .or_else(|| {
-            let removed = requested.as_deref().is_some_and(|id| st.is_removed(id));
-            removed.then(|| "Framework has been removed".to_string())
-        });
-    if let Some(e) = refused {
-        return refuse_subscription(&stream_id, &e);
-    }
+    // `validateFramework` (the roles, then whether the framework was removed), then
+    // `createAllocatorFrameworkOptions` (suppressed roles must be the framework's).
+    let checked = super::framework_checks::validate_roles(&info)
+        .and_then(|()| match &requested {
+            Some(id) if st.is_removed(id) => Err("Framework has been removed".to_string()),
+            _ => Ok(()),
+        })
+        .and_then(|()| super::suppression::requested(call, "subscribe.suppressed_roles", &info));
+    let suppressed = match checked {
+        Ok(s) => s,
+        Err(e) => return refuse_subscription(&stream_id, &e),
+    };
     let fid = match &requested {
         Some(id) => id.clone(),
         None => {
@@ -432,15 +434,6 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             stream_id: closed_sid,
         });
     });
-    // `createAllocatorFrameworkOptions`: suppressed roles must be the framework's.
-    let suppressed = match super::suppression::requested(call, "subscribe.suppressed_roles", &info)
-    {
-        Ok(s) => s,
-        Err(e) => {
-            sender.send(&Event::error(e));
-            return resp;
-        }
-    };
     let stored = store_info(&info, &fid);
     let now = ids::now_nanos();
     let master_info = master.master_info(&st);
@@ -448,22 +441,7 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
     let fw = st
         .frameworks
         .entry(fid.clone())
-        .or_insert_with(|| Framework {
-            id: fid.clone(),
-            info: stored.clone(),
-            subscription: None,
-            active: true,
-            recovered: false,
-            registered_time: now,
-            reregistered_time: now,
-            unregistered_time: None,
-            tasks: Default::default(),
-            allocated: Default::default(),
-            completed_tasks: Default::default(),
-            suppressed_roles: Default::default(),
-            filters: Default::default(),
-            generation: 0,
-        });
+        .or_insert_with(|| Framework::new(&fid, stored.clone(), now, false));
     if let Some(old) = fw.subscription.take() {
         old.sender.send(&Event::error("Framework failed over"));
     }

@@ -183,6 +183,27 @@ pub(crate) struct Framework {
 }
 
 impl Framework {
+    /// A framework first known at `now`: subscribed (active), or `recovered` from an agent's
+    /// tasks before its scheduler subscribes again (inactive).
+    pub(crate) fn new(id: &str, info: Value, now: i64, recovered: bool) -> Self {
+        Framework {
+            id: id.to_string(),
+            info,
+            subscription: None,
+            active: !recovered,
+            recovered,
+            registered_time: now,
+            reregistered_time: now,
+            unregistered_time: None,
+            tasks: Default::default(),
+            allocated: Default::default(),
+            completed_tasks: Default::default(),
+            suppressed_roles: Default::default(),
+            filters: Default::default(),
+            generation: 0,
+        }
+    }
+
     /// Keeps `task` among the ended ones, forgetting the oldest beyond the limit.
     pub(crate) fn complete(&mut self, task: Task) {
         self.completed_tasks.push_back(task);
