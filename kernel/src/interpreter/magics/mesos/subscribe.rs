@@ -135,20 +135,27 @@ async fn subscribe(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     Ok(Some(t.to_bundle()))
 }
 
-/// `--role`: one role as `role`; several as `roles`, with MULTI_ROLE (which Mesos needs for
-/// them).
+/// `--role` (else the roles `info` has): one role as `role`; several, or any number with
+/// MULTI_ROLE, as `roles` with MULTI_ROLE. Mesos refuses `roles` without MULTI_ROLE and `role`
+/// with it, so a re-run that adds or drops the capability moves the roles to the right field.
 fn set_roles(info: &mut FrameworkInfo, args: &Args) {
-    let roles: Vec<String> = args.flags.get("role").cloned().unwrap_or_default();
+    let given: Vec<String> = args.flags.get("role").cloned().unwrap_or_default();
+    let roles: Vec<String> = if given.is_empty() {
+        info.role.iter().chain(&info.roles).cloned().collect()
+    } else {
+        given
+    };
+    let multi = info.has_capability(&FrameworkCapabilityType::MultiRole);
     match roles.as_slice() {
         [] => {}
-        [one] if !info.has_capability(&FrameworkCapabilityType::MultiRole) => {
+        [one] if !multi => {
             info.role = Some(one.clone());
             info.roles.clear();
         }
         _ => {
             info.role = None;
             info.roles = roles;
-            if !info.has_capability(&FrameworkCapabilityType::MultiRole) {
+            if !multi {
                 info.capabilities.push(FrameworkCapability {
                     capability_type: FrameworkCapabilityType::MultiRole,
                     extra: Default::default(),
@@ -509,4 +516,47 @@ async fn teardown(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
     Ok(Some(MimeBundle::text(format!(
         "framework {id} torn down: the master killed its tasks"
     ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpreter::magics::args::parse;
+
+    fn args(words: &[&str]) -> Args {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        parse(spec_in(MAGICS, "subscribe"), &words).unwrap()
+    }
+
+    fn multi(info: &FrameworkInfo) -> bool {
+        info.has_capability(&FrameworkCapabilityType::MultiRole)
+    }
+
+    #[test]
+    fn roles_go_in_the_field_mesos_takes_for_the_capabilities() {
+        let mut info = FrameworkInfo::new("u", "f");
+        set_roles(&mut info, &args(&["--role", "web"]));
+        assert_eq!(
+            (info.role.as_deref(), info.roles.len(), multi(&info)),
+            (Some("web"), 0, false)
+        );
+        // A re-run adding MULTI_ROLE alone: the one role moves to `roles`.
+        info.capabilities = capabilities(&args(&["--capability", "MULTI_ROLE"]));
+        set_roles(&mut info, &args(&["--capability", "MULTI_ROLE"]));
+        assert_eq!(
+            (info.role.clone(), info.roles.clone()),
+            (None, vec!["web".to_string()])
+        );
+        // Dropping it again with one role: back to `role`.
+        info.capabilities.clear();
+        set_roles(&mut info, &args(&[]));
+        assert_eq!((info.role.as_deref(), info.roles.len()), (Some("web"), 0));
+        // Several roles: `roles`, with MULTI_ROLE added, and kept on a re-run naming another
+        // capability only.
+        set_roles(&mut info, &args(&["--role", "a", "--role", "b"]));
+        assert!(info.role.is_none() && info.roles == ["a", "b"] && multi(&info));
+        info.capabilities = capabilities(&args(&["--capability", "GPU_RESOURCES"]));
+        set_roles(&mut info, &args(&["--capability", "GPU_RESOURCES"]));
+        assert!(info.role.is_none() && info.roles == ["a", "b"] && multi(&info));
+    }
 }
