@@ -127,14 +127,19 @@ class Scheduler:
         self.framework_id = self.until("SUBSCRIBED")["subscribed"]["framework_id"]["value"]
 
     def _read(self):
-        while True:
-            size = b""
-            while not size.endswith(b"\n"):
-                ch = self.resp.read(1)
-                if not ch:
-                    return
-                size += ch
-            self.events.put(json.loads(self.resp.read(int(size))))
+        # The stream ends when the test's mesos-local stops: a connection cut mid-chunk, as a
+        # master process ending cuts it, is the end of the events, not an error.
+        try:
+            while True:
+                size = b""
+                while not size.endswith(b"\n"):
+                    ch = self.resp.read(1)
+                    if not ch:
+                        return
+                    size += ch
+                self.events.put(json.loads(self.resp.read(int(size))))
+        except (http.client.IncompleteRead, ConnectionError):
+            return
 
     def until(self, kind):
         """The next event of `kind`; events of other kinds (but heartbeats and offers) are
