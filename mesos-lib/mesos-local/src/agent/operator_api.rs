@@ -195,6 +195,17 @@ pub(crate) async fn handle(
         Ok(decoded) => decoded,
         Err(r) => return *r,
     };
+    apply(&agent, &cfg, &media, ty, call).await
+}
+
+/// Carries out one decoded (non-streaming) call.
+async fn apply(
+    agent: &Arc<Agent>,
+    cfg: &LocalConfig,
+    media: &MediaTypes,
+    ty: AgentCallType,
+    call: Value,
+) -> Response {
     use AgentCallType as C;
     match &ty {
         C::GetHealth => answer(&ty, json!({"healthy": true})),
@@ -202,94 +213,46 @@ pub(crate) async fn handle(
             &ty,
             json!({"version_info": crate::master::legacy::version_json()}),
         ),
-        C::GetFlags => {
-            let flags: Vec<Value> = crate::flags::agent_flags(
-                &cfg,
-                agent.port,
-                &agent.work_dir.display().to_string(),
-                &agent.master_hostname,
-            )
-            .into_iter()
-            .map(|(k, v)| json!({"name": k, "value": v}))
-            .collect();
-            answer(&ty, json!({"flags": flags}))
-        }
+        C::GetFlags => answer(&ty, flags(agent, cfg)),
         // glog's default verbosity, which nothing here changes (SET_LOGGING_LEVEL is refused).
         C::GetLoggingLevel => answer(&ty, json!({"level": 0})),
         C::GetState => {
-            let st = Snapshot::of(&agent);
+            let st = Snapshot::of(agent);
             answer(
                 &ty,
                 json!({"get_tasks": st.tasks(), "get_executors": st.executors(),
                     "get_frameworks": st.frameworks()}),
             )
         }
-        C::GetTasks => answer(&ty, Snapshot::of(&agent).tasks()),
-        C::GetExecutors => answer(&ty, Snapshot::of(&agent).executors()),
-        C::GetFrameworks => answer(&ty, Snapshot::of(&agent).frameworks()),
+        C::GetTasks => answer(&ty, Snapshot::of(agent).tasks()),
+        C::GetExecutors => answer(&ty, Snapshot::of(agent).executors()),
+        C::GetFrameworks => answer(&ty, Snapshot::of(agent).frameworks()),
         C::GetContainers => {
             let nested = j::bool_at(&call, "get_containers.show_nested").unwrap_or(false);
-            answer(&ty, Snapshot::of(&agent).containers(nested))
+            answer(&ty, Snapshot::of(agent).containers(nested))
         }
-        C::GetAgent => answer(&ty, json!({"agent_info": views::agent_info(&agent)})),
-        C::GetOperations => {
-            let ops = agent
-                .operations
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            answer(
-                &ty,
-                if ops.is_empty() {
-                    json!({})
-                } else {
-                    json!({"operations": ops})
-                },
-            )
-        }
+        C::GetAgent => answer(&ty, json!({"agent_info": views::agent_info(agent)})),
+        C::GetOperations => answer(&ty, operations(agent)),
         // No resource provider exists on an embedded agent.
         C::GetResourceProviders => answer(&ty, json!({})),
-        C::ListFiles => {
-            let path = j::str_at(&call, "list_files.path").unwrap_or("");
-            match files_api::listing(&agent, path) {
-                Some(items) => {
-                    let infos: Vec<Value> = items
-                        .iter()
-                        .map(|(virt, meta)| files_api::file_info(virt, meta))
-                        .collect();
-                    answer(&ty, json!({"file_infos": infos}))
-                }
-                None => crate::http::plain(StatusCode::NOT_FOUND, ""),
-            }
-        }
-        C::ReadFile => {
-            let path = j::str_at(&call, "read_file.path").unwrap_or("");
-            let offset = j::f64_at(&call, "read_file.offset").unwrap_or(0.0).max(0.0) as u64;
-            let length = j::f64_at(&call, "read_file.length").map(|l| l.max(0.0) as u64);
-            match files_api::read_at(&agent, path, offset, length) {
-                Ok((size, data)) => answer(
-                    &ty,
-                    json!({"size": size, "data": mesos_lib::v1::bytes::Bytes::new(data)}),
-                ),
-                Err(r) => *r,
-            }
-        }
+        C::ListFiles => list_files(agent, &ty, &call),
+        C::ReadFile => read_file(agent, &ty, &call),
         C::GetMetrics => not_carried_out(ty.as_str(), "its agents keep no metrics"),
         C::SetLoggingLevel => not_carried_out(ty.as_str(), "its logging level is fixed"),
         C::LaunchNestedContainer | C::LaunchContainer => {
-            container_api::launch_container(&agent, &ty, &call).await
+            container_api::launch_container(agent, &ty, &call).await
         }
         C::LaunchNestedContainerSession => {
-            container_api::launch_session(&agent, &ty, &call, media.stream_format()).await
+            container_api::launch_session(agent, &ty, &call, media.stream_format()).await
         }
         C::AttachContainerOutput => {
-            container_api::attach_output(&agent, &call, media.stream_format())
+            container_api::attach_output(agent, &call, media.stream_format())
         }
         // Refused by `check_call` without a streaming body; answered by `streaming_call`.
         C::AttachContainerInput => not_implemented(),
-        C::WaitNestedContainer | C::WaitContainer => container_api::wait(&agent, &ty, &call).await,
-        C::KillNestedContainer | C::KillContainer => container_api::kill(&agent, &ty, &call),
-        C::RemoveNestedContainer | C::RemoveContainer => container_api::remove(&agent, &ty, &call),
+        C::WaitNestedContainer | C::WaitContainer => container_api::wait(agent, &ty, &call).await,
+        C::KillNestedContainer | C::KillContainer => container_api::kill(agent, &ty, &call),
+        C::RemoveNestedContainer | C::RemoveContainer => container_api::remove(agent, &ty, &call),
         C::AddResourceProviderConfig
         | C::UpdateResourceProviderConfig
         | C::RemoveResourceProviderConfig
@@ -298,6 +261,63 @@ pub(crate) async fn handle(
         }
         C::PruneImages => not_carried_out(ty.as_str(), "it keeps no container images"),
         C::Unspecified | C::Unknown(_) => not_implemented(),
+    }
+}
+
+/// GET_FLAGS: the flags a real agent would have been started with.
+fn flags(agent: &Agent, cfg: &LocalConfig) -> Value {
+    let flags: Vec<Value> = crate::flags::agent_flags(
+        cfg,
+        agent.port,
+        &agent.work_dir.display().to_string(),
+        &agent.master_hostname,
+    )
+    .into_iter()
+    .map(|(k, v)| json!({"name": k, "value": v}))
+    .collect();
+    json!({"flags": flags})
+}
+
+/// GET_OPERATIONS: the agent's operations still awaiting acknowledgement (none: `{}`).
+fn operations(agent: &Agent) -> Value {
+    let ops = agent
+        .operations
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if ops.is_empty() {
+        json!({})
+    } else {
+        json!({"operations": ops})
+    }
+}
+
+/// LIST_FILES: the entries under a virtual path, or 404 for one that does not exist.
+fn list_files(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
+    let path = j::str_at(call, "list_files.path").unwrap_or("");
+    match files_api::listing(agent, path) {
+        Some(items) => {
+            let infos: Vec<Value> = items
+                .iter()
+                .map(|(virt, meta)| files_api::file_info(virt, meta))
+                .collect();
+            answer(ty, json!({"file_infos": infos}))
+        }
+        None => crate::http::plain(StatusCode::NOT_FOUND, ""),
+    }
+}
+
+/// READ_FILE: up to `length` bytes from `offset` (a page at most), and the file's size.
+fn read_file(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
+    let path = j::str_at(call, "read_file.path").unwrap_or("");
+    let offset = j::f64_at(call, "read_file.offset").unwrap_or(0.0).max(0.0) as u64;
+    let length = j::f64_at(call, "read_file.length").map(|l| l.max(0.0) as u64);
+    match files_api::read_at(agent, path, offset, length) {
+        Ok((size, data)) => answer(
+            ty,
+            json!({"size": size, "data": mesos_lib::v1::bytes::Bytes::new(data)}),
+        ),
+        Err(r) => *r,
     }
 }
 
