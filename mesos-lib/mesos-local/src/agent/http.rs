@@ -242,73 +242,11 @@ async fn state(
     {
         let st = agent.state.lock().unwrap_or_else(|e| e.into_inner());
         for (fid, fw) in &st.frameworks {
-            // A task group's tasks are listed under their executor.
-            let command_task = |r: &&ExecutorRun| r.parent_container.is_none() && !r.custom;
-            let mut executors: Vec<Value> = fw
-                .executors
-                .values()
-                .filter(command_task)
-                .map(|r| executor_json(r, &agent.id))
-                .collect();
-            let mut completed: Vec<Value> = fw
-                .completed
-                .iter()
-                .filter(command_task)
-                .map(|r| executor_json(r, &agent.id))
-                .collect();
-            for r in fw.executors.values() {
-                used.add_all(&rv::from_json(j::array_at(&r.task, "resources")));
-            }
-            for e in fw.custom.values().chain(fw.custom_ended.iter()) {
-                let view = custom_executor_json(e, fw, fid, &agent.id);
-                if e.phase == Phase::Terminated {
-                    completed.push(view);
-                } else {
-                    used.add_all(&rv::from_json(j::array_at(&e.info, "resources")));
-                    executors.push(view);
-                }
-            }
-            for g in fw.groups.values() {
-                let view = group_executor_json(g, fw, fid, &agent.id);
-                if g.exited {
-                    completed.push(view);
-                } else {
-                    used.add_all(&rv::from_json(j::array_at(&g.info, "resources")));
-                    executors.push(view);
-                }
-            }
-            let mut m = Map::new();
-            m.insert("id".into(), json!(fid));
-            m.insert(
-                "name".into(),
-                json!(j::str_at(&fw.info, "name").unwrap_or("")),
-            );
-            m.insert(
-                "user".into(),
-                json!(j::str_at(&fw.info, "user").unwrap_or("")),
-            );
-            m.insert(
-                "failover_timeout".into(),
-                json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
-            );
-            m.insert(
-                "checkpoint".into(),
-                json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
-            );
-            m.insert(
-                "hostname".into(),
-                json!(j::str_at(&fw.info, "hostname").unwrap_or("")),
-            );
-            m.insert(
-                "roles".into(),
-                fw.info.get("roles").cloned().unwrap_or(json!(["*"])),
-            );
-            m.insert("executors".into(), Value::Array(executors));
-            m.insert("completed_executors".into(), Value::Array(completed));
+            let view = framework_state(&agent, fid, fw, &mut used);
             if st.removed.contains(fid) {
-                completed_frameworks.push(Value::Object(m));
+                completed_frameworks.push(view);
             } else {
-                frameworks.push(Value::Object(m));
+                frameworks.push(view);
             }
         }
     }
@@ -347,4 +285,73 @@ async fn state(
         "completed_frameworks": completed_frameworks,
     });
     json_ok(&body)
+}
+
+/// One framework as the agent's `/state` lists it, with its executors running and ended;
+/// adds what its running executors and tasks use to `used`.
+fn framework_state(agent: &Agent, fid: &str, fw: &AgentFramework, used: &mut Resources) -> Value {
+    // A task group's tasks are listed under their executor.
+    let command_task = |r: &&ExecutorRun| r.parent_container.is_none() && !r.custom;
+    let mut executors: Vec<Value> = fw
+        .executors
+        .values()
+        .filter(command_task)
+        .map(|r| executor_json(r, &agent.id))
+        .collect();
+    let mut completed: Vec<Value> = fw
+        .completed
+        .iter()
+        .filter(command_task)
+        .map(|r| executor_json(r, &agent.id))
+        .collect();
+    for r in fw.executors.values() {
+        used.add_all(&rv::from_json(j::array_at(&r.task, "resources")));
+    }
+    for e in fw.custom.values().chain(fw.custom_ended.iter()) {
+        let view = custom_executor_json(e, fw, fid, &agent.id);
+        if e.phase == Phase::Terminated {
+            completed.push(view);
+        } else {
+            used.add_all(&rv::from_json(j::array_at(&e.info, "resources")));
+            executors.push(view);
+        }
+    }
+    for g in fw.groups.values() {
+        let view = group_executor_json(g, fw, fid, &agent.id);
+        if g.exited {
+            completed.push(view);
+        } else {
+            used.add_all(&rv::from_json(j::array_at(&g.info, "resources")));
+            executors.push(view);
+        }
+    }
+    let mut m = Map::new();
+    m.insert("id".into(), json!(fid));
+    m.insert(
+        "name".into(),
+        json!(j::str_at(&fw.info, "name").unwrap_or("")),
+    );
+    m.insert(
+        "user".into(),
+        json!(j::str_at(&fw.info, "user").unwrap_or("")),
+    );
+    m.insert(
+        "failover_timeout".into(),
+        json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
+    );
+    m.insert(
+        "checkpoint".into(),
+        json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
+    );
+    m.insert(
+        "hostname".into(),
+        json!(j::str_at(&fw.info, "hostname").unwrap_or("")),
+    );
+    m.insert(
+        "roles".into(),
+        fw.info.get("roles").cloned().unwrap_or(json!(["*"])),
+    );
+    m.insert("executors".into(), Value::Array(executors));
+    m.insert("completed_executors".into(), Value::Array(completed));
+    Value::Object(m)
 }
