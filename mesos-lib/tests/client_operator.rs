@@ -1,5 +1,6 @@
-//! The operator client against the embedded Mesos: every typed GET_*, TEARDOWN, the legacy
-//! JSON endpoints, and the event watch through a master restart and a leader change.
+//! The operator client against the embedded Mesos: every typed GET_*, TEARDOWN, the volume
+//! calls, the legacy JSON endpoints, and the event watch through a master restart and a leader
+//! change.
 // Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
 #![cfg(feature = "client")]
 
@@ -10,7 +11,11 @@ use std::time::Duration;
 use client_support::*;
 use mesos_lib::operator::{OperatorClient, WatchConfig};
 use mesos_lib::scheduler::SessionState;
+use mesos_lib::v1::container::{Volume, VolumeMode};
 use mesos_lib::v1::master::EventType;
+use mesos_lib::v1::master::response::GetAgents;
+use mesos_lib::v1::resources::{DiskInfo, Persistence, ReservationInfo, ReservationType, Scalar};
+use mesos_lib::v1::{AgentId, Resource};
 
 fn watch_config() -> WatchConfig {
     WatchConfig {
@@ -80,6 +85,106 @@ async fn typed_calls_and_legacy_endpoints() {
             .iter()
             .any(|f| f.framework_info.id.as_ref() == Some(&fid))
     );
+    m.shutdown().await;
+}
+
+/// `size` MB of disk reserved for role `web` by the operator.
+fn web_disk(size: f64) -> Resource {
+    let mut r = Resource::scalar("disk", size);
+    r.reservations = vec![ReservationInfo {
+        reservation_type: Some(ReservationType::Dynamic),
+        role: Some("web".into()),
+        ..Default::default()
+    }];
+    r
+}
+
+/// Volume `id` of `size` MB on `web`'s disk, at `data` in a task's sandbox.
+fn web_volume(id: &str, size: f64) -> Resource {
+    let mut r = web_disk(size);
+    r.disk = Some(DiskInfo {
+        persistence: Some(Persistence {
+            id: id.into(),
+            ..Default::default()
+        }),
+        volume: Some(Volume {
+            mode: Some(VolumeMode::Rw),
+            container_path: "data".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    r
+}
+
+/// The size of volume `id` and of the plain disk reserved for `web` on the only agent.
+fn web_disk_sizes(agents: &GetAgents, id: &str) -> (f64, f64) {
+    let total = &agents.agents[0].total_resources;
+    let sum = |volume: bool| -> f64 {
+        total
+            .iter()
+            .filter(|r| r.name == "disk" && r.reservation_role() == Some("web"))
+            .filter(|r| {
+                let pid = r.disk.as_ref().and_then(|d| d.persistence.as_ref());
+                if volume {
+                    pid.is_some_and(|p| p.id == id)
+                } else {
+                    pid.is_none()
+                }
+            })
+            .map(|r| r.scalar.as_ref().map_or(0.0, |s| s.value))
+            .sum()
+    };
+    (sum(true), sum(false))
+}
+
+#[tokio::test]
+async fn volumes_are_created_grown_shrunk_and_destroyed() {
+    let m = mesos(1).await;
+    let op = OperatorClient::connect(&m.url(), Default::default()).unwrap();
+    let agent = AgentId::new(m.agents()[0].id.clone());
+    op.reserve_resources(agent.clone(), vec![web_disk(64.0)])
+        .await
+        .unwrap();
+    op.create_volumes(agent.clone(), vec![web_volume("v1", 32.0)])
+        .await
+        .unwrap();
+    let sizes = || async { web_disk_sizes(&op.get_agents().await.unwrap(), "v1") };
+    assert_eq!(sizes().await, (32.0, 32.0));
+
+    op.grow_volume(agent.clone(), web_volume("v1", 32.0), web_disk(16.0))
+        .await
+        .unwrap();
+    assert_eq!(sizes().await, (48.0, 16.0));
+    op.shrink_volume(agent.clone(), web_volume("v1", 48.0), Scalar::new(40.0))
+        .await
+        .unwrap();
+    assert_eq!(sizes().await, (8.0, 56.0));
+
+    // Refusals reach the caller with the master's text, and change nothing.
+    let e = op
+        .shrink_volume(agent.clone(), web_volume("v1", 8.0), Scalar::new(8.0))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400), "{e}");
+    assert!(
+        e.reason().unwrap().contains(
+            "Value of 'ShrinkVolume.subtract' must be smaller than the size of 'ShrinkVolume.volume'"
+        ),
+        "{e}"
+    );
+    let e = op
+        .grow_volume(agent.clone(), web_volume("v1", 8.0), web_disk(57.0))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(409), "{e}");
+    assert!(e.reason().unwrap().contains("does not contain"), "{e}");
+    assert_eq!(sizes().await, (8.0, 56.0));
+
+    op.destroy_volumes(agent, vec![web_volume("v1", 8.0)])
+        .await
+        .unwrap();
+    assert_eq!(sizes().await, (0.0, 64.0));
     m.shutdown().await;
 }
 

@@ -7,6 +7,7 @@ mod containers;
 mod files;
 mod legacy;
 mod sharing;
+mod volumes;
 mod watch;
 
 pub use client::OperatorClient;

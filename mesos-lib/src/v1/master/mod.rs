@@ -4,6 +4,7 @@ pub mod call;
 pub mod event;
 pub mod response;
 pub mod sharing;
+pub mod volumes;
 
 pub use call::{Call, CallType};
 pub use event::{Event, EventType};

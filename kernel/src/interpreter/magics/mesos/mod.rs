@@ -30,6 +30,7 @@ mod task_json;
 mod tasks;
 mod timeline;
 mod volume_offers;
+mod volume_resize;
 mod volumes;
 mod workload;
 

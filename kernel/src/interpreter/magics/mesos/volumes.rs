@@ -1,9 +1,11 @@
 //! `%volumes`: persistent volumes. Listed from GET_AGENTS (with the active tasks using each,
-//! from GET_TASKS); created and destroyed through the operator API (CREATE_VOLUMES /
-//! DESTROY_VOLUMES), reserving the disk first when the role has none free. The line is parsed
-//! into a [`Command`] first, then carried out.
+//! from GET_TASKS); created, destroyed and resized through the operator API (CREATE_VOLUMES /
+//! DESTROY_VOLUMES here, GROW_VOLUME / SHRINK_VOLUME in `volume_resize`), reserving the disk
+//! first when the role has none free. The line is parsed into a [`Command`] first, then
+//! carried out.
 
 use super::operator::{all_tasks, unreachable};
+use super::volume_resize::{Direction, Resize, resize};
 use super::{Body, MagicResult, mesos_error, num, usage};
 use crate::display::counted;
 use crate::display::table::Table;
@@ -12,11 +14,10 @@ use crate::interpreter::magics::registry::{ArgKind, FlagSpec, MagicContext, Magi
 use crate::mesos::{Connection, LiveKind};
 use crate::protocol::content::ErrorContent;
 use mesos_lib::v1::container::{Volume, VolumeMode};
+use mesos_lib::v1::master::Call;
 use mesos_lib::v1::master::response::GetAgents;
-use mesos_lib::v1::master::{Call, CallType};
 use mesos_lib::v1::resources::{DiskInfo, Persistence, ReservationInfo, ReservationType};
 use mesos_lib::v1::{AgentId, Resource};
-use serde_json::json;
 
 pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
     MagicSpec {
@@ -24,8 +25,10 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
         kind: MagicKind::Line,
         usage: "%volumes [list]\n\
                 %volumes create ID --role ROLE --size MB [--path CONTAINER_PATH] [--agent ID] [--principal P]\n\
-                %volumes destroy ID [--agent ID] [--role ROLE] [--unreserve]",
-        summary: "Persistent volumes: list, create and destroy them (operator API).",
+                %volumes destroy ID [--agent ID] [--role ROLE] [--unreserve]\n\
+                %volumes grow ID --to MB [--agent ID] [--role ROLE]\n\
+                %volumes shrink ID --to MB [--agent ID] [--role ROLE]",
+        summary: "Persistent volumes: list, create, destroy and resize them (operator API).",
         help: "Without a subcommand, or with `list`: every persistent volume the agents hold \
                (GET_AGENTS), its role, size, container path, and the active tasks using it.\n\
                create: CREATE_VOLUMES of a volume ID of MB on disk reserved for ROLE (DYNAMIC, \
@@ -38,6 +41,12 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                destroy: DESTROY_VOLUMES of volume ID (--agent / --role choose among volumes \
                sharing the ID); its data is deleted, its disk stays reserved unless --unreserve \
                gives it back. Mesos refuses it while a task uses the volume.\n\
+               grow / shrink: GROW_VOLUME / SHRINK_VOLUME of volume ID (found as destroy finds \
+               it) to MB in all. They take the new size, not an amount, so re-running the cell \
+               changes nothing once the volume is that size: it is reported, nothing is sent. \
+               grow adds disk reserved as the volume is (reserving it first when the agent has \
+               not that much free, as create does); shrink leaves the freed disk reserved for \
+               the volume's role. The data stays.\n\
                Launch a task on a volume with `%launch --volume ID:PATH`.",
         flags: &[
             FlagSpec {
@@ -66,12 +75,17 @@ pub(super) static MAGICS: &[(MagicSpec, Body)] = &[(
                 help: "principal of the reservation and the volume",
             },
             FlagSpec {
+                name: "to",
+                value: ArgKind::Text,
+                help: "grow, shrink: the volume's new size in MB",
+            },
+            FlagSpec {
                 name: "unreserve",
                 value: ArgKind::None,
                 help: "destroy: also unreserve the volume's disk",
             },
         ],
-        positional: ArgKind::Text,
+        positional: ArgKind::Choice(&["list", "create", "destroy", "grow", "shrink"]),
     },
     |args, ctx| Box::pin(volumes(args, ctx)),
 )];
@@ -96,9 +110,10 @@ enum Command {
         role: Option<String>,
         unreserve: bool,
     },
+    Resize(Resize),
 }
 
-fn spec() -> &'static MagicSpec {
+pub(super) fn spec() -> &'static MagicSpec {
     &MAGICS[0].0
 }
 
@@ -129,13 +144,21 @@ impl Command {
         match words.as_slice() {
             [] | ["list"] => {
                 only_for(
-                    &["role", "size", "path", "agent", "principal", "unreserve"],
+                    &[
+                        "role",
+                        "size",
+                        "path",
+                        "agent",
+                        "principal",
+                        "unreserve",
+                        "to",
+                    ],
                     "list",
                 )?;
                 Ok(Command::List)
             }
             ["create", id] => {
-                only_for(&["unreserve"], "create")?;
+                only_for(&["unreserve", "to"], "create")?;
                 check_id(id).map_err(bad)?;
                 let role = args.value("role").ok_or_else(|| {
                     bad("create needs --role ROLE: a volume lives on reserved disk".into())
@@ -163,7 +186,7 @@ impl Command {
                 }))
             }
             ["destroy", id] => {
-                only_for(&["size", "path", "principal"], "destroy")?;
+                only_for(&["size", "path", "principal", "to"], "destroy")?;
                 check_id(id).map_err(bad)?;
                 Ok(Command::Destroy {
                     id: (*id).to_owned(),
@@ -172,12 +195,18 @@ impl Command {
                     unreserve: args.has("unreserve"),
                 })
             }
+            ["grow", rest @ ..] => Ok(Command::Resize(Resize::parse(Direction::Grow, rest, args)?)),
+            ["shrink", rest @ ..] => Ok(Command::Resize(Resize::parse(
+                Direction::Shrink,
+                rest,
+                args,
+            )?)),
             ["create" | "destroy"] => Err(bad(format!("{} needs a volume ID", words[0]))),
             [other, ..] if !["list", "create", "destroy"].contains(other) => Err(bad(format!(
-                "unknown subcommand {other:?} (list, create or destroy)"
+                "unknown subcommand {other:?} (list, create, destroy, grow or shrink)"
             ))),
             [_, _, extra, ..] | [_, extra] => Err(bad(format!("unexpected argument {extra:?}"))),
-            [_] => Err(bad("give list, create or destroy".into())),
+            [_] => Err(bad("give list, create, destroy, grow or shrink".into())),
         }
     }
 }
@@ -186,7 +215,7 @@ impl Command {
 pub(super) struct Held {
     pub(super) agent: String,
     hostname: String,
-    resource: Resource,
+    pub(super) resource: Resource,
 }
 
 impl Held {
@@ -202,7 +231,7 @@ impl Held {
         container_path(&self.resource).unwrap_or("")
     }
 
-    fn size(&self) -> f64 {
+    pub(super) fn size(&self) -> f64 {
         self.resource.scalar.as_ref().map_or(0.0, |s| s.value)
     }
 }
@@ -245,7 +274,7 @@ pub(super) fn held(agents: &GetAgents) -> Vec<Held> {
 }
 
 /// Where the operator's volume calls go, and what they answer.
-struct Operator {
+pub(super) struct Operator {
     conn: Connection,
 }
 
@@ -259,7 +288,7 @@ impl Operator {
     }
 
     /// Sends `call`; Ok(None) on success, Ok(Some((status, text))) when refused.
-    async fn send(&self, call: &Call) -> Result<Option<(u16, String)>, ErrorContent> {
+    pub(super) async fn send(&self, call: &Call) -> Result<Option<(u16, String)>, ErrorContent> {
         let reply = self
             .conn
             .operator
@@ -345,6 +374,7 @@ async fn volumes(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             role,
             unreserve,
         } => Some(destroy(&op, &agents, &id, agent, role, unreserve).await?),
+        Command::Resize(r) => Some(resize(&op, &agents, r).await?),
     };
     let agents = if caption.is_some() {
         op.agents().await?
@@ -393,16 +423,6 @@ fn reservation(role: &str, principal: Option<&str>) -> ReservationInfo {
     }
 }
 
-fn volume_call(ty: CallType, agent: &str, volume: &Resource) -> Call {
-    let section = ty.as_str().to_ascii_lowercase();
-    let mut call = Call::new(ty);
-    call.extra.insert(
-        section,
-        json!({"agent_id": {"value": agent}, "volumes": [volume]}),
-    );
-    call
-}
-
 async fn create(op: &Operator, agents: &GetAgents, v: NewVolume) -> Result<String, ErrorContent> {
     let agent = pick_agent(agents, v.agent.as_deref())?;
     let existing = held(agents)
@@ -439,7 +459,7 @@ async fn create(op: &Operator, agents: &GetAgents, v: NewVolume) -> Result<Strin
         }),
         ..Default::default()
     });
-    let call = volume_call(CallType::CreateVolumes, &agent, &volume);
+    let call = Call::create_volumes(AgentId::new(agent.clone()), vec![volume]);
     let mut note = String::new();
     match op.send(&call).await? {
         None => {}
@@ -476,6 +496,37 @@ async fn create(op: &Operator, agents: &GetAgents, v: NewVolume) -> Result<Strin
     ))
 }
 
+/// The volume called `id`, narrowed by agent and role; None when there is none, a usage error
+/// when several remain.
+pub(super) fn find_one(
+    agents: &GetAgents,
+    id: &str,
+    agent: Option<&str>,
+    role: Option<&str>,
+) -> Result<Option<Held>, ErrorContent> {
+    let mut found: Vec<Held> = held(agents)
+        .into_iter()
+        .filter(|h| h.id() == id)
+        .filter(|h| agent.is_none_or(|a| h.agent == a))
+        .filter(|h| role.is_none_or(|r| h.role() == r))
+        .collect();
+    if found.len() > 1 {
+        let where_: Vec<String> = found
+            .iter()
+            .map(|h| format!("agent {} role {}", h.agent, h.role()))
+            .collect();
+        return Err(usage(
+            spec(),
+            format!(
+                "{} volumes are called {id} ({}): choose with --agent and --role",
+                found.len(),
+                where_.join("; ")
+            ),
+        ));
+    }
+    Ok(found.pop())
+}
+
 async fn destroy(
     op: &Operator,
     agents: &GetAgents,
@@ -484,31 +535,10 @@ async fn destroy(
     role: Option<String>,
     unreserve: bool,
 ) -> Result<String, ErrorContent> {
-    let found: Vec<Held> = held(agents)
-        .into_iter()
-        .filter(|h| h.id() == id)
-        .filter(|h| agent.as_deref().is_none_or(|a| h.agent == a))
-        .filter(|h| role.as_deref().is_none_or(|r| h.role() == r))
-        .collect();
-    let h = match found.as_slice() {
-        [] => return Ok(format!("no volume {id}: nothing to destroy")),
-        [one] => one,
-        many => {
-            let where_: Vec<String> = many
-                .iter()
-                .map(|h| format!("agent {} role {}", h.agent, h.role()))
-                .collect();
-            return Err(usage(
-                spec(),
-                format!(
-                    "{} volumes are called {id} ({}): choose with --agent and --role",
-                    many.len(),
-                    where_.join("; ")
-                ),
-            ));
-        }
+    let Some(h) = find_one(agents, id, agent.as_deref(), role.as_deref())? else {
+        return Ok(format!("no volume {id}: nothing to destroy"));
     };
-    let call = volume_call(CallType::DestroyVolumes, &h.agent, &h.resource);
+    let call = Call::destroy_volumes(AgentId::new(h.agent.clone()), vec![h.resource.clone()]);
     if let Some((_, text)) = op.send(&call).await? {
         return Err(mesos_error(format!("DESTROY_VOLUMES refused: {text}")));
     }
@@ -572,7 +602,7 @@ mod tests {
             err(parse(&["create", "a/b"], &[("role", "web"), ("size", "1")])).contains("slash")
         );
         assert!(err(parse(&["destroy"], &[])).contains("needs a volume ID"));
-        assert!(err(parse(&["grow", "v"], &[])).contains("unknown subcommand"));
+        assert!(err(parse(&["resize", "v"], &[])).contains("unknown subcommand"));
         assert!(err(parse(&["destroy", "v"], &[("size", "1")])).contains("--size"));
     }
 }
