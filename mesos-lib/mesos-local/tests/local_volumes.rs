@@ -608,7 +608,10 @@ async fn operator_resizes_are_checked_with_mesos_texts_and_rescind_offers_first(
         std::fs::read_to_string(dir.join("hello.txt")).unwrap(),
         "kept\n"
     );
-    let offer = ev.offer_with(is_volume("vol1")).await;
+    // The shrunk volume is offered. An offer of the grown one may have come between the two
+    // calls (the shrink rescinds it): the stream still holds it, so wait for the 32 MB one.
+    let shrunk = |r: &Value| is_volume_named(r, "vol1") && r["scalar"]["value"] == 32.0;
+    let offer = ev.offer_with(shrunk).await;
     assert_eq!(disk_sizes(&offer["resources"], "vol1"), (32.0, 16.0));
     m.shutdown().await;
 }

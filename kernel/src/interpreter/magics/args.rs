@@ -18,6 +18,25 @@ pub struct Args {
     pub rest_raw: Option<String>,
 }
 
+#[cfg(test)]
+impl Args {
+    /// Arguments as the parser would give them: positional `words` and `flags` (name, value),
+    /// for unit tests of a magic's own reading of them.
+    pub fn of(words: &[&str], flags: &[(&str, &str)]) -> Args {
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in flags {
+            map.entry((*k).to_owned())
+                .or_default()
+                .push((*v).to_owned());
+        }
+        Args {
+            positional: words.iter().map(|w| (*w).to_owned()).collect(),
+            flags: map,
+            ..Args::default()
+        }
+    }
+}
+
 /// The text after the first bare `--` word of `raw` (`a -- echo 'x' > f` → `echo 'x' > f`).
 pub fn raw_rest(raw: &str) -> Option<String> {
     if let Some(r) = raw.strip_prefix("--")

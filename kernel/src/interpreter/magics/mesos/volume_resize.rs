@@ -214,20 +214,9 @@ async fn grow(op: &Operator, h: &Held, agent: AgentId, to: f64) -> Result<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn parse(dir: Direction, words: &[&str], flags: &[(&str, &str)]) -> Result<Resize, String> {
-        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (k, v) in flags {
-            map.entry((*k).to_owned())
-                .or_default()
-                .push((*v).to_owned());
-        }
-        let args = Args {
-            positional: words.iter().map(|w| (*w).to_owned()).collect(),
-            flags: map,
-            ..Args::default()
-        };
+        let args = Args::of(words, flags);
         Resize::parse(dir, words, &args).map_err(|e| e.evalue)
     }
 

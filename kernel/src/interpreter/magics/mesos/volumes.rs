@@ -567,20 +567,9 @@ async fn destroy(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn parse(words: &[&str], flags: &[(&str, &str)]) -> Result<Command, ErrorContent> {
-        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (k, v) in flags {
-            map.entry((*k).to_owned())
-                .or_default()
-                .push((*v).to_owned());
-        }
-        let args = Args {
-            positional: words.iter().map(|w| (*w).to_owned()).collect(),
-            flags: map,
-            ..Args::default()
-        };
+        let args = Args::of(words, flags);
         Command::parse(&args)
     }
 
