@@ -40,6 +40,16 @@ async fn next_besides(s: &mut Stream, resent: &Value) -> Value {
     }
 }
 
+/// A framework in role `web` that may refine reservations, subscribed.
+async fn web_framework(url: &str) -> Stream {
+    subscribe(
+        url,
+        json!({"user": "root", "name": "feedback", "roles": ["web"],
+            "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
+    )
+    .await
+}
+
 async fn operations(url: &str) -> Value {
     let (code, body) = operator(url, &json!({"type": "GET_OPERATIONS"})).await;
     assert_eq!(code, 200, "{body}");
@@ -50,12 +60,7 @@ async fn operations(url: &str) -> Value {
 async fn an_operation_with_an_id_is_finished_resent_until_acknowledged_and_reconciled() {
     let m = start(1).await;
     let url = m.url();
-    let mut s = subscribe(
-        &url,
-        json!({"user": "root", "name": "feedback", "roles": ["web"],
-            "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
-    )
-    .await;
+    let mut s = web_framework(&url).await;
     let sid = s.stream_id.clone();
     let fid = json!({"value": s.framework_id});
     let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
@@ -90,8 +95,7 @@ async fn an_operation_with_an_id_is_finished_resent_until_acknowledged_and_recon
     );
 
     // The reservation is made: the agent's total holds it.
-    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
-    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    let total = agent_total(&url).await;
     assert!(
         total.as_array().unwrap().iter().any(|r| r["name"] == "cpus"
             && r["reservations"][0]["role"] == "web"
@@ -219,12 +223,7 @@ async fn an_operation_with_an_id_is_finished_resent_until_acknowledged_and_recon
 async fn volume_operations_with_ids_are_each_finished() {
     let m = start(1).await;
     let url = m.url();
-    let mut s = subscribe(
-        &url,
-        json!({"user": "root", "name": "feedback", "roles": ["web"],
-            "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]}),
-    )
-    .await;
+    let mut s = web_framework(&url).await;
     let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
     let mut volume = reserved("disk", 32.0, WEB);
     volume["disk"] = json!({"persistence": {"id": "v1"},
@@ -245,8 +244,7 @@ async fn volume_operations_with_ids_are_each_finished() {
             "{st}"
         );
     }
-    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
-    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    let total = agent_total(&url).await;
     assert!(
         total
             .as_array()

@@ -126,8 +126,7 @@ async fn an_operator_reservation_is_offered_only_to_its_role_and_given_back() {
             "reservation": {"principal": "ops"},
             "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "ops"}]})
     );
-    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
-    let total = &parse(&body)["get_agents"]["agents"][0]["total_resources"];
+    let total = &agent_total(&url).await;
     assert_eq!(total[4], full);
     assert_eq!(total[0]["role"], "*");
     let (_, body) = operator(&url, &json!({"type": "GET_ROLES"})).await;

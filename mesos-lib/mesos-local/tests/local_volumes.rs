@@ -7,7 +7,6 @@ mod local_common;
 
 use std::path::PathBuf;
 
-use local_common::surface::parse;
 use local_common::*;
 use mesos_local::LocalMesos;
 use serde_json::{Value, json};
@@ -282,8 +281,7 @@ async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master
     assert!(dir.is_dir());
 
     // Where it shows: GET_AGENTS, /master/state, the agent's /state.
-    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
-    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    let total = agent_total(&url).await;
     assert!(
         total
             .as_array()
@@ -343,8 +341,7 @@ async fn operator_volumes_are_refused_as_mesos_refuses_them_and_outlive_a_master
     // Once the task has ended the volume can go (its offer is rescinded first).
     assert_eq!(operator(&url, &destroy).await, (202, String::new()));
     assert!(!dir.exists());
-    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
-    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    let total = agent_total(&url).await;
     assert!(
         total
             .as_array()
@@ -485,8 +482,7 @@ async fn a_volume_grown_then_shrunk_by_offer_operations_keeps_its_data() {
     assert_eq!(ev.accept(&url, &offer, json!([shrink])).await, 202);
     let offer = ev.offer_with(is_volume("vol1")).await;
     assert_eq!(disk_sizes(&offer["resources"], "vol1"), (8.0, 40.0));
-    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
-    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    let total = agent_total(&url).await;
     assert_eq!(disk_sizes(&total, "vol1"), (8.0, 40.0));
 
     // The same directory, its data kept, reached by a task through the smaller volume.
@@ -595,8 +591,7 @@ async fn operator_resizes_are_checked_with_mesos_texts_and_rescind_offers_first(
     assert_eq!(operator(&url, &grow).await, (202, String::new()));
     let rescind = ev.s.until("RESCIND").await;
     assert_eq!(rescind["rescind"]["offer_id"], offer["id"]);
-    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
-    let total = parse(&body)["get_agents"]["agents"][0]["total_resources"].clone();
+    let total = agent_total(&url).await;
     assert_eq!(disk_sizes(&total, "vol1"), (48.0, 0.0));
 
     let shrink = call(shrink_op(sized("vol1", "elsewhere", 48.0), 16.0));

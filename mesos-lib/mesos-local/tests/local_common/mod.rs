@@ -293,3 +293,11 @@ pub async fn launch_group(
         (202, String::new())
     );
 }
+
+/// The first agent's `total_resources` as the operator API's GET_AGENTS lists them.
+pub async fn agent_total(url: &str) -> Value {
+    let (code, body) = operator(url, &json!({"type": "GET_AGENTS"})).await;
+    assert_eq!(code, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["get_agents"]["agents"][0]["total_resources"].clone()
+}
