@@ -6,15 +6,18 @@ jupyter_client. Prints figures and ratios; asserts nothing about speed.
     .venv/bin/python bench/rust_cells.py [--small N] [--skip-cold]
 
 Kernel figures: the first cell after start (a warm cache), the median of N small distinct cells,
-a cell defining a function, the first cell using `mesos_lib` with an empty cache directory
-(cold: what a fresh machine pays), after a restart (warm) and in a second kernel running at the
-same time, a 20-cell notebook end to end (nbclient, kernel start included), and the resident
+a cell defining a function, where a small cell's time goes (cargo's own checks, and the cell
+crate's rustc alone: front end, code generation, link), the first cell using `mesos_lib` with
+an empty cache directory (cold: what a fresh machine pays), right after the first cell of a
+restarted kernel (warm) and as the first cell of a second kernel running at the same time, a 20-cell notebook end to end (nbclient, kernel start included), and the resident
 memory of the kernel process (where evcxr's analyzer lives) and of its cell process.
 """
 
 import argparse
 import json
 import os
+import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -35,6 +38,68 @@ MESOS_LIB = 'mesos_lib::v1::TaskId::new("x").value'
 
 def ms(seconds):
     return f"{seconds * 1e3:8.1f} ms"
+
+
+def _host():
+    out = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout
+    return re.search(r"^host: (\S+)", out, re.M).group(1)
+
+
+def breakdown(slot, runs=7):
+    """Where one cell's compile goes, in a kernel's build slot: cargo's own work (a build with
+    nothing to do), then the cell crate's rustc run alone, stopped after the front end, after
+    code generation, and whole (linked). Each run changes the source, as every cell does."""
+    host = _host()
+    rustc = subprocess.run(["rustup", "which", "rustc"], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    # The environment evcxr builds cells with, so cargo reuses what the kernel built.
+    env = dict(os.environ, CARGO_TARGET_DIR="target", CARGO_BUILD_BUILD_DIR="target",
+               RUSTC=rustc, RUSTFLAGS="-Cprefer-dynamic")
+    cargo = ["cargo", "build", "--target", host, "--message-format=json"]
+    lib = os.path.join(slot, "src", "lib.rs")
+    source = open(lib).read()
+    os.utime(lib)
+    p = subprocess.run(cargo + ["-v"], cwd=slot, env=env, capture_output=True, text=True)
+    m = re.search(r"Running `(\S*rustc --crate-name ctx .*?)`$", p.stderr, re.M)
+    if p.returncode or not m:
+        return None
+    nothing = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cargo, cwd=slot, env=env, capture_output=True, check=True)
+        nothing.append(time.perf_counter() - t)
+    args = shlex.split(m.group(1))
+    scratch = tempfile.mkdtemp(prefix="cell-breakdown-")
+    args[args.index("--out-dir") + 1] = scratch
+    args = [f"incremental={scratch}/inc" if a.startswith("incremental=") else a for a in args]
+    emit = next(i for i, a in enumerate(args) if a.startswith("--emit"))
+    counter = [0]
+
+    def timed(emit_what, crate_type):
+        a = list(args)
+        a[emit] = f"--emit={emit_what}"
+        a[a.index("--crate-type") + 1] = crate_type
+        times = []
+        for _ in range(runs):
+            counter[0] += 1
+            k = counter[0]
+            with open(lib, "w") as f:
+                f.write(source + f"\npub fn breakdown_{k}() -> u32 {{ {k} }}\n")
+            t = time.perf_counter()
+            subprocess.run(a, cwd=slot, env=env, capture_output=True, check=True)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    try:
+        front = timed("metadata", "lib")
+        codegen = timed("obj", "lib")
+        whole = timed("link", "cdylib")
+    finally:
+        with open(lib, "w") as f:
+            f.write(source)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"cargo": statistics.median(nothing), "front": front, "codegen": codegen - front,
+            "link": whole - codegen, "rustc": whole}
 
 
 def floor(runs=7):
@@ -156,6 +221,7 @@ def kernel_figures(small, skip_cold):
     f["mesos_lib_concurrent_after_start"] = time.perf_counter() - k2.started
     k2.stop()
     k.stop()
+    f["breakdown"] = breakdown(os.path.join(cache, "evcxr", "slot-0"))
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in notebook_cells()]
     t = time.perf_counter()
@@ -215,6 +281,13 @@ def main():
     print(f"kernel: first cell after start                    {ms(k['first_after_start'])}")
     print(f"kernel: small cell (median of {args.small})                 {ms(k['small'])}"
           f"   = {k['small'] / fl:.2f} x floor, {k['small'] / ev['small']:.2f} x evcxr")
+    b = k["breakdown"]
+    if b:
+        rest = k["small"] - b["cargo"] - b["rustc"]
+        print(f"  where a small cell goes: cargo's own checks {ms(b['cargo'])}; the cell crate's rustc "
+              f"{ms(b['rustc'])} = {b['rustc'] / fl:.2f} x floor (front end {ms(b['front'])}, "
+              f"code generation {ms(b['codegen'])}, link {ms(b['link'])}); the rest "
+              f"(evcxr's analyzer, loading and running, the kernel) {ms(rest)}")
     print(f"kernel: function cell                              {ms(k['function'])}"
           f"   = {k['function'] / ev['function']:.2f} x evcxr")
     if "mesos_lib_cold" in k:

@@ -165,9 +165,27 @@ impl RustEngine {
     }
 }
 
+/// A running evcxr context, and whether the start-up commands (`:dep mesos-lib`) still have
+/// to run in it.
+struct Session {
+    command: CommandContext,
+    pump: Pump,
+    startup_pending: bool,
+}
+
+/// What the engine does while no job waits: the start-up commands first (so a cell using
+/// `mesos_lib` finds it ready), then the analyzer's warm-up.
+#[derive(Clone, Copy)]
+enum IdleStep {
+    Startup,
+    Code(&'static str),
+}
+
+const IDLE_STEPS: [IdleStep; 2] = [IdleStep::Startup, IdleStep::Code(warm_up::ANALYZER_CELL)];
+
 fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetup) {
-    let mut ctx = match new_context(&shared, &setup) {
-        Ok(c) => Some(c),
+    let mut session = match new_session(&shared, &setup) {
+        Ok(s) => Some(s),
         Err(e) => {
             tracing::error!("evcxr failed to start: {e}");
             shared.ready.store(true, Ordering::SeqCst);
@@ -175,27 +193,30 @@ fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetu
         }
     };
     let mut startup_error = None;
-    if ctx.is_none() {
+    if session.is_none() {
         startup_error =
             Some("evcxr failed to start (see the kernel log); is cargo on PATH?".to_owned());
     }
-    // Warm-up cells run while no job waits; a cell that arrives first warms the analyzer itself.
-    let mut idle_steps: Vec<&str> = Vec::new();
-    if ctx.is_some() {
-        idle_steps.push(warm_up::ANALYZER_CELL);
-    }
-    while let Some(job) = next_job(&rx, &mut idle_steps, ctx.as_mut().map(|(c, _)| c)) {
+    // Idle steps run while no job waits; a cell that arrives first goes first.
+    let mut idle_steps: Vec<IdleStep> = match session {
+        Some(_) => IDLE_STEPS.to_vec(),
+        None => Vec::new(),
+    };
+    while let Some(job) = next_job(&rx, &mut idle_steps, session.as_mut(), &setup) {
         if matches!(job, Job::Execute { .. }) {
-            idle_steps.clear();
+            idle_steps.retain(|s| matches!(s, IdleStep::Startup));
         }
         // A context that panicked is rebuilt before the next job.
-        if ctx.is_none() && startup_error.is_none() {
-            match new_context(&shared, &setup) {
-                Ok(c) => ctx = Some(c),
+        if session.is_none() && startup_error.is_none() {
+            match new_session(&shared, &setup) {
+                Ok(s) => {
+                    session = Some(s);
+                    idle_steps = vec![IdleStep::Startup];
+                }
                 Err(e) => startup_error = Some(format!("evcxr failed to restart: {e}")),
             }
         }
-        let Some((command, pump)) = ctx.as_mut() else {
+        let Some(s) = session.as_mut() else {
             let msg = startup_error.clone().unwrap_or_default();
             match job {
                 Job::Execute { reply, .. } => {
@@ -210,12 +231,28 @@ fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetu
             }
             continue;
         };
-        let result =
-            std::panic::catch_unwind(AssertUnwindSafe(|| run_job(command, pump, &shared, job)));
+        // A job that names mesos_lib needs the start-up commands first.
+        if s.startup_pending && warm_up::needs_startup(job.code()) {
+            run_startup(s, &setup);
+        }
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run_job(&mut s.command, &s.pump, &shared, job)
+        }));
         if result.is_err() {
             tracing::error!("evcxr panicked; rebuilding the Rust context");
             shared.executing.store(false, Ordering::SeqCst);
-            ctx = None;
+            session = None;
+        }
+    }
+}
+
+impl Job {
+    /// The code the job is about.
+    fn code(&self) -> &str {
+        match self {
+            Job::Execute { code, .. } | Job::Complete { code, .. } | Job::Hover { code, .. } => {
+                code
+            }
         }
     }
 }
@@ -224,8 +261,9 @@ fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetu
 /// has dropped its handle.
 fn next_job(
     rx: &mpsc::Receiver<Job>,
-    idle_steps: &mut Vec<&str>,
-    mut command: Option<&mut CommandContext>,
+    idle_steps: &mut Vec<IdleStep>,
+    mut session: Option<&mut Session>,
+    setup: &EngineSetup,
 ) -> Option<Job> {
     loop {
         if idle_steps.is_empty() {
@@ -236,8 +274,14 @@ fn next_job(
             Err(mpsc::TryRecvError::Disconnected) => return None,
             Err(mpsc::TryRecvError::Empty) => {
                 let step = idle_steps.remove(0);
-                if let Some(command) = command.as_deref_mut() {
-                    run_step(command, step, "analyzer warm-up");
+                let Some(s) = session.as_deref_mut() else {
+                    continue;
+                };
+                match step {
+                    IdleStep::Startup => run_startup(s, setup),
+                    IdleStep::Code(code) => {
+                        run_step(&mut s.command, code, "analyzer warm-up");
+                    }
                 }
             }
         }
@@ -245,11 +289,12 @@ fn next_job(
 }
 
 /// Prepares a kept build directory without a kernel (`mesos-kernel prepare`): runs the start-up
-/// commands and the warm-up, so the shared build exists before any notebook needs it.
+/// commands, so the shared build exists before any notebook needs it.
 pub fn prepare(setup: &EngineSetup) -> Result<(), Error> {
     let shared = Shared::default();
-    let (command, _pump) = new_context(&shared, setup)?;
-    drop(command);
+    let mut session = new_session(&shared, setup)?;
+    run_startup(&mut session, setup);
+    drop(session);
     match &setup.seed {
         Some(seed) if !seed.exists() => Err(Error::Message(format!(
             "the start-up commands failed, so nothing was kept in {} (see the log above)",
@@ -259,7 +304,10 @@ pub fn prepare(setup: &EngineSetup) -> Result<(), Error> {
     }
 }
 
-fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, Pump), Error> {
+/// Starts evcxr with the value display, ready for cells. The start-up commands are left to
+/// [`run_startup`]: adding mesos-lib reloads the analyzer's view of the crate (~2 s), which a
+/// first cell that does not use it need not wait for.
+fn new_session(shared: &Shared, setup: &EngineSetup) -> Result<Session, Error> {
     let started = std::time::Instant::now();
     if let (Some(seed), Some(dir)) = (&setup.seed, &setup.build_dir) {
         seed.sow(dir);
@@ -271,16 +319,8 @@ fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, 
     let mut command = CommandContext::with_eval_context(eval);
     *shared.child.lock().expect("child handle") = Some(command.process_handle());
     let warm = started.elapsed();
-    let mut all_done = true;
-    for line in &setup.startup {
-        all_done &= run_step(&mut command, line, "evcxr start-up command");
-    }
-    // A build that has everything the start-up asked for is worth sharing with other slots.
-    if all_done && let (Some(seed), Some(dir)) = (&setup.seed, &setup.build_dir) {
-        seed.publish(dir);
-    }
     run_step(&mut command, warm_up::SHOW_DEBUG, "value display");
-    // Drain what the start-up commands printed so the first cell does not show it.
+    // Drain what the start-up printed so the first cell does not show it.
     while outputs.stdout.try_recv().is_ok() {}
     while outputs.stderr.try_recv().is_ok() {}
     shared.ready.store(true, Ordering::SeqCst);
@@ -291,7 +331,30 @@ fn new_context(shared: &Shared, setup: &EngineSetup) -> Result<(CommandContext, 
         total_ms = started.elapsed().as_millis() as u64,
         "evcxr ready"
     );
-    Ok((command, Pump::start(outputs.stdout, outputs.stderr)))
+    Ok(Session {
+        command,
+        pump: Pump::start(outputs.stdout, outputs.stderr),
+        startup_pending: !setup.startup.is_empty(),
+    })
+}
+
+/// Runs the start-up commands once per session; a build holding everything they asked for is
+/// published as the shared build. What they print is dropped, not shown in a cell.
+fn run_startup(session: &mut Session, setup: &EngineSetup) {
+    if !session.startup_pending {
+        return;
+    }
+    session.startup_pending = false;
+    let mut all_done = true;
+    let cell = session.pump.detach();
+    for line in &setup.startup {
+        all_done &= run_step(&mut session.command, line, "evcxr start-up command");
+    }
+    session.pump.finish();
+    session.pump.reattach(cell);
+    if all_done && let (Some(seed), Some(dir)) = (&setup.seed, &setup.build_dir) {
+        seed.publish(dir);
+    }
 }
 
 /// Runs one preparation step; cells still work when it fails (the log says what is missing).

@@ -68,6 +68,16 @@ impl Pump {
         t.in_backtrace = false;
     }
 
+    /// Stops directing output to a cell (it goes to the log), returning the cell it went to.
+    pub fn detach(&self) -> Option<CellOutput> {
+        self.target.lock().expect("pump target").out.take()
+    }
+
+    /// Directs output to `out` again, as before [`Pump::detach`], panic state untouched.
+    pub fn reattach(&self, out: Option<CellOutput>) {
+        self.target.lock().expect("pump target").out = out;
+    }
+
     /// Publishes everything the child wrote so far, then returns the panic seen, if any.
     /// Output arriving later (background threads) still goes to the last cell.
     pub fn finish(&self) -> Option<PanicReport> {

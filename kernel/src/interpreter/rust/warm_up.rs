@@ -7,6 +7,8 @@
 //!   would have printed makes the first compile succeed. Inherent `evcxr_display` methods (rich
 //!   output) still win, as inherent methods come before trait methods; a type without `Debug`
 //!   still falls back and fails as before.
+//! - `:dep mesos-lib` makes the analyzer reload the crate graph (~2 s): it runs while the user
+//!   reads, or before the first cell that names `mesos_lib`, not before every first cell.
 //! - The analyzer infers the types of a session's first top-level `let` from scratch (~1.5 s):
 //!   one `let`, then dropped (so it leaves no variable), does that while the user reads.
 
@@ -29,6 +31,12 @@ pub const NO_SHOW_DEBUG: &str = "trait MesosKernelShowDebug {}";
 /// the `let` and the `drop` and find the variable.
 pub const ANALYZER_CELL: &str =
     "let mesos_kernel_warm_up = String::new();\ndrop(mesos_kernel_warm_up);";
+
+/// Whether code needs the start-up commands (`:dep mesos-lib`) run first: a Rust crate is
+/// reached only through its name, so code that never names `mesos_lib` cannot use it.
+pub fn needs_startup(code: &str) -> bool {
+    code.contains("mesos_lib")
+}
 
 /// The method name the trait adds to every type; not worth offering in completions.
 pub const DISPLAY_METHOD: &str = "evcxr_display";
@@ -72,6 +80,13 @@ mod tests {
         assert_eq!(after_cell(":clear\n:fmt {}"), None);
         // A path in code is not a command.
         assert_eq!(before_cell("let t = std::fmt::Write;"), None);
+    }
+
+    #[test]
+    fn only_code_naming_mesos_lib_waits_for_the_start_up() {
+        assert!(needs_startup("mesos_lib::v1::TaskId::new(\"x\")"));
+        assert!(needs_startup("use mesos_lib::bind as mesos;"));
+        assert!(!needs_startup("let v = 3 * 2; v + 1"));
     }
 
     #[test]
