@@ -257,3 +257,68 @@ async fn volume_operations_with_ids_are_each_finished() {
     assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
     m.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_launch_or_launch_group_with_an_id_is_dropped_and_its_tasks_get_task_error() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut s = web_framework(&url).await;
+    let sid = s.stream_id.clone();
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let agent = offer["agent_id"].clone();
+    let task = |id: &str| {
+        json!({"name": id, "task_id": {"value": id}, "agent_id": agent,
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}],
+            "command": {"value": "sleep 60"}})
+    };
+    let executor = json!({"type": "DEFAULT", "executor_id": {"value": "e"},
+        "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]});
+    let ops = json!([
+        {"type": "LAUNCH", "id": {"value": "l1"}, "launch": {"task_infos": [task("a")]}},
+        {"type": "LAUNCH_GROUP", "id": {"value": "g1"}, "launch_group": {
+            "executor": executor, "task_group": {"tasks": [task("b")]}}},
+    ]);
+    assert_eq!(
+        call(&url, Some(&sid), &accept(&s, &offer, ops)).await.0,
+        202
+    );
+    // `Master::accept`: operation feedback is not supported for either; each task is refused.
+    let mut statuses = Vec::new();
+    while statuses.len() < 2 {
+        let update = s.until("UPDATE").await["update"]["status"].clone();
+        statuses.push(update);
+    }
+    statuses.sort_by_key(|st| st["task_id"]["value"].as_str().unwrap_or("").to_string());
+    for (st, id, reason, op) in [
+        (&statuses[0], "a", "REASON_TASK_INVALID", "LAUNCH"),
+        (&statuses[1], "b", "REASON_TASK_GROUP_INVALID", "LAUNCH_GROUP"),
+    ] {
+        assert_eq!(st["task_id"]["value"], id, "{st}");
+        assert_eq!(
+            (&st["state"], &st["source"], &st["reason"], &st["agent_id"]),
+            (&json!("TASK_ERROR"), &json!("SOURCE_MASTER"), &json!(reason), &agent),
+            "{st}"
+        );
+        assert_eq!(
+            st["message"],
+            format!("The `id` field cannot be set on {op} operations")
+        );
+        assert!(st.get("uuid").is_none(), "no acknowledgement is asked: {st}");
+    }
+    // Nothing was launched or kept as an operation, and the resources are offered again whole.
+    let (code, body) = operator(&url, &json!({"type": "GET_TASKS"})).await;
+    assert_eq!(code, 200);
+    let tasks = parse(&body)["get_tasks"].clone();
+    assert!(
+        tasks.get("tasks").is_none_or(|t| t.as_array().is_some_and(Vec::is_empty)),
+        "{tasks}"
+    );
+    assert!(
+        operations(&url)
+            .await
+            .get("operations")
+            .is_none_or(|o| o.as_array().is_some_and(Vec::is_empty))
+    );
+    let again = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    assert_eq!(again["resources"], offer["resources"]);
+}

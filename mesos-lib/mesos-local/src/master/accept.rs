@@ -105,6 +105,7 @@ impl Master {
             dropped,
             mut pending,
             groups,
+            with_id,
         } = take_operations(&mut body);
         // Parsed before taking the lock, which acknowledgements and updates wait for.
         let parsed = ids_and_resources(&tasks);
@@ -125,7 +126,9 @@ impl Master {
                     .map(|s| &s.sender);
                 pending.drop_all(&why, sender);
                 let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
-                let all_tasks: Vec<&Value> = tasks.iter().chain(group_tasks).collect();
+                let refused = with_id.iter().flat_map(|r| r.tasks.iter());
+                let all_tasks: Vec<&Value> =
+                    tasks.iter().chain(group_tasks).chain(refused).collect();
                 return refuse_invalid_offers(&st, fid, &why, &all_tasks, &dropped);
             }
         };
@@ -144,6 +147,7 @@ impl Master {
         // operation; its resources stay with what is left of the offers.
         if let Some(s) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
             dropped.refuse(&s.sender, refusal);
+            with_id.iter().for_each(|r| r.refuse(&s.sender));
         }
         let launched = self.launch_tasks(
             &mut st,
@@ -217,6 +221,59 @@ struct Operations {
     pending: PendingOperations,
     /// The LAUNCH_GROUP operations.
     groups: Vec<Value>,
+    /// LAUNCH and LAUNCH_GROUP operations that asked for feedback (an `id`).
+    with_id: Vec<FeedbackRefused>,
+}
+
+/// A LAUNCH or LAUNCH_GROUP with an `id`: operation feedback is not supported for them, so
+/// the master drops the operation and each of its tasks gets TASK_ERROR (Mesos's `_accept`).
+struct FeedbackRefused {
+    tasks: Vec<Value>,
+    reason: Reason,
+    message: &'static str,
+}
+
+impl FeedbackRefused {
+    /// Takes the tasks of `op` when it is a LAUNCH or LAUNCH_GROUP carrying an `id`.
+    fn of(op: &mut Value) -> Option<Self> {
+        op.get("id")?;
+        let (path, reason, message) = match j::str_at(op, "type")? {
+            "LAUNCH" => (
+                "/launch/task_infos",
+                Reason::TaskInvalid,
+                "The `id` field cannot be set on LAUNCH operations",
+            ),
+            "LAUNCH_GROUP" => (
+                "/launch_group/task_group/tasks",
+                Reason::TaskGroupInvalid,
+                "The `id` field cannot be set on LAUNCH_GROUP operations",
+            ),
+            _ => return None,
+        };
+        let tasks = match op.pointer_mut(path).map(Value::take) {
+            Some(Value::Array(tasks)) => tasks,
+            _ => Vec::new(),
+        };
+        Some(Self {
+            tasks,
+            reason,
+            message,
+        })
+    }
+
+    /// TASK_ERROR, from the master, for each of its tasks (on the agent each task names).
+    fn refuse(&self, sender: &crate::http::EventSender) {
+        for t in &self.tasks {
+            let status = error_status(
+                t,
+                j::id_at(t, "agent_id"),
+                TaskState::Error,
+                self.reason.clone(),
+                self.message.to_owned(),
+            );
+            sender.send(&super::events::update(&status));
+        }
+    }
 }
 
 /// Takes the operations out of the call.
@@ -225,9 +282,12 @@ fn take_operations(body: &mut Value) -> Operations {
     let mut dropped = Dropped::default();
     let mut pending = PendingOperations::default();
     let mut groups: Vec<Value> = Vec::new();
+    let mut with_id = Vec::new();
     if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
         for op in ops.iter_mut() {
-            if j::str_at(op, "type") == Some("LAUNCH") {
+            if let Some(refused) = FeedbackRefused::of(op) {
+                with_id.push(refused);
+            } else if j::str_at(op, "type") == Some("LAUNCH") {
                 if let Some(Value::Array(list)) =
                     op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
                 {
@@ -245,6 +305,7 @@ fn take_operations(body: &mut Value) -> Operations {
         dropped,
         pending,
         groups,
+        with_id,
     }
 }
 
