@@ -141,5 +141,18 @@ def test_resizing_a_volume_refuses_bad_input_and_shows_the_masters_refusal(mk, s
     evalue = reply["content"]["evalue"]
     assert "RESERVE_RESOURCES of disk:99968 for role web refused" in evalue, evalue
     assert volume_size(url, "evol") == 32
+
+    # A volume a running task uses cannot grow: the disk reserved for the attempt is given back.
+    run(mk, "%subscribe --name evoltest --role web", timeout=60)
+    wait_until(lambda: "evol" in complete(mk, "%launch --volume ev"), what="evol offered")
+    run(mk, "%launch --name evuser --volume evol:data --wait TASK_RUNNING -- sleep 600", timeout=90)
+    reply, _ = run(mk, "%volumes grow evol --to 48", ok=False)
+    evalue = reply["content"]["evalue"]
+    assert "GROW_VOLUME refused" in evalue and "the disk:16 reserved for it was unreserved" in evalue, evalue
+    assert volume_size(url, "evol") == 32
+    reserved = master_json(url, "/master/slaves")["slaves"][0]["reserved_resources_full"]["web"]
+    assert [r for r in reserved if "persistence" not in r.get("disk", {})] == [], reserved
+    run(mk, "%kill evuser")
+    run(mk, "%wait evuser --state TASK_KILLED", timeout=90)
     run(mk, "%volumes destroy evol --unreserve")
     assert master_json(url, "/master/slaves")["slaves"][0]["reserved_resources"] == {}

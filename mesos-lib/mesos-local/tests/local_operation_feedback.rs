@@ -291,26 +291,41 @@ async fn a_launch_or_launch_group_with_an_id_is_dropped_and_its_tasks_get_task_e
     statuses.sort_by_key(|st| st["task_id"]["value"].as_str().unwrap_or("").to_string());
     for (st, id, reason, op) in [
         (&statuses[0], "a", "REASON_TASK_INVALID", "LAUNCH"),
-        (&statuses[1], "b", "REASON_TASK_GROUP_INVALID", "LAUNCH_GROUP"),
+        (
+            &statuses[1],
+            "b",
+            "REASON_TASK_GROUP_INVALID",
+            "LAUNCH_GROUP",
+        ),
     ] {
         assert_eq!(st["task_id"]["value"], id, "{st}");
         assert_eq!(
             (&st["state"], &st["source"], &st["reason"], &st["agent_id"]),
-            (&json!("TASK_ERROR"), &json!("SOURCE_MASTER"), &json!(reason), &agent),
+            (
+                &json!("TASK_ERROR"),
+                &json!("SOURCE_MASTER"),
+                &json!(reason),
+                &agent
+            ),
             "{st}"
         );
         assert_eq!(
             st["message"],
             format!("The `id` field cannot be set on {op} operations")
         );
-        assert!(st.get("uuid").is_none(), "no acknowledgement is asked: {st}");
+        assert!(
+            st.get("uuid").is_none(),
+            "no acknowledgement is asked: {st}"
+        );
     }
     // Nothing was launched or kept as an operation, and the resources are offered again whole.
     let (code, body) = operator(&url, &json!({"type": "GET_TASKS"})).await;
     assert_eq!(code, 200);
     let tasks = parse(&body)["get_tasks"].clone();
     assert!(
-        tasks.get("tasks").is_none_or(|t| t.as_array().is_some_and(Vec::is_empty)),
+        tasks
+            .get("tasks")
+            .is_none_or(|t| t.as_array().is_some_and(Vec::is_empty)),
         "{tasks}"
     );
     assert!(

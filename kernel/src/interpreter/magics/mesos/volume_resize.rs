@@ -170,7 +170,7 @@ pub(super) async fn resize(
 }
 
 /// GROW_VOLUME to `to` MB; when the agent has not that much disk reserved as the volume is
-/// (409), it is reserved first, as `create` does.
+/// (409), it is reserved first, as `create` does, and unreserved again if the grow still fails.
 async fn grow(op: &Operator, h: &Held, agent: AgentId, to: f64) -> Result<String, ErrorContent> {
     let now = h.size();
     let addition = plain_disk(&h.resource, to - now);
@@ -180,7 +180,7 @@ async fn grow(op: &Operator, h: &Held, agent: AgentId, to: f64) -> Result<String
     match op.send(&call).await? {
         None => {}
         Some((409, _)) => {
-            let reserve = Call::reserve_resources(agent, vec![], vec![addition]);
+            let reserve = Call::reserve_resources(agent.clone(), vec![], vec![addition.clone()]);
             if let Some((_, text)) = op.send(&reserve).await? {
                 return Err(mesos_error(format!(
                     "RESERVE_RESOURCES of disk:{} for role {} refused: {text}",
@@ -194,9 +194,20 @@ async fn grow(op: &Operator, h: &Held, agent: AgentId, to: f64) -> Result<String
                 h.role()
             );
             if let Some((_, text)) = op.send(&call).await? {
+                // The reservation was only for the grow: give it back, so a refused cell
+                // leaves the agent as it found it.
+                let unreserve = Call::unreserve_resources(agent, vec![addition]);
+                let undone = match op.send(&unreserve).await? {
+                    None => format!("the disk:{} reserved for it was unreserved", mb(to - now)),
+                    Some((_, why)) => format!(
+                        "the disk:{} reserved for it stays reserved for {} (UNRESERVE_RESOURCES \
+                         refused: {why})",
+                        mb(to - now),
+                        h.role()
+                    ),
+                };
                 return Err(mesos_error(format!(
-                    "GROW_VOLUME refused (the disk stays reserved for {}): {text}",
-                    h.role()
+                    "GROW_VOLUME refused: {text}; {undone}"
                 )));
             }
         }
