@@ -154,7 +154,7 @@ fn prepare() -> anyhow::Result<()> {
     init_logging(None)?;
     let started = std::time::Instant::now();
     let setup = engine_setup();
-    mesos_kernel::interpreter::rust::engine::prepare(&setup)?;
+    mesos_kernel::interpreter::rust::prepare(&setup)?;
     let kept = setup
         .seed
         .as_ref()

@@ -5,6 +5,8 @@ pub mod cell_crate;
 pub mod engine;
 pub mod errors;
 pub mod pump;
+mod session;
 pub mod warm_up;
 
 pub use engine::{EngineSetup, RustEngine};
+pub use session::prepare;
