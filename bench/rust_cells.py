@@ -7,7 +7,7 @@ jupyter_client. Prints figures and ratios; asserts nothing about speed.
 
 Kernel figures: the first cell after start (a warm cache), the median of N small distinct cells,
 a cell defining a function, where a small cell's time goes (cargo's own checks, and the cell
-crate's rustc alone: front end, code generation, link), the first cell using `mesos_lib` with
+crate's rustc alone: its front end, then code generation and link), the first cell using `mesos_lib` with
 an empty cache directory (cold: what a fresh machine pays), right after the first cell of a
 restarted kernel (warm) and as the first cell of a second kernel running at the same time, a 20-cell notebook end to end (nbclient, kernel start included), and the resident
 memory of the kernel process (where evcxr's analyzer lives) and of its cell process.
@@ -47,8 +47,8 @@ def _host():
 
 def breakdown(slot, runs=7):
     """Where one cell's compile goes, in a kernel's build slot: cargo's own work (a build with
-    nothing to do), then the cell crate's rustc run alone, stopped after the front end, after
-    code generation, and whole (linked). Each run changes the source, as every cell does."""
+    nothing to do), then the cell crate's rustc run alone, whole (compiled and linked) and
+    stopped after the front end. Each run changes the source, as every cell does."""
     host = _host()
     rustc = subprocess.run(["rustup", "which", "rustc"], capture_output=True, text=True,
                            check=True).stdout.strip()
@@ -71,35 +71,38 @@ def breakdown(slot, runs=7):
     args = shlex.split(m.group(1))
     scratch = tempfile.mkdtemp(prefix="cell-breakdown-")
     args[args.index("--out-dir") + 1] = scratch
-    args = [f"incremental={scratch}/inc" if a.startswith("incremental=") else a for a in args]
     emit = next(i for i, a in enumerate(args) if a.startswith("--emit"))
-    counter = [0]
+    inc = next(i for i, a in enumerate(args) if a.startswith("incremental="))
 
-    def timed(emit_what, crate_type):
+    def variant(name, emit_what, crate_type):
+        # Each variant its own incremental directory, as one kernel slot has one.
         a = list(args)
         a[emit] = f"--emit={emit_what}"
         a[a.index("--crate-type") + 1] = crate_type
-        times = []
-        for _ in range(runs):
-            counter[0] += 1
-            k = counter[0]
-            with open(lib, "w") as f:
-                f.write(source + f"\npub fn breakdown_{k}() -> u32 {{ {k} }}\n")
-            t = time.perf_counter()
-            subprocess.run(a, cwd=slot, env=env, capture_output=True, check=True)
-            times.append(time.perf_counter() - t)
-        return statistics.median(times)
+        a[inc] = f"incremental={scratch}/inc-{name}"
+        return a
 
+    variants = {"front": variant("front", "metadata", "lib"),
+                "rustc": variant("rustc", "link", "cdylib")}
+    times = {name: [] for name in variants}
     try:
-        front = timed("metadata", "lib")
-        codegen = timed("obj", "lib")
-        whole = timed("link", "cdylib")
+        # Interleaved, so a change in the machine's load falls on both alike.
+        for k in range(runs + 1):
+            for name, a in variants.items():
+                # As evcxr changes it from cell to cell: the entry point's name, and new code.
+                cell = re.sub(r"run_user_code_\d+", f"run_user_code_{100000 + k}", source)
+                with open(lib, "w") as f:
+                    f.write(cell + f"\npub fn breakdown_{k}() -> u32 {{ {k} }}\n")
+                t = time.perf_counter()
+                subprocess.run(a, cwd=slot, env=env, capture_output=True, check=True)
+                if k:  # the first run of each fills its incremental directory
+                    times[name].append(time.perf_counter() - t)
     finally:
         with open(lib, "w") as f:
             f.write(source)
         shutil.rmtree(scratch, ignore_errors=True)
-    return {"cargo": statistics.median(nothing), "front": front, "codegen": codegen - front,
-            "link": whole - codegen, "rustc": whole}
+    front, rustc = (statistics.median(times[n]) for n in ("front", "rustc"))
+    return {"cargo": statistics.median(nothing), "front": front, "rustc": rustc}
 
 
 def floor(runs=7):
@@ -286,7 +289,7 @@ def main():
         rest = k["small"] - b["cargo"] - b["rustc"]
         print(f"  where a small cell goes: cargo's own checks {ms(b['cargo'])}; the cell crate's rustc "
               f"{ms(b['rustc'])} = {b['rustc'] / fl:.2f} x floor (front end {ms(b['front'])}, "
-              f"code generation {ms(b['codegen'])}, link {ms(b['link'])}); the rest "
+              f"code generation and link {ms(b['rustc'] - b['front'])}); the rest "
               f"(evcxr's analyzer, loading and running, the kernel) {ms(rest)}")
     print(f"kernel: function cell                              {ms(k['function'])}"
           f"   = {k['function'] / ev['function']:.2f} x evcxr")
