@@ -135,10 +135,11 @@ impl Master {
             role,
             agent_id,
         };
+        // The agent keeps its FrameworkInfo as JSON: written once per ACCEPT, as it was cloned.
         let fw_info = st
             .frameworks
             .get(fid)
-            .map(|f| f.info.clone())
+            .and_then(|f| serde_json::to_value(&f.info).ok())
             .unwrap_or_default();
         // What mesos-local cannot carry out is dropped as the master drops an invalid
         // operation; its resources stay with what is left of the offers.
@@ -302,7 +303,9 @@ fn refuse_invalid_offers(
     dropped: &Dropped,
 ) {
     let framework = st.frameworks.get(fid);
-    let state = if framework.is_some_and(|f| f.has_capability("PARTITION_AWARE")) {
+    let state = if framework
+        .is_some_and(|f| f.has_capability(mesos_lib::v1::FrameworkCapabilityType::PartitionAware))
+    {
         TaskState::Dropped
     } else {
         TaskState::Lost

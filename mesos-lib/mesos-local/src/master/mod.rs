@@ -145,7 +145,7 @@ impl Master {
             let fw = st
                 .frameworks
                 .entry(fid.clone())
-                .or_insert_with(|| Framework::new(&fid, fw_info.clone(), ids::now_nanos(), true));
+                .or_insert_with(|| Framework::recovered(&fid, &fw_info, ids::now_nanos()));
             let held = (!state.is_terminal()).then(|| {
                 let resources =
                     rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);
@@ -283,7 +283,7 @@ impl Master {
             fw.active = false;
             fw.generation += 1;
             let generation = fw.generation;
-            let timeout = j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0);
+            let timeout = fw.info.failover_timeout.unwrap_or(0.0);
             let view = views::framework_v1(&st.frameworks[fid], &st);
             st.broadcast(
                 &json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}),
@@ -428,7 +428,8 @@ impl Master {
             return;
         };
         let Some(sub) = &fw.subscription else { return };
-        let partition_aware = fw.has_capability("PARTITION_AWARE");
+        let partition_aware =
+            fw.has_capability(mesos_lib::v1::FrameworkCapabilityType::PartitionAware);
         let send = |status: Value| {
             sub.sender.send(&events::update(&status));
         };

@@ -4,13 +4,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::fixed_json::{AgentJson, TaskJson};
 use crate::agent::Agent;
 use crate::http::EventSender;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::TaskState;
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, TaskState};
 
 /// Ended tasks a framework keeps (`--max_completed_tasks_per_framework`'s default).
 pub(crate) const MAX_COMPLETED_TASKS_PER_FRAMEWORK: usize = 1000;
@@ -160,8 +161,8 @@ pub(crate) struct Filter {
 /// A framework known to the master.
 pub(crate) struct Framework {
     pub id: String,
-    /// FrameworkInfo as stored (with `id`, `failover_timeout`, `checkpoint` defaults).
-    pub info: Value,
+    /// FrameworkInfo as stored (with `id`, `failover_timeout`, `checkpoint` set).
+    pub info: FrameworkInfo,
     pub subscription: Option<Subscription>,
     pub active: bool,
     pub recovered: bool,
@@ -185,7 +186,7 @@ pub(crate) struct Framework {
 impl Framework {
     /// A framework first known at `now`: subscribed (active), or `recovered` from an agent's
     /// tasks before its scheduler subscribes again (inactive).
-    pub(crate) fn new(id: &str, info: Value, now: i64, recovered: bool) -> Self {
+    pub(crate) fn new(id: &str, info: FrameworkInfo, now: i64, recovered: bool) -> Self {
         Framework {
             id: id.to_string(),
             info,
@@ -204,6 +205,16 @@ impl Framework {
         }
     }
 
+    /// A framework the master learns of from an agent's tasks (after a master restart),
+    /// with the FrameworkInfo that agent kept: the one a master gave it, so it reads back.
+    pub(crate) fn recovered(id: &str, info: &Value, now: i64) -> Self {
+        let info = FrameworkInfo::deserialize(info).unwrap_or_else(|_| FrameworkInfo {
+            id: Some(mesos_lib::v1::FrameworkId::new(id)),
+            ..Default::default()
+        });
+        Framework::new(id, info, now, true)
+    }
+
     /// Keeps `task` among the ended ones, forgetting the oldest beyond the limit.
     pub(crate) fn complete(&mut self, task: Task) {
         self.completed_tasks.push_back(task);
@@ -218,26 +229,24 @@ impl Framework {
     }
 
     /// Whether the framework asked for a capability.
-    pub(crate) fn has_capability(&self, cap: &str) -> bool {
-        crate::json::array_at(&self.info, "capabilities")
-            .iter()
-            .any(|c| crate::json::str_at(c, "type") == Some(cap))
+    pub(crate) fn has_capability(&self, cap: FrameworkCapabilityType) -> bool {
+        self.info.has_capability(&cap)
     }
 
     /// Its first role (the one of a framework that is not MULTI_ROLE).
     pub(crate) fn role(&self) -> String {
-        crate::json::array_at(&self.info, "roles")
+        self.info
+            .roles
             .first()
-            .and_then(Value::as_str)
-            .or_else(|| crate::json::str_at(&self.info, "role"))
-            .unwrap_or("*")
+            .or(self.info.role.as_ref())
+            .map_or("*", String::as_str)
             .to_string()
     }
 
     /// The roles it is offered resources in: a MULTI_ROLE framework's `roles`, else its one
     /// `role` (SUBSCRIBE and UPDATE_FRAMEWORK refuse `roles` without MULTI_ROLE).
     pub(crate) fn roles(&self) -> Vec<String> {
-        if self.has_capability("MULTI_ROLE") {
+        if self.has_capability(FrameworkCapabilityType::MultiRole) {
             super::reserve::framework_roles(&self.info)
         } else {
             vec![self.role()]
@@ -391,7 +400,7 @@ mod tests {
     fn a_framework_keeps_only_its_latest_ended_tasks() {
         let mut fw = Framework {
             id: "f".into(),
-            info: Value::Null,
+            info: FrameworkInfo::default(),
             subscription: None,
             active: false,
             recovered: false,
