@@ -18,7 +18,7 @@ use super::{Agent, ExecutorRun, ToMaster, sandbox};
 use crate::http::EventSender;
 use crate::master::launch_group::GroupLaunch;
 use crate::{ids, json as j};
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
 
 /// Where an executor is in its life (`Executor::State`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,9 +96,10 @@ pub(crate) const EXECUTOR_SHUTDOWN_GRACE_PERIOD: Duration = Duration::from_secs(
 impl Agent {
     /// A task with an ExecutorInfo: given to its running executor, queued for one that has
     /// not subscribed yet, or the executor is started first.
-    pub(crate) fn launch_on_executor(self: &Arc<Self>, framework_info: &Value, task: Arc<Value>) {
-        let info = Arc::new(task.get("executor").cloned().unwrap_or_default());
-        self.run_on_executor(framework_info, info, Work::Task(task));
+    pub(crate) fn launch_on_executor(self: &Arc<Self>, fw_info: &Value, task: Arc<TaskInfo>) {
+        // The agent keeps ExecutorInfos as JSON (as the master does): written once per launch.
+        let info = Arc::new(serde_json::to_value(&task.executor).unwrap_or_default());
+        self.run_on_executor(fw_info, info, Work::Task(task));
     }
 
     /// A task group for a CUSTOM executor: as a task, but sent whole as one LAUNCH_GROUP.

@@ -18,7 +18,7 @@ use super::{Agent, ExecutorRun, ToMaster, sandbox};
 use crate::master::launch_group::GroupLaunch;
 use crate::{ids, json as j};
 use mesos_lib::v1::task::ExecutorType;
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
 
 /// How long the default executor waits for the acknowledgements of its tasks' last updates
 /// before it terminates anyway.
@@ -118,10 +118,7 @@ impl Agent {
         let mut resources =
             crate::resource_views::from_json(j::array_at(&group.executor, "resources"));
         for t in &group.tasks {
-            resources.add_all(&crate::resource_views::from_json(j::array_at(
-                t,
-                "resources",
-            )));
+            resources.add_all(&crate::resource_views::from_typed(&t.resources));
         }
         super::volumes::link_into(&self.work_dir, &dir, &resources);
         self.start_members(&dir, group.tasks, members, receivers);
@@ -143,7 +140,7 @@ impl Agent {
             .iter()
             .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"));
         for t in &group.tasks {
-            let tid = j::id_at(t, "task_id").unwrap_or("");
+            let tid = t.task_id.value.as_str();
             let mut spec = lost_spec(message.to_string());
             if aware {
                 spec.state = TaskState::Dropped;
@@ -202,7 +199,7 @@ impl Agent {
         let mut members = Vec::new();
         let mut receivers = Vec::new();
         for task in &group.tasks {
-            let tid = j::id_at(task, "task_id").unwrap_or("").to_string();
+            let tid = task.task_id.value.clone();
             let cid = ids::uuid_string();
             let (kill_tx, kill_rx) = mpsc::unbounded_channel();
             fw.executors.insert(
@@ -263,7 +260,7 @@ impl Agent {
     fn start_members(
         self: &Arc<Self>,
         dir: &std::path::Path,
-        tasks: Vec<Arc<Value>>,
+        tasks: Vec<Arc<TaskInfo>>,
         members: Vec<Member>,
         receivers: Vec<mpsc::UnboundedReceiver<Duration>>,
     ) {
@@ -283,7 +280,10 @@ impl Agent {
                 }
             };
             let launch = Launch {
-                command: task.get("command").cloned().unwrap_or_else(|| json!({})),
+                // The spawner takes a command as JSON (nested containers bring theirs so).
+                command: (task.command.as_ref())
+                    .and_then(|c| serde_json::to_value(c).ok())
+                    .unwrap_or_else(|| json!({})),
                 env: self.member_environment(&task, &sandbox),
                 sandbox,
             };
@@ -353,10 +353,13 @@ impl Agent {
     }
 
     /// What a task's nested container sees besides the agent's environment.
-    fn member_environment(&self, task: &Value, sandbox: &std::path::Path) -> Vec<(String, String)> {
-        let role = j::array_at(task, "resources")
-            .first()
-            .and_then(|r| j::str_at(r, "allocation_info.role"))
+    fn member_environment(
+        &self,
+        task: &TaskInfo,
+        sandbox: &std::path::Path,
+    ) -> Vec<(String, String)> {
+        let role = (task.resources.first())
+            .and_then(|r| r.allocation_info.as_ref()?.role.as_deref())
             .unwrap_or("*");
         vec![
             ("MESOS_SANDBOX".into(), sandbox.display().to_string()),
@@ -483,8 +486,7 @@ impl Agent {
                 .get(id)
                 .filter(|r| r.parent_container.is_some())
             {
-                let policy = j::f64_at(&run.task, "kill_policy.grace_period.nanoseconds")
-                    .map(|n| Duration::from_nanos(n.max(0.0) as u64));
+                let policy = super::executor::kill_grace(&run.task);
                 let eid = run.executor_id.clone();
                 let shutting = fw.groups.get(&eid).is_some_and(|g| g.shutting_down);
                 if shutting {

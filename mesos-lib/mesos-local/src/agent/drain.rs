@@ -32,8 +32,7 @@ impl Agent {
                         .iter()
                         .filter(|(_, r)| !r.state.is_terminal())
                         .map(move |(tid, r)| {
-                            let own = j::f64_at(&r.task, "kill_policy.grace_period.nanoseconds")
-                                .map(|n| Duration::from_nanos(n.max(0.0) as u64));
+                            let own = super::executor::kill_grace(&r.task);
                             // `calculateKillPolicy`: the cap replaces a longer or absent one.
                             let grace = match (max_grace, own) {
                                 (Some(m), Some(o)) => Some(m.min(o)),

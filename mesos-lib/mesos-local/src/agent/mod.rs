@@ -33,8 +33,8 @@ use tokio::sync::mpsc;
 use crate::json as j;
 use crate::stored_status::StoredStatus;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::TaskState;
 use mesos_lib::v1::resources::Attribute;
+use mesos_lib::v1::{TaskInfo, TaskState};
 use status_updates::{Ack, StatusUpdateManager, Update};
 
 /// Messages from agents to whichever master currently leads.
@@ -68,7 +68,7 @@ pub(crate) struct ExecutorRun {
     pub executor_id: String,
     pub container_id: String,
     pub directory: PathBuf,
-    pub task: Arc<Value>,
+    pub task: Arc<TaskInfo>,
     pub state: TaskState,
     pub statuses: Vec<StoredStatus>,
     pub kill_tx: Option<mpsc::UnboundedSender<Duration>>,
@@ -358,8 +358,7 @@ impl Agent {
                     fw.executors
                         .values()
                         .filter_map(|r| {
-                            let grace = j::f64_at(&r.task, "kill_policy.grace_period.nanoseconds")
-                                .map(|n| Duration::from_nanos(n.max(0.0) as u64))
+                            let grace = executor::kill_grace(&r.task)
                                 .unwrap_or(executor::DEFAULT_KILL_GRACE);
                             r.kill_tx.clone().map(|t| (t, grace))
                         })
@@ -375,7 +374,7 @@ impl Agent {
 
     /// Tasks not yet acknowledged as terminal, for (re-)registration with a master:
     /// (framework info, task info, latest state, statuses).
-    pub(crate) fn live_tasks(&self) -> Vec<(Value, Arc<Value>, TaskState, Vec<StoredStatus>)> {
+    pub(crate) fn live_tasks(&self) -> Vec<(Value, Arc<TaskInfo>, TaskState, Vec<StoredStatus>)> {
         let st = self.lock();
         st.frameworks
             .iter()

@@ -382,7 +382,8 @@ struct Run {
 
 impl Run {
     fn of(r: &ExecutorRun, agent_id: &str) -> Run {
-        let cmd = j::str_at(&r.task, "command.value").unwrap_or("");
+        let cmd = (r.task.command.as_ref()).and_then(|c| c.value.as_deref());
+        let cmd = cmd.unwrap_or("");
         let mut task = Task::new(
             Arc::clone(&r.task),
             &r.framework_id,
@@ -391,7 +392,7 @@ impl Run {
             None,
         );
         task.statuses = r.statuses.clone();
-        let mut res = rv::from_json(j::array_at(&r.task, "resources"));
+        let mut res = rv::from_typed(&r.task.resources);
         // The command executor's own allowance, as the agent's /state counts it.
         res.add(&mesos_lib::v1::resources::Resource::scalar("cpus", 0.1));
         res.add(&mesos_lib::v1::resources::Resource::scalar("mem", 32.0));
@@ -404,9 +405,9 @@ impl Run {
                 .as_ref()
                 .or(r.custom.then_some(&r.container_id))
             {
-                Some(_) => j::str_at(&r.task, "executor.name")
-                    .unwrap_or("")
-                    .to_string(),
+                Some(_) => (r.task.executor.as_ref())
+                    .and_then(|e| e.name.clone())
+                    .unwrap_or_default(),
                 None => format!(
                     "Command Executor (Task: {}) (Command: sh -c '{cmd}')",
                     r.executor_id

@@ -17,7 +17,8 @@ use crate::ids;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::resources::AllocationInfo;
+use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
 
 /// Refuse filter length as the allocator sets it (`recoverResources`):
 /// `filters.refuse_seconds`, 5 s when absent, negative or not a number, capped at a year;
@@ -347,7 +348,7 @@ impl Master {
         (tasks, parsed): (Vec<Value>, Vec<(String, Resources)>),
         pending: &mut PendingOperations,
         available: &mut Resources,
-    ) -> Vec<(Arc<Agent>, Arc<Value>)> {
+    ) -> Vec<(Arc<Agent>, Arc<TaskInfo>)> {
         let mut launched = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (i, (mut t, (tid, task_res))) in tasks.into_iter().zip(parsed).enumerate() {
@@ -389,10 +390,16 @@ impl Master {
                     continue;
                 }
             };
+            let info = match booked_info(t, &place.role) {
+                Ok(info) => info,
+                Err(message) => {
+                    task_error(st, place, &json!({"task_id": j::id(&tid)}), message);
+                    continue;
+                }
+            };
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
             available.subtract_all(&executor_res);
-            inject_allocation(&mut t, &place.role);
             if let Some(TaskExecutor {
                 info,
                 new_resources: Some(r),
@@ -400,7 +407,7 @@ impl Master {
             {
                 self.add_task_executor(st, &executor_place, info, r);
             }
-            launched.extend(add_task(st, place, t, tid, task_res));
+            launched.extend(add_task(st, place, info, tid, task_res));
         }
         let after_all = usize::MAX;
         self.offer_operations(st, place, pending, after_all, available);
@@ -431,11 +438,11 @@ fn task_error(st: &MasterState, place: &Placement, t: &Value, message: String) {
 fn add_task(
     st: &mut MasterState,
     place: &Placement,
-    t: Value,
+    info: TaskInfo,
     tid: String,
     task_res: Resources,
-) -> Option<(Arc<Agent>, Arc<Value>)> {
-    let info = Arc::new(t);
+) -> Option<(Arc<Agent>, Arc<TaskInfo>)> {
+    let info = Arc::new(info);
     let task = Task::new(
         Arc::clone(&info),
         place.fid,
@@ -555,13 +562,16 @@ fn check_resources(
     None
 }
 
-/// Adds `allocation_info` to every resource of a TaskInfo, as the master does.
-fn inject_allocation(t: &mut Value, role: &str) {
-    if let Some(list) = t.get_mut("resources").and_then(Value::as_array_mut) {
-        for r in list {
-            if let Some(o) = r.as_object_mut() {
-                o.entry("allocation_info").or_insert(json!({"role": role}));
-            }
-        }
+/// A valid task's TaskInfo as the master keeps it: read into mesos-lib's type once, here
+/// (the checks before read the JSON as sent, for Mesos's texts on what is missing), with
+/// `allocation_info` added to each resource as the master adds it. The error is the
+/// TASK_ERROR message of a TaskInfo that does not convert (a field of the wrong JSON type).
+pub(crate) fn booked_info(t: Value, role: &str) -> Result<TaskInfo, String> {
+    let mut info: TaskInfo = serde_json::from_value(t)
+        .map_err(|e| format!("Failed to convert JSON into TaskInfo: {e}"))?;
+    for r in &mut info.resources {
+        r.allocation_info
+            .get_or_insert_with(|| AllocationInfo::role(role));
     }
+    Ok(info)
 }

@@ -18,7 +18,7 @@ use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, ExecutorId};
 use mesos_lib::v1::scheduler::Event;
 use mesos_lib::v1::task::ExecutorType;
-use mesos_lib::v1::{Reason, TaskState};
+use mesos_lib::v1::{Reason, TaskInfo, TaskState};
 
 /// (framework, agent, executor) of an executor the master knows.
 pub(crate) type ExecutorKey = (String, String, String);
@@ -48,7 +48,7 @@ pub(crate) struct GroupLaunch {
     /// when the master knows it running there.
     pub launch_executor: bool,
     /// The group's TaskInfos (each carrying the executor, as the master stores them).
-    pub tasks: Vec<Arc<Value>>,
+    pub tasks: Vec<Arc<TaskInfo>>,
 }
 
 /// The offers an ACCEPT's task groups draw on.
@@ -99,11 +99,21 @@ impl Master {
         } else {
             self.check_group(st, offer, &tasks, &executor)
         };
-        if let Some(message) = error {
-            self.refuse_group(st, offer.framework_id, &tasks, message);
-            return None;
+        // Typed once valid; the JSON is kept until then for the TASK_ERRORs.
+        let typed = match error {
+            Some(message) => Err(message),
+            None => tasks
+                .iter()
+                .map(|t| super::accept::booked_info(t.clone(), offer.role))
+                .collect(),
+        };
+        match typed {
+            Ok(infos) => Some(self.add_group(st, offer, infos, executor)),
+            Err(message) => {
+                self.refuse_group(st, offer.framework_id, &tasks, message);
+                None
+            }
         }
-        Some(self.add_group(st, offer, tasks, executor))
     }
 
     /// `validation::task::group::validate`, against the executor of that ID the framework
@@ -158,21 +168,19 @@ impl Master {
         &self,
         st: &mut MasterState,
         offer: &mut GroupOffer<'_>,
-        tasks: Vec<Value>,
+        tasks: Vec<TaskInfo>,
         executor: Value,
     ) -> (Arc<Agent>, GroupLaunch) {
         let (fid, aid) = (offer.framework_id, offer.agent_id);
         let executor = Arc::new(executor);
         // Volumes as offered: a task may mount one at another path.
-        let parse = |v: &Value| {
-            rv::volumes_as_in(&rv::from_json(j::array_at(v, "resources")), offer.available)
-        };
+        let as_offered = |r: Resources| rv::volumes_as_in(&r, offer.available);
         let eid = j::id_at(&executor, "executor_id").unwrap_or("").to_string();
         let key = (fid.to_string(), aid.to_string(), eid);
         let launch_executor = !st.executors.contains_key(&key);
         // A running executor's resources are booked already.
         let own = if launch_executor {
-            parse(&executor)
+            as_offered(rv::from_json(j::array_at(&executor, "resources")))
         } else {
             Resources::new()
         };
@@ -188,8 +196,8 @@ impl Master {
         }
         let mut infos = Vec::new();
         for t in tasks {
-            let tid = j::id_at(&t, "task_id").unwrap_or("").to_string();
-            let res = parse(&t);
+            let tid = t.task_id.value.clone();
+            let res = as_offered(rv::from_typed(&t.resources));
             total.add_all(&res);
             let info = Arc::new(t);
             let task = Task::new(Arc::clone(&info), fid, aid, TaskState::Staging, Some(res));

@@ -138,7 +138,7 @@ impl Master {
         let total = agent.total();
         for (fw_info, task_info, state, statuses) in agent.live_tasks() {
             let fid = j::id_at(&fw_info, "id").unwrap_or("").to_string();
-            let tid = j::id_at(&task_info, "task_id").unwrap_or("").to_string();
+            let tid = task_info.task_id.value.clone();
             if st.is_removed(&fid) {
                 continue;
             }
@@ -147,11 +147,10 @@ impl Master {
                 .entry(fid.clone())
                 .or_insert_with(|| Framework::recovered(&fid, &fw_info, ids::now_nanos()));
             let held = (!state.is_terminal()).then(|| {
-                let resources =
-                    rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);
+                let resources = rv::volumes_as_in(&rv::from_typed(&task_info.resources), &total);
                 used.add_all(&resources);
                 fw.allocated
-                    .add(state::allocation_role(&task_info), &resources);
+                    .add(state::resources_role(&task_info.resources), &resources);
                 resources
             });
             let last = statuses.last();
@@ -493,7 +492,7 @@ pub(crate) fn master_status(
     reason: Option<Reason>,
 ) -> Value {
     let mut m = Map::new();
-    m.insert("task_id".into(), task.info["task_id"].clone());
+    m.insert("task_id".into(), j::id(&task.info.task_id.value));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
     m.insert("source".into(), json!(Source::Master));
@@ -523,7 +522,7 @@ fn reconcile_status(tid: &str, aid: Option<&str>, state: TaskState, message: &st
 fn latest_state_status(task: &Task) -> Value {
     let state = task.status_update_state.as_ref().unwrap_or(&task.state);
     let mut m = Map::new();
-    m.insert("task_id".into(), task.info["task_id"].clone());
+    m.insert("task_id".into(), j::id(&task.info.task_id.value));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!("Reconciliation: Latest task state"));
     m.insert("source".into(), json!(Source::Master));

@@ -11,7 +11,7 @@ use super::fixed_json::{AgentJson, TaskJson};
 use crate::agent::Agent;
 use crate::http::EventSender;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, Resource, TaskInfo, TaskState};
 
 /// Ended tasks a framework keeps (`--max_completed_tasks_per_framework`'s default).
 pub(crate) const MAX_COMPLETED_TASKS_PER_FRAMEWORK: usize = 1000;
@@ -27,7 +27,7 @@ pub(crate) struct Subscription {
 pub(crate) struct Task {
     /// TaskInfo with `allocation_info` injected into its resources (shared with the agent
     /// that runs it: at 10,000 tasks every copy counts).
-    pub info: Arc<Value>,
+    pub info: Arc<TaskInfo>,
     /// The fields of `info` that GET_STATE writes, kept as JSON text once first written
     /// (launching stays as cheap as before for tasks nobody lists).
     json: Arc<OnceLock<TaskJson>>,
@@ -48,7 +48,7 @@ impl Task {
     /// A task known by `info`, on `agent_id`, in `state`, with no status yet; `held` are
     /// its resources while they count as used (None once given back).
     pub(crate) fn new(
-        info: Arc<Value>,
+        info: Arc<TaskInfo>,
         framework_id: &str,
         agent_id: &str,
         state: TaskState,
@@ -56,7 +56,7 @@ impl Task {
     ) -> Task {
         Task {
             json: Arc::default(),
-            role: allocation_role(&info).to_string(),
+            role: resources_role(&info.resources).to_string(),
             info,
             framework_id: framework_id.to_string(),
             agent_id: agent_id.to_string(),
@@ -82,8 +82,16 @@ impl Task {
     }
 }
 
-/// The role the resources of a TaskInfo or ExecutorInfo are allocated to (the master put it
-/// in their `allocation_info`); `*` when none says.
+/// The role resources are allocated to (the master put it in their `allocation_info`); `*`
+/// when none says.
+pub(crate) fn resources_role(resources: &[Resource]) -> &str {
+    resources
+        .iter()
+        .find_map(|r| r.allocation_info.as_ref()?.role.as_deref())
+        .unwrap_or("*")
+}
+
+/// `resources_role` of an ExecutorInfo the master keeps as JSON.
 pub(crate) fn allocation_role(info: &Value) -> &str {
     crate::json::array_at(info, "resources")
         .iter()
@@ -415,7 +423,10 @@ mod tests {
             generation: 0,
         };
         for i in 0..MAX_COMPLETED_TASKS_PER_FRAMEWORK + 5 {
-            let info = serde_json::json!({"task_id": {"value": format!("t{i}")}});
+            let info = TaskInfo {
+                task_id: format!("t{i}").as_str().into(),
+                ..Default::default()
+            };
             fw.complete(Task::new(
                 Arc::new(info),
                 "f",
@@ -425,7 +436,6 @@ mod tests {
             ));
         }
         assert_eq!(fw.completed_tasks.len(), MAX_COMPLETED_TASKS_PER_FRAMEWORK);
-        let first = &fw.completed_tasks[0].info["task_id"]["value"];
-        assert_eq!(first, "t5");
+        assert_eq!(fw.completed_tasks[0].info.task_id.value, "t5");
     }
 }
