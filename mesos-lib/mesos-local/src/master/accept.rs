@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::launch_group::{self, GroupOffer};
@@ -40,17 +41,14 @@ fn refuse(body: &Value, allocation_interval: Duration) -> Duration {
 
 /// A TaskStatus the master itself sends for a task it does not launch.
 pub(crate) fn error_status(
-    task: &Value,
+    task_id: &str,
     agent_id: Option<&str>,
     state: TaskState,
     reason: Reason,
     message: String,
 ) -> Value {
     let mut m = Map::new();
-    m.insert(
-        "task_id".into(),
-        task.get("task_id").cloned().unwrap_or(json!({"value": ""})),
-    );
+    m.insert("task_id".into(), j::id(task_id));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
     m.insert("source".into(), json!(Source::Master));
@@ -94,8 +92,9 @@ impl Master {
 
     /// ACCEPT: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY and the resizes are carried out in
     /// their order, then LAUNCH_GROUP; the others are dropped with an error. The offers must
-    /// be of one agent and one role.
-    pub(crate) fn accept(&self, fid: &str, mut body: Value) {
+    /// be of one agent and one role. A LAUNCH's TaskInfo that does not convert refuses the
+    /// call before anything is done (the error is stout's text, for a 400).
+    pub(crate) fn accept(&self, fid: &str, mut body: Value) -> Result<(), String> {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
@@ -106,7 +105,7 @@ impl Master {
             dropped,
             mut pending,
             groups,
-        } = take_operations(&mut body);
+        } = take_operations(&mut body)?;
         // Parsed before taking the lock, which acknowledgements and updates wait for.
         let parsed = ids_and_resources(&tasks);
         let mut st = self.lock();
@@ -125,9 +124,8 @@ impl Master {
                     .and_then(|f| f.subscription.as_ref())
                     .map(|s| &s.sender);
                 pending.drop_all(&why, sender);
-                let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
-                let all_tasks: Vec<&Value> = tasks.iter().chain(group_tasks).collect();
-                return refuse_invalid_offers(&st, fid, &why, &all_tasks, &dropped);
+                refuse_invalid_offers(&st, fid, &why, (&tasks, &groups), &dropped);
+                return Ok(());
             }
         };
         let mut available = self.take_offers(&mut st, &offer_ids);
@@ -173,6 +171,7 @@ impl Master {
         for (agent, group) in group_launches {
             agent.launch_group(&fw_info, group);
         }
+        Ok(())
     }
 
     /// Carries out the LAUNCH_GROUP operations on what the LAUNCHes left of the offers; the
@@ -211,8 +210,8 @@ impl Master {
 
 /// An ACCEPT's operations, sorted by what becomes of them.
 struct Operations {
-    /// The LAUNCH operations' tasks (the accepted ones become the master's, uncopied).
-    tasks: Vec<Value>,
+    /// The LAUNCH operations' tasks, typed (the accepted ones become the master's, uncopied).
+    tasks: Vec<TaskInfo>,
     /// What is dropped with an error.
     dropped: Dropped,
     /// The resource operations, carried out where they stand among the LAUNCHes.
@@ -221,19 +220,23 @@ struct Operations {
     groups: Vec<Value>,
 }
 
-/// Takes the operations out of the call.
-fn take_operations(body: &mut Value) -> Operations {
-    let mut tasks: Vec<Value> = Vec::new();
+/// Takes the operations out of the call, each LAUNCH's TaskInfos read into mesos-lib's type
+/// here, once; the error is stout's conversion text.
+fn take_operations(body: &mut Value) -> Result<Operations, String> {
+    let mut tasks: Vec<TaskInfo> = Vec::new();
     let mut dropped = Dropped::default();
     let mut pending = PendingOperations::default();
     let mut groups: Vec<Value> = Vec::new();
     if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
-        for op in ops.iter_mut() {
+        for (i, op) in ops.iter_mut().enumerate() {
             if j::str_at(op, "type") == Some("LAUNCH") {
                 if let Some(Value::Array(list)) =
                     op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
                 {
-                    tasks.append(list);
+                    for (k, t) in list.drain(..).enumerate() {
+                        let path = format!("accept.operations[{i}].launch.task_infos[{k}]");
+                        tasks.push(task_info(t, &path)?);
+                    }
                 }
             } else if j::str_at(op, "type") == Some("LAUNCH_GROUP") {
                 groups.push(op.take());
@@ -242,24 +245,33 @@ fn take_operations(body: &mut Value) -> Operations {
             }
         }
     }
-    Operations {
+    Ok(Operations {
         tasks,
         dropped,
         pending,
         groups,
+    })
+}
+
+/// A LAUNCH's TaskInfo at `path` in the call, typed; a required field missing is named as
+/// protobuf names it.
+fn task_info(t: Value, path: &str) -> Result<TaskInfo, String> {
+    let missing: Vec<String> = ["name", "task_id", "agent_id"]
+        .into_iter()
+        .filter(|k| t.get(k).is_none())
+        .map(|k| format!("{path}.{k}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("Missing required fields: {}", missing.join(", ")));
     }
+    serde_json::from_value(t).map_err(|e| e.to_string())
 }
 
 /// Each task's ID and resources.
-fn ids_and_resources(tasks: &[Value]) -> Vec<(String, Resources)> {
+fn ids_and_resources(tasks: &[TaskInfo]) -> Vec<(String, Resources)> {
     tasks
         .iter()
-        .map(|t| {
-            (
-                j::id_at(t, "task_id").unwrap_or("").to_string(),
-                rv::from_json(j::array_at(t, "resources")),
-            )
-        })
+        .map(|t| (t.task_id.value.clone(), rv::from_typed(&t.resources)))
         .collect()
 }
 
@@ -300,7 +312,7 @@ fn refuse_invalid_offers(
     st: &MasterState,
     fid: &str,
     why: &str,
-    tasks: &[&Value],
+    (tasks, groups): (&[TaskInfo], &[Value]),
     dropped: &Dropped,
 ) {
     let framework = st.frameworks.get(fid);
@@ -317,10 +329,17 @@ fn refuse_invalid_offers(
     dropped.refuse(sender, |_| {
         format!("Operation attempted with invalid offers: {why}")
     });
-    for t in tasks {
+    let group_tasks = groups.iter().flat_map(launch_group::tasks_of).map(|t| {
+        let tid = j::id_at(t, "task_id").unwrap_or("");
+        (tid, j::id_at(t, "agent_id"))
+    });
+    let launch_tasks = tasks
+        .iter()
+        .map(|t| (t.task_id.value.as_str(), Some(t.agent_id.value.as_str())));
+    for (tid, aid) in launch_tasks.chain(group_tasks) {
         let status = error_status(
-            t,
-            j::id_at(t, "agent_id"),
+            tid,
+            aid,
             state.clone(),
             Reason::InvalidOffers,
             format!("Task launched with invalid offers: {why}"),
@@ -345,7 +364,7 @@ impl Master {
         &self,
         st: &mut MasterState,
         place: &Placement,
-        (tasks, parsed): (Vec<Value>, Vec<(String, Resources)>),
+        (tasks, parsed): (Vec<TaskInfo>, Vec<(String, Resources)>),
         pending: &mut PendingOperations,
         available: &mut Resources,
     ) -> Vec<(Arc<Agent>, Arc<TaskInfo>)> {
@@ -380,23 +399,17 @@ impl Master {
             let executor = executor.and_then(|e| {
                 let mut needed = task_res.clone();
                 needed.add_all(&executor_res);
-                let elsewhere = super::state::allocated_elsewhere(&t, &place.role);
+                let elsewhere = task_allocated_elsewhere(&t, &place.role);
                 check_resources(place, available, &task_res, &needed, elsewhere).map_or(Ok(e), Err)
             });
             let executor = match executor {
                 Ok(e) => e,
                 Err(message) => {
-                    task_error(st, place, &t, message);
+                    task_error(st, place, &tid, message);
                     continue;
                 }
             };
-            let info = match booked_info(t, &place.role) {
-                Ok(info) => info,
-                Err(message) => {
-                    task_error(st, place, &json!({"task_id": j::id(&tid)}), message);
-                    continue;
-                }
-            };
+            inject_allocation(&mut t, &place.role);
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
             available.subtract_all(&executor_res);
@@ -407,7 +420,7 @@ impl Master {
             {
                 self.add_task_executor(st, &executor_place, info, r);
             }
-            launched.extend(add_task(st, place, info, tid, task_res));
+            launched.extend(add_task(st, place, t, tid, task_res));
         }
         let after_all = usize::MAX;
         self.offer_operations(st, place, pending, after_all, available);
@@ -416,9 +429,9 @@ impl Master {
 }
 
 /// Tells the framework that task `t` is TASK_ERROR (REASON_TASK_INVALID) for `message`.
-fn task_error(st: &MasterState, place: &Placement, t: &Value, message: String) {
+fn task_error(st: &MasterState, place: &Placement, tid: &str, message: String) {
     let status = error_status(
-        t,
+        tid,
         Some(&place.agent_id),
         TaskState::Error,
         Reason::TaskInvalid,
@@ -506,7 +519,7 @@ impl Dropped {
 fn validate_task(
     st: &MasterState,
     place: &Placement,
-    t: &Value,
+    t: &TaskInfo,
     tid: &str,
     seen: &HashSet<String>,
 ) -> Option<String> {
@@ -523,15 +536,14 @@ fn validate_task(
             "'TaskID.value' '{tid}' contains invalid characters"
         ));
     }
-    if let Some(aid) = j::id_at(t, "agent_id")
-        && aid != place.agent_id
-    {
+    let aid = &t.agent_id.value;
+    if *aid != place.agent_id {
         return Some(format!(
             "Task uses agent ID {aid} which differs from the one of the offer {}",
             place.agent_id
         ));
     }
-    if t.get("command").is_some() == t.get("executor").is_some() {
+    if t.command.is_some() == t.executor.is_some() {
         return Some(
             "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"
                 .into(),
@@ -562,16 +574,26 @@ fn check_resources(
     None
 }
 
-/// A valid task's TaskInfo as the master keeps it: read into mesos-lib's type once, here
-/// (the checks before read the JSON as sent, for Mesos's texts on what is missing), with
-/// `allocation_info` added to each resource as the master adds it. The error is the
-/// TASK_ERROR message of a TaskInfo that does not convert (a field of the wrong JSON type).
-pub(crate) fn booked_info(t: Value, role: &str) -> Result<TaskInfo, String> {
-    let mut info: TaskInfo = serde_json::from_value(t)
-        .map_err(|e| format!("Failed to convert JSON into TaskInfo: {e}"))?;
-    for r in &mut info.resources {
+/// Adds `allocation_info` to every resource of a TaskInfo, as the master does.
+fn inject_allocation(t: &mut TaskInfo, role: &str) {
+    for r in &mut t.resources {
         r.allocation_info
             .get_or_insert_with(|| AllocationInfo::role(role));
     }
-    Ok(info)
+}
+
+/// `state::allocated_elsewhere` of a typed TaskInfo (its executor's resources included).
+fn task_allocated_elsewhere(t: &TaskInfo, role: &str) -> bool {
+    let executor = t.executor.iter().flat_map(|e| &e.resources);
+    t.resources
+        .iter()
+        .chain(executor)
+        .filter_map(|r| r.allocation_info.as_ref()?.role.as_deref())
+        .any(|r| r != role)
+}
+
+/// A LAUNCH_GROUP task's TaskInfo as the master keeps it, once the group passed its checks
+/// (which read the group as sent); the error is its tasks' TASK_ERROR message.
+pub(crate) fn group_task_info(t: &Value) -> Result<TaskInfo, String> {
+    TaskInfo::deserialize(t).map_err(|e| format!("Failed to convert JSON into TaskInfo: {e}"))
 }

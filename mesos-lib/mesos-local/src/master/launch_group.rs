@@ -102,10 +102,7 @@ impl Master {
         // Typed once valid; the JSON is kept until then for the TASK_ERRORs.
         let typed = match error {
             Some(message) => Err(message),
-            None => tasks
-                .iter()
-                .map(|t| super::accept::booked_info(t.clone(), offer.role))
-                .collect(),
+            None => tasks.iter().map(super::accept::group_task_info).collect(),
         };
         match typed {
             Ok(infos) => Some(self.add_group(st, offer, infos, executor)),
@@ -152,7 +149,7 @@ impl Master {
         };
         for t in tasks {
             let status = super::accept::error_status(
-                t,
+                j::id_at(t, "task_id").unwrap_or(""),
                 j::id_at(t, "agent_id"),
                 TaskState::Error,
                 Reason::TaskGroupInvalid,

@@ -283,8 +283,10 @@ fn dispatch(
     if ty == C::Accept {
         // Handed over, so that its tasks move into the master's books without a copy.
         let body = call.get_mut("accept").map(Value::take).unwrap_or_default();
-        master.accept(fid, body);
-        return empty(StatusCode::ACCEPTED);
+        return match master.accept(fid, body) {
+            Ok(()) => empty(StatusCode::ACCEPTED),
+            Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+        };
     }
     let call = &call;
     match ty {

@@ -13,7 +13,9 @@ use super::state::MasterState;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::resources::AllocationInfo;
 use mesos_lib::v1::task::ExecutorInfo;
+use mesos_lib::v1::{FrameworkId, TaskInfo};
 
 /// The executor of a task about to be launched, once checked.
 pub(crate) struct TaskExecutor {
@@ -83,37 +85,33 @@ impl Master {
         &self,
         st: &MasterState,
         place: &ExecutorPlace<'_>,
-        t: &mut Value,
+        t: &mut TaskInfo,
     ) -> Result<Option<TaskExecutor>, String> {
-        let Some(e) = t.get_mut("executor") else {
+        let Some(e) = t.executor.as_mut() else {
             return Ok(None);
         };
-        if let Some(o) = e.as_object_mut() {
-            o.entry("framework_id")
-                .or_insert_with(|| j::id(place.framework_id));
+        e.framework_id
+            .get_or_insert_with(|| FrameworkId::new(place.framework_id));
+        for r in &mut e.resources {
+            r.allocation_info
+                .get_or_insert_with(|| AllocationInfo::role(place.role));
         }
-        if let Some(list) = e.get_mut("resources").and_then(Value::as_array_mut) {
-            for r in list.iter_mut().filter_map(Value::as_object_mut) {
-                r.entry("allocation_info")
-                    .or_insert(json!({"role": place.role}));
-            }
+        // Its canonical form (see `canonical`).
+        if let Some(cmd) = e.command.as_mut() {
+            cmd.shell.get_or_insert(true);
         }
-        let info = canonical(e.take());
-        let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        // The master keeps ExecutorInfos as JSON (compared, listed): written once, here.
+        let info = serde_json::to_value(&*e).unwrap_or_default();
         let key = (
             place.framework_id.to_string(),
             place.agent_id.to_string(),
-            eid,
+            e.executor_id.value.clone(),
         );
         let existing = st.executors.get(&key).map(|x| Arc::clone(&x.info));
         if let Some(err) = validate(&info, place.framework_id, existing.as_deref()) {
-            *e = info;
             return Err(err);
         }
-        *e = info.clone();
-        let new_resources = existing
-            .is_none()
-            .then(|| rv::from_json(j::array_at(&info, "resources")));
+        let new_resources = existing.is_none().then(|| rv::from_typed(&e.resources));
         Ok(Some(TaskExecutor {
             info,
             new_resources,
