@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::launch_group::{self, GroupOffer};
+use super::accept_call::{Operations, take_operations};
+use super::launch_group::{GroupOffer, GroupOp};
 use super::reserve::PendingOperations;
 use super::state::{Filter, MasterState, Task};
 use super::task_executor::{ExecutorPlace, TaskExecutor};
@@ -18,7 +18,7 @@ use crate::ids;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::resources::AllocationInfo;
+use mesos_lib::v1::resources::{AllocationInfo, Resource};
 use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
 
 /// Refuse filter length as the allocator sets it (`recoverResources`):
@@ -92,8 +92,8 @@ impl Master {
 
     /// ACCEPT: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY and the resizes are carried out in
     /// their order, then LAUNCH_GROUP; the others are dropped with an error. The offers must
-    /// be of one agent and one role. A LAUNCH's TaskInfo that does not convert refuses the
-    /// call before anything is done (the error is stout's text, for a 400).
+    /// be of one agent and one role. A TaskInfo or task group that does not convert refuses
+    /// the call before anything is done (the error, for a 400, is `take_operations`').
     pub(crate) fn accept(&self, fid: &str, mut body: Value) -> Result<(), String> {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
@@ -180,9 +180,9 @@ impl Master {
         &self,
         st: &mut MasterState,
         place: &Placement,
-        groups: Vec<Value>,
+        groups: Vec<GroupOp>,
         available: &mut Resources,
-    ) -> Vec<(Arc<Agent>, launch_group::GroupLaunch)> {
+    ) -> Vec<(Arc<Agent>, super::launch_group::GroupLaunch)> {
         let mut offer = GroupOffer {
             framework_id: place.fid,
             agent_id: &place.agent_id,
@@ -206,65 +206,6 @@ impl Master {
         }
         available
     }
-}
-
-/// An ACCEPT's operations, sorted by what becomes of them.
-struct Operations {
-    /// The LAUNCH operations' tasks, typed (the accepted ones become the master's, uncopied).
-    tasks: Vec<TaskInfo>,
-    /// What is dropped with an error.
-    dropped: Dropped,
-    /// The resource operations, carried out where they stand among the LAUNCHes.
-    pending: PendingOperations,
-    /// The LAUNCH_GROUP operations.
-    groups: Vec<Value>,
-}
-
-/// Takes the operations out of the call, each LAUNCH's TaskInfos read into mesos-lib's type
-/// here, once; the error is stout's conversion text.
-fn take_operations(body: &mut Value) -> Result<Operations, String> {
-    let mut tasks: Vec<TaskInfo> = Vec::new();
-    let mut dropped = Dropped::default();
-    let mut pending = PendingOperations::default();
-    let mut groups: Vec<Value> = Vec::new();
-    if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
-        for (i, op) in ops.iter_mut().enumerate() {
-            if j::str_at(op, "type") == Some("LAUNCH") {
-                if let Some(Value::Array(list)) =
-                    op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
-                {
-                    for (k, t) in list.drain(..).enumerate() {
-                        let path = format!("accept.operations[{i}].launch.task_infos[{k}]");
-                        tasks.push(task_info(t, &path)?);
-                    }
-                }
-            } else if j::str_at(op, "type") == Some("LAUNCH_GROUP") {
-                groups.push(op.take());
-            } else if !pending.take(tasks.len(), op) {
-                dropped.add(op);
-            }
-        }
-    }
-    Ok(Operations {
-        tasks,
-        dropped,
-        pending,
-        groups,
-    })
-}
-
-/// A LAUNCH's TaskInfo at `path` in the call, typed; a required field missing is named as
-/// protobuf names it.
-fn task_info(t: Value, path: &str) -> Result<TaskInfo, String> {
-    let missing: Vec<String> = ["name", "task_id", "agent_id"]
-        .into_iter()
-        .filter(|k| t.get(k).is_none())
-        .map(|k| format!("{path}.{k}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("Missing required fields: {}", missing.join(", ")));
-    }
-    serde_json::from_value(t).map_err(|e| e.to_string())
 }
 
 /// Each task's ID and resources.
@@ -312,7 +253,7 @@ fn refuse_invalid_offers(
     st: &MasterState,
     fid: &str,
     why: &str,
-    (tasks, groups): (&[TaskInfo], &[Value]),
+    (tasks, groups): (&[TaskInfo], &[GroupOp]),
     dropped: &Dropped,
 ) {
     let framework = st.frameworks.get(fid);
@@ -329,17 +270,11 @@ fn refuse_invalid_offers(
     dropped.refuse(sender, |_| {
         format!("Operation attempted with invalid offers: {why}")
     });
-    let group_tasks = groups.iter().flat_map(launch_group::tasks_of).map(|t| {
-        let tid = j::id_at(t, "task_id").unwrap_or("");
-        (tid, j::id_at(t, "agent_id"))
-    });
-    let launch_tasks = tasks
-        .iter()
-        .map(|t| (t.task_id.value.as_str(), Some(t.agent_id.value.as_str())));
-    for (tid, aid) in launch_tasks.chain(group_tasks) {
+    let group_tasks = groups.iter().flat_map(|g| &g.tasks);
+    for t in tasks.iter().chain(group_tasks) {
         let status = error_status(
-            tid,
-            aid,
+            &t.task_id.value,
+            Some(&t.agent_id.value),
             state.clone(),
             Reason::InvalidOffers,
             format!("Task launched with invalid offers: {why}"),
@@ -409,7 +344,7 @@ impl Master {
                     continue;
                 }
             };
-            inject_allocation(&mut t, &place.role);
+            allocate(&mut t.resources, &place.role);
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
             available.subtract_all(&executor_res);
@@ -489,13 +424,14 @@ fn refusal(ty: &str) -> String {
 
 /// The operations of an ACCEPT that are not carried out.
 #[derive(Default)]
-struct Dropped {
+pub(crate) struct Dropped {
     /// (type, operation id) of each resource operation.
     operations: Vec<(String, Option<String>)>,
 }
 
 impl Dropped {
-    fn add(&mut self, op: &mut Value) {
+    /// Adds a resource operation that is not carried out.
+    pub(crate) fn add(&mut self, op: &mut Value) {
         let ty = j::str_at(op, "type").unwrap_or("UNKNOWN").to_string();
         let id = j::id_at(op, "id").map(str::to_string);
         self.operations.push((ty, id));
@@ -574,16 +510,8 @@ fn check_resources(
     None
 }
 
-/// Adds `allocation_info` to every resource of a TaskInfo, as the master does.
-fn inject_allocation(t: &mut TaskInfo, role: &str) {
-    for r in &mut t.resources {
-        r.allocation_info
-            .get_or_insert_with(|| AllocationInfo::role(role));
-    }
-}
-
 /// `state::allocated_elsewhere` of a typed TaskInfo (its executor's resources included).
-fn task_allocated_elsewhere(t: &TaskInfo, role: &str) -> bool {
+pub(crate) fn task_allocated_elsewhere(t: &TaskInfo, role: &str) -> bool {
     let executor = t.executor.iter().flat_map(|e| &e.resources);
     t.resources
         .iter()
@@ -592,8 +520,11 @@ fn task_allocated_elsewhere(t: &TaskInfo, role: &str) -> bool {
         .any(|r| r != role)
 }
 
-/// A LAUNCH_GROUP task's TaskInfo as the master keeps it, once the group passed its checks
-/// (which read the group as sent); the error is its tasks' TASK_ERROR message.
-pub(crate) fn group_task_info(t: &Value) -> Result<TaskInfo, String> {
-    TaskInfo::deserialize(t).map_err(|e| format!("Failed to convert JSON into TaskInfo: {e}"))
+/// Adds `allocation_info` to every resource, as the master does to a TaskInfo's and an
+/// ExecutorInfo's.
+pub(crate) fn allocate(resources: &mut [Resource], role: &str) {
+    for r in resources {
+        r.allocation_info
+            .get_or_insert_with(|| AllocationInfo::role(role));
+    }
 }

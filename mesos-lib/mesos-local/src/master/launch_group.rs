@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::accept::allocate;
 use super::group_checks::{self, GroupContext};
 use super::state::{MasterState, Task};
 use super::{Master, events, views};
@@ -17,7 +18,7 @@ use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, ExecutorId};
 use mesos_lib::v1::scheduler::Event;
-use mesos_lib::v1::task::ExecutorType;
+use mesos_lib::v1::task::{ExecutorInfo, ExecutorType};
 use mesos_lib::v1::{Reason, TaskInfo, TaskState};
 
 /// (framework, agent, executor) of an executor the master knows.
@@ -51,6 +52,16 @@ pub(crate) struct GroupLaunch {
     pub tasks: Vec<Arc<TaskInfo>>,
 }
 
+/// A LAUNCH_GROUP operation as the ACCEPT brings it, typed as the call comes in.
+pub(crate) struct GroupOp {
+    /// Whether it has an `id` (which LAUNCH_GROUP may not have).
+    pub has_id: bool,
+    /// The group's ExecutorInfo.
+    pub executor: ExecutorInfo,
+    /// The group's TaskInfos.
+    pub tasks: Vec<TaskInfo>,
+}
+
 /// The offers an ACCEPT's task groups draw on.
 pub(crate) struct GroupOffer<'a> {
     pub framework_id: &'a str,
@@ -67,50 +78,38 @@ impl Master {
         &self,
         st: &mut MasterState,
         offer: &mut GroupOffer<'_>,
-        mut op: Value,
+        op: GroupOp,
     ) -> Option<(Arc<Agent>, GroupLaunch)> {
-        let mut group = op
-            .get_mut("launch_group")
-            .map(Value::take)
-            .unwrap_or_default();
-        let mut executor = match group.get_mut("executor").map(Value::take) {
-            Some(e @ Value::Object(_)) => e,
-            _ => json!({}),
-        };
-        inject_allocation(&mut executor, offer.role);
-        // One form for comparing with a running executor of the same ID.
-        let executor = super::task_executor::canonical(executor);
-        let mut tasks = match group.pointer_mut("/task_group/tasks").map(Value::take) {
-            Some(Value::Array(list)) => list,
-            _ => Vec::new(),
-        };
+        let GroupOp {
+            has_id,
+            mut executor,
+            mut tasks,
+        } = op;
+        allocate(&mut executor.resources, offer.role);
+        canonical(&mut executor);
         for t in &mut tasks {
-            inject_allocation(t, offer.role);
-            if let Some(own) = t.get_mut("executor") {
-                inject_allocation(own, offer.role);
-                *own = super::task_executor::canonical(own.take());
-            } else if let Some(o) = t.as_object_mut() {
+            allocate(&mut t.resources, offer.role);
+            match t.executor.as_mut() {
+                Some(own) => {
+                    allocate(&mut own.resources, offer.role);
+                    canonical(own);
+                }
                 // As the master does, for the operator API to find each task's executor.
-                o.insert("executor".into(), executor.clone());
+                None => t.executor = Some(executor.clone()),
             }
         }
-        let error = if op.get("id").is_some() {
+        // The master keeps ExecutorInfos as JSON (compared, listed): written once, here.
+        let executor = serde_json::to_value(&executor).unwrap_or_default();
+        let error = if has_id {
             Some("The `id` field cannot be set on LAUNCH_GROUP operations".to_string())
         } else {
             self.check_group(st, offer, &tasks, &executor)
         };
-        // Typed once valid; the JSON is kept until then for the TASK_ERRORs.
-        let typed = match error {
-            Some(message) => Err(message),
-            None => tasks.iter().map(super::accept::group_task_info).collect(),
-        };
-        match typed {
-            Ok(infos) => Some(self.add_group(st, offer, infos, executor)),
-            Err(message) => {
-                self.refuse_group(st, offer.framework_id, &tasks, message);
-                None
-            }
+        if let Some(message) = error {
+            self.refuse_group(st, offer.framework_id, &tasks, message);
+            return None;
         }
+        Some(self.add_group(st, offer, tasks, executor))
     }
 
     /// `validation::task::group::validate`, against the executor of that ID the framework
@@ -119,7 +118,7 @@ impl Master {
         &self,
         st: &MasterState,
         offer: &GroupOffer<'_>,
-        tasks: &[Value],
+        tasks: &[TaskInfo],
         executor: &Value,
     ) -> Option<String> {
         let fw = st.frameworks.get(offer.framework_id);
@@ -143,14 +142,14 @@ impl Master {
     }
 
     /// TASK_ERROR for every task of an invalid group.
-    fn refuse_group(&self, st: &MasterState, fid: &str, tasks: &[Value], message: String) {
+    fn refuse_group(&self, st: &MasterState, fid: &str, tasks: &[TaskInfo], message: String) {
         let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) else {
             return;
         };
         for t in tasks {
             let status = super::accept::error_status(
-                j::id_at(t, "task_id").unwrap_or(""),
-                j::id_at(t, "agent_id"),
+                &t.task_id.value,
+                Some(&t.agent_id.value),
                 TaskState::Error,
                 Reason::TaskGroupInvalid,
                 message.clone(),
@@ -382,18 +381,10 @@ pub(crate) fn executors_v1(st: &MasterState) -> Vec<Value> {
         .collect()
 }
 
-/// The TaskInfos of a LAUNCH_GROUP operation.
-pub(crate) fn tasks_of(op: &Value) -> &[Value] {
-    j::array_at(op, "launch_group.task_group.tasks")
-}
-
-/// Adds `allocation_info` to every resource of a TaskInfo or ExecutorInfo, as the master does.
-fn inject_allocation(info: &mut Value, role: &str) {
-    if let Some(list) = info.get_mut("resources").and_then(Value::as_array_mut) {
-        for r in list {
-            if let Some(o) = r.as_object_mut() {
-                o.entry("allocation_info").or_insert(json!({"role": role}));
-            }
-        }
+/// An ExecutorInfo in the one form the master compares: `command.shell` defaulted to true
+/// (as agents report it).
+pub(crate) fn canonical(e: &mut ExecutorInfo) {
+    if let Some(cmd) = e.command.as_mut() {
+        cmd.shell.get_or_insert(true);
     }
 }

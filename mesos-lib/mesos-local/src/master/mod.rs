@@ -1,6 +1,7 @@
 //! The embedded master: framework lifecycle, status-update routing, reconciliation.
 
 pub(crate) mod accept;
+pub(crate) mod accept_call;
 pub(crate) mod allocator;
 pub(crate) mod draining;
 pub(crate) mod events;

@@ -14,7 +14,6 @@ use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::AllocationInfo;
-use mesos_lib::v1::task::ExecutorInfo;
 use mesos_lib::v1::{FrameworkId, TaskInfo};
 
 /// The executor of a task about to be launched, once checked.
@@ -30,20 +29,6 @@ pub(crate) struct ExecutorPlace<'a> {
     pub framework_id: &'a str,
     pub agent_id: &'a str,
     pub role: &'a str,
-}
-
-/// An ExecutorInfo in one canonical form: fields in the proto's order, numbers as the
-/// master writes them, `command.shell` defaulted to true (as agents report it).
-pub(crate) fn canonical(info: Value) -> Value {
-    match serde_json::from_value::<ExecutorInfo>(info.clone()) {
-        Ok(mut typed) => {
-            if let Some(cmd) = typed.command.as_mut() {
-                cmd.shell.get_or_insert(true);
-            }
-            serde_json::to_value(typed).unwrap_or(info)
-        }
-        Err(_) => info,
-    }
 }
 
 /// `validateExecutor` for a task's ExecutorInfo; `existing` is the executor of that ID the
@@ -96,10 +81,7 @@ impl Master {
             r.allocation_info
                 .get_or_insert_with(|| AllocationInfo::role(place.role));
         }
-        // Its canonical form (see `canonical`).
-        if let Some(cmd) = e.command.as_mut() {
-            cmd.shell.get_or_insert(true);
-        }
+        super::launch_group::canonical(e);
         // The master keeps ExecutorInfos as JSON (compared, listed): written once, here.
         let info = serde_json::to_value(&*e).unwrap_or_default();
         let key = (
