@@ -14,11 +14,11 @@ use tokio::sync::mpsc;
 
 use super::executor::{DEFAULT_KILL_GRACE, StatusSpec, describe_exit};
 use super::process::{self, Launch, Outcome};
-use super::{Agent, ExecutorRun, ToMaster, sandbox};
+use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
 use crate::master::launch_group::GroupLaunch;
 use crate::{ids, json as j};
 use mesos_lib::v1::task::ExecutorType;
-use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, Reason, Source, TaskInfo, TaskState};
 
 /// How long the default executor waits for the acknowledgements of its tasks' last updates
 /// before it terminates anyway.
@@ -75,11 +75,15 @@ struct Member {
 impl Agent {
     /// RunTaskGroupMessage: a CUSTOM executor's group goes to it; a DEFAULT executor is
     /// started with the group's tasks in it, or the running one of that ID takes them.
-    pub(crate) fn launch_group(self: &Arc<Self>, framework_info: &Value, group: GroupLaunch) {
+    pub(crate) fn launch_group(
+        self: &Arc<Self>,
+        framework_info: &FrameworkInfo,
+        group: GroupLaunch,
+    ) {
         if group.kind == ExecutorType::Custom {
             return self.launch_group_on_executor(framework_info, group);
         }
-        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
+        let fid = framework_id_of(framework_info);
         let eid = j::id_at(&group.executor, "executor_id")
             .unwrap_or("")
             .to_string();
@@ -91,7 +95,7 @@ impl Agent {
             GroupPlace::Running(_, dir) => dir,
             GroupPlace::New(ecid) => {
                 let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &ecid);
-                let user = j::str_at(framework_info, "user").unwrap_or("").to_string();
+                let user = framework_info.user.clone();
                 let setup = if self.user_exists(&user) {
                     sandbox::create(&dir, true).map_err(|e| e.to_string())
                 } else {
@@ -129,16 +133,14 @@ impl Agent {
     /// shut down, as the agent shuts down a lingering one.
     fn drop_group(
         self: &Arc<Self>,
-        framework_info: &Value,
+        framework_info: &FrameworkInfo,
         fid: &str,
         eid: &str,
         group: &GroupLaunch,
         message: &'static str,
     ) {
         tracing::warn!(executor = eid, "dropping a task group: {message}");
-        let aware = j::array_at(framework_info, "capabilities")
-            .iter()
-            .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"));
+        let aware = framework_info.has_capability(&FrameworkCapabilityType::PartitionAware);
         for t in &group.tasks {
             let tid = t.task_id.value.as_str();
             let mut spec = lost_spec(message.to_string());
@@ -158,7 +160,7 @@ impl Agent {
     /// before anything starts: each task's run (by task ID) and kill channel.
     fn register_group(
         &self,
-        framework_info: &Value,
+        framework_info: &FrameworkInfo,
         group: &GroupLaunch,
         fid: &str,
     ) -> (
@@ -440,9 +442,7 @@ impl Agent {
             let Some(fw) = st.frameworks.get_mut(fid) else {
                 return;
             };
-            let cap = j::array_at(&fw.info, "capabilities")
-                .iter()
-                .any(|c| j::str_at(c, "type") == Some("TASK_KILLING_STATE"));
+            let cap = (fw.info).has_capability(&FrameworkCapabilityType::TaskKillingState);
             let run = fw.executors.get(tid).filter(|r| !r.state.is_terminal());
             let Some((tx, cid, parent)) = run.and_then(|r| {
                 let parent = r.parent_container.clone()?;

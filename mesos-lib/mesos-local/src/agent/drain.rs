@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::Agent;
 use crate::json as j;
-use mesos_lib::v1::{Reason, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, Reason, TaskState};
 
 /// What the agent keeps of the master's `DrainConfig` while it drains.
 #[derive(Debug, Clone, Copy)]
@@ -62,9 +62,7 @@ impl Agent {
         let (drain, aware) = {
             let st = self.lock();
             let aware = st.frameworks.get(fid).is_some_and(|fw| {
-                j::array_at(&fw.info, "capabilities")
-                    .iter()
-                    .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"))
+                (fw.info).has_capability(&FrameworkCapabilityType::PartitionAware)
             });
             (st.drain, aware)
         };

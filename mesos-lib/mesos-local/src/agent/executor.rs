@@ -7,11 +7,11 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use super::{Agent, ExecutorRun, sandbox, volumes};
+use super::{Agent, ExecutorRun, framework_id_of, sandbox, volumes};
 use crate::agent::process::{self, Launch, Outcome};
 use crate::resource_views as rv;
 use crate::{ids, json as j};
-use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
+use mesos_lib::v1::{FrameworkInfo, Reason, Source, TaskInfo, TaskState};
 
 /// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
 pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
@@ -82,11 +82,11 @@ impl Agent {
     }
 
     /// Launches a task received from the master.
-    pub(crate) fn launch(self: &Arc<Self>, framework_info: &Value, task: Arc<TaskInfo>) {
+    pub(crate) fn launch(self: &Arc<Self>, framework_info: &FrameworkInfo, task: Arc<TaskInfo>) {
         if task.executor.is_some() {
             return self.launch_on_executor(framework_info, task);
         }
-        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
+        let fid = framework_id_of(framework_info);
         let tid = task.task_id.value.clone();
         let eid = tid.clone();
         let cid = ids::uuid_string();
@@ -131,15 +131,14 @@ impl Agent {
     /// command, or `None` once the task has been reported lost or failed.
     fn prepare(
         &self,
-        framework_info: &Value,
+        framework_info: &FrameworkInfo,
         task: &TaskInfo,
         [fid, tid, eid]: [&str; 3],
         dir: &std::path::Path,
     ) -> Option<Value> {
         let user = (task.command.as_ref())
             .and_then(|c| c.user.as_deref())
-            .or_else(|| j::str_at(framework_info, "user"))
-            .unwrap_or("")
+            .unwrap_or(&framework_info.user)
             .to_string();
         if !self.user_exists(&user) {
             let msg = format!(

@@ -17,7 +17,7 @@ use super::executor_events as events;
 use super::{Agent, AgentFramework, ToMaster};
 use crate::http::{EventSender, WeakEventSender};
 use crate::{ids, json as j};
-use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, Reason, Source, TaskInfo, TaskState};
 
 /// Why an executor's call is refused, with the agent's answer.
 #[derive(Debug, PartialEq, Eq)]
@@ -145,9 +145,7 @@ impl Agent {
                 })
                 .cloned()
                 .collect();
-            let aware = j::array_at(&fw.info, "capabilities")
-                .iter()
-                .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"));
+            let aware = (fw.info).has_capability(&FrameworkCapabilityType::PartitionAware);
             (lost, aware)
         };
         for tid in lost {

@@ -7,10 +7,15 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::custom_executor::CustomExecutor;
-use mesos_lib::v1::TaskInfo;
+use mesos_lib::v1::{FrameworkInfo, TaskInfo};
 
 /// SUBSCRIBED.
-pub(crate) fn subscribed(info: &Value, framework: &Value, agent: &Value, cid: &str) -> Value {
+pub(crate) fn subscribed(
+    info: &Value,
+    framework: &FrameworkInfo,
+    agent: &Value,
+    cid: &str,
+) -> Value {
     json!({"type": "SUBSCRIBED", "subscribed": {
         "executor_info": info, "framework_info": framework, "agent_info": agent,
         "container_id": {"value": cid}}})

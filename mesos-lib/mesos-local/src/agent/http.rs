@@ -329,30 +329,27 @@ fn framework_state(agent: &Agent, fid: &str, fw: &AgentFramework, used: &mut Res
     }
     let mut m = Map::new();
     m.insert("id".into(), json!(fid));
-    m.insert(
-        "name".into(),
-        json!(j::str_at(&fw.info, "name").unwrap_or("")),
-    );
-    m.insert(
-        "user".into(),
-        json!(j::str_at(&fw.info, "user").unwrap_or("")),
-    );
+    m.insert("name".into(), json!(fw.info.name));
+    m.insert("user".into(), json!(fw.info.user));
     m.insert(
         "failover_timeout".into(),
-        json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
+        json!(fw.info.failover_timeout.unwrap_or(0.0)),
     );
     m.insert(
         "checkpoint".into(),
-        json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
+        json!(fw.info.checkpoint.unwrap_or(false)),
     );
     m.insert(
         "hostname".into(),
-        json!(j::str_at(&fw.info, "hostname").unwrap_or("")),
+        json!(fw.info.hostname.as_deref().unwrap_or("")),
     );
-    m.insert(
-        "roles".into(),
-        fw.info.get("roles").cloned().unwrap_or(json!(["*"])),
-    );
+    // An empty `roles` is written as an unset one was before it was typed.
+    let roles = if fw.info.roles.is_empty() {
+        json!(["*"])
+    } else {
+        json!(fw.info.roles)
+    };
+    m.insert("roles".into(), roles);
     m.insert("executors".into(), Value::Array(executors));
     m.insert("completed_executors".into(), Value::Array(completed));
     Value::Object(m)

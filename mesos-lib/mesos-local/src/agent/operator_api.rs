@@ -354,7 +354,7 @@ async fn streaming_call(agent: &Arc<Agent>, media: &MediaTypes, body: Body) -> R
 /// What the agent knows, copied out under its lock: its frameworks and their runs.
 struct Snapshot {
     /// (framework info, removed, live runs, ended runs).
-    frameworks: Vec<(Value, bool, Vec<Run>, Vec<Run>)>,
+    frameworks: Vec<(mesos_lib::v1::FrameworkInfo, bool, Vec<Run>, Vec<Run>)>,
     /// Executors from an ExecutorInfo (task groups' and custom ones): (ExecutorInfo,
     /// container, live).
     groups: Vec<(Value, String, bool)>,
@@ -444,9 +444,7 @@ impl Snapshot {
                 let live = fw.executors.values().map(|r| Run::of(r, &agent.id));
                 let ended = fw.completed.iter().map(|r| Run::of(r, &agent.id));
                 let mut info = fw.info.clone();
-                if let Some(o) = info.as_object_mut() {
-                    o.entry("id").or_insert_with(|| j::id(fid));
-                }
+                (info.id).get_or_insert_with(|| mesos_lib::v1::FrameworkId::new(fid.as_str()));
                 (
                     info,
                     st.removed.contains(fid),

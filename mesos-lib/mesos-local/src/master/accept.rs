@@ -134,11 +134,10 @@ impl Master {
             role,
             agent_id,
         };
-        // The agent keeps its FrameworkInfo as JSON: written once per ACCEPT, as it was cloned.
         let fw_info = st
             .frameworks
             .get(fid)
-            .and_then(|f| serde_json::to_value(&f.info).ok())
+            .map(|f| f.info.clone())
             .unwrap_or_default();
         // What mesos-local cannot carry out is dropped as the master drops an invalid
         // operation; its resources stay with what is left of the offers.

@@ -138,7 +138,7 @@ impl Master {
         let mut used = Resources::new();
         let total = agent.total();
         for (fw_info, task_info, state, statuses) in agent.live_tasks() {
-            let fid = j::id_at(&fw_info, "id").unwrap_or("").to_string();
+            let fid = crate::agent::framework_id_of(&fw_info);
             let tid = task_info.task_id.value.clone();
             if st.is_removed(&fid) {
                 continue;
@@ -146,7 +146,7 @@ impl Master {
             let fw = st
                 .frameworks
                 .entry(fid.clone())
-                .or_insert_with(|| Framework::recovered(&fid, &fw_info, ids::now_nanos()));
+                .or_insert_with(|| Framework::new(&fid, fw_info, ids::now_nanos(), true));
             let held = (!state.is_terminal()).then(|| {
                 let resources = rv::volumes_as_in(&rv::from_typed(&task_info.resources), &total);
                 used.add_all(&resources);

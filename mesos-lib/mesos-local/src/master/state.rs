@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::fixed_json::{AgentJson, TaskJson};
@@ -211,16 +210,6 @@ impl Framework {
             filters: Default::default(),
             generation: 0,
         }
-    }
-
-    /// A framework the master learns of from an agent's tasks (after a master restart),
-    /// with the FrameworkInfo that agent kept: the one a master gave it, so it reads back.
-    pub(crate) fn recovered(id: &str, info: &Value, now: i64) -> Self {
-        let info = FrameworkInfo::deserialize(info).unwrap_or_else(|_| FrameworkInfo {
-            id: Some(mesos_lib::v1::FrameworkId::new(id)),
-            ..Default::default()
-        });
-        Framework::new(id, info, now, true)
     }
 
     /// Keeps `task` among the ended ones, forgetting the oldest beyond the limit.
