@@ -274,3 +274,25 @@ fn unknown_fields_and_enum_values_survive() {
         round_trip("inline", r#"{"type":"NEW_EVENT","new_event":{"x":1}}"#);
     assert_eq!(unknown_event.event_type.as_str(), "NEW_EVENT");
 }
+
+#[test]
+fn a_task_info_reads_as_mesos_reads_it() {
+    // Limits are a map of Value.Scalar; numbers may come as strings, as stout takes them.
+    let json = r#"{"name":"t","task_id":{"value":"t"},"agent_id":{"value":"a"},
+        "resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":"0.5"}},
+                     {"name":"ports","type":"RANGES","ranges":{"range":[{"begin":"31000","end":31001}]}}],
+        "kill_policy":{"grace_period":{"nanoseconds":"5000"}},
+        "limits":{"cpus":{"value":2.0},"mem":{"value":"Infinity"}}}"#;
+    let info: mesos_lib::v1::TaskInfo = serde_json::from_str(json).unwrap();
+    assert_eq!(info.resources[0].scalar.as_ref().unwrap().value, 0.5);
+    assert_eq!(
+        info.resources[1].ranges.as_ref().unwrap().range[0].begin,
+        31000
+    );
+    let grace = info.kill_policy.as_ref().unwrap().grace_period.as_ref();
+    assert_eq!(grace.unwrap().nanoseconds, 5000);
+    assert_eq!(info.limits["cpus"].value, 2.0);
+    assert_eq!(info.limits["mem"].value, f64::INFINITY);
+    let back = serde_json::to_value(&info).unwrap();
+    assert_eq!(back["limits"]["cpus"], serde_json::json!({"value": 2.0}));
+}

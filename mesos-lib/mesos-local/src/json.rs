@@ -111,7 +111,8 @@ pub(crate) fn check_message_fields(value: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn kind(v: &Value) -> &'static str {
+/// How stout names the JSON type of `v` in its conversion errors.
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::String(_) => "string",
         Value::Number(_) => "number",

@@ -46,6 +46,71 @@ pub(crate) fn from_json(list: &[Value]) -> Resources {
         .collect()
 }
 
+/// `from_json` of a list already typed (a TaskInfo the master keeps): the same name, value,
+/// reservation stack and persistent volume `disk`, allocation info and the rest left out.
+pub(crate) fn from_typed(list: &[Resource]) -> Resources {
+    list.iter()
+        .map(|r| {
+            let name = r.name.as_str();
+            let mut x = match r.value_type {
+                Some(ValueType::Ranges) => Resource::ranges(
+                    name,
+                    r.ranges
+                        .iter()
+                        .flat_map(|x| &x.range)
+                        .map(|x| (x.begin, x.end)),
+                ),
+                Some(ValueType::Set) => Resource::set(name, r.set.iter().flat_map(|s| &s.item)),
+                _ => Resource::scalar(name, r.scalar.as_ref().map_or(0.0, |s| s.value)),
+            };
+            x.reservations = typed_reservation_stack(r);
+            x.disk = r.disk.as_ref().and_then(|d| {
+                let p = d.persistence.as_ref()?;
+                Some(DiskInfo {
+                    persistence: Some(Persistence {
+                        id: p.id.clone(),
+                        principal: p.principal.clone(),
+                        extra: Default::default(),
+                    }),
+                    volume: d.volume.as_ref().map(|v| Volume {
+                        mode: v.mode.clone(),
+                        container_path: v.container_path.clone(),
+                        host_path: v.host_path.clone(),
+                        ..Default::default()
+                    }),
+                    extra: Default::default(),
+                })
+            });
+            x
+        })
+        .collect()
+}
+
+/// `reservation_stack` of a typed resource.
+fn typed_reservation_stack(r: &Resource) -> Vec<ReservationInfo> {
+    let kept = |x: &ReservationInfo| ReservationInfo {
+        extra: Default::default(),
+        ..x.clone()
+    };
+    if !r.reservations.is_empty() {
+        return r.reservations.iter().map(kept).collect();
+    }
+    match r.role.as_deref() {
+        None | Some("*") => Vec::new(),
+        Some(role) => vec![ReservationInfo {
+            reservation_type: Some(if r.reservation.is_some() {
+                ReservationType::Dynamic
+            } else {
+                ReservationType::Static
+            }),
+            role: Some(role.to_string()),
+            principal: r.reservation.as_ref().and_then(|d| d.principal.clone()),
+            labels: r.reservation.as_ref().and_then(|d| d.labels.clone()),
+            extra: Default::default(),
+        }],
+    }
+}
+
 /// The `disk` of a persistent volume: its persistence (id, principal) and volume (mode,
 /// container path). Other DiskInfo (sources) is not modelled: no resource providers here.
 pub(crate) fn volume_disk(r: &Value) -> Option<DiskInfo> {
@@ -436,6 +501,26 @@ pub(crate) fn flat_attributes(attrs: &[Attribute]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_list_reads_as_its_json_does() {
+        let list = [
+            json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}, "role": "web",
+                "reservation": {"principal": "p", "labels": {"labels": [{"key": "k"}]}},
+                "allocation_info": {"role": "web"}}),
+            json!({"name": "disk", "type": "SCALAR", "scalar": {"value": 64},
+                "reservations": [{"type": "DYNAMIC", "role": "db", "principal": "q"}],
+                "disk": {"persistence": {"id": "v1", "principal": "q"},
+                         "volume": {"mode": "RW", "container_path": "data"}}}),
+            json!({"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 1, "end": 3}]}}),
+            json!({"name": "gpus-set", "type": "SET", "set": {"item": ["a", "b"]}, "role": "ops"}),
+        ];
+        let typed: Vec<Resource> = list
+            .iter()
+            .map(|r| serde_json::from_value(r.clone()).unwrap())
+            .collect();
+        assert_eq!(from_typed(&typed), from_json(&list));
+    }
 
     #[test]
     fn default_flag_and_views() {

@@ -2,9 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::json as j;
 use crate::resource_views as rv;
-use mesos_lib::v1::TaskState;
+use mesos_lib::v1::{TaskInfo, TaskState};
 
 /// A status as the legacy endpoints show it: state, timestamp, container_status without pid.
 pub(crate) fn legacy_status(status: &Value) -> Value {
@@ -23,42 +22,34 @@ pub(crate) fn legacy_status(status: &Value) -> Value {
 
 /// A task as the legacy endpoints show it.
 pub(crate) fn legacy_task(
-    task_info: &Value,
+    task_info: &TaskInfo,
     framework_id: &str,
     agent_id: &str,
     state: &TaskState,
     statuses: &[crate::stored_status::StoredStatus],
 ) -> Value {
     let mut m = Map::new();
-    m.insert(
-        "id".into(),
-        json!(j::id_at(task_info, "task_id").unwrap_or("")),
-    );
-    m.insert(
-        "name".into(),
-        json!(j::str_at(task_info, "name").unwrap_or("")),
-    );
+    m.insert("id".into(), json!(task_info.task_id.value));
+    m.insert("name".into(), json!(task_info.name));
     m.insert("framework_id".into(), json!(framework_id));
-    m.insert(
-        "executor_id".into(),
-        json!(j::id_at(task_info, "executor.executor_id").unwrap_or("")),
-    );
+    let eid = task_info
+        .executor
+        .as_ref()
+        .map(|e| e.executor_id.value.as_str());
+    m.insert("executor_id".into(), json!(eid.unwrap_or("")));
     m.insert("slave_id".into(), json!(agent_id));
     m.insert("state".into(), json!(state));
-    let res = rv::from_json(j::array_at(task_info, "resources"));
+    let res = rv::from_typed(&task_info.resources);
     m.insert("resources".into(), rv::flat(&res, true));
     // The role the task's resources were allocated to (a framework's role, as offered).
-    let role = j::array_at(task_info, "resources")
-        .iter()
-        .find_map(|r| j::str_at(r, "allocation_info.role"))
-        .unwrap_or("*");
+    let role = crate::master::state::resources_role(&task_info.resources);
     m.insert("role".into(), json!(role));
     m.insert(
         "statuses".into(),
         Value::Array(statuses.iter().map(|s| legacy_status(&s.value())).collect()),
     );
-    if let Some(c) = task_info.get("container") {
-        m.insert("container".into(), c.clone());
+    if let Some(c) = &task_info.container {
+        m.insert("container".into(), json!(c));
     }
     Value::Object(m)
 }

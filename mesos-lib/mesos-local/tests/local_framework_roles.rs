@@ -1,6 +1,7 @@
 //! Raw HTTP tests of the role checks of a FrameworkInfo (`validateRoles` in Mesos's
 //! `master/validation.cpp`): SUBSCRIBE is refused in the stream (200, one ERROR, closed) and
-//! UPDATE_FRAMEWORK with a 400, as `Master::subscribe` and `Master::updateFramework` do.
+//! UPDATE_FRAMEWORK with a 400, as `Master::subscribe` and `Master::updateFramework` do; and
+//! the FrameworkInfo the master keeps, written back in the proto's field order.
 // Needs the embedded Mesos; compiled out when mesos-lib is built as cells build it (`cell` only).
 
 mod local_common;
@@ -158,6 +159,50 @@ async fn update_framework_with_roles_that_fail_validation_is_a_400() {
     assert_eq!(
         (&info["name"], &info["roles"]),
         (&json!("renamed"), &json!(["web", "db"]))
+    );
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_framework_info_is_written_back_in_the_protos_field_order() {
+    let m = start(1).await;
+    let url = m.url();
+    // Sent in no particular order, scalars as strings (which Mesos's JSON parser takes), with
+    // a field mesos-lib does not model.
+    let sent = json!({"offer_filters": {"web": {}}, "labels": {"labels": [{"key": "k", "value": "v"}]},
+        "capabilities": [{"type": "MULTI_ROLE"}], "webui_url": "http://ui", "principal": "p",
+        "hostname": "h", "roles": ["web"], "checkpoint": "true", "failover_timeout": "30",
+        "name": "ordered", "user": "root"});
+    let mut s = subscribe(&url, sent).await;
+    s.until("HEARTBEAT").await;
+    let [info] = frameworks(&url).await.try_into().unwrap();
+    let fid = &s.framework_id;
+    assert_eq!(
+        info.to_string(),
+        format!(
+            r#"{{"user":"root","name":"ordered","id":{{"value":"{fid}"}},"failover_timeout":30.0,"checkpoint":true,"roles":["web"],"hostname":"h","principal":"p","webui_url":"http://ui","capabilities":[{{"type":"MULTI_ROLE"}}],"labels":{{"labels":[{{"key":"k","value":"v"}}]}},"offer_filters":{{"web":{{}}}}}}"#
+        )
+    );
+    // A field of the wrong JSON type is refused as stout refuses it.
+    let bad =
+        json!({"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": "root", "name": 7}}});
+    let (code, body) = call(&url, None, &bad).await;
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            400,
+            "Failed to convert JSON into Call protobuf: Not expecting a JSON number for field 'name'"
+        )
+    );
+    // And a FrameworkInfo left out is a required field missing.
+    let empty = json!({"type": "SUBSCRIBE", "subscribe": {}});
+    assert_eq!(
+        call(&url, None, &empty).await,
+        (
+            400,
+            "Failed to convert JSON into Call protobuf: Missing required fields: subscribe.framework_info"
+                .into()
+        )
     );
     m.shutdown().await;
 }

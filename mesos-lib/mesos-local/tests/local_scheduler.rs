@@ -378,6 +378,69 @@ async fn invalid_launches_match_transcript_25() {
         seen["no-command"]["message"],
         "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"
     );
+    // A TaskInfo that does not convert refuses the whole call, before anything is done, as
+    // stout's conversion of the Call does: a required field missing, a field of another type.
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let launch_of = |task: serde_json::Value| {
+        json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}]}})
+    };
+    let cpus = json!([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]);
+    let no_agent =
+        json!({"name": "x", "task_id": {"value": "x"}, "command": {}, "resources": cpus});
+    let prefix = "Failed to convert JSON into Call protobuf: ";
+    assert_eq!(
+        call(&url, Some(&s.stream_id), &launch_of(no_agent)).await,
+        (
+            400,
+            format!(
+                "{prefix}Missing required fields: accept.operations[0].launch.task_infos[0].agent_id"
+            )
+        )
+    );
+    let numeric_name = json!({"name": 5, "task_id": {"value": "x"}, "agent_id": offer["agent_id"],
+        "command": {}, "resources": cpus});
+    let (code, body) = call(&url, Some(&s.stream_id), &launch_of(numeric_name)).await;
+    assert_eq!(code, 400, "{body}");
+    assert!(body.starts_with(prefix), "{body}");
+    // A task group's too: its executor is required, its tasks are TaskInfos.
+    let group_of = |group: serde_json::Value| {
+        json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "LAUNCH_GROUP", "launch_group": group}]}})
+    };
+    let no_executor = json!({"task_group": {"tasks": []}});
+    assert_eq!(
+        call(&url, Some(&s.stream_id), &group_of(no_executor)).await,
+        (
+            400,
+            format!("{prefix}Missing required fields: accept.operations[0].launch_group.executor")
+        )
+    );
+    let nameless = json!({"executor": {"executor_id": {"value": "e"}}, "task_group": {"tasks": [
+        {"task_id": {"value": "x"}, "agent_id": offer["agent_id"], "resources": cpus}]}});
+    assert_eq!(
+        call(&url, Some(&s.stream_id), &group_of(nameless)).await,
+        (
+            400,
+            format!(
+                "{prefix}Missing required fields: accept.operations[0].launch_group.task_group.tasks[0].name"
+            )
+        )
+    );
+    // Nothing was done: the offer is still outstanding, and is used by a valid launch.
+    let valid = json!({"name": "x", "task_id": {"value": "after-400"}, "agent_id": offer["agent_id"],
+        "command": {"value": "true"}, "resources": cpus});
+    assert_eq!(
+        call(&url, Some(&s.stream_id), &launch_of(valid)).await.0,
+        202
+    );
+    let after = s.update().await;
+    assert_eq!(
+        (&after["task_id"]["value"], &after["state"]),
+        (&json!("after-400"), &json!("TASK_STARTING"))
+    );
     m.shutdown().await;
 }
 

@@ -91,7 +91,8 @@ pub struct TimeInfo {
 /// `DurationInfo`: a duration in nanoseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DurationInfo {
-    /// Nanoseconds.
+    /// Nanoseconds (also read from a string, as Mesos reads it).
+    #[serde(deserialize_with = "super::lenient::i64")]
     pub nanoseconds: i64,
     /// Fields this library does not model.
     #[serde(flatten)]

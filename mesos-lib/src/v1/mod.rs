@@ -8,6 +8,7 @@ pub mod common;
 pub mod container;
 pub mod framework;
 pub mod ids;
+mod lenient;
 #[doc(hidden)]
 pub mod macros;
 pub mod master;

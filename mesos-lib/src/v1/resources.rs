@@ -23,7 +23,8 @@ proto_enum!(
 /// `Value.Scalar`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Scalar {
-    /// The amount.
+    /// The amount (also read from a string, as Mesos reads it).
+    #[serde(deserialize_with = "super::lenient::f64")]
     pub value: f64,
     /// Fields this library does not model.
     #[serde(flatten)]
@@ -43,9 +44,11 @@ impl Scalar {
 /// `Value.Range`: inclusive `[begin, end]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Range {
-    /// First value.
+    /// First value (also read from a string, as Mesos reads it).
+    #[serde(deserialize_with = "super::lenient::u64")]
     pub begin: u64,
     /// Last value (inclusive).
+    #[serde(deserialize_with = "super::lenient::u64")]
     pub end: u64,
     /// Fields this library does not model.
     #[serde(flatten)]

@@ -8,7 +8,7 @@ use super::bytes::Bytes;
 use super::common::{DurationInfo, Environment, Labels};
 use super::container::ContainerInfo;
 use super::ids::{AgentId, ExecutorId, FrameworkId, TaskId};
-use super::resources::Resource;
+use super::resources::{Resource, Scalar};
 use super::{Extra, proto_enum};
 
 /// `CommandInfo.URI`: something the fetcher downloads into the sandbox.
@@ -189,21 +189,10 @@ pub struct TcpCheckInfo {
     pub extra: Extra,
 }
 
-/// `HealthCheck`: periodic liveness probe (defaults: delay 15, interval 10, timeout 20, failures 3, grace 10 s).
+/// `HealthCheck`: periodic liveness probe (defaults: delay 15, interval 10, timeout 20, failures 3, grace 10 s);
+/// fields in the proto's order, which Mesos writes them in.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HealthCheck {
-    /// COMMAND, HTTP or TCP.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub check_type: Option<HealthCheckType>,
-    /// Command to run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<CommandInfo>,
-    /// HTTP probe.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http: Option<HttpCheckInfo>,
-    /// TCP probe.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tcp: Option<TcpCheckInfo>,
     /// Seconds before the first check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_seconds: Option<f64>,
@@ -219,6 +208,18 @@ pub struct HealthCheck {
     /// Seconds during which failures are ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_period_seconds: Option<f64>,
+    /// COMMAND, HTTP or TCP.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub check_type: Option<HealthCheckType>,
+    /// Command to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandInfo>,
+    /// HTTP probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpCheckInfo>,
+    /// TCP probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpCheckInfo>,
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
@@ -289,9 +290,10 @@ pub struct TaskInfo {
     /// Task killed after this long.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_time: Option<DurationInfo>,
-    /// Resource limits above the request (`{"cpus": 2.0}`; "Infinity" allowed by Mesos).
+    /// Resource limits above the request, a `map<string, Value.Scalar>`: `{"cpus": {"value": 2.0}}`
+    /// ("Infinity" allowed by Mesos).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub limits: BTreeMap<String, f64>,
+    pub limits: BTreeMap<String, Scalar>,
     /// Fields this library does not model (check, ...).
     #[serde(flatten)]
     pub extra: Extra,

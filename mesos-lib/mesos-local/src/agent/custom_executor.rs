@@ -14,11 +14,11 @@ use tokio::sync::mpsc;
 use super::executor::StatusSpec;
 use super::executor_events::Work;
 use super::process::{self, Launch, Outcome};
-use super::{Agent, ExecutorRun, ToMaster, sandbox};
+use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
 use crate::http::EventSender;
 use crate::master::launch_group::GroupLaunch;
 use crate::{ids, json as j};
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::{FrameworkInfo, Reason, Source, TaskInfo, TaskState};
 
 /// Where an executor is in its life (`Executor::State`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,15 +96,16 @@ pub(crate) const EXECUTOR_SHUTDOWN_GRACE_PERIOD: Duration = Duration::from_secs(
 impl Agent {
     /// A task with an ExecutorInfo: given to its running executor, queued for one that has
     /// not subscribed yet, or the executor is started first.
-    pub(crate) fn launch_on_executor(self: &Arc<Self>, framework_info: &Value, task: Arc<Value>) {
-        let info = Arc::new(task.get("executor").cloned().unwrap_or_default());
-        self.run_on_executor(framework_info, info, Work::Task(task));
+    pub(crate) fn launch_on_executor(self: &Arc<Self>, fw: &FrameworkInfo, task: Arc<TaskInfo>) {
+        // The agent keeps ExecutorInfos as JSON (as the master does): written once per launch.
+        let info = Arc::new(serde_json::to_value(&task.executor).unwrap_or_default());
+        self.run_on_executor(fw, info, Work::Task(task));
     }
 
     /// A task group for a CUSTOM executor: as a task, but sent whole as one LAUNCH_GROUP.
     pub(crate) fn launch_group_on_executor(
         self: &Arc<Self>,
-        framework_info: &Value,
+        framework_info: &FrameworkInfo,
         group: GroupLaunch,
     ) {
         self.run_on_executor(framework_info, group.executor, Work::Group(group.tasks));
@@ -113,15 +114,15 @@ impl Agent {
     /// `Slave::__run` for a custom executor: the work's tasks are the executor's from now
     /// on, sent to it if it runs, queued if it has not subscribed, lost if it is terminating;
     /// a new executor is started with the work queued.
-    fn run_on_executor(self: &Arc<Self>, framework_info: &Value, info: Arc<Value>, work: Work) {
-        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
+    fn run_on_executor(self: &Arc<Self>, fw_info: &FrameworkInfo, info: Arc<Value>, work: Work) {
+        let fid = framework_id_of(fw_info);
         let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
         let tids = work.task_ids();
         let start = {
             let mut st = self.lock();
             let fw = st.frameworks.entry(fid.clone()).or_default();
-            if fw.info != *framework_info {
-                fw.info = framework_info.clone();
+            if fw.info != *fw_info {
+                fw.info = fw_info.clone();
             }
             let live = fw.custom.get(&eid).filter(|e| e.phase != Phase::Terminated);
             let (cid, dir, phase) = match live {
@@ -207,7 +208,7 @@ impl Agent {
                 }
             }
             Some(Ok((cid, dir))) => {
-                self.start_executor(framework_info, &fid, &eid, &cid, &dir, &info);
+                self.start_executor(fw_info, &fid, &eid, &cid, &dir, &info);
             }
         }
     }
@@ -216,7 +217,7 @@ impl Agent {
     /// timer running.
     fn start_executor(
         self: &Arc<Self>,
-        framework_info: &Value,
+        framework_info: &FrameworkInfo,
         fid: &str,
         eid: &str,
         cid: &str,
@@ -224,8 +225,7 @@ impl Agent {
         info: &Value,
     ) {
         let user = j::str_at(info, "command.user")
-            .or_else(|| j::str_at(framework_info, "user"))
-            .unwrap_or("")
+            .unwrap_or(&framework_info.user)
             .to_string();
         let setup = if self.user_exists(&user) {
             sandbox::create(dir, true).map_err(|e| e.to_string())

@@ -14,11 +14,11 @@ use tokio::sync::mpsc;
 
 use super::executor::{DEFAULT_KILL_GRACE, StatusSpec, describe_exit};
 use super::process::{self, Launch, Outcome};
-use super::{Agent, ExecutorRun, ToMaster, sandbox};
+use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
 use crate::master::launch_group::GroupLaunch;
 use crate::{ids, json as j};
 use mesos_lib::v1::task::ExecutorType;
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, Reason, Source, TaskInfo, TaskState};
 
 /// How long the default executor waits for the acknowledgements of its tasks' last updates
 /// before it terminates anyway.
@@ -75,11 +75,15 @@ struct Member {
 impl Agent {
     /// RunTaskGroupMessage: a CUSTOM executor's group goes to it; a DEFAULT executor is
     /// started with the group's tasks in it, or the running one of that ID takes them.
-    pub(crate) fn launch_group(self: &Arc<Self>, framework_info: &Value, group: GroupLaunch) {
+    pub(crate) fn launch_group(
+        self: &Arc<Self>,
+        framework_info: &FrameworkInfo,
+        group: GroupLaunch,
+    ) {
         if group.kind == ExecutorType::Custom {
             return self.launch_group_on_executor(framework_info, group);
         }
-        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
+        let fid = framework_id_of(framework_info);
         let eid = j::id_at(&group.executor, "executor_id")
             .unwrap_or("")
             .to_string();
@@ -91,7 +95,7 @@ impl Agent {
             GroupPlace::Running(_, dir) => dir,
             GroupPlace::New(ecid) => {
                 let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &ecid);
-                let user = j::str_at(framework_info, "user").unwrap_or("").to_string();
+                let user = framework_info.user.clone();
                 let setup = if self.user_exists(&user) {
                     sandbox::create(&dir, true).map_err(|e| e.to_string())
                 } else {
@@ -118,10 +122,7 @@ impl Agent {
         let mut resources =
             crate::resource_views::from_json(j::array_at(&group.executor, "resources"));
         for t in &group.tasks {
-            resources.add_all(&crate::resource_views::from_json(j::array_at(
-                t,
-                "resources",
-            )));
+            resources.add_all(&crate::resource_views::from_typed(&t.resources));
         }
         super::volumes::link_into(&self.work_dir, &dir, &resources);
         self.start_members(&dir, group.tasks, members, receivers);
@@ -132,18 +133,16 @@ impl Agent {
     /// shut down, as the agent shuts down a lingering one.
     fn drop_group(
         self: &Arc<Self>,
-        framework_info: &Value,
+        framework_info: &FrameworkInfo,
         fid: &str,
         eid: &str,
         group: &GroupLaunch,
         message: &'static str,
     ) {
         tracing::warn!(executor = eid, "dropping a task group: {message}");
-        let aware = j::array_at(framework_info, "capabilities")
-            .iter()
-            .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"));
+        let aware = framework_info.has_capability(&FrameworkCapabilityType::PartitionAware);
         for t in &group.tasks {
-            let tid = j::id_at(t, "task_id").unwrap_or("");
+            let tid = t.task_id.value.as_str();
             let mut spec = lost_spec(message.to_string());
             if aware {
                 spec.state = TaskState::Dropped;
@@ -161,7 +160,7 @@ impl Agent {
     /// before anything starts: each task's run (by task ID) and kill channel.
     fn register_group(
         &self,
-        framework_info: &Value,
+        framework_info: &FrameworkInfo,
         group: &GroupLaunch,
         fid: &str,
     ) -> (
@@ -202,7 +201,7 @@ impl Agent {
         let mut members = Vec::new();
         let mut receivers = Vec::new();
         for task in &group.tasks {
-            let tid = j::id_at(task, "task_id").unwrap_or("").to_string();
+            let tid = task.task_id.value.clone();
             let cid = ids::uuid_string();
             let (kill_tx, kill_rx) = mpsc::unbounded_channel();
             fw.executors.insert(
@@ -263,7 +262,7 @@ impl Agent {
     fn start_members(
         self: &Arc<Self>,
         dir: &std::path::Path,
-        tasks: Vec<Arc<Value>>,
+        tasks: Vec<Arc<TaskInfo>>,
         members: Vec<Member>,
         receivers: Vec<mpsc::UnboundedReceiver<Duration>>,
     ) {
@@ -283,7 +282,10 @@ impl Agent {
                 }
             };
             let launch = Launch {
-                command: task.get("command").cloned().unwrap_or_else(|| json!({})),
+                // The spawner takes a command as JSON (nested containers bring theirs so).
+                command: (task.command.as_ref())
+                    .and_then(|c| serde_json::to_value(c).ok())
+                    .unwrap_or_else(|| json!({})),
                 env: self.member_environment(&task, &sandbox),
                 sandbox,
             };
@@ -353,10 +355,13 @@ impl Agent {
     }
 
     /// What a task's nested container sees besides the agent's environment.
-    fn member_environment(&self, task: &Value, sandbox: &std::path::Path) -> Vec<(String, String)> {
-        let role = j::array_at(task, "resources")
-            .first()
-            .and_then(|r| j::str_at(r, "allocation_info.role"))
+    fn member_environment(
+        &self,
+        task: &TaskInfo,
+        sandbox: &std::path::Path,
+    ) -> Vec<(String, String)> {
+        let role = (task.resources.first())
+            .and_then(|r| r.allocation_info.as_ref()?.role.as_deref())
             .unwrap_or("*");
         vec![
             ("MESOS_SANDBOX".into(), sandbox.display().to_string()),
@@ -437,9 +442,7 @@ impl Agent {
             let Some(fw) = st.frameworks.get_mut(fid) else {
                 return;
             };
-            let cap = j::array_at(&fw.info, "capabilities")
-                .iter()
-                .any(|c| j::str_at(c, "type") == Some("TASK_KILLING_STATE"));
+            let cap = (fw.info).has_capability(&FrameworkCapabilityType::TaskKillingState);
             let run = fw.executors.get(tid).filter(|r| !r.state.is_terminal());
             let Some((tx, cid, parent)) = run.and_then(|r| {
                 let parent = r.parent_container.clone()?;
@@ -483,8 +486,7 @@ impl Agent {
                 .get(id)
                 .filter(|r| r.parent_container.is_some())
             {
-                let policy = j::f64_at(&run.task, "kill_policy.grace_period.nanoseconds")
-                    .map(|n| Duration::from_nanos(n.max(0.0) as u64));
+                let policy = super::executor::kill_grace(&run.task);
                 let eid = run.executor_id.clone();
                 let shutting = fw.groups.get(&eid).is_some_and(|g| g.shutting_down);
                 if shutting {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::Agent;
 use crate::json as j;
-use mesos_lib::v1::{Reason, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, Reason, TaskState};
 
 /// What the agent keeps of the master's `DrainConfig` while it drains.
 #[derive(Debug, Clone, Copy)]
@@ -32,8 +32,7 @@ impl Agent {
                         .iter()
                         .filter(|(_, r)| !r.state.is_terminal())
                         .map(move |(tid, r)| {
-                            let own = j::f64_at(&r.task, "kill_policy.grace_period.nanoseconds")
-                                .map(|n| Duration::from_nanos(n.max(0.0) as u64));
+                            let own = super::executor::kill_grace(&r.task);
                             // `calculateKillPolicy`: the cap replaces a longer or absent one.
                             let grace = match (max_grace, own) {
                                 (Some(m), Some(o)) => Some(m.min(o)),
@@ -63,9 +62,7 @@ impl Agent {
         let (drain, aware) = {
             let st = self.lock();
             let aware = st.frameworks.get(fid).is_some_and(|fw| {
-                j::array_at(&fw.info, "capabilities")
-                    .iter()
-                    .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"))
+                (fw.info).has_capability(&FrameworkCapabilityType::PartitionAware)
             });
             (st.drain, aware)
         };

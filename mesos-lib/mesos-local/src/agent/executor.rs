@@ -7,11 +7,11 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
-use super::{Agent, ExecutorRun, sandbox, volumes};
+use super::{Agent, ExecutorRun, framework_id_of, sandbox, volumes};
 use crate::agent::process::{self, Launch, Outcome};
 use crate::resource_views as rv;
 use crate::{ids, json as j};
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::{FrameworkInfo, Reason, Source, TaskInfo, TaskState};
 
 /// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
 pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
@@ -82,12 +82,12 @@ impl Agent {
     }
 
     /// Launches a task received from the master.
-    pub(crate) fn launch(self: &Arc<Self>, framework_info: &Value, task: Arc<Value>) {
-        if task.get("executor").is_some() {
+    pub(crate) fn launch(self: &Arc<Self>, framework_info: &FrameworkInfo, task: Arc<TaskInfo>) {
+        if task.executor.is_some() {
             return self.launch_on_executor(framework_info, task);
         }
-        let fid = j::id_at(framework_info, "id").unwrap_or("").to_string();
-        let tid = j::id_at(&task, "task_id").unwrap_or("").to_string();
+        let fid = framework_id_of(framework_info);
+        let tid = task.task_id.value.clone();
         let eid = tid.clone();
         let cid = ids::uuid_string();
         let dir = sandbox::run_dir(&self.work_dir, &self.id, &fid, &eid, &cid);
@@ -131,14 +131,14 @@ impl Agent {
     /// command, or `None` once the task has been reported lost or failed.
     fn prepare(
         &self,
-        framework_info: &Value,
-        task: &Value,
+        framework_info: &FrameworkInfo,
+        task: &TaskInfo,
         [fid, tid, eid]: [&str; 3],
         dir: &std::path::Path,
     ) -> Option<Value> {
-        let user = j::str_at(task, "command.user")
-            .or_else(|| j::str_at(framework_info, "user"))
-            .unwrap_or("")
+        let user = (task.command.as_ref())
+            .and_then(|c| c.user.as_deref())
+            .unwrap_or(&framework_info.user)
             .to_string();
         if !self.user_exists(&user) {
             let msg = format!(
@@ -159,11 +159,12 @@ impl Agent {
             self.lose_before_launch(fid, tid, eid, msg);
             return None;
         }
-        let failed = match (unsupported, task.get("command")) {
+        let failed = match (unsupported, &task.command) {
             (None, Some(command)) => {
-                let resources = rv::from_json(j::array_at(task, "resources"));
+                let resources = rv::from_typed(&task.resources);
                 volumes::link_into(&self.work_dir, dir, &resources);
-                return Some(command.clone());
+                // The spawner takes a command as JSON (nested containers bring theirs so).
+                return serde_json::to_value(command).ok();
             }
             (Some((message, reason)), _) => (message, reason),
             (None, None) => (
@@ -283,10 +284,7 @@ impl Agent {
         }
         let found = self.with_run(fid, tid, |run, killing_cap| {
             let grace = grace
-                .or_else(|| {
-                    j::f64_at(&run.task, "kill_policy.grace_period.nanoseconds")
-                        .map(|n| Duration::from_nanos(n.max(0.0) as u64))
-                })
+                .or_else(|| kill_grace(&run.task))
                 .unwrap_or(DEFAULT_KILL_GRACE);
             let tx = run.kill_tx.clone()?;
             Some((tx, grace, killing_cap, run.container_id.clone(), run.pid))
@@ -340,16 +338,29 @@ pub(crate) fn describe_exit(status: std::process::ExitStatus, killed: bool) -> (
     }
 }
 
+/// The grace period of a task's KillPolicy (negative taken as none).
+pub(crate) fn kill_grace(task: &TaskInfo) -> Option<Duration> {
+    let ns = task
+        .kill_policy
+        .as_ref()?
+        .grace_period
+        .as_ref()?
+        .nanoseconds;
+    Some(Duration::from_nanos(ns.max(0) as u64))
+}
+
 /// What an agent with only the Mesos containerizer and no image provisioner answers to a
 /// container task: (message, reason) of its TASK_FAILED; `None` for a task it can run.
-fn container_unsupported(task: &Value) -> Option<(String, Reason)> {
-    match j::str_at(task, "container.type") {
+fn container_unsupported(task: &TaskInfo) -> Option<(String, Reason)> {
+    let container = task.container.as_ref()?;
+    match container.container_type.as_ref().map(|t| t.as_str()) {
         Some("DOCKER") => Some((
             "Abnormal executor termination: unknown container".into(),
             Reason::ExecutorTerminated,
         )),
-        Some("MESOS") if j::at(task, "container.mesos.image").is_some() => {
-            let kind = match j::str_at(task, "container.mesos.image.type") {
+        Some("MESOS") => {
+            let image = container.mesos.as_ref()?.image.as_ref()?;
+            let kind = match image.image_type.as_ref().map(|t| t.as_str()) {
                 Some("APPC") => 1,
                 _ => 2,
             };

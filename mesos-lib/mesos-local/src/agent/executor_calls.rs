@@ -17,7 +17,7 @@ use super::executor_events as events;
 use super::{Agent, AgentFramework, ToMaster};
 use crate::http::{EventSender, WeakEventSender};
 use crate::{ids, json as j};
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, Reason, Source, TaskInfo, TaskState};
 
 /// Why an executor's call is refused, with the agent's answer.
 #[derive(Debug, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Agent {
                 stream.send(&events::launch(&task));
             }
             for group in groups {
-                let tasks: Vec<Arc<Value>> = group.iter().filter_map(task_of).collect();
+                let tasks: Vec<Arc<TaskInfo>> = group.iter().filter_map(task_of).collect();
                 stream.send(&events::launch_group(&tasks));
             }
             for (task_id, uuid) in &acks {
@@ -145,9 +145,7 @@ impl Agent {
                 })
                 .cloned()
                 .collect();
-            let aware = j::array_at(&fw.info, "capabilities")
-                .iter()
-                .any(|c| j::str_at(c, "type") == Some("PARTITION_AWARE"));
+            let aware = (fw.info).has_capability(&FrameworkCapabilityType::PartitionAware);
             (lost, aware)
         };
         for tid in lost {

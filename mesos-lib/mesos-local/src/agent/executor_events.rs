@@ -7,32 +7,28 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::custom_executor::CustomExecutor;
-use crate::json as j;
-use mesos_lib::v1::TaskInfo;
-
-/// A TaskInfo as the agent writes it into a LAUNCH event (the proto's field order).
-fn task_event_json(task: &Value) -> Value {
-    serde_json::from_value::<TaskInfo>(task.clone())
-        .ok()
-        .and_then(|t| serde_json::to_value(t).ok())
-        .unwrap_or_else(|| task.clone())
-}
+use mesos_lib::v1::{FrameworkInfo, TaskInfo};
 
 /// SUBSCRIBED.
-pub(crate) fn subscribed(info: &Value, framework: &Value, agent: &Value, cid: &str) -> Value {
+pub(crate) fn subscribed(
+    info: &Value,
+    framework: &FrameworkInfo,
+    agent: &Value,
+    cid: &str,
+) -> Value {
     json!({"type": "SUBSCRIBED", "subscribed": {
         "executor_info": info, "framework_info": framework, "agent_info": agent,
         "container_id": {"value": cid}}})
 }
 
-/// LAUNCH of one task.
-pub(crate) fn launch(task: &Value) -> Value {
-    json!({"type": "LAUNCH", "launch": {"task": task_event_json(task)}})
+/// LAUNCH of one task (the TaskInfo in the proto's field order, as typed).
+pub(crate) fn launch(task: &TaskInfo) -> Value {
+    json!({"type": "LAUNCH", "launch": {"task": task}})
 }
 
 /// LAUNCH_GROUP of one task group.
-pub(crate) fn launch_group(tasks: &[Arc<Value>]) -> Value {
-    let tasks: Vec<Value> = tasks.iter().map(|t| task_event_json(t)).collect();
+pub(crate) fn launch_group(tasks: &[Arc<TaskInfo>]) -> Value {
+    let tasks: Vec<&TaskInfo> = tasks.iter().map(|t| &**t).collect();
     json!({"type": "LAUNCH_GROUP", "launch_group": {"task_group": {"tasks": tasks}}})
 }
 
@@ -45,14 +41,14 @@ pub(crate) fn acknowledged(task_id: &Value, uuid: &str) -> Value {
 /// (LAUNCH_GROUP).
 pub(crate) enum Work {
     /// One TaskInfo.
-    Task(Arc<Value>),
+    Task(Arc<TaskInfo>),
     /// A task group's TaskInfos, in order.
-    Group(Vec<Arc<Value>>),
+    Group(Vec<Arc<TaskInfo>>),
 }
 
 impl Work {
     /// Its TaskInfos.
-    pub(super) fn tasks(&self) -> &[Arc<Value>] {
+    pub(super) fn tasks(&self) -> &[Arc<TaskInfo>] {
         match self {
             Work::Task(t) => std::slice::from_ref(t),
             Work::Group(tasks) => tasks,
@@ -63,7 +59,7 @@ impl Work {
     pub(super) fn task_ids(&self) -> Vec<String> {
         self.tasks()
             .iter()
-            .map(|t| j::id_at(t, "task_id").unwrap_or("").to_string())
+            .map(|t| t.task_id.value.clone())
             .collect()
     }
 

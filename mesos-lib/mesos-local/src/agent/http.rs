@@ -97,12 +97,13 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
 }
 
 fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {
-    let cmd = j::str_at(&run.task, "command.value").unwrap_or("");
+    let cmd = (run.task.command.as_ref()).and_then(|c| c.value.as_deref());
+    let cmd = cmd.unwrap_or("");
     let name = format!(
         "Command Executor (Task: {}) (Command: sh -c '{}')",
         run.executor_id, cmd
     );
-    let mut res = rv::from_json(j::array_at(&run.task, "resources"));
+    let mut res = rv::from_typed(&run.task.resources);
     // The command executor's own allowance.
     res.add(&Resource::scalar("cpus", 0.1));
     res.add(&Resource::scalar("mem", 32.0));
@@ -184,12 +185,13 @@ fn executor_of_tasks_json(
     let (mut tasks, mut queued, mut completed) = (Vec::new(), Vec::new(), Vec::new());
     for tid in g.task_ids {
         let run = fw.executors.get(tid).or_else(|| {
-            fw.completed.iter().rev().find(|r| {
-                r.executor_id == eid && j::id_at(&r.task, "task_id") == Some(tid.as_str())
-            })
+            fw.completed
+                .iter()
+                .rev()
+                .find(|r| r.executor_id == eid && r.task.task_id.value == *tid)
         });
         let Some(run) = run else { continue };
-        res.add_all(&rv::from_json(j::array_at(&run.task, "resources")));
+        res.add_all(&rv::from_typed(&run.task.resources));
         let task = legacy_task(&run.task, fid, agent_id, &run.state, &run.statuses);
         if run.state.is_terminal() {
             completed.push(task);
@@ -305,7 +307,7 @@ fn framework_state(agent: &Agent, fid: &str, fw: &AgentFramework, used: &mut Res
         .map(|r| executor_json(r, &agent.id))
         .collect();
     for r in fw.executors.values() {
-        used.add_all(&rv::from_json(j::array_at(&r.task, "resources")));
+        used.add_all(&rv::from_typed(&r.task.resources));
     }
     for e in fw.custom.values().chain(fw.custom_ended.iter()) {
         let view = custom_executor_json(e, fw, fid, &agent.id);
@@ -327,30 +329,27 @@ fn framework_state(agent: &Agent, fid: &str, fw: &AgentFramework, used: &mut Res
     }
     let mut m = Map::new();
     m.insert("id".into(), json!(fid));
-    m.insert(
-        "name".into(),
-        json!(j::str_at(&fw.info, "name").unwrap_or("")),
-    );
-    m.insert(
-        "user".into(),
-        json!(j::str_at(&fw.info, "user").unwrap_or("")),
-    );
+    m.insert("name".into(), json!(fw.info.name));
+    m.insert("user".into(), json!(fw.info.user));
     m.insert(
         "failover_timeout".into(),
-        json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
+        json!(fw.info.failover_timeout.unwrap_or(0.0)),
     );
     m.insert(
         "checkpoint".into(),
-        json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
+        json!(fw.info.checkpoint.unwrap_or(false)),
     );
     m.insert(
         "hostname".into(),
-        json!(j::str_at(&fw.info, "hostname").unwrap_or("")),
+        json!(fw.info.hostname.as_deref().unwrap_or("")),
     );
-    m.insert(
-        "roles".into(),
-        fw.info.get("roles").cloned().unwrap_or(json!(["*"])),
-    );
+    // An empty `roles` is written as an unset one was before it was typed.
+    let roles = if fw.info.roles.is_empty() {
+        json!(["*"])
+    } else {
+        json!(fw.info.roles)
+    };
+    m.insert("roles".into(), roles);
     m.insert("executors".into(), Value::Array(executors));
     m.insert("completed_executors".into(), Value::Array(completed));
     Value::Object(m)

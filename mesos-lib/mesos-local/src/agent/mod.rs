@@ -30,11 +30,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::json as j;
 use crate::stored_status::StoredStatus;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::TaskState;
 use mesos_lib::v1::resources::Attribute;
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, TaskInfo, TaskState};
 use status_updates::{Ack, StatusUpdateManager, Update};
 
 /// Messages from agents to whichever master currently leads.
@@ -68,7 +67,7 @@ pub(crate) struct ExecutorRun {
     pub executor_id: String,
     pub container_id: String,
     pub directory: PathBuf,
-    pub task: Arc<Value>,
+    pub task: Arc<TaskInfo>,
     pub state: TaskState,
     pub statuses: Vec<StoredStatus>,
     pub kill_tx: Option<mpsc::UnboundedSender<Duration>>,
@@ -83,7 +82,8 @@ pub(crate) struct ExecutorRun {
 
 #[derive(Default)]
 pub(crate) struct AgentFramework {
-    pub info: Value,
+    /// The FrameworkInfo as the master gave it with the framework's latest task.
+    pub info: FrameworkInfo,
     pub executors: BTreeMap<String, ExecutorRun>,
     pub completed: Vec<ExecutorRun>,
     /// DEFAULT executors of task groups, by executor ID (their tasks are in `executors`
@@ -225,7 +225,7 @@ impl Agent {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn add_run(&self, framework_info: &Value, run: ExecutorRun) {
+    fn add_run(&self, framework_info: &FrameworkInfo, run: ExecutorRun) {
         let mut st = self.lock();
         let fw = st.frameworks.entry(run.framework_id.clone()).or_default();
         // Compared first: the same FrameworkInfo comes with every task, and copying it is dearer.
@@ -263,9 +263,7 @@ impl Agent {
     ) -> Option<T> {
         let mut st = self.lock();
         let fw = st.frameworks.get_mut(fid)?;
-        let cap = j::array_at(&fw.info, "capabilities")
-            .iter()
-            .any(|c| j::str_at(c, "type") == Some("TASK_KILLING_STATE"));
+        let cap = (fw.info).has_capability(&FrameworkCapabilityType::TaskKillingState);
         let run = fw.executors.get_mut(tid)?;
         if run.state.is_terminal() {
             return None;
@@ -358,8 +356,7 @@ impl Agent {
                     fw.executors
                         .values()
                         .filter_map(|r| {
-                            let grace = j::f64_at(&r.task, "kill_policy.grace_period.nanoseconds")
-                                .map(|n| Duration::from_nanos(n.max(0.0) as u64))
+                            let grace = executor::kill_grace(&r.task)
                                 .unwrap_or(executor::DEFAULT_KILL_GRACE);
                             r.kill_tx.clone().map(|t| (t, grace))
                         })
@@ -375,7 +372,9 @@ impl Agent {
 
     /// Tasks not yet acknowledged as terminal, for (re-)registration with a master:
     /// (framework info, task info, latest state, statuses).
-    pub(crate) fn live_tasks(&self) -> Vec<(Value, Arc<Value>, TaskState, Vec<StoredStatus>)> {
+    pub(crate) fn live_tasks(
+        &self,
+    ) -> Vec<(FrameworkInfo, Arc<TaskInfo>, TaskState, Vec<StoredStatus>)> {
         let st = self.lock();
         st.frameworks
             .iter()
@@ -402,4 +401,12 @@ impl Agent {
     pub(crate) fn pid(&self) -> String {
         format!("slave(1)@{}:{}", self.ip, self.port)
     }
+}
+
+/// The ID of the framework a FrameworkInfo describes (the master always sets it).
+pub(crate) fn framework_id_of(info: &FrameworkInfo) -> String {
+    info.id
+        .as_ref()
+        .map(|id| id.value.clone())
+        .unwrap_or_default()
 }

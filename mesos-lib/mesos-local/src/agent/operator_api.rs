@@ -354,7 +354,7 @@ async fn streaming_call(agent: &Arc<Agent>, media: &MediaTypes, body: Body) -> R
 /// What the agent knows, copied out under its lock: its frameworks and their runs.
 struct Snapshot {
     /// (framework info, removed, live runs, ended runs).
-    frameworks: Vec<(Value, bool, Vec<Run>, Vec<Run>)>,
+    frameworks: Vec<(mesos_lib::v1::FrameworkInfo, bool, Vec<Run>, Vec<Run>)>,
     /// Executors from an ExecutorInfo (task groups' and custom ones): (ExecutorInfo,
     /// container, live).
     groups: Vec<(Value, String, bool)>,
@@ -382,7 +382,8 @@ struct Run {
 
 impl Run {
     fn of(r: &ExecutorRun, agent_id: &str) -> Run {
-        let cmd = j::str_at(&r.task, "command.value").unwrap_or("");
+        let cmd = (r.task.command.as_ref()).and_then(|c| c.value.as_deref());
+        let cmd = cmd.unwrap_or("");
         let mut task = Task::new(
             Arc::clone(&r.task),
             &r.framework_id,
@@ -391,7 +392,7 @@ impl Run {
             None,
         );
         task.statuses = r.statuses.clone();
-        let mut res = rv::from_json(j::array_at(&r.task, "resources"));
+        let mut res = rv::from_typed(&r.task.resources);
         // The command executor's own allowance, as the agent's /state counts it.
         res.add(&mesos_lib::v1::resources::Resource::scalar("cpus", 0.1));
         res.add(&mesos_lib::v1::resources::Resource::scalar("mem", 32.0));
@@ -404,9 +405,9 @@ impl Run {
                 .as_ref()
                 .or(r.custom.then_some(&r.container_id))
             {
-                Some(_) => j::str_at(&r.task, "executor.name")
-                    .unwrap_or("")
-                    .to_string(),
+                Some(_) => (r.task.executor.as_ref())
+                    .and_then(|e| e.name.clone())
+                    .unwrap_or_default(),
                 None => format!(
                     "Command Executor (Task: {}) (Command: sh -c '{cmd}')",
                     r.executor_id
@@ -443,9 +444,7 @@ impl Snapshot {
                 let live = fw.executors.values().map(|r| Run::of(r, &agent.id));
                 let ended = fw.completed.iter().map(|r| Run::of(r, &agent.id));
                 let mut info = fw.info.clone();
-                if let Some(o) = info.as_object_mut() {
-                    o.entry("id").or_insert_with(|| j::id(fid));
-                }
+                (info.id).get_or_insert_with(|| mesos_lib::v1::FrameworkId::new(fid.as_str()));
                 (
                     info,
                     st.removed.contains(fid),

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::launch_group::{self, GroupOffer};
+use super::accept_call::{Operations, take_operations};
+use super::launch_group::{GroupOffer, GroupOp};
 use super::reserve::PendingOperations;
 use super::state::{Filter, MasterState, Task};
 use super::task_executor::{ExecutorPlace, TaskExecutor};
@@ -17,7 +18,8 @@ use crate::ids;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::resources::{AllocationInfo, Resource};
+use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
 
 /// Refuse filter length as the allocator sets it (`recoverResources`):
 /// `filters.refuse_seconds`, 5 s when absent, negative or not a number, capped at a year;
@@ -39,17 +41,14 @@ fn refuse(body: &Value, allocation_interval: Duration) -> Duration {
 
 /// A TaskStatus the master itself sends for a task it does not launch.
 pub(crate) fn error_status(
-    task: &Value,
+    task_id: &str,
     agent_id: Option<&str>,
     state: TaskState,
     reason: Reason,
     message: String,
 ) -> Value {
     let mut m = Map::new();
-    m.insert(
-        "task_id".into(),
-        task.get("task_id").cloned().unwrap_or(json!({"value": ""})),
-    );
+    m.insert("task_id".into(), j::id(task_id));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
     m.insert("source".into(), json!(Source::Master));
@@ -93,8 +92,9 @@ impl Master {
 
     /// ACCEPT: LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY and the resizes are carried out in
     /// their order, then LAUNCH_GROUP; the others are dropped with an error. The offers must
-    /// be of one agent and one role.
-    pub(crate) fn accept(&self, fid: &str, mut body: Value) {
+    /// be of one agent and one role. A TaskInfo or task group that does not convert refuses
+    /// the call before anything is done (the error, for a 400, is `take_operations`').
+    pub(crate) fn accept(&self, fid: &str, mut body: Value) -> Result<(), String> {
         let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
@@ -106,7 +106,7 @@ impl Master {
             mut pending,
             groups,
             with_id,
-        } = take_operations(&mut body);
+        } = take_operations(&mut body)?;
         // Parsed before taking the lock, which acknowledgements and updates wait for.
         let parsed = ids_and_resources(&tasks);
         let mut st = self.lock();
@@ -125,11 +125,11 @@ impl Master {
                     .and_then(|f| f.subscription.as_ref())
                     .map(|s| &s.sender);
                 pending.drop_all(&why, sender);
-                let group_tasks = groups.iter().flat_map(launch_group::tasks_of);
-                let refused = with_id.iter().flat_map(|r| r.tasks.iter());
-                let all_tasks: Vec<&Value> =
-                    tasks.iter().chain(group_tasks).chain(refused).collect();
-                return refuse_invalid_offers(&st, fid, &why, &all_tasks, &dropped);
+                // The offers' check comes first: a launch with an `id` is lost with the rest.
+                let mut tasks = tasks;
+                tasks.extend(with_id.into_iter().flat_map(|r| r.tasks));
+                refuse_invalid_offers(&st, fid, &why, (&tasks, &groups), &dropped);
+                return Ok(());
             }
         };
         let mut available = self.take_offers(&mut st, &offer_ids);
@@ -175,6 +175,7 @@ impl Master {
         for (agent, group) in group_launches {
             agent.launch_group(&fw_info, group);
         }
+        Ok(())
     }
 
     /// Carries out the LAUNCH_GROUP operations on what the LAUNCHes left of the offers; the
@@ -183,9 +184,9 @@ impl Master {
         &self,
         st: &mut MasterState,
         place: &Placement,
-        groups: Vec<Value>,
+        groups: Vec<GroupOp>,
         available: &mut Resources,
-    ) -> Vec<(Arc<Agent>, launch_group::GroupLaunch)> {
+    ) -> Vec<(Arc<Agent>, super::launch_group::GroupLaunch)> {
         let mut offer = GroupOffer {
             framework_id: place.fid,
             agent_id: &place.agent_id,
@@ -211,114 +212,11 @@ impl Master {
     }
 }
 
-/// An ACCEPT's operations, sorted by what becomes of them.
-struct Operations {
-    /// The LAUNCH operations' tasks (the accepted ones become the master's, uncopied).
-    tasks: Vec<Value>,
-    /// What is dropped with an error.
-    dropped: Dropped,
-    /// The resource operations, carried out where they stand among the LAUNCHes.
-    pending: PendingOperations,
-    /// The LAUNCH_GROUP operations.
-    groups: Vec<Value>,
-    /// LAUNCH and LAUNCH_GROUP operations that asked for feedback (an `id`).
-    with_id: Vec<FeedbackRefused>,
-}
-
-/// A LAUNCH or LAUNCH_GROUP with an `id`: operation feedback is not supported for them, so
-/// the master drops the operation and each of its tasks gets TASK_ERROR (Mesos's `_accept`).
-struct FeedbackRefused {
-    tasks: Vec<Value>,
-    reason: Reason,
-    message: &'static str,
-}
-
-impl FeedbackRefused {
-    /// Takes the tasks of `op` when it is a LAUNCH or LAUNCH_GROUP carrying an `id`.
-    fn of(op: &mut Value) -> Option<Self> {
-        op.get("id")?;
-        let (path, reason, message) = match j::str_at(op, "type")? {
-            "LAUNCH" => (
-                "/launch/task_infos",
-                Reason::TaskInvalid,
-                "The `id` field cannot be set on LAUNCH operations",
-            ),
-            "LAUNCH_GROUP" => (
-                "/launch_group/task_group/tasks",
-                Reason::TaskGroupInvalid,
-                "The `id` field cannot be set on LAUNCH_GROUP operations",
-            ),
-            _ => return None,
-        };
-        let tasks = match op.pointer_mut(path).map(Value::take) {
-            Some(Value::Array(tasks)) => tasks,
-            _ => Vec::new(),
-        };
-        Some(Self {
-            tasks,
-            reason,
-            message,
-        })
-    }
-
-    /// TASK_ERROR, from the master, for each of its tasks (on the agent each task names).
-    fn refuse(&self, sender: &crate::http::EventSender) {
-        for t in &self.tasks {
-            let status = error_status(
-                t,
-                j::id_at(t, "agent_id"),
-                TaskState::Error,
-                self.reason.clone(),
-                self.message.to_owned(),
-            );
-            sender.send(&super::events::update(&status));
-        }
-    }
-}
-
-/// Takes the operations out of the call.
-fn take_operations(body: &mut Value) -> Operations {
-    let mut tasks: Vec<Value> = Vec::new();
-    let mut dropped = Dropped::default();
-    let mut pending = PendingOperations::default();
-    let mut groups: Vec<Value> = Vec::new();
-    let mut with_id = Vec::new();
-    if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
-        for op in ops.iter_mut() {
-            if let Some(refused) = FeedbackRefused::of(op) {
-                with_id.push(refused);
-            } else if j::str_at(op, "type") == Some("LAUNCH") {
-                if let Some(Value::Array(list)) =
-                    op.get_mut("launch").and_then(|l| l.get_mut("task_infos"))
-                {
-                    tasks.append(list);
-                }
-            } else if j::str_at(op, "type") == Some("LAUNCH_GROUP") {
-                groups.push(op.take());
-            } else if !pending.take(tasks.len(), op) {
-                dropped.add(op);
-            }
-        }
-    }
-    Operations {
-        tasks,
-        dropped,
-        pending,
-        groups,
-        with_id,
-    }
-}
-
 /// Each task's ID and resources.
-fn ids_and_resources(tasks: &[Value]) -> Vec<(String, Resources)> {
+fn ids_and_resources(tasks: &[TaskInfo]) -> Vec<(String, Resources)> {
     tasks
         .iter()
-        .map(|t| {
-            (
-                j::id_at(t, "task_id").unwrap_or("").to_string(),
-                rv::from_json(j::array_at(t, "resources")),
-            )
-        })
+        .map(|t| (t.task_id.value.clone(), rv::from_typed(&t.resources)))
         .collect()
 }
 
@@ -359,11 +257,13 @@ fn refuse_invalid_offers(
     st: &MasterState,
     fid: &str,
     why: &str,
-    tasks: &[&Value],
+    (tasks, groups): (&[TaskInfo], &[GroupOp]),
     dropped: &Dropped,
 ) {
     let framework = st.frameworks.get(fid);
-    let state = if framework.is_some_and(|f| f.has_capability("PARTITION_AWARE")) {
+    let state = if framework
+        .is_some_and(|f| f.has_capability(mesos_lib::v1::FrameworkCapabilityType::PartitionAware))
+    {
         TaskState::Dropped
     } else {
         TaskState::Lost
@@ -374,10 +274,11 @@ fn refuse_invalid_offers(
     dropped.refuse(sender, |_| {
         format!("Operation attempted with invalid offers: {why}")
     });
-    for t in tasks {
+    let group_tasks = groups.iter().flat_map(|g| &g.tasks);
+    for t in tasks.iter().chain(group_tasks) {
         let status = error_status(
-            t,
-            j::id_at(t, "agent_id"),
+            &t.task_id.value,
+            Some(&t.agent_id.value),
             state.clone(),
             Reason::InvalidOffers,
             format!("Task launched with invalid offers: {why}"),
@@ -402,10 +303,10 @@ impl Master {
         &self,
         st: &mut MasterState,
         place: &Placement,
-        (tasks, parsed): (Vec<Value>, Vec<(String, Resources)>),
+        (tasks, parsed): (Vec<TaskInfo>, Vec<(String, Resources)>),
         pending: &mut PendingOperations,
         available: &mut Resources,
-    ) -> Vec<(Arc<Agent>, Arc<Value>)> {
+    ) -> Vec<(Arc<Agent>, Arc<TaskInfo>)> {
         let mut launched = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (i, (mut t, (tid, task_res))) in tasks.into_iter().zip(parsed).enumerate() {
@@ -437,20 +338,20 @@ impl Master {
             let executor = executor.and_then(|e| {
                 let mut needed = task_res.clone();
                 needed.add_all(&executor_res);
-                let elsewhere = super::state::allocated_elsewhere(&t, &place.role);
+                let elsewhere = task_allocated_elsewhere(&t, &place.role);
                 check_resources(place, available, &task_res, &needed, elsewhere).map_or(Ok(e), Err)
             });
             let executor = match executor {
                 Ok(e) => e,
                 Err(message) => {
-                    task_error(st, place, &t, message);
+                    task_error(st, place, &tid, message);
                     continue;
                 }
             };
+            allocate(&mut t.resources, &place.role);
             seen.insert(tid.clone());
             available.subtract_all(&task_res);
             available.subtract_all(&executor_res);
-            inject_allocation(&mut t, &place.role);
             if let Some(TaskExecutor {
                 info,
                 new_resources: Some(r),
@@ -467,9 +368,9 @@ impl Master {
 }
 
 /// Tells the framework that task `t` is TASK_ERROR (REASON_TASK_INVALID) for `message`.
-fn task_error(st: &MasterState, place: &Placement, t: &Value, message: String) {
+fn task_error(st: &MasterState, place: &Placement, tid: &str, message: String) {
     let status = error_status(
-        t,
+        tid,
         Some(&place.agent_id),
         TaskState::Error,
         Reason::TaskInvalid,
@@ -489,11 +390,11 @@ fn task_error(st: &MasterState, place: &Placement, t: &Value, message: String) {
 fn add_task(
     st: &mut MasterState,
     place: &Placement,
-    t: Value,
+    info: TaskInfo,
     tid: String,
     task_res: Resources,
-) -> Option<(Arc<Agent>, Arc<Value>)> {
-    let info = Arc::new(t);
+) -> Option<(Arc<Agent>, Arc<TaskInfo>)> {
+    let info = Arc::new(info);
     let task = Task::new(
         Arc::clone(&info),
         place.fid,
@@ -527,13 +428,14 @@ fn refusal(ty: &str) -> String {
 
 /// The operations of an ACCEPT that are not carried out.
 #[derive(Default)]
-struct Dropped {
+pub(crate) struct Dropped {
     /// (type, operation id) of each resource operation.
     operations: Vec<(String, Option<String>)>,
 }
 
 impl Dropped {
-    fn add(&mut self, op: &mut Value) {
+    /// Adds a resource operation that is not carried out.
+    pub(crate) fn add(&mut self, op: &mut Value) {
         let ty = j::str_at(op, "type").unwrap_or("UNKNOWN").to_string();
         let id = j::id_at(op, "id").map(str::to_string);
         self.operations.push((ty, id));
@@ -557,7 +459,7 @@ impl Dropped {
 fn validate_task(
     st: &MasterState,
     place: &Placement,
-    t: &Value,
+    t: &TaskInfo,
     tid: &str,
     seen: &HashSet<String>,
 ) -> Option<String> {
@@ -574,15 +476,14 @@ fn validate_task(
             "'TaskID.value' '{tid}' contains invalid characters"
         ));
     }
-    if let Some(aid) = j::id_at(t, "agent_id")
-        && aid != place.agent_id
-    {
+    let aid = &t.agent_id.value;
+    if *aid != place.agent_id {
         return Some(format!(
             "Task uses agent ID {aid} which differs from the one of the offer {}",
             place.agent_id
         ));
     }
-    if t.get("command").is_some() == t.get("executor").is_some() {
+    if t.command.is_some() == t.executor.is_some() {
         return Some(
             "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present"
                 .into(),
@@ -613,13 +514,21 @@ fn check_resources(
     None
 }
 
-/// Adds `allocation_info` to every resource of a TaskInfo, as the master does.
-fn inject_allocation(t: &mut Value, role: &str) {
-    if let Some(list) = t.get_mut("resources").and_then(Value::as_array_mut) {
-        for r in list {
-            if let Some(o) = r.as_object_mut() {
-                o.entry("allocation_info").or_insert(json!({"role": role}));
-            }
-        }
+/// `state::allocated_elsewhere` of a typed TaskInfo (its executor's resources included).
+pub(crate) fn task_allocated_elsewhere(t: &TaskInfo, role: &str) -> bool {
+    let executor = t.executor.iter().flat_map(|e| &e.resources);
+    t.resources
+        .iter()
+        .chain(executor)
+        .filter_map(|r| r.allocation_info.as_ref()?.role.as_deref())
+        .any(|r| r != role)
+}
+
+/// Adds `allocation_info` to every resource, as the master does to a TaskInfo's and an
+/// ExecutorInfo's.
+pub(crate) fn allocate(resources: &mut [Resource], role: &str) {
+    for r in resources {
+        r.allocation_info
+            .get_or_insert_with(|| AllocationInfo::role(role));
     }
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use mesos_lib::v1;
+use mesos_lib::v1::FrameworkInfo;
 use mesos_lib::v1::common::{Address, Url};
 use mesos_lib::v1::ids::{AgentId, FrameworkId, OfferId};
 use mesos_lib::v1::resources::AllocationInfo;
@@ -66,8 +67,10 @@ impl Master {
 
 /// The framework's `offer_filters[role].min_allocatable_resources`, when it set one
 /// (`unpackFrameworkOfferFilters`): its `quantities`, each a set of `{name: {"value": v}}`.
-fn own_minimum(info: &serde_json::Value, role: &str) -> Option<MinAllocatable> {
-    let filters = info.get("offer_filters")?.get(role)?;
+/// mesos-lib does not model `offer_filters` (a protobuf map, kept in `extra` as sent), so
+/// it is read here, numbers leniently as Mesos takes them.
+fn own_minimum(info: &FrameworkInfo, role: &str) -> Option<MinAllocatable> {
+    let filters = info.extra.get("offer_filters")?.get(role)?;
     let min = filters.get("min_allocatable_resources")?;
     let sets = crate::json::array_at(min, "quantities")
         .iter()
@@ -161,8 +164,8 @@ fn make_offer(
     avail: &Resources,
 ) -> Option<v1::offer::Offer> {
     let fw = st.frameworks.get(fid)?;
-    let multi_role = fw.has_capability("MULTI_ROLE");
-    let format = if fw.has_capability("RESERVATION_REFINEMENT") {
+    let multi_role = fw.has_capability(v1::FrameworkCapabilityType::MultiRole);
+    let format = if fw.has_capability(v1::FrameworkCapabilityType::ReservationRefinement) {
         rv::Format::Post
     } else {
         rv::Format::Pre
@@ -226,9 +229,13 @@ mod tests {
 
     #[test]
     fn a_frameworks_own_minimum_is_read_per_role() {
-        let info = json!({"roles": ["web"], "offer_filters": {"web": {"min_allocatable_resources":
-            {"quantities": [{"quantities": {"cpus": {"value": 2}, "mem": {"value": 512}}},
-                            {"quantities": {"disk": {"value": 1024}}}]}}}});
+        let typed = |v| serde_json::from_value::<FrameworkInfo>(v).expect("a FrameworkInfo");
+        let info = typed(
+            json!({"user": "u", "name": "n", "roles": ["web"], "offer_filters":
+            {"web": {"min_allocatable_resources":
+            {"quantities": [{"quantities": {"cpus": {"value": 2}, "mem": {"value": "512"}}},
+                            {"quantities": {"disk": {"value": 1024}}}]}}}}),
+        );
         let min = own_minimum(&info, "web").expect("set for web");
         let r = |cpus: f64, mem: f64| {
             Resources::from(vec![
@@ -241,7 +248,8 @@ mod tests {
         assert!(min.allows(&Resources::from(vec![Resource::scalar("disk", 1024.0)])));
         assert!(own_minimum(&info, "db").is_none());
         // Set without quantities: anything non-empty is allocatable.
-        let any = json!({"offer_filters": {"web": {"min_allocatable_resources": {}}}});
+        let any = typed(json!({"user": "u", "name": "n",
+            "offer_filters": {"web": {"min_allocatable_resources": {}}}}));
         assert!(own_minimum(&any, "web").unwrap().allows(&r(0.001, 0.0)));
     }
 }

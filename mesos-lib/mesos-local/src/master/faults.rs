@@ -158,9 +158,9 @@ fn lose_tasks_of(st: &mut MasterState, agent_id: &str, hostname: &str, why: Remo
             .tasks
             .values()
             .filter(|t| t.agent_id == agent_id)
-            .map(|t| j::id_at(&t.info, "task_id").unwrap_or("").to_string())
+            .map(|t| t.info.task_id.value.clone())
             .collect();
-        let aware = fw.has_capability("PARTITION_AWARE");
+        let aware = fw.has_capability(mesos_lib::v1::FrameworkCapabilityType::PartitionAware);
         for tid in lost {
             let Some(mut task) = fw.tasks.remove(&tid) else {
                 continue;

@@ -4,11 +4,11 @@
 //! escaping) and rebuilt every agent's typed record on each call; writing these parts out
 //! as kept text instead makes the answer mostly a copy.
 
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::agent::Agent;
 use crate::json::raw;
+use mesos_lib::v1::TaskInfo;
 
 /// Fields of `v1::Task` taken from the TaskInfo, in the order Mesos writes them.
 #[derive(Debug)]
@@ -24,26 +24,24 @@ pub(crate) struct TaskJson {
 
 impl TaskJson {
     /// The fixed fields of the task described by `info`.
-    pub(crate) fn of(info: &Value) -> TaskJson {
-        let field = |k: &str| info.get(k).map(raw);
+    pub(crate) fn of(info: &TaskInfo) -> TaskJson {
+        let mut tail = Vec::new();
+        let mut keep = |k: &'static str, v: Option<Box<RawValue>>| {
+            if let Some(v) = v {
+                tail.push((k, v));
+            }
+        };
+        keep("labels", info.labels.as_ref().map(raw));
+        keep("discovery", info.discovery.as_ref().map(raw));
+        keep("container", info.container.as_ref().map(raw));
+        keep("health_check", info.health_check.as_ref().map(raw));
+        keep("kill_policy", info.kill_policy.as_ref().map(raw));
         TaskJson {
-            name: field("name").unwrap_or_else(|| raw(&Value::String(String::new()))),
-            task_id: field("task_id").unwrap_or_else(|| raw(&Value::Null)),
-            executor_id: info
-                .get("executor")
-                .and_then(|e| e.get("executor_id"))
-                .map(raw),
-            resources: field("resources").unwrap_or_else(|| raw(&Value::Array(Vec::new()))),
-            tail: [
-                "labels",
-                "discovery",
-                "container",
-                "health_check",
-                "kill_policy",
-            ]
-            .into_iter()
-            .filter_map(|k| field(k).map(|v| (k, v)))
-            .collect(),
+            name: raw(&info.name),
+            task_id: raw(&info.task_id),
+            executor_id: info.executor.as_ref().map(|e| raw(&e.executor_id)),
+            resources: raw(&info.resources),
+            tail,
         }
     }
 }
@@ -78,7 +76,7 @@ mod tests {
     use crate::agent::Agent;
     use crate::stored_status::StoredStatus;
     use mesos_lib::resources::Resources;
-    use mesos_lib::v1::{Resource, TaskState};
+    use mesos_lib::v1::{Resource, TaskInfo, TaskState};
 
     #[test]
     fn a_task_view_writes_every_field_of_its_task_info() {
@@ -89,6 +87,7 @@ mod tests {
             "labels": {"labels": [{"key": "k", "value": "v"}]},
             "kill_policy": {"grace_period": {"nanoseconds": 5}},
         });
+        let info = serde_json::from_value(info).unwrap();
         let mut task = Task::new(Arc::new(info), "f1", "a1", TaskState::Running, None);
         let status = json!({"task_id": {"value": "t1"}, "state": "TASK_RUNNING", "uuid": "AAE="});
         task.statuses.push(StoredStatus::new(&status));
@@ -130,12 +129,58 @@ mod tests {
             })
         );
         // A bare TaskInfo still gives a complete v1::Task.
-        let bare = Task::new(Arc::new(json!({})), "f1", "a1", TaskState::Staging, None);
+        let bare = Task::new(Arc::default(), "f1", "a1", TaskState::Staging, None);
         assert_eq!(
             serde_json::to_value(TaskView::of(&bare)).unwrap(),
-            json!({"name": "", "task_id": null, "framework_id": {"value": "f1"},
+            json!({"name": "", "task_id": {"value": ""}, "framework_id": {"value": "f1"},
                    "agent_id": {"value": "a1"}, "state": "TASK_STAGING", "resources": []})
         );
+    }
+
+    #[test]
+    fn a_typed_task_info_is_written_as_mesos_writes_it() {
+        // As a scheduler may send it (with `allocation_info` as the master adds it): numbers as
+        // strings or integers, fields in its own order; read as the master reads it.
+        let sent = json!({
+            "task_id": {"value": "t1"}, "name": "web", "agent_id": {"value": "a1"},
+            "health_check": {"type": "TCP", "tcp": {"port": 8080}, "delay_seconds": 1.5},
+            "resources": [
+                {"name": "mem", "type": "SCALAR", "scalar": {"value": "32"},
+                 "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "p"}],
+                 "allocation_info": {"role": "web"}},
+                {"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": "31000", "end": 31001}]},
+                 "allocation_info": {"role": "web"}},
+            ],
+            "command": {"value": "true"},
+            "kill_policy": {"grace_period": {"nanoseconds": "5"}},
+        });
+        let info = serde_json::from_value::<TaskInfo>(sent).unwrap();
+        let task = Task::new(Arc::new(info), "f1", "a1", TaskState::Staging, None);
+        let text = serde_json::to_string(&TaskView::of(&task)).unwrap();
+        // The proto's field order (`allocation_info` before `reservations`, health check
+        // timings before its type), doubles written as doubles: what real Mesos writes.
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"name":"web","task_id":{"value":"t1"},"framework_id":{"value":"f1"},"#,
+                r#""agent_id":{"value":"a1"},"state":"TASK_STAGING","resources":["#,
+                r#"{"name":"mem","type":"SCALAR","scalar":{"value":32.0},"allocation_info":{"role":"web"},"#,
+                r#""reservations":[{"type":"DYNAMIC","role":"web","principal":"p"}]},"#,
+                r#"{"name":"ports","type":"RANGES","ranges":{"range":[{"begin":31000,"end":31001}]},"#,
+                r#""allocation_info":{"role":"web"}}],"#,
+                r#""health_check":{"delay_seconds":1.5,"type":"TCP","tcp":{"port":8080}},"#,
+                r#""kill_policy":{"grace_period":{"nanoseconds":5}}}"#
+            )
+        );
+        // The tutorial's nginx TaskInfo (`%%launch` sends it as it is) converts whole.
+        let container = json!({"type": "DOCKER", "docker": {"image": "nginx:stable",
+            "network": "BRIDGE", "port_mappings": [{"host_port": 31080, "container_port": 80,
+            "protocol": "tcp"}]}});
+        let nginx = json!({"name": "nginx", "task_id": {"value": "nginx-demo"},
+            "agent_id": {"value": "a1"}, "container": container, "command": {"shell": false},
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.2}}]});
+        let info = serde_json::from_value::<TaskInfo>(nginx).unwrap();
+        assert_eq!(serde_json::to_value(&info.container).unwrap(), container);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::TaskInfo;
 
 /// What the checks need to know of the master.
 pub(crate) struct GroupContext<'a> {
@@ -24,10 +25,14 @@ pub(crate) struct GroupContext<'a> {
 }
 
 /// The error of an invalid group: the message of every task's TASK_ERROR.
-pub(crate) fn validate(tasks: &[Value], executor: &Value, cx: &GroupContext<'_>) -> Option<String> {
+pub(crate) fn validate(
+    tasks: &[TaskInfo],
+    executor: &Value,
+    cx: &GroupContext<'_>,
+) -> Option<String> {
     let mut seen: Vec<&str> = Vec::new();
     for t in tasks {
-        let tid = j::id_at(t, "task_id").unwrap_or("");
+        let tid = t.task_id.value.as_str();
         if let Some(e) = validate_task(t, tid, &seen, cx) {
             return Some(format!("Task '{tid}' is invalid: {e}"));
         }
@@ -54,37 +59,39 @@ pub(crate) fn validate_id(id: &str) -> Option<String> {
 }
 
 /// `group::internal::validateTask`: the general task checks, then the group's own.
-fn validate_task(t: &Value, tid: &str, seen: &[&str], cx: &GroupContext<'_>) -> Option<String> {
+fn validate_task(t: &TaskInfo, tid: &str, seen: &[&str], cx: &GroupContext<'_>) -> Option<String> {
     if let Some(e) = validate_id(tid) {
         return Some(e);
     }
     if seen.contains(&tid) || (cx.task_exists)(tid) {
         return Some(format!("Task has duplicate ID: {tid}"));
     }
-    let aid = j::id_at(t, "agent_id").unwrap_or("");
+    let aid = t.agent_id.value.as_str();
     if aid != cx.agent_id {
         return Some(format!(
             "Task uses invalid agent {aid} while agent {} is expected",
             cx.agent_id
         ));
     }
-    if j::f64_at(t, "kill_policy.grace_period.nanoseconds").is_some_and(|n| n < 0.0) {
+    let grace = t.kill_policy.as_ref().and_then(|k| k.grace_period.as_ref());
+    if grace.is_some_and(|g| g.nanoseconds < 0) {
         return Some("Task's 'kill_policy.grace_period' must be non-negative".into());
     }
-    if j::array_at(t, "resources").is_empty() {
+    if t.resources.is_empty() {
         return Some("Task uses no resources".into());
     }
-    if t.get("executor").is_none() {
+    if t.executor.is_none() {
         return Some("'TaskInfo.executor' must be set".into());
     }
-    if j::str_at(t, "container.type") == Some("DOCKER") {
+    let container = t.container.as_ref().and_then(|c| c.container_type.as_ref());
+    if container.is_some_and(|c| c.as_str() == "DOCKER") {
         return Some("Docker ContainerInfo is not supported on the task".into());
     }
     None
 }
 
 /// `executor::internal::validate` and `group::internal::validateExecutor`.
-fn validate_executor(tasks: &[Value], e: &Value, cx: &GroupContext<'_>) -> Option<String> {
+fn validate_executor(tasks: &[TaskInfo], e: &Value, cx: &GroupContext<'_>) -> Option<String> {
     let eid = j::id_at(e, "executor_id").unwrap_or("");
     if let Some(err) = validate_id(eid) {
         return Some(err);
@@ -119,10 +126,15 @@ fn validate_executor(tasks: &[Value], e: &Value, cx: &GroupContext<'_>) -> Optio
         return Some("Docker ContainerInfo is not supported on the executor".into());
     }
     for t in tasks {
-        if t.get("executor").is_some_and(|te| te != e) {
+        // Compared in the JSON form the group's executor is checked in.
+        let own = t
+            .executor
+            .as_ref()
+            .and_then(|te| serde_json::to_value(te).ok());
+        if own.is_some_and(|te| te != *e) {
             return Some(format!(
                 "The `ExecutorInfo` of task '{}' is different from executor '{eid}'",
-                j::id_at(t, "task_id").unwrap_or("")
+                t.task_id.value
             ));
         }
     }
@@ -160,7 +172,7 @@ fn validate_type(e: &Value) -> Option<String> {
 
 /// The executor's minimal cpus, memory and disk, and the group within the offers.
 fn validate_executor_resources(
-    tasks: &[Value],
+    tasks: &[TaskInfo],
     e: &Value,
     eid: &str,
     cx: &GroupContext<'_>,
@@ -189,7 +201,7 @@ fn validate_executor_resources(
     }
     let mut total = Resources::new();
     for t in tasks {
-        total.add_all(&rv::from_json(j::array_at(t, "resources")));
+        total.add_all(&rv::from_typed(&t.resources));
     }
     if cx.existing_executor.is_none() {
         total.add_all(&own);
@@ -197,9 +209,8 @@ fn validate_executor_resources(
     // Volumes as offered: a task may mount one at another path.
     let total = rv::volumes_as_in(&total, cx.offered);
     // Resources allocated to another role than the offers' are not among the offered ones.
-    let elsewhere = std::iter::once(e)
-        .chain(tasks)
-        .any(|info| super::state::allocated_elsewhere(info, cx.role));
+    let elsewhere = super::state::allocated_elsewhere(e, cx.role)
+        || (tasks.iter()).any(|t| super::accept::task_allocated_elsewhere(t, cx.role));
     if elsewhere || !cx.offered.contains(&total) || !rv::volumes_whole(&total, cx.offered) {
         return Some(format!(
             "Total resources {} required by task group and its executor are more than available {}",

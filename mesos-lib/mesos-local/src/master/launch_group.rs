@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::accept::allocate;
 use super::group_checks::{self, GroupContext};
 use super::state::{MasterState, Task};
 use super::{Master, events, views};
@@ -17,8 +18,8 @@ use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, ExecutorId};
 use mesos_lib::v1::scheduler::Event;
-use mesos_lib::v1::task::ExecutorType;
-use mesos_lib::v1::{Reason, TaskState};
+use mesos_lib::v1::task::{ExecutorInfo, ExecutorType};
+use mesos_lib::v1::{Reason, TaskInfo, TaskState};
 
 /// (framework, agent, executor) of an executor the master knows.
 pub(crate) type ExecutorKey = (String, String, String);
@@ -48,7 +49,17 @@ pub(crate) struct GroupLaunch {
     /// when the master knows it running there.
     pub launch_executor: bool,
     /// The group's TaskInfos (each carrying the executor, as the master stores them).
-    pub tasks: Vec<Arc<Value>>,
+    pub tasks: Vec<Arc<TaskInfo>>,
+}
+
+/// A LAUNCH_GROUP operation as the ACCEPT brings it, typed as the call comes in.
+pub(crate) struct GroupOp {
+    /// Whether it has an `id` (which LAUNCH_GROUP may not have).
+    pub has_id: bool,
+    /// The group's ExecutorInfo.
+    pub executor: ExecutorInfo,
+    /// The group's TaskInfos.
+    pub tasks: Vec<TaskInfo>,
 }
 
 /// The offers an ACCEPT's task groups draw on.
@@ -67,34 +78,29 @@ impl Master {
         &self,
         st: &mut MasterState,
         offer: &mut GroupOffer<'_>,
-        mut op: Value,
+        op: GroupOp,
     ) -> Option<(Arc<Agent>, GroupLaunch)> {
-        let mut group = op
-            .get_mut("launch_group")
-            .map(Value::take)
-            .unwrap_or_default();
-        let mut executor = match group.get_mut("executor").map(Value::take) {
-            Some(e @ Value::Object(_)) => e,
-            _ => json!({}),
-        };
-        inject_allocation(&mut executor, offer.role);
-        // One form for comparing with a running executor of the same ID.
-        let executor = super::task_executor::canonical(executor);
-        let mut tasks = match group.pointer_mut("/task_group/tasks").map(Value::take) {
-            Some(Value::Array(list)) => list,
-            _ => Vec::new(),
-        };
+        let GroupOp {
+            has_id,
+            mut executor,
+            mut tasks,
+        } = op;
+        allocate(&mut executor.resources, offer.role);
+        canonical(&mut executor);
         for t in &mut tasks {
-            inject_allocation(t, offer.role);
-            if let Some(own) = t.get_mut("executor") {
-                inject_allocation(own, offer.role);
-                *own = super::task_executor::canonical(own.take());
-            } else if let Some(o) = t.as_object_mut() {
+            allocate(&mut t.resources, offer.role);
+            match t.executor.as_mut() {
+                Some(own) => {
+                    allocate(&mut own.resources, offer.role);
+                    canonical(own);
+                }
                 // As the master does, for the operator API to find each task's executor.
-                o.insert("executor".into(), executor.clone());
+                None => t.executor = Some(executor.clone()),
             }
         }
-        let error = if op.get("id").is_some() {
+        // The master keeps ExecutorInfos as JSON (compared, listed): written once, here.
+        let executor = serde_json::to_value(&executor).unwrap_or_default();
+        let error = if has_id {
             Some("The `id` field cannot be set on LAUNCH_GROUP operations".to_string())
         } else {
             self.check_group(st, offer, &tasks, &executor)
@@ -112,7 +118,7 @@ impl Master {
         &self,
         st: &MasterState,
         offer: &GroupOffer<'_>,
-        tasks: &[Value],
+        tasks: &[TaskInfo],
         executor: &Value,
     ) -> Option<String> {
         let fw = st.frameworks.get(offer.framework_id);
@@ -136,14 +142,14 @@ impl Master {
     }
 
     /// TASK_ERROR for every task of an invalid group.
-    fn refuse_group(&self, st: &MasterState, fid: &str, tasks: &[Value], message: String) {
+    fn refuse_group(&self, st: &MasterState, fid: &str, tasks: &[TaskInfo], message: String) {
         let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) else {
             return;
         };
         for t in tasks {
             let status = super::accept::error_status(
-                t,
-                j::id_at(t, "agent_id"),
+                &t.task_id.value,
+                Some(&t.agent_id.value),
                 TaskState::Error,
                 Reason::TaskGroupInvalid,
                 message.clone(),
@@ -158,21 +164,19 @@ impl Master {
         &self,
         st: &mut MasterState,
         offer: &mut GroupOffer<'_>,
-        tasks: Vec<Value>,
+        tasks: Vec<TaskInfo>,
         executor: Value,
     ) -> (Arc<Agent>, GroupLaunch) {
         let (fid, aid) = (offer.framework_id, offer.agent_id);
         let executor = Arc::new(executor);
         // Volumes as offered: a task may mount one at another path.
-        let parse = |v: &Value| {
-            rv::volumes_as_in(&rv::from_json(j::array_at(v, "resources")), offer.available)
-        };
+        let as_offered = |r: Resources| rv::volumes_as_in(&r, offer.available);
         let eid = j::id_at(&executor, "executor_id").unwrap_or("").to_string();
         let key = (fid.to_string(), aid.to_string(), eid);
         let launch_executor = !st.executors.contains_key(&key);
         // A running executor's resources are booked already.
         let own = if launch_executor {
-            parse(&executor)
+            as_offered(rv::from_json(j::array_at(&executor, "resources")))
         } else {
             Resources::new()
         };
@@ -188,8 +192,8 @@ impl Master {
         }
         let mut infos = Vec::new();
         for t in tasks {
-            let tid = j::id_at(&t, "task_id").unwrap_or("").to_string();
-            let res = parse(&t);
+            let tid = t.task_id.value.clone();
+            let res = as_offered(rv::from_typed(&t.resources));
             total.add_all(&res);
             let info = Arc::new(t);
             let task = Task::new(Arc::clone(&info), fid, aid, TaskState::Staging, Some(res));
@@ -377,18 +381,10 @@ pub(crate) fn executors_v1(st: &MasterState) -> Vec<Value> {
         .collect()
 }
 
-/// The TaskInfos of a LAUNCH_GROUP operation.
-pub(crate) fn tasks_of(op: &Value) -> &[Value] {
-    j::array_at(op, "launch_group.task_group.tasks")
-}
-
-/// Adds `allocation_info` to every resource of a TaskInfo or ExecutorInfo, as the master does.
-fn inject_allocation(info: &mut Value, role: &str) {
-    if let Some(list) = info.get_mut("resources").and_then(Value::as_array_mut) {
-        for r in list {
-            if let Some(o) = r.as_object_mut() {
-                o.entry("allocation_info").or_insert(json!({"role": role}));
-            }
-        }
+/// An ExecutorInfo in the one form the master compares: `command.shell` defaulted to true
+/// (as agents report it).
+pub(crate) fn canonical(e: &mut ExecutorInfo) {
+    if let Some(cmd) = e.command.as_mut() {
+        cmd.shell.get_or_insert(true);
     }
 }

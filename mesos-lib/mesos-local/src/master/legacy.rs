@@ -137,26 +137,25 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
     for o in st.offers.values().filter(|o| o.framework_id == fw.id) {
         offered.add_all(&o.resources);
     }
-    let caps: Vec<Value> = j::array_at(&fw.info, "capabilities")
+    let caps: Vec<&str> = fw
+        .info
+        .capabilities
         .iter()
-        .filter_map(|c| c.get("type").cloned())
+        .map(|c| c.capability_type.as_str())
         .collect();
     let mut m = Map::new();
     m.insert("id".into(), json!(fw.id));
-    m.insert(
-        "name".into(),
-        fw.info.get("name").cloned().unwrap_or(json!("")),
-    );
+    m.insert("name".into(), json!(fw.info.name));
     m.insert("used_resources".into(), rv::flat(&allocated, false));
     m.insert("offered_resources".into(), rv::flat(&offered, false));
     m.insert("capabilities".into(), json!(caps));
     m.insert(
         "hostname".into(),
-        json!(j::str_at(&fw.info, "hostname").unwrap_or("")),
+        json!(fw.info.hostname.as_deref().unwrap_or("")),
     );
     m.insert(
         "webui_url".into(),
-        json!(j::str_at(&fw.info, "webui_url").unwrap_or("")),
+        json!(fw.info.webui_url.as_deref().unwrap_or("")),
     );
     m.insert("active".into(), json!(fw.active));
     m.insert("connected".into(), json!(fw.connected()));
@@ -164,21 +163,18 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
     if !full {
         return Value::Object(m);
     }
-    m.insert(
-        "user".into(),
-        json!(j::str_at(&fw.info, "user").unwrap_or("")),
-    );
+    m.insert("user".into(), json!(fw.info.user));
     m.insert(
         "failover_timeout".into(),
-        json!(j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0)),
+        json!(fw.info.failover_timeout.unwrap_or(0.0)),
     );
     // Like a real master, only when the framework named one.
-    if let Some(p) = j::str_at(&fw.info, "principal") {
+    if let Some(p) = &fw.info.principal {
         m.insert("principal".into(), json!(p));
     }
     m.insert(
         "checkpoint".into(),
-        json!(j::bool_at(&fw.info, "checkpoint").unwrap_or(false)),
+        json!(fw.info.checkpoint.unwrap_or(false)),
     );
     m.insert(
         "registered_time".into(),
@@ -189,11 +185,14 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         json!(fw.unregistered_time.map(|t| t as f64 / 1e9).unwrap_or(0.0)),
     );
     m.insert("resources".into(), rv::flat(&allocated, false));
-    if fw.has_capability("MULTI_ROLE") {
-        m.insert(
-            "roles".into(),
-            fw.info.get("roles").cloned().unwrap_or(json!(["*"])),
-        );
+    if fw.has_capability(mesos_lib::v1::FrameworkCapabilityType::MultiRole) {
+        // An empty `roles` is written as an unset one was before it was typed.
+        let roles = if fw.info.roles.is_empty() {
+            json!(["*"])
+        } else {
+            json!(fw.info.roles)
+        };
+        m.insert("roles".into(), roles);
     } else {
         m.insert("role".into(), json!(fw.role()));
     }

@@ -1,6 +1,7 @@
 //! The embedded master: framework lifecycle, status-update routing, reconciliation.
 
 pub(crate) mod accept;
+pub(crate) mod accept_call;
 pub(crate) mod allocator;
 pub(crate) mod draining;
 pub(crate) mod events;
@@ -137,21 +138,20 @@ impl Master {
         let mut used = Resources::new();
         let total = agent.total();
         for (fw_info, task_info, state, statuses) in agent.live_tasks() {
-            let fid = j::id_at(&fw_info, "id").unwrap_or("").to_string();
-            let tid = j::id_at(&task_info, "task_id").unwrap_or("").to_string();
+            let fid = crate::agent::framework_id_of(&fw_info);
+            let tid = task_info.task_id.value.clone();
             if st.is_removed(&fid) {
                 continue;
             }
             let fw = st
                 .frameworks
                 .entry(fid.clone())
-                .or_insert_with(|| Framework::new(&fid, fw_info.clone(), ids::now_nanos(), true));
+                .or_insert_with(|| Framework::new(&fid, fw_info, ids::now_nanos(), true));
             let held = (!state.is_terminal()).then(|| {
-                let resources =
-                    rv::volumes_as_in(&rv::from_json(j::array_at(&task_info, "resources")), &total);
+                let resources = rv::volumes_as_in(&rv::from_typed(&task_info.resources), &total);
                 used.add_all(&resources);
                 fw.allocated
-                    .add(state::allocation_role(&task_info), &resources);
+                    .add(state::resources_role(&task_info.resources), &resources);
                 resources
             });
             let last = statuses.last();
@@ -283,7 +283,7 @@ impl Master {
             fw.active = false;
             fw.generation += 1;
             let generation = fw.generation;
-            let timeout = j::f64_at(&fw.info, "failover_timeout").unwrap_or(0.0);
+            let timeout = fw.info.failover_timeout.unwrap_or(0.0);
             let view = views::framework_v1(&st.frameworks[fid], &st);
             st.broadcast(
                 &json!({"type": "FRAMEWORK_UPDATED", "framework_updated": {"framework": view}}),
@@ -428,7 +428,8 @@ impl Master {
             return;
         };
         let Some(sub) = &fw.subscription else { return };
-        let partition_aware = fw.has_capability("PARTITION_AWARE");
+        let partition_aware =
+            fw.has_capability(mesos_lib::v1::FrameworkCapabilityType::PartitionAware);
         let send = |status: Value| {
             sub.sender.send(&events::update(&status));
         };
@@ -492,7 +493,7 @@ pub(crate) fn master_status(
     reason: Option<Reason>,
 ) -> Value {
     let mut m = Map::new();
-    m.insert("task_id".into(), task.info["task_id"].clone());
+    m.insert("task_id".into(), j::id(&task.info.task_id.value));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
     m.insert("source".into(), json!(Source::Master));
@@ -522,7 +523,7 @@ fn reconcile_status(tid: &str, aid: Option<&str>, state: TaskState, message: &st
 fn latest_state_status(task: &Task) -> Value {
     let state = task.status_update_state.as_ref().unwrap_or(&task.state);
     let mut m = Map::new();
-    m.insert("task_id".into(), task.info["task_id"].clone());
+    m.insert("task_id".into(), j::id(&task.info.task_id.value));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!("Reconciliation: Latest task state"));
     m.insert("source".into(), json!(Source::Master));

@@ -19,6 +19,7 @@ use super::{Master, operations, resize, volumes};
 use crate::http::{EventSender, bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo};
 
 /// The refuse filter a rescinded offer leaves (`Filters()`'s default `refuse_seconds`).
 const RESCIND_FILTER: Duration = Duration::from_secs(5);
@@ -38,18 +39,11 @@ pub(crate) fn agent_text(entry: &AgentEntry) -> String {
 }
 
 /// The roles of a FrameworkInfo (`protobuf::framework::getRoles`).
-pub(crate) fn framework_roles(info: &Value) -> Vec<String> {
-    let roles: Vec<String> = j::array_at(info, "roles")
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_string))
-        .collect();
-    let multi_role = j::array_at(info, "capabilities")
-        .iter()
-        .any(|c| j::str_at(c, "type") == Some("MULTI_ROLE"));
-    if multi_role || !roles.is_empty() {
-        return roles;
+pub(crate) fn framework_roles(info: &FrameworkInfo) -> Vec<String> {
+    if info.has_capability(&FrameworkCapabilityType::MultiRole) || !info.roles.is_empty() {
+        return info.roles.clone();
     }
-    vec![j::str_at(info, "role").unwrap_or("*").to_string()]
+    vec![info.role.clone().unwrap_or_else(|| "*".to_string())]
 }
 
 impl Master {
@@ -212,7 +206,7 @@ impl Master {
             return Err("the framework or the agent is gone".into());
         };
         parsed.allocate_to(role);
-        let principal = j::str_at(&fw.info, "principal");
+        let principal = fw.info.principal.as_deref();
         let roles = framework_roles(&fw.info);
         let checked = match kind {
             Kind::Reserve => parsed.validate(principal, Some(&roles)),

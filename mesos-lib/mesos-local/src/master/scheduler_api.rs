@@ -19,9 +19,9 @@ use crate::http::{
 };
 use crate::json as j;
 use crate::{ids, json};
-use mesos_lib::v1::TaskState;
 use mesos_lib::v1::ids::FrameworkId;
 use mesos_lib::v1::scheduler::{CallType, Event};
+use mesos_lib::v1::{FrameworkInfo, TaskState};
 
 /// stout/picojson's wording for a JSON syntax error.
 pub(crate) fn json_parse_error(body: &[u8], e: &serde_json::Error) -> String {
@@ -63,6 +63,7 @@ fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
     use CallType as C;
     let mut need: Vec<String> = match ty {
         C::Subscribe => vec![
+            "subscribe.framework_info".into(),
             "subscribe.framework_info.user".into(),
             "subscribe.framework_info.name".into(),
         ],
@@ -79,6 +80,7 @@ fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
             "message.data".into(),
         ],
         C::UpdateFramework => vec![
+            "update_framework.framework_info".into(),
             "update_framework.framework_info.user".into(),
             "update_framework.framework_info.name".into(),
         ],
@@ -200,9 +202,13 @@ pub(crate) async fn handle(
         Ok(decoded) => decoded,
         Err(r) => return *r,
     };
+    let info = match framework_info_of(&call, &ty) {
+        Ok(info) => info,
+        Err(e) => return bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+    };
     let missing = missing.or_else(|| {
         let Extension(Principal(p)) = principal.as_ref()?;
-        let named = j::str_at(&call, "subscribe.framework_info.principal")?;
+        let named = info.as_ref()?.principal.as_deref()?;
         (ty == CallType::Subscribe && named != p).then(|| {
             format!(
                 "Authenticated principal '{p}' does not match principal '{named}' set in `FrameworkInfo`"
@@ -223,7 +229,7 @@ pub(crate) async fn handle(
         if stream_header.is_some() {
             return bad_request("Subscribe calls should not include the 'Mesos-Stream-Id' header");
         }
-        return subscribe(master, &call);
+        return subscribe(master, &call, info.unwrap_or_default());
     }
     if ty == CallType::ReconcileOperations && !accepts_json(&headers) {
         return not_acceptable();
@@ -248,17 +254,39 @@ pub(crate) async fn handle(
             ));
         }
     }
-    dispatch(master, &fid, ty, call)
+    dispatch(master, &fid, ty, call, info)
+}
+
+/// The FrameworkInfo of a SUBSCRIBE or UPDATE_FRAMEWORK, typed once as the call comes in
+/// (stout converts the whole call before it is validated); `None` for other calls.
+fn framework_info_of(call: &Value, ty: &CallType) -> Result<Option<FrameworkInfo>, String> {
+    let section = match ty {
+        CallType::Subscribe => "subscribe",
+        CallType::UpdateFramework => "update_framework",
+        _ => return Ok(None),
+    };
+    match call.get(section).and_then(|s| s.get("framework_info")) {
+        Some(info) => super::framework_checks::parse(info.clone()).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Calls other than SUBSCRIBE, for a framework that passed the stream checks.
-fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> Response {
+fn dispatch(
+    master: &Arc<Master>,
+    fid: &str,
+    ty: CallType,
+    mut call: Value,
+    info: Option<FrameworkInfo>,
+) -> Response {
     use CallType as C;
     if ty == C::Accept {
         // Handed over, so that its tasks move into the master's books without a copy.
         let body = call.get_mut("accept").map(Value::take).unwrap_or_default();
-        master.accept(fid, body);
-        return empty(StatusCode::ACCEPTED);
+        return match master.accept(fid, body) {
+            Ok(()) => empty(StatusCode::ACCEPTED),
+            Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+        };
     }
     let call = &call;
     match ty {
@@ -279,7 +307,10 @@ fn dispatch(master: &Arc<Master>, fid: &str, ty: CallType, mut call: Value) -> R
             let st = master.lock();
             master.reconcile(&st, fid, j::array_at(call, "reconcile.tasks"));
         }
-        C::UpdateFramework => return update_framework(master, fid, call),
+        C::UpdateFramework => {
+            // Always there: a call without it fails `validate` or `missing_required`.
+            return update_framework(master, fid, call, info.unwrap_or_default());
+        }
         C::ReconcileOperations => master.reconcile_operations(fid, call),
         C::AcknowledgeOperationStatus => master.acknowledge_operation_status(fid, call),
         C::AcceptInverseOffers => master.answer_inverse_offers(fid, call, true),
@@ -361,34 +392,13 @@ fn is_terminal_ack(task: &super::state::Task, uuid: &str) -> bool {
             .is_some_and(TaskState::is_terminal)
 }
 
-/// Normalises a FrameworkInfo for storage: user, name, id, failover_timeout, checkpoint first.
-fn store_info(info: &Value, fid: &str) -> Value {
-    let mut m = Map::new();
-    m.insert(
-        "user".into(),
-        info.get("user").cloned().unwrap_or(json!("")),
-    );
-    m.insert(
-        "name".into(),
-        info.get("name").cloned().unwrap_or(json!("")),
-    );
-    m.insert("id".into(), j::id(fid));
-    m.insert(
-        "failover_timeout".into(),
-        json!(j::f64_at(info, "failover_timeout").unwrap_or(0.0)),
-    );
-    m.insert(
-        "checkpoint".into(),
-        json!(j::bool_at(info, "checkpoint").unwrap_or(false)),
-    );
-    if let Some(o) = info.as_object() {
-        for (k, v) in o {
-            if !m.contains_key(k) {
-                m.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    Value::Object(m)
+/// A FrameworkInfo as the master stores it: its `id`, and `failover_timeout` and
+/// `checkpoint` set to their defaults when not given (written out as real Mesos writes them).
+fn store_info(mut info: FrameworkInfo, fid: &str) -> FrameworkInfo {
+    info.id = Some(FrameworkId::new(fid));
+    info.failover_timeout.get_or_insert(0.0);
+    info.checkpoint.get_or_insert(false);
+    info
 }
 
 /// `Master::subscribe`'s refusal of a FrameworkInfo that fails `validateFramework`: the stream
@@ -400,12 +410,11 @@ fn refuse_subscription(stream_id: &str, error: &str) -> Response {
     resp
 }
 
-fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
-    let info = call["subscribe"]["framework_info"].clone();
+fn subscribe(master: &Arc<Master>, call: &Value, info: FrameworkInfo) -> Response {
     let stream_id = ids::uuid_string();
     let mail = master.mail.clone();
     let mut st = master.lock();
-    let requested = j::id_at(&info, "id").map(str::to_string);
+    let requested = info.id.as_ref().map(|id| id.value.clone());
     // `validateFramework` (the roles, then whether the framework was removed), then
     // `createAllocatorFrameworkOptions` (suppressed roles must be the framework's).
     let checked = super::framework_checks::validate_roles(&info)
@@ -434,14 +443,14 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
             stream_id: closed_sid,
         });
     });
-    let stored = store_info(&info, &fid);
+    let stored = store_info(info, &fid);
     let now = ids::now_nanos();
     let master_info = master.master_info(&st);
     let existed = st.frameworks.contains_key(&fid);
     let fw = st
         .frameworks
         .entry(fid.clone())
-        .or_insert_with(|| Framework::new(&fid, stored.clone(), now, false));
+        .or_insert_with(|| Framework::new(&fid, FrameworkInfo::default(), now, false));
     if let Some(old) = fw.subscription.take() {
         old.sender.send(&Event::error("Framework failed over"));
     }
@@ -482,38 +491,41 @@ fn subscribe(master: &Arc<Master>, call: &Value) -> Response {
     resp
 }
 
-fn update_framework(master: &Arc<Master>, fid: &str, call: &Value) -> Response {
-    let info = &call["update_framework"]["framework_info"];
+fn update_framework(
+    master: &Arc<Master>,
+    fid: &str,
+    call: &Value,
+    info: FrameworkInfo,
+) -> Response {
     let mut st = master.lock();
     let Some(fw) = st.frameworks.get_mut(fid) else {
         return bad_request("Framework cannot be found");
     };
     // `Master::updateFramework`: `validateFramework` before `validateUpdate`.
-    if let Err(e) = super::framework_checks::validate_roles(info) {
+    if let Err(e) = super::framework_checks::validate_roles(&info) {
         return bad_request(format!("Supplied FrameworkInfo is not valid: {e}"));
     }
     // `validateUpdate`: the principal (set or not) first, without naming either value.
-    if j::str_at(&fw.info, "principal") != j::str_at(info, "principal") {
+    if fw.info.principal != info.principal {
         return bad_request(
             "FrameworkInfo update is not valid: Changing framework's principal is not allowed.",
         );
     }
-    let old_user = j::str_at(&fw.info, "user").unwrap_or("");
-    let new_user = j::str_at(info, "user").unwrap_or("");
+    let (old_user, new_user) = (&fw.info.user, &info.user);
     if old_user != new_user {
         return bad_request(format!(
             "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from '{old_user}' to '{new_user}'"
         ));
     }
-    let old_cp = j::bool_at(&fw.info, "checkpoint").unwrap_or(false);
-    let new_cp = j::bool_at(info, "checkpoint").unwrap_or(false);
+    let old_cp = fw.info.checkpoint.unwrap_or(false);
+    let new_cp = info.checkpoint.unwrap_or(false);
     if old_cp != new_cp {
         return bad_request(format!(
             "FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '{old_cp}' to '{new_cp}'"
         ));
     }
     let suppressed =
-        match super::suppression::requested(call, "update_framework.suppressed_roles", info) {
+        match super::suppression::requested(call, "update_framework.suppressed_roles", &info) {
             Ok(s) => s,
             Err(e) => {
                 return bad_request(format!("'UpdateFramework' call is not valid: {e}"));

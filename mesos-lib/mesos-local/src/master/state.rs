@@ -10,7 +10,7 @@ use super::fixed_json::{AgentJson, TaskJson};
 use crate::agent::Agent;
 use crate::http::EventSender;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::TaskState;
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, Resource, TaskInfo, TaskState};
 
 /// Ended tasks a framework keeps (`--max_completed_tasks_per_framework`'s default).
 pub(crate) const MAX_COMPLETED_TASKS_PER_FRAMEWORK: usize = 1000;
@@ -26,7 +26,7 @@ pub(crate) struct Subscription {
 pub(crate) struct Task {
     /// TaskInfo with `allocation_info` injected into its resources (shared with the agent
     /// that runs it: at 10,000 tasks every copy counts).
-    pub info: Arc<Value>,
+    pub info: Arc<TaskInfo>,
     /// The fields of `info` that GET_STATE writes, kept as JSON text once first written
     /// (launching stays as cheap as before for tasks nobody lists).
     json: Arc<OnceLock<TaskJson>>,
@@ -47,7 +47,7 @@ impl Task {
     /// A task known by `info`, on `agent_id`, in `state`, with no status yet; `held` are
     /// its resources while they count as used (None once given back).
     pub(crate) fn new(
-        info: Arc<Value>,
+        info: Arc<TaskInfo>,
         framework_id: &str,
         agent_id: &str,
         state: TaskState,
@@ -55,7 +55,7 @@ impl Task {
     ) -> Task {
         Task {
             json: Arc::default(),
-            role: allocation_role(&info).to_string(),
+            role: resources_role(&info.resources).to_string(),
             info,
             framework_id: framework_id.to_string(),
             agent_id: agent_id.to_string(),
@@ -81,8 +81,16 @@ impl Task {
     }
 }
 
-/// The role the resources of a TaskInfo or ExecutorInfo are allocated to (the master put it
-/// in their `allocation_info`); `*` when none says.
+/// The role resources are allocated to (the master put it in their `allocation_info`); `*`
+/// when none says.
+pub(crate) fn resources_role(resources: &[Resource]) -> &str {
+    resources
+        .iter()
+        .find_map(|r| r.allocation_info.as_ref()?.role.as_deref())
+        .unwrap_or("*")
+}
+
+/// `resources_role` of an ExecutorInfo the master keeps as JSON.
 pub(crate) fn allocation_role(info: &Value) -> &str {
     crate::json::array_at(info, "resources")
         .iter()
@@ -160,8 +168,8 @@ pub(crate) struct Filter {
 /// A framework known to the master.
 pub(crate) struct Framework {
     pub id: String,
-    /// FrameworkInfo as stored (with `id`, `failover_timeout`, `checkpoint` defaults).
-    pub info: Value,
+    /// FrameworkInfo as stored (with `id`, `failover_timeout`, `checkpoint` set).
+    pub info: FrameworkInfo,
     pub subscription: Option<Subscription>,
     pub active: bool,
     pub recovered: bool,
@@ -185,7 +193,7 @@ pub(crate) struct Framework {
 impl Framework {
     /// A framework first known at `now`: subscribed (active), or `recovered` from an agent's
     /// tasks before its scheduler subscribes again (inactive).
-    pub(crate) fn new(id: &str, info: Value, now: i64, recovered: bool) -> Self {
+    pub(crate) fn new(id: &str, info: FrameworkInfo, now: i64, recovered: bool) -> Self {
         Framework {
             id: id.to_string(),
             info,
@@ -218,26 +226,24 @@ impl Framework {
     }
 
     /// Whether the framework asked for a capability.
-    pub(crate) fn has_capability(&self, cap: &str) -> bool {
-        crate::json::array_at(&self.info, "capabilities")
-            .iter()
-            .any(|c| crate::json::str_at(c, "type") == Some(cap))
+    pub(crate) fn has_capability(&self, cap: FrameworkCapabilityType) -> bool {
+        self.info.has_capability(&cap)
     }
 
     /// Its first role (the one of a framework that is not MULTI_ROLE).
     pub(crate) fn role(&self) -> String {
-        crate::json::array_at(&self.info, "roles")
+        self.info
+            .roles
             .first()
-            .and_then(Value::as_str)
-            .or_else(|| crate::json::str_at(&self.info, "role"))
-            .unwrap_or("*")
+            .or(self.info.role.as_ref())
+            .map_or("*", String::as_str)
             .to_string()
     }
 
     /// The roles it is offered resources in: a MULTI_ROLE framework's `roles`, else its one
     /// `role` (SUBSCRIBE and UPDATE_FRAMEWORK refuse `roles` without MULTI_ROLE).
     pub(crate) fn roles(&self) -> Vec<String> {
-        if self.has_capability("MULTI_ROLE") {
+        if self.has_capability(FrameworkCapabilityType::MultiRole) {
             super::reserve::framework_roles(&self.info)
         } else {
             vec![self.role()]
@@ -391,7 +397,7 @@ mod tests {
     fn a_framework_keeps_only_its_latest_ended_tasks() {
         let mut fw = Framework {
             id: "f".into(),
-            info: Value::Null,
+            info: FrameworkInfo::default(),
             subscription: None,
             active: false,
             recovered: false,
@@ -406,7 +412,10 @@ mod tests {
             generation: 0,
         };
         for i in 0..MAX_COMPLETED_TASKS_PER_FRAMEWORK + 5 {
-            let info = serde_json::json!({"task_id": {"value": format!("t{i}")}});
+            let info = TaskInfo {
+                task_id: format!("t{i}").as_str().into(),
+                ..Default::default()
+            };
             fw.complete(Task::new(
                 Arc::new(info),
                 "f",
@@ -416,7 +425,6 @@ mod tests {
             ));
         }
         assert_eq!(fw.completed_tasks.len(), MAX_COMPLETED_TASKS_PER_FRAMEWORK);
-        let first = &fw.completed_tasks[0].info["task_id"]["value"];
-        assert_eq!(first, "t5");
+        assert_eq!(fw.completed_tasks[0].info.task_id.value, "t5");
     }
 }

@@ -11,13 +11,14 @@ use super::Master;
 use super::reserve::framework_roles;
 use super::state::Framework;
 use crate::json as j;
+use mesos_lib::v1::FrameworkInfo;
 
 /// The `suppressed_roles` of a SUBSCRIBE or UPDATE_FRAMEWORK, checked against the roles of
 /// `info` (`validateSuppressedRoles`); the error is the master's.
 pub(crate) fn requested(
     call: &Value,
     field: &str,
-    info: &Value,
+    info: &FrameworkInfo,
 ) -> Result<BTreeSet<String>, String> {
     let wanted: BTreeSet<String> = j::array_at(call, field)
         .iter()
@@ -104,7 +105,9 @@ mod tests {
 
     #[test]
     fn suppressed_roles_must_be_the_frameworks() {
-        let info = json!({"roles": ["a", "b"], "capabilities": [{"type": "MULTI_ROLE"}]});
+        let info = json!({"user": "u", "name": "n", "roles": ["a", "b"],
+            "capabilities": [{"type": "MULTI_ROLE"}]});
+        let info = super::super::framework_checks::parse(info).unwrap();
         let call = json!({"suppressed_roles": ["a"]});
         assert_eq!(
             requested(&call, "suppressed_roles", &info).unwrap(),

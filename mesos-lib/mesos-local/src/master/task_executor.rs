@@ -13,7 +13,8 @@ use super::state::MasterState;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::task::ExecutorInfo;
+use mesos_lib::v1::resources::AllocationInfo;
+use mesos_lib::v1::{FrameworkId, TaskInfo};
 
 /// The executor of a task about to be launched, once checked.
 pub(crate) struct TaskExecutor {
@@ -28,20 +29,6 @@ pub(crate) struct ExecutorPlace<'a> {
     pub framework_id: &'a str,
     pub agent_id: &'a str,
     pub role: &'a str,
-}
-
-/// An ExecutorInfo in one canonical form: fields in the proto's order, numbers as the
-/// master writes them, `command.shell` defaulted to true (as agents report it).
-pub(crate) fn canonical(info: Value) -> Value {
-    match serde_json::from_value::<ExecutorInfo>(info.clone()) {
-        Ok(mut typed) => {
-            if let Some(cmd) = typed.command.as_mut() {
-                cmd.shell.get_or_insert(true);
-            }
-            serde_json::to_value(typed).unwrap_or(info)
-        }
-        Err(_) => info,
-    }
 }
 
 /// `validateExecutor` for a task's ExecutorInfo; `existing` is the executor of that ID the
@@ -83,37 +70,30 @@ impl Master {
         &self,
         st: &MasterState,
         place: &ExecutorPlace<'_>,
-        t: &mut Value,
+        t: &mut TaskInfo,
     ) -> Result<Option<TaskExecutor>, String> {
-        let Some(e) = t.get_mut("executor") else {
+        let Some(e) = t.executor.as_mut() else {
             return Ok(None);
         };
-        if let Some(o) = e.as_object_mut() {
-            o.entry("framework_id")
-                .or_insert_with(|| j::id(place.framework_id));
+        e.framework_id
+            .get_or_insert_with(|| FrameworkId::new(place.framework_id));
+        for r in &mut e.resources {
+            r.allocation_info
+                .get_or_insert_with(|| AllocationInfo::role(place.role));
         }
-        if let Some(list) = e.get_mut("resources").and_then(Value::as_array_mut) {
-            for r in list.iter_mut().filter_map(Value::as_object_mut) {
-                r.entry("allocation_info")
-                    .or_insert(json!({"role": place.role}));
-            }
-        }
-        let info = canonical(e.take());
-        let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        super::launch_group::canonical(e);
+        // The master keeps ExecutorInfos as JSON (compared, listed): written once, here.
+        let info = serde_json::to_value(&*e).unwrap_or_default();
         let key = (
             place.framework_id.to_string(),
             place.agent_id.to_string(),
-            eid,
+            e.executor_id.value.clone(),
         );
         let existing = st.executors.get(&key).map(|x| Arc::clone(&x.info));
         if let Some(err) = validate(&info, place.framework_id, existing.as_deref()) {
-            *e = info;
             return Err(err);
         }
-        *e = info.clone();
-        let new_resources = existing
-            .is_none()
-            .then(|| rv::from_json(j::array_at(&info, "resources")));
+        let new_resources = existing.is_none().then(|| rv::from_typed(&e.resources));
         Ok(Some(TaskExecutor {
             info,
             new_resources,

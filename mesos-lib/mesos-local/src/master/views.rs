@@ -36,7 +36,7 @@ struct Empty {}
 /// a large GET_STATE is written out without copying every FrameworkInfo first.
 #[derive(Serialize)]
 pub(crate) struct FrameworkView<'a> {
-    framework_info: &'a Value,
+    framework_info: &'a mesos_lib::v1::FrameworkInfo,
     active: bool,
     connected: bool,
     recovered: bool,

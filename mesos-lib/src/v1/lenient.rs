@@ -1,0 +1,129 @@
+//! Numbers as Mesos's JSON parser takes them (stout `protobuf::parse`): a JSON number, or a
+//! string holding one ("Infinity" included for doubles). Used by the fields a scheduler's
+//! JSON commonly sends as strings, so that reading it into these types refuses nothing a
+//! real master accepts.
+
+use std::fmt;
+
+use serde::Deserializer;
+use serde::de::{Error, Visitor};
+
+/// What a lenient number field was given.
+enum Given {
+    Float(f64),
+    Signed(i64),
+    Unsigned(u64),
+}
+
+struct GivenVisitor;
+
+impl Visitor<'_> for GivenVisitor {
+    type Value = Given;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number, or a string holding one")
+    }
+
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Given, E> {
+        Ok(Given::Float(v))
+    }
+
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Given, E> {
+        Ok(Given::Signed(v))
+    }
+
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Given, E> {
+        Ok(Given::Unsigned(v))
+    }
+
+    fn visit_str<E: Error>(self, v: &str) -> Result<Given, E> {
+        let t = v.trim();
+        if let Ok(u) = t.parse::<u64>() {
+            return Ok(Given::Unsigned(u));
+        }
+        if let Ok(i) = t.parse::<i64>() {
+            return Ok(Given::Signed(i));
+        }
+        match t {
+            "Infinity" => Ok(Given::Float(f64::INFINITY)),
+            "-Infinity" => Ok(Given::Float(f64::NEG_INFINITY)),
+            _ => t
+                .parse::<f64>()
+                .map(Given::Float)
+                .map_err(|_| E::custom(format!("'{v}' is not a number"))),
+        }
+    }
+}
+
+fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Given, D::Error> {
+    d.deserialize_any(GivenVisitor)
+}
+
+/// A double.
+pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(match given(d)? {
+        Given::Float(v) => v,
+        Given::Signed(v) => v as f64,
+        Given::Unsigned(v) => v as f64,
+    })
+}
+
+/// A 64-bit signed integer (a whole double is taken too).
+pub(crate) fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match given(d)? {
+        Given::Signed(v) => Ok(v),
+        Given::Unsigned(v) => i64::try_from(v).map_err(D::Error::custom),
+        Given::Float(v) if v.fract() == 0.0 && v.abs() < 9.2e18 => Ok(v as i64),
+        Given::Float(v) => Err(D::Error::custom(format!("{v} is not an integer"))),
+    }
+}
+
+/// A 64-bit unsigned integer (a whole double is taken too).
+pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match given(d)? {
+        Given::Unsigned(v) => Ok(v),
+        Given::Signed(v) => u64::try_from(v).map_err(D::Error::custom),
+        Given::Float(v) if v.fract() == 0.0 && (0.0..1.8e19).contains(&v) => Ok(v as u64),
+        Given::Float(v) => Err(D::Error::custom(format!("{v} is not an unsigned integer"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Deserialize)]
+    struct Numbers {
+        #[serde(deserialize_with = "super::f64")]
+        f: f64,
+        #[serde(deserialize_with = "super::i64")]
+        i: i64,
+        #[serde(deserialize_with = "super::u64")]
+        u: u64,
+    }
+
+    fn read(v: serde_json::Value) -> Result<(f64, i64, u64), String> {
+        let n: Numbers = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        Ok((n.f, n.i, n.u))
+    }
+
+    #[test]
+    fn numbers_and_strings_holding_them_are_read() {
+        assert_eq!(read(json!({"f": 0.5, "i": -3, "u": 7})), Ok((0.5, -3, 7)));
+        assert_eq!(
+            read(json!({"f": "32", "i": "5", "u": " 31000 "})),
+            Ok((32.0, 5, 31000))
+        );
+        assert_eq!(
+            read(json!({"f": "Infinity", "i": 2.0, "u": 3.0}))
+                .unwrap()
+                .0,
+            f64::INFINITY
+        );
+        assert!(read(json!({"f": "x", "i": 1, "u": 1})).is_err());
+        assert!(read(json!({"f": 1, "i": 1.5, "u": 1})).is_err());
+        assert!(read(json!({"f": 1, "i": 1, "u": -1})).is_err());
+        assert!(read(json!({"f": true, "i": 1, "u": 1})).is_err());
+    }
+}
