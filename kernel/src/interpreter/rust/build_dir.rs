@@ -94,6 +94,9 @@ pub struct Seed {
 /// What a slot's build is made of, copied to and from the seed (`src/` is rewritten per cell).
 const BUILD_PARTS: [&str; 3] = ["Cargo.toml", "Cargo.lock", "target"];
 
+/// The file in a slot naming the seed its build is of.
+const SEED_MARKER: &str = ".seed";
+
 impl Seed {
     /// The seed for a session started with these evcxr commands (`:dep` lines), or `None`
     /// without a cache directory. Each distinct start-up (e.g. another mesos-lib source) has its own.
@@ -116,18 +119,39 @@ impl Seed {
         self.dir.join("target").is_dir()
     }
 
-    /// Copies the seed into `slot` if the slot has never built anything and a seed exists.
+    /// The seed's name (`seed-<key>`), which a slot records to say which build it holds.
+    fn name(&self) -> &str {
+        self.dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    }
+
+    /// Copies the seed into `slot` unless the slot holds a build of this seed already: a slot
+    /// that never built, or built another start-up (mesos-lib's sources changed with an
+    /// upgrade, so cargo would rebuild it there, in every slot), starts from the seed.
     pub fn sow(&self, slot: &Path) {
-        if slot.join("target").exists() || !self.exists() {
+        let built = slot.join("target").exists();
+        if !self.exists() || (built && self.is_in(slot)) {
             return;
         }
         let started = std::time::Instant::now();
+        if built {
+            for part in BUILD_PARTS {
+                let _ = std::fs::remove_dir_all(slot.join(part));
+                let _ = std::fs::remove_file(slot.join(part));
+            }
+        }
         match copy_parts(&self.dir, slot) {
-            Ok(()) => tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                seed = %self.dir.display(),
-                "build directory started from the shared build"
-            ),
+            Ok(()) => {
+                self.mark(slot);
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    seed = %self.dir.display(),
+                    replaced_another_build = built,
+                    "build directory started from the shared build"
+                );
+            }
             Err(e) => {
                 // Cargo rebuilds whatever the partial copy lacks.
                 tracing::warn!(error = %e, "could not copy the shared build; building from scratch");
@@ -135,10 +159,27 @@ impl Seed {
         }
     }
 
+    /// Whether `slot` holds a build of this seed (its marker names it).
+    fn is_in(&self, slot: &Path) -> bool {
+        std::fs::read_to_string(slot.join(SEED_MARKER)).is_ok_and(|n| n.trim() == self.name())
+    }
+
+    /// Records in `slot` that its build is this seed's.
+    fn mark(&self, slot: &Path) {
+        if let Err(e) = std::fs::write(slot.join(SEED_MARKER), self.name()) {
+            tracing::debug!(error = %e, "could not mark the build directory's seed");
+        }
+    }
+
     /// Makes `slot`'s build the seed, unless there is one already (written whole, then renamed,
     /// so no kernel ever copies half a seed).
     pub fn publish(&self, slot: &Path) {
-        if self.dir.exists() || !slot.join("target").is_dir() {
+        if !slot.join("target").is_dir() {
+            return;
+        }
+        // The slot's build is this start-up's now, whoever publishes.
+        self.mark(slot);
+        if self.dir.exists() {
             return;
         }
         let Some(parent) = self.dir.parent() else {
@@ -182,4 +223,51 @@ fn copy_parts(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_slot_holding_another_build_starts_again_from_the_seed() {
+        let root = std::env::temp_dir().join(format!("seed-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let seed = Seed {
+            dir: root.join("seed-new"),
+        };
+        write(&seed.dir.join("target/lib-new"), "new");
+        write(&seed.dir.join("Cargo.toml"), "new");
+        let slot = root.join("slot-0");
+        // Built before, from another start-up: replaced by the seed, and marked.
+        write(&slot.join("target/lib-old"), "old");
+        write(&slot.join(SEED_MARKER), "seed-old");
+        seed.sow(&slot);
+        assert!(slot.join("target/lib-new").exists());
+        assert!(!slot.join("target/lib-old").exists());
+        assert!(seed.is_in(&slot));
+        // Holding this seed's build: left alone (what cargo built there since is kept).
+        write(&slot.join("target/lib-more"), "more");
+        seed.sow(&slot);
+        assert!(slot.join("target/lib-more").exists());
+        // Never built (its directory made by `claim`): sown.
+        let fresh = root.join("slot-1");
+        std::fs::create_dir_all(&fresh).unwrap();
+        seed.sow(&fresh);
+        assert!(fresh.join("target/lib-new").exists() && seed.is_in(&fresh));
+        // A slot that built the start-up itself is marked when it publishes.
+        let other = Seed {
+            dir: root.join("seed-other"),
+        };
+        let builder = root.join("slot-2");
+        write(&builder.join("target/lib-other"), "other");
+        other.publish(&builder);
+        assert!(other.is_in(&builder) && other.exists());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
