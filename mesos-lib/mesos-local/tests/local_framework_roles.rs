@@ -206,3 +206,47 @@ async fn a_framework_info_is_written_back_in_the_protos_field_order() {
     );
     m.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_resubscription_keeps_the_user_and_checkpoint_and_refuses_a_new_principal() {
+    let m = start(1).await;
+    let url = m.url();
+    let info = json!({"user": "root", "name": "keep", "principal": "p1", "checkpoint": true,
+        "failover_timeout": 60.0});
+    let mut first = subscribe(&url, info.clone()).await;
+    let fid = first.framework_id.clone();
+    first.until("HEARTBEAT").await;
+    // `validateUpdate`, after `preserveImmutableFields`: another principal is refused in the
+    // stream, as a bad role is, and the framework keeps its subscription.
+    let mut other = info.clone();
+    other["id"] = json!({"value": fid});
+    other["principal"] = json!("p2");
+    let mut refused = subscribe(&url, other).await;
+    assert_eq!(refused.status, 200);
+    assert_eq!(
+        refused.until_end().await,
+        [json!({"type": "ERROR", "error": {"message":
+            "Changing framework's principal is not allowed."}})]
+    );
+    let (code, body) = operator(&url, &json!({"type": "GET_FRAMEWORKS"})).await;
+    assert_eq!(code, 200);
+    let listed: Value = serde_json::from_str(&body).unwrap();
+    let fw = &listed["get_frameworks"]["frameworks"][0];
+    assert_eq!(fw["active"], true, "{fw}");
+    assert_eq!(fw["framework_info"]["principal"], "p1");
+    // A changed user or checkpoint is not refused at re-subscription but kept as it was.
+    let mut changed = info.clone();
+    changed["id"] = json!({"value": fid});
+    changed["user"] = json!("nobody");
+    changed["checkpoint"] = json!(false);
+    changed["name"] = json!("renamed");
+    let mut again = subscribe(&url, changed).await;
+    assert_eq!(again.framework_id, fid);
+    again.until("HEARTBEAT").await;
+    let kept = frameworks(&url).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (&kept[0]["user"], &kept[0]["checkpoint"], &kept[0]["name"]),
+        (&json!("root"), &json!(true), &json!("renamed"))
+    );
+}

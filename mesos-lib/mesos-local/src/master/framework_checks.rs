@@ -2,7 +2,8 @@
 //! `FrameworkInfo` once, with Mesos's lenient scalars), and its role checks
 //! (`validation::framework::internal::validateRoles`), run on every SUBSCRIBE and
 //! UPDATE_FRAMEWORK with the master's texts: which of `role` / `roles` a framework may set
-//! depends on MULTI_ROLE, the roles must be distinct and valid names.
+//! depends on MULTI_ROLE, the roles must be distinct and valid names. A known framework's new
+//! FrameworkInfo is checked against the one the master holds (`validateUpdate`).
 
 use std::collections::BTreeSet;
 
@@ -91,6 +92,45 @@ pub(crate) fn validate_roles(info: &FrameworkInfo) -> Result<(), String> {
             .map_err(|e| format!("'FrameworkInfo.roles' contains invalid role: {e}"))?;
     }
     Ok(())
+}
+
+/// `validation::framework::validateUpdate`: what a known framework may not change, in
+/// Mesos's order and texts (the principal's without naming either value).
+pub(crate) fn validate_update(old: &FrameworkInfo, new: &FrameworkInfo) -> Result<(), String> {
+    if old.principal != new.principal {
+        return Err("Changing framework's principal is not allowed.".into());
+    }
+    if old.user != new.user {
+        return Err(format!(
+            "Updating 'FrameworkInfo.user' is unsupported; attempted to update from '{}' to '{}'",
+            old.user, new.user
+        ));
+    }
+    let (old_cp, new_cp) = (checkpoint(old), checkpoint(new));
+    if old_cp != new_cp {
+        return Err(format!(
+            "Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '{old_cp}' to '{new_cp}'"
+        ));
+    }
+    Ok(())
+}
+
+/// `validation::framework::preserveImmutableFields`, as a re-subscription applies it before
+/// `validateUpdate`: a changed user or checkpoint is not refused there but kept as it was.
+pub(crate) fn preserve_immutable_fields(old: &FrameworkInfo, new: &mut FrameworkInfo) {
+    if new.user != old.user {
+        tracing::warn!(framework = ?old.id, user = %new.user, "cannot update FrameworkInfo.user; see MESOS-703");
+        new.user = old.user.clone();
+    }
+    if checkpoint(new) != checkpoint(old) {
+        tracing::warn!(framework = ?old.id, "cannot update FrameworkInfo.checkpoint; see MESOS-703");
+        new.checkpoint = old.checkpoint;
+    }
+}
+
+/// `checkpoint`, false when unset (the proto's default).
+fn checkpoint(info: &FrameworkInfo) -> bool {
+    info.checkpoint.unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -410,7 +410,7 @@ fn refuse_subscription(stream_id: &str, error: &str) -> Response {
     resp
 }
 
-fn subscribe(master: &Arc<Master>, call: &Value, info: FrameworkInfo) -> Response {
+fn subscribe(master: &Arc<Master>, call: &Value, mut info: FrameworkInfo) -> Response {
     let stream_id = ids::uuid_string();
     let mail = master.mail.clone();
     let mut st = master.lock();
@@ -427,6 +427,13 @@ fn subscribe(master: &Arc<Master>, call: &Value, info: FrameworkInfo) -> Respons
         Ok(s) => s,
         Err(e) => return refuse_subscription(&stream_id, &e),
     };
+    // A known framework (re)subscribing: `preserveImmutableFields`, then `validateUpdate`.
+    if let Some(known) = requested.as_ref().and_then(|id| st.frameworks.get(id)) {
+        super::framework_checks::preserve_immutable_fields(&known.info, &mut info);
+        if let Err(e) = super::framework_checks::validate_update(&known.info, &info) {
+            return refuse_subscription(&stream_id, &e);
+        }
+    }
     let fid = match &requested {
         Some(id) => id.clone(),
         None => {
@@ -505,24 +512,8 @@ fn update_framework(
     if let Err(e) = super::framework_checks::validate_roles(&info) {
         return bad_request(format!("Supplied FrameworkInfo is not valid: {e}"));
     }
-    // `validateUpdate`: the principal (set or not) first, without naming either value.
-    if fw.info.principal != info.principal {
-        return bad_request(
-            "FrameworkInfo update is not valid: Changing framework's principal is not allowed.",
-        );
-    }
-    let (old_user, new_user) = (&fw.info.user, &info.user);
-    if old_user != new_user {
-        return bad_request(format!(
-            "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from '{old_user}' to '{new_user}'"
-        ));
-    }
-    let old_cp = fw.info.checkpoint.unwrap_or(false);
-    let new_cp = info.checkpoint.unwrap_or(false);
-    if old_cp != new_cp {
-        return bad_request(format!(
-            "FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from '{old_cp}' to '{new_cp}'"
-        ));
+    if let Err(e) = super::framework_checks::validate_update(&fw.info, &info) {
+        return bad_request(format!("FrameworkInfo update is not valid: {e}"));
     }
     let suppressed =
         match super::suppression::requested(call, "update_framework.suppressed_roles", &info) {
