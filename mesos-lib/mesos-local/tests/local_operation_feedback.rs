@@ -337,3 +337,42 @@ async fn a_launch_or_launch_group_with_an_id_is_dropped_and_its_tasks_get_task_e
     let again = s.until("OFFERS").await["offers"]["offers"][0].clone();
     assert_eq!(again["resources"], offer["resources"]);
 }
+
+#[tokio::test]
+async fn a_restarted_master_learns_unacknowledged_operations_from_the_agent() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut s = web_framework(&url).await;
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let ops = json!([{"type": "RESERVE", "id": {"value": "kept"},
+        "reserve": {"resources": [reserved("cpus", 1.0, WEB)]}}]);
+    assert_eq!(
+        call(&url, Some(&s.stream_id.clone()), &accept(&s, &offer, ops))
+            .await
+            .0,
+        202
+    );
+    let finished = next_status(&mut s).await;
+    let before = operations(&url).await;
+    assert_eq!(before["operations"].as_array().unwrap().len(), 1);
+
+    // Not acknowledged when the master restarts: the agent re-registers holding it, and the
+    // new master lists it and sends its status again to the re-subscribed framework.
+    m.restart_master();
+    s.until_end().await;
+    let info = json!({"id": {"value": s.framework_id}, "user": "root", "name": "feedback",
+        "roles": ["web"], "failover_timeout": 60.0,
+        "capabilities": [{"type": "MULTI_ROLE"}, {"type": "RESERVATION_REFINEMENT"}]});
+    let mut again = subscribe(&url, info).await;
+    assert_eq!(again.framework_id, s.framework_id);
+    assert_eq!(operations(&url).await, before);
+    assert_eq!(next_status(&mut again).await, finished);
+    let ack = json!({"type": "ACKNOWLEDGE_OPERATION_STATUS", "framework_id": {"value": again.framework_id},
+        "acknowledge_operation_status": {"agent_id": finished["agent_id"],
+            "uuid": finished["uuid"]["value"], "operation_id": {"value": "kept"}}});
+    assert_eq!(
+        call(&url, Some(&again.stream_id.clone()), &ack).await,
+        (202, String::new())
+    );
+    assert_eq!(operations(&url).await, json!({}));
+}

@@ -48,6 +48,8 @@ impl Master {
             std::mem::swap(&mut *st, &mut fresh);
             for a in agents.iter().filter(|a| !removed_agents.contains(&a.id)) {
                 self.register_agent(&mut st, a);
+                // As the agent re-registers, the master learns its unacknowledged operations.
+                st.recover_operations(&a.id, self.cfg.status_update_retry_interval);
             }
             fresh
         };

@@ -41,6 +41,21 @@ impl OperationRecord {
         j::id_at(&self.info, "id").unwrap_or("")
     }
 
+    /// A record taken back from an agent's copy (its GET_OPERATIONS view) by a master that
+    /// restarted, as a real master learns an agent's operations when it re-registers; its
+    /// status goes out again at the next retry.
+    fn recovered(view: &Value, retry: Duration) -> Option<Self> {
+        Some(Self {
+            framework_id: j::id_at(view, "framework_id")?.to_string(),
+            agent_id: j::id_at(view, "agent_id")?.to_string(),
+            info: view.get("info")?.clone(),
+            uuid: j::str_at(view, "uuid.value")?.to_string(),
+            status: view.get("latest_status")?.clone(),
+            next_send: Instant::now(),
+            interval: retry,
+        })
+    }
+
     /// The v1 `Operation` (GET_OPERATIONS), in `mesos.proto`'s field order.
     fn view(&self) -> Value {
         json!({"framework_id": j::id(&self.framework_id), "agent_id": j::id(&self.agent_id),
@@ -257,6 +272,24 @@ fn unknown_status(st: &MasterState, q: &Value) -> Value {
 }
 
 impl MasterState {
+    /// Takes back the unacknowledged operations agent `aid` holds (after a master restart).
+    pub(crate) fn recover_operations(&mut self, aid: &str, retry: Duration) {
+        let Some(entry) = self.agents.get(aid) else {
+            return;
+        };
+        let views = entry
+            .agent
+            .operations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        self.operations.extend(
+            views
+                .iter()
+                .filter_map(|v| OperationRecord::recovered(v, retry)),
+        );
+    }
+
     /// Tells agent `aid` which of its operations are still unacknowledged (its GET_OPERATIONS).
     pub(crate) fn sync_operations(&self, aid: &str) {
         let Some(entry) = self.agents.get(aid) else {
