@@ -244,6 +244,8 @@ struct Parent {
     sandbox: PathBuf,
     /// Its process, when it has one.
     pid: Option<u32>,
+    /// The environment its process was started with, when the agent keeps it.
+    env: Option<Vec<(String, String)>>,
 }
 
 impl Agent {
@@ -254,6 +256,7 @@ impl Agent {
                 cwd: n.cwd.clone(),
                 sandbox: n.sandbox.clone(),
                 pid: Some(n.pid),
+                env: None,
             });
         }
         let id = path.leaf();
@@ -268,6 +271,10 @@ impl Agent {
                     cwd: r.directory.clone(),
                     sandbox: r.directory.clone(),
                     pid: r.pid,
+                    // A command task's, as the agent started it (a custom executor's task
+                    // runs in the executor's process, whose environment is read instead).
+                    env: (!r.custom && r.parent_container.is_none())
+                        .then(|| self.task_environment(r)),
                 });
             }
             if let Some(g) = fw
@@ -279,6 +286,7 @@ impl Agent {
                     cwd: g.directory.clone(),
                     sandbox: g.directory.clone(),
                     pid: None,
+                    env: None,
                 });
             }
         }
@@ -491,13 +499,13 @@ async fn supervise(
     let _ = ended.send(Some(raw));
 }
 
-/// The environment of a nested container: a session gets its parent's (read from the
-/// parent's process, as the DEBUG class inherits it), any other the agent's with its own
-/// sandbox; then the command's own variables.
+/// The environment of a nested container: a session gets its parent's, as the DEBUG class
+/// inherits it (the one the agent started it with, else read from the parent's process); any
+/// other the agent's with its own sandbox; then the command's own variables.
 fn environment(req: &NestedLaunch, parent: &Parent, sandbox: &Path) -> Vec<(String, String)> {
     let inherited = req
         .session
-        .then(|| parent.pid.and_then(process_environment))
+        .then(|| (parent.env.clone()).or_else(|| parent.pid.and_then(process_environment)))
         .flatten();
     let mut env: Vec<(String, String)> = match inherited {
         Some(env) => env,
@@ -521,6 +529,10 @@ fn environment(req: &NestedLaunch, parent: &Parent, sandbox: &Path) -> Vec<(Stri
 /// The environment of process `pid` (`/proc/<pid>/environ`).
 fn process_environment(pid: u32) -> Option<Vec<(String, String)>> {
     let raw = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    // Empty while the process is between two programs (`exec`): no environment to inherit.
+    if raw.is_empty() {
+        return None;
+    }
     Some(
         raw.split(|b| *b == 0)
             .filter_map(|kv| {
