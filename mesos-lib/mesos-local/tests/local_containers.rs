@@ -475,22 +475,11 @@ async fn a_session_dies_with_its_task() {
 #[tokio::test]
 async fn a_session_inherits_the_task_environment_even_as_its_shell_execs() {
     let m = start(1).await;
-    let url = m.url();
-    let mut s = subscribe(&url, framework("env")).await;
     // The task's shell writes a file, then `exec`s its command at once: a session started then
     // still gets the task's environment (the command's own variables and the agent's).
     let command = json!({"value": "echo ready > state.txt && exec sleep 60",
         "environment": {"variables": [{"name": "TUTORIAL", "value": "kept"}]}});
-    launch(&url, &mut s, "ct-env", command, 0.1).await;
-    loop {
-        let st = s.update().await;
-        if st["uuid"].is_string() {
-            ack(&url, &s, &st).await;
-        }
-        if st["state"] == "TASK_RUNNING" {
-            break;
-        }
-    }
+    let _running = running_command(&m.url(), "ct-env", command).await;
     let agent = m.agents()[0].url.clone();
     let (code, body) = agent_call(&agent, &json!({"type": "GET_CONTAINERS"})).await;
     assert_eq!(code, 200, "{body}");

@@ -43,15 +43,13 @@ pub fn parse(body: &str) -> Value {
 
 /// A subscribed framework with one running `sleep` task, its status acknowledged.
 pub async fn running_task(url: &str, task_id: &str) -> (Stream, Value) {
+    running_command(url, task_id, json!({"value": "echo surface-out; sleep 30"})).await
+}
+
+/// A subscribed framework with one running task of `command`, its statuses acknowledged.
+pub async fn running_command(url: &str, task_id: &str, command: Value) -> (Stream, Value) {
     let mut s = subscribe(url, framework("surface")).await;
-    let offer = launch(
-        url,
-        &mut s,
-        task_id,
-        json!({"value": "echo surface-out; sleep 30"}),
-        0.1,
-    )
-    .await;
+    let offer = launch(url, &mut s, task_id, command, 0.1).await;
     loop {
         let st = s.update().await;
         if st["uuid"].is_string() {
