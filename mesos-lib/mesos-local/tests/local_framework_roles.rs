@@ -250,3 +250,29 @@ async fn a_resubscription_keeps_the_user_and_checkpoint_and_refuses_a_new_princi
         (&json!("root"), &json!(true), &json!("renamed"))
     );
 }
+
+#[tokio::test]
+async fn a_capability_without_a_type_is_taken_as_mesos_takes_it() {
+    let m = start(1).await;
+    let url = m.url();
+    // `Capability.type` is optional in the proto: Mesos subscribes the framework, writes the
+    // capability back without it, and its legacy view names the proto's default.
+    let mut s = subscribe(
+        &url,
+        json!({"user": "root", "name": "untyped", "capabilities": [{}, {"type": "MULTI_ROLE"}],
+            "roles": ["web"]}),
+    )
+    .await;
+    assert!(!s.framework_id.is_empty());
+    s.until("HEARTBEAT").await;
+    let listed = frameworks(&url).await;
+    assert_eq!(
+        listed[0]["capabilities"],
+        json!([{}, {"type": "MULTI_ROLE"}])
+    );
+    let state = get_json(&format!("{url}/master/state")).await;
+    assert_eq!(
+        state["frameworks"][0]["capabilities"],
+        json!(["UNKNOWN", "MULTI_ROLE"])
+    );
+}

@@ -31,9 +31,10 @@ proto_enum!(
 /// `FrameworkInfo.Capability`: `{"type": ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameworkCapability {
-    /// The capability.
-    #[serde(rename = "type")]
-    pub capability_type: FrameworkCapabilityType,
+    /// The capability; optional in the proto, so a capability without it is taken (and
+    /// written back without it), as Mesos takes it.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub capability_type: Option<FrameworkCapabilityType>,
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
@@ -42,7 +43,7 @@ pub struct FrameworkCapability {
 impl From<FrameworkCapabilityType> for FrameworkCapability {
     fn from(capability_type: FrameworkCapabilityType) -> Self {
         Self {
-            capability_type,
+            capability_type: Some(capability_type),
             extra: Extra::new(),
         }
     }
@@ -112,7 +113,7 @@ impl FrameworkInfo {
     pub fn has_capability(&self, capability: &FrameworkCapabilityType) -> bool {
         self.capabilities
             .iter()
-            .any(|c| &c.capability_type == capability)
+            .any(|c| c.capability_type.as_ref() == Some(capability))
     }
 
     /// The roles it subscribes with: `roles` if MULTI_ROLE, else `role` or `*`.

@@ -141,7 +141,8 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         .info
         .capabilities
         .iter()
-        .map(|c| c.capability_type.as_str())
+        // `Type_Name` of an unset type is the proto's default.
+        .map(|c| c.capability_type.as_ref().map_or("UNKNOWN", |t| t.as_str()))
         .collect();
     let mut m = Map::new();
     m.insert("id".into(), json!(fw.id));

@@ -157,7 +157,7 @@ fn set_roles(info: &mut FrameworkInfo, args: &Args) {
             info.roles = roles;
             if !multi {
                 info.capabilities.push(FrameworkCapability {
-                    capability_type: FrameworkCapabilityType::MultiRole,
+                    capability_type: Some(FrameworkCapabilityType::MultiRole),
                     extra: Default::default(),
                 });
             }
@@ -171,7 +171,7 @@ fn capabilities(args: &Args) -> Vec<FrameworkCapability> {
         .into_iter()
         .flatten()
         .map(|c| FrameworkCapability {
-            capability_type: FrameworkCapabilityType::from_name(c),
+            capability_type: Some(FrameworkCapabilityType::from_name(c)),
             extra: Default::default(),
         })
         .collect()
