@@ -242,32 +242,21 @@ impl Agent {
         });
     }
 
-    /// The whole environment a command task's process was started with: this process's, the
-    /// command's own variables, then [`Agent::environment`]'s, as `process::build` layers
-    /// them. Rebuilt, not kept: it is the same for the life of the task.
+    /// The whole environment a command task's process was started with: this process's, then
+    /// what `process::build` lays over it. Rebuilt, not kept: it is the same for the life of
+    /// the task.
     pub(crate) fn task_environment(&self, run: &ExecutorRun) -> Vec<(String, String)> {
-        let mut env: Vec<(String, String)> = std::env::vars().collect();
-        let vars = run
-            .task
-            .command
-            .as_ref()
-            .and_then(|c| c.environment.as_ref());
-        let own = vars.into_iter().flat_map(|e| e.variables.iter());
+        let command = serde_json::to_value(&run.task.command).unwrap_or_default();
         let agent = self.environment(
             &run.framework_id,
             &run.executor_id,
             &run.task.task_id.value,
             &run.directory,
         );
-        let layered: Vec<(String, String)> = own
-            .filter_map(|v| Some((v.name.clone(), v.value.clone()?)))
-            .chain(agent)
-            .collect();
-        for (k, v) in layered {
-            env.retain(|(n, _)| *n != k);
-            env.push((k, v));
-        }
-        env
+        process::overlay(
+            std::env::vars().collect(),
+            process::command_variables(&command, &agent),
+        )
     }
 
     /// The environment a command executor gives its task.

@@ -507,23 +507,12 @@ fn environment(req: &NestedLaunch, parent: &Parent, sandbox: &Path) -> Vec<(Stri
         .session
         .then(|| (parent.env.clone()).or_else(|| parent.pid.and_then(process_environment)))
         .flatten();
-    let mut env: Vec<(String, String)> = match inherited {
-        Some(env) => env,
-        None => {
-            let dir = if req.session { &parent.cwd } else { sandbox };
-            let mut env: Vec<(String, String)> = std::env::vars().collect();
-            env.retain(|(k, _)| k != "MESOS_SANDBOX");
-            env.push(("MESOS_SANDBOX".into(), dir.display().to_string()));
-            env
-        }
-    };
-    for var in j::array_at(&req.command, "environment.variables") {
-        if let (Some(n), Some(v)) = (j::str_at(var, "name"), j::str_at(var, "value")) {
-            env.retain(|(k, _)| k != n);
-            env.push((n.to_string(), v.to_string()));
-        }
-    }
-    env
+    let env = inherited.unwrap_or_else(|| {
+        let dir = if req.session { &parent.cwd } else { sandbox };
+        let sandbox_var = vec![("MESOS_SANDBOX".into(), dir.display().to_string())];
+        process::overlay(std::env::vars().collect(), sandbox_var)
+    });
+    process::overlay(env, process::command_variables(&req.command, &[]))
 }
 
 /// The environment of process `pid` (`/proc/<pid>/environ`).

@@ -99,16 +99,36 @@ pub(crate) fn argv(command: &Value) -> (String, String, Vec<String>) {
     (value, argv0, args)
 }
 
+/// What a command's process gets on top of the environment it inherits: the command's own
+/// variables (`environment.variables`), then `extra`; a later one of a name wins.
+pub(crate) fn command_variables(
+    command: &Value,
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let own = json::array_at(command, "environment.variables")
+        .iter()
+        .filter_map(|var| Some((json::str_at(var, "name")?, json::str_at(var, "value")?)))
+        .map(|(n, v)| (n.to_string(), v.to_string()));
+    own.chain(extra.iter().cloned()).collect()
+}
+
+/// `base` with `vars` laid over it, as a process started with both sees them: a variable set
+/// again replaces the earlier one.
+pub(crate) fn overlay(
+    mut base: Vec<(String, String)>,
+    vars: Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    for (k, v) in vars {
+        base.retain(|(n, _)| *n != k);
+        base.push((k, v));
+    }
+    base
+}
+
 /// The task's command, its output files opened (on the spawner thread, see `spawner`).
 fn build(launch: &Launch) -> std::io::Result<std::process::Command> {
     let (program, argv0, args) = argv(&launch.command);
-    let mut env: Vec<(String, String)> = Vec::new();
-    for var in json::array_at(&launch.command, "environment.variables") {
-        if let (Some(n), Some(v)) = (json::str_at(var, "name"), json::str_at(var, "value")) {
-            env.push((n.to_string(), v.to_string()));
-        }
-    }
-    env.extend(launch.env.iter().cloned());
+    let env = command_variables(&launch.command, &launch.env);
     // fork(2) copies the page tables of this (possibly large, many-threaded) process for every
     // task, which made launching cost grow with the number of tasks already running. Going
     // through `setpriv` with no pre-exec code lets std use posix_spawn (a vfork), at the
