@@ -1,5 +1,6 @@
 """Shared fixtures: kernels started through jupyter_client by kernelspec name, as front ends do."""
 
+import http.client
 import json
 import os
 import pathlib
@@ -156,6 +157,24 @@ def wait_until(cond, timeout=30, what="condition"):
             return
         time.sleep(0.05)
     raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+def read_events(resp, events):
+    """Puts each record of a scheduler's RecordIO event stream (`<length>\n<json>`) on the
+    queue `events` until the stream ends; a connection cut mid-record, as a master process
+    ending cuts it, is the end of the events too."""
+    try:
+        while True:
+            size = b""
+            while not size.endswith(b"\n"):
+                byte = resp.read(1)
+                if not byte:
+                    return
+                size += byte
+            events.put(json.loads(resp.read(int(size))))
+    # Cut by the master, or closed under the reader at teardown (http.client then has no file).
+    except (http.client.HTTPException, OSError, ValueError, AttributeError):
+        return
 
 
 def master_json(url, path):

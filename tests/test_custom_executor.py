@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import mesos_local, stop_mesos_local
+from conftest import mesos_local, read_events, stop_mesos_local
 
 WAIT = 30
 
@@ -123,23 +123,8 @@ class Scheduler:
         assert resp.status == 200
         self.stream_id = resp.getheader("Mesos-Stream-Id")
         self.resp = resp
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=read_events, args=(resp, self.events), daemon=True).start()
         self.framework_id = self.until("SUBSCRIBED")["subscribed"]["framework_id"]["value"]
-
-    def _read(self):
-        # The stream ends when the test's mesos-local stops: a connection cut mid-chunk, as a
-        # master process ending cuts it, is the end of the events, not an error.
-        try:
-            while True:
-                size = b""
-                while not size.endswith(b"\n"):
-                    ch = self.resp.read(1)
-                    if not ch:
-                        return
-                    size += ch
-                self.events.put(json.loads(self.resp.read(int(size))))
-        except (http.client.IncompleteRead, ConnectionError):
-            return
 
     def until(self, kind):
         """The next event of `kind`; events of other kinds (but heartbeats and offers) are

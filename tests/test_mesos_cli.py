@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from conftest import mesos_local, stop_mesos_local
+from conftest import mesos_local, read_events, stop_mesos_local
 
 WAIT = 30
 FRAMEWORK_NAME = "cli-test"
@@ -51,20 +51,7 @@ class Subscription:
         assert self.resp.status == 200, self.resp.read()
         self.stream_id = self.resp.getheader("Mesos-Stream-Id")
         self.events = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        try:
-            while True:
-                size = b""
-                while not size.endswith(b"\n"):
-                    byte = self.resp.read(1)
-                    if not byte:
-                        return
-                    size += byte
-                self.events.put(json.loads(self.resp.read(int(size))))
-        except Exception:  # the connection closed under it at teardown
-            return
+        threading.Thread(target=read_events, args=(self.resp, self.events), daemon=True).start()
 
     def next(self, kind):
         """The next event of type `kind` (others are skipped)."""
