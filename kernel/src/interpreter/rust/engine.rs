@@ -173,11 +173,13 @@ impl RustEngine {
 /// `mesos_lib` finds it ready), then the analyzer's warm-up.
 #[derive(Clone, Copy)]
 enum IdleStep {
+    /// The start-up commands, unless a job ran them already.
     Startup,
-    Code(&'static str),
+    /// [`warm_up::ANALYZER_CELL`].
+    AnalyzerWarmUp,
 }
 
-const IDLE_STEPS: [IdleStep; 2] = [IdleStep::Startup, IdleStep::Code(warm_up::ANALYZER_CELL)];
+const IDLE_STEPS: [IdleStep; 2] = [IdleStep::Startup, IdleStep::AnalyzerWarmUp];
 
 fn engine_thread(rx: mpsc::Receiver<Job>, shared: Arc<Shared>, setup: EngineSetup) {
     let mut session = match new_session(&shared, &setup) {
@@ -275,8 +277,8 @@ fn next_job(
                 };
                 match step {
                     IdleStep::Startup => run_startup(s, setup),
-                    IdleStep::Code(code) => {
-                        run_step(&mut s.command, code, "analyzer warm-up");
+                    IdleStep::AnalyzerWarmUp => {
+                        run_step(&mut s.command, warm_up::ANALYZER_CELL, "analyzer warm-up");
                     }
                 }
             }
