@@ -6,6 +6,7 @@ pub mod agent;
 pub mod bytes;
 pub mod common;
 pub mod container;
+mod extra;
 pub mod framework;
 pub mod ids;
 mod lenient;
@@ -22,8 +23,7 @@ pub mod task;
 
 pub(crate) use crate::proto_enum;
 
-/// Fields a message carries that this library does not model; kept so nothing a newer master sends is lost.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
+pub use extra::Extra;
 
 pub use agent::AgentInfo;
 pub use bytes::Bytes;
