@@ -485,6 +485,7 @@ impl Agent {
     /// executor, killed after its grace period; a command task's executor (its task's ID)
     /// or a task group's is killed as before.
     pub(crate) fn shutdown_executor(self: &Arc<Self>, fid: &str, eid: &str) {
+        self.catch_up();
         let custom = {
             let mut st = self.lock();
             let e = st
@@ -516,7 +517,8 @@ impl Agent {
 
     /// A scheduler's MESSAGE for executor `eid`: a MESSAGE event if it is subscribed,
     /// dropped otherwise (as the agent drops it).
-    pub(crate) fn framework_message(&self, fid: &str, eid: &str, data: &str) {
+    pub(crate) fn framework_message(self: &Arc<Self>, fid: &str, eid: &str, data: &str) {
+        self.catch_up();
         let st = self.lock();
         let stream = st
             .frameworks

@@ -20,6 +20,7 @@ pub(crate) struct DrainConfig {
 impl Agent {
     /// `DrainSlaveMessage`: kill every live task, none for longer than `max_grace`.
     pub(crate) fn drain(self: &std::sync::Arc<Self>, max_grace: Option<Duration>, mark_gone: bool) {
+        self.catch_up();
         let kills: Vec<(String, String, Option<Duration>)> = {
             let mut st = self.lock();
             st.drain = Some(DrainConfig { mark_gone });

@@ -296,6 +296,7 @@ impl Agent {
     /// Kills a task: TASK_KILLING first for frameworks that asked for it, then SIGTERM and,
     /// after the grace period, SIGKILL.
     pub(crate) fn kill(self: &Arc<Self>, fid: &str, tid: &str, grace: Option<Duration>) {
+        self.catch_up();
         if self.kill_in_group(fid, tid, grace) || self.kill_on_executor(fid, tid, grace) {
             return;
         }

@@ -86,6 +86,11 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
         .route("/files/read", get(files_api::read))
         .route("/version", get(crate::master::legacy::version))
         .route("/slave(1)/api/v1", any(super::operator_api::handle))
+        // What the agent shows and does follows every launch the master handed it.
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&agent),
+            caught_up,
+        ))
         .route(
             "/slave(1)/api/v1/executor",
             any(super::executor_api::handle),
@@ -94,6 +99,16 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
         .layer(axum::Extension(cfg))
         .with_state(agent);
     libprocess::serve(&PROCESSES, canonical)
+}
+
+/// Lets the agent carry out the launches it was handed before it answers.
+async fn caught_up(
+    State(agent): State<Arc<Agent>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    agent.catch_up();
+    next.run(req).await
 }
 
 fn executor_json(run: &ExecutorRun, agent_id: &str) -> Value {

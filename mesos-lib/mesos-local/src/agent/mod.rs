@@ -11,6 +11,7 @@ pub(crate) mod executor_calls;
 pub(crate) mod executor_events;
 pub(crate) mod files_api;
 pub(crate) mod http;
+pub(crate) mod launch_queue;
 pub(crate) mod media;
 pub(crate) mod nested;
 pub(crate) mod operator_api;
@@ -133,6 +134,8 @@ pub(crate) struct Agent {
     pub executor_registration_timeout: Duration,
     /// How often a subscribed executor gets a HEARTBEAT event.
     pub executor_heartbeat_interval: Duration,
+    /// Launches the master handed over, carried out in order apart from its call.
+    launches: launch_queue::LaunchQueue,
 }
 
 /// How long a user found on this machine is trusted to still exist without looking again.
@@ -171,6 +174,7 @@ impl Agent {
             known_users: Mutex::new(HashMap::new()),
             executor_registration_timeout: Duration::from_secs(60),
             executor_heartbeat_interval: Duration::from_secs(30 * 60),
+            launches: launch_queue::LaunchQueue::default(),
         }
     }
 
@@ -346,6 +350,7 @@ impl Agent {
 
     /// The framework was removed: kill its tasks and forget its updates.
     pub(crate) fn shutdown_framework(self: &Arc<Self>, fid: &str) {
+        self.catch_up();
         let kills: Vec<(mpsc::UnboundedSender<Duration>, Duration)> = {
             let mut st = self.lock();
             st.removed.insert(fid.to_string());
@@ -393,7 +398,8 @@ impl Agent {
     }
 
     /// Kills every task process right away (shutdown).
-    pub(crate) fn kill_all(&self) {
+    pub(crate) fn kill_all(self: &Arc<Self>) {
+        self.catch_up();
         process::kill_all(&self.groups);
     }
 

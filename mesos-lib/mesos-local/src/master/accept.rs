@@ -14,6 +14,7 @@ use super::state::{Filter, MasterState, Task};
 use super::task_executor::{ExecutorPlace, TaskExecutor};
 use super::{Master, views};
 use crate::agent::Agent;
+use crate::agent::launch_queue::Launch;
 use crate::ids;
 use crate::json as j;
 use crate::resource_views as rv;
@@ -169,12 +170,14 @@ impl Master {
             );
         }
         drop(st);
-        for (agent, info) in launched {
-            agent.launch(&fw_info, info);
-        }
-        for (agent, group) in group_launches {
-            agent.launch_group(&fw_info, group);
-        }
+        // Carried out by the agents apart from this call, as a real master's RunTask messages.
+        let tasks = launched
+            .into_iter()
+            .map(|(agent, info)| (agent, Launch::Task(fw_info.clone(), info)));
+        let groups = group_launches
+            .into_iter()
+            .map(|(agent, group)| (agent, Launch::Group(fw_info.clone(), group)));
+        hand_over(tasks.chain(groups));
         Ok(())
     }
 
@@ -284,6 +287,20 @@ fn refuse_invalid_offers(
             format!("Task launched with invalid offers: {why}"),
         );
         sender.send(&super::events::update(&status));
+    }
+}
+
+/// Hands each agent its launches, in order, as one batch per agent.
+fn hand_over(launches: impl Iterator<Item = (Arc<Agent>, Launch)>) {
+    let mut batches: Vec<(Arc<Agent>, Vec<Launch>)> = Vec::new();
+    for (agent, launch) in launches {
+        match batches.iter_mut().find(|(a, _)| Arc::ptr_eq(a, &agent)) {
+            Some((_, batch)) => batch.push(launch),
+            None => batches.push((agent, vec![launch])),
+        }
+    }
+    for (agent, batch) in batches {
+        agent.hand_over(batch);
     }
 }
 
