@@ -175,10 +175,14 @@ impl EmbeddedMesosProcess {
     /// by an earlier kernel (if its process is still alive).
     pub fn current(&mut self) -> Option<LocalRecord> {
         if let Some(child) = &mut self.child
-            && matches!(child.try_wait(), Ok(Some(_)))
+            && (matches!(child.try_wait(), Ok(Some(_))) || !is_mesos_local(child.id()))
         {
-            // It died under us: forget it, and its stale record.
-            self.child = None;
+            // It died under us: forget it, and its stale record. Killed, its first thread is a
+            // zombie while the others still exit, and waitpid has nothing to reap until they
+            // have: it is reaped on a thread of its own, not by the next look.
+            if let Some(mut dying) = self.child.take() {
+                std::thread::spawn(move || dying.wait());
+            }
             self.record = None;
             let _ = std::fs::remove_file(state_file());
         }
