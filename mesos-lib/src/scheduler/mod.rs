@@ -4,6 +4,7 @@
 
 mod acks;
 mod book;
+mod calls;
 mod config;
 mod driver;
 mod error;

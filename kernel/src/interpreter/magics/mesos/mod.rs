@@ -13,6 +13,7 @@ mod inverse_offers;
 mod launch;
 mod launch_cell;
 mod leader;
+mod line_launch;
 mod maintenance;
 mod message;
 mod offers;
