@@ -194,6 +194,59 @@ async fn followers_redirect_and_leader_fails_over() {
     m.shutdown().await;
 }
 
+/// A master restarted the moment an ACCEPT is answered learns every task of it from the agent
+/// as it re-registers, the ones the agent had not yet started included (it catches up first).
+#[tokio::test]
+async fn a_master_restarted_right_after_an_accept_knows_every_task_of_it() {
+    let m = start(1).await;
+    let url = m.url();
+    let info = json!({"user": "root", "name": "restart-early", "failover_timeout": 300});
+    let mut s = subscribe(&url, info).await;
+    let ids = launch_many(&url, &mut s, 40, "sleep 30").await;
+    m.restart_master();
+    let (code, body) = operator(&url, &json!({"type": "GET_TASKS"})).await;
+    assert_eq!(code, 200, "{body}");
+    let tasks: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut known: Vec<String> = tasks["get_tasks"]["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["task_id"]["value"].as_str().unwrap().to_string())
+        .collect();
+    known.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(known, expected);
+    m.shutdown().await;
+}
+
+/// Processes whose command line holds `marker`, zombies aside.
+fn processes_with(marker: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(marker))
+        .count()
+}
+
+/// An agent removed the moment an ACCEPT is answered leaves no task process behind: those it
+/// had not started are dropped, and those still being spawned are killed as they register.
+#[tokio::test]
+async fn an_agent_removed_right_after_an_accept_leaves_no_process() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut s = subscribe(&url, framework("removed-early")).await;
+    let marker = format!("600.{}{}", std::process::id(), line!());
+    launch_many(&url, &mut s, 40, &format!("sleep {marker}")).await;
+    assert!(m.remove_agent(&m.agents()[0].id));
+    eventually("every task process of the removed agent is gone", || {
+        let left = processes_with(&marker);
+        async move { (left == 0).then_some(()) }
+    })
+    .await;
+    m.shutdown().await;
+}
+
 #[tokio::test]
 async fn master_restart_keeps_tasks_and_agent_removal_loses_them() {
     let m = start(1).await;

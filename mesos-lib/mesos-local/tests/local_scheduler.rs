@@ -283,28 +283,11 @@ async fn updates_one_at_a_time_resent_until_acked_then_finished() {
 /// starting the earlier tasks of the batch, must still find the last task and kill it.
 #[tokio::test]
 async fn a_kill_right_after_the_accept_kills_the_task_the_agent_is_still_to_launch() {
-    const TASKS: usize = 40;
     let m = start(1).await;
     let url = m.url();
     let mut s = subscribe(&url, framework("kill-early")).await;
-    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
-    let task = |i: usize| {
-        json!({
-            "name": format!("t{i}"), "task_id": {"value": format!("t{i}")}, "agent_id": offer["agent_id"],
-            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.01}},
-                          {"name": "mem", "type": "SCALAR", "scalar": {"value": 1}}],
-            "command": {"value": "sleep 30"},
-        })
-    };
-    let accept = json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
-        "offer_ids": [offer["id"]],
-        "operations": [{"type": "LAUNCH", "launch": {"task_infos": (0..TASKS).map(task).collect::<Vec<_>>()}}],
-    }});
-    assert_eq!(
-        call(&url, Some(&s.stream_id), &accept).await,
-        (202, String::new())
-    );
-    let last = format!("t{}", TASKS - 1);
+    let ids = launch_many(&url, &mut s, 40, "sleep 30").await;
+    let last = ids.last().unwrap().clone();
     let kill = json!({"type": "KILL", "framework_id": {"value": s.framework_id}, "kill": {"task_id": {"value": last}}});
     assert_eq!(call(&url, Some(&s.stream_id), &kill).await.0, 202);
     let terminal = loop {

@@ -80,17 +80,17 @@ static PROCESSES: Processes = Processes {
 pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
     let canonical = Router::new()
         .route("/slave(1)/state", get(state))
-        .route("/slave(1)/health", get(|| async { empty(StatusCode::OK) }))
         .route("/files/debug", get(files_api::debug))
         .route("/files/browse", get(files_api::browse))
         .route("/files/read", get(files_api::read))
-        .route("/version", get(crate::master::legacy::version))
         .route("/slave(1)/api/v1", any(super::operator_api::handle))
         // What the agent shows and does follows every launch the master handed it.
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&agent),
             caught_up,
         ))
+        .route("/slave(1)/health", get(|| async { empty(StatusCode::OK) }))
+        .route("/version", get(crate::master::legacy::version))
         .route(
             "/slave(1)/api/v1/executor",
             any(super::executor_api::handle),

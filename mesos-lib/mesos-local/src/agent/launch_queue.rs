@@ -6,10 +6,15 @@
 //! through them on a blocking thread, so an ACCEPT of hundreds of tasks no longer holds the
 //! scheduler's connection while their sandboxes are made, and agents launch side by side.
 //! Messages on one libprocess link arrive in order: whatever the master asks of an agent
-//! after a launch (kill, shutdown, a message for an executor, draining) first lets the agent
-//! catch up (`Agent::catch_up`), and so do the agent's own HTTP endpoints.
+//! after a launch (kill, shutdown, a message for an executor, draining, re-registration with a
+//! restarted master) first lets the agent catch up (`Agent::catch_up`), and so do the agent's
+//! own HTTP endpoints but its health. An agent that is removed or stopped closes its queue: the
+//! launches still waiting are dropped, as a real agent shutting down drops pending tasks, and the
+//! master accounts for them as it removes the agent.
 
 use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::ThreadId;
 
@@ -35,6 +40,10 @@ pub(crate) struct LaunchQueue {
     /// The thread holding `running`: a launch that calls back into the agent must not wait
     /// for itself.
     runner: Mutex<Option<ThreadId>>,
+    /// A blocking thread is on its way to carry out what is waiting: one per agent at a time.
+    scheduled: AtomicBool,
+    /// The agent was removed or stopped: nothing more is launched.
+    closed: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -42,19 +51,42 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Agent {
-    /// Queues launches from the master and carries them out on a blocking thread (inline
-    /// outside a Tokio runtime).
+    /// Queues launches from the master and has them carried out on a blocking thread (inline
+    /// outside a Tokio runtime). Called with the master's state locked, so that the agent
+    /// takes launches in the order the master booked them.
     pub(crate) fn hand_over(self: &Arc<Self>, launches: impl IntoIterator<Item = Launch>) {
+        if self.launches.closed.load(Ordering::SeqCst) {
+            return;
+        }
         lock(&self.launches.waiting).extend(launches);
+        if self.launches.scheduled.swap(true, Ordering::SeqCst) {
+            return;
+        }
         let agent = Arc::clone(self);
         match tokio::runtime::Handle::try_current() {
-            Ok(rt) => drop(rt.spawn_blocking(move || agent.catch_up())),
-            Err(_) => agent.catch_up(),
+            Ok(rt) => drop(rt.spawn_blocking(move || agent.run_scheduled())),
+            Err(_) => agent.run_scheduled(),
+        }
+    }
+
+    /// The scheduled runner: catches up until nothing waits and no other runner is scheduled.
+    fn run_scheduled(self: &Arc<Self>) {
+        loop {
+            self.catch_up();
+            self.launches.scheduled.store(false, Ordering::SeqCst);
+            // A launch handed over between the last look and the flag falling found a runner
+            // still scheduled: take it too, unless a new runner has claimed it since.
+            if lock(&self.launches.waiting).is_empty()
+                || self.launches.scheduled.swap(true, Ordering::SeqCst)
+            {
+                return;
+            }
         }
     }
 
     /// Carries out every launch handed over and not yet carried out, before anything that
-    /// must see them. Never called with the master's state locked: a launch reports to it.
+    /// must see them. A launch reports to the master only through the agent's channel, so
+    /// this may run with the master's state locked, but not with the agent's.
     pub(crate) fn catch_up(self: &Arc<Self>) {
         let me = std::thread::current().id();
         if *lock(&self.launches.runner) == Some(me) {
@@ -63,12 +95,28 @@ impl Agent {
         let _running = lock(&self.launches.running);
         let _runner = Runner::mark(&self.launches.runner, me);
         loop {
-            let next = lock(&self.launches.waiting).pop_front();
-            match next {
-                Some(Launch::Task(fw, task)) => self.launch(&fw, task),
-                Some(Launch::Group(fw, group)) => self.launch_group(&fw, group),
-                None => break,
+            let Some(next) = lock(&self.launches.waiting).pop_front() else {
+                break;
+            };
+            // A launch that panics is a bug of ours: it must not hold back the ones after it.
+            let carried = std::panic::catch_unwind(AssertUnwindSafe(|| match next {
+                Launch::Task(fw, task) => self.launch(&fw, task),
+                Launch::Group(fw, group) => self.launch_group(&fw, group),
+            }));
+            if carried.is_err() {
+                tracing::error!(agent = %self.id, "a launch panicked; its tasks stay STAGING");
             }
+        }
+    }
+
+    /// Drops the launches still waiting and takes no more (the agent is removed or stops);
+    /// returns once no launch is being carried out.
+    pub(crate) fn close_launches(&self) {
+        self.launches.closed.store(true, Ordering::SeqCst);
+        lock(&self.launches.waiting).clear();
+        let me = std::thread::current().id();
+        if *lock(&self.launches.runner) != Some(me) {
+            drop(lock(&self.launches.running));
         }
     }
 }

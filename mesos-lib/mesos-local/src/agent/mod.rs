@@ -167,7 +167,7 @@ impl Agent {
             work_dir,
             start_time: crate::ids::now_secs(),
             master_hostname,
-            groups: Arc::new(Mutex::new(HashSet::new())),
+            groups: Arc::default(),
             state: Mutex::new(AgentState::default()),
             nested: nested::NestedContainers::default(),
             to_master,
@@ -397,9 +397,10 @@ impl Agent {
             .collect()
     }
 
-    /// Kills every task process right away (shutdown).
-    pub(crate) fn kill_all(self: &Arc<Self>) {
-        self.catch_up();
+    /// Kills every task process right away (removal, shutdown); launches still waiting are
+    /// dropped, not started only to be killed.
+    pub(crate) fn kill_all(&self) {
+        self.close_launches();
         process::kill_all(&self.groups);
     }
 

@@ -349,9 +349,7 @@ impl Agent {
             .spawn()
             .map_err(|e| LaunchError::Failed(format!("Failed to launch command: {e}")))?;
         let pid = child.id().unwrap_or(0);
-        if let Ok(mut g) = self.groups.lock() {
-            g.insert(pid as i32);
-        }
+        self.groups.register(pid as i32);
         let (output, first_rx) = broadcast::channel(OUTPUT_BACKLOG);
         let (signals, signal_rx) = mpsc::unbounded_channel();
         let (ended_tx, ended) = watch::channel(None);
@@ -492,9 +490,7 @@ async fn supervise(
         }
     };
     process::signal_group(pgid, libc::SIGKILL);
-    if let Ok(mut g) = groups.lock() {
-        g.remove(&pgid);
-    }
+    groups.forget(pgid);
     let raw = status.map(|s| s.into_raw()).unwrap_or(libc::SIGKILL);
     let _ = ended.send(Some(raw));
 }

@@ -15,7 +15,38 @@ use super::spawner::TaskProcess;
 use crate::json;
 
 /// Process groups of every task still running, so that no process outlives the embedded Mesos.
-pub(crate) type ProcessGroups = Arc<Mutex<HashSet<i32>>>;
+pub(crate) type ProcessGroups = Arc<Groups>;
+
+/// An agent's live process groups; once `kill_all` has run, a process still being spawned
+/// then is killed as it registers, so none outlives its agent's removal or stop.
+#[derive(Default)]
+pub(crate) struct Groups {
+    live: Mutex<HashSet<i32>>,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl Groups {
+    fn live(&self) -> std::sync::MutexGuard<'_, HashSet<i32>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a new group; kills it at once, and answers `false`, once the agent is gone.
+    pub(crate) fn register(&self, pgid: i32) -> bool {
+        let mut live = self.live();
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            drop(live);
+            signal_group(pgid, libc::SIGKILL);
+            return false;
+        }
+        live.insert(pgid);
+        true
+    }
+
+    /// Forgets a group whose leader has been reaped.
+    pub(crate) fn forget(&self, pgid: i32) {
+        self.live().remove(&pgid);
+    }
+}
 
 /// What a task needs to be launched.
 pub(crate) struct Launch {
@@ -46,10 +77,13 @@ pub(crate) fn signal_group(pgid: i32, signal: i32) {
 
 /// Kills every registered process group at once (shutdown and Drop).
 pub(crate) fn kill_all(groups: &ProcessGroups) {
-    let groups: Vec<i32> = groups
-        .lock()
-        .map(|g| g.iter().copied().collect())
-        .unwrap_or_default();
+    let groups: Vec<i32> = {
+        let live = groups.live();
+        groups
+            .closed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        live.iter().copied().collect()
+    };
     for pgid in groups {
         signal_group(pgid, libc::SIGKILL);
     }
@@ -209,9 +243,7 @@ pub(crate) async fn run(
     };
     let pid = child.id();
     let pgid = pid as i32;
-    if let Ok(mut g) = groups.lock() {
-        g.insert(pgid);
-    }
+    groups.register(pgid);
     started(pid);
     let mut killed = false;
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -230,9 +262,7 @@ pub(crate) async fn run(
         }
     };
     signal_group(pgid, libc::SIGKILL);
-    if let Ok(mut g) = groups.lock() {
-        g.remove(&pgid);
-    }
+    groups.forget(pgid);
     match status {
         Ok(status) => Outcome::Exited { status, killed },
         Err(e) => Outcome::LaunchFailed(e.to_string()),

@@ -169,8 +169,8 @@ impl Master {
                 },
             );
         }
-        drop(st);
-        // Carried out by the agents apart from this call, as a real master's RunTask messages.
+        // Carried out by the agents apart from this call, as a real master's RunTask messages;
+        // handed over before the lock goes, so that agents take them in the order booked.
         let tasks = launched
             .into_iter()
             .map(|(agent, info)| (agent, Launch::Task(fw_info.clone(), info)));
@@ -178,6 +178,7 @@ impl Master {
             .into_iter()
             .map(|(agent, group)| (agent, Launch::Group(fw_info.clone(), group)));
         hand_over(tasks.chain(groups));
+        drop(st);
         Ok(())
     }
 

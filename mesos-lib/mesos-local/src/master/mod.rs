@@ -129,6 +129,8 @@ impl Master {
 
     /// Registers an agent (initially, and again after a master restart with its live tasks).
     pub(crate) fn register_agent(&self, st: &mut MasterState, agent: &Arc<Agent>) {
+        // What it reports includes every launch a master before this one handed it.
+        agent.catch_up();
         let machine = st.maintenance.machine_of(agent);
         if st.maintenance.machines[machine].mode == machines::Mode::Down {
             tracing::warn!(agent = %agent.id, machine = %st.maintenance.machines[machine].id.display(),

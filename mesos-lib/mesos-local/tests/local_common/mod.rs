@@ -265,6 +265,33 @@ pub async fn launch(url: &str, s: &mut Stream, task_id: &str, command: Value, cp
     offer
 }
 
+/// ACCEPTs the first offer of the stream with one LAUNCH of `n` small tasks `t0`…, each
+/// running `command`; returns their ids.
+pub async fn launch_many(url: &str, s: &mut Stream, n: usize, command: &str) -> Vec<String> {
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let ids: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+    let tasks: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "name": id, "task_id": {"value": id}, "agent_id": offer["agent_id"],
+                "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.01}},
+                              {"name": "mem", "type": "SCALAR", "scalar": {"value": 1}}],
+                "command": {"value": command},
+            })
+        })
+        .collect();
+    let accept = json!({"type": "ACCEPT", "framework_id": {"value": s.framework_id}, "accept": {
+        "offer_ids": [offer["id"]],
+        "operations": [{"type": "LAUNCH", "launch": {"task_infos": tasks}}],
+    }});
+    assert_eq!(
+        call(url, Some(&s.stream_id), &accept).await,
+        (202, String::new())
+    );
+    ids
+}
+
 /// Acknowledges a status that carries a uuid.
 pub async fn ack(url: &str, s: &Stream, status: &Value) {
     let body = json!({
