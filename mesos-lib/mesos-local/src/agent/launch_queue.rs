@@ -16,9 +16,9 @@ use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::ThreadId;
 
 use mesos_lib::v1::{FrameworkInfo, TaskInfo};
+use parking_lot::ReentrantMutex;
 
 use super::Agent;
 use crate::master::launch_group::GroupLaunch;
@@ -34,20 +34,26 @@ pub(crate) enum Launch {
 /// Launches handed over and not yet carried out.
 #[derive(Default)]
 pub(crate) struct LaunchQueue {
-    waiting: Mutex<VecDeque<Launch>>,
-    /// Held by whoever carries launches out, so that they run one at a time, in order.
-    running: Mutex<()>,
-    /// The thread holding `running`: a launch that calls back into the agent must not wait
-    /// for itself.
-    runner: Mutex<Option<ThreadId>>,
+    waiting: Mutex<Waiting>,
+    /// Held by whoever carries launches out, so that they run one at a time, in order;
+    /// re-entrant, since a launch may call back into its agent.
+    running: ReentrantMutex<()>,
     /// A blocking thread is on its way to carry out what is waiting: one per agent at a time.
     scheduled: AtomicBool,
-    /// The agent was removed or stopped: nothing more is launched.
-    closed: AtomicBool,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// The queue itself, and whether the agent still takes launches (checked under one lock, so
+/// that none slips in as the agent is removed).
+#[derive(Default)]
+struct Waiting {
+    launches: VecDeque<Launch>,
+    closed: bool,
+}
+
+impl LaunchQueue {
+    fn waiting(&self) -> MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Agent {
@@ -55,10 +61,13 @@ impl Agent {
     /// outside a Tokio runtime). Called with the master's state locked, so that the agent
     /// takes launches in the order the master booked them.
     pub(crate) fn hand_over(self: &Arc<Self>, launches: impl IntoIterator<Item = Launch>) {
-        if self.launches.closed.load(Ordering::SeqCst) {
-            return;
+        {
+            let mut waiting = self.launches.waiting();
+            if waiting.closed {
+                return;
+            }
+            waiting.launches.extend(launches);
         }
-        lock(&self.launches.waiting).extend(launches);
         if self.launches.scheduled.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -76,7 +85,7 @@ impl Agent {
             self.launches.scheduled.store(false, Ordering::SeqCst);
             // A launch handed over between the last look and the flag falling found a runner
             // still scheduled: take it too, unless a new runner has claimed it since.
-            if lock(&self.launches.waiting).is_empty()
+            if self.launches.waiting().launches.is_empty()
                 || self.launches.scheduled.swap(true, Ordering::SeqCst)
             {
                 return;
@@ -88,14 +97,9 @@ impl Agent {
     /// must see them. A launch reports to the master only through the agent's channel, so
     /// this may run with the master's state locked, but not with the agent's.
     pub(crate) fn catch_up(self: &Arc<Self>) {
-        let me = std::thread::current().id();
-        if *lock(&self.launches.runner) == Some(me) {
-            return;
-        }
-        let _running = lock(&self.launches.running);
-        let _runner = Runner::mark(&self.launches.runner, me);
+        let _running = self.launches.running.lock();
         loop {
-            let Some(next) = lock(&self.launches.waiting).pop_front() else {
+            let Some(next) = self.launches.waiting().launches.pop_front() else {
                 break;
             };
             // A launch that panics is a bug of ours: it must not hold back the ones after it.
@@ -112,27 +116,11 @@ impl Agent {
     /// Drops the launches still waiting and takes no more (the agent is removed or stops);
     /// returns once no launch is being carried out.
     pub(crate) fn close_launches(&self) {
-        self.launches.closed.store(true, Ordering::SeqCst);
-        lock(&self.launches.waiting).clear();
-        let me = std::thread::current().id();
-        if *lock(&self.launches.runner) != Some(me) {
-            drop(lock(&self.launches.running));
+        {
+            let mut waiting = self.launches.waiting();
+            waiting.closed = true;
+            waiting.launches.clear();
         }
-    }
-}
-
-/// Marks the thread carrying launches out, until dropped (a panicking launch included).
-struct Runner<'a>(&'a Mutex<Option<ThreadId>>);
-
-impl<'a> Runner<'a> {
-    fn mark(slot: &'a Mutex<Option<ThreadId>>, me: ThreadId) -> Runner<'a> {
-        *lock(slot) = Some(me);
-        Runner(slot)
-    }
-}
-
-impl Drop for Runner<'_> {
-    fn drop(&mut self) {
-        *lock(self.0) = None;
+        drop(self.launches.running.lock());
     }
 }

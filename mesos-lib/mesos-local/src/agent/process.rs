@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -22,24 +23,23 @@ pub(crate) type ProcessGroups = Arc<Groups>;
 #[derive(Default)]
 pub(crate) struct Groups {
     live: Mutex<HashSet<i32>>,
-    closed: std::sync::atomic::AtomicBool,
+    closed: AtomicBool,
 }
 
 impl Groups {
-    fn live(&self) -> std::sync::MutexGuard<'_, HashSet<i32>> {
+    fn live(&self) -> MutexGuard<'_, HashSet<i32>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a new group; kills it at once, and answers `false`, once the agent is gone.
-    pub(crate) fn register(&self, pgid: i32) -> bool {
+    /// Registers a new group; once the agent is gone, kills it instead.
+    pub(crate) fn register(&self, pgid: i32) {
         let mut live = self.live();
-        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.closed.load(Ordering::SeqCst) {
             drop(live);
             signal_group(pgid, libc::SIGKILL);
-            return false;
+        } else {
+            live.insert(pgid);
         }
-        live.insert(pgid);
-        true
     }
 
     /// Forgets a group whose leader has been reaped.
@@ -79,9 +79,7 @@ pub(crate) fn signal_group(pgid: i32, signal: i32) {
 pub(crate) fn kill_all(groups: &ProcessGroups) {
     let groups: Vec<i32> = {
         let live = groups.live();
-        groups
-            .closed
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        groups.closed.store(true, Ordering::SeqCst);
         live.iter().copied().collect()
     };
     for pgid in groups {
