@@ -84,6 +84,12 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
         .route("/files/browse", get(files_api::browse))
         .route("/files/read", get(files_api::read))
         .route("/slave(1)/api/v1", any(super::operator_api::handle))
+        // An executor's calls too: on a real agent they queue behind the RunTask messages
+        // that came before them, so the framework and executor they name are known.
+        .route(
+            "/slave(1)/api/v1/executor",
+            any(super::executor_api::handle),
+        )
         // What the agent shows and does follows every launch the master handed it.
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&agent),
@@ -91,10 +97,6 @@ pub(crate) fn router(agent: Arc<Agent>, cfg: Arc<LocalConfig>) -> Router {
         ))
         .route("/slave(1)/health", get(|| async { empty(StatusCode::OK) }))
         .route("/version", get(crate::master::legacy::version))
-        .route(
-            "/slave(1)/api/v1/executor",
-            any(super::executor_api::handle),
-        )
         .fallback(|| async { not_found() })
         .layer(axum::Extension(cfg))
         .with_state(agent);
