@@ -29,7 +29,12 @@ pub(crate) fn uuid_string() -> String {
 
 /// A status-update UUID as it travels in JSON: base64 of its 16 bytes.
 pub(crate) fn status_uuid() -> String {
-    base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes())
+    status_uuid_bytes().to_base64()
+}
+
+/// A fresh status `uuid` (a v4 UUID's 16 bytes), as a typed TaskStatus holds it.
+pub(crate) fn status_uuid_bytes() -> mesos_lib::v1::Bytes {
+    mesos_lib::v1::Bytes::new(uuid::Uuid::new_v4().as_bytes().as_slice())
 }
 
 /// Whether a base64 status `uuid` (ACKNOWLEDGE, an executor's UPDATE) is a UUID as stout's

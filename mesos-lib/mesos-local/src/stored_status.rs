@@ -5,6 +5,8 @@ use std::sync::Arc;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use mesos_lib::v1::TaskStatus;
+
 /// A TaskStatus kept as its compact JSON text, its uuid beside it. A parsed `Value` costs
 /// about ten times the memory, and the master and every agent keep each status of each task:
 /// at 10,000 tasks that was most of the embedded Mesos's memory. Clones share the text: the
@@ -20,10 +22,10 @@ struct Kept {
 
 impl StoredStatus {
     /// Keeps `status`.
-    pub(crate) fn new(status: &Value) -> StoredStatus {
+    pub(crate) fn new(status: &TaskStatus) -> StoredStatus {
         StoredStatus(Arc::new(Kept {
             json: crate::json::raw(status),
-            uuid: crate::json::str_at(status, "uuid").map(Into::into),
+            uuid: status.uuid.as_ref().map(|u| u.to_base64().into()),
         }))
     }
 
@@ -35,6 +37,12 @@ impl StoredStatus {
     /// The status parsed again (for the views that reshape it).
     pub(crate) fn value(&self) -> Value {
         serde_json::from_str(self.0.json.get()).unwrap_or(Value::Null)
+    }
+
+    /// The status parsed again, typed. Only this crate writes stored statuses, from typed
+    /// ones, so it always parses.
+    pub(crate) fn status(&self) -> Option<TaskStatus> {
+        serde_json::from_str(self.0.json.get()).ok()
     }
 }
 
@@ -53,13 +61,16 @@ mod tests {
         let status = serde_json::json!({
             "task_id": {"value": "t"}, "state": "TASK_RUNNING", "uuid": "AAEC", "timestamp": 1.5
         });
-        let kept = StoredStatus::new(&status);
+        let typed: TaskStatus = serde_json::from_value(status.clone()).unwrap();
+        let kept = StoredStatus::new(&typed);
         assert_eq!(kept.uuid(), Some("AAEC"));
         assert_eq!(kept.value(), status);
+        assert_eq!(kept.status(), Some(typed));
         assert_eq!(serde_json::to_value(&kept).unwrap(), status);
-        assert_eq!(
-            StoredStatus::new(&serde_json::json!({"state": "TASK_LOST"})).uuid(),
-            None
-        );
+        let lost = TaskStatus {
+            state: mesos_lib::v1::TaskState::Lost,
+            ..TaskStatus::default()
+        };
+        assert_eq!(StoredStatus::new(&lost).uuid(), None);
     }
 }

@@ -201,6 +201,9 @@ pub struct TaskStatus {
     /// Health-check result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthy: Option<bool>,
+    /// The latest result of the task's check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_status: Option<CheckStatusInfo>,
     /// Labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Labels>,
@@ -213,7 +216,74 @@ pub struct TaskStatus {
     /// Limitation that caused the update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limitation: Option<TaskResourceLimitation>,
-    /// Fields this library does not model (check_status, ...).
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+proto_enum!(
+    /// `CheckInfo.Type`.
+    CheckType {
+        /// `UNKNOWN`, the proto's zero value.
+        Unspecified = "UNKNOWN",
+        /// A command run in the task's container.
+        Command = "COMMAND",
+        /// An HTTP GET.
+        Http = "HTTP",
+        /// A TCP connection.
+        Tcp = "TCP",
+    }
+);
+
+/// `CheckStatusInfo.Command`: the check command's exit code.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CommandCheckStatus {
+    /// Exit code (absent until the check has run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `CheckStatusInfo.Http`: the HTTP check's status code.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HttpCheckStatus {
+    /// HTTP status code (absent until the check has run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<u32>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `CheckStatusInfo.Tcp`: whether the TCP check connected.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TcpCheckStatus {
+    /// Connected (absent until the check has run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub succeeded: Option<bool>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `CheckStatusInfo`: the latest result of a task's check.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CheckStatusInfo {
+    /// Which kind of check.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub check_type: Option<CheckType>,
+    /// A command check's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandCheckStatus>,
+    /// An HTTP check's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpCheckStatus>,
+    /// A TCP check's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpCheckStatus>,
+    /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
 }

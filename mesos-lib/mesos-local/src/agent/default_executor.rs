@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::executor::{DEFAULT_KILL_GRACE, StatusSpec, describe_exit};
@@ -17,8 +17,12 @@ use super::process::{self, Launch, Outcome};
 use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
 use crate::master::launch_group::GroupLaunch;
 use crate::{ids, json as j};
+use mesos_lib::v1::ids::ContainerId;
 use mesos_lib::v1::task::ExecutorType;
-use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, Reason, Source, TaskInfo, TaskState};
+use mesos_lib::v1::{
+    ContainerStatus, FrameworkCapabilityType, FrameworkInfo, Reason, Source, TaskInfo, TaskState,
+    TaskStatus,
+};
 
 /// How long the default executor waits for the acknowledgements of its tasks' last updates
 /// before it terminates anyway.
@@ -329,7 +333,7 @@ impl Agent {
         state: TaskState,
         message: Option<String>,
         running: Option<u32>,
-    ) -> Value {
+    ) -> TaskStatus {
         let spec = StatusSpec {
             state,
             message,
@@ -338,19 +342,14 @@ impl Agent {
             container: None,
         };
         let mut st = self.status(&m.tid, &m.eid, spec);
-        let mut cs = Map::new();
-        cs.insert(
-            "container_id".into(),
-            json!({"value": m.container, "parent": {"value": m.parent}}),
-        );
-        if let Some(pid) = running {
-            cs.insert(
-                "network_infos".into(),
-                json!([{"ip_addresses": [{"protocol": "IPv4", "ip_address": self.ip.to_string()}]}]),
-            );
-            cs.insert("executor_pid".into(), json!(pid));
-        }
-        st["container_status"] = Value::Object(cs);
+        let mut id = ContainerId::new(m.container.as_str());
+        id.parent = Some(Box::new(ContainerId::new(m.parent.as_str())));
+        st.container_status = Some(ContainerStatus {
+            container_id: Some(id),
+            network_infos: running.iter().map(|_| self.network_info()).collect(),
+            executor_pid: running,
+            ..ContainerStatus::default()
+        });
         st
     }
 

@@ -5,11 +5,8 @@
 
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
-
 use super::Agent;
-use crate::json as j;
-use mesos_lib::v1::{FrameworkCapabilityType, Reason, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, Reason, TaskState, TaskStatus};
 
 /// What the agent keeps of the master's `DrainConfig` while it drains.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +52,8 @@ impl Agent {
     }
 
     /// `status` as a draining agent reports it (unchanged when not draining).
-    pub(crate) fn drain_status(&self, fid: &str, status: Value) -> Value {
-        let state = TaskState::from_name(j::str_at(&status, "state").unwrap_or(""));
+    pub(crate) fn drain_status(&self, fid: &str, status: TaskStatus) -> TaskStatus {
+        let state = status.state.clone();
         if !matches!(state, TaskState::Killing | TaskState::Killed) {
             return status;
         }
@@ -73,29 +70,14 @@ impl Agent {
     }
 }
 
-/// The status with `reason` REASON_AGENT_DRAINING in its place (after `source`), and
-/// TASK_GONE_BY_OPERATOR as its state when `gone`.
-fn with_drain_reason(status: Value, gone: bool) -> Value {
-    let Value::Object(m) = status else {
-        return status;
-    };
-    let mut out = Map::new();
-    for (k, v) in m {
-        match k.as_str() {
-            "reason" => continue,
-            "state" if gone => {
-                out.insert(k, json!(TaskState::GoneByOperator));
-            }
-            "source" => {
-                out.insert(k, v);
-                out.insert("reason".into(), json!(Reason::AgentDraining));
-            }
-            _ => {
-                out.insert(k, v);
-            }
-        }
+/// The status with `reason` REASON_AGENT_DRAINING, and TASK_GONE_BY_OPERATOR as its state
+/// when `gone`.
+fn with_drain_reason(mut status: TaskStatus, gone: bool) -> TaskStatus {
+    status.reason = Some(Reason::AgentDraining);
+    if gone {
+        status.state = TaskState::GoneByOperator;
     }
-    Value::Object(out)
+    status
 }
 
 #[cfg(test)]
@@ -104,12 +86,15 @@ mod tests {
 
     #[test]
     fn the_drain_reason_follows_the_source() {
-        let s = json!({"task_id": {"value": "t"}, "state": "TASK_KILLED", "message": "m",
-            "source": "SOURCE_EXECUTOR", "agent_id": {"value": "a"}});
+        let s: TaskStatus = serde_json::from_str(
+            r#"{"task_id": {"value": "t"}, "state": "TASK_KILLED", "message": "m",
+            "source": "SOURCE_EXECUTOR", "agent_id": {"value": "a"}}"#,
+        )
+        .unwrap();
         assert_eq!(
-            with_drain_reason(s.clone(), false).to_string(),
+            serde_json::to_string(&with_drain_reason(s.clone(), false)).unwrap(),
             r#"{"task_id":{"value":"t"},"state":"TASK_KILLED","message":"m","source":"SOURCE_EXECUTOR","reason":"REASON_AGENT_DRAINING","agent_id":{"value":"a"}}"#
         );
-        assert_eq!(with_drain_reason(s, true)["state"], "TASK_GONE_BY_OPERATOR");
+        assert_eq!(with_drain_reason(s, true).state, TaskState::GoneByOperator);
     }
 }

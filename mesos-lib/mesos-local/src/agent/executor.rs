@@ -4,14 +4,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::{Agent, ExecutorRun, framework_id_of, sandbox, volumes};
 use crate::agent::process::{self, Launch, Outcome};
+use crate::ids;
 use crate::resource_views as rv;
-use crate::{ids, json as j};
-use mesos_lib::v1::{FrameworkInfo, Reason, Source, TaskInfo, TaskState};
+use mesos_lib::v1::container::{IpAddress, NetworkInfo};
+use mesos_lib::v1::ids::{AgentId, ContainerId, ExecutorId, TaskId};
+use mesos_lib::v1::{
+    ContainerStatus, FrameworkInfo, Reason, Source, TaskInfo, TaskState, TaskStatus,
+};
 
 /// Default grace period between SIGTERM and SIGKILL (the command executor's KillPolicy default).
 pub(crate) const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
@@ -51,34 +55,42 @@ impl Agent {
         self.emit(fid, tid, st);
     }
 
-    pub(crate) fn status(&self, task_id: &str, executor_id: &str, spec: StatusSpec<'_>) -> Value {
-        let mut m = Map::new();
-        m.insert("task_id".into(), j::id(task_id));
-        m.insert("state".into(), json!(spec.state));
-        if let Some(msg) = spec.message {
-            m.insert("message".into(), json!(msg));
+    pub(crate) fn status(
+        &self,
+        task_id: &str,
+        executor_id: &str,
+        spec: StatusSpec<'_>,
+    ) -> TaskStatus {
+        TaskStatus {
+            task_id: Some(TaskId::new(task_id)),
+            state: spec.state,
+            message: spec.message,
+            source: Some(spec.source),
+            reason: spec.reason,
+            agent_id: Some(AgentId::new(self.id.as_str())),
+            executor_id: Some(ExecutorId::new(executor_id)),
+            timestamp: Some(ids::now_secs()),
+            uuid: Some(ids::status_uuid_bytes()),
+            container_status: spec.container.map(|(cid, pid)| ContainerStatus {
+                container_id: Some(ContainerId::new(cid)),
+                network_infos: vec![self.network_info()],
+                executor_pid: pid,
+                ..ContainerStatus::default()
+            }),
+            ..TaskStatus::default()
         }
-        m.insert("source".into(), json!(spec.source));
-        if let Some(r) = spec.reason {
-            m.insert("reason".into(), json!(r));
+    }
+
+    /// The network a task's container is on: the agent's IPv4 address, as TASK_RUNNING shows.
+    pub(crate) fn network_info(&self) -> NetworkInfo {
+        NetworkInfo {
+            ip_addresses: vec![IpAddress {
+                protocol: Some("IPv4".into()),
+                ip_address: Some(self.ip.to_string()),
+                ..IpAddress::default()
+            }],
+            ..NetworkInfo::default()
         }
-        m.insert("agent_id".into(), j::id(&self.id));
-        m.insert("executor_id".into(), j::id(executor_id));
-        m.insert("timestamp".into(), json!(ids::now_secs()));
-        m.insert("uuid".into(), json!(ids::status_uuid()));
-        if let Some((cid, pid)) = spec.container {
-            let mut cs = Map::new();
-            cs.insert("container_id".into(), j::id(cid));
-            cs.insert(
-                "network_infos".into(),
-                json!([{"ip_addresses": [{"protocol": "IPv4", "ip_address": self.ip.to_string()}]}]),
-            );
-            if let Some(pid) = pid {
-                cs.insert("executor_pid".into(), json!(pid));
-            }
-            m.insert("container_status".into(), Value::Object(cs));
-        }
-        Value::Object(m)
     }
 
     /// Launches a task received from the master.
@@ -429,11 +441,11 @@ mod tests {
             container: Some(("c1", Some(7))),
         };
         let mut status = agent.status("t1", "e1", spec);
-        // Replaced in place: the key order is what is checked.
-        status["timestamp"] = json!(1.5);
-        status["uuid"] = json!("AAE=");
+        status.timestamp = Some(1.5);
+        status.uuid = Some(mesos_lib::v1::Bytes::new([0u8, 1].as_slice()));
+        // The key order is what real agents write.
         assert_eq!(
-            status.to_string(),
+            serde_json::to_string(&status).unwrap(),
             concat!(
                 r#"{"task_id":{"value":"t1"},"state":"TASK_FAILED","#,
                 r#""message":"Command exited with status 1","source":"SOURCE_AGENT","#,

@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::Agent;
@@ -17,7 +18,7 @@ use crate::http::{
     method_not_allowed, not_acceptable, not_implemented, plain,
 };
 use crate::{ids, json as j};
-use mesos_lib::v1::TaskState;
+use mesos_lib::v1::{TaskState, TaskStatus};
 
 /// What a subscribing executor says it has not had acknowledged (`Call.Subscribe`): empty
 /// on its first SUBSCRIBE, filled when it subscribes again after a disconnection.
@@ -26,7 +27,7 @@ pub(crate) struct Unacknowledged {
     /// IDs of the tasks it was given that no acknowledged update of its covers.
     pub tasks: Vec<String>,
     /// The TaskStatuses of its updates not acknowledged yet, in its order.
-    pub updates: Vec<Value>,
+    pub updates: Vec<TaskStatus>,
 }
 
 /// A decoded executor call.
@@ -35,7 +36,7 @@ pub(crate) enum ExecutorCall {
     /// SUBSCRIBE, first or again.
     Subscribe(Unacknowledged),
     /// UPDATE with its TaskStatus.
-    Update(Value),
+    Update(Box<TaskStatus>),
     /// MESSAGE with its base64 data.
     Message(String),
     /// HEARTBEAT, answered 202 at once.
@@ -197,11 +198,6 @@ pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Decoded, Box<Re
             missing.join(", ")
         ))));
     }
-    if let Err(e) = validate(&call) {
-        return Err(Box::new(bad_request(format!(
-            "Failed to validate Executor::Call: {e}"
-        ))));
-    }
     let id = |path: &str| j::id_at(&call, path).unwrap_or("").to_string();
     let kind = match j::str_at(&call, "type") {
         Some("SUBSCRIBE") => ExecutorCall::Subscribe(Unacknowledged {
@@ -211,22 +207,41 @@ pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Decoded, Box<Re
                 .collect(),
             updates: j::array_at(&call, "subscribe.unacknowledged_updates")
                 .iter()
-                .filter_map(|u| u.get("status").cloned())
-                .collect(),
+                .filter_map(|u| u.get("status"))
+                .map(typed_status)
+                .collect::<Result<_, _>>()?,
         }),
-        Some("UPDATE") => {
-            ExecutorCall::Update(j::at(&call, "update.status").cloned().unwrap_or_default())
-        }
+        // Without a status, `validate` refuses the call below.
+        Some("UPDATE") => ExecutorCall::Update(Box::new(match j::at(&call, "update.status") {
+            Some(status) => typed_status(status)?,
+            None => TaskStatus::default(),
+        })),
         Some("MESSAGE") => {
             ExecutorCall::Message(j::str_at(&call, "message.data").unwrap_or("").to_string())
         }
         Some("HEARTBEAT") => ExecutorCall::Heartbeat,
         _ => ExecutorCall::Unknown,
     };
+    // Converted whole before it is validated, as stout converts the call.
+    if let Err(e) = validate(&call) {
+        return Err(Box::new(bad_request(format!(
+            "Failed to validate Executor::Call: {e}"
+        ))));
+    }
     Ok(Decoded {
         framework_id: id("framework_id"),
         executor_id: id("executor_id"),
         call: kind,
+    })
+}
+
+/// A TaskStatus of the call, typed; one that does not convert is answered as stout answers a
+/// call that does not convert.
+fn typed_status(status: &Value) -> Result<TaskStatus, Box<Response>> {
+    TaskStatus::deserialize(status).map_err(|e| {
+        Box::new(bad_request(format!(
+            "Failed to convert JSON into Call protobuf: {e}"
+        )))
     })
 }
 
@@ -268,7 +283,7 @@ pub(crate) async fn handle(
             };
         }
         ExecutorCall::Heartbeat => Ok(()),
-        ExecutorCall::Update(status) => agent.executor_update(&fid, &eid, &status),
+        ExecutorCall::Update(status) => agent.executor_update(&fid, &eid, *status),
         ExecutorCall::Message(data) => agent.executor_message(&fid, &eid, &data),
         ExecutorCall::Unknown => return not_implemented(),
     };
@@ -318,6 +333,13 @@ mod tests {
             "Failed to validate Executor::Call: Not a valid UUID"
         );
         let good = format!(r#""uuid":"{}""#, ids::status_uuid());
+        // A timestamp that is no number does not convert, whatever else is wrong.
+        assert!(
+            error(&format!(
+                r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_RUNNING","timestamp":"soon",{bad}}}}}}}"#
+            ))
+            .starts_with("Failed to convert JSON into Call protobuf: "),
+        );
         assert_eq!(
             error(&format!(
                 r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_STAGING","source":"SOURCE_EXECUTOR",{good}}}}}}}"#
@@ -342,9 +364,11 @@ mod tests {
             again.call,
             ExecutorCall::Subscribe(Unacknowledged {
                 tasks: vec!["t".into()],
-                updates: vec![
-                    serde_json::json!({"task_id": {"value": "t"}, "state": "TASK_RUNNING"})
-                ],
+                updates: vec![TaskStatus {
+                    task_id: Some(mesos_lib::v1::TaskId::new("t")),
+                    state: TaskState::Running,
+                    ..TaskStatus::default()
+                }],
             })
         );
         let ok = decode(

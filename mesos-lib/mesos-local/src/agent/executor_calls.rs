@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use std::time::Duration;
 
@@ -16,8 +16,12 @@ use super::executor_api::Unacknowledged;
 use super::executor_events as events;
 use super::{Agent, AgentFramework, ToMaster};
 use crate::http::{EventSender, WeakEventSender};
-use crate::{ids, json as j};
-use mesos_lib::v1::{FrameworkCapabilityType, Reason, Source, TaskInfo, TaskState};
+use crate::ids;
+use mesos_lib::v1::ids::{AgentId, ContainerId, ExecutorId, TaskId};
+use mesos_lib::v1::{
+    Bytes, ContainerStatus, FrameworkCapabilityType, Reason, Source, TaskInfo, TaskState,
+    TaskStatus,
+};
 
 /// Why an executor's call is refused, with the agent's answer.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,8 +70,8 @@ impl Agent {
             }
         }
         let mut acks = Vec::new();
-        for status in &unacknowledged.updates {
-            if j::str_at(status, "uuid").is_none() {
+        for status in unacknowledged.updates {
+            if status.uuid.is_none() {
                 tracing::warn!(
                     executor = eid,
                     "ignoring an unacknowledged update without 'uuid'"
@@ -180,7 +184,7 @@ impl Agent {
         &self,
         fid: &str,
         eid: &str,
-        given: &Value,
+        given: TaskStatus,
     ) -> Result<(), Refusal> {
         {
             let mut st = self.lock();
@@ -212,10 +216,15 @@ impl Agent {
         &self,
         fid: &str,
         eid: &str,
-        given: &Value,
-    ) -> Result<Option<(Value, String)>, Refusal> {
-        let tid = j::id_at(given, "task_id").unwrap_or("").to_string();
-        let given_uuid = j::str_at(given, "uuid").unwrap_or("");
+        given: TaskStatus,
+    ) -> Result<Option<(TaskId, String)>, Refusal> {
+        let task_id = given.task_id.clone().unwrap_or_default();
+        let tid = task_id.value.clone();
+        let given_uuid = given
+            .uuid
+            .as_ref()
+            .map(Bytes::to_base64)
+            .unwrap_or_default();
         let container = {
             let mut st = self.lock();
             let e = find(st.frameworks.get_mut(fid), eid)?;
@@ -226,7 +235,7 @@ impl Agent {
                 .and_then(|f| f.executors.get(&tid))
                 .filter(|r| r.custom && r.executor_id == eid);
             run.map(|r| {
-                let duplicate = r.statuses.iter().any(|s| s.uuid() == Some(given_uuid));
+                let duplicate = r.statuses.iter().any(|s| s.uuid() == Some(&given_uuid));
                 (container, duplicate)
             })
         };
@@ -238,55 +247,34 @@ impl Agent {
             );
             return Ok(None);
         };
-        let task_id = given.get("task_id").cloned().unwrap_or(json!({}));
         if duplicate {
             tracing::info!(task = %tid, "ignoring a duplicate status update");
-            return Ok(Some((task_id, given_uuid.to_string())));
+            return Ok(Some((task_id, given_uuid)));
         }
         let status = self.executor_status(given, eid, &cid, pid);
-        let uuid = j::str_at(&status, "uuid").unwrap_or("").to_string();
         self.emit(fid, &tid, status);
-        Ok(Some((task_id, uuid)))
+        Ok(Some((task_id, given_uuid)))
     }
 
-    /// An executor's TaskStatus as the agent forwards it: TaskStatus's field order, with
-    /// `agent_id`, `executor_id`, `timestamp` and the executor's `container_status`.
-    fn executor_status(&self, given: &Value, eid: &str, cid: &str, pid: Option<u32>) -> Value {
-        let mut m = Map::new();
-        let copy = |m: &mut Map<String, Value>, k: &str| {
-            if let Some(v) = given.get(k) {
-                m.insert(k.into(), v.clone());
-            }
-        };
-        for k in ["task_id", "state", "message", "source", "reason", "data"] {
-            copy(&mut m, k);
-        }
-        m.insert("agent_id".into(), j::id(&self.id));
-        m.insert("executor_id".into(), j::id(eid));
-        let now = json!(ids::now_secs());
-        m.insert(
-            "timestamp".into(),
-            given.get("timestamp").cloned().unwrap_or(now),
-        );
-        for k in ["uuid", "healthy", "check_status", "labels"] {
-            copy(&mut m, k);
-        }
-        let mut cs = Map::new();
-        cs.insert("container_id".into(), j::id(cid));
-        cs.insert(
-            "network_infos".into(),
-            json!([{"ip_addresses": [{"protocol": "IPv4", "ip_address": self.ip.to_string()}]}]),
-        );
-        if let Some(pid) = pid {
-            cs.insert("executor_pid".into(), json!(pid));
-        }
-        m.insert("container_status".into(), Value::Object(cs));
-        if let Some(o) = given.as_object() {
-            for (k, v) in o {
-                m.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
-        Value::Object(m)
+    /// An executor's TaskStatus as the agent forwards it: with `agent_id`, `executor_id`,
+    /// `timestamp` (unless given) and the executor's `container_status`.
+    fn executor_status(
+        &self,
+        mut status: TaskStatus,
+        eid: &str,
+        cid: &str,
+        pid: Option<u32>,
+    ) -> TaskStatus {
+        status.agent_id = Some(AgentId::new(self.id.as_str()));
+        status.executor_id = Some(ExecutorId::new(eid));
+        status.timestamp.get_or_insert_with(ids::now_secs);
+        status.container_status = Some(ContainerStatus {
+            container_id: Some(ContainerId::new(cid)),
+            network_infos: vec![self.network_info()],
+            executor_pid: pid,
+            ..ContainerStatus::default()
+        });
+        status
     }
 
     /// MESSAGE: the executor's data for its scheduler, through the master.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::custom_executor::CustomExecutor;
-use mesos_lib::v1::{FrameworkInfo, TaskInfo};
+use mesos_lib::v1::{FrameworkInfo, TaskId, TaskInfo};
 
 /// SUBSCRIBED.
 pub(crate) fn subscribed(
@@ -33,7 +33,7 @@ pub(crate) fn launch_group(tasks: &[Arc<TaskInfo>]) -> Value {
 }
 
 /// ACKNOWLEDGED of one status update.
-pub(crate) fn acknowledged(task_id: &Value, uuid: &str) -> Value {
+pub(crate) fn acknowledged(task_id: &TaskId, uuid: &str) -> Value {
     json!({"type": "ACKNOWLEDGED", "acknowledged": {"task_id": task_id, "uuid": uuid}})
 }
 

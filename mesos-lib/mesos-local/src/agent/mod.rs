@@ -28,13 +28,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::stored_status::StoredStatus;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::Attribute;
-use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, TaskInfo, TaskState};
+use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo, TaskInfo, TaskState, TaskStatus};
 use status_updates::{Ack, StatusUpdateManager, Update};
 
 /// Messages from agents to whichever master currently leads.
@@ -276,7 +275,7 @@ impl Agent {
     }
 
     /// Records an update on the task and hands it to the status update manager.
-    pub(crate) fn emit(&self, fid: &str, tid: &str, status: Value) {
+    pub(crate) fn emit(&self, fid: &str, tid: &str, status: TaskStatus) {
         let status = self.drain_status(fid, status);
         // Serialised before taking the lock every task of this agent shares.
         let update = Update::new(status);
@@ -290,7 +289,7 @@ impl Agent {
                 .get_mut(fid)
                 .and_then(|f| f.executors.get_mut(tid))
             {
-                run.state = update.state.clone();
+                run.state = update.state().clone();
                 run.statuses.push(update.stored.clone());
                 if run.state.is_terminal() {
                     run.kill_tx = None;

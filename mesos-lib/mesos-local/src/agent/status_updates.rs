@@ -5,29 +5,29 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::stored_status::StoredStatus;
-use mesos_lib::v1::TaskState;
+use mesos_lib::v1::{TaskState, TaskStatus};
 
-/// One status update as it travels to the master: the status its event carries, its state
-/// read once, and the text the agent and the master both keep. Shared, never copied, however
-/// often re-sent.
+/// One status update as it travels to the master: the status its event carries and the text
+/// the agent and the master both keep. Shared, never copied, however often re-sent.
 #[derive(Clone, Debug)]
 pub(crate) struct Update {
-    pub status: Arc<Value>,
-    pub state: TaskState,
+    pub status: Arc<TaskStatus>,
     pub stored: StoredStatus,
 }
 
 impl Update {
     /// An update of `status`.
-    pub(crate) fn new(status: Value) -> Update {
+    pub(crate) fn new(status: TaskStatus) -> Update {
         Update {
-            state: TaskState::from_name(crate::json::str_at(&status, "state").unwrap_or("")),
             stored: StoredStatus::new(&status),
             status: Arc::new(status),
         }
+    }
+
+    /// The state the update reports.
+    pub(crate) fn state(&self) -> &TaskState {
+        &self.status.state
     }
 }
 
@@ -142,31 +142,43 @@ impl StatusUpdateManager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use mesos_lib::v1::bytes::Bytes;
+
+    /// An update whose uuid is `uuid`'s bytes: "A" is "QQ==" on the wire, "B" is "Qg==".
+    fn update(state: TaskState, uuid: &str) -> Update {
+        Update::new(TaskStatus {
+            state,
+            uuid: Some(Bytes::new(uuid.as_bytes())),
+            ..TaskStatus::default()
+        })
+    }
 
     #[test]
     fn one_at_a_time_until_acked() {
         let mut m = StatusUpdateManager::default();
         let now = Instant::now();
-        let a = Update::new(json!({"state": "TASK_STARTING", "uuid": "A"}));
-        let b = Update::new(json!({"state": "TASK_RUNNING", "uuid": "B"}));
+        let a = update(TaskState::Starting, "A");
+        let b = update(TaskState::Running, "B");
         let sent = m
             .push("f", "t", a.clone(), now)
             .expect("first goes out at once");
         assert!(Arc::ptr_eq(&sent.status, &a.status));
         assert!(m.push("f", "t", b.clone(), now).is_none());
-        assert!(matches!(m.ack("f", "t", "B", now), Ack::Ignored));
+        assert!(matches!(m.ack("f", "t", "Qg==", now), Ack::Ignored));
         assert!(m.due(now, Duration::from_secs(10)).is_empty());
         let later = now + Duration::from_secs(11);
         let due = m.due(later, Duration::from_secs(10));
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].0, "f");
         assert!(Arc::ptr_eq(&due[0].1.status, &a.status));
-        match m.ack("f", "t", "A", later) {
+        match m.ack("f", "t", "QQ==", later) {
             Ack::Accepted(Some(next)) => assert!(Arc::ptr_eq(&next.status, &b.status)),
             _ => panic!("expected next"),
         }
-        assert!(matches!(m.ack("f", "t", "B", later), Ack::Accepted(None)));
+        assert!(matches!(
+            m.ack("f", "t", "Qg==", later),
+            Ack::Accepted(None)
+        ));
         assert!(!m.has_pending("f", "t"));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::accept_call::{Operations, take_operations};
 use super::launch_group::{GroupOffer, GroupOp};
@@ -15,12 +15,12 @@ use super::task_executor::{ExecutorPlace, TaskExecutor};
 use super::{Master, views};
 use crate::agent::Agent;
 use crate::agent::launch_queue::Launch;
-use crate::ids;
+
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::{AllocationInfo, Resource};
-use mesos_lib::v1::{Reason, Source, TaskInfo, TaskState};
+use mesos_lib::v1::{Reason, TaskInfo, TaskState, TaskStatus};
 
 /// Refuse filter length as the allocator sets it (`recoverResources`):
 /// `filters.refuse_seconds`, 5 s when absent, negative or not a number, capped at a year;
@@ -47,18 +47,8 @@ pub(crate) fn error_status(
     state: TaskState,
     reason: Reason,
     message: String,
-) -> Value {
-    let mut m = Map::new();
-    m.insert("task_id".into(), j::id(task_id));
-    m.insert("state".into(), json!(state));
-    m.insert("message".into(), json!(message));
-    m.insert("source".into(), json!(Source::Master));
-    m.insert("reason".into(), json!(reason));
-    if let Some(a) = agent_id {
-        m.insert("agent_id".into(), j::id(a));
-    }
-    m.insert("timestamp".into(), json!(ids::now_secs()));
-    Value::Object(m)
+) -> TaskStatus {
+    super::events::master_status(task_id, agent_id, state, Some(reason), message)
 }
 
 impl Master {

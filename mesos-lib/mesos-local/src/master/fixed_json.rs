@@ -90,7 +90,9 @@ mod tests {
         let info = serde_json::from_value(info).unwrap();
         let mut task = Task::new(Arc::new(info), "f1", "a1", TaskState::Running, None);
         let status = json!({"task_id": {"value": "t1"}, "state": "TASK_RUNNING", "uuid": "AAE="});
-        task.statuses.push(StoredStatus::new(&status));
+        task.statuses.push(StoredStatus::new(
+            &serde_json::from_value(status.clone()).unwrap(),
+        ));
         task.status_update_state = Some(TaskState::Running);
         task.status_update_uuid = Some("AAE=".into());
         let text = serde_json::to_string(&TaskView::of(&task)).unwrap();

@@ -36,7 +36,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::agent::status_updates::Update;
@@ -53,7 +53,7 @@ use mesos_lib::v1::ids::OfferId;
 use mesos_lib::v1::master::event::AgentAdded;
 use mesos_lib::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
 use mesos_lib::v1::scheduler::Event;
-use mesos_lib::v1::{Reason, Source, TaskState};
+use mesos_lib::v1::{Reason, TaskState, TaskStatus};
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
 
 /// Messages processed by the master's mailbox task.
@@ -207,16 +207,7 @@ impl Master {
     }
 
     /// A status update from an agent: record it, tell operators, forward to the scheduler.
-    fn status_update(
-        &self,
-        agent_id: &str,
-        fid: &str,
-        Update {
-            status,
-            state,
-            stored,
-        }: Update,
-    ) {
+    fn status_update(&self, agent_id: &str, fid: &str, Update { status, stored }: Update) {
         let mut st = self.lock();
         // As the real master does ("Ignoring status update ... from unknown agent"): a removed
         // agent's late updates (its killed processes' TASK_FAILED) must not follow TASK_LOST.
@@ -227,20 +218,21 @@ impl Master {
             );
             return;
         }
-        let tid = j::id_at(&status, "task_id").unwrap_or("").to_string();
-        let uuid = j::str_at(&status, "uuid").map(str::to_string);
+        let state = &status.state;
+        let tid = status.task_id.as_ref().map_or("", |t| t.value.as_str());
+        let uuid = stored.uuid().map(str::to_string);
         let Some(fw) = st.frameworks.get_mut(fid) else {
             return;
         };
         let mut changed = false;
         let mut release = None;
-        if let Some(task) = fw.tasks.get_mut(&tid) {
+        if let Some(task) = fw.tasks.get_mut(tid) {
             let seen = task
                 .statuses
                 .iter()
                 .any(|s| uuid.is_some() && s.uuid() == uuid.as_deref());
             if !seen {
-                changed = task.state != state;
+                changed = task.state != *state;
                 task.state = state.clone();
                 // The agent's own copy: one text for both.
                 task.statuses.push(stored);
@@ -262,7 +254,7 @@ impl Master {
         if changed {
             st.broadcast_with(|_| {
                 json!({"type": "TASK_UPDATED", "task_updated": {
-                "framework_id": j::id(fid), "status": (*status).clone(), "state": state}})
+                "framework_id": j::id(fid), "status": &*status, "state": state}})
             });
         }
     }
@@ -432,7 +424,7 @@ impl Master {
         let Some(sub) = &fw.subscription else { return };
         let partition_aware =
             fw.has_capability(mesos_lib::v1::FrameworkCapabilityType::PartitionAware);
-        let send = |status: Value| {
+        let send = |status: TaskStatus| {
             sub.sender.send(&events::update(&status));
         };
         if tasks.is_empty() {
@@ -487,59 +479,35 @@ impl Master {
     }
 }
 
-/// A master-generated status (no uuid).
+/// A master-generated status of a task the master knows.
 pub(crate) fn master_status(
     task: &Task,
     state: TaskState,
     message: &str,
     reason: Option<Reason>,
-) -> Value {
-    let mut m = Map::new();
-    m.insert("task_id".into(), j::id(&task.info.task_id.value));
-    m.insert("state".into(), json!(state));
-    m.insert("message".into(), json!(message));
-    m.insert("source".into(), json!(Source::Master));
-    if let Some(r) = reason {
-        m.insert("reason".into(), json!(r));
-    }
-    m.insert("agent_id".into(), j::id(&task.agent_id));
-    m.insert("timestamp".into(), json!(ids::now_secs()));
-    Value::Object(m)
+) -> TaskStatus {
+    let tid = &task.info.task_id.value;
+    events::master_status(tid, Some(&task.agent_id), state, reason, message)
 }
 
-fn reconcile_status(tid: &str, aid: Option<&str>, state: TaskState, message: &str) -> Value {
-    let mut m = Map::new();
-    m.insert("task_id".into(), j::id(tid));
-    m.insert("state".into(), json!(state));
-    m.insert("message".into(), json!(message));
-    m.insert("source".into(), json!(Source::Master));
-    m.insert("reason".into(), json!(Reason::Reconciliation));
-    if let Some(a) = aid {
-        m.insert("agent_id".into(), j::id(a));
-    }
-    m.insert("timestamp".into(), json!(ids::now_secs()));
-    Value::Object(m)
+fn reconcile_status(tid: &str, aid: Option<&str>, state: TaskState, message: &str) -> TaskStatus {
+    events::master_status(tid, aid, state, Some(Reason::Reconciliation), message)
 }
 
-/// "Reconciliation: Latest task state" for a known task.
-fn latest_state_status(task: &Task) -> Value {
+/// "Reconciliation: Latest task state" for a known task, with the container status of its
+/// latest update.
+fn latest_state_status(task: &Task) -> TaskStatus {
     let state = task.status_update_state.as_ref().unwrap_or(&task.state);
-    let mut m = Map::new();
-    m.insert("task_id".into(), j::id(&task.info.task_id.value));
-    m.insert("state".into(), json!(state));
-    m.insert("message".into(), json!("Reconciliation: Latest task state"));
-    m.insert("source".into(), json!(Source::Master));
-    m.insert("reason".into(), json!(Reason::Reconciliation));
-    m.insert("agent_id".into(), j::id(&task.agent_id));
-    m.insert("timestamp".into(), json!(ids::now_secs()));
-    if let Some(cs) = task
-        .statuses
-        .last()
-        .and_then(|s| s.value().get_mut("container_status").map(Value::take))
-    {
-        m.insert("container_status".into(), cs);
-    }
-    Value::Object(m)
+    let mut status = master_status(
+        task,
+        state.clone(),
+        "Reconciliation: Latest task state",
+        Some(Reason::Reconciliation),
+    );
+    status.container_status = (task.statuses.last())
+        .and_then(|s| s.status())
+        .and_then(|s| s.container_status);
+    status
 }
 
 /// A new subscription's stream for `fid`, recording the sender.
