@@ -180,6 +180,7 @@ impl Seed {
         // The slot's build is this start-up's now, whoever publishes.
         self.mark(slot);
         if self.dir.exists() {
+            self.prune_others();
             return;
         }
         let Some(parent) = self.dir.parent() else {
@@ -191,11 +192,47 @@ impl Seed {
             .and_then(|()| copy_parts(slot, &partial))
             .and_then(|()| std::fs::rename(&partial, &self.dir));
         match result {
-            Ok(()) => tracing::info!(seed = %self.dir.display(), "shared build published"),
+            Ok(()) => {
+                tracing::info!(seed = %self.dir.display(), "shared build published");
+                self.prune_others();
+            }
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&partial);
                 // Another kernel published first, or the disk is full: nothing is lost either way.
                 tracing::debug!(error = %e, "shared build not published");
+            }
+        }
+    }
+
+    /// Removes the shared builds of other start-ups (older mesos-lib sources: each is over a
+    /// gigabyte, and every upgrade left one behind) and the half-written seeds of processes
+    /// that died publishing. A slot keeps its own copy, so no slot loses its build; only a kernel
+    /// of another version sharing the cache has its seed to build again.
+    fn prune_others(&self) {
+        let (Some(parent), Some(own)) = (self.dir.parent(), self.dir.file_name()) else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(parent) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(text) = name.to_str() else { continue };
+            let stale = if let Some(pid) = text.strip_prefix(".seed-") {
+                pid.parse::<u32>()
+                    .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            } else {
+                text.starts_with("seed-") && name != own
+            };
+            if stale {
+                match std::fs::remove_dir_all(entry.path()) {
+                    Ok(()) => {
+                        tracing::info!(seed = text, "removed another start-up's shared build")
+                    }
+                    Err(e) => {
+                        tracing::debug!(seed = text, error = %e, "could not remove a stale shared build")
+                    }
+                }
             }
         }
     }
@@ -266,8 +303,15 @@ mod tests {
         };
         let builder = root.join("slot-2");
         write(&builder.join("target/lib-other"), "other");
+        // Publishing removes the other start-up's seed and a dead process's half-written one,
+        // and leaves the slots alone.
+        let dead = root.join(format!(".seed-{}", u32::MAX));
+        write(&dead.join("target/partial"), "partial");
         other.publish(&builder);
         assert!(other.is_in(&builder) && other.exists());
+        assert!(!seed.exists() && !seed.dir.exists());
+        assert!(!dead.exists());
+        assert!(slot.join("target/lib-more").exists() && fresh.join("target/lib-new").exists());
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
