@@ -25,6 +25,7 @@ pub(crate) mod resize;
 pub(crate) mod roles;
 pub(crate) mod routes;
 pub(crate) mod scheduler_api;
+pub(crate) mod scheduler_call;
 pub(crate) mod state;
 pub(crate) mod suppression;
 pub(crate) mod task_executor;
@@ -53,6 +54,7 @@ use mesos_lib::v1::ids::OfferId;
 use mesos_lib::v1::master::event::AgentAdded;
 use mesos_lib::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
 use mesos_lib::v1::scheduler::Event;
+use mesos_lib::v1::scheduler::call::ReconcileTask;
 use mesos_lib::v1::{Reason, Source, TaskState};
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
 
@@ -425,7 +427,7 @@ impl Master {
     }
 
     /// Explicit or implicit reconciliation, answered as the master does (`_reconcileTasks`).
-    pub(crate) fn reconcile(&self, st: &MasterState, fid: &str, tasks: &[Value]) {
+    pub(crate) fn reconcile(&self, st: &MasterState, fid: &str, tasks: &[ReconcileTask]) {
         let Some(fw) = st.frameworks.get(fid) else {
             return;
         };
@@ -442,8 +444,8 @@ impl Master {
             return;
         }
         for t in tasks {
-            let tid = j::id_at(t, "task_id").unwrap_or("");
-            let aid = j::id_at(t, "agent_id");
+            let tid = t.task_id.value.as_str();
+            let aid = t.agent_id.as_ref().map(|a| a.value.as_str());
             if let Some(task) = fw.tasks.get(tid) {
                 send(latest_state_status(task));
             } else if let Some(aid) = aid.filter(|a| st.agent_registry.gone.contains_key(*a)) {
