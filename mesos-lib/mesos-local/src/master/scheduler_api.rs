@@ -71,12 +71,16 @@ fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
             "subscribe.framework_info.user".into(),
             "subscribe.framework_info.name".into(),
         ],
-        C::Kill => vec!["kill.task_id".into()],
+        C::Kill => vec![
+            "kill.task_id".into(),
+            "kill.kill_policy.grace_period.nanoseconds".into(),
+        ],
         C::Acknowledge => vec![
             "acknowledge.agent_id".into(),
             "acknowledge.task_id".into(),
             "acknowledge.uuid".into(),
         ],
+        C::AcknowledgeOperationStatus => vec!["acknowledge_operation_status.operation_id".into()],
         C::Shutdown => vec!["shutdown.executor_id".into(), "shutdown.agent_id".into()],
         C::Message => vec![
             "message.agent_id".into(),
@@ -95,10 +99,15 @@ fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
         let parent = p.rsplit_once('.').map(|(a, _)| a).unwrap_or("");
         j::at(call, parent).is_some() && j::at(call, p).is_none()
     });
-    if *ty == C::Reconcile {
-        for (i, t) in j::array_at(call, "reconcile.tasks").iter().enumerate() {
-            if t.get("task_id").is_none() {
-                need.push(format!("reconcile.tasks[{i}].task_id"));
+    let listed = match ty {
+        C::Reconcile => Some(("reconcile.tasks", "task_id")),
+        C::ReconcileOperations => Some(("reconcile_operations.operations", "operation_id")),
+        _ => None,
+    };
+    if let Some((list, field)) = listed {
+        for (i, t) in j::array_at(call, list).iter().enumerate() {
+            if t.get(field).is_none() {
+                need.push(format!("{list}[{i}].{field}"));
             }
         }
     }
