@@ -305,12 +305,11 @@ fn dispatch(master: &Arc<Master>, fid: &str, typed: Typed) -> Response {
         C::Unspecified | C::Unknown(_) => return crate::http::not_implemented(),
         _ => {}
     }
-    let roles = |r: &Option<Roles>| r.as_ref().map(|r| r.roles.clone()).unwrap_or_default();
     match call.call_type {
         C::Teardown => master.remove_framework(fid),
         C::Decline => master.decline(fid, &call.decline.unwrap_or_default()),
-        C::Revive => master.suppress_or_revive(fid, &roles(&call.revive), true),
-        C::Suppress => master.suppress_or_revive(fid, &roles(&call.suppress), false),
+        C::Revive => master.suppress_or_revive(fid, roles(&call.revive), true),
+        C::Suppress => master.suppress_or_revive(fid, roles(&call.suppress), false),
         C::Kill => call.kill.iter().for_each(|k| kill(master, fid, k)),
         C::Shutdown => call.shutdown.iter().for_each(|s| shutdown(master, fid, s)),
         C::Acknowledge => call
@@ -341,6 +340,11 @@ fn dispatch(master: &Arc<Master>, fid: &str, typed: Typed) -> Response {
         C::Subscribe | C::Accept | C::UpdateFramework | C::Unspecified | C::Unknown(_) => {}
     }
     empty(StatusCode::ACCEPTED)
+}
+
+/// The roles a SUPPRESS or REVIVE names (none when it has no body: all the framework's).
+fn roles(body: &Option<Roles>) -> &[String] {
+    body.as_ref().map_or(&[], |r| &r.roles)
 }
 
 /// `validate`'s answer to a call without its section (which it never lets through).
