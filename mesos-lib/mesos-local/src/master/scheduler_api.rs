@@ -255,32 +255,35 @@ pub(crate) async fn handle(
     if ty == CallType::ReconcileOperations && !accepts_json(&headers) {
         return not_acceptable();
     }
-    let fid = typed
-        .call
-        .framework_id
-        .as_ref()
-        .map(|id| id.value.clone())
-        .unwrap_or_default();
-    {
-        let st = master.lock();
-        let Some(fw) = st.frameworks.get(&fid) else {
-            return bad_request("Framework cannot be found");
-        };
-        let Some(sub) = &fw.subscription else {
-            return plain(StatusCode::FORBIDDEN, "Framework is not subscribed");
-        };
-        let Some(given) = stream_header else {
-            return bad_request(
-                "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
-            );
-        };
-        if given != sub.stream_id {
-            return bad_request(format!(
-                "The stream ID '{given}' included in this request didn't match the stream ID currently associated with framework ID {fid}"
-            ));
-        }
+    let fid = typed.call.framework_id.as_ref().map(|id| id.value.clone());
+    let fid = fid.unwrap_or_default();
+    if let Some(refused) = check_stream(master, &fid, stream_header) {
+        return refused;
     }
     dispatch(master, &fid, typed)
+}
+
+/// The master's checks of a call other than SUBSCRIBE: its framework is known and
+/// subscribed, and the call names that subscription's stream; the refusal when one fails.
+fn check_stream(master: &Master, fid: &str, stream: Option<String>) -> Option<Response> {
+    let st = master.lock();
+    let Some(fw) = st.frameworks.get(fid) else {
+        return Some(bad_request("Framework cannot be found"));
+    };
+    let Some(sub) = &fw.subscription else {
+        return Some(plain(StatusCode::FORBIDDEN, "Framework is not subscribed"));
+    };
+    let Some(given) = stream else {
+        return Some(bad_request(
+            "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+        ));
+    };
+    if given != sub.stream_id {
+        return Some(bad_request(format!(
+            "The stream ID '{given}' included in this request didn't match the stream ID currently associated with framework ID {fid}"
+        )));
+    }
+    None
 }
 
 /// Calls other than SUBSCRIBE, for a framework that passed the stream checks. Each section
