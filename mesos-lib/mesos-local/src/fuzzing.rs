@@ -32,8 +32,9 @@ fn request(data: &[u8]) -> (axum::http::HeaderMap, &[u8]) {
 }
 
 /// The embedded master's scheduler request decoding (Content-Type, JSON, normalisation,
-/// validation): it answers only 400 or 415, an accepted call is an object whose type is known
-/// when it validated, and decoding the normalised call again gives the same result.
+/// validation, then typing): it answers only 400 or 415, an accepted call is an object whose
+/// type is known when it validated, decoding the normalised call again gives the same result,
+/// and a valid call that types has the type and the sections the handlers rely on.
 pub fn scheduler_request(data: &[u8]) {
     use crate::fuzz_hooks::decode_scheduler_request as decode;
     let (headers, body) = request(data);
@@ -52,13 +53,55 @@ pub fn scheduler_request(data: &[u8]) {
                 same_json(&again.0, &call),
                 "normalisation is not idempotent"
             );
-            assert_eq!((again.1, again.2), (ty, invalid));
+            assert_eq!((&again.1, &again.2), (&ty, &invalid));
+            if invalid.is_none() {
+                typed_call(call, &ty);
+            }
         }
         Err(response) => {
             let status = response.status().as_u16();
             assert!(matches!(status, 400 | 415), "unexpected status {status}");
         }
     }
+}
+
+/// A valid scheduler call typed as the endpoint types it; a conversion error is the endpoint's
+/// 400, anything else must hold what `dispatch` takes from it.
+fn typed_call(mut tree: serde_json::Value, ty: &mesos_lib::v1::scheduler::CallType) {
+    use crate::fuzz_hooks::{framework_info_of, into_call};
+    use mesos_lib::v1::scheduler::CallType as C;
+    let Ok(info) = framework_info_of(&mut tree, ty) else {
+        return;
+    };
+    let fid = (tree.get("framework_id").and_then(|f| f.get("value")))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    let Ok(typed) = into_call(tree, info) else {
+        return;
+    };
+    let call = &typed.call;
+    assert_eq!(&call.call_type, ty, "the typed call keeps its type");
+    assert_eq!(
+        call.framework_id.as_ref().map(|f| f.value.clone()),
+        fid,
+        "the typed call keeps its framework_id"
+    );
+    let present = match ty {
+        C::Accept => !typed.accept_body.is_null() && call.accept.is_none(),
+        C::Subscribe => call.subscribe.is_some(),
+        C::UpdateFramework => call.update_framework.is_some(),
+        C::Decline => call.decline.is_some(),
+        C::Kill => call.kill.is_some(),
+        C::Shutdown => call.shutdown.is_some(),
+        C::Acknowledge => call.acknowledge.is_some(),
+        C::AcknowledgeOperationStatus => call.acknowledge_operation_status.is_some(),
+        C::Reconcile => call.reconcile.is_some(),
+        C::Message => call.message.is_some(),
+        C::AcceptInverseOffers => call.accept_inverse_offers.is_some(),
+        C::DeclineInverseOffers => call.decline_inverse_offers.is_some(),
+        _ => true,
+    };
+    assert!(present, "a valid {ty:?} call types with its section");
 }
 
 /// The embedded master's operator request decoding: it answers only 400, 406 or 415, an

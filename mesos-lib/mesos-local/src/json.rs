@@ -13,6 +13,9 @@ const MESSAGE_FIELDS: &[&str] = &[
     "task_id",
     "executor_id",
     "offer_ids",
+    "inverse_offer_ids",
+    "operation_id",
+    "resource_provider_id",
     "subscribe",
     "framework_info",
     "accept",
@@ -196,6 +199,9 @@ mod tests {
         let e = check_message_fields(&json!({"framework_id": "abc"})).unwrap_err();
         assert_eq!(e, "Not expecting a JSON string for field 'framework_id'");
         assert!(check_message_fields(&json!({"framework_id": {"value": "x"}})).is_ok());
+        // A bare string where an OperationID goes: stout's text, as for the other IDs.
+        let e = check_message_fields(&json!({"x": {"operation_id": "op"}})).unwrap_err();
+        assert_eq!(e, "Not expecting a JSON string for field 'operation_id'");
     }
 
     #[test]

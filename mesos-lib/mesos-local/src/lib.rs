@@ -42,4 +42,5 @@ pub use zookeeper::{ZooKeeperError, ZooKeeperServer};
 pub(crate) mod fuzz_hooks {
     pub(crate) use super::master::operator_api::decode_request as decode_operator_request;
     pub(crate) use super::master::scheduler_api::decode_request as decode_scheduler_request;
+    pub(crate) use super::master::scheduler_call::{framework_info_of, into_call};
 }

@@ -239,3 +239,50 @@ async fn every_scheduler_call_has_its_effect_or_is_refused() {
     );
     m.shutdown().await;
 }
+
+/// A call that passes the checks whose texts Mesos gives but does not convert into a
+/// `scheduler::Call` is refused as stout refuses it; one that stout reads leniently (a single
+/// value for a repeated field) has its effect.
+#[tokio::test]
+async fn calls_convert_as_stout_converts_them() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut s = subscribe(&url, framework("convert")).await;
+    let fid = json!({"value": s.framework_id});
+    let sid = s.stream_id.clone();
+    let prefix = "Failed to convert JSON into Call protobuf: ";
+    let message = json!({"type": "MESSAGE", "framework_id": fid, "message": {
+        "agent_id": {"value": "a"}, "executor_id": {"value": "e"}, "data": "bm90!"}});
+    assert_eq!(
+        call(&url, Some(&sid), &message).await,
+        (
+            400,
+            format!("{prefix}Failed to base64 decode bytes field 'data': Invalid character '!'")
+        )
+    );
+    let kill = json!({"type": "KILL", "framework_id": fid, "kill": {
+        "task_id": {"value": "t"}, "kill_policy": {"grace_period": {}}}});
+    assert_eq!(
+        call(&url, Some(&sid), &kill).await,
+        (
+            400,
+            format!("{prefix}Missing required fields: kill.kill_policy.grace_period.nanoseconds")
+        )
+    );
+    let decline = json!({"type": "DECLINE", "framework_id": fid, "decline": {
+        "offer_ids": [], "filters": {"refuse_seconds": "soon"}}});
+    assert_eq!(
+        call(&url, Some(&sid), &decline).await,
+        (400, format!("{prefix}'soon' is not a number"))
+    );
+    // One task, not in an array: an explicit reconciliation of that task.
+    let reconcile = json!({"type": "RECONCILE", "framework_id": fid, "reconcile": {
+        "tasks": {"task_id": {"value": "nope"}}}});
+    assert_eq!(call(&url, Some(&sid), &reconcile).await.0, 202);
+    let status = s.update().await;
+    assert_eq!(
+        (&status["task_id"]["value"], &status["state"]),
+        (&json!("nope"), &json!("TASK_LOST"))
+    );
+    m.shutdown().await;
+}

@@ -149,8 +149,12 @@ pub struct Url {
 /// `Filters`: how long the master should not re-offer declined resources.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Filters {
-    /// Seconds (Mesos default 5.0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Seconds (Mesos default 5.0; also read from a string, as Mesos reads it).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::lenient::opt_f64"
+    )]
     pub refuse_seconds: Option<f64>,
     /// Fields this library does not model.
     #[serde(flatten)]

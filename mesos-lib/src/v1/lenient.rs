@@ -68,6 +68,33 @@ pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     })
 }
 
+/// An optional double: absent (the field's `#[serde(default)]`) or `null` is `None`.
+pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    struct Optional;
+
+    impl<'de> Visitor<'de> for Optional {
+        type Value = Option<f64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number, or a string holding one")
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Option<f64>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Option<f64>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<f64>, D::Error> {
+            f64(d).map(Some)
+        }
+    }
+
+    d.deserialize_option(Optional)
+}
+
 /// A 64-bit signed integer (a whole double is taken too).
 pub(crate) fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     match given(d)? {
@@ -125,5 +152,21 @@ mod tests {
         assert!(read(json!({"f": 1, "i": 1.5, "u": 1})).is_err());
         assert!(read(json!({"f": 1, "i": 1, "u": -1})).is_err());
         assert!(read(json!({"f": true, "i": 1, "u": 1})).is_err());
+    }
+
+    #[derive(Deserialize)]
+    struct Optional {
+        #[serde(default, deserialize_with = "super::opt_f64")]
+        f: Option<f64>,
+    }
+
+    #[test]
+    fn an_optional_double_is_read_as_a_required_one() {
+        let read = |v| serde_json::from_value::<Optional>(v).map(|o| o.f);
+        assert_eq!(read(json!({})).unwrap(), None);
+        assert_eq!(read(json!({"f": null})).unwrap(), None);
+        assert_eq!(read(json!({"f": "2.5"})).unwrap(), Some(2.5));
+        assert_eq!(read(json!({"f": 3})).unwrap(), Some(3.0));
+        assert!(read(json!({"f": "abc"})).is_err());
     }
 }

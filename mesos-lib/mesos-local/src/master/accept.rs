@@ -20,15 +20,16 @@ use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::{AllocationInfo, Resource};
+use mesos_lib::v1::scheduler::call::Decline;
 use mesos_lib::v1::{Reason, TaskInfo, TaskState, TaskStatus};
 
 /// Refuse filter length as the allocator sets it (`recoverResources`):
 /// `filters.refuse_seconds`, 5 s when absent, negative or not a number, capped at a year;
 /// zero installs no filter, and any other lasts at least an allocation interval so that
 /// the next cycle cannot offer the agent again.
-fn refuse(body: &Value, allocation_interval: Duration) -> Duration {
+fn refuse(refuse_seconds: Option<f64>, allocation_interval: Duration) -> Duration {
     const DEFAULT: f64 = 5.0;
-    let secs = j::f64_at(body, "filters.refuse_seconds").unwrap_or(DEFAULT);
+    let secs = refuse_seconds.unwrap_or(DEFAULT);
     let secs = if secs.is_nan() || secs < 0.0 {
         DEFAULT
     } else {
@@ -53,13 +54,11 @@ pub(crate) fn error_status(
 
 impl Master {
     /// DECLINE: give the offers back and filter their agents.
-    pub(crate) fn decline(&self, fid: &str, body: &Value) {
+    pub(crate) fn decline(&self, fid: &str, call: &Decline) {
         let mut st = self.lock();
-        let until = Instant::now() + refuse(body, self.cfg.allocation_interval);
-        for oid in j::array_at(body, "offer_ids")
-            .iter()
-            .filter_map(|o| j::str_at(o, "value"))
-        {
+        let secs = call.filters.as_ref().and_then(|f| f.refuse_seconds);
+        let until = Instant::now() + refuse(secs, self.cfg.allocation_interval);
+        for oid in call.offer_ids.iter().map(|o| o.value.as_str()) {
             let Some(offer) = st.offers.get(oid) else {
                 continue;
             };
@@ -90,7 +89,8 @@ impl Master {
             .iter()
             .filter_map(|o| j::str_at(o, "value").map(str::to_string))
             .collect();
-        let refuse_for = refuse(&body, self.cfg.allocation_interval);
+        let secs = j::f64_at(&body, "filters.refuse_seconds");
+        let refuse_for = refuse(secs, self.cfg.allocation_interval);
         let Operations {
             tasks,
             dropped,

@@ -12,6 +12,7 @@ use super::machines::{InverseOffer, Responses};
 use super::state::MasterState;
 use crate::ids;
 use crate::json as j;
+use mesos_lib::v1::scheduler::call::InverseOffersReply;
 
 /// Refuse time of an answer without `filters` (`Filters.refuse_seconds`' default).
 const DEFAULT_REFUSE: f64 = 5.0;
@@ -101,17 +102,18 @@ impl Master {
     /// ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS of framework `fid`: each of its
     /// outstanding inverse offers named is answered (kept with a timestamp) and filtered for
     /// `refuse_seconds`; unknown IDs are ignored, as the master ignores them.
-    pub(crate) fn answer_inverse_offers(&self, fid: &str, call: &Value, accept: bool) {
-        let section = if accept {
-            "accept_inverse_offers"
-        } else {
-            "decline_inverse_offers"
-        };
-        let refuse =
-            j::f64_at(call, &format!("{section}.filters.refuse_seconds")).unwrap_or(DEFAULT_REFUSE);
+    pub(crate) fn answer_inverse_offers(
+        &self,
+        fid: &str,
+        reply: &InverseOffersReply,
+        accept: bool,
+    ) {
+        let refuse = (reply.filters.as_ref())
+            .and_then(|f| f.refuse_seconds)
+            .unwrap_or(DEFAULT_REFUSE);
         let mut st = self.lock();
-        for id in j::array_at(call, &format!("{section}.inverse_offer_ids")) {
-            let id = j::str_at(id, "value").unwrap_or("");
+        for id in &reply.inverse_offer_ids {
+            let id = id.value.as_str();
             let ours = st
                 .maintenance
                 .inverse_offers

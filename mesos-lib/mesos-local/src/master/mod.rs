@@ -25,6 +25,7 @@ pub(crate) mod resize;
 pub(crate) mod roles;
 pub(crate) mod routes;
 pub(crate) mod scheduler_api;
+pub(crate) mod scheduler_call;
 pub(crate) mod state;
 pub(crate) mod suppression;
 pub(crate) mod task_executor;
@@ -36,7 +37,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::agent::status_updates::Update;
@@ -53,6 +54,7 @@ use mesos_lib::v1::ids::OfferId;
 use mesos_lib::v1::master::event::AgentAdded;
 use mesos_lib::v1::master_info::{MasterCapability, MasterCapabilityType, MasterInfo};
 use mesos_lib::v1::scheduler::Event;
+use mesos_lib::v1::scheduler::call::ReconcileTask;
 use mesos_lib::v1::{Reason, TaskState, TaskStatus};
 use state::{AgentEntry, Framework, MasterState, Subscription, Task};
 
@@ -417,7 +419,7 @@ impl Master {
     }
 
     /// Explicit or implicit reconciliation, answered as the master does (`_reconcileTasks`).
-    pub(crate) fn reconcile(&self, st: &MasterState, fid: &str, tasks: &[Value]) {
+    pub(crate) fn reconcile(&self, st: &MasterState, fid: &str, tasks: &[ReconcileTask]) {
         let Some(fw) = st.frameworks.get(fid) else {
             return;
         };
@@ -434,8 +436,8 @@ impl Master {
             return;
         }
         for t in tasks {
-            let tid = j::id_at(t, "task_id").unwrap_or("");
-            let aid = j::id_at(t, "agent_id");
+            let tid = t.task_id.value.as_str();
+            let aid = t.agent_id.as_ref().map(|a| a.value.as_str());
             if let Some(task) = fw.tasks.get(tid) {
                 send(latest_state_status(task));
             } else if let Some(aid) = aid.filter(|a| st.agent_registry.gone.contains_key(*a)) {

@@ -16,6 +16,7 @@ use super::state::MasterState;
 use crate::http::EventSender;
 use crate::ids;
 use crate::json as j;
+use mesos_lib::v1::scheduler::call::{AcknowledgeOperationStatus, ReconcileOperation};
 
 /// The longest wait between two sends of an unacknowledged status
 /// (`STATUS_UPDATE_RETRY_INTERVAL_MAX`; the shortest is the status update retry interval).
@@ -161,15 +162,12 @@ impl Master {
 
     /// ACKNOWLEDGE_OPERATION_STATUS (already validated): the acknowledged terminal status ends
     /// the operation; an unknown agent, operation or status is ignored, as the master does.
-    pub(crate) fn acknowledge_operation_status(&self, fid: &str, call: &Value) {
-        let ack = call
-            .get("acknowledge_operation_status")
-            .unwrap_or(&Value::Null);
-        let (aid, oid, uuid) = (
-            j::id_at(ack, "agent_id").unwrap_or(""),
-            j::id_at(ack, "operation_id").unwrap_or(""),
-            j::str_at(ack, "uuid").unwrap_or(""),
-        );
+    pub(crate) fn acknowledge_operation_status(&self, fid: &str, ack: &AcknowledgeOperationStatus) {
+        // `validate` requires the agent, and took only the padded base64 this gives back.
+        let aid = ack.agent_id.as_ref().map_or("", |a| a.value.as_str());
+        let oid = ack.operation_id.value.as_str();
+        let uuid = ack.uuid.to_base64();
+        let uuid = uuid.as_str();
         let mut st = self.lock();
         if !st.agents.contains_key(aid) {
             tracing::warn!(
@@ -197,7 +195,7 @@ impl Master {
 
     /// RECONCILE_OPERATIONS: each status as an UPDATE_OPERATION_STATUS event, sent without a
     /// uuid (not reliably): every kept operation of the framework when none is named.
-    pub(crate) fn reconcile_operations(&self, fid: &str, call: &Value) {
+    pub(crate) fn reconcile_operations(&self, fid: &str, asked: &[ReconcileOperation]) {
         let st = self.lock();
         let Some(sender) = st
             .frameworks
@@ -214,14 +212,13 @@ impl Master {
             }
             s
         };
-        let asked = j::array_at(call, "reconcile_operations.operations");
         if asked.is_empty() {
             for r in st.operations.iter().filter(|r| r.framework_id == fid) {
                 sender.send(&event(&latest(r)));
             }
         }
         for q in asked {
-            let oid = j::id_at(q, "operation_id").unwrap_or("");
+            let oid = q.operation_id.value.as_str();
             let known = st
                 .operations
                 .iter()
@@ -236,8 +233,8 @@ impl Master {
 }
 
 /// The status of an operation the master does not know, by what it knows of the agent.
-fn unknown_status(st: &MasterState, q: &Value) -> Value {
-    let aid = j::id_at(q, "agent_id");
+fn unknown_status(st: &MasterState, q: &ReconcileOperation) -> Value {
+    let aid = q.agent_id.as_ref().map(|a| a.value.as_str());
     let (state, message) = match aid {
         Some(a) if st.agent_registry.gone.contains_key(a) => (
             "OPERATION_GONE_BY_OPERATOR",
@@ -256,17 +253,14 @@ fn unknown_status(st: &MasterState, q: &Value) -> Value {
         ),
     };
     let mut m = Map::new();
-    m.insert(
-        "operation_id".into(),
-        q.get("operation_id").cloned().unwrap_or_default(),
-    );
+    m.insert("operation_id".into(), json!(q.operation_id));
     m.insert("state".into(), json!(state));
     m.insert("message".into(), json!(message));
-    if let Some(a) = q.get("agent_id") {
-        m.insert("agent_id".into(), a.clone());
+    if let Some(a) = &q.agent_id {
+        m.insert("agent_id".into(), json!(a));
     }
-    if let Some(rp) = q.get("resource_provider_id") {
-        m.insert("resource_provider_id".into(), rp.clone());
+    if let Some(rp) = &q.resource_provider_id {
+        m.insert("resource_provider_id".into(), json!(rp));
     }
     Value::Object(m)
 }

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::scheduler_call::{Typed, framework_info_of, into_call};
 use super::state::Framework;
 use super::{Ctx, Mail, Master, views};
 use crate::http::auth::Principal;
@@ -20,6 +21,9 @@ use crate::http::{
 use crate::json as j;
 use crate::{ids, json};
 use mesos_lib::v1::ids::FrameworkId;
+use mesos_lib::v1::scheduler::call::{
+    Acknowledge, Kill, ReconcileTask, Roles, Shutdown, Subscribe, UpdateFramework,
+};
 use mesos_lib::v1::scheduler::{CallType, Event};
 use mesos_lib::v1::{FrameworkInfo, TaskState};
 
@@ -67,12 +71,16 @@ fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
             "subscribe.framework_info.user".into(),
             "subscribe.framework_info.name".into(),
         ],
-        C::Kill => vec!["kill.task_id".into()],
+        C::Kill => vec![
+            "kill.task_id".into(),
+            "kill.kill_policy.grace_period.nanoseconds".into(),
+        ],
         C::Acknowledge => vec![
             "acknowledge.agent_id".into(),
             "acknowledge.task_id".into(),
             "acknowledge.uuid".into(),
         ],
+        C::AcknowledgeOperationStatus => vec!["acknowledge_operation_status.operation_id".into()],
         C::Shutdown => vec!["shutdown.executor_id".into(), "shutdown.agent_id".into()],
         C::Message => vec![
             "message.agent_id".into(),
@@ -91,10 +99,15 @@ fn missing_required(call: &Value, ty: &CallType) -> Vec<String> {
         let parent = p.rsplit_once('.').map(|(a, _)| a).unwrap_or("");
         j::at(call, parent).is_some() && j::at(call, p).is_none()
     });
-    if *ty == C::Reconcile {
-        for (i, t) in j::array_at(call, "reconcile.tasks").iter().enumerate() {
-            if t.get("task_id").is_none() {
-                need.push(format!("reconcile.tasks[{i}].task_id"));
+    let listed = match ty {
+        C::Reconcile => Some(("reconcile.tasks", "task_id")),
+        C::ReconcileOperations => Some(("reconcile_operations.operations", "operation_id")),
+        _ => None,
+    };
+    if let Some((list, field)) = listed {
+        for (i, t) in j::array_at(call, list).iter().enumerate() {
+            if t.get(field).is_none() {
+                need.push(format!("{list}[{i}].{field}"));
             }
         }
     }
@@ -198,11 +211,11 @@ pub(crate) async fn handle(
     if method != Method::POST {
         return method_not_allowed(method.as_str());
     }
-    let (call, ty, missing) = match decode_request(&headers, &body) {
+    let (mut call, ty, missing) = match decode_request(&headers, &body) {
         Ok(decoded) => decoded,
         Err(r) => return *r,
     };
-    let info = match framework_info_of(&call, &ty) {
+    let info = match framework_info_of(&mut call, &ty) {
         Ok(info) => info,
         Err(e) => return bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
     };
@@ -218,6 +231,11 @@ pub(crate) async fn handle(
     if let Some(e) = missing {
         return bad_request(format!("Failed to validate scheduler::Call: {e}"));
     }
+    // Typed once, after the checks whose texts the tree gives: no handler reads it again.
+    let typed = match into_call(call, info) {
+        Ok(typed) => typed,
+        Err(e) => return bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+    };
     let stream_header = headers
         .get("Mesos-Stream-Id")
         .map(|v| v.to_str().unwrap_or("").to_string());
@@ -229,155 +247,174 @@ pub(crate) async fn handle(
         if stream_header.is_some() {
             return bad_request("Subscribe calls should not include the 'Mesos-Stream-Id' header");
         }
-        return subscribe(master, &call, info.unwrap_or_default());
+        return match typed.call.subscribe {
+            Some(sub) => subscribe(master, sub),
+            None => section_missing("subscribe"),
+        };
     }
     if ty == CallType::ReconcileOperations && !accepts_json(&headers) {
         return not_acceptable();
     }
-    let fid = j::id_at(&call, "framework_id").unwrap_or("").to_string();
-    {
-        let st = master.lock();
-        let Some(fw) = st.frameworks.get(&fid) else {
-            return bad_request("Framework cannot be found");
-        };
-        let Some(sub) = &fw.subscription else {
-            return plain(StatusCode::FORBIDDEN, "Framework is not subscribed");
-        };
-        let Some(given) = stream_header else {
-            return bad_request(
-                "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
-            );
-        };
-        if given != sub.stream_id {
-            return bad_request(format!(
-                "The stream ID '{given}' included in this request didn't match the stream ID currently associated with framework ID {fid}"
-            ));
-        }
+    let fid = typed.call.framework_id.as_ref().map(|id| id.value.clone());
+    let fid = fid.unwrap_or_default();
+    if let Some(refused) = check_stream(master, &fid, stream_header) {
+        return refused;
     }
-    dispatch(master, &fid, ty, call, info)
+    dispatch(master, &fid, typed)
 }
 
-/// The FrameworkInfo of a SUBSCRIBE or UPDATE_FRAMEWORK, typed once as the call comes in
-/// (stout converts the whole call before it is validated); `None` for other calls.
-fn framework_info_of(call: &Value, ty: &CallType) -> Result<Option<FrameworkInfo>, String> {
-    let section = match ty {
-        CallType::Subscribe => "subscribe",
-        CallType::UpdateFramework => "update_framework",
-        _ => return Ok(None),
+/// The master's checks of a call other than SUBSCRIBE: its framework is known and
+/// subscribed, and the call names that subscription's stream; the refusal when one fails.
+fn check_stream(master: &Master, fid: &str, stream: Option<String>) -> Option<Response> {
+    let st = master.lock();
+    let Some(fw) = st.frameworks.get(fid) else {
+        return Some(bad_request("Framework cannot be found"));
     };
-    match call.get(section).and_then(|s| s.get("framework_info")) {
-        Some(info) => super::framework_checks::parse(info.clone()).map(Some),
-        None => Ok(None),
+    let Some(sub) = &fw.subscription else {
+        return Some(plain(StatusCode::FORBIDDEN, "Framework is not subscribed"));
+    };
+    let Some(given) = stream else {
+        return Some(bad_request(
+            "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+        ));
+    };
+    if given != sub.stream_id {
+        return Some(bad_request(format!(
+            "The stream ID '{given}' included in this request didn't match the stream ID currently associated with framework ID {fid}"
+        )));
     }
+    None
 }
 
-/// Calls other than SUBSCRIBE, for a framework that passed the stream checks.
-fn dispatch(
-    master: &Arc<Master>,
-    fid: &str,
-    ty: CallType,
-    mut call: Value,
-    info: Option<FrameworkInfo>,
-) -> Response {
+/// Calls other than SUBSCRIBE, for a framework that passed the stream checks. Each section
+/// its type needs is there: `validate` refuses a call without it.
+fn dispatch(master: &Arc<Master>, fid: &str, typed: Typed) -> Response {
     use CallType as C;
-    if ty == C::Accept {
-        // Handed over, so that its tasks move into the master's books without a copy.
-        let body = call.get_mut("accept").map(Value::take).unwrap_or_default();
-        return match master.accept(fid, body) {
-            Ok(()) => empty(StatusCode::ACCEPTED),
-            Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
-        };
-    }
-    let call = &call;
-    match ty {
-        C::Teardown => master.remove_framework(fid),
-        C::Decline => master.decline(fid, call.get("decline").unwrap_or(&Value::Null)),
-        C::Revive | C::Suppress => master.suppress_or_revive(fid, call, ty == C::Revive),
-        C::Kill => kill(master, fid, call),
-        C::Shutdown => {
-            let eid = j::id_at(call, "shutdown.executor_id").unwrap_or("");
-            let aid = j::id_at(call, "shutdown.agent_id").unwrap_or("");
-            let agent = master.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
-            if let Some(agent) = agent {
-                agent.shutdown_executor(fid, eid);
-            }
-        }
-        C::Acknowledge => acknowledge(master, fid, call),
-        C::Reconcile => {
-            let st = master.lock();
-            master.reconcile(&st, fid, j::array_at(call, "reconcile.tasks"));
+    let Typed { call, accept_body } = typed;
+    match call.call_type {
+        C::Accept => {
+            // Handed over, so that its tasks move into the master's books without a copy.
+            return match master.accept(fid, accept_body) {
+                Ok(()) => empty(StatusCode::ACCEPTED),
+                Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+            };
         }
         C::UpdateFramework => {
-            // Always there: a call without it fails `validate` or `missing_required`.
-            return update_framework(master, fid, call, info.unwrap_or_default());
+            return match call.update_framework {
+                Some(update) => update_framework(master, fid, update),
+                None => section_missing("update_framework"),
+            };
         }
-        C::ReconcileOperations => master.reconcile_operations(fid, call),
-        C::AcknowledgeOperationStatus => master.acknowledge_operation_status(fid, call),
-        C::AcceptInverseOffers => master.answer_inverse_offers(fid, call, true),
-        C::DeclineInverseOffers => master.answer_inverse_offers(fid, call, false),
-        C::Message => master.framework_message(fid, call),
+        C::Unspecified | C::Unknown(_) => return crate::http::not_implemented(),
+        _ => {}
+    }
+    match call.call_type {
+        C::Teardown => master.remove_framework(fid),
+        C::Decline => master.decline(fid, &call.decline.unwrap_or_default()),
+        C::Revive => master.suppress_or_revive(fid, roles(&call.revive), true),
+        C::Suppress => master.suppress_or_revive(fid, roles(&call.suppress), false),
+        C::Kill => call.kill.iter().for_each(|k| kill(master, fid, k)),
+        C::Shutdown => call.shutdown.iter().for_each(|s| shutdown(master, fid, s)),
+        C::Acknowledge => call
+            .acknowledge
+            .iter()
+            .for_each(|a| acknowledge(master, fid, a)),
+        C::Reconcile => {
+            let tasks = call.reconcile.map(|r| r.tasks).unwrap_or_default();
+            master.reconcile(&master.lock(), fid, &tasks);
+        }
+        C::ReconcileOperations => {
+            let asked = call.reconcile_operations.map(|r| r.operations);
+            master.reconcile_operations(fid, &asked.unwrap_or_default());
+        }
+        C::AcknowledgeOperationStatus => (call.acknowledge_operation_status.iter())
+            .for_each(|a| master.acknowledge_operation_status(fid, a)),
+        C::AcceptInverseOffers => (call.accept_inverse_offers.iter())
+            .for_each(|r| master.answer_inverse_offers(fid, r, true)),
+        C::DeclineInverseOffers => (call.decline_inverse_offers.iter())
+            .for_each(|r| master.answer_inverse_offers(fid, r, false)),
+        C::Message => call
+            .message
+            .iter()
+            .for_each(|m| master.framework_message(fid, m)),
         // REQUEST goes to the allocator, whose default ignores it: nothing shows.
         C::Request => {}
-        // Handled before: SUBSCRIBE by the endpoint, ACCEPT above.
-        C::Subscribe | C::Accept => {}
-        C::Unspecified | C::Unknown(_) => return crate::http::not_implemented(),
+        // Handled before: SUBSCRIBE by the endpoint, the others above.
+        C::Subscribe | C::Accept | C::UpdateFramework | C::Unspecified | C::Unknown(_) => {}
     }
     empty(StatusCode::ACCEPTED)
 }
 
-fn kill(master: &Arc<Master>, fid: &str, call: &Value) {
-    let tid = j::id_at(call, "kill.task_id").unwrap_or("").to_string();
-    let grace = j::f64_at(call, "kill.kill_policy.grace_period.nanoseconds")
-        .map(|n| std::time::Duration::from_nanos(n.max(0.0) as u64));
+/// The roles a SUPPRESS or REVIVE names (none when it has no body: all the framework's).
+fn roles(body: &Option<Roles>) -> &[String] {
+    body.as_ref().map_or(&[], |r| &r.roles)
+}
+
+/// `validate`'s answer to a call without its section (which it never lets through).
+fn section_missing(section: &str) -> Response {
+    bad_request(format!(
+        "Failed to validate scheduler::Call: Expecting '{section}' to be present"
+    ))
+}
+
+fn shutdown(master: &Arc<Master>, fid: &str, call: &Shutdown) {
+    let agent = (master.lock().agents.get(&call.agent_id.value)).map(|a| Arc::clone(&a.agent));
+    if let Some(agent) = agent {
+        agent.shutdown_executor(fid, &call.executor_id.value);
+    }
+}
+
+fn kill(master: &Arc<Master>, fid: &str, call: &Kill) {
+    let tid = call.task_id.value.as_str();
+    let grace = (call.kill_policy.as_ref())
+        .and_then(|p| p.grace_period.as_ref())
+        .map(|g| std::time::Duration::from_nanos(g.nanoseconds.max(0) as u64));
     let st = master.lock();
     let known = st
         .frameworks
         .get(fid)
-        .and_then(|f| f.tasks.get(&tid))
+        .and_then(|f| f.tasks.get(tid))
         .map(|t| t.agent_id.clone());
     match known {
         Some(aid) => {
             let agent = st.agents.get(&aid).map(|a| Arc::clone(&a.agent));
             drop(st);
             if let Some(agent) = agent {
-                agent.kill(fid, &tid, grace);
+                agent.kill(fid, tid, grace);
             }
         }
         None => {
-            let task = json!({"task_id": j::id(&tid), "agent_id": call["kill"].get("agent_id")});
-            let task = json::normalize(task);
+            let task = ReconcileTask {
+                task_id: call.task_id.clone(),
+                agent_id: call.agent_id.clone(),
+                extra: Default::default(),
+            };
             master.reconcile(&st, fid, &[task]);
         }
     }
 }
 
-fn acknowledge(master: &Arc<Master>, fid: &str, call: &Value) {
-    let aid = j::id_at(call, "acknowledge.agent_id")
-        .unwrap_or("")
-        .to_string();
-    let tid = j::id_at(call, "acknowledge.task_id")
-        .unwrap_or("")
-        .to_string();
-    let uuid = j::str_at(call, "acknowledge.uuid")
-        .unwrap_or("")
-        .to_string();
+fn acknowledge(master: &Arc<Master>, fid: &str, call: &Acknowledge) {
+    let (aid, tid) = (&call.agent_id.value, &call.task_id.value);
+    // The text as sent: `validate` took only standard padded base64, which this gives back.
+    let uuid = call.uuid.to_base64();
     let (agent, gone) = {
         let mut st = master.lock();
         let mut removed_from = None;
         if let Some(fw) = st.frameworks.get_mut(fid)
-            && let Some(task) = fw.tasks.get(&tid)
+            && let Some(task) = fw.tasks.get(tid)
             && is_terminal_ack(task, &uuid)
-            && let Some(task) = fw.tasks.remove(&tid)
+            && let Some(task) = fw.tasks.remove(tid)
         {
             removed_from = Some(task.agent_id.clone());
             fw.complete(task);
         }
         // The task has left its agent: a draining agent may now be drained.
         let gone = removed_from.filter(|a| master.check_drained(&mut st, a));
-        (st.agents.get(&aid).map(|a| Arc::clone(&a.agent)), gone)
+        (st.agents.get(aid).map(|a| Arc::clone(&a.agent)), gone)
     };
     if let Some(agent) = agent {
-        agent.acknowledge(fid, &tid, &uuid);
+        agent.acknowledge(fid, tid, &uuid);
     }
     if let Some(gone) = gone {
         master.mark_gone(&gone);
@@ -410,7 +447,8 @@ fn refuse_subscription(stream_id: &str, error: &str) -> Response {
     resp
 }
 
-fn subscribe(master: &Arc<Master>, call: &Value, mut info: FrameworkInfo) -> Response {
+fn subscribe(master: &Arc<Master>, call: Subscribe) -> Response {
+    let mut info = call.framework_info;
     let stream_id = ids::uuid_string();
     let mail = master.mail.clone();
     let mut st = master.lock();
@@ -422,7 +460,7 @@ fn subscribe(master: &Arc<Master>, call: &Value, mut info: FrameworkInfo) -> Res
             Some(id) if st.is_removed(id) => Err("Framework has been removed".to_string()),
             _ => Ok(()),
         })
-        .and_then(|()| super::suppression::requested(call, "subscribe.suppressed_roles", &info));
+        .and_then(|()| super::suppression::requested(&call.suppressed_roles, &info));
     let suppressed = match checked {
         Ok(s) => s,
         Err(e) => return refuse_subscription(&stream_id, &e),
@@ -498,12 +536,8 @@ fn subscribe(master: &Arc<Master>, call: &Value, mut info: FrameworkInfo) -> Res
     resp
 }
 
-fn update_framework(
-    master: &Arc<Master>,
-    fid: &str,
-    call: &Value,
-    info: FrameworkInfo,
-) -> Response {
+fn update_framework(master: &Arc<Master>, fid: &str, call: UpdateFramework) -> Response {
+    let info = call.framework_info;
     let mut st = master.lock();
     let Some(fw) = st.frameworks.get_mut(fid) else {
         return bad_request("Framework cannot be found");
@@ -515,13 +549,10 @@ fn update_framework(
     if let Err(e) = super::framework_checks::validate_update(&fw.info, &info) {
         return bad_request(format!("FrameworkInfo update is not valid: {e}"));
     }
-    let suppressed =
-        match super::suppression::requested(call, "update_framework.suppressed_roles", &info) {
-            Ok(s) => s,
-            Err(e) => {
-                return bad_request(format!("'UpdateFramework' call is not valid: {e}"));
-            }
-        };
+    let suppressed = match super::suppression::requested(&call.suppressed_roles, &info) {
+        Ok(s) => s,
+        Err(e) => return bad_request(format!("'UpdateFramework' call is not valid: {e}")),
+    };
     fw.info = store_info(info, fid);
     // The allocator takes the new set whole (`updateFramework`): roles left out are revived.
     fw.suppressed_roles = suppressed;

@@ -5,25 +5,18 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
 use super::Master;
 use super::reserve::framework_roles;
 use super::state::Framework;
-use crate::json as j;
 use mesos_lib::v1::FrameworkInfo;
 
 /// The `suppressed_roles` of a SUBSCRIBE or UPDATE_FRAMEWORK, checked against the roles of
 /// `info` (`validateSuppressedRoles`); the error is the master's.
 pub(crate) fn requested(
-    call: &Value,
-    field: &str,
+    suppressed_roles: &[String],
     info: &FrameworkInfo,
 ) -> Result<BTreeSet<String>, String> {
-    let wanted: BTreeSet<String> = j::array_at(call, field)
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_string))
-        .collect();
+    let wanted: BTreeSet<String> = suppressed_roles.iter().cloned().collect();
     let roles = framework_roles(info);
     let invalid: Vec<&str> = wanted
         .iter()
@@ -41,18 +34,10 @@ pub(crate) fn requested(
 
 /// The roles a SUPPRESS or REVIVE names, all the framework's when it names none; None (the
 /// call is dropped, as the master drops it) when one is invalid or not the framework's.
-fn named_roles(fw: &Framework, call: &Value, revive: bool) -> Option<Vec<String>> {
-    let (field, word) = if revive {
-        ("revive.roles", "revive")
-    } else {
-        ("suppress.roles", "suppression")
-    };
+fn named_roles(fw: &Framework, named: &[String], revive: bool) -> Option<Vec<String>> {
+    let word = if revive { "revive" } else { "suppression" };
     let subscribed = framework_roles(&fw.info);
-    let named: Vec<String> = j::array_at(call, field)
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_string))
-        .collect();
-    for role in &named {
+    for role in named {
         let why = match super::reservations::check_role(role) {
             Err(e) => format!("{word} role '{role}' is invalid: {e}"),
             Ok(()) if !subscribed.contains(role) => {
@@ -63,17 +48,22 @@ fn named_roles(fw: &Framework, call: &Value, revive: bool) -> Option<Vec<String>
         tracing::warn!(framework = %fw.id, "dropping the call: {why}");
         return None;
     }
-    Some(if named.is_empty() { subscribed } else { named })
+    Some(if named.is_empty() {
+        subscribed
+    } else {
+        named.to_vec()
+    })
 }
 
 impl Master {
-    /// SUPPRESS or REVIVE from framework `fid`; a REVIVE runs an allocation at once.
-    pub(crate) fn suppress_or_revive(&self, fid: &str, call: &Value, revive: bool) {
+    /// SUPPRESS or REVIVE of `roles` (all the framework's when empty) from framework `fid`;
+    /// a REVIVE runs an allocation at once.
+    pub(crate) fn suppress_or_revive(&self, fid: &str, roles: &[String], revive: bool) {
         let mut st = self.lock();
         let Some(fw) = st.frameworks.get_mut(fid) else {
             return;
         };
-        let Some(roles) = named_roles(fw, call, revive) else {
+        let Some(roles) = named_roles(fw, roles, revive) else {
             return;
         };
         if revive {
@@ -108,14 +98,13 @@ mod tests {
         let info = json!({"user": "u", "name": "n", "roles": ["a", "b"],
             "capabilities": [{"type": "MULTI_ROLE"}]});
         let info = super::super::framework_checks::parse(info).unwrap();
-        let call = json!({"suppressed_roles": ["a"]});
         assert_eq!(
-            requested(&call, "suppressed_roles", &info).unwrap(),
+            requested(&["a".into()], &info).unwrap(),
             BTreeSet::from(["a".to_string()])
         );
-        let call = json!({"suppressed_roles": ["a", "x", "c"]});
+        let wanted = ["a", "x", "c"].map(String::from);
         assert_eq!(
-            requested(&call, "suppressed_roles", &info).unwrap_err(),
+            requested(&wanted, &info).unwrap_err(),
             "Suppressed roles { c, x } are not contained in the set of roles"
         );
     }

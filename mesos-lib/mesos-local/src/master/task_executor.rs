@@ -14,6 +14,7 @@ use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::AllocationInfo;
+use mesos_lib::v1::scheduler::call::Message;
 use mesos_lib::v1::{FrameworkId, TaskInfo};
 
 /// The executor of a task about to be launched, once checked.
@@ -131,13 +132,11 @@ impl Master {
 
     /// A scheduler's MESSAGE: handed to the executor's agent (`Master::message`); an
     /// unknown agent or executor drops it, as the master and agent do.
-    pub(crate) fn framework_message(&self, fid: &str, call: &Value) {
-        let aid = j::id_at(call, "message.agent_id").unwrap_or("");
-        let eid = j::id_at(call, "message.executor_id").unwrap_or("");
-        let data = j::str_at(call, "message.data").unwrap_or("");
+    pub(crate) fn framework_message(&self, fid: &str, message: &Message) {
+        let (aid, eid) = (&message.agent_id.value, &message.executor_id.value);
         let agent = self.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
         match agent {
-            Some(agent) => agent.framework_message(fid, eid, data),
+            Some(agent) => agent.framework_message(fid, eid, &message.data.to_base64()),
             None => tracing::warn!(
                 agent = aid,
                 "dropping a framework message for an unknown agent"
