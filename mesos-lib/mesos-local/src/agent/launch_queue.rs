@@ -54,6 +54,13 @@ impl LaunchQueue {
     fn waiting(&self) -> MutexGuard<'_, Waiting> {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Nothing waits and no launch is being carried out (by another thread: this one may be
+    /// inside a launch, which re-enters): there is nothing to catch up with. A runner holds
+    /// `running` from before it takes a launch until after it is done.
+    fn idle(&self) -> bool {
+        self.waiting().launches.is_empty() && self.running.try_lock().is_some()
+    }
 }
 
 impl Agent {
@@ -97,6 +104,21 @@ impl Agent {
     /// must see them. A launch reports to the master only through the agent's channel, so
     /// this may run with the master's state locked, but not with the agent's.
     pub(crate) fn catch_up(self: &Arc<Self>) {
+        if self.launches.idle() {
+            return;
+        }
+        // Most callers are on a Tokio worker (an HTTP handler, the master's mailbox): while
+        // this waits for a batch of launches, the worker's other tasks move to another thread.
+        match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
+                tokio::task::block_in_place(|| self.catch_up_now())
+            }
+            _ => self.catch_up_now(),
+        }
+    }
+
+    /// `catch_up`'s work, on the calling thread.
+    fn catch_up_now(self: &Arc<Self>) {
         let _running = self.launches.running.lock();
         loop {
             let Some(next) = self.launches.waiting().launches.pop_front() else {
