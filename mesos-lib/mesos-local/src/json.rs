@@ -183,6 +183,52 @@ pub(crate) fn id(s: &str) -> Value {
     serde_json::json!({ "value": s })
 }
 
+/// A `bytes` field's base64 as stout decodes it, rewritten in the standard form the derived
+/// reading takes; the error follows "Failed to convert JSON into Call protobuf: ".
+pub(crate) fn canonical_base64(text: &mut String, field: &str) -> Result<(), String> {
+    // Already canonical (every uuid, which validation checked so): left as it is.
+    if mesos_lib::v1::Bytes::from_base64(text).is_ok() {
+        return Ok(());
+    }
+    let bytes = stout_base64(text)
+        .map_err(|e| format!("Failed to base64 decode bytes field '{field}': {e}"))?;
+    *text = mesos_lib::v1::Bytes::new(bytes).to_base64();
+    Ok(())
+}
+
+/// stout's `base64::decode`: whitespace is skipped, everything from the first `=` ignored, a
+/// last group short of four characters kept as far as it goes, and any other character
+/// outside the standard alphabet an error.
+fn stout_base64(text: &str) -> Result<Vec<u8>, String> {
+    let mut sextets = Vec::with_capacity(text.len());
+    for c in text.bytes() {
+        let v = match c {
+            b'=' => break,
+            // C's `isspace`, vertical tab included.
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => continue,
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return Err(format!("Invalid character '{}'", char::from(c))),
+        };
+        sextets.push(v);
+    }
+    let mut out = Vec::with_capacity(sextets.len() / 4 * 3 + 2);
+    for group in sextets.chunks(4) {
+        let mut s = [0u8; 4];
+        s[..group.len()].copy_from_slice(group);
+        let bytes = [
+            (s[0] << 2) | (s[1] >> 4),
+            (s[1] << 4) | (s[2] >> 2),
+            (s[2] << 6) | s[3],
+        ];
+        out.extend_from_slice(&bytes[..group.len().saturating_sub(1)]);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +255,14 @@ mod tests {
         let v = json!({"a": {"b": "2.5"}, "t": "true"});
         assert_eq!(f64_at(&v, "a.b"), Some(2.5));
         assert_eq!(bool_at(&v, "t"), Some(true));
+    }
+
+    #[test]
+    fn base64_is_read_as_stout_reads_it() {
+        assert_eq!(stout_base64("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(stout_base64("aGVs bG8").unwrap(), b"hello");
+        assert_eq!(stout_base64("aGVsbA==x").unwrap(), b"hell");
+        assert_eq!(stout_base64("a").unwrap(), b"");
+        assert_eq!(stout_base64("bm90!").unwrap_err(), "Invalid character '!'");
     }
 }

@@ -238,11 +238,22 @@ pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Decoded, Box<Re
 /// A TaskStatus of the call, typed; one that does not convert is answered as stout answers a
 /// call that does not convert.
 fn typed_status(status: &Value) -> Result<TaskStatus, Box<Response>> {
-    TaskStatus::deserialize(status).map_err(|e| {
+    let refuse = |e: String| {
         Box::new(bad_request(format!(
             "Failed to convert JSON into Call protobuf: {e}"
         )))
-    })
+    };
+    // `data` is read as stout reads base64 (unpadded, with whitespace); `uuid` was validated.
+    if let Some(Value::String(data)) = status.get("data")
+        && mesos_lib::v1::Bytes::from_base64(data).is_err()
+    {
+        let mut status = status.clone();
+        if let Some(Value::String(data)) = status.get_mut("data") {
+            crate::json::canonical_base64(data, "data").map_err(refuse)?;
+        }
+        return TaskStatus::deserialize(&status).map_err(|e| refuse(e.to_string()));
+    }
+    TaskStatus::deserialize(status).map_err(|e| refuse(e.to_string()))
 }
 
 fn refused(r: Refusal) -> Response {
@@ -333,6 +344,29 @@ mod tests {
             "Failed to validate Executor::Call: Not a valid UUID"
         );
         let good = format!(r#""uuid":"{}""#, ids::status_uuid());
+        // `data` is read as stout reads base64: unpadded it converts; a character outside the
+        // alphabet does not.
+        let unpadded = decode(
+            &json_headers(),
+            format!(
+                r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_RUNNING","source":"SOURCE_EXECUTOR","data":"aGk",{good}}}}}}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let ExecutorCall::Update(status) = unpadded.call else {
+            panic!("an UPDATE")
+        };
+        assert_eq!(
+            status.data,
+            Some(mesos_lib::v1::Bytes::new(b"hi".as_slice()))
+        );
+        assert_eq!(
+            error(&format!(
+                r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_RUNNING","source":"SOURCE_EXECUTOR","data":"bm90!",{good}}}}}}}"#
+            )),
+            "Failed to convert JSON into Call protobuf: Failed to base64 decode bytes field 'data': Invalid character '!'"
+        );
         // A timestamp that is no number does not convert, whatever else is wrong.
         assert!(
             error(&format!(

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::framework_checks;
 use mesos_lib::v1::scheduler::call::{Subscribe, UpdateFramework};
 use mesos_lib::v1::scheduler::{Call, CallType};
-use mesos_lib::v1::{Bytes, Extra, FrameworkInfo};
+use mesos_lib::v1::{Extra, FrameworkInfo};
 
 /// A scheduler call that passed every check, typed.
 pub(crate) struct Typed {
@@ -147,48 +147,9 @@ fn canonical_bytes(call: &mut Map<String, Value>) -> Result<(), String> {
         else {
             continue;
         };
-        // Already canonical (every uuid, which validation checked so): left as it is.
-        if Bytes::from_base64(text).is_ok() {
-            continue;
-        }
-        let bytes = stout_base64(text)
-            .map_err(|e| format!("Failed to base64 decode bytes field '{field}': {e}"))?;
-        *text = Bytes::new(bytes).to_base64();
+        crate::json::canonical_base64(text, field)?;
     }
     Ok(())
-}
-
-/// stout's `base64::decode`: whitespace is skipped, everything from the first `=` ignored, a
-/// last group short of four characters kept as far as it goes, and any other character
-/// outside the standard alphabet an error.
-fn stout_base64(text: &str) -> Result<Vec<u8>, String> {
-    let mut sextets = Vec::with_capacity(text.len());
-    for c in text.bytes() {
-        let v = match c {
-            b'=' => break,
-            // C's `isspace`, vertical tab included.
-            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => continue,
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return Err(format!("Invalid character '{}'", char::from(c))),
-        };
-        sextets.push(v);
-    }
-    let mut out = Vec::with_capacity(sextets.len() / 4 * 3 + 2);
-    for group in sextets.chunks(4) {
-        let mut s = [0u8; 4];
-        s[..group.len()].copy_from_slice(group);
-        let bytes = [
-            (s[0] << 2) | (s[1] >> 4),
-            (s[1] << 4) | (s[2] >> 2),
-            (s[2] << 6) | s[3],
-        ];
-        out.extend_from_slice(&bytes[..group.len().saturating_sub(1)]);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -198,15 +159,6 @@ mod tests {
 
     fn fid() -> Value {
         json!({"value": "f"})
-    }
-
-    #[test]
-    fn base64_is_read_as_stout_reads_it() {
-        assert_eq!(stout_base64("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(stout_base64("aGVs bG8").unwrap(), b"hello");
-        assert_eq!(stout_base64("aGVsbA==x").unwrap(), b"hell");
-        assert_eq!(stout_base64("a").unwrap(), b"");
-        assert_eq!(stout_base64("bm90!").unwrap_err(), "Invalid character '!'");
     }
 
     #[test]
