@@ -1,6 +1,7 @@
 //! `POST /api/v1/scheduler`: header rules, call validation with Mesos's reasons, and the
 //! calls themselves.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -11,7 +12,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::scheduler_call::{Typed, framework_info_of, into_call};
-use super::state::Framework;
+use super::state::{Framework, MasterState};
 use super::{Ctx, Mail, Master, views};
 use crate::http::auth::Principal;
 use crate::http::{
@@ -453,25 +454,10 @@ fn subscribe(master: &Arc<Master>, call: Subscribe) -> Response {
     let mail = master.mail.clone();
     let mut st = master.lock();
     let requested = info.id.as_ref().map(|id| id.value.clone());
-    // `validateFramework` (the roles, then whether the framework was removed), then
-    // `createAllocatorFrameworkOptions` (suppressed roles must be the framework's).
-    let checked = super::framework_checks::validate_roles(&info)
-        .and_then(|()| match &requested {
-            Some(id) if st.is_removed(id) => Err("Framework has been removed".to_string()),
-            _ => Ok(()),
-        })
-        .and_then(|()| super::suppression::requested(&call.suppressed_roles, &info));
-    let suppressed = match checked {
+    let suppressed = match check_subscription(&st, &mut info, &call.suppressed_roles) {
         Ok(s) => s,
         Err(e) => return refuse_subscription(&stream_id, &e),
     };
-    // A known framework (re)subscribing: `preserveImmutableFields`, then `validateUpdate`.
-    if let Some(known) = requested.as_ref().and_then(|id| st.frameworks.get(id)) {
-        super::framework_checks::preserve_immutable_fields(&known.info, &mut info);
-        if let Err(e) = super::framework_checks::validate_update(&known.info, &info) {
-            return refuse_subscription(&stream_id, &e);
-        }
-    }
     let fid = match &requested {
         Some(id) => id.clone(),
         None => {
@@ -515,7 +501,42 @@ fn subscribe(master: &Arc<Master>, call: Subscribe) -> Response {
     ));
     sender.send(&Event::heartbeat());
     fw.subscription = Some(super::subscription(stream_id, sender));
-    let view = views::framework_v1(&st.frameworks[&fid], &st);
+    announce_framework(&mut st, &fid, existed);
+    let agents: Vec<_> = st.agents.values().map(|a| Arc::clone(&a.agent)).collect();
+    drop(st);
+    tracing::info!(framework = %fid, "framework subscribed");
+    for a in agents {
+        a.resend_framework(&fid);
+    }
+    master.allocate();
+    resp
+}
+
+/// A SUBSCRIBE's checks, in the master's order: `validateFramework` (the roles, then whether
+/// the framework was removed), `createAllocatorFrameworkOptions` (suppressed roles must be
+/// the framework's), and for a known framework `preserveImmutableFields`, then
+/// `validateUpdate`. The suppressed roles, or the error the stream carries.
+fn check_subscription(
+    st: &MasterState,
+    info: &mut FrameworkInfo,
+    suppressed_roles: &[String],
+) -> Result<BTreeSet<String>, String> {
+    let requested = info.id.as_ref().map(|id| id.value.clone());
+    super::framework_checks::validate_roles(info)?;
+    if requested.as_ref().is_some_and(|id| st.is_removed(id)) {
+        return Err("Framework has been removed".to_string());
+    }
+    let suppressed = super::suppression::requested(suppressed_roles, info)?;
+    if let Some(known) = requested.as_ref().and_then(|id| st.frameworks.get(id)) {
+        super::framework_checks::preserve_immutable_fields(&known.info, info);
+        super::framework_checks::validate_update(&known.info, info)?;
+    }
+    Ok(suppressed)
+}
+
+/// FRAMEWORK_ADDED (or FRAMEWORK_UPDATED, for a framework the master knew) to operators.
+fn announce_framework(st: &mut MasterState, fid: &str, existed: bool) {
+    let view = views::framework_v1(&st.frameworks[fid], st);
     let kind = if existed {
         "FRAMEWORK_UPDATED"
     } else {
@@ -526,14 +547,6 @@ fn subscribe(master: &Arc<Master>, call: Subscribe) -> Response {
     ev.insert("type".into(), json!(kind));
     ev.insert(key, json!({"framework": view}));
     st.broadcast(&Value::Object(ev));
-    let agents: Vec<_> = st.agents.values().map(|a| Arc::clone(&a.agent)).collect();
-    drop(st);
-    tracing::info!(framework = %fid, "framework subscribed");
-    for a in agents {
-        a.resend_framework(&fid);
-    }
-    master.allocate();
-    resp
 }
 
 fn update_framework(master: &Arc<Master>, fid: &str, call: UpdateFramework) -> Response {
