@@ -91,38 +91,24 @@ impl Master {
             .collect();
         let secs = j::f64_at(&body, "filters.refuse_seconds");
         let refuse_for = refuse(secs, self.cfg.allocation_interval);
+        let operations = take_operations(&mut body)?;
+        // Parsed before taking the lock, which acknowledgements and updates wait for.
+        let parsed = ids_and_resources(&operations.tasks);
+        let mut st = self.lock();
+        let (agent_id, role) = match offers_agent(&st, fid, &offer_ids) {
+            Ok(found) => found,
+            Err(why) => {
+                self.discard_offers(&mut st, fid, &offer_ids, &why, operations);
+                return Ok(());
+            }
+        };
         let Operations {
             tasks,
             dropped,
             mut pending,
             groups,
             with_id,
-        } = take_operations(&mut body)?;
-        // Parsed before taking the lock, which acknowledgements and updates wait for.
-        let parsed = ids_and_resources(&tasks);
-        let mut st = self.lock();
-        let (agent_id, role) = match offers_agent(&st, fid, &offer_ids) {
-            Ok(found) => found,
-            Err(why) => {
-                // `discardOffer`: the offers still outstanding go back, unfiltered.
-                for oid in &offer_ids {
-                    if st.offers.get(oid).is_some_and(|o| o.framework_id == fid) {
-                        self.remove_offer(&mut st, oid, false);
-                    }
-                }
-                let sender = st
-                    .frameworks
-                    .get(fid)
-                    .and_then(|f| f.subscription.as_ref())
-                    .map(|s| &s.sender);
-                pending.drop_all(&why, sender);
-                // The offers' check comes first: a launch with an `id` is lost with the rest.
-                let mut tasks = tasks;
-                tasks.extend(with_id.into_iter().flat_map(|r| r.tasks));
-                refuse_invalid_offers(&st, fid, &why, (&tasks, &groups), &dropped);
-                return Ok(());
-            }
-        };
+        } = operations;
         let mut available = self.take_offers(&mut st, &offer_ids);
         let place = Placement {
             fid,
@@ -170,6 +156,39 @@ impl Master {
         hand_over(tasks.chain(groups));
         drop(st);
         Ok(())
+    }
+
+    /// An ACCEPT whose offers are invalid (`discardOffer`): the offers still outstanding go
+    /// back, unfiltered, and each operation is answered as invalid.
+    fn discard_offers(
+        &self,
+        st: &mut MasterState,
+        fid: &str,
+        offer_ids: &[String],
+        why: &str,
+        operations: Operations,
+    ) {
+        for oid in offer_ids {
+            if st.offers.get(oid).is_some_and(|o| o.framework_id == fid) {
+                self.remove_offer(st, oid, false);
+            }
+        }
+        let Operations {
+            mut tasks,
+            dropped,
+            mut pending,
+            groups,
+            with_id,
+        } = operations;
+        let sender = st
+            .frameworks
+            .get(fid)
+            .and_then(|f| f.subscription.as_ref())
+            .map(|s| &s.sender);
+        pending.drop_all(why, sender);
+        // The offers' check comes first: a launch with an `id` is lost with the rest.
+        tasks.extend(with_id.into_iter().flat_map(|r| r.tasks));
+        refuse_invalid_offers(st, fid, why, (&tasks, &groups), &dropped);
     }
 
     /// Carries out the LAUNCH_GROUP operations on what the LAUNCHes left of the offers; the
