@@ -10,24 +10,156 @@ fn auth_flag(cfg: &LocalConfig, realm: Realm) -> String {
         .to_string()
 }
 
+/// The master flags whose values mesos-local never changes, as a real master reports them.
+const MASTER_FIXED: &[(&str, &str)] = &[
+    ("agent_ping_timeout", "15secs"),
+    ("agent_reregister_timeout", "10mins"),
+    ("allocator", "hierarchical"),
+    ("allocator_agent_recovery_factor", "0.8"),
+    ("allocator_recovery_timeout", "10mins"),
+    ("authenticate_agents", "false"),
+    ("authenticate_frameworks", "false"),
+    ("authentication_v0_timeout", "15secs"),
+    ("authenticators", "crammd5"),
+    ("authorizers", "local"),
+    ("filter_gpu_resources", "true"),
+    ("framework_sorter", "drf"),
+    ("help", "false"),
+    ("hostname_lookup", "true"),
+    ("http_authenticators", "basic"),
+    ("initialize_driver_logging", "true"),
+    ("log_auto_initialize", "true"),
+    ("logbufsecs", "0"),
+    ("logging_level", "INFO"),
+    ("max_agent_ping_timeouts", "5"),
+    ("max_completed_frameworks", "50"),
+    ("max_completed_tasks_per_framework", "1000"),
+    ("max_operator_event_stream_subscribers", "1000"),
+    ("max_unreachable_tasks_per_framework", "1000"),
+    ("memory_profiling", "false"),
+    ("offer_constraints_re2_max_mem", "4KB"),
+    ("offer_constraints_re2_max_program_size", "100"),
+    ("publish_per_framework_metrics", "true"),
+    ("quiet", "false"),
+    ("recovery_agent_removal_limit", "100%"),
+    ("registry", "in_memory"),
+    ("registry_fetch_timeout", "1mins"),
+    ("registry_gc_interval", "15mins"),
+    ("registry_max_agent_age", "2weeks"),
+    ("registry_max_agent_count", "102400"),
+    ("registry_store_timeout", "20secs"),
+    ("registry_strict", "false"),
+    ("require_agent_domain", "false"),
+    ("role_sorter", "drf"),
+    ("root_submissions", "true"),
+    ("version", "false"),
+    ("webui_dir", "/usr/share/mesos/webui"),
+    ("zk_session_timeout", "10secs"),
+];
+
+/// The agent flags whose values mesos-local never changes, as a real agent reports them.
+const AGENT_FIXED: &[(&str, &str)] = &[
+    ("appc_simple_discovery_uri_prefix", "http://"),
+    ("appc_store_dir", "/tmp/mesos/store/appc"),
+    ("authenticate_http_readonly", "false"),
+    ("authenticate_http_readwrite", "false"),
+    ("authenticatee", "crammd5"),
+    ("authentication_backoff_factor", "1secs"),
+    ("authentication_timeout_max", "1mins"),
+    ("authentication_timeout_min", "5secs"),
+    ("authorizer", "local"),
+    ("cgroups_cpu_enable_pids_and_tids_count", "false"),
+    ("cgroups_destroy_timeout", "1mins"),
+    ("cgroups_enable_cfs", "false"),
+    ("cgroups_hierarchy", "/sys/fs/cgroup"),
+    ("cgroups_limit_swap", "false"),
+    ("cgroups_root", "mesos"),
+    ("container_disk_watch_interval", "15secs"),
+    ("containerizers", "mesos"),
+    ("default_role", "*"),
+    ("disallow_sharing_agent_ipc_namespace", "false"),
+    ("disallow_sharing_agent_pid_namespace", "false"),
+    ("disk_watch_interval", "1mins"),
+    ("docker", "docker"),
+    ("docker_ignore_runtime", "false"),
+    ("docker_kill_orphans", "true"),
+    ("docker_registry", "https://registry-1.docker.io"),
+    ("docker_remove_delay", "6hrs"),
+    ("docker_socket", "/var/run/docker.sock"),
+    ("docker_stop_timeout", "0ns"),
+    ("docker_store_dir", "/tmp/mesos/store/docker"),
+    (
+        "docker_volume_checkpoint_dir",
+        "/var/run/mesos/isolators/docker/volume",
+    ),
+    ("docker_volume_chown", "false"),
+    ("enforce_container_disk_quota", "false"),
+    ("executor_reregistration_timeout", "2secs"),
+    ("executor_shutdown_grace_period", "5secs"),
+    ("fetcher_cache_dir", "/tmp/mesos/fetch"),
+    ("fetcher_cache_size", "2GB"),
+    ("fetcher_stall_timeout", "1mins"),
+    ("frameworks_home", ""),
+    ("gc_delay", "1weeks"),
+    ("gc_disk_headroom", "0.1"),
+    ("gc_non_executor_container_sandboxes", "false"),
+    ("help", "false"),
+    ("hostname_lookup", "true"),
+    ("http_command_executor", "false"),
+    ("http_executor_domain_sockets", "false"),
+    ("http_heartbeat_interval", "30secs"),
+    ("initialize_driver_logging", "true"),
+    ("isolation", "posix/cpu,posix/mem"),
+    ("launcher", "posix"),
+    ("launcher_dir", "/usr/libexec/mesos"),
+    ("logbufsecs", "0"),
+    ("logging_level", "INFO"),
+    ("max_completed_executors_per_framework", "150"),
+    ("memory_profiling", "false"),
+    ("network_cni_metrics", "true"),
+    ("network_cni_root_dir_persist", "false"),
+    ("oversubscribed_resources_interval", "15secs"),
+    ("perf_duration", "10secs"),
+    ("perf_interval", "1mins"),
+    ("qos_correction_interval_min", "0ns"),
+    ("quiet", "false"),
+    ("reconfiguration_policy", "equal"),
+    ("recover", "reconnect"),
+    ("recovery_timeout", "15mins"),
+    ("registration_backoff_factor", "1secs"),
+    ("revocable_cpu_low_priority", "true"),
+    ("runtime_dir", "/var/run/mesos"),
+    ("sandbox_directory", "/mnt/mesos/sandbox"),
+    ("strict", "true"),
+    ("switch_user", "true"),
+    ("systemd_enable_support", "false"),
+    ("systemd_runtime_directory", "/run/systemd/system"),
+    ("version", "false"),
+    ("zk_session_timeout", "10secs"),
+];
+
+/// `fixed` and `ours`, in the order Mesos lists flags (by name: a JSON object of a `std::map`).
+fn listed(
+    fixed: &[(&'static str, &str)],
+    ours: Vec<(&'static str, String)>,
+) -> Vec<(&'static str, String)> {
+    let mut flags: Vec<_> = fixed.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    flags.extend(ours);
+    flags.sort_by_key(|(k, _)| *k);
+    flags
+}
+
 /// The master flags, in the order Mesos lists them.
 pub(crate) fn master_flags(
     cfg: &LocalConfig,
     port: u16,
     work_dir: &str,
 ) -> Vec<(&'static str, String)> {
-    let mut flags = vec![
-        ("agent_ping_timeout", "15secs".to_string()),
-        ("agent_reregister_timeout", "10mins".to_string()),
+    let mut ours = vec![
         (
             "allocation_interval",
             format_duration(cfg.allocation_interval),
         ),
-        ("allocator", "hierarchical".to_string()),
-        ("allocator_agent_recovery_factor", "0.8".to_string()),
-        ("allocator_recovery_timeout", "10mins".to_string()),
-        ("authenticate_agents", "false".to_string()),
-        ("authenticate_frameworks", "false".to_string()),
         (
             "authenticate_http_frameworks",
             auth_flag(cfg, Realm::Scheduler),
@@ -40,62 +172,22 @@ pub(crate) fn master_flags(
             "authenticate_http_readwrite",
             auth_flag(cfg, Realm::ReadWrite),
         ),
-        ("authentication_v0_timeout", "15secs".to_string()),
-        ("authenticators", "crammd5".to_string()),
-        ("authorizers", "local".to_string()),
-        ("filter_gpu_resources", "true".to_string()),
-        ("framework_sorter", "drf".to_string()),
-        ("help", "false".to_string()),
         ("hostname", cfg.advertised_hostname()),
-        ("hostname_lookup", "true".to_string()),
-        ("http_authenticators", "basic".to_string()),
-        ("initialize_driver_logging", "true".to_string()),
         ("ip", cfg.ip.to_string()),
-        ("log_auto_initialize", "true".to_string()),
-        ("logbufsecs", "0".to_string()),
-        ("logging_level", "INFO".to_string()),
-        ("max_agent_ping_timeouts", "5".to_string()),
-        ("max_completed_frameworks", "50".to_string()),
-        ("max_completed_tasks_per_framework", "1000".to_string()),
-        ("max_operator_event_stream_subscribers", "1000".to_string()),
-        ("max_unreachable_tasks_per_framework", "1000".to_string()),
-        ("memory_profiling", "false".to_string()),
         (
             "min_allocatable_resources",
             cfg.min_allocatable_resources
                 .clone()
                 .unwrap_or_else(|| crate::allocator::DEFAULT_MIN_ALLOCATABLE.to_string()),
         ),
-        ("offer_constraints_re2_max_mem", "4KB".to_string()),
-        ("offer_constraints_re2_max_program_size", "100".to_string()),
         ("port", port.to_string()),
-        ("publish_per_framework_metrics", "true".to_string()),
-        ("quiet", "false".to_string()),
-        ("recovery_agent_removal_limit", "100%".to_string()),
-        ("registry", "in_memory".to_string()),
-        ("registry_fetch_timeout", "1mins".to_string()),
-        ("registry_gc_interval", "15mins".to_string()),
-        ("registry_max_agent_age", "2weeks".to_string()),
-        ("registry_max_agent_count", "102400".to_string()),
-        ("registry_store_timeout", "20secs".to_string()),
-        ("registry_strict", "false".to_string()),
-        ("require_agent_domain", "false".to_string()),
-        ("role_sorter", "drf".to_string()),
-        ("root_submissions", "true".to_string()),
-        ("version", "false".to_string()),
-        ("webui_dir", "/usr/share/mesos/webui".to_string()),
         ("work_dir", work_dir.to_string()),
-        ("zk_session_timeout", "10secs".to_string()),
     ];
     // Only when set, as every optional flag of a real master.
     if let Some(w) = &cfg.weights {
-        let at = flags
-            .iter()
-            .position(|(k, _)| *k > "weights")
-            .unwrap_or(flags.len());
-        flags.insert(at, ("weights", w.clone()));
+        ours.push(("weights", w.clone()));
     }
-    flags
+    listed(MASTER_FIXED, ours)
 }
 
 /// The agent flags, in the order Mesos lists them.
@@ -105,103 +197,18 @@ pub(crate) fn agent_flags(
     work_dir: &str,
     master: &str,
 ) -> Vec<(&'static str, String)> {
-    vec![
-        ("appc_simple_discovery_uri_prefix", "http://".to_string()),
-        ("appc_store_dir", "/tmp/mesos/store/appc".to_string()),
-        ("authenticate_http_readonly", "false".to_string()),
-        ("authenticate_http_readwrite", "false".to_string()),
-        ("authenticatee", "crammd5".to_string()),
-        ("authentication_backoff_factor", "1secs".to_string()),
-        ("authentication_timeout_max", "1mins".to_string()),
-        ("authentication_timeout_min", "5secs".to_string()),
-        ("authorizer", "local".to_string()),
-        (
-            "cgroups_cpu_enable_pids_and_tids_count",
-            "false".to_string(),
-        ),
-        ("cgroups_destroy_timeout", "1mins".to_string()),
-        ("cgroups_enable_cfs", "false".to_string()),
-        ("cgroups_hierarchy", "/sys/fs/cgroup".to_string()),
-        ("cgroups_limit_swap", "false".to_string()),
-        ("cgroups_root", "mesos".to_string()),
-        ("container_disk_watch_interval", "15secs".to_string()),
-        ("containerizers", "mesos".to_string()),
-        ("default_role", "*".to_string()),
-        ("disallow_sharing_agent_ipc_namespace", "false".to_string()),
-        ("disallow_sharing_agent_pid_namespace", "false".to_string()),
-        ("disk_watch_interval", "1mins".to_string()),
-        ("docker", "docker".to_string()),
-        ("docker_ignore_runtime", "false".to_string()),
-        ("docker_kill_orphans", "true".to_string()),
-        (
-            "docker_registry",
-            "https://registry-1.docker.io".to_string(),
-        ),
-        ("docker_remove_delay", "6hrs".to_string()),
-        ("docker_socket", "/var/run/docker.sock".to_string()),
-        ("docker_stop_timeout", "0ns".to_string()),
-        ("docker_store_dir", "/tmp/mesos/store/docker".to_string()),
-        (
-            "docker_volume_checkpoint_dir",
-            "/var/run/mesos/isolators/docker/volume".to_string(),
-        ),
-        ("docker_volume_chown", "false".to_string()),
-        ("enforce_container_disk_quota", "false".to_string()),
+    let ours = vec![
         (
             "executor_registration_timeout",
             crate::agent::custom_executor::stout_duration(cfg.executor_registration_timeout),
         ),
-        ("executor_reregistration_timeout", "2secs".to_string()),
-        ("executor_shutdown_grace_period", "5secs".to_string()),
-        ("fetcher_cache_dir", "/tmp/mesos/fetch".to_string()),
-        ("fetcher_cache_size", "2GB".to_string()),
-        ("fetcher_stall_timeout", "1mins".to_string()),
-        ("frameworks_home", "".to_string()),
-        ("gc_delay", "1weeks".to_string()),
-        ("gc_disk_headroom", "0.1".to_string()),
-        ("gc_non_executor_container_sandboxes", "false".to_string()),
-        ("help", "false".to_string()),
         ("hostname", cfg.advertised_hostname()),
-        ("hostname_lookup", "true".to_string()),
-        ("http_command_executor", "false".to_string()),
-        ("http_executor_domain_sockets", "false".to_string()),
-        ("http_heartbeat_interval", "30secs".to_string()),
-        ("initialize_driver_logging", "true".to_string()),
         ("ip", cfg.ip.to_string()),
-        ("isolation", "posix/cpu,posix/mem".to_string()),
-        ("launcher", "posix".to_string()),
-        ("launcher_dir", "/usr/libexec/mesos".to_string()),
-        ("logbufsecs", "0".to_string()),
-        ("logging_level", "INFO".to_string()),
         ("master", master.to_string()),
-        ("max_completed_executors_per_framework", "150".to_string()),
-        ("memory_profiling", "false".to_string()),
-        ("network_cni_metrics", "true".to_string()),
-        ("network_cni_root_dir_persist", "false".to_string()),
-        ("oversubscribed_resources_interval", "15secs".to_string()),
-        ("perf_duration", "10secs".to_string()),
-        ("perf_interval", "1mins".to_string()),
         ("port", port.to_string()),
-        ("qos_correction_interval_min", "0ns".to_string()),
-        ("quiet", "false".to_string()),
-        ("reconfiguration_policy", "equal".to_string()),
-        ("recover", "reconnect".to_string()),
-        ("recovery_timeout", "15mins".to_string()),
-        ("registration_backoff_factor", "1secs".to_string()),
-        ("revocable_cpu_low_priority", "true".to_string()),
-        ("runtime_dir", "/var/run/mesos".to_string()),
-        ("sandbox_directory", "/mnt/mesos/sandbox".to_string()),
-        ("strict", "true".to_string()),
-        ("switch_user", "true".to_string()),
-        ("systemd_enable_support", "false".to_string()),
-        (
-            "systemd_runtime_directory",
-            "/run/systemd/system".to_string(),
-        ),
-        ("version", "false".to_string()),
         ("work_dir", work_dir.to_string()),
-        ("zk_session_timeout", "10secs".to_string()),
-    ]
+    ];
+    listed(AGENT_FIXED, ours)
 }
 
 /// Mesos's duration text: `1secs`, `500ms`, `15secs`.
@@ -211,5 +218,38 @@ pub(crate) fn format_duration(d: std::time::Duration) -> String {
         format!("{}secs", ms / 1000)
     } else {
         format!("{ms}ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(flags: &[(&'static str, String)]) -> Vec<&'static str> {
+        flags.iter().map(|(k, _)| *k).collect()
+    }
+
+    #[test]
+    fn flags_are_listed_by_name_once_each_with_ours_filled_in() {
+        let mut cfg = LocalConfig::default();
+        let master = master_flags(&cfg, 5050, "/w");
+        let agent = agent_flags(&cfg, 5051, "/a", "127.0.0.1:5050");
+        for flags in [&master, &agent] {
+            let mut sorted = names(flags);
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(names(flags), sorted);
+        }
+        let get = |flags: &[(&str, String)], k: &str| {
+            flags.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        };
+        assert_eq!(get(&master, "port").as_deref(), Some("5050"));
+        assert_eq!(get(&agent, "master").as_deref(), Some("127.0.0.1:5050"));
+        assert_eq!(get(&master, "authenticators").as_deref(), Some("crammd5"));
+        assert_eq!(get(&master, "weights"), None);
+        cfg.weights = Some("dev=2".into());
+        let weighted = master_flags(&cfg, 5050, "/w");
+        assert_eq!(get(&weighted, "weights").as_deref(), Some("dev=2"));
+        assert_eq!(weighted.len(), master.len() + 1);
     }
 }
