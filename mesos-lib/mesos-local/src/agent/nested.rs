@@ -330,21 +330,7 @@ impl Agent {
         };
         let env = environment(&req, &parent, &sandbox);
         let mut cmd = command(&req.command, &cwd, env);
-        if req.session {
-            cmd.stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-        } else {
-            let open = |name: &str| {
-                std::fs::File::options()
-                    .create(true)
-                    .append(true)
-                    .open(sandbox.join(name))
-            };
-            let out = open("stdout").map_err(|e| LaunchError::Failed(e.to_string()))?;
-            let err = open("stderr").map_err(|e| LaunchError::Failed(e.to_string()))?;
-            cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        }
+        wire_stdio(&mut cmd, req.session, &sandbox)?;
         let mut child = cmd
             .spawn()
             .map_err(|e| LaunchError::Failed(format!("Failed to launch command: {e}")))?;
@@ -369,24 +355,7 @@ impl Agent {
         self.nested
             .lock()
             .insert(req.path.to_string(), Arc::clone(&nested));
-        let readers = [
-            child
-                .stdout
-                .take()
-                .map(|r| pump(r, OutputKind::Stdout, &nested)),
-            child
-                .stderr
-                .take()
-                .map(|r| pump(r, OutputKind::Stderr, &nested)),
-        ];
-        let n = Arc::clone(&nested);
-        tokio::spawn(async move {
-            for r in readers.into_iter().flatten() {
-                let _ = r.await;
-            }
-            n.output_done.store(true, Ordering::SeqCst);
-            let _ = n.output.send(Output::End);
-        });
+        pump_output(&mut child, &nested);
         let watcher = ParentWatch::open(parent.pid, self, &parent_path);
         tokio::spawn(supervise(
             child,
@@ -397,6 +366,54 @@ impl Agent {
         ));
         Ok((nested, req.session.then_some(first_rx)))
     }
+}
+
+/// A session's container talks through pipes; any other writes to `stdout` and `stderr` in
+/// its sandbox, as the agent's container logger keeps them.
+fn wire_stdio(
+    cmd: &mut tokio::process::Command,
+    session: bool,
+    sandbox: &Path,
+) -> Result<(), LaunchError> {
+    if session {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        return Ok(());
+    }
+    let open = |name: &str| {
+        std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(sandbox.join(name))
+            .map_err(|e| LaunchError::Failed(e.to_string()))
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(open("stdout")?)
+        .stderr(open("stderr")?);
+    Ok(())
+}
+
+/// Copies a session's output pipes to its subscribers, then marks the output done.
+fn pump_output(child: &mut tokio::process::Child, nested: &Arc<Nested>) {
+    let readers = [
+        child
+            .stdout
+            .take()
+            .map(|r| pump(r, OutputKind::Stdout, nested)),
+        child
+            .stderr
+            .take()
+            .map(|r| pump(r, OutputKind::Stderr, nested)),
+    ];
+    let n = Arc::clone(nested);
+    tokio::spawn(async move {
+        for r in readers.into_iter().flatten() {
+            let _ = r.await;
+        }
+        n.output_done.store(true, Ordering::SeqCst);
+        let _ = n.output.send(Output::End);
+    });
 }
 
 /// Copies one output pipe to the container's subscribers.
