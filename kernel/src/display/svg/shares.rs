@@ -125,35 +125,7 @@ impl SharesChart {
             self.describe(),
         );
         svg.text(&Text::at(LEFT, 16.0, self.title.clone()).bold());
-        for i in 0..=4 {
-            let share = f64::from(i) / 4.0;
-            let y = Self::y(share);
-            svg.line(LEFT, y, LEFT + AXIS_W, y, palette::EMPTY);
-            svg.text(
-                &Text::at(LEFT - 4.0, y + 4.0, pct(share))
-                    .anchored(Anchor::End)
-                    .coloured(palette::INK),
-            );
-        }
-        let span = self.end - self.start;
-        for i in 0..=4 {
-            let t = self.start + span * f64::from(i) / 4.0;
-            let label = format!("-{:.0}s", self.end - t);
-            let anchor = match i {
-                0 => Anchor::Start,
-                4 => Anchor::End,
-                _ => Anchor::Middle,
-            };
-            svg.text(
-                &Text::at(
-                    self.x(t),
-                    TOP + PLOT_H + 14.0,
-                    if i == 4 { "now".into() } else { label },
-                )
-                .anchored(anchor)
-                .coloured(palette::INK),
-            );
-        }
+        self.draw_axes(&mut svg);
         for (i, s) in self.series.iter().enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
             svg.open_group("role", &s.role);
@@ -198,6 +170,39 @@ impl SharesChart {
             .coloured(palette::INK),
         );
         svg.finish(id)
+    }
+
+    /// The share axis (0–100%) with its grid lines, and the time axis ("-Ns" to "now").
+    fn draw_axes(&self, svg: &mut Svg) {
+        for i in 0..=4 {
+            let share = f64::from(i) / 4.0;
+            let y = Self::y(share);
+            svg.line(LEFT, y, LEFT + AXIS_W, y, palette::EMPTY);
+            svg.text(
+                &Text::at(LEFT - 4.0, y + 4.0, pct(share))
+                    .anchored(Anchor::End)
+                    .coloured(palette::INK),
+            );
+        }
+        let span = self.end - self.start;
+        for i in 0..=4 {
+            let t = self.start + span * f64::from(i) / 4.0;
+            let label = format!("-{:.0}s", self.end - t);
+            let anchor = match i {
+                0 => Anchor::Start,
+                4 => Anchor::End,
+                _ => Anchor::Middle,
+            };
+            svg.text(
+                &Text::at(
+                    self.x(t),
+                    TOP + PLOT_H + 14.0,
+                    if i == 4 { "now".into() } else { label },
+                )
+                .anchored(anchor)
+                .coloured(palette::INK),
+            );
+        }
     }
 }
 

@@ -375,7 +375,16 @@ async fn update(conn: &Connection, windows: Vec<Value>) -> Result<(), ErrorConte
     Ok(())
 }
 
-async fn maintenance(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+/// What a `%maintenance` line asks for, its arguments checked.
+struct Request<'a> {
+    action: &'a str,
+    words: &'a [String],
+    start: Option<Duration>,
+    duration: Option<Duration>,
+}
+
+/// Reads and checks a `%maintenance` line: the action, its targets, `--start`/`--duration`.
+fn request(args: &Args) -> Result<Request<'_>, ErrorContent> {
     let spec = spec_in(MAGICS, "maintenance");
     let (action, words) = match args.positional.split_first() {
         Some((a, rest)) => (a.as_str(), rest),
@@ -405,7 +414,21 @@ async fn maintenance(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
             .map(|v| parse_duration(v).map_err(|e| usage(spec, format!("--{name}: {e}"))))
             .transpose()
     };
-    let (start, duration) = (parse("start")?, parse("duration")?);
+    Ok(Request {
+        action,
+        words,
+        start: parse("start")?,
+        duration: parse("duration")?,
+    })
+}
+
+async fn maintenance(args: Args, ctx: &MagicContext<'_>) -> MagicResult {
+    let Request {
+        action,
+        words,
+        start,
+        duration,
+    } = request(&args)?;
     let conn = ctx.mesos.connection().map_err(mesos_error)?;
     let before = view(&conn).await?;
     let mut targets: Vec<Machine> = Vec::new();
