@@ -22,6 +22,8 @@ use crate::http::{bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::recordio::Decoder;
 use mesos_lib::v1::agent::AgentCallType;
+use mesos_lib::v1::task::CommandInfo;
+use serde::Deserialize;
 
 /// How often a session's output stream carries a heartbeat (the agent's
 /// `--http_heartbeat_interval` default).
@@ -97,11 +99,11 @@ async fn launch(
     if let Some(refused) = unsupported(call, &section) {
         return Err(refused);
     }
-    let command = call
-        .get(&section)
-        .and_then(|s| s.get("command"))
-        .cloned()
-        .unwrap_or_else(|| json!({}));
+    let command = match call.get(&section).and_then(|s| s.get("command")) {
+        Some(c) => CommandInfo::deserialize(c)
+            .map_err(|e| bad_request(format!("Failed to convert JSON into Call protobuf: {e}")))?,
+        None => CommandInfo::default(),
+    };
     let req = NestedLaunch {
         path: path.clone(),
         command,

@@ -245,7 +245,10 @@ impl Agent {
         let (kill_tx, kill_rx) = mpsc::unbounded_channel();
         self.with_executor(fid, eid, cid, |e| e.kill_tx = Some(kill_tx));
         let launch = Launch {
-            command: info.get("command").cloned().unwrap_or_else(|| json!({})),
+            // Typed when the ExecutorInfo came in, so it converts.
+            command: (info.get("command").cloned())
+                .and_then(|c| serde_json::from_value(c).ok())
+                .unwrap_or_default(),
             sandbox: dir.to_path_buf(),
             env: self.executor_environment(fid, eid, dir, info),
         };

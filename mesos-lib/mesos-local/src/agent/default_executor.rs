@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::executor::{DEFAULT_KILL_GRACE, StatusSpec, describe_exit};
@@ -287,9 +287,7 @@ impl Agent {
             };
             let launch = Launch {
                 // The spawner takes a command as JSON (nested containers bring theirs so).
-                command: (task.command.as_ref())
-                    .and_then(|c| serde_json::to_value(c).ok())
-                    .unwrap_or_else(|| json!({})),
+                command: task.command.clone().unwrap_or_default(),
                 env: self.member_environment(&task, &sandbox),
                 sandbox,
             };

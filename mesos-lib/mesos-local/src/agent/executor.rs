@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::{Agent, ExecutorRun, framework_id_of, sandbox, volumes};
@@ -13,6 +12,7 @@ use crate::ids;
 use crate::resource_views as rv;
 use mesos_lib::v1::container::{IpAddress, NetworkInfo};
 use mesos_lib::v1::ids::{AgentId, ContainerId, ExecutorId, TaskId};
+use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{
     ContainerStatus, FrameworkInfo, Reason, Source, TaskInfo, TaskState, TaskStatus,
 };
@@ -147,7 +147,7 @@ impl Agent {
         task: &TaskInfo,
         [fid, tid, eid]: [&str; 3],
         dir: &std::path::Path,
-    ) -> Option<Value> {
+    ) -> Option<CommandInfo> {
         let user = (task.command.as_ref())
             .and_then(|c| c.user.as_deref())
             .unwrap_or(&framework_info.user)
@@ -175,8 +175,7 @@ impl Agent {
             (None, Some(command)) => {
                 let resources = rv::from_typed(&task.resources);
                 volumes::link_into(&self.work_dir, dir, &resources);
-                // The spawner takes a command as JSON (nested containers bring theirs so).
-                return serde_json::to_value(command).ok();
+                return Some(command.clone());
             }
             (Some((message, reason)), _) => (message, reason),
             (None, None) => (
@@ -258,7 +257,7 @@ impl Agent {
     /// what `process::build` lays over it. Rebuilt, not kept: it is the same for the life of
     /// the task.
     pub(crate) fn task_environment(&self, run: &ExecutorRun) -> Vec<(String, String)> {
-        let command = serde_json::to_value(&run.task.command).unwrap_or_default();
+        let command = run.task.command.clone().unwrap_or_default();
         let agent = self.environment(
             &run.framework_id,
             &run.executor_id,

@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use super::Agent;
 use super::process::{self, ProcessGroups};
 use crate::json as j;
+use mesos_lib::v1::task::CommandInfo;
 
 /// A container's id from root to leaf (`ContainerID` with its `parent` chain).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +221,7 @@ impl NestedContainers {
 pub(crate) struct NestedLaunch {
     pub path: ContainerPath,
     /// Its CommandInfo.
-    pub command: Value,
+    pub command: CommandInfo,
     /// A session (DEBUG class): runs in the parent's sandbox, with the parent's environment,
     /// its streams piped.
     pub session: bool,
@@ -547,7 +548,7 @@ fn process_environment(pid: u32) -> Option<Vec<(String, String)>> {
 }
 
 /// The process of a CommandInfo: in its own process group, dying with the embedded Mesos.
-fn command(info: &Value, cwd: &Path, env: Vec<(String, String)>) -> tokio::process::Command {
+fn command(info: &CommandInfo, cwd: &Path, env: Vec<(String, String)>) -> tokio::process::Command {
     let (program, argv0, args) = process::argv(info);
     let mut std_cmd = std::process::Command::new(program);
     std_cmd.arg0(argv0).args(args);

@@ -9,11 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde_json::Value;
+use mesos_lib::v1::task::CommandInfo;
 use tokio::sync::mpsc;
 
 use super::spawner::TaskProcess;
-use crate::json;
 
 /// Process groups of every task still running, so that no process outlives the embedded Mesos.
 pub(crate) type ProcessGroups = Arc<Groups>;
@@ -51,7 +50,7 @@ impl Groups {
 /// What a task needs to be launched.
 pub(crate) struct Launch {
     /// CommandInfo of the task.
-    pub command: Value,
+    pub command: CommandInfo,
     /// Sandbox directory (working directory, stdout and stderr files).
     pub sandbox: PathBuf,
     /// Environment added to the agent's own.
@@ -113,16 +112,13 @@ fn find_program(program: &str, path: &str) -> Option<PathBuf> {
 }
 
 /// The program, argv[0] and the other arguments of a CommandInfo.
-pub(crate) fn argv(command: &Value) -> (String, String, Vec<String>) {
-    let value = json::str_at(command, "value").unwrap_or("").to_string();
-    if json::bool_at(command, "shell").unwrap_or(true) {
+pub(crate) fn argv(command: &CommandInfo) -> (String, String, Vec<String>) {
+    let value = command.value.clone().unwrap_or_default();
+    if command.shell.unwrap_or(true) {
         return ("/bin/sh".into(), "/bin/sh".into(), vec!["-c".into(), value]);
     }
     // execvp(value, arguments): arguments carries argv[0] itself.
-    let mut args: Vec<String> = json::array_at(command, "arguments")
-        .iter()
-        .filter_map(|a| a.as_str().map(str::to_string))
-        .collect();
+    let mut args = command.arguments.clone();
     let argv0 = if args.is_empty() {
         value.clone()
     } else {
@@ -134,13 +130,12 @@ pub(crate) fn argv(command: &Value) -> (String, String, Vec<String>) {
 /// What a command's process gets on top of the environment it inherits: the command's own
 /// variables (`environment.variables`), then `extra`; a later one of a name wins.
 pub(crate) fn command_variables(
-    command: &Value,
+    command: &CommandInfo,
     extra: &[(String, String)],
 ) -> Vec<(String, String)> {
-    let own = json::array_at(command, "environment.variables")
-        .iter()
-        .filter_map(|var| Some((json::str_at(var, "name")?, json::str_at(var, "value")?)))
-        .map(|(n, v)| (n.to_string(), v.to_string()));
+    let own = (command.environment.iter())
+        .flat_map(|e| &e.variables)
+        .filter_map(|var| Some((var.name.clone(), var.value.clone()?)));
     own.chain(extra.iter().cloned()).collect()
 }
 
