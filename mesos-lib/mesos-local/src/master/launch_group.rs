@@ -13,7 +13,6 @@ use super::group_checks::{self, GroupContext};
 use super::state::{MasterState, Task};
 use super::{Master, events, views};
 use crate::agent::Agent;
-use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, ExecutorId};
@@ -361,14 +360,6 @@ fn executor_legacy(info: &ExecutorInfo, aid: &str) -> Value {
     }
     m.insert("slave_id".into(), json!(aid));
     Value::Object(m)
-}
-
-/// GET_EXECUTORS' list: `{executor_info, agent_id}` of every executor the master knows.
-pub(crate) fn executors_v1(st: &MasterState) -> Vec<Value> {
-    st.executors
-        .iter()
-        .map(|((_, aid, _), e)| json!({"executor_info": &*e.info, "agent_id": j::id(aid)}))
-        .collect()
 }
 
 /// An ExecutorInfo in the one form the master compares: `command.shell` defaulted to true
