@@ -27,6 +27,7 @@ use crate::master::views;
 use crate::resource_views as rv;
 use mesos_lib::v1::agent::AgentCallType;
 use mesos_lib::v1::task::ExecutorInfo;
+use mesos_lib::v1::{ExecutorId, FrameworkId};
 
 /// Fields protobuf requires inside each call's sub-message.
 fn required(ty: &AgentCallType) -> &'static [&'static str] {
@@ -424,14 +425,17 @@ impl Run {
         }
     }
 
+    /// The command executor's ExecutorInfo (written in the proto's order, as the agent does).
     fn executor(&self) -> Value {
-        json!({"executor_info": {
-            "executor_id": j::id(&self.executor_id),
-            "framework_id": j::id(&self.framework_id),
-            "name": self.name,
-            "source": self.executor_id,
-            "resources": self.resources,
-        }})
+        let info = ExecutorInfo {
+            executor_id: ExecutorId::new(self.executor_id.as_str()),
+            framework_id: Some(FrameworkId::new(self.framework_id.as_str())),
+            resources: self.resources.clone(),
+            name: Some(self.name.clone()),
+            source: Some(self.executor_id.clone()),
+            ..ExecutorInfo::default()
+        };
+        json!({"executor_info": info})
     }
 }
 
