@@ -168,9 +168,18 @@ async fn every_agent_operator_call_has_its_effect_or_is_refused() {
     );
     let (code, body) = op("GET_EXECUTORS", json!({"type": "GET_EXECUTORS"})).await;
     assert_eq!(code, 200);
+    let info = &parse(&body)["get_executors"]["executors"][0]["executor_info"];
+    assert_eq!(info["executor_id"]["value"], "surface-t");
+    // The command executor's fields in the proto's order, as a real agent writes them.
+    let keys: Vec<&str> = info
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     assert_eq!(
-        parse(&body)["get_executors"]["executors"][0]["executor_info"]["executor_id"]["value"],
-        "surface-t"
+        keys,
+        ["executor_id", "framework_id", "resources", "name", "source"]
     );
     let (code, body) = op("GET_FRAMEWORKS", json!({"type": "GET_FRAMEWORKS"})).await;
     assert_eq!(code, 200);

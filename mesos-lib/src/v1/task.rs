@@ -103,7 +103,8 @@ proto_enum!(
     }
 );
 
-/// `ExecutorInfo`: a (custom or default) executor.
+/// `ExecutorInfo`: a (custom or default) executor; fields in the proto's declaration order,
+/// which Mesos writes them in.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ExecutorInfo {
     /// DEFAULT or CUSTOM.
@@ -126,9 +127,18 @@ pub struct ExecutorInfo {
     /// Name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Where the executor comes from (deprecated since 1.0; the agent's `/state` lists it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Opaque data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Bytes>,
+    /// Service discovery (not interpreted by Mesos).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryInfo>,
+    /// How long the agent waits after SHUTDOWN before destroying the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_period: Option<DurationInfo>,
     /// Labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Labels>,
@@ -382,4 +392,36 @@ pub struct Task {
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_executor_info_is_written_in_the_protos_order() {
+        // Given in another order, with the grace period's nanoseconds as a string (stout
+        // reads int64 fields from strings too).
+        let text = r#"{"labels":{"labels":[{"key":"k","value":"v"}]},
+            "shutdown_grace_period":{"nanoseconds":"200000000"},
+            "discovery":{"visibility":"FRAMEWORK","name":"svc"},"data":"AAE=",
+            "source":"src","name":"n","executor_id":{"value":"e"},"type":"CUSTOM",
+            "command":{"value":"true"},"framework_id":{"value":"f"},"unmodelled":1}"#;
+        let info: ExecutorInfo = serde_json::from_str(text).unwrap();
+        assert_eq!(info.source.as_deref(), Some("src"));
+        assert_eq!(
+            info.shutdown_grace_period.as_ref().unwrap().nanoseconds,
+            200_000_000
+        );
+        assert_eq!(
+            serde_json::to_string(&info).unwrap(),
+            concat!(
+                r#"{"type":"CUSTOM","executor_id":{"value":"e"},"framework_id":{"value":"f"},"#,
+                r#""command":{"value":"true"},"name":"n","source":"src","data":"AAE=","#,
+                r#""discovery":{"visibility":"FRAMEWORK","name":"svc"},"#,
+                r#""shutdown_grace_period":{"nanoseconds":200000000},"#,
+                r#""labels":{"labels":[{"key":"k","value":"v"}]},"unmodelled":1}"#
+            )
+        );
+    }
 }

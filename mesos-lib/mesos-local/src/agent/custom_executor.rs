@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use tokio::sync::mpsc;
 
 use super::executor::StatusSpec;
@@ -18,6 +18,7 @@ use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
 use crate::http::EventSender;
 use crate::master::launch_group::GroupLaunch;
 use crate::{ids, json as j};
+use mesos_lib::v1::task::ExecutorInfo;
 use mesos_lib::v1::{FrameworkInfo, Reason, Source, TaskInfo, TaskState};
 
 /// Where an executor is in its life (`Executor::State`).
@@ -45,7 +46,7 @@ pub(crate) struct PendingTermination {
 /// A custom executor on this agent.
 pub(crate) struct CustomExecutor {
     /// Its ExecutorInfo, as the master passed it.
-    pub info: Arc<Value>,
+    pub info: Arc<ExecutorInfo>,
     pub container_id: String,
     pub directory: PathBuf,
     pub phase: Phase,
@@ -84,9 +85,9 @@ pub(crate) fn stout_duration(d: Duration) -> String {
 }
 
 /// The executor's shutdown grace period: its own, else the agent's flag.
-fn shutdown_grace(info: &Value) -> Duration {
-    j::f64_at(info, "shutdown_grace_period.nanoseconds")
-        .map(|n| Duration::from_nanos(n.max(0.0) as u64))
+fn shutdown_grace(info: &ExecutorInfo) -> Duration {
+    (info.shutdown_grace_period.as_ref())
+        .map(|d| Duration::from_nanos(d.nanoseconds.max(0) as u64))
         .unwrap_or(EXECUTOR_SHUTDOWN_GRACE_PERIOD)
 }
 
@@ -97,8 +98,8 @@ impl Agent {
     /// A task with an ExecutorInfo: given to its running executor, queued for one that has
     /// not subscribed yet, or the executor is started first.
     pub(crate) fn launch_on_executor(self: &Arc<Self>, fw: &FrameworkInfo, task: Arc<TaskInfo>) {
-        // The agent keeps ExecutorInfos as JSON (as the master does): written once per launch.
-        let info = Arc::new(serde_json::to_value(&task.executor).unwrap_or_default());
+        // The caller launches here only a task with an executor.
+        let info = Arc::new(task.executor.clone().unwrap_or_default());
         self.run_on_executor(fw, info, Work::Task(task));
     }
 
@@ -114,9 +115,14 @@ impl Agent {
     /// `Slave::__run` for a custom executor: the work's tasks are the executor's from now
     /// on, sent to it if it runs, queued if it has not subscribed, lost if it is terminating;
     /// a new executor is started with the work queued.
-    fn run_on_executor(self: &Arc<Self>, fw_info: &FrameworkInfo, info: Arc<Value>, work: Work) {
+    fn run_on_executor(
+        self: &Arc<Self>,
+        fw_info: &FrameworkInfo,
+        info: Arc<ExecutorInfo>,
+        work: Work,
+    ) {
         let fid = framework_id_of(fw_info);
-        let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        let eid = info.executor_id.value.clone();
         let tids = work.task_ids();
         let start = {
             let mut st = self.lock();
@@ -222,11 +228,11 @@ impl Agent {
         eid: &str,
         cid: &str,
         dir: &std::path::Path,
-        info: &Value,
+        info: &ExecutorInfo,
     ) {
-        let user = j::str_at(info, "command.user")
-            .unwrap_or(&framework_info.user)
-            .to_string();
+        let command = info.command.as_ref();
+        let user =
+            (command.and_then(|c| c.user.clone())).unwrap_or_else(|| framework_info.user.clone());
         let setup = if self.user_exists(&user) {
             sandbox::create(dir, true).map_err(|e| e.to_string())
         } else {
@@ -245,10 +251,7 @@ impl Agent {
         let (kill_tx, kill_rx) = mpsc::unbounded_channel();
         self.with_executor(fid, eid, cid, |e| e.kill_tx = Some(kill_tx));
         let launch = Launch {
-            // Typed when the ExecutorInfo came in, so it converts.
-            command: (info.get("command").cloned())
-                .and_then(|c| serde_json::from_value(c).ok())
-                .unwrap_or_default(),
+            command: command.cloned().unwrap_or_default(),
             sandbox: dir.to_path_buf(),
             env: self.executor_environment(fid, eid, dir, info),
         };
@@ -288,7 +291,7 @@ impl Agent {
         fid: &str,
         eid: &str,
         dir: &std::path::Path,
-        info: &Value,
+        info: &ExecutorInfo,
     ) -> Vec<(String, String)> {
         let d = dir.display().to_string();
         let grace = shutdown_grace(info);
@@ -555,7 +558,7 @@ impl Agent {
     }
 
     /// The custom executors still running: (framework, ExecutorInfo).
-    pub(crate) fn live_custom_executors(&self) -> Vec<(String, Arc<Value>)> {
+    pub(crate) fn live_custom_executors(&self) -> Vec<(String, Arc<ExecutorInfo>)> {
         let st = self.lock();
         st.frameworks
             .iter()

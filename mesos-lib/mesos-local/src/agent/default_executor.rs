@@ -9,16 +9,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::executor::{DEFAULT_KILL_GRACE, StatusSpec, describe_exit};
 use super::process::{self, Launch, Outcome};
 use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
+use crate::ids;
 use crate::master::launch_group::GroupLaunch;
-use crate::{ids, json as j};
 use mesos_lib::v1::ids::ContainerId;
-use mesos_lib::v1::task::ExecutorType;
+use mesos_lib::v1::task::{ExecutorInfo, ExecutorType};
 use mesos_lib::v1::{
     ContainerStatus, FrameworkCapabilityType, FrameworkInfo, Reason, Source, TaskInfo, TaskState,
     TaskStatus,
@@ -31,7 +30,7 @@ const ACK_WAIT: Duration = Duration::from_secs(60);
 /// A DEFAULT executor running task groups.
 pub(crate) struct GroupExecutor {
     /// Its ExecutorInfo.
-    pub info: Arc<Value>,
+    pub info: Arc<ExecutorInfo>,
     /// Its (top-level) container.
     pub container_id: String,
     /// Its sandbox.
@@ -88,9 +87,7 @@ impl Agent {
             return self.launch_group_on_executor(framework_info, group);
         }
         let fid = framework_id_of(framework_info);
-        let eid = j::id_at(&group.executor, "executor_id")
-            .unwrap_or("")
-            .to_string();
+        let eid = group.executor.executor_id.value.clone();
         let (place, members, receivers) = self.register_group(framework_info, &group, &fid);
         let dir = match place {
             GroupPlace::Dropped(message) => {
@@ -123,8 +120,7 @@ impl Agent {
             }
         };
         // The posix filesystem isolator links volumes into the executor's container only.
-        let mut resources =
-            crate::resource_views::from_json(j::array_at(&group.executor, "resources"));
+        let mut resources = crate::resource_views::from_typed(&group.executor.resources);
         for t in &group.tasks {
             resources.add_all(&crate::resource_views::from_typed(&t.resources));
         }
@@ -172,7 +168,7 @@ impl Agent {
         Vec<Member>,
         Vec<mpsc::UnboundedReceiver<Duration>>,
     ) {
-        let eid = j::id_at(&group.executor, "executor_id").unwrap_or("");
+        let eid = group.executor.executor_id.value.as_str();
         let mut st = self.lock();
         let fw = st.frameworks.entry(fid.to_string()).or_default();
         if fw.info != *framework_info {
@@ -529,7 +525,7 @@ impl Agent {
     }
 
     /// The task groups' executors still running: (framework, ExecutorInfo).
-    pub(crate) fn live_group_executors(&self) -> Vec<(String, Arc<Value>)> {
+    pub(crate) fn live_group_executors(&self) -> Vec<(String, Arc<ExecutorInfo>)> {
         let st = self.lock();
         st.frameworks
             .iter()

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::custom_executor::CustomExecutor;
+use mesos_lib::v1::task::ExecutorInfo;
 use mesos_lib::v1::{FrameworkInfo, TaskId, TaskInfo};
 
 /// SUBSCRIBED.
 pub(crate) fn subscribed(
-    info: &Value,
+    info: &ExecutorInfo,
     framework: &FrameworkInfo,
     agent: &Value,
     cid: &str,

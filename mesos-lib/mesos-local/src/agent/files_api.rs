@@ -40,7 +40,7 @@ fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {
             .iter()
             .map(|(eid, g)| (eid.as_str(), &g.container_id, &g.directory));
         let custom = (fw.custom.values().chain(fw.custom_ended.iter()))
-            .map(|e| (executor_id_of(&e.info), &e.container_id, &e.directory));
+            .map(|e| (&*e.info.executor_id.value, &e.container_id, &e.directory));
         for (eid, cid, dir) in groups.chain(custom) {
             out.push((sandbox::virtual_path(fid, eid, cid), dir.clone()));
             if let Some(runs) = dir.parent() {
@@ -52,11 +52,6 @@ fn attachments(agent: &Agent) -> Vec<(String, PathBuf)> {
         }
     }
     out
-}
-
-/// The ID in an ExecutorInfo.
-fn executor_id_of(info: &Value) -> &str {
-    crate::json::id_at(info, "executor_id").unwrap_or("")
 }
 
 /// Maps a virtual path to a real one inside an attached sandbox.

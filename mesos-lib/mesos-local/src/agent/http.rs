@@ -15,11 +15,11 @@ use super::{Agent, AgentFramework, ExecutorRun, files_api};
 use crate::config::{LocalConfig, MESOS_VERSION};
 use crate::http::libprocess::{self, Process, Processes};
 use crate::http::{empty, json_ok, not_found};
-use crate::json as j;
 use crate::resource_views::{self as rv, flat_attributes};
 use crate::views::legacy_task;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::Resource;
+use mesos_lib::v1::task::ExecutorInfo;
 
 const CAPABILITIES: &[&str] = &[
     "MULTI_ROLE",
@@ -182,7 +182,7 @@ fn custom_executor_json(
 
 /// An executor the framework described (a task group's or a custom one).
 struct ExecutorOfTasks<'a> {
-    info: &'a Value,
+    info: &'a ExecutorInfo,
     container_id: &'a str,
     directory: &'a std::path::Path,
     task_ids: &'a [String],
@@ -197,8 +197,8 @@ fn executor_of_tasks_json(
     fid: &str,
     agent_id: &str,
 ) -> Value {
-    let eid = j::id_at(g.info, "executor_id").unwrap_or("");
-    let mut res = rv::from_json(j::array_at(g.info, "resources"));
+    let eid = g.info.executor_id.value.as_str();
+    let mut res = rv::from_typed(&g.info.resources);
     let (mut tasks, mut queued, mut completed) = (Vec::new(), Vec::new(), Vec::new());
     for tid in g.task_ids {
         let run = fw.executors.get(tid).or_else(|| {
@@ -220,30 +220,23 @@ fn executor_of_tasks_json(
     }
     let mut m = Map::new();
     m.insert("id".into(), json!(eid));
-    m.insert(
-        "name".into(),
-        json!(j::str_at(g.info, "name").unwrap_or("")),
-    );
+    m.insert("name".into(), json!(g.info.name.as_deref().unwrap_or("")));
     m.insert(
         "source".into(),
-        json!(j::str_at(g.info, "source").unwrap_or("")),
+        json!(g.info.source.as_deref().unwrap_or("")),
     );
     m.insert("container".into(), json!(g.container_id));
     m.insert("directory".into(), json!(g.directory.display().to_string()));
     m.insert("resources".into(), rv::flat(&res, false));
-    if let Some(role) = j::array_at(g.info, "resources")
-        .first()
-        .and_then(|r| j::str_at(r, "allocation_info.role"))
-    {
+    let first = g.info.resources.first();
+    if let Some(role) = first.and_then(|r| r.allocation_info.as_ref()?.role.as_ref()) {
         m.insert("role".into(), json!(role));
     }
-    if let Some(labels) = g.info.get("labels") {
-        m.insert("labels".into(), labels.clone());
+    if let Some(labels) = &g.info.labels {
+        m.insert("labels".into(), json!(labels));
     }
-    m.insert(
-        "type".into(),
-        json!(j::str_at(g.info, "type").unwrap_or("CUSTOM")),
-    );
+    let kind = g.info.executor_type.as_ref();
+    m.insert("type".into(), json!(kind.map_or("CUSTOM", |t| t.as_str())));
     m.insert("tasks".into(), Value::Array(tasks));
     m.insert("queued_tasks".into(), Value::Array(queued));
     m.insert("completed_tasks".into(), Value::Array(completed));
@@ -331,7 +324,7 @@ fn framework_state(agent: &Agent, fid: &str, fw: &AgentFramework, used: &mut Res
         if e.phase == Phase::Terminated {
             completed.push(view);
         } else {
-            used.add_all(&rv::from_json(j::array_at(&e.info, "resources")));
+            used.add_all(&rv::from_typed(&e.info.resources));
             executors.push(view);
         }
     }
@@ -340,7 +333,7 @@ fn framework_state(agent: &Agent, fid: &str, fw: &AgentFramework, used: &mut Res
         if g.exited {
             completed.push(view);
         } else {
-            used.add_all(&rv::from_json(j::array_at(&g.info, "resources")));
+            used.add_all(&rv::from_typed(&g.info.resources));
             executors.push(view);
         }
     }

@@ -26,6 +26,8 @@ use crate::master::state::Task;
 use crate::master::views;
 use crate::resource_views as rv;
 use mesos_lib::v1::agent::AgentCallType;
+use mesos_lib::v1::task::ExecutorInfo;
+use mesos_lib::v1::{ExecutorId, FrameworkId};
 
 /// Fields protobuf requires inside each call's sub-message.
 fn required(ty: &AgentCallType) -> &'static [&'static str] {
@@ -357,7 +359,7 @@ struct Snapshot {
     frameworks: Vec<(mesos_lib::v1::FrameworkInfo, bool, Vec<Run>, Vec<Run>)>,
     /// Executors from an ExecutorInfo (task groups' and custom ones): (ExecutorInfo,
     /// container, live).
-    groups: Vec<(Value, String, bool)>,
+    groups: Vec<(Arc<ExecutorInfo>, String, bool)>,
     /// Running nested containers.
     nested: Vec<Arc<Nested>>,
 }
@@ -423,14 +425,17 @@ impl Run {
         }
     }
 
+    /// The command executor's ExecutorInfo (written in the proto's order, as the agent does).
     fn executor(&self) -> Value {
-        json!({"executor_info": {
-            "executor_id": j::id(&self.executor_id),
-            "framework_id": j::id(&self.framework_id),
-            "name": self.name,
-            "source": self.executor_id,
-            "resources": self.resources,
-        }})
+        let info = ExecutorInfo {
+            executor_id: ExecutorId::new(self.executor_id.as_str()),
+            framework_id: Some(FrameworkId::new(self.framework_id.as_str())),
+            resources: self.resources.clone(),
+            name: Some(self.name.clone()),
+            source: Some(self.executor_id.clone()),
+            ..ExecutorInfo::default()
+        };
+        json!({"executor_info": info})
     }
 }
 
@@ -458,11 +463,12 @@ impl Snapshot {
             .values()
             .flat_map(|fw| {
                 let groups = fw.groups.values();
-                let groups = groups.map(|g| ((*g.info).clone(), g.container_id.clone(), !g.exited));
+                let groups =
+                    groups.map(|g| (Arc::clone(&g.info), g.container_id.clone(), !g.exited));
                 let custom = fw.custom.values().chain(fw.custom_ended.iter());
                 let custom = custom.map(|e| {
                     let live = e.phase != super::custom_executor::Phase::Terminated;
-                    ((*e.info).clone(), e.container_id.clone(), live)
+                    (Arc::clone(&e.info), e.container_id.clone(), live)
                 });
                 groups.chain(custom)
             })
@@ -480,7 +486,7 @@ impl Snapshot {
         self.groups
             .iter()
             .filter(move |g| g.2 == live)
-            .map(|g| json!({"executor_info": g.0}))
+            .map(|g| json!({"executor_info": &*g.0}))
     }
 
     fn live(&self) -> impl Iterator<Item = &Run> {
@@ -532,11 +538,11 @@ impl Snapshot {
     fn containers(&self, show_nested: bool) -> Value {
         let usage = Usage::now();
         let groups = self.groups.iter().filter(|g| g.2).map(|(info, cid, _)| {
-            let res = rv::from_json(j::array_at(info, "resources"));
+            let res = rv::from_typed(&info.resources);
             json!({
-                "framework_id": info["framework_id"],
-                "executor_id": info["executor_id"],
-                "executor_name": j::str_at(info, "name").unwrap_or(""),
+                "framework_id": info.framework_id,
+                "executor_id": info.executor_id,
+                "executor_name": info.name.as_deref().unwrap_or(""),
                 "container_id": j::id(cid),
                 "container_status": {"container_id": j::id(cid)},
                 "resource_statistics": usage.statistics(None, res.cpus(), res.mem()),

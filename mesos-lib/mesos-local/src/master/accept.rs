@@ -541,14 +541,10 @@ fn check_resources(
     None
 }
 
-/// `state::allocated_elsewhere` of a typed TaskInfo (its executor's resources included).
+/// `state::allocated_elsewhere` of a TaskInfo (its executor's resources included).
 pub(crate) fn task_allocated_elsewhere(t: &TaskInfo, role: &str) -> bool {
     let executor = t.executor.iter().flat_map(|e| &e.resources);
-    t.resources
-        .iter()
-        .chain(executor)
-        .filter_map(|r| r.allocation_info.as_ref()?.role.as_deref())
-        .any(|r| r != role)
+    super::state::allocated_elsewhere(t.resources.iter().chain(executor), role)
 }
 
 /// Adds `allocation_info` to every resource, as the master does to a TaskInfo's and an

@@ -1,12 +1,10 @@
 //! `validation::task::group::validate` of real Mesos: the checks a LAUNCH_GROUP's tasks and
 //! executor pass before the master launches them, with the master's texts.
 
-use serde_json::Value;
-
-use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::TaskInfo;
+use mesos_lib::v1::task::{ExecutorInfo, ExecutorType};
 
 /// What the checks need to know of the master.
 pub(crate) struct GroupContext<'a> {
@@ -17,7 +15,7 @@ pub(crate) struct GroupContext<'a> {
     /// Whether the framework already has a task with this ID.
     pub task_exists: &'a dyn Fn(&str) -> bool,
     /// The ExecutorInfo this framework already runs on the agent under this executor ID.
-    pub existing_executor: Option<&'a Value>,
+    pub existing_executor: Option<&'a ExecutorInfo>,
     /// What is left of the offers.
     pub offered: &'a Resources,
     /// The role the offers are allocated to (for the resources' text).
@@ -27,7 +25,7 @@ pub(crate) struct GroupContext<'a> {
 /// The error of an invalid group: the message of every task's TASK_ERROR.
 pub(crate) fn validate(
     tasks: &[TaskInfo],
-    executor: &Value,
+    executor: &ExecutorInfo,
     cx: &GroupContext<'_>,
 ) -> Option<String> {
     let mut seen: Vec<&str> = Vec::new();
@@ -91,18 +89,22 @@ fn validate_task(t: &TaskInfo, tid: &str, seen: &[&str], cx: &GroupContext<'_>) 
 }
 
 /// `executor::internal::validate` and `group::internal::validateExecutor`.
-fn validate_executor(tasks: &[TaskInfo], e: &Value, cx: &GroupContext<'_>) -> Option<String> {
-    let eid = j::id_at(e, "executor_id").unwrap_or("");
+fn validate_executor(
+    tasks: &[TaskInfo],
+    e: &ExecutorInfo,
+    cx: &GroupContext<'_>,
+) -> Option<String> {
+    let eid = e.executor_id.value.as_str();
     if let Some(err) = validate_id(eid) {
         return Some(err);
     }
     if let Some(err) = validate_type(e) {
         return Some(err);
     }
-    if j::f64_at(e, "shutdown_grace_period.nanoseconds").is_some_and(|n| n < 0.0) {
+    if negative_grace(e) {
         return Some("ExecutorInfo's 'shutdown_grace_period' must be non-negative".into());
     }
-    match j::id_at(e, "framework_id") {
+    match e.framework_id.as_ref().map(|f| f.value.as_str()) {
         None => return Some("'ExecutorInfo.framework_id' must be set".into()),
         Some(f) if f != cx.framework_id => {
             return Some(format!(
@@ -117,21 +119,16 @@ fn validate_executor(tasks: &[TaskInfo], e: &Value, cx: &GroupContext<'_>) -> Op
     {
         return Some(incompatible(existing, e));
     }
-    match j::str_at(e, "type") {
+    match &e.executor_type {
         None => return Some("'ExecutorInfo.type' must be set".into()),
-        Some("DEFAULT" | "CUSTOM") => {}
-        Some(_) => return Some("Unknown executor type".into()),
+        Some(ExecutorType::Default | ExecutorType::Custom) => {}
+        Some(ExecutorType::Unknown(_)) => return Some("Unknown executor type".into()),
     }
-    if j::str_at(e, "container.type") == Some("DOCKER") {
+    if container_type(e) == Some("DOCKER") {
         return Some("Docker ContainerInfo is not supported on the executor".into());
     }
     for t in tasks {
-        // Compared in the JSON form the group's executor is checked in.
-        let own = t
-            .executor
-            .as_ref()
-            .and_then(|te| serde_json::to_value(te).ok());
-        if own.is_some_and(|te| te != *e) {
+        if t.executor.as_ref().is_some_and(|own| own != e) {
             return Some(format!(
                 "The `ExecutorInfo` of task '{}' is different from executor '{eid}'",
                 t.task_id.value
@@ -141,28 +138,40 @@ fn validate_executor(tasks: &[TaskInfo], e: &Value, cx: &GroupContext<'_>) -> Op
     validate_executor_resources(tasks, e, eid, cx)
 }
 
+/// Whether the executor's `shutdown_grace_period` is negative.
+pub(crate) fn negative_grace(e: &ExecutorInfo) -> bool {
+    (e.shutdown_grace_period.as_ref()).is_some_and(|g| g.nanoseconds < 0)
+}
+
+/// The executor's `container.type`, if given.
+fn container_type(e: &ExecutorInfo) -> Option<&str> {
+    let c = e.container.as_ref()?;
+    c.container_type.as_ref().map(|t| t.as_str())
+}
+
 /// `validateType` for the two executor types.
-fn validate_type(e: &Value) -> Option<String> {
-    match j::str_at(e, "type") {
-        Some("DEFAULT") => {
-            if e.get("command").is_some() {
+fn validate_type(e: &ExecutorInfo) -> Option<String> {
+    match &e.executor_type {
+        Some(ExecutorType::Default) => {
+            if e.command.is_some() {
                 return Some(
                     "'ExecutorInfo.command' must not be set for 'DEFAULT' executor".into(),
                 );
             }
-            if e.get("container").is_some() && j::str_at(e, "container.type") != Some("MESOS") {
+            if e.container.is_some() && container_type(e) != Some("MESOS") {
                 return Some(
                     "'ExecutorInfo.container.type' must be 'MESOS' for 'DEFAULT' executor".into(),
                 );
             }
-            if j::at(e, "container.mesos.image").is_some() {
+            let mesos = e.container.as_ref().and_then(|c| c.mesos.as_ref());
+            if mesos.is_some_and(|m| m.image.is_some()) {
                 return Some(
                     "'ExecutorInfo.container.mesos.image' must not be set for 'DEFAULT' executor"
                         .into(),
                 );
             }
         }
-        Some("CUSTOM") if e.get("command").is_none() => {
+        Some(ExecutorType::Custom) if e.command.is_none() => {
             return Some("'ExecutorInfo.command' must be set for 'CUSTOM' executor".into());
         }
         _ => {}
@@ -173,11 +182,11 @@ fn validate_type(e: &Value) -> Option<String> {
 /// The executor's minimal cpus, memory and disk, and the group within the offers.
 fn validate_executor_resources(
     tasks: &[TaskInfo],
-    e: &Value,
+    e: &ExecutorInfo,
     eid: &str,
     cx: &GroupContext<'_>,
 ) -> Option<String> {
-    let own = rv::from_json(j::array_at(e, "resources"));
+    let own = rv::from_typed(&e.resources);
     match own.cpus() {
         Some(c) if c >= MIN_CPUS => {}
         c => {
@@ -209,7 +218,7 @@ fn validate_executor_resources(
     // Volumes as offered: a task may mount one at another path.
     let total = rv::volumes_as_in(&total, cx.offered);
     // Resources allocated to another role than the offers' are not among the offered ones.
-    let elsewhere = super::state::allocated_elsewhere(e, cx.role)
+    let elsewhere = super::state::allocated_elsewhere(&e.resources, cx.role)
         || (tasks.iter()).any(|t| super::accept::task_allocated_elsewhere(t, cx.role));
     if elsewhere || !cx.offered.contains(&total) || !rv::volumes_whole(&total, cx.offered) {
         return Some(format!(
@@ -246,14 +255,20 @@ fn megabytes_text(mb: f64) -> String {
     format!("{bytes}B")
 }
 
-/// `validateCompatibleExecutorInfo`'s text (the ExecutorInfos in their JSON form here).
-/// The master's text for an ExecutorInfo that differs from the running executor's.
-pub(crate) fn incompatible(existing: &Value, e: &Value) -> String {
+/// `validateCompatibleExecutorInfo`'s text for an ExecutorInfo that differs from the running
+/// executor's (the ExecutorInfos written as JSON here).
+pub(crate) fn incompatible(existing: &ExecutorInfo, e: &ExecutorInfo) -> String {
     let line = "------------------------------------------------------------";
+    let (existing, e) = (json_text(existing), json_text(e));
     format!(
         "ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\n\
          {line}\nExisting ExecutorInfo:\n{existing}\n{line}\nExecutorInfo:\n{e}\n{line}\n"
     )
+}
+
+/// An ExecutorInfo as compact JSON, in the proto's field order.
+fn json_text(e: &ExecutorInfo) -> String {
+    serde_json::to_string(e).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -266,6 +281,28 @@ mod tests {
         assert_eq!(megabytes_text(16.5), "16896KB");
         assert_eq!(megabytes_text(2048.0), "2GB");
         assert_eq!(megabytes_text(0.0), "0B");
+    }
+
+    #[test]
+    fn incompatible_executors_are_written_in_the_protos_order() {
+        let read = |v: serde_json::Value| serde_json::from_value::<ExecutorInfo>(v).unwrap();
+        let existing = read(
+            serde_json::json!({"name": "a", "executor_id": {"value": "e"},
+            "shutdown_grace_period": {"nanoseconds": 1}, "labels": {"labels": []}}),
+        );
+        let e = read(serde_json::json!({"executor_id": {"value": "e"}, "type": "CUSTOM"}));
+        let line = "-".repeat(60);
+        assert_eq!(
+            incompatible(&existing, &e),
+            format!(
+                "ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\n\
+                 {line}\nExisting ExecutorInfo:\n\
+                 {{\"executor_id\":{{\"value\":\"e\"}},\"name\":\"a\",\
+                 \"shutdown_grace_period\":{{\"nanoseconds\":1}},\"labels\":{{}}}}\n\
+                 {line}\nExecutorInfo:\n\
+                 {{\"type\":\"CUSTOM\",\"executor_id\":{{\"value\":\"e\"}}}}\n{line}\n"
+            )
+        );
     }
 
     #[test]

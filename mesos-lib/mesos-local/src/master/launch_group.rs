@@ -13,7 +13,6 @@ use super::group_checks::{self, GroupContext};
 use super::state::{MasterState, Task};
 use super::{Master, events, views};
 use crate::agent::Agent;
-use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::{AgentId, ExecutorId};
@@ -27,7 +26,7 @@ pub(crate) type ExecutorKey = (String, String, String);
 /// An executor the master knows from its ExecutorInfo (a task group's executor).
 pub(crate) struct ExecutorEntry {
     /// The ExecutorInfo, `allocation_info` in its resources.
-    pub info: Arc<Value>,
+    pub info: Arc<ExecutorInfo>,
     /// Its own resources, held until it exits.
     pub resources: Resources,
 }
@@ -35,14 +34,14 @@ pub(crate) struct ExecutorEntry {
 impl ExecutorEntry {
     /// The role its resources are allocated to.
     pub(crate) fn role(&self) -> &str {
-        super::state::allocation_role(&self.info)
+        super::state::resources_role(&self.info.resources)
     }
 }
 
 /// A task group the master accepted, for its agent to run (`RunTaskGroupMessage`).
 pub(crate) struct GroupLaunch {
     /// The ExecutorInfo.
-    pub executor: Arc<Value>,
+    pub executor: Arc<ExecutorInfo>,
     /// Its type (validated: DEFAULT or CUSTOM).
     pub kind: ExecutorType,
     /// Whether the master expects the agent to start the executor (`launch_executor`): false
@@ -98,8 +97,6 @@ impl Master {
                 None => t.executor = Some(executor.clone()),
             }
         }
-        // The master keeps ExecutorInfos as JSON (compared, listed): written once, here.
-        let executor = serde_json::to_value(&executor).unwrap_or_default();
         let error = if has_id {
             Some("The `id` field cannot be set on LAUNCH_GROUP operations".to_string())
         } else {
@@ -119,22 +116,21 @@ impl Master {
         st: &MasterState,
         offer: &GroupOffer<'_>,
         tasks: &[TaskInfo],
-        executor: &Value,
+        executor: &ExecutorInfo,
     ) -> Option<String> {
         let fw = st.frameworks.get(offer.framework_id);
-        let eid = j::id_at(executor, "executor_id").unwrap_or("").to_string();
         let key = (
             offer.framework_id.to_string(),
             offer.agent_id.to_string(),
-            eid,
+            executor.executor_id.value.clone(),
         );
-        let existing = st.executors.get(&key).map(|e| Arc::clone(&e.info));
+        let existing = st.executors.get(&key).map(|e| &*e.info);
         let task_exists = |tid: &str| fw.is_some_and(|f| f.tasks.contains_key(tid));
         let cx = GroupContext {
             framework_id: offer.framework_id,
             agent_id: offer.agent_id,
             task_exists: &task_exists,
-            existing_executor: existing.as_deref(),
+            existing_executor: existing,
             offered: &*offer.available,
             role: offer.role,
         };
@@ -165,18 +161,21 @@ impl Master {
         st: &mut MasterState,
         offer: &mut GroupOffer<'_>,
         tasks: Vec<TaskInfo>,
-        executor: Value,
+        executor: ExecutorInfo,
     ) -> (Arc<Agent>, GroupLaunch) {
         let (fid, aid) = (offer.framework_id, offer.agent_id);
         let executor = Arc::new(executor);
         // Volumes as offered: a task may mount one at another path.
         let as_offered = |r: Resources| rv::volumes_as_in(&r, offer.available);
-        let eid = j::id_at(&executor, "executor_id").unwrap_or("").to_string();
-        let key = (fid.to_string(), aid.to_string(), eid);
+        let key = (
+            fid.to_string(),
+            aid.to_string(),
+            executor.executor_id.value.clone(),
+        );
         let launch_executor = !st.executors.contains_key(&key);
         // A running executor's resources are booked already.
         let own = if launch_executor {
-            as_offered(rv::from_json(j::array_at(&executor, "resources")))
+            as_offered(rv::from_typed(&executor.resources))
         } else {
             Resources::new()
         };
@@ -217,9 +216,7 @@ impl Master {
             a.used.add_all(&total);
             Arc::clone(&a.agent)
         });
-        let kind = j::str_at(&executor, "type")
-            .map(ExecutorType::from_name)
-            .unwrap_or(ExecutorType::Default);
+        let kind = (executor.executor_type.clone()).unwrap_or(ExecutorType::Default);
         let launch = GroupLaunch {
             executor,
             kind,
@@ -279,11 +276,11 @@ impl Master {
             let Some(fw) = st.frameworks.get_mut(&fid) else {
                 continue;
             };
-            let resources = rv::from_json(j::array_at(&info, "resources"));
+            let resources = rv::from_typed(&info.resources);
             used.add_all(&resources);
             fw.allocated
-                .add(super::state::allocation_role(&info), &resources);
-            let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+                .add(super::state::resources_role(&info.resources), &resources);
+            let eid = info.executor_id.value.clone();
             st.executors.insert(
                 (fid, agent.id.clone(), eid),
                 ExecutorEntry { info, resources },
@@ -330,55 +327,39 @@ pub(crate) fn executors_legacy(st: &MasterState, fid: &str) -> Vec<Value> {
 }
 
 /// `json(ExecutorInfo)` of the master's JSON endpoints, with its agent.
-fn executor_legacy(info: &Value, aid: &str) -> Value {
-    let res = rv::from_json(j::array_at(info, "resources"));
+fn executor_legacy(info: &ExecutorInfo, aid: &str) -> Value {
     let mut m = serde_json::Map::new();
-    m.insert(
-        "executor_id".into(),
-        json!(j::id_at(info, "executor_id").unwrap_or("")),
-    );
-    m.insert("name".into(), json!(j::str_at(info, "name").unwrap_or("")));
-    m.insert(
-        "framework_id".into(),
-        json!(j::id_at(info, "framework_id").unwrap_or("")),
-    );
+    m.insert("executor_id".into(), json!(info.executor_id.value));
+    m.insert("name".into(), json!(info.name.as_deref().unwrap_or("")));
+    let fid = info.framework_id.as_ref().map_or("", |f| f.value.as_str());
+    m.insert("framework_id".into(), json!(fid));
     let mut command = serde_json::Map::new();
-    let cmd = info.get("command").cloned().unwrap_or(json!({}));
-    if let Some(v) = cmd.get("shell") {
-        command.insert("shell".into(), v.clone());
+    let cmd = info.command.as_ref();
+    if let Some(shell) = cmd.and_then(|c| c.shell) {
+        command.insert("shell".into(), json!(shell));
     }
-    if let Some(v) = cmd.get("value") {
-        command.insert("value".into(), v.clone());
+    if let Some(value) = cmd.and_then(|c| c.value.as_ref()) {
+        command.insert("value".into(), json!(value));
     }
-    command.insert(
-        "argv".into(),
-        cmd.get("arguments").cloned().unwrap_or(json!([])),
-    );
+    command.insert("argv".into(), json!(cmd.map_or(&[][..], |c| &c.arguments)));
     command.insert("uris".into(), json!([]));
     m.insert("command".into(), Value::Object(command));
-    m.insert("resources".into(), rv::flat(&res, true));
-    if let Some(role) = j::array_at(info, "resources")
-        .first()
-        .and_then(|r| j::str_at(r, "allocation_info.role"))
-    {
+    m.insert(
+        "resources".into(),
+        rv::flat(&rv::from_typed(&info.resources), true),
+    );
+    let first = info.resources.first();
+    if let Some(role) = first.and_then(|r| r.allocation_info.as_ref()?.role.as_ref()) {
         m.insert("role".into(), json!(role));
     }
-    if let Some(l) = info.get("labels") {
-        m.insert("labels".into(), l.clone());
+    if let Some(labels) = &info.labels {
+        m.insert("labels".into(), json!(labels));
     }
-    if let Some(t) = info.get("type") {
-        m.insert("type".into(), t.clone());
+    if let Some(t) = &info.executor_type {
+        m.insert("type".into(), json!(t));
     }
     m.insert("slave_id".into(), json!(aid));
     Value::Object(m)
-}
-
-/// GET_EXECUTORS' list: `{executor_info, agent_id}` of every executor the master knows.
-pub(crate) fn executors_v1(st: &MasterState) -> Vec<Value> {
-    st.executors
-        .iter()
-        .map(|((_, aid, _), e)| json!({"executor_info": *e.info, "agent_id": j::id(aid)}))
-        .collect()
 }
 
 /// An ExecutorInfo in the one form the master compares: `command.shell` defaulted to true
@@ -386,5 +367,31 @@ pub(crate) fn executors_v1(st: &MasterState) -> Vec<Value> {
 pub(crate) fn canonical(e: &mut ExecutorInfo) {
     if let Some(cmd) = e.command.as_mut() {
         cmd.shell.get_or_insert(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_executor_is_written_for_the_json_endpoints_as_before_it_was_typed() {
+        // What the view wrote when it read the ExecutorInfo as a JSON tree.
+        let info = json!({"labels": {"labels": [{"key": "k", "value": "v"}]}, "type": "CUSTOM",
+            "executor_id": {"value": "e"}, "framework_id": {"value": "f"}, "name": "n",
+            "command": {"shell": false, "value": "/bin/x", "arguments": ["x", "-v"]},
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1},
+                "allocation_info": {"role": "web"}}],
+            "shutdown_grace_period": {"nanoseconds": 5}, "source": "s"});
+        let info: ExecutorInfo = serde_json::from_value(info).unwrap();
+        assert_eq!(
+            executor_legacy(&info, "a1").to_string(),
+            concat!(
+                r#"{"executor_id":"e","name":"n","framework_id":"f","#,
+                r#""command":{"shell":false,"value":"/bin/x","argv":["x","-v"],"uris":[]},"#,
+                r#""resources":{"disk":0.0,"mem":0.0,"gpus":0.0,"cpus":0.1},"role":"web","#,
+                r#""labels":{"labels":[{"key":"k","value":"v"}]},"type":"CUSTOM","slave_id":"a1"}"#
+            )
+        );
     }
 }

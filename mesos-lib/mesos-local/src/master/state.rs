@@ -4,8 +4,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use serde_json::Value;
-
 use super::fixed_json::{AgentJson, TaskJson};
 use crate::agent::Agent;
 use crate::http::EventSender;
@@ -90,25 +88,16 @@ pub(crate) fn resources_role(resources: &[Resource]) -> &str {
         .unwrap_or("*")
 }
 
-/// `resources_role` of an ExecutorInfo the master keeps as JSON.
-pub(crate) fn allocation_role(info: &Value) -> &str {
-    crate::json::array_at(info, "resources")
-        .iter()
-        .find_map(|r| crate::json::str_at(r, "allocation_info.role"))
-        .unwrap_or("*")
-}
-
-/// Whether a resource of a TaskInfo (or of its ExecutorInfo) or of an ExecutorInfo is
-/// allocated to a role other than `role`, the offers': such resources are not among the
+/// Whether any of `resources` (a TaskInfo's, its ExecutorInfo's, or a group's ExecutorInfo's)
+/// is allocated to a role other than `role`, the offers': such resources are not among the
 /// offered ones (the master's containment check compares `allocation_info`).
-pub(crate) fn allocated_elsewhere(info: &Value, role: &str) -> bool {
-    let own = crate::json::array_at(info, "resources");
-    let executor = info
-        .get("executor")
-        .map_or(&[][..], |e| crate::json::array_at(e, "resources"));
-    own.iter()
-        .chain(executor)
-        .filter_map(|r| crate::json::str_at(r, "allocation_info.role"))
+pub(crate) fn allocated_elsewhere<'a>(
+    resources: impl IntoIterator<Item = &'a Resource>,
+    role: &str,
+) -> bool {
+    resources
+        .into_iter()
+        .filter_map(|r| r.allocation_info.as_ref()?.role.as_deref())
         .any(|r| r != role)
 }
 

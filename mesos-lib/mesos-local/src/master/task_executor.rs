@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Master;
 use super::group_checks;
@@ -15,12 +15,13 @@ use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::AllocationInfo;
 use mesos_lib::v1::scheduler::call::Message;
+use mesos_lib::v1::task::{ExecutorInfo, ExecutorType};
 use mesos_lib::v1::{FrameworkId, TaskInfo};
 
 /// The executor of a task about to be launched, once checked.
 pub(crate) struct TaskExecutor {
     /// The ExecutorInfo as the master keeps it (normalised, `framework_id` filled in).
-    pub info: Value,
+    pub info: ExecutorInfo,
     /// Its resources when it is new on the agent (to book with the task), `None` when it runs.
     pub new_resources: Option<Resources>,
 }
@@ -34,15 +35,14 @@ pub(crate) struct ExecutorPlace<'a> {
 
 /// `validateExecutor` for a task's ExecutorInfo; `existing` is the executor of that ID the
 /// framework already runs on the agent.
-fn validate(e: &Value, fid: &str, existing: Option<&Value>) -> Option<String> {
-    let eid = j::id_at(e, "executor_id").unwrap_or("");
-    if let Some(err) = group_checks::validate_id(eid) {
+fn validate(e: &ExecutorInfo, fid: &str, existing: Option<&ExecutorInfo>) -> Option<String> {
+    if let Some(err) = group_checks::validate_id(&e.executor_id.value) {
         return Some(err);
     }
-    if j::f64_at(e, "shutdown_grace_period.nanoseconds").is_some_and(|n| n < 0.0) {
+    if group_checks::negative_grace(e) {
         return Some("ExecutorInfo's 'shutdown_grace_period' must be non-negative".into());
     }
-    if let Some(f) = j::id_at(e, "framework_id")
+    if let Some(f) = e.framework_id.as_ref().map(|f| f.value.as_str())
         && f != fid
     {
         return Some(format!(
@@ -54,11 +54,11 @@ fn validate(e: &Value, fid: &str, existing: Option<&Value>) -> Option<String> {
     {
         return Some(group_checks::incompatible(existing, e));
     }
-    match j::str_at(e, "type") {
-        None | Some("CUSTOM") => {}
+    match e.executor_type {
+        None | Some(ExecutorType::Custom) => {}
         Some(_) => return Some("'ExecutorInfo.type' must be 'CUSTOM'".into()),
     }
-    if e.get("command").is_none() {
+    if e.command.is_none() {
         return Some("'ExecutorInfo.command' must be set".into());
     }
     None
@@ -83,20 +83,18 @@ impl Master {
                 .get_or_insert_with(|| AllocationInfo::role(place.role));
         }
         super::launch_group::canonical(e);
-        // The master keeps ExecutorInfos as JSON (compared, listed): written once, here.
-        let info = serde_json::to_value(&*e).unwrap_or_default();
         let key = (
             place.framework_id.to_string(),
             place.agent_id.to_string(),
             e.executor_id.value.clone(),
         );
-        let existing = st.executors.get(&key).map(|x| Arc::clone(&x.info));
-        if let Some(err) = validate(&info, place.framework_id, existing.as_deref()) {
+        let existing = st.executors.get(&key).map(|x| &*x.info);
+        if let Some(err) = validate(e, place.framework_id, existing) {
             return Err(err);
         }
         let new_resources = existing.is_none().then(|| rv::from_typed(&e.resources));
         Ok(Some(TaskExecutor {
-            info,
+            info: e.clone(),
             new_resources,
         }))
     }
@@ -107,10 +105,10 @@ impl Master {
         &self,
         st: &mut MasterState,
         place: &ExecutorPlace<'_>,
-        info: Value,
+        info: ExecutorInfo,
         resources: Resources,
     ) {
-        let eid = j::id_at(&info, "executor_id").unwrap_or("").to_string();
+        let eid = info.executor_id.value.clone();
         if let Some(fw) = st.frameworks.get_mut(place.framework_id) {
             fw.allocated.add(place.role, &resources);
         }

@@ -15,6 +15,7 @@ use mesos_lib::v1::agent::{AgentCapability, AgentCapabilityType, AgentInfo};
 use mesos_lib::v1::common::TimeInfo;
 use mesos_lib::v1::ids::AgentId;
 use mesos_lib::v1::master::response;
+use mesos_lib::v1::task::ExecutorInfo;
 
 /// `{"nanoseconds": N}`, as TimeInfo serialises.
 #[derive(Serialize)]
@@ -333,17 +334,28 @@ pub(crate) fn get_agents(st: &MasterState) -> GetAgents<'_> {
     }
 }
 
-/// GET_EXECUTORS payload: the executors known from an ExecutorInfo (task groups'); command
-/// tasks run under the (hidden) command executor, which is not listed.
+/// GET_EXECUTORS payload: the executors known from an ExecutorInfo (task groups' and custom
+/// ones); command tasks run under the (hidden) command executor, which is not listed.
 #[derive(Serialize)]
-pub(crate) struct GetExecutors {
-    executors: Vec<Value>,
+pub(crate) struct GetExecutors<'a> {
+    executors: Vec<ExecutorView<'a>>,
+}
+
+/// `master::Response::GetExecutors::Executor`, borrowing the master's ExecutorInfo.
+#[derive(Serialize)]
+struct ExecutorView<'a> {
+    executor_info: &'a ExecutorInfo,
+    agent_id: IdRef<'a>,
 }
 
 /// The GET_EXECUTORS payload of `st`.
-pub(crate) fn get_executors(st: &MasterState) -> GetExecutors {
+pub(crate) fn get_executors(st: &MasterState) -> GetExecutors<'_> {
+    let executors = st.executors.iter().map(|((_, aid, _), e)| ExecutorView {
+        executor_info: &e.info,
+        agent_id: IdRef { value: aid },
+    });
     GetExecutors {
-        executors: super::launch_group::executors_v1(st),
+        executors: executors.collect(),
     }
 }
 
@@ -351,7 +363,7 @@ pub(crate) fn get_executors(st: &MasterState) -> GetExecutors {
 #[derive(Serialize)]
 pub(crate) struct GetState<'a> {
     get_tasks: GetTasks<'a>,
-    get_executors: GetExecutors,
+    get_executors: GetExecutors<'a>,
     get_frameworks: GetFrameworks<'a>,
     get_agents: GetAgents<'a>,
 }
