@@ -273,6 +273,17 @@ impl Event {
         }
     }
 
+    /// UPDATE_OPERATION_STATUS carrying `status`.
+    pub fn update_operation_status(status: OperationStatus) -> Self {
+        Self {
+            update_operation_status: Some(UpdateOperationStatus {
+                status,
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::UpdateOperationStatus)
+        }
+    }
+
     /// MESSAGE from an executor.
     pub fn message(agent_id: AgentId, executor_id: ExecutorId, data: Bytes) -> Self {
         Self {
