@@ -177,7 +177,7 @@ fn make_offer(
         .agents
         .get(aid)
         .and_then(|e| st.maintenance.unavailability_of(&e.agent))
-        .and_then(|u| serde_json::from_value(u.clone()).ok());
+        .cloned();
     let oid = ids::offer_id(&st.id, st.next_offer);
     st.next_offer += 1;
     let entry = st.agents.get_mut(aid)?;

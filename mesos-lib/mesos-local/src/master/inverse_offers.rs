@@ -12,6 +12,10 @@ use super::machines::{InverseOffer, Responses};
 use super::state::MasterState;
 use crate::ids;
 use crate::json as j;
+use mesos_lib::v1::Extra;
+use mesos_lib::v1::common::{TimeInfo, Unavailability};
+use mesos_lib::v1::ids::FrameworkId;
+use mesos_lib::v1::maintenance::{InverseOfferAnswer, InverseOfferStatus};
 use mesos_lib::v1::scheduler::call::InverseOffersReply;
 
 /// Refuse time of an answer without `filters` (`Filters.refuse_seconds`' default).
@@ -26,7 +30,7 @@ impl Master {
         }
         let now = Instant::now();
         st.maintenance.filters.retain(|_, until| *until > now);
-        let mut due: Vec<(String, String, Value)> = Vec::new();
+        let mut due: Vec<(String, String, Unavailability)> = Vec::new();
         for (aid, entry) in &st.agents {
             let Some(una) = st.maintenance.unavailability_of(&entry.agent) else {
                 continue;
@@ -129,11 +133,19 @@ impl Master {
             let Some(io) = st.maintenance.inverse_offers.remove(id) else {
                 continue;
             };
-            let status = json!({
-                "status": if accept { "ACCEPT" } else { "DECLINE" },
-                "framework_id": j::id(fid),
-                "timestamp": {"nanoseconds": ids::now_nanos()},
-            });
+            let status = InverseOfferStatus {
+                status: if accept {
+                    InverseOfferAnswer::Accept
+                } else {
+                    InverseOfferAnswer::Decline
+                },
+                framework_id: FrameworkId::new(fid),
+                timestamp: TimeInfo {
+                    nanoseconds: ids::now_nanos(),
+                    extra: Extra::new(),
+                },
+                extra: Extra::new(),
+            };
             let r = st
                 .maintenance
                 .responses

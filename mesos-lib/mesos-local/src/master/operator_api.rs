@@ -173,9 +173,15 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
         C::UpdateQuota => master.update_quota(call),
         C::SetQuota => master.set_quota(call),
         C::RemoveQuota => master.remove_quota(call),
-        C::UpdateMaintenanceSchedule => master.update_maintenance_schedule(
-            j::at(call, "update_maintenance_schedule.schedule").unwrap_or(&Value::Null),
-        ),
+        C::UpdateMaintenanceSchedule => {
+            // Required, so present: the call's checks list it missing otherwise.
+            let given = j::at(call, "update_maintenance_schedule.schedule");
+            let path = "update_maintenance_schedule.schedule.";
+            match super::schedule_input::parse_schedule(given.unwrap_or(&Value::Null), path) {
+                Ok(schedule) => master.update_maintenance_schedule(schedule),
+                Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+            }
+        }
         C::StartMaintenance => {
             master.start_maintenance(j::array_at(call, "start_maintenance.machines"))
         }
