@@ -391,6 +391,10 @@ async fn schedule_refusals_legacy_endpoints_and_a_restart() {
         operator(&url, &machines_call("START_MAINTENANCE", &[])).await,
         (400, "List of machines is empty".into())
     );
+    assert_eq!(
+        operator(&url, &json!({"type": "STOP_MAINTENANCE", "stop_maintenance": {"machines": ["h"]}})).await,
+        (400, "Failed to convert JSON into Call protobuf: Not expecting a JSON string for field 'machines'".into())
+    );
     // An agent's machine is known in mode UP: it cannot go DOWN before being scheduled.
     assert_eq!(
         operator(&url, &machines_call("START_MAINTENANCE", &["maint-host"])).await,
@@ -419,6 +423,10 @@ async fn schedule_refusals_legacy_endpoints_and_a_restart() {
             400,
             "Missing required fields: windows[0].unavailability.start".into()
         )
+    );
+    assert_eq!(
+        post("/master/machine/down", json!(["maint-host"])).await,
+        (400, "Expecting a JSON object".into())
     );
     let schedule = json!({"windows": [{"machine_ids": [machine("maint-host")],
         "unavailability": {"start": {"nanoseconds": START}}}]});

@@ -8,7 +8,6 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::agent::Agent;
-use crate::json as j;
 use mesos_lib::v1::common::{MachineId as MachineIdV1, Unavailability};
 use mesos_lib::v1::maintenance::{InverseOfferStatus, Window};
 
@@ -21,14 +20,6 @@ pub(crate) struct MachineId {
 }
 
 impl MachineId {
-    /// The MachineID a JSON object names (other fields ignored).
-    pub(crate) fn from_json(v: &Value) -> MachineId {
-        MachineId {
-            hostname: j::str_at(v, "hostname").map(str::to_string),
-            ip: j::str_at(v, "ip").map(str::to_string),
-        }
-    }
-
     /// The MachineID a typed one names (other fields ignored).
     pub(crate) fn from_v1(id: &MachineIdV1) -> MachineId {
         MachineId {
@@ -194,13 +185,13 @@ fn appears_twice(id: &MachineId) -> String {
 }
 
 /// The machines of START/STOP_MAINTENANCE (`validation::machines`).
-pub(crate) fn check_machines(ids: &[Value]) -> Result<Vec<MachineId>, String> {
+pub(crate) fn check_machines(ids: &[MachineIdV1]) -> Result<Vec<MachineId>, String> {
     if ids.is_empty() {
         return Err("List of machines is empty".into());
     }
     let mut seen: Vec<MachineId> = Vec::new();
     for v in ids {
-        let id = MachineId::from_json(v);
+        let id = MachineId::from_v1(v);
         check_machine(&id)?;
         if seen.iter().any(|s| s.matches(&id)) {
             return Err(appears_twice(&id));
@@ -266,11 +257,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn machine(v: Value) -> MachineId {
+        MachineId::from_v1(&serde_json::from_value(v).unwrap())
+    }
+
     #[test]
     fn machines_match_as_mesos_matches_them() {
-        let a = MachineId::from_json(&json!({"hostname": "Maint-Host", "ip": "127.0.0.1"}));
-        let b = MachineId::from_json(&json!({"hostname": "maint-host", "ip": "127.0.0.1"}));
-        let host_only = MachineId::from_json(&json!({"hostname": "maint-host"}));
+        let a = machine(json!({"hostname": "Maint-Host", "ip": "127.0.0.1"}));
+        let b = machine(json!({"hostname": "maint-host", "ip": "127.0.0.1"}));
+        let host_only = machine(json!({"hostname": "maint-host"}));
         assert!(a.matches(&b));
         assert!(!a.matches(&host_only), "both fields must agree");
         assert_eq!(a.display(), "Maint-Host (127.0.0.1)");
@@ -304,7 +299,7 @@ mod tests {
             "Failed to parse IPv4: nope"
         );
         let down = Machine {
-            id: MachineId::from_json(&json!({"hostname": "d", "ip": "127.0.0.1"})),
+            id: machine(json!({"hostname": "d", "ip": "127.0.0.1"})),
             mode: Mode::Down,
             unavailability: None,
         };

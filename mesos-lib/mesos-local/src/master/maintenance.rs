@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::faults::Removal;
 use super::machines::{self, Machine, MachineId, Mode, sorted};
-use super::schedule_input::parse_schedule;
+use super::schedule_input::{parse_machines, parse_schedule};
 use super::state::MasterState;
 use super::{Ctx, Master};
 use crate::http::{bad_request, empty, json_ok, method_not_allowed};
@@ -110,7 +110,7 @@ impl Master {
     /// START_MAINTENANCE (also `POST /master/machine/down`): DRAINING machines go DOWN and
     /// every agent on them is removed (its tasks TASK_LOST "… Operator initiated 'Machine
     /// DOWN'") and shut down.
-    pub(crate) fn start_maintenance(&self, ids: &[Value]) -> Response {
+    pub(crate) fn start_maintenance(&self, ids: &[MachineIdV1]) -> Response {
         let ids = match machines::check_machines(ids) {
             Ok(ids) => ids,
             Err(e) => return bad_request(e),
@@ -137,7 +137,7 @@ impl Master {
 
     /// STOP_MAINTENANCE (also `POST /master/machine/up`): DOWN machines go UP and leave the
     /// schedule (a window left without machines goes too).
-    pub(crate) fn stop_maintenance(&self, ids: &[Value]) -> Response {
+    pub(crate) fn stop_maintenance(&self, ids: &[MachineIdV1]) -> Response {
         let ids = match machines::check_machines(ids) {
             Ok(ids) => ids,
             Err(e) => return bad_request(e),
@@ -239,11 +239,15 @@ async fn machines_endpoint(ctx: Ctx, req: Request, path: &str, down: bool) -> Re
         Ok(v) => v,
         Err(e) => return bad_request(e),
     };
-    let ids = ids.as_array().map(Vec::as_slice).unwrap_or_default();
+    // stout's text alone: this endpoint converts no Call.
+    let ids = match parse_machines(&ids, None) {
+        Ok(ids) => ids,
+        Err(e) => return bad_request(e),
+    };
     if down {
-        ctx.master.start_maintenance(ids)
+        ctx.master.start_maintenance(&ids)
     } else {
-        ctx.master.stop_maintenance(ids)
+        ctx.master.stop_maintenance(&ids)
     }
 }
 

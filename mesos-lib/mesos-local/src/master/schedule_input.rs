@@ -1,5 +1,6 @@
-//! A maintenance schedule as it comes in (UPDATE_MAINTENANCE_SCHEDULE, `POST
-//! /master/maintenance/schedule`), typed once as stout's `protobuf::parse` reads it: fields
+//! A maintenance schedule and a list of machines as they come in (UPDATE_MAINTENANCE_SCHEDULE,
+//! START/STOP_MAINTENANCE and their legacy endpoints), typed once as stout's
+//! `protobuf::parse` reads them: fields
 //! visited in name order, a single value taken for a repeated field, an int64 given as a
 //! string read as a number and a double truncated, unknown fields dropped, then the required
 //! fields missing listed. The errors are stout's texts.
@@ -7,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::json::kind;
+use mesos_lib::v1::common::MachineId;
 use mesos_lib::v1::maintenance::Schedule;
 
 /// The schedule in `v`; `path` is where it sits, as protobuf names missing fields
@@ -33,6 +35,21 @@ pub(crate) fn parse_schedule(v: &Value, path: &str) -> Result<Schedule, String> 
     serde_json::from_value(Value::Object(out)).map_err(|e| e.to_string())
 }
 
+/// The machines of START/STOP_MAINTENANCE: the call's repeated `field` (`machines`), or the
+/// JSON array a legacy endpoint takes (`None`), whose items stout wants to be objects.
+pub(crate) fn parse_machines(v: &Value, field: Option<&str>) -> Result<Vec<MachineId>, String> {
+    let mut ids = Vec::new();
+    for item in repeated(v) {
+        let id = match field {
+            Some(field) => machine_id(item, field)?,
+            None if item.is_object() => machine_id(item, "")?,
+            None => return Err("Expecting a JSON object".into()),
+        };
+        ids.push(serde_json::from_value(Value::Object(id)).map_err(|e| e.to_string())?);
+    }
+    Ok(ids)
+}
+
 /// A repeated field's values: an array's items, or a single value as the one item.
 fn repeated(v: &Value) -> Vec<&Value> {
     match v {
@@ -54,7 +71,7 @@ fn window(v: &Value) -> Result<Map<String, Value>, String> {
     if let Some(ids) = given.get("machine_ids") {
         let mut list = Vec::new();
         for id in repeated(ids) {
-            list.push(Value::Object(machine_id(id)?));
+            list.push(Value::Object(machine_id(id, "machine_ids")?));
         }
         out.insert("machine_ids".into(), Value::Array(list));
     }
@@ -71,9 +88,9 @@ fn window(v: &Value) -> Result<Map<String, Value>, String> {
     Ok(out)
 }
 
-/// A `MachineID`: `hostname` and `ip`, strings.
-fn machine_id(v: &Value) -> Result<Map<String, Value>, String> {
-    let given = message(v, "machine_ids")?;
+/// A `MachineID` (the message in `field`): `hostname` and `ip`, strings.
+fn machine_id(v: &Value, field: &str) -> Result<Map<String, Value>, String> {
+    let given = message(v, field)?;
     let mut out = Map::new();
     for field in ["hostname", "ip"] {
         match given.get(field) {
@@ -171,6 +188,28 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&schedule).unwrap(),
             r#"{"windows":[{"machine_ids":[{"hostname":"h"}],"unavailability":{"start":{"nanoseconds":5},"duration":{"nanoseconds":2}}}]}"#
+        );
+    }
+
+    #[test]
+    fn reads_machines_as_stout_does() {
+        let one = json!({"hostname": "h", "ip": "10.0.0.1", "port": 1});
+        let ids = parse_machines(&one, Some("machines")).unwrap();
+        assert_eq!(
+            serde_json::to_string(&ids).unwrap(),
+            r#"[{"hostname":"h","ip":"10.0.0.1"}]"#
+        );
+        assert_eq!(
+            parse_machines(&json!(["h"]), Some("machines")).unwrap_err(),
+            "Not expecting a JSON string for field 'machines'"
+        );
+        assert_eq!(
+            parse_machines(&json!(["h"]), None).unwrap_err(),
+            "Expecting a JSON object"
+        );
+        assert_eq!(
+            parse_machines(&json!([{"hostname": true}]), None).unwrap_err(),
+            "Not expecting a JSON boolean for field 'hostname'"
         );
     }
 
