@@ -368,9 +368,32 @@ async fn schedule_refusals_legacy_endpoints_and_a_restart() {
             {"schedule": {"windows": [{"machine_ids": [machine("a")]}]}}})).await,
         (400, "Failed to convert JSON into Call protobuf: Missing required fields: update_maintenance_schedule.schedule.windows[0].unavailability".into())
     );
+    // The schedule is typed as stout reads it: its other conversion errors are stout's too.
+    let una = |u: Value| {
+        json!({"type": "UPDATE_MAINTENANCE_SCHEDULE", "update_maintenance_schedule":
+            {"schedule": {"windows": [{"machine_ids": [machine("a")], "unavailability": u}]}}})
+    };
+    let refused = [
+        (
+            json!({"start": {"nanoseconds": START}, "duration": {}}),
+            "Missing required fields: update_maintenance_schedule.schedule.windows[0].unavailability.duration.nanoseconds",
+        ),
+        (
+            json!({"start": {"nanoseconds": "soon"}}),
+            "Failed to parse 'soon' as a JSON number for field 'nanoseconds'",
+        ),
+    ];
+    for (u, why) in refused {
+        let why = format!("Failed to convert JSON into Call protobuf: {why}");
+        assert_eq!(operator(&url, &una(u)).await, (400, why));
+    }
     assert_eq!(
         operator(&url, &machines_call("START_MAINTENANCE", &[])).await,
         (400, "List of machines is empty".into())
+    );
+    assert_eq!(
+        operator(&url, &json!({"type": "STOP_MAINTENANCE", "stop_maintenance": {"machines": ["h"]}})).await,
+        (400, "Failed to convert JSON into Call protobuf: Not expecting a JSON string for field 'machines'".into())
     );
     // An agent's machine is known in mode UP: it cannot go DOWN before being scheduled.
     assert_eq!(
@@ -391,6 +414,20 @@ async fn schedule_refusals_legacy_endpoints_and_a_restart() {
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
+    // The endpoint converts no Call: stout's text comes alone.
+    let no_start = json!({"windows": [{"machine_ids": [machine("maint-host")],
+        "unavailability": {"duration": {"nanoseconds": 1}}}]});
+    assert_eq!(
+        post("/master/maintenance/schedule", no_start).await,
+        (
+            400,
+            "Missing required fields: windows[0].unavailability.start".into()
+        )
+    );
+    assert_eq!(
+        post("/master/machine/down", json!(["maint-host"])).await,
+        (400, "Expecting a JSON object".into())
+    );
     let schedule = json!({"windows": [{"machine_ids": [machine("maint-host")],
         "unavailability": {"start": {"nanoseconds": START}}}]});
     assert_eq!(

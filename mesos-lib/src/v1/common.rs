@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Extra;
+use super::{Extra, proto_enum};
 
 /// `Label`: one key/value pair.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -272,6 +272,34 @@ pub struct MachineId {
     /// IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+proto_enum!(
+    /// `MachineInfo.Mode`: where a machine stands in maintenance.
+    MachineMode {
+        /// In service.
+        Up = "UP",
+        /// Scheduled for maintenance; frameworks get inverse offers.
+        Draining = "DRAINING",
+        /// Under maintenance; its agents are removed.
+        Down = "DOWN",
+    }
+);
+
+/// `MachineInfo`: a machine, its maintenance mode and planned unavailability.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MachineInfo {
+    /// The machine.
+    pub id: MachineId,
+    /// Its mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<MachineMode>,
+    /// When it is unavailable, while scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailability: Option<Unavailability>,
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,

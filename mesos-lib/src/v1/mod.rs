@@ -12,6 +12,7 @@ pub mod ids;
 mod lenient;
 #[doc(hidden)]
 pub mod macros;
+pub mod maintenance;
 pub mod master;
 pub mod master_info;
 pub mod offer;

@@ -71,6 +71,22 @@ pub struct OperationStatus {
     pub extra: Extra,
 }
 
+impl OperationStatus {
+    /// A status in `state` for operation `operation_id`, every other field unset.
+    pub fn new(operation_id: Option<OperationId>, state: OperationState) -> Self {
+        Self {
+            operation_id,
+            state,
+            message: None,
+            converted_resources: Vec::new(),
+            uuid: None,
+            agent_id: None,
+            resource_provider_id: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// `UUID`: the message `OperationStatus.uuid` is, its bytes base64 in JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Uuid {
@@ -94,7 +110,9 @@ pub struct Operation {
     /// Status history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub statuses: Vec<OperationStatus>,
-    /// Fields this library does not model (uuid).
+    /// The operation's own UUID (not a status's).
+    pub uuid: Uuid,
+    /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -115,5 +133,16 @@ mod tests {
         let back = serde_json::to_value(&status).unwrap();
         assert_eq!(back["uuid"]["value"], "q83vASNFZ4mrze8BI0VniQ==");
         assert!(back["extra"].is_null());
+    }
+
+    #[test]
+    fn an_operation_is_written_in_the_protos_field_order() {
+        // include/mesos/v1/mesos.proto: framework_id, agent_id, info, latest_status,
+        // statuses, uuid.
+        let text = r#"{"framework_id":{"value":"f"},"agent_id":{"value":"a"},"info":{"type":"RESERVE","id":{"value":"r"}},"latest_status":{"state":"OPERATION_FINISHED"},"statuses":[{"state":"OPERATION_FINISHED"}],"uuid":{"value":"q83vASNFZ4mrze8BI0VniQ=="}}"#;
+        let op: Operation = serde_json::from_str(text).unwrap();
+        assert_eq!(op.uuid.value.as_slice().len(), 16);
+        assert!(op.extra.is_empty());
+        assert_eq!(serde_json::to_string(&op).unwrap(), text);
     }
 }

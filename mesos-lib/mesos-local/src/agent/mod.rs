@@ -117,7 +117,7 @@ pub(crate) struct Agent {
     checkpointed: Mutex<Resources>,
     /// The offer operations with an `id` it applied whose status is not yet acknowledged
     /// (v1 `Operation`s, for GET_OPERATIONS), as the master passes them on.
-    pub operations: Mutex<Vec<serde_json::Value>>,
+    pub operations: Mutex<Vec<mesos_lib::v1::operation::Operation>>,
     pub attributes: Vec<Attribute>,
     pub work_dir: PathBuf,
     pub start_time: f64,

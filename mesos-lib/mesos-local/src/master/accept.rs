@@ -19,6 +19,7 @@ use crate::agent::launch_queue::Launch;
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::ids::OperationId;
 use mesos_lib::v1::resources::{AllocationInfo, Resource};
 use mesos_lib::v1::scheduler::call::Decline;
 use mesos_lib::v1::{Reason, TaskInfo, TaskState, TaskStatus};
@@ -457,14 +458,14 @@ fn refusal(ty: &str) -> String {
 #[derive(Default)]
 pub(crate) struct Dropped {
     /// (type, operation id) of each resource operation.
-    operations: Vec<(String, Option<String>)>,
+    operations: Vec<(String, Option<OperationId>)>,
 }
 
 impl Dropped {
     /// Adds a resource operation that is not carried out.
     pub(crate) fn add(&mut self, op: &mut Value) {
         let ty = j::str_at(op, "type").unwrap_or("UNKNOWN").to_string();
-        let id = j::id_at(op, "id").map(str::to_string);
+        let id = j::id_at(op, "id").map(OperationId::new);
         self.operations.push((ty, id));
     }
 
@@ -473,11 +474,7 @@ impl Dropped {
         for (ty, id) in &self.operations {
             let text = message(ty);
             tracing::warn!(operation = %ty, "dropping offer operation: {text}");
-            if let Some(id) = id {
-                sender.send(&json!({"type": "UPDATE_OPERATION_STATUS",
-                    "update_operation_status": {"status": {
-                        "operation_id": j::id(id), "state": "OPERATION_ERROR", "message": text}}}));
-            }
+            super::operations::send_error(Some(sender), id.as_ref(), &text);
         }
     }
 }

@@ -107,7 +107,7 @@ pub(crate) fn take_operations(body: &mut Value) -> Result<Operations, String> {
                 } else {
                     groups.push(group);
                 }
-            } else if !pending.take(tasks.len(), op) {
+            } else if !pending.take(tasks.len(), op)? {
                 dropped.add(op);
             }
         }

@@ -156,6 +156,21 @@ fn snapshot(st: &mut MasterState, now: Instant) -> Cluster {
 }
 
 /// Records and returns the offer of `avail` on `aid` to `fid`.
+/// The agent's URL as offers and inverse offers give it (path `/slave(1)`).
+pub(crate) fn agent_url(agent: &crate::agent::Agent) -> Url {
+    Url {
+        scheme: "http".into(),
+        address: Address {
+            hostname: Some(agent.hostname.clone()),
+            ip: Some(agent.ip.to_string()),
+            port: i32::from(agent.port),
+            extra: Default::default(),
+        },
+        path: Some("/slave(1)".into()),
+        ..Default::default()
+    }
+}
+
 fn make_offer(
     st: &mut MasterState,
     fid: &str,
@@ -177,23 +192,13 @@ fn make_offer(
         .agents
         .get(aid)
         .and_then(|e| st.maintenance.unavailability_of(&e.agent))
-        .and_then(|u| serde_json::from_value(u.clone()).ok());
+        .cloned();
     let oid = ids::offer_id(&st.id, st.next_offer);
     st.next_offer += 1;
     let entry = st.agents.get_mut(aid)?;
     entry.offered.add_all(&avail);
     let agent = &entry.agent;
-    let url = Url {
-        scheme: "http".into(),
-        address: Address {
-            hostname: Some(agent.hostname.clone()),
-            ip: Some(agent.ip.to_string()),
-            port: i32::from(agent.port),
-            extra: Default::default(),
-        },
-        path: Some("/slave(1)".into()),
-        ..Default::default()
-    };
+    let url = agent_url(agent);
     let alloc = multi_role.then_some(role);
     let offer = v1::offer::Offer {
         id: OfferId::new(oid.as_str()),

@@ -123,11 +123,10 @@ impl Master {
             };
             let agent = Arc::clone(&entry.agent);
             let machine = MachineId::of_agent(&agent);
-            let scheduled = st.maintenance.windows.iter().any(|w| {
-                j::array_at(w, "machine_ids")
-                    .iter()
-                    .any(|m| MachineId::from_json(m).matches(&machine))
-            });
+            let scheduled =
+                st.maintenance.windows.iter().any(|w| {
+                    (w.machine_ids.iter()).any(|m| MachineId::from_v1(m).matches(&machine))
+                });
             if scheduled {
                 return bad_request(format!(
                     "Agent {aid} is part of a maintenance schedule under Machine {}",

@@ -5,14 +5,17 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use super::Master;
+use super::allocator::agent_url;
 use super::machines::{InverseOffer, Responses};
 use super::state::MasterState;
 use crate::ids;
-use crate::json as j;
+use mesos_lib::v1::common::{TimeInfo, Unavailability};
+use mesos_lib::v1::ids::{AgentId, FrameworkId, OfferId};
+use mesos_lib::v1::maintenance::{InverseOfferAnswer, InverseOfferStatus};
+use mesos_lib::v1::scheduler::Event;
 use mesos_lib::v1::scheduler::call::InverseOffersReply;
+use mesos_lib::v1::{Extra, InverseOffer as Sent};
 
 /// Refuse time of an answer without `filters` (`Filters.refuse_seconds`' default).
 const DEFAULT_REFUSE: f64 = 5.0;
@@ -26,7 +29,7 @@ impl Master {
         }
         let now = Instant::now();
         st.maintenance.filters.retain(|_, until| *until > now);
-        let mut due: Vec<(String, String, Value)> = Vec::new();
+        let mut due: Vec<(String, String, Unavailability)> = Vec::new();
         for (aid, entry) in &st.agents {
             let Some(una) = st.maintenance.unavailability_of(&entry.agent) else {
                 continue;
@@ -54,21 +57,21 @@ impl Master {
                 }
             }
         }
-        let mut by_framework: Vec<(String, Vec<Value>)> = Vec::new();
+        let mut by_framework: Vec<(String, Vec<Sent>)> = Vec::new();
         for (fid, aid, una) in due {
             let id = ids::offer_id(&st.id, st.next_offer);
             st.next_offer += 1;
             let Some(agent) = st.agents.get(&aid).map(|e| &e.agent) else {
                 continue;
             };
-            let sent = json!({
-                "id": j::id(&id),
-                "url": {"scheme": "http", "address": {"hostname": agent.hostname,
-                    "ip": agent.ip.to_string(), "port": agent.port}, "path": "/slave(1)"},
-                "framework_id": j::id(&fid),
-                "agent_id": j::id(&aid),
-                "unavailability": una,
-            });
+            let sent = Sent {
+                id: OfferId::new(&*id),
+                url: Some(agent_url(agent)),
+                framework_id: FrameworkId::new(&*fid),
+                agent_id: Some(AgentId::new(&*aid)),
+                unavailability: una,
+                ..Sent::default()
+            };
             st.maintenance
                 .responses
                 .entry(aid.clone())
@@ -93,8 +96,7 @@ impl Master {
                 .get(&fid)
                 .and_then(|f| f.subscription.as_ref())
             {
-                sub.sender.send(&json!({"type": "INVERSE_OFFERS",
-                    "inverse_offers": {"inverse_offers": list}}));
+                sub.sender.send(&Event::inverse_offers(list));
             }
         }
     }
@@ -129,11 +131,19 @@ impl Master {
             let Some(io) = st.maintenance.inverse_offers.remove(id) else {
                 continue;
             };
-            let status = json!({
-                "status": if accept { "ACCEPT" } else { "DECLINE" },
-                "framework_id": j::id(fid),
-                "timestamp": {"nanoseconds": ids::now_nanos()},
-            });
+            let status = InverseOfferStatus {
+                status: if accept {
+                    InverseOfferAnswer::Accept
+                } else {
+                    InverseOfferAnswer::Decline
+                },
+                framework_id: FrameworkId::new(fid),
+                timestamp: TimeInfo {
+                    nanoseconds: ids::now_nanos(),
+                    extra: Extra::new(),
+                },
+                extra: Extra::new(),
+            };
             let r = st
                 .maintenance
                 .responses
@@ -180,8 +190,8 @@ impl Master {
                     .get(&io.framework_id)
                     .and_then(|f| f.subscription.as_ref())
             {
-                sub.sender.send(&json!({"type": "RESCIND_INVERSE_OFFER",
-                    "rescind_inverse_offer": {"inverse_offer_id": j::id(&id)}}));
+                sub.sender
+                    .send(&Event::rescind_inverse_offer(OfferId::new(id)));
             }
         }
     }

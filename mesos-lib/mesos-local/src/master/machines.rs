@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::agent::Agent;
-use crate::json as j;
+use mesos_lib::v1::common::{MachineId as MachineIdV1, Unavailability};
+use mesos_lib::v1::maintenance::{InverseOfferStatus, Window};
 
 /// A `MachineID`: hostname and/or IP. Two match when both have the same fields set, the
 /// hostnames agree ignoring case and the IPs agree exactly (`operator==` in type_utils).
@@ -19,11 +20,11 @@ pub(crate) struct MachineId {
 }
 
 impl MachineId {
-    /// The MachineID a JSON object names (other fields ignored).
-    pub(crate) fn from_json(v: &Value) -> MachineId {
+    /// The MachineID a typed one names (other fields ignored).
+    pub(crate) fn from_v1(id: &MachineIdV1) -> MachineId {
         MachineId {
-            hostname: j::str_at(v, "hostname").map(str::to_string),
-            ip: j::str_at(v, "ip").map(str::to_string),
+            hostname: id.hostname.clone(),
+            ip: id.ip.clone(),
         }
     }
 
@@ -41,21 +42,18 @@ impl MachineId {
         host(self) == host(other) && self.ip == other.ip
     }
 
-    /// `{"hostname": …, "ip": …}` in proto order.
-    pub(crate) fn json(&self) -> Value {
-        let mut m = Map::new();
-        if let Some(h) = &self.hostname {
-            m.insert("hostname".into(), json!(h));
+    /// The v1 `MachineID`, as the master writes it.
+    pub(crate) fn v1(&self) -> MachineIdV1 {
+        MachineIdV1 {
+            hostname: self.hostname.clone(),
+            ip: self.ip.clone(),
+            ..MachineIdV1::default()
         }
-        if let Some(ip) = &self.ip {
-            m.insert("ip".into(), json!(ip));
-        }
-        Value::Object(m)
     }
 
     /// As the master quotes one in errors: its compact JSON.
     pub(crate) fn quoted(&self) -> String {
-        self.json().to_string()
+        serde_json::to_string(&self.v1()).unwrap_or_default()
     }
 
     /// As the master logs one (`operator<<`): `host (ip)`, `host` or `(ip)`.
@@ -81,8 +79,8 @@ pub(crate) enum Mode {
 pub(crate) struct Machine {
     pub id: MachineId,
     pub mode: Mode,
-    /// `Unavailability` as JSON (`start`, `duration`), while scheduled.
-    pub unavailability: Option<Value>,
+    /// When it is unavailable, while scheduled.
+    pub unavailability: Option<Unavailability>,
 }
 
 /// What a framework answered to an inverse offer, kept per agent (the allocator's
@@ -91,8 +89,8 @@ pub(crate) struct Machine {
 pub(crate) struct Responses {
     /// Frameworks holding an unanswered inverse offer for the agent.
     pub outstanding: BTreeSet<String>,
-    /// Each framework's latest answer: `{status, framework_id, timestamp}`.
-    pub statuses: BTreeMap<String, Value>,
+    /// Each framework's latest answer.
+    pub statuses: BTreeMap<String, InverseOfferStatus>,
 }
 
 /// An outstanding inverse offer.
@@ -105,8 +103,9 @@ pub(crate) struct InverseOffer {
 /// registry holds them); answers and inverse offers are not (the allocator's).
 #[derive(Default)]
 pub(crate) struct Maintenance {
-    /// The schedule's windows, normalised; empty when there is no schedule.
-    pub windows: Vec<Value>,
+    /// The schedule's windows, as read (unknown fields dropped); empty when there is no
+    /// schedule.
+    pub windows: Vec<Window>,
     /// Every machine the master knows (its agents', and every one scheduled), in the order
     /// first seen.
     pub machines: Vec<Machine>,
@@ -155,32 +154,13 @@ impl Maintenance {
     }
 
     /// The unavailability of the machine `agent` runs on, if scheduled.
-    pub(crate) fn unavailability_of(&self, agent: &Agent) -> Option<&Value> {
+    pub(crate) fn unavailability_of(&self, agent: &Agent) -> Option<&Unavailability> {
         if !self.any_scheduled() {
             return None;
         }
         let i = self.find(&MachineId::of_agent(agent))?;
         self.machines[i].unavailability.as_ref()
     }
-}
-
-/// `Unavailability` normalised: `start` then `duration`, integer nanoseconds.
-pub(crate) fn unavailability(v: &Value) -> Value {
-    let nanos = |path: &str| {
-        j::at(v, path).and_then(|n| n.as_i64().or_else(|| j::as_f64(n).map(|f| f as i64)))
-    };
-    let mut m = Map::new();
-    m.insert(
-        "start".into(),
-        json!({"nanoseconds": nanos("start.nanoseconds").unwrap_or(0)}),
-    );
-    if v.get("duration").is_some() {
-        m.insert(
-            "duration".into(),
-            json!({"nanoseconds": nanos("duration.nanoseconds").unwrap_or(0)}),
-        );
-    }
-    Value::Object(m)
 }
 
 /// One MachineID's own checks (`validation::machine`).
@@ -205,13 +185,13 @@ fn appears_twice(id: &MachineId) -> String {
 }
 
 /// The machines of START/STOP_MAINTENANCE (`validation::machines`).
-pub(crate) fn check_machines(ids: &[Value]) -> Result<Vec<MachineId>, String> {
+pub(crate) fn check_machines(ids: &[MachineIdV1]) -> Result<Vec<MachineId>, String> {
     if ids.is_empty() {
         return Err("List of machines is empty".into());
     }
     let mut seen: Vec<MachineId> = Vec::new();
     for v in ids {
-        let id = MachineId::from_json(v);
+        let id = MachineId::from_v1(v);
         check_machine(&id)?;
         if seen.iter().any(|s| s.matches(&id)) {
             return Err(appears_twice(&id));
@@ -224,18 +204,18 @@ pub(crate) fn check_machines(ids: &[Value]) -> Result<Vec<MachineId>, String> {
 /// A new schedule's windows against the machines known (`validation::schedule`): each
 /// window names machines, none twice, its duration is not negative, and no DOWN machine
 /// is left out.
-pub(crate) fn check_schedule(windows: &[Value], machines: &[Machine]) -> Result<(), String> {
+pub(crate) fn check_schedule(windows: &[Window], machines: &[Machine]) -> Result<(), String> {
     let mut updated: Vec<MachineId> = Vec::new();
     for w in windows {
-        let ids = j::array_at(w, "machine_ids");
-        if ids.is_empty() {
+        if w.machine_ids.is_empty() {
             return Err("List of machines in the maintenance window is empty".into());
         }
-        if j::f64_at(w, "unavailability.duration.nanoseconds").is_some_and(|d| d < 0.0) {
+        let duration = w.unavailability.duration.as_ref();
+        if duration.is_some_and(|d| d.nanoseconds < 0) {
             return Err("Unavailability 'duration' is negative".into());
         }
-        for v in ids {
-            let id = MachineId::from_json(v);
+        for v in &w.machine_ids {
+            let id = MachineId::from_v1(v);
             check_machine(&id)?;
             if updated.iter().any(|u| u.matches(&id)) {
                 return Err(appears_twice(&id));
@@ -252,24 +232,6 @@ pub(crate) fn check_schedule(windows: &[Value], machines: &[Machine]) -> Result<
         }
     }
     Ok(())
-}
-
-/// The windows as kept and listed: machine IDs and unavailability in proto order.
-pub(crate) fn normalize_windows(windows: &[Value]) -> Vec<Value> {
-    windows
-        .iter()
-        .map(|w| {
-            let ids: Vec<Value> = j::array_at(w, "machine_ids")
-                .iter()
-                .map(|m| MachineId::from_json(m).json())
-                .collect();
-            let una = w
-                .get("unavailability")
-                .map(unavailability)
-                .unwrap_or_default();
-            json!({"machine_ids": ids, "unavailability": una})
-        })
-        .collect()
 }
 
 /// A JSON value with every object's keys sorted, as the master's legacy endpoints write
@@ -293,12 +255,17 @@ pub(crate) fn sorted(v: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn machine(v: Value) -> MachineId {
+        MachineId::from_v1(&serde_json::from_value(v).unwrap())
+    }
 
     #[test]
     fn machines_match_as_mesos_matches_them() {
-        let a = MachineId::from_json(&json!({"hostname": "Maint-Host", "ip": "127.0.0.1"}));
-        let b = MachineId::from_json(&json!({"hostname": "maint-host", "ip": "127.0.0.1"}));
-        let host_only = MachineId::from_json(&json!({"hostname": "maint-host"}));
+        let a = machine(json!({"hostname": "Maint-Host", "ip": "127.0.0.1"}));
+        let b = machine(json!({"hostname": "maint-host", "ip": "127.0.0.1"}));
+        let host_only = machine(json!({"hostname": "maint-host"}));
         assert!(a.matches(&b));
         assert!(!a.matches(&host_only), "both fields must agree");
         assert_eq!(a.display(), "Maint-Host (127.0.0.1)");
@@ -307,7 +274,9 @@ mod tests {
 
     #[test]
     fn schedule_texts_are_the_masters() {
-        let w = |ids: Value, dur: i64| json!({"machine_ids": ids, "unavailability": {"start": {"nanoseconds": 1}, "duration": {"nanoseconds": dur}}});
+        let w = |ids: Value, dur: i64| -> Window {
+            serde_json::from_value(json!({"machine_ids": ids, "unavailability": {"start": {"nanoseconds": 1}, "duration": {"nanoseconds": dur}}})).unwrap()
+        };
         let one = json!([{"hostname": "h", "ip": "127.0.0.1"}]);
         assert_eq!(
             check_schedule(&[w(json!([]), 1)], &[]).unwrap_err(),
@@ -330,7 +299,7 @@ mod tests {
             "Failed to parse IPv4: nope"
         );
         let down = Machine {
-            id: MachineId::from_json(&json!({"hostname": "d", "ip": "127.0.0.1"})),
+            id: machine(json!({"hostname": "d", "ip": "127.0.0.1"})),
             mode: Mode::Down,
             unavailability: None,
         };

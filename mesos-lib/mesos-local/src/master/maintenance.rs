@@ -6,14 +6,17 @@
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::faults::Removal;
 use super::machines::{self, Machine, MachineId, Mode, sorted};
+use super::schedule_input::{parse_machines, parse_schedule};
 use super::state::MasterState;
 use super::{Ctx, Master};
 use crate::http::{bad_request, empty, json_ok, method_not_allowed};
-use crate::json as j;
+use mesos_lib::v1::Extra;
+use mesos_lib::v1::common::{MachineId as MachineIdV1, Unavailability};
+use mesos_lib::v1::maintenance::{ClusterStatus, DrainingMachine, Schedule};
 
 /// The agents running on the machine `id`.
 fn agents_on(st: &MasterState, id: &MachineId) -> Vec<String> {
@@ -24,65 +27,50 @@ fn agents_on(st: &MasterState, id: &MachineId) -> Vec<String> {
         .collect()
 }
 
-/// `{"windows": […]}`, or `{}` without a schedule.
-pub(crate) fn schedule(st: &MasterState) -> Value {
-    if st.maintenance.windows.is_empty() {
-        return json!({});
+/// The schedule (`{}` without one).
+pub(crate) fn schedule(st: &MasterState) -> Schedule {
+    Schedule {
+        windows: st.maintenance.windows.clone(),
+        extra: Extra::new(),
     }
-    json!({"windows": st.maintenance.windows})
 }
 
 /// `ClusterStatus`: DRAINING machines with the inverse-offer answers of their agents' frameworks,
 /// and DOWN machines. Listed newest machine first, the order a real master's hashmap gives.
-pub(crate) fn status(st: &MasterState) -> Value {
-    let mut draining = Vec::new();
-    let mut down = Vec::new();
+pub(crate) fn status(st: &MasterState) -> ClusterStatus {
+    let mut status = ClusterStatus::default();
     for m in st.maintenance.machines.iter().rev() {
         match m.mode {
-            Mode::Draining => {
-                let statuses: Vec<Value> = agents_on(st, &m.id)
+            Mode::Draining => status.draining_machines.push(DrainingMachine {
+                id: m.id.v1(),
+                statuses: agents_on(st, &m.id)
                     .iter()
                     .filter_map(|aid| st.maintenance.responses.get(aid))
                     .flat_map(|r| r.statuses.values().cloned())
-                    .collect();
-                let mut o = Map::new();
-                o.insert("id".into(), m.id.json());
-                if !statuses.is_empty() {
-                    o.insert("statuses".into(), Value::Array(statuses));
-                }
-                draining.push(Value::Object(o));
-            }
-            Mode::Down => down.push(m.id.json()),
+                    .collect(),
+                extra: Extra::new(),
+            }),
+            Mode::Down => status.down_machines.push(m.id.v1()),
             Mode::Up => {}
         }
     }
-    let mut o = Map::new();
-    if !draining.is_empty() {
-        o.insert("draining_machines".into(), Value::Array(draining));
-    }
-    if !down.is_empty() {
-        o.insert("down_machines".into(), Value::Array(down));
-    }
-    Value::Object(o)
+    status
 }
 
 impl Master {
     /// UPDATE_MAINTENANCE_SCHEDULE (also `POST /master/maintenance/schedule`): new machines
     /// start DRAINING, machines left out go back UP (a DOWN one cannot be left out), and the
     /// agents of every machine known have their offers and inverse offers rescinded.
-    pub(crate) fn update_maintenance_schedule(&self, schedule: &Value) -> Response {
-        let given = j::array_at(schedule, "windows");
+    pub(crate) fn update_maintenance_schedule(&self, schedule: Schedule) -> Response {
+        let windows = schedule.windows;
         let mut st = self.lock();
-        if let Err(e) = machines::check_schedule(given, &st.maintenance.machines) {
+        if let Err(e) = machines::check_schedule(&windows, &st.maintenance.machines) {
             return bad_request(e);
         }
-        let windows = machines::normalize_windows(given);
-        let wanted: Vec<(MachineId, Value)> = windows
+        let wanted: Vec<(MachineId, Unavailability)> = windows
             .iter()
             .flat_map(|w| {
-                j::array_at(w, "machine_ids")
-                    .iter()
-                    .map(|m| (MachineId::from_json(m), w["unavailability"].clone()))
+                (w.machine_ids.iter()).map(|m| (MachineId::from_v1(m), w.unavailability.clone()))
             })
             .collect();
         for i in 0..st.maintenance.machines.len() {
@@ -122,7 +110,7 @@ impl Master {
     /// START_MAINTENANCE (also `POST /master/machine/down`): DRAINING machines go DOWN and
     /// every agent on them is removed (its tasks TASK_LOST "… Operator initiated 'Machine
     /// DOWN'") and shut down.
-    pub(crate) fn start_maintenance(&self, ids: &[Value]) -> Response {
+    pub(crate) fn start_maintenance(&self, ids: &[MachineIdV1]) -> Response {
         let ids = match machines::check_machines(ids) {
             Ok(ids) => ids,
             Err(e) => return bad_request(e),
@@ -149,7 +137,7 @@ impl Master {
 
     /// STOP_MAINTENANCE (also `POST /master/machine/up`): DOWN machines go UP and leave the
     /// schedule (a window left without machines goes too).
-    pub(crate) fn stop_maintenance(&self, ids: &[Value]) -> Response {
+    pub(crate) fn stop_maintenance(&self, ids: &[MachineIdV1]) -> Response {
         let ids = match machines::check_machines(ids) {
             Ok(ids) => ids,
             Err(e) => return bad_request(e),
@@ -165,14 +153,11 @@ impl Master {
                 m.unavailability = None;
             }
         }
+        let stopped = |m: &MachineIdV1| ids.iter().any(|id| id.matches(&MachineId::from_v1(m)));
         for w in st.maintenance.windows.iter_mut() {
-            if let Some(list) = w.get_mut("machine_ids").and_then(Value::as_array_mut) {
-                list.retain(|m| !ids.iter().any(|id| id.matches(&MachineId::from_json(m))));
-            }
+            w.machine_ids.retain(|m| !stopped(m));
         }
-        st.maintenance
-            .windows
-            .retain(|w| !j::array_at(w, "machine_ids").is_empty());
+        st.maintenance.windows.retain(|w| !w.machine_ids.is_empty());
         empty(StatusCode::OK)
     }
 }
@@ -208,13 +193,18 @@ pub(super) async fn schedule_endpoint(State(ctx): State<Ctx>, req: Request) -> R
     }
     let method = req.method().clone();
     if method == Method::GET {
-        return json_ok(&sorted(&schedule(&ctx.master.lock())));
+        let written = serde_json::to_value(schedule(&ctx.master.lock()));
+        return json_ok(&sorted(&written.unwrap_or_default()));
     }
     if method != Method::POST {
         return method_not_allowed(method.as_str());
     }
-    match body_json(req, false).await {
-        Ok(v) => ctx.master.update_maintenance_schedule(&v),
+    // stout's text alone: this endpoint converts no Call.
+    match body_json(req, false)
+        .await
+        .and_then(|v| parse_schedule(&v, ""))
+    {
+        Ok(schedule) => ctx.master.update_maintenance_schedule(schedule),
         Err(e) => bad_request(e),
     }
 }
@@ -224,7 +214,8 @@ pub(super) async fn status_endpoint(State(ctx): State<Ctx>) -> Response {
     if let Some(r) = ctx.follower_response("/maintenance/status") {
         return r;
     }
-    json_ok(&sorted(&status(&ctx.master.lock())))
+    let written = serde_json::to_value(status(&ctx.master.lock()));
+    json_ok(&sorted(&written.unwrap_or_default()))
 }
 
 /// `POST /master/machine/down` with a JSON array of MachineIDs.
@@ -248,11 +239,15 @@ async fn machines_endpoint(ctx: Ctx, req: Request, path: &str, down: bool) -> Re
         Ok(v) => v,
         Err(e) => return bad_request(e),
     };
-    let ids = ids.as_array().map(Vec::as_slice).unwrap_or_default();
+    // stout's text alone: this endpoint converts no Call.
+    let ids = match parse_machines(&ids, None) {
+        Ok(ids) => ids,
+        Err(e) => return bad_request(e),
+    };
     if down {
-        ctx.master.start_maintenance(ids)
+        ctx.master.start_maintenance(&ids)
     } else {
-        ctx.master.stop_maintenance(ids)
+        ctx.master.stop_maintenance(&ids)
     }
 }
 

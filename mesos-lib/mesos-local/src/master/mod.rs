@@ -24,6 +24,7 @@ pub(crate) mod reserve;
 pub(crate) mod resize;
 pub(crate) mod roles;
 pub(crate) mod routes;
+pub(crate) mod schedule_input;
 pub(crate) mod scheduler_api;
 pub(crate) mod scheduler_call;
 pub(crate) mod state;

@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::reservations::Kind;
+use super::schedule_input::{parse_machines, parse_schedule};
 use super::{Ctx, legacy, operator_checks, views};
 use crate::http::auth::Principal;
 use crate::http::{
@@ -173,14 +174,29 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
         C::UpdateQuota => master.update_quota(call),
         C::SetQuota => master.set_quota(call),
         C::RemoveQuota => master.remove_quota(call),
-        C::UpdateMaintenanceSchedule => master.update_maintenance_schedule(
-            j::at(call, "update_maintenance_schedule.schedule").unwrap_or(&Value::Null),
-        ),
-        C::StartMaintenance => {
-            master.start_maintenance(j::array_at(call, "start_maintenance.machines"))
+        C::UpdateMaintenanceSchedule => {
+            // Required, so present: the call's checks list it missing otherwise.
+            let given = j::at(call, "update_maintenance_schedule.schedule");
+            let path = "update_maintenance_schedule.schedule.";
+            match parse_schedule(given.unwrap_or(&Value::Null), path) {
+                Ok(schedule) => master.update_maintenance_schedule(schedule),
+                Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+            }
         }
-        C::StopMaintenance => {
-            master.stop_maintenance(j::array_at(call, "stop_maintenance.machines"))
+        C::StartMaintenance | C::StopMaintenance => {
+            let given = j::at(call, &format!("{}.machines", name.to_ascii_lowercase()));
+            let ids = match given.map(|v| parse_machines(v, Some("machines"))) {
+                Some(Ok(ids)) => ids,
+                Some(Err(e)) => {
+                    return bad_request(format!("Failed to convert JSON into Call protobuf: {e}"));
+                }
+                None => Vec::new(),
+            };
+            if *ty == C::StartMaintenance {
+                master.start_maintenance(&ids)
+            } else {
+                master.stop_maintenance(&ids)
+            }
         }
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
         _ => not_implemented(),

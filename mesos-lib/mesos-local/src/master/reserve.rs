@@ -19,6 +19,7 @@ use super::{Master, operations, resize, volumes};
 use crate::http::{EventSender, bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::offer::Operation as OfferOperation;
 use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo};
 
 /// The refuse filter a rescinded offer leaves (`Filters()`'s default `refuse_seconds`).
@@ -148,19 +149,22 @@ impl Master {
         upto: usize,
         available: &mut Resources,
     ) {
-        while pending.0.front().is_some_and(|(at, _)| *at <= upto) {
-            let Some((_, op)) = pending.0.pop_front() else {
+        while pending.0.front().is_some_and(|p| p.at <= upto) {
+            let Some(Pending { op, feedback, .. }) = pending.0.pop_front() else {
                 break;
             };
             let Some(kind) = j::str_at(&op, "type").and_then(Kind::of_type) else {
                 continue;
             };
-            match self.offer_operation(st, place, kind, &op, available) {
-                Ok(()) if op.get("id").is_some() => {
-                    self.operation_finished(st, place.fid, &place.agent_id, &place.role, &op);
+            match (
+                self.offer_operation(st, place, kind, &op, available),
+                feedback,
+            ) {
+                (Ok(()), Some(info)) => {
+                    self.operation_finished(st, place.fid, &place.agent_id, &place.role, info);
                 }
-                Ok(()) => {}
-                Err(message) => {
+                (Ok(()), None) => {}
+                (Err(message), feedback) => {
                     tracing::warn!(
                         framework = place.fid,
                         "dropping {} operation: {message}",
@@ -171,7 +175,8 @@ impl Master {
                         .get(place.fid)
                         .and_then(|f| f.subscription.as_ref())
                         .map(|s| &s.sender);
-                    operations::send_error(sender, &op, &message);
+                    let id = feedback.as_ref().and_then(|f| f.id.as_ref());
+                    operations::send_error(sender, id, &message);
                 }
             }
         }
@@ -261,29 +266,49 @@ pub(crate) fn apply_to_agent(entry: &mut AgentEntry, op: &ReservationOp) {
 /// The resource operations of one ACCEPT, each with the number of tasks that came before it,
 /// so that LAUNCHes see the reservations made before them and only those.
 #[derive(Default)]
-pub(crate) struct PendingOperations(VecDeque<(usize, Value)>);
+pub(crate) struct PendingOperations(VecDeque<Pending>);
+
+/// A resource operation of an ACCEPT waiting for its turn.
+struct Pending {
+    /// How many of the ACCEPT's tasks came before it.
+    at: usize,
+    /// The operation as sent, which the checks read.
+    op: Value,
+    /// The operation typed, when it asks for feedback (has an `id`): the master's record.
+    feedback: Option<OfferOperation>,
+}
 
 impl PendingOperations {
     /// Takes `op` if mesos-local carries it out (a RESERVE, UNRESERVE, CREATE, DESTROY,
     /// GROW_VOLUME or SHRINK_VOLUME, with operation feedback when it has an `id`), leaving
-    /// `Null` in its place.
-    pub(crate) fn take(&mut self, tasks_before: usize, op: &mut Value) -> bool {
+    /// `Null` in its place. One asking for feedback is typed here; the error is for a 400
+    /// ("Failed to convert JSON into Call protobuf: ").
+    pub(crate) fn take(&mut self, tasks_before: usize, op: &mut Value) -> Result<bool, String> {
         let ty = j::str_at(op, "type");
         let ours = ty.and_then(Kind::of_type).is_some();
         if ours {
-            self.0.push_back((tasks_before, op.take()));
+            let feedback = match op.get("id") {
+                Some(_) => Some(operations::feedback_operation(op)?),
+                None => None,
+            };
+            self.0.push_back(Pending {
+                at: tasks_before,
+                op: op.take(),
+                feedback,
+            });
         }
-        ours
+        Ok(ours)
     }
 
     /// Drops every operation (the ACCEPT's offers were invalid), as the master does: each
     /// with an `id` gets OPERATION_ERROR.
     pub(crate) fn drop_all(&mut self, why: &str, sender: Option<&EventSender>) {
-        for (_, op) in self.0.drain(..) {
+        for Pending { op, feedback, .. } in self.0.drain(..) {
             let ty = j::str_at(&op, "type").unwrap_or("");
             let message = format!("Operation attempted with invalid offers: {why}");
             tracing::warn!("dropping {ty} operation: {message}");
-            operations::send_error(sender, &op, &message);
+            let id = feedback.as_ref().and_then(|f| f.id.as_ref());
+            operations::send_error(sender, id, &message);
         }
     }
 }

@@ -273,6 +273,39 @@ impl Event {
         }
     }
 
+    /// INVERSE_OFFERS.
+    pub fn inverse_offers(inverse_offers: Vec<InverseOffer>) -> Self {
+        Self {
+            inverse_offers: Some(InverseOffers {
+                inverse_offers,
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::InverseOffers)
+        }
+    }
+
+    /// RESCIND_INVERSE_OFFER of `inverse_offer_id`.
+    pub fn rescind_inverse_offer(inverse_offer_id: OfferId) -> Self {
+        Self {
+            rescind_inverse_offer: Some(RescindInverseOffer {
+                inverse_offer_id,
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::RescindInverseOffer)
+        }
+    }
+
+    /// UPDATE_OPERATION_STATUS carrying `status`.
+    pub fn update_operation_status(status: OperationStatus) -> Self {
+        Self {
+            update_operation_status: Some(UpdateOperationStatus {
+                status,
+                extra: Extra::new(),
+            }),
+            ..Self::new(EventType::UpdateOperationStatus)
+        }
+    }
+
     /// MESSAGE from an executor.
     pub fn message(agent_id: AgentId, executor_id: ExecutorId, data: Bytes) -> Self {
         Self {
@@ -312,5 +345,25 @@ impl Event {
             }),
             ..Self::new(EventType::Error)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverse_offers_are_written_as_a_master_writes_them() {
+        // Transcript 34's shape: InverseOffer in mesos.proto's field order.
+        let text = r#"{"type":"INVERSE_OFFERS","inverse_offers":{"inverse_offers":[{"id":{"value":"m-O27"},"url":{"scheme":"http","address":{"hostname":"127.0.0.1","ip":"127.0.0.1","port":5052},"path":"/slave(1)"},"framework_id":{"value":"m-0005"},"agent_id":{"value":"m-S1"},"unavailability":{"start":{"nanoseconds":1},"duration":{"nanoseconds":2}}}]}}"#;
+        let event: Event = serde_json::from_str(text).unwrap();
+        let list = event.inverse_offers.clone().unwrap().inverse_offers;
+        let built = Event::inverse_offers(list);
+        assert_eq!(serde_json::to_string(&built).unwrap(), text);
+        let rescind = Event::rescind_inverse_offer(OfferId::new("m-O27"));
+        assert_eq!(
+            serde_json::to_string(&rescind).unwrap(),
+            r#"{"type":"RESCIND_INVERSE_OFFER","rescind_inverse_offer":{"inverse_offer_id":{"value":"m-O27"}}}"#
+        );
     }
 }
