@@ -124,6 +124,15 @@ pub fn operator_request(data: &[u8]) {
                 "normalisation is not idempotent"
             );
             assert_eq!(again.1, ty);
+            // Typed as the endpoint types it: a conversion error is its 400; a typed call
+            // keeps its type and holds the section its handler takes.
+            if let Ok(typed) = crate::fuzz_hooks::into_operator_call(call) {
+                assert_eq!(typed.call.call_type, ty, "the typed call keeps its type");
+                assert!(
+                    crate::fuzz_hooks::has_section(&typed),
+                    "a decoded {ty:?} call types with its section"
+                );
+            }
         }
         Err(response) => {
             let status = response.status().as_u16();

@@ -109,7 +109,15 @@ pub(crate) fn decode_request(
     if matches!(ty, CallType::Unknown(_)) {
         return Err(invalid("Expecting 'type' to be present"));
     }
-    let missing = missing_required(&call, &section(ty.as_str()), required(&ty));
+    let mut missing = missing_required(&call, &section(ty.as_str()), required(&ty));
+    // stout converts the whole call: another call's section short of a required field fails
+    // the conversion too.
+    for key in call.as_object().into_iter().flat_map(|m| m.keys()) {
+        let other = CallType::from_name(&key.to_ascii_uppercase());
+        if other != ty && key != "type" {
+            missing.extend(missing_required(&call, key, required(&other)));
+        }
+    }
     if !missing.is_empty() {
         return Err(Box::new(bad_request(format!(
             "Failed to convert JSON into Call protobuf: Missing required fields: {}",

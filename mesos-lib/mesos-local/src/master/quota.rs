@@ -198,18 +198,15 @@ impl Master {
     }
 
     /// REMOVE_QUOTA (pre-1.9): the role's quota set back to the default.
-    pub(crate) fn remove_quota(&self, call: &Value) -> Response {
-        let role = j::str_at(call, "remove_quota.role")
-            .unwrap_or("")
-            .to_string();
+    pub(crate) fn remove_quota(&self, role: &str) -> Response {
         let mut st = self.lock();
-        if !st.quotas.contains_key(&role) {
+        if !st.quotas.contains_key(role) {
             return bad_request(format!(
                 "Failed to remove quota: Role '{role}' has no quota set"
             ));
         }
         // The master forgets the role's entry; the registry keeps none for a default quota.
-        st.quotas.remove(&role);
+        st.quotas.remove(role);
         drop(st);
         empty(StatusCode::OK)
     }

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sharing::UpdateWeights;
 use crate::proto_enum;
 use crate::v1::Extra;
-use super::sharing::UpdateWeights;
 use crate::v1::common::{DurationInfo, ProtoDuration};
 use crate::v1::ids::{AgentId, FrameworkId};
 use crate::v1::resources::Resource;
