@@ -168,6 +168,28 @@ async fn operator_calls_are_converted_as_stout_converts_them() {
         agents["get_agents"]["agents"][0]["drain_info"]["config"],
         json!({"max_grace_period": {"nanoseconds": 2_000_000_000i64}, "mark_gone": false})
     );
+
+    let set = |guarantee: Value| {
+        json!({"type": "SET_QUOTA", "set_quota": {"quota_request": {
+        "role": "web", "force": "true", "guarantee": guarantee}}})
+    };
+    assert_eq!(
+        operator(&url, &set(json!([{"name": "cpus", "scalar": {"value": 1}}]))).await,
+        (
+            400,
+            "Failed to convert JSON into Call protobuf: Missing required fields: set_quota.quota_request.guarantee[0].type"
+                .into()
+        )
+    );
+    let one = json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": "1000"}});
+    assert_eq!(operator(&url, &set(one)).await, (200, String::new()));
+    let (_, body) = operator(&url, &json!({"type": "GET_QUOTA"})).await;
+    let quota: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        quota["get_quota"]["status"]["configs"][0]["guarantees"],
+        json!({"cpus": {"value": 1000.0}}),
+        "forced past the cluster's 1 agent: {quota}"
+    );
     m.shutdown().await;
 }
 

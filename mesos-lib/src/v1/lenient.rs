@@ -115,6 +115,11 @@ pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
+/// A 32-bit unsigned integer (a whole double is taken too).
+pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    u32::try_from(u64(d)?).map_err(D::Error::custom)
+}
+
 /// A boolean, or the string `"true"` or `"false"` (stout parses a string as JSON there).
 pub(crate) fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     struct Flag;

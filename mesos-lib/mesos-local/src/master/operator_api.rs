@@ -189,7 +189,9 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
             .update_weights
             .map_or_else(not_implemented, |w| master.update_weights(&w)),
         C::UpdateQuota => master.update_quota(&tree),
-        C::SetQuota => master.set_quota(&tree),
+        C::SetQuota => call
+            .set_quota
+            .map_or_else(not_implemented, |q| master.set_quota(&q.quota_request)),
         C::RemoveQuota => call
             .remove_quota
             .map_or_else(not_implemented, |q| master.remove_quota(&q.role)),

@@ -19,8 +19,9 @@ pub(crate) struct Typed {
 }
 
 /// The sections still read from the tree: reservations and volumes (`ReservationOp::parse`
-/// reads resource trees with the master's texts), quota (`check_quota` keeps the order of a
-/// QuotaConfig's maps) and maintenance (typed with the maintenance state, elsewhere).
+/// reads resource trees with the master's texts), UPDATE_QUOTA (its texts list a config's
+/// maps in the order given, which the typed, name-ordered maps lose) and maintenance (typed
+/// with the maintenance state, elsewhere).
 const TREE_SECTIONS: &[&str] = &[
     "reserve_resources",
     "unreserve_resources",
@@ -32,16 +33,19 @@ const TREE_SECTIONS: &[&str] = &[
     "start_maintenance",
     "stop_maintenance",
     "update_quota",
-    "set_quota",
 ];
 
-/// The repeated fields of the typed sections: stout takes a single value there as the
-/// field's one element, where the derived reading wants an array.
-const REPEATED: &[(&str, &str)] = &[("update_weights", "weight_infos")];
+/// The repeated fields of the typed sections (JSON pointers): stout takes a single value
+/// there as the field's one element, where the derived reading wants an array.
+const REPEATED: &[&str] = &[
+    "/update_weights/weight_infos",
+    "/set_quota/quota_request/guarantee",
+];
 
 /// The validated call, typed. The error follows "Failed to convert JSON into Call protobuf: "
 /// (stout's rules, serde's words).
 pub(crate) fn into_call(mut tree: Value) -> Result<Typed, String> {
+    wrap_repeated(&mut tree);
     let Some(map) = tree.as_object_mut() else {
         return Err("Expecting a JSON object".into());
     };
@@ -59,7 +63,6 @@ pub(crate) fn into_call(mut tree: Value) -> Result<Typed, String> {
             kept.insert(own.clone(), body);
         }
     }
-    wrap_repeated(map);
     let call: Call = serde_json::from_value(tree).map_err(|e| e.to_string())?;
     let tree = if kept.is_empty() {
         Value::Null
@@ -85,6 +88,7 @@ pub(crate) fn has_section(typed: &Typed) -> bool {
         C::ReactivateAgent => call.reactivate_agent.is_some(),
         C::Teardown => call.teardown.is_some(),
         C::MarkAgentGone => call.mark_agent_gone.is_some(),
+        C::SetQuota => call.set_quota.is_some(),
         C::RemoveQuota => call.remove_quota.is_some(),
         ref ty => {
             let section = ty.as_str().to_ascii_lowercase();
@@ -94,9 +98,9 @@ pub(crate) fn has_section(typed: &Typed) -> bool {
 }
 
 /// A single value given for a repeated field becomes an array of it.
-fn wrap_repeated(call: &mut Map<String, Value>) {
-    for (section, field) in REPEATED {
-        if let Some(v) = call.get_mut(*section).and_then(|s| s.get_mut(*field))
+fn wrap_repeated(call: &mut Value) {
+    for path in REPEATED {
+        if let Some(v) = call.pointer_mut(path)
             && !v.is_array()
         {
             *v = Value::Array(vec![v.take()]);
@@ -138,6 +142,21 @@ mod tests {
         let update = into_call(call).unwrap().call.update_weights.unwrap();
         assert_eq!(update.weight_infos[0].role, "web");
         assert_eq!(update.weight_infos[0].weight, 2.5);
+    }
+
+    #[test]
+    fn a_single_guarantee_is_the_one_element() {
+        let call = json!({"type": "SET_QUOTA", "set_quota": {"quota_request": {"role": "web",
+            "force": "true", "guarantee": {"name": "cpus", "type": "SCALAR",
+            "scalar": {"value": "2"}}}}});
+        let req = into_call(call)
+            .unwrap()
+            .call
+            .set_quota
+            .unwrap()
+            .quota_request;
+        assert!(req.force);
+        assert_eq!(req.guarantee[0].scalar.as_ref().unwrap().value, 2.0);
     }
 
     #[test]

@@ -33,7 +33,11 @@ fn required(ty: &CallType) -> &'static [&'static str] {
         C::ShrinkVolume => &["volume", "subtract"],
         C::UpdateMaintenanceSchedule => &["schedule.windows[].unavailability.start.nanoseconds"],
         C::UpdateQuota => &["quota_configs[].role"],
-        C::SetQuota => &["quota_request"],
+        C::SetQuota => &[
+            "quota_request",
+            "quota_request.guarantee[].name",
+            "quota_request.guarantee[].type",
+        ],
         C::RemoveQuota => &["role"],
         C::Teardown => &["framework_id.value"],
         _ => &[],

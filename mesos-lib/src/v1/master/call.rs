@@ -109,7 +109,8 @@ pub struct GetMetrics {
 /// `Call.SetLoggingLevel`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SetLoggingLevel {
-    /// glog verbosity.
+    /// glog verbosity (also read from a string, as Mesos reads it).
+    #[serde(deserialize_with = "crate::v1::lenient::u32")]
     pub level: u32,
     /// How long before reverting.
     pub duration: DurationInfo,
@@ -217,6 +218,33 @@ pub struct Teardown {
     pub extra: Extra,
 }
 
+/// `QuotaRequest`: the pre-1.9 form of a role's quota.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct QuotaRequest {
+    /// Whether the master skips its capacity check.
+    #[serde(default, deserialize_with = "crate::v1::lenient::bool")]
+    pub force: bool,
+    /// The role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// What the role is guaranteed (scalars without metadata).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guarantee: Vec<Resource>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `Call.SetQuota` (deprecated by UPDATE_QUOTA).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SetQuota {
+    /// The quota to set.
+    pub quota_request: QuotaRequest,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// `Call.RemoveQuota` (deprecated by UPDATE_QUOTA).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RemoveQuota {
@@ -269,11 +297,14 @@ pub struct Call {
     /// MARK_AGENT_GONE body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark_agent_gone: Option<OnAgent>,
+    /// SET_QUOTA body (deprecated by UPDATE_QUOTA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_quota: Option<SetQuota>,
     /// REMOVE_QUOTA body (deprecated by UPDATE_QUOTA).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove_quota: Option<RemoveQuota>,
     /// Fields this library does not model (bodies of the other calls: volumes, maintenance,
-    /// quota but REMOVE_QUOTA, SET_QUOTA).
+    /// UPDATE_QUOTA).
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -295,6 +326,7 @@ impl Call {
             reactivate_agent: None,
             teardown: None,
             mark_agent_gone: None,
+            set_quota: None,
             remove_quota: None,
             extra: Extra::new(),
         }
