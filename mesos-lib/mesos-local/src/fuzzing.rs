@@ -104,9 +104,10 @@ fn typed_call(mut tree: serde_json::Value, ty: &mesos_lib::v1::scheduler::CallTy
     assert!(present, "a valid {ty:?} call types with its section");
 }
 
-/// The embedded master's operator request decoding: it answers only 400, 406 or 415, an
-/// accepted call is an object of a known, non-empty type, and decoding the normalised call
-/// again gives the same result.
+/// The embedded master's operator request decoding, then typing: it answers only 400, 406 or
+/// 415, an accepted call is an object of a known, non-empty type, decoding the normalised call
+/// again gives the same result, and a call that types keeps its type and the section its
+/// handler takes.
 pub fn operator_request(data: &[u8]) {
     use crate::fuzz_hooks::decode_operator_request as decode;
     let (headers, body) = request(data);
