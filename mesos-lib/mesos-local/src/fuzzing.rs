@@ -104,9 +104,10 @@ fn typed_call(mut tree: serde_json::Value, ty: &mesos_lib::v1::scheduler::CallTy
     assert!(present, "a valid {ty:?} call types with its section");
 }
 
-/// The embedded master's operator request decoding: it answers only 400, 406 or 415, an
-/// accepted call is an object of a known, non-empty type, and decoding the normalised call
-/// again gives the same result.
+/// The embedded master's operator request decoding, then typing: it answers only 400, 406 or
+/// 415, an accepted call is an object of a known, non-empty type, decoding the normalised call
+/// again gives the same result, and a call that types keeps its type and the section its
+/// handler takes.
 pub fn operator_request(data: &[u8]) {
     use crate::fuzz_hooks::decode_operator_request as decode;
     let (headers, body) = request(data);
@@ -124,6 +125,15 @@ pub fn operator_request(data: &[u8]) {
                 "normalisation is not idempotent"
             );
             assert_eq!(again.1, ty);
+            // Typed as the endpoint types it: a conversion error is its 400; a typed call
+            // keeps its type and holds the section its handler takes.
+            if let Ok(typed) = crate::fuzz_hooks::into_operator_call(call) {
+                assert_eq!(typed.call.call_type, ty, "the typed call keeps its type");
+                assert!(
+                    crate::fuzz_hooks::has_section(&typed),
+                    "a decoded {ty:?} call types with its section"
+                );
+            }
         }
         Err(response) => {
             let status = response.status().as_u16();

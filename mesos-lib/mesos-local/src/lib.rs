@@ -41,6 +41,7 @@ pub use zookeeper::{ZooKeeperError, ZooKeeperServer};
 /// The request decoders of the embedded master, for the fuzz targets in `crate::fuzzing`.
 pub(crate) mod fuzz_hooks {
     pub(crate) use super::master::operator_api::decode_request as decode_operator_request;
+    pub(crate) use super::master::operator_call::{has_section, into_call as into_operator_call};
     pub(crate) use super::master::scheduler_api::decode_request as decode_scheduler_request;
     pub(crate) use super::master::scheduler_call::{framework_info_of, into_call};
 }

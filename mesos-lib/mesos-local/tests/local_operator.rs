@@ -114,6 +114,85 @@ async fn operator_calls_and_json_endpoints() {
     m.shutdown().await;
 }
 
+/// What stout cannot convert into a `master::Call` is its 400, and changes nothing; what it
+/// reads leniently (a number as a string, one value for a repeated field) is carried out.
+#[tokio::test]
+async fn operator_calls_are_converted_as_stout_converts_them() {
+    let m = start(1).await;
+    let url = m.url();
+    let agent = json!({"value": m.agents()[0].id.as_str()});
+    assert_eq!(
+        operator(&url, &json!({"type": "GET_HEALTH", "teardown": {}})).await,
+        (
+            400,
+            "Failed to convert JSON into Call protobuf: Missing required fields: teardown.framework_id"
+                .into()
+        )
+    );
+    let refused = [
+        json!({"type": "DRAIN_AGENT", "drain_agent": {"agent_id": agent,
+            "max_grace_period": {"seconds": 1.5}}}),
+        json!({"type": "DEACTIVATE_AGENT", "deactivate_agent": {"agent_id": {"value": 7}}}),
+        json!({"type": "GET_METRICS", "get_metrics": {"timeout": {"nanoseconds": "soon"}}}),
+        json!({"type": "READ_FILE", "read_file": {"path": "/x", "offset": -1}}),
+    ];
+    for call in refused {
+        let (code, body) = operator(&url, &call).await;
+        assert_eq!(code, 400, "{call}");
+        assert!(
+            body.starts_with("Failed to convert JSON into Call protobuf: "),
+            "{call}: {body}"
+        );
+    }
+    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
+    let agents: Value = serde_json::from_str(&body).unwrap();
+    let first = &agents["get_agents"]["agents"][0];
+    assert_eq!(first["deactivated"], false, "{first}");
+    assert!(first.get("drain_info").is_none(), "{first}");
+
+    let update = json!({"type": "UPDATE_WEIGHTS",
+        "update_weights": {"weight_infos": {"role": "web", "weight": "2.5"}}});
+    assert_eq!(operator(&url, &update).await, (200, String::new()));
+    let (_, body) = operator(&url, &json!({"type": "GET_WEIGHTS"})).await;
+    let weights: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        weights["get_weights"]["weight_infos"],
+        json!([{"weight": 2.5, "role": "web"}])
+    );
+    let drain = json!({"type": "DRAIN_AGENT", "drain_agent": {"agent_id": agent,
+        "max_grace_period": "2s", "mark_gone": "false"}});
+    assert_eq!(operator(&url, &drain).await, (200, String::new()));
+    let (_, body) = operator(&url, &json!({"type": "GET_AGENTS"})).await;
+    let agents: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        agents["get_agents"]["agents"][0]["drain_info"]["config"],
+        json!({"max_grace_period": {"nanoseconds": 2_000_000_000i64}, "mark_gone": false})
+    );
+
+    let set = |guarantee: Value| {
+        json!({"type": "SET_QUOTA", "set_quota": {"quota_request": {
+        "role": "web", "force": "true", "guarantee": guarantee}}})
+    };
+    assert_eq!(
+        operator(&url, &set(json!([{"name": "cpus", "scalar": {"value": 1}}]))).await,
+        (
+            400,
+            "Failed to convert JSON into Call protobuf: Missing required fields: set_quota.quota_request.guarantee[0].type"
+                .into()
+        )
+    );
+    let one = json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": "1000"}});
+    assert_eq!(operator(&url, &set(one)).await, (200, String::new()));
+    let (_, body) = operator(&url, &json!({"type": "GET_QUOTA"})).await;
+    let quota: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        quota["get_quota"]["status"]["configs"][0]["guarantees"],
+        json!({"cpus": {"value": 1000.0}}),
+        "forced past the cluster's 1 agent: {quota}"
+    );
+    m.shutdown().await;
+}
+
 #[tokio::test]
 async fn operator_event_stream_follows_a_task() {
     let m = start(1).await;

@@ -109,6 +109,62 @@ impl DurationInfo {
     }
 }
 
+/// `google.protobuf.Duration`: whole seconds and nanoseconds, also read from its JSON string
+/// form (`"1.5s"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ProtoDuration {
+    /// Whole seconds.
+    pub seconds: i64,
+    /// Nanoseconds beyond them.
+    pub nanos: i32,
+}
+
+impl ProtoDuration {
+    /// The whole duration in nanoseconds.
+    pub fn as_nanos(&self) -> i64 {
+        self.seconds
+            .saturating_mul(1_000_000_000)
+            .saturating_add(i64::from(self.nanos))
+    }
+
+    fn from_nanos(n: i64) -> Self {
+        Self {
+            seconds: n / 1_000_000_000,
+            nanos: (n % 1_000_000_000) as i32,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ProtoDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Text(String),
+            Parts {
+                #[serde(default, deserialize_with = "super::lenient::i64")]
+                seconds: i64,
+                #[serde(default, deserialize_with = "super::lenient::i64")]
+                nanos: i64,
+            },
+        }
+        match Given::deserialize(d) {
+            Ok(Given::Text(s)) => s
+                .strip_suffix('s')
+                .and_then(|n| n.parse::<f64>().ok())
+                .map(|secs| Self::from_nanos((secs * 1e9) as i64))
+                .ok_or_else(|| D::Error::custom(format!("Invalid duration '{s}'"))),
+            Ok(Given::Parts { seconds, nanos }) => Ok(Self::from_nanos(
+                seconds.saturating_mul(1_000_000_000).saturating_add(nanos),
+            )),
+            Err(_) => Err(D::Error::custom(
+                "a duration is '<seconds>s' or {seconds, nanos} in whole numbers",
+            )),
+        }
+    }
+}
+
 /// `Address`: how to reach a process (`ip` is a dotted string here).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Address {

@@ -115,6 +115,35 @@ pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
+/// A 32-bit unsigned integer (a whole double is taken too).
+pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    u32::try_from(u64(d)?).map_err(D::Error::custom)
+}
+
+/// A boolean, or the string `"true"` or `"false"` (stout parses a string as JSON there).
+pub(crate) fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct Flag;
+
+    impl Visitor<'_> for Flag {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean, or a string holding one")
+        }
+
+        fn visit_bool<E: Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<bool, E> {
+            v.parse()
+                .map_err(|_| E::custom(format!("'{v}' is not a boolean")))
+        }
+    }
+
+    d.deserialize_any(Flag)
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -168,5 +197,22 @@ mod tests {
         assert_eq!(read(json!({"f": "2.5"})).unwrap(), Some(2.5));
         assert_eq!(read(json!({"f": 3})).unwrap(), Some(3.0));
         assert!(read(json!({"f": "abc"})).is_err());
+    }
+
+    #[derive(Deserialize)]
+    struct Flag {
+        #[serde(default, deserialize_with = "super::bool")]
+        b: bool,
+    }
+
+    #[test]
+    fn a_boolean_is_also_read_from_its_string() {
+        let read = |v| serde_json::from_value::<Flag>(v).map(|f| f.b);
+        assert!(!read(json!({})).unwrap());
+        assert!(read(json!({"b": true})).unwrap());
+        assert!(read(json!({"b": "true"})).unwrap());
+        assert!(!read(json!({"b": "false"})).unwrap());
+        assert!(read(json!({"b": "yes"})).is_err());
+        assert!(read(json!({"b": 1})).is_err());
     }
 }

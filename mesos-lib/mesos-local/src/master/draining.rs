@@ -16,7 +16,7 @@ use super::faults::Removal;
 use super::machines::MachineId;
 use super::state::MasterState;
 use crate::http::{bad_request, empty, plain};
-use crate::json as j;
+use mesos_lib::v1::master::call::DrainAgent;
 
 /// `DrainState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,37 +85,12 @@ impl MasterState {
     }
 }
 
-/// `max_grace_period` of DRAIN_AGENT (a `google.protobuf.Duration`: `{seconds, nanos}`, or
-/// its JSON string form `"5s"`), in nanoseconds.
-fn max_grace_nanos(v: &Value) -> Result<Option<i64>, String> {
-    let Some(d) = j::at(v, "drain_agent.max_grace_period") else {
-        return Ok(None);
-    };
-    if let Some(s) = d.as_str() {
-        let secs: f64 = s
-            .strip_suffix('s')
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| format!("Invalid duration '{s}'"))?;
-        return Ok(Some((secs * 1e9) as i64));
-    }
-    let secs = j::f64_at(d, "seconds").unwrap_or(0.0);
-    let nanos = j::f64_at(d, "nanos").unwrap_or(0.0);
-    Ok(Some((secs * 1e9 + nanos) as i64))
-}
-
 impl Master {
     /// DRAIN_AGENT.
-    pub(crate) fn drain_agent(&self, call: &Value) -> Response {
-        let aid = j::id_at(call, "drain_agent.agent_id")
-            .unwrap_or("")
-            .to_string();
-        let mark_gone = j::bool_at(call, "drain_agent.mark_gone").unwrap_or(false);
-        let max_grace = match max_grace_nanos(call) {
-            Ok(n) => n,
-            Err(e) => {
-                return bad_request(format!("Failed to convert JSON into Call protobuf: {e}"));
-            }
-        };
+    pub(crate) fn drain_agent(&self, drain: &DrainAgent) -> Response {
+        let aid = drain.agent_id.value.clone();
+        let mark_gone = drain.mark_gone;
+        let max_grace = drain.max_grace_period.map(|d| d.as_nanos());
         let (agent, gone_now) = {
             let mut st = self.lock();
             let Some(entry) = st.agents.get(&aid) else {
@@ -155,8 +130,7 @@ impl Master {
     }
 
     /// DEACTIVATE_AGENT.
-    pub(crate) fn deactivate_agent(&self, call: &Value) -> Response {
-        let aid = j::id_at(call, "deactivate_agent.agent_id").unwrap_or("");
+    pub(crate) fn deactivate_agent(&self, aid: &str) -> Response {
         let mut st = self.lock();
         if !st.agents.contains_key(aid) {
             return bad_request("Unknown agent");
@@ -167,8 +141,7 @@ impl Master {
     }
 
     /// REACTIVATE_AGENT: allowed once the agent is deactivated and not DRAINING.
-    pub(crate) fn reactivate_agent(&self, call: &Value) -> Response {
-        let aid = j::id_at(call, "reactivate_agent.agent_id").unwrap_or("");
+    pub(crate) fn reactivate_agent(&self, aid: &str) -> Response {
         let agent = {
             let mut st = self.lock();
             let reg = &mut st.agent_registry;
@@ -198,8 +171,7 @@ impl Master {
     }
 
     /// MARK_AGENT_GONE: 200 again for an agent already gone, 404 for one never known.
-    pub(crate) fn mark_agent_gone(&self, call: &Value) -> Response {
-        let aid = j::id_at(call, "mark_agent_gone.agent_id").unwrap_or("");
+    pub(crate) fn mark_agent_gone(&self, aid: &str) -> Response {
         {
             let st = self.lock();
             if st.agent_registry.gone.contains_key(aid) {

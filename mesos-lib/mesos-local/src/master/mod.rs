@@ -17,6 +17,7 @@ pub(crate) mod machines;
 pub(crate) mod maintenance;
 pub(crate) mod operations;
 pub(crate) mod operator_api;
+pub(crate) mod operator_call;
 pub(crate) mod operator_checks;
 pub(crate) mod quota;
 pub(crate) mod reservations;

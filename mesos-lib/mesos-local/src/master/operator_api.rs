@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::operator_call::{Typed, has_section, into_call};
 use super::reservations::Kind;
 use super::schedule_input::{parse_machines, parse_schedule};
 use super::{Ctx, legacy, operator_checks, views};
@@ -66,11 +67,23 @@ pub(crate) async fn handle(
         Ok(decoded) => decoded,
         Err(r) => return *r,
     };
+    // Typed once, after the checks whose texts the tree gives: no handler reads it again.
+    let typed = match into_call(call) {
+        Ok(typed) => typed,
+        Err(e) => return bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
+    };
+    if !has_section(&typed) {
+        // `decode_request` refuses a call without its section: never here.
+        let section = ty.as_str().to_ascii_lowercase();
+        return bad_request(format!(
+            "Failed to validate master::Call: Expecting '{section}' to be present"
+        ));
+    }
     if operator_checks::reads_only(&ty) {
         read(&ctx, &ty)
     } else {
         let principal = principal.as_ref().map(|Extension(Principal(p))| p.as_str());
-        change(&ctx, &ty, &call, principal)
+        change(&ctx, typed, principal)
     }
 }
 
@@ -144,39 +157,48 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 }
 
 /// Calls that would change the cluster: validated as the master does, then carried out or
-/// refused with 501.
-fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Response {
+/// refused with 501. `has_section` vouched for the section each takes.
+fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
-    let name = ty.as_str();
-    match ty {
-        C::Teardown => {
-            let fid = j::id_at(call, "teardown.framework_id")
-                .unwrap_or("")
-                .to_string();
-            if !master.lock().frameworks.contains_key(&fid) {
-                return bad_request("No framework found with specified ID");
-            }
-            master.remove_framework(&fid);
-            empty(StatusCode::OK)
-        }
-        C::ReserveResources => master.operator_reservation(Kind::Reserve, call, principal),
-        C::UnreserveResources => master.operator_reservation(Kind::Unreserve, call, principal),
-        C::CreateVolumes => master.operator_volumes(Kind::Create, call, principal),
-        C::DestroyVolumes => master.operator_volumes(Kind::Destroy, call, principal),
-        C::GrowVolume => master.operator_resize(Kind::Grow, call),
-        C::ShrinkVolume => master.operator_resize(Kind::Shrink, call),
-        C::DrainAgent => master.drain_agent(call),
-        C::DeactivateAgent => master.deactivate_agent(call),
-        C::ReactivateAgent => master.reactivate_agent(call),
-        C::MarkAgentGone => master.mark_agent_gone(call),
-        C::UpdateWeights => master.update_weights(call),
-        C::UpdateQuota => master.update_quota(call),
-        C::SetQuota => master.set_quota(call),
-        C::RemoveQuota => master.remove_quota(call),
+    let Typed { call, tree } = typed;
+    let name = call.call_type.as_str();
+    match call.call_type {
+        C::Teardown => match call.teardown {
+            Some(t) => teardown(ctx, &t.framework_id.value),
+            None => not_implemented(),
+        },
+        C::ReserveResources => master.operator_reservation(Kind::Reserve, &tree, principal),
+        C::UnreserveResources => master.operator_reservation(Kind::Unreserve, &tree, principal),
+        C::CreateVolumes => master.operator_volumes(Kind::Create, &tree, principal),
+        C::DestroyVolumes => master.operator_volumes(Kind::Destroy, &tree, principal),
+        C::GrowVolume => master.operator_resize(Kind::Grow, &tree),
+        C::ShrinkVolume => master.operator_resize(Kind::Shrink, &tree),
+        C::DrainAgent => call
+            .drain_agent
+            .map_or_else(not_implemented, |d| master.drain_agent(&d)),
+        C::DeactivateAgent => call.deactivate_agent.map_or_else(not_implemented, |a| {
+            master.deactivate_agent(&a.agent_id.value)
+        }),
+        C::ReactivateAgent => call.reactivate_agent.map_or_else(not_implemented, |a| {
+            master.reactivate_agent(&a.agent_id.value)
+        }),
+        C::MarkAgentGone => call.mark_agent_gone.map_or_else(not_implemented, |a| {
+            master.mark_agent_gone(&a.agent_id.value)
+        }),
+        C::UpdateWeights => call
+            .update_weights
+            .map_or_else(not_implemented, |w| master.update_weights(&w)),
+        C::UpdateQuota => master.update_quota(&tree),
+        C::SetQuota => call
+            .set_quota
+            .map_or_else(not_implemented, |q| master.set_quota(&q.quota_request)),
+        C::RemoveQuota => call
+            .remove_quota
+            .map_or_else(not_implemented, |q| master.remove_quota(&q.role)),
         C::UpdateMaintenanceSchedule => {
             // Required, so present: the call's checks list it missing otherwise.
-            let given = j::at(call, "update_maintenance_schedule.schedule");
+            let given = j::at(&tree, "update_maintenance_schedule.schedule");
             let path = "update_maintenance_schedule.schedule.";
             match parse_schedule(given.unwrap_or(&Value::Null), path) {
                 Ok(schedule) => master.update_maintenance_schedule(schedule),
@@ -184,7 +206,7 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
             }
         }
         C::StartMaintenance | C::StopMaintenance => {
-            let given = j::at(call, &format!("{}.machines", name.to_ascii_lowercase()));
+            let given = j::at(&tree, &format!("{}.machines", name.to_ascii_lowercase()));
             let ids = match given.map(|v| parse_machines(v, Some("machines"))) {
                 Some(Ok(ids)) => ids,
                 Some(Err(e)) => {
@@ -192,7 +214,7 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
                 }
                 None => Vec::new(),
             };
-            if *ty == C::StartMaintenance {
+            if call.call_type == C::StartMaintenance {
                 master.start_maintenance(&ids)
             } else {
                 master.stop_maintenance(&ids)
@@ -201,6 +223,16 @@ fn change(ctx: &Ctx, ty: &CallType, call: &Value, principal: Option<&str>) -> Re
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
         _ => not_implemented(),
     }
+}
+
+/// TEARDOWN: the framework removed as the master removes it.
+fn teardown(ctx: &Ctx, fid: &str) -> Response {
+    let master = &ctx.master;
+    if !master.lock().frameworks.contains_key(fid) {
+        return bad_request("No framework found with specified ID");
+    }
+    master.remove_framework(fid);
+    empty(StatusCode::OK)
 }
 
 fn subscribe(ctx: &Ctx) -> Response {

@@ -33,7 +33,11 @@ fn required(ty: &CallType) -> &'static [&'static str] {
         C::ShrinkVolume => &["volume", "subtract"],
         C::UpdateMaintenanceSchedule => &["schedule.windows[].unavailability.start.nanoseconds"],
         C::UpdateQuota => &["quota_configs[].role"],
-        C::SetQuota => &["quota_request"],
+        C::SetQuota => &[
+            "quota_request",
+            "quota_request.guarantee[].name",
+            "quota_request.guarantee[].type",
+        ],
         C::RemoveQuota => &["role"],
         C::Teardown => &["framework_id.value"],
         _ => &[],
@@ -109,7 +113,15 @@ pub(crate) fn decode_request(
     if matches!(ty, CallType::Unknown(_)) {
         return Err(invalid("Expecting 'type' to be present"));
     }
-    let missing = missing_required(&call, &section(ty.as_str()), required(&ty));
+    let mut missing = missing_required(&call, &section(ty.as_str()), required(&ty));
+    // stout converts the whole call: another call's section short of a required field fails
+    // the conversion too.
+    for key in call.as_object().into_iter().flat_map(|m| m.keys()) {
+        let other = CallType::from_name(&key.to_ascii_uppercase());
+        if other != ty && key != "type" {
+            missing.extend(missing_required(&call, key, required(&other)));
+        }
+    }
     if !missing.is_empty() {
         return Err(Box::new(bad_request(format!(
             "Failed to convert JSON into Call protobuf: Missing required fields: {}",

@@ -17,6 +17,7 @@ use crate::http::{bad_request, empty, json_ok, plain};
 use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::master::call::QuotaRequest;
 
 /// `{name: {"value": v}}` of a QuotaConfig map.
 fn map_of(config: &Value, field: &str) -> Quantities {
@@ -42,15 +43,12 @@ pub(crate) fn parse_update(call: &Value) -> Vec<(String, QuotaConfig)> {
 
 /// SET_QUOTA's `quota_request` as a config: its guarantee is also its limit, as Mesos 1.9+
 /// converts a legacy QuotaRequest.
-fn parse_set(call: &Value) -> (String, QuotaConfig) {
-    let req = j::at(call, "set_quota.quota_request")
-        .cloned()
-        .unwrap_or_default();
-    let role = j::str_at(&req, "role").unwrap_or("").to_string();
+fn parse_set(req: &QuotaRequest) -> (String, QuotaConfig) {
+    let role = req.role.clone().unwrap_or_default();
     let mut guarantees = Quantities::new();
-    for r in j::array_at(&req, "guarantee") {
-        let name = j::str_at(r, "name").unwrap_or("").to_string();
-        *guarantees.entry(name).or_default() += j::f64_at(r, "scalar.value").unwrap_or(0.0);
+    for r in &req.guarantee {
+        let value = r.scalar.as_ref().map_or(0.0, |s| s.value);
+        *guarantees.entry(r.name.clone()).or_default() += value;
     }
     let config = QuotaConfig {
         limits: guarantees.clone(),
@@ -157,8 +155,8 @@ impl Master {
 
     /// SET_QUOTA (pre-1.9): checked with its own texts, then kept as a config whose limits
     /// are its guarantees.
-    pub(crate) fn set_quota(&self, call: &Value) -> Response {
-        let (role, config) = parse_set(call);
+    pub(crate) fn set_quota(&self, req: &QuotaRequest) -> Response {
+        let (role, config) = parse_set(req);
         let invalid =
             |why: String| bad_request(format!("Failed to validate set quota request: {why}"));
         if role.is_empty() {
@@ -181,7 +179,7 @@ impl Master {
                 "Setting quota on nested role '{role}' is not supported yet"
             ));
         }
-        if !j::bool_at(call, "set_quota.quota_request.force").unwrap_or(false) {
+        if !req.force {
             let mut by_role = guarantees_set(&st);
             by_role.insert(role.clone(), config.guarantees.clone());
             if let Some((total, have)) = operator_checks::overcommit(&by_role, &capacity(&st)) {
@@ -198,18 +196,15 @@ impl Master {
     }
 
     /// REMOVE_QUOTA (pre-1.9): the role's quota set back to the default.
-    pub(crate) fn remove_quota(&self, call: &Value) -> Response {
-        let role = j::str_at(call, "remove_quota.role")
-            .unwrap_or("")
-            .to_string();
+    pub(crate) fn remove_quota(&self, role: &str) -> Response {
         let mut st = self.lock();
-        if !st.quotas.contains_key(&role) {
+        if !st.quotas.contains_key(role) {
             return bad_request(format!(
                 "Failed to remove quota: Role '{role}' has no quota set"
             ));
         }
         // The master forgets the role's entry; the registry keeps none for a default quota.
-        st.quotas.remove(&role);
+        st.quotas.remove(role);
         drop(st);
         empty(StatusCode::OK)
     }
@@ -311,9 +306,9 @@ mod tests {
 
     #[test]
     fn legacy_set_quota_limits_at_its_guarantee() {
-        let call = json!({"set_quota": {"quota_request": {"role": "web", "guarantee": [
-            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}}]}}});
-        let (role, q) = parse_set(&call);
+        let req = json!({"role": "web", "guarantee": [
+            {"name": "cpus", "type": "SCALAR", "scalar": {"value": 2}}]});
+        let (role, q) = parse_set(&serde_json::from_value(req).unwrap());
         assert_eq!(role, "web");
         assert_eq!(q.guarantees.get("cpus"), Some(&2.0));
         assert_eq!(q.limits, q.guarantees);

@@ -11,7 +11,7 @@ use super::Master;
 use super::reservations::check_role;
 use super::state::MasterState;
 use crate::http::{bad_request, empty, json_ok};
-use crate::json as j;
+use mesos_lib::v1::master::sharing::UpdateWeights;
 
 /// The weight of a role nobody set one for (`DEFAULT_WEIGHT`).
 pub(crate) const DEFAULT_WEIGHT: f64 = 1.0;
@@ -44,16 +44,16 @@ pub(crate) fn parse_flag(flag: &str) -> Result<BTreeMap<String, f64>, String> {
 }
 
 /// UPDATE_WEIGHTS's weight infos, checked as `_updateWeights` does (role, then weight).
-pub(crate) fn parse_update(call: &Value) -> Result<Vec<(String, f64)>, String> {
+pub(crate) fn parse_update(update: &UpdateWeights) -> Result<Vec<(String, f64)>, String> {
     let mut out = Vec::new();
-    for info in j::array_at(call, "update_weights.weight_infos") {
-        let role = j::str_at(info, "role").unwrap_or("").trim().to_string();
+    for info in &update.weight_infos {
+        let role = info.role.trim().to_string();
         if let Err(e) = check_role(&role) {
             return Err(format!(
                 "Failed to validate update weights request JSON: Invalid role '{role}': {e}"
             ));
         }
-        let weight = j::f64_at(info, "weight").unwrap_or(0.0);
+        let weight = info.weight;
         if weight <= 0.0 || weight.is_nan() {
             return Err(format!(
                 "Failed to validate update weights request JSON for role '{role}': Invalid weight '{weight}': Weights must be positive"
@@ -72,8 +72,8 @@ pub(crate) fn weight_of(st: &MasterState, role: &str) -> f64 {
 impl Master {
     /// UPDATE_WEIGHTS: 200 once set; if a framework is in an updated role, every outstanding
     /// offer is rescinded so the next allocation follows the new weights.
-    pub(crate) fn update_weights(&self, call: &Value) -> Response {
-        let infos = match parse_update(call) {
+    pub(crate) fn update_weights(&self, update: &UpdateWeights) -> Response {
+        let infos = match parse_update(update) {
             Ok(infos) => infos,
             Err(e) => return bad_request(e),
         };
@@ -120,6 +120,7 @@ pub(crate) fn weights_json(st: &MasterState) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mesos_lib::v1::master::sharing::WeightInfo;
 
     #[test]
     fn the_flag_reads_as_the_master_reads_it() {
@@ -142,7 +143,14 @@ mod tests {
 
     #[test]
     fn update_texts_are_the_masters() {
-        let call = |role: &str, w: f64| json!({"update_weights": {"weight_infos": [{"role": role, "weight": w}]}});
+        let call = |role: &str, weight: f64| UpdateWeights {
+            weight_infos: vec![WeightInfo {
+                role: role.into(),
+                weight,
+                extra: Default::default(),
+            }],
+            extra: Default::default(),
+        };
         assert_eq!(
             parse_update(&call("web", -1.0)).unwrap_err(),
             "Failed to validate update weights request JSON for role 'web': Invalid weight '-1': Weights must be positive"

@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sharing::UpdateWeights;
 use crate::proto_enum;
 use crate::v1::Extra;
-use crate::v1::common::DurationInfo;
+use crate::v1::common::{DurationInfo, ProtoDuration};
 use crate::v1::ids::{AgentId, FrameworkId};
 use crate::v1::resources::Resource;
 
@@ -108,13 +109,48 @@ pub struct GetMetrics {
 /// `Call.SetLoggingLevel`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SetLoggingLevel {
-    /// glog verbosity.
+    /// glog verbosity (also read from a string, as Mesos reads it).
+    #[serde(deserialize_with = "crate::v1::lenient::u32")]
     pub level: u32,
     /// How long before reverting.
     pub duration: DurationInfo,
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// `Call.ListFiles`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ListFiles {
+    /// The virtual path to list.
+    pub path: String,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `Call.ReadFile`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReadFile {
+    /// The virtual path of the file.
+    pub path: String,
+    /// Where to start reading, in bytes.
+    #[serde(deserialize_with = "crate::v1::lenient::u64")]
+    pub offset: u64,
+    /// How many bytes to read at most.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_u64"
+    )]
+    pub length: Option<u64>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+fn opt_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    crate::v1::lenient::u64(d).map(Some)
 }
 
 /// `Call.ReserveResources`.
@@ -146,11 +182,74 @@ pub struct UnreserveResources {
     pub extra: Extra,
 }
 
+/// `Call.DrainAgent`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DrainAgent {
+    /// The agent to drain.
+    pub agent_id: AgentId,
+    /// The most a task's kill grace period may be (none: each task's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_grace_period: Option<ProtoDuration>,
+    /// Whether the agent is marked gone once drained.
+    #[serde(default, deserialize_with = "crate::v1::lenient::bool")]
+    pub mark_gone: bool,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `Call.DeactivateAgent` and `Call.ReactivateAgent`: the same one field.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct OnAgent {
+    /// The agent.
+    pub agent_id: AgentId,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// `Call.Teardown`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Teardown {
     /// Framework to remove.
     pub framework_id: FrameworkId,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `QuotaRequest`: the pre-1.9 form of a role's quota.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct QuotaRequest {
+    /// Whether the master skips its capacity check.
+    #[serde(default, deserialize_with = "crate::v1::lenient::bool")]
+    pub force: bool,
+    /// The role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// What the role is guaranteed (scalars without metadata).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guarantee: Vec<Resource>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `Call.SetQuota` (deprecated by UPDATE_QUOTA).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SetQuota {
+    /// The quota to set.
+    pub quota_request: QuotaRequest,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `Call.RemoveQuota` (deprecated by UPDATE_QUOTA).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RemoveQuota {
+    /// The role whose quota goes.
+    pub role: String,
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
@@ -168,16 +267,44 @@ pub struct Call {
     /// SET_LOGGING_LEVEL body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_logging_level: Option<SetLoggingLevel>,
+    /// LIST_FILES body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_files: Option<ListFiles>,
+    /// READ_FILE body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_file: Option<ReadFile>,
+    /// UPDATE_WEIGHTS body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_weights: Option<UpdateWeights>,
     /// RESERVE_RESOURCES body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserve_resources: Option<ReserveResources>,
     /// UNRESERVE_RESOURCES body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreserve_resources: Option<UnreserveResources>,
+    /// DRAIN_AGENT body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain_agent: Option<DrainAgent>,
+    /// DEACTIVATE_AGENT body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivate_agent: Option<OnAgent>,
+    /// REACTIVATE_AGENT body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactivate_agent: Option<OnAgent>,
     /// TEARDOWN body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teardown: Option<Teardown>,
-    /// Fields this library does not model (bodies of the other calls).
+    /// MARK_AGENT_GONE body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark_agent_gone: Option<OnAgent>,
+    /// SET_QUOTA body (deprecated by UPDATE_QUOTA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_quota: Option<SetQuota>,
+    /// REMOVE_QUOTA body (deprecated by UPDATE_QUOTA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove_quota: Option<RemoveQuota>,
+    /// Fields this library does not model (bodies of the other calls: volumes, maintenance,
+    /// UPDATE_QUOTA).
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -189,9 +316,18 @@ impl Call {
             call_type,
             get_metrics: None,
             set_logging_level: None,
+            list_files: None,
+            read_file: None,
+            update_weights: None,
             reserve_resources: None,
             unreserve_resources: None,
+            drain_agent: None,
+            deactivate_agent: None,
+            reactivate_agent: None,
             teardown: None,
+            mark_agent_gone: None,
+            set_quota: None,
+            remove_quota: None,
             extra: Extra::new(),
         }
     }

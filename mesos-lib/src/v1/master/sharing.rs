@@ -1,6 +1,6 @@
 //! Sharing a cluster through the operator API: role weights (GET_WEIGHTS, UPDATE_WEIGHTS) and
-//! quota (GET_QUOTA, UPDATE_QUOTA), typed. Their bodies travel in [`Call::extra`] and
-//! [`Response::extra`], so the envelope stays as it is.
+//! quota (GET_QUOTA, UPDATE_QUOTA), typed. UPDATE_WEIGHTS has its field in [`Call`]; the
+//! other bodies travel in [`Call::extra`] and [`Response::extra`].
 
 use std::collections::BTreeMap;
 
@@ -17,8 +17,20 @@ pub struct WeightInfo {
     /// The role.
     #[serde(default)]
     pub role: String,
-    /// Its weight (positive).
+    /// Its weight (positive; also read from a string, as Mesos reads it).
+    #[serde(deserialize_with = "crate::v1::lenient::f64")]
     pub weight: f64,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `Call.UpdateWeights`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct UpdateWeights {
+    /// The weights to set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weight_infos: Vec<WeightInfo>,
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
@@ -109,12 +121,13 @@ impl Call {
 
     /// UPDATE_WEIGHTS of some roles.
     pub fn update_weights(weight_infos: Vec<WeightInfo>) -> Self {
-        let mut call = Self::new(CallType::UpdateWeights);
-        call.extra.insert(
-            "update_weights".into(),
-            serde_json::json!({ "weight_infos": body(weight_infos) }),
-        );
-        call
+        Self {
+            update_weights: Some(UpdateWeights {
+                weight_infos,
+                extra: Extra::new(),
+            }),
+            ..Self::new(CallType::UpdateWeights)
+        }
     }
 
     /// GET_QUOTA.
