@@ -1,8 +1,7 @@
-//! Custom executors, as a real agent runs them (`src/slave/slave.cpp`): the executor's
-//! command started in its sandbox with the `MESOS_*` environment, its tasks and task groups
-//! queued until it SUBSCRIBEs on the executor API and then sent as LAUNCH and LAUNCH_GROUP
-//! events, KILL, MESSAGE and SHUTDOWN relayed to it, the registration timeout, and its tasks'
-//! end when it exits.
+//! Custom executors, as a real agent runs them (`src/slave/slave.cpp`): its tasks and task
+//! groups queued until it SUBSCRIBEs on the executor API and then sent as LAUNCH and
+//! LAUNCH_GROUP events, KILL, MESSAGE and SHUTDOWN relayed to it, and its tasks' end when it
+//! exits. Its start (sandbox, command, registration timeout) is in `custom_start`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::executor::StatusSpec;
 use super::executor_events::Work;
-use super::process::{self, Launch, Outcome};
+use super::process;
 use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
 use crate::http::EventSender;
 use crate::master::launch_group::GroupLaunch;
@@ -66,6 +65,31 @@ pub(crate) struct CustomExecutor {
     pub pending_termination: Option<PendingTermination>,
 }
 
+impl CustomExecutor {
+    /// A new executor, waiting for its SUBSCRIBE with `task_ids` to be sent to it.
+    fn registering(
+        info: &Arc<ExecutorInfo>,
+        cid: &str,
+        dir: &std::path::Path,
+        task_ids: Vec<String>,
+    ) -> CustomExecutor {
+        CustomExecutor {
+            info: Arc::clone(info),
+            container_id: cid.to_string(),
+            directory: dir.to_path_buf(),
+            phase: Phase::Registering,
+            stream: None,
+            queued: Vec::new(),
+            queued_groups: Vec::new(),
+            task_ids,
+            ever_sent_task: false,
+            kill_tx: None,
+            pid: None,
+            pending_termination: None,
+        }
+    }
+}
+
 /// The stout text of a duration, as the agent writes flags into messages (`1mins`).
 pub(crate) fn stout_duration(d: Duration) -> String {
     let secs = d.as_secs_f64();
@@ -85,7 +109,7 @@ pub(crate) fn stout_duration(d: Duration) -> String {
 }
 
 /// The executor's shutdown grace period: its own, else the agent's flag.
-fn shutdown_grace(info: &ExecutorInfo) -> Duration {
+pub(super) fn shutdown_grace(info: &ExecutorInfo) -> Duration {
     (info.shutdown_grace_period.as_ref())
         .map(|d| Duration::from_nanos(d.nanoseconds.max(0) as u64))
         .unwrap_or(EXECUTOR_SHUTDOWN_GRACE_PERIOD)
@@ -175,20 +199,7 @@ impl Agent {
                 }
                 Some(_) => Some(Err(())),
                 None => {
-                    let mut e = CustomExecutor {
-                        info: Arc::clone(&info),
-                        container_id: cid.clone(),
-                        directory: dir.clone(),
-                        phase: Phase::Registering,
-                        stream: None,
-                        queued: Vec::new(),
-                        queued_groups: Vec::new(),
-                        task_ids: tids.clone(),
-                        ever_sent_task: false,
-                        kill_tx: None,
-                        pid: None,
-                        pending_termination: None,
-                    };
+                    let mut e = CustomExecutor::registering(&info, &cid, &dir, tids.clone());
                     e.enqueue(&work);
                     let old = fw.custom.insert(eid.clone(), e);
                     fw.custom_ended.extend(old);
@@ -198,127 +209,25 @@ impl Agent {
         };
         match start {
             None => {}
-            Some(Err(())) => {
-                // `Slave::__run`: an executor being shut down takes no more tasks.
-                for tid in &tids {
-                    let st = self.status(
-                        tid,
-                        &eid,
-                        agent_spec(
-                            TaskState::Lost,
-                            "Executor terminating".into(),
-                            Reason::ExecutorTerminated,
-                        ),
-                    );
-                    self.emit(&fid, tid, st);
-                }
-            }
+            // `Slave::__run`: an executor being shut down takes no more tasks.
+            Some(Err(())) => self.lose_all(&fid, &eid, &tids, "Executor terminating"),
             Some(Ok((cid, dir))) => {
                 self.start_executor(fw_info, &fid, &eid, &cid, &dir, &info);
             }
         }
     }
 
-    /// Makes the executor's sandbox and starts its command there, with the registration
-    /// timer running.
-    fn start_executor(
-        self: &Arc<Self>,
-        framework_info: &FrameworkInfo,
-        fid: &str,
-        eid: &str,
-        cid: &str,
-        dir: &std::path::Path,
-        info: &ExecutorInfo,
-    ) {
-        let command = info.command.as_ref();
-        let user =
-            (command.and_then(|c| c.user.clone())).unwrap_or_else(|| framework_info.user.clone());
-        let setup = if self.user_exists(&user) {
-            sandbox::create(dir, true).map_err(|e| e.to_string())
-        } else {
-            Err(format!(
-                "Failed to chown directory to '{user}': No such user '{user}'"
-            ))
-        };
-        if let Err(e) = setup {
-            let message = format!(
-                "Failed to create executor directory '{}': {e}",
-                dir.display()
-            );
-            self.end_executor(fid, eid, cid, None, Some((TaskState::Lost, message)));
-            return;
+    /// TASK_LOST (REASON_EXECUTOR_TERMINATED) for each of `tids`, from the agent.
+    fn lose_all(&self, fid: &str, eid: &str, tids: &[String], message: &str) {
+        for tid in tids {
+            let spec = agent_spec(TaskState::Lost, message.into(), Reason::ExecutorTerminated);
+            let st = self.status(tid, eid, spec);
+            self.emit(fid, tid, st);
         }
-        let (kill_tx, kill_rx) = mpsc::unbounded_channel();
-        self.with_executor(fid, eid, cid, |e| e.kill_tx = Some(kill_tx));
-        let launch = Launch {
-            command: command.cloned().unwrap_or_default(),
-            sandbox: dir.to_path_buf(),
-            env: self.executor_environment(fid, eid, dir, info),
-        };
-        let agent = Arc::clone(self);
-        let ids = (fid.to_string(), eid.to_string(), cid.to_string());
-        tokio::spawn(async move {
-            let (fid, eid, cid) = ids;
-            let started = Arc::clone(&agent);
-            let outcome = process::run(launch, agent.groups.clone(), kill_rx, |pid| {
-                started.with_executor(&fid, &eid, &cid, |e| e.pid = Some(pid));
-            })
-            .await;
-            let status = match outcome {
-                Outcome::Exited { status, .. } => {
-                    use std::os::unix::process::ExitStatusExt;
-                    Some(status.into_raw())
-                }
-                Outcome::LaunchFailed(e) => {
-                    tracing::warn!(executor = %eid, "failed to launch executor: {e}");
-                    None
-                }
-            };
-            agent.end_executor(&fid, &eid, &cid, status, None);
-        });
-        let agent = Arc::clone(self);
-        let timeout = self.executor_registration_timeout;
-        let ids = (fid.to_string(), eid.to_string(), cid.to_string());
-        tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            agent.registration_timeout(&ids.0, &ids.1, &ids.2, timeout);
-        });
-    }
-
-    /// The environment a real agent gives an executor (`executorEnvironment`).
-    fn executor_environment(
-        &self,
-        fid: &str,
-        eid: &str,
-        dir: &std::path::Path,
-        info: &ExecutorInfo,
-    ) -> Vec<(String, String)> {
-        let d = dir.display().to_string();
-        let grace = shutdown_grace(info);
-        vec![
-            ("LIBPROCESS_IP".into(), self.ip.to_string()),
-            ("LIBPROCESS_PORT".into(), "0".into()),
-            (
-                "MESOS_AGENT_ENDPOINT".into(),
-                format!("{}:{}", self.ip, self.port),
-            ),
-            ("MESOS_CHECKPOINT".into(), "0".into()),
-            ("MESOS_DIRECTORY".into(), d.clone()),
-            ("MESOS_EXECUTOR_ID".into(), eid.into()),
-            (
-                "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD".into(),
-                stout_duration(grace),
-            ),
-            ("MESOS_FRAMEWORK_ID".into(), fid.into()),
-            ("MESOS_HTTP_COMMAND_EXECUTOR".into(), "0".into()),
-            ("MESOS_SANDBOX".into(), d),
-            ("MESOS_SLAVE_ID".into(), self.id.clone()),
-            ("MESOS_SLAVE_PID".into(), self.pid()),
-        ]
     }
 
     /// Runs `f` on executor `eid` of `fid` if it still runs in container `cid`.
-    fn with_executor<T>(
+    pub(super) fn with_executor<T>(
         &self,
         fid: &str,
         eid: &str,
@@ -333,34 +242,10 @@ impl Agent {
             .map(f)
     }
 
-    /// `registerExecutorTimeout`: an executor still not subscribed is killed, and its tasks
-    /// fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT.
-    fn registration_timeout(&self, fid: &str, eid: &str, cid: &str, timeout: Duration) {
-        self.with_executor(fid, eid, cid, |e| {
-            if e.phase != Phase::Registering {
-                return;
-            }
-            tracing::info!(
-                executor = eid,
-                "terminating executor: it did not register in time"
-            );
-            e.phase = Phase::Terminating;
-            e.pending_termination = Some(PendingTermination {
-                state: TaskState::Failed,
-                reason: Reason::ExecutorRegistrationTimeout,
-                message: format!(
-                    "Executor did not register within {}",
-                    stout_duration(timeout)
-                ),
-            });
-            destroy(e);
-        });
-    }
-
     /// `executorTerminated`: the master hears that the executor exited (with its wait
     /// status; -1 when unknown), then each of its tasks not yet ended gets its last status.
     /// `setup_failed` is the state and message of an executor whose sandbox could not be made.
-    fn end_executor(
+    pub(super) fn end_executor(
         &self,
         fid: &str,
         eid: &str,
@@ -575,7 +460,7 @@ impl Agent {
 
 /// Destroys the executor's container: its processes are SIGKILLed, as the containerizer
 /// does (no SIGTERM first).
-fn destroy(e: &mut CustomExecutor) {
+pub(super) fn destroy(e: &mut CustomExecutor) {
     if e.phase == Phase::Terminated {
         return;
     }

@@ -3,6 +3,7 @@
 
 pub(crate) mod container_api;
 pub(crate) mod custom_executor;
+mod custom_start;
 pub(crate) mod default_executor;
 pub(crate) mod drain;
 pub(crate) mod executor;
