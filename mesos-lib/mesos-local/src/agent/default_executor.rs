@@ -75,6 +75,48 @@ struct Member {
     parent: String,
 }
 
+/// Where a task group goes (`Slave::__run` for a DEFAULT executor): to the executor of its ID
+/// that runs, to a new one when the master launches one, or nowhere, with the reason.
+fn place_of(existing: Option<&GroupExecutor>, launch_executor: bool) -> GroupPlace {
+    match (existing, launch_executor) {
+        (Some(g), false) if !g.exited && g.shutting_down => {
+            GroupPlace::Dropped("Executor terminating")
+        }
+        (Some(g), false) if !g.exited => {
+            GroupPlace::Running(g.container_id.clone(), g.directory.clone())
+        }
+        (Some(_), false) => GroupPlace::Dropped("Executor terminated"),
+        (None, false) => {
+            GroupPlace::Dropped("No executor is expected to launch and there is none running")
+        }
+        (Some(g), true) if !g.exited => {
+            GroupPlace::Dropped("Master wants to launch executor, but one already exists")
+        }
+        (_, true) => GroupPlace::New(ids::uuid_string()),
+    }
+}
+
+impl GroupExecutor {
+    /// A new executor running its first task group.
+    fn new(
+        info: &Arc<ExecutorInfo>,
+        container_id: String,
+        directory: PathBuf,
+        run: TaskGroupRun,
+    ) -> GroupExecutor {
+        GroupExecutor {
+            info: Arc::clone(info),
+            container_id,
+            directory,
+            task_ids: run.task_ids.clone(),
+            task_groups: vec![run],
+            killing: HashSet::new(),
+            shutting_down: false,
+            exited: false,
+        }
+    }
+}
+
 impl Agent {
     /// RunTaskGroupMessage: a CUSTOM executor's group goes to it; a DEFAULT executor is
     /// started with the group's tasks in it, or the running one of that ID takes them.
@@ -174,22 +216,7 @@ impl Agent {
         if fw.info != *framework_info {
             fw.info = framework_info.clone();
         }
-        let place = match (fw.groups.get(eid), group.launch_executor) {
-            (Some(g), false) if !g.exited && g.shutting_down => {
-                GroupPlace::Dropped("Executor terminating")
-            }
-            (Some(g), false) if !g.exited => {
-                GroupPlace::Running(g.container_id.clone(), g.directory.clone())
-            }
-            (Some(_), false) => GroupPlace::Dropped("Executor terminated"),
-            (None, false) => {
-                GroupPlace::Dropped("No executor is expected to launch and there is none running")
-            }
-            (Some(g), true) if !g.exited => {
-                GroupPlace::Dropped("Master wants to launch executor, but one already exists")
-            }
-            (_, true) => GroupPlace::New(ids::uuid_string()),
-        };
+        let place = place_of(fw.groups.get(eid), group.launch_executor);
         let (ecid, dir) = match &place {
             GroupPlace::Dropped(_) => return (place, Vec::new(), Vec::new()),
             GroupPlace::Running(ecid, dir) => (ecid.clone(), dir.clone()),
@@ -240,19 +267,8 @@ impl Agent {
                 g.task_groups.push(run);
             }
             None => {
-                fw.groups.insert(
-                    eid.to_string(),
-                    GroupExecutor {
-                        info: Arc::clone(&group.executor),
-                        container_id: ecid,
-                        directory: dir,
-                        task_ids,
-                        task_groups: vec![run],
-                        killing: HashSet::new(),
-                        shutting_down: false,
-                        exited: false,
-                    },
-                );
+                let executor = GroupExecutor::new(&group.executor, ecid, dir, run);
+                fw.groups.insert(eid.to_string(), executor);
             }
         }
         (place, members, receivers)
