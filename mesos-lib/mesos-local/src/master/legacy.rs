@@ -42,33 +42,12 @@ pub(crate) fn master_flags(master: &Master) -> Vec<(&'static str, String)> {
 /// `/metrics/snapshot`.
 pub(crate) fn metrics(master: &Master) -> Value {
     let st = master.lock();
-    let mut total = Resources::new();
-    let mut used = Resources::new();
-    for a in st.agents.values() {
-        total.add_all(&a.total);
-        used.add_all(&a.used);
-    }
-    let mut counts: HashMap<&TaskState, f64> = HashMap::new();
-    for fw in st.frameworks.values().chain(st.completed_frameworks.iter()) {
-        for t in fw.tasks.values().chain(fw.completed_tasks.iter()) {
-            *counts.entry(&t.state).or_default() += 1.0;
-        }
-    }
     let mut m = Map::new();
     m.insert(
         "allocator/mesos/allocation_runs".into(),
         json!(st.allocation_runs as f64),
     );
-    for r in ["cpus", "mem", "disk", "gpus"] {
-        let t = total.scalar(r).unwrap_or(0.0);
-        let u = used.scalar(r).unwrap_or(0.0);
-        m.insert(
-            format!("master/{r}_percent"),
-            json!(if t > 0.0 { u / t } else { 0.0 }),
-        );
-        m.insert(format!("master/{r}_total"), json!(t));
-        m.insert(format!("master/{r}_used"), json!(u));
-    }
+    resource_metrics(&st, &mut m);
     m.insert("master/elected".into(), json!(1.0));
     m.insert(
         "master/frameworks_active".into(),
@@ -96,6 +75,50 @@ pub(crate) fn metrics(master: &Master) -> Value {
         "master/slaves_connected".into(),
         json!(st.agents.len() as f64),
     );
+    task_metrics(&st, &mut m);
+    m.insert(
+        "master/uptime_secs".into(),
+        json!(crate::ids::now_secs() - st.start_time),
+    );
+    m.insert(
+        "system/cpus_total".into(),
+        json!(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1) as f64
+        ),
+    );
+    Value::Object(m)
+}
+
+/// `master/<r>_total`, `_used` and `_percent` for cpus, mem, disk and gpus.
+fn resource_metrics(st: &MasterState, m: &mut Map<String, Value>) {
+    let mut total = Resources::new();
+    let mut used = Resources::new();
+    for a in st.agents.values() {
+        total.add_all(&a.total);
+        used.add_all(&a.used);
+    }
+    for r in ["cpus", "mem", "disk", "gpus"] {
+        let t = total.scalar(r).unwrap_or(0.0);
+        let u = used.scalar(r).unwrap_or(0.0);
+        m.insert(
+            format!("master/{r}_percent"),
+            json!(if t > 0.0 { u / t } else { 0.0 }),
+        );
+        m.insert(format!("master/{r}_total"), json!(t));
+        m.insert(format!("master/{r}_used"), json!(u));
+    }
+}
+
+/// `master/tasks_<state>`: how many tasks, live and completed, are in each state.
+fn task_metrics(st: &MasterState, m: &mut Map<String, Value>) {
+    let mut counts: HashMap<&TaskState, f64> = HashMap::new();
+    for fw in st.frameworks.values().chain(st.completed_frameworks.iter()) {
+        for t in fw.tasks.values().chain(fw.completed_tasks.iter()) {
+            *counts.entry(&t.state).or_default() += 1.0;
+        }
+    }
     use TaskState as S;
     for state in [
         S::Staging,
@@ -116,23 +139,23 @@ pub(crate) fn metrics(master: &Master) -> Value {
             json!(counts.get(&state).copied().unwrap_or(0.0)),
         );
     }
-    m.insert(
-        "master/uptime_secs".into(),
-        json!(crate::ids::now_secs() - st.start_time),
-    );
-    m.insert(
-        "system/cpus_total".into(),
-        json!(
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1) as f64
-        ),
-    );
-    Value::Object(m)
 }
 
 fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
     let allocated = fw.allocated();
+    let mut m = framework_summary(fw, st, &allocated);
+    if full {
+        framework_details(fw, st, &allocated, &mut m);
+    }
+    Value::Object(m)
+}
+
+/// What `/master/state-summary` shows of a framework, which the full view starts with.
+fn framework_summary(
+    fw: &Framework,
+    st: &MasterState,
+    allocated: &Resources,
+) -> Map<String, Value> {
     let mut offered = Resources::new();
     for o in st.offers.values().filter(|o| o.framework_id == fw.id) {
         offered.add_all(&o.resources);
@@ -147,7 +170,7 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(fw.id));
     m.insert("name".into(), json!(fw.info.name));
-    m.insert("used_resources".into(), rv::flat(&allocated, false));
+    m.insert("used_resources".into(), rv::flat(allocated, false));
     m.insert("offered_resources".into(), rv::flat(&offered, false));
     m.insert("capabilities".into(), json!(caps));
     m.insert(
@@ -161,9 +184,17 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
     m.insert("active".into(), json!(fw.active));
     m.insert("connected".into(), json!(fw.connected()));
     m.insert("recovered".into(), json!(fw.recovered));
-    if !full {
-        return Value::Object(m);
-    }
+    m
+}
+
+/// What `/master/state` and `/master/frameworks` add: the framework's info, tasks and
+/// executors.
+fn framework_details(
+    fw: &Framework,
+    st: &MasterState,
+    allocated: &Resources,
+    m: &mut Map<String, Value>,
+) {
     m.insert("user".into(), json!(fw.info.user));
     m.insert(
         "failover_timeout".into(),
@@ -185,7 +216,7 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         "unregistered_time".into(),
         json!(fw.unregistered_time.map(|t| t as f64 / 1e9).unwrap_or(0.0)),
     );
-    m.insert("resources".into(), rv::flat(&allocated, false));
+    m.insert("resources".into(), rv::flat(allocated, false));
     if fw.has_capability(mesos_lib::v1::FrameworkCapabilityType::MultiRole) {
         // An empty `roles` is written as an unset one was before it was typed.
         let roles = if fw.info.roles.is_empty() {
@@ -214,7 +245,6 @@ fn framework_legacy(fw: &Framework, st: &MasterState, full: bool) -> Value {
         Value::Array(super::launch_group::executors_legacy(st, &fw.id)),
     );
     m.insert("offer_constraints".into(), json!({}));
-    Value::Object(m)
 }
 
 fn slave_legacy(e: &super::state::AgentEntry, st: &MasterState, full: bool) -> Value {
