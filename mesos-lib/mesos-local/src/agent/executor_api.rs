@@ -244,16 +244,15 @@ fn typed_status(status: &Value) -> Result<TaskStatus, Box<Response>> {
         )))
     };
     // `data` is read as stout reads base64 (unpadded, with whitespace); `uuid` was validated.
+    // Copied only when its base64 is not the standard form already.
+    let mut status = std::borrow::Cow::Borrowed(status);
     if let Some(Value::String(data)) = status.get("data")
         && mesos_lib::v1::Bytes::from_base64(data).is_err()
+        && let Some(Value::String(data)) = status.to_mut().get_mut("data")
     {
-        let mut status = status.clone();
-        if let Some(Value::String(data)) = status.get_mut("data") {
-            crate::json::canonical_base64(data, "data").map_err(refuse)?;
-        }
-        return TaskStatus::deserialize(&status).map_err(|e| refuse(e.to_string()));
+        crate::json::canonical_base64(data, "data").map_err(refuse)?;
     }
-    TaskStatus::deserialize(status).map_err(|e| refuse(e.to_string()))
+    TaskStatus::deserialize(&*status).map_err(|e| refuse(e.to_string()))
 }
 
 fn refused(r: Refusal) -> Response {
