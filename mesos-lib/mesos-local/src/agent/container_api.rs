@@ -100,8 +100,9 @@ async fn launch(
         return Err(refused);
     }
     let command = match call.get(&section).and_then(|s| s.get("command")) {
-        Some(c) => CommandInfo::deserialize(c)
-            .map_err(|e| bad_request(format!("Failed to convert JSON into Call protobuf: {e}")))?,
+        // The agent answers a call that does not convert with the reason alone (`deserialize`
+        // in `Http::api`), unlike the master and the executor API.
+        Some(c) => CommandInfo::deserialize(c).map_err(|e| bad_request(e.to_string()))?,
         None => CommandInfo::default(),
     };
     let req = NestedLaunch {
