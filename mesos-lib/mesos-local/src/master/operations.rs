@@ -97,7 +97,7 @@ pub(crate) fn feedback_operation(op: &Value) -> Result<OfferOperation, String> {
             crate::json::kind(id)
         ));
     }
-    serde_json::from_value(op.clone()).map_err(|e| e.to_string())
+    <OfferOperation as serde::Deserialize>::deserialize(op).map_err(|e| e.to_string())
 }
 
 /// Gives every resource of the operation without `allocation_info` the offer's role

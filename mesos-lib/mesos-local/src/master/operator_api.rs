@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::operator_call::{Typed, has_section, into_call};
+use super::operator_call::{Typed, into_call};
 use super::reservations::Kind;
 use super::schedule_input::{parse_machines, parse_schedule};
 use super::{Ctx, legacy, operator_checks, views};
@@ -72,13 +72,6 @@ pub(crate) async fn handle(
         Ok(typed) => typed,
         Err(e) => return bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
     };
-    if !has_section(&typed) {
-        // `decode_request` refuses a call without its section: never here.
-        let section = ty.as_str().to_ascii_lowercase();
-        return bad_request(format!(
-            "Failed to validate master::Call: Expecting '{section}' to be present"
-        ));
-    }
     if operator_checks::reads_only(&ty) {
         read(&ctx, &ty)
     } else {
@@ -157,7 +150,8 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 }
 
 /// Calls that would change the cluster: validated as the master does, then carried out or
-/// refused with 501. `has_section` vouched for the section each takes.
+/// refused with 501. `decode_request` refused a call without its section, so
+/// `section_missing` is a guard, not a path.
 fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
@@ -166,7 +160,7 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
     match call.call_type {
         C::Teardown => match call.teardown {
             Some(t) => teardown(ctx, &t.framework_id.value),
-            None => not_implemented(),
+            None => section_missing(name),
         },
         C::ReserveResources => master.operator_reservation(Kind::Reserve, &tree, principal),
         C::UnreserveResources => master.operator_reservation(Kind::Unreserve, &tree, principal),
@@ -176,26 +170,30 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
         C::ShrinkVolume => master.operator_resize(Kind::Shrink, &tree),
         C::DrainAgent => call
             .drain_agent
-            .map_or_else(not_implemented, |d| master.drain_agent(&d)),
-        C::DeactivateAgent => call.deactivate_agent.map_or_else(not_implemented, |a| {
-            master.deactivate_agent(&a.agent_id.value)
-        }),
-        C::ReactivateAgent => call.reactivate_agent.map_or_else(not_implemented, |a| {
-            master.reactivate_agent(&a.agent_id.value)
-        }),
-        C::MarkAgentGone => call.mark_agent_gone.map_or_else(not_implemented, |a| {
-            master.mark_agent_gone(&a.agent_id.value)
-        }),
+            .map_or_else(|| section_missing(name), |d| master.drain_agent(&d)),
+        C::DeactivateAgent => call.deactivate_agent.map_or_else(
+            || section_missing(name),
+            |a| master.deactivate_agent(&a.agent_id.value),
+        ),
+        C::ReactivateAgent => call.reactivate_agent.map_or_else(
+            || section_missing(name),
+            |a| master.reactivate_agent(&a.agent_id.value),
+        ),
+        C::MarkAgentGone => call.mark_agent_gone.map_or_else(
+            || section_missing(name),
+            |a| master.mark_agent_gone(&a.agent_id.value),
+        ),
         C::UpdateWeights => call
             .update_weights
-            .map_or_else(not_implemented, |w| master.update_weights(&w)),
+            .map_or_else(|| section_missing(name), |w| master.update_weights(&w)),
         C::UpdateQuota => master.update_quota(&tree),
-        C::SetQuota => call
-            .set_quota
-            .map_or_else(not_implemented, |q| master.set_quota(&q.quota_request)),
+        C::SetQuota => call.set_quota.map_or_else(
+            || section_missing(name),
+            |q| master.set_quota(&q.quota_request),
+        ),
         C::RemoveQuota => call
             .remove_quota
-            .map_or_else(not_implemented, |q| master.remove_quota(&q.role)),
+            .map_or_else(|| section_missing(name), |q| master.remove_quota(&q.role)),
         C::UpdateMaintenanceSchedule => {
             // Required, so present: the call's checks list it missing otherwise.
             let given = j::at(&tree, "update_maintenance_schedule.schedule");
@@ -249,4 +247,12 @@ fn subscribe(ctx: &Ctx) -> Response {
         st.subscribers.remove(0);
     }
     resp
+}
+
+/// The master's answer to a call without the section its type needs.
+fn section_missing(name: &str) -> Response {
+    let section = name.to_ascii_lowercase();
+    bad_request(format!(
+        "Failed to validate master::Call: Expecting '{section}' to be present"
+    ))
 }

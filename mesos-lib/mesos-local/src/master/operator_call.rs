@@ -73,7 +73,8 @@ pub(crate) fn into_call(mut tree: Value) -> Result<Typed, String> {
 }
 
 /// Whether the typed call holds the section its handler takes (a call read from the tree
-/// holds it there instead).
+/// holds it there instead): what `decode_request` guarantees, checked by the fuzzer and the
+/// tests, so the handlers' `section_missing` answers are guards, not paths.
 pub(crate) fn has_section(typed: &Typed) -> bool {
     use CallType as C;
     let call = &typed.call;

@@ -36,12 +36,10 @@ const REPEATED: &[(&str, &str)] = &[
     ("update_framework", "suppressed_roles"),
 ];
 
-/// The `bytes` fields of the call's sections (ACCEPT's are its TaskInfos', read with them).
-const BYTES: &[(&str, &str)] = &[
-    ("message", "data"),
-    ("acknowledge", "uuid"),
-    ("acknowledge_operation_status", "uuid"),
-];
+/// The `bytes` fields of the call's sections that may come in stout's lenient base64
+/// (ACCEPT's are its TaskInfos', read with them; the status uuids of ACKNOWLEDGE and
+/// ACKNOWLEDGE_OPERATION_STATUS were checked as standard base64 by validation already).
+const BYTES: &[(&str, &str)] = &[("message", "data")];
 
 /// The FrameworkInfo of a SUBSCRIBE or UPDATE_FRAMEWORK, taken out of the call and typed as
 /// it comes in (stout converts the whole call before it is validated, and the derived reading
