@@ -53,8 +53,14 @@ pub async fn start(masters: usize) -> LocalMesos {
         .expect("embedded Mesos starts")
 }
 
+/// An HTTP client whose calls fail after [`WAIT`] without an answer or a byte of a stream, so a
+/// server that stops answering fails the test that waits on it instead of hanging the run.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::new()
+    reqwest::Client::builder()
+        .connect_timeout(WAIT)
+        .read_timeout(WAIT)
+        .build()
+        .expect("an HTTP client")
 }
 
 /// GETs `url` and parses its JSON answer.
