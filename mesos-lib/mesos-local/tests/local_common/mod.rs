@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod surface;
+pub mod volumes;
 
 use std::time::Duration;
 
