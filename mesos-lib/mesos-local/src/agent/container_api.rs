@@ -22,18 +22,43 @@ use crate::http::{bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::recordio::Decoder;
 use mesos_lib::v1::agent::AgentCallType;
+use mesos_lib::v1::agent::containers::{
+    AttachContainerInput, AttachContainerInputType, KillContainer, LaunchContainer,
+    LaunchNestedContainer, OnContainer,
+};
 use mesos_lib::v1::task::CommandInfo;
-use serde::Deserialize;
+use mesos_lib::v1::{ContainerId, ContainerInfo};
 
 /// How often a session's output stream carries a heartbeat (the agent's
 /// `--http_heartbeat_interval` default).
 const HEARTBEAT: Duration = Duration::from_secs(30);
 
-/// The container id of a call's sub-message.
-fn container_of(call: &Value, section: &str) -> Option<ContainerPath> {
-    call.get(section)
-        .and_then(|s| s.get("container_id"))
-        .and_then(ContainerPath::of)
+/// What a launch call asks for: LAUNCH_NESTED_CONTAINER(_SESSION)'s section or
+/// LAUNCH_CONTAINER's (whose resources and limits a process without isolation cannot honour).
+pub(crate) struct Launch<'a> {
+    id: &'a ContainerId,
+    command: Option<&'a CommandInfo>,
+    container: Option<&'a ContainerInfo>,
+}
+
+impl<'a> Launch<'a> {
+    /// LAUNCH_NESTED_CONTAINER's or LAUNCH_NESTED_CONTAINER_SESSION's section.
+    pub(crate) fn nested(call: &'a LaunchNestedContainer) -> Self {
+        Launch {
+            id: &call.container_id,
+            command: call.command.as_ref(),
+            container: call.container.as_ref(),
+        }
+    }
+
+    /// LAUNCH_CONTAINER's section.
+    pub(crate) fn container(call: &'a LaunchContainer) -> Self {
+        Launch {
+            id: &call.container_id,
+            command: call.command.as_ref(),
+            container: call.container.as_ref(),
+        }
+    }
 }
 
 /// `500` with the containerizer's failure, as libprocess answers a failed future.
@@ -43,21 +68,22 @@ fn failure(text: impl Into<String>) -> Response {
 
 /// What the embedded agent refuses in a launch: any isolation (a ContainerInfo beyond type
 /// MESOS, a TTY) and a user other than its own.
-fn unsupported(call: &Value, section: &str) -> Option<Response> {
-    let launch = call.get(section)?;
-    if let Some(container) = launch.get("container") {
-        let kind = j::str_at(container, "type").unwrap_or("MESOS");
-        if container.get("tty_info").is_some() {
+fn unsupported(launch: &Launch) -> Option<Response> {
+    if let Some(container) = launch.container {
+        let kind = container.container_type.as_ref();
+        let kind = kind.map_or("MESOS", |t| t.as_str());
+        // ContainerInfo does not model `tty_info`: it is among the fields kept unread.
+        if container.extra.contains_key("tty_info") {
             return Some(bad_request(
                 "A TTY is not supported: mesos-local runs containers as plain processes, \
                  without a pseudo-terminal",
             ));
         }
-        let extra = container
-            .as_object()
-            .map(|o| o.keys().any(|k| k != "type"))
-            .unwrap_or(false);
-        if kind != "MESOS" || extra {
+        let bare = ContainerInfo {
+            container_type: container.container_type.clone(),
+            ..ContainerInfo::default()
+        };
+        if kind != "MESOS" || *container != bare {
             return Some(bad_request(format!(
                 "The provided ContainerInfo is not supported: mesos-local has no containerizer \
                  but plain processes (no {kind} containers, images, volumes, networks or \
@@ -65,7 +91,7 @@ fn unsupported(call: &Value, section: &str) -> Option<Response> {
             )));
         }
     }
-    if let Some(user) = j::str_at(launch, "command.user")
+    if let Some(user) = launch.command.and_then(|c| c.user.as_deref())
         && Some(user) != media::own_user().as_deref()
     {
         return Some(bad_request(format!(
@@ -81,33 +107,22 @@ fn unsupported(call: &Value, section: &str) -> Option<Response> {
 async fn launch(
     agent: &Arc<Agent>,
     ty: &AgentCallType,
-    call: &Value,
+    launch: Launch<'_>,
     session: bool,
 ) -> Result<(Arc<Nested>, Option<broadcast::Receiver<Output>>), Response> {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return Err(bad_request(format!(
-            "Missing required fields: {section}.container_id"
-        )));
-    };
+    let path = ContainerPath::of(launch.id);
     if !path.is_nested() {
         return Err(not_carried_out(
             ty.as_str(),
             "it launches nested containers only, not standalone ones",
         ));
     }
-    if let Some(refused) = unsupported(call, &section) {
+    if let Some(refused) = unsupported(&launch) {
         return Err(refused);
     }
-    let command = match call.get(&section).and_then(|s| s.get("command")) {
-        // The agent answers a call that does not convert with the reason alone (`deserialize`
-        // in `Http::api`), unlike the master and the executor API.
-        Some(c) => CommandInfo::deserialize(c).map_err(|e| bad_request(e.to_string()))?,
-        None => CommandInfo::default(),
-    };
     let req = NestedLaunch {
         path: path.clone(),
-        command,
+        command: launch.command.cloned().unwrap_or_default(),
         session,
     };
     match agent.launch_nested(req).await {
@@ -125,7 +140,7 @@ async fn launch(
 pub(crate) async fn launch_container(
     agent: &Arc<Agent>,
     ty: &AgentCallType,
-    call: &Value,
+    call: Launch<'_>,
 ) -> Response {
     match launch(agent, ty, call, false).await {
         Ok(_) => empty(StatusCode::OK),
@@ -138,7 +153,7 @@ pub(crate) async fn launch_container(
 pub(crate) async fn launch_session(
     agent: &Arc<Agent>,
     ty: &AgentCallType,
-    call: &Value,
+    call: Launch<'_>,
     format: StreamFormat,
 ) -> Response {
     let (nested, rx) = match launch(agent, ty, call, true).await {
@@ -157,10 +172,12 @@ pub(crate) async fn launch_session(
 }
 
 /// ATTACH_CONTAINER_OUTPUT: the output of a session from now on.
-pub(crate) fn attach_output(agent: &Arc<Agent>, call: &Value, format: StreamFormat) -> Response {
-    let Some(path) = container_of(call, "attach_container_output") else {
-        return bad_request("Missing required fields: attach_container_output.container_id");
-    };
+pub(crate) fn attach_output(
+    agent: &Arc<Agent>,
+    call: &OnContainer,
+    format: StreamFormat,
+) -> Response {
+    let path = ContainerPath::of(&call.container_id);
     let nested = match attachable(agent, &path) {
         Ok(n) => n,
         Err(r) => return *r,
@@ -235,19 +252,20 @@ fn output_response(
 /// the request ends or the container does.
 pub(crate) async fn attach_input(
     agent: &Arc<Agent>,
-    first: &Value,
+    first: &AttachContainerInput,
     mut pending: VecDeque<Vec<u8>>,
     mut records: impl Stream<Item = Result<Bytes, axum::Error>> + Unpin,
     mut decoder: Decoder,
 ) -> Response {
-    if j::str_at(first, "attach_container_input.type") != Some("CONTAINER_ID") {
+    if first.input_type != Some(AttachContainerInputType::ContainerId) {
         return bad_request("Expecting 'attach_container_input.type' to be CONTAINER_ID");
     }
-    let Some(path) = container_of(first, "attach_container_input") else {
+    let Some(id) = &first.container_id else {
         return bad_request(
             "Failed to validate agent::Call: Expecting 'attach_container_input.container_id' to be present",
         );
     };
+    let path = ContainerPath::of(id);
     let nested = match attachable(agent, &path) {
         Ok(n) => n,
         Err(r) => return *r,
@@ -338,11 +356,8 @@ fn input_record(record: &[u8]) -> Result<Option<Vec<u8>>, String> {
 }
 
 /// WAIT_NESTED_CONTAINER and WAIT_CONTAINER: the exit status once the container has ended.
-pub(crate) async fn wait(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return bad_request(format!("Missing required fields: {section}.container_id"));
-    };
+pub(crate) async fn wait(agent: &Arc<Agent>, ty: &AgentCallType, call: &OnContainer) -> Response {
+    let path = ContainerPath::of(&call.container_id);
     if !path.is_nested() {
         return not_carried_out(
             ty.as_str(),
@@ -361,12 +376,9 @@ pub(crate) async fn wait(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -
 
 /// KILL_NESTED_CONTAINER and KILL_CONTAINER: the signal (SIGKILL unless given) to a running
 /// nested container.
-pub(crate) fn kill(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return bad_request(format!("Missing required fields: {section}.container_id"));
-    };
-    let signal = j::f64_at(call, &format!("{section}.signal")).map_or(libc::SIGKILL, |s| s as i32);
+pub(crate) fn kill(agent: &Arc<Agent>, ty: &AgentCallType, call: &KillContainer) -> Response {
+    let path = ContainerPath::of(&call.container_id);
+    let signal = call.signal.unwrap_or(libc::SIGKILL);
     if !path.is_nested() && agent.has_executor_container(path.root()) {
         return not_carried_out(
             ty.as_str(),
@@ -384,11 +396,8 @@ pub(crate) fn kill(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Resp
 
 /// REMOVE_NESTED_CONTAINER and REMOVE_CONTAINER: forgets an ended nested container and
 /// deletes its sandbox. A real agent aborts on a top-level container; this one refuses it.
-pub(crate) fn remove(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return bad_request(format!("Missing required fields: {section}.container_id"));
-    };
+pub(crate) fn remove(agent: &Arc<Agent>, ty: &AgentCallType, call: &OnContainer) -> Response {
+    let path = ContainerPath::of(&call.container_id);
     if !path.is_nested() {
         return bad_request(format!(
             "Container {path} is not a nested container: {} removes nested containers only",

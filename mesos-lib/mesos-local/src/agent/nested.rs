@@ -20,7 +20,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::Agent;
 use super::process::{self, ProcessGroups};
-use crate::json as j;
+use mesos_lib::v1::ContainerId;
 use mesos_lib::v1::task::CommandInfo;
 
 /// A container's id from root to leaf (`ContainerID` with its `parent` chain).
@@ -28,16 +28,16 @@ use mesos_lib::v1::task::CommandInfo;
 pub(crate) struct ContainerPath(Vec<String>);
 
 impl ContainerPath {
-    /// The path of a `ContainerID` JSON object; `None` without a `value`.
-    pub(crate) fn of(id: &Value) -> Option<ContainerPath> {
+    /// The path of a `ContainerID`.
+    pub(crate) fn of(id: &ContainerId) -> ContainerPath {
         let mut ids = Vec::new();
         let mut at = Some(id);
-        while let Some(v) = at {
-            ids.push(j::str_at(v, "value")?.to_string());
-            at = v.get("parent");
+        while let Some(c) = at {
+            ids.push(c.value.clone());
+            at = c.parent.as_deref();
         }
         ids.reverse();
-        Some(ContainerPath(ids))
+        ContainerPath(ids)
     }
 
     /// Whether it has a parent.
