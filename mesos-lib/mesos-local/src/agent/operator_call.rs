@@ -22,6 +22,7 @@ fn read(body: &[u8]) -> Result<Call, String> {
     let mut call = parse(body)?;
     check(&call)?;
     wrap_repeated(&mut call);
+    cast_integers(&mut call);
     serde_json::from_value(call).map_err(|e| e.to_string())
 }
 
@@ -243,6 +244,37 @@ fn wrap_repeated(call: &mut Value) {
     }
 }
 
+/// The integer fields handlers read (JSON pointers), and whether each is unsigned.
+const INTEGERS: &[(&str, bool)] = &[
+    ("/read_file/offset", true),
+    ("/read_file/length", true),
+    ("/kill_nested_container/signal", false),
+    ("/kill_container/signal", false),
+];
+
+/// A number given for an integer field becomes what protobuf stores from it, as stout sets
+/// it (a C++ cast): a fraction is cut off, and a negative number given for an unsigned field
+/// wraps around (READ_FILE at offset -1 reads past the end: the size and no data).
+fn cast_integers(call: &mut Value) {
+    for (path, unsigned) in INTEGERS {
+        let Some(v) = call.pointer_mut(path) else {
+            continue;
+        };
+        let Some(n) = j::as_f64(v).filter(|n| n.is_finite()) else {
+            continue;
+        };
+        if n.fract() == 0.0 && (n >= 0.0 || !unsigned) {
+            continue;
+        }
+        let whole = n.trunc() as i64;
+        *v = if *unsigned {
+            Value::from(whole as u64)
+        } else {
+            Value::from(whole)
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +322,21 @@ mod tests {
             "get_containers": {"show_nested": "true"}}))
         .unwrap();
         assert!(call.get_containers.unwrap().show_nested);
+    }
+
+    #[test]
+    fn integers_are_cast_as_protobuf_stores_them() {
+        let call = decoded(json!({"type": "READ_FILE",
+            "read_file": {"path": "/a", "offset": -1, "length": "2.5"}}))
+        .unwrap();
+        let read = call.read_file.unwrap();
+        assert_eq!((read.offset, read.length), (u64::MAX, Some(2)));
+        let call = decoded(
+            json!({"type": "KILL_NESTED_CONTAINER", "kill_nested_container": {
+            "container_id": {"value": "c", "parent": {"value": "p"}}, "signal": -9.5}}),
+        )
+        .unwrap();
+        assert_eq!(call.kill_nested_container.unwrap().signal, Some(-9));
     }
 
     #[test]
