@@ -366,6 +366,37 @@ async fn a_launch_and_a_kill_are_read_as_stout_reads_them() {
 }
 
 #[tokio::test]
+async fn attach_container_input_is_validated_as_the_agent_validates_it() {
+    let m = start(1).await;
+    let agent = m.agents()[0].url.clone();
+    let first =
+        |input: Value| json!({"type": "ATTACH_CONTAINER_INPUT", "attach_container_input": input});
+    let id = json!({"value": "c", "parent": {"value": "p"}});
+    let cases = [
+        (
+            first(json!({"container_id": id})),
+            "Failed to validate agent::Call: Expecting 'attach_container_input.type' to be present",
+        ),
+        (
+            first(json!({"type": "UNKNOWN", "container_id": id})),
+            "Failed to validate agent::Call: 'attach_container_input.type' is unknown",
+        ),
+        (
+            first(json!({"type": "PROCESS_IO"})),
+            "Expecting 'attach_container_input.type' to be CONTAINER_ID",
+        ),
+    ];
+    for (call, text) in cases {
+        assert_eq!(
+            attach_input(&agent, vec![call.clone()]).await,
+            (400, text.to_string()),
+            "{call}"
+        );
+    }
+    m.shutdown().await;
+}
+
+#[tokio::test]
 async fn what_the_agent_cannot_do_is_refused_with_its_reason() {
     let (m, agent, cid, _s) = with_task("ct-refuse").await;
     let session_call = |container_id: Value, extra: Value| {

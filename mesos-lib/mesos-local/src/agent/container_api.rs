@@ -10,22 +10,22 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::Response;
-use base64::Engine;
 use futures::{Stream, StreamExt};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::broadcast;
 
 use super::Agent;
 use super::media::{self, StreamFormat};
 use super::nested::{ContainerPath, LaunchError, Nested, NestedLaunch, Output};
 use crate::http::{bad_request, empty, not_carried_out, plain};
-use crate::json as j;
 use mesos_lib::recordio::Decoder;
 use mesos_lib::v1::agent::AgentCallType;
 use mesos_lib::v1::agent::containers::{
     AttachContainerInput, AttachContainerInputType, KillContainer, LaunchContainer,
-    LaunchNestedContainer, OnContainer,
+    LaunchNestedContainer, OnContainer, ProcessIo, ProcessIoControlType, ProcessIoStream,
+    ProcessIoType,
 };
+use mesos_lib::v1::common::DurationInfo;
 use mesos_lib::v1::task::CommandInfo;
 use mesos_lib::v1::{ContainerId, ContainerInfo};
 
@@ -226,18 +226,15 @@ fn output_response(
         loop {
             let record = tokio::select! {
                 out = rx.recv() => match out {
-                    Ok(Output::Data(kind, data)) => json!({"type": "DATA", "data": {
-                        "type": kind.as_str(),
-                        "data": base64::engine::general_purpose::STANDARD.encode(&data),
-                    }}),
+                    Ok(Output::Data(kind, data)) => ProcessIo::data(kind, data.to_vec()),
                     Ok(Output::End) | Err(broadcast::error::RecvError::Closed) => break,
                     // A reader this far behind has lost some output; it keeps the rest.
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 },
-                _ = beat.tick() => json!({"type": "CONTROL", "control": {
-                    "type": "HEARTBEAT",
-                    "heartbeat": {"interval": {"nanoseconds": HEARTBEAT.as_nanos() as u64}},
-                }}),
+                _ = beat.tick() => ProcessIo::heartbeat(DurationInfo {
+                    nanoseconds: HEARTBEAT.as_nanos() as i64,
+                    extra: Default::default(),
+                }),
             };
             if !tx.send(&record) {
                 break;
@@ -312,44 +309,48 @@ pub(crate) async fn attach_input(
 }
 
 /// One PROCESS_IO record of an input stream: the stdin bytes it carries (empty for EOF),
-/// `None` for a heartbeat, or the switchboard's validation error.
+/// `None` for a heartbeat, or the text of the 400 (the agent's, for a record that does not
+/// convert or validate; the switchboard's, src/slave/containerizer/mesos/io/switchboard.cpp,
+/// for the rest).
 fn input_record(record: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let call: Value = serde_json::from_slice(record)
-        .map_err(|e| format!("Failed to parse body into JSON: {e}"))?;
-    let input = call
-        .get("attach_container_input")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let ty = j::str_at(&input, "type").unwrap_or("UNKNOWN");
-    if ty != "PROCESS_IO" {
+    let call = super::operator_call::read(record)?;
+    let input = call.attach_container_input.unwrap_or_default();
+    if input.input_type != Some(AttachContainerInputType::ProcessIo) {
+        let ty = input.input_type.as_ref().map_or("UNKNOWN", |t| t.as_str());
         return Err(format!(
             "Expecting 'attach_container_input.type' to be 'PROCESS_IO' instead of: '{ty}'"
         ));
     }
-    let Some(io) = input.get("process_io") else {
+    let Some(io) = input.process_io else {
         return Err("Expecting 'attach_container_input.process_io' to be present".into());
     };
-    match j::str_at(io, "type") {
+    match io.io_type {
         None => Err("Expecting 'process_io.type' to be present".into()),
-        Some("CONTROL") => match j::str_at(io, "control.type") {
-            None => Err("Expecting 'process_io.control.type' to be present".into()),
-            Some("HEARTBEAT") => Ok(None),
-            Some("TTY_INFO") => {
-                Err("Unable to set the window size: mesos-local gives containers no TTY".into())
-            }
-            Some(_) => Err("'process_io.control.type' is unknown".into()),
-        },
-        Some("DATA") => {
-            if j::str_at(io, "data.type") != Some("STDIN") {
-                return Err("Expecting 'process_io.data.type' to be 'STDIN'".into());
-            }
-            let Some(data) = j::str_at(io, "data.data") else {
-                return Err("Expecting 'process_io.data.data' to be present".into());
+        Some(ProcessIoType::Control) => {
+            let Some(control) = io.control else {
+                return Err("Expecting 'process_io.control' to be present".into());
             };
-            base64::engine::general_purpose::STANDARD
-                .decode(data)
-                .map(Some)
-                .map_err(|e| format!("Failed to decode 'process_io.data.data': {e}"))
+            match control.control_type {
+                None => Err("Expecting 'process_io.control.type' to be present".into()),
+                Some(ProcessIoControlType::Heartbeat) => Ok(None),
+                Some(ProcessIoControlType::TtyInfo) => {
+                    Err("Unable to set the window size: mesos-local gives containers no TTY".into())
+                }
+                Some(_) => Err("'process_io.control.type' is unknown".into()),
+            }
+        }
+        Some(ProcessIoType::Data) => {
+            let Some(data) = io.data else {
+                return Err("Expecting 'process_io.data' to be present".into());
+            };
+            match (data.stream, data.data) {
+                (None, _) => Err("Expecting 'process_io.data.type' to be present".into()),
+                (Some(ProcessIoStream::Stdin), Some(bytes)) => Ok(Some(bytes.0)),
+                (Some(ProcessIoStream::Stdin), None) => {
+                    Err("Expecting 'process_io.data.data' to be present".into())
+                }
+                (Some(_), _) => Err("Expecting 'process_io.data.type' to be 'STDIN'".into()),
+            }
         }
         Some(_) => Err("'process_io.type' is unknown".into()),
     }
@@ -421,4 +422,81 @@ pub(crate) fn remove(agent: &Arc<Agent>, ty: &AgentCallType, call: &OnContainer)
         return failure(format!("Failed to remove the sandbox directory: {e}"));
     }
     empty(StatusCode::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_record;
+    use serde_json::{Value, json};
+
+    fn record(io: Value) -> Result<Option<Vec<u8>>, String> {
+        let call = json!({"type": "ATTACH_CONTAINER_INPUT",
+            "attach_container_input": {"type": "PROCESS_IO", "process_io": io}});
+        input_record(call.to_string().as_bytes())
+    }
+
+    #[test]
+    fn input_records_carry_stdin_or_a_heartbeat() {
+        let data = json!({"type": "DATA", "data": {"type": "STDIN", "data": "aGk="}});
+        assert_eq!(record(data), Ok(Some(b"hi".to_vec())));
+        // stout's base64: whitespace skipped, a missing padding forgiven.
+        let data = json!({"type": "DATA", "data": {"type": "STDIN", "data": "aG k"}});
+        assert_eq!(record(data), Ok(Some(b"hi".to_vec())));
+        let beat = json!({"type": "CONTROL", "control": {"type": "HEARTBEAT", "heartbeat": {}}});
+        assert_eq!(record(beat), Ok(None));
+    }
+
+    #[test]
+    fn input_records_are_refused_with_the_switchboards_texts() {
+        let cases = [
+            (
+                json!({"type": "CONTROL"}),
+                "Expecting 'process_io.control' to be present",
+            ),
+            (
+                json!({"type": "DATA"}),
+                "Expecting 'process_io.data' to be present",
+            ),
+            (
+                json!({"type": "DATA", "data": {"data": "aGk="}}),
+                "Expecting 'process_io.data.type' to be present",
+            ),
+            (
+                json!({"type": "DATA", "data": {"type": "STDOUT", "data": "aGk="}}),
+                "Expecting 'process_io.data.type' to be 'STDIN'",
+            ),
+            (
+                json!({"type": "DATA", "data": {"type": "STDIN"}}),
+                "Expecting 'process_io.data.data' to be present",
+            ),
+            (
+                json!({"type": "DATA", "data": {"type": "STDIN", "data": "a!"}}),
+                "Failed to base64 decode bytes field 'data': Invalid character '!'",
+            ),
+            (json!({"type": "UNKNOWN"}), "'process_io.type' is unknown"),
+        ];
+        for (io, text) in cases {
+            assert_eq!(record(io.clone()), Err(text.to_string()), "{io}");
+        }
+        let id = json!({"type": "ATTACH_CONTAINER_INPUT", "attach_container_input": {
+            "type": "CONTAINER_ID", "container_id": {"value": "c"}}});
+        assert_eq!(
+            input_record(id.to_string().as_bytes()),
+            Err(
+                "Expecting 'attach_container_input.type' to be 'PROCESS_IO' instead of: \
+                 'CONTAINER_ID'"
+                    .into()
+            )
+        );
+        // The agent validates each record before the switchboard sees it.
+        let untyped = json!({"type": "ATTACH_CONTAINER_INPUT", "attach_container_input": {}});
+        assert_eq!(
+            input_record(untyped.to_string().as_bytes()),
+            Err(
+                "Failed to validate agent::Call: Expecting 'attach_container_input.type' to be \
+                 present"
+                    .into()
+            )
+        );
+    }
 }

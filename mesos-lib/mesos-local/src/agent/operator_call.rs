@@ -17,12 +17,17 @@ pub(crate) fn decode(body: &[u8]) -> Result<Call, Box<Response>> {
     read(body).map_err(|text| Box::new(bad_request(text)))
 }
 
-/// `decode`'s call, or the text of its 400.
-fn read(body: &[u8]) -> Result<Call, String> {
+/// `decode`'s call, or the text of its 400 (also each record of an input stream).
+pub(crate) fn read(body: &[u8]) -> Result<Call, String> {
     let mut call = parse(body)?;
     check(&call)?;
     wrap_repeated(&mut call);
     cast_integers(&mut call);
+    if let Some(Value::String(data)) =
+        call.pointer_mut("/attach_container_input/process_io/data/data")
+    {
+        j::canonical_base64(data, "data")?;
+    }
     serde_json::from_value(call).map_err(|e| e.to_string())
 }
 
@@ -68,6 +73,9 @@ fn check(call: &Value) -> Result<(), String> {
     let section = section(ty.as_str());
     if needs_section(&ty) && call.get(&section).is_none() {
         return Err(invalid(format!("Expecting '{section}' to be present")));
+    }
+    if let Some(why) = input_type_error(call, &ty) {
+        return Err(invalid(why.into()));
     }
     match container_id_error(call, &ty, &section) {
         Some(why) => Err(invalid(why)),
@@ -151,6 +159,19 @@ fn needs_section(ty: &AgentCallType) -> bool {
             | C::PruneImages
             | C::Unknown(_)
     )
+}
+
+/// What validation says of ATTACH_CONTAINER_INPUT's type: a name protobuf does not know is
+/// dropped by stout, so it is as absent as no name.
+fn input_type_error(call: &Value, ty: &AgentCallType) -> Option<&'static str> {
+    if !matches!(ty, AgentCallType::AttachContainerInput) {
+        return None;
+    }
+    match j::str_at(call, "attach_container_input.type") {
+        Some("UNKNOWN") => Some("'attach_container_input.type' is unknown"),
+        Some("CONTAINER_ID" | "PROCESS_IO") => None,
+        _ => Some("Expecting 'attach_container_input.type' to be present"),
+    }
 }
 
 /// What `validateContainerId` and the nested calls' checks say of a call's container id.

@@ -253,6 +253,8 @@ agent_call! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::v1::agent::containers::{ProcessIo, ProcessIoStream};
+    use crate::v1::common::DurationInfo;
     use serde_json::{Value, json};
 
     /// Reads `body` as a Call and writes it back.
@@ -341,14 +343,36 @@ mod tests {
     #[test]
     fn unknown_fields_and_types_are_kept() {
         let body = json!({"type": "FUTURE_CALL", "future_call": {"x": 1},
-            "attach_container_input": {"type": "PROCESS_IO",
-            "process_io": {"type": "DATA", "data": {"type": "STDIN", "data": "aGk="}}}});
+            "attach_container_input": {"type": "PROCESS_IO", "process_io": {"type": "CONTROL",
+            "control": {"type": "TTY_INFO", "tty_info": {"window_size": {"rows": 1}}}}}});
         let (call, back) = round_trip(body.clone());
         assert_eq!(call.call_type.as_str(), "FUTURE_CALL");
         assert_eq!(call.extra.get("future_call"), Some(&json!({"x": 1})));
-        let input = call.attach_container_input.unwrap();
-        assert!(input.extra.contains_key("process_io"));
+        let io = call.attach_container_input.unwrap().process_io.unwrap();
+        assert!(io.control.unwrap().extra.contains_key("tty_info"));
         assert_eq!(back, body);
+    }
+
+    #[test]
+    fn process_io_records_round_trip() {
+        let input = json!({"type": "ATTACH_CONTAINER_INPUT", "attach_container_input": {
+            "type": "PROCESS_IO", "process_io": {"type": "DATA",
+            "data": {"type": "STDIN", "data": "aGk="}}}});
+        let (call, back) = round_trip(input.clone());
+        assert_eq!(back, input);
+        let io = call.attach_container_input.unwrap().process_io.unwrap();
+        assert_eq!(io.data.unwrap().data.unwrap().as_slice(), b"hi");
+        let out = ProcessIo::data(ProcessIoStream::Stdout, b"hi".to_vec());
+        assert_eq!(
+            serde_json::to_value(out).unwrap(),
+            json!({"type": "DATA", "data": {"type": "STDOUT", "data": "aGk="}})
+        );
+        let beat = ProcessIo::heartbeat(DurationInfo::from_secs(30));
+        assert_eq!(
+            serde_json::to_value(beat).unwrap(),
+            json!({"type": "CONTROL", "control": {"type": "HEARTBEAT",
+                "heartbeat": {"interval": {"nanoseconds": 30_000_000_000u64}}}})
+        );
     }
 
     #[test]

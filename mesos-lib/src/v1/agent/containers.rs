@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::proto_enum;
 use crate::v1::Extra;
+use crate::v1::bytes::Bytes;
+use crate::v1::common::DurationInfo;
 use crate::v1::container::ContainerInfo;
 use crate::v1::ids::ContainerId;
 use crate::v1::resources::{Resource, Scalar};
@@ -103,7 +105,135 @@ pub struct AttachContainerInput {
     /// The container (a CONTAINER_ID record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_id: Option<ContainerId>,
-    /// Fields this library does not model (`process_io`).
+    /// Input or a control message (a PROCESS_IO record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_io: Option<ProcessIo>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+proto_enum!(
+    /// `ProcessIO.Type`.
+    ProcessIoType {
+        /// `UNKNOWN`, the proto's zero value.
+        Unspecified = "UNKNOWN",
+        /// Bytes of one of the process's streams.
+        Data = "DATA",
+        /// A control message.
+        Control = "CONTROL",
+    }
+);
+
+proto_enum!(
+    /// `ProcessIO.Data.Type`: the stream the bytes belong to.
+    ProcessIoStream {
+        /// `UNKNOWN`, the proto's zero value.
+        Unspecified = "UNKNOWN",
+        /// Standard input.
+        Stdin = "STDIN",
+        /// Standard output.
+        Stdout = "STDOUT",
+        /// Standard error.
+        Stderr = "STDERR",
+    }
+);
+
+proto_enum!(
+    /// `ProcessIO.Control.Type`.
+    ProcessIoControlType {
+        /// `UNKNOWN`, the proto's zero value.
+        Unspecified = "UNKNOWN",
+        /// A terminal's window size.
+        TtyInfo = "TTY_INFO",
+        /// A heartbeat.
+        Heartbeat = "HEARTBEAT",
+    }
+);
+
+/// `ProcessIO`: one record of a container's input or output stream.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProcessIo {
+    /// What the record carries.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub io_type: Option<ProcessIoType>,
+    /// Bytes of a stream (DATA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ProcessIoData>,
+    /// A control message (CONTROL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<ProcessIoControl>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl ProcessIo {
+    /// A DATA record of `stream`'s bytes.
+    pub fn data(stream: ProcessIoStream, bytes: Vec<u8>) -> Self {
+        Self {
+            io_type: Some(ProcessIoType::Data),
+            data: Some(ProcessIoData {
+                stream: Some(stream),
+                data: Some(Bytes::new(bytes)),
+                extra: Extra::new(),
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// A CONTROL record: a heartbeat, the next one due after `interval`.
+    pub fn heartbeat(interval: DurationInfo) -> Self {
+        Self {
+            io_type: Some(ProcessIoType::Control),
+            control: Some(ProcessIoControl {
+                control_type: Some(ProcessIoControlType::Heartbeat),
+                heartbeat: Some(Heartbeat {
+                    interval: Some(interval),
+                    extra: Extra::new(),
+                }),
+                extra: Extra::new(),
+            }),
+            ..Self::default()
+        }
+    }
+}
+
+/// `ProcessIO.Data`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProcessIoData {
+    /// The stream.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<ProcessIoStream>,
+    /// The bytes (empty on stdin: end of input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Bytes>,
+    /// Fields this library does not model.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `ProcessIO.Control`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProcessIoControl {
+    /// What it controls.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub control_type: Option<ProcessIoControlType>,
+    /// A heartbeat (HEARTBEAT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<Heartbeat>,
+    /// Fields this library does not model (`tty_info`).
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `ProcessIO.Control.Heartbeat`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// When the next one is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<DurationInfo>,
+    /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
 }
