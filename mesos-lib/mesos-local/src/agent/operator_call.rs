@@ -23,6 +23,8 @@ pub(crate) fn read(body: &[u8]) -> Result<Call, String> {
     check(&call)?;
     wrap_repeated(&mut call);
     cast_integers(&mut call);
+    // stout's base64 is laxer than the derived reading (whitespace, missing padding): stdin's
+    // bytes, the agent's one `bytes` field, are made standard first, with stout's text.
     if let Some(Value::String(data)) =
         call.pointer_mut("/attach_container_input/process_io/data/data")
     {
