@@ -341,6 +341,62 @@ async fn a_plain_nested_container_writes_to_its_own_sandbox() {
 }
 
 #[tokio::test]
+async fn a_launch_and_a_kill_are_read_as_stout_reads_them() {
+    let (m, agent, cid, _s) = with_task("ct-stout").await;
+    // One variable given where `variables` is repeated is its one element.
+    let id = nested(&cid, "nested-env");
+    let launch = json!({"type": "LAUNCH_CONTAINER", "launch_container": {"container_id": id,
+        "command": {"value": "echo \"$GREETING\"",
+        "environment": {"variables": {"name": "GREETING", "value": "hi"}}}}});
+    assert_eq!(agent_call(&agent, &launch).await, (200, String::new()));
+    assert_eq!(wait_nested(&agent, &id).await, (200, json!(0)));
+    let dir = format!("{}/containers/nested-env", sandbox(&agent).await);
+    let out = std::fs::read_to_string(format!("{dir}/stdout")).unwrap();
+    assert_eq!(out, "hi\n");
+    // A signal given as a string is the number it holds.
+    let id = nested(&cid, "nested-term");
+    let launch = json!({"type": "LAUNCH_NESTED_CONTAINER", "launch_nested_container": {
+        "container_id": id, "command": {"value": "exec sleep 600"}}});
+    assert_eq!(agent_call(&agent, &launch).await, (200, String::new()));
+    let kill = json!({"type": "KILL_CONTAINER",
+        "kill_container": {"container_id": id, "signal": "15"}});
+    assert_eq!(agent_call(&agent, &kill).await, (200, String::new()));
+    assert_eq!(wait_nested(&agent, &id).await, (200, json!(15)));
+    m.shutdown().await;
+}
+
+#[tokio::test]
+async fn attach_container_input_is_validated_as_the_agent_validates_it() {
+    let m = start(1).await;
+    let agent = m.agents()[0].url.clone();
+    let first =
+        |input: Value| json!({"type": "ATTACH_CONTAINER_INPUT", "attach_container_input": input});
+    let id = json!({"value": "c", "parent": {"value": "p"}});
+    let cases = [
+        (
+            first(json!({"container_id": id})),
+            "Failed to validate agent::Call: Expecting 'attach_container_input.type' to be present",
+        ),
+        (
+            first(json!({"type": "UNKNOWN", "container_id": id})),
+            "Failed to validate agent::Call: 'attach_container_input.type' is unknown",
+        ),
+        (
+            first(json!({"type": "PROCESS_IO"})),
+            "Expecting 'attach_container_input.type' to be CONTAINER_ID",
+        ),
+    ];
+    for (call, text) in cases {
+        assert_eq!(
+            attach_input(&agent, vec![call.clone()]).await,
+            (400, text.to_string()),
+            "{call}"
+        );
+    }
+    m.shutdown().await;
+}
+
+#[tokio::test]
 async fn what_the_agent_cannot_do_is_refused_with_its_reason() {
     let (m, agent, cid, _s) = with_task("ct-refuse").await;
     let session_call = |container_id: Value, extra: Value| {

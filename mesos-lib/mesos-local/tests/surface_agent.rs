@@ -341,3 +341,70 @@ async fn agent_validates_operator_calls_as_real_mesos_does() {
     assert_eq!(resp.status().as_u16(), 405);
     m.shutdown().await;
 }
+
+#[tokio::test]
+async fn agent_reads_a_call_as_stout_does_and_answers_in_its_own_words() {
+    let m = start(1).await;
+    let (s, _) = running_task(&m.url(), "stout-t").await;
+    let agent = m.agents()[0].url.clone();
+    // The agent's deserializer answers with the reason alone, not the master's prefix.
+    let cases: Vec<(Value, &str)> = vec![
+        (json!([1]), "Expecting a JSON object"),
+        (
+            json!({"type": "LIST_FILES", "list_files": "/a"}),
+            "Not expecting a JSON string for field 'list_files'",
+        ),
+        (
+            json!({"type": "LAUNCH_NESTED_CONTAINER", "launch_nested_container": {
+                "container_id": {"value": "c", "parent": {"value": "p"}}, "command": "ls"}}),
+            "Not expecting a JSON string for field 'command'",
+        ),
+        // stout checks the required fields of every section given, not only the call's own.
+        (
+            json!({"type": "GET_HEALTH", "list_files": {}}),
+            "Missing required fields: list_files.path",
+        ),
+        (
+            json!({"type": "ADD_RESOURCE_PROVIDER_CONFIG",
+                "add_resource_provider_config": {"info": {}}}),
+            "Missing required fields: add_resource_provider_config.info.type, \
+             add_resource_provider_config.info.name",
+        ),
+    ];
+    for (body, text) in cases {
+        assert_eq!(
+            agent_call(&agent, &body).await,
+            (400, text.to_string()),
+            "{body}"
+        );
+    }
+    // A boolean that does not parse is refused (stout: "Failed to parse 'yes' as a JSON
+    // boolean for field 'show_nested'"), no longer read as false.
+    let show = json!({"type": "GET_CONTAINERS", "get_containers": {"show_nested": "yes"}});
+    let (code, text) = agent_call(&agent, &show).await;
+    assert_eq!(code, 400, "{text}");
+    assert!(
+        text.contains("'yes'") && !text.starts_with("Failed to"),
+        "{text}"
+    );
+    // Numbers as strings, and an offset of -1, which protobuf stores as the largest uint64:
+    // a read past the end, which answers the size and no data.
+    let stdout = format!(
+        "/frameworks/{}/executors/stout-t/runs/latest/stdout",
+        s.framework_id
+    );
+    let read = async |offset: Value, length: Value| {
+        let call = json!({"type": "READ_FILE", "read_file": {"path": stdout,
+            "offset": offset, "length": length, "since": "unknown fields are kept unread"}});
+        let (code, body) = agent_call(&agent, &call).await;
+        assert_eq!(code, 200, "{body}");
+        parse(&body)["read_file"].clone()
+    };
+    let head = read(json!("0"), json!("3")).await;
+    let data = mesos_lib::v1::bytes::Bytes::from_base64(head["data"].as_str().unwrap()).unwrap();
+    assert!(data.as_slice().len() <= 3, "{head}");
+    let end = read(json!(-1), json!(10)).await;
+    assert_eq!(end["data"], "", "{end}");
+    assert!(end["size"].as_u64().unwrap() >= data.as_slice().len() as u64);
+    m.shutdown().await;
+}

@@ -120,6 +120,11 @@ pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     u32::try_from(u64(d)?).map_err(D::Error::custom)
 }
 
+/// A 32-bit signed integer (a whole double is taken too).
+pub(crate) fn i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    i32::try_from(i64(d)?).map_err(D::Error::custom)
+}
+
 /// A boolean, or the string `"true"` or `"false"` (stout parses a string as JSON there).
 pub(crate) fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     struct Flag;

@@ -10,30 +10,55 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::Response;
-use base64::Engine;
 use futures::{Stream, StreamExt};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::broadcast;
 
 use super::Agent;
 use super::media::{self, StreamFormat};
 use super::nested::{ContainerPath, LaunchError, Nested, NestedLaunch, Output};
 use crate::http::{bad_request, empty, not_carried_out, plain};
-use crate::json as j;
 use mesos_lib::recordio::Decoder;
 use mesos_lib::v1::agent::AgentCallType;
+use mesos_lib::v1::agent::containers::{
+    AttachContainerInput, AttachContainerInputType, KillContainer, LaunchContainer,
+    LaunchNestedContainer, OnContainer, ProcessIo, ProcessIoControlType, ProcessIoStream,
+    ProcessIoType,
+};
+use mesos_lib::v1::common::DurationInfo;
 use mesos_lib::v1::task::CommandInfo;
-use serde::Deserialize;
+use mesos_lib::v1::{ContainerId, ContainerInfo};
 
 /// How often a session's output stream carries a heartbeat (the agent's
 /// `--http_heartbeat_interval` default).
 const HEARTBEAT: Duration = Duration::from_secs(30);
 
-/// The container id of a call's sub-message.
-fn container_of(call: &Value, section: &str) -> Option<ContainerPath> {
-    call.get(section)
-        .and_then(|s| s.get("container_id"))
-        .and_then(ContainerPath::of)
+/// What a launch call asks for: LAUNCH_NESTED_CONTAINER(_SESSION)'s section or
+/// LAUNCH_CONTAINER's (whose resources and limits a process without isolation cannot honour).
+pub(crate) struct Launch<'a> {
+    id: &'a ContainerId,
+    command: Option<&'a CommandInfo>,
+    container: Option<&'a ContainerInfo>,
+}
+
+impl<'a> Launch<'a> {
+    /// LAUNCH_NESTED_CONTAINER's or LAUNCH_NESTED_CONTAINER_SESSION's section.
+    pub(crate) fn nested(call: &'a LaunchNestedContainer) -> Self {
+        Launch {
+            id: &call.container_id,
+            command: call.command.as_ref(),
+            container: call.container.as_ref(),
+        }
+    }
+
+    /// LAUNCH_CONTAINER's section.
+    pub(crate) fn container(call: &'a LaunchContainer) -> Self {
+        Launch {
+            id: &call.container_id,
+            command: call.command.as_ref(),
+            container: call.container.as_ref(),
+        }
+    }
 }
 
 /// `500` with the containerizer's failure, as libprocess answers a failed future.
@@ -43,21 +68,22 @@ fn failure(text: impl Into<String>) -> Response {
 
 /// What the embedded agent refuses in a launch: any isolation (a ContainerInfo beyond type
 /// MESOS, a TTY) and a user other than its own.
-fn unsupported(call: &Value, section: &str) -> Option<Response> {
-    let launch = call.get(section)?;
-    if let Some(container) = launch.get("container") {
-        let kind = j::str_at(container, "type").unwrap_or("MESOS");
-        if container.get("tty_info").is_some() {
+fn unsupported(launch: &Launch) -> Option<Response> {
+    if let Some(container) = launch.container {
+        let kind = container.container_type.as_ref();
+        let kind = kind.map_or("MESOS", |t| t.as_str());
+        // ContainerInfo does not model `tty_info`: it is among the fields kept unread.
+        if container.extra.contains_key("tty_info") {
             return Some(bad_request(
                 "A TTY is not supported: mesos-local runs containers as plain processes, \
                  without a pseudo-terminal",
             ));
         }
-        let extra = container
-            .as_object()
-            .map(|o| o.keys().any(|k| k != "type"))
-            .unwrap_or(false);
-        if kind != "MESOS" || extra {
+        let bare = ContainerInfo {
+            container_type: container.container_type.clone(),
+            ..ContainerInfo::default()
+        };
+        if kind != "MESOS" || *container != bare {
             return Some(bad_request(format!(
                 "The provided ContainerInfo is not supported: mesos-local has no containerizer \
                  but plain processes (no {kind} containers, images, volumes, networks or \
@@ -65,7 +91,7 @@ fn unsupported(call: &Value, section: &str) -> Option<Response> {
             )));
         }
     }
-    if let Some(user) = j::str_at(launch, "command.user")
+    if let Some(user) = launch.command.and_then(|c| c.user.as_deref())
         && Some(user) != media::own_user().as_deref()
     {
         return Some(bad_request(format!(
@@ -81,33 +107,22 @@ fn unsupported(call: &Value, section: &str) -> Option<Response> {
 async fn launch(
     agent: &Arc<Agent>,
     ty: &AgentCallType,
-    call: &Value,
+    launch: Launch<'_>,
     session: bool,
 ) -> Result<(Arc<Nested>, Option<broadcast::Receiver<Output>>), Response> {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return Err(bad_request(format!(
-            "Missing required fields: {section}.container_id"
-        )));
-    };
+    let path = ContainerPath::of(launch.id);
     if !path.is_nested() {
         return Err(not_carried_out(
             ty.as_str(),
             "it launches nested containers only, not standalone ones",
         ));
     }
-    if let Some(refused) = unsupported(call, &section) {
+    if let Some(refused) = unsupported(&launch) {
         return Err(refused);
     }
-    let command = match call.get(&section).and_then(|s| s.get("command")) {
-        // The agent answers a call that does not convert with the reason alone (`deserialize`
-        // in `Http::api`), unlike the master and the executor API.
-        Some(c) => CommandInfo::deserialize(c).map_err(|e| bad_request(e.to_string()))?,
-        None => CommandInfo::default(),
-    };
     let req = NestedLaunch {
         path: path.clone(),
-        command,
+        command: launch.command.cloned().unwrap_or_default(),
         session,
     };
     match agent.launch_nested(req).await {
@@ -125,7 +140,7 @@ async fn launch(
 pub(crate) async fn launch_container(
     agent: &Arc<Agent>,
     ty: &AgentCallType,
-    call: &Value,
+    call: Launch<'_>,
 ) -> Response {
     match launch(agent, ty, call, false).await {
         Ok(_) => empty(StatusCode::OK),
@@ -138,7 +153,7 @@ pub(crate) async fn launch_container(
 pub(crate) async fn launch_session(
     agent: &Arc<Agent>,
     ty: &AgentCallType,
-    call: &Value,
+    call: Launch<'_>,
     format: StreamFormat,
 ) -> Response {
     let (nested, rx) = match launch(agent, ty, call, true).await {
@@ -157,10 +172,12 @@ pub(crate) async fn launch_session(
 }
 
 /// ATTACH_CONTAINER_OUTPUT: the output of a session from now on.
-pub(crate) fn attach_output(agent: &Arc<Agent>, call: &Value, format: StreamFormat) -> Response {
-    let Some(path) = container_of(call, "attach_container_output") else {
-        return bad_request("Missing required fields: attach_container_output.container_id");
-    };
+pub(crate) fn attach_output(
+    agent: &Arc<Agent>,
+    call: &OnContainer,
+    format: StreamFormat,
+) -> Response {
+    let path = ContainerPath::of(&call.container_id);
     let nested = match attachable(agent, &path) {
         Ok(n) => n,
         Err(r) => return *r,
@@ -209,18 +226,15 @@ fn output_response(
         loop {
             let record = tokio::select! {
                 out = rx.recv() => match out {
-                    Ok(Output::Data(kind, data)) => json!({"type": "DATA", "data": {
-                        "type": kind.as_str(),
-                        "data": base64::engine::general_purpose::STANDARD.encode(&data),
-                    }}),
+                    Ok(Output::Data(kind, data)) => ProcessIo::data(kind, data.to_vec()),
                     Ok(Output::End) | Err(broadcast::error::RecvError::Closed) => break,
                     // A reader this far behind has lost some output; it keeps the rest.
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 },
-                _ = beat.tick() => json!({"type": "CONTROL", "control": {
-                    "type": "HEARTBEAT",
-                    "heartbeat": {"interval": {"nanoseconds": HEARTBEAT.as_nanos() as u64}},
-                }}),
+                _ = beat.tick() => ProcessIo::heartbeat(DurationInfo {
+                    nanoseconds: HEARTBEAT.as_nanos() as i64,
+                    extra: Default::default(),
+                }),
             };
             if !tx.send(&record) {
                 break;
@@ -235,19 +249,20 @@ fn output_response(
 /// the request ends or the container does.
 pub(crate) async fn attach_input(
     agent: &Arc<Agent>,
-    first: &Value,
+    first: &AttachContainerInput,
     mut pending: VecDeque<Vec<u8>>,
     mut records: impl Stream<Item = Result<Bytes, axum::Error>> + Unpin,
     mut decoder: Decoder,
 ) -> Response {
-    if j::str_at(first, "attach_container_input.type") != Some("CONTAINER_ID") {
+    if first.input_type != Some(AttachContainerInputType::ContainerId) {
         return bad_request("Expecting 'attach_container_input.type' to be CONTAINER_ID");
     }
-    let Some(path) = container_of(first, "attach_container_input") else {
+    let Some(id) = &first.container_id else {
         return bad_request(
             "Failed to validate agent::Call: Expecting 'attach_container_input.container_id' to be present",
         );
     };
+    let path = ContainerPath::of(id);
     let nested = match attachable(agent, &path) {
         Ok(n) => n,
         Err(r) => return *r,
@@ -294,55 +309,56 @@ pub(crate) async fn attach_input(
 }
 
 /// One PROCESS_IO record of an input stream: the stdin bytes it carries (empty for EOF),
-/// `None` for a heartbeat, or the switchboard's validation error.
+/// `None` for a heartbeat, or the text of the 400 (the agent's, for a record that does not
+/// convert or validate; the switchboard's, src/slave/containerizer/mesos/io/switchboard.cpp,
+/// for the rest).
 fn input_record(record: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let call: Value = serde_json::from_slice(record)
-        .map_err(|e| format!("Failed to parse body into JSON: {e}"))?;
-    let input = call
-        .get("attach_container_input")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let ty = j::str_at(&input, "type").unwrap_or("UNKNOWN");
-    if ty != "PROCESS_IO" {
+    let call = super::operator_call::read(record)?;
+    let input = call.attach_container_input.unwrap_or_default();
+    if input.input_type != Some(AttachContainerInputType::ProcessIo) {
+        let ty = input.input_type.as_ref().map_or("UNKNOWN", |t| t.as_str());
         return Err(format!(
             "Expecting 'attach_container_input.type' to be 'PROCESS_IO' instead of: '{ty}'"
         ));
     }
-    let Some(io) = input.get("process_io") else {
+    let Some(io) = input.process_io else {
         return Err("Expecting 'attach_container_input.process_io' to be present".into());
     };
-    match j::str_at(io, "type") {
+    match io.io_type {
         None => Err("Expecting 'process_io.type' to be present".into()),
-        Some("CONTROL") => match j::str_at(io, "control.type") {
-            None => Err("Expecting 'process_io.control.type' to be present".into()),
-            Some("HEARTBEAT") => Ok(None),
-            Some("TTY_INFO") => {
-                Err("Unable to set the window size: mesos-local gives containers no TTY".into())
-            }
-            Some(_) => Err("'process_io.control.type' is unknown".into()),
-        },
-        Some("DATA") => {
-            if j::str_at(io, "data.type") != Some("STDIN") {
-                return Err("Expecting 'process_io.data.type' to be 'STDIN'".into());
-            }
-            let Some(data) = j::str_at(io, "data.data") else {
-                return Err("Expecting 'process_io.data.data' to be present".into());
+        Some(ProcessIoType::Control) => {
+            let Some(control) = io.control else {
+                return Err("Expecting 'process_io.control' to be present".into());
             };
-            base64::engine::general_purpose::STANDARD
-                .decode(data)
-                .map(Some)
-                .map_err(|e| format!("Failed to decode 'process_io.data.data': {e}"))
+            match control.control_type {
+                None => Err("Expecting 'process_io.control.type' to be present".into()),
+                Some(ProcessIoControlType::Heartbeat) => Ok(None),
+                Some(ProcessIoControlType::TtyInfo) => {
+                    Err("Unable to set the window size: mesos-local gives containers no TTY".into())
+                }
+                Some(_) => Err("'process_io.control.type' is unknown".into()),
+            }
+        }
+        Some(ProcessIoType::Data) => {
+            let Some(data) = io.data else {
+                return Err("Expecting 'process_io.data' to be present".into());
+            };
+            match (data.stream, data.data) {
+                (None, _) => Err("Expecting 'process_io.data.type' to be present".into()),
+                (Some(ProcessIoStream::Stdin), Some(bytes)) => Ok(Some(bytes.0)),
+                (Some(ProcessIoStream::Stdin), None) => {
+                    Err("Expecting 'process_io.data.data' to be present".into())
+                }
+                (Some(_), _) => Err("Expecting 'process_io.data.type' to be 'STDIN'".into()),
+            }
         }
         Some(_) => Err("'process_io.type' is unknown".into()),
     }
 }
 
 /// WAIT_NESTED_CONTAINER and WAIT_CONTAINER: the exit status once the container has ended.
-pub(crate) async fn wait(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return bad_request(format!("Missing required fields: {section}.container_id"));
-    };
+pub(crate) async fn wait(agent: &Arc<Agent>, ty: &AgentCallType, call: &OnContainer) -> Response {
+    let path = ContainerPath::of(&call.container_id);
     if !path.is_nested() {
         return not_carried_out(
             ty.as_str(),
@@ -361,12 +377,9 @@ pub(crate) async fn wait(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -
 
 /// KILL_NESTED_CONTAINER and KILL_CONTAINER: the signal (SIGKILL unless given) to a running
 /// nested container.
-pub(crate) fn kill(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return bad_request(format!("Missing required fields: {section}.container_id"));
-    };
-    let signal = j::f64_at(call, &format!("{section}.signal")).map_or(libc::SIGKILL, |s| s as i32);
+pub(crate) fn kill(agent: &Arc<Agent>, ty: &AgentCallType, call: &KillContainer) -> Response {
+    let path = ContainerPath::of(&call.container_id);
+    let signal = call.signal.unwrap_or(libc::SIGKILL);
     if !path.is_nested() && agent.has_executor_container(path.root()) {
         return not_carried_out(
             ty.as_str(),
@@ -384,11 +397,8 @@ pub(crate) fn kill(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Resp
 
 /// REMOVE_NESTED_CONTAINER and REMOVE_CONTAINER: forgets an ended nested container and
 /// deletes its sandbox. A real agent aborts on a top-level container; this one refuses it.
-pub(crate) fn remove(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let section = ty.as_str().to_ascii_lowercase();
-    let Some(path) = container_of(call, &section) else {
-        return bad_request(format!("Missing required fields: {section}.container_id"));
-    };
+pub(crate) fn remove(agent: &Arc<Agent>, ty: &AgentCallType, call: &OnContainer) -> Response {
+    let path = ContainerPath::of(&call.container_id);
     if !path.is_nested() {
         return bad_request(format!(
             "Container {path} is not a nested container: {} removes nested containers only",
@@ -412,4 +422,81 @@ pub(crate) fn remove(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Re
         return failure(format!("Failed to remove the sandbox directory: {e}"));
     }
     empty(StatusCode::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_record;
+    use serde_json::{Value, json};
+
+    fn record(io: Value) -> Result<Option<Vec<u8>>, String> {
+        let call = json!({"type": "ATTACH_CONTAINER_INPUT",
+            "attach_container_input": {"type": "PROCESS_IO", "process_io": io}});
+        input_record(call.to_string().as_bytes())
+    }
+
+    #[test]
+    fn input_records_carry_stdin_or_a_heartbeat() {
+        let data = json!({"type": "DATA", "data": {"type": "STDIN", "data": "aGk="}});
+        assert_eq!(record(data), Ok(Some(b"hi".to_vec())));
+        // stout's base64: whitespace skipped, a missing padding forgiven.
+        let data = json!({"type": "DATA", "data": {"type": "STDIN", "data": "aG k"}});
+        assert_eq!(record(data), Ok(Some(b"hi".to_vec())));
+        let beat = json!({"type": "CONTROL", "control": {"type": "HEARTBEAT", "heartbeat": {}}});
+        assert_eq!(record(beat), Ok(None));
+    }
+
+    #[test]
+    fn input_records_are_refused_with_the_switchboards_texts() {
+        let cases = [
+            (
+                json!({"type": "CONTROL"}),
+                "Expecting 'process_io.control' to be present",
+            ),
+            (
+                json!({"type": "DATA"}),
+                "Expecting 'process_io.data' to be present",
+            ),
+            (
+                json!({"type": "DATA", "data": {"data": "aGk="}}),
+                "Expecting 'process_io.data.type' to be present",
+            ),
+            (
+                json!({"type": "DATA", "data": {"type": "STDOUT", "data": "aGk="}}),
+                "Expecting 'process_io.data.type' to be 'STDIN'",
+            ),
+            (
+                json!({"type": "DATA", "data": {"type": "STDIN"}}),
+                "Expecting 'process_io.data.data' to be present",
+            ),
+            (
+                json!({"type": "DATA", "data": {"type": "STDIN", "data": "a!"}}),
+                "Failed to base64 decode bytes field 'data': Invalid character '!'",
+            ),
+            (json!({"type": "UNKNOWN"}), "'process_io.type' is unknown"),
+        ];
+        for (io, text) in cases {
+            assert_eq!(record(io.clone()), Err(text.to_string()), "{io}");
+        }
+        let id = json!({"type": "ATTACH_CONTAINER_INPUT", "attach_container_input": {
+            "type": "CONTAINER_ID", "container_id": {"value": "c"}}});
+        assert_eq!(
+            input_record(id.to_string().as_bytes()),
+            Err(
+                "Expecting 'attach_container_input.type' to be 'PROCESS_IO' instead of: \
+                 'CONTAINER_ID'"
+                    .into()
+            )
+        );
+        // The agent validates each record before the switchboard sees it.
+        let untyped = json!({"type": "ATTACH_CONTAINER_INPUT", "attach_container_input": {}});
+        assert_eq!(
+            input_record(untyped.to_string().as_bytes()),
+            Err(
+                "Failed to validate agent::Call: Expecting 'attach_container_input.type' to be \
+                 present"
+                    .into()
+            )
+        );
+    }
 }

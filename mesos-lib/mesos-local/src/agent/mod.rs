@@ -16,6 +16,7 @@ pub(crate) mod launch_queue;
 pub(crate) mod media;
 pub(crate) mod nested;
 pub(crate) mod operator_api;
+mod operator_call;
 pub(crate) mod process;
 pub(crate) mod sandbox;
 pub(crate) mod spawner;

@@ -20,7 +20,8 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::Agent;
 use super::process::{self, ProcessGroups};
-use crate::json as j;
+use mesos_lib::v1::ContainerId;
+use mesos_lib::v1::agent::containers::ProcessIoStream;
 use mesos_lib::v1::task::CommandInfo;
 
 /// A container's id from root to leaf (`ContainerID` with its `parent` chain).
@@ -28,16 +29,16 @@ use mesos_lib::v1::task::CommandInfo;
 pub(crate) struct ContainerPath(Vec<String>);
 
 impl ContainerPath {
-    /// The path of a `ContainerID` JSON object; `None` without a `value`.
-    pub(crate) fn of(id: &Value) -> Option<ContainerPath> {
+    /// The path of a `ContainerID`.
+    pub(crate) fn of(id: &ContainerId) -> ContainerPath {
         let mut ids = Vec::new();
         let mut at = Some(id);
-        while let Some(v) = at {
-            ids.push(j::str_at(v, "value")?.to_string());
-            at = v.get("parent");
+        while let Some(c) = at {
+            ids.push(c.value.clone());
+            at = c.parent.as_deref();
         }
         ids.reverse();
-        Some(ContainerPath(ids))
+        ContainerPath(ids)
     }
 
     /// Whether it has a parent.
@@ -82,27 +83,11 @@ impl std::fmt::Display for ContainerPath {
     }
 }
 
-/// Which output stream a chunk came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OutputKind {
-    Stdout,
-    Stderr,
-}
-
-impl OutputKind {
-    /// `ProcessIO.Data.Type`.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            OutputKind::Stdout => "STDOUT",
-            OutputKind::Stderr => "STDERR",
-        }
-    }
-}
-
 /// What an output subscriber receives.
 #[derive(Debug, Clone)]
 pub(crate) enum Output {
-    Data(OutputKind, Bytes),
+    /// A chunk of stdout or stderr.
+    Data(ProcessIoStream, Bytes),
     /// Both stdout and stderr reached their end.
     End,
 }
@@ -401,11 +386,11 @@ fn pump_output(child: &mut tokio::process::Child, nested: &Arc<Nested>) {
         child
             .stdout
             .take()
-            .map(|r| pump(r, OutputKind::Stdout, nested)),
+            .map(|r| pump(r, ProcessIoStream::Stdout, nested)),
         child
             .stderr
             .take()
-            .map(|r| pump(r, OutputKind::Stderr, nested)),
+            .map(|r| pump(r, ProcessIoStream::Stderr, nested)),
     ];
     let n = Arc::clone(nested);
     tokio::spawn(async move {
@@ -420,7 +405,7 @@ fn pump_output(child: &mut tokio::process::Child, nested: &Arc<Nested>) {
 /// Copies one output pipe to the container's subscribers.
 fn pump(
     mut pipe: impl tokio::io::AsyncRead + Unpin + Send + 'static,
-    kind: OutputKind,
+    kind: ProcessIoStream,
     nested: &Arc<Nested>,
 ) -> tokio::task::JoinHandle<()> {
     let n = Arc::clone(nested);
@@ -432,9 +417,10 @@ fn pump(
                 Ok(len) => {
                     // No subscriber is not an error: the output of an unattached session is lost,
                     // as with the switchboard.
-                    let _ = n
-                        .output
-                        .send(Output::Data(kind, Bytes::copy_from_slice(&buf[..len])));
+                    let _ = n.output.send(Output::Data(
+                        kind.clone(),
+                        Bytes::copy_from_slice(&buf[..len]),
+                    ));
                 }
             }
         }

@@ -14,154 +14,25 @@ use axum::response::Response;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use super::container_api::Launch;
 use super::media::{self, MediaTypes};
 use super::nested::Nested;
+use super::operator_call::decode;
 use super::usage::Usage;
 use super::{Agent, ExecutorRun, container_api, files_api};
-use crate::call_checks::{missing_required, section};
 use crate::config::LocalConfig;
 use crate::http::{bad_request, method_not_allowed, not_carried_out, not_implemented};
 use crate::json as j;
 use crate::master::state::Task;
 use crate::master::views;
 use crate::resource_views as rv;
-use mesos_lib::v1::agent::AgentCallType;
+use mesos_lib::v1::agent::call::{ListFiles, ReadFile};
+use mesos_lib::v1::agent::{AgentCallType, Call};
 use mesos_lib::v1::task::ExecutorInfo;
 use mesos_lib::v1::{ExecutorId, FrameworkId};
 
-/// Fields protobuf requires inside each call's sub-message.
-fn required(ty: &AgentCallType) -> &'static [&'static str] {
-    use AgentCallType as C;
-    match ty {
-        C::SetLoggingLevel => &["level", "duration.nanoseconds"],
-        C::ListFiles => &["path"],
-        C::ReadFile => &["path", "offset"],
-        C::LaunchNestedContainer
-        | C::WaitNestedContainer
-        | C::KillNestedContainer
-        | C::RemoveNestedContainer
-        | C::LaunchNestedContainerSession
-        | C::AttachContainerOutput
-        | C::LaunchContainer
-        | C::WaitContainer
-        | C::KillContainer
-        | C::RemoveContainer => &["container_id.value"],
-        C::AddResourceProviderConfig | C::UpdateResourceProviderConfig => &["info"],
-        C::RemoveResourceProviderConfig => &["type", "name"],
-        C::MarkResourceProviderGone => &["resource_provider_id.value"],
-        _ => &[],
-    }
-}
-
-/// Whether validation expects the call's sub-message.
-fn needs_section(ty: &AgentCallType) -> bool {
-    use AgentCallType as C;
-    !matches!(
-        ty,
-        C::Unspecified
-            | C::GetHealth
-            | C::GetFlags
-            | C::GetVersion
-            | C::GetLoggingLevel
-            | C::GetState
-            | C::GetContainers
-            | C::GetFrameworks
-            | C::GetExecutors
-            | C::GetOperations
-            | C::GetTasks
-            | C::GetAgent
-            | C::GetResourceProviders
-            | C::PruneImages
-            | C::Unknown(_)
-    )
-}
-
 /// The most a non-streaming request body may hold (axum's default body limit).
 const MAX_BODY: usize = 2 * 1024 * 1024;
-
-/// Decodes and validates one `agent::Call` with the agent's texts (400).
-fn decode(body: &[u8]) -> Result<(Value, AgentCallType), Box<Response>> {
-    let call = crate::master::scheduler_api::parse_call(body)?;
-    let ty = AgentCallType::from_name(j::str_at(&call, "type").unwrap_or(""));
-    let invalid = |why: String| {
-        Box::new(bad_request(format!(
-            "Failed to validate agent::Call: {why}"
-        )))
-    };
-    if matches!(ty, AgentCallType::Unknown(_)) {
-        return Err(invalid("Expecting 'type' to be present".into()));
-    }
-    let section = section(ty.as_str());
-    let missing = missing_required(&call, &section, required(&ty));
-    if !missing.is_empty() {
-        // The agent's text lacks the master's "Failed to convert JSON into Call protobuf".
-        return Err(Box::new(bad_request(format!(
-            "Missing required fields: {}",
-            missing.join(", ")
-        ))));
-    }
-    if needs_section(&ty) && call.get(&section).is_none() {
-        return Err(invalid(format!("Expecting '{section}' to be present")));
-    }
-    if let Some(why) = container_id_error(&call, &ty, &section) {
-        return Err(invalid(why));
-    }
-    Ok((call, ty))
-}
-
-/// What `validateContainerId` and the nested calls' checks say of a call's container id.
-fn container_id_error(call: &Value, ty: &AgentCallType, section: &str) -> Option<String> {
-    use AgentCallType as C;
-    let nested_only = matches!(
-        ty,
-        C::LaunchNestedContainer
-            | C::WaitNestedContainer
-            | C::KillNestedContainer
-            | C::RemoveNestedContainer
-            | C::LaunchNestedContainerSession
-    );
-    let has_id = nested_only
-        || matches!(
-            ty,
-            C::AttachContainerOutput
-                | C::LaunchContainer
-                | C::WaitContainer
-                | C::KillContainer
-                | C::RemoveContainer
-        )
-        || (matches!(ty, C::AttachContainerInput)
-            && j::str_at(call, "attach_container_input.type") == Some("CONTAINER_ID"));
-    let id = call.get(section)?.get("container_id");
-    if !has_id {
-        return None;
-    }
-    let Some(id) = id else {
-        return Some(format!("Expecting '{section}.container_id' to be present"));
-    };
-    let mut at = Some(id);
-    let mut what = "ContainerID.value".to_string();
-    while let Some(v) = at {
-        let value = j::str_at(v, "value").unwrap_or("");
-        let why = if value.is_empty() {
-            Some("ID must not be empty".to_string())
-        } else if value.contains(['.', ' ', '/']) {
-            Some(format!("'{what}' '{value}' contains invalid characters"))
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            return Some(format!("'{section}.container_id' is invalid: {why}"));
-        }
-        at = v.get("parent");
-        what = "ContainerID.parent.value".into();
-    }
-    if nested_only && id.get("parent").is_none() {
-        return Some(format!(
-            "Expecting '{section}.container_id.parent' to be present"
-        ));
-    }
-    None
-}
 
 /// `{"type": TY, "<ty>": body}`.
 fn answer(ty: &AgentCallType, body: Value) -> Response {
@@ -190,71 +61,101 @@ pub(crate) async fn handle(
         Ok(b) => b,
         Err(e) => return bad_request(format!("Failed to read the request body: {e}")),
     };
-    let (call, ty) = match decode(&body).and_then(|(c, t)| {
-        media::check_call(&media, &t)?;
-        Ok((c, t))
+    let call = match decode(&body).and_then(|c| {
+        media::check_call(&media, &c.call_type)?;
+        Ok(c)
     }) {
-        Ok(decoded) => decoded,
+        Ok(call) => call,
         Err(r) => return *r,
     };
-    apply(&agent, &cfg, &media, ty, call).await
+    apply(&agent, &cfg, &media, call).await
+}
+
+/// The section a call's type needs: `decode` has checked it is there; the early return
+/// repeats the text it answers.
+macro_rules! section {
+    ($call:ident . $field:ident) => {
+        match &$call.$field {
+            Some(s) => s,
+            None => return absent(&$call.call_type),
+        }
+    };
+}
+
+/// What `decode` answers a call without the section its type needs.
+fn absent(ty: &AgentCallType) -> Response {
+    bad_request(format!(
+        "Failed to validate agent::Call: Expecting '{}' to be present",
+        ty.as_str().to_ascii_lowercase()
+    ))
 }
 
 /// Carries out one decoded (non-streaming) call.
-async fn apply(
-    agent: &Arc<Agent>,
-    cfg: &LocalConfig,
-    media: &MediaTypes,
-    ty: AgentCallType,
-    call: Value,
-) -> Response {
+async fn apply(agent: &Arc<Agent>, cfg: &LocalConfig, media: &MediaTypes, call: Call) -> Response {
     use AgentCallType as C;
-    match &ty {
-        C::GetHealth => answer(&ty, json!({"healthy": true})),
+    let ty = &call.call_type;
+    match ty {
+        C::GetHealth => answer(ty, json!({"healthy": true})),
         C::GetVersion => answer(
-            &ty,
+            ty,
             json!({"version_info": crate::master::legacy::version_json()}),
         ),
-        C::GetFlags => answer(&ty, flags(agent, cfg)),
+        C::GetFlags => answer(ty, flags(agent, cfg)),
         // glog's default verbosity, which nothing here changes (SET_LOGGING_LEVEL is refused).
-        C::GetLoggingLevel => answer(&ty, json!({"level": 0})),
+        C::GetLoggingLevel => answer(ty, json!({"level": 0})),
         C::GetState => {
             let st = Snapshot::of(agent);
             answer(
-                &ty,
+                ty,
                 json!({"get_tasks": st.tasks(), "get_executors": st.executors(),
                     "get_frameworks": st.frameworks()}),
             )
         }
-        C::GetTasks => answer(&ty, Snapshot::of(agent).tasks()),
-        C::GetExecutors => answer(&ty, Snapshot::of(agent).executors()),
-        C::GetFrameworks => answer(&ty, Snapshot::of(agent).frameworks()),
+        C::GetTasks => answer(ty, Snapshot::of(agent).tasks()),
+        C::GetExecutors => answer(ty, Snapshot::of(agent).executors()),
+        C::GetFrameworks => answer(ty, Snapshot::of(agent).frameworks()),
         C::GetContainers => {
-            let nested = j::bool_at(&call, "get_containers.show_nested").unwrap_or(false);
-            answer(&ty, Snapshot::of(agent).containers(nested))
+            let nested = call.get_containers.as_ref().is_some_and(|g| g.show_nested);
+            answer(ty, Snapshot::of(agent).containers(nested))
         }
-        C::GetAgent => answer(&ty, json!({"agent_info": views::agent_info(agent)})),
-        C::GetOperations => answer(&ty, operations(agent)),
+        C::GetAgent => answer(ty, json!({"agent_info": views::agent_info(agent)})),
+        C::GetOperations => answer(ty, operations(agent)),
         // No resource provider exists on an embedded agent.
-        C::GetResourceProviders => answer(&ty, json!({})),
-        C::ListFiles => list_files(agent, &ty, &call),
-        C::ReadFile => read_file(agent, &ty, &call),
+        C::GetResourceProviders => answer(ty, json!({})),
+        C::ListFiles => list_files(agent, ty, section!(call.list_files)),
+        C::ReadFile => read_file(agent, ty, section!(call.read_file)),
         C::GetMetrics => not_carried_out(ty.as_str(), "its agents keep no metrics"),
         C::SetLoggingLevel => not_carried_out(ty.as_str(), "its logging level is fixed"),
-        C::LaunchNestedContainer | C::LaunchContainer => {
-            container_api::launch_container(agent, &ty, &call).await
+        C::LaunchNestedContainer => {
+            let launch = Launch::nested(section!(call.launch_nested_container));
+            container_api::launch_container(agent, ty, launch).await
+        }
+        C::LaunchContainer => {
+            let launch = Launch::container(section!(call.launch_container));
+            container_api::launch_container(agent, ty, launch).await
         }
         C::LaunchNestedContainerSession => {
-            container_api::launch_session(agent, &ty, &call, media.stream_format()).await
+            let launch = Launch::nested(section!(call.launch_nested_container_session));
+            container_api::launch_session(agent, ty, launch, media.stream_format()).await
         }
         C::AttachContainerOutput => {
-            container_api::attach_output(agent, &call, media.stream_format())
+            let output = section!(call.attach_container_output);
+            container_api::attach_output(agent, output, media.stream_format())
         }
         // Refused by `check_call` without a streaming body; answered by `streaming_call`.
         C::AttachContainerInput => not_implemented(),
-        C::WaitNestedContainer | C::WaitContainer => container_api::wait(agent, &ty, &call).await,
-        C::KillNestedContainer | C::KillContainer => container_api::kill(agent, &ty, &call),
-        C::RemoveNestedContainer | C::RemoveContainer => container_api::remove(agent, &ty, &call),
+        C::WaitNestedContainer => {
+            container_api::wait(agent, ty, section!(call.wait_nested_container)).await
+        }
+        C::WaitContainer => container_api::wait(agent, ty, section!(call.wait_container)).await,
+        C::KillNestedContainer => {
+            container_api::kill(agent, ty, section!(call.kill_nested_container))
+        }
+        C::KillContainer => container_api::kill(agent, ty, section!(call.kill_container)),
+        C::RemoveNestedContainer => {
+            container_api::remove(agent, ty, section!(call.remove_nested_container))
+        }
+        C::RemoveContainer => container_api::remove(agent, ty, section!(call.remove_container)),
         C::AddResourceProviderConfig
         | C::UpdateResourceProviderConfig
         | C::RemoveResourceProviderConfig
@@ -295,9 +196,8 @@ fn operations(agent: &Agent) -> Value {
 }
 
 /// LIST_FILES: the entries under a virtual path, or 404 for one that does not exist.
-fn list_files(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let path = j::str_at(call, "list_files.path").unwrap_or("");
-    match files_api::listing(agent, path) {
+fn list_files(agent: &Arc<Agent>, ty: &AgentCallType, list: &ListFiles) -> Response {
+    match files_api::listing(agent, &list.path) {
         Some(items) => {
             let infos: Vec<Value> = items
                 .iter()
@@ -310,11 +210,8 @@ fn list_files(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response 
 }
 
 /// READ_FILE: up to `length` bytes from `offset` (a page at most), and the file's size.
-fn read_file(agent: &Arc<Agent>, ty: &AgentCallType, call: &Value) -> Response {
-    let path = j::str_at(call, "read_file.path").unwrap_or("");
-    let offset = j::f64_at(call, "read_file.offset").unwrap_or(0.0).max(0.0) as u64;
-    let length = j::f64_at(call, "read_file.length").map(|l| l.max(0.0) as u64);
-    match files_api::read_at(agent, path, offset, length) {
+fn read_file(agent: &Arc<Agent>, ty: &AgentCallType, read: &ReadFile) -> Response {
+    match files_api::read_at(agent, &read.path, read.offset, read.length) {
         Ok((size, data)) => answer(
             ty,
             json!({"size": size, "data": mesos_lib::v1::bytes::Bytes::new(data)}),
@@ -342,15 +239,15 @@ async fn streaming_call(agent: &Arc<Agent>, media: &MediaTypes, body: Body) -> R
             },
         }
     };
-    let (call, ty) = match decode(&first).and_then(|(c, t)| {
-        media::check_call(media, &t)?;
-        Ok((c, t))
+    let call = match decode(&first).and_then(|c| {
+        media::check_call(media, &c.call_type)?;
+        Ok(c)
     }) {
-        Ok(decoded) => decoded,
+        Ok(call) => call,
         Err(r) => return *r,
     };
-    debug_assert!(matches!(ty, AgentCallType::AttachContainerInput));
-    container_api::attach_input(agent, &call, pending, stream, decoder).await
+    let input = section!(call.attach_container_input);
+    container_api::attach_input(agent, input, pending, stream, decoder).await
 }
 
 /// What the agent knows, copied out under its lock: its frameworks and their runs.
