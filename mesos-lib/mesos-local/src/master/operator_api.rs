@@ -16,7 +16,6 @@ use crate::http::{
     bad_request, empty, event_stream_response, json_ok, method_not_allowed, not_carried_out,
     not_implemented, plain,
 };
-use crate::json as j;
 use mesos_lib::v1::master::CallType;
 
 fn answer(ty: &str, body: Value) -> Response {
@@ -155,7 +154,7 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
-    let Typed { call, tree } = typed;
+    let Typed { call, mut tree } = typed;
     let name = call.call_type.as_str();
     match call.call_type {
         C::Teardown => match call.teardown {
@@ -196,16 +195,16 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
             .map_or_else(|| section_missing(name), |q| master.remove_quota(&q.role)),
         C::UpdateMaintenanceSchedule => {
             // Required, so present: the call's checks list it missing otherwise.
-            let given = j::at(&tree, "update_maintenance_schedule.schedule");
+            let given = tree.pointer_mut("/update_maintenance_schedule/schedule");
             let path = "update_maintenance_schedule.schedule.";
-            match parse_schedule(given.unwrap_or(&Value::Null), path) {
+            match parse_schedule(given.map(Value::take).unwrap_or_default(), path) {
                 Ok(schedule) => master.update_maintenance_schedule(schedule),
                 Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
             }
         }
         C::StartMaintenance | C::StopMaintenance => {
-            let given = j::at(&tree, &format!("{}.machines", name.to_ascii_lowercase()));
-            let ids = match given.map(|v| parse_machines(v, Some("machines"))) {
+            let given = tree.pointer_mut(&format!("/{}/machines", name.to_ascii_lowercase()));
+            let ids = match given.map(|v| parse_machines(v.take(), Some("machines"))) {
                 Some(Ok(ids)) => ids,
                 Some(Err(e)) => {
                     return bad_request(format!("Failed to convert JSON into Call protobuf: {e}"));

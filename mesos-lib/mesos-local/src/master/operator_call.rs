@@ -101,10 +101,8 @@ pub(crate) fn has_section(typed: &Typed) -> bool {
 /// A single value given for a repeated field becomes an array of it.
 fn wrap_repeated(call: &mut Value) {
     for path in REPEATED {
-        if let Some(v) = call.pointer_mut(path)
-            && !v.is_array()
-        {
-            *v = Value::Array(vec![v.take()]);
+        if let Some(v) = call.pointer_mut(path) {
+            crate::json::repeated(v);
         }
     }
 }

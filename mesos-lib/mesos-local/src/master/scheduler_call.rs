@@ -129,10 +129,8 @@ fn info_section(
 /// A single value given for a repeated field becomes an array of it.
 fn wrap_repeated(call: &mut Map<String, Value>) {
     for (section, field) in REPEATED {
-        if let Some(v) = call.get_mut(*section).and_then(|s| s.get_mut(*field))
-            && !v.is_array()
-        {
-            *v = Value::Array(vec![v.take()]);
+        if let Some(v) = call.get_mut(*section).and_then(|s| s.get_mut(*field)) {
+            crate::json::repeated(v);
         }
     }
 }
