@@ -115,6 +115,12 @@ pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
+/// An optional 64-bit unsigned integer, for a field whose `#[serde(default)]` makes absent
+/// `None`.
+pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    u64(d).map(Some)
+}
+
 /// A 32-bit unsigned integer (a whole double is taken too).
 pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     u32::try_from(u64(d)?).map_err(D::Error::custom)
