@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::operator_call::{Typed, into_call};
+use super::operator_call::{Body, Typed, into_call};
 use super::reservations::Kind;
-use super::schedule_input::{parse_machines, parse_schedule};
+use super::resize::{Change, Resize};
 use super::{Ctx, legacy, operator_checks, views};
 use crate::http::auth::Principal;
 use crate::http::{
@@ -154,19 +154,60 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
-    let Typed { call, mut tree } = typed;
+    let Typed { call, body } = typed;
     let name = call.call_type.as_str();
     match call.call_type {
         C::Teardown => match call.teardown {
             Some(t) => teardown(ctx, &t.framework_id.value),
             None => section_missing(name),
         },
-        C::ReserveResources => master.operator_reservation(Kind::Reserve, &tree, principal),
-        C::UnreserveResources => master.operator_reservation(Kind::Unreserve, &tree, principal),
-        C::CreateVolumes => master.operator_volumes(Kind::Create, &tree, principal),
-        C::DestroyVolumes => master.operator_volumes(Kind::Destroy, &tree, principal),
-        C::GrowVolume => master.operator_resize(Kind::Grow, &tree),
-        C::ShrinkVolume => master.operator_resize(Kind::Shrink, &tree),
+        C::ReserveResources => match &call.reserve_resources {
+            Some(r) => {
+                let (source, resources) = (&r.source, &r.resources);
+                master.operator_reservation(
+                    Kind::Reserve,
+                    &r.agent_id,
+                    source,
+                    resources,
+                    principal,
+                )
+            }
+            None => section_missing(name),
+        },
+        C::UnreserveResources => match &call.unreserve_resources {
+            Some(r) => {
+                let resources = &r.resources;
+                master.operator_reservation(Kind::Unreserve, &r.agent_id, &[], resources, principal)
+            }
+            None => section_missing(name),
+        },
+        C::CreateVolumes | C::DestroyVolumes => match &body {
+            Body::Volumes(v) if call.call_type == C::CreateVolumes => {
+                master.operator_volumes(Kind::Create, v, principal)
+            }
+            Body::Volumes(v) => master.operator_volumes(Kind::Destroy, v, principal),
+            _ => section_missing(name),
+        },
+        C::GrowVolume => match &body {
+            Body::GrowVolume(g) => master.operator_resize(
+                g.agent_id.as_ref(),
+                Resize {
+                    volume: &g.volume,
+                    change: Change::Addition(&g.addition),
+                },
+            ),
+            _ => section_missing(name),
+        },
+        C::ShrinkVolume => match &body {
+            Body::ShrinkVolume(s) => master.operator_resize(
+                s.agent_id.as_ref(),
+                Resize {
+                    volume: &s.volume,
+                    change: Change::Subtract(&s.subtract),
+                },
+            ),
+            _ => section_missing(name),
+        },
         C::DrainAgent => call
             .drain_agent
             .map_or_else(|| section_missing(name), |d| master.drain_agent(&d)),
@@ -185,7 +226,10 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
         C::UpdateWeights => call
             .update_weights
             .map_or_else(|| section_missing(name), |w| master.update_weights(&w)),
-        C::UpdateQuota => master.update_quota(&tree),
+        C::UpdateQuota => match &body {
+            Body::UpdateQuota(update) => master.update_quota(update),
+            _ => section_missing(name),
+        },
         C::SetQuota => call.set_quota.map_or_else(
             || section_missing(name),
             |q| master.set_quota(&q.quota_request),
@@ -193,23 +237,14 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
         C::RemoveQuota => call
             .remove_quota
             .map_or_else(|| section_missing(name), |q| master.remove_quota(&q.role)),
-        C::UpdateMaintenanceSchedule => {
-            // Required, so present: the call's checks list it missing otherwise.
-            let given = tree.pointer_mut("/update_maintenance_schedule/schedule");
-            let path = "update_maintenance_schedule.schedule.";
-            match parse_schedule(given.map(Value::take).unwrap_or_default(), path) {
-                Ok(schedule) => master.update_maintenance_schedule(schedule),
-                Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
-            }
-        }
+        C::UpdateMaintenanceSchedule => match body {
+            Body::Schedule(schedule) => master.update_maintenance_schedule(schedule),
+            _ => section_missing(name),
+        },
         C::StartMaintenance | C::StopMaintenance => {
-            let given = tree.pointer_mut(&format!("/{}/machines", name.to_ascii_lowercase()));
-            let ids = match given.map(|v| parse_machines(v.take(), Some("machines"))) {
-                Some(Ok(ids)) => ids,
-                Some(Err(e)) => {
-                    return bad_request(format!("Failed to convert JSON into Call protobuf: {e}"));
-                }
-                None => Vec::new(),
+            let ids = match body {
+                Body::Machines(ids) => ids,
+                _ => return section_missing(name),
             };
             if call.call_type == C::StartMaintenance {
                 master.start_maintenance(&ids)

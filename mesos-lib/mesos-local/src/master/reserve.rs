@@ -10,16 +10,20 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::accept::Placement;
 use super::reservations::{Kind, ReservationOp};
+use super::resize::{Change, Resize};
 use super::state::{AgentEntry, Filter, MasterState};
 use super::{Master, operations, resize, volumes};
 use crate::http::{EventSender, bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::ids::AgentId;
 use mesos_lib::v1::offer::Operation as OfferOperation;
+use mesos_lib::v1::resources::{Resource, Scalar};
 use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo};
 
 /// The refuse filter a rescinded offer leaves (`Filters()`'s default `refuse_seconds`).
@@ -53,22 +57,22 @@ impl Master {
     pub(crate) fn operator_reservation(
         &self,
         kind: Kind,
-        call: &Value,
+        agent_id: &AgentId,
+        source: &[Resource],
+        resources: &[Resource],
         principal: Option<&str>,
     ) -> Response {
-        let section = format!("{}_resources", kind.name().to_ascii_lowercase());
-        let body = call.get(&section).cloned().unwrap_or_default();
-        if !j::array_at(&body, "source").is_empty() {
+        if !source.is_empty() {
             return not_carried_out(
                 "RESERVE_RESOURCES",
                 "it does not update reservations in place (`source`)",
             );
         }
-        let op = match ReservationOp::parse(kind, j::array_at(&body, "resources")) {
+        let op = match ReservationOp::parse(kind, resources) {
             Ok(op) => op,
             Err(e) => return bad_request(format!("Failed to validate master::Call: {e}")),
         };
-        let aid = j::id_at(&body, "agent_id").unwrap_or("");
+        let aid = agent_id.value.as_str();
         let mut st = self.lock();
         let Some(entry) = st.agents.get(aid) else {
             return bad_request("No agent found with specified ID");
@@ -199,10 +203,11 @@ impl Master {
                 "Reservation updates are not yet implemented for the scheduler API.",
             ));
         }
-        let list = j::array_at(op, &format!("{section}.{}", kind.field()));
-        let resize = op.get(&section).cloned().unwrap_or_default();
+        let given = Given::of(op, kind).map_err(|e| invalid(&e))?;
+        let list = &given.list;
+        let resize = given.resize(kind);
         let mut parsed = if kind.resizes() {
-            resize::parse(kind, &resize)
+            resize::parse(resize)
         } else {
             ReservationOp::parse(kind, list)
         }
@@ -221,7 +226,7 @@ impl Master {
                 parsed.volumes_as_in(&entry.total);
                 volumes::check_destroy(list, &parsed, &entry.total, &entry.used)
             }
-            Kind::Grow | Kind::Shrink => resize::check(&parsed, &resize),
+            Kind::Grow | Kind::Shrink => resize::check(&parsed, resize),
         };
         checked.map_err(|e| format!("{e}; on agent {}", agent_text(entry)))?;
         let after = if kind.resizes() {
@@ -250,6 +255,52 @@ impl Master {
         }
         Ok(())
     }
+}
+
+/// The resources of an ACCEPT's offer operation as sent, typed from its tree (an error is
+/// serde's): the list of a RESERVE, UNRESERVE, CREATE or DESTROY, or a resize's parts (absent
+/// ones empty, for the checks to refuse).
+struct Given {
+    list: Vec<Resource>,
+    volume: Resource,
+    addition: Resource,
+    subtract: Scalar,
+}
+
+impl Given {
+    fn of(op: &Value, kind: Kind) -> Result<Given, String> {
+        let section = op.get(kind.name().to_ascii_lowercase());
+        let part = |field: &str| section.and_then(|s| s.get(field));
+        let list = match part(kind.field()) {
+            Some(Value::Array(items)) if !kind.resizes() => {
+                items.iter().map(typed).collect::<Result<_, _>>()?
+            }
+            _ => Vec::new(),
+        };
+        let or_default = |field: &str| part(field).map_or(Ok(Default::default()), typed);
+        Ok(Given {
+            list,
+            volume: or_default("volume")?,
+            addition: or_default("addition")?,
+            subtract: part("subtract").map_or(Ok(Scalar::default()), typed)?,
+        })
+    }
+
+    fn resize(&self, kind: Kind) -> Resize<'_> {
+        Resize {
+            volume: &self.volume,
+            change: if kind == Kind::Grow {
+                Change::Addition(&self.addition)
+            } else {
+                Change::Subtract(&self.subtract)
+            },
+        }
+    }
+}
+
+/// `v` typed; the error is serde's.
+fn typed<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, String> {
+    T::deserialize(v).map_err(|e| e.to_string())
 }
 
 /// Changes the agent's total and has the agent keep it (`Master::_apply`).
