@@ -10,13 +10,13 @@ use serde_json::{Value, json};
 use super::operator_call::{Body, Typed, into_call};
 use super::reservations::Kind;
 use super::resize::{Change, Resize};
-use super::{Ctx, legacy, operator_checks, views};
+use super::{Ctx, Master, legacy, operator_checks, views};
 use crate::http::auth::Principal;
 use crate::http::{
     bad_request, empty, event_stream_response, json_ok, method_not_allowed, not_carried_out,
     not_implemented, plain,
 };
-use mesos_lib::v1::master::CallType;
+use mesos_lib::v1::master::{Call, CallType};
 
 fn answer(ty: &str, body: Value) -> Response {
     answer_with(ty, &body)
@@ -161,53 +161,12 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
             Some(t) => teardown(ctx, &t.framework_id.value),
             None => section_missing(name),
         },
-        C::ReserveResources => match &call.reserve_resources {
-            Some(r) => {
-                let (source, resources) = (&r.source, &r.resources);
-                master.operator_reservation(
-                    Kind::Reserve,
-                    &r.agent_id,
-                    source,
-                    resources,
-                    principal,
-                )
-            }
-            None => section_missing(name),
-        },
-        C::UnreserveResources => match &call.unreserve_resources {
-            Some(r) => {
-                let resources = &r.resources;
-                master.operator_reservation(Kind::Unreserve, &r.agent_id, &[], resources, principal)
-            }
-            None => section_missing(name),
-        },
-        C::CreateVolumes | C::DestroyVolumes => match &body {
-            Body::Volumes(v) if call.call_type == C::CreateVolumes => {
-                master.operator_volumes(Kind::Create, v, principal)
-            }
-            Body::Volumes(v) => master.operator_volumes(Kind::Destroy, v, principal),
-            _ => section_missing(name),
-        },
-        C::GrowVolume => match &body {
-            Body::GrowVolume(g) => master.operator_resize(
-                g.agent_id.as_ref(),
-                Resize {
-                    volume: &g.volume,
-                    change: Change::Addition(&g.addition),
-                },
-            ),
-            _ => section_missing(name),
-        },
-        C::ShrinkVolume => match &body {
-            Body::ShrinkVolume(s) => master.operator_resize(
-                s.agent_id.as_ref(),
-                Resize {
-                    volume: &s.volume,
-                    change: Change::Subtract(&s.subtract),
-                },
-            ),
-            _ => section_missing(name),
-        },
+        C::ReserveResources
+        | C::UnreserveResources
+        | C::CreateVolumes
+        | C::DestroyVolumes
+        | C::GrowVolume
+        | C::ShrinkVolume => resources_change(master, &call, &body, principal),
         C::DrainAgent => call
             .drain_agent
             .map_or_else(|| section_missing(name), |d| master.drain_agent(&d)),
@@ -253,6 +212,68 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
             }
         }
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
+        _ => not_implemented(),
+    }
+}
+
+/// The calls that change an agent's resources: reservations and volumes, with the operator's
+/// `principal`.
+fn resources_change(
+    master: &Master,
+    call: &Call,
+    body: &Body,
+    principal: Option<&str>,
+) -> Response {
+    use CallType as C;
+    let name = call.call_type.as_str();
+    match call.call_type {
+        C::ReserveResources => match &call.reserve_resources {
+            Some(r) => master.operator_reservation(
+                Kind::Reserve,
+                &r.agent_id,
+                &r.source,
+                &r.resources,
+                principal,
+            ),
+            None => section_missing(name),
+        },
+        C::UnreserveResources => match &call.unreserve_resources {
+            Some(r) => master.operator_reservation(
+                Kind::Unreserve,
+                &r.agent_id,
+                &[],
+                &r.resources,
+                principal,
+            ),
+            None => section_missing(name),
+        },
+        C::CreateVolumes | C::DestroyVolumes => match body {
+            Body::Volumes(v) if call.call_type == C::CreateVolumes => {
+                master.operator_volumes(Kind::Create, v, principal)
+            }
+            Body::Volumes(v) => master.operator_volumes(Kind::Destroy, v, principal),
+            _ => section_missing(name),
+        },
+        C::GrowVolume => match body {
+            Body::GrowVolume(g) => master.operator_resize(
+                g.agent_id.as_ref(),
+                Resize {
+                    volume: &g.volume,
+                    change: Change::Addition(&g.addition),
+                },
+            ),
+            _ => section_missing(name),
+        },
+        C::ShrinkVolume => match body {
+            Body::ShrinkVolume(s) => master.operator_resize(
+                s.agent_id.as_ref(),
+                Resize {
+                    volume: &s.volume,
+                    change: Change::Subtract(&s.subtract),
+                },
+            ),
+            _ => section_missing(name),
+        },
         _ => not_implemented(),
     }
 }
