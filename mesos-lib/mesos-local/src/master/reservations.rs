@@ -51,8 +51,7 @@ impl Kind {
         })
     }
 
-    /// Where an offer operation (`create.volumes`) or an operator call
-    /// (`create_volumes.volumes`) lists its resources.
+    /// Where an offer operation lists its resources (`create.volumes`).
     pub(crate) fn field(self) -> &'static str {
         match self {
             Kind::Reserve | Kind::Unreserve => "resources",
