@@ -87,7 +87,7 @@ fn typed_call(mut tree: serde_json::Value, ty: &mesos_lib::v1::scheduler::CallTy
         "the typed call keeps its framework_id"
     );
     let present = match ty {
-        C::Accept => !typed.accept_body.is_null() && call.accept.is_none(),
+        C::Accept => call.accept.is_some(),
         C::Subscribe => call.subscribe.is_some(),
         C::UpdateFramework => call.update_framework.is_some(),
         C::Decline => call.decline.is_some(),

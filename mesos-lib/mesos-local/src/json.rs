@@ -98,10 +98,7 @@ pub(crate) fn check_message_fields(value: &Value) -> Result<(), String> {
                     other => Some(other),
                 };
                 if let Some(bad) = bad {
-                    return Err(format!(
-                        "Not expecting a JSON {} for field '{k}'",
-                        kind(bad)
-                    ));
+                    return Err(not_expecting(bad, k));
                 }
             }
             check_message_fields(v)?;
@@ -112,6 +109,23 @@ pub(crate) fn check_message_fields(value: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// stout's conversion error for `v` given in `field`, where its type does not fit.
+pub(crate) fn not_expecting(v: &Value, field: &str) -> String {
+    format!("Not expecting a JSON {} for field '{field}'", kind(v))
+}
+
+/// A repeated field's value made an array: stout takes a single value there as the field's
+/// one element, where the derived reading wants an array. Returns the array's items.
+pub(crate) fn repeated(v: &mut Value) -> &mut Vec<Value> {
+    if !v.is_array() {
+        *v = Value::Array(vec![v.take()]);
+    }
+    match v {
+        Value::Array(items) => items,
+        _ => unreachable!("made an array above"),
+    }
 }
 
 /// How stout names the JSON type of `v` in its conversion errors.

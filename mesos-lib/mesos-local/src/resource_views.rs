@@ -6,10 +6,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::json as j;
 use mesos_lib::resources::{Resources, parse_resources, ranges};
 use mesos_lib::v1::common::Labels;
-use mesos_lib::v1::container::{Volume, VolumeMode};
+use mesos_lib::v1::container::Volume;
 use mesos_lib::v1::resources::{
     Attribute, DiskInfo, Persistence, ReservationInfo, ReservationType, Resource, ValueType,
 };
@@ -31,23 +30,9 @@ pub(crate) fn agent_total(flag: &str) -> Result<Resources, String> {
     Ok(total)
 }
 
-/// Reads a v1 `Resource` list from a request leniently (numbers may be strings, as
-/// Mesos's JSON parser allows): name, value, reservations (upgraded to the refinement
-/// format, see `reservation_stack`) and a persistent volume's `disk`; allocation info and
-/// the rest are left out.
-pub(crate) fn from_json(list: &[Value]) -> Resources {
-    list.iter()
-        .filter_map(|r| {
-            let mut resource = value_of(r)?;
-            resource.reservations = reservation_stack(r);
-            resource.disk = volume_disk(r);
-            Some(resource)
-        })
-        .collect()
-}
-
-/// `from_json` of a list already typed (a TaskInfo the master keeps): the same name, value,
-/// reservation stack and persistent volume `disk`, allocation info and the rest left out.
+/// What the master models of a v1 `Resource` list (a TaskInfo's, an operation's): name,
+/// value, reservations (upgraded to the refinement format, see `reservation_stack`) and a
+/// persistent volume's `disk`; allocation info and the rest are left out.
 pub(crate) fn from_typed(list: &[Resource]) -> Resources {
     list.iter()
         .map(|r| {
@@ -63,7 +48,7 @@ pub(crate) fn from_typed(list: &[Resource]) -> Resources {
                 Some(ValueType::Set) => Resource::set(name, r.set.iter().flat_map(|s| &s.item)),
                 _ => Resource::scalar(name, r.scalar.as_ref().map_or(0.0, |s| s.value)),
             };
-            x.reservations = typed_reservation_stack(r);
+            x.reservations = reservation_stack(r);
             x.disk = r.disk.as_ref().and_then(|d| {
                 let p = d.persistence.as_ref()?;
                 Some(DiskInfo {
@@ -86,8 +71,11 @@ pub(crate) fn from_typed(list: &[Resource]) -> Resources {
         .collect()
 }
 
-/// `reservation_stack` of a typed resource.
-fn typed_reservation_stack(r: &Resource) -> Vec<ReservationInfo> {
+/// The reservation stack of a v1 resource in either format, as Mesos upgrades it
+/// (`convertResourceFormat(POST_RESERVATION_REFINEMENT)`): `reservations` as given; else a
+/// `role` other than `*` is one reservation, DYNAMIC with `reservation`'s principal and
+/// labels when that is set, STATIC otherwise.
+pub(crate) fn reservation_stack(r: &Resource) -> Vec<ReservationInfo> {
     let kept = |x: &ReservationInfo| ReservationInfo {
         extra: Default::default(),
         ..x.clone()
@@ -109,27 +97,6 @@ fn typed_reservation_stack(r: &Resource) -> Vec<ReservationInfo> {
             extra: Default::default(),
         }],
     }
-}
-
-/// The `disk` of a persistent volume: its persistence (id, principal) and volume (mode,
-/// container path). Other DiskInfo (sources) is not modelled: no resource providers here.
-pub(crate) fn volume_disk(r: &Value) -> Option<DiskInfo> {
-    let p = r.pointer("/disk/persistence")?;
-    let volume = r.pointer("/disk/volume").map(|v| Volume {
-        mode: j::str_at(v, "mode").map(VolumeMode::from_name),
-        container_path: j::str_at(v, "container_path").unwrap_or("").to_string(),
-        host_path: j::str_at(v, "host_path").map(str::to_string),
-        ..Default::default()
-    });
-    Some(DiskInfo {
-        persistence: Some(Persistence {
-            id: j::str_at(p, "id").unwrap_or("").to_string(),
-            principal: j::str_at(p, "principal").map(str::to_string),
-            extra: Default::default(),
-        }),
-        volume,
-        extra: Default::default(),
-    })
 }
 
 /// The persistence ID of a persistent volume.
@@ -163,70 +130,6 @@ pub(crate) fn volumes_whole(r: &Resources, pool: &Resources) -> bool {
     r.iter()
         .filter(|x| persistence_id(x).is_some())
         .all(|x| pool.iter().any(|p| p == x))
-}
-
-/// The name and value of a v1 resource, nothing else.
-fn value_of(r: &Value) -> Option<Resource> {
-    let name = j::str_at(r, "name")?;
-    Some(match j::str_at(r, "type") {
-        Some("RANGES") => Resource::ranges(
-            name,
-            j::array_at(r, "ranges.range")
-                .iter()
-                .filter_map(|x| Some((j::f64_at(x, "begin")? as u64, j::f64_at(x, "end")? as u64))),
-        ),
-        Some("SET") => Resource::set(
-            name,
-            j::array_at(r, "set.item")
-                .iter()
-                .filter_map(|s| s.as_str().map(str::to_string)),
-        ),
-        _ => Resource::scalar(name, j::f64_at(r, "scalar.value").unwrap_or(0.0)),
-    })
-}
-
-/// The reservation stack of a v1 resource in either format, as Mesos upgrades it
-/// (`convertResourceFormat(POST_RESERVATION_REFINEMENT)`): `reservations` as given; else a
-/// `role` other than `*` is one reservation, DYNAMIC with `reservation`'s principal and
-/// labels when that is set, STATIC otherwise.
-pub(crate) fn reservation_stack(r: &Value) -> Vec<ReservationInfo> {
-    let given = j::array_at(r, "reservations");
-    if !given.is_empty() {
-        return given.iter().map(reservation_info).collect();
-    }
-    match j::str_at(r, "role") {
-        None | Some("*") => Vec::new(),
-        Some(role) => {
-            let dynamic = r.get("reservation");
-            let ty = if dynamic.is_some() {
-                ReservationType::Dynamic
-            } else {
-                ReservationType::Static
-            };
-            vec![ReservationInfo {
-                reservation_type: Some(ty),
-                role: Some(role.to_string()),
-                principal: dynamic.and_then(|d| j::str_at(d, "principal").map(str::to_string)),
-                labels: dynamic.and_then(labels_of),
-                extra: Default::default(),
-            }]
-        }
-    }
-}
-
-/// One `ReservationInfo` with the fields Mesos keeps (type, role, principal, labels).
-fn reservation_info(v: &Value) -> ReservationInfo {
-    ReservationInfo {
-        reservation_type: j::str_at(v, "type").map(ReservationType::from_name),
-        role: j::str_at(v, "role").map(str::to_string),
-        principal: j::str_at(v, "principal").map(str::to_string),
-        labels: labels_of(v),
-        extra: Default::default(),
-    }
-}
-
-fn labels_of(v: &Value) -> Option<Labels> {
-    serde_json::from_value(v.get("labels")?.clone()).ok()
 }
 
 /// Whether a framework in `role` may be offered `r` (`Resources::isAllocatableTo`):
@@ -502,8 +405,14 @@ pub(crate) fn flat_attributes(attrs: &[Attribute]) -> Value {
 mod tests {
     use super::*;
 
+    fn typed(list: &[Value]) -> Vec<Resource> {
+        list.iter()
+            .map(|r| serde_json::from_value(r.clone()).unwrap())
+            .collect()
+    }
+
     #[test]
-    fn a_typed_list_reads_as_its_json_does() {
+    fn a_list_keeps_what_the_master_models() {
         let list = [
             json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}, "role": "web",
                 "reservation": {"principal": "p", "labels": {"labels": [{"key": "k"}]}},
@@ -513,13 +422,22 @@ mod tests {
                 "disk": {"persistence": {"id": "v1", "principal": "q"},
                          "volume": {"mode": "RW", "container_path": "data"}}}),
             json!({"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 1, "end": 3}]}}),
-            json!({"name": "gpus-set", "type": "SET", "set": {"item": ["a", "b"]}, "role": "ops"}),
         ];
-        let typed: Vec<Resource> = list
-            .iter()
-            .map(|r| serde_json::from_value(r.clone()).unwrap())
-            .collect();
-        assert_eq!(from_typed(&typed), from_json(&list));
+        let kept = from_typed(&typed(&list)).into_vec();
+        // The pre-refinement role and reservation upgraded to one DYNAMIC reservation.
+        let cpus = kept.iter().find(|r| r.name == "cpus").unwrap();
+        assert_eq!(cpus.reservations.len(), 1);
+        assert_eq!(
+            cpus.reservations[0].reservation_type,
+            Some(ReservationType::Dynamic)
+        );
+        assert_eq!(cpus.reservations[0].principal.as_deref(), Some("p"));
+        assert!(cpus.reservations[0].labels.is_some());
+        assert!(cpus.role.is_none() && cpus.allocation_info.is_none());
+        let disk = kept.iter().find(|r| r.name == "disk").unwrap();
+        assert_eq!(persistence_id(disk), Some("v1"));
+        let ports = kept.iter().find(|r| r.name == "ports").unwrap();
+        assert_eq!(ports.ranges.as_ref().unwrap().range[0].end, 3);
     }
 
     #[test]
@@ -527,11 +445,11 @@ mod tests {
         let total = agent_total("cpus(*):2").unwrap();
         assert_eq!(total.cpus(), Some(2.0));
         assert_eq!(total.mem(), Some(1024.0));
-        let task = from_json(&[
+        let task = from_typed(&typed(&[
             json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}),
             json!({"name": "mem", "type": "SCALAR", "scalar": {"value": "32"}}),
             json!({"name": "ports", "type": "RANGES", "ranges": {"range": [{"begin": 31000, "end": 31000}]}}),
-        ]);
+        ]));
         assert!(total.contains(&task));
         let mut left = total.clone();
         left.subtract_all(&task);

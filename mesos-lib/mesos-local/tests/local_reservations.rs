@@ -420,6 +420,73 @@ async fn an_authenticated_operator_reserves_as_its_principal() {
     m.shutdown().await;
 }
 
+/// As stout reads a call: a single resource where a list goes is the list's one element, and a
+/// resource that does not convert fails the whole call (it is not read leniently as empty).
+#[tokio::test]
+async fn a_single_resource_is_reserved_and_one_that_does_not_convert_refuses_the_call() {
+    let m = start(1).await;
+    let url = m.url();
+    let agent = json!({"value": legacy_agent(&url, "/master/state").await["id"]});
+    let one = reserve_call("RESERVE_RESOURCES", &agent, reserved("cpus", 1.0, OPS));
+    assert_eq!(operator(&url, &one).await, (202, String::new()));
+    let slave = legacy_agent(&url, "/master/state").await;
+    assert_eq!(slave["reserved_resources"]["web"]["cpus"], 1.0);
+    let mut bad = reserved("mem", 64.0, OPS);
+    bad["scalar"]["value"] = json!("lots");
+    let (status, body) = operator(
+        &url,
+        &reserve_call("RESERVE_RESOURCES", &agent, json!([bad])),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.starts_with("Failed to convert JSON into Call protobuf: "),
+        "{body}"
+    );
+    let slave = legacy_agent(&url, "/master/state").await;
+    assert_eq!(
+        slave["reserved_resources"]["web"].get("mem"),
+        Some(&json!(0.0))
+    );
+    m.shutdown().await;
+}
+
+/// An ACCEPT's RESERVE is read as stout reads it too: a single resource is the one reserved,
+/// and one that does not convert refuses the ACCEPT before anything is done.
+#[tokio::test]
+async fn an_offer_reservation_of_a_single_resource_and_one_that_does_not_convert() {
+    let m = start(1).await;
+    let url = m.url();
+    let mut info = in_role("web-fw", "web", true);
+    info["principal"] = json!("ops");
+    let mut s = subscribe(&url, info).await;
+    let fid = json!({"value": s.framework_id});
+    let accept = |offer: &Value, resource: Value| {
+        json!({"type": "ACCEPT", "framework_id": fid, "accept": {
+            "offer_ids": [offer["id"]],
+            "operations": [{"type": "RESERVE", "reserve": {"resources": resource}}],
+            "filters": {"refuse_seconds": 0}}})
+    };
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let mut bad = reserved("mem", 64.0, OPS);
+    bad["scalar"]["value"] = json!("lots");
+    let (status, body) = call(&url, Some(&s.stream_id), &accept(&offer, json!([bad]))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.starts_with("Failed to convert JSON into Call protobuf: "),
+        "{body}"
+    );
+    let one = accept(&offer, reserved("cpus", 1.0, OPS));
+    assert_eq!(
+        call(&url, Some(&s.stream_id), &one).await,
+        (202, String::new())
+    );
+    let slave = legacy_agent(&url, "/master/state").await;
+    assert_eq!(slave["reserved_resources"]["web"]["cpus"], 1.0);
+    assert_eq!(slave["reserved_resources"]["web"]["mem"], 0.0);
+    m.shutdown().await;
+}
+
 fn parse(body: &str) -> Value {
     serde_json::from_str(body).unwrap()
 }

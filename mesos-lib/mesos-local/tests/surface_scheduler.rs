@@ -275,6 +275,21 @@ async fn calls_convert_as_stout_converts_them() {
         call(&url, Some(&sid), &decline).await,
         (400, format!("{prefix}'soon' is not a number"))
     );
+    // ACCEPT's offer IDs and filters are typed as DECLINE's are: a single offer ID is the
+    // one offer accepted (its resources come back in a new offer), a bad filter refuses it.
+    let offer = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    let accept = |filters: Value| {
+        json!({"type": "ACCEPT", "framework_id": fid, "accept": {
+            "offer_ids": offer["id"], "operations": [], "filters": filters}})
+    };
+    assert_eq!(
+        call(&url, Some(&sid), &accept(json!({"refuse_seconds": "soon"}))).await,
+        (400, format!("{prefix}'soon' is not a number"))
+    );
+    let taken = accept(json!({"refuse_seconds": "0"}));
+    assert_eq!(call(&url, Some(&sid), &taken).await, (202, String::new()));
+    let again = s.until("OFFERS").await["offers"]["offers"][0].clone();
+    assert_ne!(again["id"], offer["id"]);
     // One task, not in an array: an explicit reconciliation of that task.
     let reconcile = json!({"type": "RECONCILE", "framework_id": fid, "reconcile": {
         "tasks": {"task_id": {"value": "nope"}}}});

@@ -60,7 +60,7 @@ fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Given, D::Error> {
 }
 
 /// A double.
-pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+pub fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(match given(d)? {
         Given::Float(v) => v,
         Given::Signed(v) => v as f64,
@@ -69,7 +69,7 @@ pub(crate) fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 }
 
 /// An optional double: absent (the field's `#[serde(default)]`) or `null` is `None`.
-pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     struct Optional;
 
     impl<'de> Visitor<'de> for Optional {
@@ -96,7 +96,7 @@ pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D:
 }
 
 /// A 64-bit signed integer (a whole double is taken too).
-pub(crate) fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     match given(d)? {
         Given::Signed(v) => Ok(v),
         Given::Unsigned(v) => i64::try_from(v).map_err(D::Error::custom),
@@ -106,7 +106,7 @@ pub(crate) fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 }
 
 /// A 64-bit unsigned integer (a whole double is taken too).
-pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match given(d)? {
         Given::Unsigned(v) => Ok(v),
         Given::Signed(v) => u64::try_from(v).map_err(D::Error::custom),
@@ -115,8 +115,14 @@ pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
+/// An optional 64-bit unsigned integer, for a field whose `#[serde(default)]` makes absent
+/// `None`.
+pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    u64(d).map(Some)
+}
+
 /// A 32-bit unsigned integer (a whole double is taken too).
-pub(crate) fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     u32::try_from(u64(d)?).map_err(D::Error::custom)
 }
 
@@ -126,7 +132,7 @@ pub(crate) fn i32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
 }
 
 /// A boolean, or the string `"true"` or `"false"` (stout parses a string as JSON there).
-pub(crate) fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     struct Flag;
 
     impl Visitor<'_> for Flag {

@@ -9,7 +9,7 @@ pub mod container;
 mod extra;
 pub mod framework;
 pub mod ids;
-mod lenient;
+pub mod lenient;
 #[doc(hidden)]
 pub mod macros;
 pub mod maintenance;

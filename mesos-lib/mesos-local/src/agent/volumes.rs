@@ -81,10 +81,11 @@ mod tests {
     #[test]
     fn volumes_come_and_go_with_the_checkpointed_resources() {
         let base = std::env::temp_dir().join(format!("volumes-test-{}", std::process::id()));
-        let vol = rv::from_json(&[json!({"name": "disk", "type": "SCALAR",
-            "scalar": {"value": 32.0},
+        let vol = rv::from_typed(&[serde_json::from_value(json!({"name": "disk",
+            "type": "SCALAR", "scalar": {"value": 32.0},
             "reservations": [{"type": "DYNAMIC", "role": "eng/web"}],
-            "disk": {"persistence": {"id": "v1"}, "volume": {"container_path": "data", "mode": "RW"}}})]);
+            "disk": {"persistence": {"id": "v1"}, "volume": {"container_path": "data", "mode": "RW"}}}))
+        .unwrap()]);
         let dir = base.join("volumes/roles/eng web/v1");
         sync(&base, &Resources::new(), &vol);
         assert!(dir.is_dir());

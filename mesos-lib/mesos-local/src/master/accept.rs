@@ -21,7 +21,7 @@ use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::ids::OperationId;
 use mesos_lib::v1::resources::{AllocationInfo, Resource};
-use mesos_lib::v1::scheduler::call::Decline;
+use mesos_lib::v1::scheduler::call::{Accept, Decline};
 use mesos_lib::v1::{Reason, TaskInfo, TaskState, TaskStatus};
 
 /// Refuse filter length as the allocator sets it (`recoverResources`):
@@ -85,14 +85,16 @@ impl Master {
     /// their order, then LAUNCH_GROUP; the others are dropped with an error. The offers must
     /// be of one agent and one role. A TaskInfo or task group that does not convert refuses
     /// the call before anything is done (the error, for a 400, is `take_operations`').
-    pub(crate) fn accept(&self, fid: &str, mut body: Value) -> Result<(), String> {
-        let offer_ids: Vec<String> = j::array_at(&body, "offer_ids")
-            .iter()
-            .filter_map(|o| j::str_at(o, "value").map(str::to_string))
-            .collect();
-        let secs = j::f64_at(&body, "filters.refuse_seconds");
+    pub(crate) fn accept(
+        &self,
+        fid: &str,
+        accept: &Accept,
+        mut operations: Value,
+    ) -> Result<(), String> {
+        let offer_ids: Vec<String> = accept.offer_ids.iter().map(|o| o.value.clone()).collect();
+        let secs = accept.filters.as_ref().and_then(|f| f.refuse_seconds);
         let refuse_for = refuse(secs, self.cfg.allocation_interval);
-        let operations = take_operations(&mut body)?;
+        let operations = take_operations(&mut operations)?;
         // Parsed before taking the lock, which acknowledgements and updates wait for.
         let parsed = ids_and_resources(&operations.tasks);
         let mut st = self.lock();

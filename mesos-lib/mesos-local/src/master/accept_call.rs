@@ -68,16 +68,16 @@ impl FeedbackRefused {
     }
 }
 
-/// Takes the operations out of the call, the TaskInfos of LAUNCH and LAUNCH_GROUP read into
+/// Takes ACCEPT's operations apart, the TaskInfos of LAUNCH and LAUNCH_GROUP read into
 /// mesos-lib's types here, once; the error follows "Failed to convert JSON into Call protobuf: "
 /// (protobuf's text for a required field missing, serde's for the rest).
-pub(crate) fn take_operations(body: &mut Value) -> Result<Operations, String> {
+pub(crate) fn take_operations(operations: &mut Value) -> Result<Operations, String> {
     let mut tasks: Vec<TaskInfo> = Vec::new();
     let mut dropped = Dropped::default();
     let mut pending = PendingOperations::default();
     let mut groups: Vec<GroupOp> = Vec::new();
     let mut with_id = Vec::new();
-    if let Some(ops) = body.get_mut("operations").and_then(Value::as_array_mut) {
+    if let Some(ops) = operations.as_array_mut() {
         for (i, op) in ops.iter_mut().enumerate() {
             let asks_feedback = op.get("id").is_some();
             if j::str_at(op, "type") == Some("LAUNCH") {

@@ -25,26 +25,24 @@ pub(crate) fn parse(mut info: Value) -> Result<FrameworkInfo, String> {
     let Some(map) = info.as_object_mut() else {
         return Err("Expecting a JSON object for field 'framework_info'".into());
     };
-    let not_expecting =
-        |v: &Value, k: &str| format!("Not expecting a JSON {} for field '{k}'", j::kind(v));
     for k in STRING_FIELDS {
         if let Some(v) = map.get(*k).filter(|v| !v.is_string()) {
-            return Err(not_expecting(v, k));
+            return Err(j::not_expecting(v, k));
         }
     }
     let roles = map.get("roles").and_then(Value::as_array);
     if let Some(bad) = roles.and_then(|r| r.iter().find(|r| !r.is_string())) {
-        return Err(not_expecting(bad, "roles"));
+        return Err(j::not_expecting(bad, "roles"));
     }
     let failover_timeout = match map.remove("failover_timeout") {
         None => None,
-        Some(v) => Some(j::as_f64(&v).ok_or_else(|| not_expecting(&v, "failover_timeout"))?),
+        Some(v) => Some(j::as_f64(&v).ok_or_else(|| j::not_expecting(&v, "failover_timeout"))?),
     };
     let checkpoint = match map.remove("checkpoint") {
         None => None,
         Some(Value::Bool(b)) => Some(b),
         Some(Value::String(s)) if s == "true" || s == "false" => Some(s == "true"),
-        Some(v) => return Err(not_expecting(&v, "checkpoint")),
+        Some(v) => return Err(j::not_expecting(&v, "checkpoint")),
     };
     let mut typed = FrameworkInfo::deserialize(&info).map_err(|e| e.to_string())?;
     typed.failover_timeout = failover_timeout;

@@ -203,9 +203,12 @@ pub(crate) fn check_machines(ids: &[MachineIdV1]) -> Result<Vec<MachineId>, Stri
 
 /// A new schedule's windows against the machines known (`validation::schedule`): each
 /// window names machines, none twice, its duration is not negative, and no DOWN machine
-/// is left out.
-pub(crate) fn check_schedule(windows: &[Window], machines: &[Machine]) -> Result<(), String> {
-    let mut updated: Vec<MachineId> = Vec::new();
+/// is left out. Returns each machine scheduled with its window's unavailability.
+pub(crate) fn check_schedule(
+    windows: &[Window],
+    machines: &[Machine],
+) -> Result<Vec<(MachineId, Unavailability)>, String> {
+    let mut updated: Vec<(MachineId, Unavailability)> = Vec::new();
     for w in windows {
         if w.machine_ids.is_empty() {
             return Err("List of machines in the maintenance window is empty".into());
@@ -217,21 +220,21 @@ pub(crate) fn check_schedule(windows: &[Window], machines: &[Machine]) -> Result
         for v in &w.machine_ids {
             let id = MachineId::from_v1(v);
             check_machine(&id)?;
-            if updated.iter().any(|u| u.matches(&id)) {
+            if updated.iter().any(|(u, _)| u.matches(&id)) {
                 return Err(appears_twice(&id));
             }
-            updated.push(id);
+            updated.push((id, w.unavailability.clone()));
         }
     }
     for m in machines.iter().filter(|m| m.mode == Mode::Down) {
-        if !updated.iter().any(|u| u.matches(&m.id)) {
+        if !updated.iter().any(|(u, _)| u.matches(&m.id)) {
             return Err(format!(
                 "Machine '{}' is deactivated and cannot be removed from the schedule",
                 m.id.quoted()
             ));
         }
     }
-    Ok(())
+    Ok(updated)
 }
 
 /// A JSON value with every object's keys sorted, as the master's legacy endpoints write

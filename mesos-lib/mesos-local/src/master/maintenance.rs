@@ -15,7 +15,7 @@ use super::state::MasterState;
 use super::{Ctx, Master};
 use crate::http::{bad_request, empty, json_ok, method_not_allowed};
 use mesos_lib::v1::Extra;
-use mesos_lib::v1::common::{MachineId as MachineIdV1, Unavailability};
+use mesos_lib::v1::common::MachineId as MachineIdV1;
 use mesos_lib::v1::maintenance::{ClusterStatus, DrainingMachine, Schedule};
 
 /// The agents running on the machine `id`.
@@ -64,15 +64,10 @@ impl Master {
     pub(crate) fn update_maintenance_schedule(&self, schedule: Schedule) -> Response {
         let windows = schedule.windows;
         let mut st = self.lock();
-        if let Err(e) = machines::check_schedule(&windows, &st.maintenance.machines) {
-            return bad_request(e);
-        }
-        let wanted: Vec<(MachineId, Unavailability)> = windows
-            .iter()
-            .flat_map(|w| {
-                (w.machine_ids.iter()).map(|m| (MachineId::from_v1(m), w.unavailability.clone()))
-            })
-            .collect();
+        let wanted = match machines::check_schedule(&windows, &st.maintenance.machines) {
+            Ok(wanted) => wanted,
+            Err(e) => return bad_request(e),
+        };
         for i in 0..st.maintenance.machines.len() {
             let id = st.maintenance.machines[i].id.clone();
             let scheduled = wanted.iter().find(|(w, _)| w.matches(&id));
@@ -202,7 +197,7 @@ pub(super) async fn schedule_endpoint(State(ctx): State<Ctx>, req: Request) -> R
     // stout's text alone: this endpoint converts no Call.
     match body_json(req, false)
         .await
-        .and_then(|v| parse_schedule(&v, ""))
+        .and_then(|v| parse_schedule(v, ""))
     {
         Ok(schedule) => ctx.master.update_maintenance_schedule(schedule),
         Err(e) => bad_request(e),
@@ -240,7 +235,7 @@ async fn machines_endpoint(ctx: Ctx, req: Request, path: &str, down: bool) -> Re
         Err(e) => return bad_request(e),
     };
     // stout's text alone: this endpoint converts no Call.
-    let ids = match parse_machines(&ids, None) {
+    let ids = match parse_machines(ids, None) {
         Ok(ids) => ids,
         Err(e) => return bad_request(e),
     };

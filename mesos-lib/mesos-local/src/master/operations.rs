@@ -92,10 +92,7 @@ pub(crate) fn send_error(sender: Option<&EventSender>, id: Option<&OperationId>,
 /// text for an `id` that is no message, serde's for the rest).
 pub(crate) fn feedback_operation(op: &Value) -> Result<OfferOperation, String> {
     if let Some(id) = op.get("id").filter(|id| !id.is_object()) {
-        return Err(format!(
-            "Not expecting a JSON {} for field 'id'",
-            crate::json::kind(id)
-        ));
+        return Err(crate::json::not_expecting(id, "id"));
     }
     <OfferOperation as serde::Deserialize>::deserialize(op).map_err(|e| e.to_string())
 }
@@ -171,7 +168,8 @@ impl Master {
             interval: self.cfg.status_update_retry_interval,
         };
         if let Some(s) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) {
-            s.sender.send(&event(&record.status));
+            s.sender
+                .send(&Event::update_operation_status(record.status.clone()));
         }
         // A second operation of the framework with the same ID takes the first one's place.
         st.operations
@@ -194,7 +192,8 @@ impl Master {
                 .get(&r.framework_id)
                 .and_then(|f| f.subscription.as_ref())
             {
-                s.sender.send(&event(&r.status));
+                s.sender
+                    .send(&Event::update_operation_status(r.status.clone()));
             }
             r.interval = (r.interval * 2).min(RETRY_MAX);
             r.next_send = now + r.interval;
@@ -251,7 +250,7 @@ impl Master {
         };
         if asked.is_empty() {
             for r in st.operations.iter().filter(|r| r.framework_id == fid) {
-                sender.send(&event(&latest(r)));
+                sender.send(&Event::update_operation_status(latest(r)));
             }
         }
         for q in asked {
@@ -264,14 +263,9 @@ impl Master {
                 Some(r) => latest(r),
                 None => unknown_status(&st, q),
             };
-            sender.send(&event(&status));
+            sender.send(&Event::update_operation_status(status));
         }
     }
-}
-
-/// UPDATE_OPERATION_STATUS carrying `status`.
-fn event(status: &OperationStatus) -> Event {
-    Event::update_operation_status(status.clone())
 }
 
 /// The status of an operation the master does not know, by what it knows of the agent.
@@ -308,12 +302,12 @@ impl MasterState {
         let Some(entry) = self.agents.get(aid) else {
             return;
         };
+        // Read under the agent's lock, each view copied once into its record.
         let views = entry
             .agent
             .operations
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+            .unwrap_or_else(|e| e.into_inner());
         self.operations.extend(
             views
                 .iter()

@@ -7,17 +7,16 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::operator_call::{Typed, into_call};
+use super::operator_call::{Body, Typed, into_call};
 use super::reservations::Kind;
-use super::schedule_input::{parse_machines, parse_schedule};
-use super::{Ctx, legacy, operator_checks, views};
+use super::resize::{Change, Resize};
+use super::{Ctx, Master, legacy, operator_checks, views};
 use crate::http::auth::Principal;
 use crate::http::{
     bad_request, empty, event_stream_response, json_ok, method_not_allowed, not_carried_out,
     not_implemented, plain,
 };
-use crate::json as j;
-use mesos_lib::v1::master::CallType;
+use mesos_lib::v1::master::{Call, CallType};
 
 fn answer(ty: &str, body: Value) -> Response {
     answer_with(ty, &body)
@@ -155,19 +154,19 @@ fn read(ctx: &Ctx, ty: &CallType) -> Response {
 fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
     use CallType as C;
     let master = &ctx.master;
-    let Typed { call, tree } = typed;
+    let Typed { call, body } = typed;
     let name = call.call_type.as_str();
     match call.call_type {
         C::Teardown => match call.teardown {
             Some(t) => teardown(ctx, &t.framework_id.value),
             None => section_missing(name),
         },
-        C::ReserveResources => master.operator_reservation(Kind::Reserve, &tree, principal),
-        C::UnreserveResources => master.operator_reservation(Kind::Unreserve, &tree, principal),
-        C::CreateVolumes => master.operator_volumes(Kind::Create, &tree, principal),
-        C::DestroyVolumes => master.operator_volumes(Kind::Destroy, &tree, principal),
-        C::GrowVolume => master.operator_resize(Kind::Grow, &tree),
-        C::ShrinkVolume => master.operator_resize(Kind::Shrink, &tree),
+        C::ReserveResources
+        | C::UnreserveResources
+        | C::CreateVolumes
+        | C::DestroyVolumes
+        | C::GrowVolume
+        | C::ShrinkVolume => resources_change(master, &call, &body, principal),
         C::DrainAgent => call
             .drain_agent
             .map_or_else(|| section_missing(name), |d| master.drain_agent(&d)),
@@ -186,7 +185,10 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
         C::UpdateWeights => call
             .update_weights
             .map_or_else(|| section_missing(name), |w| master.update_weights(&w)),
-        C::UpdateQuota => master.update_quota(&tree),
+        C::UpdateQuota => match &body {
+            Body::UpdateQuota(update) => master.update_quota(update),
+            _ => section_missing(name),
+        },
         C::SetQuota => call.set_quota.map_or_else(
             || section_missing(name),
             |q| master.set_quota(&q.quota_request),
@@ -194,23 +196,14 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
         C::RemoveQuota => call
             .remove_quota
             .map_or_else(|| section_missing(name), |q| master.remove_quota(&q.role)),
-        C::UpdateMaintenanceSchedule => {
-            // Required, so present: the call's checks list it missing otherwise.
-            let given = j::at(&tree, "update_maintenance_schedule.schedule");
-            let path = "update_maintenance_schedule.schedule.";
-            match parse_schedule(given.unwrap_or(&Value::Null), path) {
-                Ok(schedule) => master.update_maintenance_schedule(schedule),
-                Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
-            }
-        }
+        C::UpdateMaintenanceSchedule => match body {
+            Body::Schedule(schedule) => master.update_maintenance_schedule(schedule),
+            _ => section_missing(name),
+        },
         C::StartMaintenance | C::StopMaintenance => {
-            let given = j::at(&tree, &format!("{}.machines", name.to_ascii_lowercase()));
-            let ids = match given.map(|v| parse_machines(v, Some("machines"))) {
-                Some(Ok(ids)) => ids,
-                Some(Err(e)) => {
-                    return bad_request(format!("Failed to convert JSON into Call protobuf: {e}"));
-                }
-                None => Vec::new(),
+            let ids = match body {
+                Body::Machines(ids) => ids,
+                _ => return section_missing(name),
             };
             if call.call_type == C::StartMaintenance {
                 master.start_maintenance(&ids)
@@ -219,6 +212,68 @@ fn change(ctx: &Ctx, typed: Typed, principal: Option<&str>) -> Response {
             }
         }
         C::SetLoggingLevel => not_carried_out(name, "its logging level is fixed"),
+        _ => not_implemented(),
+    }
+}
+
+/// The calls that change an agent's resources: reservations and volumes, with the operator's
+/// `principal`.
+fn resources_change(
+    master: &Master,
+    call: &Call,
+    body: &Body,
+    principal: Option<&str>,
+) -> Response {
+    use CallType as C;
+    let name = call.call_type.as_str();
+    match call.call_type {
+        C::ReserveResources => match &call.reserve_resources {
+            Some(r) => master.operator_reservation(
+                Kind::Reserve,
+                &r.agent_id,
+                &r.source,
+                &r.resources,
+                principal,
+            ),
+            None => section_missing(name),
+        },
+        C::UnreserveResources => match &call.unreserve_resources {
+            Some(r) => master.operator_reservation(
+                Kind::Unreserve,
+                &r.agent_id,
+                &[],
+                &r.resources,
+                principal,
+            ),
+            None => section_missing(name),
+        },
+        C::CreateVolumes | C::DestroyVolumes => match body {
+            Body::Volumes(v) if call.call_type == C::CreateVolumes => {
+                master.operator_volumes(Kind::Create, v, principal)
+            }
+            Body::Volumes(v) => master.operator_volumes(Kind::Destroy, v, principal),
+            _ => section_missing(name),
+        },
+        C::GrowVolume => match body {
+            Body::GrowVolume(g) => master.operator_resize(
+                g.agent_id.as_ref(),
+                Resize {
+                    volume: &g.volume,
+                    change: Change::Addition(&g.addition),
+                },
+            ),
+            _ => section_missing(name),
+        },
+        C::ShrinkVolume => match body {
+            Body::ShrinkVolume(s) => master.operator_resize(
+                s.agent_id.as_ref(),
+                Resize {
+                    volume: &s.volume,
+                    change: Change::Subtract(&s.subtract),
+                },
+            ),
+            _ => section_missing(name),
+        },
         _ => not_implemented(),
     }
 }

@@ -1,30 +1,48 @@
 //! An operator call typed once it has passed the checks that give Mesos's texts (those run on
 //! the normalised tree, in `operator_checks`): the tree becomes mesos-lib's `master::Call` as
-//! stout converts it, and the handlers of typed calls read nothing else. A few calls are still
-//! read from the tree (`TREE_SECTIONS`): their handlers give texts of their own while reading
-//! resources and quota maps, and the maintenance state is being typed elsewhere.
+//! stout converts it, and the handlers read nothing else. The sections mesos-lib's `Call`
+//! carries untyped (volumes, maintenance, UPDATE_QUOTA) are typed beside it, in `Body`.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::quota::UpdateQuota;
+use super::schedule_input::{parse_machines, parse_schedule};
+use mesos_lib::v1::common::MachineId;
+use mesos_lib::v1::maintenance::Schedule;
+use mesos_lib::v1::master::volumes::{GrowVolume, ShrinkVolume, VolumesOnAgent};
 use mesos_lib::v1::master::{Call, CallType};
 
 /// An operator call that passed every check, typed.
 #[derive(Debug)]
 pub(crate) struct Typed {
-    /// The call (the sections in `TREE_SECTIONS` left out).
+    /// The call (the sections `Body` holds left out).
     pub call: Call,
-    /// For a call whose section is in `TREE_SECTIONS`: `{"type", <section>}` as it came, for
-    /// its handler to read; `Null` for the others.
-    pub tree: Value,
+    /// The call's own section when mesos-lib's `Call` keeps it untyped.
+    pub body: Body,
 }
 
-/// The sections still read from the tree: reservations and volumes (`ReservationOp::parse`
-/// reads resource trees with the master's texts), UPDATE_QUOTA (its texts list a config's
-/// maps in the order given, which the typed, name-ordered maps lose) and maintenance (typed
-/// with the maintenance state, elsewhere).
-const TREE_SECTIONS: &[&str] = &[
-    "reserve_resources",
-    "unreserve_resources",
+/// The sections mesos-lib's `Call` keeps in its `extra`, typed.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// The call's section, if any, is a field of `call`.
+    None,
+    /// CREATE_VOLUMES or DESTROY_VOLUMES.
+    Volumes(VolumesOnAgent),
+    /// GROW_VOLUME (boxed: two whole resources).
+    GrowVolume(Box<GrowVolume>),
+    /// SHRINK_VOLUME (boxed: a whole resource).
+    ShrinkVolume(Box<ShrinkVolume>),
+    /// UPDATE_MAINTENANCE_SCHEDULE's schedule.
+    Schedule(Schedule),
+    /// START_MAINTENANCE's or STOP_MAINTENANCE's machines.
+    Machines(Vec<MachineId>),
+    /// UPDATE_QUOTA, its maps in the order given.
+    UpdateQuota(UpdateQuota),
+}
+
+/// The sections typed into `Body`: taken out of the call before the rest converts (another
+/// call's is dropped, as mesos-lib's `Call` would keep it unread).
+const BODY_SECTIONS: &[&str] = &[
     "create_volumes",
     "destroy_volumes",
     "grow_volume",
@@ -40,10 +58,16 @@ const TREE_SECTIONS: &[&str] = &[
 const REPEATED: &[&str] = &[
     "/update_weights/weight_infos",
     "/set_quota/quota_request/guarantee",
+    "/reserve_resources/source",
+    "/reserve_resources/resources",
+    "/unreserve_resources/resources",
+    "/create_volumes/volumes",
+    "/destroy_volumes/volumes",
+    "/update_quota/quota_configs",
 ];
 
 /// The validated call, typed. The error follows "Failed to convert JSON into Call protobuf: "
-/// (stout's rules, serde's words).
+/// (stout's rules, serde's words; stout's texts for the maintenance input).
 pub(crate) fn into_call(mut tree: Value) -> Result<Typed, String> {
     wrap_repeated(&mut tree);
     let Some(map) = tree.as_object_mut() else {
@@ -54,27 +78,50 @@ pub(crate) fn into_call(mut tree: Value) -> Result<Typed, String> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_ascii_lowercase();
-    let mut kept = Map::new();
-    for section in TREE_SECTIONS {
-        if let Some(body) = map.remove(*section)
-            && *section == own
+    let mut section = Value::Null;
+    for name in BODY_SECTIONS {
+        if let Some(v) = map.remove(*name)
+            && *name == own
         {
-            kept.insert("type".into(), own.to_ascii_uppercase().into());
-            kept.insert(own.clone(), body);
+            section = v;
         }
     }
     let call: Call = serde_json::from_value(tree).map_err(|e| e.to_string())?;
-    let tree = if kept.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(kept)
-    };
-    Ok(Typed { call, tree })
+    let body = body_of(&own, section)?;
+    Ok(Typed { call, body })
 }
 
-/// Whether the typed call holds the section its handler takes (a call read from the tree
-/// holds it there instead): what `decode_request` guarantees, checked by the fuzzer and the
-/// tests, so the handlers' `section_missing` answers are guards, not paths.
+/// The call's own section typed, if it is one of `BODY_SECTIONS` (`Null`: absent).
+fn body_of(own: &str, mut section: Value) -> Result<Body, String> {
+    fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, String> {
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+    if section.is_null() {
+        return Ok(Body::None);
+    }
+    let mut field = |name: &str| section.get_mut(name).map(Value::take);
+    Ok(match own {
+        "create_volumes" | "destroy_volumes" => Body::Volumes(typed(section)?),
+        "grow_volume" => Body::GrowVolume(Box::new(typed(section)?)),
+        "shrink_volume" => Body::ShrinkVolume(Box::new(typed(section)?)),
+        "update_quota" => Body::UpdateQuota(typed(section)?),
+        "update_maintenance_schedule" => {
+            // Required, so present: the call's checks list it missing otherwise.
+            let given = field("schedule").unwrap_or_default();
+            let path = "update_maintenance_schedule.schedule.";
+            Body::Schedule(parse_schedule(given, path)?)
+        }
+        "start_maintenance" | "stop_maintenance" => Body::Machines(match field("machines") {
+            Some(v) => parse_machines(v, Some("machines"))?,
+            None => Vec::new(),
+        }),
+        _ => Body::None,
+    })
+}
+
+/// Whether the typed call holds the section its handler takes: what `decode_request`
+/// guarantees, checked by the fuzzer and the tests, so the handlers' `section_missing`
+/// answers are guards, not paths.
 pub(crate) fn has_section(typed: &Typed) -> bool {
     use CallType as C;
     let call = &typed.call;
@@ -84,6 +131,8 @@ pub(crate) fn has_section(typed: &Typed) -> bool {
         C::ListFiles => call.list_files.is_some(),
         C::ReadFile => call.read_file.is_some(),
         C::UpdateWeights => call.update_weights.is_some(),
+        C::ReserveResources => call.reserve_resources.is_some(),
+        C::UnreserveResources => call.unreserve_resources.is_some(),
         C::DrainAgent => call.drain_agent.is_some(),
         C::DeactivateAgent => call.deactivate_agent.is_some(),
         C::ReactivateAgent => call.reactivate_agent.is_some(),
@@ -91,20 +140,21 @@ pub(crate) fn has_section(typed: &Typed) -> bool {
         C::MarkAgentGone => call.mark_agent_gone.is_some(),
         C::SetQuota => call.set_quota.is_some(),
         C::RemoveQuota => call.remove_quota.is_some(),
-        ref ty => {
-            let section = ty.as_str().to_ascii_lowercase();
-            !TREE_SECTIONS.contains(&section.as_str()) || typed.tree.get(&section).is_some()
-        }
+        C::CreateVolumes | C::DestroyVolumes => matches!(typed.body, Body::Volumes(_)),
+        C::GrowVolume => matches!(typed.body, Body::GrowVolume(_)),
+        C::ShrinkVolume => matches!(typed.body, Body::ShrinkVolume(_)),
+        C::UpdateMaintenanceSchedule => matches!(typed.body, Body::Schedule(_)),
+        C::StartMaintenance | C::StopMaintenance => matches!(typed.body, Body::Machines(_)),
+        C::UpdateQuota => matches!(typed.body, Body::UpdateQuota(_)),
+        _ => true,
     }
 }
 
 /// A single value given for a repeated field becomes an array of it.
 fn wrap_repeated(call: &mut Value) {
     for path in REPEATED {
-        if let Some(v) = call.pointer_mut(path)
-            && !v.is_array()
-        {
-            *v = Value::Array(vec![v.take()]);
+        if let Some(v) = call.pointer_mut(path) {
+            crate::json::repeated(v);
         }
     }
 }
@@ -161,18 +211,44 @@ mod tests {
     }
 
     #[test]
-    fn a_tree_section_stays_a_tree_and_others_are_dropped() {
-        let body = json!({"agent_id": {"value": "a"}, "resources": [{"name": "cpus"}]});
-        let call = json!({"type": "RESERVE_RESOURCES", "reserve_resources": body,
-            "unreserve_resources": {"agent_id": {"value": "b"}}});
+    fn a_section_call_keeps_untyped_is_typed_beside_it_and_others_are_dropped() {
+        let call = json!({"type": "CREATE_VOLUMES", "create_volumes": {"agent_id": {"value": "a"},
+            "volumes": {"name": "disk", "type": "SCALAR", "scalar": {"value": "8"}}},
+            "grow_volume": {"agent_id": {"value": "b"}}});
         let typed = into_call(call).unwrap();
-        assert!(typed.call.reserve_resources.is_none());
-        assert!(typed.call.unreserve_resources.is_none());
-        assert_eq!(
-            typed.tree,
-            json!({"type": "RESERVE_RESOURCES", "reserve_resources": body})
-        );
+        let Body::Volumes(body) = &typed.body else {
+            panic!("typed as {:?}", typed.body);
+        };
+        assert_eq!(body.agent_id.value, "a");
+        assert_eq!(body.volumes[0].scalar.as_ref().unwrap().value, 8.0);
+        assert!(typed.call.extra.is_empty());
         assert!(has_section(&typed));
+    }
+
+    #[test]
+    fn a_single_resource_to_reserve_is_the_one_element() {
+        let call = json!({"type": "RESERVE_RESOURCES", "reserve_resources": {
+            "agent_id": {"value": "a"}, "resources": {"name": "cpus", "type": "SCALAR",
+            "scalar": {"value": 1}}}});
+        let typed = into_call(call).unwrap();
+        let reserve = typed.call.reserve_resources.as_ref().unwrap();
+        assert_eq!(reserve.resources[0].name, "cpus");
+        assert!(has_section(&typed));
+    }
+
+    #[test]
+    fn update_quota_keeps_the_order_of_its_maps() {
+        let call = json!({"type": "UPDATE_QUOTA", "update_quota": {"force": "true",
+            "quota_configs": {"role": "web", "limits": {"mem": {"value": 8}, "cpus": {"value": "1"}}}}});
+        let Body::UpdateQuota(update) = into_call(call).unwrap().body else {
+            panic!("not typed as UPDATE_QUOTA");
+        };
+        assert!(update.force);
+        let limits = &update.quota_configs[0].limits;
+        assert_eq!(
+            limits,
+            &[("mem".to_string(), 8.0), ("cpus".to_string(), 1.0)]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::quota::UpdateQuota;
 use crate::call_checks::{missing_required, section};
 use crate::http::{accepts_json, bad_request, check_content_type, not_acceptable};
 use crate::json as j;
@@ -144,32 +145,18 @@ fn invalid(why: &str) -> Box<Response> {
     )))
 }
 
-/// `{name: value}` of a QuotaConfig map, in its order.
-pub(crate) fn quantities(config: &Value, field: &str) -> Vec<(String, f64)> {
-    config
-        .get(field)
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), j::f64_at(v, "value").unwrap_or(0.0)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// UPDATE_QUOTA: no nested role, no negative quantity, guarantees within limits
 /// (`Invalid QuotaConfig: …`).
-pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
-    for config in j::array_at(call, "update_quota.quota_configs") {
-        let role = j::str_at(config, "role").unwrap_or("");
+pub(crate) fn check_quota(update: &UpdateQuota) -> Result<(), String> {
+    for config in &update.quota_configs {
+        let role = &config.role;
         if role.contains('/') {
             return Err(format!(
                 "Updating quota on nested role '{role}' is not supported yet"
             ));
         }
-        let guarantees = quantities(config, "guarantees");
-        let limits = quantities(config, "limits");
-        for (what, list) in [("guarantee", &guarantees), ("limit", &limits)] {
+        let (guarantees, limits) = (&config.guarantees, &config.limits);
+        for (what, list) in [("guarantee", guarantees), ("limit", limits)] {
             if let Some((name, v)) = list.iter().find(|(_, v)| *v < 0.0) {
                 return Err(format!(
                     "Invalid QuotaConfig: Invalid {what} configuration {{'{name}': {v}}}: Negative values not supported"
@@ -189,8 +176,8 @@ pub(crate) fn check_quota(call: &Value) -> Result<(), String> {
             };
             return Err(format!(
                 "Invalid QuotaConfig: 'QuotaConfig.guarantees' {} is not contained within the 'QuotaConfig.limits' {}",
-                show(&guarantees),
-                show(&limits)
+                show(guarantees),
+                show(limits)
             ));
         }
     }
@@ -251,14 +238,23 @@ mod tests {
 
     #[test]
     fn quota_texts_are_the_masters() {
-        let q = json!({"update_quota": {"quota_configs": [{"role": "web",
-            "guarantees": {"cpus": {"value": 3}}, "limits": {"cpus": {"value": 1}}}]}});
+        let typed = |v: Value| -> UpdateQuota { serde_json::from_value(v).unwrap() };
+        let q = typed(json!({"quota_configs": [{"role": "web",
+            "guarantees": {"cpus": {"value": 3}}, "limits": {"cpus": {"value": 1}}}]}));
         assert_eq!(
             check_quota(&q).unwrap_err(),
             "Invalid QuotaConfig: 'QuotaConfig.guarantees' { cpus: 3 } is not contained within the 'QuotaConfig.limits' { cpus: 1 }"
         );
-        let q = json!({"update_quota": {"quota_configs": [{"role": "web",
-            "guarantees": {"cpus": {"value": -1}}}]}});
+        // The maps are listed in the order given, not by name.
+        let q = typed(json!({"quota_configs": [{"role": "web",
+            "guarantees": {"mem": {"value": "64"}, "cpus": {"value": 3}},
+            "limits": {"mem": {"value": 128}, "cpus": {"value": 1}}}]}));
+        assert_eq!(
+            check_quota(&q).unwrap_err(),
+            "Invalid QuotaConfig: 'QuotaConfig.guarantees' { mem: 64, cpus: 3 } is not contained within the 'QuotaConfig.limits' { mem: 128, cpus: 1 }"
+        );
+        let q = typed(json!({"quota_configs": [{"role": "web",
+            "guarantees": {"cpus": {"value": -1}}}]}));
         assert_eq!(
             check_quota(&q).unwrap_err(),
             "Invalid QuotaConfig: Invalid guarantee configuration {'cpus': -1}: Negative values not supported"

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 
 use super::Master;
@@ -14,29 +16,70 @@ use super::state::MasterState;
 use crate::allocator::in_subtree;
 pub(crate) use crate::allocator::{Quantities, QuotaConfig, add, minus, quantities_of, subtract};
 use crate::http::{bad_request, empty, json_ok, plain};
-use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::master::call::QuotaRequest;
+use mesos_lib::v1::resources::Scalar;
 
-/// `{name: {"value": v}}` of a QuotaConfig map.
-fn map_of(config: &Value, field: &str) -> Quantities {
-    super::operator_checks::quantities(config, field)
-        .into_iter()
-        .collect()
+/// UPDATE_QUOTA as it comes in. mesos-lib's `QuotaConfig` keeps its maps by name; the
+/// master's texts list a config's maps in the order given, so the call is typed here.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct UpdateQuota {
+    /// Skips the capacity and consumption checks.
+    #[serde(default, deserialize_with = "mesos_lib::v1::lenient::bool")]
+    pub force: bool,
+    /// The configs, in the order given.
+    #[serde(default)]
+    pub quota_configs: Vec<GivenConfig>,
+}
+
+/// One `QuotaConfig` as given: its maps `{name: {"value": v}}` in their order.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct GivenConfig {
+    /// The role.
+    pub role: String,
+    /// What the role is guaranteed.
+    #[serde(default, deserialize_with = "in_order")]
+    pub guarantees: Vec<(String, f64)>,
+    /// What the role may never exceed.
+    #[serde(default, deserialize_with = "in_order")]
+    pub limits: Vec<(String, f64)>,
+}
+
+/// A QuotaConfig map, `{name: Value.Scalar}`, in the order given.
+fn in_order<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
+    struct InOrder;
+
+    impl<'de> Visitor<'de> for InOrder {
+        type Value = Vec<(String, f64)>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of resource names to scalars")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some((name, amount)) = map.next_entry::<String, Scalar>()? {
+                out.push((name, amount.value));
+            }
+            Ok(out)
+        }
+    }
+
+    d.deserialize_map(InOrder)
 }
 
 /// UPDATE_QUOTA's configs, role by role (the last config of a role wins).
-pub(crate) fn parse_update(call: &Value) -> Vec<(String, QuotaConfig)> {
-    j::array_at(call, "update_quota.quota_configs")
+fn parse_update(update: &UpdateQuota) -> Vec<(String, QuotaConfig)> {
+    update
+        .quota_configs
         .iter()
         .map(|c| {
-            let role = j::str_at(c, "role").unwrap_or("").to_string();
             let config = QuotaConfig {
-                guarantees: map_of(c, "guarantees"),
-                limits: map_of(c, "limits"),
+                guarantees: c.guarantees.iter().cloned().collect(),
+                limits: c.limits.iter().cloned().collect(),
             };
-            (role, config)
+            (c.role.clone(), config)
         })
         .collect()
 }
@@ -124,13 +167,13 @@ fn capacity(st: &MasterState) -> Resources {
 impl Master {
     /// UPDATE_QUOTA: validated with the master's texts, then 200 once every config is kept;
     /// offers that break a new limit or hold what a new guarantee needs are rescinded.
-    pub(crate) fn update_quota(&self, call: &Value) -> Response {
-        if let Err(e) = operator_checks::check_quota(call) {
+    pub(crate) fn update_quota(&self, update: &UpdateQuota) -> Response {
+        if let Err(e) = operator_checks::check_quota(update) {
             return bad_request(e);
         }
-        let configs = parse_update(call);
+        let configs = parse_update(update);
         let mut st = self.lock();
-        if !j::bool_at(call, "update_quota.force").unwrap_or(false) {
+        if !update.force {
             for (role, q) in &configs {
                 let consumed = consumed_in_subtree(&st, role);
                 if !within(&consumed, &q.limits) {

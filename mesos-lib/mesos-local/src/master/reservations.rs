@@ -4,12 +4,9 @@
 //! conversions (`getResourceConversions`) applied to a pool; CREATE and DESTROY share the
 //! reading and the conversions (their checks are in `volumes`). No state is touched here.
 
-use serde_json::Value;
-
-use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
-use mesos_lib::v1::resources::Resource;
+use mesos_lib::v1::resources::{ReservationInfo, ReservationType, Resource, ValueType};
 
 /// Which way an operation moves resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +51,7 @@ impl Kind {
         })
     }
 
-    /// Where an offer operation (`create.volumes`) or an operator call
-    /// (`create_volumes.volumes`) lists its resources.
+    /// Where an offer operation lists its resources (`create.volumes`).
     pub(crate) fn field(self) -> &'static str {
         match self {
             Kind::Reserve | Kind::Unreserve => "resources",
@@ -99,10 +95,10 @@ pub(crate) struct ReservationOp {
 impl ReservationOp {
     /// Reads an operation's resources, refusing a malformed one with Mesos's text
     /// (`Resource '…' is invalid: …`).
-    pub(crate) fn parse(kind: Kind, list: &[Value]) -> Result<ReservationOp, String> {
+    pub(crate) fn parse(kind: Kind, list: &[Resource]) -> Result<ReservationOp, String> {
         let mut resources = Vec::new();
         for r in list {
-            let parsed = parse_resource(r)?;
+            let parsed = parse_resource(r);
             if let Err(e) = check_format(r) {
                 return Err(format!("Resource '{}' is invalid: {e}", parsed.text()));
             }
@@ -239,24 +235,24 @@ impl ReservationOp {
 
 /// One resource of an operation, refused with the bare text of `Resources::validate` (as a
 /// resize's single volume or addition is checked).
-pub(crate) fn parse_one(r: &Value) -> Result<OpResource, String> {
-    let parsed = parse_resource(r)?;
+pub(crate) fn parse_one(r: &Resource) -> Result<OpResource, String> {
+    let parsed = parse_resource(r);
     check_format(r)?;
     Ok(parsed)
 }
 
-fn parse_resource(r: &Value) -> Result<OpResource, String> {
-    let mut resource = rv::from_json(std::slice::from_ref(r))
+fn parse_resource(r: &Resource) -> OpResource {
+    let mut resource = rv::from_typed(std::slice::from_ref(r))
         .into_vec()
         .pop()
-        .unwrap_or_else(|| Resource::scalar(j::str_at(r, "name").unwrap_or(""), 0.0));
+        .unwrap_or_else(|| Resource::scalar(&r.name, 0.0));
     // A zero quantity merges into nothing; keep the reservations all the same.
     resource.reservations = rv::reservation_stack(r);
-    Ok(OpResource {
+    OpResource {
         resource,
-        allocation: j::str_at(r, "allocation_info.role").map(str::to_string),
-        volume: r.pointer("/disk/persistence").is_some(),
-    })
+        allocation: r.allocation_info.as_ref().and_then(|a| a.role.clone()),
+        volume: r.disk.as_ref().is_some_and(|d| d.persistence.is_some()),
+    }
 }
 
 /// `roles::validate`.
@@ -298,30 +294,30 @@ pub(crate) fn check_role(role: &str) -> Result<(), String> {
 }
 
 /// The reservation-format checks of `Resources::validate(const Resource&)`.
-fn check_format(r: &Value) -> Result<(), String> {
-    let name = j::str_at(r, "name").unwrap_or("");
+fn check_format(r: &Resource) -> Result<(), String> {
+    let name = r.name.as_str();
     if name.is_empty() {
         return Err("Empty resource name".into());
     }
-    if r.get("disk").is_some() && name != "disk" {
+    if r.disk.is_some() && name != "disk" {
         return Err(format!("DiskInfo should not be set for {name} resource"));
     }
-    if j::str_at(r, "type").unwrap_or("SCALAR") == "SCALAR"
-        && j::f64_at(r, "scalar.value").is_some_and(|v| v < 0.0)
+    if matches!(r.value_type, None | Some(ValueType::Scalar))
+        && r.scalar.as_ref().is_some_and(|s| s.value < 0.0)
     {
         return Err("Invalid scalar resource: value <= 0".into());
     }
-    let stack = j::array_at(r, "reservations");
+    let stack = &r.reservations;
     if stack.is_empty() {
         return check_pre_refinement(r);
     }
     for x in stack {
-        if j::str_at(x, "type").is_none() {
+        if x.reservation_type.is_none() {
             return Err(
                 "Invalid reservation: 'Resource.ReservationInfo.type' field must be set.".into(),
             );
         }
-        let Some(role) = j::str_at(x, "role") else {
+        let Some(role) = x.role.as_deref() else {
             return Err(
                 "Invalid reservation: 'Resource.ReservationInfo.role' field must be set.".into(),
             );
@@ -335,14 +331,14 @@ fn check_format(r: &Value) -> Result<(), String> {
     check_both_formats(r, stack)
 }
 
-fn check_pre_refinement(r: &Value) -> Result<(), String> {
-    let role = j::str_at(r, "role").unwrap_or("*");
+fn check_pre_refinement(r: &Resource) -> Result<(), String> {
+    let role = r.role.as_deref().unwrap_or("*");
     check_role(role)?;
-    if let Some(res) = r.get("reservation") {
-        if res.get("type").is_some() {
+    if let Some(res) = &r.reservation {
+        if res.reservation_type.is_some() {
             return Err("'Resource.ReservationInfo.type' must not be set for the 'Resource.reservation' field".into());
         }
-        if res.get("role").is_some() {
+        if res.role.is_some() {
             return Err("'Resource.ReservationInfo.role' must not be set for the 'Resource.reservation' field".into());
         }
         if role == "*" {
@@ -353,15 +349,15 @@ fn check_pre_refinement(r: &Value) -> Result<(), String> {
 }
 
 /// Each reservation after the first is DYNAMIC and refines the one before.
-fn check_refinement(stack: &[Value]) -> Result<(), String> {
-    let mut ancestor = j::str_at(&stack[0], "role").unwrap_or("");
+fn check_refinement(stack: &[ReservationInfo]) -> Result<(), String> {
+    let mut ancestor = stack[0].role.as_deref().unwrap_or("");
     for x in &stack[1..] {
-        if j::str_at(x, "type") == Some("STATIC") {
+        if x.reservation_type == Some(ReservationType::Static) {
             return Err(
                 "Invalid refined reservation: A refined reservation cannot be STATIC".into(),
             );
         }
-        let descendant = j::str_at(x, "role").unwrap_or("");
+        let descendant = x.role.as_deref().unwrap_or("");
         let refines = descendant
             .strip_prefix(ancestor)
             .is_some_and(|rest| rest.starts_with('/'));
@@ -376,8 +372,8 @@ fn check_refinement(stack: &[Value]) -> Result<(), String> {
 }
 
 /// `role`/`reservation` next to `reservations` must agree with a single reservation.
-fn check_both_formats(r: &Value, stack: &[Value]) -> Result<(), String> {
-    let (role, res) = (j::str_at(r, "role"), r.get("reservation"));
+fn check_both_formats(r: &Resource, stack: &[ReservationInfo]) -> Result<(), String> {
+    let (role, res) = (r.role.as_deref(), r.reservation.as_ref());
     let [only] = stack else {
         if role.is_some() {
             return Err("Invalid resource format: 'Resource.role' must not be set if there is more than one reservation in 'Resource.reservations'".into());
@@ -387,17 +383,17 @@ fn check_both_formats(r: &Value, stack: &[Value]) -> Result<(), String> {
         }
         return Ok(());
     };
-    let only_role = j::str_at(only, "role").unwrap_or("");
+    let only_role = only.role.as_deref().unwrap_or("");
     if let Some(role) = role.filter(|r| *r != only_role) {
         return Err(format!(
             "Invalid resource format: 'Resource.role' field with '{role}' does not match the role '{only_role}' in 'Resource.reservations'"
         ));
     }
-    match j::str_at(only, "type") {
-        Some("STATIC") if res.is_some() => Err("Invalid resource format: 'Resource.reservation' must not be set if the single reservation in 'Resource.reservations' is STATIC".into()),
-        Some("DYNAMIC") if role.is_some() != res.is_some() => Err("Invalid resource format: 'Resource.role' and 'Resource.reservation' must either be both set or both not set if the single reservation in 'Resource.reservations' is DYNAMIC".into()),
-        Some("DYNAMIC") => {
-            let (p, want) = (res.and_then(|x| j::str_at(x, "principal")), j::str_at(only, "principal"));
+    match &only.reservation_type {
+        Some(ReservationType::Static) if res.is_some() => Err("Invalid resource format: 'Resource.reservation' must not be set if the single reservation in 'Resource.reservations' is STATIC".into()),
+        Some(ReservationType::Dynamic) if role.is_some() != res.is_some() => Err("Invalid resource format: 'Resource.role' and 'Resource.reservation' must either be both set or both not set if the single reservation in 'Resource.reservations' is DYNAMIC".into()),
+        Some(ReservationType::Dynamic) => {
+            let (p, want) = (res.and_then(|x| x.principal.as_deref()), only.principal.as_deref());
             if res.is_some() && p != want {
                 return Err(format!(
                     "Invalid resource format: 'Resource.reservation.principal' field with '{}' does not match the principal '{}' in 'Resource.reservations'",
@@ -407,7 +403,7 @@ fn check_both_formats(r: &Value, stack: &[Value]) -> Result<(), String> {
             }
             Ok(())
         }
-        Some("STATIC") => Ok(()),
+        Some(ReservationType::Static) => Ok(()),
         _ => Err("Unsupported 'Resource.ReservationInfo.Type'".into()),
     }
 }
@@ -466,14 +462,14 @@ fn check_reserve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
-    fn cpus(v: f64, extra: Value) -> Value {
+    fn cpus(v: f64, extra: Value) -> Resource {
         let mut r = json!({"name": "cpus", "type": "SCALAR", "scalar": {"value": v}});
         r.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        r
+        serde_json::from_value(r).unwrap()
     }
 
     fn web() -> Value {
@@ -500,7 +496,7 @@ mod tests {
 
     #[test]
     fn format_errors_have_mesos_texts() {
-        let err = |r: Value| ReservationOp::parse(Kind::Reserve, &[r]).unwrap_err();
+        let err = |r: Resource| ReservationOp::parse(Kind::Reserve, &[r]).unwrap_err();
         assert_eq!(
             err(cpus(
                 1.0,
@@ -528,7 +524,7 @@ mod tests {
 
     #[test]
     fn validation_texts_are_the_masters() {
-        let op = |r: Value| ReservationOp::parse(Kind::Reserve, &[r]).unwrap();
+        let op = |r: Resource| ReservationOp::parse(Kind::Reserve, &[r]).unwrap();
         assert_eq!(
             op(cpus(1.0, json!({}))).validate(None, None).unwrap_err(),
             "Resource cpus:1 is not dynamically reserved"
@@ -554,7 +550,7 @@ mod tests {
 
     #[test]
     fn reserve_then_unreserve_restores_the_pool() {
-        let pool = rv::from_json(&[cpus(2.0, json!({}))]);
+        let pool = rv::from_typed(&[cpus(2.0, json!({}))]);
         let reserve = ReservationOp::parse(Kind::Reserve, &[cpus(1.0, web())]).unwrap();
         let reserved = reserve.apply(&pool, None).unwrap();
         assert_eq!(
@@ -576,7 +572,9 @@ mod tests {
         let mut offered = reserve.clone();
         offered.allocate_to("web");
         assert_eq!(
-            offered.apply(&rv::from_json(&[]), Some("web")).unwrap_err(),
+            offered
+                .apply(&rv::from_typed(&[]), Some("web"))
+                .unwrap_err(),
             "{} does not contain cpus(allocated: web):1"
         );
     }

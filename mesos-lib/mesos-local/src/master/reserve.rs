@@ -10,16 +10,20 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::accept::Placement;
 use super::reservations::{Kind, ReservationOp};
+use super::resize::{Change, Resize};
 use super::state::{AgentEntry, Filter, MasterState};
 use super::{Master, operations, resize, volumes};
 use crate::http::{EventSender, bad_request, empty, not_carried_out, plain};
 use crate::json as j;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::ids::AgentId;
 use mesos_lib::v1::offer::Operation as OfferOperation;
+use mesos_lib::v1::resources::{Resource, Scalar};
 use mesos_lib::v1::{FrameworkCapabilityType, FrameworkInfo};
 
 /// The refuse filter a rescinded offer leaves (`Filters()`'s default `refuse_seconds`).
@@ -53,22 +57,22 @@ impl Master {
     pub(crate) fn operator_reservation(
         &self,
         kind: Kind,
-        call: &Value,
+        agent_id: &AgentId,
+        source: &[Resource],
+        resources: &[Resource],
         principal: Option<&str>,
     ) -> Response {
-        let section = format!("{}_resources", kind.name().to_ascii_lowercase());
-        let body = call.get(&section).cloned().unwrap_or_default();
-        if !j::array_at(&body, "source").is_empty() {
+        if !source.is_empty() {
             return not_carried_out(
                 "RESERVE_RESOURCES",
                 "it does not update reservations in place (`source`)",
             );
         }
-        let op = match ReservationOp::parse(kind, j::array_at(&body, "resources")) {
+        let op = match ReservationOp::parse(kind, resources) {
             Ok(op) => op,
             Err(e) => return bad_request(format!("Failed to validate master::Call: {e}")),
         };
-        let aid = j::id_at(&body, "agent_id").unwrap_or("");
+        let aid = agent_id.value.as_str();
         let mut st = self.lock();
         let Some(entry) = st.agents.get(aid) else {
             return bad_request("No agent found with specified ID");
@@ -150,14 +154,17 @@ impl Master {
         available: &mut Resources,
     ) {
         while pending.0.front().is_some_and(|p| p.at <= upto) {
-            let Some(Pending { op, feedback, .. }) = pending.0.pop_front() else {
+            let Some(Pending {
+                kind,
+                given,
+                feedback,
+                ..
+            }) = pending.0.pop_front()
+            else {
                 break;
             };
-            let Some(kind) = j::str_at(&op, "type").and_then(Kind::of_type) else {
-                continue;
-            };
             match (
-                self.offer_operation(st, place, kind, &op, available),
+                self.offer_operation(st, place, kind, &given, available),
                 feedback,
             ) {
                 (Ok(()), Some(info)) => {
@@ -188,21 +195,20 @@ impl Master {
         st: &mut MasterState,
         place: &Placement<'_>,
         kind: Kind,
-        op: &Value,
+        given: &Given,
         available: &mut Resources,
     ) -> Result<(), String> {
         let (fid, agent_id, role) = (place.fid, place.agent_id.as_str(), place.role.as_str());
-        let section = kind.name().to_ascii_lowercase();
         let invalid = |e: &str| format!("Operation attempted with invalid resources: {e}");
-        if !j::array_at(op, &format!("{section}.source")).is_empty() {
+        if !given.source.is_empty() {
             return Err(invalid(
                 "Reservation updates are not yet implemented for the scheduler API.",
             ));
         }
-        let list = j::array_at(op, &format!("{section}.{}", kind.field()));
-        let resize = op.get(&section).cloned().unwrap_or_default();
+        let list = &given.list;
+        let resize = given.resize(kind);
         let mut parsed = if kind.resizes() {
-            resize::parse(kind, &resize)
+            resize::parse(resize)
         } else {
             ReservationOp::parse(kind, list)
         }
@@ -221,7 +227,7 @@ impl Master {
                 parsed.volumes_as_in(&entry.total);
                 volumes::check_destroy(list, &parsed, &entry.total, &entry.used)
             }
-            Kind::Grow | Kind::Shrink => resize::check(&parsed, &resize),
+            Kind::Grow | Kind::Shrink => resize::check(&parsed, resize),
         };
         checked.map_err(|e| format!("{e}; on agent {}", agent_text(entry)))?;
         let after = if kind.resizes() {
@@ -252,6 +258,62 @@ impl Master {
     }
 }
 
+/// The resources of an ACCEPT's offer operation, typed as sent: a RESERVE's `source`, the list
+/// of a RESERVE, UNRESERVE, CREATE or DESTROY, or a resize's parts (absent ones empty, for the
+/// checks to refuse with the master's texts).
+#[derive(Debug, Default)]
+struct Given {
+    source: Vec<Resource>,
+    list: Vec<Resource>,
+    volume: Resource,
+    addition: Resource,
+    subtract: Scalar,
+}
+
+impl Given {
+    /// The operation's resources typed, its lists made arrays first where a single value was
+    /// given (as stout reads a repeated field); the error is serde's.
+    fn of(op: &mut Value, kind: Kind) -> Result<Given, String> {
+        let Some(section) = op.get_mut(kind.name().to_ascii_lowercase()) else {
+            return Ok(Given::default());
+        };
+        let mut list = |field: &str| match section.get_mut(field) {
+            Some(v) => j::repeated(v).iter().map(typed).collect(),
+            None => Ok(Vec::new()),
+        };
+        let (source, list) = match kind {
+            Kind::Reserve => (list("source")?, list(kind.field())?),
+            Kind::Unreserve | Kind::Create | Kind::Destroy => (Vec::new(), list(kind.field())?),
+            Kind::Grow | Kind::Shrink => (Vec::new(), Vec::new()),
+        };
+        let part = |field: &str| section.get(field);
+        let or_default = |field: &str| part(field).map_or(Ok(Default::default()), typed);
+        Ok(Given {
+            source,
+            list,
+            volume: or_default("volume")?,
+            addition: or_default("addition")?,
+            subtract: part("subtract").map_or(Ok(Scalar::default()), typed)?,
+        })
+    }
+
+    fn resize(&self, kind: Kind) -> Resize<'_> {
+        Resize {
+            volume: &self.volume,
+            change: if kind == Kind::Grow {
+                Change::Addition(&self.addition)
+            } else {
+                Change::Subtract(&self.subtract)
+            },
+        }
+    }
+}
+
+/// `v` typed; the error is serde's.
+fn typed<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, String> {
+    T::deserialize(v).map_err(|e| e.to_string())
+}
+
 /// Changes the agent's total and has the agent keep it (`Master::_apply`).
 pub(crate) fn apply_to_agent(entry: &mut AgentEntry, op: &ReservationOp) {
     match op.apply_to_total(&entry.total) {
@@ -272,8 +334,10 @@ pub(crate) struct PendingOperations(VecDeque<Pending>);
 struct Pending {
     /// How many of the ACCEPT's tasks came before it.
     at: usize,
-    /// The operation as sent, which the checks read.
-    op: Value,
+    /// Which operation it is.
+    kind: Kind,
+    /// Its resources, which the checks read.
+    given: Given,
     /// The operation typed, when it asks for feedback (has an `id`): the master's record.
     feedback: Option<OfferOperation>,
 }
@@ -281,30 +345,33 @@ struct Pending {
 impl PendingOperations {
     /// Takes `op` if mesos-local carries it out (a RESERVE, UNRESERVE, CREATE, DESTROY,
     /// GROW_VOLUME or SHRINK_VOLUME, with operation feedback when it has an `id`), leaving
-    /// `Null` in its place. One asking for feedback is typed here; the error is for a 400
-    /// ("Failed to convert JSON into Call protobuf: ").
+    /// `Null` in its place. It is typed here (whole, for the master's record, when it asks
+    /// for feedback); the error is for a 400 ("Failed to convert JSON into Call protobuf: "),
+    /// as stout converts the whole call first.
     pub(crate) fn take(&mut self, tasks_before: usize, op: &mut Value) -> Result<bool, String> {
-        let ty = j::str_at(op, "type");
-        let ours = ty.and_then(Kind::of_type).is_some();
-        if ours {
-            let feedback = match op.get("id") {
-                Some(_) => Some(operations::feedback_operation(op)?),
-                None => None,
-            };
-            self.0.push_back(Pending {
-                at: tasks_before,
-                op: op.take(),
-                feedback,
-            });
-        }
-        Ok(ours)
+        let Some(kind) = j::str_at(op, "type").and_then(Kind::of_type) else {
+            return Ok(false);
+        };
+        let given = Given::of(op, kind)?;
+        let feedback = match op.get("id") {
+            Some(_) => Some(operations::feedback_operation(op)?),
+            None => None,
+        };
+        op.take();
+        self.0.push_back(Pending {
+            at: tasks_before,
+            kind,
+            given,
+            feedback,
+        });
+        Ok(true)
     }
 
     /// Drops every operation (the ACCEPT's offers were invalid), as the master does: each
     /// with an `id` gets OPERATION_ERROR.
     pub(crate) fn drop_all(&mut self, why: &str, sender: Option<&EventSender>) {
-        for Pending { op, feedback, .. } in self.0.drain(..) {
-            let ty = j::str_at(&op, "type").unwrap_or("");
+        for Pending { kind, feedback, .. } in self.0.drain(..) {
+            let ty = kind.name();
             let message = format!("Operation attempted with invalid offers: {why}");
             tracing::warn!("dropping {ty} operation: {message}");
             let id = feedback.as_ref().and_then(|f| f.id.as_ref());

@@ -14,38 +14,60 @@ use super::reservations::{Kind, OpResource, ReservationOp, parse_one};
 use super::reserve::{agent_text, apply_to_agent, available};
 use super::volumes::check_persistent;
 use crate::http::{bad_request, empty, plain};
-use crate::json as j;
 use mesos_lib::resources::{Resources, scalar};
+use mesos_lib::v1::ids::AgentId;
 use mesos_lib::v1::resources::{Resource, Scalar};
 
-/// The volume (and a GROW_VOLUME's addition) of `section` (`grow_volume` of an offer
-/// operation or an operator call), each refused with `Resources::validate`'s bare text.
-pub(crate) fn parse(kind: Kind, section: &Value) -> Result<ReservationOp, String> {
-    let volume = parse_one(section.get("volume").unwrap_or(&Value::Null))?;
-    let mut resources = vec![volume];
+/// A resize as sent (an offer operation's or an operator call's): the volume, and what
+/// changes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resize<'a> {
+    pub volume: &'a Resource,
+    pub change: Change<'a>,
+}
+
+/// GROW_VOLUME's addition or SHRINK_VOLUME's subtract.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Change<'a> {
+    Addition(&'a Resource),
+    Subtract(&'a Scalar),
+}
+
+impl Resize<'_> {
+    fn kind(&self) -> Kind {
+        match self.change {
+            Change::Addition(_) => Kind::Grow,
+            Change::Subtract(_) => Kind::Shrink,
+        }
+    }
+}
+
+/// The volume (and a GROW_VOLUME's addition), each refused with `Resources::validate`'s
+/// bare text.
+pub(crate) fn parse(given: Resize<'_>) -> Result<ReservationOp, String> {
+    let mut resources = vec![parse_one(given.volume)?];
     let mut subtract = 0.0;
-    if kind == Kind::Grow {
-        resources.push(parse_one(section.get("addition").unwrap_or(&Value::Null))?);
-    } else {
-        subtract = j::f64_at(section, "subtract.value").unwrap_or(0.0);
+    match given.change {
+        Change::Addition(addition) => resources.push(parse_one(addition)?),
+        Change::Subtract(s) => subtract = s.value,
     }
     Ok(ReservationOp {
-        kind,
+        kind: given.kind(),
         resources,
         subtract,
     })
 }
 
-/// `validation::operation::validate` for a resize; `section` is the operation as sent.
-pub(crate) fn check(op: &ReservationOp, section: &Value) -> Result<(), String> {
-    let raw = section.get("volume").cloned().unwrap_or_default();
+/// `validation::operation::validate` for a resize; `given` is the operation as sent.
+pub(crate) fn check(op: &ReservationOp, given: Resize<'_>) -> Result<(), String> {
+    let raw = given.volume;
     let volume = &op.resources[0];
     let (field, verb) = match op.kind {
         Kind::Grow => ("GrowVolume", "Growing"),
         _ => ("ShrinkVolume", "Shrinking"),
     };
-    if op.kind == Kind::Grow {
-        if j::f64_at(section, "addition.scalar.value").unwrap_or(0.0) <= 0.0 {
+    if let Change::Addition(addition) = given.change {
+        if size(addition) <= 0.0 {
             return Err("The size of 'GrowVolume.addition' field must be greater than zero".into());
         }
     } else {
@@ -56,12 +78,19 @@ pub(crate) fn check(op: &ReservationOp, section: &Value) -> Result<(), String> {
             return Err("Value of 'ShrinkVolume.subtract' must be smaller than the size of 'ShrinkVolume.volume'".into());
         }
     }
-    if raw.get("provider_id").is_some() {
+    if raw.provider_id.is_some() {
         return Err(format!(
             "{verb} a volume from a resource provider is not supported"
         ));
     }
-    if op.kind == Kind::Shrink && j::str_at(&raw, "disk.source.type") == Some("MOUNT") {
+    // The disk's source is not modelled: read from what the DiskInfo carries unread.
+    let source_type = raw
+        .disk
+        .as_ref()
+        .and_then(|d| d.extra.get("source"))
+        .and_then(|s| s.get("type"))
+        .and_then(Value::as_str);
+    if op.kind == Kind::Shrink && source_type == Some("MOUNT") {
         return Err("Shrinking a volume on a MOUNT disk is not supported".into());
     }
     let alone = ReservationOp {
@@ -69,9 +98,9 @@ pub(crate) fn check(op: &ReservationOp, section: &Value) -> Result<(), String> {
         resources: vec![volume.clone()],
         subtract: 0.0,
     };
-    check_persistent(std::slice::from_ref(&raw), &alone, true)
+    check_persistent(std::slice::from_ref(raw), &alone, true)
         .map_err(|e| format!("Invalid persistent volume in the '{field}.volume' field: {e}"))?;
-    if raw.get("shared").is_some() {
+    if raw.shared.is_some() {
         return Err(format!(
             "{verb} a shared persistent volume is not supported"
         ));
@@ -127,26 +156,26 @@ impl ReservationOp {
 impl Master {
     /// GROW_VOLUME / SHRINK_VOLUME from the operator: 202 once the agent keeps the resized
     /// volume, 400 with the master's texts, 409 when the agent does not hold what is asked.
-    pub(crate) fn operator_resize(&self, kind: Kind, call: &Value) -> Response {
-        let name = kind.name();
-        let section = call
-            .get(name.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default();
-        let Some(aid) = j::id_at(&section, "agent_id").map(str::to_string) else {
+    pub(crate) fn operator_resize(
+        &self,
+        agent_id: Option<&AgentId>,
+        given: Resize<'_>,
+    ) -> Response {
+        let name = given.kind().name();
+        let Some(aid) = agent_id.map(|a| a.value.as_str()) else {
             return bad_request(
                 "Failed to validate master::Call: Expecting 'agent_id' to be present; only agent default resources are supported right now",
             );
         };
         let mut st = self.lock();
-        let Some(entry) = st.agents.get(&aid) else {
+        let Some(entry) = st.agents.get(aid) else {
             return bad_request("No agent found with specified ID");
         };
-        let mut op = match parse(kind, &section) {
+        let mut op = match parse(given) {
             Ok(op) => op,
             Err(e) => return bad_request(e),
         };
-        if let Err(e) = check(&op, &section) {
+        if let Err(e) = check(&op, given) {
             return bad_request(format!(
                 "Invalid {name} operation on agent {}: {e}",
                 agent_text(entry)
@@ -154,8 +183,8 @@ impl Master {
         }
         // Volumes compare by persistence ID, whatever container path is named.
         op.volumes_as_in(&entry.total);
-        self.rescind_for(&mut st, &aid, &op);
-        let Some(entry) = st.agents.get_mut(&aid) else {
+        self.rescind_for(&mut st, aid, &op);
+        let Some(entry) = st.agents.get_mut(aid) else {
             return bad_request("No agent found with specified ID");
         };
         if let Err(e) = op.apply(&available(entry), None) {

@@ -7,116 +7,121 @@
 
 use serde_json::{Map, Value};
 
-use crate::json::kind;
-use mesos_lib::v1::common::MachineId;
-use mesos_lib::v1::maintenance::Schedule;
+use crate::json::{not_expecting, repeated};
+use mesos_lib::v1::Extra;
+use mesos_lib::v1::common::{DurationInfo, MachineId, TimeInfo, Unavailability};
+use mesos_lib::v1::maintenance::{Schedule, Window};
 
 /// The schedule in `v`; `path` is where it sits, as protobuf names missing fields
 /// (`update_maintenance_schedule.schedule.` in an operator call, empty for the endpoint).
-pub(crate) fn parse_schedule(v: &Value, path: &str) -> Result<Schedule, String> {
-    let Value::Object(given) = v else {
-        return Err(format!(
-            "Not expecting a JSON {} for field 'schedule'",
-            kind(v)
-        ));
-    };
-    let mut out = Map::new();
-    if let Some(windows) = given.get("windows") {
-        let mut list = Vec::new();
-        for w in repeated(windows) {
-            list.push(Value::Object(window(w)?));
+pub(crate) fn parse_schedule(mut v: Value, path: &str) -> Result<Schedule, String> {
+    let given = message(&mut v, "schedule")?;
+    let mut schedule = Schedule::default();
+    // The required fields missing, listed once every field has converted (as protobuf does).
+    let mut missing = Vec::new();
+    if let Some(windows) = given.get_mut("windows") {
+        for (i, w) in repeated(windows).iter_mut().enumerate() {
+            let at = format!("{path}windows[{i}].unavailability");
+            schedule.windows.push(window(w, &at, &mut missing)?);
         }
-        out.insert("windows".into(), Value::Array(list));
     }
-    let missing = missing_fields(&out, path);
     if !missing.is_empty() {
         return Err(format!("Missing required fields: {}", missing.join(", ")));
     }
-    serde_json::from_value(Value::Object(out)).map_err(|e| e.to_string())
+    Ok(schedule)
 }
 
 /// The machines of START/STOP_MAINTENANCE: the call's repeated `field` (`machines`), or the
 /// JSON array a legacy endpoint takes (`None`), whose items stout wants to be objects.
-pub(crate) fn parse_machines(v: &Value, field: Option<&str>) -> Result<Vec<MachineId>, String> {
+pub(crate) fn parse_machines(mut v: Value, field: Option<&str>) -> Result<Vec<MachineId>, String> {
     let mut ids = Vec::new();
-    for item in repeated(v) {
-        let id = match field {
+    for item in repeated(&mut v) {
+        ids.push(match field {
             Some(field) => machine_id(item, field)?,
             None if item.is_object() => machine_id(item, "")?,
             None => return Err("Expecting a JSON object".into()),
-        };
-        ids.push(serde_json::from_value(Value::Object(id)).map_err(|e| e.to_string())?);
+        });
     }
     Ok(ids)
 }
 
-/// A repeated field's values: an array's items, or a single value as the one item.
-fn repeated(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
-    }
-}
-
 /// A message field's object, or stout's text for what it is instead.
-fn message<'a>(v: &'a Value, field: &str) -> Result<&'a Map<String, Value>, String> {
-    v.as_object()
-        .ok_or_else(|| format!("Not expecting a JSON {} for field '{field}'", kind(v)))
+fn message<'a>(v: &'a mut Value, field: &str) -> Result<&'a mut Map<String, Value>, String> {
+    match v {
+        Value::Object(map) => Ok(map),
+        other => Err(not_expecting(other, field)),
+    }
 }
 
-/// A `Window`: `machine_ids` then `unavailability`, the order of their names.
-fn window(v: &Value) -> Result<Map<String, Value>, String> {
+/// A `Window`: `machine_ids` then `unavailability`, the order of their names. `at` names its
+/// unavailability, for the required fields it lacks (added to `missing`).
+fn window(v: &mut Value, at: &str, missing: &mut Vec<String>) -> Result<Window, String> {
     let given = message(v, "windows")?;
-    let mut out = Map::new();
-    if let Some(ids) = given.get("machine_ids") {
-        let mut list = Vec::new();
+    let mut window = Window::default();
+    if let Some(ids) = given.get_mut("machine_ids") {
         for id in repeated(ids) {
-            list.push(Value::Object(machine_id(id, "machine_ids")?));
+            window.machine_ids.push(machine_id(id, "machine_ids")?);
         }
-        out.insert("machine_ids".into(), Value::Array(list));
     }
-    if let Some(u) = given.get("unavailability") {
-        let given = message(u, "unavailability")?;
-        let mut una = Map::new();
-        for field in ["duration", "start"] {
-            if let Some(t) = given.get(field) {
-                una.insert(field.into(), Value::Object(nanoseconds(t, field)?));
-            }
+    let Some(u) = given.get_mut("unavailability") else {
+        missing.push(at.to_string());
+        return Ok(window);
+    };
+    let given = message(u, "unavailability")?;
+    // `duration` converts before `start`, the order of their names.
+    let duration = match given.get_mut("duration") {
+        Some(d) => Some(nanoseconds(d, "duration")?),
+        None => None,
+    };
+    let start = match given.get_mut("start") {
+        Some(t) => nanoseconds(t, "start")?,
+        None => {
+            missing.push(format!("{at}.start"));
+            Some(0)
         }
-        out.insert("unavailability".into(), Value::Object(una));
+    };
+    if start.is_none() {
+        missing.push(format!("{at}.start.nanoseconds"));
     }
-    Ok(out)
+    if duration.is_some_and(|d| d.is_none()) {
+        missing.push(format!("{at}.duration.nanoseconds"));
+    }
+    window.unavailability = Unavailability {
+        start: TimeInfo {
+            nanoseconds: start.unwrap_or(0),
+            extra: Extra::new(),
+        },
+        duration: duration.map(|d| DurationInfo {
+            nanoseconds: d.unwrap_or(0),
+            extra: Extra::new(),
+        }),
+        extra: Extra::new(),
+    };
+    Ok(window)
 }
 
 /// A `MachineID` (the message in `field`): `hostname` and `ip`, strings.
-fn machine_id(v: &Value, field: &str) -> Result<Map<String, Value>, String> {
+fn machine_id(v: &mut Value, field: &str) -> Result<MachineId, String> {
     let given = message(v, field)?;
-    let mut out = Map::new();
-    for field in ["hostname", "ip"] {
-        match given.get(field) {
-            None => {}
-            Some(s @ Value::String(_)) => {
-                out.insert(field.into(), s.clone());
-            }
-            Some(other) => {
-                return Err(format!(
-                    "Not expecting a JSON {} for field '{field}'",
-                    kind(other)
-                ));
-            }
-        }
-    }
-    Ok(out)
+    let mut text = |field: &str| match given.get_mut(field).map(Value::take) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(not_expecting(&other, field)),
+    };
+    Ok(MachineId {
+        hostname: text("hostname")?,
+        ip: text("ip")?,
+        extra: Extra::new(),
+    })
 }
 
-/// A `TimeInfo` or `DurationInfo` (the message in `field`): its int64 `nanoseconds`.
-fn nanoseconds(v: &Value, field: &str) -> Result<Map<String, Value>, String> {
+/// A `TimeInfo` or `DurationInfo` (the message in `field`): its int64 `nanoseconds`, if given.
+fn nanoseconds(v: &mut Value, field: &str) -> Result<Option<i64>, String> {
     let given = message(v, field)?;
-    let mut out = Map::new();
-    if let Some(n) = given.get("nanoseconds") {
-        out.insert("nanoseconds".into(), int64(n, "nanoseconds")?.into());
-    }
-    Ok(out)
+    given
+        .get("nanoseconds")
+        .map(|n| int64(n, "nanoseconds"))
+        .transpose()
 }
 
 /// An int64 as stout sets one: a number (a double truncated), or a string holding one.
@@ -133,38 +138,8 @@ fn int64(v: &Value, field: &str) -> Result<i64, String> {
                 "Failed to parse '{s}' as a JSON number for field '{field}'"
             )),
         },
-        other => Err(format!(
-            "Not expecting a JSON {} for field '{field}'",
-            kind(other)
-        )),
+        other => Err(not_expecting(other, field)),
     }
-}
-
-/// The required fields missing, as protobuf lists them (`windows[0].unavailability.start`).
-fn missing_fields(schedule: &Map<String, Value>, path: &str) -> Vec<String> {
-    let mut missing = Vec::new();
-    let windows = schedule.get("windows").and_then(Value::as_array);
-    for (i, w) in windows.into_iter().flatten().enumerate() {
-        let at = format!("{path}windows[{i}].unavailability");
-        let Some(una) = w.get("unavailability") else {
-            missing.push(at);
-            continue;
-        };
-        match una.get("start") {
-            None => missing.push(format!("{at}.start")),
-            Some(s) if s.get("nanoseconds").is_none() => {
-                missing.push(format!("{at}.start.nanoseconds"));
-            }
-            Some(_) => {}
-        }
-        if una
-            .get("duration")
-            .is_some_and(|d| d.get("nanoseconds").is_none())
-        {
-            missing.push(format!("{at}.duration.nanoseconds"));
-        }
-    }
-    missing
 }
 
 #[cfg(test)]
@@ -176,7 +151,7 @@ mod tests {
     fn reads_a_schedule_as_stout_does() {
         let given = json!({"windows": {"machine_ids": {"hostname": "h", "extra": 1},
             "unavailability": {"start": {"nanoseconds": "5"}, "duration": {"nanoseconds": 2.7}}}});
-        let schedule = parse_schedule(&given, "").unwrap();
+        let schedule = parse_schedule(given, "").unwrap();
         let w = &schedule.windows[0];
         assert_eq!(w.machine_ids[0].hostname.as_deref(), Some("h"));
         assert!(w.machine_ids[0].extra.is_empty());
@@ -194,28 +169,28 @@ mod tests {
     #[test]
     fn reads_machines_as_stout_does() {
         let one = json!({"hostname": "h", "ip": "10.0.0.1", "port": 1});
-        let ids = parse_machines(&one, Some("machines")).unwrap();
+        let ids = parse_machines(one, Some("machines")).unwrap();
         assert_eq!(
             serde_json::to_string(&ids).unwrap(),
             r#"[{"hostname":"h","ip":"10.0.0.1"}]"#
         );
         assert_eq!(
-            parse_machines(&json!(["h"]), Some("machines")).unwrap_err(),
+            parse_machines(json!(["h"]), Some("machines")).unwrap_err(),
             "Not expecting a JSON string for field 'machines'"
         );
         assert_eq!(
-            parse_machines(&json!(["h"]), None).unwrap_err(),
+            parse_machines(json!(["h"]), None).unwrap_err(),
             "Expecting a JSON object"
         );
         assert_eq!(
-            parse_machines(&json!([{"hostname": true}]), None).unwrap_err(),
+            parse_machines(json!([{"hostname": true}]), None).unwrap_err(),
             "Not expecting a JSON boolean for field 'hostname'"
         );
     }
 
     #[test]
     fn its_errors_are_stouts() {
-        let err = |v: Value| parse_schedule(&v, "s.").unwrap_err();
+        let err = |v: Value| parse_schedule(v, "s.").unwrap_err();
         assert_eq!(
             err(
                 json!({"windows": [{"machine_ids": [{"hostname": "h"}]}, {"unavailability": {"duration": {}}}]})

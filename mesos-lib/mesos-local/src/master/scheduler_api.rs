@@ -291,11 +291,17 @@ fn check_stream(master: &Master, fid: &str, stream: Option<String>) -> Option<Re
 /// its type needs is there: `validate` refuses a call without it.
 fn dispatch(master: &Arc<Master>, fid: &str, typed: Typed) -> Response {
     use CallType as C;
-    let Typed { call, accept_body } = typed;
+    let Typed {
+        call,
+        accept_operations,
+    } = typed;
     match call.call_type {
         C::Accept => {
+            let Some(accept) = &call.accept else {
+                return section_missing("accept");
+            };
             // Handed over, so that its tasks move into the master's books without a copy.
-            return match master.accept(fid, accept_body) {
+            return match master.accept(fid, accept, accept_operations) {
                 Ok(()) => empty(StatusCode::ACCEPTED),
                 Err(e) => bad_request(format!("Failed to convert JSON into Call protobuf: {e}")),
             };

@@ -14,16 +14,17 @@ use mesos_lib::v1::{Extra, FrameworkInfo};
 
 /// A scheduler call that passed every check, typed.
 pub(crate) struct Typed {
-    /// The call (`accept` left `None`: its body is `accept_body`).
+    /// The call (ACCEPT's `operations` left out: they are `accept_operations`).
     pub call: Call,
-    /// ACCEPT's body, still a tree: `take_operations` moves its TaskInfos out of it without a
-    /// copy, and gives the conversion errors of its operations (`Null` for other calls).
-    pub accept_body: Value,
+    /// ACCEPT's operations, still JSON: `take_operations` types them, moving their TaskInfos
+    /// out without a copy, and gives their conversion errors (`Null` for other calls).
+    pub accept_operations: Value,
 }
 
 /// The repeated fields of the call's sections: stout takes a single value there as the
 /// field's one element, where the derived reading wants an array.
 const REPEATED: &[(&str, &str)] = &[
+    ("accept", "offer_ids"),
     ("decline", "offer_ids"),
     ("accept_inverse_offers", "inverse_offer_ids"),
     ("decline_inverse_offers", "inverse_offer_ids"),
@@ -68,8 +69,12 @@ pub(crate) fn into_call(mut tree: Value, info: Option<FrameworkInfo>) -> Result<
     let Some(map) = tree.as_object_mut() else {
         return Err("Expecting a JSON object".into());
     };
-    let accept_body = match map.get("type").and_then(Value::as_str) {
-        Some("ACCEPT") => map.remove("accept").unwrap_or_default(),
+    let accept_operations = match map.get("type").and_then(Value::as_str) {
+        Some("ACCEPT") => map
+            .get_mut("accept")
+            .and_then(Value::as_object_mut)
+            .and_then(|a| a.remove("operations"))
+            .unwrap_or_default(),
         _ => Value::Null,
     };
     wrap_repeated(map);
@@ -94,7 +99,10 @@ pub(crate) fn into_call(mut tree: Value, info: Option<FrameworkInfo>) -> Result<
             extra: rest.extra,
         });
     }
-    Ok(Typed { call, accept_body })
+    Ok(Typed {
+        call,
+        accept_operations,
+    })
 }
 
 /// What SUBSCRIBE and UPDATE_FRAMEWORK carry beside their FrameworkInfo.
@@ -129,10 +137,8 @@ fn info_section(
 /// A single value given for a repeated field becomes an array of it.
 fn wrap_repeated(call: &mut Map<String, Value>) {
     for (section, field) in REPEATED {
-        if let Some(v) = call.get_mut(*section).and_then(|s| s.get_mut(*field))
-            && !v.is_array()
-        {
-            *v = Value::Array(vec![v.take()]);
+        if let Some(v) = call.get_mut(*section).and_then(|s| s.get_mut(*field)) {
+            crate::json::repeated(v);
         }
     }
 }
@@ -194,12 +200,16 @@ mod tests {
     }
 
     #[test]
-    fn accept_keeps_its_body_as_a_tree() {
-        let body = json!({"offer_ids": [{"value": "o"}], "operations": [{"type": "LAUNCH"}]});
-        let call = json!({"type": "ACCEPT", "framework_id": fid(), "accept": body});
+    fn accept_keeps_its_operations_as_json() {
+        let ops = json!([{"type": "LAUNCH"}]);
+        let call = json!({"type": "ACCEPT", "framework_id": fid(), "accept": {
+            "offer_ids": {"value": "o"}, "operations": ops, "filters": {"refuse_seconds": "1"}}});
         let typed = into_call(call, None).unwrap();
-        assert_eq!(typed.accept_body, body);
-        assert!(typed.call.accept.is_none());
+        assert_eq!(typed.accept_operations, ops);
+        let accept = typed.call.accept.unwrap();
+        assert_eq!(accept.offer_ids[0].value, "o");
+        assert!(accept.operations.is_empty());
+        assert_eq!(accept.filters.unwrap().refuse_seconds, Some(1.0));
     }
 
     #[test]

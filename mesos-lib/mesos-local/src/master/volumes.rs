@@ -5,17 +5,17 @@
 
 use std::collections::HashSet;
 
-use axum::http::StatusCode;
-use axum::response::Response;
-use serde_json::Value;
-
 use super::Master;
 use super::reservations::{Kind, OpResource, ReservationOp};
 use super::reserve::{agent_text, apply_to_agent, available};
 use crate::http::{bad_request, empty, plain};
-use crate::json as j;
 use crate::resource_views as rv;
+use axum::http::StatusCode;
+use axum::response::Response;
 use mesos_lib::resources::Resources;
+use mesos_lib::v1::container::VolumeMode;
+use mesos_lib::v1::master::volumes::VolumesOnAgent;
+use mesos_lib::v1::resources::Resource;
 
 /// `validateSingleResourceProvider` on an empty list: no provider ID at all is not one.
 const NO_VOLUMES: &str = "Invalid resources: The resources have multiple resource providers: ";
@@ -23,7 +23,7 @@ const NO_VOLUMES: &str = "Invalid resources: The resources have multiple resourc
 /// CREATE's checks. `principal` is the framework's or the authenticated operator's;
 /// `by_framework` adds the single-allocation-role check of an offer operation.
 pub(crate) fn check_create(
-    list: &[Value],
+    list: &[Resource],
     op: &ReservationOp,
     checkpointed: &Resources,
     principal: Option<&str>,
@@ -49,7 +49,7 @@ pub(crate) fn check_create(
 /// DESTROY's checks; `op`'s volumes already read as the agent keeps them
 /// (`ReservationOp::volumes_as_in`).
 pub(crate) fn check_destroy(
-    list: &[Value],
+    list: &[Resource],
     op: &ReservationOp,
     checkpointed: &Resources,
     used: &Resources,
@@ -78,11 +78,11 @@ pub(crate) fn check_destroy(
 }
 
 /// `validateDiskInfo` (through `resource::validate`), on the resources as sent.
-fn check_disk_info(list: &[Value]) -> Result<(), String> {
+fn check_disk_info(list: &[Resource]) -> Result<(), String> {
     for r in list {
-        let Some(disk) = r.get("disk") else { continue };
-        if let Some(p) = disk.get("persistence") {
-            if r.get("revocable").is_some() {
+        let Some(disk) = &r.disk else { continue };
+        if let Some(p) = &disk.persistence {
+            if r.revocable.is_some() {
                 return Err("Persistent volumes cannot be created from revocable resources".into());
             }
             if rv::reservation_stack(r).is_empty() {
@@ -90,17 +90,17 @@ fn check_disk_info(list: &[Value]) -> Result<(), String> {
                     "Persistent volumes cannot be created from unreserved resources".into(),
                 );
             }
-            if disk.get("volume").is_none() {
+            let Some(volume) = &disk.volume else {
                 return Err("Expecting 'volume' to be set for persistent volume".into());
-            }
-            if disk.pointer("/volume/host_path").is_some() {
+            };
+            if volume.host_path.is_some() {
                 return Err("Expecting 'host_path' to be unset for persistent volume".into());
             }
-            check_id(j::str_at(p, "id").unwrap_or(""))
+            check_id(&p.id)
                 .map_err(|e| format!("Invalid persistence ID for persistent volume: {e}"))?;
-        } else if disk.get("volume").is_some() {
+        } else if disk.volume.is_some() {
             return Err("Non-persistent volume not supported".into());
-        } else if disk.get("source").is_none() {
+        } else if !disk.extra.contains_key("source") {
             return Err("DiskInfo is set but empty".into());
         }
     }
@@ -127,25 +127,25 @@ fn check_id(id: &str) -> Result<(), String> {
 /// `validatePersistentVolume`. `allocated`: the resources are written with their
 /// allocation (CREATE) or without (DESTROY unallocates them first).
 pub(crate) fn check_persistent(
-    list: &[Value],
+    list: &[Resource],
     op: &ReservationOp,
     allocated: bool,
 ) -> Result<(), String> {
     for (raw, r) in list.iter().zip(&op.resources) {
-        let Some(disk) = raw.get("disk") else {
+        let Some(disk) = &raw.disk else {
             let alloc = r.allocation.as_deref().filter(|_| allocated);
             return Err(format!(
                 "Resource {} does not have DiskInfo",
                 rv::resource_text(&r.resource, alloc)
             ));
         };
-        if disk.get("persistence").is_none() {
+        if disk.persistence.is_none() {
             return Err("'persistence' is not set in DiskInfo".into());
         }
-        if disk.get("volume").is_none() {
+        let Some(volume) = &disk.volume else {
             return Err("Expecting 'volume' to be set for persistent volume".into());
-        }
-        if disk.pointer("/volume/mode").and_then(Value::as_str) == Some("RO") {
+        };
+        if volume.mode == Some(VolumeMode::Ro) {
             return Err("Read-only persistent volume not supported".into());
         }
     }
@@ -216,17 +216,15 @@ impl Master {
     pub(crate) fn operator_volumes(
         &self,
         kind: Kind,
-        call: &Value,
+        body: &VolumesOnAgent,
         principal: Option<&str>,
     ) -> Response {
-        let section = format!("{}_volumes", kind.name().to_ascii_lowercase());
-        let body = call.get(&section).cloned().unwrap_or_default();
-        let aid = j::id_at(&body, "agent_id").unwrap_or("").to_string();
+        let aid = body.agent_id.value.as_str();
         let mut st = self.lock();
-        let Some(entry) = st.agents.get(&aid) else {
+        let Some(entry) = st.agents.get(aid) else {
             return bad_request("No agent found with specified ID");
         };
-        let list = j::array_at(&body, "volumes");
+        let list = &body.volumes;
         let mut op = match ReservationOp::parse(kind, list) {
             Ok(op) => op,
             Err(e) => return bad_request(e),
@@ -246,8 +244,8 @@ impl Master {
         if let Err(e) = checked {
             return bad_request(e);
         }
-        self.rescind_for(&mut st, &aid, &op);
-        let Some(entry) = st.agents.get_mut(&aid) else {
+        self.rescind_for(&mut st, aid, &op);
+        let Some(entry) = st.agents.get_mut(aid) else {
             return bad_request("No agent found with specified ID");
         };
         if let Err(e) = op.apply(&available(entry), None) {
@@ -266,7 +264,13 @@ impl Master {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn typed(list: &[Value]) -> Vec<Resource> {
+        list.iter()
+            .map(|v| serde_json::from_value(v.clone()).unwrap())
+            .collect()
+    }
 
     fn volume(id: &str, principal: Option<&str>, extra: Value) -> Value {
         let mut p = json!({"id": id});
@@ -283,8 +287,9 @@ mod tests {
     }
 
     fn create(list: &[Value], total: &Resources, principal: Option<&str>) -> Result<(), String> {
-        let op = ReservationOp::parse(Kind::Create, list).unwrap();
-        check_create(list, &op, total, principal, false)
+        let list = typed(list);
+        let op = ReservationOp::parse(Kind::Create, &list).unwrap();
+        check_create(&list, &op, total, principal, false)
     }
 
     #[test]
@@ -332,10 +337,10 @@ mod tests {
     #[test]
     fn create_then_destroy_restores_the_pool_and_checks_use() {
         let list = [volume("v", None, json!({}))];
-        let op = ReservationOp::parse(Kind::Create, &list).unwrap();
-        let pool = rv::from_json(&[json!({"name": "disk", "type": "SCALAR",
+        let op = ReservationOp::parse(Kind::Create, &typed(&list)).unwrap();
+        let pool = rv::from_typed(&typed(&[json!({"name": "disk", "type": "SCALAR",
             "scalar": {"value": 64.0},
-            "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "ops"}]})]);
+            "reservations": [{"type": "DYNAMIC", "role": "web", "principal": "ops"}]})]));
         let with = op.apply(&pool, None).unwrap();
         assert_eq!(
             rv::text(&with, None),
@@ -344,17 +349,17 @@ mod tests {
         // Named with another container path, it is the same volume.
         let mut other = list[0].clone();
         other["disk"]["volume"]["container_path"] = json!("elsewhere");
-        let mut destroy =
-            ReservationOp::parse(Kind::Destroy, std::slice::from_ref(&other)).unwrap();
+        let other = typed(&[other]);
+        let mut destroy = ReservationOp::parse(Kind::Destroy, &other).unwrap();
         destroy.volumes_as_in(&with);
         let none = Resources::new();
-        assert!(check_destroy(std::slice::from_ref(&other), &destroy, &with, &none).is_ok());
+        assert!(check_destroy(&other, &destroy, &with, &none).is_ok());
         assert_eq!(
-            check_destroy(std::slice::from_ref(&other), &destroy, &with, &with).unwrap_err(),
+            check_destroy(&other, &destroy, &with, &with).unwrap_err(),
             "Persistent volumes in use"
         );
         assert_eq!(
-            check_destroy(std::slice::from_ref(&other), &destroy, &pool, &none).unwrap_err(),
+            check_destroy(&other, &destroy, &pool, &none).unwrap_err(),
             "Persistent volumes not found"
         );
         assert_eq!(destroy.apply(&with, None).unwrap(), pool);

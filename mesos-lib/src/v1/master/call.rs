@@ -141,16 +141,12 @@ pub struct ReadFile {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_u64"
+        deserialize_with = "crate::v1::lenient::opt_u64"
     )]
     pub length: Option<u64>,
     /// Fields this library does not model.
     #[serde(flatten)]
     pub extra: Extra,
-}
-
-fn opt_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    crate::v1::lenient::u64(d).map(Some)
 }
 
 /// `Call.ReserveResources`.
