@@ -128,6 +128,19 @@ pub(crate) fn repeated(v: &mut Value) -> &mut Vec<Value> {
     }
 }
 
+/// stout/picojson's wording for a JSON syntax error.
+pub(crate) fn syntax_error(body: &[u8], e: &serde_json::Error) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = e.line().max(1);
+    let rest: String = text
+        .lines()
+        .nth(line - 1)
+        .map(|l| l.chars().skip(e.column().saturating_sub(1)).collect())
+        .unwrap_or_default();
+    let rest = if e.is_eof() { String::new() } else { rest };
+    format!("syntax error at line {line} near: {rest}")
+}
+
 /// How stout names the JSON type of `v` in its conversion errors.
 pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
@@ -171,15 +184,6 @@ pub(crate) fn as_f64(v: &Value) -> Option<f64> {
             "-Infinity" => Some(f64::NEG_INFINITY),
             s => s.trim().parse().ok(),
         },
-        _ => None,
-    }
-}
-
-/// A boolean that may be given as a string.
-pub(crate) fn bool_at(v: &Value, path: &str) -> Option<bool> {
-    match at(v, path)? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => s.parse().ok(),
         _ => None,
     }
 }
@@ -266,9 +270,8 @@ mod tests {
 
     #[test]
     fn lenient_numbers() {
-        let v = json!({"a": {"b": "2.5"}, "t": "true"});
+        let v = json!({"a": {"b": "2.5"}});
         assert_eq!(f64_at(&v, "a.b"), Some(2.5));
-        assert_eq!(bool_at(&v, "t"), Some(true));
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     let raw: Value = serde_json::from_slice(body).map_err(|e| {
         bad_request(format!(
             "Failed to parse body into JSON: {}",
-            crate::master::scheduler_api::json_parse_error(body, &e)
+            crate::json::syntax_error(body, &e)
         ))
     })?;
     if !raw.is_object() {

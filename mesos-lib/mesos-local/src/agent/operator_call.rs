@@ -36,7 +36,7 @@ pub(crate) fn read(body: &[u8]) -> Result<Call, String> {
 /// The body as stout reads it: JSON, an object, message fields holding objects.
 fn parse(body: &[u8]) -> Result<Value, String> {
     let raw: Value = serde_json::from_slice(body).map_err(|e| {
-        let why = crate::master::scheduler_api::json_parse_error(body, &e);
+        let why = crate::json::syntax_error(body, &e);
         format!("Failed to parse body into JSON: {why}")
     })?;
     if !raw.is_object() {
@@ -49,10 +49,7 @@ fn parse(body: &[u8]) -> Result<Value, String> {
         if let Some(v) = call.get(&name)
             && !v.is_object()
         {
-            return Err(format!(
-                "Not expecting a JSON {} for field '{name}'",
-                j::kind(v)
-            ));
+            return Err(j::not_expecting(v, &name));
         }
     }
     Ok(call)
@@ -259,10 +256,8 @@ fn wrap_repeated(call: &mut Value) {
         .iter()
         .flat_map(|s| LAUNCH_REPEATED.iter().map(move |f| format!("/{s}/{f}")));
     for path in below.chain(REPEATED.iter().map(|p| p.to_string())) {
-        if let Some(v) = call.pointer_mut(&path)
-            && !v.is_array()
-        {
-            *v = Value::Array(vec![v.take()]);
+        if let Some(v) = call.pointer_mut(&path) {
+            j::repeated(v);
         }
     }
 }

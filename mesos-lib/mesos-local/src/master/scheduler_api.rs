@@ -28,25 +28,12 @@ use mesos_lib::v1::scheduler::call::{
 use mesos_lib::v1::scheduler::{CallType, Event};
 use mesos_lib::v1::{FrameworkInfo, TaskState};
 
-/// stout/picojson's wording for a JSON syntax error.
-pub(crate) fn json_parse_error(body: &[u8], e: &serde_json::Error) -> String {
-    let text = String::from_utf8_lossy(body);
-    let line = e.line().max(1);
-    let rest: String = text
-        .lines()
-        .nth(line - 1)
-        .map(|l| l.chars().skip(e.column().saturating_sub(1)).collect())
-        .unwrap_or_default();
-    let rest = if e.is_eof() { String::new() } else { rest };
-    format!("syntax error at line {line} near: {rest}")
-}
-
 /// Parses and normalises a call body, with the 400 texts of the master.
 pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Box<Response>> {
     let raw: Value = serde_json::from_slice(body).map_err(|e| {
         bad_request(format!(
             "Failed to parse body into JSON: {}",
-            json_parse_error(body, &e)
+            json::syntax_error(body, &e)
         ))
     })?;
     if !raw.is_object() {
