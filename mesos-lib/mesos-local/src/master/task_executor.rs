@@ -134,7 +134,7 @@ impl Master {
         let (aid, eid) = (&message.agent_id.value, &message.executor_id.value);
         let agent = self.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
         match agent {
-            Some(agent) => agent.framework_message(fid, eid, &message.data.to_base64()),
+            Some(agent) => agent.framework_message(fid, eid, &message.data),
             None => tracing::warn!(
                 agent = aid,
                 "dropping a framework message for an unknown agent"
