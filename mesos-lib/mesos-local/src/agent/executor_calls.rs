@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use super::custom_executor::{CustomExecutor, Phase};
 use super::executor::StatusSpec;
-use super::executor_api::Unacknowledged;
 use super::{Agent, AgentFramework, ToMaster};
 use crate::http::{EventSender, WeakEventSender};
 use crate::ids;
 use mesos_lib::v1::executor::Event;
+use mesos_lib::v1::executor::call::Subscribe;
 use mesos_lib::v1::ids::{AgentId, ContainerId, ExecutorId, TaskId};
 use mesos_lib::v1::task::ExecutorInfo;
 use mesos_lib::v1::{
@@ -57,7 +57,7 @@ impl Agent {
         fid: &str,
         eid: &str,
         stream: EventSender,
-        unacknowledged: Unacknowledged,
+        unacknowledged: Subscribe,
     ) -> Result<(), Refusal> {
         {
             let mut st = self.lock();
@@ -69,7 +69,11 @@ impl Agent {
             }
         }
         let mut acks = Vec::new();
-        for status in unacknowledged.updates {
+        for status in unacknowledged
+            .unacknowledged_updates
+            .into_iter()
+            .map(|u| u.status)
+        {
             if status.uuid.is_none() {
                 tracing::warn!(
                     executor = eid,
@@ -79,7 +83,10 @@ impl Agent {
             }
             acks.extend(self.take_update(fid, eid, status)?);
         }
-        self.lose_unknown_launched(fid, eid, &unacknowledged.tasks);
+        let known: Vec<String> = (unacknowledged.unacknowledged_tasks.into_iter())
+            .map(|t| t.task_id.value)
+            .collect();
+        self.lose_unknown_launched(fid, eid, &known);
         let agent_info = self.executor_agent_info();
         let shutdown = {
             let mut st = self.lock();
@@ -274,7 +281,12 @@ impl Agent {
     }
 
     /// MESSAGE: the executor's data for its scheduler, through the master.
-    pub(crate) fn executor_message(&self, fid: &str, eid: &str, data: &str) -> Result<(), Refusal> {
+    pub(crate) fn executor_message(
+        &self,
+        fid: &str,
+        eid: &str,
+        data: Bytes,
+    ) -> Result<(), Refusal> {
         {
             let mut st = self.lock();
             let e = find(st.frameworks.get_mut(fid), eid)?;
@@ -286,7 +298,7 @@ impl Agent {
             agent_id: self.id.clone(),
             framework_id: fid.to_string(),
             executor_id: eid.to_string(),
-            data: data.to_string(),
+            data,
         });
         Ok(())
     }
