@@ -68,12 +68,13 @@ impl Agent {
                 return Ok(());
             }
         }
+        let Subscribe {
+            unacknowledged_tasks,
+            unacknowledged_updates,
+            ..
+        } = unacknowledged;
         let mut acks = Vec::new();
-        for status in unacknowledged
-            .unacknowledged_updates
-            .into_iter()
-            .map(|u| u.status)
-        {
+        for status in unacknowledged_updates.into_iter().map(|u| u.status) {
             if status.uuid.is_none() {
                 tracing::warn!(
                     executor = eid,
@@ -83,10 +84,7 @@ impl Agent {
             }
             acks.extend(self.take_update(fid, eid, status)?);
         }
-        let known: Vec<String> = (unacknowledged.unacknowledged_tasks.into_iter())
-            .map(|t| t.task_id.value)
-            .collect();
-        self.lose_unknown_launched(fid, eid, &known);
+        self.lose_unknown_launched(fid, eid, &unacknowledged_tasks);
         let agent_info = self.executor_agent_info();
         let shutdown = {
             let mut st = self.lock();
@@ -135,7 +133,7 @@ impl Agent {
     /// Tasks sent to the executor that it neither lists as unacknowledged nor sent an
     /// update for: TASK_LOST (TASK_DROPPED for a partition-aware framework), as the agent
     /// reports a task it launched while the executor was away.
-    fn lose_unknown_launched(&self, fid: &str, eid: &str, known: &[String]) {
+    fn lose_unknown_launched(&self, fid: &str, eid: &str, known: &[TaskInfo]) {
         let (lost, aware) = {
             let st = self.lock();
             let Some(fw) = st.frameworks.get(fid) else {
@@ -147,7 +145,8 @@ impl Agent {
             let lost: Vec<String> = e
                 .task_ids
                 .iter()
-                .filter(|t| !e.queued.contains(*t) && !known.contains(*t))
+                .filter(|t| !e.queued.contains(*t))
+                .filter(|t| !known.iter().any(|k| &k.task_id.value == *t))
                 .filter(|t| {
                     fw.executors
                         .get(*t)
