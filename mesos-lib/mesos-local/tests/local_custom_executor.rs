@@ -135,6 +135,12 @@ async fn a_custom_executor_runs_tasks_exchanges_messages_and_shuts_down() {
         json!({"type": "MESSAGE", "message": {"agent_id": aid,
             "executor_id": {"value": "custom-exec"}, "data": b64("hello-from-executor")}})
     );
+    // Its data is read as the agent reads base64: unpadded, it reaches the scheduler padded.
+    let unpadded = json!({"type": "MESSAGE", "framework_id": {"value": fid},
+        "executor_id": {"value": "custom-exec"}, "message": {"data": "aGk"}});
+    assert_eq!(executor_call(&agent_url, &unpadded).await.0, 202);
+    let message = until_keeping(&mut s, "MESSAGE", &mut offers).await;
+    assert_eq!(message["message"]["data"], "aGk=");
 
     // A framework message reaches the executor.
     let msg = json!({"type": "MESSAGE", "framework_id": {"value": fid}, "message": {

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod bytes;
 pub mod common;
 pub mod container;
+pub mod executor;
 mod extra;
 pub mod framework;
 pub mod ids;

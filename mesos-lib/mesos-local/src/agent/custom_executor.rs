@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Map, json};
 use tokio::sync::mpsc;
 
 use super::executor::StatusSpec;
@@ -15,10 +14,12 @@ use super::executor_events::Work;
 use super::process;
 use super::{Agent, ExecutorRun, ToMaster, framework_id_of, sandbox};
 use crate::http::EventSender;
+use crate::ids;
 use crate::master::launch_group::GroupLaunch;
-use crate::{ids, json as j};
-use mesos_lib::v1::task::ExecutorInfo;
-use mesos_lib::v1::{FrameworkInfo, Reason, Source, TaskInfo, TaskState};
+use mesos_lib::v1::common::DurationInfo;
+use mesos_lib::v1::executor::Event;
+use mesos_lib::v1::task::{ExecutorInfo, KillPolicy};
+use mesos_lib::v1::{Bytes, Extra, FrameworkInfo, Reason, Source, TaskId, TaskInfo, TaskState};
 
 /// Where an executor is in its life (`Executor::State`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,16 +337,15 @@ impl Agent {
             }
             let (taken, in_group) = e.dequeue_with_group(tid);
             if taken.is_empty() {
-                let mut kill = Map::new();
-                kill.insert("task_id".into(), j::id(tid));
-                if let Some(g) = grace {
-                    kill.insert(
-                        "kill_policy".into(),
-                        json!({"grace_period": {"nanoseconds": g.as_nanos() as u64}}),
-                    );
-                }
+                let policy = grace.map(|g| KillPolicy {
+                    grace_period: Some(DurationInfo {
+                        nanoseconds: i64::try_from(g.as_nanos()).unwrap_or(i64::MAX),
+                        extra: Extra::new(),
+                    }),
+                    extra: Extra::new(),
+                });
                 if let Some(s) = &e.stream {
-                    s.send(&json!({"type": "KILL", "kill": kill}));
+                    s.send(&Event::kill(TaskId::new(tid), policy));
                 }
                 return true;
             }
@@ -387,7 +387,7 @@ impl Agent {
             e.map(|e| {
                 e.phase = Phase::Terminating;
                 if let Some(s) = &e.stream {
-                    s.send(&json!({"type": "SHUTDOWN"}));
+                    s.send(&Event::shutdown());
                 }
                 (e.container_id.clone(), shutdown_grace(&e.info))
             })
@@ -408,7 +408,7 @@ impl Agent {
 
     /// A scheduler's MESSAGE for executor `eid`: a MESSAGE event if it is subscribed,
     /// dropped otherwise (as the agent drops it).
-    pub(crate) fn framework_message(self: &Arc<Self>, fid: &str, eid: &str, data: &str) {
+    pub(crate) fn framework_message(self: &Arc<Self>, fid: &str, eid: &str, data: &Bytes) {
         self.catch_up();
         let st = self.lock();
         let stream = st
@@ -419,7 +419,7 @@ impl Agent {
             .and_then(|e| e.stream.as_ref());
         match stream {
             Some(s) => {
-                s.send(&json!({"type": "MESSAGE", "message": {"data": data}}));
+                s.send(&Event::message(data.clone()));
             }
             None => tracing::warn!(
                 executor = eid,

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -18,27 +17,19 @@ use crate::http::{
     method_not_allowed, not_acceptable, not_implemented, plain,
 };
 use crate::{ids, json as j};
-use mesos_lib::v1::{TaskState, TaskStatus};
+use mesos_lib::v1::executor::call::Subscribe;
+use mesos_lib::v1::executor::{Call, CallType};
+use mesos_lib::v1::{Bytes, TaskState, TaskStatus};
 
-/// What a subscribing executor says it has not had acknowledged (`Call.Subscribe`): empty
-/// on its first SUBSCRIBE, filled when it subscribes again after a disconnection.
-#[derive(Debug, PartialEq, Default)]
-pub(crate) struct Unacknowledged {
-    /// IDs of the tasks it was given that no acknowledged update of its covers.
-    pub tasks: Vec<String>,
-    /// The TaskStatuses of its updates not acknowledged yet, in its order.
-    pub updates: Vec<TaskStatus>,
-}
-
-/// A decoded executor call.
+/// A decoded executor call: what the agent is asked to do, with the typed call's section.
 #[derive(Debug, PartialEq)]
 pub(crate) enum ExecutorCall {
-    /// SUBSCRIBE, first or again.
-    Subscribe(Unacknowledged),
+    /// SUBSCRIBE, first (empty) or again with what was not acknowledged.
+    Subscribe(Subscribe),
     /// UPDATE with its TaskStatus.
     Update(Box<TaskStatus>),
-    /// MESSAGE with its base64 data.
-    Message(String),
+    /// MESSAGE with its data.
+    Message(Bytes),
     /// HEARTBEAT, answered 202 at once.
     Heartbeat,
     /// UNKNOWN (or a type this API does not have).
@@ -53,13 +44,38 @@ pub(crate) struct Decoded {
     pub call: ExecutorCall,
 }
 
+impl From<Call> for Decoded {
+    /// The validated call as the agent carries it out (validation guarantees the section its
+    /// type needs, so a default one never stands in for a missing one).
+    fn from(call: Call) -> Self {
+        let kind = match call.call_type {
+            Some(CallType::Subscribe) => {
+                ExecutorCall::Subscribe(call.subscribe.unwrap_or_default())
+            }
+            Some(CallType::Update) => {
+                ExecutorCall::Update(Box::new(call.update.unwrap_or_default().status))
+            }
+            Some(CallType::Message) => ExecutorCall::Message(call.message.unwrap_or_default().data),
+            Some(CallType::Heartbeat) => ExecutorCall::Heartbeat,
+            Some(CallType::Unspecified | CallType::Unknown(_)) | None => ExecutorCall::Unknown,
+        };
+        Decoded {
+            framework_id: call.framework_id.value,
+            executor_id: call.executor_id.value,
+            call: kind,
+        }
+    }
+}
+
 /// Required fields of `executor::Call` missing from `call`, as protobuf lists them (those of
 /// SUBSCRIBE's repeated messages with their index).
 fn missing_required(call: &Value) -> Vec<String> {
     // (path, the message holding it: checked only when that is present).
     let mut fields: Vec<(String, String)> = vec![
         ("executor_id".into(), String::new()),
+        ("executor_id.value".into(), "executor_id".into()),
         ("framework_id".into(), String::new()),
+        ("framework_id.value".into(), "framework_id".into()),
     ];
     for (list, required) in [
         ("unacknowledged_tasks", &["name", "task_id", "agent_id"][..]),
@@ -190,7 +206,7 @@ fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
 /// does; touches no state.
 pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Decoded, Box<Response>> {
     check_content_type(headers)?;
-    let call = parse(body)?;
+    let mut call = parse(body)?;
     let missing = missing_required(&call);
     if !missing.is_empty() {
         return Err(Box::new(bad_request(format!(
@@ -198,61 +214,37 @@ pub(crate) fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Decoded, Box<Re
             missing.join(", ")
         ))));
     }
-    let id = |path: &str| j::id_at(&call, path).unwrap_or("").to_string();
-    let kind = match j::str_at(&call, "type") {
-        Some("SUBSCRIBE") => ExecutorCall::Subscribe(Unacknowledged {
-            tasks: j::array_at(&call, "subscribe.unacknowledged_tasks")
-                .iter()
-                .filter_map(|t| j::id_at(t, "task_id").map(str::to_string))
-                .collect(),
-            updates: j::array_at(&call, "subscribe.unacknowledged_updates")
-                .iter()
-                .filter_map(|u| u.get("status"))
-                .map(typed_status)
-                .collect::<Result<_, _>>()?,
-        }),
-        // Without a status, `validate` refuses the call below.
-        Some("UPDATE") => ExecutorCall::Update(Box::new(match j::at(&call, "update.status") {
-            Some(status) => typed_status(status)?,
-            None => TaskStatus::default(),
-        })),
-        Some("MESSAGE") => {
-            ExecutorCall::Message(j::str_at(&call, "message.data").unwrap_or("").to_string())
-        }
-        Some("HEARTBEAT") => ExecutorCall::Heartbeat,
-        _ => ExecutorCall::Unknown,
-    };
     // Converted whole before it is validated, as stout converts the call.
+    let typed = typed_call(&mut call)?;
     if let Err(e) = validate(&call) {
         return Err(Box::new(bad_request(format!(
             "Failed to validate Executor::Call: {e}"
         ))));
     }
-    Ok(Decoded {
-        framework_id: id("framework_id"),
-        executor_id: id("executor_id"),
-        call: kind,
-    })
+    Ok(Decoded::from(typed))
 }
 
-/// A TaskStatus of the call, typed; one that does not convert is answered as stout answers a
-/// call that does not convert.
-fn typed_status(status: &Value) -> Result<TaskStatus, Box<Response>> {
+/// The call typed; one that does not convert is answered as stout answers a call that does
+/// not convert.
+fn typed_call(call: &mut Value) -> Result<Call, Box<Response>> {
     let refuse = |e: String| {
         Box::new(bad_request(format!(
             "Failed to convert JSON into Call protobuf: {e}"
         )))
     };
-    // `data` is read as stout reads base64 (unpadded, with whitespace); `uuid` was validated.
-    // Copied only when its base64 is not the standard form already.
-    let mut status = std::borrow::Cow::Borrowed(status);
-    if let Some(Value::String(data)) = status.get("data")
-        && mesos_lib::v1::Bytes::from_base64(data).is_err()
-        && let Some(Value::String(data)) = status.to_mut().get_mut("data")
-    {
-        crate::json::canonical_base64(data, "data").map_err(refuse)?;
+    // `bytes` fields are read as stout reads base64 (unpadded, with whitespace); each is
+    // rewritten only when it is not in the standard form already.
+    let resent = j::array_at(call, "subscribe.unacknowledged_updates").len();
+    let statuses = (0..resent).map(|i| format!("/subscribe/unacknowledged_updates/{i}/status"));
+    let given = j::array_at(call, "subscribe.unacknowledged_tasks").len();
+    let tasks = (0..given).map(|i| format!("/subscribe/unacknowledged_tasks/{i}"));
+    let holders = ["/update/status".to_string(), "/message".to_string()];
+    for path in holders.into_iter().chain(statuses).chain(tasks) {
+        if let Some(Value::String(data)) = call.pointer_mut(&path).and_then(|h| h.get_mut("data")) {
+            crate::json::canonical_base64(data, "data").map_err(refuse)?;
+        }
     }
-    TaskStatus::deserialize(&*status).map_err(|e| refuse(e.to_string()))
+    Call::deserialize(&*call).map_err(|e| refuse(e.to_string()))
 }
 
 fn refused(r: Refusal) -> Response {
@@ -268,7 +260,7 @@ pub(crate) async fn handle(
     State(agent): State<Arc<Agent>>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Bytes,
 ) -> Response {
     if method != Method::POST {
         return method_not_allowed(method.as_str());
@@ -294,7 +286,7 @@ pub(crate) async fn handle(
         }
         ExecutorCall::Heartbeat => Ok(()),
         ExecutorCall::Update(status) => agent.executor_update(&fid, &eid, *status),
-        ExecutorCall::Message(data) => agent.executor_message(&fid, &eid, &data),
+        ExecutorCall::Message(data) => agent.executor_message(&fid, &eid, data),
         ExecutorCall::Unknown => return not_implemented(),
     };
     match done {
@@ -370,23 +362,34 @@ mod tests {
             .as_bytes(),
         )
         .unwrap();
+        let ExecutorCall::Subscribe(resubscribe) = again.call else {
+            panic!("a SUBSCRIBE")
+        };
+        let tasks: Vec<&str> = resubscribe
+            .unacknowledged_tasks
+            .iter()
+            .map(|t| t.task_id.value.as_str())
+            .collect();
+        assert_eq!(tasks, ["t"]);
+        let updates: Vec<&TaskStatus> = resubscribe
+            .unacknowledged_updates
+            .iter()
+            .map(|u| &u.status)
+            .collect();
         assert_eq!(
-            again.call,
-            ExecutorCall::Subscribe(Unacknowledged {
-                tasks: vec!["t".into()],
-                updates: vec![TaskStatus {
-                    task_id: Some(mesos_lib::v1::TaskId::new("t")),
-                    state: TaskState::Running,
-                    ..TaskStatus::default()
-                }],
-            })
+            updates,
+            [&TaskStatus {
+                task_id: Some(mesos_lib::v1::TaskId::new("t")),
+                state: TaskState::Running,
+                ..TaskStatus::default()
+            }]
         );
         let ok = decode(
             &json_headers(),
             format!(r#"{{"type":"MESSAGE",{ids}}},"message":{{"data":"aGk="}}}}"#).as_bytes(),
         )
         .unwrap();
-        assert_eq!(ok.call, ExecutorCall::Message("aGk=".into()));
+        assert_eq!(ok.call, ExecutorCall::Message(Bytes::new(b"hi".as_slice())));
         assert_eq!(
             (ok.framework_id.as_str(), ok.executor_id.as_str()),
             ("f", "e")
@@ -410,15 +413,45 @@ mod tests {
         let ExecutorCall::Update(status) = unpadded.call else {
             panic!("an UPDATE")
         };
-        assert_eq!(
-            status.data,
-            Some(mesos_lib::v1::Bytes::new(b"hi".as_slice()))
-        );
+        assert_eq!(status.data, Some(Bytes::new(b"hi".as_slice())));
         assert_eq!(
             error(&format!(
                 r#"{{"type":"UPDATE",{ids}}},"update":{{"status":{{"task_id":{{"value":"t"}},"state":"TASK_RUNNING","source":"SOURCE_EXECUTOR","data":"bm90!",{good}}}}}}}"#
             )),
             "Failed to convert JSON into Call protobuf: Failed to base64 decode bytes field 'data': Invalid character '!'"
+        );
+    }
+
+    #[test]
+    fn message_data_is_read_as_stout_reads_base64() {
+        // The agent decodes a MESSAGE's data before it relays it: unpadded it converts (and
+        // the scheduler gets it in the standard form); a character outside the alphabet is
+        // refused, as the real agent refuses it.
+        let ids = r#""framework_id":{"value":"f"},"executor_id":{"value":"e""#;
+        let unpadded = decode(
+            &json_headers(),
+            format!(r#"{{"type":"MESSAGE",{ids}}},"message":{{"data":"aGk"}}}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            unpadded.call,
+            ExecutorCall::Message(Bytes::new(b"hi".as_slice()))
+        );
+        assert_eq!(
+            error(&format!(
+                r#"{{"type":"MESSAGE",{ids}}},"message":{{"data":"bm90!"}}}}"#
+            )),
+            "Failed to convert JSON into Call protobuf: Failed to base64 decode bytes field 'data': Invalid character '!'"
+        );
+        // An ID without its value is a missing required field, as protobuf names it.
+        assert_eq!(
+            error(r#"{"type":"HEARTBEAT","framework_id":{"value":"f"},"executor_id":{}}"#),
+            "Failed to convert JSON into Call protobuf: Missing required fields: executor_id.value"
+        );
+        // No type converts, and validation refuses it.
+        assert_eq!(
+            error(&format!("{{{ids}}}}}")),
+            "Failed to validate Executor::Call: Expecting 'type' to be present"
         );
     }
 }

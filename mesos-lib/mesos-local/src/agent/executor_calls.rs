@@ -6,21 +6,20 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-
 use std::time::Duration;
 
 use super::custom_executor::{CustomExecutor, Phase};
 use super::executor::StatusSpec;
-use super::executor_api::Unacknowledged;
-use super::executor_events as events;
 use super::{Agent, AgentFramework, ToMaster};
 use crate::http::{EventSender, WeakEventSender};
 use crate::ids;
+use mesos_lib::v1::executor::Event;
+use mesos_lib::v1::executor::call::Subscribe;
 use mesos_lib::v1::ids::{AgentId, ContainerId, ExecutorId, TaskId};
+use mesos_lib::v1::task::ExecutorInfo;
 use mesos_lib::v1::{
-    Bytes, ContainerStatus, FrameworkCapabilityType, Reason, Source, TaskInfo, TaskState,
-    TaskStatus,
+    AgentInfo, Bytes, ContainerStatus, FrameworkCapabilityType, Reason, Source, TaskInfo,
+    TaskState, TaskStatus,
 };
 
 /// Why an executor's call is refused, with the agent's answer.
@@ -58,19 +57,24 @@ impl Agent {
         fid: &str,
         eid: &str,
         stream: EventSender,
-        unacknowledged: Unacknowledged,
+        unacknowledged: Subscribe,
     ) -> Result<(), Refusal> {
         {
             let mut st = self.lock();
             let removed = st.removed.contains(fid);
             let e = find(st.frameworks.get_mut(fid), eid)?;
             if removed || e.phase == Phase::Terminating {
-                stream.send(&json!({"type": "SHUTDOWN"}));
+                stream.send(&Event::shutdown());
                 return Ok(());
             }
         }
+        let Subscribe {
+            unacknowledged_tasks,
+            unacknowledged_updates,
+            ..
+        } = unacknowledged;
         let mut acks = Vec::new();
-        for status in unacknowledged.updates {
+        for status in unacknowledged_updates.into_iter().map(|u| u.status) {
             if status.uuid.is_none() {
                 tracing::warn!(
                     executor = eid,
@@ -80,7 +84,7 @@ impl Agent {
             }
             acks.extend(self.take_update(fid, eid, status)?);
         }
-        self.lose_unknown_launched(fid, eid, &unacknowledged.tasks);
+        self.lose_unknown_launched(fid, eid, &unacknowledged_tasks);
         let agent_info = self.executor_agent_info();
         let shutdown = {
             let mut st = self.lock();
@@ -94,24 +98,24 @@ impl Agent {
             e.phase = Phase::Running;
             e.stream = Some(stream.clone());
             if !shutdown {
-                stream.send(&events::subscribed(
-                    &e.info,
-                    &framework_info,
-                    &agent_info,
-                    &e.container_id,
+                stream.send(&Event::subscribed(
+                    ExecutorInfo::clone(&e.info),
+                    framework_info,
+                    agent_info,
+                    Some(ContainerId::new(&e.container_id)),
                 ));
             }
             let fw = st.frameworks.get(fid).expect("found above");
             let task_of = |tid: &String| fw.executors.get(tid).map(|r| Arc::clone(&r.task));
             for task in tasks.iter().filter_map(task_of) {
-                stream.send(&events::launch(&task));
+                stream.send(&Event::launch(TaskInfo::clone(&task)));
             }
             for group in groups {
-                let tasks: Vec<Arc<TaskInfo>> = group.iter().filter_map(task_of).collect();
-                stream.send(&events::launch_group(&tasks));
+                let tasks = group.iter().filter_map(task_of).map(|t| (*t).clone());
+                stream.send(&Event::launch_group(tasks.collect()));
             }
-            for (task_id, uuid) in &acks {
-                stream.send(&events::acknowledged(task_id, uuid));
+            for (task_id, uuid) in acks {
+                stream.send(&Event::acknowledged(task_id, uuid));
             }
             shutdown
         };
@@ -129,7 +133,7 @@ impl Agent {
     /// Tasks sent to the executor that it neither lists as unacknowledged nor sent an
     /// update for: TASK_LOST (TASK_DROPPED for a partition-aware framework), as the agent
     /// reports a task it launched while the executor was away.
-    fn lose_unknown_launched(&self, fid: &str, eid: &str, known: &[String]) {
+    fn lose_unknown_launched(&self, fid: &str, eid: &str, known: &[TaskInfo]) {
         let (lost, aware) = {
             let st = self.lock();
             let Some(fw) = st.frameworks.get(fid) else {
@@ -141,7 +145,8 @@ impl Agent {
             let lost: Vec<String> = e
                 .task_ids
                 .iter()
-                .filter(|t| !e.queued.contains(*t) && !known.contains(*t))
+                .filter(|t| !e.queued.contains(*t))
+                .filter(|t| !known.iter().any(|k| &k.task_id.value == *t))
                 .filter(|t| {
                     fw.executors
                         .get(*t)
@@ -171,10 +176,10 @@ impl Agent {
     }
 
     /// The AgentInfo an executor's SUBSCRIBED carries.
-    fn executor_agent_info(&self) -> Value {
+    fn executor_agent_info(&self) -> AgentInfo {
         let mut info = crate::master::views::agent_info(self);
         info.checkpoint = None;
-        serde_json::to_value(info).unwrap_or_default()
+        info
     }
 
     /// UPDATE: the executor's status, completed as the agent completes it (agent, executor,
@@ -203,7 +208,7 @@ impl Agent {
             .and_then(|f| f.custom.get(eid))
             .and_then(|e| e.stream.as_ref())
         {
-            s.send(&events::acknowledged(&task_id, &uuid));
+            s.send(&Event::acknowledged(task_id, uuid));
         }
         Ok(())
     }
@@ -217,14 +222,11 @@ impl Agent {
         fid: &str,
         eid: &str,
         given: TaskStatus,
-    ) -> Result<Option<(TaskId, String)>, Refusal> {
+    ) -> Result<Option<(TaskId, Bytes)>, Refusal> {
         let task_id = given.task_id.clone().unwrap_or_default();
         let tid = task_id.value.clone();
-        let given_uuid = given
-            .uuid
-            .as_ref()
-            .map(Bytes::to_base64)
-            .unwrap_or_default();
+        let uuid = given.uuid.clone().unwrap_or_default();
+        let given_uuid = uuid.to_base64();
         let container = {
             let mut st = self.lock();
             let e = find(st.frameworks.get_mut(fid), eid)?;
@@ -249,11 +251,11 @@ impl Agent {
         };
         if duplicate {
             tracing::info!(task = %tid, "ignoring a duplicate status update");
-            return Ok(Some((task_id, given_uuid)));
+            return Ok(Some((task_id, uuid)));
         }
         let status = self.executor_status(given, eid, &cid, pid);
         self.emit(fid, &tid, status);
-        Ok(Some((task_id, given_uuid)))
+        Ok(Some((task_id, uuid)))
     }
 
     /// An executor's TaskStatus as the agent forwards it: with `agent_id`, `executor_id`,
@@ -278,7 +280,12 @@ impl Agent {
     }
 
     /// MESSAGE: the executor's data for its scheduler, through the master.
-    pub(crate) fn executor_message(&self, fid: &str, eid: &str, data: &str) -> Result<(), Refusal> {
+    pub(crate) fn executor_message(
+        &self,
+        fid: &str,
+        eid: &str,
+        data: Bytes,
+    ) -> Result<(), Refusal> {
         {
             let mut st = self.lock();
             let e = find(st.frameworks.get_mut(fid), eid)?;
@@ -290,7 +297,7 @@ impl Agent {
             agent_id: self.id.clone(),
             framework_id: fid.to_string(),
             executor_id: eid.to_string(),
-            data: data.to_string(),
+            data,
         });
         Ok(())
     }
@@ -302,7 +309,7 @@ fn heartbeat(stream: WeakEventSender, interval: Duration) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(interval).await;
-            if !stream.send(&json!({"type": "HEARTBEAT"})) {
+            if !stream.send(&Event::heartbeat()) {
                 return;
             }
         }

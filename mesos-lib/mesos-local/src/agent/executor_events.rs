@@ -1,42 +1,12 @@
-//! What the agent sends a custom executor on its SUBSCRIBE stream, and the work those events
-//! carry: a task (LAUNCH) or a task group (LAUNCH_GROUP), queued until the executor
-//! subscribes (`Executor::queuedTasks` and `queuedTaskGroups` of the real agent).
+//! The work a custom executor is given, and the event that carries it: a task (LAUNCH) or a
+//! task group (LAUNCH_GROUP), queued until the executor subscribes (`Executor::queuedTasks`
+//! and `queuedTaskGroups` of the real agent).
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-
 use super::custom_executor::CustomExecutor;
-use mesos_lib::v1::task::ExecutorInfo;
-use mesos_lib::v1::{FrameworkInfo, TaskId, TaskInfo};
-
-/// SUBSCRIBED.
-pub(crate) fn subscribed(
-    info: &ExecutorInfo,
-    framework: &FrameworkInfo,
-    agent: &Value,
-    cid: &str,
-) -> Value {
-    json!({"type": "SUBSCRIBED", "subscribed": {
-        "executor_info": info, "framework_info": framework, "agent_info": agent,
-        "container_id": {"value": cid}}})
-}
-
-/// LAUNCH of one task (the TaskInfo in the proto's field order, as typed).
-pub(crate) fn launch(task: &TaskInfo) -> Value {
-    json!({"type": "LAUNCH", "launch": {"task": task}})
-}
-
-/// LAUNCH_GROUP of one task group.
-pub(crate) fn launch_group(tasks: &[Arc<TaskInfo>]) -> Value {
-    let tasks: Vec<&TaskInfo> = tasks.iter().map(|t| &**t).collect();
-    json!({"type": "LAUNCH_GROUP", "launch_group": {"task_group": {"tasks": tasks}}})
-}
-
-/// ACKNOWLEDGED of one status update.
-pub(crate) fn acknowledged(task_id: &TaskId, uuid: &str) -> Value {
-    json!({"type": "ACKNOWLEDGED", "acknowledged": {"task_id": task_id, "uuid": uuid}})
-}
+use mesos_lib::v1::TaskInfo;
+use mesos_lib::v1::executor::Event;
 
 /// What a framework gives a custom executor at once: one task (LAUNCH) or a task group
 /// (LAUNCH_GROUP).
@@ -64,11 +34,13 @@ impl Work {
             .collect()
     }
 
-    /// The event that hands it to the executor.
-    pub(super) fn event(&self) -> Value {
+    /// The event that hands it to the executor: LAUNCH or LAUNCH_GROUP.
+    pub(super) fn event(&self) -> Event {
         match self {
-            Work::Task(t) => launch(t),
-            Work::Group(tasks) => launch_group(tasks),
+            Work::Task(t) => Event::launch(TaskInfo::clone(t)),
+            Work::Group(tasks) => {
+                Event::launch_group(tasks.iter().map(|t| (**t).clone()).collect())
+            }
         }
     }
 }

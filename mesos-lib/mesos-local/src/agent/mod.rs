@@ -54,12 +54,12 @@ pub(crate) enum ToMaster {
         executor_id: String,
         status: i32,
     },
-    /// An executor's MESSAGE for its scheduler (`ExecutorToFrameworkMessage`); `data` base64.
+    /// An executor's MESSAGE for its scheduler (`ExecutorToFrameworkMessage`).
     ExecutorMessage {
         agent_id: String,
         framework_id: String,
         executor_id: String,
-        data: String,
+        data: mesos_lib::v1::Bytes,
     },
 }
 

@@ -4,19 +4,17 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use super::Master;
 use super::group_checks;
 use super::launch_group::ExecutorEntry;
 use super::state::MasterState;
-use crate::json as j;
 use crate::resource_views as rv;
 use mesos_lib::resources::Resources;
 use mesos_lib::v1::resources::AllocationInfo;
+use mesos_lib::v1::scheduler::Event;
 use mesos_lib::v1::scheduler::call::Message;
 use mesos_lib::v1::task::{ExecutorInfo, ExecutorType};
-use mesos_lib::v1::{FrameworkId, TaskInfo};
+use mesos_lib::v1::{AgentId, Bytes, ExecutorId, FrameworkId, TaskInfo};
 
 /// The executor of a task about to be launched, once checked.
 pub(crate) struct TaskExecutor {
@@ -134,7 +132,7 @@ impl Master {
         let (aid, eid) = (&message.agent_id.value, &message.executor_id.value);
         let agent = self.lock().agents.get(aid).map(|a| Arc::clone(&a.agent));
         match agent {
-            Some(agent) => agent.framework_message(fid, eid, &message.data.to_base64()),
+            Some(agent) => agent.framework_message(fid, eid, &message.data),
             None => tracing::warn!(
                 agent = aid,
                 "dropping a framework message for an unknown agent"
@@ -143,7 +141,7 @@ impl Master {
     }
 
     /// An executor's MESSAGE relayed by its agent: the scheduler gets a MESSAGE event.
-    pub(crate) fn executor_message(&self, aid: &str, fid: &str, eid: &str, data: &str) {
+    pub(crate) fn executor_message(&self, aid: &str, fid: &str, eid: &str, data: &Bytes) {
         let st = self.lock();
         let Some(sub) = st.frameworks.get(fid).and_then(|f| f.subscription.as_ref()) else {
             tracing::warn!(
@@ -152,7 +150,7 @@ impl Master {
             );
             return;
         };
-        sub.sender.send(&json!({"type": "MESSAGE", "message": {
-            "agent_id": j::id(aid), "executor_id": j::id(eid), "data": data}}));
+        let (aid, eid) = (AgentId::new(aid), ExecutorId::new(eid));
+        sub.sender.send(&Event::message(aid, eid, data.clone()));
     }
 }
