@@ -299,5 +299,16 @@ async fn calls_convert_as_stout_converts_them() {
         (&status["task_id"]["value"], &status["state"]),
         (&json!("nope"), &json!("TASK_LOST"))
     );
+    // One LAUNCH not in an array, with one TaskInfo not in an array: that task is launched.
+    let single = json!({"type": "ACCEPT", "framework_id": fid, "accept": {
+        "offer_ids": [again["id"]], "operations": {"type": "LAUNCH", "launch": {"task_infos": {
+            "name": "single", "task_id": {"value": "single"}, "agent_id": again["agent_id"],
+            "command": {"value": "true"},
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]}}},
+        "filters": {"refuse_seconds": 0}}});
+    assert_eq!(call(&url, Some(&sid), &single).await, (202, String::new()));
+    let launched = s.update().await;
+    assert_eq!(launched["task_id"]["value"], "single", "{launched}");
+    assert_eq!(launched["state"], "TASK_STARTING", "{launched}");
     m.shutdown().await;
 }

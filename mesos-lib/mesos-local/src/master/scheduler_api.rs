@@ -170,8 +170,11 @@ pub(crate) fn decode_request(
     body: &[u8],
 ) -> Result<(Value, CallType, Option<String>), Box<Response>> {
     check_content_type(headers)?;
-    let call = parse_call(body)?;
+    let mut call = parse_call(body)?;
     let ty = CallType::from_name(j::str_at(&call, "type").unwrap_or(""));
+    if ty == CallType::Accept {
+        super::scheduler_call::wrap_accept_lists(&mut call);
+    }
     let missing = validate(&call, &ty).err();
     if missing.is_none() {
         let req = missing_required(&call, &ty);

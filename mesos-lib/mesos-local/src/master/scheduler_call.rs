@@ -24,7 +24,6 @@ pub(crate) struct Typed {
 /// The repeated fields of the call's sections: stout takes a single value there as the
 /// field's one element, where the derived reading wants an array.
 const REPEATED: &[(&str, &str)] = &[
-    ("accept", "offer_ids"),
     ("decline", "offer_ids"),
     ("accept_inverse_offers", "inverse_offer_ids"),
     ("decline_inverse_offers", "inverse_offer_ids"),
@@ -36,6 +35,29 @@ const REPEATED: &[(&str, &str)] = &[
     ("subscribe", "suppressed_roles"),
     ("update_framework", "suppressed_roles"),
 ];
+
+/// ACCEPT's lists made arrays before the checks walk them: its offer IDs, its operations,
+/// and the TaskInfos of each LAUNCH and LAUNCH_GROUP. stout takes a single value for a repeated
+/// field, so a single operation given as an object is one operation, carried out, not none.
+pub(crate) fn wrap_accept_lists(call: &mut Value) {
+    let Some(accept) = call.get_mut("accept") else {
+        return;
+    };
+    for field in ["offer_ids", "operations"] {
+        if let Some(v) = accept.get_mut(field) {
+            crate::json::repeated(v);
+        }
+    }
+    if let Some(Value::Array(ops)) = accept.get_mut("operations") {
+        for op in ops {
+            for path in ["/launch/task_infos", "/launch_group/task_group/tasks"] {
+                if let Some(v) = op.pointer_mut(path) {
+                    crate::json::repeated(v);
+                }
+            }
+        }
+    }
+}
 
 /// The `bytes` fields of the call's sections that may come in stout's lenient base64
 /// (ACCEPT's are its TaskInfos', read with them; the status uuids of ACKNOWLEDGE and

@@ -12,6 +12,10 @@ use futures::StreamExt;
 use mesos_local::{LocalConfig, LocalMesos};
 use serde_json::{Value, json};
 
+/// Upper bound for a stream skipping events while it waits for one kind (heartbeats and
+/// offers keep coming, so [`WAIT`] alone would never end that wait).
+pub const WAIT_FOR_EVENT: Duration = Duration::from_secs(120);
+
 /// Upper bound for any single wait; generous so a loaded machine does not flake.
 pub const WAIT: Duration = Duration::from_secs(30);
 
@@ -124,27 +128,29 @@ impl Stream {
 
     /// Skips events until one of type `ty` (HEARTBEAT/OFFERS are skipped silently).
     pub async fn until(&mut self, ty: &str) -> Value {
-        loop {
-            let ev = self
-                .next()
-                .await
-                .unwrap_or_else(|| panic!("stream ended waiting for {ty}"));
-            if ev["type"] == ty {
-                return ev;
-            }
-        }
+        self.until_any(&[ty]).await
     }
 
-    /// Skips events until one of the types `types`.
+    /// Skips events until one of the types `types`, at most [`WAIT_FOR_EVENT`] long: a stream
+    /// that keeps beating without ever bringing it fails the test instead of hanging it.
     pub async fn until_any(&mut self, types: &[&str]) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT_FOR_EVENT;
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
         loop {
-            let ev = self
-                .next()
+            let ev = tokio::time::timeout_at(deadline, self.next())
                 .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "no {types:?} within {WAIT_FOR_EVENT:?}; skipped (count by type) {seen:?}"
+                    )
+                })
                 .unwrap_or_else(|| panic!("stream ended waiting for {types:?}"));
             if types.iter().any(|t| ev["type"] == *t) {
                 return ev;
             }
+            *seen
+                .entry(ev["type"].as_str().unwrap_or("?").into())
+                .or_default() += 1;
         }
     }
 
