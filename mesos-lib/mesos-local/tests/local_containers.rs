@@ -465,6 +465,29 @@ async fn what_the_agent_cannot_do_is_refused_with_its_reason() {
     let standalone = json!({"type": "LAUNCH_CONTAINER", "launch_container": {
         "container_id": {"value": "standalone"}, "command": {"value": "true"}}});
     refused("LAUNCH_CONTAINER", agent_call(&agent, &standalone).await);
+    // Resources or limits of its own: a plain process would not be held to them.
+    for own in [
+        json!({"resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}]}),
+        json!({"limits": {"cpus": {"value": 0.1}}}),
+    ] {
+        let mut sized = json!({"type": "LAUNCH_CONTAINER", "launch_container": {
+            "container_id": nested(&cid, "sized"), "command": {"value": "true"}}});
+        for (k, v) in own.as_object().unwrap() {
+            sized["launch_container"][k] = v.clone();
+        }
+        let (code, body) = agent_call(&agent, &sized).await;
+        refused("LAUNCH_CONTAINER", (code, body.clone()));
+        assert!(
+            body.contains("it enforces no resources or limits"),
+            "{body}"
+        );
+    }
+    let wait = json!({"type": "WAIT_CONTAINER", "wait_container": {"container_id": nested(&cid, "sized")}});
+    assert_eq!(
+        agent_call(&agent, &wait).await.0,
+        404,
+        "no container was started"
+    );
     // A real agent aborts here; this one answers.
     let remove = json!({"type": "REMOVE_CONTAINER", "remove_container": {"container_id": {"value": "nope"}}});
     let (code, body) = agent_call(&agent, &remove).await;

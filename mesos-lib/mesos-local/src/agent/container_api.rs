@@ -39,6 +39,8 @@ pub(crate) struct Launch<'a> {
     id: &'a ContainerId,
     command: Option<&'a CommandInfo>,
     container: Option<&'a ContainerInfo>,
+    /// LAUNCH_CONTAINER gives the container resources or limits of its own.
+    sized: bool,
 }
 
 impl<'a> Launch<'a> {
@@ -48,6 +50,7 @@ impl<'a> Launch<'a> {
             id: &call.container_id,
             command: call.command.as_ref(),
             container: call.container.as_ref(),
+            sized: false,
         }
     }
 
@@ -57,6 +60,7 @@ impl<'a> Launch<'a> {
             id: &call.container_id,
             command: call.command.as_ref(),
             container: call.container.as_ref(),
+            sized: !call.resources.is_empty() || !call.limits.is_empty(),
         }
     }
 }
@@ -115,6 +119,13 @@ async fn launch(
         return Err(not_carried_out(
             ty.as_str(),
             "it launches nested containers only, not standalone ones",
+        ));
+    }
+    if launch.sized {
+        // A real agent's isolators would hold the container to them; a plain process is not.
+        return Err(not_carried_out(
+            ty.as_str(),
+            "it enforces no resources or limits for a container",
         ));
     }
     if let Some(refused) = unsupported(&launch) {
