@@ -24,6 +24,7 @@ pub(crate) struct Typed {
 /// The repeated fields of the call's sections: stout takes a single value there as the
 /// field's one element, where the derived reading wants an array.
 const REPEATED: &[(&str, &str)] = &[
+    ("accept", "offer_ids"),
     ("decline", "offer_ids"),
     ("accept_inverse_offers", "inverse_offer_ids"),
     ("decline_inverse_offers", "inverse_offer_ids"),
