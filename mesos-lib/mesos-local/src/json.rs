@@ -87,6 +87,40 @@ fn flatten_into(items: Vec<Value>, out: &mut Vec<Value>) {
     }
 }
 
+/// Why a request body is not a call stout would convert.
+pub(crate) enum BodyError {
+    /// Not JSON: the whole text ("Failed to parse body into JSON: …").
+    Syntax(String),
+    /// JSON that is no object: the reason alone, for each API to prefix as it does.
+    NotObject,
+}
+
+impl BodyError {
+    /// The text with `prefix` before a conversion reason (the master's and the executor
+    /// API's "Failed to convert JSON into Call protobuf: "; the agent's is empty).
+    pub(crate) fn text(self, prefix: &str) -> String {
+        match self {
+            BodyError::Syntax(text) => text,
+            BodyError::NotObject => format!("{prefix}Expecting a JSON object"),
+        }
+    }
+}
+
+/// A request body as stout reads a call from it: JSON, an object, then normalised. Each API
+/// checks the message fields itself.
+pub(crate) fn read_body(body: &[u8]) -> Result<Value, BodyError> {
+    let raw: Value = serde_json::from_slice(body).map_err(|e| {
+        BodyError::Syntax(format!(
+            "Failed to parse body into JSON: {}",
+            syntax_error(body, &e)
+        ))
+    })?;
+    if !raw.is_object() {
+        return Err(BodyError::NotObject);
+    }
+    Ok(normalize(raw))
+}
+
 /// Checks that message-typed fields hold objects; the error is Mesos's text.
 pub(crate) fn check_message_fields(value: &Value) -> Result<(), String> {
     if let Value::Object(map) = value {

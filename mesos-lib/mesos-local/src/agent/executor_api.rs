@@ -172,18 +172,11 @@ fn validate(call: &Value) -> Result<(), String> {
 /// Parses and normalises a call body, with the agent's 400 texts (a TaskStatus's `message`,
 /// in an UPDATE or re-sent in a SUBSCRIBE, is its one string field named like a message field).
 fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
-    let raw: Value = serde_json::from_slice(body).map_err(|e| {
-        bad_request(format!(
-            "Failed to parse body into JSON: {}",
-            crate::json::syntax_error(body, &e)
+    let call = j::read_body(body).map_err(|e| {
+        Box::new(bad_request(
+            e.text("Failed to convert JSON into Call protobuf: "),
         ))
     })?;
-    if !raw.is_object() {
-        return Err(Box::new(bad_request(
-            "Failed to convert JSON into Call protobuf: Expecting a JSON object",
-        )));
-    }
-    let call = j::normalize(raw);
     let mut checked = call.clone();
     let resent = j::array_at(&call, "subscribe.unacknowledged_updates").len();
     let statuses = (0..resent).map(|i| format!("/subscribe/unacknowledged_updates/{i}/status"));

@@ -30,23 +30,9 @@ use mesos_lib::v1::{FrameworkInfo, TaskState};
 
 /// Parses and normalises a call body, with the 400 texts of the master.
 pub(crate) fn parse_call(body: &[u8]) -> Result<Value, Box<Response>> {
-    let raw: Value = serde_json::from_slice(body).map_err(|e| {
-        bad_request(format!(
-            "Failed to parse body into JSON: {}",
-            json::syntax_error(body, &e)
-        ))
-    })?;
-    if !raw.is_object() {
-        return Err(Box::new(bad_request(
-            "Failed to convert JSON into Call protobuf: Expecting a JSON object",
-        )));
-    }
-    let call = json::normalize(raw);
-    json::check_message_fields(&call).map_err(|e| {
-        Box::new(bad_request(format!(
-            "Failed to convert JSON into Call protobuf: {e}"
-        )))
-    })?;
+    const PREFIX: &str = "Failed to convert JSON into Call protobuf: ";
+    let call = json::read_body(body).map_err(|e| Box::new(bad_request(e.text(PREFIX))))?;
+    json::check_message_fields(&call).map_err(|e| Box::new(bad_request(format!("{PREFIX}{e}"))))?;
     Ok(call)
 }
 
